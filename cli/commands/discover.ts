@@ -1,0 +1,72 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
+import { loadDataMap } from '../../shared/datamap/loadDataMap';
+import { discoverSubject, normalizeSubject } from '../../shared/discovery/discoverSubject';
+import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
+import { subjectHash } from '../../shared/identity/subjectHash';
+import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
+import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
+import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
+import { CliError, EXIT } from '../CliError';
+import { checkRequestId, collectSubject } from '../parseSubjects';
+
+interface DiscoverOptions {
+  datamap: string;
+  subject: Record<string, string[]>;
+  requestId?: string;
+  out?: string;
+}
+
+/** `dsr discover --datamap FILE --subject kind=value … [--request-id ID] [--out FILE]` */
+export function registerDiscover(program: Command): void {
+  program
+    .command('discover')
+    .description('find every row about one subject and print the canonical findings JSON')
+    .requiredOption('--datamap <file>', 'data map YAML')
+    .requiredOption('--subject <kind=value>', 'an identifier of the subject; repeat for more', collectSubject)
+    .option('--request-id <id>', 'request id (default: derived from the subject hash)', checkRequestId)
+    .option('--out <file>', 'write the findings JSON here instead of stdout')
+    .action(async (options: DiscoverOptions) => {
+      const dsn = process.env.PG_DSN;
+      if (!dsn)
+        throw new CliError('PG_DSN is not set (postgres://user:password@host:port/database)', EXIT.usage);
+      const { DSR_SUBJECT_HASH_KEY: key } = readConfig(subjectHashKeyEnv);
+      const env = readConfig(postgresEnv);
+      const map = await loadDataMap(options.datamap);
+      const requestId =
+        options.requestId ?? `adhoc-${subjectHash(key, normalizeSubject(map, options.subject)).slice(0, 16)}`;
+
+      const db = openPgDatabase(env, new DsnCredentialSource(dsn));
+      try {
+        const postgres = await PostgresTableSearcher.create(db, map, options.datamap, {
+          pageSize: env.DSR_PAGE_SIZE,
+        });
+        await db.healthCheck();
+        if (map.snowflake.length > 0 || map.postgres.some((t) => t.mirror)) {
+          process.stderr.write('Snowflake is not configured: searching PostgreSQL only.\n');
+        }
+        const { document, rounds } = await discoverSubject(
+          {
+            dataMap: map,
+            searchers: { postgres },
+            subjectHashKey: key,
+            tableConcurrency: env.DSR_TABLE_CONCURRENCY,
+          },
+          { requestId, identifiers: options.subject },
+        );
+        const json = `${serializeFindingsDocument(document)}\n`;
+        if (options.out) await writeFile(options.out, json);
+        else process.stdout.write(json);
+        const perTable = Object.entries(document.counts)
+          .flatMap(([system, tables]) => Object.entries(tables).map(([t, n]) => `  ${system} ${t}: ${n}`))
+          .join('\n');
+        process.stderr.write(
+          `request ${requestId}: ${document.findings.length} rows in ${rounds} rounds, subject ${document.subject.hash.slice(0, 12)}…\n` +
+            `${perTable}\nevidence sha256 ${document.evidenceHash}\n`,
+        );
+      } finally {
+        await db.end();
+      }
+    });
+}

@@ -1,0 +1,36 @@
+/**
+ * A JSON number kept as the exact text it was written with, so that a 30-digit number inside a
+ * JSONB document never passes through a JavaScript double.
+ */
+export class JsonNumber {
+  private static readonly grammar = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
+  constructor(readonly text: string) {
+    if (!JsonNumber.grammar.test(text)) throw new TypeError('not a JSON number');
+  }
+
+  toString(): string {
+    return this.text;
+  }
+}
+
+/** A JSON object with string keys; serialised with its keys sorted. */
+export interface CanonicalObject {
+  [key: string]: CanonicalValue;
+}
+
+/**
+ * A value in canonical form. Integers that fit a double and finite floats are JS numbers; exact
+ * numbers (int8, numeric, money) are strings; numbers inside JSON documents are {@link JsonNumber}.
+ */
+export type CanonicalValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonNumber
+  | CanonicalValue[]
+  | CanonicalObject;
+
+/** One row in canonical form: column name → value. */
+export type CanonicalRow = CanonicalObject;

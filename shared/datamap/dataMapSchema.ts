@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/**
+ * Names in a data map are plain SQL identifiers. They are always quoted when used, and this
+ * pattern also refuses anything that could try to break out of quoting.
+ */
+const IDENT = '[A-Za-z_][A-Za-z0-9_$]*';
+const identifier = z
+  .string()
+  .regex(new RegExp(`^${IDENT}$`), 'a plain identifier (letters, digits, _ or $; not starting with a digit)');
+const identityKind = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, 'an identity kind in lower case, e.g. email or user_id');
+const pgTable = z.string().regex(new RegExp(`^${IDENT}\\.${IDENT}$`), 'schema.table, e.g. public.users');
+const pgColumnRef = z
+  .string()
+  .regex(new RegExp(`^${IDENT}\\.${IDENT}\\.${IDENT}$`), 'schema.table.column, e.g. public.users.id');
+const sfTable = z
+  .string()
+  .regex(
+    new RegExp(`^${IDENT}\\.${IDENT}\\.${IDENT}$`),
+    'DATABASE.SCHEMA.TABLE, e.g. ANALYTICS.PUBLIC.USERS',
+  );
+const sfColumnRef = z
+  .string()
+  .regex(new RegExp(`^${IDENT}\\.${IDENT}\\.${IDENT}\\.${IDENT}$`), 'DATABASE.SCHEMA.TABLE.COLUMN');
+
+/** How an identifier is normalised before it is searched for and hashed. */
+export const NORMALIZATIONS = ['none', 'lowercase', 'digits'] as const;
+
+const identitySpec = z.strictObject({
+  normalize: z.enum(NORMALIZATIONS).default('none'),
+  description: z.string().optional(),
+});
+
+const tableFields = {
+  primaryKey: z
+    .array(identifier)
+    .min(1, 'at least one column: a table without a primary key cannot be searched'),
+  identities: z.record(identityKind, identifier).default({}),
+  exclude: z.array(identifier).default([]),
+  description: z.string().optional(),
+};
+
+const postgresTable = z.strictObject({
+  table: pgTable,
+  ...tableFields,
+  follow: z.record(identifier, pgColumnRef).default({}),
+  mirror: sfTable.optional(),
+});
+
+const snowflakeTable = z.strictObject({
+  table: sfTable,
+  ...tableFields,
+  follow: z.record(identifier, sfColumnRef).default({}),
+});
+
+/** The data map's shape, before the cross-field checks in `checkDataMapStructure`. */
+export const dataMapSchema = z.strictObject({
+  version: z.literal(1, 'the only supported version is 1'),
+  identities: z.record(
+    identityKind,
+    identitySpec.nullable().transform((v) => v ?? { normalize: 'none' as const }),
+  ),
+  postgres: z.array(postgresTable).default([]),
+  snowflake: z.array(snowflakeTable).default([]),
+});
+
+export type DataMap = z.output<typeof dataMapSchema>;
+export type PostgresTableSpec = DataMap['postgres'][number];
+export type SnowflakeTableSpec = DataMap['snowflake'][number];
+export type Normalization = (typeof NORMALIZATIONS)[number];

@@ -1,0 +1,106 @@
+import pLimit from 'p-limit';
+import { type CanonicalValue, JsonNumber } from '../canonical/CanonicalValue';
+import { canonicalJson } from '../canonical/canonicalJson';
+import { normalizeIdentifier } from '../identity/normalizeIdentifier';
+import type { FoundRow, SearchableTable, System, TableSearcher, ValueKey } from './SearchableTable';
+
+export interface TraverseOptions {
+  /** Searchers by system; tables of a system without one are skipped and reported as not searched. */
+  readonly searchers: Partial<Record<System, TableSearcher>>;
+  /** Tables searched at once within one discovery. @default 4 */
+  readonly tableConcurrency?: number;
+}
+
+/** Rows found in one table. */
+export interface TableResult {
+  readonly system: System;
+  readonly table: string;
+  readonly rows: readonly FoundRow[];
+}
+
+export interface TraverseResult {
+  readonly tables: readonly TableResult[];
+  /** Tables of the plan that were not searched because their system is not configured. */
+  readonly notSearched: readonly { system: System; table: string }[];
+  /** How many search rounds ran until no new value appeared. */
+  readonly rounds: number;
+}
+
+/**
+ * Breadth-first search to a fixed point: each round searches every table with the values it has not
+ * yet been searched with; rows found yield new values (identity columns, followed columns); the
+ * traversal ends when a round brings no new value. Every (table, column, value) is searched at most
+ * once, so cycles in the data map terminate.
+ */
+export async function traverse(
+  plan: readonly SearchableTable[],
+  seeds: ReadonlyMap<ValueKey, readonly string[]>,
+  options: TraverseOptions,
+): Promise<TraverseResult> {
+  const pools = new Map<ValueKey, Set<string>>([...seeds].map(([k, v]) => [k, new Set(v)]));
+  const searched = new Map<string, Set<string>>();
+  const found = new Map<SearchableTable, Map<string, FoundRow>>();
+  const active = plan.filter((t) => options.searchers[t.system]);
+  for (const table of active) found.set(table, new Map());
+  const limit = pLimit(options.tableConcurrency ?? 4);
+
+  const harvest = (table: SearchableTable, rows: readonly FoundRow[]) => {
+    const byKey = found.get(table);
+    for (const row of rows) {
+      byKey?.set(canonicalJson(row.key), row);
+      for (const output of table.outputs) {
+        const text = asText(row.row[output.column]);
+        if (text === undefined) continue;
+        const value = normalizeIdentifier(text, output.normalize);
+        if (value === '') continue;
+        let pool = pools.get(output.valueKey);
+        if (!pool) {
+          pool = new Set();
+          pools.set(output.valueKey, pool);
+        }
+        pool.add(value);
+      }
+    }
+  };
+
+  let rounds = 0;
+  for (;;) {
+    const tasks: (() => Promise<void>)[] = [];
+    for (const table of active) {
+      const searcher = options.searchers[table.system];
+      if (!searcher) continue;
+      for (const input of table.inputs) {
+        const id = `${table.system}\u0000${table.table}\u0000${input.column}\u0000${input.valueKey}`;
+        const done = searched.get(id) ?? new Set<string>();
+        searched.set(id, done);
+        const fresh = [...(pools.get(input.valueKey) ?? [])].filter((v) => !done.has(v));
+        if (fresh.length === 0) continue;
+        for (const v of fresh) done.add(v);
+        tasks.push(() => searcher.search(table, input, fresh.sort(), (rows) => harvest(table, rows)));
+      }
+    }
+    if (tasks.length === 0) break;
+    rounds++;
+    await Promise.all(tasks.map((task) => limit(task)));
+  }
+
+  return {
+    tables: active.map((t) => ({
+      system: t.system,
+      table: t.table,
+      rows: [...(found.get(t)?.values() ?? [])],
+    })),
+    notSearched: plan
+      .filter((t) => !options.searchers[t.system])
+      .map((t) => ({ system: t.system, table: t.table })),
+    rounds,
+  };
+}
+
+/** The text a canonical value contributes as a search value; structures contribute nothing. */
+function asText(value: CanonicalValue | undefined): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  if (value instanceof JsonNumber) return value.text;
+  return undefined;
+}

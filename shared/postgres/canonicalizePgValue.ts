@@ -1,0 +1,52 @@
+import { parse as parseArray } from 'postgres-array';
+import type { CanonicalValue } from '../canonical/CanonicalValue';
+import { parseExactJson } from '../canonical/parseExactJson';
+import type { PgTypeInfo } from './PgTypeInfo';
+import { canonicalTimestamp, canonicalTimestamptz } from './pgTimestamp';
+
+/**
+ * Turns one value, as PostgreSQL printed it in text format, into its canonical form.
+ *
+ * The connection is opened with fixed output settings (`DateStyle=ISO`, `IntervalStyle=iso_8601`,
+ * `bytea_output=hex`, `extra_float_digits=1`), so the text is stable; node-postgres' own parsers are
+ * switched off because they round int8/numeric through doubles, truncate timestamps to
+ * milliseconds and parse JSON numbers as doubles.
+ */
+export function canonicalizePgValue(text: string | null, type: PgTypeInfo): CanonicalValue {
+  if (text === null) return null;
+  switch (type.kind) {
+    case 'int':
+      return Number(text);
+    case 'float':
+      return /^(-?Infinity|NaN)$/.test(text) ? text : Number(text);
+    case 'int8':
+    case 'exact':
+      return text;
+    case 'bool':
+      return text === 't';
+    case 'timestamptz':
+      return canonicalTimestamptz(text);
+    case 'timestamp':
+      return canonicalTimestamp(text);
+    case 'uuid':
+      return text.toLowerCase();
+    case 'bytea':
+      return Buffer.from(text.startsWith('\\x') ? text.slice(2) : text, 'hex').toString('base64');
+    case 'json':
+      return parseExactJson(text);
+    case 'array': {
+      const element = type.element;
+      if (!element) return text;
+      // postgres-array returns nested arrays with null for NULL elements.
+      return mapNested(parseArray(text) as unknown as Nested[], (item) => canonicalizePgValue(item, element));
+    }
+    default:
+      return text;
+  }
+}
+
+type Nested = string | null | Nested[];
+
+function mapNested(values: Nested[], fn: (item: string | null) => CanonicalValue): CanonicalValue[] {
+  return values.map((item) => (Array.isArray(item) ? mapNested(item, fn) : fn(item)));
+}

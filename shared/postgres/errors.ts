@@ -1,0 +1,34 @@
+import { DsrError } from '../errors/DsrError';
+
+/** A PostgreSQL failure, classified once (see {@link classifyPgError}). */
+export class PostgresError extends DsrError {
+  readonly code: string;
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    /** SQLSTATE when the server sent one, else the Node error code. */
+    readonly sqlState: string | undefined,
+    /** The connection under the statement was lost: a fresh client may succeed at once. */
+    readonly connectionLost: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.code = `PG_${sqlState ?? 'ERROR'}`;
+  }
+}
+
+/** No pooled client became free within the connect timeout. Retryable: the load will pass. */
+export class PoolExhaustedError extends DsrError {
+  readonly retryable = true;
+  readonly code = 'PG_POOL_EXHAUSTED';
+  constructor(timeoutMs: number, poolMax: number, options?: { cause?: unknown }) {
+    super(`no PostgreSQL connection became free within ${timeoutMs} ms (pool max ${poolMax})`, options);
+  }
+}
+
+/** The database refused the credentials even after they were fetched afresh. */
+export class PgAuthenticationError extends DsrError {
+  // Retryable: during a single-user rotation the new password is briefly not yet valid.
+  readonly retryable = true;
+  readonly code = 'PG_28P01';
+}

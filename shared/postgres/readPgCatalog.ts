@@ -1,0 +1,116 @@
+import type { PgDatabase } from './PgDatabase';
+
+/** A column as the live PostgreSQL catalog describes it. */
+export interface PgColumn {
+  readonly name: string;
+  readonly ordinal: number;
+  readonly typeOid: number;
+  /** `format_type` with the type modifier, e.g. `character varying(255)`, `numeric(38,18)`. */
+  readonly typeName: string;
+  /** `format_type` without the modifier, usable in a cast, e.g. `character varying`, `numeric`. */
+  readonly castType: string;
+  /** `pg_type.typcategory` of the (base) type: N numeric, S string, U user (uuid), D date/time, … */
+  readonly category: string;
+  readonly notNull: boolean;
+}
+
+export interface PgTable {
+  readonly schema: string;
+  readonly name: string;
+  readonly columns: readonly PgColumn[];
+  /** Column lists of the primary key and of every plain unique index. */
+  readonly primaryKey: readonly string[] | undefined;
+  readonly uniqueKeys: readonly (readonly string[])[];
+}
+
+/** The tables, views and their columns in the schemas a data map names. */
+export interface PgCatalog {
+  /** Keyed by `schema.table`. */
+  readonly tables: ReadonlyMap<string, PgTable>;
+}
+
+interface ColumnRow {
+  schema: string;
+  table: string;
+  column: string;
+  ordinal: string;
+  type_oid: string;
+  type_name: string;
+  cast_type: string;
+  category: string;
+  not_null: string;
+}
+
+interface KeyRow {
+  schema: string;
+  table: string;
+  is_primary: string;
+  columns: string;
+}
+
+const COLUMNS_SQL = `
+SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, a.attnum::text AS ordinal,
+       a.atttypid::int8::text AS type_oid, format_type(a.atttypid, a.atttypmod) AS type_name,
+       format_type(a.atttypid, NULL) AS cast_type,
+       (CASE WHEN t.typtype = 'd' THEN bt.typcategory ELSE t.typcategory END)::text AS category,
+       a.attnotnull::text AS not_null
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
+WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY n.nspname, c.relname, a.attnum`;
+
+// Plain unique indexes only: a partial or expression index does not make a key.
+const KEYS_SQL = `
+SELECT n.nspname AS schema, c.relname AS table, i.indisprimary::text AS is_primary,
+       array_to_json(array_agg(a.attname ORDER BY k.ord))::text AS columns
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+WHERE n.nspname = ANY($1::text[]) AND (i.indisprimary OR i.indisunique) AND i.indpred IS NULL AND i.indexprs IS NULL
+GROUP BY n.nspname, c.relname, i.indexrelid, i.indisprimary`;
+
+/** Reads the catalog of the given schemas in two queries, whatever the connection's `search_path`. */
+export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]): Promise<PgCatalog> {
+  const [columns, keys] = await Promise.all([
+    db.query<ColumnRow>(COLUMNS_SQL, [schemas]),
+    db.query<KeyRow>(KEYS_SQL, [schemas]),
+  ]);
+  const tables = new Map<
+    string,
+    { schema: string; name: string; columns: PgColumn[]; primaryKey?: string[]; uniqueKeys: string[][] }
+  >();
+  for (const row of columns.rows) {
+    const id = `${row.schema}.${row.table}`;
+    let table = tables.get(id);
+    if (!table) {
+      table = { schema: row.schema, name: row.table, columns: [], uniqueKeys: [] };
+      tables.set(id, table);
+    }
+    table.columns.push({
+      name: row.column,
+      ordinal: Number(row.ordinal),
+      typeOid: Number(row.type_oid),
+      typeName: row.type_name,
+      castType: row.cast_type,
+      category: row.category,
+      notNull: row.not_null === 't' || row.not_null === 'true',
+    });
+  }
+  for (const row of keys.rows) {
+    const table = tables.get(`${row.schema}.${row.table}`);
+    if (!table) continue;
+    const keyColumns = JSON.parse(row.columns) as string[];
+    table.uniqueKeys.push(keyColumns);
+    if (row.is_primary === 't' || row.is_primary === 'true') table.primaryKey = keyColumns;
+  }
+  return {
+    tables: new Map(
+      [...tables].map(([id, t]) => [id, { ...t, primaryKey: t.primaryKey, uniqueKeys: t.uniqueKeys }]),
+    ),
+  };
+}

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+
+/** A database of its own for one test file, on the run's PostgreSQL server. */
+export interface TestDatabase {
+  readonly name: string;
+  /** Superuser DSN of this database. */
+  readonly dsn: string;
+  /** Runs SQL as the superuser (a fresh connection each call). */
+  exec(sql: string, values?: unknown[]): Promise<pg.QueryResult>;
+  drop(): Promise<void>;
+}
+
+function withDatabase(dsn: string, database: string): string {
+  const url = new URL(dsn);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** Creates a uniquely named database; `drop()` removes it, terminating any session left on it. */
+export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
+  const admin = inject('pgAdminDsn');
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const run = async (dsn: string, sql: string, values?: unknown[]) => {
+    const client = new pg.Client({ connectionString: dsn });
+    await client.connect();
+    try {
+      return await client.query(sql, values);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(admin, `CREATE DATABASE ${name}`);
+  const dsn = withDatabase(admin, name);
+  return {
+    name,
+    dsn,
+    exec: (sql, values) => run(dsn, sql, values),
+    drop: async () => {
+      await run(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
