@@ -40,16 +40,22 @@ export function checkDataMapStructure(map: DataMap): { path: Path; message: stri
           });
         }
       }
-      const linked = new Map<string, string>([
-        ...table.primaryKey.map((c) => [c, 'a primary-key column'] as const),
-        ...Object.values(table.identities).map((c) => [c, 'an identity column'] as const),
-        ...Object.keys(table.follow).map((c) => [c, 'a follow column'] as const),
+      // The first role a column plays names it in the message.
+      const linked = new Map<string, string>();
+      const roles: [string, string][] = [
+        ...table.primaryKey.map((c): [string, string] => [c, 'a primary-key column']),
+        ...Object.values(table.identities).map((c): [string, string] => [c, 'an identity column']),
+        ...Object.keys(table.follow).map((c): [string, string] => [c, 'a follow column']),
         ...tables.flatMap((other) =>
           Object.values(other.follow)
             .filter((ref) => ref.startsWith(`${table.table}.`))
-            .map((ref) => [ref.slice(table.table.length + 1), 'the target of a follow edge'] as const),
+            .map((ref): [string, string] => [
+              ref.slice(table.table.length + 1),
+              'the target of a follow edge',
+            ]),
         ),
-      ]);
+      ];
+      for (const [column, role] of roles) if (!linked.has(column)) linked.set(column, role);
       table.exclude.forEach((column, j) => {
         const role = linked.get(column);
         if (role)

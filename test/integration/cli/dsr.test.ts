@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSampleData } from '../../../local/sample/generateSampleData';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+
+const HASH_KEY = 'cli-test-subject-hash-key-0123456789abcdef';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `dsr` command in a child process. */
+function dsr(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/dsr.js', ...args],
+      {
+        env: { ...process.env, PG_DSN: undefined, DSR_SUBJECT_HASH_KEY: undefined, ...env },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+let sample: TestDatabase;
+let dir: string;
+
+beforeAll(async () => {
+  sample = await createTestDatabase('cli');
+  await generateSampleData(sample.dsn, { scale: 0.05 });
+  dir = await mkdtemp(join(tmpdir(), 'dsr-cli-'));
+});
+
+afterAll(async () => {
+  await sample.drop();
+});
+
+describe('Command: dsr datamap validate', () => {
+  it('exits 0 for a valid map, and checks the live catalog when asked', async () => {
+    const run = await dsr(['datamap', 'validate', 'local/sample/datamap.yaml', '--catalog'], {
+      PG_DSN: sample.dsn,
+    });
+    expect(run).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/valid .*matches the PostgreSQL catalog/),
+    });
+  });
+
+  it('exits 1 and lists each problem with its path and line', async () => {
+    const file = join(dir, 'bad.yaml');
+    const text = await readFile('local/sample/datamap.yaml', 'utf8');
+    await writeFile(
+      file,
+      text.replace('follow: { user_id: public.users.id }', 'follow: { user_id: users.id }'),
+    );
+    const run = await dsr(['datamap', 'validate', file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${file}: `);
+    expect(run.stderr).toMatch(/postgres\[1\]\.follow\.user_id \(line \d+\): schema\.table\.column/);
+  });
+});
+
+describe('Command: dsr discover', () => {
+  it('prints the canonical findings on stdout and a summary without the identifier on stderr', async () => {
+    const env = { PG_DSN: sample.dsn, DSR_SUBJECT_HASH_KEY: HASH_KEY };
+    const args = [
+      'discover',
+      '--datamap',
+      'local/sample/datamap.yaml',
+      '--subject',
+      'email=Ana.Lopez@example.com',
+    ];
+    const first = await dsr([...args, '--request-id', 'REQ-1'], env);
+    expect(first.code).toBe(0);
+    const document = JSON.parse(first.stdout) as {
+      requestId: string;
+      evidenceHash: string;
+      findings: unknown[];
+    };
+    expect(document).toMatchObject({
+      requestId: 'REQ-1',
+      evidenceHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(document.findings).toHaveLength(11);
+    expect(first.stderr).toContain(document.evidenceHash);
+    expect(first.stderr.toLowerCase()).not.toContain('ana.lopez');
+
+    const out = join(dir, 'out.json');
+    const second = await dsr([...args, '--request-id', 'REQ-1', '--out', out], env);
+    expect(second.code).toBe(0);
+    expect(await readFile(out, 'utf8')).toBe(first.stdout);
+  });
+
+  it('exits 2 with a clear message for bad arguments', async () => {
+    const env = { PG_DSN: sample.dsn, DSR_SUBJECT_HASH_KEY: HASH_KEY };
+    const noSubject = await dsr(['discover', '--datamap', 'local/sample/datamap.yaml'], env);
+    expect(noSubject).toMatchObject({ code: 2, stderr: expect.stringMatching(/--subject/) });
+    const badSubject = await dsr(
+      ['discover', '--datamap', 'local/sample/datamap.yaml', '--subject', 'ana@example.com'],
+      env,
+    );
+    expect(badSubject).toMatchObject({ code: 2, stderr: expect.stringMatching(/kind=value/) });
+    const badId = await dsr(
+      ['discover', '--datamap', 'x', '--subject', 'email=a@b.c', '--request-id', 'a b'],
+      env,
+    );
+    expect(badId).toMatchObject({ code: 2, stderr: expect.stringMatching(/--request-id/) });
+  });
+
+  it('exits 2 naming the missing variable when the hash key is not set', async () => {
+    const run = await dsr(
+      ['discover', '--datamap', 'local/sample/datamap.yaml', '--subject', 'email=a@b.c'],
+      {
+        PG_DSN: sample.dsn,
+      },
+    );
+    expect(run).toMatchObject({ code: 2, stderr: expect.stringMatching(/DSR_SUBJECT_HASH_KEY/) });
+  });
+});

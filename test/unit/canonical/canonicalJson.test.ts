@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { JsonNumber } from '../../../shared/canonical/CanonicalValue';
+import { canonicalJson } from '../../../shared/canonical/canonicalJson';
+import { compareCanonical, compareDecimal } from '../../../shared/canonical/compareCanonical';
+import { parseExactJson } from '../../../shared/canonical/parseExactJson';
+
+describe('Function: canonicalJson', () => {
+  it('sorts object keys at every depth by UTF-16 code units', () => {
+    const value = { b: 1, a: { z: true, é: null, Z: 'x' }, A: [{ d: 1, c: 2 }] };
+    expect(canonicalJson(value)).toBe('{"A":[{"c":2,"d":1}],"a":{"Z":"x","z":true,"é":null},"b":1}');
+  });
+
+  it('writes exact JSON numbers with their digits', () => {
+    const value = { n: new JsonNumber('123456789012345678901234567890'), f: new JsonNumber('-0.10e+3') };
+    expect(canonicalJson(value)).toBe('{"f":-0.10e+3,"n":123456789012345678901234567890}');
+  });
+
+  it('refuses non-finite numbers instead of writing invalid JSON', () => {
+    expect(() => canonicalJson({ x: Number.NaN })).toThrow(/non-finite/);
+  });
+
+  it('escapes strings as JSON does, keeping unicode as is', () => {
+    expect(canonicalJson(['a"b\\c\n', 'Ána 🦊'])).toBe('["a\\"b\\\\c\\n","Ána 🦊"]');
+  });
+});
+
+describe('Function: parseExactJson', () => {
+  it('keeps a 30-digit number exactly through parse and serialise', () => {
+    const text = '{"n":123456789012345678901234567890,"x":[1.50,{"y":-2e-7}]}';
+    expect(canonicalJson(parseExactJson(text))).toBe(text);
+  });
+
+  it('rejects duplicate keys rather than silently picking one', () => {
+    expect(() => parseExactJson('{"a":1,"a":2}')).toThrow(/Duplicate key/);
+  });
+});
+
+describe('Function: JsonNumber', () => {
+  it('refuses text that is not a JSON number', () => {
+    expect(() => new JsonNumber('1; DROP TABLE x')).toThrow(TypeError);
+    expect(() => new JsonNumber('NaN')).toThrow(TypeError);
+  });
+});
+
+describe('Function: compareCanonical', () => {
+  it('orders integer strings numerically, not as text', () => {
+    const keys = ['10', '9', '-3', '100000000000000000000', '0'];
+    expect([...keys].sort(compareCanonical)).toEqual(['-3', '0', '9', '10', '100000000000000000000']);
+  });
+
+  it('puts numbers before other strings, and orders other strings by code unit', () => {
+    expect(['b', 2, 'a', '1'].sort((a, b) => compareCanonical(a, b))).toEqual(['1', 2, 'a', 'b']);
+  });
+
+  it('compares decimals exactly beyond double precision', () => {
+    expect(compareDecimal('149.900000000000000001', '149.9')).toBe(1);
+    expect(compareDecimal('-0.000', '0')).toBe(0);
+    expect(compareDecimal('-2.5', '-2.49')).toBe(-1);
+    expect(compareDecimal('007', '7.0')).toBe(0);
+  });
+});

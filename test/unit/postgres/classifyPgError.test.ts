@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { classifyPgError } from '../../../shared/postgres/classifyPgError';
+import { PoolExhaustedError, PostgresError } from '../../../shared/postgres/errors';
+
+const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+
+describe('Function: classifyPgError', () => {
+  it.each([
+    ['57P01', true, true], // admin_shutdown: pg_terminate_backend
+    ['08006', true, true], // connection_failure
+    ['53300', true, false], // too_many_connections
+    ['40001', true, false], // serialization_failure
+    ['57014', true, false], // statement_timeout
+    ['42501', false, false], // insufficient_privilege
+    ['42P01', false, false], // undefined_table
+    ['22P02', false, false], // invalid_text_representation
+  ])('SQLSTATE %s is retryable=%s, connectionLost=%s', (code, retryable, connectionLost) => {
+    const error = classifyPgError(pgError(code));
+    expect(error).toBeInstanceOf(PostgresError);
+    expect(error).toMatchObject({ retryable, connectionLost, code: `PG_${code}` });
+  });
+
+  it('treats a reset socket and a terminated connection as lost connections', () => {
+    expect(classifyPgError(pgError('ECONNRESET'))).toMatchObject({ retryable: true, connectionLost: true });
+    expect(classifyPgError(new Error('Connection terminated unexpectedly'))).toMatchObject({
+      retryable: true,
+      connectionLost: true,
+    });
+  });
+
+  it('keeps an already classified error as it is', () => {
+    const exhausted = new PoolExhaustedError(100, 4);
+    expect(classifyPgError(exhausted)).toBe(exhausted);
+  });
+
+  it('treats an unknown driver error as permanent', () => {
+    expect(classifyPgError(new Error('something odd'))).toMatchObject({ retryable: false });
+  });
+});
