@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/chaos/**', 'node_modules/**'],
     globalSetup: ['test/support/globalSetup.ts'],
+    reporters: ['default', './test/support/summaryReporter.ts'],
     // Integration files each get their own PostgreSQL database, so files run in parallel.
     pool: 'forks',
     testTimeout: 30_000,

@@ -112,6 +112,23 @@ describe('Discovery on the sample shop database', () => {
     expect(after.rows[0]).toEqual(before.rows[0]);
   });
 
+  it("searches the schemas the data map names, whatever the connection's search_path", async () => {
+    const expected = (await discoverWith(db, SAMPLE_MAP, { email: ['ana.lopez@example.com'] })).json;
+    await sample.exec(`CREATE SCHEMA decoy; CREATE TABLE decoy.users (id bigint PRIMARY KEY, email text)`);
+    await sample.exec(`ALTER DATABASE ${sample.name} SET search_path = decoy`);
+    const other = openDatabase(sample.dsn);
+    try {
+      const { rows } = await other.query<{ path: string }>("SELECT current_setting('search_path') AS path");
+      expect(rows[0]?.path).toBe('decoy');
+      expect((await discoverWith(other, SAMPLE_MAP, { email: ['ana.lopez@example.com'] })).json).toBe(
+        expected,
+      );
+    } finally {
+      await other.end();
+      await sample.exec(`ALTER DATABASE ${sample.name} RESET search_path`);
+    }
+  });
+
   it('is deterministic for a seed: another database generated alike gives the same evidence', async () => {
     const twin = await createTestDatabase('twin');
     const twinDb = openDatabase(twin.dsn);
