@@ -12,6 +12,18 @@ export class JsonNumber {
   toString(): string {
     return this.text;
   }
+
+  /**
+   * What `JSON.stringify` writes for it. Outside canonical serialisation that is the exact digits
+   * as a string (lossless, if not a number); `canonicalJson` switches it to a marked form that it
+   * turns back into the bare digits.
+   */
+  toJSON(): string {
+    return JsonNumber.onJson ? JsonNumber.onJson(this.text) : this.text;
+  }
+
+  /** Set by `canonicalJson` for the duration of one synchronous `JSON.stringify` call. */
+  static onJson: ((text: string) => string) | undefined;
 }
 
 /** A JSON object with string keys; serialised with its keys sorted. */

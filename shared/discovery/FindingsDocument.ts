@@ -33,22 +33,27 @@ export function buildFindingsDocument(input: {
   subjectHash: string;
   tables: readonly TableResult[];
 }): FindingsDocument {
-  const findings = input.tables
+  // Objects are built with their keys in sorted order, the canonical order.
+  const findings = [...input.tables]
+    .sort((a, b) => compareText(a.system, b.system) || compareText(a.table, b.table))
     .flatMap((t) =>
-      t.rows.map((r): Finding => ({ system: t.system, table: t.table, key: r.key, row: r.row })),
-    )
-    .sort(compareFindings);
+      [...t.rows]
+        .sort((a, b) => compareKeys(a.key, b.key, t.primaryKey))
+        .map((r): Finding => ({ key: r.key, row: r.row, system: t.system, table: t.table })),
+    );
   const counts: Record<string, Record<string, number>> = {};
-  for (const t of input.tables) {
+  for (const t of [...input.tables].sort(
+    (a, b) => compareText(a.system, b.system) || compareText(a.table, b.table),
+  )) {
     counts[t.system] ??= {};
     (counts[t.system] as Record<string, number>)[t.table] = t.rows.length;
   }
   return {
-    requestId: input.requestId,
-    subject: { hash: input.subjectHash },
-    findings,
     counts,
     evidenceHash: evidenceHash(findings),
+    findings,
+    requestId: input.requestId,
+    subject: { hash: input.subjectHash },
   };
 }
 
@@ -62,12 +67,14 @@ export function serializeFindingsDocument(document: FindingsDocument): string {
   return canonicalJson(document as unknown as CanonicalValue);
 }
 
-function compareFindings(a: Finding, b: Finding): number {
-  if (a.system !== b.system) return a.system < b.system ? -1 : 1;
-  if (a.table !== b.table) return a.table < b.table ? -1 : 1;
-  const columns = Object.keys(a.key);
-  for (const column of columns) {
-    const order = compareCanonical(a.key[column] ?? null, b.key[column] ?? null);
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Orders two primary keys column by column, in the data map's key order. */
+function compareKeys(a: CanonicalObject, b: CanonicalObject, primaryKey: readonly string[]): number {
+  for (const column of primaryKey) {
+    const order = compareCanonical(a[column] ?? null, b[column] ?? null);
     if (order !== 0) return order;
   }
   return 0;

@@ -15,6 +15,8 @@ export interface TraverseOptions {
 export interface TableResult {
   readonly system: System;
   readonly table: string;
+  /** Primary-key columns in the data map's order: findings are sorted by them in that order. */
+  readonly primaryKey: readonly string[];
   readonly rows: readonly FoundRow[];
 }
 
@@ -88,6 +90,7 @@ export async function traverse(
     tables: active.map((t) => ({
       system: t.system,
       table: t.table,
+      primaryKey: t.primaryKey,
       rows: [...(found.get(t)?.values() ?? [])],
     })),
     notSearched: plan

@@ -78,15 +78,21 @@ export class PostgresTableSearcher implements TableSearcher {
         const params: unknown[] = [chunk, ...(after ?? []), this.pageSize];
         const result = await this.retry.execute(() => this.db.queryRaw(sql, params));
         const types = await this.db.types.resolveAll(result.fields.map((f) => f.dataTypeID));
-        const names = result.fields.map((f) => f.name);
+        // Rows and keys are built with their keys in sorted order (the canonical order).
+        const columns = result.fields
+          .map((f, j) => ({
+            name: f.name,
+            j,
+            type: types[j] ?? { oid: f.dataTypeID, kind: 'text' as const },
+          }))
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        const keyColumns = [...table.primaryKey].sort();
         onPage(
           result.rows.map((raw): FoundRow => {
             const row: CanonicalRow = {};
-            raw.forEach((text, j) => {
-              row[names[j] as string] = canonicalizePgValue(text, types[j] ?? { oid: 0, kind: 'text' });
-            });
+            for (const c of columns) row[c.name] = canonicalizePgValue(raw[c.j] ?? null, c.type);
             const key: CanonicalObject = {};
-            for (const k of table.primaryKey) key[k] = row[k] ?? null;
+            for (const k of keyColumns) key[k] = row[k] ?? null;
             return { key, row };
           }),
         );

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonNumber } from '../../../shared/canonical/CanonicalValue';
+import { type CanonicalValue, JsonNumber } from '../../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { compareCanonical, compareDecimal } from '../../../shared/canonical/compareCanonical';
 import { parseExactJson } from '../../../shared/canonical/parseExactJson';
@@ -57,5 +58,62 @@ describe('Function: compareCanonical', () => {
     expect(compareDecimal('-0.000', '0')).toBe(0);
     expect(compareDecimal('-2.5', '-2.49')).toBe(-1);
     expect(compareDecimal('007', '7.0')).toBe(0);
+  });
+});
+
+describe('Function: canonicalJson, fast path against the exact writer', () => {
+  /** The same value with every object's keys in the given order. */
+  const ordered =
+    (direction: 1 | -1) =>
+    (value: CanonicalValue): CanonicalValue => {
+      if (Array.isArray(value)) return value.map(ordered(direction));
+      if (value === null || typeof value !== 'object' || value instanceof JsonNumber) return value;
+      const out: Record<string, CanonicalValue> = {};
+      const keys = Object.keys(value).sort();
+      for (const key of direction === 1 ? keys : keys.reverse())
+        out[key] = ordered(direction)(value[key] as CanonicalValue);
+      return out;
+    };
+  const sorted = ordered(1); // takes the native fast path
+  const reversed = ordered(-1); // forces the exact writer
+
+  it('writes a string that imitates the number marker as a string', () => {
+    const value = { a: '\uF8FF123\uF8FF', b: new JsonNumber('7') };
+    expect(canonicalJson(value)).toBe('{"a":"\uF8FF123\uF8FF","b":7}');
+  });
+
+  it('gives the same bytes on both paths for random values', () => {
+    const exact = fc.oneof(
+      fc.bigInt().map((n) => new JsonNumber(String(n))),
+      fc.constant(new JsonNumber('-0.10e+3')),
+    );
+    const leaf = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+      exact,
+    );
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof(
+        { depthSize: 'small' },
+        leaf,
+        fc.array(tie('tree')),
+        fc.dictionary(fc.string(), tie('tree')),
+      ),
+    }));
+    fc.assert(
+      fc.property(tree, (value) => {
+        const v = value as CanonicalValue;
+        expect(canonicalJson(sorted(v))).toBe(canonicalJson(reversed(v)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('leaves JSON.stringify of an exact number lossless outside canonical serialisation', () => {
+    expect(JSON.stringify({ n: new JsonNumber('123456789012345678901234567890') })).toBe(
+      '{"n":"123456789012345678901234567890"}',
+    );
   });
 });
