@@ -1,0 +1,434 @@
+import { join } from 'node:path';
+import { Annotations, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { FailedPayloadBucket } from './constructs/FailedPayloadBucket';
+import { PagerDutyAlarms } from './constructs/PagerDutyAlarms';
+import { PipelineQueue } from './constructs/PipelineQueue';
+import { type FunctionNetwork, StageFunction } from './constructs/StageFunction';
+
+/** Snowflake account settings the gate and the loader connect with (the private key is in a secret). */
+export interface SnowflakeSettings {
+  readonly account: string;
+  readonly user: string;
+  readonly warehouse: string;
+  readonly database: string;
+  readonly schema: string;
+  readonly role?: string;
+}
+
+export interface DsrBridgeStackProps extends StackProps {
+  /** PagerDuty CloudWatch integration URL. @default no subscription (a warning is shown) */
+  readonly pagerDutyUrl?: string;
+  /** VPC, subnets and security groups through which the extractors (and the gate) reach PostgreSQL. @default no VPC */
+  readonly network?: FunctionNetwork;
+  /** The same, as ids (from context); imported without a lookup. Ignored when `network` is given. */
+  readonly networkIds?: {
+    readonly vpcId: string;
+    readonly availabilityZones: string[];
+    readonly privateSubnetIds: string[];
+    readonly securityGroupIds: string[];
+  };
+  /** An existing RDS-format PostgreSQL secret. @default a new secret to fill in */
+  readonly postgresSecretArn?: string;
+  /** Rotate the PostgreSQL secret with Secrets Manager's hosted single-user rotation. @default false */
+  readonly rotatePostgresSecret?: boolean;
+  /** @default a new secret holding `{ "privateKey": "…PEM…" }` to fill in */
+  readonly snowflakeSecretArn?: string;
+  /** @default a new secret with a generated 64-character key */
+  readonly subjectHashKeySecretArn?: string;
+  /** @default a new secret to fill in with the PagerDuty Events API v2 routing key */
+  readonly pagerDutyRoutingKeySecretArn?: string;
+  readonly snowflake?: SnowflakeSettings;
+  /** Receives before a message is dead-lettered, 1–1000. @default 5 */
+  readonly maxReceiveCount?: number;
+  /** Concurrent extractors for the high queue, 2–1000 and above the standard one's. @default 20 */
+  readonly highConcurrency?: number;
+  /** Concurrent extractors for the standard queue; protects the source database. 2–1000. @default 5 */
+  readonly standardConcurrency?: number;
+  /** When redrive runs: an EventBridge Scheduler `cron(…)` expression, in UTC. @default 'cron(0 3 ? * SUN *)' */
+  readonly maintenanceWindow?: string;
+  /** Page when the oldest intake request is older than this. @default 1 hour */
+  readonly oldestRequestAge?: Duration;
+  /** Days quarantined payloads are kept. @default 400 */
+  readonly payloadRetentionDays?: number;
+  /** The data map bundled with the functions. @default local/sample/datamap.yaml */
+  readonly dataMapFile?: string;
+  /** Handler modules by stage; tests may point them elsewhere. @default functions/<stage>/handler.ts */
+  readonly entries?: Partial<Record<'extract' | 'gate' | 'load' | 'redrive', string>>;
+}
+
+const ROOT = join(import.meta.dirname, '..');
+const TIMEOUTS = {
+  extract: Duration.minutes(2),
+  gate: Duration.minutes(1),
+  load: Duration.minutes(2),
+  redrive: Duration.minutes(1),
+};
+
+/**
+ * Everything dsr-bridge needs in AWS, secure by default: intake and stage queues with dead-letter
+ * queues, the stage functions, secrets, the failed-payload bucket, the redrive schedule, alarms that
+ * page, and a dashboard. The PostgreSQL database and the Snowflake account exist already.
+ *
+ * Construct IDs are a contract: renaming one replaces the resource in the account.
+ */
+export class DsrBridgeStack extends Stack {
+  readonly key: kms.Key;
+  readonly queues: Record<'high' | 'standard' | 'gate' | 'load', PipelineQueue>;
+  readonly functions: Record<'extractHigh' | 'extractStandard' | 'gate' | 'load' | 'redrive', StageFunction>;
+  readonly payloads: FailedPayloadBucket;
+  readonly alerting: PagerDutyAlarms;
+  readonly secrets: Record<
+    'postgres' | 'snowflake' | 'subjectHashKey' | 'pagerDutyRoutingKey',
+    secretsmanager.ISecret
+  >;
+  readonly postgresRotation: secretsmanager.RotationSchedule | undefined;
+
+  constructor(scope: Construct, id: string, props: DsrBridgeStackProps = {}) {
+    super(scope, id, props);
+    const highConcurrency = props.highConcurrency ?? 20;
+    const standardConcurrency = props.standardConcurrency ?? 5;
+    for (const [name, value] of [
+      ['highConcurrency', highConcurrency],
+      ['standardConcurrency', standardConcurrency],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 2 || value > 1000) {
+        throw new Error(`${name} must be an integer between 2 and 1000 inclusive (given ${value})`);
+      }
+    }
+    if (highConcurrency <= standardConcurrency) {
+      throw new Error(
+        `highConcurrency must be above standardConcurrency (given ${highConcurrency} ≤ ${standardConcurrency})`,
+      );
+    }
+    const maintenanceWindow = props.maintenanceWindow ?? 'cron(0 3 ? * SUN *)';
+    if (!/^cron\([^)]+\)$/.test(maintenanceWindow)) {
+      throw new Error(
+        `maintenanceWindow must be an EventBridge Scheduler cron(…) expression (given ${JSON.stringify(maintenanceWindow)})`,
+      );
+    }
+
+    const network = props.network ?? (props.networkIds ? this.importNetwork(props.networkIds) : undefined);
+    this.key = new kms.Key(this, 'Key', {
+      description: 'dsr-bridge: queues, payload bucket, logs, secrets and alarm topic',
+      enableKeyRotation: true,
+    });
+    // CloudWatch Logs and CloudWatch alarms (publishing to the encrypted topic) use the key too.
+    this.key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`));
+    this.key.grant(
+      new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
+
+    this.secrets = {
+      postgres: this.secret('PostgresSecret', props.postgresSecretArn, {
+        description: 'dsr-bridge: PostgreSQL credentials (RDS JSON: host, port, username, password, dbname)',
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({
+            host: 'CHANGE-ME',
+            port: 5432,
+            username: 'dsr_reader',
+            dbname: 'postgres',
+          }),
+          generateStringKey: 'password',
+          excludePunctuation: true,
+        },
+      }),
+      snowflake: this.secret('SnowflakeSecret', props.snowflakeSecretArn, {
+        description:
+          'dsr-bridge: Snowflake key-pair private key ({"privateKey": "-----BEGIN PRIVATE KEY-----…"})',
+      }),
+      subjectHashKey: this.secret('SubjectHashKeySecret', props.subjectHashKeySecretArn, {
+        description: 'dsr-bridge: HMAC key of the subject hash',
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      }),
+      pagerDutyRoutingKey: this.secret('PagerDutyRoutingKeySecret', props.pagerDutyRoutingKeySecretArn, {
+        description: 'dsr-bridge: PagerDuty Events API v2 routing key',
+      }),
+    };
+    this.postgresRotation = undefined;
+    if (props.rotatePostgresSecret) {
+      this.postgresRotation = new secretsmanager.RotationSchedule(this, 'PostgresSecretRotation', {
+        secret: this.secrets.postgres,
+        hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser(
+          network
+            ? { vpc: network.vpc, vpcSubnets: network.subnets, securityGroups: network.securityGroups }
+            : {},
+        ),
+        automaticallyAfter: Duration.days(30),
+      });
+    }
+
+    this.payloads = new FailedPayloadBucket(this, 'FailedPayloads', {
+      encryptionKey: this.key,
+      retentionDays: props.payloadRetentionDays,
+    });
+    const queue = (name: string, consumerTimeout: Duration) =>
+      new PipelineQueue(this, name, {
+        encryptionKey: this.key,
+        consumerTimeout,
+        maxReceiveCount: props.maxReceiveCount,
+      });
+    this.queues = {
+      high: queue('HighIntake', TIMEOUTS.extract),
+      standard: queue('StandardIntake', TIMEOUTS.extract),
+      gate: queue('GateStage', TIMEOUTS.gate),
+      load: queue('LoadStage', TIMEOUTS.load),
+    };
+
+    const dataMapFile = props.dataMapFile ?? join(ROOT, 'local/sample/datamap.yaml');
+    const entry = (stage: 'extract' | 'gate' | 'load' | 'redrive') =>
+      props.entries?.[stage] ?? join(ROOT, 'functions', stage, 'handler.ts');
+    const common = {
+      POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
+      POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
+      DSR_DATAMAP_PATH: 'datamap.yaml',
+      DSR_SUBJECT_HASH_KEY_SECRET_ARN: this.secrets.subjectHashKey.secretArn,
+      PAYLOAD_BUCKET: this.payloads.bucket.bucketName,
+      PAYLOAD_KMS_KEY_ARN: this.key.keyArn,
+    };
+    const snowflakeEnv: Record<string, string> = props.snowflake
+      ? {
+          SNOWFLAKE_ACCOUNT: props.snowflake.account,
+          SNOWFLAKE_USER: props.snowflake.user,
+          SNOWFLAKE_WAREHOUSE: props.snowflake.warehouse,
+          SNOWFLAKE_DATABASE: props.snowflake.database,
+          SNOWFLAKE_SCHEMA: props.snowflake.schema,
+          ...(props.snowflake.role ? { SNOWFLAKE_ROLE: props.snowflake.role } : {}),
+        }
+      : {};
+    const assets: [string, string][] = [[dataMapFile, 'datamap.yaml']];
+    const extractor = (name: string, intake: PipelineQueue, priority: 'high' | 'standard') =>
+      new StageFunction(this, name, {
+        entry: entry('extract'),
+        timeout: TIMEOUTS.extract,
+        encryptionKey: this.key,
+        network,
+        assets,
+        // The extractors never talk to Snowflake: keep its driver out of their bundles.
+        externalModules: ['snowflake-sdk'],
+        environment: {
+          ...common,
+          DSR_STAGE: `extract-${priority}`,
+          DSR_PRIORITY: priority,
+          PG_SECRET_ARN: this.secrets.postgres.secretArn,
+          NEXT_QUEUE_URL: this.queues.gate.queue.queueUrl,
+          HIGH_QUEUE_URL: this.queues.high.queue.queueUrl,
+          DEAD_LETTER_QUEUE_URL: intake.deadLetterQueue.queueUrl,
+        },
+      });
+    this.functions = {
+      extractHigh: extractor('ExtractHigh', this.queues.high, 'high'),
+      extractStandard: extractor('ExtractStandard', this.queues.standard, 'standard'),
+      gate: new StageFunction(this, 'Gate', {
+        entry: entry('gate'),
+        timeout: TIMEOUTS.gate,
+        encryptionKey: this.key,
+        network,
+        assets,
+        environment: {
+          ...common,
+          ...snowflakeEnv,
+          DSR_STAGE: 'gate',
+          PG_SECRET_ARN: this.secrets.postgres.secretArn,
+          SNOWFLAKE_SECRET_ARN: this.secrets.snowflake.secretArn,
+          PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
+          NEXT_QUEUE_URL: this.queues.load.queue.queueUrl,
+          DEAD_LETTER_QUEUE_URL: this.queues.gate.deadLetterQueue.queueUrl,
+        },
+      }),
+      load: new StageFunction(this, 'Load', {
+        entry: entry('load'),
+        timeout: TIMEOUTS.load,
+        encryptionKey: this.key,
+        assets,
+        environment: {
+          ...common,
+          ...snowflakeEnv,
+          DSR_STAGE: 'load',
+          SNOWFLAKE_SECRET_ARN: this.secrets.snowflake.secretArn,
+          DEAD_LETTER_QUEUE_URL: this.queues.load.deadLetterQueue.queueUrl,
+        },
+      }),
+      redrive: new StageFunction(this, 'Redrive', {
+        entry: entry('redrive'),
+        timeout: TIMEOUTS.redrive,
+        encryptionKey: this.key,
+        environment: {
+          POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
+          DSR_STAGE: 'redrive',
+          DEAD_LETTER_QUEUE_ARNS: Object.values(this.queues)
+            .map((q) => q.deadLetterQueue.queueArn)
+            .join(','),
+        },
+      }),
+    };
+    this.wireStages(highConcurrency, standardConcurrency);
+    this.scheduleRedrive(maintenanceWindow);
+
+    this.alerting = new PagerDutyAlarms(this, 'Alerting', {
+      encryptionKey: this.key,
+      pagerDutyUrl: props.pagerDutyUrl,
+    });
+    if (!props.pagerDutyUrl) {
+      Annotations.of(this).addWarningV2(
+        'dsr-bridge:no-pagerduty',
+        'No pagerDutyUrl: alarms publish to the SNS topic, but nothing pages. Set the context value pagerDutyUrl.',
+      );
+    }
+    const threshold = props.oldestRequestAge ?? Duration.hours(1);
+    for (const [name, q] of Object.entries(this.queues))
+      this.alerting.deadLetters(`${name}DeadLetters`, q.deadLetterQueue);
+    this.alerting.oldestMessage('highOldestRequest', this.queues.high.queue, threshold);
+    this.alerting.oldestMessage('standardOldestRequest', this.queues.standard.queue, threshold);
+    for (const [name, fn] of Object.entries(this.functions)) this.alerting.functionHealth(name, fn.function);
+    const violations = new cloudwatch.Metric({
+      namespace: 'DsrBridge',
+      metricName: 'ComplianceGateViolation',
+      dimensionsMap: { service: 'dsr-bridge' },
+      statistic: 'Sum',
+      period: Duration.minutes(1),
+    });
+    this.alerting.metric(
+      'complianceGateViolation',
+      violations,
+      1,
+      'A request was halted by the compliance gate',
+    );
+    this.dashboard(violations);
+  }
+
+  private importNetwork(ids: NonNullable<DsrBridgeStackProps['networkIds']>): FunctionNetwork {
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+      vpcId: ids.vpcId,
+      availabilityZones: ids.availabilityZones,
+      privateSubnetIds: ids.privateSubnetIds,
+    });
+    return {
+      vpc,
+      subnets: { subnets: vpc.privateSubnets },
+      securityGroups: ids.securityGroupIds.map((id, i) =>
+        ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, id),
+      ),
+    };
+  }
+
+  private secret(
+    id: string,
+    arn: string | undefined,
+    props: secretsmanager.SecretProps,
+  ): secretsmanager.ISecret {
+    return arn
+      ? secretsmanager.Secret.fromSecretCompleteArn(this, id, arn)
+      : new secretsmanager.Secret(this, id, { ...props, encryptionKey: this.key });
+  }
+
+  /** Event sources, each reporting batch item failures, and each function's grants. */
+  private wireStages(highConcurrency: number, standardConcurrency: number): void {
+    const { queues, functions, secrets, payloads } = this;
+    const source = (q: PipelineQueue, maxConcurrency: number) =>
+      new SqsEventSource(q.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency });
+    functions.extractHigh.function.addEventSource(source(queues.high, highConcurrency));
+    functions.extractStandard.function.addEventSource(source(queues.standard, standardConcurrency));
+    functions.gate.function.addEventSource(source(queues.gate, 10));
+    functions.load.function.addEventSource(source(queues.load, 10));
+
+    for (const [fn, intake] of [
+      [functions.extractHigh, queues.high],
+      [functions.extractStandard, queues.standard],
+    ] as const) {
+      secrets.postgres.grantRead(fn.role);
+      secrets.subjectHashKey.grantRead(fn.role);
+      queues.gate.queue.grantSendMessages(fn.role);
+      intake.deadLetterQueue.grantSendMessages(fn.role);
+      payloads.bucket.grantPut(fn.role);
+    }
+    // A standard request whose deadline is near is promoted to the high queue.
+    queues.high.queue.grantSendMessages(functions.extractStandard.role);
+
+    for (const secret of [
+      secrets.postgres,
+      secrets.snowflake,
+      secrets.subjectHashKey,
+      secrets.pagerDutyRoutingKey,
+    ]) {
+      secret.grantRead(functions.gate.role);
+    }
+    queues.load.queue.grantSendMessages(functions.gate.role);
+    queues.gate.deadLetterQueue.grantSendMessages(functions.gate.role);
+    // The gate quarantines payloads and reads claim checks; it never deletes.
+    payloads.bucket.grantRead(functions.gate.role);
+    payloads.bucket.grantPut(functions.gate.role);
+
+    secrets.snowflake.grantRead(functions.load.role);
+    secrets.subjectHashKey.grantRead(functions.load.role);
+    queues.load.deadLetterQueue.grantSendMessages(functions.load.role);
+    payloads.bucket.grantRead(functions.load.role);
+
+    // Redrive: move each dead-letter queue's messages back to their source queue.
+    for (const q of Object.values(queues)) {
+      q.deadLetterQueue.grant(
+        functions.redrive.role,
+        'sqs:StartMessageMoveTask',
+        'sqs:ListMessageMoveTasks',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+      );
+      q.queue.grantSendMessages(functions.redrive.role);
+    }
+    this.key.grantDecrypt(functions.redrive.role);
+  }
+
+  private scheduleRedrive(cron: string): void {
+    new scheduler.Schedule(this, 'RedriveSchedule', {
+      description: 'dsr-bridge: move dead-lettered requests back in the maintenance window',
+      schedule: scheduler.ScheduleExpression.expression(cron),
+      target: new targets.LambdaInvoke(this.functions.redrive.function, {
+        input: scheduler.ScheduleTargetInput.fromObject({ source: 'maintenance-window' }),
+      }),
+    });
+  }
+
+  private dashboard(violations: cloudwatch.IMetric): void {
+    const queues = Object.entries(this.queues);
+    new cloudwatch.Dashboard(this, 'Dashboard', {
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Queue depth',
+            left: queues.flatMap(([name, q]) => [
+              q.queue.metricApproximateNumberOfMessagesVisible({ label: name }),
+              q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: `${name} DLQ` }),
+            ]),
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Oldest message age (s)',
+            left: queues.map(([name, q]) => q.queue.metricApproximateAgeOfOldestMessage({ label: name })),
+            width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Stage duration (p95, ms)',
+            left: Object.entries(this.functions).map(([name, f]) =>
+              f.function.metricDuration({ label: name, statistic: 'p95' }),
+            ),
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({ title: 'Compliance gate violations', left: [violations], width: 12 }),
+        ],
+      ],
+    });
+  }
+}

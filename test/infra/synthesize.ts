@@ -1,0 +1,26 @@
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../../infra/app';
+import type { DsrBridgeStack, DsrBridgeStackProps } from '../../infra/DsrBridgeStack';
+
+const FIXTURE = join(import.meta.dirname, 'fixtures', 'handler.ts');
+export const FIXTURE_ENTRIES = { extract: FIXTURE, gate: FIXTURE, load: FIXTURE, redrive: FIXTURE };
+
+/**
+ * A fresh app and stack, with cdk-nag registered as in production. Bundling is skipped
+ * (`aws:cdk:bundling-stacks`), so cases run in about a second.
+ */
+export function synthesize(
+  overrides: Partial<DsrBridgeStackProps> = {},
+  context: Record<string, unknown> = {},
+): { app: App; stack: DsrBridgeStack; template: () => Template } {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const { stack } = buildApp(app, { entries: FIXTURE_ENTRIES, ...overrides });
+  return { app, stack, template: () => Template.fromStack(stack) };
+}
+
+/** Logical ID of a construct's default CloudFormation resource. */
+export function logicalId(stack: DsrBridgeStack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as never);
+}
