@@ -12,9 +12,9 @@ const HASH_KEY = 'bench-subject-hash-key-0123456789abcdef';
 class RecordingPgDatabase extends PgDatabase {
   recording: { text: string; values: unknown[] }[] | undefined;
 
-  override queryRaw(text: string, values: unknown[] = []) {
+  override queryRaw(text: string, values: unknown[] = [], options: { readonly prepare?: boolean } = {}) {
     this.recording?.push({ text, values });
-    return super.queryRaw(text, values);
+    return super.queryRaw(text, values, options);
   }
 }
 

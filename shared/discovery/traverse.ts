@@ -2,7 +2,14 @@ import pLimit from 'p-limit';
 import { type CanonicalValue, JsonNumber } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
-import type { FoundRow, SearchableTable, System, TableSearcher, ValueKey } from './SearchableTable';
+import type {
+  FoundRow,
+  SearchableTable,
+  SearchInput,
+  System,
+  TableSearcher,
+  ValueKey,
+} from './SearchableTable';
 
 export interface TraverseOptions {
   /** Searchers by system; tables of a system without one are skipped and reported as not searched. */
@@ -46,10 +53,35 @@ export async function traverse(
   for (const table of active) found.set(table, new Map());
   const limit = pLimit(options.tableConcurrency ?? 4);
 
+  const searchedSet = (table: SearchableTable, input: SearchInput) => {
+    const id = `${table.system}\u0000${table.table}\u0000${input.column}\u0000${input.valueKey}`;
+    let done = searched.get(id);
+    if (!done) {
+      done = new Set<string>();
+      searched.set(id, done);
+    }
+    return done;
+  };
+  // A search of a table by its single-column primary key can only return the row that key names:
+  // once that row is found, searching the table by its key value again would find nothing new.
+  const selfKeyInputs = new Map(
+    active.map((t) => [
+      t,
+      t.primaryKey.length === 1
+        ? t.inputs.filter((i) => i.column === t.primaryKey[0] && i.normalize === 'none')
+        : [],
+    ]),
+  );
+
   const harvest = (table: SearchableTable, rows: readonly FoundRow[]) => {
     const byKey = found.get(table);
+    const keyInputs = selfKeyInputs.get(table) ?? [];
     for (const row of rows) {
       byKey?.set(canonicalJson(row.key), row);
+      for (const input of keyInputs) {
+        const key = asText(row.row[input.column]);
+        if (key !== undefined) searchedSet(table, input).add(key);
+      }
       for (const output of table.outputs) {
         const text = asText(row.row[output.column]);
         if (text === undefined) continue;
@@ -72,9 +104,7 @@ export async function traverse(
       const searcher = options.searchers[table.system];
       if (!searcher) continue;
       for (const input of table.inputs) {
-        const id = `${table.system}\u0000${table.table}\u0000${input.column}\u0000${input.valueKey}`;
-        const done = searched.get(id) ?? new Set<string>();
-        searched.set(id, done);
+        const done = searchedSet(table, input);
         const fresh = [...(pools.get(input.valueKey) ?? [])].filter((v) => !done.has(v));
         if (fresh.length === 0) continue;
         for (const v of fresh) done.add(v);

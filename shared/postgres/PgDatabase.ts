@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { CredentialSource, PgCredentials } from './CredentialSource';
 import { classifyPgError } from './classifyPgError';
@@ -73,8 +74,16 @@ export class PgDatabase {
   }
 
   /** Runs one statement and returns rows as arrays of PostgreSQL text, with the field descriptions. */
-  async queryRaw(text: string, values: unknown[] = []): Promise<pg.QueryArrayResult<(string | null)[]>> {
-    return this.withClient((client) => client.query<(string | null)[]>({ text, values, rowMode: 'array' }));
+  async queryRaw(
+    text: string,
+    values: unknown[] = [],
+    options: { readonly prepare?: boolean } = {},
+  ): Promise<pg.QueryArrayResult<(string | null)[]>> {
+    // A named statement is parsed once per connection and then only bound and executed.
+    const name = options.prepare ? statementName(text) : undefined;
+    return this.withClient((client) =>
+      client.query<(string | null)[]>({ text, values, rowMode: 'array', ...(name ? { name } : {}) }),
+    );
   }
 
   /**
@@ -214,4 +223,16 @@ export class PgDatabase {
     pool.on('error', (error) => this.options.onIdleClientError?.(error));
     return pool;
   }
+}
+
+const statementNames = new Map<string, string>();
+
+/** A stable name for a prepared statement: the same text always gets the same name. */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `dsr_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }

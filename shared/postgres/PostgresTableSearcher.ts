@@ -76,7 +76,7 @@ export class PostgresTableSearcher implements TableSearcher {
       for (;;) {
         const sql = searchSql(pgTable, select, table.primaryKey, column, input, after !== undefined);
         const params: unknown[] = [chunk, ...(after ?? []), this.pageSize];
-        const result = await this.retry.execute(() => this.db.queryRaw(sql, params));
+        const result = await this.retry.execute(() => this.db.queryRaw(sql, params, { prepare: true }));
         const types = await this.db.types.resolveAll(result.fields.map((f) => f.dataTypeID));
         // Rows and keys are built with their keys in sorted order (the canonical order).
         const columns = result.fields

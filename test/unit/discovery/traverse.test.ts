@@ -51,11 +51,28 @@ describe('Function: traverse', () => {
     expect(new Set(calls).size).toBe(calls.length);
     expect(calls).toEqual([
       'public.users.email=ana@x.test',
-      'public.users.id=1',
       'public.friends.user_id=1',
       'public.friends.friend_of=10',
       'public.friends.friend_of=11',
     ]);
+  });
+
+  it('does not search a table by the primary key of a row it already found, but does for keys learned elsewhere', async () => {
+    const { searcher, calls } = memorySearcher({
+      'public.users': [
+        { id: 1, email: 'ana@x.test' },
+        { id: 2, email: 'ben@x.test' },
+      ],
+      'public.friends': [{ id: 10, user_id: 1, friend_of: null }],
+    });
+    const seeds = new Map([
+      [identityKey('email'), ['ana@x.test']],
+      [identityKey('user_id'), ['2']],
+    ]);
+    const result = await traverse(planSearch(map), seeds, { searchers: { postgres: searcher } });
+    // User 2 is known only as an identifier, so the users table is searched by its key once, for 2.
+    expect(calls.filter((c) => c.startsWith('public.users.id='))).toEqual(['public.users.id=2']);
+    expect(result.tables[0]?.rows.map((r) => r.key.id)).toEqual([1, 2]);
   });
 
   it('normalises harvested identity values before searching with them', async () => {
