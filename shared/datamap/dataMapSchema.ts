@@ -33,6 +33,18 @@ const identitySpec = z.strictObject({
   description: z.string().optional(),
 });
 
+/**
+ * What a table holds, for the access report (GDPR Art. 15(1)): purposes, categories of data,
+ * recipients, retention and source. Optional: the report says plainly what is not declared.
+ */
+const disclosure = z.strictObject({
+  purposes: z.array(z.string().min(1)).optional(),
+  categories: z.array(z.string().min(1)).optional(),
+  recipients: z.array(z.string().min(1)).optional(),
+  retention: z.string().min(1).optional(),
+  source: z.string().min(1).optional(),
+});
+
 const tableFields = {
   primaryKey: z
     .array(identifier)
@@ -40,6 +52,7 @@ const tableFields = {
   identities: z.record(identityKind, identifier).default({}),
   exclude: z.array(identifier).default([]),
   description: z.string().optional(),
+  disclosure: disclosure.optional(),
 };
 
 const postgresTable = z.strictObject({
@@ -70,3 +83,4 @@ export type DataMap = z.output<typeof dataMapSchema>;
 export type PostgresTableSpec = DataMap['postgres'][number];
 export type SnowflakeTableSpec = DataMap['snowflake'][number];
 export type Normalization = (typeof NORMALIZATIONS)[number];
+export type Disclosure = z.output<typeof disclosure>;
