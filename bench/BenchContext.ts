@@ -26,6 +26,22 @@ export async function openBenchContext(scale: number, log: (line: string) => voi
   const marker = join(dataDir, 'generated');
   const fresh = !existsSync(marker);
   const server = await startEmbeddedPostgres({ label: 'bench', dataDir });
+  try {
+    return await prepare(server, scale, dataDir, fresh, log);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+async function prepare(
+  server: EmbeddedPostgresServer,
+  scale: number,
+  dataDir: string,
+  fresh: boolean,
+  log: (line: string) => void,
+): Promise<BenchContext> {
+  const marker = join(dataDir, 'generated');
   const dsn = server.dsn.replace(/\/postgres$/, '/shop');
   let generatedMs: number | undefined;
   if (fresh) {
