@@ -1,0 +1,125 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DsrBridgeStack } from '../../infra/DsrBridgeStack';
+import { permissionInventory } from './permissionInventory';
+import { logicalId, synthesize } from './synthesize';
+
+const grant = (actions: string[], resources: string[]) =>
+  actions.flatMap((a) => resources.map((r) => `Allow ${a} on ${r}`));
+const kms = (extra: string[] = []) =>
+  grant(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*', ...extra], ['Key']);
+const logs = (fn: string) => grant(['logs:CreateLogStream', 'logs:PutLogEvents'], [`${fn}Logs`]);
+const consume = (queue: string) =>
+  grant(
+    [
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ],
+    [queue],
+  );
+const send = (...queues: string[]) =>
+  grant(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], queues);
+const putPayloads = grant(
+  [
+    's3:Abort*',
+    's3:PutObject',
+    's3:PutObjectLegalHold',
+    's3:PutObjectRetention',
+    's3:PutObjectTagging',
+    's3:PutObjectVersionTagging',
+  ],
+  ['FailedPayloadsBucket/*'],
+);
+const readPayloads = grant(
+  ['s3:GetBucket*', 's3:GetObject*', 's3:List*'],
+  ['FailedPayloadsBucket', 'FailedPayloadsBucket/*'],
+);
+const readSecrets = (...secrets: string[]) =>
+  grant(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], secrets);
+const deadLetters = [
+  'HighIntakeDeadLetter',
+  'StandardIntakeDeadLetter',
+  'GateStageDeadLetter',
+  'LoadStageDeadLetter',
+];
+const sources = ['HighIntakeQueue', 'StandardIntakeQueue', 'GateStageQueue', 'LoadStageQueue'];
+
+/** The whole of what each function may do. Anything beyond this fails the test. */
+const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
+  extractHigh: [
+    ...kms(),
+    ...logs('ExtractHigh'),
+    ...consume('HighIntakeQueue'),
+    ...send('GateStageQueue', 'HighIntakeDeadLetter'),
+    ...putPayloads,
+    ...readSecrets('PostgresSecret', 'SubjectHashKeySecret'),
+  ],
+  extractStandard: [
+    ...kms(),
+    ...logs('ExtractStandard'),
+    ...consume('StandardIntakeQueue'),
+    ...send('GateStageQueue', 'HighIntakeQueue', 'StandardIntakeDeadLetter'),
+    ...putPayloads,
+    ...readSecrets('PostgresSecret', 'SubjectHashKeySecret'),
+  ],
+  gate: [
+    ...kms(['kms:DescribeKey']),
+    ...logs('Gate'),
+    ...consume('GateStageQueue'),
+    ...send('LoadStageQueue', 'GateStageDeadLetter'),
+    ...putPayloads,
+    ...readPayloads,
+    ...readSecrets('PostgresSecret', 'SnowflakeSecret', 'SubjectHashKeySecret', 'PagerDutyRoutingKeySecret'),
+  ],
+  load: [
+    ...kms(['kms:DescribeKey']),
+    ...logs('Load'),
+    ...consume('LoadStageQueue'),
+    ...send('LoadStageDeadLetter'),
+    ...readPayloads,
+    ...readSecrets('SnowflakeSecret', 'SubjectHashKeySecret'),
+  ],
+  redrive: [
+    ...kms(),
+    ...logs('Redrive'),
+    ...grant(
+      [
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ListMessageMoveTasks',
+        'sqs:ReceiveMessage',
+        'sqs:StartMessageMoveTask',
+      ],
+      deadLetters,
+    ),
+    ...send(...sources),
+  ],
+};
+
+let stack: DsrBridgeStack;
+let inventory: (fn: keyof DsrBridgeStack['functions']) => string[];
+
+beforeAll(() => {
+  const built = synthesize({ pagerDutyUrl: 'https://events.pagerduty.com/integration/abc123/enqueue' });
+  stack = built.stack;
+  const template = built.template();
+  inventory = (fn) => permissionInventory(template, logicalId(stack, stack.functions[fn].role));
+});
+
+describe('Least privilege over the synthesised template', () => {
+  for (const fn of Object.keys(EXPECTED) as (keyof DsrBridgeStack['functions'])[]) {
+    it(`${fn} holds exactly the permissions it needs, on named resources only`, () => {
+      const held = inventory(fn);
+      expect(held.filter((line) => / on \*$/.test(line))).toEqual([]);
+      expect(held).toEqual([...new Set(EXPECTED[fn])].sort());
+    });
+  }
+
+  it('keeps the extractors away from Snowflake and the loader away from PostgreSQL', () => {
+    for (const fn of ['extractHigh', 'extractStandard'] as const)
+      expect(inventory(fn).join('\n')).not.toMatch(/SnowflakeSecret|PagerDuty/);
+    expect(inventory('load').join('\n')).not.toMatch(/PostgresSecret/);
+  });
+});
