@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { isDsrError } from '../shared/errors/DsrError';
 import { CliError, EXIT } from './CliError';
+import { registerDatamapInit } from './commands/datamapInit';
+import { registerDatamapScan } from './commands/datamapScan';
 import { registerDatamapValidate } from './commands/datamapValidate';
 import { registerDemo } from './commands/demo';
 import { registerDiscover } from './commands/discover';
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   const datamap = program.command('datamap').description('work with data map files').exitOverride();
   registerDatamapValidate(datamap);
+  registerDatamapInit(datamap);
+  registerDatamapScan(datamap);
   registerDiscover(program);
   registerDemo(program);
   return program;

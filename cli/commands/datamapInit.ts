@@ -1,0 +1,102 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { postgresEnv, readConfig } from '../../shared/config/readConfig';
+import { initDataMap } from '../../shared/datamap/init/initDataMap';
+import { renderInitialDataMap } from '../../shared/datamap/init/renderInitialDataMap';
+import { parseDataMap } from '../../shared/datamap/loadDataMap';
+import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
+import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
+import { connectSnowflakeExecute, type SnowflakeSession } from '../../shared/scan/connectSnowflakeExecute';
+import { SnowflakeScanSource } from '../../shared/scan/SnowflakeScanSource';
+import { CliError, EXIT } from '../CliError';
+
+interface InitOptions {
+  out?: string;
+  schema?: string[];
+  sampleRows: number;
+  snowflakeDatabase?: string[];
+}
+
+/** `dsr datamap init [--out FILE] [--schema NAME …] [--sample-rows N] [--snowflake-database NAME …]` */
+export function registerDatamapInit(datamap: Command): void {
+  datamap
+    .command('init')
+    .description(
+      'propose a starting data map from the live PostgreSQL catalog (and Snowflake, when configured)',
+    )
+    .option('--out <file>', 'write the YAML here instead of stdout')
+    .option(
+      '--schema <name>',
+      'PostgreSQL schema to map; repeat for more (default: all but system schemas)',
+      collect,
+    )
+    .option(
+      '--sample-rows <n>',
+      'rows sampled per table to recognise identity columns by value',
+      positiveInt,
+      200,
+    )
+    .option('--snowflake-database <name>', 'Snowflake database to match mirrors in; repeat for more', collect)
+    .action(async (options: InitOptions) => {
+      const dsn = process.env.PG_DSN;
+      if (!dsn)
+        throw new CliError('PG_DSN is not set (postgres://user:password@host:port/database)', EXIT.usage);
+      const db = openPgDatabase(readConfig(postgresEnv), new DsnCredentialSource(dsn));
+      let snowflake: SnowflakeSession | undefined;
+      try {
+        let snowflakeSource: SnowflakeScanSource | undefined;
+        if (process.env.SNOWFLAKE_ACCOUNT) {
+          snowflake = await connectSnowflakeExecute();
+          const databases =
+            options.snowflakeDatabase ?? (snowflake.defaultDatabase ? [snowflake.defaultDatabase] : []);
+          if (databases.length === 0)
+            throw new CliError(
+              'no Snowflake database to read: name one with --snowflake-database or SNOWFLAKE_DATABASE',
+              EXIT.usage,
+            );
+          snowflakeSource = new SnowflakeScanSource({ execute: snowflake.execute, databases });
+        } else {
+          process.stderr.write(
+            'SNOWFLAKE_ACCOUNT is not set: only PostgreSQL was read, no mirrors proposed.\n',
+          );
+        }
+        const proposal = await initDataMap(db, {
+          schemas: options.schema ?? [],
+          sampleRows: options.sampleRows,
+          snowflake: snowflakeSource,
+        });
+        if (proposal.identities.size === 0)
+          throw new CliError(
+            'no column looks like an identity (e-mail, phone, a user or customer id): write the identities by hand',
+            EXIT.failed,
+          );
+        const yaml = renderInitialDataMap(
+          proposal,
+          snowflakeSource ? 'the PostgreSQL and Snowflake catalogs' : 'the PostgreSQL catalog',
+        );
+        // The proposal must be a valid map; a failure here is a fault of this command, reported as such.
+        parseDataMap(yaml, options.out ?? '(proposed data map)');
+        if (options.out) await writeFile(options.out, yaml);
+        else process.stdout.write(yaml);
+        process.stderr.write(
+          `proposed ${proposal.postgres.length} tables and ${proposal.identities.size} identity kinds; ` +
+            `${proposal.leftOut.length} tables left out (listed at the top of the file)\n`,
+        );
+      } finally {
+        await db.end();
+        await snowflake?.close();
+      }
+    });
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > 1_000_000)
+    throw new InvalidArgumentError(`must be a whole number from 1 to 1000000 (given ${value})`);
+  return n;
+}
