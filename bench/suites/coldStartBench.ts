@@ -31,7 +31,10 @@ export interface ColdStartResult {
  * to the runtime) and times its module initialisation in fresh Node processes. The AWS SDK is
  * resolved from this repository's node_modules, as the Lambda runtime provides it.
  */
-export async function coldStartBench(options: { starts: number; outDir: string }): Promise<ColdStartResult[]> {
+export async function coldStartBench(options: {
+  starts: number;
+  outDir: string;
+}): Promise<ColdStartResult[]> {
   const results: ColdStartResult[] = [];
   await rm(options.outDir, { recursive: true, force: true });
   for (const fn of FUNCTIONS) {
