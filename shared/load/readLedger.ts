@@ -1,0 +1,28 @@
+import type { CanonicalObject } from '../canonical/CanonicalValue';
+import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
+import { type LoadLocation, selectLedgerSql } from '../snowflake/statements';
+import type { LedgerEntry } from './LedgerEntry';
+
+/** A ledger entry as read back: the time as UTC ISO-8601 text. */
+export interface LedgerRecord extends LedgerEntry {
+  readonly at: string;
+  readonly traceId: string | null;
+  readonly detail: CanonicalObject | null;
+}
+
+/** A request's history from `DSR_LEDGER`, oldest first. */
+export async function readLedger(
+  db: SnowflakeDatabase,
+  at: LoadLocation,
+  requestId: string,
+): Promise<LedgerRecord[]> {
+  const rows = await db.query(selectLedgerSql(at), [requestId]);
+  return rows.map((r) => ({
+    requestId: String(r.REQUEST_ID),
+    state: String(r.STATE),
+    stage: String(r.STAGE),
+    at: String(r.EVENT_TIME),
+    traceId: r.TRACE_ID === null || r.TRACE_ID === undefined ? null : String(r.TRACE_ID),
+    detail: (r.DETAIL ?? null) as CanonicalObject | null,
+  }));
+}

@@ -1,0 +1,152 @@
+import type { CanonicalObject, CanonicalValue } from '../canonical/CanonicalValue';
+import type { DataMap } from '../datamap/dataMapSchema';
+import type { FoundRow, SearchableTable, SearchInput, TableSearcher } from '../discovery/SearchableTable';
+import { mirrorTypeFamily } from '../drift/mirrorColumnType';
+import { DataMapError } from '../errors/errors';
+import { checkSnowflakeCatalog } from './checkSnowflakeCatalog';
+import { quoteSnowflakeIdent } from './quoteSnowflakeIdent';
+import { readSnowflakeCatalog } from './readSnowflakeCatalog';
+import type { SnowflakeCatalog, SnowflakeColumn } from './SnowflakeColumn';
+import type { SnowflakeDatabase } from './SnowflakeDatabase';
+import { keysetBinds, searchSql } from './statements';
+
+export interface SnowflakeSearchOptions {
+  /** Rows per keyset page. @default 1000 */
+  readonly pageSize?: number;
+  /** Values bound in one query; larger lists are split. @default 1000 */
+  readonly valuesPerQuery?: number;
+}
+
+const DECIMAL = /^-?(\d+)(?:\.(\d+))?$/;
+
+/**
+ * Searches the data map's `snowflake:` tables. Values are binds (`IN (?, …)`), names are quoted
+ * identifiers from the validated map, results are paged by primary key (keyset) in a deterministic
+ * order, excluded columns are never selected, and rows come back in canonical form (NUMBER as exact
+ * text, VARIANT parsed losslessly, timestamps in UTC ISO, BINARY as base64).
+ */
+export class SnowflakeTableSearcher implements TableSearcher {
+  private readonly pageSize: number;
+  private readonly valuesPerQuery: number;
+
+  private constructor(
+    private readonly db: SnowflakeDatabase,
+    private readonly catalog: SnowflakeCatalog,
+    options: SnowflakeSearchOptions,
+  ) {
+    this.pageSize = options.pageSize ?? 1000;
+    this.valuesPerQuery = options.valuesPerQuery ?? 1000;
+  }
+
+  /**
+   * Reads the catalog of the schemas the data map's Snowflake tables live in and checks the map
+   * against it before any search runs; throws {@link DataMapError} listing every mismatch.
+   */
+  static async create(
+    db: SnowflakeDatabase,
+    map: DataMap,
+    file: string,
+    options: SnowflakeSearchOptions = {},
+  ): Promise<SnowflakeTableSearcher> {
+    const catalog = await readSnowflakeCatalog(
+      db,
+      map.snowflake.map((t) => t.table),
+      { wholeSchemas: true },
+    );
+    const problems = checkSnowflakeCatalog(map, catalog, { mirrors: false });
+    if (problems.length > 0) throw new DataMapError(file, problems);
+    return new SnowflakeTableSearcher(db, catalog, options);
+  }
+
+  async search(
+    table: SearchableTable,
+    input: SearchInput,
+    values: readonly string[],
+    onPage: (rows: readonly FoundRow[]) => void,
+  ): Promise<void> {
+    const sfTable = this.catalog.tables.get(table.table);
+    const column = sfTable?.columns.find((c) => c.name === input.column);
+    if (!sfTable || !column)
+      throw new TypeError(`${table.table}.${input.column} was not checked against the catalog`);
+    const comparison = compareAs(column, input);
+    const accepted = values.filter(comparison.accepts);
+    const select = sfTable.columns.filter((c) => !table.exclude.includes(c.name));
+    const key = table.primaryKey.map((name) => {
+      const keyColumn = sfTable.columns.find((c) => c.name === name);
+      if (!keyColumn) throw new TypeError(`${table.table}.${name} was not checked against the catalog`);
+      return { column: name, value: boundAs(keyColumn) };
+    });
+    const keyColumns = [...table.primaryKey].sort();
+    for (let i = 0; i < accepted.length; i += this.valuesPerQuery) {
+      const chunk = accepted.slice(i, i + this.valuesPerQuery);
+      let after: string[] | undefined;
+      for (;;) {
+        const sql = searchSql({
+          table: table.table,
+          columns: select.map((c) => c.name),
+          match: comparison.match,
+          value: comparison.value,
+          valueCount: chunk.length,
+          key,
+          after: after !== undefined,
+          limit: this.pageSize,
+        });
+        const rows = await this.db.query(sql, [...chunk, ...(after ? keysetBinds(after) : [])]);
+        onPage(
+          rows.map((row): FoundRow => {
+            const found: CanonicalObject = {};
+            for (const k of keyColumns) found[k] = row[k] ?? null;
+            return { key: found, row };
+          }),
+        );
+        const last = rows.at(-1);
+        if (!last || rows.length < this.pageSize) break;
+        after = table.primaryKey.map((k) => keyText(last[k]));
+      }
+    }
+  }
+}
+
+/** How a column is matched: the expression, how a value is bound, and which values can match at all. */
+function compareAs(
+  column: SnowflakeColumn,
+  input: SearchInput,
+): { match: string; value: string; accepts: (value: string) => boolean } {
+  const quoted = quoteSnowflakeIdent(column.name);
+  const noNul = (v: string) => !v.includes('\u0000');
+  if (input.normalize === 'lowercase') return { match: `LOWER(${quoted})`, value: '?', accepts: noNul };
+  if (input.normalize === 'digits')
+    return { match: `REGEXP_REPLACE(${quoted}, '[^0-9]', '')`, value: '?', accepts: noNul };
+  switch (mirrorTypeFamily(column.dataType)) {
+    case 'TEXT':
+      return { match: quoted, value: '?', accepts: noNul };
+    case 'NUMBER':
+      // A value the column cannot hold matches nothing; casting it would round it or fail the query.
+      return { match: quoted, value: boundAs(column), accepts: (v) => fitsNumber(v, column) };
+    default:
+      return { match: `CAST(${quoted} AS VARCHAR)`, value: '?', accepts: noNul };
+  }
+}
+
+/** How a bound text value is written to compare with the column: NUMBER keys are cast exactly. */
+function boundAs(column: SnowflakeColumn): string {
+  return mirrorTypeFamily(column.dataType) === 'NUMBER'
+    ? `CAST(? AS NUMBER(${column.precision ?? 38},${column.scale ?? 0}))`
+    : '?';
+}
+
+function fitsNumber(value: string, column: SnowflakeColumn): boolean {
+  const m = DECIMAL.exec(value);
+  if (!m) return false;
+  const precision = column.precision ?? 38;
+  const scale = column.scale ?? 0;
+  const integer = (m[1] as string).replace(/^0+(?=\d)/, '');
+  const fraction = (m[2] ?? '').replace(/0+$/, '');
+  return fraction.length <= scale && (integer === '0' ? 0 : integer.length) <= precision - scale;
+}
+
+/** A key value of the last row, bound as text for the next page. */
+function keyText(value: CanonicalValue | undefined): string {
+  if (value === null || value === undefined) throw new TypeError('a primary-key value is NULL');
+  return typeof value === 'string' ? value : String(value);
+}

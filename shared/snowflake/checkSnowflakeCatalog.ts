@@ -1,0 +1,73 @@
+import { didYouMean } from '../datamap/closeMatches';
+import type { DataMap } from '../datamap/dataMapSchema';
+import { formatPath } from '../datamap/loadDataMap';
+import type { DataMapProblem } from '../errors/errors';
+import type { SnowflakeCatalog, SnowflakeTable } from './SnowflakeColumn';
+
+/** Every Snowflake table the data map names: its `snowflake:` tables and the mirrors of its PostgreSQL tables. */
+export function snowflakeTablesOf(map: DataMap): string[] {
+  return [
+    ...new Set([
+      ...map.snowflake.map((t) => t.table),
+      ...map.postgres.flatMap((t) => (t.mirror ? [t.mirror] : [])),
+    ]),
+  ];
+}
+
+/**
+ * Checks the data map's Snowflake names against the live catalog, before any query runs: every
+ * table and mirror exists, and every column a `snowflake:` table names (key, identities, exclude,
+ * follow) exists, with close matches suggested on a miss. Names are compared exactly: they are
+ * quoted when used, so `users` does not find `USERS`. `mirrors: false` leaves the mirrors to the
+ * drift gate.
+ */
+export function checkSnowflakeCatalog(
+  map: DataMap,
+  catalog: SnowflakeCatalog,
+  options: { readonly mirrors?: boolean } = {},
+): DataMapProblem[] {
+  const problems: DataMapProblem[] = [];
+  const add = (path: (string | number)[], message: string) =>
+    problems.push({ path: formatPath(path), message });
+  const missingTable = (name: string) =>
+    `table ${name} does not exist in Snowflake.${didYouMean(name, catalog.tables.keys())}`;
+
+  map.postgres.forEach((spec, i) => {
+    if (options.mirrors !== false && spec.mirror && !catalog.tables.has(spec.mirror))
+      add(['postgres', i, 'mirror'], missingTable(spec.mirror));
+  });
+  map.snowflake.forEach((spec, i) => {
+    const table = catalog.tables.get(spec.table);
+    if (!table) {
+      add(['snowflake', i, 'table'], missingTable(spec.table));
+      return;
+    }
+    const column = (path: (string | number)[], name: string) => {
+      if (!table.columns.some((c) => c.name === name)) add(path, missingColumn(spec.table, table, name));
+    };
+    spec.primaryKey.forEach((name, j) => {
+      column(['snowflake', i, 'primaryKey', j], name);
+    });
+    for (const [kind, name] of Object.entries(spec.identities))
+      column(['snowflake', i, 'identities', kind], name);
+    spec.exclude.forEach((name, j) => {
+      column(['snowflake', i, 'exclude', j], name);
+    });
+    for (const [name, target] of Object.entries(spec.follow)) {
+      column(['snowflake', i, 'follow', name], name);
+      const dot = target.lastIndexOf('.');
+      const targetTable = catalog.tables.get(target.slice(0, dot));
+      const targetColumn = target.slice(dot + 1);
+      if (targetTable && !targetTable.columns.some((c) => c.name === targetColumn))
+        add(['snowflake', i, 'follow', name], missingColumn(target.slice(0, dot), targetTable, targetColumn));
+    }
+  });
+  return problems;
+}
+
+function missingColumn(tableName: string, table: SnowflakeTable, name: string): string {
+  return `column ${name} does not exist in ${tableName}.${didYouMean(
+    name,
+    table.columns.map((c) => c.name),
+  )}`;
+}

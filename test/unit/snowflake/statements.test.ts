@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { quoteSnowflakeIdent, quoteSnowflakeName } from '../../../shared/snowflake/quoteSnowflakeIdent';
+import {
+  catalogColumnsSql,
+  keysetBinds,
+  mergeFindingsSql,
+  mergeLedgerSql,
+  searchSql,
+} from '../../../shared/snowflake/statements';
+
+describe('Module: statements', () => {
+  it('quotes identifiers so their case is kept and quotes cannot break out', () => {
+    expect(quoteSnowflakeIdent('Users')).toBe('"Users"');
+    expect(quoteSnowflakeIdent('a"b')).toBe('"a""b"');
+    expect(quoteSnowflakeName('ANALYTICS.PUBLIC.USERS')).toBe('"ANALYTICS"."PUBLIC"."USERS"');
+    expect(() => quoteSnowflakeIdent('a\u0000')).toThrow();
+  });
+
+  it('reads a catalog with the schema and table names as binds', () => {
+    expect(catalogColumnsSql('ANALYTICS', 2)).toBe(
+      'SELECT TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, DATA_TYPE, ' +
+        'CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, IS_NULLABLE ' +
+        'FROM "ANALYTICS".INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?) ' +
+        'ORDER BY TABLE_NAME, ORDINAL_POSITION',
+    );
+    expect(catalogColumnsSql('ANALYTICS', 0)).not.toContain('TABLE_NAME IN');
+  });
+
+  it('searches with binds, a deterministic order and a limit', () => {
+    const base = {
+      table: 'ANALYTICS.PUBLIC.EVENTS',
+      columns: ['ID', 'USER_ID', 'KIND'],
+      match: '"USER_ID"',
+      value: 'CAST(? AS NUMBER(38,0))',
+      valueCount: 2,
+      key: [{ column: 'ID', value: 'CAST(? AS NUMBER(38,0))' }],
+      after: false,
+      limit: 100,
+    };
+    expect(searchSql(base)).toBe(
+      'SELECT "ID", "USER_ID", "KIND" FROM "ANALYTICS"."PUBLIC"."EVENTS" ' +
+        'WHERE "USER_ID" IN (CAST(? AS NUMBER(38,0)), CAST(? AS NUMBER(38,0))) ORDER BY "ID" LIMIT 100',
+    );
+    expect(searchSql({ ...base, after: true })).toContain(
+      'IN (CAST(? AS NUMBER(38,0)), CAST(? AS NUMBER(38,0))) AND (("ID" > CAST(? AS NUMBER(38,0)))) ORDER BY "ID"',
+    );
+  });
+
+  it('spells keyset paging out over a composite key, with matching binds', () => {
+    const sql = searchSql({
+      table: 'D.S.T',
+      columns: ['A', 'B'],
+      match: 'LOWER("E")',
+      value: '?',
+      valueCount: 1,
+      key: [
+        { column: 'A', value: '?' },
+        { column: 'B', value: '?' },
+      ],
+      after: true,
+      limit: 10,
+    });
+    expect(sql).toContain('AND (("A" > ?) OR ("A" = ? AND "B" > ?)) ORDER BY "A", "B" LIMIT 10');
+    expect(keysetBinds(['a1', 'b1'])).toEqual(['a1', 'a1', 'b1']);
+  });
+
+  it('fails if the limit is not positive', () => {
+    expect(() =>
+      searchSql({
+        table: 'D.S.T',
+        columns: ['A'],
+        match: '"A"',
+        value: '?',
+        valueCount: 1,
+        key: [],
+        after: false,
+        limit: 0,
+      }),
+    ).toThrow('limit must be ≥ 1 (given 0)');
+  });
+
+  it('merges findings and ledger entries only when not matched, rows through PARSE_JSON', () => {
+    const at = { database: 'EVIDENCE', schema: 'DSR' };
+    const findings = mergeFindingsSql(at);
+    expect(findings).toMatch(/^MERGE INTO "EVIDENCE"."DSR"."DSR_FINDINGS" AS t/);
+    expect(findings).toContain(
+      'ON t."REQUEST_ID" = s."REQUEST_ID" AND t."SYSTEM" = s."SYSTEM" AND t."TABLE_NAME" = s."TABLE_NAME" AND t."ROW_KEY" = s."ROW_KEY"',
+    );
+    expect(findings).toContain('PARSE_JSON(s."ROW_JSON")');
+    expect(findings).not.toContain('WHEN MATCHED');
+    expect(findings.match(/\?/g)).toHaveLength(8);
+    const ledger = mergeLedgerSql(at);
+    expect(ledger).toContain(
+      'ON t."REQUEST_ID" = s."REQUEST_ID" AND t."STATE" = s."STATE" AND t."STAGE" = s."STAGE"',
+    );
+    expect(ledger.match(/\?/g)).toHaveLength(6);
+  });
+});
