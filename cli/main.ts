@@ -6,6 +6,8 @@ import { registerDatamapScan } from './commands/datamapScan';
 import { registerDatamapValidate } from './commands/datamapValidate';
 import { registerDemo } from './commands/demo';
 import { registerDiscover } from './commands/discover';
+import { registerDrift } from './commands/drift';
+import { registerLocalSnowflake } from './commands/localSnowflake';
 
 /** Builds the `dsr` program. Exported for tests, which run it in-process. */
 export function buildProgram(): Command {
@@ -18,7 +20,13 @@ export function buildProgram(): Command {
   registerDatamapInit(datamap);
   registerDatamapScan(datamap);
   registerDiscover(program);
+  registerDrift(program);
   registerDemo(program);
+  const local = program
+    .command('local')
+    .description('run parts of the product on this machine')
+    .exitOverride();
+  registerLocalSnowflake(local);
   return program;
 }
 
