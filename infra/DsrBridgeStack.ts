@@ -195,6 +195,9 @@ export class DsrBridgeStack extends Stack {
       DSR_SUBJECT_HASH_KEY_SECRET_ARN: this.secrets.subjectHashKey.secretArn,
       PAYLOAD_BUCKET: this.payloads.bucket.bucketName,
       PAYLOAD_KMS_KEY_ARN: this.key.keyArn,
+      // The pipeline dead-letters a record itself on its last receive, with metadata and without PII;
+      // the queue's own redrive policy (same count) is only the backstop for a crashing handler.
+      MAX_RECEIVE_COUNT: String(this.queues.high.maxReceiveCount),
     };
     const snowflakeEnv: Record<string, string> = props.snowflake
       ? {
@@ -354,6 +357,9 @@ export class DsrBridgeStack extends Stack {
     }
     // A standard request whose deadline is near is promoted to the high queue.
     queues.high.queue.grantSendMessages(functions.extractStandard.role);
+    // A redriven dead-letter envelope points at the original body in the bucket.
+    payloads.bucket.grantRead(functions.extractHigh.role);
+    payloads.bucket.grantRead(functions.extractStandard.role);
 
     for (const secret of [
       secrets.postgres,
@@ -373,6 +379,8 @@ export class DsrBridgeStack extends Stack {
     secrets.subjectHashKey.grantRead(functions.load.role);
     queues.load.deadLetterQueue.grantSendMessages(functions.load.role);
     payloads.bucket.grantRead(functions.load.role);
+    // Dead-lettered bodies are kept in the bucket; the dead-letter queue gets an envelope without PII.
+    payloads.bucket.grantPut(functions.load.role);
 
     // Redrive: move each dead-letter queue's messages back to their source queue.
     for (const q of Object.values(queues)) {
@@ -383,6 +391,9 @@ export class DsrBridgeStack extends Stack {
         'sqs:ReceiveMessage',
         'sqs:DeleteMessage',
         'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        // The move task names its destination: the one source queue of each dead-letter queue.
+        'sqs:ListDeadLetterSourceQueues',
       );
       q.queue.grantSendMessages(functions.redrive.role);
     }

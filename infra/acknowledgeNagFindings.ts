@@ -33,7 +33,13 @@ export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
       'Lambda needs ec2:CreateNetworkInterface and friends to run in the VPC, which AWS documents only on resource "*"; this managed policy is exactly that set.',
     );
   }
-  for (const fn of [stack.functions.extractHigh, stack.functions.extractStandard, stack.functions.gate]) {
+  const stages = [
+    stack.functions.extractHigh,
+    stack.functions.extractStandard,
+    stack.functions.gate,
+    stack.functions.load,
+  ];
+  for (const fn of stages) {
     ack(
       fn,
       'IAM5[Action::s3:Abort*]',
@@ -52,12 +58,12 @@ export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
       'Payload objects are keyed by date and request id, unknown at deploy time; the grant is limited to the one failed-payload bucket.',
     );
   }
-  for (const fn of [stack.functions.gate, stack.functions.load]) {
+  for (const fn of stages) {
     for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {
       ack(
         fn,
         `IAM5[Action::${action}]`,
-        'CDK grantRead on the one failed-payload bucket: reads claim-check payloads written by the previous stage.',
+        'CDK grantRead on the one failed-payload bucket: reads claim-check payloads of the previous stage and the original body of a redriven dead-letter envelope.',
       );
     }
   }

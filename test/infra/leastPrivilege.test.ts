@@ -49,19 +49,21 @@ const sources = ['HighIntakeQueue', 'StandardIntakeQueue', 'GateStageQueue', 'Lo
 /** The whole of what each function may do. Anything beyond this fails the test. */
 const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
   extractHigh: [
-    ...kms(),
+    ...kms(['kms:DescribeKey']),
     ...logs('ExtractHigh'),
     ...consume('HighIntakeQueue'),
     ...send('GateStageQueue', 'HighIntakeDeadLetter'),
     ...putPayloads,
+    ...readPayloads,
     ...readSecrets('PostgresSecret', 'SubjectHashKeySecret'),
   ],
   extractStandard: [
-    ...kms(),
+    ...kms(['kms:DescribeKey']),
     ...logs('ExtractStandard'),
     ...consume('StandardIntakeQueue'),
     ...send('GateStageQueue', 'HighIntakeQueue', 'StandardIntakeDeadLetter'),
     ...putPayloads,
+    ...readPayloads,
     ...readSecrets('PostgresSecret', 'SubjectHashKeySecret'),
   ],
   gate: [
@@ -78,6 +80,7 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
     ...logs('Load'),
     ...consume('LoadStageQueue'),
     ...send('LoadStageDeadLetter'),
+    ...putPayloads,
     ...readPayloads,
     ...readSecrets('SnowflakeSecret', 'SubjectHashKeySecret'),
   ],
@@ -88,6 +91,8 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
       [
         'sqs:DeleteMessage',
         'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:ListDeadLetterSourceQueues',
         'sqs:ListMessageMoveTasks',
         'sqs:ReceiveMessage',
         'sqs:StartMessageMoveTask',

@@ -1,0 +1,124 @@
+import {
+  ChangeMessageVisibilityCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ListDeadLetterSourceQueuesCommand,
+  ListMessageMoveTasksCommand,
+  type MessageAttributeValue,
+  SendMessageCommand,
+  type SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
+import type {
+  MessageAttributes,
+  MessageMover,
+  MessageQueue,
+  RedriveOutcome,
+} from '../../shared/pipeline/MessageQueue';
+
+/** SQS allows at most 10 message attributes. */
+const MAX_ATTRIBUTES = 10;
+
+/**
+ * The pipeline's queues over SQS. Queue URLs for `ChangeMessageVisibility` are resolved from the
+ * record's queue ARN with `GetQueueUrl` (account and name) and cached.
+ */
+export class SqsMessageQueue implements MessageQueue, MessageMover {
+  private readonly urls = new Map<string, Promise<string>>();
+
+  constructor(private readonly client: SQSClient) {}
+
+  async send(queueUrl: string, body: string, attributes: MessageAttributes = {}): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: body,
+        MessageAttributes: toAttributes(attributes),
+      }),
+    );
+  }
+
+  async sendToDeadLetter(queueUrl: string, body: string, metadata: MessageAttributes): Promise<void> {
+    await this.send(queueUrl, body, metadata);
+  }
+
+  async changeVisibility(queueArn: string, receiptHandle: string, seconds: number): Promise<void> {
+    await this.client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: await this.urlOf(queueArn),
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
+    );
+  }
+
+  /**
+   * Starts a message move task from the dead-letter queue back to its source queue. The destination
+   * is named explicitly: without it SQS can only move messages it dead-lettered itself, and fails
+   * (`CouldNotDetermineMessageSource`) on those the pipeline sent there.
+   * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_StartMessageMoveTask.html
+   */
+  async redrive(deadLetterArn: string): Promise<RedriveOutcome> {
+    const tasks = await this.client.send(
+      new ListMessageMoveTasksCommand({ SourceArn: deadLetterArn, MaxResults: 1 }),
+    );
+    if (tasks.Results?.some((t) => t.Status === 'RUNNING')) return { status: 'already_running' };
+    const deadLetterUrl = await this.urlOf(deadLetterArn);
+    const attributes = await this.client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: deadLetterUrl,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
+    );
+    const messages = Number(attributes.Attributes?.ApproximateNumberOfMessages ?? '0');
+    if (messages === 0) return { status: 'empty' };
+    const sources = await this.client.send(
+      new ListDeadLetterSourceQueuesCommand({ QueueUrl: deadLetterUrl }),
+    );
+    const sourceUrl = sources.queueUrls?.[0];
+    if (!sourceUrl || (sources.queueUrls?.length ?? 0) > 1) {
+      throw new Error(
+        `the dead-letter queue must have exactly one source queue (found ${sources.queueUrls?.length ?? 0})`,
+      );
+    }
+    const source = await this.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: sourceUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const destinationArn = source.Attributes?.QueueArn;
+    if (!destinationArn) throw new Error('the source queue has no ARN');
+    await this.client.send(
+      new StartMessageMoveTaskCommand({ SourceArn: deadLetterArn, DestinationArn: destinationArn }),
+    );
+    return { status: 'started', destinationArn, messages };
+  }
+
+  private urlOf(queueArn: string): Promise<string> {
+    let url = this.urls.get(queueArn);
+    if (!url) {
+      url = this.resolve(queueArn);
+      this.urls.set(queueArn, url);
+      url.catch(() => this.urls.delete(queueArn));
+    }
+    return url;
+  }
+
+  private async resolve(queueArn: string): Promise<string> {
+    // arn:aws:sqs:<region>:<account>:<name>
+    const [, , , , account, name] = queueArn.split(':');
+    if (!account || !name) throw new Error(`not an SQS queue ARN: ${queueArn}`);
+    const result = await this.client.send(
+      new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }),
+    );
+    if (!result.QueueUrl) throw new Error(`no URL for queue ${name}`);
+    return result.QueueUrl;
+  }
+}
+
+function toAttributes(attributes: MessageAttributes): Record<string, MessageAttributeValue> | undefined {
+  const entries = Object.entries(attributes).filter(([, v]) => v !== '');
+  if (entries.length === 0) return undefined;
+  if (entries.length > MAX_ATTRIBUTES) {
+    throw new Error(`at most ${MAX_ATTRIBUTES} message attributes (given ${entries.length})`);
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, { DataType: 'String', StringValue: v }]));
+}

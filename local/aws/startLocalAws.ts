@@ -1,0 +1,132 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsServer } from 'local-aws-sqs';
+import S3rver from 's3rver';
+import { createAwsClients } from '../../adapters/aws/sqsClients';
+
+/** The pipeline's queues, as in the stack. */
+export const PIPELINE_QUEUES = ['high', 'standard', 'gate', 'load'] as const;
+export type PipelineQueueName = (typeof PIPELINE_QUEUES)[number];
+
+export interface LocalQueue {
+  readonly url: string;
+  readonly arn: string;
+  readonly deadLetterUrl: string;
+  readonly deadLetterArn: string;
+  /** Receives before a message is dead-lettered, enforced by the {@link LocalEventSourcePoller}. */
+  readonly maxReceiveCount: number;
+}
+
+export interface StartLocalAwsOptions {
+  /** Directory of the S3 objects. @default a new temporary directory, removed on stop */
+  readonly dataDir?: string;
+  /** @default dsr-bridge-payloads */
+  readonly bucket?: string;
+  /** Receives before SQS moves a message to its dead-letter queue. @default 5 */
+  readonly maxReceiveCount?: number;
+  /** Visibility timeout of the stage queues, seconds. @default 30 */
+  readonly visibilityTimeoutSeconds?: number;
+}
+
+export interface LocalAws {
+  readonly region: string;
+  readonly sqsEndpoint: string;
+  readonly s3Endpoint: string;
+  readonly credentials: { accessKeyId: string; secretAccessKey: string };
+  readonly sqs: SQSClient;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly queues: Readonly<Record<PipelineQueueName, LocalQueue>>;
+  stop(): Promise<void>;
+}
+
+const REGION = 'us-east-1';
+/** s3rver checks signatures against these. */
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+/**
+ * Starts SQS (`local-aws-sqs`, the SDK's JSON protocol) and S3 (`s3rver`) on ephemeral loopback
+ * ports, with the stack's queues (each with a dead-letter queue and a redrive policy) and the
+ * payload bucket. s3rver accepts SSE-KMS headers but does not encrypt.
+ */
+export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise<LocalAws> {
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'dsr-s3-')));
+  const bucket = options.bucket ?? 'dsr-bridge-payloads';
+  const maxReceiveCount = options.maxReceiveCount ?? 5;
+
+  const sqsServer: Server = await createSqsServer({
+    port: 0,
+    hostname: '127.0.0.1',
+    emulateQueueCreationLifecycle: false,
+  });
+  const sqsPort = (sqsServer.address() as AddressInfo).port;
+  const s3Server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dataDir });
+  const s3Address = (await s3Server.run()) as AddressInfo;
+
+  const sqsEndpoint = `http://127.0.0.1:${sqsPort}`;
+  const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
+  const { sqs, s3 } = createAwsClients({ region: REGION, sqsEndpoint, s3Endpoint, credentials: CREDENTIALS });
+
+  const queues = {} as Record<PipelineQueueName, LocalQueue>;
+  for (const name of PIPELINE_QUEUES) {
+    const deadLetterUrl = await createQueue(sqs, `dsr-${name}-dlq`, {});
+    const deadLetterArn = await queueArn(sqs, deadLetterUrl);
+    const url = await createQueue(sqs, `dsr-${name}`, {
+      VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
+      // local-aws-sqs counts a ChangeMessageVisibility as a receive, so its own move would come after
+      // about half the receives; the poller enforces `maxReceiveCount` and this is only a backstop.
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: deadLetterArn,
+        maxReceiveCount: maxReceiveCount * 2 + 2,
+      }),
+    });
+    queues[name] = { url, arn: await queueArn(sqs, url), deadLetterUrl, deadLetterArn, maxReceiveCount };
+  }
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+
+  return {
+    region: REGION,
+    sqsEndpoint,
+    s3Endpoint,
+    credentials: CREDENTIALS,
+    sqs,
+    s3,
+    bucket,
+    queues,
+    async stop() {
+      sqs.destroy();
+      s3.destroy();
+      await new Promise<void>((resolve) => {
+        sqsServer.close(() => resolve());
+        sqsServer.closeAllConnections?.();
+      });
+      await s3Server.close();
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function createQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<string> {
+  const result = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  if (!result.QueueUrl) throw new Error(`queue ${name} was not created`);
+  return result.QueueUrl;
+}
+
+async function queueArn(sqs: SQSClient, url: string): Promise<string> {
+  const result = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+  );
+  const arn = result.Attributes?.QueueArn;
+  if (!arn) throw new Error(`no ARN for ${url}`);
+  return arn;
+}

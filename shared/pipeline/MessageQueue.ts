@@ -1,0 +1,28 @@
+/** String attributes sent with a message (SQS message attributes). Codes and hashes only. */
+export type MessageAttributes = Readonly<Record<string, string>>;
+
+/** The SQS operations the stages use. */
+export interface MessageQueue {
+  send(queueUrl: string, body: string, attributes?: MessageAttributes): Promise<void>;
+  /** Sends a message to a dead-letter queue with its failure metadata as attributes. */
+  sendToDeadLetter(queueUrl: string, body: string, metadata: MessageAttributes): Promise<void>;
+  /**
+   * Hides a received message for `seconds` more, counted from now, so it comes back after a backoff.
+   * `queueArn` is the record's `eventSourceARN`.
+   */
+  changeVisibility(queueArn: string, receiptHandle: string, seconds: number): Promise<void>;
+}
+
+/** Moves dead-lettered messages back (SQS `StartMessageMoveTask`). */
+export interface MessageMover {
+  /**
+   * Starts moving every message of the dead-letter queue `deadLetterArn` back to the queue whose
+   * redrive policy points at it. Returns `already_running` when a move task is in progress.
+   */
+  redrive(deadLetterArn: string): Promise<RedriveOutcome>;
+}
+
+export type RedriveOutcome =
+  | { readonly status: 'started'; readonly destinationArn: string; readonly messages: number }
+  | { readonly status: 'already_running' }
+  | { readonly status: 'empty' };

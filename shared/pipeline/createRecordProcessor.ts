@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { isRetryable } from '../errors/DsrError';
+import { MalformedRequestError } from '../intake/MalformedRequestError';
+import { type BackoffOptions, backoffSeconds } from '../resilience/backoff';
+import { serializeError } from '../telemetry/serializeError';
+import { type DeadLetterEnvelope, readDeadLetterEnvelope } from './DeadLetterEnvelope';
+import { PayloadMissingError } from './errors';
+import type { Ledger } from './Ledger';
+import type { MessageQueue } from './MessageQueue';
+import { deadLetterKey, type PayloadStore } from './PayloadStore';
+import { logFields, type RecordContext, type StageWork } from './RecordContext';
+import { RequestLedger } from './RequestLedger';
+import type { SqsBatchHandler, SqsEvent, SqsRecord } from './sqsEvent';
+
+export interface RecordProcessorOptions {
+  /** The stage name in logs, ledger entries and dead-letter metadata. */
+  readonly stage: string;
+  /** Where permanent failures go (this stage's source queue's dead-letter queue). */
+  readonly deadLetterQueueUrl: string;
+  readonly queue: MessageQueue;
+  readonly payloads: PayloadStore;
+  readonly ledger: Ledger;
+  readonly logger: Logger;
+  readonly backoff?: BackoffOptions;
+  /**
+   * From this receive on, a retryable failure is dead-lettered here, with its metadata, rather than
+   * left for the queue's redrive policy (which would move the raw body). Keep it at the queue's
+   * `maxReceiveCount`. @default 5
+   */
+  readonly maxReceiveCount?: number;
+  readonly now?: () => Date;
+}
+
+/**
+ * Builds the Lambda handler of a stage over Powertools' `BatchProcessor`: each record is worked
+ * on its own, and the response lists only the records to retry, so one bad record never fails its
+ * batch. https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+ *
+ * - success → acknowledged;
+ * - permanent failure (non-retryable error, malformed input), or retryable at the last receive →
+ *   the original body goes to the payload bucket and an envelope with the failure metadata (stage,
+ *   error class, code, attempt, trace id, subject hash) to the dead-letter queue; the record is
+ *   acknowledged and the ledger says `dead_lettered`;
+ * - retryable failure (including an open circuit) → the message's visibility is set to a full-jitter
+ *   exponential backoff from its receive count and the record is reported as a batch item failure.
+ */
+export function createRecordProcessor(options: RecordProcessorOptions, work: StageWork): SqsBatchHandler {
+  const processor = new BatchProcessor(EventType.SQS);
+  const ledger = new RequestLedger(options.ledger, options.stage, options.now);
+  const now = options.now ?? (() => new Date());
+  const maxReceiveCount = options.maxReceiveCount ?? 5;
+  const { logger, stage } = options;
+
+  const handleRecord = async (record: SqsRecord): Promise<void> => {
+    const context: RecordContext = {
+      record,
+      attempt: Number(record.attributes.ApproximateReceiveCount) || 1,
+      traceId: record.messageAttributes?.traceId?.stringValue ?? randomUUID(),
+      scrub: new Set(),
+    };
+    let body = record.body;
+    try {
+      const envelope = readDeadLetterEnvelope(body);
+      if (envelope) body = await unwrap(envelope, context);
+      await work(body, context);
+    } catch (error) {
+      if (!isRetryable(error) || context.attempt >= maxReceiveCount) {
+        await deadLetter(body, error, context);
+        return;
+      }
+      await retryLater(error, context);
+      throw error;
+    }
+  };
+
+  const unwrap = async (envelope: DeadLetterEnvelope, context: RecordContext): Promise<string> => {
+    context.traceId = envelope.traceId;
+    if (envelope.requestId) context.requestId = envelope.requestId;
+    if (envelope.subjectHash) context.subjectHash = envelope.subjectHash;
+    const stored = await options.payloads.get(envelope.original);
+    if (!stored) throw new PayloadMissingError(`dead-lettered body missing: ${envelope.original.key}`);
+    logger.info('redriven message', logFields(stage, context));
+    return stored.body;
+  };
+
+  const deadLetter = async (body: string, error: unknown, context: RecordContext): Promise<void> => {
+    const failure = serializeError(error, context.scrub);
+    const at = now();
+    const original = await options.payloads.put(deadLetterKey(context.record.messageId, at), body, {
+      stage,
+      code: failure.code,
+      ...(context.requestId ? { 'request-id': context.requestId } : {}),
+      ...(context.subjectHash ? { 'subject-hash': context.subjectHash } : {}),
+    });
+    const reason = error instanceof MalformedRequestError ? error.reason : undefined;
+    const envelope: DeadLetterEnvelope = {
+      kind: 'dsr.deadLetter',
+      version: 1,
+      original,
+      stage,
+      errorClass: failure.errorClass,
+      code: failure.code,
+      ...(reason ? { reason } : {}),
+      attempt: context.attempt,
+      traceId: context.traceId,
+      ...(context.requestId ? { requestId: context.requestId } : {}),
+      ...(context.subjectHash ? { subjectHash: context.subjectHash } : {}),
+      failedAt: at.toISOString(),
+    };
+    await options.queue.sendToDeadLetter(options.deadLetterQueueUrl, JSON.stringify(envelope), {
+      stage,
+      errorClass: failure.errorClass,
+      code: failure.code,
+      retryable: String(failure.retryable),
+      attempt: String(context.attempt),
+      traceId: context.traceId,
+      ...(reason ? { reason } : {}),
+      ...(context.requestId ? { requestId: context.requestId } : {}),
+      ...(context.subjectHash ? { subjectHash: context.subjectHash } : {}),
+    });
+    if (context.requestId) {
+      await bestEffort('ledger dead_lettered', context, () =>
+        ledger.transitionIfAllowed(context.requestId ?? '', context.traceId, 'dead_lettered', {
+          code: failure.code,
+          attempt: context.attempt,
+        }),
+      );
+    }
+    logger.error('dead-lettered', {
+      ...logFields(stage, context),
+      error: failure,
+      ...(reason ? { reason } : {}),
+    });
+  };
+
+  const retryLater = async (error: unknown, context: RecordContext): Promise<void> => {
+    const failure = serializeError(error, context.scrub);
+    const seconds = backoffSeconds(context.attempt, options.backoff);
+    await bestEffort('change visibility', context, () =>
+      options.queue.changeVisibility(context.record.eventSourceARN, context.record.receiptHandle, seconds),
+    );
+    if (context.requestId) {
+      await bestEffort('ledger retrying', context, () =>
+        ledger.transitionIfAllowed(context.requestId ?? '', context.traceId, 'retrying', {
+          code: failure.code,
+          attempt: context.attempt,
+        }),
+      );
+    }
+    logger.warn('will retry', { ...logFields(stage, context), error: failure, retryInSeconds: seconds });
+  };
+
+  const bestEffort = async (what: string, context: RecordContext, call: () => Promise<unknown>) => {
+    try {
+      await call();
+    } catch (error) {
+      logger.warn(`${what} failed`, {
+        ...logFields(stage, context),
+        error: serializeError(error, context.scrub),
+      });
+    }
+  };
+
+  return (event: SqsEvent) =>
+    processPartialResponse(event, handleRecord, processor, {
+      throwOnFullBatchFailure: false,
+    }) as ReturnType<SqsBatchHandler>;
+}

@@ -1,0 +1,125 @@
+import type { FindingsDocument } from '../../discovery/FindingsDocument';
+import type { DeadlineRule } from '../../intake/computeDeadline';
+import type { IntakeRequest } from '../../intake/IntakeRequest';
+import { parseIntakeMessage } from '../../intake/parseIntakeMessage';
+import { DEFAULT_PROMOTION_WINDOW_DAYS, shouldPromote } from '../../intake/shouldPromote';
+import { addScrubValues, logFields, type StageWork } from '../RecordContext';
+import { decideEntry, RequestLedger } from '../RequestLedger';
+import { buildStageMessage, tablesTouched } from '../StageMessage';
+import type { StageDeps } from './StageDeps';
+
+export interface ExtractStageDeps extends StageDeps {
+  /** Which intake queue this extractor consumes. */
+  readonly priority: 'high' | 'standard';
+  /** The gate queue. */
+  readonly nextQueueUrl: string;
+  /** Where a standard request near its deadline is moved. */
+  readonly highQueueUrl: string;
+  /** Identity kinds the data map declares. */
+  readonly identityKinds: readonly string[];
+  /** Keyed hash of the request's normalised identifiers. */
+  readonly hashSubject: (subject: IntakeRequest['subject']) => string;
+  /** Finds every record about the subject (PostgreSQL and Snowflake). */
+  readonly discover: (request: IntakeRequest) => Promise<FindingsDocument>;
+  readonly maxIntakeBytes?: number;
+  readonly deadlineRules?: Readonly<Record<string, DeadlineRule>>;
+  /** @default 7 */
+  readonly promotionWindowDays?: number;
+  /** @default 200 KiB */
+  readonly claimCheckBytes?: number;
+}
+
+/**
+ * The extract stage: parse the intake message, move a standard request near its deadline to the
+ * high queue, then discover (ledger `discovering` → `discovered`) and send the findings to the gate.
+ * A request the ledger shows past discovery is acknowledged without redoing it.
+ */
+export function extractStage(deps: ExtractStageDeps): StageWork {
+  const now = deps.now ?? (() => new Date());
+  const ledger = new RequestLedger(deps.ledger, deps.stage, now);
+  const { logger, stage } = deps;
+
+  return async (body, context) => {
+    const request = parseIntakeMessage(body, {
+      identityKinds: deps.identityKinds,
+      maxBytes: deps.maxIntakeBytes,
+      deadlineRules: deps.deadlineRules,
+    });
+    addScrubValues(context, Object.values(request.subject).flat());
+    context.requestId = request.requestId;
+    context.subjectHash = deps.hashSubject(request.subject);
+    const { requestId, subjectHash } = { requestId: request.requestId, subjectHash: context.subjectHash };
+
+    let history = await ledger.history(requestId);
+    if (history.length === 0) {
+      await ledger.transition(requestId, context.traceId, undefined, 'received', {
+        priority: deps.priority,
+        deadline: request.deadline,
+        deadlineComputed: request.deadlineComputed,
+      });
+      history = await ledger.history(requestId);
+    }
+    const decision = decideEntry(history, 'discovering', 'discovered');
+    if (decision.action === 'skip') {
+      logger.info('duplicate delivery: already past extract', {
+        ...logFields(stage, context),
+        state: decision.state,
+      });
+      return;
+    }
+    if (
+      deps.priority === 'standard' &&
+      shouldPromote(
+        new Date(request.deadline),
+        now(),
+        deps.promotionWindowDays ?? DEFAULT_PROMOTION_WINDOW_DAYS,
+      )
+    ) {
+      await deps.queue.send(deps.highQueueUrl, body, { traceId: context.traceId, requestId });
+      logger.info('promoted to the high queue: deadline near', {
+        ...logFields(stage, context),
+        deadline: request.deadline,
+      });
+      return;
+    }
+
+    const discover = () => deps.discover(request);
+    let document: FindingsDocument;
+    if (decision.action === 'proceed') {
+      await ledger.transition(requestId, context.traceId, decision.last, 'discovering');
+      document = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
+      const rows = document.findings.length;
+      await ledger.transition(requestId, context.traceId, 'discovering', 'discovered', {
+        rows,
+        evidenceHash: document.evidenceHash,
+      });
+      logger.info('discovered', { ...logFields(stage, context), rows });
+    } else {
+      // Discovered before, but the hand-off may not have happened: discover again (read-only) and send.
+      document = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
+      logger.info('re-sending discovered findings', logFields(stage, context));
+    }
+    const message = await buildStageMessage(
+      {
+        requestId,
+        type: request.type,
+        jurisdiction: request.jurisdiction,
+        deadline: request.deadline,
+        subjectHash,
+        traceId: context.traceId,
+        tablesTouched: tablesTouched(document),
+      },
+      document,
+      deps.payloads,
+      deps.claimCheckBytes,
+    );
+    await deps.queue.send(deps.nextQueueUrl, JSON.stringify(message), {
+      traceId: context.traceId,
+      requestId,
+    });
+    logger.info('sent to gate', {
+      ...logFields(stage, context),
+      claimChecked: 'claimCheck' in message.findings,
+    });
+  };
+}

@@ -1,0 +1,146 @@
+import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
+import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
+import { quarantineKey } from '../PayloadStore';
+import { logFields, type RecordContext, type StageWork } from '../RecordContext';
+import { decideEntry, RequestLedger } from '../RequestLedger';
+import { parseStageMessage, type StageMessage } from '../StageMessage';
+import type { StageDeps } from './StageDeps';
+
+/** One difference between the data map and a live catalog. Names only, never values. */
+export interface DriftFinding {
+  /** e.g. `column_added`, `column_removed`, `table_missing`, `type_changed`. */
+  readonly driftType: string;
+  /** `system:table`. */
+  readonly table: string;
+  readonly column?: string;
+  /** @default `schema_drift` */
+  readonly errorCategory?: string;
+}
+
+/** The gate's verdict: an outcome, not an error. */
+export interface DriftVerdict {
+  readonly status: 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
+  /** Whether the request must stop here (quarantine and page). */
+  readonly halt: boolean;
+  readonly findings: readonly DriftFinding[];
+  /** Share of the touched columns that drifted, 0–100. */
+  readonly driftPercent: number;
+}
+
+export interface GateStageDeps extends StageDeps {
+  /** The load queue. */
+  readonly nextQueueUrl: string;
+  readonly checkDrift: (tablesTouched: readonly string[]) => Promise<DriftVerdict>;
+  readonly metrics: ComplianceMetrics;
+  readonly pagerDuty: PagerDutyClient;
+}
+
+/**
+ * The compliance gate: checks the tables the findings came from for drift. A halting verdict
+ * quarantines the message (payload bucket, `quarantine/YYYY/MM/DD/<requestId>.json`), emits the
+ * `ComplianceGateViolation` metric, pages, and sends nothing on; otherwise the message goes to the
+ * load queue (ledger `gated`).
+ */
+export function gateStage(deps: GateStageDeps): StageWork {
+  const now = deps.now ?? (() => new Date());
+  const ledger = new RequestLedger(deps.ledger, deps.stage, now);
+  const { logger, stage } = deps;
+
+  const quarantine = async (
+    body: string,
+    message: StageMessage,
+    verdict: DriftVerdict,
+    context: RecordContext,
+    last: Parameters<RequestLedger['transition']>[2],
+  ): Promise<void> => {
+    const first = verdict.findings[0];
+    const driftType = first?.driftType ?? 'unknown';
+    const errorCategory = first?.errorCategory ?? 'schema_drift';
+    const at = now();
+    const pointer = await deps.payloads.put(
+      quarantineKey(message.requestId, at),
+      JSON.stringify({
+        verdict,
+        message: JSON.parse(body),
+        stage,
+        traceId: context.traceId,
+        at: at.toISOString(),
+      }),
+      {
+        'request-id': message.requestId,
+        'subject-hash': message.subjectHash,
+        'trace-id': context.traceId,
+        'drift-type': driftType,
+        'error-category': errorCategory,
+        'drift-percent': String(verdict.driftPercent),
+        'violation-count': String(verdict.findings.length),
+        stage,
+      },
+    );
+    // The dedup key makes a repeated page (after a failure below) update the same incident.
+    await deps.pagerDuty.trigger({
+      requestId: message.requestId,
+      kind: driftType,
+      summary: `dsr-bridge: request ${message.requestId} quarantined by the compliance gate (${driftType}, ${verdict.driftPercent}% drift)`,
+      customDetails: {
+        errorCategory,
+        driftPercent: verdict.driftPercent,
+        subjectHash: message.subjectHash,
+        traceId: context.traceId,
+        quarantineKey: pointer.key,
+      },
+    });
+    deps.metrics.gateViolation({
+      driftType,
+      errorCategory,
+      requestId: message.requestId,
+      subjectHash: message.subjectHash,
+    });
+    await ledger.transition(message.requestId, context.traceId, last, 'quarantined', {
+      driftType,
+      errorCategory,
+      driftPercent: verdict.driftPercent,
+    });
+    logger.error('quarantined by the compliance gate', {
+      ...logFields(stage, context),
+      driftType,
+      errorCategory,
+      driftPercent: verdict.driftPercent,
+      quarantineKey: pointer.key,
+    });
+  };
+
+  return async (body, context) => {
+    const message = parseStageMessage(body);
+    context.requestId = message.requestId;
+    context.subjectHash = message.subjectHash;
+    context.traceId = message.traceId;
+
+    const decision = decideEntry(await ledger.history(message.requestId), 'gated', 'gated');
+    if (decision.action === 'skip') {
+      logger.info('duplicate delivery: already past the gate', {
+        ...logFields(stage, context),
+        state: decision.state,
+      });
+      return;
+    }
+    if (decision.action === 'proceed') {
+      const check = () => deps.checkDrift(message.tablesTouched);
+      const verdict = await (deps.breakers ? deps.breakers.execute('snowflake', check) : check());
+      if (verdict.halt) {
+        await quarantine(body, message, verdict, context, decision.last);
+        return;
+      }
+      await ledger.transition(message.requestId, context.traceId, decision.last, 'gated', {
+        status: verdict.status,
+        driftPercent: verdict.driftPercent,
+      });
+      logger.info('gate passed', { ...logFields(stage, context), status: verdict.status });
+    }
+    await deps.queue.send(deps.nextQueueUrl, body, {
+      traceId: context.traceId,
+      requestId: message.requestId,
+    });
+    logger.info('sent to load', logFields(stage, context));
+  };
+}

@@ -1,0 +1,96 @@
+import {
+  type CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+  isBrokenCircuitError,
+  SamplingBreaker,
+} from 'cockatiel';
+import { isRetryable } from '../errors/DsrError';
+import { DependencyUnavailableError } from './DependencyUnavailableError';
+
+/** The external systems a stage calls through a breaker. */
+export type Dependency = 'postgres' | 'snowflake';
+
+/** How a dependency's breaker opens. */
+export type BreakerSettings =
+  | {
+      readonly kind: 'consecutive';
+      /** Consecutive retryable failures that open the circuit. @default 5 */
+      readonly threshold?: number;
+      /** Milliseconds before one probe is let through. @default 30 000 */
+      readonly halfOpenAfterMs?: number;
+    }
+  | {
+      readonly kind: 'sampling';
+      /** Failure rate in (0, 1] over the window that opens the circuit. */
+      readonly threshold: number;
+      readonly durationMs: number;
+      readonly minimumRps?: number;
+      readonly halfOpenAfterMs?: number;
+    };
+
+/**
+ * One cockatiel circuit breaker per dependency. Only retryable failures count (a permanent error
+ * says nothing about the dependency's health). While a circuit is open, calls fail at once with a
+ * retryable {@link DependencyUnavailableError}, so the record processor returns the message to the
+ * queue with backoff instead of trying it.
+ *
+ * Cockatiel reads time with `Date.now()`, so tests drive the cool-down with fake timers.
+ * https://github.com/connor4312/cockatiel#circuitbreaker
+ */
+export class DependencyBreakers {
+  private readonly policies = new Map<Dependency, CircuitBreakerPolicy>();
+
+  constructor(settings: Partial<Record<Dependency, BreakerSettings>> = {}) {
+    for (const dependency of ['postgres', 'snowflake'] as const) {
+      this.policies.set(dependency, createPolicy(settings[dependency] ?? { kind: 'consecutive' }));
+    }
+  }
+
+  /** Runs `work` through the dependency's breaker. */
+  async execute<T>(dependency: Dependency, work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.policy(dependency).execute(work);
+    } catch (error) {
+      if (isBrokenCircuitError(error)) throw new DependencyUnavailableError(dependency, { cause: error });
+      throw error;
+    }
+  }
+
+  /** `closed`, `open`, `half-open` or `isolated`. */
+  state(dependency: Dependency): 'closed' | 'open' | 'half-open' | 'isolated' {
+    switch (this.policy(dependency).state) {
+      case CircuitState.Open:
+        return 'open';
+      case CircuitState.HalfOpen:
+        return 'half-open';
+      case CircuitState.Isolated:
+        return 'isolated';
+      default:
+        return 'closed';
+    }
+  }
+
+  private policy(dependency: Dependency): CircuitBreakerPolicy {
+    const policy = this.policies.get(dependency);
+    if (!policy) throw new Error(`no breaker for ${dependency}`);
+    return policy;
+  }
+}
+
+function createPolicy(settings: BreakerSettings): CircuitBreakerPolicy {
+  const breaker =
+    settings.kind === 'consecutive'
+      ? new ConsecutiveBreaker(settings.threshold ?? 5)
+      : new SamplingBreaker({
+          threshold: settings.threshold,
+          duration: settings.durationMs,
+          minimumRps: settings.minimumRps,
+        });
+  return circuitBreaker(
+    handleWhen((error) => isRetryable(error)),
+    { halfOpenAfter: settings.halfOpenAfterMs ?? 30_000, breaker },
+  );
+}

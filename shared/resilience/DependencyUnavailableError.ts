@@ -1,0 +1,13 @@
+import { DsrError } from '../errors/DsrError';
+
+/** A dependency's circuit is open: the work was not tried. Retryable after the cool-down. */
+export class DependencyUnavailableError extends DsrError {
+  readonly retryable = true;
+  readonly code = 'CIRCUIT_OPEN';
+  constructor(
+    readonly dependency: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`circuit open for ${dependency}: not tried`, options);
+  }
+}

@@ -1,0 +1,56 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SERVICE_NAME } from './createLogger';
+import type { LogSink } from './LogSink';
+import { stdoutSink } from './LogSink';
+
+export const METRICS_NAMESPACE = 'DsrBridge';
+export const GATE_VIOLATION_METRIC = 'ComplianceGateViolation';
+
+export interface GateViolationMetric {
+  /** e.g. `column_added`, `table_missing`. */
+  readonly driftType: string;
+  /** e.g. `schema_drift`, `row_count_mismatch`. */
+  readonly errorCategory: string;
+  readonly requestId: string;
+  /** A property of the record, never a dimension (unbounded cardinality). */
+  readonly subjectHash: string;
+}
+
+/**
+ * The pipeline's CloudWatch metrics, as Embedded Metric Format lines through Powertools Metrics.
+ * Each violation is published under two dimension sets: `service` alone (what the
+ * ComplianceGateViolation alarm reads) and `service, driftType, errorCategory` (for the dashboard).
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+ */
+export class ComplianceMetrics {
+  private readonly metrics: Metrics;
+
+  constructor(private readonly sink: LogSink = stdoutSink) {
+    this.metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+  }
+
+  gateViolation(violation: GateViolationMetric): void {
+    this.metrics.addDimensions({ driftType: violation.driftType, errorCategory: violation.errorCategory });
+    this.metrics.addMetadata('requestId', violation.requestId);
+    this.metrics.addMetadata('subjectHash', violation.subjectHash);
+    this.metrics.addMetric(GATE_VIOLATION_METRIC, MetricUnit.Count, 1);
+    this.flush();
+  }
+
+  private flush(): void {
+    try {
+      const emf = this.metrics.serializeMetrics();
+      for (const directive of emf._aws.CloudWatchMetrics) {
+        // Powertools lists only the set with the added dimensions; add the aggregate one.
+        if (!directive.Dimensions.some((set) => set.length === 1 && set[0] === 'service')) {
+          directive.Dimensions.unshift(['service']);
+        }
+      }
+      this.sink(JSON.stringify(emf));
+    } finally {
+      this.metrics.clearMetrics();
+      this.metrics.clearDimensions();
+      this.metrics.clearMetadata();
+    }
+  }
+}

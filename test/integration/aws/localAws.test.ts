@@ -1,0 +1,151 @@
+import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3PayloadStore } from '../../../adapters/aws/S3PayloadStore';
+import { SqsMessageQueue } from '../../../adapters/aws/SqsMessageQueue';
+import { LocalEventSourcePoller } from '../../../local/aws/LocalEventSourcePoller';
+import { type LocalAws, startLocalAws } from '../../../local/aws/startLocalAws';
+import { buildFindingsDocument } from '../../../shared/discovery/FindingsDocument';
+import { quarantineKey } from '../../../shared/pipeline/PayloadStore';
+import { buildStageMessage, resolveFindings } from '../../../shared/pipeline/StageMessage';
+import type { SqsEvent } from '../../../shared/pipeline/sqsEvent';
+
+describe('Local AWS runtime', () => {
+  let aws: LocalAws;
+  const puts: PutObjectCommandInput[] = [];
+
+  beforeAll(async () => {
+    aws = await startLocalAws();
+    aws.s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutObjectCommand') puts.push(args.input as PutObjectCommandInput);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordPuts' },
+    );
+  });
+  afterAll(async () => {
+    await aws.stop();
+  });
+
+  describe('Class: S3PayloadStore', () => {
+    it('puts with SSE-KMS under the configured key and reads body and metadata back', async () => {
+      const store = new S3PayloadStore(aws.s3, {
+        bucket: aws.bucket,
+        kmsKeyId: 'arn:aws:kms:eu-west-1:1:key/k',
+      });
+      const key = quarantineKey('req-1', new Date('2026-03-04T05:06:07Z'));
+      expect(key).toBe('quarantine/2026/03/04/req-1.json');
+      const pointer = await store.put(key, '{"a":1}', { 'drift-type': 'column_added' });
+      expect(pointer).toEqual({ bucket: aws.bucket, key });
+      expect(puts.at(-1)).toMatchObject({
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: 'arn:aws:kms:eu-west-1:1:key/k',
+      });
+      expect(await store.get(pointer)).toEqual({
+        body: '{"a":1}',
+        metadata: { 'drift-type': 'column_added' },
+      });
+      expect(await store.get({ bucket: aws.bucket, key: 'nope.json' })).toBeUndefined();
+    });
+
+    it('claim-checks findings above the threshold and resolves them again', async () => {
+      const store = new S3PayloadStore(aws.s3, { bucket: aws.bucket });
+      const document = buildFindingsDocument({
+        requestId: 'req-big',
+        subjectHash: 'a'.repeat(64),
+        tables: [
+          {
+            system: 'postgres',
+            table: 'public.events',
+            primaryKey: ['id'],
+            rows: Array.from({ length: 50 }, (_, i) => ({
+              key: { id: i },
+              row: { id: i, note: 'x'.repeat(100) },
+            })),
+          },
+        ],
+      });
+      const header = {
+        requestId: 'req-big',
+        type: 'access' as const,
+        jurisdiction: 'GDPR',
+        deadline: '2026-01-01T00:00:00.000Z',
+        subjectHash: 'a'.repeat(64),
+        traceId: 't',
+        tablesTouched: ['postgres:public.events'],
+      };
+      const small = await buildStageMessage(header, document, store, 1024);
+      expect(small.findings).toEqual({
+        claimCheck: { bucket: aws.bucket, key: `claim-check/req-big/${document.evidenceHash}.json` },
+      });
+      expect(puts.at(-1)).toMatchObject({ ServerSideEncryption: 'aws:kms' });
+      expect(await resolveFindings(small, store)).toEqual(document);
+      const inline = await buildStageMessage(header, document, store);
+      expect('inline' in inline.findings).toBe(true);
+      expect(await resolveFindings(inline, store)).toEqual(document);
+    });
+  });
+
+  describe('Class: LocalEventSourcePoller', () => {
+    it('deletes the records not reported as failures and redelivers the failures', async () => {
+      const queue = aws.queues.load;
+      for (const body of ['ok-1', 'fail', 'ok-2']) {
+        await aws.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
+      }
+      const events: SqsEvent[] = [];
+      const poller = new LocalEventSourcePoller({
+        sqs: aws.sqs,
+        queueUrl: queue.url,
+        queueArn: queue.arn,
+        visibilityTimeoutSeconds: 1,
+        handler: async (event) => {
+          events.push(event);
+          return {
+            batchItemFailures: event.Records.filter((r) => r.body === 'fail').map((r) => ({
+              itemIdentifier: r.messageId,
+            })),
+          };
+        },
+      });
+      expect(await poller.pollOnce(0)).toMatchObject({ received: 3, deleted: 2, failed: 1 });
+      const record = events[0]?.Records[0];
+      expect(record).toMatchObject({ eventSource: 'aws:sqs', eventSourceARN: queue.arn });
+      expect(record?.attributes.ApproximateReceiveCount).toBe('1');
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      expect(await poller.pollOnce(1)).toMatchObject({ received: 1, deleted: 0, failed: 1 });
+      expect(events[1]?.Records.map((r) => [r.body, r.attributes.ApproximateReceiveCount])).toEqual([
+        ['fail', '2'],
+      ]);
+    });
+
+    it('moves a message past maxReceiveCount to the dead-letter queue, and changes visibility by queue ARN', async () => {
+      const queue = aws.queues.gate;
+      await aws.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'always-fails' }));
+      const adapter = new SqsMessageQueue(aws.sqs);
+      const poller = new LocalEventSourcePoller({
+        sqs: aws.sqs,
+        queueUrl: queue.url,
+        queueArn: queue.arn,
+        deadLetter: { url: queue.deadLetterUrl, maxReceiveCount: 2 },
+        handler: async (event) => {
+          for (const r of event.Records) await adapter.changeVisibility(r.eventSourceARN, r.receiptHandle, 1);
+          return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+        },
+      });
+      expect((await poller.pollOnce(0)).failed).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect((await poller.pollOnce(1)).failed).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect(await poller.pollOnce(1)).toMatchObject({ received: 0, deadLettered: 1 });
+      expect(
+        await new LocalEventSourcePoller({
+          sqs: aws.sqs,
+          queueUrl: queue.deadLetterUrl,
+          queueArn: queue.deadLetterArn,
+          handler: async () => ({ batchItemFailures: [] }),
+        }).pollOnce(0),
+      ).toMatchObject({ received: 1, deleted: 1 });
+    });
+  });
+});

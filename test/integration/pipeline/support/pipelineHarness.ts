@@ -1,0 +1,243 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { S3PayloadStore } from '../../../../adapters/aws/S3PayloadStore';
+import { SqsMessageQueue } from '../../../../adapters/aws/SqsMessageQueue';
+import { LocalEventSourcePoller } from '../../../../local/aws/LocalEventSourcePoller';
+import { type LocalAws, type PipelineQueueName, startLocalAws } from '../../../../local/aws/startLocalAws';
+import { PagerDutyClient } from '../../../../shared/alerting/PagerDutyClient';
+import { buildFindingsDocument, type FindingsDocument } from '../../../../shared/discovery/FindingsDocument';
+import { normalizeIdentifier } from '../../../../shared/identity/normalizeIdentifier';
+import { subjectHash } from '../../../../shared/identity/subjectHash';
+import type { IntakeRequest } from '../../../../shared/intake/IntakeRequest';
+import { createRecordProcessor } from '../../../../shared/pipeline/createRecordProcessor';
+import type { MessageQueue } from '../../../../shared/pipeline/MessageQueue';
+import { extractStage } from '../../../../shared/pipeline/stages/extractStage';
+import { type DriftVerdict, gateStage } from '../../../../shared/pipeline/stages/gateStage';
+import { loadStage } from '../../../../shared/pipeline/stages/loadStage';
+import type { DependencyBreakers } from '../../../../shared/resilience/DependencyBreakers';
+import { ComplianceMetrics } from '../../../../shared/telemetry/ComplianceMetrics';
+import { createLogger } from '../../../../shared/telemetry/createLogger';
+import { InMemoryLedger } from '../../../unit/pipeline/support/InMemoryLedger';
+
+export const HASH_KEY = 'k'.repeat(32);
+const IDENTITY_KINDS = { email: 'lowercase', user_id: 'none', phone: 'digits' } as const;
+
+/** Everything a pipeline test drives and inspects. */
+export interface PipelineHarness {
+  readonly aws: LocalAws;
+  readonly ledger: InMemoryLedger;
+  readonly logs: string[];
+  readonly metrics: string[];
+  readonly pages: Record<string, unknown>[];
+  readonly visibilityChanges: { queueArn: string; seconds: number }[];
+  readonly loaded: FindingsDocument[];
+  /** Every message a stage sent on. */
+  readonly sent: { queueUrl: string; body: string }[];
+  readonly pollers: Record<PipelineQueueName, LocalEventSourcePoller>;
+  /** Replace to make discovery fail or return something else. */
+  discover: (request: IntakeRequest) => Promise<FindingsDocument>;
+  checkDrift: (tables: readonly string[]) => Promise<DriftVerdict>;
+  drain(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function intakeBody(
+  requestId: string,
+  subject: Record<string, string | string[]>,
+  extra = {},
+): string {
+  return JSON.stringify({
+    version: 1,
+    requestId,
+    type: 'access',
+    subject,
+    jurisdiction: 'GDPR',
+    receivedAt: new Date().toISOString(),
+    ...extra,
+  });
+}
+
+export function hashOf(subject: IntakeRequest['subject']): string {
+  const normalized: Record<string, string[]> = {};
+  for (const [kind, values] of Object.entries(subject)) {
+    const rule = IDENTITY_KINDS[kind as keyof typeof IDENTITY_KINDS] ?? 'none';
+    normalized[kind] = values.map((v) => normalizeIdentifier(v, rule));
+  }
+  return subjectHash(HASH_KEY, normalized);
+}
+
+/** Findings with one row that carries the subject's first identifier (so leaks are detectable). */
+export function findingsFor(request: IntakeRequest): FindingsDocument {
+  const email = Object.values(request.subject).flat()[0] ?? '';
+  return buildFindingsDocument({
+    requestId: request.requestId,
+    subjectHash: hashOf(request.subject),
+    tables: [
+      {
+        system: 'postgres',
+        table: 'public.users',
+        primaryKey: ['id'],
+        rows: [{ key: { id: 1 }, row: { id: 1, email } }],
+      },
+    ],
+  });
+}
+
+export async function startPipelineHarness(
+  options: { breakers?: DependencyBreakers; claimCheckBytes?: number } = {},
+): Promise<PipelineHarness> {
+  const aws = await startLocalAws({ maxReceiveCount: 5 });
+  const pagerDuty = await startRecordingServer();
+  const ledger = new InMemoryLedger();
+  const logs: string[] = [];
+  const metricLines: string[] = [];
+  const visibilityChanges: { queueArn: string; seconds: number }[] = [];
+  const loaded: FindingsDocument[] = [];
+  const sent: { queueUrl: string; body: string }[] = [];
+  const logger = createLogger({ sink: (line) => logs.push(line) });
+  const sqsQueue = new SqsMessageQueue(aws.sqs);
+  const queue: MessageQueue = {
+    send: (url, body, attributes) => {
+      sent.push({ queueUrl: url, body });
+      return sqsQueue.send(url, body, attributes);
+    },
+    sendToDeadLetter: (url, body, metadata) => sqsQueue.sendToDeadLetter(url, body, metadata),
+    changeVisibility: async (queueArn, handle, seconds) => {
+      visibilityChanges.push({ queueArn, seconds });
+      await sqsQueue.changeVisibility(queueArn, handle, seconds);
+    },
+  };
+  const payloads = new S3PayloadStore(aws.s3, { bucket: aws.bucket, kmsKeyId: 'alias/dsr-bridge' });
+  const { queues } = aws;
+
+  const harness = {
+    aws,
+    ledger,
+    logs,
+    metrics: metricLines,
+    pages: pagerDuty.requests,
+    visibilityChanges,
+    loaded,
+    sent,
+    discover: async (request: IntakeRequest) => findingsFor(request),
+    checkDrift: async (): Promise<DriftVerdict> => ({
+      status: 'COMPLIANT',
+      halt: false,
+      findings: [],
+      driftPercent: 0,
+    }),
+  } as unknown as PipelineHarness;
+
+  const common = {
+    ledger,
+    queue,
+    payloads,
+    logger,
+    ...(options.breakers ? { breakers: options.breakers } : {}),
+  };
+  const processor = (
+    stage: string,
+    deadLetterQueueUrl: string,
+    work: Parameters<typeof createRecordProcessor>[1],
+  ) =>
+    createRecordProcessor(
+      {
+        stage,
+        deadLetterQueueUrl,
+        queue,
+        payloads,
+        ledger,
+        logger,
+        backoff: { baseSeconds: 1, random: () => 0.999 },
+      },
+      work,
+    );
+  const extract = (priority: 'high' | 'standard') =>
+    processor(
+      `extract-${priority}`,
+      queues[priority].deadLetterUrl,
+      extractStage({
+        ...common,
+        stage: `extract-${priority}`,
+        priority,
+        nextQueueUrl: queues.gate.url,
+        highQueueUrl: queues.high.url,
+        identityKinds: Object.keys(IDENTITY_KINDS),
+        hashSubject: hashOf,
+        discover: (request) => harness.discover(request),
+        ...(options.claimCheckBytes !== undefined ? { claimCheckBytes: options.claimCheckBytes } : {}),
+      }),
+    );
+  const handlers = {
+    high: extract('high'),
+    standard: extract('standard'),
+    gate: processor(
+      'gate',
+      queues.gate.deadLetterUrl,
+      gateStage({
+        ...common,
+        stage: 'gate',
+        nextQueueUrl: queues.load.url,
+        checkDrift: (tables) => harness.checkDrift(tables),
+        metrics: new ComplianceMetrics((line) => metricLines.push(line)),
+        pagerDuty: new PagerDutyClient({
+          endpoint: pagerDuty.url,
+          routingKey: { get: async () => 'ROUTING-KEY' },
+        }),
+      }),
+    ),
+    load: processor(
+      'load',
+      queues.load.deadLetterUrl,
+      loadStage({
+        ...common,
+        stage: 'load',
+        load: async (findings) => {
+          loaded.push(findings);
+        },
+      }),
+    ),
+  };
+  const pollers = Object.fromEntries(
+    (Object.keys(handlers) as PipelineQueueName[]).map((name) => [
+      name,
+      new LocalEventSourcePoller({
+        sqs: aws.sqs,
+        queueUrl: queues[name].url,
+        queueArn: queues[name].arn,
+        handler: handlers[name],
+        waitTimeSeconds: 0,
+        deadLetter: { url: queues[name].deadLetterUrl, maxReceiveCount: queues[name].maxReceiveCount },
+      }),
+    ]),
+  ) as Record<PipelineQueueName, LocalEventSourcePoller>;
+
+  Object.assign(harness, {
+    pollers,
+    drain: (timeoutMs = 20_000) =>
+      LocalEventSourcePoller.drain([pollers.high, pollers.standard, pollers.gate, pollers.load], {
+        timeoutMs,
+      }),
+    stop: async () => {
+      await aws.stop();
+      await new Promise<void>((resolve) => pagerDuty.server.close(() => resolve()));
+    },
+  });
+  return harness;
+}
+
+async function startRecordingServer(): Promise<{
+  server: Server;
+  url: string;
+  requests: Record<string, unknown>[];
+}> {
+  const requests: Record<string, unknown>[] = [];
+  const server = createServer(async (req, res) => {
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    requests.push(JSON.parse(text));
+    res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2/enqueue`, requests };
+}

@@ -1,0 +1,60 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InvalidInputError } from '../../../shared/errors/errors';
+import { TransportError } from '../../../shared/pipeline/errors';
+import { DependencyBreakers } from '../../../shared/resilience/DependencyBreakers';
+import { DependencyUnavailableError } from '../../../shared/resilience/DependencyUnavailableError';
+
+describe('Class: DependencyBreakers', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
+  });
+  afterEach(() => vi.useRealTimers());
+
+  const fail = () => Promise.reject(new TransportError('connection reset'));
+
+  it('opens after consecutive retryable failures and then does not try the work', async () => {
+    const breakers = new DependencyBreakers({
+      postgres: { kind: 'consecutive', threshold: 3, halfOpenAfterMs: 10_000 },
+    });
+    for (let i = 0; i < 3; i++)
+      await expect(breakers.execute('postgres', fail)).rejects.toThrow(TransportError);
+    expect(breakers.state('postgres')).toBe('open');
+    const work = vi.fn(async () => 'ok');
+    const error = await breakers.execute('postgres', work).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect((error as DependencyUnavailableError).retryable).toBe(true);
+    expect(work).not.toHaveBeenCalled();
+    expect(breakers.state('snowflake')).toBe('closed');
+  });
+
+  it('lets one probe through after the cool-down and closes when it succeeds', async () => {
+    const breakers = new DependencyBreakers({
+      postgres: { kind: 'consecutive', threshold: 2, halfOpenAfterMs: 10_000 },
+    });
+    for (let i = 0; i < 2; i++) await expect(breakers.execute('postgres', fail)).rejects.toThrow();
+    vi.setSystemTime(new Date('2026-01-01T00:00:09Z'));
+    await expect(breakers.execute('postgres', async () => 'ok')).rejects.toThrow(DependencyUnavailableError);
+    vi.setSystemTime(new Date('2026-01-01T00:00:11Z'));
+    await expect(breakers.execute('postgres', async () => 'ok')).resolves.toBe('ok');
+    expect(breakers.state('postgres')).toBe('closed');
+  });
+
+  it('reopens when the probe fails', async () => {
+    const breakers = new DependencyBreakers({
+      snowflake: { kind: 'consecutive', threshold: 1, halfOpenAfterMs: 1_000 },
+    });
+    await expect(breakers.execute('snowflake', fail)).rejects.toThrow(TransportError);
+    vi.setSystemTime(new Date('2026-01-01T00:00:02Z'));
+    await expect(breakers.execute('snowflake', fail)).rejects.toThrow(TransportError);
+    expect(breakers.state('snowflake')).toBe('open');
+  });
+
+  it('does not count permanent errors', async () => {
+    const breakers = new DependencyBreakers({ postgres: { kind: 'consecutive', threshold: 1 } });
+    await expect(
+      breakers.execute('postgres', () => Promise.reject(new InvalidInputError('bad'))),
+    ).rejects.toThrow(InvalidInputError);
+    expect(breakers.state('postgres')).toBe('closed');
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import type { LedgerEntry } from '../../../shared/pipeline/Ledger';
+import { decideEntry } from '../../../shared/pipeline/RequestLedger';
+import {
+  assertTransition,
+  canTransition,
+  IllegalTransitionError,
+  isTerminal,
+  REQUEST_STATES,
+  type RequestState,
+  TRANSITIONS,
+} from '../../../shared/pipeline/RequestState';
+
+const entries = (...states: RequestState[]): LedgerEntry[] =>
+  states.map((state) => ({ requestId: 'r', state, at: '', stage: 's', traceId: 't' }));
+
+describe('Module: RequestState', () => {
+  it('allows the happy path and refuses skipping a stage', () => {
+    const path: RequestState[] = ['received', 'discovering', 'discovered', 'gated', 'loading', 'loaded'];
+    let from: RequestState | undefined;
+    for (const to of path) {
+      expect(() => assertTransition(from, to)).not.toThrow();
+      from = to;
+    }
+    expect(() => assertTransition('discovered', 'loading')).toThrow(IllegalTransitionError);
+    expect(() => assertTransition(undefined, 'discovering')).toThrow(IllegalTransitionError);
+  });
+
+  it('has no way out of loaded or quarantined; dead_lettered resumes only through redrive', () => {
+    for (const to of REQUEST_STATES) {
+      expect(canTransition('loaded', to)).toBe(false);
+      expect(canTransition('quarantined', to)).toBe(false);
+    }
+    expect(TRANSITIONS.dead_lettered).toEqual(['received', 'discovering', 'gated', 'loading']);
+    expect(['loaded', 'dead_lettered', 'quarantined'].every((s) => isTerminal(s as RequestState))).toBe(true);
+  });
+
+  it('throws a typed, permanent error naming both states', () => {
+    try {
+      assertTransition('loaded', 'loading');
+    } catch (error) {
+      expect(error).toBeInstanceOf(IllegalTransitionError);
+      expect((error as IllegalTransitionError).retryable).toBe(false);
+      expect((error as Error).message).toBe('illegal transition loaded → loading');
+    }
+  });
+});
+
+describe('Function: decideEntry', () => {
+  it('skips a request already past the stage or final', () => {
+    expect(
+      decideEntry(entries('received', 'discovering', 'discovered', 'gated'), 'discovering', 'discovered'),
+    ).toEqual({
+      action: 'skip',
+      state: 'gated',
+    });
+    expect(
+      decideEntry(entries('received', 'discovering', 'discovered', 'quarantined'), 'gated', 'gated'),
+    ).toEqual({
+      action: 'skip',
+      state: 'quarantined',
+    });
+  });
+
+  it('hands on again when the stage finished, and proceeds after a retry or redrive', () => {
+    expect(
+      decideEntry(entries('received', 'discovering', 'discovered'), 'discovering', 'discovered'),
+    ).toEqual({
+      action: 'handoff',
+    });
+    expect(decideEntry(entries('received', 'discovering', 'retrying'), 'discovering', 'discovered')).toEqual({
+      action: 'proceed',
+      last: 'retrying',
+    });
+    expect(
+      decideEntry(
+        entries('received', 'discovering', 'discovered', 'retrying', 'dead_lettered'),
+        'gated',
+        'gated',
+      ),
+    ).toEqual({ action: 'proceed', last: 'dead_lettered' });
+  });
+
+  it('refuses a stage message the ledger has not reached', () => {
+    expect(() => decideEntry(entries('received'), 'loading', 'loaded')).toThrow(IllegalTransitionError);
+  });
+});
