@@ -5,7 +5,7 @@ import { type LoadLocation, mergeLedgerSql } from '../snowflake/statements';
 import { ensureEvidenceTables } from './ensureEvidenceTables';
 import type { LedgerEntry } from './LedgerEntry';
 
-const NAME = /^[a-z][a-z0-9_]{0,63}$/;
+const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 
 /**
  * Appends an entry to `DSR_LEDGER` with a MERGE keyed on (request id, state, stage): writing the
@@ -17,7 +17,8 @@ export async function appendLedgerEntry(
   entry: LedgerEntry,
 ): Promise<void> {
   if (!NAME.test(entry.state)) throw new RangeError('state must be a lower-case name such as loaded');
-  if (!NAME.test(entry.stage)) throw new RangeError('stage must be a lower-case name such as load');
+  if (!NAME.test(entry.stage))
+    throw new RangeError('stage must be a lower-case name such as load or extract-high');
   const time = entry.at instanceof Date ? entry.at : new Date(entry.at);
   if (Number.isNaN(time.getTime())) throw new RangeError('at is not a valid time');
   await ensureEvidenceTables(db, at);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseExactJson } from '../canonical/parseExactJson';
 import type { FindingsDocument } from '../discovery/FindingsDocument';
 import { serializeFindingsDocument } from '../discovery/FindingsDocument';
 import { REQUEST_TYPES } from '../intake/IntakeRequest';
@@ -23,7 +24,27 @@ export const stageMessageSchema = z.strictObject({
   /** Tables the discovery searched, `system:table`. */
   tablesTouched: z.array(z.string()),
   evidenceHash: z.string(),
-  findings: z.union([z.strictObject({ inline: z.unknown() }), z.strictObject({ claimCheck: pointer })]),
+  /**
+   * The findings as their canonical JSON text (a string, so exact numbers never pass through a
+   * JavaScript number on the way), or a pointer to that text in the payload bucket.
+   */
+  findings: z.union([z.strictObject({ inline: z.string() }), z.strictObject({ claimCheck: pointer })]),
+  /**
+   * Ledger entries of the stages before, which do not write the ledger themselves (the extractors
+   * have no Snowflake access); the next stage that does appends them first, idempotently.
+   */
+  carriedLedger: z
+    .array(
+      z.strictObject({
+        requestId: z.string(),
+        state: z.string(),
+        at: z.string(),
+        stage: z.string(),
+        traceId: z.string(),
+        detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      }),
+    )
+    .optional(),
 });
 
 export type StageMessage = z.output<typeof stageMessageSchema>;
@@ -48,7 +69,7 @@ export async function buildStageMessage(
     evidenceHash: document.evidenceHash,
   };
   if (Buffer.byteLength(serialized, 'utf8') <= thresholdBytes) {
-    return { ...base, findings: { inline: JSON.parse(serialized) } };
+    return { ...base, findings: { inline: serialized } };
   }
   const claimCheck = await store.put(
     `claim-check/${header.requestId}/${document.evidenceHash}.json`,
@@ -80,17 +101,25 @@ export function parseStageMessage(body: string): StageMessage {
 
 /** The findings a stage message carries, fetched from the bucket when claim-checked. */
 export async function resolveFindings(message: StageMessage, store: PayloadStore): Promise<FindingsDocument> {
-  if ('inline' in message.findings) return message.findings.inline as FindingsDocument;
+  if ('inline' in message.findings)
+    return parseExactJson(message.findings.inline) as unknown as FindingsDocument;
   const pointerValue: PayloadPointer = message.findings.claimCheck;
   const stored = await store.get(pointerValue);
   if (stored === undefined)
     throw new PayloadMissingError(`claim-checked findings missing: ${pointerValue.key}`);
-  return JSON.parse(stored.body) as FindingsDocument;
+  return parseExactJson(stored.body) as unknown as FindingsDocument;
 }
 
-/** `system:table` for every table the document counts, sorted. */
+/**
+ * `system:table` for every table the request's findings come from, sorted. Tables searched without
+ * a match contribute nothing to the evidence, so their drift cannot corrupt it.
+ */
 export function tablesTouched(document: FindingsDocument): string[] {
   return Object.entries(document.counts)
-    .flatMap(([system, tables]) => Object.keys(tables).map((t) => `${system}:${t}`))
+    .flatMap(([system, tables]) =>
+      Object.entries(tables)
+        .filter(([, rows]) => rows > 0)
+        .map(([t]) => `${system}:${t}`),
+    )
     .sort();
 }

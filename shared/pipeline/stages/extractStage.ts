@@ -3,6 +3,8 @@ import type { DeadlineRule } from '../../intake/computeDeadline';
 import type { IntakeRequest } from '../../intake/IntakeRequest';
 import { parseIntakeMessage } from '../../intake/parseIntakeMessage';
 import { DEFAULT_PROMOTION_WINDOW_DAYS, shouldPromote } from '../../intake/shouldPromote';
+import type { ForwardedLedger } from '../ForwardedLedger';
+import type { LedgerEntry } from '../Ledger';
 import { addScrubValues, logFields, type StageWork } from '../RecordContext';
 import { decideEntry, RequestLedger } from '../RequestLedger';
 import { buildStageMessage, tablesTouched } from '../StageMessage';
@@ -27,6 +29,8 @@ export interface ExtractStageDeps extends StageDeps {
   readonly promotionWindowDays?: number;
   /** @default 200 KiB */
   readonly claimCheckBytes?: number;
+  /** Ledger entries to carry with the stage message (see {@link ForwardedLedger}). */
+  readonly carriedLedger?: (requestId: string) => readonly LedgerEntry[];
 }
 
 /**
@@ -108,6 +112,7 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
         subjectHash,
         traceId: context.traceId,
         tablesTouched: tablesTouched(document),
+        ...(deps.carriedLedger ? { carriedLedger: [...deps.carriedLedger(requestId)] } : {}),
       },
       document,
       deps.payloads,

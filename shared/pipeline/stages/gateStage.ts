@@ -1,5 +1,7 @@
 import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
+import { readLedgerMessage } from '../ForwardedLedger';
+import type { LedgerEntry } from '../Ledger';
 import { quarantineKey } from '../PayloadStore';
 import { logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { decideEntry, RequestLedger } from '../RequestLedger';
@@ -111,10 +113,19 @@ export function gateStage(deps: GateStageDeps): StageWork {
   };
 
   return async (body, context) => {
+    // Ledger entries forwarded by the extractors, which have no Snowflake access.
+    const forwarded = readLedgerMessage(body);
+    if (forwarded) {
+      context.requestId = forwarded.requestId;
+      context.traceId = forwarded.traceId;
+      await deps.ledger.append(forwarded);
+      return;
+    }
     const message = parseStageMessage(body);
     context.requestId = message.requestId;
     context.subjectHash = message.subjectHash;
     context.traceId = message.traceId;
+    for (const entry of message.carriedLedger ?? []) await deps.ledger.append(entry as LedgerEntry);
 
     const decision = decideEntry(await ledger.history(message.requestId), 'gated', 'gated');
     if (decision.action === 'skip') {

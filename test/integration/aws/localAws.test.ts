@@ -5,7 +5,7 @@ import { S3PayloadStore } from '../../../adapters/aws/S3PayloadStore';
 import { SqsMessageQueue } from '../../../adapters/aws/SqsMessageQueue';
 import { LocalEventSourcePoller } from '../../../local/aws/LocalEventSourcePoller';
 import { type LocalAws, startLocalAws } from '../../../local/aws/startLocalAws';
-import { buildFindingsDocument } from '../../../shared/discovery/FindingsDocument';
+import { buildFindingsDocument, serializeFindingsDocument } from '../../../shared/discovery/FindingsDocument';
 import { quarantineKey } from '../../../shared/pipeline/PayloadStore';
 import { buildStageMessage, resolveFindings } from '../../../shared/pipeline/StageMessage';
 import type { SqsEvent } from '../../../shared/pipeline/sqsEvent';
@@ -80,10 +80,15 @@ describe('Local AWS runtime', () => {
         claimCheck: { bucket: aws.bucket, key: `claim-check/req-big/${document.evidenceHash}.json` },
       });
       expect(puts.at(-1)).toMatchObject({ ServerSideEncryption: 'aws:kms' });
-      expect(await resolveFindings(small, store)).toEqual(document);
+      // Resolved findings give exactly the canonical bytes (exact numbers included) that were sent.
+      expect(serializeFindingsDocument(await resolveFindings(small, store))).toBe(
+        serializeFindingsDocument(document),
+      );
       const inline = await buildStageMessage(header, document, store);
       expect('inline' in inline.findings).toBe(true);
-      expect(await resolveFindings(inline, store)).toEqual(document);
+      expect(serializeFindingsDocument(await resolveFindings(inline, store))).toBe(
+        serializeFindingsDocument(document),
+      );
     });
   });
 

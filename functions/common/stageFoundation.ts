@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { S3PayloadStore } from '../../adapters/aws/S3PayloadStore';
+import { SqsMessageQueue } from '../../adapters/aws/SqsMessageQueue';
+import { createAwsClients } from '../../adapters/aws/sqsClients';
+import { readConfig } from '../../shared/config/readConfig';
+import type { DataMap } from '../../shared/datamap/dataMapSchema';
+import { parseDataMap } from '../../shared/datamap/loadDataMap';
+import { createLogger } from '../../shared/telemetry/createLogger';
+import type { StageRuntime } from './StageRuntime';
+import { type StageEnv, stageEnv } from './stageEnv';
+
+/** What every stage builds once per container: settings, data map, logger, queue and bucket adapters. */
+export interface StageFoundation {
+  readonly env: StageEnv;
+  readonly dataMap: DataMap;
+  readonly logger: Logger;
+  readonly sqs: SqsMessageQueue;
+  readonly payloads: S3PayloadStore;
+}
+
+export function stageFoundation(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime): StageFoundation {
+  const env = readConfig(stageEnv, rawEnv);
+  const dataMap = parseDataMap(readFileSync(env.DSR_DATAMAP_PATH, 'utf8'), env.DSR_DATAMAP_PATH);
+  const clients = createAwsClients({
+    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    ...(env.DSR_SQS_ENDPOINT ? { sqsEndpoint: env.DSR_SQS_ENDPOINT } : {}),
+    ...(env.DSR_S3_ENDPOINT ? { s3Endpoint: env.DSR_S3_ENDPOINT } : {}),
+  });
+  return {
+    env,
+    dataMap,
+    logger: createLogger({ ...(runtime.logSink ? { sink: runtime.logSink } : {}) }),
+    sqs: new SqsMessageQueue(runtime.sqs ?? clients.sqs),
+    payloads: new S3PayloadStore(runtime.s3 ?? clients.s3, {
+      bucket: env.PAYLOAD_BUCKET,
+      ...(env.PAYLOAD_KMS_KEY_ARN ? { kmsKeyId: env.PAYLOAD_KMS_KEY_ARN } : {}),
+    }),
+  };
+}
+
+/**
+ * A handler whose dependencies are built on its first invocation (connections are opened lazily,
+ * so module initialisation stays cheap) and reused by later invocations of the same container.
+ */
+export function lazyHandler<E, R>(build: () => Promise<(event: E) => Promise<R>>): (event: E) => Promise<R> {
+  let built: Promise<(event: E) => Promise<R>> | undefined;
+  return async (event) => {
+    built ??= build().catch((error: unknown) => {
+      built = undefined;
+      throw error;
+    });
+    return (await built)(event);
+  };
+}

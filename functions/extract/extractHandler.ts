@@ -1,0 +1,105 @@
+import { SecretsManagerCredentialSource } from '../../adapters/aws/SecretsManagerCredentialSource';
+import { postgresEnv, readConfig } from '../../shared/config/readConfig';
+import { discoverSubject, normalizeSubject } from '../../shared/discovery/discoverSubject';
+import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
+import { subjectHash } from '../../shared/identity/subjectHash';
+import type { IntakeRequest } from '../../shared/intake/IntakeRequest';
+import { createRecordProcessor } from '../../shared/pipeline/createRecordProcessor';
+import { ForwardedLedger } from '../../shared/pipeline/ForwardedLedger';
+import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
+import { extractStage } from '../../shared/pipeline/stages/extractStage';
+import type { CredentialSource } from '../../shared/postgres/CredentialSource';
+import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
+import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
+import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
+import { DependencyBreakers } from '../../shared/resilience/DependencyBreakers';
+import { required } from '../common/required';
+import type { StageRuntime } from '../common/StageRuntime';
+import { secretValue } from '../common/secretValue';
+import { lazyHandler, stageFoundation } from '../common/stageFoundation';
+
+/**
+ * The extract stage's handler (high and standard intake queues): discovery in PostgreSQL, and in
+ * Snowflake too when this environment configures it (`SNOWFLAKE_ACCOUNT`; the deployed extractors
+ * are not given Snowflake access, and their bundle leaves its driver out). Ledger entries travel to
+ * the gate, which writes them (see `ForwardedLedger`).
+ */
+export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime = {}): SqsBatchHandler {
+  return lazyHandler(async () => {
+    const { env, dataMap, logger, sqs, payloads } = stageFoundation(rawEnv, runtime);
+    const priority = required(env.DSR_PRIORITY, 'DSR_PRIORITY', 'which intake queue this extractor consumes');
+    const gateQueue = required(env.NEXT_QUEUE_URL, 'NEXT_QUEUE_URL', 'the gate queue');
+    const hashKey = await secretValue(
+      env.DSR_SUBJECT_HASH_KEY,
+      env.DSR_SUBJECT_HASH_KEY_SECRET_ARN,
+      'DSR_SUBJECT_HASH_KEY',
+      { ...(runtime.secrets ? { client: runtime.secrets } : {}) },
+    )();
+
+    const pg = readConfig(postgresEnv, rawEnv);
+    const credentials: CredentialSource = rawEnv.PG_DSN
+      ? new DsnCredentialSource(rawEnv.PG_DSN)
+      : new SecretsManagerCredentialSource({
+          secretId: required(rawEnv.PG_SECRET_ARN || undefined, 'PG_SECRET_ARN', 'the PostgreSQL secret'),
+          ...(runtime.secrets ? { client: runtime.secrets } : {}),
+        });
+    const db = openPgDatabase(pg, credentials, (error) =>
+      logger.warn('idle PostgreSQL client failed', { stage: env.DSR_STAGE, errorClass: error.name }),
+    );
+    const searchers: Partial<Record<System, TableSearcher>> = {
+      postgres: await PostgresTableSearcher.create(db, dataMap, env.DSR_DATAMAP_PATH, {
+        pageSize: pg.DSR_PAGE_SIZE,
+      }),
+    };
+    if (rawEnv.SNOWFLAKE_ACCOUNT && dataMap.snowflake.length > 0) {
+      const { openSnowflakeSearcher } = await import('../common/openSnowflake');
+      searchers.snowflake = await openSnowflakeSearcher(rawEnv, dataMap, env.DSR_DATAMAP_PATH, runtime);
+    }
+
+    const ledger = new ForwardedLedger(sqs, gateQueue);
+    const hashSubject = (subject: IntakeRequest['subject']) =>
+      subjectHash(hashKey, normalizeSubject(dataMap, subject));
+    const work = extractStage({
+      stage: env.DSR_STAGE,
+      ledger,
+      queue: sqs,
+      payloads,
+      logger,
+      breakers: new DependencyBreakers(),
+      ...(runtime.now ? { now: runtime.now } : {}),
+      priority,
+      nextQueueUrl: gateQueue,
+      highQueueUrl: env.HIGH_QUEUE_URL ?? gateQueue,
+      identityKinds: Object.keys(dataMap.identities),
+      hashSubject,
+      promotionWindowDays: env.DSR_PROMOTION_WINDOW_DAYS,
+      carriedLedger: (requestId) => ledger.carried(requestId),
+      discover: async (request) => {
+        await db.healthCheck();
+        const { document } = await discoverSubject(
+          { dataMap, searchers, subjectHashKey: hashKey, tableConcurrency: pg.DSR_TABLE_CONCURRENCY },
+          { requestId: request.requestId, identifiers: request.subject },
+        );
+        return document;
+      },
+    });
+    return createRecordProcessor(
+      {
+        stage: env.DSR_STAGE,
+        deadLetterQueueUrl: required(
+          env.DEAD_LETTER_QUEUE_URL,
+          'DEAD_LETTER_QUEUE_URL',
+          'the dead-letter queue',
+        ),
+        queue: sqs,
+        payloads,
+        ledger,
+        logger,
+        maxReceiveCount: env.MAX_RECEIVE_COUNT,
+        backoff: { baseSeconds: env.DSR_BACKOFF_BASE_SECONDS, capSeconds: env.DSR_BACKOFF_CAP_SECONDS },
+        ...(runtime.now ? { now: runtime.now } : {}),
+      },
+      work,
+    );
+  });
+}

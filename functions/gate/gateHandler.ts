@@ -1,0 +1,116 @@
+import { SecretsManagerCredentialSource } from '../../adapters/aws/SecretsManagerCredentialSource';
+import { PagerDutyClient } from '../../shared/alerting/PagerDutyClient';
+import { postgresEnv, readConfig } from '../../shared/config/readConfig';
+import type { DriftVerdict as GateVerdict } from '../../shared/drift/DriftVerdict';
+import { openDriftGate } from '../../shared/drift/openDriftGate';
+import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
+import { createRecordProcessor } from '../../shared/pipeline/createRecordProcessor';
+import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
+import { type DriftVerdict, gateStage } from '../../shared/pipeline/stages/gateStage';
+import type { CredentialSource } from '../../shared/postgres/CredentialSource';
+import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
+import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
+import { DependencyBreakers } from '../../shared/resilience/DependencyBreakers';
+import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
+import { openSnowflake } from '../common/openSnowflake';
+import { required } from '../common/required';
+import type { StageRuntime } from '../common/StageRuntime';
+import { secretValue } from '../common/secretValue';
+import { lazyHandler, stageFoundation } from '../common/stageFoundation';
+
+/** The drift gate's verdict in the pipeline's terms: which tables drifted, how, and whether to halt. */
+export function toStageVerdict(verdict: GateVerdict): DriftVerdict {
+  return {
+    status:
+      verdict.status === 'pass'
+        ? 'COMPLIANT'
+        : verdict.status === 'drifted'
+          ? 'NON_COMPLIANT'
+          : 'NOT_APPLICABLE',
+    halt: verdict.halt,
+    driftPercent: verdict.driftPercent,
+    // Corrupting findings first: the first one names the violation in the metric and the page.
+    findings: [...verdict.findings]
+      .sort((a, b) => Number(b.corrupting) - Number(a.corrupting))
+      .map((f) => ({
+        driftType: f.kind,
+        table: `postgres:${f.table}`,
+        ...(f.column ? { column: f.column } : {}),
+        errorCategory: f.corrupting ? 'data_corruption' : 'schema_drift',
+      })),
+  };
+}
+
+/**
+ * The gate stage's handler: appends forwarded ledger entries, compares the PostgreSQL tables the
+ * findings came from with their Snowflake mirrors, and quarantines (bucket, metric, page) or hands on.
+ */
+export function createGateHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime = {}): SqsBatchHandler {
+  return lazyHandler(async () => {
+    const { env, dataMap, logger, sqs, payloads } = stageFoundation(rawEnv, runtime);
+    const snowflake = openSnowflake(rawEnv, runtime);
+    const pg = readConfig(postgresEnv, rawEnv);
+    const credentials: CredentialSource = rawEnv.PG_DSN
+      ? new DsnCredentialSource(rawEnv.PG_DSN)
+      : new SecretsManagerCredentialSource({
+          secretId: required(rawEnv.PG_SECRET_ARN || undefined, 'PG_SECRET_ARN', 'the PostgreSQL secret'),
+          ...(runtime.secrets ? { client: runtime.secrets } : {}),
+        });
+    const postgres = openPgDatabase(pg, credentials);
+    const gate = openDriftGate({
+      dataMap,
+      postgres,
+      snowflake: snowflake.db,
+      thresholdPercent: env.DSR_DRIFT_THRESHOLD_PCT,
+      cacheTtlMs: env.DSR_DRIFT_CACHE_MS,
+      ...(runtime.now ? { now: () => (runtime.now as () => Date)().getTime() } : {}),
+    });
+    const ledger = new SnowflakeLedger(async () => snowflake.db, snowflake.location);
+    const routingKey = secretValue(
+      env.PAGERDUTY_ROUTING_KEY,
+      env.PAGERDUTY_ROUTING_KEY_SECRET_ARN,
+      'PAGERDUTY_ROUTING_KEY',
+      { ...(runtime.secrets ? { client: runtime.secrets } : {}), field: 'routingKey' },
+    );
+    const work = gateStage({
+      stage: env.DSR_STAGE,
+      ledger,
+      queue: sqs,
+      payloads,
+      logger,
+      breakers: new DependencyBreakers(),
+      ...(runtime.now ? { now: runtime.now } : {}),
+      nextQueueUrl: required(env.NEXT_QUEUE_URL, 'NEXT_QUEUE_URL', 'the load queue'),
+      checkDrift: async (tablesTouched) => {
+        const postgresTables = tablesTouched
+          .filter((t) => t.startsWith('postgres:'))
+          .map((t) => t.slice('postgres:'.length));
+        return toStageVerdict(await gate.check(postgresTables));
+      },
+      metrics: new ComplianceMetrics(runtime.metricSink),
+      pagerDuty: new PagerDutyClient({
+        routingKey: { get: routingKey },
+        ...(env.PAGERDUTY_EVENTS_URL ? { endpoint: env.PAGERDUTY_EVENTS_URL } : {}),
+        ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
+      }),
+    });
+    return createRecordProcessor(
+      {
+        stage: env.DSR_STAGE,
+        deadLetterQueueUrl: required(
+          env.DEAD_LETTER_QUEUE_URL,
+          'DEAD_LETTER_QUEUE_URL',
+          'the dead-letter queue',
+        ),
+        queue: sqs,
+        payloads,
+        ledger,
+        logger,
+        maxReceiveCount: env.MAX_RECEIVE_COUNT,
+        backoff: { baseSeconds: env.DSR_BACKOFF_BASE_SECONDS, capSeconds: env.DSR_BACKOFF_CAP_SECONDS },
+        ...(runtime.now ? { now: runtime.now } : {}),
+      },
+      work,
+    );
+  });
+}

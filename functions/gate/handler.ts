@@ -1,0 +1,4 @@
+import { createGateHandler } from './gateHandler';
+
+/** Lambda entry of the gate stage. */
+export const handler = createGateHandler(process.env);

@@ -1,0 +1,55 @@
+import { loadFindings } from '../../shared/load/loadFindings';
+import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
+import { createRecordProcessor } from '../../shared/pipeline/createRecordProcessor';
+import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
+import { loadStage } from '../../shared/pipeline/stages/loadStage';
+import { DependencyBreakers } from '../../shared/resilience/DependencyBreakers';
+import { openSnowflake } from '../common/openSnowflake';
+import { required } from '../common/required';
+import type { StageRuntime } from '../common/StageRuntime';
+import { lazyHandler, stageFoundation } from '../common/stageFoundation';
+
+/** The load stage's handler: lands the findings in `DSR_FINDINGS` (idempotent MERGE) and records `loaded`. */
+export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime = {}): SqsBatchHandler {
+  return lazyHandler(async () => {
+    const { env, logger, sqs, payloads } = stageFoundation(rawEnv, runtime);
+    const snowflake = openSnowflake(rawEnv, runtime);
+    const ledger = new SnowflakeLedger(async () => snowflake.db, snowflake.location);
+    const now = runtime.now ?? (() => new Date());
+    const work = loadStage({
+      stage: env.DSR_STAGE,
+      ledger,
+      queue: sqs,
+      payloads,
+      logger,
+      breakers: new DependencyBreakers(),
+      ...(runtime.now ? { now: runtime.now } : {}),
+      load: async (findings, message) => {
+        // Discovery time is the ledger's `discovered` entry when it exists, so a reload keeps it.
+        const discovered = (await ledger.history(message.requestId)).find((e) => e.state === 'discovered');
+        await loadFindings(snowflake.db, snowflake.location, findings, {
+          discoveredAt: discovered ? new Date(discovered.at) : now(),
+          batchSize: snowflake.env.SNOWFLAKE_LOAD_BATCH_SIZE,
+        });
+      },
+    });
+    return createRecordProcessor(
+      {
+        stage: env.DSR_STAGE,
+        deadLetterQueueUrl: required(
+          env.DEAD_LETTER_QUEUE_URL,
+          'DEAD_LETTER_QUEUE_URL',
+          'the dead-letter queue',
+        ),
+        queue: sqs,
+        payloads,
+        ledger,
+        logger,
+        maxReceiveCount: env.MAX_RECEIVE_COUNT,
+        backoff: { baseSeconds: env.DSR_BACKOFF_BASE_SECONDS, capSeconds: env.DSR_BACKOFF_CAP_SECONDS },
+        ...(runtime.now ? { now: runtime.now } : {}),
+      },
+      work,
+    );
+  });
+}
