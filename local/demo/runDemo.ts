@@ -1,79 +1,338 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
-import { discoverSubject } from '../../shared/discovery/discoverSubject';
-import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
+import { normalizeSubject } from '../../shared/discovery/discoverSubject';
+import { buildFindingsDocument, serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
+import type { FoundRow, System } from '../../shared/discovery/SearchableTable';
+import { subjectHash } from '../../shared/identity/subjectHash';
+import { computeDeadline } from '../../shared/intake/computeDeadline';
+import { readLedger } from '../../shared/load/readLedger';
+import { readLoadedFindings } from '../../shared/load/readLoadedFindings';
+import { readDeadLetterEnvelope } from '../../shared/pipeline/DeadLetterEnvelope';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { PgDatabase } from '../../shared/postgres/PgDatabase';
-import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
+import { renderAccessReport } from '../../shared/report/renderAccessReport';
+import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowflakeDriver';
+import { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
+import { startLocalPipeline } from '../pipeline/startLocalPipeline';
 import { startEmbeddedPostgres } from '../postgres/embeddedPostgres';
 import { generateSampleData } from '../sample/generateSampleData';
+import { startLocalSnowflake } from '../snowflake/startLocalSnowflake';
+import { seedWarehouse } from './warehouse';
 
-/** The demo's requests: one per kind of reach through the data map. */
-const REQUESTS: { requestId: string; note: string; identifiers: Record<string, string[]> }[] = [
-  { requestId: 'DEMO-ANA', note: 'email, mixed case', identifiers: { email: ['Ana.Lopez@Example.com'] } },
-  { requestId: 'DEMO-BOB', note: 'phone only, via follow edges', identifiers: { phone: ['020 7946 0022'] } },
+type Terminal = 'loaded' | 'quarantined' | 'dead_lettered';
+
+interface DemoRequest {
+  readonly requestId: string;
+  readonly note: string;
+  readonly priority: 'high' | 'standard';
+  readonly expect: Terminal;
+  readonly identifiers?: Record<string, string[]>;
+  readonly jurisdiction?: 'GDPR' | 'CCPA';
+  /** Days before now the request was received (a standard request near its deadline is promoted). */
+  readonly receivedDaysAgo?: number;
+  /** A raw body instead of a well-formed message. */
+  readonly raw?: string;
+}
+
+const REQUESTS: readonly DemoRequest[] = [
+  {
+    requestId: 'DEMO-ANA',
+    note: 'email in mixed case; warehouse sessions through her user id',
+    priority: 'high',
+    expect: 'loaded',
+    identifiers: { email: ['Ana.Lopez@Example.com'] },
+  },
+  {
+    requestId: 'DEMO-BOB',
+    note: 'phone only; orders and payments through follow edges; CCPA, 40 days old (promoted)',
+    priority: 'standard',
+    expect: 'loaded',
+    identifiers: { phone: ['020 7946 0022'] },
+    jurisdiction: 'CCPA',
+    receivedDaysAgo: 40,
+  },
   {
     requestId: 'DEMO-CHLOE',
     note: 'only in support tickets',
+    priority: 'standard',
+    expect: 'loaded',
     identifiers: { email: ['chloe.dubois@example.org'] },
   },
-  { requestId: 'DEMO-NOBODY', note: 'unknown subject', identifiers: { email: ['nobody@example.com'] } },
+  {
+    requestId: 'DEMO-DANA',
+    note: 'in the newsletter table, whose mirror lost its time zone',
+    priority: 'high',
+    expect: 'quarantined',
+    identifiers: { email: ['dana.kowalski@example.com'] },
+  },
+  {
+    requestId: 'DEMO-NOBODY',
+    note: 'unknown subject',
+    priority: 'standard',
+    expect: 'loaded',
+    identifiers: { email: ['nobody@example.com'] },
+  },
+  {
+    requestId: 'DEMO-MALFORMED',
+    note: 'not a valid intake message',
+    priority: 'standard',
+    expect: 'dead_lettered',
+    raw: '{"version": 1, "requestId": "DEMO-MALFORMED", "subject": ',
+  },
 ];
 
-/** A fixed local key: the demo's hashes are reproducible. Real deployments read it from Secrets Manager. */
+/** Values seeded for the demo's subjects that must never appear in a log, metric or dead letter. */
+const SEEDED_PII = [
+  'Ana.Lopez@Example.com',
+  'ana.lopez@example.com',
+  'Ána Łópez',
+  '+44 20 7946 0011',
+  '442079460011',
+  '020 7946 0022',
+  '02079460022',
+  'bob.marsh@example.net',
+  'Bob Marsh',
+  'chloe.dubois@example.org',
+  'Chloé Dubois',
+  'dana.kowalski@example.com',
+  '12 Rue de l',
+  'Please call me',
+  'Firefox 133',
+];
+
+/** A fixed local key: the demo's hashes are reproducible. Deployments read theirs from Secrets Manager. */
 const DEMO_HASH_KEY = 'dsr-bridge-local-demo-key-not-for-production';
+const EVIDENCE = { database: 'DSR', schema: 'EVIDENCE' };
+const MAP_FILE = fileURLToPath(new URL('./datamap.yaml', import.meta.url));
 
 /**
- * Runs discovery end to end on one machine: an embedded PostgreSQL with the sample shop data, the
- * sample data map, and the personas above; writes `out/<requestId>.json` and prints a summary.
- * Returns the process exit code.
+ * The whole pipeline on one machine: embedded PostgreSQL with the sample shop data, the local
+ * Snowflake endpoint, SQS and S3 on loopback, and the same handlers Lambda runs. Submits the
+ * requests above, follows them to their terminal states, writes each request's canonical findings
+ * and access report, and checks every log line, metric and dead letter for the seeded personal data.
+ * Returns the exit code: 0 only when every request reached the state it should.
  */
 export async function runDemo(
   options: { outDir?: string; log?: (line: string) => void } = {},
 ): Promise<number> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const outDir = options.outDir ?? 'out';
+  const emitted: string[] = [];
+  const sink = (line: string) => {
+    emitted.push(line);
+  };
+
   log('Starting embedded PostgreSQL and loading the sample shop database…');
   const server = await startEmbeddedPostgres({ label: 'demo' });
-  const db = new PgDatabase({
-    credentials: new DsnCredentialSource(server.dsn),
-    applicationName: 'dsr-bridge-demo',
-  });
+  const cleanups: (() => Promise<unknown>)[] = [() => server.stop()];
   try {
     await generateSampleData(server.dsn, { scale: 1, seed: 42 });
-    const mapFile = new URL('../sample/datamap.yaml', import.meta.url);
-    const dataMap = parseDataMap(await readFile(mapFile, 'utf8'), 'local/sample/datamap.yaml');
-    const postgres = await PostgresTableSearcher.create(db, dataMap, 'local/sample/datamap.yaml');
-    await db.healthCheck();
-    await mkdir(outDir, { recursive: true });
-    const rows: string[][] = [['request', 'reach', 'rows', 'tables with rows', 'evidence sha256', 'file']];
+    const pg = new PgDatabase({
+      credentials: new DsnCredentialSource(server.dsn),
+      applicationName: 'dsr-demo',
+    });
+    cleanups.unshift(() => pg.end());
+    await pg.withClient(async (c) => c.query(await readFile(new URL('./demo.sql', import.meta.url), 'utf8')));
+    const dataMap = parseDataMap(await readFile(MAP_FILE, 'utf8'), MAP_FILE);
+
+    log('Starting the local Snowflake endpoint and seeding the warehouse (one mirror has drifted)…');
+    const sf = await startLocalSnowflake();
+    cleanups.unshift(() => sf.stop());
+    await seedWarehouse(sf, pg, dataMap, {
+      drift: { 'ANALYTICS.PUBLIC.NEWSLETTER_SUBSCRIPTIONS': { SUBSCRIBED_AT: 'TIMESTAMP_NTZ' } },
+      evidence: EVIDENCE,
+    });
+
+    log('Starting SQS and S3 on loopback and the stage handlers…');
+    const pipeline = await startLocalPipeline({
+      dataMapFile: MAP_FILE,
+      pgDsn: server.dsn,
+      snowflake: sf,
+      evidence: EVIDENCE,
+      subjectHashKey: DEMO_HASH_KEY,
+      logSink: sink,
+      metricSink: sink,
+    });
+    cleanups.unshift(() => pipeline.stop());
+    configureSnowflakeDriver({ logLevel: 'OFF' });
+    const reader = new SnowflakeDatabase({
+      account: sf.account,
+      user: 'DSR',
+      password: 'dsr',
+      accessUrl: sf.url,
+      database: EVIDENCE.database,
+      schema: EVIDENCE.schema,
+    });
+    cleanups.unshift(() => reader.close());
+
+    const now = new Date();
     for (const request of REQUESTS) {
-      const { document } = await discoverSubject(
-        { dataMap, searchers: { postgres }, subjectHashKey: DEMO_HASH_KEY },
-        { requestId: request.requestId, identifiers: request.identifiers },
-      );
-      const file = join(outDir, `${request.requestId}.json`);
-      await writeFile(file, `${serializeFindingsDocument(document)}\n`);
-      const withRows = Object.values(document.counts.postgres ?? {}).filter((n) => n > 0).length;
-      rows.push([
-        request.requestId,
-        request.note,
-        String(document.findings.length),
-        String(withRows),
-        `${document.evidenceHash.slice(0, 16)}…`,
-        file,
-      ]);
-      log(`  ${request.requestId}: discovered ${document.findings.length} rows`);
+      const receivedAt = new Date(now.getTime() - (request.receivedDaysAgo ?? 0) * 86_400_000);
+      const body =
+        request.raw ??
+        JSON.stringify({
+          version: 1,
+          requestId: request.requestId,
+          type: 'access',
+          subject: request.identifiers,
+          jurisdiction: request.jurisdiction ?? 'GDPR',
+          receivedAt: receivedAt.toISOString(),
+        });
+      await pipeline.submit(body, request.priority);
+      log(`  submitted ${request.requestId} to the ${request.priority} queue (${request.note})`);
     }
+
+    log('Running the pipeline…');
+    const seen = new Map<string, string>();
+    const progress = setInterval(() => {
+      void (async () => {
+        for (const request of REQUESTS) {
+          const history = await readLedger(reader, EVIDENCE, request.requestId).catch(() => []);
+          const last = history.at(-1);
+          if (last && seen.get(request.requestId) !== `${last.state}/${last.stage}`) {
+            seen.set(request.requestId, `${last.state}/${last.stage}`);
+            log(`  ${request.requestId.padEnd(15)} ${last.state} (${last.stage})`);
+          }
+        }
+      })();
+    }, 400);
+    try {
+      await pipeline.drain(120_000);
+    } finally {
+      clearInterval(progress);
+    }
+
+    // Dead letters: envelopes only, matched to requests by id (or, for unparseable bodies, by stage).
+    const deadLetters: string[] = [];
+    for (const queue of Object.values(pipeline.aws.queues)) {
+      for (;;) {
+        const { Messages } = await pipeline.aws.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queue.deadLetterUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 0,
+          }),
+        );
+        if (!Messages?.length) break;
+        for (const m of Messages) deadLetters.push(m.Body ?? '');
+      }
+    }
+    const envelopes = deadLetters.map(readDeadLetterEnvelope);
+
+    await mkdir(outDir, { recursive: true });
+    const table: string[][] = [
+      [
+        'request',
+        'queue',
+        'expected',
+        'terminal state',
+        'rows (postgres / snowflake)',
+        'evidence sha256',
+        'report',
+      ],
+    ];
+    let ok = true;
+    for (const request of REQUESTS) {
+      const history = await readLedger(reader, EVIDENCE, request.requestId);
+      const last = history.at(-1)?.state;
+      const dead = envelopes.some(
+        (e) => e?.requestId === request.requestId || (request.raw && e && !e.requestId),
+      );
+      const state: string =
+        last === 'loaded' || last === 'quarantined' ? last : dead ? 'dead_lettered' : (last ?? 'none');
+      let rows = '';
+      let hash = '';
+      let report = '';
+      if (state === 'loaded' && request.identifiers) {
+        const written = await writeEvidence(request, outDir);
+        rows = written.rows;
+        hash = written.hash;
+        report = written.report;
+      }
+      if (state !== request.expect) ok = false;
+      table.push([
+        request.requestId,
+        request.priority,
+        request.expect,
+        state === request.expect ? state : `${state} (!)`,
+        rows,
+        hash,
+        report,
+      ]);
+    }
+
+    async function writeEvidence(request: DemoRequest, dir: string) {
+      const loaded = await readLoadedFindings(reader, EVIDENCE, request.requestId);
+      const keys = new Map<string, readonly string[]>([
+        ...dataMap.postgres.map((t) => [`postgres\u0000${t.table}`, t.primaryKey] as const),
+        ...dataMap.snowflake.map((t) => [`snowflake\u0000${t.table}`, t.primaryKey] as const),
+      ]);
+      const tables = [...keys].map(([id, primaryKey]) => {
+        const [system, table] = id.split('\u0000') as [System, string];
+        const rows: FoundRow[] = loaded
+          .filter((f) => f.system === system && f.table === table)
+          .map((f) => ({ key: f.key, row: f.row }));
+        return { system, table, primaryKey, rows };
+      });
+      const document = buildFindingsDocument({
+        requestId: request.requestId,
+        subjectHash: subjectHash(DEMO_HASH_KEY, normalizeSubject(dataMap, request.identifiers ?? {})),
+        tables,
+      });
+      // The evidence read back from Snowflake must be exactly what discovery produced.
+      const stored = new Set(loaded.map((f) => f.evidenceHash));
+      if (loaded.length > 0 && (stored.size !== 1 || !stored.has(document.evidenceHash))) {
+        ok = false;
+        log(`  ${request.requestId}: evidence read back from Snowflake differs from the evidence loaded (!)`);
+      }
+      const json = join(dir, `${request.requestId}.json`);
+      await writeFile(json, `${serializeFindingsDocument(document)}\n`);
+      const receivedAt = new Date(now.getTime() - (request.receivedDaysAgo ?? 0) * 86_400_000);
+      const jurisdiction = request.jurisdiction ?? 'GDPR';
+      const md = join(dir, `${request.requestId}.md`);
+      await writeFile(
+        md,
+        renderAccessReport(
+          {
+            requestId: request.requestId,
+            type: 'access',
+            jurisdiction,
+            receivedAt: receivedAt.toISOString(),
+            deadline: computeDeadline(receivedAt, jurisdiction).toISOString(),
+          },
+          document,
+          dataMap,
+        ),
+      );
+      const count = (s: System) => document.findings.filter((f) => f.system === s).length;
+      return {
+        rows: `${count('postgres')} / ${count('snowflake')}`,
+        hash: `${document.evidenceHash.slice(0, 16)}…`,
+        report: `${json}, ${md}`,
+      };
+    }
+
+    const haystack = [...emitted, ...deadLetters].join('\n');
+    const hits = SEEDED_PII.filter((value) => haystack.includes(value));
     log('');
-    log(formatTable(rows));
+    log(formatTable(table));
     log('');
-    log('Snowflake loading and the SQS pipeline are not part of this demo yet (see README, "Status").');
-    return 0;
+    log(
+      `${emitted.length} log and metric lines and ${deadLetters.length} dead letters checked for ${SEEDED_PII.length} seeded personal values: ${hits.length} found.`,
+    );
+    log(`PagerDuty events sent: ${pipeline.pagerDuty.events.length}.`);
+    for (const e of pipeline.pagerDuty.events)
+      log(`  ${JSON.stringify((e as { payload?: { summary?: string } }).payload?.summary)}`);
+    if (hits.length > 0) ok = false;
+    log(
+      ok ? 'Every request reached the state it should.' : 'Some request did not reach the state it should.',
+    );
+    return ok ? 0 : 1;
   } finally {
-    await db.end();
-    await server.stop();
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
   }
 }
 

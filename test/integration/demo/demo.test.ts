@@ -1,0 +1,32 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runDemo } from '../../../local/demo/runDemo';
+
+let outDir: string | undefined;
+
+afterAll(async () => {
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+describe('The demo: the whole pipeline on one machine', () => {
+  it('drives every request to its terminal state through the real handlers, and leaks no seeded PII', async () => {
+    outDir = await mkdtemp(join(tmpdir(), 'dsr-demo-'));
+    const lines: string[] = [];
+    const code = await runDemo({ outDir, log: (line) => lines.push(line) });
+    const text = lines.join('\n');
+    expect(text).toMatch(/^DEMO-ANA\s+high\s+loaded\s+loaded\s+11 \/ 2\s/m);
+    expect(text).toMatch(/^DEMO-DANA\s+high\s+quarantined\s+quarantined\s*$/m);
+    expect(text).toMatch(/^DEMO-MALFORMED\s+standard\s+dead_lettered\s+dead_lettered\s*$/m);
+    expect(text).toMatch(/seeded personal values: 0 found/);
+    expect(code).toBe(0);
+    // Ana's Snowflake sessions were reached only through the user id learned in PostgreSQL.
+    const ana = JSON.parse(await readFile(join(outDir, 'DEMO-ANA.json'), 'utf8')) as {
+      counts: Record<string, Record<string, number>>;
+    };
+    expect(ana.counts.snowflake?.['ANALYTICS.PUBLIC.WEB_SESSIONS']).toBe(2);
+    const report = await readFile(join(outDir, 'DEMO-ANA.md'), 'utf8');
+    expect(report).toContain('Art. 15(1)(a) Purposes of the processing');
+  }, 180_000);
+});
