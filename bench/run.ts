@@ -1,40 +1,119 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { Command } from 'commander';
-import { openBenchContext } from './BenchContext';
+import { Command, InvalidArgumentError } from 'commander';
+import { type BenchContext, openBenchContext } from './BenchContext';
 import { latencyChartSvg } from './latencyChart';
-import { discoveryBench } from './suites/discoveryBench';
-import { poolPressureBench } from './suites/poolPressureBench';
-import { serializationBench } from './suites/serializationBench';
+import type { ColdStartResult } from './suites/coldStartBench';
+import { type DiscoveryBenchResult, discoveryBench } from './suites/discoveryBench';
+import type { LoadResult } from './suites/loadBench';
+import { type PoolPressureResult, poolPressureBench } from './suites/poolPressureBench';
+import { type SerializationResult, serializationBench } from './suites/serializationBench';
+
+// The Snowflake driver reads these when it loads, so they are set before anything imports it: none
+// of the modules above does, and the suites that do are imported on demand below. The local
+// endpoint has no cloud platform to detect and no OCSP response cache server.
+process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
+process.env.SF_OCSP_RESPONSE_CACHE_SERVER_ENABLED = 'false';
+
+const SUITES = ['discovery', 'serialization', 'pressure', 'load', 'coldstart'] as const;
+type Suite = (typeof SUITES)[number];
+
+function suiteList(value: string): Suite[] {
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const unknown = names.filter((s) => !(SUITES as readonly string[]).includes(s));
+  if (unknown.length > 0 || names.length === 0)
+    throw new InvalidArgumentError(`choose from ${SUITES.join(', ')} (given ${value})`);
+  return names as Suite[];
+}
 
 const program = new Command('bench')
   .description('measure dsr-bridge against honest baselines; writes bench/results/')
   .option('--scale <n>', 'sample database scale (200 = 200k users, 2M orders, 5M events)', Number, 200)
   .option('--subjects <n>', 'subjects measured for latency', Number, 300)
   .option('--pool <n>', 'pool size (the configured default is 4)', Number, 4)
+  .option('--only <suites>', `comma list of suites to run: ${SUITES.join(',')}`, suiteList, [...SUITES])
+  .option('--load-rows <n>', 'findings per batched load run', Number, 5000)
+  .option('--load-baseline-rows <n>', 'findings per one-INSERT-per-row run', Number, 300)
+  .option('--load-runs <n>', 'measured runs of each load', Number, 5)
+  .option('--starts <n>', 'fresh-process starts per function bundle', Number, 7)
   .parse();
-const options = program.opts<{ scale: number; subjects: number; pool: number }>();
+const options = program.opts<{
+  scale: number;
+  subjects: number;
+  pool: number;
+  only: Suite[];
+  loadRows: number;
+  loadBaselineRows: number;
+  loadRuns: number;
+  starts: number;
+}>();
+const only = new Set(options.only);
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const f = (n: number, digits = 2) => n.toFixed(digits);
+const kb = (bytes: number) => f(bytes / 1024, 0);
 const started = Date.now();
-const ctx = await openBenchContext(options.scale, log);
-try {
-  log(`scale ${options.scale}: ${ctx.users} users; pool ${options.pool}; ${cpus().length} CPUs`);
-  log('discovery…');
-  const discovery = await discoveryBench(ctx, {
-    subjects: options.subjects,
-    poolMax: options.pool,
-    concurrency: options.pool * 2,
-  });
-  log('canonical serialisation…');
-  const serialization = await serializationBench(ctx, { repeats: 15 });
-  log('pool under pressure…');
-  const pressure = await poolPressureBench(ctx, { discoveries: 200, poolMax: 10 });
 
+let ctx: BenchContext | undefined;
+let generatedMs: number | undefined;
+let discovery: DiscoveryBenchResult | undefined;
+let serialization: SerializationResult | undefined;
+let pressure: PoolPressureResult | undefined;
+let load: LoadResult | undefined;
+let coldStart: ColdStartResult[] | undefined;
+try {
+  if (only.has('discovery') || only.has('serialization') || only.has('pressure')) {
+    ctx = await openBenchContext(options.scale, log);
+    generatedMs = ctx.generatedMs;
+    log(`scale ${options.scale}: ${ctx.users} users; pool ${options.pool}; ${cpus().length} CPUs`);
+    if (only.has('discovery')) {
+      log('discovery…');
+      discovery = await discoveryBench(ctx, {
+        subjects: options.subjects,
+        poolMax: options.pool,
+        concurrency: options.pool * 2,
+      });
+    }
+    if (only.has('serialization')) {
+      log('canonical serialisation…');
+      serialization = await serializationBench(ctx, { repeats: 15 });
+    }
+    if (only.has('pressure')) {
+      log('pool under pressure…');
+      pressure = await poolPressureBench(ctx, { discoveries: 200, poolMax: 10 });
+    }
+    await ctx.server.stop();
+    ctx = undefined;
+  }
+  if (only.has('load')) {
+    log(
+      `loading into Snowflake (local endpoint, real driver): ${options.loadRows} rows batched vs ${options.loadBaselineRows} rows one at a time, ${options.loadRuns} runs each…`,
+    );
+    const { loadBench } = await import('./suites/loadBench');
+    load = await loadBench({
+      rows: options.loadRows,
+      baselineRows: options.loadBaselineRows,
+      runs: options.loadRuns,
+      log,
+    });
+  }
+  if (only.has('coldstart')) {
+    log(`cold start: bundling the functions, ${options.starts} fresh starts each…`);
+    const { coldStartBench } = await import('./suites/coldStartBench');
+    coldStart = await coldStartBench({ starts: options.starts, outDir: '.dsr-local/bundles' });
+    if (coldStart.length === 0) log('  no function handlers found (functions/<name>/handler.ts)');
+  }
+} finally {
+  await ctx?.server.stop();
+}
+
+const rows: [string, string, string, string][] = [['measure', 'dsr-bridge', 'baseline', 'ratio (target)']];
+if (discovery) {
   const d = discovery;
-  const rows: [string, string, string, string][] = [
-    ['measure', 'dsr-bridge', 'baseline', 'ratio (target)'],
+  rows.push(
     [
       `discovery latency p50 / p95 / p99, ms (${d.subjects} subjects, ${f(d.rowsPerSubject, 1)} rows and ${f(d.queriesPerSubject, 1)} queries each)`,
       `${f(d.latencyMs.median)} / ${f(d.latencyMs.p95)} / ${f(d.latencyMs.p99)}`,
@@ -53,42 +132,85 @@ try {
       '',
       '',
     ],
-    [
-      `canonical serialisation, MB/s (${serialization.rows} rows, ${f(serialization.megabytes, 1)} MB; median of 15, min–max)`,
-      `${f(serialization.canonicalMBps.median, 0)} (${f(serialization.canonicalMBps.min, 0)}–${f(serialization.canonicalMBps.max, 0)})`,
-      `JSON.stringify ${f(serialization.jsonStringifyMBps.median, 0)} (${f(serialization.jsonStringifyMBps.min, 0)}–${f(serialization.jsonStringifyMBps.max, 0)})`,
-      `${f(serialization.ratio, 2)} (≥ 0.5)`,
-    ],
-    [
-      `pool under pressure: ${pressure.discoveries} concurrent discoveries, pool ${pressure.poolMax}`,
-      `${f(pressure.completionMs, 0)} ms, ${pressure.errors} errors, ${pressure.checkedOutAfter} checked out`,
-      '',
-      'errors 0, checked out 0',
-    ],
-  ];
-  const table = [
-    `| ${rows[0]?.join(' | ')} |`,
-    '| --- | --- | --- | --- |',
-    ...rows.slice(1).map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
-  log('');
-  log(table);
-  const elapsed = (Date.now() - started) / 1000;
-  log(`\n${ctx.generatedMs ? `generation ${f(ctx.generatedMs / 1000, 0)} s; ` : ''}total ${f(elapsed, 0)} s`);
-
-  await mkdir('bench/results', { recursive: true });
-  const header = `# Benchmark results\n\n\`npm run bench -- --scale ${options.scale} --subjects ${options.subjects} --pool ${options.pool}\` on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${new Date().toISOString().slice(0, 10)}.\n\n`;
-  await writeFile('bench/results/latest.md', `${header}${table}\n`);
-  const { samples, ...discoveryFigures } = discovery;
-  await writeFile(
-    'bench/results/latest.json',
-    `${JSON.stringify({ options, discovery: discoveryFigures, serialization, pressure, elapsedSeconds: elapsed }, null, 2)}\n`,
   );
+}
+if (serialization) {
+  rows.push([
+    `canonical serialisation, MB/s (${serialization.rows} rows, ${f(serialization.megabytes, 1)} MB; median of 15, min–max)`,
+    `${f(serialization.canonicalMBps.median, 0)} (${f(serialization.canonicalMBps.min, 0)}–${f(serialization.canonicalMBps.max, 0)})`,
+    `JSON.stringify ${f(serialization.jsonStringifyMBps.median, 0)} (${f(serialization.jsonStringifyMBps.min, 0)}–${f(serialization.jsonStringifyMBps.max, 0)})`,
+    `${f(serialization.ratio, 2)} (≥ 0.5)`,
+  ]);
+}
+if (pressure) {
+  rows.push([
+    `pool under pressure: ${pressure.discoveries} concurrent discoveries, pool ${pressure.poolMax}`,
+    `${f(pressure.completionMs, 0)} ms, ${pressure.errors} errors, ${pressure.checkedOutAfter} checked out`,
+    '',
+    'errors 0, checked out 0',
+  ]);
+}
+if (load) {
+  const b = load.batchedRowsPerSecond;
+  const o = load.oneRowRowsPerSecond;
+  rows.push([
+    `Snowflake load, rows/s (local endpoint, snowflake-sdk; ${load.rows} rows in MERGEs of ${load.batchSize} vs ${load.baselineRows} one-row INSERTs; median of ${load.runs}, min–max)`,
+    `${f(b.median, 0)} (${f(b.min, 0)}–${f(b.max, 0)})`,
+    `one INSERT per row ${f(o.median, 0)} (${f(o.min, 0)}–${f(o.max, 0)})`,
+    `batched/one-row ${f(load.ratio, 1)}× (≥ 20×)`,
+  ]);
+}
+for (const c of coldStart ?? []) {
+  rows.push([
+    `cold start \`${c.name}\`: bundle KB (gzip KB), module init ms (median of ${c.initMs.n} fresh processes, min–max)`,
+    c.error
+      ? `${kb(c.bytes)} KB (${kb(c.gzipBytes)}); init failed: ${c.error.replaceAll('|', '/')}`
+      : `${kb(c.bytes)} KB (${kb(c.gzipBytes)}), ${f(c.initMs.median, 0)} ms (${f(c.initMs.min, 0)}–${f(c.initMs.max, 0)})`,
+    '',
+    '',
+  ]);
+}
+const table = [
+  `| ${rows[0]?.join(' | ')} |`,
+  '| --- | --- | --- | --- |',
+  ...rows.slice(1).map((r) => `| ${r.join(' | ')} |`),
+].join('\n');
+log('');
+log(table);
+const elapsed = (Date.now() - started) / 1000;
+log(`\n${generatedMs ? `generation ${f(generatedMs / 1000, 0)} s; ` : ''}total ${f(elapsed, 0)} s`);
+
+await mkdir('bench/results', { recursive: true });
+const command = [
+  'npm run bench --',
+  `--scale ${options.scale} --subjects ${options.subjects} --pool ${options.pool}`,
+  ...(only.size < SUITES.length ? [`--only ${options.only.join(',')}`] : []),
+].join(' ');
+const header = `# Benchmark results\n\n\`${command}\` on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${new Date().toISOString().slice(0, 10)}.\n\n`;
+await writeFile('bench/results/latest.md', `${header}${table}\n`);
+const { samples, ...discoveryFigures } = discovery ?? { samples: undefined };
+await writeFile(
+  'bench/results/latest.json',
+  `${JSON.stringify(
+    {
+      options,
+      ...(discovery ? { discovery: discoveryFigures } : {}),
+      ...(serialization ? { serialization } : {}),
+      ...(pressure ? { pressure } : {}),
+      ...(load ? { load } : {}),
+      ...(coldStart ? { coldStart } : {}),
+      elapsedSeconds: elapsed,
+    },
+    null,
+    2,
+  )}\n`,
+);
+const written = ['bench/results/latest.md', 'latest.json'];
+if (samples) {
   await writeFile(
     'bench/results/discovery-latency.svg',
     latencyChartSvg([{ label: 'dsr-bridge per-subject latency', color: '#1f77b4', samples }]),
   );
-  log('written: bench/results/latest.md, latest.json, discovery-latency.svg');
-} finally {
-  await ctx.server.stop();
+  written.push('discovery-latency.svg');
 }
+log(`written: ${written.join(', ')}`);
