@@ -9,7 +9,9 @@ export type MalformedReason =
   | 'unknown_identity_kind'
   | 'oversized'
   | 'bad_date'
-  | 'unknown_jurisdiction';
+  | 'unknown_jurisdiction'
+  /** The request id was seen before with a different subject: refused, never merged. */
+  | 'conflicting_request';
 
 /**
  * An intake message that can never be processed. Permanent: it is dead-lettered at once.

@@ -1,3 +1,5 @@
+import { parseExactJson } from '../canonical/parseExactJson';
+import { isWellFormedText } from '../identity/isWellFormedText';
 import { computeDeadline, DEFAULT_DEADLINE_RULES, type DeadlineRule } from './computeDeadline';
 import type { IntakeRequest } from './IntakeRequest';
 import { intakeMessageSchema } from './IntakeRequest';
@@ -38,10 +40,26 @@ export function parseIntakeMessage(body: string, options: ParseIntakeOptions): I
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new MalformedRequestError('bad_shape', 'the message is not a JSON object');
   }
+  // JSON.parse keeps the last of duplicate keys silently; a message saying two things is refused.
+  try {
+    parseExactJson(body);
+  } catch {
+    throw new MalformedRequestError('bad_shape', 'the message repeats a key');
+  }
   const version = (raw as { version?: unknown }).version;
   if (version !== 1) {
     const shown = typeof version === 'number' && Number.isInteger(version) ? String(version) : 'not shown';
     throw new MalformedRequestError('unknown_version', `unsupported version (${shown}); supported: 1`);
+  }
+  // Kinds are checked on the parsed object itself: a record schema would drop a `__proto__` key.
+  const rawSubject = (raw as { subject?: unknown }).subject;
+  if (typeof rawSubject === 'object' && rawSubject !== null && !Array.isArray(rawSubject)) {
+    checkKinds(Object.keys(rawSubject), options.identityKinds);
+    for (const [kind, value] of Object.entries(rawSubject)) {
+      const values: unknown[] = Array.isArray(value) ? value : [value];
+      if (!isWellFormedText(kind) || values.some((v) => typeof v === 'string' && !isWellFormedText(v)))
+        throw new MalformedRequestError('bad_shape', 'subject holds text that is not well-formed unicode');
+    }
   }
   const parsed = intakeMessageSchema.safeParse(raw);
   if (!parsed.success) {
@@ -52,15 +70,7 @@ export function parseIntakeMessage(body: string, options: ParseIntakeOptions): I
   const message = parsed.data;
 
   const subject: Record<string, string[]> = {};
-  const known = new Set(options.identityKinds);
   for (const [kind, value] of Object.entries(message.subject)) {
-    if (!known.has(kind)) {
-      const shown = /^[a-z][a-z0-9_]{0,40}$/.test(kind) ? `"${kind}"` : '(not shown)';
-      throw new MalformedRequestError(
-        'unknown_identity_kind',
-        `unknown identity kind ${shown}; the data map declares: ${[...known].join(', ')}`,
-      );
-    }
     const values = (Array.isArray(value) ? value : [value]).filter((v) => v.trim() !== '');
     if (values.length > 0) subject[kind] = values;
   }
@@ -94,6 +104,19 @@ export function parseIntakeMessage(body: string, options: ParseIntakeOptions): I
     deadline: deadline.toISOString(),
     deadlineComputed,
   };
+}
+
+function checkKinds(kinds: readonly string[], declared: readonly string[]): void {
+  const known = new Set(declared);
+  for (const kind of kinds) {
+    if (!known.has(kind)) {
+      const shown = /^[a-z][a-z0-9_]{0,40}$/.test(kind) ? `"${kind}"` : '(not shown)';
+      throw new MalformedRequestError(
+        'unknown_identity_kind',
+        `unknown identity kind ${shown}; the data map declares: ${[...known].join(', ')}`,
+      );
+    }
+  }
 }
 
 function parseDate(text: string, field: string): Date {

@@ -1,3 +1,4 @@
+import { isWellFormedText } from '../identity/isWellFormedText';
 import type { PgColumn } from './readPgCatalog';
 
 const INTEGER = /^[+-]?\d{1,20}$/;
@@ -18,7 +19,7 @@ export type Comparison = 'typed' | 'as-text';
  * array instead of making the whole query fail on a cast error.
  */
 export function acceptsValue(column: PgColumn, value: string): boolean {
-  if (value.includes('\u0000')) return false;
+  if (value.includes('\u0000') || !isWellFormedText(value)) return false;
   const range = INTEGER_RANGES[column.typeOid];
   if (range) {
     if (!INTEGER.test(value)) return false;

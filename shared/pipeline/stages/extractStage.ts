@@ -1,6 +1,7 @@
 import type { FindingsDocument } from '../../discovery/FindingsDocument';
 import type { DeadlineRule } from '../../intake/computeDeadline';
 import type { IntakeRequest } from '../../intake/IntakeRequest';
+import { MalformedRequestError } from '../../intake/MalformedRequestError';
 import { parseIntakeMessage } from '../../intake/parseIntakeMessage';
 import { DEFAULT_PROMOTION_WINDOW_DAYS, shouldPromote } from '../../intake/shouldPromote';
 import type { ForwardedLedger } from '../ForwardedLedger';
@@ -43,6 +44,19 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
   const ledger = new RequestLedger(deps.ledger, deps.stage, now);
   const { logger, stage } = deps;
 
+  // Deliveries of one request id are worked one after the other in this container, so a second
+  // subject under the same id sees the first one's ledger entries and is refused.
+  const inFlight = new Map<string, Promise<void>>();
+  const oneAtATime = async (requestId: string, work: () => Promise<void>): Promise<void> => {
+    const run = (inFlight.get(requestId) ?? Promise.resolve()).catch(() => undefined).then(work);
+    inFlight.set(requestId, run);
+    try {
+      await run;
+    } finally {
+      if (inFlight.get(requestId) === run) inFlight.delete(requestId);
+    }
+  };
+
   return async (body, context) => {
     const request = parseIntakeMessage(body, {
       identityKinds: deps.identityKinds,
@@ -53,78 +67,95 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
     context.requestId = request.requestId;
     context.subjectHash = deps.hashSubject(request.subject);
     const { requestId, subjectHash } = { requestId: request.requestId, subjectHash: context.subjectHash };
+    await oneAtATime(requestId, async () => {
+      let history = await ledger.history(requestId);
+      assertSameSubject(history, subjectHash);
+      if (history.length === 0) {
+        await ledger.transition(requestId, context.traceId, undefined, 'received', {
+          subjectHash,
+          priority: deps.priority,
+          deadline: request.deadline,
+          deadlineComputed: request.deadlineComputed,
+        });
+        history = await ledger.history(requestId);
+      }
+      const decision = decideEntry(history, 'discovering', 'discovered');
+      if (decision.action === 'skip') {
+        logger.info('duplicate delivery: already past extract', {
+          ...logFields(stage, context),
+          state: decision.state,
+        });
+        return;
+      }
+      if (
+        deps.priority === 'standard' &&
+        shouldPromote(
+          new Date(request.deadline),
+          now(),
+          deps.promotionWindowDays ?? DEFAULT_PROMOTION_WINDOW_DAYS,
+        )
+      ) {
+        await deps.queue.send(deps.highQueueUrl, body, { traceId: context.traceId, requestId });
+        logger.info('promoted to the high queue: deadline near', {
+          ...logFields(stage, context),
+          deadline: request.deadline,
+        });
+        return;
+      }
 
-    let history = await ledger.history(requestId);
-    if (history.length === 0) {
-      await ledger.transition(requestId, context.traceId, undefined, 'received', {
-        priority: deps.priority,
-        deadline: request.deadline,
-        deadlineComputed: request.deadlineComputed,
-      });
-      history = await ledger.history(requestId);
-    }
-    const decision = decideEntry(history, 'discovering', 'discovered');
-    if (decision.action === 'skip') {
-      logger.info('duplicate delivery: already past extract', {
-        ...logFields(stage, context),
-        state: decision.state,
-      });
-      return;
-    }
-    if (
-      deps.priority === 'standard' &&
-      shouldPromote(
-        new Date(request.deadline),
-        now(),
-        deps.promotionWindowDays ?? DEFAULT_PROMOTION_WINDOW_DAYS,
-      )
-    ) {
-      await deps.queue.send(deps.highQueueUrl, body, { traceId: context.traceId, requestId });
-      logger.info('promoted to the high queue: deadline near', {
-        ...logFields(stage, context),
-        deadline: request.deadline,
-      });
-      return;
-    }
-
-    const discover = () => deps.discover(request);
-    let document: FindingsDocument;
-    if (decision.action === 'proceed') {
-      await ledger.transition(requestId, context.traceId, decision.last, 'discovering');
-      document = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
-      const rows = document.findings.length;
-      await ledger.transition(requestId, context.traceId, 'discovering', 'discovered', {
-        rows,
-        evidenceHash: document.evidenceHash,
-      });
-      logger.info('discovered', { ...logFields(stage, context), rows });
-    } else {
-      // Discovered before, but the hand-off may not have happened: discover again (read-only) and send.
-      document = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
-      logger.info('re-sending discovered findings', logFields(stage, context));
-    }
-    const message = await buildStageMessage(
-      {
-        requestId,
-        type: request.type,
-        jurisdiction: request.jurisdiction,
-        deadline: request.deadline,
-        subjectHash,
+      const discover = () => deps.discover(request);
+      let document: FindingsDocument;
+      if (decision.action === 'proceed') {
+        await ledger.transition(requestId, context.traceId, decision.last, 'discovering');
+        document = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
+        const rows = document.findings.length;
+        await ledger.transition(requestId, context.traceId, 'discovering', 'discovered', {
+          rows,
+          evidenceHash: document.evidenceHash,
+        });
+        logger.info('discovered', { ...logFields(stage, context), rows });
+      } else {
+        // Discovered before, but the hand-off may not have happened: discover again (read-only) and send.
+        document = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
+        logger.info('re-sending discovered findings', logFields(stage, context));
+      }
+      const message = await buildStageMessage(
+        {
+          requestId,
+          type: request.type,
+          jurisdiction: request.jurisdiction,
+          deadline: request.deadline,
+          subjectHash,
+          traceId: context.traceId,
+          tablesTouched: tablesTouched(document),
+          ...(deps.carriedLedger ? { carriedLedger: [...deps.carriedLedger(requestId)] } : {}),
+        },
+        document,
+        deps.payloads,
+        deps.claimCheckBytes,
+      );
+      await deps.queue.send(deps.nextQueueUrl, JSON.stringify(message), {
         traceId: context.traceId,
-        tablesTouched: tablesTouched(document),
-        ...(deps.carriedLedger ? { carriedLedger: [...deps.carriedLedger(requestId)] } : {}),
-      },
-      document,
-      deps.payloads,
-      deps.claimCheckBytes,
-    );
-    await deps.queue.send(deps.nextQueueUrl, JSON.stringify(message), {
-      traceId: context.traceId,
-      requestId,
-    });
-    logger.info('sent to gate', {
-      ...logFields(stage, context),
-      claimChecked: 'claimCheck' in message.findings,
+        requestId,
+      });
+      logger.info('sent to gate', {
+        ...logFields(stage, context),
+        claimChecked: 'claimCheck' in message.findings,
+      });
     });
   };
+}
+
+/**
+ * Refuses a request id that the ledger received before for a different subject: two people's data
+ * must never be merged, nor one of them silently dropped as a "duplicate".
+ */
+export function assertSameSubject(history: readonly LedgerEntry[], subjectHash: string): void {
+  const known = history.find((e) => e.state === 'received' && e.detail?.subjectHash !== undefined);
+  if (known && known.detail?.subjectHash !== subjectHash) {
+    throw new MalformedRequestError(
+      'conflicting_request',
+      'this request id was received before for a different subject; resend with a new request id',
+    );
+  }
 }

@@ -6,6 +6,7 @@ import { quarantineKey } from '../PayloadStore';
 import { logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { decideEntry, RequestLedger } from '../RequestLedger';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
+import { assertSameSubject } from './extractStage';
 import type { StageDeps } from './StageDeps';
 
 /** One difference between the data map and a live catalog. Names only, never values. */
@@ -127,7 +128,9 @@ export function gateStage(deps: GateStageDeps): StageWork {
     context.traceId = message.traceId;
     for (const entry of message.carriedLedger ?? []) await deps.ledger.append(entry as LedgerEntry);
 
-    const decision = decideEntry(await ledger.history(message.requestId), 'gated', 'gated');
+    const history = await ledger.history(message.requestId);
+    assertSameSubject(history, message.subjectHash);
+    const decision = decideEntry(history, 'gated', 'gated');
     if (decision.action === 'skip') {
       logger.info('duplicate delivery: already past the gate', {
         ...logFields(stage, context),
