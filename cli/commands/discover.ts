@@ -4,10 +4,16 @@ import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { discoverSubject, normalizeSubject } from '../../shared/discovery/discoverSubject';
 import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
+import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
+import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowflakeDriver';
+import { openSnowflakeDatabase } from '../../shared/snowflake/openSnowflakeDatabase';
+import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
+import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
+import { readSnowflakeEnv, snowflakeConnectionSettings } from '../../shared/snowflake/snowflakeEnv';
 import { CliError, EXIT } from '../CliError';
 import { checkRequestId, collectSubject } from '../parseSubjects';
 
@@ -38,18 +44,28 @@ export function registerDiscover(program: Command): void {
         options.requestId ?? `adhoc-${subjectHash(key, normalizeSubject(map, options.subject)).slice(0, 16)}`;
 
       const db = openPgDatabase(env, new DsnCredentialSource(dsn));
+      let snowflake: SnowflakeDatabase | undefined;
       try {
         const postgres = await PostgresTableSearcher.create(db, map, options.datamap, {
           pageSize: env.DSR_PAGE_SIZE,
         });
         await db.healthCheck();
-        if (map.snowflake.length > 0 || map.postgres.some((t) => t.mirror)) {
-          process.stderr.write('Snowflake is not configured: searching PostgreSQL only.\n');
+        const searchers: Partial<Record<System, TableSearcher>> = { postgres };
+        if (process.env.SNOWFLAKE_ACCOUNT) {
+          const settings = snowflakeConnectionSettings(readSnowflakeEnv());
+          configureSnowflakeDriver({ logLevel: 'OFF' });
+          snowflake = openSnowflakeDatabase(settings);
+          if (map.snowflake.length > 0)
+            searchers.snowflake = await SnowflakeTableSearcher.create(snowflake, map, options.datamap);
+        } else if (map.snowflake.length > 0) {
+          process.stderr.write(
+            'Snowflake is not configured (SNOWFLAKE_ACCOUNT is not set): searching PostgreSQL only.\n',
+          );
         }
         const { document, rounds } = await discoverSubject(
           {
             dataMap: map,
-            searchers: { postgres },
+            searchers,
             subjectHashKey: key,
             tableConcurrency: env.DSR_TABLE_CONCURRENCY,
           },
@@ -67,6 +83,7 @@ export function registerDiscover(program: Command): void {
         );
       } finally {
         await db.end();
+        await snowflake?.close();
       }
     });
 }

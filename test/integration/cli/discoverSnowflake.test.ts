@@ -1,0 +1,92 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { startTestSnowflake } from '../../support/snowflake';
+
+const MAP = `version: 1
+identities: { email: { normalize: lowercase }, user_id: {} }
+postgres:
+  - table: public.users
+    primaryKey: [id]
+    identities: { email: email, user_id: id }
+snowflake:
+  - table: ANALYTICS.PUBLIC.SESSIONS
+    primaryKey: [SESSION_ID]
+    identities: { user_id: USER_ID }
+`;
+
+function dsr(args: string[], env: Record<string, string | undefined>) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/dsr.js', ...args],
+      { env: { ...process.env, SNOWFLAKE_ACCOUNT: undefined, ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+let db: TestDatabase;
+let sf: LocalSnowflake;
+let mapFile: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase('cli_sf');
+  await db.exec(`CREATE TABLE public.users (id bigint PRIMARY KEY, email text NOT NULL);
+    INSERT INTO public.users VALUES (1, 'Ana@Example.com'), (2, 'bob@example.com');`);
+  sf = await startTestSnowflake();
+  await sf.sql('CREATE DATABASE IF NOT EXISTS ANALYTICS');
+  await sf.sql('CREATE SCHEMA IF NOT EXISTS ANALYTICS.PUBLIC');
+  await sf.sql('CREATE TABLE ANALYTICS.PUBLIC.SESSIONS (SESSION_ID VARCHAR(36), USER_ID NUMBER(38,0))');
+  await sf.sql(
+    "INSERT INTO ANALYTICS.PUBLIC.SESSIONS (SESSION_ID, USER_ID) VALUES ('s-1', 1), ('s-2', 2), ('s-3', 1)",
+  );
+  mapFile = join(await mkdtemp(join(tmpdir(), 'dsr-cli-sf-')), 'map.yaml');
+  await writeFile(mapFile, MAP);
+}, 60_000);
+
+afterAll(async () => {
+  await sf?.stop();
+  await db?.drop();
+});
+
+describe('Command: dsr discover with Snowflake configured', () => {
+  const base = () => ({ PG_DSN: db.dsn, DSR_SUBJECT_HASH_KEY: 'k'.repeat(32) });
+
+  it('searches both systems: warehouse rows reached through the user id found in PostgreSQL', async () => {
+    const run = await dsr(['discover', '--datamap', mapFile, '--subject', 'email=ana@example.com'], {
+      ...base(),
+      SNOWFLAKE_ACCOUNT: sf.account,
+      SNOWFLAKE_USER: 'DSR',
+      SNOWFLAKE_PASSWORD: 'dsr',
+      SNOWFLAKE_ACCESS_URL: sf.url,
+      SNOWFLAKE_DATABASE: 'ANALYTICS',
+      SNOWFLAKE_SCHEMA: 'PUBLIC',
+    });
+    expect(run.stderr).not.toMatch(/not configured/);
+    expect(run.code).toBe(0);
+    const document = JSON.parse(run.stdout) as {
+      counts: Record<string, Record<string, number>>;
+      findings: { system: string; key: Record<string, unknown> }[];
+    };
+    expect(document.counts).toEqual({
+      postgres: { 'public.users': 1 },
+      snowflake: { 'ANALYTICS.PUBLIC.SESSIONS': 2 },
+    });
+    expect(document.findings.filter((f) => f.system === 'snowflake').map((f) => f.key.SESSION_ID)).toEqual([
+      's-1',
+      's-3',
+    ]);
+  }, 60_000);
+
+  it('says plainly on stderr when Snowflake is not configured, and searches PostgreSQL only', async () => {
+    const run = await dsr(['discover', '--datamap', mapFile, '--subject', 'email=ana@example.com'], base());
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/Snowflake is not configured \(SNOWFLAKE_ACCOUNT is not set\)/);
+    expect(JSON.parse(run.stdout).counts).toEqual({ postgres: { 'public.users': 1 } });
+  }, 60_000);
+});
