@@ -1,12 +1,20 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { S3PayloadStore } from '../../adapters/aws/S3PayloadStore';
+import { SecretsManagerCredentialSource } from '../../adapters/aws/SecretsManagerCredentialSource';
 import { SqsMessageQueue } from '../../adapters/aws/SqsMessageQueue';
 import { createAwsClients } from '../../adapters/aws/sqsClients';
 import { readConfig } from '../../shared/config/readConfig';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
+import { createRecordProcessor } from '../../shared/pipeline/createRecordProcessor';
+import type { Ledger } from '../../shared/pipeline/Ledger';
+import type { StageWork } from '../../shared/pipeline/RecordContext';
+import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
+import type { CredentialSource } from '../../shared/postgres/CredentialSource';
+import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { createLogger } from '../../shared/telemetry/createLogger';
+import { required } from './required';
 import type { StageRuntime } from './StageRuntime';
 import { type StageEnv, stageEnv } from './stageEnv';
 
@@ -52,4 +60,42 @@ export function lazyHandler<E, R>(build: () => Promise<(event: E) => Promise<R>>
     });
     return (await built)(event);
   };
+}
+
+/** The stage's record processor: its dead-letter queue, receive limit and backoff from the environment. */
+export function stageProcessor(
+  foundation: StageFoundation,
+  ledger: Ledger,
+  runtime: StageRuntime,
+  work: StageWork,
+): SqsBatchHandler {
+  const { env } = foundation;
+  return createRecordProcessor(
+    {
+      stage: env.DSR_STAGE,
+      deadLetterQueueUrl: required(
+        env.DEAD_LETTER_QUEUE_URL,
+        'DEAD_LETTER_QUEUE_URL',
+        'the dead-letter queue',
+      ),
+      queue: foundation.sqs,
+      payloads: foundation.payloads,
+      ledger,
+      logger: foundation.logger,
+      maxReceiveCount: env.MAX_RECEIVE_COUNT,
+      backoff: { baseSeconds: env.DSR_BACKOFF_BASE_SECONDS, capSeconds: env.DSR_BACKOFF_CAP_SECONDS },
+      ...(runtime.now ? { now: runtime.now } : {}),
+    },
+    work,
+  );
+}
+
+/** PostgreSQL credentials: `PG_DSN` on one machine, the RDS-format secret (`PG_SECRET_ARN`) in AWS. */
+export function pgCredentials(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime): CredentialSource {
+  return rawEnv.PG_DSN
+    ? new DsnCredentialSource(rawEnv.PG_DSN)
+    : new SecretsManagerCredentialSource({
+        secretId: required(rawEnv.PG_SECRET_ARN || undefined, 'PG_SECRET_ARN', 'the PostgreSQL secret'),
+        ...(runtime.secrets ? { client: runtime.secrets } : {}),
+      });
 }

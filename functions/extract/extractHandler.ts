@@ -1,22 +1,18 @@
-import { SecretsManagerCredentialSource } from '../../adapters/aws/SecretsManagerCredentialSource';
 import { postgresEnv, readConfig } from '../../shared/config/readConfig';
 import { discoverSubject, normalizeSubject } from '../../shared/discovery/discoverSubject';
 import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import type { IntakeRequest } from '../../shared/intake/IntakeRequest';
-import { createRecordProcessor } from '../../shared/pipeline/createRecordProcessor';
 import { ForwardedLedger } from '../../shared/pipeline/ForwardedLedger';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { extractStage } from '../../shared/pipeline/stages/extractStage';
-import type { CredentialSource } from '../../shared/postgres/CredentialSource';
-import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
 import { DependencyBreakers } from '../../shared/resilience/DependencyBreakers';
 import { required } from '../common/required';
 import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
-import { lazyHandler, stageFoundation } from '../common/stageFoundation';
+import { lazyHandler, pgCredentials, stageFoundation, stageProcessor } from '../common/stageFoundation';
 
 /**
  * The extract stage's handler (high and standard intake queues): discovery in PostgreSQL, and in
@@ -26,7 +22,8 @@ import { lazyHandler, stageFoundation } from '../common/stageFoundation';
  */
 export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime = {}): SqsBatchHandler {
   return lazyHandler(async () => {
-    const { env, dataMap, logger, sqs, payloads } = stageFoundation(rawEnv, runtime);
+    const foundation = stageFoundation(rawEnv, runtime);
+    const { env, dataMap, logger, sqs, payloads } = foundation;
     const priority = required(env.DSR_PRIORITY, 'DSR_PRIORITY', 'which intake queue this extractor consumes');
     const gateQueue = required(env.NEXT_QUEUE_URL, 'NEXT_QUEUE_URL', 'the gate queue');
     const hashKey = await secretValue(
@@ -37,12 +34,7 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
     )();
 
     const pg = readConfig(postgresEnv, rawEnv);
-    const credentials: CredentialSource = rawEnv.PG_DSN
-      ? new DsnCredentialSource(rawEnv.PG_DSN)
-      : new SecretsManagerCredentialSource({
-          secretId: required(rawEnv.PG_SECRET_ARN || undefined, 'PG_SECRET_ARN', 'the PostgreSQL secret'),
-          ...(runtime.secrets ? { client: runtime.secrets } : {}),
-        });
+    const credentials = pgCredentials(rawEnv, runtime);
     const db = openPgDatabase(pg, credentials, (error) =>
       logger.warn('idle PostgreSQL client failed', { stage: env.DSR_STAGE, errorClass: error.name }),
     );
@@ -83,23 +75,6 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
         return document;
       },
     });
-    return createRecordProcessor(
-      {
-        stage: env.DSR_STAGE,
-        deadLetterQueueUrl: required(
-          env.DEAD_LETTER_QUEUE_URL,
-          'DEAD_LETTER_QUEUE_URL',
-          'the dead-letter queue',
-        ),
-        queue: sqs,
-        payloads,
-        ledger,
-        logger,
-        maxReceiveCount: env.MAX_RECEIVE_COUNT,
-        backoff: { baseSeconds: env.DSR_BACKOFF_BASE_SECONDS, capSeconds: env.DSR_BACKOFF_CAP_SECONDS },
-        ...(runtime.now ? { now: runtime.now } : {}),
-      },
-      work,
-    );
+    return stageProcessor(foundation, ledger, runtime, work);
   });
 }

@@ -1,14 +1,10 @@
-import { SecretsManagerCredentialSource } from '../../adapters/aws/SecretsManagerCredentialSource';
 import { PagerDutyClient } from '../../shared/alerting/PagerDutyClient';
 import { postgresEnv, readConfig } from '../../shared/config/readConfig';
 import type { DriftVerdict as GateVerdict } from '../../shared/drift/DriftVerdict';
 import { openDriftGate } from '../../shared/drift/openDriftGate';
 import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
-import { createRecordProcessor } from '../../shared/pipeline/createRecordProcessor';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { type DriftVerdict, gateStage } from '../../shared/pipeline/stages/gateStage';
-import type { CredentialSource } from '../../shared/postgres/CredentialSource';
-import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { DependencyBreakers } from '../../shared/resilience/DependencyBreakers';
 import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
@@ -16,7 +12,7 @@ import { openSnowflake } from '../common/openSnowflake';
 import { required } from '../common/required';
 import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
-import { lazyHandler, stageFoundation } from '../common/stageFoundation';
+import { lazyHandler, pgCredentials, stageFoundation, stageProcessor } from '../common/stageFoundation';
 
 /** The drift gate's verdict in the pipeline's terms: which tables drifted, how, and whether to halt. */
 export function toStageVerdict(verdict: GateVerdict): DriftVerdict {
@@ -47,15 +43,11 @@ export function toStageVerdict(verdict: GateVerdict): DriftVerdict {
  */
 export function createGateHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime = {}): SqsBatchHandler {
   return lazyHandler(async () => {
-    const { env, dataMap, logger, sqs, payloads } = stageFoundation(rawEnv, runtime);
+    const foundation = stageFoundation(rawEnv, runtime);
+    const { env, dataMap, logger, sqs, payloads } = foundation;
     const snowflake = openSnowflake(rawEnv, runtime);
     const pg = readConfig(postgresEnv, rawEnv);
-    const credentials: CredentialSource = rawEnv.PG_DSN
-      ? new DsnCredentialSource(rawEnv.PG_DSN)
-      : new SecretsManagerCredentialSource({
-          secretId: required(rawEnv.PG_SECRET_ARN || undefined, 'PG_SECRET_ARN', 'the PostgreSQL secret'),
-          ...(runtime.secrets ? { client: runtime.secrets } : {}),
-        });
+    const credentials = pgCredentials(rawEnv, runtime);
     const postgres = openPgDatabase(pg, credentials);
     const gate = openDriftGate({
       dataMap,
@@ -94,23 +86,6 @@ export function createGateHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
         ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
       }),
     });
-    return createRecordProcessor(
-      {
-        stage: env.DSR_STAGE,
-        deadLetterQueueUrl: required(
-          env.DEAD_LETTER_QUEUE_URL,
-          'DEAD_LETTER_QUEUE_URL',
-          'the dead-letter queue',
-        ),
-        queue: sqs,
-        payloads,
-        ledger,
-        logger,
-        maxReceiveCount: env.MAX_RECEIVE_COUNT,
-        backoff: { baseSeconds: env.DSR_BACKOFF_BASE_SECONDS, capSeconds: env.DSR_BACKOFF_CAP_SECONDS },
-        ...(runtime.now ? { now: runtime.now } : {}),
-      },
-      work,
-    );
+    return stageProcessor(foundation, ledger, runtime, work);
   });
 }

@@ -1,18 +1,17 @@
 import { loadFindings } from '../../shared/load/loadFindings';
 import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
-import { createRecordProcessor } from '../../shared/pipeline/createRecordProcessor';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { loadStage } from '../../shared/pipeline/stages/loadStage';
 import { DependencyBreakers } from '../../shared/resilience/DependencyBreakers';
 import { openSnowflake } from '../common/openSnowflake';
-import { required } from '../common/required';
 import type { StageRuntime } from '../common/StageRuntime';
-import { lazyHandler, stageFoundation } from '../common/stageFoundation';
+import { lazyHandler, stageFoundation, stageProcessor } from '../common/stageFoundation';
 
 /** The load stage's handler: lands the findings in `DSR_FINDINGS` (idempotent MERGE) and records `loaded`. */
 export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime = {}): SqsBatchHandler {
   return lazyHandler(async () => {
-    const { env, logger, sqs, payloads } = stageFoundation(rawEnv, runtime);
+    const foundation = stageFoundation(rawEnv, runtime);
+    const { env, logger, sqs, payloads } = foundation;
     const snowflake = openSnowflake(rawEnv, runtime);
     const ledger = new SnowflakeLedger(async () => snowflake.db, snowflake.location);
     const now = runtime.now ?? (() => new Date());
@@ -33,23 +32,6 @@ export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
         });
       },
     });
-    return createRecordProcessor(
-      {
-        stage: env.DSR_STAGE,
-        deadLetterQueueUrl: required(
-          env.DEAD_LETTER_QUEUE_URL,
-          'DEAD_LETTER_QUEUE_URL',
-          'the dead-letter queue',
-        ),
-        queue: sqs,
-        payloads,
-        ledger,
-        logger,
-        maxReceiveCount: env.MAX_RECEIVE_COUNT,
-        backoff: { baseSeconds: env.DSR_BACKOFF_BASE_SECONDS, capSeconds: env.DSR_BACKOFF_CAP_SECONDS },
-        ...(runtime.now ? { now: runtime.now } : {}),
-      },
-      work,
-    );
+    return stageProcessor(foundation, ledger, runtime, work);
   });
 }
