@@ -67,7 +67,6 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
       promotionWindowDays: env.DSR_PROMOTION_WINDOW_DAYS,
       carriedLedger: (requestId) => ledger.carried(requestId),
       discover: async (request) => {
-        await db.healthCheck();
         const { document } = await discoverSubject(
           { dataMap, searchers, subjectHashKey: hashKey, tableConcurrency: pg.DSR_TABLE_CONCURRENCY },
           { requestId: request.requestId, identifiers: request.subject },
@@ -75,6 +74,12 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
         return document;
       },
     });
-    return stageProcessor(foundation, ledger, runtime, work);
+    const processor = stageProcessor(foundation, ledger, runtime, work);
+    return async (event) => {
+      // Once per batch: a connection that died while the container was frozen is replaced before
+      // any record uses it. A database that is down fails the records, which then back off.
+      await db.healthCheck().catch(() => undefined);
+      return processor(event);
+    };
   });
 }

@@ -1,10 +1,10 @@
 import { PagerDutyClient } from '../../shared/alerting/PagerDutyClient';
 import { postgresEnv, readConfig } from '../../shared/config/readConfig';
-import type { DriftVerdict as GateVerdict } from '../../shared/drift/DriftVerdict';
 import { openDriftGate } from '../../shared/drift/openDriftGate';
 import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
-import { type DriftVerdict, gateStage } from '../../shared/pipeline/stages/gateStage';
+import { gateStage } from '../../shared/pipeline/stages/gateStage';
+import { stageVerdictOf } from '../../shared/pipeline/stages/stageVerdictOf';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { DependencyBreakers } from '../../shared/resilience/DependencyBreakers';
 import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
@@ -13,29 +13,6 @@ import { required } from '../common/required';
 import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
 import { lazyHandler, pgCredentials, stageFoundation, stageProcessor } from '../common/stageFoundation';
-
-/** The drift gate's verdict in the pipeline's terms: which tables drifted, how, and whether to halt. */
-export function toStageVerdict(verdict: GateVerdict): DriftVerdict {
-  return {
-    status:
-      verdict.status === 'pass'
-        ? 'COMPLIANT'
-        : verdict.status === 'drifted'
-          ? 'NON_COMPLIANT'
-          : 'NOT_APPLICABLE',
-    halt: verdict.halt,
-    driftPercent: verdict.driftPercent,
-    // Corrupting findings first: the first one names the violation in the metric and the page.
-    findings: [...verdict.findings]
-      .sort((a, b) => Number(b.corrupting) - Number(a.corrupting))
-      .map((f) => ({
-        driftType: f.kind,
-        table: `postgres:${f.table}`,
-        ...(f.column ? { column: f.column } : {}),
-        errorCategory: f.corrupting ? 'data_corruption' : 'schema_drift',
-      })),
-  };
-}
 
 /**
  * The gate stage's handler: appends forwarded ledger entries, compares the PostgreSQL tables the
@@ -77,7 +54,7 @@ export function createGateHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
         const postgresTables = tablesTouched
           .filter((t) => t.startsWith('postgres:'))
           .map((t) => t.slice('postgres:'.length));
-        return toStageVerdict(await gate.check(postgresTables));
+        return stageVerdictOf(await gate.check(postgresTables));
       },
       metrics: new ComplianceMetrics(runtime.metricSink),
       pagerDuty: new PagerDutyClient({

@@ -24,8 +24,11 @@ export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
       breakers: new DependencyBreakers(),
       ...(runtime.now ? { now: runtime.now } : {}),
       load: async (findings, message) => {
-        // Discovery time is the ledger's `discovered` entry when it exists, so a reload keeps it.
-        const discovered = (await ledger.history(message.requestId)).find((e) => e.state === 'discovered');
+        // Discovery time is the `discovered` entry the message carries from the extractor (the one
+        // the gate wrote to the ledger), so a reload keeps it; the ledger is read only without it.
+        const discovered =
+          message.carriedLedger?.find((e) => e.state === 'discovered') ??
+          (await ledger.history(message.requestId)).find((e) => e.state === 'discovered');
         await loadFindings(snowflake.db, snowflake.location, findings, {
           discoveredAt: discovered ? new Date(discovered.at) : now(),
           batchSize: snowflake.env.SNOWFLAKE_LOAD_BATCH_SIZE,

@@ -6,6 +6,7 @@ import { createLoadHandler } from '../../functions/load/loadHandler';
 import { createRedriveHandler } from '../../functions/redrive/redriveHandler';
 import type { LogSink } from '../../shared/telemetry/LogSink';
 import { LocalEventSourcePoller } from '../aws/LocalEventSourcePoller';
+import { pollersFor } from '../aws/pollersFor';
 import { type LocalAws, type PipelineQueueName, startLocalAws } from '../aws/startLocalAws';
 import type { LocalSnowflake } from '../snowflake/startLocalSnowflake';
 import { type LocalPagerDuty, startLocalPagerDuty } from './LocalPagerDuty';
@@ -121,20 +122,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     },
     runtime,
   );
-  const pollers = Object.fromEntries(
-    (Object.keys(handlers) as PipelineQueueName[]).map((name) => [
-      name,
-      new LocalEventSourcePoller({
-        sqs: aws.sqs,
-        queueUrl: queues[name].url,
-        queueArn: queues[name].arn,
-        handler: handlers[name],
-        batchSize: 10,
-        waitTimeSeconds: 0,
-        deadLetter: { url: queues[name].deadLetterUrl, maxReceiveCount },
-      }),
-    ]),
-  ) as Record<PipelineQueueName, LocalEventSourcePoller>;
+  const pollers = pollersFor(aws, handlers, { batchSize: 10 });
 
   return {
     aws,

@@ -1,4 +1,5 @@
 import type { CanonicalObject } from '../canonical/CanonicalValue';
+import { REQUEST_STATES, type RequestState } from '../pipeline/RequestState';
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
 import { type LoadLocation, selectLedgerSql } from '../snowflake/statements';
 import type { LedgerEntry } from './LedgerEntry';
@@ -10,14 +11,20 @@ export interface LedgerRecord extends LedgerEntry {
   readonly detail: CanonicalObject | null;
 }
 
-/** A request's history from `DSR_LEDGER`, oldest first. */
+/** A request's history from `DSR_LEDGER`, oldest first (ties in the order of the pipeline's states). */
 export async function readLedger(
   db: SnowflakeDatabase,
   at: LoadLocation,
   requestId: string,
 ): Promise<LedgerRecord[]> {
   const rows = await db.query(selectLedgerSql(at), [requestId]);
-  return rows.map((r) => ({
+  // Entries written within the same instant are put in the order of the pipeline's states.
+  const order = (state: unknown) => REQUEST_STATES.indexOf(String(state) as RequestState);
+  const time = (r: (typeof rows)[number]) => String(r.EVENT_TIME);
+  const sorted = [...rows].sort((a, b) =>
+    time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : order(a.STATE) - order(b.STATE),
+  );
+  return sorted.map((r) => ({
     requestId: String(r.REQUEST_ID),
     state: String(r.STATE),
     stage: String(r.STAGE),

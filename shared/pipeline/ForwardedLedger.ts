@@ -1,21 +1,11 @@
 import { z } from 'zod';
-import type { Ledger, LedgerEntry } from './Ledger';
+import { type Ledger, type LedgerEntry, ledgerEntrySchema } from './Ledger';
 import type { MessageQueue } from './MessageQueue';
-import { REQUEST_STATES, type RequestState } from './RequestState';
-
-const entrySchema = z.strictObject({
-  requestId: z.string().min(1),
-  state: z.enum(REQUEST_STATES),
-  at: z.string().min(1),
-  stage: z.string().min(1),
-  traceId: z.string().min(1),
-  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-});
 
 const ledgerMessageSchema = z.strictObject({
   kind: z.literal('dsr.ledger'),
   version: z.literal(1),
-  entry: entrySchema,
+  entry: ledgerEntrySchema,
 });
 
 /**
@@ -62,7 +52,5 @@ export function readLedgerMessage(body: string): LedgerEntry | undefined {
     return undefined;
   }
   const parsed = ledgerMessageSchema.safeParse(raw);
-  return parsed.success
-    ? { ...parsed.data.entry, state: parsed.data.entry.state as RequestState }
-    : undefined;
+  return parsed.success ? parsed.data.entry : undefined;
 }

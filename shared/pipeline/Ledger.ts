@@ -1,4 +1,5 @@
-import type { RequestState } from './RequestState';
+import { z } from 'zod';
+import { REQUEST_STATES, type RequestState } from './RequestState';
 
 /** One line of a request's audit trail. Carries no personal data. */
 export interface LedgerEntry {
@@ -22,3 +23,13 @@ export interface Ledger {
   /** Entries of one request, oldest first. */
   history(requestId: string): Promise<readonly LedgerEntry[]>;
 }
+
+/** A ledger entry as it travels in messages (carried with a stage message, or forwarded alone). */
+export const ledgerEntrySchema = z.strictObject({
+  requestId: z.string().min(1),
+  state: z.enum(REQUEST_STATES),
+  at: z.string().min(1),
+  stage: z.string().min(1),
+  traceId: z.string().min(1),
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});

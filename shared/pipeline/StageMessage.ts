@@ -4,6 +4,7 @@ import type { FindingsDocument } from '../discovery/FindingsDocument';
 import { serializeFindingsDocument } from '../discovery/FindingsDocument';
 import { REQUEST_TYPES } from '../intake/IntakeRequest';
 import { MalformedStageMessageError, PayloadMissingError } from './errors';
+import { ledgerEntrySchema } from './Ledger';
 import type { PayloadPointer, PayloadStore } from './PayloadStore';
 
 /** Findings larger than this travel through the payload bucket, not in the message. */
@@ -33,18 +34,7 @@ export const stageMessageSchema = z.strictObject({
    * Ledger entries of the stages before, which do not write the ledger themselves (the extractors
    * have no Snowflake access); the next stage that does appends them first, idempotently.
    */
-  carriedLedger: z
-    .array(
-      z.strictObject({
-        requestId: z.string(),
-        state: z.string(),
-        at: z.string(),
-        stage: z.string(),
-        traceId: z.string(),
-        detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-      }),
-    )
-    .optional(),
+  carriedLedger: z.array(ledgerEntrySchema).optional(),
 });
 
 export type StageMessage = z.output<typeof stageMessageSchema>;

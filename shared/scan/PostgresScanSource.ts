@@ -8,6 +8,7 @@ import type {
   ScanSource,
   ScanTable,
 } from './ScanSource';
+import { MAX_SAMPLED_TEXT, SAMPLE_FACTOR } from './ScanSource';
 
 export interface PostgresScanOptions {
   /** Schemas to scan; every schema but the system ones when empty. @default [] */
@@ -41,12 +42,8 @@ WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
            AND n.nspname NOT LIKE 'pg\\_%'))
 ORDER BY n.nspname, c.relname, a.attnum`;
 
-/** Text longer than this is cut before it leaves the server: detectors need the start of a value. */
-const MAX_TEXT = 4096;
 /** JSON documents larger than this are not sampled (they would be parsed whole). */
 const MAX_JSON = 1_048_576;
-/** Below this many estimated rows per wanted row, a plain `LIMIT` reads the table's first pages. */
-const SAMPLE_FACTOR = 10;
 
 /**
  * Reads PostgreSQL's catalog and samples its tables for a PII scan, through {@link PgDatabase}
@@ -161,6 +158,6 @@ function selectExpression(column: ScanColumn): string {
   }
   // The inet-to-text cast appends the netmask; host() gives the address as written.
   if (column.typeName === 'inet') return `host(${name})`;
-  if (column.kind === 'text') return `left(${name}::text, ${MAX_TEXT})`;
+  if (column.kind === 'text') return `left(${name}::text, ${MAX_SAMPLED_TEXT})`;
   return `${name}::text`;
 }

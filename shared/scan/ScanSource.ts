@@ -45,3 +45,11 @@ export interface ScanSource {
   readonly catalog: CatalogSource;
   readonly sampler: ColumnSampler;
 }
+
+/** Characters of a text value a sampler reads: enough for any detector, bounded for a huge column. */
+export const MAX_SAMPLED_TEXT = 4096;
+/**
+ * Below this many estimated rows per wanted row a table is read with a plain row limit; above it,
+ * with page/block sampling, so a large table is never read from its first pages only.
+ */
+export const SAMPLE_FACTOR = 10;

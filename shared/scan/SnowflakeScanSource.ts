@@ -1,3 +1,4 @@
+import { quoteSnowflakeIdent } from '../snowflake/quoteSnowflakeIdent';
 import type {
   CatalogSource,
   ColumnSampler,
@@ -6,6 +7,7 @@ import type {
   ScanSource,
   ScanTable,
 } from './ScanSource';
+import { MAX_SAMPLED_TEXT, SAMPLE_FACTOR } from './ScanSource';
 
 /**
  * Runs one Snowflake statement with `?` binds and returns its rows with every value as text
@@ -21,15 +23,6 @@ export interface SnowflakeScanOptions {
   /** Databases whose INFORMATION_SCHEMA is read (it is per database). */
   readonly databases: readonly string[];
 }
-
-/** Quotes a Snowflake identifier, keeping its case: `"a""b"`. */
-export function quoteSnowflakeIdent(name: string): string {
-  if (name.includes('\u0000')) throw new TypeError('an identifier cannot contain NUL');
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-const MAX_TEXT = 4096;
-const SAMPLE_FACTOR = 10;
 
 /**
  * Lists Snowflake tables from `INFORMATION_SCHEMA.COLUMNS` and samples them for a PII scan. Small
@@ -122,7 +115,7 @@ function selectExpression(column: ScanColumn): string {
     case 'json':
       return `TO_JSON(${name})`;
     case 'text':
-      return `LEFT(${name}, ${MAX_TEXT})`;
+      return `LEFT(${name}, ${MAX_SAMPLED_TEXT})`;
     case 'date':
       return column.typeName === 'DATE'
         ? `TO_VARCHAR(${name}, 'YYYY-MM-DD')`

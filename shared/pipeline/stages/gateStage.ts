@@ -1,7 +1,6 @@
 import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
 import { readLedgerMessage } from '../ForwardedLedger';
-import type { LedgerEntry } from '../Ledger';
 import { quarantineKey } from '../PayloadStore';
 import { logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { decideEntry, RequestLedger } from '../RequestLedger';
@@ -126,7 +125,7 @@ export function gateStage(deps: GateStageDeps): StageWork {
     context.requestId = message.requestId;
     context.subjectHash = message.subjectHash;
     context.traceId = message.traceId;
-    for (const entry of message.carriedLedger ?? []) await deps.ledger.append(entry as LedgerEntry);
+    for (const entry of message.carriedLedger ?? []) await deps.ledger.append(entry);
 
     const history = await ledger.history(message.requestId);
     assertSameSubject(history, message.subjectHash);

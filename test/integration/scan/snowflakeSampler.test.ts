@@ -1,19 +1,20 @@
-import type { Connection } from 'snowflake-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
-import { snowflakeExecuteOn } from '../../../shared/scan/connectSnowflakeExecute';
+import { snowflakeExecuteOver } from '../../../shared/scan/connectSnowflakeExecute';
 import { SnowflakeScanSource } from '../../../shared/scan/SnowflakeScanSource';
-import { connectTestDriver, destroyDriver, startTestSnowflake } from '../../support/snowflake';
+import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
+import { startTestSnowflake } from '../../support/snowflake';
+import { openTestSnowflakeDatabase } from '../snowflake/helpers';
 
 let sf: LocalSnowflake;
-let conn: Connection;
+let db: SnowflakeDatabase;
 /** Whether the endpoint answers the two features sampling needs: `TABLES.ROW_COUNT` and `SAMPLE`. */
 const samplingSupported = false;
 
 beforeAll(async () => {
   sf = await startTestSnowflake();
-  conn = await connectTestDriver(sf);
-  const execute = snowflakeExecuteOn(conn);
+  db = openTestSnowflakeDatabase(sf);
+  const execute = snowflakeExecuteOver(db);
   await execute('CREATE DATABASE IF NOT EXISTS ANALYTICS', []);
   await execute('CREATE SCHEMA IF NOT EXISTS ANALYTICS.CRM', []);
   await execute(
@@ -34,7 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (conn) await destroyDriver(conn);
+  await db?.close();
   await sf?.stop();
 });
 
@@ -42,7 +43,7 @@ describe('Class: SnowflakeScanSource through the real driver', () => {
   it('lists columns from INFORMATION_SCHEMA and samples them as text', async (context) => {
     // Real Snowflake has both; a local endpoint without them cannot run this test.
     if (!samplingSupported) context.skip('the local Snowflake endpoint lacks TABLES.ROW_COUNT or SAMPLE');
-    const source = new SnowflakeScanSource({ execute: snowflakeExecuteOn(conn), databases: ['ANALYTICS'] });
+    const source = new SnowflakeScanSource({ execute: snowflakeExecuteOver(db), databases: ['ANALYTICS'] });
     const tables = await source.listTables();
     const contacts = tables.find((t) => t.table === 'ANALYTICS.CRM.CONTACTS');
     expect(contacts?.columns.map((c) => `${c.name}:${c.kind}`)).toEqual([
@@ -64,9 +65,9 @@ describe('Class: SnowflakeScanSource through the real driver', () => {
   });
 });
 
-describe('Function: snowflakeExecuteOn', () => {
+describe('Function: snowflakeExecuteOver', () => {
   it('returns every value as text, in the forms the detectors read', async () => {
-    const rows = await snowflakeExecuteOn(conn)(
+    const rows = await snowflakeExecuteOver(db)(
       `SELECT TO_VARCHAR("ID") AS C0, LEFT("EMAIL", 4096) AS C1, TO_JSON("PROFILE") AS C2,
               TO_VARCHAR("BORN", 'YYYY-MM-DD') AS C3
        FROM "ANALYTICS"."CRM"."CONTACTS" WHERE "ID" = ?`,

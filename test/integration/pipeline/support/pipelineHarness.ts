@@ -1,9 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { S3PayloadStore } from '../../../../adapters/aws/S3PayloadStore';
 import { SqsMessageQueue } from '../../../../adapters/aws/SqsMessageQueue';
 import { LocalEventSourcePoller } from '../../../../local/aws/LocalEventSourcePoller';
+import { pollersFor } from '../../../../local/aws/pollersFor';
 import { type LocalAws, type PipelineQueueName, startLocalAws } from '../../../../local/aws/startLocalAws';
+import { startLocalPagerDuty } from '../../../../local/pipeline/LocalPagerDuty';
 import { PagerDutyClient } from '../../../../shared/alerting/PagerDutyClient';
 import { buildFindingsDocument, type FindingsDocument } from '../../../../shared/discovery/FindingsDocument';
 import { normalizeIdentifier } from '../../../../shared/identity/normalizeIdentifier';
@@ -87,7 +87,7 @@ export async function startPipelineHarness(
   options: { breakers?: DependencyBreakers; claimCheckBytes?: number } = {},
 ): Promise<PipelineHarness> {
   const aws = await startLocalAws({ maxReceiveCount: 5 });
-  const pagerDuty = await startRecordingServer();
+  const pagerDuty = await startLocalPagerDuty();
   const ledger = new InMemoryLedger();
   const logs: string[] = [];
   const metricLines: string[] = [];
@@ -115,7 +115,7 @@ export async function startPipelineHarness(
     ledger,
     logs,
     metrics: metricLines,
-    pages: pagerDuty.requests,
+    pages: pagerDuty.events,
     visibilityChanges,
     loaded,
     sent,
@@ -198,19 +198,7 @@ export async function startPipelineHarness(
       }),
     ),
   };
-  const pollers = Object.fromEntries(
-    (Object.keys(handlers) as PipelineQueueName[]).map((name) => [
-      name,
-      new LocalEventSourcePoller({
-        sqs: aws.sqs,
-        queueUrl: queues[name].url,
-        queueArn: queues[name].arn,
-        handler: handlers[name],
-        waitTimeSeconds: 0,
-        deadLetter: { url: queues[name].deadLetterUrl, maxReceiveCount: queues[name].maxReceiveCount },
-      }),
-    ]),
-  ) as Record<PipelineQueueName, LocalEventSourcePoller>;
+  const pollers = pollersFor(aws, handlers);
 
   Object.assign(harness, {
     pollers,
@@ -220,24 +208,8 @@ export async function startPipelineHarness(
       }),
     stop: async () => {
       await aws.stop();
-      await new Promise<void>((resolve) => pagerDuty.server.close(() => resolve()));
+      await pagerDuty.stop();
     },
   });
   return harness;
-}
-
-async function startRecordingServer(): Promise<{
-  server: Server;
-  url: string;
-  requests: Record<string, unknown>[];
-}> {
-  const requests: Record<string, unknown>[] = [];
-  const server = createServer(async (req, res) => {
-    let text = '';
-    for await (const chunk of req) text += chunk;
-    requests.push(JSON.parse(text));
-    res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success"}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2/enqueue`, requests };
 }
