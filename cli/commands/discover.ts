@@ -22,9 +22,10 @@ interface DiscoverOptions {
   subject: Record<string, string[]>;
   requestId?: string;
   out?: string;
+  mirrors?: boolean;
 }
 
-/** `dsr discover --datamap FILE --subject kind=value … [--request-id ID] [--out FILE]` */
+/** `dsr discover --datamap FILE --subject kind=value … [--request-id ID] [--out FILE] [--mirrors]` */
 export function registerDiscover(program: Command): void {
   program
     .command('discover')
@@ -33,6 +34,7 @@ export function registerDiscover(program: Command): void {
     .requiredOption('--subject <kind=value>', 'an identifier of the subject; repeat for more', collectSubject)
     .option('--request-id <id>', 'request id (default: derived from the subject hash)', checkRequestId)
     .option('--out <file>', 'write the findings JSON here instead of stdout')
+    .option('--mirrors', "also search the PostgreSQL tables' Snowflake mirrors (needs Snowflake)")
     .action(async (options: DiscoverOptions) => {
       const dsn = process.env.PG_DSN;
       if (!dsn)
@@ -55,8 +57,12 @@ export function registerDiscover(program: Command): void {
           const settings = snowflakeConnectionSettings(readSnowflakeEnv());
           configureSnowflakeDriver({ logLevel: 'OFF' });
           snowflake = openSnowflakeDatabase(settings);
-          if (map.snowflake.length > 0)
-            searchers.snowflake = await SnowflakeTableSearcher.create(snowflake, map, options.datamap);
+          if (map.snowflake.length > 0 || options.mirrors)
+            searchers.snowflake = await SnowflakeTableSearcher.create(snowflake, map, options.datamap, {
+              mirrors: options.mirrors ?? false,
+            });
+        } else if (options.mirrors) {
+          throw new CliError('--mirrors needs Snowflake: SNOWFLAKE_ACCOUNT is not set', EXIT.usage);
         } else if (map.snowflake.length > 0) {
           process.stderr.write(
             'Snowflake is not configured (SNOWFLAKE_ACCOUNT is not set): searching PostgreSQL only.\n',
@@ -68,6 +74,7 @@ export function registerDiscover(program: Command): void {
             searchers,
             subjectHashKey: key,
             tableConcurrency: env.DSR_TABLE_CONCURRENCY,
+            searchMirrors: options.mirrors ?? false,
           },
           { requestId, identifiers: options.subject },
         );

@@ -58,7 +58,8 @@ export async function openSnowflakeSearcher(
   dataMap: DataMap,
   file: string,
   runtime: StageRuntime = {},
+  options: { readonly mirrors?: boolean } = {},
 ): Promise<SnowflakeTableSearcher> {
   const { db } = openSnowflake(rawEnv, runtime);
-  return SnowflakeTableSearcher.create(db, dataMap, file);
+  return SnowflakeTableSearcher.create(db, dataMap, file, options);
 }

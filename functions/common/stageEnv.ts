@@ -28,6 +28,11 @@ export const stageEnv = z.object({
   DSR_DRIFT_THRESHOLD_PCT: z.coerce.number().min(0).max(100).default(5),
   DSR_DRIFT_CACHE_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   DSR_PROMOTION_WINDOW_DAYS: count(7, 365),
+  /** Also search the Snowflake mirrors of PostgreSQL tables (extractors given Snowflake access). */
+  DSR_SEARCH_MIRRORS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   DSR_BACKOFF_BASE_SECONDS: count(2, 3600),
   DSR_BACKOFF_CAP_SECONDS: count(900, 43_200),
   /** Local runtime only: the loopback SQS and S3 endpoints. */

@@ -43,9 +43,12 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
         pageSize: pg.DSR_PAGE_SIZE,
       }),
     };
-    if (rawEnv.SNOWFLAKE_ACCOUNT && dataMap.snowflake.length > 0) {
+    const searchMirrors = env.DSR_SEARCH_MIRRORS;
+    if (rawEnv.SNOWFLAKE_ACCOUNT && (dataMap.snowflake.length > 0 || searchMirrors)) {
       const { openSnowflakeSearcher } = await import('../common/openSnowflake');
-      searchers.snowflake = await openSnowflakeSearcher(rawEnv, dataMap, env.DSR_DATAMAP_PATH, runtime);
+      searchers.snowflake = await openSnowflakeSearcher(rawEnv, dataMap, env.DSR_DATAMAP_PATH, runtime, {
+        mirrors: searchMirrors,
+      });
     }
 
     const ledger = new ForwardedLedger(sqs, gateQueue);
@@ -68,7 +71,13 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
       carriedLedger: (requestId) => ledger.carried(requestId),
       discover: async (request) => {
         const { document } = await discoverSubject(
-          { dataMap, searchers, subjectHashKey: hashKey, tableConcurrency: pg.DSR_TABLE_CONCURRENCY },
+          {
+            dataMap,
+            searchers,
+            subjectHashKey: hashKey,
+            tableConcurrency: pg.DSR_TABLE_CONCURRENCY,
+            searchMirrors,
+          },
           { requestId: request.requestId, identifiers: request.subject },
         );
         return document;

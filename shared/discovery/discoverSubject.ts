@@ -13,6 +13,8 @@ export interface DiscoverSubjectDeps {
   /** Key of the subject HMAC (`DSR_SUBJECT_HASH_KEY` locally, Secrets Manager in AWS). */
   readonly subjectHashKey: string | Buffer;
   readonly tableConcurrency?: number;
+  /** Search the Snowflake mirrors of PostgreSQL tables too. @default false */
+  readonly searchMirrors?: boolean;
 }
 
 export interface DiscoverSubjectInput {
@@ -39,7 +41,7 @@ export async function discoverSubject(
 ): Promise<DiscoverSubjectResult> {
   const normalized = normalizeSubject(deps.dataMap, input.identifiers);
   const seeds = new Map(Object.entries(normalized).map(([kind, values]) => [identityKey(kind), values]));
-  const result = await traverse(planSearch(deps.dataMap), seeds, {
+  const result = await traverse(planSearch(deps.dataMap, { mirrors: deps.searchMirrors }), seeds, {
     searchers: deps.searchers,
     tableConcurrency: deps.tableConcurrency,
   });

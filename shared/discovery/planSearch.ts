@@ -4,11 +4,41 @@ import type { SearchableTable, SearchInput, SearchOutput, System } from './Searc
 export const identityKey = (kind: string): string => `identity:${kind}`;
 export const columnKey = (system: System, columnRef: string): string => `column:${system}:${columnRef}`;
 
+export interface PlanOptions {
+  /**
+   * Also search each PostgreSQL table's Snowflake `mirror`, as the table itself is searched (same
+   * identities and follow edges), with the column names upper-cased as replication creates them.
+   * Finds the copies of the subject's rows in the warehouse. @default false
+   */
+  readonly mirrors?: boolean;
+}
+
 /**
  * Turns the data map into the traversal's tables: identity columns are both searched and harvested;
  * a `follow` edge is searched with the values harvested from the column it points at.
  */
-export function planSearch(map: DataMap): SearchableTable[] {
+export function planSearch(map: DataMap, options: PlanOptions = {}): SearchableTable[] {
+  const plan = planSections(map);
+  if (!options.mirrors) return plan;
+  const upper = <T extends { column: string }>(io: T): T => ({ ...io, column: io.column.toUpperCase() });
+  const mirrors = map.postgres.flatMap((spec) => {
+    const source = plan.find((t) => t.system === 'postgres' && t.table === spec.table);
+    if (!spec.mirror || !source) return [];
+    return [
+      {
+        system: 'snowflake' as const,
+        table: spec.mirror,
+        primaryKey: source.primaryKey.map((c) => c.toUpperCase()),
+        exclude: source.exclude.map((c) => c.toUpperCase()),
+        inputs: source.inputs.map(upper),
+        outputs: source.outputs.map(upper),
+      },
+    ];
+  });
+  return [...plan, ...mirrors];
+}
+
+function planSections(map: DataMap): SearchableTable[] {
   const sections: { system: System; tables: DataMap['postgres'] | DataMap['snowflake'] }[] = [
     { system: 'postgres', tables: map.postgres },
     { system: 'snowflake', tables: map.snowflake },

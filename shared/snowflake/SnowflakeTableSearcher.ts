@@ -1,9 +1,12 @@
 import type { CanonicalObject, CanonicalValue } from '../canonical/CanonicalValue';
+import { didYouMean } from '../datamap/closeMatches';
 import type { DataMap } from '../datamap/dataMapSchema';
+import { formatPath } from '../datamap/loadDataMap';
+import { planSearch } from '../discovery/planSearch';
 import type { FoundRow, SearchableTable, SearchInput, TableSearcher } from '../discovery/SearchableTable';
 import { mirrorTypeFamily } from '../drift/mirrorColumnType';
 import { DataMapError } from '../errors/errors';
-import { checkSnowflakeCatalog } from './checkSnowflakeCatalog';
+import { checkSnowflakeCatalog, snowflakeTablesOf } from './checkSnowflakeCatalog';
 import { quoteSnowflakeIdent } from './quoteSnowflakeIdent';
 import { readSnowflakeCatalog } from './readSnowflakeCatalog';
 import type { SnowflakeCatalog, SnowflakeColumn } from './SnowflakeColumn';
@@ -15,6 +18,8 @@ export interface SnowflakeSearchOptions {
   readonly pageSize?: number;
   /** Values bound in one query; larger lists are split. @default 1000 */
   readonly valuesPerQuery?: number;
+  /** Also check the PostgreSQL tables' mirrors, to search them (see `planSearch`). @default false */
+  readonly mirrors?: boolean;
 }
 
 const DECIMAL = /^-?(\d+)(?:\.(\d+))?$/;
@@ -48,12 +53,29 @@ export class SnowflakeTableSearcher implements TableSearcher {
     file: string,
     options: SnowflakeSearchOptions = {},
   ): Promise<SnowflakeTableSearcher> {
+    const mirrors = options.mirrors ?? false;
     const catalog = await readSnowflakeCatalog(
       db,
-      map.snowflake.map((t) => t.table),
+      mirrors ? snowflakeTablesOf(map) : map.snowflake.map((t) => t.table),
       { wholeSchemas: true },
     );
-    const problems = checkSnowflakeCatalog(map, catalog, { mirrors: false });
+    const problems = checkSnowflakeCatalog(map, catalog, { mirrors });
+    if (mirrors && problems.length === 0) {
+      // A mirror is searched by its source's columns, upper-cased: each must exist there.
+      const plan = planSearch(map, { mirrors: true });
+      map.postgres.forEach((spec, i) => {
+        const planned = plan.find((t) => t.system === 'snowflake' && t.table === spec.mirror);
+        const table = spec.mirror ? catalog.tables.get(spec.mirror) : undefined;
+        if (!planned || !table) return;
+        const columns = new Set(table.columns.map((c) => c.name));
+        for (const name of new Set([...planned.primaryKey, ...planned.inputs.map((x) => x.column)]))
+          if (!columns.has(name))
+            problems.push({
+              path: formatPath(['postgres', i, 'mirror']),
+              message: `mirror ${spec.mirror} has no column ${name} to search by.${didYouMean(name, columns)}`,
+            });
+      });
+    }
     if (problems.length > 0) throw new DataMapError(file, problems);
     return new SnowflakeTableSearcher(db, catalog, options);
   }
