@@ -8,6 +8,10 @@ import { registerDemo } from './commands/demo';
 import { registerDiscover } from './commands/discover';
 import { registerDrift } from './commands/drift';
 import { registerLocalSnowflake } from './commands/localSnowflake';
+import { registerRedrive } from './commands/redrive';
+import { registerReport } from './commands/report';
+import { registerStatus } from './commands/status';
+import { registerSubmit } from './commands/submit';
 
 /** Builds the `dsr` program. Exported for tests, which run it in-process. */
 export function buildProgram(): Command {
@@ -22,6 +26,10 @@ export function buildProgram(): Command {
   registerDiscover(program);
   registerDrift(program);
   registerDemo(program);
+  registerSubmit(program);
+  registerStatus(program);
+  registerRedrive(program);
+  registerReport(program);
   const local = program
     .command('local')
     .description('run parts of the product on this machine')

@@ -28,14 +28,19 @@ export class SqsMessageQueue implements MessageQueue, MessageMover {
 
   constructor(private readonly client: SQSClient) {}
 
-  async send(queueUrl: string, body: string, attributes: MessageAttributes = {}): Promise<void> {
-    await this.client.send(
+  async send(
+    queueUrl: string,
+    body: string,
+    attributes: MessageAttributes = {},
+  ): Promise<string | undefined> {
+    const sent = await this.client.send(
       new SendMessageCommand({
         QueueUrl: queueUrl,
         MessageBody: body,
         MessageAttributes: toAttributes(attributes),
       }),
     );
+    return sent.MessageId;
   }
 
   async sendToDeadLetter(queueUrl: string, body: string, metadata: MessageAttributes): Promise<void> {

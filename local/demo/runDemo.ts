@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
 import { normalizeSubject } from '../../shared/discovery/discoverSubject';
-import { buildFindingsDocument, serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
-import type { FoundRow, System } from '../../shared/discovery/SearchableTable';
+import { type FindingsDocument, serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
+import type { System } from '../../shared/discovery/SearchableTable';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { computeDeadline } from '../../shared/intake/computeDeadline';
 import { readLedger } from '../../shared/load/readLedger';
@@ -13,6 +13,7 @@ import { readLoadedFindings } from '../../shared/load/readLoadedFindings';
 import { readDeadLetterEnvelope } from '../../shared/pipeline/DeadLetterEnvelope';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { PgDatabase } from '../../shared/postgres/PgDatabase';
+import { EvidenceMismatchError, loadedFindingsDocument } from '../../shared/report/loadedFindingsDocument';
 import { renderAccessReport } from '../../shared/report/renderAccessReport';
 import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowflakeDriver';
 import { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
@@ -266,25 +267,19 @@ export async function runDemo(
 
     async function writeEvidence(request: DemoRequest, dir: string) {
       const loaded = await readLoadedFindings(reader, EVIDENCE, request.requestId);
-      const keys = new Map<string, readonly string[]>([
-        ...dataMap.postgres.map((t) => [`postgres\u0000${t.table}`, t.primaryKey] as const),
-        ...dataMap.snowflake.map((t) => [`snowflake\u0000${t.table}`, t.primaryKey] as const),
-      ]);
-      const tables = [...keys].map(([id, primaryKey]) => {
-        const [system, table] = id.split('\u0000') as [System, string];
-        const rows: FoundRow[] = loaded
-          .filter((f) => f.system === system && f.table === table)
-          .map((f) => ({ key: f.key, row: f.row }));
-        return { system, table, primaryKey, rows };
-      });
-      const document = buildFindingsDocument({
-        requestId: request.requestId,
-        subjectHash: subjectHash(DEMO_HASH_KEY, normalizeSubject(dataMap, request.identifiers ?? {})),
-        tables,
-      });
-      // The evidence read back from Snowflake must be exactly what discovery produced.
-      const stored = new Set(loaded.map((f) => f.evidenceHash));
-      if (loaded.length > 0 && (stored.size !== 1 || !stored.has(document.evidenceHash))) {
+      const subject = subjectHash(DEMO_HASH_KEY, normalizeSubject(dataMap, request.identifiers ?? {}));
+      let document: FindingsDocument;
+      try {
+        document = loadedFindingsDocument({
+          dataMap,
+          requestId: request.requestId,
+          subjectHash: subject,
+          findings: loaded,
+        });
+      } catch (error) {
+        // The evidence read back from Snowflake must be exactly what discovery produced.
+        if (!(error instanceof EvidenceMismatchError)) throw error;
+        document = error.document;
         ok = false;
         log(`  ${request.requestId}: evidence read back from Snowflake differs from the evidence loaded (!)`);
       }

@@ -3,7 +3,8 @@ export type MessageAttributes = Readonly<Record<string, string>>;
 
 /** The SQS operations the stages use. */
 export interface MessageQueue {
-  send(queueUrl: string, body: string, attributes?: MessageAttributes): Promise<void>;
+  /** Sends a message; resolves to its message id. */
+  send(queueUrl: string, body: string, attributes?: MessageAttributes): Promise<string | undefined>;
   /** Sends a message to a dead-letter queue with its failure metadata as attributes. */
   sendToDeadLetter(queueUrl: string, body: string, metadata: MessageAttributes): Promise<void>;
   /**

@@ -71,9 +71,13 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
       let history = await ledger.history(requestId);
       assertSameSubject(history, subjectHash);
       if (history.length === 0) {
+        // What the access report states about the request; codes and times, no personal data.
         await ledger.transition(requestId, context.traceId, undefined, 'received', {
           subjectHash,
           priority: deps.priority,
+          type: request.type,
+          jurisdiction: request.jurisdiction,
+          receivedAt: request.receivedAt,
           deadline: request.deadline,
           deadlineComputed: request.deadlineComputed,
         });

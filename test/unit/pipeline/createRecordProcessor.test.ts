@@ -27,7 +27,7 @@ function setup(work: StageWork) {
   const visibility: { handle: string; seconds: number }[] = [];
   const objects = new Map<string, string>();
   const queue: MessageQueue = {
-    send: async () => {},
+    send: async () => undefined,
     sendToDeadLetter: async (url, body, metadata) => {
       sent.push({ url, body, metadata: { ...metadata } });
     },

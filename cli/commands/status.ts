@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import { openSnowflake } from '../../functions/common/openSnowflake';
+import type { CanonicalValue } from '../../shared/canonical/CanonicalValue';
+import { canonicalJson } from '../../shared/canonical/canonicalJson';
+import { type LedgerRecord, readLedger } from '../../shared/load/readLedger';
+import { SnowflakeError } from '../../shared/snowflake/errors';
+import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
+import type { LoadLocation } from '../../shared/snowflake/statements';
+import { CliError, EXIT } from '../CliError';
+
+interface StatusOptions {
+  format: 'table' | 'json';
+}
+
+/** Snowflake's "object does not exist or not authorized". */
+const MISSING_OBJECT = 'SF_002003';
+
+/** `dsr status REQUEST_ID [--format table|json]` */
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description(
+      "print a request's history from the ledger (DSR_LEDGER) and its current state; exit 1 when the ledger has no such request",
+    )
+    .argument('<request-id>', 'the request id')
+    .option('--format <format>', 'table or json', parseFormat, 'table')
+    .addHelpText(
+      'after',
+      '\nSnowflake settings come from SNOWFLAKE_* (as for `dsr drift`); the ledger is read from ' +
+        'SNOWFLAKE_LOAD_DATABASE.SNOWFLAKE_LOAD_SCHEMA (default: SNOWFLAKE_DATABASE.SNOWFLAKE_SCHEMA).',
+    )
+    .action(async (requestId: string, options: StatusOptions) => {
+      const { db, location } = openSnowflake(process.env);
+      try {
+        const history = await readRequestHistory(db, location, requestId);
+        process.stdout.write(
+          options.format === 'json'
+            ? `${JSON.stringify(statusDocument(requestId, history), null, 2)}\n`
+            : formatStatus(requestId, history),
+        );
+      } finally {
+        await db.close();
+      }
+    });
+}
+
+/**
+ * A request's ledger entries, oldest first. A request the ledger does not hold — or a ledger that
+ * does not exist yet — is a {@link CliError} with exit code 1.
+ */
+export async function readRequestHistory(
+  db: SnowflakeDatabase,
+  location: LoadLocation,
+  requestId: string,
+): Promise<LedgerRecord[]> {
+  const where = `${location.database}.${location.schema}.DSR_LEDGER`;
+  let history: LedgerRecord[];
+  try {
+    history = await readLedger(db, location, requestId);
+  } catch (error) {
+    if (error instanceof SnowflakeError && error.code === MISSING_OBJECT)
+      throw new CliError(`no request ${requestId}: the ledger ${where} does not exist`, EXIT.failed);
+    throw error;
+  }
+  if (history.length === 0) throw new CliError(`no request ${requestId} in the ledger ${where}`, EXIT.failed);
+  return history;
+}
+
+/** The history as `--format json` prints it. */
+function statusDocument(requestId: string, history: readonly LedgerRecord[]) {
+  const last = history.at(-1);
+  return {
+    requestId,
+    state: last?.state ?? null,
+    history: history.map((e) => ({
+      at: e.at,
+      state: e.state,
+      stage: e.stage,
+      traceId: e.traceId,
+      // Through canonical JSON so exact numbers print as numbers, not as their text.
+      detail: e.detail ? (JSON.parse(canonicalJson(e.detail)) as unknown) : null,
+    })),
+  };
+}
+
+/** The history as a table, one line per transition, then the current state. */
+function formatStatus(requestId: string, history: readonly LedgerRecord[]): string {
+  const header = ['TIME', 'STATE', 'STAGE', 'TRACE ID', 'DETAIL'];
+  const lines = history.map((e) => [e.at, e.state, e.stage, e.traceId ?? '-', formatDetail(e)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
+  const row = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
+  const last = history.at(-1);
+  const current = last ? `${last.state} (${last.stage}, ${last.at})` : 'none';
+  return `request ${requestId}\n\n${[row(header), ...lines.map(row)].join('\n')}\n\ncurrent state: ${current}\n`;
+}
+
+function formatDetail(entry: LedgerRecord): string {
+  if (!entry.detail) return '-';
+  return Object.entries(entry.detail)
+    .map(
+      ([key, value]) =>
+        `${key}=${typeof value === 'string' ? value : canonicalJson(value as CanonicalValue)}`,
+    )
+    .join(' ');
+}
+
+function parseFormat(value: string): 'table' | 'json' {
+  if (value !== 'table' && value !== 'json')
+    throw new CliError(`--format takes table or json (given ${value})`, EXIT.usage);
+  return value;
+}
