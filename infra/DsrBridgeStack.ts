@@ -27,7 +27,7 @@ export interface SnowflakeSettings {
 export interface DsrBridgeStackProps extends StackProps {
   /** PagerDuty CloudWatch integration URL. @default no subscription (a warning is shown) */
   readonly pagerDutyUrl?: string;
-  /** VPC, subnets and security groups through which the extractors (and the gate) reach PostgreSQL. @default no VPC */
+  /** VPC, subnets and security groups through which the extractors (and the gate and the scan) reach PostgreSQL. @default no VPC */
   readonly network?: FunctionNetwork;
   /** The same, as ids (from context); imported without a lookup. Ignored when `network` is given. */
   readonly networkIds?: {
@@ -55,6 +55,16 @@ export interface DsrBridgeStackProps extends StackProps {
   readonly standardConcurrency?: number;
   /** When redrive runs: an EventBridge Scheduler `cron(…)` expression, in UTC. @default 'cron(0 3 ? * SUN *)' */
   readonly maintenanceWindow?: string;
+  /**
+   * When the data-map coverage scan runs: an EventBridge Scheduler `cron(…)` expression, in UTC.
+   * @default 'cron(0 4 ? * MON *)' (weekly, Monday 04:00)
+   */
+  readonly scanSchedule?: string;
+  /**
+   * Page when a scan finds that the data map reaches less than this share of the PII-bearing
+   * columns, in percent, above 0 and at most 100. @default 95
+   */
+  readonly minCoveragePercent?: number;
   /** Page when the oldest intake request is older than this. @default 1 hour */
   readonly oldestRequestAge?: Duration;
   /** Days quarantined payloads are kept. @default 400 */
@@ -62,7 +72,7 @@ export interface DsrBridgeStackProps extends StackProps {
   /** The data map bundled with the functions. @default local/sample/datamap.yaml */
   readonly dataMapFile?: string;
   /** Handler modules by stage; tests may point them elsewhere. @default functions/<stage>/handler.ts */
-  readonly entries?: Partial<Record<'extract' | 'gate' | 'load' | 'redrive', string>>;
+  readonly entries?: Partial<Record<'extract' | 'gate' | 'load' | 'redrive' | 'scan', string>>;
 }
 
 const ROOT = join(import.meta.dirname, '..');
@@ -71,19 +81,33 @@ const TIMEOUTS = {
   gate: Duration.minutes(1),
   load: Duration.minutes(2),
   redrive: Duration.minutes(1),
+  // Samples every table of both systems, a few at a time; no queue waits on it.
+  scan: Duration.minutes(10),
 };
 
 /**
+ * Default coverage bar. Not 100: detection samples at most a thousand rows per table and counts a
+ * column when half its samples match, so a column of look-alikes (reference numbers shaped like
+ * phone numbers, free text quoting an address) can count as PII until someone adds it to the map's
+ * `exclude` list. 95 pages on a real drop (a new table or system the map misses) without paging on
+ * one such column in a large estate; `UnmappedPiiColumns` on the dashboard shows every single one.
+ */
+const DEFAULT_MIN_COVERAGE_PERCENT = 95;
+
+/**
  * Everything dsr-bridge needs in AWS, secure by default: intake and stage queues with dead-letter
- * queues, the stage functions, secrets, the failed-payload bucket, the redrive schedule, alarms that
- * page, and a dashboard. The PostgreSQL database and the Snowflake account exist already.
+ * queues, the stage functions, secrets, the failed-payload bucket, the redrive schedule, the weekly
+ * data-map coverage scan, alarms that page, and a dashboard. The PostgreSQL database and the Snowflake account exist already.
  *
  * Construct IDs are a contract: renaming one replaces the resource in the account.
  */
 export class DsrBridgeStack extends Stack {
   readonly key: kms.Key;
   readonly queues: Record<'high' | 'standard' | 'gate' | 'load', PipelineQueue>;
-  readonly functions: Record<'extractHigh' | 'extractStandard' | 'gate' | 'load' | 'redrive', StageFunction>;
+  readonly functions: Record<
+    'extractHigh' | 'extractStandard' | 'gate' | 'load' | 'redrive' | 'scan',
+    StageFunction
+  >;
   readonly payloads: FailedPayloadBucket;
   readonly alerting: PagerDutyAlarms;
   readonly secrets: Record<
@@ -110,9 +134,21 @@ export class DsrBridgeStack extends Stack {
       );
     }
     const maintenanceWindow = props.maintenanceWindow ?? 'cron(0 3 ? * SUN *)';
-    if (!/^cron\([^)]+\)$/.test(maintenanceWindow)) {
+    const scanSchedule = props.scanSchedule ?? 'cron(0 4 ? * MON *)';
+    for (const [name, value] of [
+      ['maintenanceWindow', maintenanceWindow],
+      ['scanSchedule', scanSchedule],
+    ] as const) {
+      if (!/^cron\([^)]+\)$/.test(value)) {
+        throw new Error(
+          `${name} must be an EventBridge Scheduler cron(…) expression (given ${JSON.stringify(value)})`,
+        );
+      }
+    }
+    const minCoveragePercent = props.minCoveragePercent ?? DEFAULT_MIN_COVERAGE_PERCENT;
+    if (!Number.isFinite(minCoveragePercent) || minCoveragePercent <= 0 || minCoveragePercent > 100) {
       throw new Error(
-        `maintenanceWindow must be an EventBridge Scheduler cron(…) expression (given ${JSON.stringify(maintenanceWindow)})`,
+        `minCoveragePercent must be above 0 and at most 100 (given ${minCoveragePercent}); 100 pages on any unmapped PII-bearing column`,
       );
     }
 
@@ -186,7 +222,7 @@ export class DsrBridgeStack extends Stack {
     };
 
     const dataMapFile = props.dataMapFile ?? join(ROOT, 'local/sample/datamap.yaml');
-    const entry = (stage: 'extract' | 'gate' | 'load' | 'redrive') =>
+    const entry = (stage: 'extract' | 'gate' | 'load' | 'redrive' | 'scan') =>
       props.entries?.[stage] ?? join(ROOT, 'functions', stage, 'handler.ts');
     const common = {
       POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
@@ -274,9 +310,31 @@ export class DsrBridgeStack extends Stack {
             .join(','),
         },
       }),
+      // Reads both systems like the extractors and the gate, through the same network; holds no
+      // queue, bucket or hash key. The Snowflake settings are absent when none were given, and the
+      // scan then covers PostgreSQL alone.
+      scan: new StageFunction(this, 'Scan', {
+        entry: entry('scan'),
+        timeout: TIMEOUTS.scan,
+        // Up to four tables' samples (1000 rows, text cut at 4 KB) are held at once.
+        memorySize: 1024,
+        encryptionKey: this.key,
+        network,
+        assets,
+        environment: {
+          ...snowflakeEnv,
+          POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
+          POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
+          DSR_STAGE: 'scan',
+          DSR_DATAMAP_PATH: 'datamap.yaml',
+          PG_SECRET_ARN: this.secrets.postgres.secretArn,
+          SNOWFLAKE_SECRET_ARN: this.secrets.snowflake.secretArn,
+        },
+      }),
     };
     this.wireStages(highConcurrency, standardConcurrency);
     this.scheduleRedrive(maintenanceWindow);
+    this.scheduleScan(scanSchedule);
 
     this.alerting = new PagerDutyAlarms(this, 'Alerting', {
       encryptionKey: this.key,
@@ -307,7 +365,8 @@ export class DsrBridgeStack extends Stack {
       1,
       'A request was halted by the compliance gate',
     );
-    this.dashboard(violations);
+    const scanMetrics = this.alarmOnCoverage(minCoveragePercent);
+    this.dashboard(violations, scanMetrics, minCoveragePercent);
   }
 
   private importNetwork(ids: NonNullable<DsrBridgeStackProps['networkIds']>): FunctionNetwork {
@@ -398,6 +457,10 @@ export class DsrBridgeStack extends Stack {
       q.queue.grantSendMessages(functions.redrive.role);
     }
     this.key.grantDecrypt(functions.redrive.role);
+
+    // The scan reads both systems' catalogs and samples; it needs their credentials and nothing else.
+    secrets.postgres.grantRead(functions.scan.role);
+    secrets.snowflake.grantRead(functions.scan.role);
   }
 
   private scheduleRedrive(cron: string): void {
@@ -410,7 +473,72 @@ export class DsrBridgeStack extends Stack {
     });
   }
 
-  private dashboard(violations: cloudwatch.IMetric): void {
+  private scheduleScan(cron: string): void {
+    new scheduler.Schedule(this, 'ScanSchedule', {
+      description: 'dsr-bridge: scan both systems for PII the data map does not reach',
+      schedule: scheduler.ScheduleExpression.expression(cron),
+      target: new targets.LambdaInvoke(this.functions.scan.function, {
+        input: scheduler.ScheduleTargetInput.fromObject({ source: 'coverage-scan' }),
+      }),
+    });
+  }
+
+  /**
+   * Pages when a scan reports the data map's coverage below the bar, or tables it could not sample
+   * (their content is unknown, so the coverage cannot be vouched for).
+   *
+   * Missing data keeps the alarm's state (`ignore`) rather than breaching. By default a scan
+   * publishes once a week, and an alarm looks back seven days at most (period × evaluation periods
+   * ≤ 604,800 s): no alarm window is longer than the gap between two scans, so `breaching` would
+   * page every week in the hours before the scan, and `notBreaching` would resolve a real drop an
+   * hour after it was reported. With `ignore`, an incident stays open until a later scan measures
+   * the coverage back above the bar. A scan that fails or times out pages through the scan
+   * function's error alarm instead; a scan that was never invoked shows only as a gap on the
+   * dashboard.
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data
+   */
+  private alarmOnCoverage(
+    minCoveragePercent: number,
+  ): Record<'coverage' | 'unmapped' | 'notScanned', cloudwatch.Metric> {
+    const metric = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'DsrBridge',
+        metricName,
+        dimensionsMap: { service: 'dsr-bridge' },
+        statistic,
+        // One value per scan; an hour holds one scan, so a re-run after a fix is judged on its own.
+        period: Duration.hours(1),
+      });
+    const metrics = {
+      coverage: metric('DataMapCoverage', 'Minimum'),
+      unmapped: metric('UnmappedPiiColumns', 'Maximum'),
+      notScanned: metric('TablesNotScanned', 'Maximum'),
+    };
+    this.alerting.metric(
+      'dataMapCoverage',
+      metrics.coverage,
+      minCoveragePercent,
+      `The data map reaches less than ${minCoveragePercent}% of the PII-bearing columns found by the scan (see the scan's log for the columns)`,
+      {
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      },
+    );
+    this.alerting.metric(
+      'scanTablesNotScanned',
+      metrics.notScanned,
+      1,
+      "The coverage scan could not sample some tables, so what they hold is unknown (see the scan's log)",
+      { treatMissingData: cloudwatch.TreatMissingData.IGNORE },
+    );
+    return metrics;
+  }
+
+  private dashboard(
+    violations: cloudwatch.IMetric,
+    scan: Record<'coverage' | 'unmapped' | 'notScanned', cloudwatch.Metric>,
+    minCoveragePercent: number,
+  ): void {
     const queues = Object.entries(this.queues);
     new cloudwatch.Dashboard(this, 'Dashboard', {
       widgets: [
@@ -438,6 +566,23 @@ export class DsrBridgeStack extends Stack {
             width: 12,
           }),
           new cloudwatch.GraphWidget({ title: 'Compliance gate violations', left: [violations], width: 12 }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Data map coverage (%)',
+            left: [scan.coverage.with({ label: 'coverage', period: Duration.days(1) })],
+            leftYAxis: { min: 0, max: 100 },
+            leftAnnotations: [{ value: minCoveragePercent, label: 'page below' }],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Unmapped PII columns and unscanned tables',
+            left: [
+              scan.unmapped.with({ label: 'unmapped PII columns', period: Duration.days(1) }),
+              scan.notScanned.with({ label: 'tables not scanned', period: Duration.days(1) }),
+            ],
+            width: 12,
+          }),
         ],
       ],
     });

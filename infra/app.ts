@@ -22,6 +22,8 @@ const CONTEXT_KEYS: (keyof DeployContext)[] = [
   'snowflakeSchema',
   'snowflakeRole',
   'maintenanceWindow',
+  'scanSchedule',
+  'minCoveragePercent',
   'maxReceiveCount',
   'highConcurrency',
   'standardConcurrency',

@@ -20,6 +20,8 @@ export interface DeployContext {
   readonly snowflakeSchema?: string;
   readonly snowflakeRole?: string;
   readonly maintenanceWindow?: string;
+  readonly scanSchedule?: string;
+  readonly minCoveragePercent?: string | number;
   readonly maxReceiveCount?: string | number;
   readonly highConcurrency?: string | number;
   readonly standardConcurrency?: string | number;
@@ -37,6 +39,14 @@ const int = (name: string, value: string | number | undefined): number | undefin
   const n = Number(value);
   if (!Number.isInteger(n))
     throw new Error(`context ${name} must be a whole number (given ${JSON.stringify(value)})`);
+  return n;
+};
+
+const num = (name: string, value: string | number | undefined): number | undefined => {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n))
+    throw new Error(`context ${name} must be a number (given ${JSON.stringify(value)})`);
   return n;
 };
 
@@ -95,6 +105,8 @@ export function stackPropsFromContext(ctx: DeployContext): DsrBridgeStackProps {
     pagerDutyRoutingKeySecretArn: ctx.pagerDutyRoutingKeySecretArn,
     snowflake,
     maintenanceWindow: ctx.maintenanceWindow,
+    scanSchedule: ctx.scanSchedule,
+    minCoveragePercent: num('minCoveragePercent', ctx.minCoveragePercent),
     maxReceiveCount: int('maxReceiveCount', ctx.maxReceiveCount),
     highConcurrency: int('highConcurrency', ctx.highConcurrency),
     standardConcurrency: int('standardConcurrency', ctx.standardConcurrency),

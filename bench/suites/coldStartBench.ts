@@ -23,6 +23,8 @@ export const FUNCTIONS: readonly FunctionEntry[] = [
   { name: 'gate', entry: 'functions/gate/handler.ts', external: [] },
   { name: 'load', entry: 'functions/load/handler.ts', external: [] },
   { name: 'redrive', entry: 'functions/redrive/handler.ts', external: [] },
+  // The scan reaches Snowflake through the same client as the gate, so its driver is bundled.
+  { name: 'scan', entry: 'functions/scan/handler.ts', external: [] },
 ];
 
 /** The file the stack copies next to every bundle that reads the data map. */

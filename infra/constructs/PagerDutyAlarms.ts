@@ -8,6 +8,14 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+/** How an alarm on a custom metric judges its value; see {@link PagerDutyAlarms.metric}. */
+export interface MetricAlarmOptions {
+  /** @default GREATER_THAN_OR_EQUAL_TO_THRESHOLD */
+  readonly comparisonOperator?: cloudwatch.ComparisonOperator;
+  /** @default NOT_BREACHING (the metric is published only when something happens) */
+  readonly treatMissingData?: cloudwatch.TreatMissingData;
+}
+
 export interface PagerDutyAlarmsProps {
   readonly encryptionKey: kms.IKey;
   /** PagerDuty CloudWatch integration URL (https://events.pagerduty.com/integration/…/enqueue). */
@@ -74,9 +82,18 @@ export class PagerDutyAlarms extends Construct {
     );
   }
 
-  /** Pages on any value of a metric reaching the threshold (e.g. ComplianceGateViolation ≥ 1). */
-  metric(id: string, metric: cloudwatch.IMetric, threshold: number, description: string): cloudwatch.Alarm {
-    return this.add(id, metric, threshold, description);
+  /**
+   * Pages on any value of a metric reaching the threshold (e.g. ComplianceGateViolation ≥ 1), or,
+   * with `options`, falling below it (e.g. DataMapCoverage < 95).
+   */
+  metric(
+    id: string,
+    metric: cloudwatch.IMetric,
+    threshold: number,
+    description: string,
+    options: MetricAlarmOptions = {},
+  ): cloudwatch.Alarm {
+    return this.add(id, metric, threshold, description, options);
   }
 
   private add(
@@ -84,13 +101,15 @@ export class PagerDutyAlarms extends Construct {
     metric: cloudwatch.IMetric,
     threshold: number,
     description: string,
+    options: MetricAlarmOptions = {},
   ): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
       metric,
       threshold,
       evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      comparisonOperator:
+        options.comparisonOperator ?? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: options.treatMissingData ?? cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: description,
     });
     alarm.addAlarmAction(new actions.SnsAction(this.topic));

@@ -5,6 +5,11 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PipelineQueue } from '../../infra/constructs/PipelineQueue';
 import type { DsrBridgeStack } from '../../infra/DsrBridgeStack';
+import {
+  COVERAGE_METRIC,
+  TABLES_NOT_SCANNED_METRIC,
+  UNMAPPED_PII_METRIC,
+} from '../../shared/scan/coverageMetric';
 import { logicalId, synthesize } from './synthesize';
 
 const PAGERDUTY = 'https://events.pagerduty.com/integration/abc123/enqueue';
@@ -101,7 +106,7 @@ describe('Stack: DsrBridgeStack', () => {
         ),
       ).toBe(true);
       const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-      expect(logGroups).toHaveLength(5);
+      expect(logGroups).toHaveLength(6);
       for (const group of logGroups) expect(JSON.stringify(group)).toContain(logicalId(stack, stack.key));
     });
 
@@ -202,7 +207,7 @@ describe('Stack: DsrBridgeStack', () => {
       const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
         Properties: Record<string, unknown>;
       }[];
-      expect(fns).toHaveLength(5);
+      expect(fns).toHaveLength(6);
       for (const fn of fns)
         expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     });
@@ -262,8 +267,9 @@ describe('Stack: DsrBridgeStack', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
         Properties: Record<string, unknown>;
       }[];
-      // 4 dead-letter queues, 2 intake ages, errors and throttles of 5 functions, the gate violation.
-      expect(alarms).toHaveLength(17);
+      // 4 dead-letter queues, 2 intake ages, errors and throttles of 6 functions, the gate violation,
+      // the data-map coverage and the tables the scan could not sample.
+      expect(alarms).toHaveLength(21);
       for (const alarm of alarms)
         expect(alarm.Properties).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
     });
@@ -297,16 +303,165 @@ describe('Stack: DsrBridgeStack', () => {
       });
     });
 
-    it('has a dashboard of queue depths, ages, stage durations and gate violations', () => {
+    it('has a dashboard of queue depths, ages, stage durations, gate violations and data-map coverage', () => {
       const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
       for (const title of [
         'Queue depth',
         'Oldest message age',
         'Stage duration',
         'Compliance gate violations',
+        'Data map coverage',
+        'Unmapped PII columns and unscanned tables',
       ]) {
         expect(body).toContain(title);
       }
+      for (const metric of [COVERAGE_METRIC, UNMAPPED_PII_METRIC, TABLES_NOT_SCANNED_METRIC])
+        expect(body).toContain(metric);
+    });
+  });
+
+  describe('coverage scan', () => {
+    const alarmOn = (t: Template, metricName: string) =>
+      Object.values(
+        t.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metricName } }),
+      ) as {
+        Properties: Record<string, unknown>;
+      }[];
+
+    it('runs the scan weekly, Monday 04:00 UTC, invoking the scan function', () => {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(0 4 ? * MON *)',
+        ScheduleExpressionTimezone: 'Etc/UTC',
+        State: 'ENABLED',
+        Target: Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(stack, stack.functions.scan.function), 'Arn'] },
+          Input: JSON.stringify({ source: 'coverage-scan' }),
+        }),
+      });
+    });
+
+    it('gives the scan ten minutes, the bundled data map and the settings of both systems, and no queue', () => {
+      const fn = template.findResources('AWS::Lambda::Function')[
+        logicalId(stack, stack.functions.scan.function)
+      ] as { Properties: { Timeout: number; Environment: { Variables: Record<string, unknown> } } };
+      expect(fn.Properties.Timeout).toBe(600);
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        DSR_DATAMAP_PATH: 'datamap.yaml',
+        PG_SECRET_ARN: { Ref: logicalId(stack, stack.secrets.postgres as never) },
+        SNOWFLAKE_SECRET_ARN: { Ref: logicalId(stack, stack.secrets.snowflake as never) },
+        POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
+      });
+      // No Snowflake settings were given: the scan covers PostgreSQL alone.
+      expect(fn.Properties.Environment.Variables).not.toHaveProperty('SNOWFLAKE_ACCOUNT');
+      const mappings = JSON.stringify(template.findResources('AWS::Lambda::EventSourceMapping'));
+      expect(mappings).not.toContain(logicalId(stack, stack.functions.scan.function));
+    });
+
+    it('passes the Snowflake settings when given, and runs in the VPC like the extractors', () => {
+      const { stack: s, template: t } = synthesize(
+        {
+          snowflake: {
+            account: 'myorg-myaccount',
+            user: 'DSR_BRIDGE',
+            warehouse: 'DSR_WH',
+            database: 'ANALYTICS',
+            schema: 'PUBLIC',
+          },
+        },
+        {
+          vpcId: 'vpc-0a1b2c3d4e5f60789',
+          availabilityZones: 'eu-west-1a',
+          privateSubnetIds: 'subnet-0a1b2c3d4e5f60781',
+          securityGroupIds: 'sg-0a1b2c3d4e5f60789',
+        },
+      );
+      const fn = t().findResources('AWS::Lambda::Function')[logicalId(s, s.functions.scan.function)] as {
+        Properties: { VpcConfig: unknown; Environment: { Variables: Record<string, unknown> } };
+      };
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        SNOWFLAKE_ACCOUNT: 'myorg-myaccount',
+        SNOWFLAKE_USER: 'DSR_BRIDGE',
+        SNOWFLAKE_DATABASE: 'ANALYTICS',
+      });
+      expect(fn.Properties.VpcConfig).toEqual({
+        SecurityGroupIds: ['sg-0a1b2c3d4e5f60789'],
+        SubnetIds: ['subnet-0a1b2c3d4e5f60781'],
+      });
+    });
+
+    it('pages when the coverage falls below 95 %, keeping the last verdict while no scan reports', () => {
+      const topic = { Ref: logicalId(stack, stack.alerting.topic) };
+      const alarms = alarmOn(template, COVERAGE_METRIC);
+      expect(alarms).toHaveLength(1);
+      expect(alarms[0]?.Properties).toMatchObject({
+        Namespace: 'DsrBridge',
+        MetricName: 'DataMapCoverage',
+        Dimensions: [{ Name: 'service', Value: 'dsr-bridge' }],
+        Statistic: 'Minimum',
+        Period: 3600,
+        EvaluationPeriods: 1,
+        Threshold: 95,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'ignore',
+        AlarmActions: [topic],
+        OKActions: [topic],
+      });
+    });
+
+    it('pages when the scan could not sample a table, and when the scan function fails', () => {
+      const topic = { Ref: logicalId(stack, stack.alerting.topic) };
+      expect(alarmOn(template, TABLES_NOT_SCANNED_METRIC)[0]?.Properties).toMatchObject({
+        Namespace: 'DsrBridge',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'ignore',
+        AlarmActions: [topic],
+      });
+      const errors = alarmOn(template, 'Errors').filter((a) =>
+        JSON.stringify(a.Properties.Dimensions).includes(logicalId(stack, stack.functions.scan.function)),
+      );
+      expect(errors).toHaveLength(1);
+      expect(errors[0]?.Properties).toMatchObject({ Threshold: 1, AlarmActions: [topic] });
+    });
+
+    it('takes the schedule and the coverage bar from props or context', () => {
+      const fromProps = synthesize({
+        scanSchedule: 'cron(30 1 * * ? *)',
+        minCoveragePercent: 100,
+      }).template();
+      fromProps.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(30 1 * * ? *)',
+      });
+      expect(alarmOn(fromProps, COVERAGE_METRIC)[0]?.Properties.Threshold).toBe(100);
+
+      const fromContext = synthesize(
+        {},
+        { scanSchedule: 'cron(0 5 ? * SAT *)', minCoveragePercent: '99.5' },
+      ).template();
+      fromContext.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(0 5 ? * SAT *)',
+      });
+      expect(alarmOn(fromContext, COVERAGE_METRIC)[0]?.Properties.Threshold).toBe(99.5);
+    });
+
+    it('fails on a scan schedule that is not a cron expression', () => {
+      expect(() => synthesize({ scanSchedule: 'rate(7 days)' })).toThrow(
+        'scanSchedule must be an EventBridge Scheduler cron(…) expression (given "rate(7 days)")',
+      );
+      expect(() => synthesize({}, { scanSchedule: 'weekly' })).toThrow(
+        /scanSchedule must be an EventBridge Scheduler cron/,
+      );
+    });
+
+    it('fails on a coverage bar outside (0, 100]', () => {
+      for (const given of [0, 100.5, Number.NaN]) {
+        expect(() => synthesize({ minCoveragePercent: given })).toThrow(
+          `minCoveragePercent must be above 0 and at most 100 (given ${given})`,
+        );
+      }
+      expect(() => synthesize({}, { minCoveragePercent: 'most' })).toThrow(
+        'context minCoveragePercent must be a number (given "most")',
+      );
     });
   });
 

@@ -1,3 +1,4 @@
+import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DsrBridgeStack } from '../../infra/DsrBridgeStack';
 import { permissionInventory } from './permissionInventory';
@@ -101,15 +102,19 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
     ),
     ...send(...sources),
   ],
+  // Its two secrets decrypt through the key policy (kms:ViaService Secrets Manager), so the role
+  // itself holds no KMS action.
+  scan: [...logs('Scan'), ...readSecrets('PostgresSecret', 'SnowflakeSecret')],
 };
 
 let stack: DsrBridgeStack;
+let template: Template;
 let inventory: (fn: keyof DsrBridgeStack['functions']) => string[];
 
 beforeAll(() => {
   const built = synthesize({ pagerDutyUrl: 'https://events.pagerduty.com/integration/abc123/enqueue' });
   stack = built.stack;
-  const template = built.template();
+  template = built.template();
   inventory = (fn) => permissionInventory(template, logicalId(stack, stack.functions[fn].role));
 });
 
@@ -126,5 +131,39 @@ describe('Least privilege over the synthesised template', () => {
     for (const fn of ['extractHigh', 'extractStandard'] as const)
       expect(inventory(fn).join('\n')).not.toMatch(/SnowflakeSecret|PagerDuty/);
     expect(inventory('load').join('\n')).not.toMatch(/PostgresSecret/);
+  });
+
+  it('lets the scan decrypt with the key only through Secrets Manager', () => {
+    const role = { 'Fn::GetAtt': [logicalId(stack, stack.functions.scan.role), 'Arn'] };
+    const key = template.findResources('AWS::KMS::Key')[logicalId(stack, stack.key)] as {
+      Properties: {
+        KeyPolicy: { Statement: { Principal?: { AWS?: unknown }; Action: unknown; Condition?: unknown }[] };
+      };
+    };
+    const forScan = key.Properties.KeyPolicy.Statement.filter(
+      (s) => JSON.stringify(s.Principal?.AWS) === JSON.stringify(role),
+    );
+    expect(forScan).toHaveLength(1);
+    expect(forScan[0]?.Action).toBe('kms:Decrypt');
+    expect(JSON.stringify(forScan[0]?.Condition)).toContain('secretsmanager.');
+  });
+
+  it('lets the scan schedule invoke the scan function and nothing else', () => {
+    const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule')).find((r) =>
+      JSON.stringify(r).includes(logicalId(stack, stack.functions.scan.function)),
+    ) as { Properties: { Target: { RoleArn: { 'Fn::GetAtt': [string, string] } } } } | undefined;
+    const roleId = schedule?.Properties.Target.RoleArn['Fn::GetAtt'][0] ?? '';
+    const policies = Object.values(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+    ) as { Properties: { PolicyDocument: { Statement: unknown[] } } }[];
+    const arn = { 'Fn::GetAtt': [logicalId(stack, stack.functions.scan.function), 'Arn'] };
+    // The function and its versions and aliases (`:*`), as EventBridge Scheduler grants it.
+    expect(policies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: [arn, { 'Fn::Join': ['', [arn, ':*']] }],
+      },
+    ]);
   });
 });

@@ -5,7 +5,13 @@ import { buildApp } from '../../infra/app';
 import type { DsrBridgeStack, DsrBridgeStackProps } from '../../infra/DsrBridgeStack';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'handler.ts');
-export const FIXTURE_ENTRIES = { extract: FIXTURE, gate: FIXTURE, load: FIXTURE, redrive: FIXTURE };
+export const FIXTURE_ENTRIES = {
+  extract: FIXTURE,
+  gate: FIXTURE,
+  load: FIXTURE,
+  redrive: FIXTURE,
+  scan: FIXTURE,
+};
 
 /**
  * A fresh app and stack, with cdk-nag registered as in production. Bundling is skipped
