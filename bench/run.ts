@@ -6,6 +6,7 @@ import { latencyChartSvg } from './latencyChart';
 import type { ColdStartResult } from './suites/coldStartBench';
 import { type DiscoveryBenchResult, discoveryBench } from './suites/discoveryBench';
 import type { LoadResult } from './suites/loadBench';
+import type { PipelineResult } from './suites/pipelineBench';
 import { type PoolPressureResult, poolPressureBench } from './suites/poolPressureBench';
 import { type SerializationResult, serializationBench } from './suites/serializationBench';
 
@@ -15,7 +16,7 @@ import { type SerializationResult, serializationBench } from './suites/serializa
 process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
 process.env.SF_OCSP_RESPONSE_CACHE_SERVER_ENABLED = 'false';
 
-const SUITES = ['discovery', 'serialization', 'pressure', 'load', 'coldstart'] as const;
+const SUITES = ['discovery', 'serialization', 'pressure', 'load', 'coldstart', 'pipeline'] as const;
 type Suite = (typeof SUITES)[number];
 
 function suiteList(value: string): Suite[] {
@@ -39,6 +40,8 @@ const program = new Command('bench')
   .option('--load-baseline-rows <n>', 'findings per one-INSERT-per-row run', Number, 300)
   .option('--load-runs <n>', 'measured runs of each load', Number, 5)
   .option('--starts <n>', 'fresh-process starts per function bundle', Number, 7)
+  .option('--pipeline-requests <n>', 'requests submitted at once per end-to-end pipeline run', Number, 200)
+  .option('--pipeline-runs <n>', 'measured end-to-end pipeline runs', Number, 3)
   .parse();
 const options = program.opts<{
   scale: number;
@@ -49,6 +52,8 @@ const options = program.opts<{
   loadBaselineRows: number;
   loadRuns: number;
   starts: number;
+  pipelineRequests: number;
+  pipelineRuns: number;
 }>();
 const only = new Set(options.only);
 
@@ -64,6 +69,7 @@ let serialization: SerializationResult | undefined;
 let pressure: PoolPressureResult | undefined;
 let load: LoadResult | undefined;
 let coldStart: ColdStartResult[] | undefined;
+let pipeline: PipelineResult | undefined;
 try {
   if (only.has('discovery') || only.has('serialization') || only.has('pressure')) {
     ctx = await openBenchContext(options.scale, log);
@@ -105,6 +111,13 @@ try {
     const { coldStartBench } = await import('./suites/coldStartBench');
     coldStart = await coldStartBench({ starts: options.starts, outDir: '.dsr-local/bundles' });
     if (coldStart.length === 0) log('  no function handlers found (functions/<name>/handler.ts)');
+  }
+  if (only.has('pipeline')) {
+    log(
+      `pipeline end to end (local SQS/S3, local Snowflake endpoint, fresh embedded PostgreSQL at scale 1 with the demo's data): ${options.pipelineRequests} requests at once, ${options.pipelineRuns} runs…`,
+    );
+    const { pipelineBench } = await import('./suites/pipelineBench');
+    pipeline = await pipelineBench({ requests: options.pipelineRequests, runs: options.pipelineRuns, log });
   }
 } finally {
   await ctx?.server.stop();
@@ -170,6 +183,24 @@ for (const c of coldStart ?? []) {
     '',
   ]);
 }
+if (pipeline) {
+  const p = pipeline;
+  const s = (ms: number) => f(ms / 1000, 2);
+  rows.push(
+    [
+      `pipeline end to end, requests/min (${p.requests} requests submitted at once, half high half standard; one poller per queue, batch ${p.batchSize}; median of ${p.runs}, min–max)`,
+      `${f(p.requestsPerMinute.median, 0)} (${f(p.requestsPerMinute.min, 0)}–${f(p.requestsPerMinute.max, 0)})`,
+      '',
+      '',
+    ],
+    [
+      `pipeline intake → loaded per request, median / p95, s (median of ${p.runs} runs, min–max)`,
+      `${s(p.intakeToLoadedMedianMs.median)} (${s(p.intakeToLoadedMedianMs.min)}–${s(p.intakeToLoadedMedianMs.max)}) / ${s(p.intakeToLoadedP95Ms.median)} (${s(p.intakeToLoadedP95Ms.min)}–${s(p.intakeToLoadedP95Ms.max)})`,
+      '',
+      '',
+    ],
+  );
+}
 const table = [
   `| ${rows[0]?.join(' | ')} |`,
   '| --- | --- | --- | --- |',
@@ -185,6 +216,9 @@ const command = [
   'npm run bench --',
   `--scale ${options.scale} --subjects ${options.subjects} --pool ${options.pool}`,
   ...(only.size < SUITES.length ? [`--only ${options.only.join(',')}`] : []),
+  ...(only.has('pipeline')
+    ? [`--pipeline-requests ${options.pipelineRequests} --pipeline-runs ${options.pipelineRuns}`]
+    : []),
 ].join(' ');
 const header = `# Benchmark results\n\n\`${command}\` on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${new Date().toISOString().slice(0, 10)}.\n\n`;
 await writeFile('bench/results/latest.md', `${header}${table}\n`);
@@ -199,6 +233,7 @@ await writeFile(
       ...(pressure ? { pressure } : {}),
       ...(load ? { load } : {}),
       ...(coldStart ? { coldStart } : {}),
+      ...(pipeline ? { pipeline } : {}),
       elapsedSeconds: elapsed,
     },
     null,
