@@ -2,7 +2,7 @@ import type { Ledger, LedgerEntry } from '../pipeline/Ledger';
 import type { RequestState } from '../pipeline/RequestState';
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
 import type { LoadLocation } from '../snowflake/statements';
-import { appendLedgerEntry } from './appendLedgerEntry';
+import { appendLedgerEntries, appendLedgerEntry } from './appendLedgerEntry';
 import { readLedger } from './readLedger';
 
 /** The pipeline's ledger over `DSR_LEDGER` in Snowflake: appends are idempotent MERGEs. */
@@ -14,6 +14,10 @@ export class SnowflakeLedger implements Ledger {
 
   async append(entry: LedgerEntry): Promise<void> {
     await appendLedgerEntry(await this.db(), this.at, entry);
+  }
+
+  async appendAll(entries: readonly LedgerEntry[]): Promise<void> {
+    await appendLedgerEntries(await this.db(), this.at, entries);
   }
 
   async history(requestId: string): Promise<readonly LedgerEntry[]> {

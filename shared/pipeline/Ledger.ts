@@ -20,6 +20,8 @@ export interface LedgerEntry {
  */
 export interface Ledger {
   append(entry: LedgerEntry): Promise<void>;
+  /** Appends several entries at once (one round trip where the store allows it). */
+  appendAll(entries: readonly LedgerEntry[]): Promise<void>;
   /** Entries of one request, oldest first. */
   history(requestId: string): Promise<readonly LedgerEntry[]>;
 }

@@ -115,17 +115,17 @@ export function gateStage(deps: GateStageDeps): StageWork {
   return async (body, context) => {
     // Ledger entries forwarded by the extractors, which have no Snowflake access.
     const forwarded = readLedgerMessage(body);
-    if (forwarded) {
-      context.requestId = forwarded.requestId;
-      context.traceId = forwarded.traceId;
-      await deps.ledger.append(forwarded);
+    if (forwarded?.[0]) {
+      context.requestId = forwarded[0].requestId;
+      context.traceId = forwarded[0].traceId;
+      await deps.ledger.appendAll(forwarded);
       return;
     }
     const message = parseStageMessage(body);
     context.requestId = message.requestId;
     context.subjectHash = message.subjectHash;
     context.traceId = message.traceId;
-    for (const entry of message.carriedLedger ?? []) await deps.ledger.append(entry);
+    await deps.ledger.appendAll(message.carriedLedger ?? []);
 
     const history = await ledger.history(message.requestId);
     assertSameSubject(history, message.subjectHash);

@@ -8,6 +8,10 @@ export class InMemoryLedger implements Ledger {
     this.entries.push(entry);
   }
 
+  async appendAll(entries: readonly LedgerEntry[]): Promise<void> {
+    this.entries.push(...entries);
+  }
+
   async history(requestId: string): Promise<readonly LedgerEntry[]> {
     return this.entries.filter((e) => e.requestId === requestId);
   }
