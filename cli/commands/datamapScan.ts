@@ -1,6 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { postgresEnv, readConfig } from '../../shared/config/readConfig';
-import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
@@ -10,6 +9,7 @@ import { PostgresScanSource } from '../../shared/scan/PostgresScanSource';
 import type { ScanSource } from '../../shared/scan/ScanSource';
 import { SnowflakeScanSource } from '../../shared/scan/SnowflakeScanSource';
 import { scanForPii } from '../../shared/scan/scanForPii';
+import { snowflakeDatabasesOf } from '../../shared/scan/snowflakeDatabasesOf';
 import { CliError, EXIT } from '../CliError';
 
 interface ScanOptions {
@@ -56,7 +56,7 @@ export function registerDatamapScan(datamap: Command): void {
         const sources: ScanSource[] = [new PostgresScanSource(db, { schemas: options.schema ?? [] })];
         if (process.env.SNOWFLAKE_ACCOUNT) {
           snowflake = await connectSnowflakeExecute();
-          const databases = options.snowflakeDatabase ?? snowflakeDatabases(map, snowflake.defaultDatabase);
+          const databases = options.snowflakeDatabase ?? snowflakeDatabasesOf(map, snowflake.defaultDatabase);
           if (databases.length === 0)
             throw new CliError(
               'no Snowflake database to scan: name one with --snowflake-database or SNOWFLAKE_DATABASE',
@@ -95,15 +95,6 @@ export function registerDatamapScan(datamap: Command): void {
 }
 
 /** Databases the data map names in its Snowflake tables and mirrors, or the session's default. */
-function snowflakeDatabases(map: DataMap, fallback: string | undefined): string[] {
-  const named = [
-    ...map.snowflake.map((t) => t.table),
-    ...map.postgres.flatMap((t) => (t.mirror ? [t.mirror] : [])),
-  ].map((name) => name.split('.')[0] ?? '');
-  const unique = [...new Set(named.filter((n) => n !== ''))];
-  return unique.length > 0 ? unique : fallback ? [fallback] : [];
-}
-
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }

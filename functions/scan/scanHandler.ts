@@ -12,6 +12,7 @@ import type { ScanReport } from '../../shared/scan/ScanReport';
 import type { ScanSource } from '../../shared/scan/ScanSource';
 import { SnowflakeScanSource } from '../../shared/scan/SnowflakeScanSource';
 import { scanForPii } from '../../shared/scan/scanForPii';
+import { snowflakeDatabasesOf } from '../../shared/scan/snowflakeDatabasesOf';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import { createLogger } from '../../shared/telemetry/createLogger';
 import { serializeError } from '../../shared/telemetry/serializeError';
@@ -133,15 +134,6 @@ function withoutTables(source: ScanSource, skip: ReadonlySet<string>): ScanSourc
 }
 
 /** Databases the data map names in its Snowflake tables and mirrors, or the session's default. */
-function snowflakeDatabasesOf(map: DataMap, fallback: string | undefined): string[] {
-  const named = [
-    ...map.snowflake.map((t) => t.table),
-    ...map.postgres.flatMap((t) => (t.mirror ? [t.mirror] : [])),
-  ].map((name) => name.split('.')[0] ?? '');
-  const unique = [...new Set(named.filter((n) => n !== ''))];
-  return unique.length > 0 ? unique : fallback ? [fallback] : [];
-}
-
 /**
  * Logs the outcome: one line of counts, then the unreached columns and the tables that could not
  * be sampled, by name. JSON paths are left out: a path is made of the sampled documents' keys,
