@@ -1,14 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import { postgresEnv, readConfig } from '../../shared/config/readConfig';
 import { initDataMap } from '../../shared/datamap/init/initDataMap';
 import { renderInitialDataMap } from '../../shared/datamap/init/renderInitialDataMap';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
-import { connectSnowflakeExecute, type SnowflakeSession } from '../../shared/scan/connectSnowflakeExecute';
 import { SnowflakeScanSource } from '../../shared/scan/SnowflakeScanSource';
+import { snowflakeExecuteOver } from '../../shared/scan/snowflakeExecuteOver';
+import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import { CliError, EXIT } from '../CliError';
 
 interface InitOptions {
@@ -43,19 +45,20 @@ export function registerDatamapInit(datamap: Command): void {
       if (!dsn)
         throw new CliError('PG_DSN is not set (postgres://user:password@host:port/database)', EXIT.usage);
       const db = openPgDatabase(readConfig(postgresEnv), new DsnCredentialSource(dsn));
-      let snowflake: SnowflakeSession | undefined;
+      let snowflake: SnowflakeDatabase | undefined;
       try {
         let snowflakeSource: SnowflakeScanSource | undefined;
         if (process.env.SNOWFLAKE_ACCOUNT) {
-          snowflake = await connectSnowflakeExecute();
-          const databases =
-            options.snowflakeDatabase ?? (snowflake.defaultDatabase ? [snowflake.defaultDatabase] : []);
+          const setup = openSnowflakeFromEnv(process.env);
+          snowflake = setup.db;
+          const defaultDatabase = setup.env.SNOWFLAKE_DATABASE;
+          const databases = options.snowflakeDatabase ?? (defaultDatabase ? [defaultDatabase] : []);
           if (databases.length === 0)
             throw new CliError(
               'no Snowflake database to read: name one with --snowflake-database or SNOWFLAKE_DATABASE',
               EXIT.usage,
             );
-          snowflakeSource = new SnowflakeScanSource({ execute: snowflake.execute, databases });
+          snowflakeSource = new SnowflakeScanSource({ execute: snowflakeExecuteOver(snowflake), databases });
         } else {
           process.stderr.write(
             'SNOWFLAKE_ACCOUNT is not set: only PostgreSQL was read, no mirrors proposed.\n',

@@ -1,15 +1,17 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import { postgresEnv, readConfig } from '../../shared/config/readConfig';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
-import { connectSnowflakeExecute, type SnowflakeSession } from '../../shared/scan/connectSnowflakeExecute';
 import { formatScanReport, type ScanReportFormat } from '../../shared/scan/formatScanReport';
 import { PostgresScanSource } from '../../shared/scan/PostgresScanSource';
 import type { ScanSource } from '../../shared/scan/ScanSource';
 import { SnowflakeScanSource } from '../../shared/scan/SnowflakeScanSource';
 import { scanForPii } from '../../shared/scan/scanForPii';
 import { snowflakeDatabasesOf } from '../../shared/scan/snowflakeDatabasesOf';
+import { snowflakeExecuteOver } from '../../shared/scan/snowflakeExecuteOver';
+import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import { CliError, EXIT } from '../CliError';
 
 interface ScanOptions {
@@ -51,18 +53,20 @@ export function registerDatamapScan(datamap: Command): void {
       const env = readConfig(postgresEnv);
       const map = await loadDataMap(options.datamap);
       const db = openPgDatabase(env, new DsnCredentialSource(dsn));
-      let snowflake: SnowflakeSession | undefined;
+      let snowflake: SnowflakeDatabase | undefined;
       try {
         const sources: ScanSource[] = [new PostgresScanSource(db, { schemas: options.schema ?? [] })];
         if (process.env.SNOWFLAKE_ACCOUNT) {
-          snowflake = await connectSnowflakeExecute();
-          const databases = options.snowflakeDatabase ?? snowflakeDatabasesOf(map, snowflake.defaultDatabase);
+          const setup = openSnowflakeFromEnv(process.env);
+          snowflake = setup.db;
+          const defaultDatabase = setup.env.SNOWFLAKE_DATABASE;
+          const databases = options.snowflakeDatabase ?? snowflakeDatabasesOf(map, defaultDatabase);
           if (databases.length === 0)
             throw new CliError(
               'no Snowflake database to scan: name one with --snowflake-database or SNOWFLAKE_DATABASE',
               EXIT.usage,
             );
-          sources.push(new SnowflakeScanSource({ execute: snowflake.execute, databases }));
+          sources.push(new SnowflakeScanSource({ execute: snowflakeExecuteOver(snowflake), databases }));
         } else {
           process.stderr.write('SNOWFLAKE_ACCOUNT is not set: only PostgreSQL was scanned.\n');
         }

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { discoverSubject, normalizeSubject } from '../../shared/discovery/discoverSubject';
@@ -9,11 +10,8 @@ import { subjectHash } from '../../shared/identity/subjectHash';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
-import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowflakeDriver';
-import { openSnowflakeDatabase } from '../../shared/snowflake/openSnowflakeDatabase';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
-import { readSnowflakeEnv, snowflakeConnectionSettings } from '../../shared/snowflake/snowflakeEnv';
 import { CliError, EXIT } from '../CliError';
 import { checkRequestId, collectSubject } from '../parseSubjects';
 
@@ -54,9 +52,7 @@ export function registerDiscover(program: Command): void {
         await db.healthCheck();
         const searchers: Partial<Record<System, TableSearcher>> = { postgres };
         if (process.env.SNOWFLAKE_ACCOUNT) {
-          const settings = snowflakeConnectionSettings(readSnowflakeEnv());
-          configureSnowflakeDriver({ logLevel: 'OFF' });
-          snowflake = openSnowflakeDatabase(settings);
+          snowflake = openSnowflakeFromEnv({ SNOWFLAKE_LOG_LEVEL: 'OFF', ...process.env }).db;
           if (map.snowflake.length > 0 || options.mirrors)
             searchers.snowflake = await SnowflakeTableSearcher.create(snowflake, map, options.datamap, {
               mirrors: options.mirrors ?? false,

@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
+import { openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import { postgresEnv, readConfig } from '../../shared/config/readConfig';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { formatDriftVerdict } from '../../shared/drift/formatDriftVerdict';
 import { openDriftGate } from '../../shared/drift/openDriftGate';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
-import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowflakeDriver';
-import { openSnowflakeDatabase } from '../../shared/snowflake/openSnowflakeDatabase';
-import { readSnowflakeEnv, snowflakeConnectionSettings } from '../../shared/snowflake/snowflakeEnv';
 import { CliError, EXIT } from '../CliError';
 
 interface DriftOptions {
@@ -31,18 +29,9 @@ export function registerDrift(program: Command): void {
       if (!dsn)
         throw new CliError('PG_DSN is not set (postgres://user:password@host:port/database)', EXIT.usage);
       const pgEnv = readConfig(postgresEnv);
-      const sfEnv = readSnowflakeEnv();
-      const settings = snowflakeConnectionSettings(sfEnv);
       const map = await loadDataMap(options.datamap);
-      if (settings.auth.kind === 'key-pair-secret')
-        throw new CliError(
-          'the CLI reads the private key from a file: set SNOWFLAKE_PRIVATE_KEY_PATH instead of SNOWFLAKE_PRIVATE_KEY_SECRET_ID',
-          EXIT.usage,
-        );
-
-      configureSnowflakeDriver({ logLevel: sfEnv.SNOWFLAKE_LOG_LEVEL });
       const pg = openPgDatabase(pgEnv, new DsnCredentialSource(dsn));
-      const sf = openSnowflakeDatabase(settings);
+      const sf = openSnowflakeFromEnv(process.env).db;
       try {
         const gate = openDriftGate({
           dataMap: map,

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { openSnowflake } from '../../functions/common/openSnowflake';
+import { evidenceLocation, openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
 import type { LedgerRecord } from '../../shared/load/readLedger';
@@ -37,7 +37,9 @@ export function registerReport(program: Command): void {
     )
     .action(async (requestId: string, options: ReportOptions) => {
       const dataMap = await loadDataMap(options.datamap);
-      const { db, location } = openSnowflake(process.env);
+      const setup = openSnowflakeFromEnv(process.env);
+      const { db } = setup;
+      const location = evidenceLocation(setup);
       try {
         const history = await readRequestHistory(db, location, requestId);
         const loaded = history.find((e) => e.state === 'loaded');

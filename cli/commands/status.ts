@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openSnowflake } from '../../functions/common/openSnowflake';
+import { evidenceLocation, openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import type { CanonicalValue } from '../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../shared/canonical/canonicalJson';
 import { type LedgerRecord, readLedger } from '../../shared/load/readLedger';
@@ -30,7 +30,9 @@ export function registerStatus(program: Command): void {
         'SNOWFLAKE_LOAD_DATABASE.SNOWFLAKE_LOAD_SCHEMA (default: SNOWFLAKE_DATABASE.SNOWFLAKE_SCHEMA).',
     )
     .action(async (requestId: string, options: StatusOptions) => {
-      const { db, location } = openSnowflake(process.env);
+      const setup = openSnowflakeFromEnv(process.env);
+      const { db } = setup;
+      const location = evidenceLocation(setup);
       try {
         const history = await readRequestHistory(db, location, requestId);
         process.stdout.write(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
-import { snowflakeExecuteOver } from '../../../shared/scan/connectSnowflakeExecute';
 import { SnowflakeScanSource } from '../../../shared/scan/SnowflakeScanSource';
+import { snowflakeExecuteOver } from '../../../shared/scan/snowflakeExecuteOver';
 import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
 import { startTestSnowflake } from '../../support/snowflake';
 import { openTestSnowflakeDatabase } from '../snowflake/helpers';
