@@ -92,14 +92,17 @@ export class PgDatabase {
    */
   async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.acquire();
+    const loan = watchLoan(client);
     let result: T;
     try {
       result = await work(client);
     } catch (error) {
+      loan.end();
       client.release(error instanceof Error ? error : true);
       throw classifyPgError(error);
     }
-    client.release();
+    // A connection that failed while lent (its backend terminated between statements) is destroyed.
+    client.release(loan.end());
     return result;
   }
 
@@ -110,11 +113,13 @@ export class PgDatabase {
   async healthCheck(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.acquire();
+      const loan = watchLoan(client);
       try {
         await client.query('SELECT 1');
-        client.release();
+        client.release(loan.end());
         return;
       } catch (error) {
+        loan.end();
         client.release(error instanceof Error ? error : true);
         if (attempt >= 2) throw classifyPgError(error);
       }
@@ -235,4 +240,23 @@ function statementName(text: string): string {
     statementNames.set(text, name);
   }
   return name;
+}
+
+/**
+ * Listens for `error` on a client while it is lent out: the pool listens only to idle clients, and
+ * an unheard `error` (a backend terminated between two statements) would crash the process.
+ * `end()` stops listening and returns the error that arrived, if any, to release the client with.
+ */
+function watchLoan(client: pg.PoolClient): { end(): Error | undefined } {
+  let failure: Error | undefined;
+  const onError = (error: Error) => {
+    failure = error;
+  };
+  client.on('error', onError);
+  return {
+    end: () => {
+      client.removeListener('error', onError);
+      return failure;
+    },
+  };
 }

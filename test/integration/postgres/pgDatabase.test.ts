@@ -158,6 +158,25 @@ describe('Class: PgDatabase', () => {
     }
   });
 
+  it('hears a lent client fail between two statements, without crashing, and destroys it', async () => {
+    const app = 'dsr-lent';
+    const db = openDatabase(sample.dsn, { applicationName: app, poolMax: 2 });
+    try {
+      const firstPid = await db.withClient(async (client) => {
+        const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        await sample.exec('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+        // The FATAL notice arrives while the client is still lent and nobody is querying on it.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return rows[0]?.pid;
+      });
+      expect(await db.checkedOut()).toBe(0);
+      const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      expect(rows[0]?.pid).not.toBe(firstPid);
+    } finally {
+      await db.end();
+    }
+  });
+
   it('costs no request when the password is rotated mid-sweep', async () => {
     await sample.exec(`CREATE ROLE rotating LOGIN PASSWORD 'old-password';
       GRANT SELECT ON ALL TABLES IN SCHEMA public TO rotating`);
