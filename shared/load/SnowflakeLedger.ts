@@ -3,6 +3,7 @@ import type { RequestState } from '../pipeline/RequestState';
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
 import type { LoadLocation } from '../snowflake/statements';
 import { appendLedgerEntries, appendLedgerEntry } from './appendLedgerEntry';
+import { ensureEvidenceTables } from './ensureEvidenceTables';
 import { readLedger } from './readLedger';
 
 /** The pipeline's ledger over `DSR_LEDGER` in Snowflake: appends are idempotent MERGEs. */
@@ -21,7 +22,10 @@ export class SnowflakeLedger implements Ledger {
   }
 
   async history(requestId: string): Promise<readonly LedgerEntry[]> {
-    const records = await readLedger(await this.db(), this.at, requestId);
+    const db = await this.db();
+    // The first stage to read the ledger may find it not yet created.
+    await ensureEvidenceTables(db, this.at);
+    const records = await readLedger(db, this.at, requestId);
     return records.map((r) => ({
       requestId: r.requestId,
       state: r.state as RequestState,

@@ -1,5 +1,5 @@
 import type { CanonicalObject } from '../canonical/CanonicalValue';
-import { REQUEST_STATES, type RequestState } from '../pipeline/RequestState';
+import { compareLedgerEntries } from '../pipeline/Ledger';
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
 import { type LoadLocation, selectLedgerSql } from '../snowflake/statements';
 import type { LedgerEntry } from './LedgerEntry';
@@ -18,13 +18,7 @@ export async function readLedger(
   requestId: string,
 ): Promise<LedgerRecord[]> {
   const rows = await db.query(selectLedgerSql(at), [requestId]);
-  // Entries written within the same instant are put in the order of the pipeline's states.
-  const order = (state: unknown) => REQUEST_STATES.indexOf(String(state) as RequestState);
-  const time = (r: (typeof rows)[number]) => String(r.EVENT_TIME);
-  const sorted = [...rows].sort((a, b) =>
-    time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : order(a.STATE) - order(b.STATE),
-  );
-  return sorted.map((r) => ({
+  const records = rows.map((r) => ({
     requestId: String(r.REQUEST_ID),
     state: String(r.STATE),
     stage: String(r.STAGE),
@@ -32,4 +26,6 @@ export async function readLedger(
     traceId: r.TRACE_ID === null || r.TRACE_ID === undefined ? null : String(r.TRACE_ID),
     detail: (r.DETAIL ?? null) as CanonicalObject | null,
   }));
+  // Ordered here rather than in SQL: entries of the same instant follow the pipeline's states.
+  return records.sort(compareLedgerEntries);
 }

@@ -35,3 +35,12 @@ export const ledgerEntrySchema = z.strictObject({
   traceId: z.string().min(1),
   detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
+
+/** Orders entries by time; entries of the same instant in the order of the pipeline's states. */
+export function compareLedgerEntries(
+  a: Pick<LedgerEntry, 'at'> & { readonly state: string },
+  b: Pick<LedgerEntry, 'at'> & { readonly state: string },
+): number {
+  const order = (state: string) => REQUEST_STATES.indexOf(state as RequestState);
+  return Date.parse(a.at) - Date.parse(b.at) || order(a.state) - order(b.state);
+}

@@ -27,7 +27,9 @@ export function decideEntry(
   done: RequestState,
 ): EntryDecision {
   const last = history.at(-1)?.state;
-  if (last !== undefined && FINAL_STATES.has(last)) return { action: 'skip', state: last };
+  // Final states are final: whatever was recorded after one (a late duplicate) changes nothing.
+  const final = history.find((e) => FINAL_STATES.has(e.state))?.state;
+  if (final !== undefined) return { action: 'skip', state: final };
   const progress = [...history].reverse().find((e) => PROGRESS_RANK[e.state] !== undefined)?.state;
   const doneRank = PROGRESS_RANK[done] ?? Number.POSITIVE_INFINITY;
   if (progress !== undefined && (PROGRESS_RANK[progress] ?? -1) > doneRank) {

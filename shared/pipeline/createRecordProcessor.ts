@@ -4,6 +4,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { isRetryable } from '../errors/DsrError';
 import { MalformedRequestError } from '../intake/MalformedRequestError';
 import { type BackoffOptions, backoffSeconds } from '../resilience/backoff';
+import { DependencyUnavailableError } from '../resilience/DependencyUnavailableError';
 import { serializeError } from '../telemetry/serializeError';
 import { type DeadLetterEnvelope, readDeadLetterEnvelope } from './DeadLetterEnvelope';
 import { PayloadMissingError } from './errors';
@@ -137,7 +138,11 @@ export function createRecordProcessor(options: RecordProcessorOptions, work: Sta
 
   const retryLater = async (error: unknown, context: RecordContext): Promise<void> => {
     const failure = serializeError(error, context.scrub);
-    const seconds = backoffSeconds(context.attempt, options.backoff);
+    // An open circuit would refuse the record again until it half-opens: wait at least that long.
+    const seconds = Math.max(
+      backoffSeconds(context.attempt, options.backoff),
+      error instanceof DependencyUnavailableError ? Math.ceil(error.retryAfterMs / 1000) : 0,
+    );
     await bestEffort('change visibility', context, () =>
       options.queue.changeVisibility(context.record.eventSourceARN, context.record.receiptHandle, seconds),
     );

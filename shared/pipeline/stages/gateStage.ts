@@ -1,9 +1,11 @@
 import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
 import { readLedgerMessage } from '../ForwardedLedger';
+import { compareLedgerEntries } from '../Ledger';
 import { quarantineKey } from '../PayloadStore';
 import { logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { decideEntry, RequestLedger } from '../RequestLedger';
+import { FINAL_STATES } from '../RequestState';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
 import { assertSameSubject } from './extractStage';
 import type { StageDeps } from './StageDeps';
@@ -118,18 +120,25 @@ export function gateStage(deps: GateStageDeps): StageWork {
     if (forwarded?.[0]) {
       context.requestId = forwarded[0].requestId;
       context.traceId = forwarded[0].traceId;
-      await deps.ledger.appendAll(forwarded);
+      // A request that already ended keeps its terminal state as its last word.
+      const stored = await deps.ledger.history(forwarded[0].requestId);
+      if (!stored.some((e) => FINAL_STATES.has(e.state))) await deps.ledger.appendAll(forwarded);
       return;
     }
     const message = parseStageMessage(body);
     context.requestId = message.requestId;
     context.subjectHash = message.subjectHash;
     context.traceId = message.traceId;
-    await deps.ledger.appendAll(message.carriedLedger ?? []);
-
-    const history = await ledger.history(message.requestId);
+    // The extractors' entries ride along with the message; those the ledger lacks are merged into
+    // the history here and written only if this delivery goes on (a duplicate adds nothing).
+    const stored = await ledger.history(message.requestId);
+    const carried = (message.carriedLedger ?? []).filter(
+      (e) => !stored.some((s) => s.state === e.state && s.stage === e.stage),
+    );
+    const history = [...stored, ...carried].sort(compareLedgerEntries);
     assertSameSubject(history, message.subjectHash);
     const decision = decideEntry(history, 'gated', 'gated');
+    if (decision.action !== 'skip') await deps.ledger.appendAll(carried);
     if (decision.action === 'skip') {
       logger.info('duplicate delivery: already past the gate', {
         ...logFields(stage, context),

@@ -47,6 +47,20 @@ describe('Module: RequestState', () => {
 });
 
 describe('Function: decideEntry', () => {
+  it('skips a request that reached a final state, whatever was recorded after it', () => {
+    const history = entries(
+      'received',
+      'discovering',
+      'discovered',
+      'gated',
+      'loading',
+      'loaded',
+      'received',
+      'discovered',
+    );
+    expect(decideEntry(history, 'gated', 'gated')).toEqual({ action: 'skip', state: 'loaded' });
+  });
+
   it('skips a request already past the stage or final', () => {
     expect(
       decideEntry(entries('received', 'discovering', 'discovered', 'gated'), 'discovering', 'discovered'),
