@@ -35,6 +35,9 @@ export const stageEnv = z.object({
     .transform((v) => v === 'true'),
   DSR_BACKOFF_BASE_SECONDS: count(2, 3600),
   DSR_BACKOFF_CAP_SECONDS: count(900, 43_200),
+  /** Consecutive retryable failures that open a dependency's circuit, and how long it stays open. */
+  DSR_BREAKER_THRESHOLD: count(5, 1000),
+  DSR_BREAKER_OPEN_MS: count(30_000, 3_600_000),
   /** Local runtime only: the loopback SQS and S3 endpoints. */
   DSR_SQS_ENDPOINT: optional(z.url()),
   DSR_S3_ENDPOINT: optional(z.url()),

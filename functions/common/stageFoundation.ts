@@ -13,6 +13,8 @@ import type { StageWork } from '../../shared/pipeline/RecordContext';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import type { CredentialSource } from '../../shared/postgres/CredentialSource';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
+import { FileDsnCredentialSource } from '../../shared/postgres/FileDsnCredentialSource';
+import { DependencyBreakers } from '../../shared/resilience/DependencyBreakers';
 import { createLogger } from '../../shared/telemetry/createLogger';
 import { required } from './required';
 import type { StageRuntime } from './StageRuntime';
@@ -90,12 +92,26 @@ export function stageProcessor(
   );
 }
 
-/** PostgreSQL credentials: `PG_DSN` on one machine, the RDS-format secret (`PG_SECRET_ARN`) in AWS. */
+/**
+ * PostgreSQL credentials: `PG_DSN_FILE` (reread on authentication failure) or `PG_DSN` on one
+ * machine, the RDS-format secret (`PG_SECRET_ARN`) in AWS.
+ */
 export function pgCredentials(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime): CredentialSource {
+  if (rawEnv.PG_DSN_FILE) return new FileDsnCredentialSource(rawEnv.PG_DSN_FILE);
   return rawEnv.PG_DSN
     ? new DsnCredentialSource(rawEnv.PG_DSN)
     : new SecretsManagerCredentialSource({
         secretId: required(rawEnv.PG_SECRET_ARN || undefined, 'PG_SECRET_ARN', 'the PostgreSQL secret'),
         ...(runtime.secrets ? { client: runtime.secrets } : {}),
       });
+}
+
+/** Circuit breakers per dependency, as the environment sets them. */
+export function stageBreakers(env: StageEnv): DependencyBreakers {
+  const settings = {
+    kind: 'consecutive' as const,
+    threshold: env.DSR_BREAKER_THRESHOLD,
+    halfOpenAfterMs: env.DSR_BREAKER_OPEN_MS,
+  };
+  return new DependencyBreakers({ postgres: settings, snowflake: settings });
 }

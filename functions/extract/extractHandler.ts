@@ -8,11 +8,16 @@ import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { extractStage } from '../../shared/pipeline/stages/extractStage';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
-import { DependencyBreakers } from '../../shared/resilience/DependencyBreakers';
 import { required } from '../common/required';
 import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
-import { lazyHandler, pgCredentials, stageFoundation, stageProcessor } from '../common/stageFoundation';
+import {
+  lazyHandler,
+  pgCredentials,
+  stageBreakers,
+  stageFoundation,
+  stageProcessor,
+} from '../common/stageFoundation';
 
 /**
  * The extract stage's handler (high and standard intake queues): discovery in PostgreSQL, and in
@@ -60,7 +65,7 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
       queue: sqs,
       payloads,
       logger,
-      breakers: new DependencyBreakers(),
+      breakers: stageBreakers(env),
       ...(runtime.now ? { now: runtime.now } : {}),
       priority,
       nextQueueUrl: gateQueue,

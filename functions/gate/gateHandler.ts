@@ -6,13 +6,18 @@ import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { gateStage } from '../../shared/pipeline/stages/gateStage';
 import { stageVerdictOf } from '../../shared/pipeline/stages/stageVerdictOf';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
-import { DependencyBreakers } from '../../shared/resilience/DependencyBreakers';
 import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
 import { openSnowflake } from '../common/openSnowflake';
 import { required } from '../common/required';
 import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
-import { lazyHandler, pgCredentials, stageFoundation, stageProcessor } from '../common/stageFoundation';
+import {
+  lazyHandler,
+  pgCredentials,
+  stageBreakers,
+  stageFoundation,
+  stageProcessor,
+} from '../common/stageFoundation';
 
 /**
  * The gate stage's handler: appends forwarded ledger entries, compares the PostgreSQL tables the
@@ -47,7 +52,7 @@ export function createGateHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
       queue: sqs,
       payloads,
       logger,
-      breakers: new DependencyBreakers(),
+      breakers: stageBreakers(env),
       ...(runtime.now ? { now: runtime.now } : {}),
       nextQueueUrl: required(env.NEXT_QUEUE_URL, 'NEXT_QUEUE_URL', 'the load queue'),
       checkDrift: async (tablesTouched) => {

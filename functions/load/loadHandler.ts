@@ -2,10 +2,9 @@ import { loadFindings } from '../../shared/load/loadFindings';
 import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { loadStage } from '../../shared/pipeline/stages/loadStage';
-import { DependencyBreakers } from '../../shared/resilience/DependencyBreakers';
 import { openSnowflake } from '../common/openSnowflake';
 import type { StageRuntime } from '../common/StageRuntime';
-import { lazyHandler, stageFoundation, stageProcessor } from '../common/stageFoundation';
+import { lazyHandler, stageBreakers, stageFoundation, stageProcessor } from '../common/stageFoundation';
 
 /** The load stage's handler: lands the findings in `DSR_FINDINGS` (idempotent MERGE) and records `loaded`. */
 export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime = {}): SqsBatchHandler {
@@ -21,7 +20,7 @@ export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
       queue: sqs,
       payloads,
       logger,
-      breakers: new DependencyBreakers(),
+      breakers: stageBreakers(env),
       ...(runtime.now ? { now: runtime.now } : {}),
       load: async (findings, message) => {
         // Discovery time is the `discovered` entry the message carries from the extractor (the one

@@ -23,6 +23,8 @@ export interface LocalPipelineOptions {
   readonly metricSink: LogSink;
   /** @default 5 */
   readonly maxReceiveCount?: number;
+  /** Settings added to (or replacing) every handler's environment, e.g. `PG_STATEMENT_TIMEOUT_MS`. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface LocalPipeline {
@@ -62,6 +64,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     MAX_RECEIVE_COUNT: String(maxReceiveCount),
     DSR_BACKOFF_BASE_SECONDS: '1',
     DSR_BACKOFF_CAP_SECONDS: '4',
+    // A circuit opened by a fault closes again within the local retry budget.
+    DSR_BREAKER_OPEN_MS: '3000',
+    ...options.env,
   };
   const snowflakeEnv: NodeJS.ProcessEnv = {
     SNOWFLAKE_ACCOUNT: sf.account,

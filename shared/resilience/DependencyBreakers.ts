@@ -13,6 +13,9 @@ import { DependencyUnavailableError } from './DependencyUnavailableError';
 /** The external systems a stage calls through a breaker. */
 export type Dependency = 'postgres' | 'snowflake';
 
+/** How long a circuit stays open before a probe is let through. */
+export const DEFAULT_HALF_OPEN_MS = 30_000;
+
 /** How a dependency's breaker opens. */
 export type BreakerSettings =
   | {
@@ -42,10 +45,13 @@ export type BreakerSettings =
  */
 export class DependencyBreakers {
   private readonly policies = new Map<Dependency, CircuitBreakerPolicy>();
+  private readonly openMs = new Map<Dependency, number>();
 
   constructor(settings: Partial<Record<Dependency, BreakerSettings>> = {}) {
     for (const dependency of ['postgres', 'snowflake'] as const) {
-      this.policies.set(dependency, createPolicy(settings[dependency] ?? { kind: 'consecutive' }));
+      const chosen = settings[dependency] ?? { kind: 'consecutive' };
+      this.policies.set(dependency, createPolicy(chosen));
+      this.openMs.set(dependency, chosen.halfOpenAfterMs ?? DEFAULT_HALF_OPEN_MS);
     }
   }
 
@@ -54,7 +60,14 @@ export class DependencyBreakers {
     try {
       return await this.policy(dependency).execute(work);
     } catch (error) {
-      if (isBrokenCircuitError(error)) throw new DependencyUnavailableError(dependency, { cause: error });
+      if (isBrokenCircuitError(error))
+        throw new DependencyUnavailableError(
+          dependency,
+          this.openMs.get(dependency) ?? DEFAULT_HALF_OPEN_MS,
+          {
+            cause: error,
+          },
+        );
       throw error;
     }
   }
@@ -91,6 +104,6 @@ function createPolicy(settings: BreakerSettings): CircuitBreakerPolicy {
         });
   return circuitBreaker(
     handleWhen((error) => isRetryable(error)),
-    { halfOpenAfter: settings.halfOpenAfterMs ?? 30_000, breaker },
+    { halfOpenAfter: settings.halfOpenAfterMs ?? DEFAULT_HALF_OPEN_MS, breaker },
   );
 }

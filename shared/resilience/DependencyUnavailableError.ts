@@ -6,6 +6,8 @@ export class DependencyUnavailableError extends DsrError {
   readonly code = 'CIRCUIT_OPEN';
   constructor(
     readonly dependency: string,
+    /** How long the circuit stays open: a retry sooner would not be tried either. */
+    readonly retryAfterMs: number,
     options?: { cause?: unknown },
   ) {
     super(`circuit open for ${dependency}: not tried`, options);

@@ -6,6 +6,7 @@ import type { MessageQueue } from '../../../shared/pipeline/MessageQueue';
 import type { PayloadStore } from '../../../shared/pipeline/PayloadStore';
 import type { StageWork } from '../../../shared/pipeline/RecordContext';
 import type { SqsRecord } from '../../../shared/pipeline/sqsEvent';
+import { DependencyUnavailableError } from '../../../shared/resilience/DependencyUnavailableError';
 import { createLogger } from '../../../shared/telemetry/createLogger';
 import { InMemoryLedger } from './support/InMemoryLedger';
 
@@ -77,6 +78,16 @@ describe('Function: createRecordProcessor', () => {
 
     const allFail = await handler({ Records: [record('4', 'retry')] });
     expect(allFail.batchItemFailures).toEqual([{ itemIdentifier: '4' }]);
+  });
+
+  it('returns a record refused by an open circuit for at least as long as the circuit stays open', async () => {
+    const { handler, visibility } = setup(async () => {
+      throw new DependencyUnavailableError('postgres', 30_000);
+    });
+    const response = await handler({ Records: [record('1', 'x', 1)] });
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '1' }] });
+    // The backoff alone would be 2 s on the first receive; the circuit reopens only after 30 s.
+    expect(visibility).toEqual([{ handle: 'rh-1', seconds: 30 }]);
   });
 
   it('dead-letters a retryable failure at maxReceiveCount, with the original body only in the bucket', async () => {
