@@ -152,7 +152,8 @@ export class SnowflakeCatalog {
       case 'COLUMNS':
         return `(SELECT * FROM ${this.metaTable} ${where})`;
       case 'TABLES':
-        return `(SELECT DISTINCT TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, 'BASE TABLE' AS TABLE_TYPE FROM ${this.metaTable} ${where})`;
+        // ROW_COUNT as Snowflake keeps it: DuckDB's own estimate of the table's rows.
+        return `(SELECT DISTINCT m.TABLE_CATALOG, m.TABLE_SCHEMA, m.TABLE_NAME, 'BASE TABLE' AS TABLE_TYPE, t.estimated_size AS ROW_COUNT FROM ${this.metaTable} m LEFT JOIN duckdb_tables() t ON t.database_name = m.TABLE_CATALOG AND t.schema_name = m.TABLE_SCHEMA AND t.table_name = m.TABLE_NAME WHERE m.TABLE_CATALOG = ${quoteString(database)})`;
       case 'SCHEMATA':
         return `(SELECT database_name AS CATALOG_NAME, schema_name AS SCHEMA_NAME FROM duckdb_schemas() WHERE database_name = ${quoteString(database)})`;
       default:

@@ -255,9 +255,25 @@ export class ExpressionTranslator {
     }
   }
 
+  /**
+   * Snowflake's table sampling after a table name: `SAMPLE (n ROWS)` and `SAMPLE SYSTEM (p)` become
+   * DuckDB's `USING SAMPLE n ROWS` and `USING SAMPLE p PERCENT (system)`.
+   */
+  private sample(i: number): [string, number] | undefined {
+    const t = (k: number) => this.tokens[i + k];
+    if (!isWord(t(0), 'SAMPLE', 'TABLESAMPLE')) return undefined;
+    if (isOp(t(1), '(') && t(2)?.type === 'number' && isWord(t(3), 'ROWS') && isOp(t(4), ')'))
+      return [`USING SAMPLE ${t(2)?.text} ROWS`, i + 5];
+    if (isWord(t(1), 'SYSTEM', 'BLOCK') && isOp(t(2), '(') && t(3)?.type === 'number' && isOp(t(4), ')'))
+      return [`USING SAMPLE ${t(3)?.text} PERCENT (system)`, i + 5];
+    return undefined;
+  }
+
   private word(i: number, to: number, pad: string): [string, number] {
     const token = this.tokens[i] as SqlToken;
     const next = this.tokens[i + 1];
+    const sample = this.sample(i);
+    if (sample) return [pad + sample[0], sample[1]];
     if (token.type === 'word' && isOp(next, '(') && i + 1 < to) {
       const call = this.functionCall(token.text.toUpperCase(), i + 1);
       if (call) return [pad + call[0], call[1]];

@@ -20,6 +20,15 @@ describe('Function: ExpressionTranslator', () => {
     expect(translate('SELECT :2, :1').sql).toBe('SELECT $2, $1');
   });
 
+  it("rewrites Snowflake's table sampling as DuckDB's", () => {
+    expect(translate('SELECT a FROM d.s.t SAMPLE (5 ROWS)').sql).toBe(
+      'SELECT A FROM D.S.T USING SAMPLE 5 ROWS',
+    );
+    expect(translate('SELECT a FROM d.s.t SAMPLE SYSTEM (0.5) LIMIT 10').sql).toBe(
+      'SELECT A FROM D.S.T USING SAMPLE 0.5 PERCENT (system) LIMIT 10',
+    );
+  });
+
   it('rewrites VARIANT paths keeping the case of keys', () => {
     expect(translate("SELECT doc:Email::string, doc:a.b::number, doc['x'], doc:l[0] FROM t").sql).toBe(
       `SELECT json_extract_string(DOC, '$."Email"'), CAST(json_extract_string(DOC, '$."a"."b"') AS DECIMAL(38,0)), json_extract(DOC, '$."x"'), json_extract(DOC, '$."l"[0]') FROM T`,
