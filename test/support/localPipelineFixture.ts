@@ -100,6 +100,8 @@ export interface LocalPipelineFixtureOptions {
   readonly generatedSubjects?: number;
   /** @default 5 */
   readonly maxReceiveCount?: number;
+  /** The PostgreSQL server to create the database on (a superuser DSN). @default the suite's server */
+  readonly adminDsn?: string;
 }
 
 const PERSONAS: readonly KnownSubject[] = [
@@ -148,7 +150,7 @@ const PERSONAS: readonly KnownSubject[] = [
 export async function startLocalPipelineFixture(
   options: LocalPipelineFixtureOptions = {},
 ): Promise<LocalPipelineFixture> {
-  const database = await createTestDatabase('faults');
+  const database = await createTestDatabase('faults', options.adminDsn);
   const cleanups: (() => Promise<unknown>)[] = [() => database.drop()];
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);

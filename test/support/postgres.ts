@@ -19,8 +19,10 @@ function withDatabase(dsn: string, database: string): string {
 }
 
 /** Creates a uniquely named database; `drop()` removes it, terminating any session left on it. */
-export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
-  const admin = inject('pgAdminDsn');
+export async function createTestDatabase(
+  prefix = 't',
+  admin: string = inject('pgAdminDsn'),
+): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const run = async (dsn: string, sql: string, values?: unknown[]) => {
     const client = new pg.Client({ connectionString: dsn });
