@@ -50,18 +50,28 @@ export function stageFoundation(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime
 }
 
 /**
- * A handler whose dependencies are built on its first invocation (connections are opened lazily,
- * so module initialisation stays cheap) and reused by later invocations of the same container.
+ * A value made on first use and kept; a failed attempt is forgotten, so the next use tries again
+ * (a database down at a cold start must not poison the container).
  */
-export function lazyHandler<E, R>(build: () => Promise<(event: E) => Promise<R>>): (event: E) => Promise<R> {
-  let built: Promise<(event: E) => Promise<R>> | undefined;
-  return async (event) => {
-    built ??= build().catch((error: unknown) => {
-      built = undefined;
+export function memoizeSuccess<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make().catch((error: unknown) => {
+      made = undefined;
       throw error;
     });
-    return (await built)(event);
+    return made;
   };
+}
+
+/**
+ * A handler whose dependencies are built on its first invocation (connections are opened lazily,
+ * so module initialisation stays cheap) and reused by later invocations of the same container.
+ * Building touches no database: what needs one is made per record, where failures back off.
+ */
+export function lazyHandler<E, R>(build: () => Promise<(event: E) => Promise<R>>): (event: E) => Promise<R> {
+  const built = memoizeSuccess(build);
+  return async (event) => (await built())(event);
 }
 
 /** The stage's record processor: its dead-letter queue, receive limit and backoff from the environment. */

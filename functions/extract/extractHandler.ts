@@ -13,6 +13,7 @@ import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
 import {
   lazyHandler,
+  memoizeSuccess,
   pgCredentials,
   stageBreakers,
   stageFoundation,
@@ -43,18 +44,23 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
     const db = openPgDatabase(pg, credentials, (error) =>
       logger.warn('idle PostgreSQL client failed', { stage: env.DSR_STAGE, errorClass: error.name }),
     );
-    const searchers: Partial<Record<System, TableSearcher>> = {
-      postgres: await PostgresTableSearcher.create(db, dataMap, env.DSR_DATAMAP_PATH, {
-        pageSize: pg.DSR_PAGE_SIZE,
-      }),
-    };
     const searchMirrors = env.DSR_SEARCH_MIRRORS;
-    if (rawEnv.SNOWFLAKE_ACCOUNT && (dataMap.snowflake.length > 0 || searchMirrors)) {
-      const { openSnowflakeSearcher } = await import('../common/openSnowflake');
-      searchers.snowflake = await openSnowflakeSearcher(rawEnv, dataMap, env.DSR_DATAMAP_PATH, runtime, {
-        mirrors: searchMirrors,
-      });
-    }
+    // The searchers check the data map against the live catalogs: made on the first record, under
+    // the breaker, so a database that is down at a cold start makes records back off.
+    const searchers = memoizeSuccess(async () => {
+      const made: Partial<Record<System, TableSearcher>> = {
+        postgres: await PostgresTableSearcher.create(db, dataMap, env.DSR_DATAMAP_PATH, {
+          pageSize: pg.DSR_PAGE_SIZE,
+        }),
+      };
+      if (rawEnv.SNOWFLAKE_ACCOUNT && (dataMap.snowflake.length > 0 || searchMirrors)) {
+        const { openSnowflakeSearcher } = await import('../common/openSnowflake');
+        made.snowflake = await openSnowflakeSearcher(rawEnv, dataMap, env.DSR_DATAMAP_PATH, runtime, {
+          mirrors: searchMirrors,
+        });
+      }
+      return made;
+    });
 
     const ledger = new ForwardedLedger(sqs, gateQueue);
     const hashSubject = (subject: IntakeRequest['subject']) =>
@@ -78,7 +84,7 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
         const { document } = await discoverSubject(
           {
             dataMap,
-            searchers,
+            searchers: await searchers(),
             subjectHashKey: hashKey,
             tableConcurrency: pg.DSR_TABLE_CONCURRENCY,
             searchMirrors,

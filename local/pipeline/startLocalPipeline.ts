@@ -4,10 +4,11 @@ import { createExtractHandler } from '../../functions/extract/extractHandler';
 import { createGateHandler } from '../../functions/gate/gateHandler';
 import { createLoadHandler } from '../../functions/load/loadHandler';
 import { createRedriveHandler } from '../../functions/redrive/redriveHandler';
+import type { SqsBatchHandler, SqsEvent } from '../../shared/pipeline/sqsEvent';
 import type { LogSink } from '../../shared/telemetry/LogSink';
 import { LocalEventSourcePoller } from '../aws/LocalEventSourcePoller';
 import { pollersFor } from '../aws/pollersFor';
-import { type LocalAws, type PipelineQueueName, startLocalAws } from '../aws/startLocalAws';
+import { type LocalAws, PIPELINE_QUEUES, type PipelineQueueName, startLocalAws } from '../aws/startLocalAws';
 import type { LocalSnowflake } from '../snowflake/startLocalSnowflake';
 import { type LocalPagerDuty, startLocalPagerDuty } from './LocalPagerDuty';
 
@@ -33,6 +34,11 @@ export interface LocalPipeline {
   readonly pollers: Readonly<Record<PipelineQueueName, LocalEventSourcePoller>>;
   /** Sends an intake message to the high or standard queue. */
   submit(body: string, priority: 'high' | 'standard'): Promise<void>;
+  /**
+   * Replaces every handler with a freshly built one, as Lambda does when it starts new containers:
+   * new connections, closed circuits, nothing remembered.
+   */
+  coldStart(): void;
   /** Runs the redrive function once (what the maintenance-window schedule does). */
   redrive(): Promise<unknown>;
   /** Polls every queue until all are empty. */
@@ -97,7 +103,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       },
       runtime,
     );
-  const handlers = {
+  const buildHandlers = (): Record<PipelineQueueName, SqsBatchHandler> => ({
     high: extract('high'),
     standard: extract('standard'),
     gate: createGateHandler(
@@ -116,7 +122,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       { ...base, ...snowflakeEnv, DSR_STAGE: 'load', DEAD_LETTER_QUEUE_URL: queues.load.deadLetterUrl },
       runtime,
     ),
-  };
+  });
+  // The pollers call whichever handlers are current, so a cold start can swap them in.
+  let current = buildHandlers();
+  const handlers = Object.fromEntries(
+    PIPELINE_QUEUES.map((name) => [name, (event: SqsEvent) => current[name](event)]),
+  ) as Record<PipelineQueueName, SqsBatchHandler>;
   const redrive = createRedriveHandler(
     {
       DSR_SQS_ENDPOINT: aws.sqsEndpoint,
@@ -137,6 +148,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       await aws.sqs.send(new SendMessageCommand({ QueueUrl: queues[priority].url, MessageBody: body }));
     },
     redrive: () => redrive({ source: 'local' }),
+    coldStart: () => {
+      current = buildHandlers();
+    },
     drain: (timeoutMs = 60_000) => LocalEventSourcePoller.drain(Object.values(pollers), { timeoutMs }),
     stop: async () => {
       await aws.stop();
