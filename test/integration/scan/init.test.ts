@@ -83,23 +83,23 @@ describe('Function: initDataMap', () => {
     });
     expect(table('shop.users')).toMatchObject({
       primaryKey: ['id'],
-      identities: { user_id: 'id', email: 'email', phone: 'mobile' },
+      identities: { user_id: ['id'], email: ['email'], phone: ['mobile'] },
       exclude: ['password_hash'],
       follow: {},
     });
-    expect(table('shop.orders')).toMatchObject({ identities: {}, follow: { user_id: 'shop.users.id' } });
+    expect(table('shop.orders')).toMatchObject({ identities: {}, follow: { user_id: ['shop.users.id'] } });
     expect(table('shop.order_lines')).toMatchObject({
       primaryKey: ['order_id', 'line_no'],
-      follow: { order_id: 'shop.orders.id' },
+      follow: { order_id: ['shop.orders.id'] },
     });
     // A composite foreign key gives one edge per column pair.
     expect(table('shop.shipments')?.follow).toEqual({
-      order_id: 'shop.order_lines.order_id',
-      line_no: 'shop.order_lines.line_no',
+      order_id: ['shop.order_lines.order_id'],
+      line_no: ['shop.order_lines.line_no'],
     });
     // No name hint: the sampled values show the column holds e-mail addresses.
-    expect(table('shop.newsletter')?.identities).toEqual({ email: 'contact' });
-    expect(table('shop.events')?.identities).toEqual({ customer_id: 'customer_id' });
+    expect(table('shop.newsletter')?.identities).toEqual({ email: ['contact'] });
+    expect(table('shop.events')?.identities).toEqual({ customer_id: ['customer_id'] });
     expect(map.postgres.map((t) => t.table).sort()).toEqual([
       'shop.events',
       'shop.newsletter',
