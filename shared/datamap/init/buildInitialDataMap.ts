@@ -7,6 +7,7 @@ import {
   CATEGORY_OF,
   identityFromName,
   looksLikeCredential,
+  namesPeople,
   normalizationOf,
   personKindOf,
 } from './identityRules';
@@ -237,7 +238,10 @@ function percentOf(found: number, sampled: number): number {
 
 /**
  * One-person-per-row tables: a table whose own single key other tables refer to and which holds an
- * e-mail or phone column. Maps each to the identity kind of its key (`customers` → `customer_id`).
+ * e-mail or phone column. A table that itself refers to such a table (a service request naming its
+ * employee) mentions several people and is not one, unless its name says it holds people
+ * (`customers` naming their account manager). Maps each to the identity kind of its key
+ * (`customers` → `customer_id`).
  */
 function personTables(
   drafts: ReadonlyMap<string, Draft>,
@@ -254,6 +258,10 @@ function personTables(
     if (!d.pg.columns.some((c) => contactKindOf(d, c.name, evidence.get(d.table)) !== undefined)) continue;
     const kind = personKindOf(d.table);
     if (kind) people.set(d.table, { kind, key, referrers: [...new Set(referrers)].sort(compare) });
+  }
+  for (const table of [...people.keys()]) {
+    const refersToPeople = edges.some((e) => e.from === table && e.to !== table && people.has(e.to));
+    if (refersToPeople && !namesPeople(table)) people.delete(table);
   }
   return people;
 }

@@ -36,6 +36,34 @@ export function singularOf(name: string): string {
   return [...words, one].join('_');
 }
 
+/** Names of tables that hold one person per row: `users`, `customers`, `staff`. */
+const PERSON_ENTITIES = new Set([
+  'user',
+  'customer',
+  'account',
+  'member',
+  'person',
+  'client',
+  'patient',
+  'employee',
+  'staff',
+  'subscriber',
+  'contact',
+  'student',
+  'driver',
+  'guest',
+  'profile',
+]);
+
+/** Whether a table's name says it holds people (`app_users`, `customers`, `people`). */
+export function namesPeople(table: string): boolean {
+  const last =
+    singularOf(table.slice(table.indexOf('.') + 1))
+      .split('_')
+      .at(-1) ?? '';
+  return PERSON_ENTITIES.has(last);
+}
+
 /** The identity kind of a person table's key: `customers` → `customer_id`; undefined when no valid kind. */
 export function personKindOf(table: string): string | undefined {
   const kind = `${singularOf(table.slice(table.indexOf('.') + 1))}_id`;

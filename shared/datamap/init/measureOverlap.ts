@@ -3,6 +3,9 @@ import { quoteIdent } from '../../postgres/quoteIdent';
 import { SAMPLE_FACTOR } from '../../scan/ScanSource';
 import type { NameReference } from './referencesByName';
 
+/** The client `PgDatabase.withClient` lends; the driver stays behind `shared/postgres`. */
+type Client = Parameters<Parameters<PgDatabase['withClient']>[0]>[0];
+
 /** How many distinct sampled values of a referencing column were found in the column it names. */
 export interface Overlap {
   readonly sampled: number;
@@ -33,24 +36,30 @@ export async function measureOverlap(
           WHERE r.${column} IS NOT NULL ORDER BY 1 LIMIT $1) s`;
   const estimate = options.estimatedRows;
   const large = estimate !== undefined && estimate > options.sample * SAMPLE_FACTOR * 10;
+  const run = async (client: Client, text: string, values: unknown[]): Promise<Overlap> => {
+    // Type parsers are off in PgDatabase: the counts come back as text.
+    const row = (await client.query<{ sampled: string; found: string }>(text, values)).rows[0];
+    return { sampled: Number(row?.sampled ?? 0), found: Number(row?.found ?? 0) };
+  };
   return db.withClient(async (client) => {
     await client.query('BEGIN READ ONLY');
     try {
-      let result: Overlap | undefined;
+      let result: Overlap = { sampled: 0, found: 0 };
       if (large) {
-        const percent = Math.min(100, (100 * options.sample * SAMPLE_FACTOR) / estimate);
-        result = (
-          await client.query<{ sampled: number; found: number }>(
-            sql('TABLESAMPLE SYSTEM ($2) REPEATABLE (0)'),
-            [options.sample, percent],
-          )
-        ).rows[0];
+        // Pages for about forty rows per wanted value; pages are drawn at random (with a fixed
+        // seed), so a sample that found none is retried with four times the share.
+        const percent = (100 * options.sample * SAMPLE_FACTOR * 4) / estimate;
+        for (let attempt = 0; attempt < 3 && result.sampled === 0; attempt++) {
+          result = await run(client, sql('TABLESAMPLE SYSTEM ($2) REPEATABLE (0)'), [
+            options.sample,
+            Math.min(100, percent * 4 ** attempt),
+          ]);
+        }
       }
       // Stale statistics can make the page sample come back empty: fall back to the whole column.
-      if (!result || result.sampled === 0)
-        result = (await client.query<{ sampled: number; found: number }>(sql(''), [options.sample])).rows[0];
+      if (result.sampled === 0) result = await run(client, sql(''), [options.sample]);
       await client.query('COMMIT');
-      return { sampled: result?.sampled ?? 0, found: result?.found ?? 0 };
+      return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { InitialDataMap } from '../../../shared/datamap/init/InitialDataMap';
 import { initDataMap } from '../../../shared/datamap/init/initDataMap';
+import { measureOverlap } from '../../../shared/datamap/init/measureOverlap';
 import { renderInitialDataMap } from '../../../shared/datamap/init/renderInitialDataMap';
 import { DsnCredentialSource } from '../../../shared/postgres/DsnCredentialSource';
 import { PgDatabase } from '../../../shared/postgres/PgDatabase';
@@ -233,5 +234,60 @@ describe('Function: initDataMap on a schema without foreign keys', () => {
   it('gives the same proposal for the same data', async () => {
     const again = renderInitialDataMap(await initDataMap(db, { schemas: ['biz'] }), 'the PostgreSQL catalog');
     expect(again).toBe(yaml);
+  });
+});
+
+describe('Function: measureOverlap', () => {
+  it('samples a large table by pages with a fixed seed, bounded and the same each time', async () => {
+    await test.exec(`
+      CREATE TABLE biz.page_views (id int PRIMARY KEY, login_id bigint, path text);
+      INSERT INTO biz.page_views SELECT i, i % 60 + 1, '/p/' || i FROM generate_series(1, 30000) i;
+      ANALYZE biz.page_views;`);
+    const statements: string[] = [];
+    const recording = {
+      withClient: <T>(work: (client: never) => Promise<T>) =>
+        db.withClient((client) =>
+          work(
+            new Proxy(client, {
+              get: (target, key) =>
+                key === 'query'
+                  ? (text: string, values?: unknown[]) => {
+                      statements.push(text);
+                      return target.query(text, values);
+                    }
+                  : Reflect.get(target, key),
+            }) as never,
+          ),
+        ),
+    } as unknown as PgDatabase;
+    const reference = {
+      table: 'biz.page_views',
+      column: 'login_id',
+      target: 'biz.logins',
+      targetColumn: 'id',
+    };
+    const first = await measureOverlap(recording, reference, { sample: 20, estimatedRows: 30000 });
+    const second = await measureOverlap(recording, reference, { sample: 20, estimatedRows: 30000 });
+    expect(first).toEqual({ sampled: 20, found: 20 });
+    expect(second).toEqual(first);
+    const sampling = statements.filter((s) => s.includes('TABLESAMPLE SYSTEM ($2) REPEATABLE (0)'));
+    expect(sampling).toHaveLength(2);
+    expect(statements.filter((s) => s.includes('SELECT count(*)'))).toHaveLength(2);
+    expect(statements.filter((s) => s.startsWith('BEGIN READ ONLY'))).toHaveLength(2);
+  });
+
+  it('counts only values found in the target column', async () => {
+    const overlap = await measureOverlap(
+      db,
+      { table: 'biz.orders', column: 'legacy_customer_id', target: 'biz.customers', targetColumn: 'id' },
+      { sample: 10, estimatedRows: 35 },
+    );
+    expect(overlap).toEqual({ sampled: 10, found: 0 });
+    const partial = await measureOverlap(
+      db,
+      { table: 'biz.reports', column: 'id', target: 'biz.customers', targetColumn: 'id' },
+      { sample: 200, estimatedRows: 12 },
+    );
+    expect(partial).toEqual({ sampled: 12, found: 12 });
   });
 });
