@@ -1,11 +1,18 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { checkDataMapStructure } from '../../../shared/datamap/checkDataMapStructure';
+import { checkPostgresCatalog } from '../../../shared/datamap/checkPostgresCatalog';
 import type { InitialDataMap } from '../../../shared/datamap/init/InitialDataMap';
 import { initDataMap } from '../../../shared/datamap/init/initDataMap';
 import { measureOverlap } from '../../../shared/datamap/init/measureOverlap';
 import { renderInitialDataMap } from '../../../shared/datamap/init/renderInitialDataMap';
+import { loadDataMap } from '../../../shared/datamap/loadDataMap';
 import { DsnCredentialSource } from '../../../shared/postgres/DsnCredentialSource';
 import { PgDatabase } from '../../../shared/postgres/PgDatabase';
+import { readPgCatalog } from '../../../shared/postgres/readPgCatalog';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 /**
@@ -229,6 +236,16 @@ describe('Function: initDataMap on a schema without foreign keys', () => {
     const planted = values.rows.map((r: { v: string }) => r.v);
     expect(planted.length).toBeGreaterThan(300);
     expect(planted.filter((v) => yaml.includes(v))).toEqual([]);
+  });
+
+  it('loads as a data map that passes the structural and live-catalog checks', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dsr-init-nofk-'));
+    const file = join(dir, 'proposed.yaml');
+    await writeFile(file, yaml);
+    const map = await loadDataMap(file);
+    expect(checkDataMapStructure(map)).toEqual([]);
+    expect(checkPostgresCatalog(map, await readPgCatalog(db, ['biz']))).toEqual([]);
+    expect(map.postgres.map((t) => t.table)).toHaveLength(9);
   });
 
   it('gives the same proposal for the same data', async () => {
