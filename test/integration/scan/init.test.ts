@@ -165,6 +165,23 @@ describe('Function: initDataMap', () => {
 });
 
 describe('Command: dsr datamap init', () => {
+  it.each([
+    ['--overlap-threshold', '0'],
+    ['--overlap-threshold', '1.5'],
+    ['--overlap-sample', '0'],
+  ])('fails if %s is %s', async (flag, value) => {
+    const program = new Command('dsr').exitOverride().configureOutput({ writeErr: () => undefined });
+    registerDatamapInit(
+      program
+        .command('datamap')
+        .exitOverride()
+        .configureOutput({ writeErr: () => undefined }),
+    );
+    await expect(program.parseAsync(['datamap', 'init', flag, value], { from: 'user' })).rejects.toThrow(
+      /must be a/,
+    );
+  });
+
   it('writes the proposed map to --out and says on stderr that only PostgreSQL was read', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dsr-init-'));
     const out = join(dir, 'proposed.yaml');
