@@ -1,8 +1,9 @@
-import { type CanonicalObject, type CanonicalValue, JsonNumber } from '../../shared/canonical/CanonicalValue';
+import { type CanonicalValue, JsonNumber } from '../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../shared/canonical/canonicalJson';
 import { sha256Hex } from '../../shared/canonical/sha256';
 import { buildFindingsDocument, type FindingsDocument } from '../../shared/discovery/FindingsDocument';
-import type { TableResult } from '../../shared/discovery/traverse';
+import type { ProvenanceEntry } from '../../shared/discovery/Provenance';
+import type { TableResult, TracedRow } from '../../shared/discovery/traverse';
 import { loadFindings } from '../../shared/load/loadFindings';
 import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowflakeDriver';
 import { quoteSnowflakeIdent as q } from '../../shared/snowflake/quoteSnowflakeIdent';
@@ -40,15 +41,29 @@ const BASELINE_AT: LoadLocation = { database: 'EVIDENCE', schema: 'DSR_BASELINE'
  */
 export function benchFindingsDocument(requestId: string, rows: number, seed = 7): FindingsDocument {
   const random = seededRandom(seed);
-  const orders: { key: CanonicalObject; row: CanonicalObject }[] = [];
-  const events: { key: CanonicalObject; row: CanonicalObject }[] = [];
-  const addresses: { key: CanonicalObject; row: CanonicalObject }[] = [];
+  const orders: TracedRow[] = [];
+  const events: TracedRow[] = [];
+  const addresses: TracedRow[] = [];
+  const byEmail: ProvenanceEntry = {
+    column: 'email',
+    identity: 'email',
+    round: 1,
+    source: 'request',
+    via: 'identity',
+  };
+  const byUser: ProvenanceEntry = {
+    column: 'user_id',
+    from: 'postgres:public.users.id',
+    round: 2,
+    via: 'follow',
+  };
   for (let i = 1; i <= rows; i++) {
     const cents = Math.floor(random() * 10_000_000);
     const at = new Date(Date.UTC(2024, 0, 1) + Math.floor(random() * 3e10)).toISOString();
     const kind = i % 3;
     if (kind === 0) {
       orders.push({
+        provenance: [byEmail],
         key: { id: i },
         row: {
           id: i,
@@ -68,6 +83,7 @@ export function benchFindingsDocument(requestId: string, rows: number, seed = 7)
       });
     } else if (kind === 1) {
       events.push({
+        provenance: [byUser],
         key: { id: String(9_007_199_254_740_993n + BigInt(i)) },
         row: {
           id: String(9_007_199_254_740_993n + BigInt(i)),
@@ -83,6 +99,7 @@ export function benchFindingsDocument(requestId: string, rows: number, seed = 7)
       });
     } else {
       addresses.push({
+        provenance: [byUser],
         key: { id: i },
         row: {
           id: i,

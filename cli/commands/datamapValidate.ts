@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { postgresEnv, readConfig } from '../../shared/config/readConfig';
-import { loadDataMap } from '../../shared/datamap/loadDataMap';
+import { dataMapWarnings } from '../../shared/datamap/dataMapWarnings';
+import { formatPath, loadDataMap } from '../../shared/datamap/loadDataMap';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
@@ -10,7 +11,9 @@ import { CliError, EXIT } from '../CliError';
 export function registerDatamapValidate(datamap: Command): void {
   datamap
     .command('validate')
-    .description('check a data map file; exit 0 when valid, 1 with the problems otherwise')
+    .description(
+      'check a data map file; exit 0 when valid (warnings included), 1 with the problems otherwise',
+    )
     .argument('<file>', 'data map YAML')
     .option('--catalog', 'also check every table and column against the live PostgreSQL catalog (PG_DSN)')
     .action(async (file: string, options: { catalog?: boolean }) => {
@@ -29,6 +32,9 @@ export function registerDatamapValidate(datamap: Command): void {
           await db.end();
         }
       }
+      // Warnings do not change the exit code: the map is valid, but may make findings overreach.
+      for (const warning of dataMapWarnings(map))
+        process.stdout.write(`${file}: warning: ${formatPath(warning.path)}: ${warning.message}\n`);
       process.stdout.write(
         `${file}: valid (${Object.keys(map.identities).length} identity kinds, ${map.postgres.length} PostgreSQL tables, ` +
           `${map.snowflake.length} Snowflake tables${options.catalog ? ', matches the PostgreSQL catalog' : ''})\n`,

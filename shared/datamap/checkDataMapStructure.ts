@@ -1,11 +1,40 @@
-import type { DataMap } from './dataMapSchema';
+import type { System } from '../discovery/SearchableTable';
+import type { DataMap, PostgresTableSpec, SnowflakeTableSpec } from './dataMapSchema';
+import { parseColumnRef } from './parseColumnRef';
 
 type Path = (string | number)[];
+type TableSpec = PostgresTableSpec | SnowflakeTableSpec;
+
+/** Every table of the map with its system and index, in the map's order. */
+export function tablesOf(map: DataMap): { system: System; i: number; spec: TableSpec }[] {
+  return [
+    ...map.postgres.map((spec, i) => ({ system: 'postgres' as const, i, spec: spec as TableSpec })),
+    ...map.snowflake.map((spec, i) => ({ system: 'snowflake' as const, i, spec: spec as TableSpec })),
+  ];
+}
+
+/** The refs, across the whole map, that point at a column of `table` in `system`. */
+export function followersOf(map: DataMap, system: System, table: string): string[] {
+  return [
+    ...new Set(
+      tablesOf(map).flatMap(({ spec }) =>
+        Object.values(spec.follow)
+          .flat()
+          .filter((ref) => {
+            const target = parseColumnRef(ref);
+            return target.system === system && target.table === table;
+          }),
+      ),
+    ),
+  ].sort();
+}
 
 /**
- * Cross-field checks the schema cannot express: identity kinds are declared, tables appear once,
- * follow edges point at tables in the map, key and link columns are not excluded, and every table
- * can be reached from some identity. Returns problems; an empty list means the map is sound.
+ * Cross-field checks the schema cannot express: identity kinds are declared and learned kinds are
+ * mapped, tables appear once, follow edges point at tables in the map (in either system), key and
+ * link columns are neither excluded nor left out of a `columns` allow-list, categories name returned
+ * columns, and every table can be reached from some identity. Returns problems; an empty list means
+ * the map is sound.
  */
 export function checkDataMapStructure(map: DataMap): { path: Path; message: string }[] {
   const problems: { path: Path; message: string }[] = [];
@@ -13,80 +42,108 @@ export function checkDataMapStructure(map: DataMap): { path: Path; message: stri
   if (kinds.length === 0)
     problems.push({ path: ['identities'], message: 'declare at least one identity kind' });
 
-  const systems = [
-    { system: 'postgres' as const, tables: map.postgres },
-    { system: 'snowflake' as const, tables: map.snowflake },
-  ];
-  for (const { system, tables } of systems) {
-    const names = tables.map((t) => t.table);
-    tables.forEach((table, i) => {
-      if (names.indexOf(table.table) !== i) {
-        problems.push({ path: [system, i, 'table'], message: `${table.table} appears more than once` });
+  const all = tablesOf(map);
+  const known = new Set(all.map(({ system, spec }) => `${system}:${spec.table}`));
+  const seen = new Set<string>();
+  for (const { system, i, spec: table } of all) {
+    if (seen.has(`${system}:${table.table}`)) {
+      problems.push({ path: [system, i, 'table'], message: `${table.table} appears more than once` });
+    }
+    seen.add(`${system}:${table.table}`);
+    for (const kind of Object.keys(table.identities)) {
+      if (!kinds.includes(kind)) {
+        problems.push({
+          path: [system, i, 'identities', kind],
+          message: `unknown identity kind "${kind}"; declared kinds: ${kinds.join(', ') || '(none)'}`,
+        });
       }
-      for (const kind of Object.keys(table.identities)) {
-        if (!kinds.includes(kind)) {
-          problems.push({
-            path: [system, i, 'identities', kind],
-            message: `unknown identity kind "${kind}"; declared kinds: ${kinds.join(', ') || '(none)'}`,
-          });
-        }
-      }
-      for (const [column, target] of Object.entries(table.follow)) {
-        const targetTable = target.slice(0, target.lastIndexOf('.'));
-        if (!names.includes(targetTable)) {
-          problems.push({
-            path: [system, i, 'follow', column],
-            message: `follows ${targetTable}, which is not a ${system} table of this data map`,
-          });
-        }
-      }
-      // The first role a column plays names it in the message.
-      const linked = new Map<string, string>();
-      const roles: [string, string][] = [
-        ...table.primaryKey.map((c): [string, string] => [c, 'a primary-key column']),
-        ...Object.values(table.identities).map((c): [string, string] => [c, 'an identity column']),
-        ...Object.keys(table.follow).map((c): [string, string] => [c, 'a follow column']),
-        ...tables.flatMap((other) =>
-          Object.values(other.follow)
-            .filter((ref) => ref.startsWith(`${table.table}.`))
-            .map((ref): [string, string] => [
-              ref.slice(table.table.length + 1),
-              'the target of a follow edge',
-            ]),
-        ),
-      ];
-      for (const [column, role] of roles) if (!linked.has(column)) linked.set(column, role);
-      table.exclude.forEach((column, j) => {
-        const role = linked.get(column);
-        if (role)
-          problems.push({
-            path: [system, i, 'exclude', j],
-            message: `${column} is ${role}: it cannot be excluded`,
-          });
-      });
+    }
+    table.learn.forEach((kind, j) => {
+      if (!(kind in table.identities))
+        problems.push({
+          path: [system, i, 'learn', j],
+          message: `learns identity kind "${kind}", which this table does not map in identities`,
+        });
     });
+    for (const [column, refs] of Object.entries(table.follow)) {
+      refs.forEach((ref, j) => {
+        const target = parseColumnRef(ref);
+        if (!known.has(`${target.system}:${target.table}`)) {
+          problems.push({
+            path: [system, i, 'follow', column, ...(refs.length > 1 ? [j] : [])],
+            message: `follows ${target.table}, which is not a ${target.system} table of this data map`,
+          });
+        }
+      });
+    }
+    // The first role a column plays names it in the message.
+    const linked = new Map<string, string>();
+    const roles: [string, string][] = [
+      ...table.primaryKey.map((c): [string, string] => [c, 'a primary-key column']),
+      ...Object.values(table.identities)
+        .flat()
+        .map((c): [string, string] => [c, 'an identity column']),
+      ...Object.keys(table.follow).map((c): [string, string] => [c, 'a follow column']),
+      ...followersOf(map, system, table.table).map((ref): [string, string] => [
+        parseColumnRef(ref).column,
+        'the target of a follow edge',
+      ]),
+    ];
+    for (const [column, role] of roles) if (!linked.has(column)) linked.set(column, role);
+    table.exclude.forEach((column, j) => {
+      const role = linked.get(column);
+      if (role)
+        problems.push({
+          path: [system, i, 'exclude', j],
+          message: `${column} is ${role}: it cannot be excluded`,
+        });
+      if (table.columns?.includes(column))
+        problems.push({
+          path: [system, i, 'exclude', j],
+          message: `${column} is both in columns and excluded; keep it in one of them`,
+        });
+    });
+    if (table.columns) {
+      const allowed = new Set(table.columns);
+      for (const [column, role] of linked)
+        if (!allowed.has(column))
+          problems.push({
+            path: [system, i, 'columns'],
+            message: `${column} is ${role}: add it to columns`,
+          });
+    }
+    for (const column of Object.keys(table.categories)) {
+      const returned = table.columns ? table.columns.includes(column) : !table.exclude.includes(column);
+      if (!returned)
+        problems.push({
+          path: [system, i, 'categories', column],
+          message: `${column} is not returned (${table.columns ? 'not in columns' : 'excluded'}), so it has no category`,
+        });
+    }
   }
 
   // Reachability: a table is searched when it maps an identity kind, or follows a reachable table.
-  const all = systems.flatMap(({ system, tables }) => tables.map((t, i) => ({ system, i, t })));
   const reachable = new Set(
-    all.filter(({ t }) => Object.keys(t.identities).length > 0).map(({ t }) => t.table),
+    all
+      .filter(({ spec }) => Object.keys(spec.identities).length > 0)
+      .map(({ system, spec }) => `${system}:${spec.table}`),
   );
   for (let changed = true; changed; ) {
     changed = false;
-    for (const { t } of all) {
-      if (reachable.has(t.table)) continue;
-      if (Object.values(t.follow).some((ref) => reachable.has(ref.slice(0, ref.lastIndexOf('.'))))) {
-        reachable.add(t.table);
+    for (const { system, spec } of all) {
+      if (reachable.has(`${system}:${spec.table}`)) continue;
+      const refs = Object.values(spec.follow).flat().map(parseColumnRef);
+      if (refs.some((ref) => reachable.has(`${ref.system}:${ref.table}`))) {
+        reachable.add(`${system}:${spec.table}`);
         changed = true;
       }
     }
   }
-  for (const { system, i, t } of all) {
-    if (!reachable.has(t.table)) {
+  for (const { system, i, spec } of all) {
+    if (!reachable.has(`${system}:${spec.table}`)) {
       problems.push({
         path: [system, i],
-        message: `${t.table} maps no identity and follows no reachable table, so no subject can reach it`,
+        message: `${spec.table} maps no identity and follows no reachable table, so no subject can reach it`,
       });
     }
   }

@@ -39,7 +39,8 @@ export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapP
     };
 
     const keyColumns = spec.primaryKey.map((name, j) => column(['postgres', i, 'primaryKey', j], name));
-    if (keyColumns.every(Boolean) && !isKey(table, spec.primaryKey)) {
+    // A keyless table (no primaryKey declared) is keyed by its rows' content: nothing to check here.
+    if (spec.primaryKey.length > 0 && keyColumns.every(Boolean) && !isKey(table, spec.primaryKey)) {
       add(
         ['postgres', i, 'primaryKey'],
         `[${spec.primaryKey.join(', ')}] is not the primary key of ${spec.table} nor a unique index over NOT NULL columns` +
@@ -48,7 +49,9 @@ export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapP
             : ' (it has no primary key)'),
       );
     }
-    for (const [kind, name] of Object.entries(spec.identities)) {
+    for (const [kind, name] of Object.entries(spec.identities).flatMap(([k, names]) =>
+      names.map((n) => [k, n] as const),
+    )) {
       const col = column(['postgres', i, 'identities', kind], name);
       const normalize = map.identities[kind]?.normalize ?? 'none';
       if (col && normalize !== 'none' && col.category !== 'S') {
@@ -61,7 +64,14 @@ export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapP
     spec.exclude.forEach((name, j) => {
       column(['postgres', i, 'exclude', j], name);
     });
-    for (const [name, target] of Object.entries(spec.follow)) {
+    spec.columns?.forEach((name, j) => {
+      column(['postgres', i, 'columns', j], name);
+    });
+    for (const name of Object.keys(spec.categories)) column(['postgres', i, 'categories', name], name);
+    // A Snowflake target (DATABASE.SCHEMA.TABLE.COLUMN) is not in this catalog: it is checked there.
+    for (const [name, target] of Object.entries(spec.follow).flatMap(([n, refs]) =>
+      refs.map((r) => [n, r] as const),
+    )) {
       const source = column(['postgres', i, 'follow', name], name);
       const dot = target.lastIndexOf('.');
       const targetTable = catalog.tables.get(target.slice(0, dot));

@@ -12,19 +12,12 @@ const identityKind = z
   .string()
   .regex(/^[a-z][a-z0-9_]*$/, 'an identity kind in lower case, e.g. email or user_id');
 const pgTable = z.string().regex(new RegExp(`^${IDENT}\\.${IDENT}$`), 'schema.table, e.g. public.users');
-const pgColumnRef = z
-  .string()
-  .regex(new RegExp(`^${IDENT}\\.${IDENT}\\.${IDENT}$`), 'schema.table.column, e.g. public.users.id');
 const sfTable = z
   .string()
   .regex(
     new RegExp(`^${IDENT}\\.${IDENT}\\.${IDENT}$`),
     'DATABASE.SCHEMA.TABLE, e.g. ANALYTICS.PUBLIC.USERS',
   );
-const sfColumnRef = z
-  .string()
-  .regex(new RegExp(`^${IDENT}\\.${IDENT}\\.${IDENT}\\.${IDENT}$`), 'DATABASE.SCHEMA.TABLE.COLUMN');
-
 /** How an identifier is normalised before it is searched for and hashed. */
 export const NORMALIZATIONS = ['none', 'lowercase', 'digits'] as const;
 
@@ -45,12 +38,44 @@ const disclosure = z.strictObject({
   source: z.string().min(1).optional(),
 });
 
+/** One column, or several (`email: [email, alt_email]`); always a list once parsed. */
+const oneOrMany = <T extends z.ZodType<string>>(item: T) =>
+  z
+    .union([item, z.array(item).min(1, 'at least one entry')])
+    .transform((v) => [...new Set(typeof v === 'string' ? [v] : (v as string[]))]);
+
+/** `schema.table.column` (PostgreSQL) or `DATABASE.SCHEMA.TABLE.COLUMN` (Snowflake): the shape names the system. */
+const columnRef = z
+  .string()
+  .regex(
+    new RegExp(`^${IDENT}\\.${IDENT}\\.${IDENT}(\\.${IDENT})?$`),
+    'schema.table.column (PostgreSQL) or DATABASE.SCHEMA.TABLE.COLUMN (Snowflake)',
+  );
+
+/** A data category, e.g. `contact.email`: dotted lower-case words. */
+const category = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'dotted lower-case words, e.g. contact.email');
+
 const tableFields = {
+  /**
+   * Omitted for a table without a key (logs, join tables): its rows are then identified by the
+   * SHA-256 of their canonical form and an occurrence number (see `keylessRowKey`).
+   */
   primaryKey: z
     .array(identifier)
-    .min(1, 'at least one column: a table without a primary key cannot be searched'),
-  identities: z.record(identityKind, identifier).default({}),
+    .min(1, 'at least one column; omit primaryKey for a table without one')
+    .optional()
+    .transform((v) => v ?? []),
+  identities: z.record(identityKind, oneOrMany(identifier)).default({}),
+  /** Identity kinds whose values, in this table's found rows, become the subject's and widen the search. */
+  learn: z.array(identityKind).default([]),
+  /** Allow-list of the columns returned; all columns but `exclude` when absent. */
+  columns: z.array(identifier).min(1).optional(),
   exclude: z.array(identifier).default([]),
+  /** Column → data category, for the access report. */
+  categories: z.record(identifier, category).default({}),
+  follow: z.record(identifier, oneOrMany(columnRef)).default({}),
   description: z.string().optional(),
   disclosure: disclosure.optional(),
 };
@@ -58,14 +83,12 @@ const tableFields = {
 const postgresTable = z.strictObject({
   table: pgTable,
   ...tableFields,
-  follow: z.record(identifier, pgColumnRef).default({}),
   mirror: sfTable.optional(),
 });
 
 const snowflakeTable = z.strictObject({
   table: sfTable,
   ...tableFields,
-  follow: z.record(identifier, sfColumnRef).default({}),
 });
 
 /** The data map's shape, before the cross-field checks in `checkDataMapStructure`. */

@@ -2,22 +2,28 @@ import type { CanonicalObject, CanonicalRow, CanonicalValue } from '../canonical
 import { canonicalJson } from '../canonical/canonicalJson';
 import { compareCanonical } from '../canonical/compareCanonical';
 import { sha256Hex } from '../canonical/sha256';
+import { KEYLESS_KEY } from './keylessRowKeys';
+import type { ProvenanceEntry } from './Provenance';
 import type { System } from './SearchableTable';
 import type { TableResult } from './traverse';
 
-/** One row about the subject, where it was found, and its primary key. */
+/** One row about the subject, where it was found, its primary key, and how it was reached. */
 export interface Finding {
   readonly system: System;
   /** As the data map names it. */
   readonly table: string;
+  /** The primary key's columns, or for a keyless table `{ _n, _row }` (see `keylessRowKeys`). */
   readonly key: CanonicalObject;
+  /** The matches that found the row in the round it was first found; never identifier values. */
+  readonly provenance: readonly ProvenanceEntry[];
   readonly row: CanonicalRow;
 }
 
 /**
  * The product's output for one request: canonical findings sorted by system, table and primary
- * key, rows per searched table, and the evidence hash (SHA-256 of the canonical findings) that
- * makes any difference between two runs visible.
+ * key (row identity for keyless tables), each with its provenance, rows per searched table, and the
+ * evidence hash (SHA-256 of the canonical findings, provenance included) that makes any difference
+ * between two runs visible.
  */
 export interface FindingsDocument {
   readonly requestId: string;
@@ -38,8 +44,16 @@ export function buildFindingsDocument(input: {
     .sort((a, b) => compareText(a.system, b.system) || compareText(a.table, b.table))
     .flatMap((t) =>
       [...t.rows]
-        .sort((a, b) => compareKeys(a.key, b.key, t.primaryKey))
-        .map((r): Finding => ({ key: r.key, row: r.row, system: t.system, table: t.table })),
+        .sort((a, b) => compareKeys(a.key, b.key, t.primaryKey.length > 0 ? t.primaryKey : KEYLESS_KEY))
+        .map(
+          (r): Finding => ({
+            key: r.key,
+            provenance: r.provenance,
+            row: r.row,
+            system: t.system,
+            table: t.table,
+          }),
+        ),
     );
   const counts: Record<string, Record<string, number>> = {};
   for (const t of [...input.tables].sort(

@@ -9,12 +9,19 @@ export type System = 'postgres' | 'snowflake';
  */
 export type ValueKey = string;
 
+/** Why a table is searched by a column: it holds an identity kind, or it follows another table's column. */
+export type SearchReason =
+  | { readonly via: 'identity'; readonly identity: string }
+  /** `from` is `<system>:<table>.<column>`, the column followed. */
+  | { readonly via: 'follow'; readonly from: string };
+
 /** A column a table can be searched by, and which values it is searched with. */
 export interface SearchInput {
   readonly valueKey: ValueKey;
   readonly column: string;
   /** Applied to the column's values in the query (identity kinds only). */
   readonly normalize: Normalization;
+  readonly reason: SearchReason;
 }
 
 /** A column whose values, in found rows, feed further searches. */
@@ -29,13 +36,16 @@ export interface SearchableTable {
   readonly system: System;
   /** As the data map names it. */
   readonly table: string;
+  /** Empty for a keyless table: rows are then keyed by `keylessRowKeys`. */
   readonly primaryKey: readonly string[];
+  /** The allow-list of columns returned, when the data map declares one. */
+  readonly columns?: readonly string[];
   readonly exclude: readonly string[];
   readonly inputs: readonly SearchInput[];
   readonly outputs: readonly SearchOutput[];
 }
 
-/** A row found, in canonical form, with its primary key. */
+/** A row found, in canonical form, with its primary key (or, keyless, its row identity). */
 export interface FoundRow {
   readonly key: CanonicalObject;
   readonly row: CanonicalRow;
@@ -45,7 +55,9 @@ export interface FoundRow {
 export interface TableSearcher {
   /**
    * Finds the rows of `table` whose `input.column` (normalised as the input says) equals one of
-   * `values`, handing them over page by page.
+   * `values`, handing them over page by page. Only the table's returned columns are selected (its
+   * `columns` allow-list if any, less `exclude`). A keyless table's rows are keyed with one
+   * `keylessRowKeys` per search (per attempt, if the search is retried from the start).
    */
   search(
     table: SearchableTable,

@@ -1,4 +1,6 @@
+import { followersOf } from '../datamap/checkDataMapStructure';
 import type { DataMap } from '../datamap/dataMapSchema';
+import { parseColumnRef } from '../datamap/parseColumnRef';
 import type { SearchableTable, SearchInput, SearchOutput, System } from './SearchableTable';
 
 export const identityKey = (kind: string): string => `identity:${kind}`;
@@ -7,15 +9,18 @@ export const columnKey = (system: System, columnRef: string): string => `column:
 export interface PlanOptions {
   /**
    * Also search each PostgreSQL table's Snowflake `mirror`, as the table itself is searched (same
-   * identities and follow edges), with the column names upper-cased as replication creates them.
-   * Finds the copies of the subject's rows in the warehouse. @default false
+   * identities, learning and follow edges), with the column names upper-cased as replication
+   * creates them. Finds the copies of the subject's rows in the warehouse. @default false
    */
   readonly mirrors?: boolean;
 }
 
 /**
- * Turns the data map into the traversal's tables: identity columns are both searched and harvested;
- * a `follow` edge is searched with the values harvested from the column it points at.
+ * Turns the data map into the traversal's tables. Every identity column and follow column is
+ * searched. Only declared sources widen the search: the identity kinds a table `learn`s (the values
+ * of every column mapped to them, in found rows) and the columns other tables `follow` (their
+ * values feed those edges, in whichever system the follower lives). Nothing else is harvested: a
+ * row found through one identity is about the subject, the other identifiers in it need not be.
  */
 export function planSearch(map: DataMap, options: PlanOptions = {}): SearchableTable[] {
   const plan = planSections(map);
@@ -29,6 +34,7 @@ export function planSearch(map: DataMap, options: PlanOptions = {}): SearchableT
         system: 'snowflake' as const,
         table: spec.mirror,
         primaryKey: source.primaryKey.map((c) => c.toUpperCase()),
+        ...(source.columns ? { columns: source.columns.map((c) => c.toUpperCase()) } : {}),
         exclude: source.exclude.map((c) => c.toUpperCase()),
         inputs: source.inputs.map(upper),
         outputs: source.outputs.map(upper),
@@ -45,34 +51,46 @@ function planSections(map: DataMap): SearchableTable[] {
   ];
   return sections.flatMap(({ system, tables }) =>
     tables.map((spec): SearchableTable => {
-      const identities = Object.entries(spec.identities).map(([kind, column]) => ({
-        valueKey: identityKey(kind),
-        column,
-        normalize: map.identities[kind]?.normalize ?? 'none',
-      }));
-      const follows: SearchInput[] = Object.entries(spec.follow).map(([column, target]) => ({
-        valueKey: columnKey(system, target),
-        column,
-        normalize: 'none',
-      }));
-      const followed: SearchOutput[] = [
-        ...new Set(
-          tables.flatMap((other) =>
-            Object.values(other.follow).filter((ref) => ref.slice(0, ref.lastIndexOf('.')) === spec.table),
-          ),
-        ),
-      ].map((ref) => ({
+      const normalizeOf = (kind: string) => map.identities[kind]?.normalize ?? 'none';
+      const identities: SearchInput[] = Object.entries(spec.identities).flatMap(([kind, columns]) =>
+        columns.map((column) => ({
+          valueKey: identityKey(kind),
+          column,
+          normalize: normalizeOf(kind),
+          reason: { via: 'identity' as const, identity: kind },
+        })),
+      );
+      const follows: SearchInput[] = Object.entries(spec.follow).flatMap(([column, refs]) =>
+        refs.map((ref) => {
+          const target = parseColumnRef(ref);
+          return {
+            valueKey: columnKey(target.system, ref),
+            column,
+            normalize: 'none' as const,
+            reason: { via: 'follow' as const, from: `${target.system}:${target.table}.${target.column}` },
+          };
+        }),
+      );
+      const learned: SearchOutput[] = spec.learn.flatMap((kind) =>
+        (spec.identities[kind] ?? []).map((column) => ({
+          valueKey: identityKey(kind),
+          column,
+          normalize: normalizeOf(kind),
+        })),
+      );
+      const followed: SearchOutput[] = followersOf(map, system, spec.table).map((ref) => ({
         valueKey: columnKey(system, ref),
-        column: ref.slice(spec.table.length + 1),
+        column: parseColumnRef(ref).column,
         normalize: 'none',
       }));
       return {
         system,
         table: spec.table,
         primaryKey: spec.primaryKey,
+        ...(spec.columns ? { columns: spec.columns } : {}),
         exclude: spec.exclude,
         inputs: [...identities, ...follows],
-        outputs: [...identities, ...followed],
+        outputs: [...learned, ...followed],
       };
     }),
   );

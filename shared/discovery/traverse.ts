@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { type CanonicalValue, JsonNumber } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
+import type { ProvenanceEntry } from './Provenance';
 import type {
   FoundRow,
   SearchableTable,
@@ -18,13 +19,22 @@ export interface TraverseOptions {
   readonly tableConcurrency?: number;
 }
 
+/** A row found, with how it was reached. */
+export interface TracedRow extends FoundRow {
+  /** The matches that found the row in the round it was first found, sorted. */
+  readonly provenance: readonly ProvenanceEntry[];
+}
+
 /** Rows found in one table. */
 export interface TableResult {
   readonly system: System;
   readonly table: string;
-  /** Primary-key columns in the data map's order: findings are sorted by them in that order. */
+  /**
+   * Primary-key columns in the data map's order: findings are sorted by them in that order. Empty
+   * for a keyless table, whose findings are sorted by their row identity (`KEYLESS_KEY`).
+   */
   readonly primaryKey: readonly string[];
-  readonly rows: readonly FoundRow[];
+  readonly rows: readonly TracedRow[];
 }
 
 export interface TraverseResult {
@@ -37,9 +47,14 @@ export interface TraverseResult {
 
 /**
  * Breadth-first search to a fixed point: each round searches every table with the values it has not
- * yet been searched with; rows found yield new values (identity columns, followed columns); the
- * traversal ends when a round brings no new value. Every (table, column, value) is searched at most
- * once, so cycles in the data map terminate.
+ * yet been searched with; rows found yield new values (the identity kinds the table learns, the
+ * columns other tables follow); the traversal ends when a round brings no new value. Every
+ * (table, column, value) is searched at most once, so cycles in the data map terminate.
+ *
+ * Each row keeps the matches that found it in the round it was first found (its provenance): all
+ * searches of a round see the same values, so that set does not depend on the order searches end.
+ * Round 1 searches only the request's identifiers; an identity value searched in a later round is
+ * one not in the request (request values were all searched in round 1), so it was learned.
  */
 export async function traverse(
   plan: readonly SearchableTable[],
@@ -48,7 +63,12 @@ export async function traverse(
 ): Promise<TraverseResult> {
   const pools = new Map<ValueKey, Set<string>>([...seeds].map(([k, v]) => [k, new Set(v)]));
   const searched = new Map<string, Set<string>>();
-  const found = new Map<SearchableTable, Map<string, FoundRow>>();
+  const found = new Map<SearchableTable, Map<string, TracedRow>>();
+  /** Rows met in the current round, with every match that met them. */
+  const met = new Map<
+    SearchableTable,
+    Map<string, { row: FoundRow; matches: Map<string, ProvenanceEntry> }>
+  >();
   const active = plan.filter((t) => options.searchers[t.system]);
   for (const table of active) found.set(table, new Map());
   const limit = pLimit(options.tableConcurrency ?? 4);
@@ -73,11 +93,21 @@ export async function traverse(
     ]),
   );
 
-  const harvest = (table: SearchableTable, rows: readonly FoundRow[]) => {
+  const harvest = (table: SearchableTable, match: ProvenanceEntry, rows: readonly FoundRow[]) => {
     const byKey = found.get(table);
     const keyInputs = selfKeyInputs.get(table) ?? [];
+    let metHere = met.get(table);
+    if (!metHere) {
+      metHere = new Map();
+      met.set(table, metHere);
+    }
+    const matchId = canonicalJson(match as unknown as CanonicalValue);
     for (const row of rows) {
-      byKey?.set(canonicalJson(row.key), row);
+      const id = canonicalJson(row.key);
+      if (byKey?.has(id)) continue;
+      const entry = metHere.get(id);
+      if (entry) entry.matches.set(matchId, match);
+      else metHere.set(id, { row, matches: new Map([[matchId, match]]) });
       for (const input of keyInputs) {
         const key = asText(row.row[input.column]);
         if (key !== undefined) searchedSet(table, input).add(key);
@@ -108,12 +138,22 @@ export async function traverse(
         const fresh = [...(pools.get(input.valueKey) ?? [])].filter((v) => !done.has(v));
         if (fresh.length === 0) continue;
         for (const v of fresh) done.add(v);
-        tasks.push(() => searcher.search(table, input, fresh.sort(), (rows) => harvest(table, rows)));
+        const match = provenanceOf(input, rounds + 1);
+        tasks.push(() => searcher.search(table, input, fresh.sort(), (rows) => harvest(table, match, rows)));
       }
     }
     if (tasks.length === 0) break;
     rounds++;
     await Promise.all(tasks.map((task) => limit(task)));
+    for (const [table, rows] of met) {
+      const byKey = found.get(table);
+      for (const [id, { row, matches }] of rows)
+        byKey?.set(id, {
+          ...row,
+          provenance: [...matches].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, m]) => m),
+        });
+    }
+    met.clear();
   }
 
   return {
@@ -128,6 +168,19 @@ export async function traverse(
       .map((t) => ({ system: t.system, table: t.table })),
     rounds,
   };
+}
+
+/** The provenance entry of a search by `input` in round `round`, keys in sorted order. */
+function provenanceOf(input: SearchInput, round: number): ProvenanceEntry {
+  return input.reason.via === 'identity'
+    ? {
+        column: input.column,
+        identity: input.reason.identity,
+        round,
+        source: round === 1 ? 'request' : 'learned',
+        via: 'identity',
+      }
+    : { column: input.column, from: input.reason.from, round, via: 'follow' };
 }
 
 /** The text a canonical value contributes as a search value; structures contribute nothing. */

@@ -1,19 +1,17 @@
+import { followersOf } from '../datamap/checkDataMapStructure';
 import type { DataMap } from '../datamap/dataMapSchema';
+import { parseColumnRef } from '../datamap/parseColumnRef';
 import type { MirrorPair } from './compareMirror';
 
 /** The data map's PostgreSQL tables that declare a Snowflake mirror, with the columns rows are identified by. */
 export function mirrorPairs(map: DataMap): MirrorPair[] {
   return map.postgres.flatMap((spec) => {
     if (!spec.mirror) return [];
-    const followed = map.postgres.flatMap((other) =>
-      Object.values(other.follow)
-        .filter((ref) => ref.slice(0, ref.lastIndexOf('.')) === spec.table)
-        .map((ref) => ref.slice(spec.table.length + 1)),
-    );
+    const followed = followersOf(map, 'postgres', spec.table).map((ref) => parseColumnRef(ref).column);
     const keyColumns = [
       ...new Set([
         ...spec.primaryKey,
-        ...Object.values(spec.identities),
+        ...Object.values(spec.identities).flat(),
         ...Object.keys(spec.follow),
         ...followed,
       ]),

@@ -1,11 +1,16 @@
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
-import { createFindingsTableSql, createLedgerTableSql, type LoadLocation } from '../snowflake/statements';
+import {
+  addFindingsProvenanceSql,
+  createFindingsTableSql,
+  createLedgerTableSql,
+  type LoadLocation,
+} from '../snowflake/statements';
 
 const ensured = new WeakMap<SnowflakeDatabase, Set<string>>();
 
 /**
  * Creates `DSR_FINDINGS` and `DSR_LEDGER` where they are missing (`CREATE TABLE IF NOT EXISTS`),
- * once per session and location.
+ * once per session and location; adds the PROVENANCE column to a findings table made before it.
  */
 export async function ensureEvidenceTables(db: SnowflakeDatabase, at: LoadLocation): Promise<void> {
   const id = `${at.database}\u0000${at.schema}`;
@@ -13,6 +18,7 @@ export async function ensureEvidenceTables(db: SnowflakeDatabase, at: LoadLocati
   ensured.set(db, done);
   if (done.has(id)) return;
   await db.execute(createFindingsTableSql(at));
+  await db.execute(addFindingsProvenanceSql(at));
   await db.execute(createLedgerTableSql(at));
   done.add(id);
 }

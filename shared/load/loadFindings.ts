@@ -49,6 +49,7 @@ export async function loadFindings(
       sha256Hex(rowJson),
       document.evidenceHash,
       discoveredAt,
+      canonicalJson(f.provenance as unknown as CanonicalValue),
     ];
   });
   const sql = mergeFindingsSql(at);

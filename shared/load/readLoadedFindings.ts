@@ -1,6 +1,7 @@
 import type { CanonicalObject, CanonicalRow, CanonicalValue } from '../canonical/CanonicalValue';
 import { compareCanonical } from '../canonical/compareCanonical';
 import { parseExactJson } from '../canonical/parseExactJson';
+import type { ProvenanceEntry } from '../discovery/Provenance';
 import type { System } from '../discovery/SearchableTable';
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
 import { type LoadLocation, selectFindingsSql } from '../snowflake/statements';
@@ -11,6 +12,8 @@ export interface LoadedFinding {
   readonly table: string;
   readonly key: CanonicalObject;
   readonly row: CanonicalRow;
+  /** How the row was reached; empty for rows landed before findings carried it. */
+  readonly provenance: readonly ProvenanceEntry[];
   readonly rowHash: string;
   readonly evidenceHash: string;
   /** UTC ISO-8601. */
@@ -36,6 +39,7 @@ export async function readLoadedFindings(
         table: String(r.TABLE_NAME),
         key: parseExactJson(String(r.ROW_KEY)) as CanonicalObject,
         row: (r.ROW ?? {}) as CanonicalRow,
+        provenance: (r.PROVENANCE ?? []) as unknown as ProvenanceEntry[],
         rowHash: String(r.ROW_HASH),
         evidenceHash: String(r.EVIDENCE_HASH),
         discoveredAt: String(r.DISCOVERED_AT),

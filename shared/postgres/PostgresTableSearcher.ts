@@ -2,6 +2,7 @@ import type { IPolicy } from 'cockatiel';
 import type { CanonicalObject, CanonicalRow } from '../canonical/CanonicalValue';
 import { checkPostgresCatalog } from '../datamap/checkPostgresCatalog';
 import type { DataMap } from '../datamap/dataMapSchema';
+import { keylessRowKeys } from '../discovery/keylessRowKeys';
 import type { FoundRow, SearchableTable, SearchInput, TableSearcher } from '../discovery/SearchableTable';
 import { DataMapError } from '../errors/errors';
 import { acceptsValue, comparisonFor } from './acceptsValue';
@@ -24,6 +25,11 @@ export interface PostgresSearchOptions {
  * Searches PostgreSQL tables of the data map. Values are bind parameters (`= ANY($1)`), names are
  * quoted identifiers from the validated map, and results are paged by primary key (keyset), so a
  * subject with a million rows holds a pooled client for one page at a time.
+ *
+ * A keyless table has no key to page by: its matches are read through a cursor inside one READ
+ * ONLY, REPEATABLE READ transaction (one snapshot), `pageSize` rows per FETCH, and keyed by
+ * `keylessRowKeys`. That search holds one client until its last page; a lost connection restarts
+ * it from the first row with fresh keys, which gives the same keys again.
  */
 export class PostgresTableSearcher implements TableSearcher {
   private readonly pageSize: number;
@@ -68,29 +74,25 @@ export class PostgresTableSearcher implements TableSearcher {
     if (!pgTable || !column)
       throw new TypeError(`${table.table}.${input.column} was not checked against the catalog`);
     const accepted = values.filter((v) => acceptsValue(column, v));
-    const select = pgTable.columns.filter((c) => !table.exclude.includes(c.name));
+    const select = pgTable.columns.filter(
+      (c) => !table.exclude.includes(c.name) && (!table.columns || table.columns.includes(c.name)),
+    );
     const keyIndexes = table.primaryKey.map((k) => select.findIndex((c) => c.name === k));
     for (let i = 0; i < accepted.length; i += this.valuesPerQuery) {
       const chunk = accepted.slice(i, i + this.valuesPerQuery);
+      if (table.primaryKey.length === 0) {
+        const sql = searchSql(pgTable, select, [], column, input, false);
+        await this.retry.execute(() => this.searchKeyless(sql, chunk, onPage));
+        continue;
+      }
       let after: (string | null)[] | undefined;
       for (;;) {
         const sql = searchSql(pgTable, select, table.primaryKey, column, input, after !== undefined);
         const params: unknown[] = [chunk, ...(after ?? []), this.pageSize];
         const result = await this.retry.execute(() => this.db.queryRaw(sql, params, { prepare: true }));
-        const types = await this.db.types.resolveAll(result.fields.map((f) => f.dataTypeID));
-        // Rows and keys are built with their keys in sorted order (the canonical order).
-        const columns = result.fields
-          .map((f, j) => ({
-            name: f.name,
-            j,
-            type: types[j] ?? { oid: f.dataTypeID, kind: 'text' as const },
-          }))
-          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
         const keyColumns = [...table.primaryKey].sort();
         onPage(
-          result.rows.map((raw): FoundRow => {
-            const row: CanonicalRow = {};
-            for (const c of columns) row[c.name] = canonicalizePgValue(raw[c.j] ?? null, c.type);
+          (await this.canonicalRows(result)).map((row): FoundRow => {
             const key: CanonicalObject = {};
             for (const k of keyColumns) key[k] = row[k] ?? null;
             return { key, row };
@@ -102,10 +104,60 @@ export class PostgresTableSearcher implements TableSearcher {
       }
     }
   }
+
+  /** Pages through a keyless search in one snapshot; every path ends the transaction and returns the client. */
+  private async searchKeyless(
+    sql: string,
+    params: unknown[],
+    onPage: (rows: readonly FoundRow[]) => void,
+  ): Promise<void> {
+    const keyOf = keylessRowKeys();
+    await this.db.withClient(async (client) => {
+      await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      try {
+        await client.query(`DECLARE dsr_keyless NO SCROLL CURSOR FOR ${sql}`, params);
+        for (;;) {
+          const result = await client.query<(string | null)[]>({
+            text: `FETCH FORWARD ${this.pageSize} FROM dsr_keyless`,
+            rowMode: 'array',
+          });
+          const rows = await this.canonicalRows(result);
+          onPage(rows.map((row): FoundRow => ({ key: keyOf(row), row })));
+          if (result.rows.length < this.pageSize) break;
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        // The client is destroyed by withClient on a failure; rolling back is best effort.
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /** Rows in canonical form, built with their keys in sorted order (the canonical order). */
+  private async canonicalRows(result: {
+    fields: readonly { name: string; dataTypeID: number }[];
+    rows: readonly (string | null)[][];
+  }): Promise<CanonicalRow[]> {
+    const types = await this.db.types.resolveAll(result.fields.map((f) => f.dataTypeID));
+    const columns = result.fields
+      .map((f, j) => ({
+        name: f.name,
+        j,
+        type: types[j] ?? { oid: f.dataTypeID, kind: 'text' as const },
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return result.rows.map((raw) => {
+      const row: CanonicalRow = {};
+      for (const c of columns) row[c.name] = canonicalizePgValue(raw[c.j] ?? null, c.type);
+      return row;
+    });
+  }
 }
 
 /**
- * `SELECT <columns> FROM "schema"."table" WHERE <match> = ANY($1) [AND (pk) > ($2, …)] ORDER BY pk LIMIT $n`.
+ * `SELECT <columns> FROM "schema"."table" WHERE <match> = ANY($1) [AND (pk) > ($2, …)] ORDER BY pk LIMIT $n`,
+ * or without the key clauses for a keyless table.
  * Parameter types are inferred by PostgreSQL from the columns they are compared with.
  */
 function searchSql(
@@ -130,8 +182,11 @@ function searchSql(
         : comparisonFor(column) === 'typed'
           ? quoted
           : `${quoted}::text`;
+  const from = `SELECT ${columns} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} WHERE ${match} = ANY($1)`;
+  // A keyless search is read through a cursor, unordered: its rows' keys do not depend on order.
+  if (primaryKey.length === 0) return from;
   const key = primaryKey.map(quoteIdent).join(', ');
   const keyset = paged ? ` AND (${key}) > (${primaryKey.map((_, i) => `$${i + 2}`).join(', ')})` : '';
   const limit = `$${paged ? primaryKey.length + 2 : 2}`;
-  return `SELECT ${columns} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} WHERE ${match} = ANY($1)${keyset} ORDER BY ${key} LIMIT ${limit}`;
+  return `${from}${keyset} ORDER BY ${key} LIMIT ${limit}`;
 }

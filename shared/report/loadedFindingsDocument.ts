@@ -58,7 +58,7 @@ export function loadedFindingsDocument(input: LoadedFindingsInput): FindingsDocu
     ...t,
     rows: findings
       .filter((f) => f.system === t.system && f.table === t.table)
-      .map((f) => ({ key: f.key, row: f.row })),
+      .map((f) => ({ key: f.key, provenance: f.provenance, row: f.row })),
   }));
   const document = buildFindingsDocument({
     requestId: input.requestId,

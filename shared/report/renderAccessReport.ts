@@ -2,6 +2,7 @@ import type { CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import type { DataMap, Disclosure } from '../datamap/dataMapSchema';
 import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
+import type { ProvenanceEntry } from '../discovery/Provenance';
 
 /** What the report says about the request itself. */
 export interface ReportRequest {
@@ -55,10 +56,7 @@ export function renderAccessReport(request: ReportRequest, document: FindingsDoc
     out.push('');
   };
   section('Art. 15(1)(a) Purposes of the processing', (d) => d?.purposes ?? []);
-  section(
-    'Art. 15(1)(b) Categories of personal data',
-    (d, t) => d?.categories ?? [`fields: ${t.columns.join(', ')}`],
-  );
+  section('Art. 15(1)(b) Categories of personal data', (d, t) => d?.categories ?? categoryLines(t));
   section('Art. 15(1)(c) Recipients', (d) => d?.recipients ?? []);
   section('Art. 15(1)(d) Retention period', (d) => (d?.retention ? [d.retention] : []));
   out.push(
@@ -83,8 +81,16 @@ export function renderAccessReport(request: ReportRequest, document: FindingsDoc
   if (found.length === 0) out.push('No records were found.', '');
   for (const t of found) {
     out.push(`### ${md(t.table)} (${t.system})`, '');
-    out.push(`| ${t.columns.map(md).join(' | ')} |`, `| ${t.columns.map(() => '---').join(' | ')} |`);
-    for (const f of t.rows) out.push(`| ${t.columns.map((c) => md(cell(f.row[c]))).join(' | ')} |`);
+    const how = [...new Set(t.rows.flatMap((f) => f.provenance.map(describeMatch)))].sort();
+    if (how.length > 0) out.push('How these records were found:', '', ...how.map((h) => `- ${md(h)}`), '');
+    out.push(
+      `| ${t.columns.map(md).join(' | ')} | found by |`,
+      `| ${t.columns.map(() => '---').join(' | ')} | --- |`,
+    );
+    for (const f of t.rows)
+      out.push(
+        `| ${t.columns.map((c) => md(cell(f.row[c]))).join(' | ')} | ${md(f.provenance.map(describeMatch).join('; '))} |`,
+      );
     out.push('');
   }
   return `${out.join('\n').trimEnd()}\n`;
@@ -96,20 +102,62 @@ interface TableFound {
   readonly rows: readonly Finding[];
   readonly columns: readonly string[];
   readonly disclosure: Disclosure | undefined;
+  /** Column → data category, as the data map declares them. */
+  readonly categories: Readonly<Record<string, string>>;
+}
+
+/**
+ * The columns returned, grouped under the data categories the map declares for them; columns
+ * without one are listed as other fields.
+ */
+function categoryLines(t: TableFound): string[] {
+  const byCategory = new Map<string, string[]>();
+  const other: string[] = [];
+  for (const column of t.columns) {
+    const category = t.categories[column];
+    if (category === undefined) other.push(column);
+    else byCategory.set(category, [...(byCategory.get(category) ?? []), column]);
+  }
+  const lines = [...byCategory]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([category, columns]) => `${category}: ${columns.join(', ')}`);
+  if (other.length > 0) lines.push(`${byCategory.size > 0 ? 'other fields' : 'fields'}: ${other.join(', ')}`);
+  return lines;
+}
+
+/** One match in plain words, e.g. "found by your email address (in column requester_email)". */
+export function describeMatch(match: ProvenanceEntry): string {
+  if (match.via === 'identity') {
+    const what = match.identity === 'email' ? 'email address' : match.identity.replace(/_/g, ' ');
+    const learned = match.source === 'learned' ? ', which was learned from your other records' : '';
+    return `found by your ${what} (in column ${match.column})${learned}`;
+  }
+  const colon = match.from.indexOf(':');
+  const ref = match.from.slice(colon + 1);
+  const dot = ref.lastIndexOf('.');
+  return `linked from ${ref.slice(0, dot)} (column ${ref.slice(dot + 1)}, through column ${match.column}) found in round ${match.round}`;
 }
 
 /** Every searched table in the document's order, with its rows, columns and disclosure. */
 function tablesFound(document: FindingsDocument, map: DataMap): TableFound[] {
-  const specs = new Map<string, Disclosure | undefined>([
-    ...map.postgres.map((t) => [`postgres\u0000${t.table}`, t.disclosure] as const),
-    ...map.snowflake.map((t) => [`snowflake\u0000${t.table}`, t.disclosure] as const),
+  const specs = new Map<string, { disclosure?: Disclosure; categories: Record<string, string> }>([
+    ...map.postgres.map((t) => [`postgres\u0000${t.table}`, t] as const),
+    ...map.snowflake.map((t) => [`snowflake\u0000${t.table}`, t] as const),
   ]);
   const tables: TableFound[] = [];
   for (const [system, byTable] of Object.entries(document.counts)) {
     for (const table of Object.keys(byTable)) {
       const rows = document.findings.filter((f) => f.system === system && f.table === table);
       const columns = [...new Set(rows.flatMap((r) => Object.keys(r.row)))].sort();
-      tables.push({ system, table, rows, columns, disclosure: specs.get(`${system}\u0000${table}`) });
+      const spec = specs.get(`${system}\u0000${table}`);
+      tables.push({
+        system,
+        table,
+        rows,
+        columns,
+        disclosure: spec?.disclosure,
+        categories: spec?.categories ?? {},
+      });
     }
   }
   return tables;

@@ -2,6 +2,7 @@ import type { CanonicalObject, CanonicalValue } from '../canonical/CanonicalValu
 import { didYouMean } from '../datamap/closeMatches';
 import type { DataMap } from '../datamap/dataMapSchema';
 import { formatPath } from '../datamap/loadDataMap';
+import { keylessRowKeys } from '../discovery/keylessRowKeys';
 import { planSearch } from '../discovery/planSearch';
 import type { FoundRow, SearchableTable, SearchInput, TableSearcher } from '../discovery/SearchableTable';
 import { mirrorTypeFamily } from '../drift/mirrorColumnType';
@@ -27,7 +28,8 @@ const DECIMAL = /^-?(\d+)(?:\.(\d+))?$/;
 /**
  * Searches the data map's `snowflake:` tables. Values are binds (`IN (?, …)`), names are quoted
  * identifiers from the validated map, results are paged by primary key (keyset) in a deterministic
- * order, excluded columns are never selected, and rows come back in canonical form (NUMBER as exact
+ * order (a keyless table: ordered by all its returned columns, paged by offset, rows keyed by
+ * `keylessRowKeys`), excluded columns and columns outside an allow-list are never selected, and rows come back in canonical form (NUMBER as exact
  * text, VARIANT parsed losslessly, timestamps in UTC ISO, BINARY as base64).
  */
 export class SnowflakeTableSearcher implements TableSearcher {
@@ -92,7 +94,10 @@ export class SnowflakeTableSearcher implements TableSearcher {
       throw new TypeError(`${table.table}.${input.column} was not checked against the catalog`);
     const comparison = compareAs(column, input);
     const accepted = values.filter(comparison.accepts);
-    const select = sfTable.columns.filter((c) => !table.exclude.includes(c.name));
+    const select = sfTable.columns.filter(
+      (c) => !table.exclude.includes(c.name) && (!table.columns || table.columns.includes(c.name)),
+    );
+    const keyless = table.primaryKey.length === 0;
     const key = table.primaryKey.map((name) => {
       const keyColumn = sfTable.columns.find((c) => c.name === name);
       if (!keyColumn) throw new TypeError(`${table.table}.${name} was not checked against the catalog`);
@@ -102,7 +107,8 @@ export class SnowflakeTableSearcher implements TableSearcher {
     for (let i = 0; i < accepted.length; i += this.valuesPerQuery) {
       const chunk = accepted.slice(i, i + this.valuesPerQuery);
       let after: string[] | undefined;
-      for (;;) {
+      const keyOf = keylessRowKeys();
+      for (let offset = 0; ; offset += this.pageSize) {
         const sql = searchSql({
           table: table.table,
           columns: select.map((c) => c.name),
@@ -112,10 +118,12 @@ export class SnowflakeTableSearcher implements TableSearcher {
           key,
           after: after !== undefined,
           limit: this.pageSize,
+          ...(keyless ? { offset } : {}),
         });
         const rows = await this.db.query(sql, [...chunk, ...(after ? keysetBinds(after) : [])]);
         onPage(
           rows.map((row): FoundRow => {
+            if (keyless) return { key: keyOf(row), row };
             const found: CanonicalObject = {};
             for (const k of keyColumns) found[k] = row[k] ?? null;
             return { key: found, row };
@@ -123,7 +131,7 @@ export class SnowflakeTableSearcher implements TableSearcher {
         );
         const last = rows.at(-1);
         if (!last || rows.length < this.pageSize) break;
-        after = table.primaryKey.map((k) => keyText(last[k]));
+        if (!keyless) after = table.primaryKey.map((k) => keyText(last[k]));
       }
     }
   }

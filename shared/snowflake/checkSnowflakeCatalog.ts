@@ -48,12 +48,19 @@ export function checkSnowflakeCatalog(
     spec.primaryKey.forEach((name, j) => {
       column(['snowflake', i, 'primaryKey', j], name);
     });
-    for (const [kind, name] of Object.entries(spec.identities))
-      column(['snowflake', i, 'identities', kind], name);
+    for (const [kind, names] of Object.entries(spec.identities))
+      for (const name of names) column(['snowflake', i, 'identities', kind], name);
+    spec.columns?.forEach((name, j) => {
+      column(['snowflake', i, 'columns', j], name);
+    });
+    for (const name of Object.keys(spec.categories)) column(['snowflake', i, 'categories', name], name);
     spec.exclude.forEach((name, j) => {
       column(['snowflake', i, 'exclude', j], name);
     });
-    for (const [name, target] of Object.entries(spec.follow)) {
+    // A PostgreSQL target (schema.table.column) is not in this catalog: it is checked there.
+    for (const [name, target] of Object.entries(spec.follow).flatMap(([n, refs]) =>
+      refs.map((r) => [n, r] as const),
+    )) {
       column(['snowflake', i, 'follow', name], name);
       const dot = target.lastIndexOf('.');
       const targetTable = catalog.tables.get(target.slice(0, dot));

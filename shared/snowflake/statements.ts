@@ -45,10 +45,13 @@ export interface SearchStatement {
   /** Whether the page starts after a key (keyset paging). */
   readonly after: boolean;
   readonly limit: number;
+  /** Rows skipped: pages of a keyless table (empty `key`), which is ordered by all its columns. */
+  readonly offset?: number;
 }
 
 /**
- * `SELECT … FROM "D"."S"."T" WHERE <match> IN (?, …) [AND <key after ?>] ORDER BY <key> LIMIT n`.
+ * `SELECT … FROM "D"."S"."T" WHERE <match> IN (?, …) [AND <key after ?>] ORDER BY <key> LIMIT n`;
+ * for a keyless table `… ORDER BY <every column> LIMIT n OFFSET m`.
  * Keyset paging spells the row comparison out (`k1 > ? OR (k1 = ? AND k2 > ?)`): binds are the
  * values, then for each key column i the previous i key values and the i-th.
  */
@@ -66,10 +69,15 @@ export function searchSql(s: SearchStatement): string {
         .map((term) => `(${term})`)
         .join(' OR ')})`
     : '';
-  const order = s.key.map((k) => q(k.column)).join(', ');
+  // Without a key, ordering by every column returned is a total order up to identical rows, which
+  // are interchangeable, so LIMIT/OFFSET pages neither skip nor repeat a distinct row.
+  const order = (s.key.length > 0 ? s.key.map((k) => k.column) : s.columns).map(q).join(', ');
+  const offset = s.key.length === 0 && s.offset ? ` OFFSET ${s.offset}` : '';
+  if (s.offset !== undefined && (!Number.isInteger(s.offset) || s.offset < 0))
+    throw new RangeError(`offset must be ≥ 0 (given ${s.offset})`);
   return (
     `SELECT ${s.columns.map(q).join(', ')} FROM ${quoteSnowflakeName(s.table)} ` +
-    `WHERE ${s.match} IN (${values})${keyset} ORDER BY ${order} LIMIT ${s.limit}`
+    `WHERE ${s.match} IN (${values})${keyset} ORDER BY ${order} LIMIT ${s.limit}${offset}`
   );
 }
 
@@ -87,34 +95,46 @@ export function createFindingsTableSql(at: LoadLocation): string {
     `CREATE TABLE IF NOT EXISTS ${findings(at)} (` +
     '"REQUEST_ID" VARCHAR NOT NULL, "SYSTEM" VARCHAR NOT NULL, "TABLE_NAME" VARCHAR NOT NULL, ' +
     '"ROW_KEY" VARCHAR NOT NULL, "ROW" VARIANT, "ROW_HASH" VARCHAR(64) NOT NULL, ' +
-    '"EVIDENCE_HASH" VARCHAR(64) NOT NULL, "DISCOVERED_AT" TIMESTAMP_TZ NOT NULL, "LOADED_AT" TIMESTAMP_TZ NOT NULL)'
+    '"EVIDENCE_HASH" VARCHAR(64) NOT NULL, "DISCOVERED_AT" TIMESTAMP_TZ NOT NULL, "LOADED_AT" TIMESTAMP_TZ NOT NULL, ' +
+    '"PROVENANCE" VARIANT)'
   );
+}
+
+/**
+ * Adds the PROVENANCE column to a findings table created before findings carried it.
+ * https://docs.snowflake.com/en/sql-reference/sql/alter-table-column
+ */
+export function addFindingsProvenanceSql(at: LoadLocation): string {
+  return `ALTER TABLE ${findings(at)} ADD COLUMN IF NOT EXISTS "PROVENANCE" VARIANT`;
 }
 
 /**
  * Lands one finding per bound row, keyed on (request id, system, table, row key): a row already
  * there is left as it is, so a retry or a duplicate delivery adds nothing. The row is bound as its
  * canonical JSON and parsed by `PARSE_JSON`, so nested structure and exact digits survive.
- * Binds per row: request id, system, table, row key, row JSON, row hash, evidence hash, discovered at (ISO).
+ * Binds per row: request id, system, table, row key, row JSON, row hash, evidence hash, discovered at (ISO),
+ * provenance JSON.
  * https://docs.snowflake.com/en/sql-reference/sql/merge
  */
 export function mergeFindingsSql(at: LoadLocation): string {
   return (
     `MERGE INTO ${findings(at)} AS t USING (SELECT ? AS "REQUEST_ID", ? AS "SYSTEM", ? AS "TABLE_NAME", ` +
-    '? AS "ROW_KEY", ? AS "ROW_JSON", ? AS "ROW_HASH", ? AS "EVIDENCE_HASH", ? AS "DISCOVERED_AT") AS s ' +
+    '? AS "ROW_KEY", ? AS "ROW_JSON", ? AS "ROW_HASH", ? AS "EVIDENCE_HASH", ? AS "DISCOVERED_AT", ' +
+    '? AS "PROVENANCE_JSON") AS s ' +
     'ON t."REQUEST_ID" = s."REQUEST_ID" AND t."SYSTEM" = s."SYSTEM" AND t."TABLE_NAME" = s."TABLE_NAME" ' +
     'AND t."ROW_KEY" = s."ROW_KEY" ' +
     'WHEN NOT MATCHED THEN INSERT ("REQUEST_ID", "SYSTEM", "TABLE_NAME", "ROW_KEY", "ROW", "ROW_HASH", ' +
-    '"EVIDENCE_HASH", "DISCOVERED_AT", "LOADED_AT") VALUES (s."REQUEST_ID", s."SYSTEM", s."TABLE_NAME", ' +
-    's."ROW_KEY", PARSE_JSON(s."ROW_JSON"), s."ROW_HASH", s."EVIDENCE_HASH", ' +
-    'TO_TIMESTAMP_TZ(s."DISCOVERED_AT"), CURRENT_TIMESTAMP())'
+    '"EVIDENCE_HASH", "DISCOVERED_AT", "LOADED_AT", "PROVENANCE") VALUES (s."REQUEST_ID", s."SYSTEM", ' +
+    's."TABLE_NAME", s."ROW_KEY", PARSE_JSON(s."ROW_JSON"), s."ROW_HASH", s."EVIDENCE_HASH", ' +
+    'TO_TIMESTAMP_TZ(s."DISCOVERED_AT"), CURRENT_TIMESTAMP(), PARSE_JSON(s."PROVENANCE_JSON"))'
   );
 }
 
 /** A request's loaded findings. Binds: request id. */
 export function selectFindingsSql(at: LoadLocation): string {
   return (
-    'SELECT "SYSTEM", "TABLE_NAME", "ROW_KEY", "ROW", "ROW_HASH", "EVIDENCE_HASH", "DISCOVERED_AT", "LOADED_AT" ' +
+    'SELECT "SYSTEM", "TABLE_NAME", "ROW_KEY", "ROW", "ROW_HASH", "EVIDENCE_HASH", "DISCOVERED_AT", "LOADED_AT", ' +
+    '"PROVENANCE" ' +
     `FROM ${findings(at)} WHERE "REQUEST_ID" = ? ORDER BY "SYSTEM", "TABLE_NAME", "ROW_KEY"`
   );
 }

@@ -54,6 +54,7 @@ postgres:
   - table: hostile.people
     primaryKey: [id]
     identities: { email: email, user_id: id, phone: phone, device: device_id }
+    learn: [email, user_id, phone, device]
   - table: hostile.notes
     primaryKey: [id]
     follow: { person_id: hostile.people.id }

@@ -61,6 +61,7 @@ describe('Local AWS runtime', () => {
             primaryKey: ['id'],
             rows: Array.from({ length: 50 }, (_, i) => ({
               key: { id: i },
+              provenance: [],
               row: { id: i, note: 'x'.repeat(100) },
             })),
           },

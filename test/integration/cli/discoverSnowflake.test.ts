@@ -13,6 +13,7 @@ postgres:
   - table: public.users
     primaryKey: [id]
     identities: { email: email, user_id: id }
+    learn: [email, user_id]
 snowflake:
   - table: ANALYTICS.PUBLIC.SESSIONS
     primaryKey: [SESSION_ID]

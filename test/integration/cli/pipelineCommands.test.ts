@@ -82,6 +82,7 @@ postgres:
   - table: public.users
     primaryKey: [id]
     identities: { email: email, phone: phone }
+    learn: [email, phone]
     disclosure:
       purposes: [running your account]
   - table: public.notes
@@ -380,13 +381,27 @@ function findingsDocument(requestId: string): FindingsDocument {
         system: 'postgres',
         table: 'public.users',
         primaryKey: ['id'],
-        rows: [{ key: { id: 42 }, row: { email: EMAIL, id: 42, name: 'Zoë Quinn' } }],
+        rows: [
+          {
+            key: { id: 42 },
+            provenance: [
+              { column: 'email', identity: 'email', round: 1, source: 'request', via: 'identity' },
+            ],
+            row: { email: EMAIL, id: 42, name: 'Zoë Quinn' },
+          },
+        ],
       },
       {
         system: 'postgres',
         table: 'public.notes',
         primaryKey: ['user_id', 'n'],
-        rows: [10, 2].map((n) => ({ key: { n, user_id: 42 }, row: { body: `note ${n}`, n, user_id: 42 } })),
+        rows: [10, 2].map((n) => ({
+          key: { n, user_id: 42 },
+          provenance: [
+            { column: 'user_id', from: 'postgres:public.users.id', round: 2, via: 'follow' as const },
+          ],
+          row: { body: `note ${n}`, n, user_id: 42 },
+        })),
       },
       { system: 'snowflake', table: 'ANALYTICS.PUBLIC.SESSIONS', primaryKey: ['ID'], rows: [] },
     ],

@@ -20,6 +20,7 @@ postgres:
   - table: public.users
     primaryKey: [id]
     identities: { email: email, user_id: id }
+    learn: [email, user_id]
     exclude: [secret]
     mirror: ANALYTICS.PUBLIC.USERS
   - table: public.orders
@@ -112,6 +113,7 @@ postgres:
   - table: public.users
     primaryKey: [id]
     identities: { user_id: id }
+    learn: [user_id]
   - table: public.orders
     primaryKey: [id]
     follow: { user_id: public.users.id }

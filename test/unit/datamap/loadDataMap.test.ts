@@ -30,7 +30,12 @@ describe('Function: parseDataMap', () => {
   it('accepts a valid map and fills defaults', () => {
     const map = parseDataMap(valid, 'map.yaml');
     expect(map.identities.user_id?.normalize).toBe('none');
-    expect(map.postgres[1]?.follow).toEqual({ user_id: 'public.users.id' });
+    // One column or one reference is read as a list of one.
+    expect(map.postgres[1]?.follow).toEqual({ user_id: ['public.users.id'] });
+    expect(map.postgres[0]?.identities).toEqual({ email: ['email'], user_id: ['id'] });
+    expect(map.postgres[0]?.learn).toEqual([]);
+    expect(map.postgres[0]?.categories).toEqual({});
+    expect(map.postgres[0]?.columns).toBeUndefined();
     expect(map.snowflake).toEqual([]);
   });
 
@@ -45,9 +50,112 @@ describe('Function: parseDataMap', () => {
     ]);
   });
 
-  it('refuses a table without a primary key', () => {
-    const problems = problemsOf(valid.replace('    primaryKey: [id]\n    follow', '    follow'));
-    expect(problems[0]?.path).toBe('postgres[1].primaryKey');
+  it('accepts a table without a primary key (keyless), but not an empty key', () => {
+    const keyless = parseDataMap(valid.replace('    primaryKey: [id]\n    follow', '    follow'), 'map.yaml');
+    expect(keyless.postgres[1]?.primaryKey).toEqual([]);
+    const problems = problemsOf(
+      valid.replace('    primaryKey: [id]\n    follow', '    primaryKey: []\n    follow'),
+    );
+    expect(problems[0]).toMatchObject({
+      path: 'postgres[1].primaryKey',
+      message: expect.stringMatching(/omit primaryKey/),
+    });
+  });
+
+  it('reads several columns per identity kind and several references per follow column, across systems', () => {
+    const map = parseDataMap(
+      `version: 1
+identities: { email: {}, user_id: {} }
+postgres:
+  - table: public.users
+    primaryKey: [id]
+    identities: { email: [email, alt_email], user_id: id }
+    learn: [user_id]
+  - table: public.address
+    primaryKey: [id]
+    follow: { id: [public.users.address_id, public.orders.billing_address_id] }
+  - table: public.orders
+    primaryKey: [id]
+    follow: { user_id: [public.users.id, ANALYTICS.PUBLIC.ACCOUNTS.USER_ID] }
+snowflake:
+  - table: ANALYTICS.PUBLIC.ACCOUNTS
+    primaryKey: [ACCOUNT_ID]
+    follow: { USER_ID: public.users.id }
+`,
+      'map.yaml',
+    );
+    expect(map.postgres[0]?.identities.email).toEqual(['email', 'alt_email']);
+    expect(map.postgres[1]?.follow.id).toEqual([
+      'public.users.address_id',
+      'public.orders.billing_address_id',
+    ]);
+    expect(map.snowflake[0]?.follow.USER_ID).toEqual(['public.users.id']);
+  });
+
+  it('refuses learning a kind the table does not map', () => {
+    const problems = problemsOf(
+      valid.replace(
+        '    exclude: [password_hash]',
+        '    learn: [user_id, phone]\n    exclude: [password_hash]',
+      ),
+    );
+    expect(problems).toEqual([
+      expect.objectContaining({
+        path: 'postgres[0].learn[1]',
+        message: expect.stringMatching(/does not map/),
+      }),
+    ]);
+  });
+
+  it('refuses a follow reference to a table of the other system that is not in the map', () => {
+    const problems = problemsOf(valid.replace('public.users.id', 'ANALYTICS.PUBLIC.USERS.ID'));
+    expect(problems[0]).toMatchObject({
+      path: 'postgres[1].follow.user_id',
+      message: 'follows ANALYTICS.PUBLIC.USERS, which is not a snowflake table of this data map',
+    });
+  });
+
+  it('refuses a columns allow-list that leaves out key, identity or followed columns, or overlaps exclude', () => {
+    const problems = problemsOf(
+      valid.replace(
+        '    exclude: [password_hash]',
+        '    columns: [email, name, password_hash]\n    exclude: [password_hash]',
+      ),
+    );
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'postgres[0].exclude[0]: password_hash is both in columns and excluded; keep it in one of them',
+      'postgres[0].columns: id is a primary-key column: add it to columns',
+    ]);
+    const follow = problemsOf(`${valid}    columns: [id, total]\n`);
+    expect(follow.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'postgres[1].columns: user_id is a follow column: add it to columns',
+    ]);
+    expect(parseDataMap(`${valid}    columns: [id, user_id]\n`, 'map.yaml').postgres[1]?.columns).toEqual([
+      'id',
+      'user_id',
+    ]);
+  });
+
+  it('refuses categories for columns that are not returned, and malformed categories', () => {
+    const problems = problemsOf(
+      valid.replace(
+        '    exclude: [password_hash]',
+        '    exclude: [password_hash]\n    categories: { password_hash: account.secret, email: Contact }',
+      ),
+    );
+    expect(problems.map((p) => p.path)).toEqual(['postgres[0].categories.email']);
+    const hidden = problemsOf(
+      valid.replace(
+        '    exclude: [password_hash]',
+        '    exclude: [password_hash]\n    categories: { password_hash: account.secret }',
+      ),
+    );
+    expect(hidden).toEqual([
+      expect.objectContaining({
+        path: 'postgres[0].categories.password_hash',
+        message: expect.stringMatching(/not returned \(excluded\)/),
+      }),
+    ]);
   });
 
   it('refuses identifiers that try to break out of quoting', () => {

@@ -25,6 +25,7 @@ postgres:
   - table: public.users
     primaryKey: [id]
     identities: { email: email, user_id: id }
+    learn: [email, user_id]
   - table: public.friends
     primaryKey: [id]
     follow: { user_id: public.users.id, friend_of: public.friends.id }

@@ -240,6 +240,7 @@ postgres:
   - table: public.users
     primaryKey: [id]
     identities: { email: email, user_id: id }
+    learn: [email, user_id]
     exclude: [password_hash]
     mirror: ANALYTICS.PUBLIC.USERS
   - table: public.orders

@@ -64,6 +64,24 @@ describe('Module: statements', () => {
     expect(keysetBinds(['a1', 'b1'])).toEqual(['a1', 'a1', 'b1']);
   });
 
+  it('orders a keyless table by every column returned and pages it by offset', () => {
+    const keyless = {
+      table: 'D.S.LOGIN_AUDIT',
+      columns: ['USER_ID', 'AT', 'IP'],
+      match: '"USER_ID"',
+      value: '?',
+      valueCount: 1,
+      key: [],
+      after: false,
+      limit: 2,
+    };
+    expect(searchSql(keyless)).toBe(
+      'SELECT "USER_ID", "AT", "IP" FROM "D"."S"."LOGIN_AUDIT" WHERE "USER_ID" IN (?) ORDER BY "USER_ID", "AT", "IP" LIMIT 2',
+    );
+    expect(searchSql({ ...keyless, offset: 4 })).toMatch(/ LIMIT 2 OFFSET 4$/);
+    expect(() => searchSql({ ...keyless, offset: -1 })).toThrow('offset must be ≥ 0 (given -1)');
+  });
+
   it('fails if the limit is not positive', () => {
     expect(() =>
       searchSql({
@@ -88,7 +106,8 @@ describe('Module: statements', () => {
     );
     expect(findings).toContain('PARSE_JSON(s."ROW_JSON")');
     expect(findings).not.toContain('WHEN MATCHED');
-    expect(findings.match(/\?/g)).toHaveLength(8);
+    expect(findings).toContain('PARSE_JSON(s."PROVENANCE_JSON")');
+    expect(findings.match(/\?/g)).toHaveLength(9);
     const ledger = mergeLedgerSql(at);
     expect(ledger).toContain(
       'ON t."REQUEST_ID" = s."REQUEST_ID" AND t."STATE" = s."STATE" AND t."STAGE" = s."STAGE"',

@@ -77,7 +77,15 @@ export function findingsFor(request: IntakeRequest): FindingsDocument {
         system: 'postgres',
         table: 'public.users',
         primaryKey: ['id'],
-        rows: [{ key: { id: 1 }, row: { id: 1, email } }],
+        rows: [
+          {
+            key: { id: 1 },
+            provenance: [
+              { column: 'email', identity: 'email', round: 1, source: 'request', via: 'identity' },
+            ],
+            row: { id: 1, email },
+          },
+        ],
       },
     ],
   });
