@@ -337,23 +337,33 @@ function directEdges(drafts: ReadonlyMap<string, Draft>, edges: readonly Edge[])
   const reach = new Map<string, Reach>();
   for (const d of drafts.values()) if (d.identities.size > 0) reach.set(d.table, 'identity');
   const open = new Set(edges);
+  // A table that learns must be found by its own identities only: a row reached through a
+  // reference (a customer found through the account manager's id) may be someone else's, and what
+  // it teaches would become the subject's.
+  const learns = (draft: Draft, column: string, ref: string) => {
+    if (!draft.learn) return false;
+    draft.notes.push(
+      `${column} is not followed to ${ref}: this table learns identifiers, and a row reached through a reference may be another person's`,
+    );
+    return true;
+  };
   const forward = (e: Edge) => {
     const draft = drafts.get(e.from);
-    if (!draft) return;
+    open.delete(e);
+    if (!draft || learns(draft, e.column, `${e.to}.${e.targetColumn}`)) return;
     draft.follow.set(e.column, [
       ...(draft.follow.get(e.column) ?? []),
       { value: `${e.to}.${e.targetColumn}`, reason: e.reason },
     ]);
-    open.delete(e);
   };
   const backward = (e: Edge) => {
     const draft = drafts.get(e.to);
-    if (!draft) return;
+    open.delete(e);
+    if (!draft || learns(draft, e.targetColumn, `${e.from}.${e.column}`)) return;
     draft.follow.set(e.targetColumn, [
       ...(draft.follow.get(e.targetColumn) ?? []),
       { value: `${e.from}.${e.column}`, reason: e.reason },
     ]);
-    open.delete(e);
   };
   const holdsPersonalData = (table: string) => (drafts.get(table)?.categories.size ?? 0) > 0;
   for (let changed = true; changed; ) {

@@ -5,7 +5,9 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { registerDatamapInit } from '../../../cli/commands/datamapInit';
+import { checkDataMapStructure } from '../../../shared/datamap/checkDataMapStructure';
 import { checkPostgresCatalog } from '../../../shared/datamap/checkPostgresCatalog';
+import { dataMapWarnings } from '../../../shared/datamap/dataMapWarnings';
 import { initDataMap } from '../../../shared/datamap/init/initDataMap';
 import { renderInitialDataMap } from '../../../shared/datamap/init/renderInitialDataMap';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
@@ -68,6 +70,8 @@ describe('Function: initDataMap', () => {
     const yaml = renderInitialDataMap(await initDataMap(db, { schemas: ['shop'] }), 'the PostgreSQL catalog');
     const map = parseDataMap(yaml, 'proposed.yaml');
     expect(checkPostgresCatalog(map, await readPgCatalog(db, ['shop']))).toEqual([]);
+    expect(checkDataMapStructure(map)).toEqual([]);
+    expect(dataMapWarnings(map)).toEqual([]);
   });
 
   it('infers keys from constraints, follow edges from foreign keys, identities from names and values', async () => {

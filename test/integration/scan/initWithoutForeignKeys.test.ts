@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { checkDataMapStructure } from '../../../shared/datamap/checkDataMapStructure';
 import { checkPostgresCatalog } from '../../../shared/datamap/checkPostgresCatalog';
+import { dataMapWarnings } from '../../../shared/datamap/dataMapWarnings';
 import type { InitialDataMap } from '../../../shared/datamap/init/InitialDataMap';
 import { initDataMap } from '../../../shared/datamap/init/initDataMap';
 import { measureOverlap } from '../../../shared/datamap/init/measureOverlap';
@@ -244,6 +245,8 @@ describe('Function: initDataMap on a schema without foreign keys', () => {
     await writeFile(file, yaml);
     const map = await loadDataMap(file);
     expect(checkDataMapStructure(map)).toEqual([]);
+    // Learning only where each row is one person, never through a follow edge.
+    expect(dataMapWarnings(map)).toEqual([]);
     expect(checkPostgresCatalog(map, await readPgCatalog(db, ['biz']))).toEqual([]);
     expect(map.postgres.map((t) => t.table)).toHaveLength(9);
   });

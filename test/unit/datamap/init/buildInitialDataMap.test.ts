@@ -158,6 +158,29 @@ describe('Function: buildInitialDataMap', () => {
     expect(follows(map)['app.ticket_comments']).toEqual({ ticket_id: ['app.tickets.id'] });
   });
 
+  it('never lets a learning table follow a reference: the row reached may be another person', () => {
+    const customers = table('app.customers', ['id int', 'email text', 'employee_id int'], ['id']);
+    const employees = table('app.employees', ['id int', 'work_email text'], ['id']);
+    const invoices = table('app.invoices', ['id int', 'customer_id int'], ['id']);
+    const map = build(
+      [customers, employees, invoices],
+      { 'app.customers': { email: 'email' }, 'app.employees': { work_email: 'email' } },
+      {
+        nameReferences: [
+          ref('app.customers', 'employee_id', 'app.employees', 100),
+          ref('app.invoices', 'customer_id', 'app.customers', 100),
+        ],
+      },
+    );
+    const entry = map.postgres.find((t) => t.table === 'app.customers');
+    expect(entry?.learn?.value).toEqual(['customer_id', 'email']);
+    expect(entry?.follow.size).toBe(0);
+    expect(entry?.notes).toEqual([
+      "employee_id is not followed to app.employees.id: this table learns identifiers, and a row reached through a reference may be another person's",
+    ]);
+    expect(follows(map)).toEqual({ 'app.invoices': { customer_id: ['app.customers.id'] } });
+  });
+
   it('keeps a keyless table, without a primary key', () => {
     const visits = table('app.visits', ['user_id int', 'page text']);
     const map = build(
