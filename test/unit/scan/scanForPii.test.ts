@@ -20,6 +20,11 @@ postgres:
     identities: { email: email }
     exclude: [secret_answer]
     mirror: ANALYTICS.PUBLIC.USERS
+  - table: public.tickets
+    primaryKey: [id]
+    identities: { email: email }
+    columns: [id, email, subject]
+    mirror: ANALYTICS.PUBLIC.TICKETS
 snowflake:
   - table: ANALYTICS.PUBLIC.EVENTS
     primaryKey: [ID]
@@ -42,6 +47,15 @@ describe('Function: reachOf', () => {
     expect(reachOf(MAP, 'snowflake', 'ANALYTICS.PUBLIC.USERS', 'PHONE')).toBe('reached');
     expect(reachOf(MAP, 'snowflake', 'ANALYTICS.PUBLIC.USERS', 'SECRET_ANSWER')).toBe('excluded');
     expect(reachOf(MAP, 'snowflake', 'ANALYTICS.PUBLIC.OTHER', 'EMAIL')).toBe('unreached');
+  });
+});
+
+describe('Function: reachOf with a columns allow-list', () => {
+  it('reaches the listed columns and counts the others as deliberately left out, in the mirror too', () => {
+    expect(reachOf(MAP, 'postgres', 'public.tickets', 'email')).toBe('reached');
+    expect(reachOf(MAP, 'postgres', 'public.tickets', 'agent_notes')).toBe('excluded');
+    expect(reachOf(MAP, 'snowflake', 'ANALYTICS.PUBLIC.TICKETS', 'SUBJECT')).toBe('reached');
+    expect(reachOf(MAP, 'snowflake', 'ANALYTICS.PUBLIC.TICKETS', 'AGENT_NOTES')).toBe('excluded');
   });
 });
 
