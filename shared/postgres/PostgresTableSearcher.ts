@@ -82,7 +82,7 @@ export class PostgresTableSearcher implements TableSearcher {
       const chunk = accepted.slice(i, i + this.valuesPerQuery);
       if (table.primaryKey.length === 0) {
         const sql = searchSql(pgTable, select, [], column, input, false);
-        await this.retry.execute(() => this.searchKeyless(sql, chunk, onPage));
+        await this.retry.execute(() => this.searchKeyless(sql, [chunk], onPage));
         continue;
       }
       let after: (string | null)[] | undefined;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CanonicalRow } from '../../../shared/canonical/CanonicalValue';
+import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
+import { keylessRowKeys } from '../../../shared/discovery/keylessRowKeys';
 import { identityKey, planSearch } from '../../../shared/discovery/planSearch';
 import type { FoundRow, TableSearcher } from '../../../shared/discovery/SearchableTable';
 import { traverse } from '../../../shared/discovery/traverse';
@@ -12,7 +14,15 @@ function memorySearcher(tables: Record<string, CanonicalRow[]>) {
     async search(table, input, values, onPage) {
       calls.push(`${table.table}.${input.column}=${values.join('|')}`);
       const rows = (tables[table.table] ?? []).filter((row) => values.includes(String(row[input.column])));
-      onPage(rows.map((row): FoundRow => ({ key: { id: row.id ?? null }, row })));
+      const keyOf = keylessRowKeys();
+      onPage(
+        rows.map(
+          (row): FoundRow => ({
+            key: table.primaryKey.length > 0 ? { id: row.id ?? null } : keyOf(row),
+            row,
+          }),
+        ),
+      );
     },
   };
   return { searcher, calls };
@@ -90,5 +100,130 @@ describe('Function: traverse', () => {
     const result = await traverse(planSearch(map), new Map(), { searchers: {} });
     expect(result.notSearched.map((t) => t.table)).toEqual(['public.users', 'public.friends']);
     expect(result.rounds).toBe(0);
+  });
+
+  describe('Decision: what widens the search', () => {
+    const shop = parseDataMap(
+      `version: 1
+identities: { email: { normalize: lowercase }, employee_id: {}, customer_id: {} }
+postgres:
+  - table: public.customer
+    primaryKey: [id]
+    identities: { email: email, customer_id: id }
+    learn: [email, customer_id]
+  - table: public.employee
+    primaryKey: [id]
+    identities: { email: email, employee_id: id }
+    learn: [employee_id]
+  - table: public.ticket
+    primaryKey: [id]
+    identities: { email: [email, alt_email], employee_id: employee_id }
+  - table: public.orders
+    primaryKey: [id]
+    follow: { customer_id: public.customer.id }
+  - table: public.audit
+    identities: { customer_id: customer_id }
+`,
+      'shop.yaml',
+    );
+    const tables = {
+      'public.customer': [
+        { id: 1, email: 'ana@x.test' },
+        { id: 2, email: 'ben@x.test' },
+      ],
+      'public.employee': [{ id: 10, email: 'sam@corp.test' }],
+      'public.ticket': [
+        { id: 400, email: 'ben@x.test', alt_email: null, employee_id: 10 },
+        { id: 401, email: 'old@x.test', alt_email: 'ANA@x.test', employee_id: null },
+      ],
+      'public.orders': [
+        { id: 100, customer_id: 1 },
+        { id: 101, customer_id: 2 },
+      ],
+      'public.audit': [
+        { customer_id: 1, event: 'login' },
+        { customer_id: 1, event: 'login' },
+        { customer_id: 2, event: 'login' },
+      ],
+    };
+    const found = (result: Awaited<ReturnType<typeof traverse>>) =>
+      Object.fromEntries(result.tables.map((t) => [t.table, t.rows.map((r) => r.key.id ?? r.key._n)]));
+
+    it('learns nothing from a row that mentions other people: a staff member never reaches the customers', async () => {
+      const { searcher, calls } = memorySearcher(tables);
+      const result = await traverse(planSearch(shop), new Map([[identityKey('employee_id'), ['10']]]), {
+        searchers: { postgres: searcher },
+      });
+      expect(found(result)).toEqual({
+        'public.customer': [],
+        'public.employee': [10],
+        'public.ticket': [400],
+        'public.orders': [],
+        'public.audit': [],
+      });
+      // The ticket's email (a customer's) was never searched with; the employee learns no email either.
+      expect(calls.filter((c) => c.includes('ben@x.test'))).toEqual([]);
+      expect(calls.filter((c) => c.includes('.email='))).toEqual([]);
+    });
+
+    it("searches every column of a kind and learns only the declared kinds, recording each row's first round", async () => {
+      const { searcher } = memorySearcher(tables);
+      const result = await traverse(planSearch(shop), new Map([[identityKey('email'), ['ana@x.test']]]), {
+        searchers: { postgres: searcher },
+      });
+      expect(found(result)).toEqual({
+        'public.customer': [1],
+        'public.employee': [],
+        'public.ticket': [],
+        'public.orders': [100],
+        'public.audit': [1, 2],
+      });
+      const rows = new Map(result.tables.map((t) => [t.table, t.rows]));
+      expect(rows.get('public.customer')?.[0]?.provenance).toEqual([
+        { column: 'email', identity: 'email', round: 1, source: 'request', via: 'identity' },
+      ]);
+      expect(rows.get('public.orders')?.[0]?.provenance).toEqual([
+        { column: 'customer_id', from: 'postgres:public.customer.id', round: 2, via: 'follow' },
+      ]);
+      expect(rows.get('public.audit')?.map((r) => r.provenance)).toEqual([
+        [{ column: 'customer_id', identity: 'customer_id', round: 2, source: 'learned', via: 'identity' }],
+        [{ column: 'customer_id', identity: 'customer_id', round: 2, source: 'learned', via: 'identity' }],
+      ]);
+    });
+
+    it('matches a value in the second column of a kind and records which column matched', async () => {
+      const { searcher } = memorySearcher({
+        ...tables,
+        'public.ticket': [{ id: 401, email: 'old@x.test', alt_email: 'ana@x.test', employee_id: null }],
+      });
+      const result = await traverse(planSearch(shop), new Map([[identityKey('email'), ['ana@x.test']]]), {
+        searchers: { postgres: searcher },
+      });
+      const ticket = result.tables.find((t) => t.table === 'public.ticket')?.rows;
+      expect(ticket?.map((r) => [r.key.id, r.provenance])).toEqual([
+        [401, [{ column: 'alt_email', identity: 'email', round: 1, source: 'request', via: 'identity' }]],
+      ]);
+    });
+
+    it('gives the same rows and provenance whichever search of a round ends first', async () => {
+      const slow = (delayFor: string): TableSearcher => {
+        const { searcher } = memorySearcher(tables);
+        return {
+          async search(table, input, values, onPage) {
+            if (table.table === delayFor) await new Promise((r) => setTimeout(r, 20));
+            return searcher.search(table, input, values, onPage);
+          },
+        };
+      };
+      const seeds = new Map([
+        [identityKey('email'), ['ana@x.test', 'ben@x.test']],
+        [identityKey('employee_id'), ['10']],
+      ]);
+      const a = await traverse(planSearch(shop), seeds, { searchers: { postgres: slow('public.customer') } });
+      const b = await traverse(planSearch(shop), seeds, { searchers: { postgres: slow('public.ticket') } });
+      expect(canonicalJson(a.tables as never)).toBe(canonicalJson(b.tables as never));
+      const ticket = a.tables.find((t) => t.table === 'public.ticket')?.rows[0];
+      expect(ticket?.provenance.map((p) => p.column)).toEqual(['email', 'employee_id']);
+    });
   });
 });
