@@ -10,10 +10,11 @@ import type { InitialDataMap } from '../../../shared/datamap/init/InitialDataMap
 import { initDataMap } from '../../../shared/datamap/init/initDataMap';
 import { measureOverlap } from '../../../shared/datamap/init/measureOverlap';
 import { renderInitialDataMap } from '../../../shared/datamap/init/renderInitialDataMap';
-import { loadDataMap } from '../../../shared/datamap/loadDataMap';
+import { loadDataMap, parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { DsnCredentialSource } from '../../../shared/postgres/DsnCredentialSource';
 import { PgDatabase } from '../../../shared/postgres/PgDatabase';
 import { readPgCatalog } from '../../../shared/postgres/readPgCatalog';
+import { discoverWith } from '../../support/discovery';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 /**
@@ -254,6 +255,37 @@ describe('Function: initDataMap on a schema without foreign keys', () => {
   it('gives the same proposal for the same data', async () => {
     const again = renderInitialDataMap(await initDataMap(db, { schemas: ['biz'] }), 'the PostgreSQL catalog');
     expect(again).toBe(yaml);
+  });
+});
+
+describe('Discovery with the proposed map', () => {
+  it('finds a customer across the tables the proposal connects, and nothing of other people', async () => {
+    const map = parseDataMap(yaml, 'proposed.yaml');
+    const { document } = await discoverWith(db, map, { email: ['Cust5@Shopper-Example.org'] });
+    expect(document.counts.postgres).toEqual({
+      'biz.address': 5, // own address, two orders' billing and shipping addresses
+      'biz.customers': 1,
+      'biz.employees': 0,
+      'biz.logins': 2,
+      'biz.orders': 2,
+      'biz.payment_cards': 1,
+      'biz.reports': 0,
+      'biz.service_requests': 0,
+      'biz.visits': 7, // keyless, reached through the logins
+    });
+  });
+
+  it('finds an employee with the requests and reports they handled and their address', async () => {
+    const map = parseDataMap(yaml, 'proposed.yaml');
+    const { document } = await discoverWith(db, map, { email: ['staff3@company-example.com'] });
+    expect(document.counts.postgres).toMatchObject({
+      'biz.address': 1,
+      'biz.customers': 0,
+      'biz.employees': 1,
+      'biz.orders': 0,
+      'biz.reports': 2,
+      'biz.service_requests': 3,
+    });
   });
 });
 
