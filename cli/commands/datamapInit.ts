@@ -17,10 +17,15 @@ interface InitOptions {
   out?: string;
   schema?: string[];
   sampleRows: number;
+  overlapSample: number;
+  overlapThreshold: number;
   snowflakeDatabase?: string[];
 }
 
-/** `dsr datamap init [--out FILE] [--schema NAME …] [--sample-rows N] [--snowflake-database NAME …]` */
+/**
+ * `dsr datamap init [--out FILE] [--schema NAME …] [--sample-rows N] [--overlap-sample N]
+ * [--overlap-threshold SHARE] [--snowflake-database NAME …]`
+ */
 export function registerDatamapInit(datamap: Command): void {
   datamap
     .command('init')
@@ -38,6 +43,18 @@ export function registerDatamapInit(datamap: Command): void {
       'rows sampled per table to recognise identity columns by value',
       positiveInt,
       200,
+    )
+    .option(
+      '--overlap-sample <n>',
+      'distinct values of a column named like a reference compared with the table it names',
+      positiveInt,
+      200,
+    )
+    .option(
+      '--overlap-threshold <share>',
+      'share of those values that must be found for the reference to be proposed (0–1]',
+      share,
+      0.9,
     )
     .option('--snowflake-database <name>', 'Snowflake database to match mirrors in; repeat for more', collect)
     .action(async (options: InitOptions) => {
@@ -67,11 +84,13 @@ export function registerDatamapInit(datamap: Command): void {
         const proposal = await initDataMap(db, {
           schemas: options.schema ?? [],
           sampleRows: options.sampleRows,
+          overlapSample: options.overlapSample,
+          overlapThreshold: options.overlapThreshold,
           snowflake: snowflakeSource,
         });
         if (proposal.identities.size === 0)
           throw new CliError(
-            'no column looks like an identity (e-mail, phone, a user or customer id): write the identities by hand',
+            'no column looks like an identity (an e-mail or phone column, or the key of a table of people): write the identities by hand',
             EXIT.failed,
           );
         const yaml = renderInitialDataMap(
@@ -95,6 +114,13 @@ export function registerDatamapInit(datamap: Command): void {
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+function share(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1)
+    throw new InvalidArgumentError(`must be a share above 0 and at most 1, e.g. 0.9 (given ${value})`);
+  return n;
 }
 
 function positiveInt(value: string): number {

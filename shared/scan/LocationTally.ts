@@ -54,12 +54,14 @@ export class LocationTally {
       const byValues = matches > 0 && matches / this.samples >= threshold;
       const byName = detector.matchesName?.(this.name) ?? false;
       if (!byValues && !byName) continue;
+      // A name that suggests the kind (`mobile`, `card_no`) counts with values, never without them.
+      const named = byName || (byValues && (detector.suggestedByName?.(this.name) ?? false));
       const lower = wilsonLowerBound(matches, this.samples);
       const candidate: Classification = {
         detector: detector.id,
-        basis: byValues ? (byName ? 'name_and_values' : 'values') : 'name',
+        basis: byValues ? (named ? 'name_and_values' : 'values') : 'name',
         confidence: round2(
-          byValues ? (byName ? 1 - (1 - lower) * (1 - NAME_ONLY_CONFIDENCE) : lower) : NAME_ONLY_CONFIDENCE,
+          byValues ? (named ? 1 - (1 - lower) * (1 - NAME_ONLY_CONFIDENCE) : lower) : NAME_ONLY_CONFIDENCE,
         ),
         samples: this.samples,
         matches,

@@ -9,11 +9,16 @@ export interface Inferred<T> {
 /** One PostgreSQL table of a proposed data map. */
 export interface InitTable {
   readonly table: string;
-  readonly primaryKey: Inferred<readonly string[]>;
-  /** Identity kind → column. */
-  readonly identities: ReadonlyMap<string, Inferred<string>>;
-  /** Column → `schema.table.column`. */
-  readonly follow: ReadonlyMap<string, Inferred<string>>;
+  /** Absent for a keyless table, which is searched without one. */
+  readonly primaryKey: Inferred<readonly string[]> | undefined;
+  /** Identity kind → the columns holding it (one or several). */
+  readonly identities: ReadonlyMap<string, readonly Inferred<string>[]>;
+  /** Identity kinds whose values in found rows widen the search: only for one-person-per-row tables. */
+  readonly learn: Inferred<readonly string[]> | undefined;
+  /** Column → the `schema.table.column` references it follows (one or several). */
+  readonly follow: ReadonlyMap<string, readonly Inferred<string>[]>;
+  /** Column → category of personal data (`contact.email`, `financial.card`), as the detectors saw it. */
+  readonly categories: ReadonlyMap<string, Inferred<string>>;
   readonly exclude: readonly Inferred<string>[];
   readonly mirror: Inferred<string> | undefined;
   /** Remarks on what was left out of this entry, and why. */
@@ -24,6 +29,6 @@ export interface InitTable {
 export interface InitialDataMap {
   readonly identities: ReadonlyMap<string, Normalization>;
   readonly postgres: readonly InitTable[];
-  /** Tables left out of the map, with the reason (no primary key, unreachable, …). */
+  /** Tables left out of the map, with the reason (unreachable, a name a map cannot hold, …). */
   readonly leftOut: readonly { readonly table: string; readonly reason: string }[];
 }

@@ -1,19 +1,7 @@
+import type { DetectorId } from '../../scan/detectors/Detector';
 import { nameWords } from '../../scan/detectors/Detector';
+import { isPhoneName } from '../../scan/detectors/phone';
 import type { Normalization } from '../dataMapSchema';
-
-/** Entities whose id identifies a person: `user_id`, `customer_id`, a `users` table's `id`. */
-const PERSON_ENTITIES = [
-  'user',
-  'customer',
-  'account',
-  'member',
-  'person',
-  'client',
-  'patient',
-  'employee',
-  'subscriber',
-  'contact',
-] as const;
 
 /** How each proposed identity kind is normalised before it is searched for. */
 export function normalizationOf(kind: string): Normalization {
@@ -23,34 +11,63 @@ export function normalizationOf(kind: string): Normalization {
 }
 
 /**
- * The identity kind a column's name suggests, with the reason; undefined when it suggests none.
- * `text` says whether the column holds text: e-mail and phone kinds are normalised as text.
+ * The identity kind a text column's name suggests (`email`, `alt_email`, `mobile`), with the
+ * reason; undefined when it suggests none. Ids (`customer_id`) are never identity kinds by name:
+ * they are references, proposed as `follow` edges once their values are found in the table named.
  */
-export function identityFromName(
-  column: string,
-  text: boolean,
-): { kind: string; reason: string } | undefined {
+export function identityFromName(column: string): { kind: 'email' | 'phone'; reason: string } | undefined {
   const words = nameWords(column);
-  if (text && words.includes('email'))
-    return { kind: 'email', reason: 'column name suggests an e-mail address' };
-  if (text && words.some((w) => w === 'phone' || w === 'mobile' || w === 'msisdn' || w === 'telephone'))
+  if (words.includes('email')) return { kind: 'email', reason: 'column name suggests an e-mail address' };
+  if (isPhoneName(column) && !words.includes('fax'))
     return { kind: 'phone', reason: 'column name suggests a phone number' };
-  const [entity, id, ...rest] = words;
-  if (rest.length === 0 && id === 'id' && PERSON_ENTITIES.some((e) => e === entity))
-    return { kind: `${entity}_id`, reason: `column name suggests the id of a ${entity}` };
   return undefined;
 }
 
-/** The identity kind of a table's single-column primary key when the table holds people (`users.id`). */
-export function identityFromKeyTable(table: string): { kind: string; reason: string } | undefined {
-  const name = table.slice(table.indexOf('.') + 1);
+/** The singular of a table or column name, by its last word: `addresses` → `address`, `people` → `person`. */
+export function singularOf(name: string): string {
   const words = nameWords(name);
-  const last = words.at(-1) ?? '';
-  const singular = last.endsWith('s') ? last.slice(0, -1) : last;
-  const entity = PERSON_ENTITIES.find((e) => e === singular);
-  return entity && words.length === 1
-    ? { kind: `${entity}_id`, reason: `primary key of a table of ${entity}s` }
-    : undefined;
+  const last = words.pop() ?? '';
+  let one = last;
+  if (last === 'people') one = 'person';
+  else if (last.endsWith('ies') && last.length > 4) one = `${last.slice(0, -3)}y`;
+  else if (/(sses|xes|ches|shes|zzes)$/.test(last)) one = last.slice(0, -2);
+  else if (last.endsWith('s') && !last.endsWith('ss') && !last.endsWith('us') && last.length > 2)
+    one = last.slice(0, -1);
+  return [...words, one].join('_');
+}
+
+/** Names of tables that hold one person per row: `users`, `customers`, `staff`. */
+const PERSON_ENTITIES = new Set([
+  'user',
+  'customer',
+  'account',
+  'member',
+  'person',
+  'client',
+  'patient',
+  'employee',
+  'staff',
+  'subscriber',
+  'contact',
+  'student',
+  'driver',
+  'guest',
+  'profile',
+]);
+
+/** Whether a table's name says it holds people (`app_users`, `customers`, `people`). */
+export function namesPeople(table: string): boolean {
+  const last =
+    singularOf(table.slice(table.indexOf('.') + 1))
+      .split('_')
+      .at(-1) ?? '';
+  return PERSON_ENTITIES.has(last);
+}
+
+/** The identity kind of a person table's key: `customers` → `customer_id`; undefined when no valid kind. */
+export function personKindOf(table: string): string | undefined {
+  const kind = `${singularOf(table.slice(table.indexOf('.') + 1))}_id`;
+  return /^[a-z][a-z0-9_]*$/.test(kind) ? kind : undefined;
 }
 
 /** Columns that hold secrets rather than personal data about the subject: proposed for `exclude`. */
@@ -61,3 +78,16 @@ export function looksLikeCredential(column: string): boolean {
     (words.at(-1) === 'hash' && words.length > 1)
   );
 }
+
+/** The category of personal data each detector recognises, as a data map's `categories` names it. */
+export const CATEGORY_OF: Readonly<Record<DetectorId, string>> = {
+  email: 'contact.email',
+  phone: 'contact.phone',
+  postal_address: 'contact.address',
+  person_name: 'identity.name',
+  date_of_birth: 'identity.date_of_birth',
+  us_ssn: 'identity.national_id',
+  ip_address: 'online.ip_address',
+  credit_card: 'financial.card',
+  iban: 'financial.bank_account',
+};

@@ -1,12 +1,21 @@
-import { Document, isMap, isScalar, isSeq } from 'yaml';
-import type { InitialDataMap } from './InitialDataMap';
+import { Document, isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
+import type { Inferred, InitialDataMap } from './InitialDataMap';
 
 /**
  * Renders a proposed data map as YAML, each inferred entry followed by a comment saying why it was
- * inferred, and a header listing the tables left out. `source` names what was read, e.g. `the
- * PostgreSQL catalog`. The output parses with `parseDataMap`.
+ * inferred (a follow edge: the foreign key, or the name and how many sampled values were found),
+ * and a header listing the tables left out. `source` names what was read, e.g. `the PostgreSQL
+ * catalog`. A key or column with one value is written as a scalar, with several as a list, one
+ * item a line so each carries its own comment.
  */
 export function renderInitialDataMap(proposal: InitialDataMap, source: string): string {
+  const oneOrMany = (entries: ReadonlyMap<string, readonly Inferred<string>[]>) =>
+    Object.fromEntries(
+      [...entries].map(([k, v]) => [
+        k,
+        v.length === 1 ? (v[0] as Inferred<string>).value : v.map((i) => i.value),
+      ]),
+    );
   const doc = new Document({
     version: 1,
     identities: Object.fromEntries(
@@ -14,12 +23,12 @@ export function renderInitialDataMap(proposal: InitialDataMap, source: string): 
     ),
     postgres: proposal.postgres.map((t) => ({
       table: t.table,
-      primaryKey: [...t.primaryKey.value],
-      ...(t.identities.size > 0
-        ? { identities: Object.fromEntries([...t.identities].map(([k, v]) => [k, v.value])) }
-        : {}),
-      ...(t.follow.size > 0
-        ? { follow: Object.fromEntries([...t.follow].map(([k, v]) => [k, v.value])) }
+      ...(t.primaryKey ? { primaryKey: [...t.primaryKey.value] } : {}),
+      ...(t.identities.size > 0 ? { identities: oneOrMany(t.identities) } : {}),
+      ...(t.learn ? { learn: [...t.learn.value] } : {}),
+      ...(t.follow.size > 0 ? { follow: oneOrMany(t.follow) } : {}),
+      ...(t.categories.size > 0
+        ? { categories: Object.fromEntries([...t.categories].map(([k, v]) => [k, v.value])) }
         : {}),
       ...(t.exclude.length > 0 ? { exclude: t.exclude.map((e) => e.value) } : {}),
       ...(t.mirror ? { mirror: t.mirror.value } : {}),
@@ -30,7 +39,9 @@ export function renderInitialDataMap(proposal: InitialDataMap, source: string): 
   const header = [
     ` Data map proposed by \`dsr datamap init\` from ${source}.`,
     ' Every entry was inferred; the comment beside it says from what. Review it before use:',
-    ' add identities the names and samples did not reveal, and exclude columns not to hand over.',
+    ' drop follow edges that are wrong (each says whether a foreign key declares it or how many',
+    ' sampled values of the column were found in the column it points at), add identities the',
+    ' names and samples did not reveal, and exclude columns not to hand over.',
   ];
   if (proposal.leftOut.length > 0) {
     header.push('', ' Left out of this map:');
@@ -52,20 +63,18 @@ export function renderInitialDataMap(proposal: InitialDataMap, source: string): 
     if (!isMap(node)) return;
     if (proposed.notes.length > 0) node.commentBefore = proposed.notes.map((n) => ` ${n}`).join('\n');
     const key = node.get('primaryKey', true);
-    if (isSeq(key)) {
+    if (isSeq(key) && proposed.primaryKey) {
       key.flow = true;
       key.comment = ` ${proposed.primaryKey.reason}`;
     }
-    const comment = (section: string, entries: Iterable<[string, { reason: string }]>) => {
-      const map = node.get(section, true);
-      if (!isMap(map)) return;
-      for (const [name, { reason }] of entries) {
-        const value = map.get(name, true);
-        if (isScalar(value)) value.comment = ` ${reason}`;
-      }
-    };
-    comment('identities', proposed.identities);
-    comment('follow', proposed.follow);
+    const learn = node.get('learn', true);
+    if (isSeq(learn) && proposed.learn) {
+      learn.flow = true;
+      learn.comment = ` ${proposed.learn.reason}`;
+    }
+    commentEntries(node, 'identities', proposed.identities);
+    commentEntries(node, 'follow', proposed.follow);
+    commentEntries(node, 'categories', new Map([...proposed.categories].map(([k, v]) => [k, [v]])));
     const exclude = node.get('exclude', true);
     proposed.exclude.forEach((e, j) => {
       const item = isSeq(exclude) ? exclude.items[j] : undefined;
@@ -75,4 +84,22 @@ export function renderInitialDataMap(proposal: InitialDataMap, source: string): 
     if (proposed.mirror && isScalar(mirror)) mirror.comment = ` ${proposed.mirror.reason}`;
   });
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+/** Puts each entry's reason beside it: on the scalar, or on each item of a list. */
+function commentEntries(
+  node: YAMLMap,
+  section: string,
+  entries: ReadonlyMap<string, readonly Inferred<string>[]>,
+): void {
+  const map = node.get(section, true);
+  if (!isMap(map)) return;
+  for (const [name, inferred] of entries) {
+    const value: unknown = map.get(name, true);
+    if (isScalar(value)) value.comment = ` ${inferred[0]?.reason ?? ''}`;
+    else if (isSeq(value))
+      value.items.forEach((item, j) => {
+        if (isScalar(item)) item.comment = ` ${inferred[j]?.reason ?? ''}`;
+      });
+  }
 }

@@ -28,6 +28,12 @@ export interface Detector {
   readonly matches?: (value: string, context: ValueContext) => boolean;
   /** Whether a column (or JSON key) name alone marks this kind of data. */
   readonly matchesName?: (name: string) => boolean;
+  /**
+   * Whether a name makes this kind of data likely without proving it (`phone`, `card_no`): such a
+   * name admits looser value forms in `matches` and raises the confidence of a match by values,
+   * but on its own reports nothing.
+   */
+  readonly suggestedByName?: (name: string) => boolean;
 }
 
 /** Splits `dateOfBirth`, `DATE_OF_BIRTH` and `date-of-birth` alike into lower-case words. */

@@ -1,4 +1,4 @@
-import type { Detector } from './Detector';
+import { type Detector, nameWords } from './Detector';
 import { luhnValid } from './luhn';
 
 /**
@@ -21,12 +21,32 @@ export function isCardNumber(digits: string): boolean {
   return NETWORKS.some((n) => n.prefix.test(digits) && n.lengths.includes(digits.length));
 }
 
-/** Payment card numbers (PANs), written as digits alone or in groups separated by spaces or dashes. */
+const NUMBER_WORDS = new Set(['no', 'nr', 'num', 'number', 'pan']);
+
+/**
+ * Whether a column or key name speaks of a card number: `card_no`, `cardNumber`, `cc_num`, `pan`.
+ * `card_id`, `card_type` and `gift_card` do not.
+ */
+export function isCardName(name: string): boolean {
+  const words = nameWords(name);
+  if (words.some((w) => w === 'pan' || w === 'cardnumber' || w === 'cardno' || w === 'ccnum')) return true;
+  const card = words.findIndex((w) => w === 'card' || w === 'cc');
+  return card >= 0 && words.slice(card + 1).some((w) => NUMBER_WORDS.has(w));
+}
+
+/**
+ * Payment card numbers (PANs), written as digits alone or in groups separated by spaces or dashes.
+ * In a column named for card numbers a Luhn-valid number of a card's length is enough: private-label
+ * and test ranges have no network prefix this detector knows.
+ */
 export const creditCard: Detector = {
   id: 'credit_card',
-  matches: (value) => {
+  matches: (value, context) => {
     const text = value.trim();
     if (!/^\d[\d -]{11,22}\d$/.test(text)) return false;
-    return isCardNumber(text.replace(/[ -]/g, ''));
+    const digits = text.replace(/[ -]/g, '');
+    if (isCardNumber(digits)) return true;
+    return isCardName(context.name) && /^\d{13,19}$/.test(digits) && luhnValid(digits);
   },
+  suggestedByName: isCardName,
 };

@@ -16,6 +16,7 @@ export const usSsn: Detector = {
     const [, area = '', group = '', serial = ''] = parts;
     return area !== '000' && area !== '666' && area[0] !== '9' && group !== '00' && serial !== '0000';
   },
+  suggestedByName: isSsnName,
 };
 
 function isSsnName(name: string): boolean {

@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parse } from 'yaml';
 import { registerDatamapInit } from '../../../cli/commands/datamapInit';
+import { checkDataMapStructure } from '../../../shared/datamap/checkDataMapStructure';
 import { checkPostgresCatalog } from '../../../shared/datamap/checkPostgresCatalog';
+import { dataMapWarnings } from '../../../shared/datamap/dataMapWarnings';
 import { initDataMap } from '../../../shared/datamap/init/initDataMap';
 import { renderInitialDataMap } from '../../../shared/datamap/init/renderInitialDataMap';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
@@ -67,41 +70,48 @@ describe('Function: initDataMap', () => {
     const yaml = renderInitialDataMap(await initDataMap(db, { schemas: ['shop'] }), 'the PostgreSQL catalog');
     const map = parseDataMap(yaml, 'proposed.yaml');
     expect(checkPostgresCatalog(map, await readPgCatalog(db, ['shop']))).toEqual([]);
+    expect(checkDataMapStructure(map)).toEqual([]);
+    expect(dataMapWarnings(map)).toEqual([]);
   });
 
   it('infers keys from constraints, follow edges from foreign keys, identities from names and values', async () => {
-    const map = parseDataMap(
+    const map = parse(
       renderInitialDataMap(await initDataMap(db, { schemas: ['shop'] }), 'the PostgreSQL catalog'),
-      'proposed.yaml',
     );
-    const table = (name: string) => map.postgres.find((t) => t.table === name);
+    // biome-ignore lint/suspicious/noExplicitAny: the rendered YAML read as a plain document
+    const table = (name: string): any => map.postgres.find((t: { table: string }) => t.table === name);
     expect(map.identities).toEqual({
-      customer_id: { normalize: 'none' },
       email: { normalize: 'lowercase' },
       phone: { normalize: 'digits' },
       user_id: { normalize: 'none' },
     });
     expect(table('shop.users')).toMatchObject({
       primaryKey: ['id'],
-      identities: { user_id: ['id'], email: ['email'], phone: ['mobile'] },
+      identities: { user_id: 'id', email: 'email', phone: 'mobile' },
+      learn: ['email', 'phone', 'user_id'],
       exclude: ['password_hash'],
-      follow: {},
     });
-    expect(table('shop.orders')).toMatchObject({ identities: {}, follow: { user_id: ['shop.users.id'] } });
+    expect(table('shop.users').follow).toBeUndefined();
+    expect(table('shop.orders')).toEqual({
+      table: 'shop.orders',
+      primaryKey: ['id'],
+      follow: { user_id: 'shop.users.id' },
+    });
     expect(table('shop.order_lines')).toMatchObject({
       primaryKey: ['order_id', 'line_no'],
-      follow: { order_id: ['shop.orders.id'] },
+      follow: { order_id: 'shop.orders.id' },
     });
     // A composite foreign key gives one edge per column pair.
     expect(table('shop.shipments')?.follow).toEqual({
-      order_id: ['shop.order_lines.order_id'],
-      line_no: ['shop.order_lines.line_no'],
+      order_id: 'shop.order_lines.order_id',
+      line_no: 'shop.order_lines.line_no',
     });
     // No name hint: the sampled values show the column holds e-mail addresses.
-    expect(table('shop.newsletter')?.identities).toEqual({ email: ['contact'] });
-    expect(table('shop.events')?.identities).toEqual({ customer_id: ['customer_id'] });
-    expect(map.postgres.map((t) => t.table).sort()).toEqual([
-      'shop.events',
+    expect(table('shop.newsletter')?.identities).toEqual({ email: 'contact' });
+    // A newsletter row is no person table: nothing refers to it, so it learns nothing.
+    expect(table('shop.newsletter')?.learn).toBeUndefined();
+    // events.customer_id names no table here: it is neither an identity kind nor an edge.
+    expect(map.postgres.map((t: { table: string }) => t.table).sort()).toEqual([
       'shop.newsletter',
       'shop.order_lines',
       'shop.orders',
@@ -112,8 +122,9 @@ describe('Function: initDataMap', () => {
 
   it('says in comments why each entry was inferred and which tables were left out', async () => {
     const yaml = renderInitialDataMap(await initDataMap(db, { schemas: ['shop'] }), 'the PostgreSQL catalog');
-    expect(yaml).toMatch(/^# {3}shop\.audit_log: no primary key, so it cannot be searched$/m);
+    expect(yaml).toMatch(/^# {3}shop\.audit_log: no identity column found/m);
     expect(yaml).toMatch(/^# {3}shop\.countries: no identity column found/m);
+    expect(yaml).toMatch(/^# {3}shop\.events: no identity column found/m);
     expect(yaml).toContain('primaryKey: [order_id, line_no] # primary key constraint');
     expect(yaml).toContain(
       'line_no: shop.order_lines.line_no # foreign key shipments_line_fkey (column 2 of 2)',
@@ -146,15 +157,35 @@ describe('Function: initDataMap', () => {
     };
     const proposal = await initDataMap(db, { schemas: ['shop'], snowflake });
     const yaml = renderInitialDataMap(proposal, 'the PostgreSQL and Snowflake catalogs');
-    const map = parseDataMap(yaml, 'proposed.yaml');
-    expect(map.postgres.find((t) => t.table === 'shop.users')?.mirror).toBe('ANALYTICS.SHOP.USERS');
-    expect(map.postgres.find((t) => t.table === 'shop.orders')?.mirror).toBe('ANALYTICS.SHOP.ORDERS');
-    expect(map.postgres.find((t) => t.table === 'shop.events')?.mirror).toBeUndefined();
+    const mirrors = Object.fromEntries(proposal.postgres.map((t) => [t.table, t.mirror?.value]));
+    expect(mirrors['shop.users']).toBe('ANALYTICS.SHOP.USERS');
+    expect(mirrors['shop.orders']).toBe('ANALYTICS.SHOP.ORDERS');
+    expect(mirrors['shop.newsletter']).toBeUndefined();
+    expect(parse(yaml).postgres.find((t: { table: string }) => t.table === 'shop.users').mirror).toBe(
+      'ANALYTICS.SHOP.USERS',
+    );
     expect(yaml).toContain('mirror: ANALYTICS.SHOP.USERS # same table name in the Snowflake catalog');
   });
 });
 
 describe('Command: dsr datamap init', () => {
+  it.each([
+    ['--overlap-threshold', '0'],
+    ['--overlap-threshold', '1.5'],
+    ['--overlap-sample', '0'],
+  ])('fails if %s is %s', async (flag, value) => {
+    const program = new Command('dsr').exitOverride().configureOutput({ writeErr: () => undefined });
+    registerDatamapInit(
+      program
+        .command('datamap')
+        .exitOverride()
+        .configureOutput({ writeErr: () => undefined }),
+    );
+    await expect(program.parseAsync(['datamap', 'init', flag, value], { from: 'user' })).rejects.toThrow(
+      /must be a/,
+    );
+  });
+
   it('writes the proposed map to --out and says on stderr that only PostgreSQL was read', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dsr-init-'));
     const out = join(dir, 'proposed.yaml');
@@ -176,7 +207,7 @@ describe('Command: dsr datamap init', () => {
       if (saved.account !== undefined) process.env.SNOWFLAKE_ACCOUNT = saved.account;
     }
     const map = parseDataMap(await readFile(out, 'utf8'), out);
-    expect(map.postgres).toHaveLength(6);
+    expect(map.postgres).toHaveLength(5);
     expect(stderr).toContain('SNOWFLAKE_ACCOUNT is not set: only PostgreSQL was read');
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALL_DETECTORS } from '../../../shared/scan/detectors/allDetectors';
-import { creditCard, isCardNumber } from '../../../shared/scan/detectors/creditCard';
+import { creditCard, isCardName, isCardNumber } from '../../../shared/scan/detectors/creditCard';
 import type { Detector } from '../../../shared/scan/detectors/Detector';
 import { dateOfBirth } from '../../../shared/scan/detectors/dateOfBirth';
 import { email } from '../../../shared/scan/detectors/email';
@@ -10,7 +10,7 @@ import { iban, ibanChecksumValid } from '../../../shared/scan/detectors/iban';
 import { ipAddress } from '../../../shared/scan/detectors/ipAddress';
 import { luhnValid } from '../../../shared/scan/detectors/luhn';
 import { personName } from '../../../shared/scan/detectors/personName';
-import { phone } from '../../../shared/scan/detectors/phone';
+import { isPhoneName, phone } from '../../../shared/scan/detectors/phone';
 import { postalAddress } from '../../../shared/scan/detectors/postalAddress';
 import { usSsn } from '../../../shared/scan/detectors/ssn';
 
@@ -261,5 +261,50 @@ describe('Detector: person_name', () => {
     for (const name of ['name', 'product_name', 'file_name', 'hostname', 'username_hash', 'table_name'])
       expect(personName.matchesName?.(name)).toBe(false);
     expect(personName.matches).toBeUndefined();
+  });
+});
+
+describe('Detectors: names weighed with values', () => {
+  it.each([
+    ['14155550134', 'phone'],
+    ['447700900123', 'mobile'],
+    ['+447700900123', 'tel'],
+    ['4915123456789', 'contactPhone'],
+    ['33612345678', 'MOBILE_NO'],
+  ])('takes bare digits %s in a column named %s for a phone', (value, name) => {
+    expect(test(phone, value, name)).toBe(true);
+  });
+
+  it.each([
+    ['14155550134', 'order_ref'],
+    ['447700900123', 'account_number'],
+    ['14155550134', 'hotel_code'],
+    ['10.0.19045', 'mobile_app_version'],
+    ['1234567', 'phone'],
+    ['0014155550134', 'phone'],
+  ])('does not take %s in a column named %s for a phone', (value, name) => {
+    expect(test(phone, value, name)).toBe(false);
+  });
+
+  it('takes a Luhn-valid number without a known network prefix for a card only in a card-number column', () => {
+    const value = '1234567812345670';
+    expect(luhnValid(value)).toBe(true);
+    expect(isCardNumber(value)).toBe(false);
+    for (const name of ['card_no', 'cardNumber', 'CC_NUM', 'pan', 'card_number_masked'])
+      expect(test(creditCard, value, name)).toBe(true);
+    for (const name of ['order_ref', 'card_id', 'gift_card', 'card_type', 'reference'])
+      expect(test(creditCard, value, name)).toBe(false);
+    expect(test(creditCard, '1234567812345671', 'card_no')).toBe(false);
+  });
+
+  it('says which names suggest a phone or a card number', () => {
+    expect(
+      ['phone', 'mobile', 'tel', 'msisdn', 'home_telephone', 'faxNumber'].filter(isPhoneName),
+    ).toHaveLength(6);
+    expect(['hotel', 'telemetry', 'phoneme', 'order_ref', 'mobility'].filter(isPhoneName)).toEqual([]);
+    expect(['card_no', 'cardNo', 'cc_number', 'pan', 'card_nr'].filter(isCardName)).toHaveLength(5);
+    expect(['card_id', 'card_type', 'discard_no_reason', 'scorecard', 'panel'].filter(isCardName)).toEqual(
+      [],
+    );
   });
 });

@@ -20,6 +20,11 @@ postgres:
     identities: { email: email }
     exclude: [secret_answer]
     mirror: ANALYTICS.PUBLIC.USERS
+  - table: public.tickets
+    primaryKey: [id]
+    identities: { email: email }
+    columns: [id, email, subject]
+    mirror: ANALYTICS.PUBLIC.TICKETS
 snowflake:
   - table: ANALYTICS.PUBLIC.EVENTS
     primaryKey: [ID]
@@ -42,6 +47,15 @@ describe('Function: reachOf', () => {
     expect(reachOf(MAP, 'snowflake', 'ANALYTICS.PUBLIC.USERS', 'PHONE')).toBe('reached');
     expect(reachOf(MAP, 'snowflake', 'ANALYTICS.PUBLIC.USERS', 'SECRET_ANSWER')).toBe('excluded');
     expect(reachOf(MAP, 'snowflake', 'ANALYTICS.PUBLIC.OTHER', 'EMAIL')).toBe('unreached');
+  });
+});
+
+describe('Function: reachOf with a columns allow-list', () => {
+  it('reaches the listed columns and counts the others as deliberately left out, in the mirror too', () => {
+    expect(reachOf(MAP, 'postgres', 'public.tickets', 'email')).toBe('reached');
+    expect(reachOf(MAP, 'postgres', 'public.tickets', 'agent_notes')).toBe('excluded');
+    expect(reachOf(MAP, 'snowflake', 'ANALYTICS.PUBLIC.TICKETS', 'SUBJECT')).toBe('reached');
+    expect(reachOf(MAP, 'snowflake', 'ANALYTICS.PUBLIC.TICKETS', 'AGENT_NOTES')).toBe('excluded');
   });
 });
 
@@ -93,6 +107,41 @@ describe('Class: LocationTally', () => {
     expect(wilsonLowerBound(3, 3)).toBeLessThan(wilsonLowerBound(300, 300));
     expect(wilsonLowerBound(0, 10)).toBe(0);
     expect(wilsonLowerBound(0, 0)).toBe(0);
+  });
+
+  it('weighs a suggestive name with the values: digits that are a phone only in a phone column', () => {
+    const numbers = ['14155550134', '14155550135', '447700900123', '447700900124'];
+    const mobile = new LocationTally('mobile', ALL_DETECTORS, NOW);
+    const orderRef = new LocationTally('order_ref', ALL_DETECTORS, NOW);
+    for (const v of numbers) {
+      mobile.add(v);
+      orderRef.add(v);
+    }
+    expect(mobile.classify(0.5)).toMatchObject({
+      detector: 'phone',
+      basis: 'name_and_values',
+      samples: 4,
+      matches: 4,
+    });
+    expect(orderRef.classify(0.5)).toBeUndefined();
+  });
+
+  it('never reports a suggestive name whose values do not fit', () => {
+    const tally = new LocationTally('card_no', ALL_DETECTORS, NOW);
+    for (const v of ['1234567812345671', 'n/a', 'CARD-0001']) tally.add(v);
+    expect(tally.classify(0.5)).toBeUndefined();
+  });
+
+  it('gives a match by name and values more confidence than by values alone', () => {
+    const values = ['+447700900123', '+447700900124', '+447700900125'];
+    const named = new LocationTally('phone', ALL_DETECTORS, NOW);
+    const unnamed = new LocationTally('col_7', ALL_DETECTORS, NOW);
+    for (const v of values) {
+      named.add(v);
+      unnamed.add(v);
+    }
+    expect(unnamed.classify(0.5)?.basis).toBe('values');
+    expect(named.classify(0.5)?.confidence).toBeGreaterThan(unnamed.classify(0.5)?.confidence ?? 1);
   });
 
   it('falls back on the name, and needs at least one non-null sample', () => {
