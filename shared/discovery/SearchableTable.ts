@@ -41,16 +41,27 @@ export interface FoundRow {
   readonly row: CanonicalRow;
 }
 
+/**
+ * A row that matched but has no canonical form (e.g. a `json` string with a lone surrogate). It is
+ * reported by key, column and reason code, never with a value, and the search goes on.
+ */
+export interface UnreadableRow {
+  readonly key: CanonicalObject;
+  readonly column: string;
+  readonly reason: string;
+}
+
 /** Port through which the traversal searches one system. */
 export interface TableSearcher {
   /**
    * Finds the rows of `table` whose `input.column` (normalised as the input says) equals one of
-   * `values`, handing them over page by page.
+   * `values`, handing them over page by page; rows that cannot be read go to `onUnreadable`.
    */
   search(
     table: SearchableTable,
     input: SearchInput,
     values: readonly string[],
     onPage: (rows: readonly FoundRow[]) => void,
+    onUnreadable?: (row: UnreadableRow) => void,
   ): Promise<void>;
 }

@@ -8,6 +8,7 @@ import type {
   SearchInput,
   System,
   TableSearcher,
+  UnreadableRow,
   ValueKey,
 } from './SearchableTable';
 
@@ -25,6 +26,8 @@ export interface TableResult {
   /** Primary-key columns in the data map's order: findings are sorted by them in that order. */
   readonly primaryKey: readonly string[];
   readonly rows: readonly FoundRow[];
+  /** Matching rows that could not be read (reported, not fatal); absent when there are none. */
+  readonly unreadable?: readonly UnreadableRow[];
 }
 
 export interface TraverseResult {
@@ -97,6 +100,7 @@ export async function traverse(
     }
   };
 
+  const unreadable = new Map(active.map((t) => [t, new Map<string, UnreadableRow>()]));
   let rounds = 0;
   for (;;) {
     const tasks: (() => Promise<void>)[] = [];
@@ -108,7 +112,15 @@ export async function traverse(
         const fresh = [...(pools.get(input.valueKey) ?? [])].filter((v) => !done.has(v));
         if (fresh.length === 0) continue;
         for (const v of fresh) done.add(v);
-        tasks.push(() => searcher.search(table, input, fresh.sort(), (rows) => harvest(table, rows)));
+        tasks.push(() =>
+          searcher.search(
+            table,
+            input,
+            fresh.sort(),
+            (rows) => harvest(table, rows),
+            (row) => unreadable.get(table)?.set(canonicalJson(row.key), row),
+          ),
+        );
       }
     }
     if (tasks.length === 0) break;
@@ -122,6 +134,7 @@ export async function traverse(
       table: t.table,
       primaryKey: t.primaryKey,
       rows: [...(found.get(t)?.values() ?? [])],
+      ...(unreadable.get(t)?.size ? { unreadable: [...(unreadable.get(t)?.values() ?? [])] } : {}),
     })),
     notSearched: plan
       .filter((t) => !options.searchers[t.system])

@@ -1,15 +1,24 @@
 import type { IPolicy } from 'cockatiel';
 import type { CanonicalObject, CanonicalRow } from '../canonical/CanonicalValue';
+import { UnreadableValueError } from '../canonical/UnreadableValueError';
 import { checkPostgresCatalog } from '../datamap/checkPostgresCatalog';
 import type { DataMap } from '../datamap/dataMapSchema';
-import type { FoundRow, SearchableTable, SearchInput, TableSearcher } from '../discovery/SearchableTable';
+import type {
+  FoundRow,
+  SearchableTable,
+  SearchInput,
+  TableSearcher,
+  UnreadableRow,
+} from '../discovery/SearchableTable';
 import { DataMapError } from '../errors/errors';
-import { acceptsValue, comparisonFor } from './acceptsValue';
+import { acceptsValue } from './acceptsValue';
 import { canonicalizePgValue } from './canonicalizePgValue';
 import { connectionFaultRetry } from './connectionFaultRetry';
+import { matchExpression } from './matchExpression';
 import type { PgDatabase } from './PgDatabase';
 import { quoteIdent } from './quoteIdent';
 import { type PgCatalog, type PgColumn, type PgTable, readPgCatalog } from './readPgCatalog';
+import { selectColumnSql } from './selectColumnSql';
 
 export interface PostgresSearchOptions {
   /** Rows per keyset page. @default 1000 */
@@ -62,6 +71,7 @@ export class PostgresTableSearcher implements TableSearcher {
     input: SearchInput,
     values: readonly string[],
     onPage: (rows: readonly FoundRow[]) => void,
+    onUnreadable?: (row: UnreadableRow) => void,
   ): Promise<void> {
     const pgTable = this.catalog.tables.get(table.table);
     const column = pgTable?.columns.find((c) => c.name === input.column);
@@ -87,15 +97,26 @@ export class PostgresTableSearcher implements TableSearcher {
           }))
           .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
         const keyColumns = [...table.primaryKey].sort();
-        onPage(
-          result.rows.map((raw): FoundRow => {
-            const row: CanonicalRow = {};
-            for (const c of columns) row[c.name] = canonicalizePgValue(raw[c.j] ?? null, c.type);
-            const key: CanonicalObject = {};
-            for (const k of keyColumns) key[k] = row[k] ?? null;
-            return { key, row };
-          }),
-        );
+        const rows: FoundRow[] = [];
+        for (const raw of result.rows) {
+          const row: CanonicalRow = {};
+          let failure: { column: string; reason: string } | undefined;
+          for (const c of columns) {
+            try {
+              row[c.name] = canonicalizePgValue(raw[c.j] ?? null, c.type);
+            } catch (error) {
+              // One value without a canonical form costs its row, reported, not the table's search.
+              if (!(error instanceof UnreadableValueError)) throw error;
+              failure ??= { column: c.name, reason: error.reason };
+              row[c.name] = null;
+            }
+          }
+          const key: CanonicalObject = {};
+          for (const k of keyColumns) key[k] = row[k] ?? null;
+          if (failure) onUnreadable?.({ key, ...failure });
+          else rows.push({ key, row });
+        }
+        onPage(rows);
         const last = result.rows.at(-1);
         if (!last || result.rows.length < this.pageSize) break;
         after = keyIndexes.map((j) => last[j] ?? null);
@@ -105,8 +126,9 @@ export class PostgresTableSearcher implements TableSearcher {
 }
 
 /**
- * `SELECT <columns> FROM "schema"."table" WHERE <match> = ANY($1) [AND (pk) > ($2, …)] ORDER BY pk LIMIT $n`.
- * Parameter types are inferred by PostgreSQL from the columns they are compared with.
+ * `SELECT <columns> FROM "schema"."table" WHERE <match over $1> [AND (pk) > ($2, …)] ORDER BY pk LIMIT $n`.
+ * Parameter types are inferred by PostgreSQL from the columns they are compared with; the match
+ * depends on the column's type and normalisation ({@link matchExpression}).
  */
 function searchSql(
   table: PgTable,
@@ -116,22 +138,10 @@ function searchSql(
   input: SearchInput,
   paged: boolean,
 ): string {
-  const columns = select
-    .map((c) =>
-      c.typeOid === 114 ? `${quoteIdent(c.name)}::jsonb AS ${quoteIdent(c.name)}` : quoteIdent(c.name),
-    )
-    .join(', ');
-  const quoted = quoteIdent(column.name);
-  const match =
-    input.normalize === 'lowercase'
-      ? `lower(${quoted})`
-      : input.normalize === 'digits'
-        ? `regexp_replace(${quoted}, '[^0-9]', '', 'g')`
-        : comparisonFor(column) === 'typed'
-          ? quoted
-          : `${quoted}::text`;
+  const columns = select.map(selectColumnSql).join(', ');
+  const match = matchExpression(column, input.normalize).condition;
   const key = primaryKey.map(quoteIdent).join(', ');
   const keyset = paged ? ` AND (${key}) > (${primaryKey.map((_, i) => `$${i + 2}`).join(', ')})` : '';
   const limit = `$${paged ? primaryKey.length + 2 : 2}`;
-  return `SELECT ${columns} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} WHERE ${match} = ANY($1)${keyset} ORDER BY ${key} LIMIT ${limit}`;
+  return `SELECT ${columns} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} WHERE ${match}${keyset} ORDER BY ${key} LIMIT ${limit}`;
 }
