@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
@@ -14,6 +13,7 @@ import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase
 import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
 import { CliError, EXIT } from '../CliError';
 import { checkRequestId, collectSubject } from '../parseSubjects';
+import { writePrivateFile } from '../writePrivateFile';
 
 interface DiscoverOptions {
   datamap: string;
@@ -75,7 +75,7 @@ export function registerDiscover(program: Command): void {
           { requestId, identifiers: options.subject },
         );
         const json = `${serializeFindingsDocument(document)}\n`;
-        if (options.out) await writeFile(options.out, json);
+        if (options.out) await writePrivateFile(options.out, json);
         else process.stdout.write(json);
         const perTable = Object.entries(document.counts)
           .flatMap(([system, tables]) => Object.entries(tables).map(([t, n]) => `  ${system} ${t}: ${n}`))
