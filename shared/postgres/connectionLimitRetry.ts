@@ -1,0 +1,19 @@
+import { ExponentialBackoff, handleWhen, type IPolicy, retry } from 'cockatiel';
+import { PostgresError } from './errors';
+
+/** SQLSTATE 53300 too_many_connections: the role's `CONNECTION LIMIT` or the server's `max_connections`. */
+const TOO_MANY_CONNECTIONS = '53300';
+
+/**
+ * Retries opening a connection that the server refused for too many connections (a burst of
+ * processes against a role's `CONNECTION LIMIT`): slots free up as other sessions end, so the
+ * attempt is repeated with jittered exponential backoff (cockatiel's decorrelated jitter, 50 ms up
+ * to 2 s) for at most `maxAttempts`, about 10 s in all, before the retryable error surfaces.
+ * https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+export function connectionLimitRetry(maxAttempts = 10): IPolicy {
+  return retry(
+    handleWhen((error) => error instanceof PostgresError && error.sqlState === TOO_MANY_CONNECTIONS),
+    { maxAttempts, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 2000 }) },
+  );
+}
