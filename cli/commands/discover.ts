@@ -6,6 +6,7 @@ import { discoverSubject, normalizeSubject } from '../../shared/discovery/discov
 import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
 import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { subjectHash } from '../../shared/identity/subjectHash';
+import { COMMAND_CONNECT_ATTEMPTS, connectionLimitRetry } from '../../shared/postgres/connectionLimitRetry';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
@@ -43,7 +44,10 @@ export function registerDiscover(program: Command): void {
       const requestId =
         options.requestId ?? `adhoc-${subjectHash(key, normalizeSubject(map, options.subject)).slice(0, 16)}`;
 
-      const db = openPgDatabase(env, new DsnCredentialSource(dsn));
+      // A burst of commands against a role's connection limit waits for a slot (53300 retried).
+      const db = openPgDatabase(env, new DsnCredentialSource(dsn), undefined, {
+        connectRetry: connectionLimitRetry(COMMAND_CONNECT_ATTEMPTS),
+      });
       let snowflake: SnowflakeDatabase | undefined;
       try {
         const postgres = await PostgresTableSearcher.create(db, map, options.datamap, {

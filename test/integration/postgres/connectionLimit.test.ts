@@ -1,5 +1,9 @@
 import { noop } from 'cockatiel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  COMMAND_CONNECT_ATTEMPTS,
+  connectionLimitRetry,
+} from '../../../shared/postgres/connectionLimitRetry';
 import { PostgresError } from '../../../shared/postgres/errors';
 import { discoverWith, openDatabase } from '../../support/discovery';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
@@ -65,8 +69,13 @@ describe('A burst against a role connection limit', () => {
   });
 
   it('retries the connect with backoff, so every discovery of the burst succeeds with its exact findings', async () => {
+    // As `dsr discover` runs: each process with its own pool and the command's connect retry.
     const emails = Array.from({ length: 8 }, (_, i) => `user${i + 1}@example.com`);
-    const documents = await Promise.all(emails.map((email) => discoverOnce(email)));
+    const documents = await Promise.all(
+      emails.map((email) =>
+        discoverOnce(email, { connectRetry: connectionLimitRetry(COMMAND_CONNECT_ATTEMPTS) }),
+      ),
+    );
     documents.forEach((document, i) => {
       expect(document.counts).toEqual({ postgres: { 'public.orders': 10, 'public.users': 1 } });
       expect(document.findings.find((f) => f.table === 'public.users')?.key).toEqual({ id: i + 1 });
