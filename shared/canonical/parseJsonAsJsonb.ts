@@ -100,16 +100,20 @@ class Parser {
   private string(): string {
     const start = this.at;
     let i = start + 1;
+    let escaped = false;
     for (;;) {
       const ch = this.text.charCodeAt(i);
-      if (Number.isNaN(ch)) throw new UnreadableValueError('malformed');
+      if (Number.isNaN(ch) || ch < 0x20) throw new UnreadableValueError('malformed');
       if (ch === 0x22) break; // "
-      i += ch === 0x5c ? 2 : 1; // a backslash escapes the next character
+      if (ch === 0x5c) escaped = true; // a backslash escapes the next character
+      i += ch === 0x5c ? 2 : 1;
     }
     this.at = i + 1;
     let decoded: string;
     try {
-      decoded = JSON.parse(this.text.slice(start, this.at)) as string;
+      decoded = escaped
+        ? (JSON.parse(this.text.slice(start, this.at)) as string)
+        : this.text.slice(start + 1, i);
     } catch {
       throw new UnreadableValueError('malformed');
     }
@@ -122,6 +126,9 @@ class Parser {
     const m = NUMBER.exec(this.text);
     if (!m) throw new UnreadableValueError('malformed');
     this.at = NUMBER.lastIndex;
+    // Without an exponent, jsonb prints the number as written, except a negative zero.
+    if (m[3] === undefined && !(m[0].startsWith('-') && /^-0(\.0+)?$/.test(m[0])))
+      return new JsonNumber(m[0]);
     return new JsonNumber(numericText(m[0].startsWith('-'), m[1] as string, m[2] ?? '', m[3]));
   }
 }
