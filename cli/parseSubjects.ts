@@ -1,6 +1,10 @@
 import { CliError, EXIT } from './CliError';
 
-/** Collects repeated `--subject kind=value` options into identity kind → values. */
+/**
+ * Collects repeated `--subject kind=value` options into identity kind → values. Commander calls it
+ * once per option with the previous result, so the result is extended in place: copying it on every
+ * call made 40,000 subjects take minutes.
+ */
 export function collectSubject(
   option: string,
   previous: Record<string, string[]> = {},
@@ -10,7 +14,10 @@ export function collectSubject(
   if (eq <= 0 || !/^[a-z][a-z0-9_]*$/.test(kind) || eq === option.length - 1) {
     throw new CliError('--subject takes kind=value, e.g. --subject email=ana@example.com', EXIT.usage);
   }
-  return { ...previous, [kind]: [...(previous[kind] ?? []), option.slice(eq + 1)] };
+  const values = Object.hasOwn(previous, kind) ? previous[kind] : undefined;
+  if (values) values.push(option.slice(eq + 1));
+  else previous[kind] = [option.slice(eq + 1)];
+  return previous;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -2,12 +2,17 @@ import type { Command } from 'commander';
 import { postgresEnv, readConfig } from '../../shared/config/readConfig';
 import { dataMapWarnings } from '../../shared/datamap/dataMapWarnings';
 import { formatPath, loadDataMap } from '../../shared/datamap/loadDataMap';
+import { checkSearchIndexes } from '../../shared/postgres/checkSearchIndexes';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
+import { readPgCatalog } from '../../shared/postgres/readPgCatalog';
 import { CliError, EXIT } from '../CliError';
 
-/** `dsr datamap validate FILE [--catalog]` */
+/**
+ * `dsr datamap validate FILE [--catalog | --live]`. Against the live catalog it also warns (on
+ * stderr, exit 0) about searches that will be slow or inexact, with the index that would serve them.
+ */
 export function registerDatamapValidate(datamap: Command): void {
   datamap
     .command('validate')
@@ -16,18 +21,27 @@ export function registerDatamapValidate(datamap: Command): void {
     )
     .argument('<file>', 'data map YAML')
     .option('--catalog', 'also check every table and column against the live PostgreSQL catalog (PG_DSN)')
-    .action(async (file: string, options: { catalog?: boolean }) => {
+    .option('--live', 'the same as --catalog')
+    .action(async (file: string, options: { catalog?: boolean; live?: boolean }) => {
       const map = await loadDataMap(file);
-      if (options.catalog) {
+      const live = options.catalog === true || options.live === true;
+      if (live) {
         const dsn = process.env.PG_DSN;
         if (!dsn)
           throw new CliError(
-            '--catalog needs PG_DSN (postgres://user:password@host:port/database)',
+            `--${options.live ? 'live' : 'catalog'} needs PG_DSN (postgres://user:password@host:port/database)`,
             EXIT.usage,
           );
         const db = openPgDatabase(readConfig(postgresEnv), new DsnCredentialSource(dsn));
         try {
           await PostgresTableSearcher.create(db, map, file);
+          const schemas = [...new Set(map.postgres.map((t) => t.table.split('.')[0] as string))];
+          const warnings = await checkSearchIndexes(db, map, await readPgCatalog(db, schemas));
+          for (const w of warnings) {
+            process.stderr.write(
+              `${file}: warning: ${w.column} (${w.searchedAs}): ${w.message}\n${w.createIndex ? `  ${w.createIndex}\n` : ''}`,
+            );
+          }
         } finally {
           await db.end();
         }
@@ -37,7 +51,7 @@ export function registerDatamapValidate(datamap: Command): void {
         process.stdout.write(`${file}: warning: ${formatPath(warning.path)}: ${warning.message}\n`);
       process.stdout.write(
         `${file}: valid (${Object.keys(map.identities).length} identity kinds, ${map.postgres.length} PostgreSQL tables, ` +
-          `${map.snowflake.length} Snowflake tables${options.catalog ? ', matches the PostgreSQL catalog' : ''})\n`,
+          `${map.snowflake.length} Snowflake tables${live ? ', matches the PostgreSQL catalog' : ''})\n`,
       );
     });
 }

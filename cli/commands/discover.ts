@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
@@ -7,6 +6,7 @@ import { discoverSubject, normalizeSubject } from '../../shared/discovery/discov
 import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
 import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { subjectHash } from '../../shared/identity/subjectHash';
+import { COMMAND_CONNECT_ATTEMPTS, connectionLimitRetry } from '../../shared/postgres/connectionLimitRetry';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
@@ -14,6 +14,7 @@ import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase
 import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
 import { CliError, EXIT } from '../CliError';
 import { checkRequestId, collectSubject } from '../parseSubjects';
+import { writePrivateFile } from '../writePrivateFile';
 
 interface DiscoverOptions {
   datamap: string;
@@ -43,7 +44,10 @@ export function registerDiscover(program: Command): void {
       const requestId =
         options.requestId ?? `adhoc-${subjectHash(key, normalizeSubject(map, options.subject)).slice(0, 16)}`;
 
-      const db = openPgDatabase(env, new DsnCredentialSource(dsn));
+      // A burst of commands against a role's connection limit waits for a slot (53300 retried).
+      const db = openPgDatabase(env, new DsnCredentialSource(dsn), undefined, {
+        connectRetry: connectionLimitRetry(COMMAND_CONNECT_ATTEMPTS),
+      });
       let snowflake: SnowflakeDatabase | undefined;
       try {
         const postgres = await PostgresTableSearcher.create(db, map, options.datamap, {
@@ -75,7 +79,7 @@ export function registerDiscover(program: Command): void {
           { requestId, identifiers: options.subject },
         );
         const json = `${serializeFindingsDocument(document)}\n`;
-        if (options.out) await writeFile(options.out, json);
+        if (options.out) await writePrivateFile(options.out, json);
         else process.stdout.write(json);
         const perTable = Object.entries(document.counts)
           .flatMap(([system, tables]) => Object.entries(tables).map(([t, n]) => `  ${system} ${t}: ${n}`))

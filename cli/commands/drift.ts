@@ -59,17 +59,13 @@ export function registerDrift(program: Command): void {
 }
 
 function parseFormat(value: string): 'table' | 'json' {
-  if (value !== 'table' && value !== 'json')
-    throw new CliError(`--format takes table or json (given ${value})`, EXIT.usage);
+  if (value !== 'table' && value !== 'json') throw new CliError(`--format takes table or json`, EXIT.usage);
   return value;
 }
 
 function parseThreshold(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100)
-    throw new CliError(
-      `--threshold takes a percentage between 0 and 100 inclusive (given ${value})`,
-      EXIT.usage,
-    );
+    throw new CliError(`--threshold takes a percentage between 0 and 100 inclusive`, EXIT.usage);
   return n;
 }

@@ -63,7 +63,7 @@ export function registerRedrive(program: Command): void {
 function collectArn(value: string, previous: string[] = []): string[] {
   if (!QUEUE_ARN.test(value))
     throw new CliError(
-      `--dead-letter-arn takes an SQS queue ARN such as arn:aws:sqs:eu-west-1:123456789012:dsr-high-dlq (given ${value})`,
+      `--dead-letter-arn takes an SQS queue ARN such as arn:aws:sqs:eu-west-1:123456789012:dsr-high-dlq`,
       EXIT.usage,
     );
   return [...previous, value];

@@ -1,4 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { evidenceLocation, openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
@@ -9,6 +8,7 @@ import { readLoadedFindings } from '../../shared/load/readLoadedFindings';
 import { EvidenceMismatchError, loadedFindingsDocument } from '../../shared/report/loadedFindingsDocument';
 import { type ReportRequest, renderAccessReport } from '../../shared/report/renderAccessReport';
 import { CliError, EXIT } from '../CliError';
+import { makePrivateDirectory, writePrivateFile } from '../writePrivateFile';
 import { readRequestHistory } from './status';
 
 interface ReportOptions {
@@ -65,11 +65,11 @@ export function registerReport(program: Command): void {
             EXIT.failed,
           );
 
-        await mkdir(options.outDir, { recursive: true });
+        await makePrivateDirectory(options.outDir);
         const json = join(options.outDir, `${requestId}.json`);
         const md = join(options.outDir, `${requestId}.md`);
-        await writeFile(json, `${serializeFindingsDocument(document)}\n`);
-        await writeFile(md, renderAccessReport(request, document, dataMap));
+        await writePrivateFile(json, `${serializeFindingsDocument(document)}\n`);
+        await writePrivateFile(md, renderAccessReport(request, document, dataMap));
         process.stdout.write(
           `request ${requestId}: ${document.findings.length} rows, evidence sha256 ${document.evidenceHash} (matches the evidence loaded)\n` +
             `${json}\n${md}\n`,
@@ -112,7 +112,7 @@ function receivedDetail(
 function parseRequestId(value: string): string {
   if (!REQUEST_ID.test(value))
     throw new CliError(
-      `REQUEST_ID takes 1-128 letters, digits and . _ : -, starting with a letter or digit (given ${value})`,
+      `REQUEST_ID takes 1-128 letters, digits and . _ : -, starting with a letter or digit`,
       EXIT.usage,
     );
   return value;

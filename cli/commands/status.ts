@@ -111,7 +111,6 @@ function formatDetail(entry: LedgerRecord): string {
 }
 
 function parseFormat(value: string): 'table' | 'json' {
-  if (value !== 'table' && value !== 'json')
-    throw new CliError(`--format takes table or json (given ${value})`, EXIT.usage);
+  if (value !== 'table' && value !== 'json') throw new CliError(`--format takes table or json`, EXIT.usage);
   return value;
 }

@@ -95,10 +95,7 @@ export function sqsEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): string
     const value = env[name];
     if (value === undefined || value === '') continue;
     if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
-      throw new CliError(
-        `${name} must be an http(s) URL such as http://127.0.0.1:9324 (given ${value})`,
-        EXIT.usage,
-      );
+      throw new CliError(`${name} must be an http(s) URL such as http://127.0.0.1:9324`, EXIT.usage);
     return value;
   }
   return undefined;
@@ -164,7 +161,7 @@ function kindsInMessage(body: string): string[] {
 function parseQueueUrl(value: string): string {
   if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
     throw new CliError(
-      `--queue-url takes the queue's URL, e.g. https://sqs.eu-west-1.amazonaws.com/123456789012/dsr-high (given ${value})`,
+      `--queue-url takes the queue's URL, e.g. https://sqs.eu-west-1.amazonaws.com/123456789012/dsr-high`,
       EXIT.usage,
     );
   return value;
@@ -172,13 +169,12 @@ function parseQueueUrl(value: string): string {
 
 function parseJurisdiction(value: string): string {
   const known = Object.keys(DEFAULT_DEADLINE_RULES);
-  if (!known.includes(value))
-    throw new CliError(`--jurisdiction takes ${known.join(' or ')} (given ${value})`, EXIT.usage);
+  if (!known.includes(value)) throw new CliError(`--jurisdiction takes ${known.join(' or ')}`, EXIT.usage);
   return value;
 }
 
 function parseType(value: string): RequestType {
   const type = REQUEST_TYPES.find((t) => t === value);
-  if (!type) throw new CliError(`--type takes ${REQUEST_TYPES.join(' or ')} (given ${value})`, EXIT.usage);
+  if (!type) throw new CliError(`--type takes ${REQUEST_TYPES.join(' or ')}`, EXIT.usage);
   return type;
 }

@@ -6,6 +6,6 @@ CREATE TABLE public.newsletter_subscriptions (
   subscribed_at timestamptz NOT NULL,
   source        text
 );
-CREATE INDEX newsletter_email_lower ON public.newsletter_subscriptions (lower(email));
+CREATE INDEX newsletter_email_lower ON public.newsletter_subscriptions (lower(normalize(btrim(email, E'\u0009\u000a\u000b\u000c\u000d \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff'), NFC)));
 INSERT INTO public.newsletter_subscriptions VALUES
  (1, 'dana.kowalski@example.com', '2025-06-01 08:00:00+02', 'footer form');

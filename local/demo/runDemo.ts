@@ -1,7 +1,8 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { makePrivateDirectory, writePrivateFile } from '../../cli/writePrivateFile';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
 import { normalizeSubject } from '../../shared/discovery/discoverSubject';
 import { type FindingsDocument, serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
@@ -223,7 +224,7 @@ export async function runDemo(
     }
     const envelopes = deadLetters.map(readDeadLetterEnvelope);
 
-    await mkdir(outDir, { recursive: true });
+    await makePrivateDirectory(outDir);
     const table: string[][] = [
       [
         'request',
@@ -284,11 +285,11 @@ export async function runDemo(
         log(`  ${request.requestId}: evidence read back from Snowflake differs from the evidence loaded (!)`);
       }
       const json = join(dir, `${request.requestId}.json`);
-      await writeFile(json, `${serializeFindingsDocument(document)}\n`);
+      await writePrivateFile(json, `${serializeFindingsDocument(document)}\n`);
       const receivedAt = new Date(now.getTime() - (request.receivedDaysAgo ?? 0) * 86_400_000);
       const jurisdiction = request.jurisdiction ?? 'GDPR';
       const md = join(dir, `${request.requestId}.md`);
-      await writeFile(
+      await writePrivateFile(
         md,
         renderAccessReport(
           {

@@ -54,10 +54,11 @@ export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapP
     )) {
       const col = column(['postgres', i, 'identities', kind], name);
       const normalize = map.identities[kind]?.normalize ?? 'none';
-      if (col && normalize !== 'none' && col.category !== 'S') {
+      const text = col?.category === 'S' || (col?.category === 'A' && col.element?.category === 'S');
+      if (col && normalize !== 'none' && !text) {
         add(
           ['postgres', i, 'identities', kind],
-          `identity kind ${kind} is normalised (${normalize}), which needs a text column; ${name} is ${col.typeName}`,
+          `identity kind ${kind} is normalised (${normalize}), which needs a text column (or an array of text); ${name} is ${col.typeName}`,
         );
       }
     }

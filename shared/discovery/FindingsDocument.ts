@@ -32,6 +32,20 @@ export interface FindingsDocument {
   /** system → table → rows found; every searched table appears, also with 0. */
   readonly counts: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly evidenceHash: string;
+  /**
+   * Rows that matched but could not be read (table, key, column, reason; never a value), sorted like
+   * findings. Present only when there are some; not part of the evidence hash.
+   */
+  readonly unreadable?: readonly Unreadable[];
+}
+
+/** A matching row that has no canonical form, reported instead of failing its table. */
+export interface Unreadable {
+  readonly system: System;
+  readonly table: string;
+  readonly key: CanonicalObject;
+  readonly column: string;
+  readonly reason: string;
 }
 
 export function buildFindingsDocument(input: {
@@ -62,12 +76,28 @@ export function buildFindingsDocument(input: {
     counts[t.system] ??= {};
     (counts[t.system] as Record<string, number>)[t.table] = t.rows.length;
   }
+  const unreadable = [...input.tables]
+    .sort((a, b) => compareText(a.system, b.system) || compareText(a.table, b.table))
+    .flatMap((t) =>
+      [...(t.unreadable ?? [])]
+        .sort((a, b) => compareKeys(a.key, b.key, t.primaryKey))
+        .map(
+          (u): Unreadable => ({
+            column: u.column,
+            key: u.key,
+            reason: u.reason,
+            system: t.system,
+            table: t.table,
+          }),
+        ),
+    );
   return {
     counts,
     evidenceHash: evidenceHash(findings),
     findings,
     requestId: input.requestId,
     subject: { hash: input.subjectHash },
+    ...(unreadable.length > 0 ? { unreadable } : {}),
   };
 }
 

@@ -51,18 +51,30 @@ export interface FoundRow {
   readonly row: CanonicalRow;
 }
 
+/**
+ * A row that matched but has no canonical form (e.g. a `json` string with a lone surrogate). It is
+ * reported by key, column and reason code, never with a value, and the search goes on.
+ */
+export interface UnreadableRow {
+  readonly key: CanonicalObject;
+  readonly column: string;
+  readonly reason: string;
+}
+
 /** Port through which the traversal searches one system. */
 export interface TableSearcher {
   /**
    * Finds the rows of `table` whose `input.column` (normalised as the input says) equals one of
    * `values`, handing them over page by page. Only the table's returned columns are selected (its
    * `columns` allow-list if any, less `exclude`). A keyless table's rows are keyed with one
-   * `keylessRowKeys` per search (per attempt, if the search is retried from the start).
+   * `keylessRowKeys` per search (per attempt, if the search is retried from the start). Rows that
+   * cannot be read go to `onUnreadable`.
    */
   search(
     table: SearchableTable,
     input: SearchInput,
     values: readonly string[],
     onPage: (rows: readonly FoundRow[]) => void,
+    onUnreadable?: (row: UnreadableRow) => void,
   ): Promise<void>;
 }

@@ -9,6 +9,7 @@ import type {
   SearchInput,
   System,
   TableSearcher,
+  UnreadableRow,
   ValueKey,
 } from './SearchableTable';
 
@@ -35,6 +36,8 @@ export interface TableResult {
    */
   readonly primaryKey: readonly string[];
   readonly rows: readonly TracedRow[];
+  /** Matching rows that could not be read (reported, not fatal); absent when there are none. */
+  readonly unreadable?: readonly UnreadableRow[];
 }
 
 export interface TraverseResult {
@@ -127,6 +130,7 @@ export async function traverse(
     }
   };
 
+  const unreadable = new Map(active.map((t) => [t, new Map<string, UnreadableRow>()]));
   let rounds = 0;
   for (;;) {
     const tasks: (() => Promise<void>)[] = [];
@@ -139,7 +143,15 @@ export async function traverse(
         if (fresh.length === 0) continue;
         for (const v of fresh) done.add(v);
         const match = provenanceOf(input, rounds + 1);
-        tasks.push(() => searcher.search(table, input, fresh.sort(), (rows) => harvest(table, match, rows)));
+        tasks.push(() =>
+          searcher.search(
+            table,
+            input,
+            fresh.sort(),
+            (rows) => harvest(table, match, rows),
+            (row) => unreadable.get(table)?.set(canonicalJson(row.key), row),
+          ),
+        );
       }
     }
     if (tasks.length === 0) break;
@@ -162,6 +174,7 @@ export async function traverse(
       table: t.table,
       primaryKey: t.primaryKey,
       rows: [...(found.get(t)?.values() ?? [])],
+      ...(unreadable.get(t)?.size ? { unreadable: [...(unreadable.get(t)?.values() ?? [])] } : {}),
     })),
     notSearched: plan
       .filter((t) => !options.searchers[t.system])

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { IPolicy } from 'cockatiel';
 import pg from 'pg';
 import type { CredentialSource, PgCredentials } from './CredentialSource';
 import { classifyPgError } from './classifyPgError';
+import { connectionLimitRetry } from './connectionLimitRetry';
 import { PgAuthenticationError, PoolExhaustedError } from './errors';
 import { PgTypeRegistry } from './PgTypeRegistry';
 
@@ -30,6 +32,8 @@ export interface PgDatabaseOptions {
   readonly tls?: PgTlsOptions;
   /** Told about errors of idle clients (which would otherwise crash the process). Receives no PII. */
   readonly onIdleClientError?: (error: Error) => void;
+  /** Retries a connect refused for too many connections (53300). @default {@link connectionLimitRetry} */
+  readonly connectRetry?: IPolicy;
 }
 
 /**
@@ -54,12 +58,14 @@ export class PgDatabase {
   readonly types: PgTypeRegistry;
   private readonly poolMax: number;
   private readonly connectTimeoutMs: number;
+  private readonly connectRetry: IPolicy;
   private pool: Promise<pg.Pool> | undefined;
   private readonly retiring = new Set<pg.Pool>();
 
   constructor(private readonly options: PgDatabaseOptions) {
     this.poolMax = options.poolMax ?? 4;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    this.connectRetry = options.connectRetry ?? connectionLimitRetry();
     this.types = new PgTypeRegistry(
       async <R>(sql: string, params: unknown[]) => (await this.query(sql, params)).rows as R[],
     );
@@ -143,7 +149,12 @@ export class PgDatabase {
     await Promise.all(pools.map((p) => p?.end().catch(() => undefined)));
   }
 
-  private async acquire(): Promise<pg.PoolClient> {
+  /** A pooled client; a connect refused for too many connections is retried with backoff. */
+  private acquire(): Promise<pg.PoolClient> {
+    return this.connectRetry.execute(() => this.acquireOnce());
+  }
+
+  private async acquireOnce(): Promise<pg.PoolClient> {
     const pool = await this.currentPool();
     try {
       return await pool.connect();

@@ -1,16 +1,25 @@
 import type { IPolicy } from 'cockatiel';
 import type { CanonicalObject, CanonicalRow } from '../canonical/CanonicalValue';
+import { UnreadableValueError } from '../canonical/UnreadableValueError';
 import { checkPostgresCatalog } from '../datamap/checkPostgresCatalog';
 import type { DataMap } from '../datamap/dataMapSchema';
 import { keylessRowKeys } from '../discovery/keylessRowKeys';
-import type { FoundRow, SearchableTable, SearchInput, TableSearcher } from '../discovery/SearchableTable';
+import type {
+  FoundRow,
+  SearchableTable,
+  SearchInput,
+  TableSearcher,
+  UnreadableRow,
+} from '../discovery/SearchableTable';
 import { DataMapError } from '../errors/errors';
-import { acceptsValue, comparisonFor } from './acceptsValue';
+import { acceptsValue } from './acceptsValue';
 import { canonicalizePgValue } from './canonicalizePgValue';
 import { connectionFaultRetry } from './connectionFaultRetry';
+import { matchExpression } from './matchExpression';
 import type { PgDatabase } from './PgDatabase';
 import { quoteIdent } from './quoteIdent';
 import { type PgCatalog, type PgColumn, type PgTable, readPgCatalog } from './readPgCatalog';
+import { selectColumnSql } from './selectColumnSql';
 
 export interface PostgresSearchOptions {
   /** Rows per keyset page. @default 1000 */
@@ -68,6 +77,7 @@ export class PostgresTableSearcher implements TableSearcher {
     input: SearchInput,
     values: readonly string[],
     onPage: (rows: readonly FoundRow[]) => void,
+    onUnreadable?: (row: UnreadableRow) => void,
   ): Promise<void> {
     const pgTable = this.catalog.tables.get(table.table);
     const column = pgTable?.columns.find((c) => c.name === input.column);
@@ -82,7 +92,7 @@ export class PostgresTableSearcher implements TableSearcher {
       const chunk = accepted.slice(i, i + this.valuesPerQuery);
       if (table.primaryKey.length === 0) {
         const sql = searchSql(pgTable, select, [], column, input, false);
-        await this.retry.execute(() => this.searchKeyless(sql, [chunk], onPage));
+        await this.retry.execute(() => this.searchKeyless(sql, [chunk], onPage, onUnreadable));
         continue;
       }
       let after: (string | null)[] | undefined;
@@ -91,13 +101,14 @@ export class PostgresTableSearcher implements TableSearcher {
         const params: unknown[] = [chunk, ...(after ?? []), this.pageSize];
         const result = await this.retry.execute(() => this.db.queryRaw(sql, params, { prepare: true }));
         const keyColumns = [...table.primaryKey].sort();
-        onPage(
-          (await this.canonicalRows(result)).map((row): FoundRow => {
-            const key: CanonicalObject = {};
-            for (const k of keyColumns) key[k] = row[k] ?? null;
-            return { key, row };
-          }),
-        );
+        const rows: FoundRow[] = [];
+        for (const { row, failure } of await this.canonicalRows(result)) {
+          const key: CanonicalObject = {};
+          for (const k of keyColumns) key[k] = row[k] ?? null;
+          if (failure) onUnreadable?.({ key, ...failure });
+          else rows.push({ key, row });
+        }
+        onPage(rows);
         const last = result.rows.at(-1);
         if (!last || result.rows.length < this.pageSize) break;
         after = keyIndexes.map((j) => last[j] ?? null);
@@ -110,6 +121,7 @@ export class PostgresTableSearcher implements TableSearcher {
     sql: string,
     params: unknown[],
     onPage: (rows: readonly FoundRow[]) => void,
+    onUnreadable: ((row: UnreadableRow) => void) | undefined,
   ): Promise<void> {
     const keyOf = keylessRowKeys();
     await this.db.withClient(async (client) => {
@@ -121,8 +133,13 @@ export class PostgresTableSearcher implements TableSearcher {
             text: `FETCH FORWARD ${this.pageSize} FROM dsr_keyless`,
             rowMode: 'array',
           });
-          const rows = await this.canonicalRows(result);
-          onPage(rows.map((row): FoundRow => ({ key: keyOf(row), row })));
+          const rows: FoundRow[] = [];
+          for (const { row, failure } of await this.canonicalRows(result)) {
+            // An unreadable keyless row is identified by what could be read of it (the value is null).
+            if (failure) onUnreadable?.({ key: keyOf(row), ...failure });
+            else rows.push({ key: keyOf(row), row });
+          }
+          onPage(rows);
           if (result.rows.length < this.pageSize) break;
         }
         await client.query('COMMIT');
@@ -134,11 +151,14 @@ export class PostgresTableSearcher implements TableSearcher {
     });
   }
 
-  /** Rows in canonical form, built with their keys in sorted order (the canonical order). */
+  /**
+   * Rows in canonical form, built with their keys in sorted order (the canonical order). A value
+   * without a canonical form costs its row, reported with its column and reason, not the search.
+   */
   private async canonicalRows(result: {
     fields: readonly { name: string; dataTypeID: number }[];
     rows: readonly (string | null)[][];
-  }): Promise<CanonicalRow[]> {
+  }): Promise<{ row: CanonicalRow; failure?: { column: string; reason: string } }[]> {
     const types = await this.db.types.resolveAll(result.fields.map((f) => f.dataTypeID));
     const columns = result.fields
       .map((f, j) => ({
@@ -149,16 +169,26 @@ export class PostgresTableSearcher implements TableSearcher {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return result.rows.map((raw) => {
       const row: CanonicalRow = {};
-      for (const c of columns) row[c.name] = canonicalizePgValue(raw[c.j] ?? null, c.type);
-      return row;
+      let failure: { column: string; reason: string } | undefined;
+      for (const c of columns) {
+        try {
+          row[c.name] = canonicalizePgValue(raw[c.j] ?? null, c.type);
+        } catch (error) {
+          if (!(error instanceof UnreadableValueError)) throw error;
+          failure ??= { column: c.name, reason: error.reason };
+          row[c.name] = null;
+        }
+      }
+      return failure ? { row, failure } : { row };
     });
   }
 }
 
 /**
- * `SELECT <columns> FROM "schema"."table" WHERE <match> = ANY($1) [AND (pk) > ($2, …)] ORDER BY pk LIMIT $n`,
+ * `SELECT <columns> FROM "schema"."table" WHERE <match over $1> [AND (pk) > ($2, …)] ORDER BY pk LIMIT $n`,
  * or without the key clauses for a keyless table.
- * Parameter types are inferred by PostgreSQL from the columns they are compared with.
+ * Parameter types are inferred by PostgreSQL from the columns they are compared with; the match
+ * depends on the column's type and normalisation ({@link matchExpression}).
  */
 function searchSql(
   table: PgTable,
@@ -168,21 +198,9 @@ function searchSql(
   input: SearchInput,
   paged: boolean,
 ): string {
-  const columns = select
-    .map((c) =>
-      c.typeOid === 114 ? `${quoteIdent(c.name)}::jsonb AS ${quoteIdent(c.name)}` : quoteIdent(c.name),
-    )
-    .join(', ');
-  const quoted = quoteIdent(column.name);
-  const match =
-    input.normalize === 'lowercase'
-      ? `lower(${quoted})`
-      : input.normalize === 'digits'
-        ? `regexp_replace(${quoted}, '[^0-9]', '', 'g')`
-        : comparisonFor(column) === 'typed'
-          ? quoted
-          : `${quoted}::text`;
-  const from = `SELECT ${columns} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} WHERE ${match} = ANY($1)`;
+  const columns = select.map(selectColumnSql).join(', ');
+  const match = matchExpression(column, input.normalize).condition;
+  const from = `SELECT ${columns} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} WHERE ${match}`;
   // A keyless search is read through a cursor, unordered: its rows' keys do not depend on order.
   if (primaryKey.length === 0) return from;
   const key = primaryKey.map(quoteIdent).join(', ');

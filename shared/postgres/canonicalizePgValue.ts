@@ -1,8 +1,9 @@
 import { parse as parseArray } from 'postgres-array';
 import type { CanonicalValue } from '../canonical/CanonicalValue';
-import { parseExactJson } from '../canonical/parseExactJson';
+import { parseJsonAsJsonb } from '../canonical/parseJsonAsJsonb';
+import type { UnreadableValueError } from '../canonical/UnreadableValueError';
 import type { PgTypeInfo } from './PgTypeInfo';
-import { canonicalTimestamp, canonicalTimestamptz } from './pgTimestamp';
+import { canonicalDate, canonicalTimestamp, canonicalTimestamptz } from './pgTimestamp';
 
 /**
  * Turns one value, as PostgreSQL printed it in text format, into its canonical form.
@@ -10,7 +11,9 @@ import { canonicalTimestamp, canonicalTimestamptz } from './pgTimestamp';
  * The connection is opened with fixed output settings (`DateStyle=ISO`, `IntervalStyle=iso_8601`,
  * `bytea_output=hex`, `extra_float_digits=1`), so the text is stable; node-postgres' own parsers are
  * switched off because they round int8/numeric through doubles, truncate timestamps to
- * milliseconds and parse JSON numbers as doubles.
+ * milliseconds and parse JSON numbers as doubles. `money` is read as `numeric` by the searcher
+ * (its text follows `lc_monetary`). Throws {@link UnreadableValueError} for a value that has no
+ * canonical form (a `json` string with a lone surrogate).
  */
 export function canonicalizePgValue(text: string | null, type: PgTypeInfo): CanonicalValue {
   if (text === null) return null;
@@ -28,12 +31,15 @@ export function canonicalizePgValue(text: string | null, type: PgTypeInfo): Cano
       return canonicalTimestamptz(text);
     case 'timestamp':
       return canonicalTimestamp(text);
+    case 'date':
+      return canonicalDate(text);
     case 'uuid':
       return text.toLowerCase();
     case 'bytea':
       return Buffer.from(text.startsWith('\\x') ? text.slice(2) : text, 'hex').toString('base64');
     case 'json':
-      return parseExactJson(text);
+      // json and jsonb alike, read as text with jsonb's semantics (see parseJsonAsJsonb).
+      return parseJsonAsJsonb(text);
     case 'array': {
       const element = type.element;
       if (!element) return text;

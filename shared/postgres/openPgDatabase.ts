@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { PostgresEnv } from '../config/readConfig';
 import type { CredentialSource } from './CredentialSource';
-import { PgDatabase } from './PgDatabase';
+import { PgDatabase, type PgDatabaseOptions } from './PgDatabase';
 
 /** Builds the process's {@link PgDatabase} from the parsed PostgreSQL settings and a credential source. */
 export function openPgDatabase(
   env: PostgresEnv,
   credentials: CredentialSource,
   onIdleClientError?: (error: Error) => void,
+  options: Pick<PgDatabaseOptions, 'connectRetry'> = {},
 ): PgDatabase {
   return new PgDatabase({
     credentials,
@@ -21,5 +22,6 @@ export function openPgDatabase(
       ...(env.PG_SSLROOTCERT ? { ca: readFileSync(env.PG_SSLROOTCERT, 'utf8') } : {}),
     },
     onIdleClientError,
+    ...options,
   });
 }

@@ -34,3 +34,22 @@ function convert(text: string, withZone: boolean): string {
   const iso = instant.toISOString(); // …T03:04:05.000Z; extended years carry a sign
   return `${iso.slice(0, -5)}.${frac.padEnd(6, '0')}${withZone ? 'Z' : ''}`;
 }
+
+const DATE = /^(\d{4,})-(\d{2})-(\d{2})( BC)?$/;
+
+/**
+ * `date` text → `YYYY-MM-DD` with the year as the timestamps write it (ISO 8601, astronomical
+ * numbering, as ECMAScript's `toISOString`): years 0–9999 in four digits, any other year signed in
+ * at least six (`0044-03-15 BC` → `-000043-03-15`, 1 BC is year `0000`). `infinity` keeps its text.
+ */
+export function canonicalDate(text: string): string {
+  const m = DATE.exec(text);
+  if (!m) return text;
+  const [, y, mo, d, bc] = m;
+  return `${isoYear(bc ? 1 - Number(y) : Number(y))}-${mo}-${d}`;
+}
+
+function isoYear(year: number): string {
+  if (year >= 0 && year <= 9999) return String(year).padStart(4, '0');
+  return `${year < 0 ? '-' : '+'}${String(Math.abs(year)).padStart(6, '0')}`;
+}

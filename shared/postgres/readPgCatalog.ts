@@ -12,6 +12,8 @@ export interface PgColumn {
   /** `pg_type.typcategory` of the (base) type: N numeric, S string, U user (uuid), D date/time, … */
   readonly category: string;
   readonly notNull: boolean;
+  /** For an array column (category `A`): its element type's OID and category. */
+  readonly element?: { readonly typeOid: number; readonly category: string };
 }
 
 export interface PgTable {
@@ -39,6 +41,8 @@ interface ColumnRow {
   cast_type: string;
   category: string;
   not_null: string;
+  element_oid: string | null;
+  element_category: string | null;
 }
 
 interface KeyRow {
@@ -53,12 +57,14 @@ SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, a.attnum::t
        a.atttypid::int8::text AS type_oid, format_type(a.atttypid, a.atttypmod) AS type_name,
        format_type(a.atttypid, NULL) AS cast_type,
        (CASE WHEN t.typtype = 'd' THEN bt.typcategory ELSE t.typcategory END)::text AS category,
-       a.attnotnull::text AS not_null
+       a.attnotnull::text AS not_null,
+       et.oid::int8::text AS element_oid, et.typcategory::text AS element_category
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
+LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
 WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY n.nspname, c.relname, a.attnum`;
 
@@ -99,6 +105,9 @@ export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]):
       castType: row.cast_type,
       category: row.category,
       notNull: row.not_null === 't' || row.not_null === 'true',
+      ...(row.element_oid && row.element_category
+        ? { element: { typeOid: Number(row.element_oid), category: row.element_category } }
+        : {}),
     });
   }
   for (const row of keys.rows) {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,13 +44,14 @@ afterAll(async () => {
 
 describe('Command: dsr datamap validate', () => {
   it('exits 0 for a valid map, and checks the live catalog when asked', async () => {
-    const run = await dsr(['datamap', 'validate', 'local/sample/datamap.yaml', '--catalog'], {
+    const run = await dsr(['datamap', 'validate', 'local/sample/datamap.yaml', '--live'], {
       PG_DSN: sample.dsn,
     });
     expect(run).toMatchObject({
       code: 0,
       stdout: expect.stringMatching(/valid .*matches the PostgreSQL catalog/),
-    });
+    }); // The sample's indexes (local/sample/indexes.sql) serve every search the map implies.
+    expect(run.stderr).not.toContain('warning:');
   });
 
   it('exits 1 and lists each problem with its path and line', async () => {
@@ -122,7 +123,58 @@ describe('Command: dsr discover', () => {
     const second = await dsr([...args, '--request-id', 'REQ-1', '--out', out], env);
     expect(second.code).toBe(0);
     expect(await readFile(out, 'utf8')).toBe(first.stdout);
+    expect((await stat(out)).mode & 0o777).toBe(0o600);
   });
+
+  it('writes --out owner-only (0600), also over an existing world-readable file', async () => {
+    const env = { PG_DSN: sample.dsn, DSR_SUBJECT_HASH_KEY: HASH_KEY };
+    const out = join(dir, 'existing.json');
+    await writeFile(out, 'old');
+    await chmod(out, 0o644);
+    const run = await dsr(
+      [
+        'discover',
+        '--datamap',
+        'local/sample/datamap.yaml',
+        '--subject',
+        'email=ana.lopez@example.com',
+        '--out',
+        out,
+      ],
+      env,
+    );
+    expect(run.code).toBe(0);
+    expect((await stat(out)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(out, 'utf8'))).toMatchObject({ requestId: expect.any(String) });
+  });
+
+  it('never repeats a bad argument value, which may be an identifier, in its error', async () => {
+    const value = 'ana.lopez@example.com';
+    const cases = [
+      ['report', value, '--datamap', 'local/sample/datamap.yaml'],
+      [
+        'submit',
+        '--queue-url',
+        value,
+        '--request-id',
+        'R-1',
+        '--subject',
+        'email=x@y.z',
+        '--jurisdiction',
+        'GDPR',
+      ],
+      ['submit', '--queue-url', 'http://127.0.0.1:1/q', '--request-id', 'R-1', '--jurisdiction', value],
+      ['submit', '--queue-url', 'http://127.0.0.1:1/q', '--request-id', 'R-1', '--type', value],
+      ['status', 'R-1', '--format', value],
+    ];
+    const runs: Run[] = [];
+    for (const args of cases) runs.push(await dsr(args));
+    for (const run of runs) {
+      expect(run.code).toBe(2);
+      expect(run.stderr).not.toContain(value);
+      expect(run.stderr).not.toContain('ana.lopez');
+    }
+  }, 120_000);
 
   it('exits 2 with a clear message for bad arguments', async () => {
     const env = { PG_DSN: sample.dsn, DSR_SUBJECT_HASH_KEY: HASH_KEY };

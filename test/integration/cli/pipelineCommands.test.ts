@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -482,6 +482,8 @@ describe('Command: dsr report', () => {
     expect(json).toBe(`${serializeFindingsDocument(document)}\n`);
     expect(parseExactJson(json)).toBeDefined();
 
+    for (const file of ['REQ-REPORT-1.json', 'REQ-REPORT-1.md'])
+      expect((await stat(join(out, file))).mode & 0o777).toBe(0o600); // personal data: owner only
     const report = await readFile(join(out, 'REQ-REPORT-1.md'), 'utf8');
     expect(report).toContain('# Access report — request REQ-REPORT-1');
     expect(report).toContain('| Jurisdiction | GDPR |');

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,5 +28,8 @@ describe('The demo: the whole pipeline on one machine', () => {
     expect(ana.counts.snowflake?.['ANALYTICS.PUBLIC.WEB_SESSIONS']).toBe(2);
     const report = await readFile(join(outDir, 'DEMO-ANA.md'), 'utf8');
     expect(report).toContain('Art. 15(1)(a) Purposes of the processing');
+    // Findings and reports hold personal data: owner-only.
+    for (const file of ['DEMO-ANA.json', 'DEMO-ANA.md'])
+      expect((await stat(join(outDir, file))).mode & 0o777).toBe(0o600);
   }, 180_000);
 });

@@ -33,7 +33,7 @@ const EXPECTED_ROW: CanonicalRow = {
   id: 1,
   ivl: 'P1Y2M3DT4H5M6.5S',
   legacy_json: { a: 2, b: new JsonNumber('1.50') }, // json is read with jsonb semantics: the last duplicate key wins
-  money: '$1,234.56',
+  money: '1234.56', // read as numeric: exact digits, whatever lc_monetary says
   n: '12345678901234567890.123456789012345678',
   small: -32768,
   tstz: '2021-03-03T23:36:07.123456Z',
@@ -66,6 +66,14 @@ afterAll(async () => {
   await db.drop();
 });
 
+const EDGES_MAP = `version: 1
+identities: { case_id: {} }
+postgres:
+  - table: public.edges
+    primaryKey: [id]
+    identities: { case_id: id }
+`;
+
 describe('Canonical form of PostgreSQL values', () => {
   it('turns every type into its canonical form', async () => {
     const pg = openDatabase(db.dsn);
@@ -89,6 +97,50 @@ describe('Canonical form of PostgreSQL values', () => {
         const { rows } = await pg.query<{ tz: string }>("SELECT current_setting('TimeZone') AS tz");
         expect(rows[0]?.tz).toBe(zone);
         outputs.add((await discoverWith(pg, MAP, { email: ['ana@example.com'] })).json);
+      } finally {
+        await pg.end();
+      }
+    }
+    expect(outputs.size).toBe(1);
+  });
+
+  it('writes money as exact digits and BC dates like BC timestamps, in every locale setting', async () => {
+    await db.exec(`
+      CREATE TABLE public.edges (id int PRIMARY KEY, m money, ms money[], d date, tstz timestamptz, ts timestamp);
+      INSERT INTO public.edges VALUES
+        (1, '-92233720368547758.08', '{1.5,-2}', '0044-03-15 BC', '0044-03-15 12:00:00.5+00 BC', '0001-01-01 00:00:00 BC'),
+        (2, '0', NULL, '0001-12-31 BC', '0001-01-01 00:00:00+00', '9999-12-31 23:59:59.999999'),
+        (3, '92233720368547758.07', NULL, '10000-01-01', 'infinity', '-infinity'),
+        (4, NULL, NULL, '2024-02-29', NULL, '0001-01-01 00:00:00');
+    `);
+    const expected = [
+      {
+        d: '-000043-03-15',
+        id: 1,
+        m: '-92233720368547758.08',
+        ms: ['1.50', '-2.00'],
+        ts: '0000-01-01T00:00:00.000000',
+        tstz: '-000043-03-15T12:00:00.500000Z',
+      },
+      {
+        d: '0000-12-31',
+        id: 2,
+        m: '0.00',
+        ms: null,
+        ts: '9999-12-31T23:59:59.999999',
+        tstz: '0001-01-01T00:00:00.000000Z',
+      },
+      { d: '+010000-01-01', id: 3, m: '92233720368547758.07', ms: null, ts: '-infinity', tstz: 'infinity' },
+      { d: '2024-02-29', id: 4, m: null, ms: null, ts: '0001-01-01T00:00:00.000000', tstz: null },
+    ];
+    const outputs = new Set<string>();
+    for (const monetary of ['C', 'C.utf8', 'POSIX']) {
+      await db.exec(`ALTER DATABASE ${db.name} SET lc_monetary = '${monetary}'`);
+      const pg = openDatabase(db.dsn);
+      try {
+        const { document, json } = await discoverWith(pg, EDGES_MAP, { case_id: ['1', '2', '3', '4'] });
+        expect(document.findings.map((f) => f.row)).toEqual(expected);
+        outputs.add(json);
       } finally {
         await pg.end();
       }

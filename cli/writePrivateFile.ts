@@ -1,0 +1,21 @@
+import { mkdir, open } from 'node:fs/promises';
+
+/**
+ * Writes a file that holds personal data (findings, access reports) readable by its owner only
+ * (0600), whatever the umask. An existing file is truncated and its mode narrowed too: `open`'s
+ * mode applies only to a file it creates.
+ */
+export async function writePrivateFile(path: string, data: string): Promise<void> {
+  const file = await open(path, 'w', 0o600);
+  try {
+    await file.chmod(0o600);
+    await file.writeFile(data);
+  } finally {
+    await file.close();
+  }
+}
+
+/** Creates a directory for such files, owner-only (0700) when this call creates it. */
+export async function makePrivateDirectory(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: 0o700 });
+}
