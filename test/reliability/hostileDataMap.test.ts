@@ -209,7 +209,7 @@ describe('Data map checked against the live catalog before any query', () => {
     ]);
   });
 
-  it('refuses a table without a primary key, saying so', async () => {
+  it('refuses a key the table does not have, and an empty key, saying so; accepts a keyless table', async () => {
     await database.exec('CREATE TABLE hostile.keyless (person_id int, note text)');
     const problems = await catalogProblems(
       `${PEOPLE_MAP}  - table: hostile.keyless
@@ -224,7 +224,17 @@ describe('Data map checked against the live catalog before any query', () => {
           '[person_id] is not the primary key of hostile.keyless nor a unique index over NOT NULL columns (it has no primary key)',
       },
     ]);
-    // And a map that declares no key at all is refused before the catalog is read.
+    // A keyless table is declared by omitting primaryKey: its rows are then keyed by their content.
+    const keyless = parseDataMap(
+      `${PEOPLE_MAP}  - table: hostile.keyless
+    follow: { person_id: hostile.people.id }
+`,
+      'hostile.yaml',
+    );
+    await expect(PostgresTableSearcher.create(db, keyless, 'hostile.yaml')).resolves.toBeInstanceOf(
+      PostgresTableSearcher,
+    );
+    // An empty key is refused before the catalog is read.
     const parsed = problemsOf(`${PEOPLE_MAP}  - table: hostile.keyless
     primaryKey: []
     follow: { person_id: hostile.people.id }
@@ -232,7 +242,7 @@ describe('Data map checked against the live catalog before any query', () => {
     expect(parsed).toEqual([
       expect.objectContaining({
         path: 'postgres[2].primaryKey',
-        message: 'at least one column: a table without a primary key cannot be searched',
+        message: 'at least one column; omit primaryKey for a table without one',
       }),
     ]);
   });

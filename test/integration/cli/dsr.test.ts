@@ -65,6 +65,32 @@ describe('Command: dsr datamap validate', () => {
     expect(run.stderr).toContain(`${file}: `);
     expect(run.stderr).toMatch(/postgres\[1\]\.follow\.user_id \(line \d+\): schema\.table\.column/);
   });
+
+  it('warns, and still exits 0, where a map learns from a table whose rows may mention several people', async () => {
+    const file = join(dir, 'overreach.yaml');
+    await writeFile(
+      file,
+      `version: 1
+identities: { email: { normalize: lowercase }, employee_id: {} }
+postgres:
+  - table: public.users
+    primaryKey: [id]
+    identities: { email: email }
+    learn: [email]
+  - table: public.support_tickets
+    primaryKey: [ticket_id]
+    identities: { email: requester_email, employee_id: user_id }
+    learn: [email]
+`,
+    );
+    const run = await dsr(['datamap', 'validate', file]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n').filter((l) => l.includes('warning'))).toEqual([
+      `${file}: warning: postgres[1].learn: public.support_tickets learns email but also maps employee_id, which it does not learn: its rows may mention several people, e.g. a staff member and a customer; learn from it only if each row describes one person`,
+    ]);
+    const clean = await dsr(['datamap', 'validate', 'local/sample/datamap.yaml']);
+    expect(clean.stdout).not.toContain('warning');
+  });
 });
 
 describe('Command: dsr discover', () => {
