@@ -108,7 +108,7 @@ describe('Command: dsr drift', () => {
   it('fails with a usage error for a bad threshold or format', async () => {
     expect((await drift(['--datamap', 'x.yaml', '--threshold', '120'])).error).toMatchObject({
       exitCode: 2,
-      message: '--threshold takes a percentage between 0 and 100 inclusive (given 120)',
+      message: '--threshold takes a percentage between 0 and 100 inclusive', // the value is not repeated
     });
     expect((await drift(['--datamap', 'x.yaml', '--format', 'xml'])).error).toMatchObject({ exitCode: 2 });
   });
