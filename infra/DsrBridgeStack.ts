@@ -353,15 +353,13 @@ export class DsrBridgeStack extends Stack {
         encryptionKey: this.key,
         environment: {
           POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
-          DSR_STAGE: 'redrive',
           DEAD_LETTER_QUEUE_ARNS: Object.values(this.queues)
             .map((q) => q.deadLetterQueue.queueArn)
             .join(','),
         },
       }),
       // Reads both systems like the extractors and the gate, through the same network; holds no
-      // queue, bucket or hash key. The Snowflake settings are absent when none were given, and the
-      // scan then covers PostgreSQL alone.
+      // queue, bucket or hash key.
       scan: new StageFunction(this, 'Scan', {
         entry: entry('scan'),
         timeout: TIMEOUTS.scan,
@@ -374,7 +372,6 @@ export class DsrBridgeStack extends Stack {
           ...snowflakeEnv,
           POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
           POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
-          DSR_STAGE: 'scan',
           DSR_DATAMAP_PATH: 'datamap.yaml',
           PG_SECRET_ARN: this.secrets.postgres.secretArn,
         },
