@@ -18,7 +18,10 @@ export interface TemplateReference {
 
 /** The part of a CloudFormation template read here. */
 export interface SynthesizedTemplate {
-  readonly Resources: Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>;
+  readonly Resources: Record<
+    string,
+    { readonly Type: string; readonly Properties?: Record<string, unknown> }
+  >;
 }
 
 /** The synthesised CloudFormation template of a stack (synthesises its app, as `cdk synth` does). */
