@@ -1,5 +1,6 @@
 import type { DataMap } from '../datamap/dataMapSchema';
 import { DataMapError } from '../errors/errors';
+import { PgAuthenticationError } from '../postgres/errors';
 import type { PgDatabase } from '../postgres/PgDatabase';
 import { PostgresTableSearcher } from '../postgres/PostgresTableSearcher';
 import { type CheckOutcome, type DoctorCheck, fail, firstLine, pass } from './DoctorCheck';
@@ -17,7 +18,10 @@ export function postgresReachable(db: PgDatabase, functions: string, credentials
         await db.query('SELECT 1');
         return pass('connected and authenticated');
       } catch (error) {
-        const sqlState = (error as { sqlState?: string }).sqlState;
+        // Refused credentials surface as PgAuthenticationError (after one fresh fetch) or as a
+        // PostgresError with the SQLSTATE (a role that does not exist).
+        const sqlState =
+          error instanceof PgAuthenticationError ? '28P01' : (error as { sqlState?: string }).sqlState;
         if (sqlState && REFUSED.has(sqlState))
           return fail(
             `credentials refused (SQLSTATE ${sqlState})`,
