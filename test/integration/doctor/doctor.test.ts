@@ -125,7 +125,11 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
   });
 
   it('fails a configuration the function could not start with, naming the variable', async () => {
-    const rows = await run(changed((name, env) => name === 'gate' && delete env.NEXT_QUEUE_URL));
+    const rows = await run(
+      changed((name, env) => {
+        if (name === 'gate') delete env.NEXT_QUEUE_URL;
+      }),
+    );
     const gate = rows.find((r) => r.functions === 'gate' && /^configuration/.test(r.name));
     expect(gate).toMatchObject({
       status: 'fail',
@@ -138,7 +142,11 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
     const bad = new URL(db.dsn);
     bad.username = 'dsr_nobody';
     bad.password = 'wrong';
-    const rows = await run(changed((_n, env) => env.PG_DSN && (env.PG_DSN = bad.toString())));
+    const rows = await run(
+      changed((_n, env) => {
+        if (env.PG_DSN) env.PG_DSN = bad.toString();
+      }),
+    );
     const pg = row(rows, /^PostgreSQL reachable/);
     expect(pg).toMatchObject({
       status: 'fail',
@@ -163,14 +171,18 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
 
   it('fails a Snowflake login that is refused, and one that cannot reach the account', async () => {
     const refused = await run(
-      changed((_n, env) => env.SNOWFLAKE_PASSWORD && (env.SNOWFLAKE_PASSWORD = 'wrong')),
+      changed((_n, env) => {
+        if (env.SNOWFLAKE_PASSWORD) env.SNOWFLAKE_PASSWORD = 'wrong';
+      }),
     );
     const login = row(refused, /^Snowflake login/);
     expect(login).toMatchObject({ status: 'fail', detail: expect.stringMatching(/login refused \(SF_390/) });
     expect(login.status === 'fail' && login.fix).toMatch(/ALTER USER DSR SET RSA_PUBLIC_KEY/);
 
     const unreachable = await run(
-      changed((_n, env) => env.SNOWFLAKE_ACCESS_URL && (env.SNOWFLAKE_ACCESS_URL = 'http://127.0.0.1:9')),
+      changed((_n, env) => {
+        if (env.SNOWFLAKE_ACCESS_URL) env.SNOWFLAKE_ACCESS_URL = 'http://127.0.0.1:9';
+      }),
     );
     const lost = row(unreachable, /^Snowflake login/);
     expect(lost).toMatchObject({ status: 'fail', detail: expect.stringMatching(/not reachable/) });
@@ -183,7 +195,9 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
     const file = join(dir, 'missing-table.yaml');
     await writeFile(file, mapText('email', 'ANALYTICS.PUBLIC.PAGE_VIEWS'));
     const rows = await run(
-      changed((name, env) => (name === 'gate' || name === 'load') && (env.SNOWFLAKE_SCHEMA = 'NOPE')),
+      changed((name, env) => {
+        if (name === 'gate' || name === 'load') env.SNOWFLAKE_SCHEMA = 'NOPE';
+      }),
       file,
     );
     const reads = rows.find((r) => /^Snowflake SELECT/.test(r.name) && r.functions.startsWith('extract'));
@@ -221,7 +235,11 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
     const file = join(dir, 'environments.json');
     await writeFile(
       file,
-      JSON.stringify(changed((_n, env) => env.PAYLOAD_BUCKET && (env.PAYLOAD_BUCKET = 'dsr-no-such-bucket'))),
+      JSON.stringify(
+        changed((_n, env) => {
+          if (env.PAYLOAD_BUCKET) env.PAYLOAD_BUCKET = 'dsr-no-such-bucket';
+        }),
+      ),
     );
     const out: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
