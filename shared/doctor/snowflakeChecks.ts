@@ -43,8 +43,8 @@ export function snowflakeLogin(
         return fail(
           `not reachable (${code || 'network'}): ${firstLine(error)}`,
           who.proxy
-            ? `check that the proxy ${who.proxy} accepts CONNECT to ${who.account}.snowflakecomputing.com:443 and the OCSP responders (ocsp.snowflakecomputing.com:80)`
-            : `give the functions' subnets a route to ${who.account}.snowflakecomputing.com:443 and the OCSP responders (a NAT gateway), or set the context values snowflakeProxyHost and snowflakeProxyPort`,
+            ? `check that the proxy ${who.proxy} lets the functions reach the hosts SELECT SYSTEM$ALLOWLIST() lists (the account on 443, OCSP_CACHE and OCSP_RESPONDER on 80)`
+            : `give the functions' subnets a route (a NAT gateway) to the hosts SELECT SYSTEM$ALLOWLIST() lists (the account on 443, OCSP_CACHE and OCSP_RESPONDER on 80), or set the context values snowflakeProxyHost and snowflakeProxyPort`,
         );
       }
     },
