@@ -61,6 +61,7 @@ export interface DsrBridgeStackProps extends StackProps {
   readonly subjectHashKeySecretArn?: string;
   /** @default a new secret to fill in with the PagerDuty Events API v2 routing key */
   readonly pagerDutyRoutingKeySecretArn?: string;
+  /** Required: the gate and the loader cannot start without it, and the synth is refused (naming the context) when it is missing. */
   readonly snowflake?: SnowflakeSettings;
   /** Receives before a message is dead-lettered, 1–1000. @default 5 */
   readonly maxReceiveCount?: number;
