@@ -94,7 +94,10 @@ const VARIANTS: [string, string, Record<string, unknown>][] = [
   ],
 ];
 
-describe('Contract: every function starts with the environment the stack gives it', () => {
+// The first synthesis in a process loads aws-cdk-lib, which takes a while on a busy machine.
+describe('Contract: every function starts with the environment the stack gives it', {
+  timeout: 120_000,
+}, () => {
   for (const [label, dataMapFile, context] of VARIANTS) {
     it(`parses each function's synthesised environment with its own schema: ${label}`, () => {
       const environments = deployedEnvironments(dataMapFile, context);
