@@ -6,6 +6,7 @@ import { registerDatamapScan } from './commands/datamapScan';
 import { registerDatamapValidate } from './commands/datamapValidate';
 import { registerDemo } from './commands/demo';
 import { registerDiscover } from './commands/discover';
+import { registerDoctor } from './commands/doctor';
 import { registerDrift } from './commands/drift';
 import { registerLocalSnowflake } from './commands/localSnowflake';
 import { registerRedrive } from './commands/redrive';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerRedrive(program);
   registerReport(program);
+  registerDoctor(program);
   const local = program
     .command('local')
     .description('run parts of the product on this machine')

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Annotations, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -9,12 +10,14 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { snowflakeSearchReason } from '../functions/extract/extractEnv';
+import { parseDataMap } from '../shared/datamap/loadDataMap';
 import { FailedPayloadBucket } from './constructs/FailedPayloadBucket';
 import { PagerDutyAlarms } from './constructs/PagerDutyAlarms';
 import { PipelineQueue } from './constructs/PipelineQueue';
 import { type FunctionNetwork, StageFunction } from './constructs/StageFunction';
 
-/** Snowflake account settings the gate and the loader connect with (the private key is in a secret). */
+/** Snowflake account settings the gate, the loader and the scan connect with (the private key is in a secret). */
 export interface SnowflakeSettings {
   readonly account: string;
   readonly user: string;
@@ -22,6 +25,14 @@ export interface SnowflakeSettings {
   readonly database: string;
   readonly schema: string;
   readonly role?: string;
+  /** An HTTPS proxy the functions reach Snowflake through (e.g. from private subnets without NAT). @default direct */
+  readonly proxy?: { readonly host: string; readonly port: number };
+  /**
+   * The read-only user and role the extractors search Snowflake with, when the data map sends
+   * them there (Snowflake tables, or mirrors searched). Its own key pair, so the extractors can
+   * never assume the loader's role. Required then; see the README for its grants.
+   */
+  readonly reader?: { readonly user: string; readonly role: string };
 }
 
 export interface DsrBridgeStackProps extends StackProps {
@@ -42,10 +53,15 @@ export interface DsrBridgeStackProps extends StackProps {
   readonly rotatePostgresSecret?: boolean;
   /** @default a new secret holding `{ "privateKey": "…PEM…" }` to fill in */
   readonly snowflakeSecretArn?: string;
+  /** The read-only user's key pair. @default a new secret to fill in, when the extractors search Snowflake */
+  readonly snowflakeReaderSecretArn?: string;
+  /** The extractors also search each PostgreSQL table's Snowflake mirror. @default false */
+  readonly searchMirrors?: boolean;
   /** @default a new secret with a generated 64-character key */
   readonly subjectHashKeySecretArn?: string;
   /** @default a new secret to fill in with the PagerDuty Events API v2 routing key */
   readonly pagerDutyRoutingKeySecretArn?: string;
+  /** Required: the gate and the loader cannot start without it, and the synth is refused (naming the context) when it is missing. */
   readonly snowflake?: SnowflakeSettings;
   /** Receives before a message is dead-lettered, 1–1000. @default 5 */
   readonly maxReceiveCount?: number;
@@ -113,7 +129,9 @@ export class DsrBridgeStack extends Stack {
   readonly secrets: Record<
     'postgres' | 'snowflake' | 'subjectHashKey' | 'pagerDutyRoutingKey',
     secretsmanager.ISecret
-  >;
+  > & { readonly snowflakeReader?: secretsmanager.ISecret };
+  /** Why the extractors search Snowflake (from the data map), or undefined when they do not. */
+  readonly extractorSnowflake: string | undefined;
   readonly postgresRotation: secretsmanager.RotationSchedule | undefined;
 
   constructor(scope: Construct, id: string, props: DsrBridgeStackProps = {}) {
@@ -152,6 +170,22 @@ export class DsrBridgeStack extends Stack {
       );
     }
 
+    const dataMapFile = props.dataMapFile ?? join(ROOT, 'local/sample/datamap.yaml');
+    const dataMap = parseDataMap(readFileSync(dataMapFile, 'utf8'), dataMapFile);
+    this.extractorSnowflake = snowflakeSearchReason(dataMap, props.searchMirrors ?? false);
+    const sf = props.snowflake;
+    // A function deployed without the settings its configuration requires fails every invocation
+    // at cold start: refuse the synth instead, naming the context to give.
+    if (!sf) {
+      throw new Error(
+        'The gate and the loader need Snowflake: give the context values snowflakeAccount, snowflakeUser, snowflakeWarehouse, snowflakeDatabase and snowflakeSchema (see the README, Deploying)',
+      );
+    }
+    if (this.extractorSnowflake && !sf.reader) {
+      throw new Error(
+        `The extractors search Snowflake (${this.extractorSnowflake}): give the context values snowflakeReaderUser and snowflakeReaderRole, a read-only user and role (see the README, Deploying)`,
+      );
+    }
     const network = props.network ?? (props.networkIds ? this.importNetwork(props.networkIds) : undefined);
     this.key = new kms.Key(this, 'Key', {
       description: 'dsr-bridge: queues, payload bucket, logs, secrets and alarm topic',
@@ -190,6 +224,14 @@ export class DsrBridgeStack extends Stack {
       pagerDutyRoutingKey: this.secret('PagerDutyRoutingKeySecret', props.pagerDutyRoutingKeySecretArn, {
         description: 'dsr-bridge: PagerDuty Events API v2 routing key',
       }),
+      ...(this.extractorSnowflake
+        ? {
+            snowflakeReader: this.secret('SnowflakeReaderSecret', props.snowflakeReaderSecretArn, {
+              description:
+                'dsr-bridge: key-pair private key of the read-only Snowflake user the extractors search with ({"privateKey": "-----BEGIN PRIVATE KEY-----…"})',
+            }),
+          }
+        : {}),
     };
     this.postgresRotation = undefined;
     if (props.rotatePostgresSecret) {
@@ -221,30 +263,35 @@ export class DsrBridgeStack extends Stack {
       load: queue('LoadStage', TIMEOUTS.load),
     };
 
-    const dataMapFile = props.dataMapFile ?? join(ROOT, 'local/sample/datamap.yaml');
     const entry = (stage: 'extract' | 'gate' | 'load' | 'redrive' | 'scan') =>
       props.entries?.[stage] ?? join(ROOT, 'functions', stage, 'handler.ts');
     const common = {
       POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
       POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
       DSR_DATAMAP_PATH: 'datamap.yaml',
-      DSR_SUBJECT_HASH_KEY_SECRET_ARN: this.secrets.subjectHashKey.secretArn,
       PAYLOAD_BUCKET: this.payloads.bucket.bucketName,
       PAYLOAD_KMS_KEY_ARN: this.key.keyArn,
       // The pipeline dead-letters a record itself on its last receive, with metadata and without PII;
       // the queue's own redrive policy (same count) is only the backstop for a crashing handler.
       MAX_RECEIVE_COUNT: String(this.queues.high.maxReceiveCount),
     };
-    const snowflakeEnv: Record<string, string> = props.snowflake
-      ? {
-          SNOWFLAKE_ACCOUNT: props.snowflake.account,
-          SNOWFLAKE_USER: props.snowflake.user,
-          SNOWFLAKE_WAREHOUSE: props.snowflake.warehouse,
-          SNOWFLAKE_DATABASE: props.snowflake.database,
-          SNOWFLAKE_SCHEMA: props.snowflake.schema,
-          ...(props.snowflake.role ? { SNOWFLAKE_ROLE: props.snowflake.role } : {}),
-        }
-      : {};
+    // The writer (gate, loader, scan) and, when the extractors search Snowflake, the read-only reader.
+    const connection = (user: string, role: string | undefined, secret: secretsmanager.ISecret) => ({
+      SNOWFLAKE_ACCOUNT: sf.account,
+      SNOWFLAKE_USER: user,
+      SNOWFLAKE_WAREHOUSE: sf.warehouse,
+      SNOWFLAKE_DATABASE: sf.database,
+      SNOWFLAKE_SCHEMA: sf.schema,
+      ...(role ? { SNOWFLAKE_ROLE: role } : {}),
+      ...(sf.proxy
+        ? { SNOWFLAKE_PROXY_HOST: sf.proxy.host, SNOWFLAKE_PROXY_PORT: String(sf.proxy.port) }
+        : {}),
+      SNOWFLAKE_PRIVATE_KEY_SECRET_ID: secret.secretArn,
+    });
+    const snowflakeEnv: Record<string, string> = connection(sf.user, sf.role, this.secrets.snowflake);
+    const readerSecret = this.secrets.snowflakeReader;
+    const readerEnv: Record<string, string> =
+      sf.reader && readerSecret ? connection(sf.reader.user, sf.reader.role, readerSecret) : {};
     const assets: [string, string][] = [[dataMapFile, 'datamap.yaml']];
     const extractor = (name: string, intake: PipelineQueue, priority: 'high' | 'standard') =>
       new StageFunction(this, name, {
@@ -253,15 +300,20 @@ export class DsrBridgeStack extends Stack {
         encryptionKey: this.key,
         network,
         assets,
-        // The extractors never talk to Snowflake: keep its driver out of their bundles.
-        externalModules: ['snowflake-sdk'],
+        // Without Snowflake tables in the data map the extractors never load its driver: keep it out
+        // of their bundles. With them, it is bundled and evaluated on first use (`import()`).
+        externalModules: this.extractorSnowflake ? [] : ['snowflake-sdk'],
         environment: {
           ...common,
+          ...readerEnv,
+          ...(props.searchMirrors ? { DSR_SEARCH_MIRRORS: 'true' } : {}),
+          DSR_SUBJECT_HASH_KEY_SECRET_ARN: this.secrets.subjectHashKey.secretArn,
           DSR_STAGE: `extract-${priority}`,
           DSR_PRIORITY: priority,
           PG_SECRET_ARN: this.secrets.postgres.secretArn,
           NEXT_QUEUE_URL: this.queues.gate.queue.queueUrl,
-          HIGH_QUEUE_URL: this.queues.high.queue.queueUrl,
+          // A standard request whose deadline is near is promoted to the high queue.
+          ...(priority === 'standard' ? { HIGH_QUEUE_URL: this.queues.high.queue.queueUrl } : {}),
           DEAD_LETTER_QUEUE_URL: intake.deadLetterQueue.queueUrl,
         },
       });
@@ -279,7 +331,6 @@ export class DsrBridgeStack extends Stack {
           ...snowflakeEnv,
           DSR_STAGE: 'gate',
           PG_SECRET_ARN: this.secrets.postgres.secretArn,
-          SNOWFLAKE_SECRET_ARN: this.secrets.snowflake.secretArn,
           PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
           NEXT_QUEUE_URL: this.queues.load.queue.queueUrl,
           DEAD_LETTER_QUEUE_URL: this.queues.gate.deadLetterQueue.queueUrl,
@@ -294,7 +345,6 @@ export class DsrBridgeStack extends Stack {
           ...common,
           ...snowflakeEnv,
           DSR_STAGE: 'load',
-          SNOWFLAKE_SECRET_ARN: this.secrets.snowflake.secretArn,
           DEAD_LETTER_QUEUE_URL: this.queues.load.deadLetterQueue.queueUrl,
         },
       }),
@@ -304,15 +354,13 @@ export class DsrBridgeStack extends Stack {
         encryptionKey: this.key,
         environment: {
           POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
-          DSR_STAGE: 'redrive',
           DEAD_LETTER_QUEUE_ARNS: Object.values(this.queues)
             .map((q) => q.deadLetterQueue.queueArn)
             .join(','),
         },
       }),
       // Reads both systems like the extractors and the gate, through the same network; holds no
-      // queue, bucket or hash key. The Snowflake settings are absent when none were given, and the
-      // scan then covers PostgreSQL alone.
+      // queue, bucket or hash key.
       scan: new StageFunction(this, 'Scan', {
         entry: entry('scan'),
         timeout: TIMEOUTS.scan,
@@ -325,10 +373,8 @@ export class DsrBridgeStack extends Stack {
           ...snowflakeEnv,
           POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
           POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
-          DSR_STAGE: 'scan',
           DSR_DATAMAP_PATH: 'datamap.yaml',
           PG_SECRET_ARN: this.secrets.postgres.secretArn,
-          SNOWFLAKE_SECRET_ARN: this.secrets.snowflake.secretArn,
         },
       }),
     };
@@ -396,7 +442,7 @@ export class DsrBridgeStack extends Stack {
 
   /** Event sources, each reporting batch item failures, and each function's grants. */
   private wireStages(highConcurrency: number, standardConcurrency: number): void {
-    const { queues, functions, secrets, payloads } = this;
+    const { queues, functions } = this;
     const source = (q: PipelineQueue, maxConcurrency: number) =>
       new SqsEventSource(q.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency });
     functions.extractHigh.function.addEventSource(source(queues.high, highConcurrency));
@@ -404,42 +450,7 @@ export class DsrBridgeStack extends Stack {
     functions.gate.function.addEventSource(source(queues.gate, 10));
     functions.load.function.addEventSource(source(queues.load, 10));
 
-    for (const [fn, intake] of [
-      [functions.extractHigh, queues.high],
-      [functions.extractStandard, queues.standard],
-    ] as const) {
-      secrets.postgres.grantRead(fn.role);
-      secrets.subjectHashKey.grantRead(fn.role);
-      queues.gate.queue.grantSendMessages(fn.role);
-      intake.deadLetterQueue.grantSendMessages(fn.role);
-      payloads.bucket.grantPut(fn.role);
-    }
-    // A standard request whose deadline is near is promoted to the high queue.
-    queues.high.queue.grantSendMessages(functions.extractStandard.role);
-    // A redriven dead-letter envelope points at the original body in the bucket.
-    payloads.bucket.grantRead(functions.extractHigh.role);
-    payloads.bucket.grantRead(functions.extractStandard.role);
-
-    for (const secret of [
-      secrets.postgres,
-      secrets.snowflake,
-      secrets.subjectHashKey,
-      secrets.pagerDutyRoutingKey,
-    ]) {
-      secret.grantRead(functions.gate.role);
-    }
-    queues.load.queue.grantSendMessages(functions.gate.role);
-    queues.gate.deadLetterQueue.grantSendMessages(functions.gate.role);
-    // The gate quarantines payloads and reads claim checks; it never deletes.
-    payloads.bucket.grantRead(functions.gate.role);
-    payloads.bucket.grantPut(functions.gate.role);
-
-    secrets.snowflake.grantRead(functions.load.role);
-    secrets.subjectHashKey.grantRead(functions.load.role);
-    queues.load.deadLetterQueue.grantSendMessages(functions.load.role);
-    payloads.bucket.grantRead(functions.load.role);
-    // Dead-lettered bodies are kept in the bucket; the dead-letter queue gets an envelope without PII.
-    payloads.bucket.grantPut(functions.load.role);
+    this.grantWhatConfigurationNames();
 
     // Redrive: move each dead-letter queue's messages back to their source queue.
     for (const q of Object.values(queues)) {
@@ -457,10 +468,27 @@ export class DsrBridgeStack extends Stack {
       q.queue.grantSendMessages(functions.redrive.role);
     }
     this.key.grantDecrypt(functions.redrive.role);
+  }
 
-    // The scan reads both systems' catalogs and samples; it needs their credentials and nothing else.
-    secrets.postgres.grantRead(functions.scan.role);
-    secrets.snowflake.grantRead(functions.scan.role);
+  /**
+   * Each function's permissions follow from its configuration: read on every secret whose ARN its
+   * environment holds, send on every queue whose URL it holds, and put and read on the payload
+   * bucket when it holds its name (dead-lettered bodies and quarantined payloads are written,
+   * claim checks and redriven bodies read; nothing is ever deleted). A setting removed from a
+   * function's environment takes its permission with it.
+   */
+  private grantWhatConfigurationNames(): void {
+    const secrets = Object.values(this.secrets).filter((s): s is secretsmanager.ISecret => s !== undefined);
+    const queues = Object.values(this.queues).flatMap((q) => [q.queue, q.deadLetterQueue]);
+    for (const fn of Object.values(this.functions)) {
+      const values = new Set(Object.values(fn.environment));
+      for (const secret of secrets) if (values.has(secret.secretArn)) secret.grantRead(fn.role);
+      for (const queue of queues) if (values.has(queue.queueUrl)) queue.grantSendMessages(fn.role);
+      if (values.has(this.payloads.bucket.bucketName)) {
+        this.payloads.bucket.grantRead(fn.role);
+        this.payloads.bucket.grantPut(fn.role);
+      }
+    }
   }
 
   private scheduleRedrive(cron: string): void {

@@ -86,6 +86,13 @@ export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
     'SMG4',
     'A Snowflake key pair is rotated in Snowflake (RSA_PUBLIC_KEY_2, then swap); Secrets Manager has no rotation function for it. See README, "Rotating secrets".',
   );
+  if (stack.secrets.snowflakeReader) {
+    ack(
+      stack.secrets.snowflakeReader,
+      'SMG4',
+      'The read-only user\'s key pair is rotated in Snowflake like the loader\'s (RSA_PUBLIC_KEY_2, then swap). See README, "Rotating secrets".',
+    );
+  }
   ack(
     stack.secrets.subjectHashKey,
     'SMG4',

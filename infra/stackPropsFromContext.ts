@@ -19,6 +19,12 @@ export interface DeployContext {
   readonly snowflakeDatabase?: string;
   readonly snowflakeSchema?: string;
   readonly snowflakeRole?: string;
+  readonly snowflakeReaderUser?: string;
+  readonly snowflakeReaderRole?: string;
+  readonly snowflakeReaderSecretArn?: string;
+  readonly snowflakeProxyHost?: string;
+  readonly snowflakeProxyPort?: string | number;
+  readonly searchMirrors?: string | boolean;
   readonly maintenanceWindow?: string;
   readonly scanSchedule?: string;
   readonly minCoveragePercent?: string | number;
@@ -85,6 +91,19 @@ export function stackPropsFromContext(ctx: DeployContext): DsrBridgeStackProps {
         'context snowflakeAccount, snowflakeUser, snowflakeWarehouse, snowflakeDatabase and snowflakeSchema go together',
       );
     }
+    if (Boolean(ctx.snowflakeReaderUser) !== Boolean(ctx.snowflakeReaderRole)) {
+      throw new Error('context snowflakeReaderUser and snowflakeReaderRole go together');
+    }
+    if (
+      Boolean(ctx.snowflakeProxyHost) !==
+      (ctx.snowflakeProxyPort !== undefined && ctx.snowflakeProxyPort !== '')
+    ) {
+      throw new Error('context snowflakeProxyHost and snowflakeProxyPort go together');
+    }
+    const proxyPort = int('snowflakeProxyPort', ctx.snowflakeProxyPort);
+    if (proxyPort !== undefined && (proxyPort < 1 || proxyPort > 65535)) {
+      throw new Error(`context snowflakeProxyPort must be a port, 1–65535 (given ${proxyPort})`);
+    }
     snowflake = {
       account: ctx.snowflakeAccount as string,
       user: ctx.snowflakeUser as string,
@@ -92,6 +111,12 @@ export function stackPropsFromContext(ctx: DeployContext): DsrBridgeStackProps {
       database: ctx.snowflakeDatabase as string,
       schema: ctx.snowflakeSchema as string,
       role: ctx.snowflakeRole,
+      ...(ctx.snowflakeProxyHost && proxyPort !== undefined
+        ? { proxy: { host: ctx.snowflakeProxyHost, port: proxyPort } }
+        : {}),
+      ...(ctx.snowflakeReaderUser && ctx.snowflakeReaderRole
+        ? { reader: { user: ctx.snowflakeReaderUser, role: ctx.snowflakeReaderRole } }
+        : {}),
     };
   }
   const minutes = int('oldestRequestAgeMinutes', ctx.oldestRequestAgeMinutes);
@@ -101,6 +126,8 @@ export function stackPropsFromContext(ctx: DeployContext): DsrBridgeStackProps {
     postgresSecretArn: ctx.postgresSecretArn,
     rotatePostgresSecret: ctx.rotatePostgresSecret === true || ctx.rotatePostgresSecret === 'true',
     snowflakeSecretArn: ctx.snowflakeSecretArn,
+    snowflakeReaderSecretArn: ctx.snowflakeReaderSecretArn,
+    searchMirrors: ctx.searchMirrors === true || ctx.searchMirrors === 'true',
     subjectHashKeySecretArn: ctx.subjectHashKeySecretArn,
     pagerDutyRoutingKeySecretArn: ctx.pagerDutyRoutingKeySecretArn,
     snowflake,

@@ -4,9 +4,9 @@ import { S3PayloadStore } from '../../adapters/aws/S3PayloadStore';
 import { SecretsManagerCredentialSource } from '../../adapters/aws/SecretsManagerCredentialSource';
 import { SqsMessageQueue } from '../../adapters/aws/SqsMessageQueue';
 import { createAwsClients } from '../../adapters/aws/sqsClients';
-import { readConfig } from '../../shared/config/readConfig';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
+import { ConfigError } from '../../shared/errors/errors';
 import { createRecordProcessor } from '../../shared/pipeline/createRecordProcessor';
 import type { Ledger } from '../../shared/pipeline/Ledger';
 import type { StageWork } from '../../shared/pipeline/RecordContext';
@@ -16,11 +16,15 @@ import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { FileDsnCredentialSource } from '../../shared/postgres/FileDsnCredentialSource';
 import { DependencyBreakers } from '../../shared/resilience/DependencyBreakers';
 import { createLogger } from '../../shared/telemetry/createLogger';
-import { required } from './required';
 import type { StageRuntime } from './StageRuntime';
-import { type StageEnv, stageEnv } from './stageEnv';
+import type { StageEnv } from './stageEnv';
 
-/** What every stage builds once per container: settings, data map, logger, queue and bucket adapters. */
+/** Reads the data map bundled next to the function (or named by `DSR_DATAMAP_PATH` locally). */
+export function readDataMapFile(path: string): DataMap {
+  return parseDataMap(readFileSync(path, 'utf8'), path);
+}
+
+/** What every stage builds once per container from its parsed configuration: logger, queue and bucket adapters. */
 export interface StageFoundation {
   readonly env: StageEnv;
   readonly dataMap: DataMap;
@@ -29,9 +33,11 @@ export interface StageFoundation {
   readonly payloads: S3PayloadStore;
 }
 
-export function stageFoundation(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime): StageFoundation {
-  const env = readConfig(stageEnv, rawEnv);
-  const dataMap = parseDataMap(readFileSync(env.DSR_DATAMAP_PATH, 'utf8'), env.DSR_DATAMAP_PATH);
+export function stageFoundation(
+  config: { readonly env: StageEnv; readonly dataMap: DataMap },
+  runtime: StageRuntime,
+): StageFoundation {
+  const { env, dataMap } = config;
   const clients = createAwsClients({
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
     ...(env.DSR_SQS_ENDPOINT ? { sqsEndpoint: env.DSR_SQS_ENDPOINT } : {}),
@@ -85,11 +91,7 @@ export function stageProcessor(
   return createRecordProcessor(
     {
       stage: env.DSR_STAGE,
-      deadLetterQueueUrl: required(
-        env.DEAD_LETTER_QUEUE_URL,
-        'DEAD_LETTER_QUEUE_URL',
-        'the dead-letter queue',
-      ),
+      deadLetterQueueUrl: env.DEAD_LETTER_QUEUE_URL,
       queue: foundation.sqs,
       payloads: foundation.payloads,
       ledger,
@@ -106,18 +108,24 @@ export function stageProcessor(
  * PostgreSQL credentials: `PG_DSN_FILE` (reread on authentication failure) or `PG_DSN` on one
  * machine, the RDS-format secret (`PG_SECRET_ARN`) in AWS.
  */
-export function pgCredentials(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime): CredentialSource {
-  if (rawEnv.PG_DSN_FILE) return new FileDsnCredentialSource(rawEnv.PG_DSN_FILE);
-  return rawEnv.PG_DSN
-    ? new DsnCredentialSource(rawEnv.PG_DSN)
-    : new SecretsManagerCredentialSource({
-        secretId: required(rawEnv.PG_SECRET_ARN || undefined, 'PG_SECRET_ARN', 'the PostgreSQL secret'),
-        ...(runtime.secrets ? { client: runtime.secrets } : {}),
-      });
+export function pgCredentials(
+  env: { readonly PG_DSN_FILE?: string; readonly PG_DSN?: string; readonly PG_SECRET_ARN?: string },
+  runtime: StageRuntime,
+): CredentialSource {
+  if (env.PG_DSN_FILE) return new FileDsnCredentialSource(env.PG_DSN_FILE);
+  if (env.PG_DSN) return new DsnCredentialSource(env.PG_DSN);
+  // The schemas require exactly one of the three; the message names them all if none came.
+  if (!env.PG_SECRET_ARN) throw new ConfigError('PG_SECRET_ARN', 'is not set (nor PG_DSN, nor PG_DSN_FILE)');
+  return new SecretsManagerCredentialSource({
+    secretId: env.PG_SECRET_ARN,
+    ...(runtime.secrets ? { client: runtime.secrets } : {}),
+  });
 }
 
 /** Circuit breakers per dependency, as the environment sets them. */
-export function stageBreakers(env: StageEnv): DependencyBreakers {
+export function stageBreakers(
+  env: Pick<StageEnv, 'DSR_BREAKER_THRESHOLD' | 'DSR_BREAKER_OPEN_MS'>,
+): DependencyBreakers {
   const settings = {
     kind: 'consecutive' as const,
     threshold: env.DSR_BREAKER_THRESHOLD,

@@ -1,4 +1,3 @@
-import { postgresEnv, readConfig } from '../../shared/config/readConfig';
 import { discoverSubject, normalizeSubject } from '../../shared/discovery/discoverSubject';
 import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { subjectHash } from '../../shared/identity/subjectHash';
@@ -8,43 +7,48 @@ import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { extractStage } from '../../shared/pipeline/stages/extractStage';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
-import { required } from '../common/required';
 import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
 import {
   lazyHandler,
   memoizeSuccess,
   pgCredentials,
+  readDataMapFile,
   stageBreakers,
   stageFoundation,
   stageProcessor,
 } from '../common/stageFoundation';
+import { extractConfig } from './extractEnv';
 
 /**
- * The extract stage's handler (high and standard intake queues): discovery in PostgreSQL, and in
- * Snowflake too when this environment configures it (`SNOWFLAKE_ACCOUNT`; the deployed extractors
- * are not given Snowflake access, and their bundle leaves its driver out). Ledger entries travel to
- * the gate, which writes them (see `ForwardedLedger`).
+ * The extract stage's handler (high and standard intake queues): discovery across PostgreSQL and,
+ * when the data map has Snowflake tables (or mirrors are searched), Snowflake, in one traversal,
+ * so an identifier learned in either system is searched in both. The Snowflake driver is loaded
+ * with `import()` only then: a PostgreSQL-only extractor never initialises it. Ledger entries
+ * travel to the gate, which writes them (see `ForwardedLedger`).
  */
 export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime = {}): SqsBatchHandler {
   return lazyHandler(async () => {
-    const foundation = stageFoundation(rawEnv, runtime);
+    const config = extractConfig(rawEnv, readDataMapFile);
+    const foundation = stageFoundation(config, runtime);
     const { env, dataMap, logger, sqs, payloads } = foundation;
-    const priority = required(env.DSR_PRIORITY, 'DSR_PRIORITY', 'which intake queue this extractor consumes');
-    const gateQueue = required(env.NEXT_QUEUE_URL, 'NEXT_QUEUE_URL', 'the gate queue');
+    const cfg = config.env;
+    const priority = cfg.DSR_PRIORITY;
+    const gateQueue = cfg.NEXT_QUEUE_URL;
     const hashKey = await secretValue(
-      env.DSR_SUBJECT_HASH_KEY,
-      env.DSR_SUBJECT_HASH_KEY_SECRET_ARN,
+      cfg.DSR_SUBJECT_HASH_KEY,
+      cfg.DSR_SUBJECT_HASH_KEY_SECRET_ARN,
       'DSR_SUBJECT_HASH_KEY',
       { ...(runtime.secrets ? { client: runtime.secrets } : {}) },
     )();
 
-    const pg = readConfig(postgresEnv, rawEnv);
-    const credentials = pgCredentials(rawEnv, runtime);
+    const pg = cfg;
+    const credentials = pgCredentials(cfg, runtime);
     const db = openPgDatabase(pg, credentials, (error) =>
       logger.warn('idle PostgreSQL client failed', { stage: env.DSR_STAGE, errorClass: error.name }),
     );
-    const searchMirrors = env.DSR_SEARCH_MIRRORS;
+    const searchMirrors = cfg.DSR_SEARCH_MIRRORS;
+    const snowflake = config.snowflake;
     // The searchers check the data map against the live catalogs: made on the first record, under
     // the breaker, so a database that is down at a cold start makes records back off.
     const searchers = memoizeSuccess(async () => {
@@ -53,9 +57,9 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
           pageSize: pg.DSR_PAGE_SIZE,
         }),
       };
-      if (rawEnv.SNOWFLAKE_ACCOUNT && (dataMap.snowflake.length > 0 || searchMirrors)) {
+      if (snowflake) {
         const { openSnowflakeSearcher } = await import('../common/openSnowflake');
-        made.snowflake = await openSnowflakeSearcher(rawEnv, dataMap, env.DSR_DATAMAP_PATH, runtime, {
+        made.snowflake = await openSnowflakeSearcher(snowflake, dataMap, env.DSR_DATAMAP_PATH, runtime, {
           mirrors: searchMirrors,
         });
       }
@@ -75,10 +79,10 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
       ...(runtime.now ? { now: runtime.now } : {}),
       priority,
       nextQueueUrl: gateQueue,
-      highQueueUrl: env.HIGH_QUEUE_URL ?? gateQueue,
+      highQueueUrl: cfg.HIGH_QUEUE_URL ?? gateQueue,
       identityKinds: Object.keys(dataMap.identities),
       hashSubject,
-      promotionWindowDays: env.DSR_PROMOTION_WINDOW_DAYS,
+      promotionWindowDays: cfg.DSR_PROMOTION_WINDOW_DAYS,
       carriedLedger: (requestId) => ledger.carried(requestId),
       discover: async (request) => {
         const { document } = await discoverSubject(

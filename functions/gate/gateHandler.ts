@@ -1,5 +1,4 @@
 import { PagerDutyClient } from '../../shared/alerting/PagerDutyClient';
-import { postgresEnv, readConfig } from '../../shared/config/readConfig';
 import { openDriftGate } from '../../shared/drift/openDriftGate';
 import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
@@ -8,16 +7,17 @@ import { stageVerdictOf } from '../../shared/pipeline/stages/stageVerdictOf';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
 import { openSnowflake } from '../common/openSnowflake';
-import { required } from '../common/required';
 import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
 import {
   lazyHandler,
   pgCredentials,
+  readDataMapFile,
   stageBreakers,
   stageFoundation,
   stageProcessor,
 } from '../common/stageFoundation';
+import { gateConfig } from './gateEnv';
 
 /**
  * The gate stage's handler: appends forwarded ledger entries, compares the PostgreSQL tables the
@@ -25,21 +25,21 @@ import {
  */
 export function createGateHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime = {}): SqsBatchHandler {
   return lazyHandler(async () => {
-    const foundation = stageFoundation(rawEnv, runtime);
-    const { env, dataMap, logger, sqs, payloads } = foundation;
-    const snowflake = openSnowflake(rawEnv, runtime);
-    const pg = readConfig(postgresEnv, rawEnv);
-    const credentials = pgCredentials(rawEnv, runtime);
-    const postgres = openPgDatabase(pg, credentials);
+    const config = gateConfig(rawEnv, readDataMapFile);
+    const foundation = stageFoundation(config, runtime);
+    const { dataMap, logger, sqs, payloads } = foundation;
+    const env = config.env;
+    const snowflake = openSnowflake(config.snowflake, runtime);
+    const postgres = openPgDatabase(env, pgCredentials(env, runtime));
     const gate = openDriftGate({
       dataMap,
       postgres,
-      snowflake: snowflake.db,
+      snowflake,
       thresholdPercent: env.DSR_DRIFT_THRESHOLD_PCT,
-      cacheTtlMs: env.DSR_DRIFT_CACHE_MS,
+      cacheTtlMs: env.DSR_DRIFT_CACHE_TTL_MS,
       ...(runtime.now ? { now: () => (runtime.now as () => Date)().getTime() } : {}),
     });
-    const ledger = new SnowflakeLedger(async () => snowflake.db, snowflake.location);
+    const ledger = new SnowflakeLedger(async () => snowflake, config.location);
     const routingKey = secretValue(
       env.PAGERDUTY_ROUTING_KEY,
       env.PAGERDUTY_ROUTING_KEY_SECRET_ARN,
@@ -54,7 +54,7 @@ export function createGateHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
       logger,
       breakers: stageBreakers(env),
       ...(runtime.now ? { now: runtime.now } : {}),
-      nextQueueUrl: required(env.NEXT_QUEUE_URL, 'NEXT_QUEUE_URL', 'the load queue'),
+      nextQueueUrl: env.NEXT_QUEUE_URL,
       checkDrift: async (tablesTouched) => {
         const postgresTables = tablesTouched
           .filter((t) => t.startsWith('postgres:'))

@@ -4,15 +4,23 @@ import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { loadStage } from '../../shared/pipeline/stages/loadStage';
 import { openSnowflake } from '../common/openSnowflake';
 import type { StageRuntime } from '../common/StageRuntime';
-import { lazyHandler, stageBreakers, stageFoundation, stageProcessor } from '../common/stageFoundation';
+import {
+  lazyHandler,
+  readDataMapFile,
+  stageBreakers,
+  stageFoundation,
+  stageProcessor,
+} from '../common/stageFoundation';
+import { loadConfig } from './loadEnv';
 
 /** The load stage's handler: lands the findings in `DSR_FINDINGS` (idempotent MERGE) and records `loaded`. */
 export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime = {}): SqsBatchHandler {
   return lazyHandler(async () => {
-    const foundation = stageFoundation(rawEnv, runtime);
+    const config = loadConfig(rawEnv, readDataMapFile);
+    const foundation = stageFoundation(config, runtime);
     const { env, logger, sqs, payloads } = foundation;
-    const snowflake = openSnowflake(rawEnv, runtime);
-    const ledger = new SnowflakeLedger(async () => snowflake.db, snowflake.location);
+    const snowflake = openSnowflake(config.snowflake, runtime);
+    const ledger = new SnowflakeLedger(async () => snowflake, config.location);
     const now = runtime.now ?? (() => new Date());
     const work = loadStage({
       stage: env.DSR_STAGE,
@@ -28,9 +36,9 @@ export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
         const discovered =
           message.carriedLedger?.find((e) => e.state === 'discovered') ??
           (await ledger.history(message.requestId)).find((e) => e.state === 'discovered');
-        await loadFindings(snowflake.db, snowflake.location, findings, {
+        await loadFindings(snowflake, config.location, findings, {
           discoveredAt: discovered ? new Date(discovered.at) : now(),
-          batchSize: snowflake.env.SNOWFLAKE_LOAD_BATCH_SIZE,
+          batchSize: config.snowflake.env.SNOWFLAKE_LOAD_BATCH_SIZE,
         });
       },
     });

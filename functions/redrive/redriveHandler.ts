@@ -3,9 +3,8 @@ import { createAwsClients } from '../../adapters/aws/sqsClients';
 import { readConfig } from '../../shared/config/readConfig';
 import { redriveStage } from '../../shared/pipeline/stages/redriveStage';
 import { createLogger } from '../../shared/telemetry/createLogger';
-import { required } from '../common/required';
 import type { StageRuntime } from '../common/StageRuntime';
-import { stageEnv } from '../common/stageEnv';
+import { redriveEnv } from './redriveEnv';
 
 /**
  * The redrive function, run by the schedule in the maintenance window: starts a message move task
@@ -20,18 +19,8 @@ export function createRedriveHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
 }
 
 function build(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime): Parameters<typeof redriveStage>[0] {
-  const env = readConfig(
-    stageEnv.pick({ DEAD_LETTER_QUEUE_ARNS: true, DSR_SQS_ENDPOINT: true, AWS_REGION: true }),
-    rawEnv,
-  );
-  const arns = required(
-    env.DEAD_LETTER_QUEUE_ARNS,
-    'DEAD_LETTER_QUEUE_ARNS',
-    'the dead-letter queues to redrive',
-  )
-    .split(',')
-    .map((a) => a.trim())
-    .filter(Boolean);
+  const env = readConfig(redriveEnv, rawEnv);
+  const arns = env.DEAD_LETTER_QUEUE_ARNS;
   const sqs =
     runtime.sqs ??
     createAwsClients({

@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { postgresEnv, readConfig } from '../../shared/config/readConfig';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
-import { parseDataMap } from '../../shared/datamap/loadDataMap';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import type { PgDatabase } from '../../shared/postgres/PgDatabase';
 import { emitCoverageMetric, exactCoveragePercent } from '../../shared/scan/coverageMetric';
@@ -14,12 +11,14 @@ import { scanForPii } from '../../shared/scan/scanForPii';
 import { snowflakeDatabasesOf } from '../../shared/scan/snowflakeDatabasesOf';
 import { snowflakeExecuteOver } from '../../shared/scan/snowflakeExecuteOver';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
+import type { SnowflakeEnv } from '../../shared/snowflake/snowflakeEnv';
+import type { LoadLocation } from '../../shared/snowflake/statements';
 import { createLogger } from '../../shared/telemetry/createLogger';
 import { serializeError } from '../../shared/telemetry/serializeError';
 import { openSnowflake } from '../common/openSnowflake';
 import type { StageRuntime } from '../common/StageRuntime';
-import { lazyHandler, pgCredentials } from '../common/stageFoundation';
-import { type ScanEnv, scanEnv } from './scanEnv';
+import { lazyHandler, pgCredentials, readDataMapFile } from '../common/stageFoundation';
+import { type ScanEnv, scanConfig } from './scanEnv';
 
 /** What one scan measured: counts only, as logged and returned. */
 export interface ScanSummary {
@@ -49,11 +48,10 @@ export function createScanHandler(
   runtime: StageRuntime = {},
 ): (event: unknown) => Promise<ScanSummary> {
   return lazyHandler(async () => {
-    const env = readConfig(scanEnv, rawEnv);
-    const pg = readConfig(postgresEnv, rawEnv);
-    const dataMap = parseDataMap(readFileSync(env.DSR_DATAMAP_PATH, 'utf8'), env.DSR_DATAMAP_PATH);
+    const { env, dataMap, snowflake } = scanConfig(rawEnv, readDataMapFile);
+    const pg = env;
     const logger = createLogger({ ...(runtime.logSink ? { sink: runtime.logSink } : {}) });
-    const postgres = openPgDatabase(pg, pgCredentials(rawEnv, runtime), (error) =>
+    const postgres = openPgDatabase(pg, pgCredentials(env, runtime), (error) =>
       logger.warn('idle PostgreSQL connection failed', { error: serializeError(error) }),
     );
     const scan: CoverageScan = {
@@ -63,7 +61,9 @@ export function createScanHandler(
       logger,
       postgres,
       // The scan reaches Snowflake only where the stack (or the local runtime) configured it.
-      openSnowflake: rawEnv.SNOWFLAKE_ACCOUNT ? () => openSnowflake(rawEnv, runtime) : undefined,
+      openSnowflake: snowflake
+        ? () => ({ env: snowflake.env, db: openSnowflake(snowflake, runtime), location: snowflake.location })
+        : undefined,
       runtime,
     };
     return async (_event: unknown) => runScan(scan);
@@ -76,7 +76,9 @@ interface CoverageScan {
   readonly dataMap: DataMap;
   readonly logger: Logger;
   readonly postgres: PgDatabase;
-  readonly openSnowflake: (() => ReturnType<typeof openSnowflake>) | undefined;
+  readonly openSnowflake:
+    | (() => { env: SnowflakeEnv; db: SnowflakeDatabase; location: LoadLocation })
+    | undefined;
   readonly runtime: StageRuntime;
 }
 

@@ -37,6 +37,8 @@ export class StageFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** The environment the stack gives the function (what its configuration says it uses). */
+  readonly environment: Readonly<Record<string, string>>;
   /** Whether the function runs in a VPC (and so holds the managed VPC access policy). */
   readonly inVpc: boolean;
 
@@ -49,6 +51,7 @@ export class StageFunction extends Construct {
     });
     this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     this.logGroup.grantWrite(this.role);
+    this.environment = { ...props.environment };
     this.inVpc = props.network !== undefined;
     if (props.network) {
       // ENI management for a VPC function; AWS documents no narrower resource than '*'.

@@ -1,4 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { FunctionName } from '../../functions/common/functionConfigs';
 import type { StageRuntime } from '../../functions/common/StageRuntime';
 import { createExtractHandler } from '../../functions/extract/extractHandler';
 import { createGateHandler } from '../../functions/gate/gateHandler';
@@ -11,6 +12,7 @@ import { pollersFor } from '../aws/pollersFor';
 import { type LocalAws, PIPELINE_QUEUES, type PipelineQueueName, startLocalAws } from '../aws/startLocalAws';
 import type { LocalSnowflake } from '../snowflake/startLocalSnowflake';
 import { type LocalPagerDuty, startLocalPagerDuty } from './LocalPagerDuty';
+import { localFunctionEnvironments } from './localFunctionEnvironments';
 
 export interface LocalPipelineOptions {
   readonly dataMapFile: string;
@@ -47,8 +49,23 @@ export interface LocalPipeline {
 }
 
 /**
+ * Settings the local runtime tunes for one machine, on top of the deployed ones: short backoff and
+ * circuits so faults resolve within a test, a statement deadline the stall scenarios count on, an
+ * application name the fault scenarios find their backends by, and the driver's log off.
+ */
+export const LOCAL_TUNING: Readonly<Record<string, string>> = {
+  DSR_BACKOFF_BASE_SECONDS: '1',
+  DSR_BACKOFF_CAP_SECONDS: '4',
+  // A circuit opened by a fault closes again within the local retry budget.
+  DSR_BREAKER_OPEN_MS: '3000',
+  PG_APPLICATION_NAME: 'dsr-bridge-local',
+  SNOWFLAKE_LOG_LEVEL: 'OFF',
+  SNOWFLAKE_STATEMENT_TIMEOUT_MS: '20000',
+};
+
+/**
  * The pipeline on one machine: local SQS and S3 on loopback, the very handlers Lambda runs (built
- * by the same factories, configured through the same environment variables), and pollers playing
+ * by the same factories, with the environments the synthesised stack gives them), and pollers playing
  * Lambda's SQS event source mappings (batch size, visibility, partial batch failures, max receives).
  */
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
@@ -57,32 +74,29 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const pagerDuty = await startLocalPagerDuty();
   const { queues } = aws;
   const sf = options.snowflake;
-  const base: NodeJS.ProcessEnv = {
-    DSR_DATAMAP_PATH: options.dataMapFile,
-    PAYLOAD_BUCKET: aws.bucket,
-    PAYLOAD_KMS_KEY_ARN: 'alias/dsr-bridge-local',
-    DSR_SQS_ENDPOINT: aws.sqsEndpoint,
-    DSR_S3_ENDPOINT: aws.s3Endpoint,
-    AWS_REGION: aws.region,
-    DSR_SUBJECT_HASH_KEY: options.subjectHashKey,
-    PG_DSN: options.pgDsn,
-    PG_APPLICATION_NAME: 'dsr-bridge-local',
-    MAX_RECEIVE_COUNT: String(maxReceiveCount),
-    DSR_BACKOFF_BASE_SECONDS: '1',
-    DSR_BACKOFF_CAP_SECONDS: '4',
-    // A circuit opened by a fault closes again within the local retry budget.
-    DSR_BREAKER_OPEN_MS: '3000',
-    ...options.env,
-  };
-  const snowflakeEnv: NodeJS.ProcessEnv = {
-    SNOWFLAKE_ACCOUNT: sf.account,
-    SNOWFLAKE_USER: 'DSR',
-    SNOWFLAKE_PASSWORD: 'dsr',
-    SNOWFLAKE_ACCESS_URL: sf.url,
-    SNOWFLAKE_DATABASE: options.evidence.database,
-    SNOWFLAKE_SCHEMA: options.evidence.schema,
-    SNOWFLAKE_LOG_LEVEL: 'OFF',
-    SNOWFLAKE_STATEMENT_TIMEOUT_MS: '20000',
+  // Each function's environment is the one the stack deploys, with endpoints and secrets replaced
+  // by their loopback stand-ins: what runs here is configured as deployed.
+  const deployed = localFunctionEnvironments({
+    dataMapFile: options.dataMapFile,
+    pgDsn: options.pgDsn,
+    subjectHashKey: options.subjectHashKey,
+    snowflake: {
+      account: sf.account,
+      url: sf.url,
+      user: 'DSR',
+      password: 'dsr',
+      database: options.evidence.database,
+      schema: options.evidence.schema,
+    },
+    aws,
+    pagerDuty: { url: pagerDuty.url, routingKey: 'local-routing-key' },
+    maxReceiveCount,
+  });
+  const environment = (name: FunctionName): NodeJS.ProcessEnv => {
+    const env: NodeJS.ProcessEnv = { ...deployed[name], ...LOCAL_TUNING, ...options.env };
+    // A credentials file given by the caller replaces the connection string (one way at a time).
+    if (options.env?.PG_DSN_FILE) delete env.PG_DSN;
+    return env;
   };
   const runtime: StageRuntime = {
     sqs: aws.sqs,
@@ -90,54 +104,18 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     logSink: options.logSink,
     metricSink: options.metricSink,
   };
-  const extract = (priority: 'high' | 'standard') =>
-    createExtractHandler(
-      {
-        ...base,
-        ...snowflakeEnv,
-        DSR_STAGE: `extract-${priority}`,
-        DSR_PRIORITY: priority,
-        NEXT_QUEUE_URL: queues.gate.url,
-        HIGH_QUEUE_URL: queues.high.url,
-        DEAD_LETTER_QUEUE_URL: queues[priority].deadLetterUrl,
-      },
-      runtime,
-    );
   const buildHandlers = (): Record<PipelineQueueName, SqsBatchHandler> => ({
-    high: extract('high'),
-    standard: extract('standard'),
-    gate: createGateHandler(
-      {
-        ...base,
-        ...snowflakeEnv,
-        DSR_STAGE: 'gate',
-        NEXT_QUEUE_URL: queues.load.url,
-        DEAD_LETTER_QUEUE_URL: queues.gate.deadLetterUrl,
-        PAGERDUTY_ROUTING_KEY: 'local-routing-key',
-        PAGERDUTY_EVENTS_URL: pagerDuty.url,
-      },
-      runtime,
-    ),
-    load: createLoadHandler(
-      { ...base, ...snowflakeEnv, DSR_STAGE: 'load', DEAD_LETTER_QUEUE_URL: queues.load.deadLetterUrl },
-      runtime,
-    ),
+    high: createExtractHandler(environment('extractHigh'), runtime),
+    standard: createExtractHandler(environment('extractStandard'), runtime),
+    gate: createGateHandler(environment('gate'), runtime),
+    load: createLoadHandler(environment('load'), runtime),
   });
   // The pollers call whichever handlers are current, so a cold start can swap them in.
   let current = buildHandlers();
   const handlers = Object.fromEntries(
     PIPELINE_QUEUES.map((name) => [name, (event: SqsEvent) => current[name](event)]),
   ) as Record<PipelineQueueName, SqsBatchHandler>;
-  const redrive = createRedriveHandler(
-    {
-      DSR_SQS_ENDPOINT: aws.sqsEndpoint,
-      AWS_REGION: aws.region,
-      DEAD_LETTER_QUEUE_ARNS: Object.values(queues)
-        .map((q) => q.deadLetterArn)
-        .join(','),
-    },
-    runtime,
-  );
+  const redrive = createRedriveHandler(environment('redrive'), runtime);
   const pollers = pollersFor(aws, handlers, { batchSize: 10 });
 
   return {

@@ -5,7 +5,7 @@ import { ConfigError } from '../errors/errors';
  * Parses environment variables with a schema, once, at cold start; the first bad variable fails
  * with its name, so a misconfiguration fails the first invocation, not the thousandth.
  */
-export function readConfig<S extends z.ZodObject>(
+export function readConfig<S extends z.ZodType>(
   schema: S,
   env: NodeJS.ProcessEnv = process.env,
 ): z.output<S> {

@@ -348,11 +348,10 @@ describe('Stack: DsrBridgeStack', () => {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         DSR_DATAMAP_PATH: 'datamap.yaml',
         PG_SECRET_ARN: { Ref: logicalId(stack, stack.secrets.postgres as never) },
-        SNOWFLAKE_SECRET_ARN: { Ref: logicalId(stack, stack.secrets.snowflake as never) },
+        SNOWFLAKE_PRIVATE_KEY_SECRET_ID: { Ref: logicalId(stack, stack.secrets.snowflake as never) },
+        SNOWFLAKE_ACCOUNT: 'myorg-myaccount',
         POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
       });
-      // No Snowflake settings were given: the scan covers PostgreSQL alone.
-      expect(fn.Properties.Environment.Variables).not.toHaveProperty('SNOWFLAKE_ACCOUNT');
       const mappings = JSON.stringify(template.findResources('AWS::Lambda::EventSourceMapping'));
       expect(mappings).not.toContain(logicalId(stack, stack.functions.scan.function));
     });

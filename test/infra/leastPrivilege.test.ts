@@ -1,8 +1,11 @@
+import { join } from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DsrBridgeStack } from '../../infra/DsrBridgeStack';
 import { permissionInventory } from './permissionInventory';
-import { logicalId, synthesize } from './synthesize';
+import { logicalId, SNOWFLAKE_READER_CONTEXT, synthesize } from './synthesize';
+
+const DEMO_DATA_MAP = join(import.meta.dirname, '../../local/demo/datamap.yaml');
 
 const grant = (actions: string[], resources: string[]) =>
   actions.flatMap((a) => resources.map((r) => `Allow ${a} on ${r}`));
@@ -74,7 +77,7 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
     ...send('LoadStageQueue', 'GateStageDeadLetter'),
     ...putPayloads,
     ...readPayloads,
-    ...readSecrets('PostgresSecret', 'SnowflakeSecret', 'SubjectHashKeySecret', 'PagerDutyRoutingKeySecret'),
+    ...readSecrets('PostgresSecret', 'SnowflakeSecret', 'PagerDutyRoutingKeySecret'),
   ],
   load: [
     ...kms(['kms:DescribeKey']),
@@ -83,7 +86,7 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
     ...send('LoadStageDeadLetter'),
     ...putPayloads,
     ...readPayloads,
-    ...readSecrets('SnowflakeSecret', 'SubjectHashKeySecret'),
+    ...readSecrets('SnowflakeSecret'),
   ],
   redrive: [
     ...kms(),
@@ -127,10 +130,61 @@ describe('Least privilege over the synthesised template', () => {
     });
   }
 
-  it('keeps the extractors away from Snowflake and the loader away from PostgreSQL', () => {
+  it('keeps the extractors of a PostgreSQL-only data map away from Snowflake, and the loader away from PostgreSQL', () => {
     for (const fn of ['extractHigh', 'extractStandard'] as const)
-      expect(inventory(fn).join('\n')).not.toMatch(/SnowflakeSecret|PagerDuty/);
+      expect(inventory(fn).join('\n')).not.toMatch(/Snowflake|PagerDuty/);
     expect(inventory('load').join('\n')).not.toMatch(/PostgresSecret/);
+  });
+
+  it("gives the extractors of a data map with Snowflake tables the read-only user's secret, never the loader's", () => {
+    const built = synthesize({ dataMapFile: DEMO_DATA_MAP }, SNOWFLAKE_READER_CONTEXT);
+    const t = built.template();
+    for (const fn of ['extractHigh', 'extractStandard'] as const) {
+      const held = permissionInventory(t, logicalId(built.stack, built.stack.functions[fn].role));
+      expect(held).toEqual(
+        expect.arrayContaining(
+          readSecrets('SnowflakeReaderSecret', 'PostgresSecret', 'SubjectHashKeySecret'),
+        ),
+      );
+      expect(held.join('\n')).not.toMatch(/SnowflakeSecret|PagerDuty/);
+    }
+    // Nobody else holds the reader's key.
+    for (const fn of ['gate', 'load', 'redrive', 'scan'] as const)
+      expect(
+        permissionInventory(t, logicalId(built.stack, built.stack.functions[fn].role)).join('\n'),
+      ).not.toMatch(/SnowflakeReaderSecret/);
+  });
+
+  it("derives every function's secret and queue grants from its environment", () => {
+    const built = synthesize({ dataMapFile: DEMO_DATA_MAP }, SNOWFLAKE_READER_CONTEXT);
+    const t = built.template();
+    const functions = t.findResources('AWS::Lambda::Function');
+    for (const [name, fn] of Object.entries(built.stack.functions)) {
+      if (name === 'redrive') continue; // its queues travel as one list of ARNs: asserted above
+      const variables = (
+        functions[logicalId(built.stack, fn.function)] as {
+          Properties: { Environment: { Variables: Record<string, unknown> } };
+        }
+      ).Properties.Environment.Variables;
+      const named = new Set(
+        Object.values(variables)
+          .map((v) => JSON.stringify(v).match(/"Ref":"([A-Za-z0-9]+?)[0-9A-F]{8}"/)?.[1])
+          .filter((id): id is string => id !== undefined),
+      );
+      const held = permissionInventory(t, logicalId(built.stack, fn.role));
+      const readable = new Set(
+        held
+          .filter((l) => l.startsWith('Allow secretsmanager:GetSecretValue on '))
+          .map((l) => l.split(' on ')[1]),
+      );
+      const sendable = new Set(
+        held.filter((l) => l.startsWith('Allow sqs:SendMessage on ')).map((l) => l.split(' on ')[1]),
+      );
+      expect([...readable].sort(), name).toEqual([...named].filter((id) => /Secret$/.test(id)).sort());
+      expect([...sendable].sort(), name).toEqual(
+        [...named].filter((id) => /(Queue|DeadLetter)$/.test(id)).sort(),
+      );
+    }
   });
 
   it('lets the scan decrypt with the key only through Secrets Manager', () => {

@@ -13,15 +13,39 @@ export const FIXTURE_ENTRIES = {
   scan: FIXTURE,
 };
 
+/** The Snowflake context every deploy gives (the gate and the loader cannot start without it). */
+export const SNOWFLAKE_CONTEXT = {
+  snowflakeAccount: 'myorg-myaccount',
+  snowflakeUser: 'DSR_LOADER',
+  snowflakeWarehouse: 'DSR_WH',
+  snowflakeDatabase: 'DSR',
+  snowflakeSchema: 'EVIDENCE',
+  snowflakeRole: 'DSR_LOADER',
+};
+
+/** The read-only user and role the extractors need when the data map has Snowflake tables. */
+export const SNOWFLAKE_READER_CONTEXT = {
+  snowflakeReaderUser: 'DSR_READER',
+  snowflakeReaderRole: 'DSR_READER',
+};
+
 /**
- * A fresh app and stack, with cdk-nag registered as in production. Bundling is skipped
+ * A fresh app and stack, with cdk-nag registered as in production, and the Snowflake context
+ * unless `context` replaces it (`withoutSnowflake: true` leaves it out). Bundling is skipped
  * (`aws:cdk:bundling-stacks`), so cases run in about a second.
  */
 export function synthesize(
   overrides: Partial<DsrBridgeStackProps> = {},
   context: Record<string, unknown> = {},
+  options: { readonly withoutSnowflake?: boolean } = {},
 ): { app: App; stack: DsrBridgeStack; template: () => Template } {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({
+    context: {
+      'aws:cdk:bundling-stacks': [],
+      ...(options.withoutSnowflake ? {} : SNOWFLAKE_CONTEXT),
+      ...context,
+    },
+  });
   const { stack } = buildApp(app, { entries: FIXTURE_ENTRIES, ...overrides });
   return { app, stack, template: () => Template.fromStack(stack) };
 }

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { postgresEnv, readConfig } from '../../shared/config/readConfig';
+import type { DataMap } from '../../shared/datamap/dataMapSchema';
+import { driftEnv } from '../../shared/drift/driftEnv';
+import type { LoadLocation } from '../../shared/snowflake/statements';
+import { exactlyOne, forWhat, optional } from '../common/envSchemas';
+import { evidenceLocationOf, type SnowflakeSettings, snowflakeSettings } from '../common/snowflakeSettings';
+import { PG_CREDENTIAL_VARIABLES, pgCredentialFields, stageEnv } from '../common/stageEnv';
+
+/** Everything the gate reads from its environment but the Snowflake settings (see {@link gateConfig}). */
+export const gateEnv = z
+  .object({
+    ...stageEnv.shape,
+    ...postgresEnv.shape,
+    ...pgCredentialFields,
+    ...driftEnv.shape,
+    NEXT_QUEUE_URL: z.url(forWhat('the load queue, where checked findings go')),
+    PAGERDUTY_ROUTING_KEY: optional(z.string().min(1)),
+    PAGERDUTY_ROUTING_KEY_SECRET_ARN: optional(z.string().min(1)),
+    /** The Events API endpoint; the local runtime points it at its stand-in. */
+    PAGERDUTY_EVENTS_URL: optional(z.url()),
+  })
+  .superRefine(exactlyOne(PG_CREDENTIAL_VARIABLES, 'the PostgreSQL credentials'))
+  .superRefine(
+    exactlyOne(
+      ['PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_ROUTING_KEY_SECRET_ARN'],
+      'the PagerDuty routing key a gate violation pages with',
+    ),
+  );
+export type GateEnv = z.output<typeof gateEnv>;
+
+export interface GateConfig {
+  readonly env: GateEnv;
+  readonly dataMap: DataMap;
+  readonly snowflake: SnowflakeSettings;
+  readonly location: LoadLocation;
+}
+
+/** Parses the gate's environment (Snowflake included: it reads the mirrors and writes the ledger). */
+export function gateConfig(rawEnv: NodeJS.ProcessEnv, readDataMap: (path: string) => DataMap): GateConfig {
+  const env = readConfig(gateEnv, rawEnv);
+  const snowflake = snowflakeSettings(
+    rawEnv,
+    'the gate compares each table with its Snowflake mirror and writes the ledger there',
+  );
+  return {
+    env,
+    dataMap: readDataMap(env.DSR_DATAMAP_PATH),
+    snowflake,
+    location: evidenceLocationOf(snowflake.env),
+  };
+}

@@ -1,0 +1,195 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  type FunctionName,
+  functionConfigs,
+  RUNTIME_VARIABLES,
+} from '../../functions/common/functionConfigs';
+import {
+  functionEnvironments,
+  resolveEnvironment,
+  synthesizedTemplate,
+  type TemplateReference,
+} from '../../infra/functionEnvironments';
+import { parseDataMap } from '../../shared/datamap/loadDataMap';
+import { ConfigError } from '../../shared/errors/errors';
+import { SNOWFLAKE_READER_CONTEXT, synthesize } from './synthesize';
+
+const ROOT = join(import.meta.dirname, '../..');
+const SAMPLE_MAP = join(ROOT, 'local/sample/datamap.yaml');
+const DEMO_MAP = join(ROOT, 'local/demo/datamap.yaml');
+const ACCOUNT = '123456789012';
+
+/** What each kind of reference is in a real account, so the schemas see values of the right shape. */
+function awsValue(ref: TemplateReference): string {
+  switch (`${ref.type}:${ref.attribute ?? 'Ref'}`) {
+    case 'AWS::SQS::Queue:Ref':
+      return `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/${ref.logicalId}`;
+    case 'AWS::SQS::Queue:Arn':
+      return `arn:aws:sqs:eu-west-1:${ACCOUNT}:${ref.logicalId}`;
+    case 'AWS::SecretsManager::Secret:Ref':
+      return `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:${ref.logicalId}-AbCdEf`;
+    case 'AWS::S3::Bucket:Ref':
+      return ref.logicalId.toLowerCase();
+    case 'AWS::KMS::Key:Arn':
+      return `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${ref.logicalId}`;
+    default:
+      throw new Error(`no stand-in for ${ref.type} ${ref.attribute ?? 'Ref'} (${ref.logicalId})`);
+  }
+}
+
+/** Each function's environment as deployed, resolved to account values. */
+function deployedEnvironments(dataMapFile: string, context: Record<string, unknown>) {
+  const { app, stack } = synthesize({ dataMapFile }, context);
+  const template = synthesizedTemplate(app, stack);
+  const environments = functionEnvironments(stack, template);
+  return Object.fromEntries(
+    Object.entries(environments).map(([name, vars]) => [name, resolveEnvironment(vars, template, awsValue)]),
+  ) as Record<FunctionName, Record<string, string>>;
+}
+
+const bundledMap = (file: string) => (path: string) => {
+  // The stack copies the data map next to each bundle as datamap.yaml.
+  expect(path).toBe('datamap.yaml');
+  return parseDataMap(readFileSync(file, 'utf8'), file);
+};
+
+const VARIANTS: [string, string, Record<string, unknown>][] = [
+  ['PostgreSQL-only data map, Snowflake settings only', SAMPLE_MAP, {}],
+  [
+    'PostgreSQL-only data map, every optional context value',
+    SAMPLE_MAP,
+    {
+      pagerDutyUrl: 'https://events.pagerduty.com/integration/abc123/enqueue',
+      vpcId: 'vpc-0a1b2c3d4e5f60789',
+      availabilityZones: 'eu-west-1a,eu-west-1b',
+      privateSubnetIds: 'subnet-0a1b2c3d4e5f60781,subnet-0a1b2c3d4e5f60782',
+      securityGroupIds: 'sg-0a1b2c3d4e5f60789',
+      rotatePostgresSecret: 'true',
+      postgresSecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:pg-AbCdEf`,
+      snowflakeSecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:sf-AbCdEf`,
+      subjectHashKeySecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:hk-AbCdEf`,
+      pagerDutyRoutingKeySecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:pd-AbCdEf`,
+      snowflakeProxyHost: 'proxy.internal',
+      snowflakeProxyPort: '3128',
+      maxReceiveCount: '7',
+    },
+  ],
+  ['data map with Snowflake tables, read-only user', DEMO_MAP, SNOWFLAKE_READER_CONTEXT],
+  [
+    'data map with Snowflake tables, mirrors searched, through a proxy',
+    DEMO_MAP,
+    {
+      ...SNOWFLAKE_READER_CONTEXT,
+      searchMirrors: 'true',
+      snowflakeProxyHost: 'proxy.internal',
+      snowflakeProxyPort: 3128,
+    },
+  ],
+  [
+    'PostgreSQL-only data map, mirrors searched',
+    SAMPLE_MAP,
+    { ...SNOWFLAKE_READER_CONTEXT, searchMirrors: 'true' },
+  ],
+];
+
+// The first synthesis in a process loads aws-cdk-lib, which takes a while on a busy machine.
+describe('Contract: every function starts with the environment the stack gives it', {
+  timeout: 120_000,
+}, () => {
+  for (const [label, dataMapFile, context] of VARIANTS) {
+    it(`parses each function's synthesised environment with its own schema: ${label}`, () => {
+      const environments = deployedEnvironments(dataMapFile, context);
+      expect(Object.keys(environments).sort()).toEqual(Object.keys(functionConfigs).sort());
+      for (const [name, env] of Object.entries(environments) as [FunctionName, Record<string, string>][]) {
+        const contract = functionConfigs[name];
+        expect(() => contract.parse(env, bundledMap(dataMapFile)), name).not.toThrow();
+        // Nothing the function is given goes unread.
+        const unread = Object.keys(env).filter(
+          (k) => !contract.variables.has(k) && !RUNTIME_VARIABLES.has(k),
+        );
+        expect(unread, name).toEqual([]);
+      }
+    });
+  }
+
+  it('gives the extractors of a data map with Snowflake tables the read-only user, role and proxy', () => {
+    const environments = deployedEnvironments(DEMO_MAP, {
+      ...SNOWFLAKE_READER_CONTEXT,
+      snowflakeProxyHost: 'proxy.internal',
+      snowflakeProxyPort: '3128',
+    });
+    for (const name of ['extractHigh', 'extractStandard'] as const) {
+      const parsed = functionConfigs[name].parse(environments[name], bundledMap(DEMO_MAP)) as {
+        snowflake?: { env: Record<string, unknown> };
+      };
+      expect(parsed.snowflake?.env).toMatchObject({
+        SNOWFLAKE_USER: 'DSR_READER',
+        SNOWFLAKE_ROLE: 'DSR_READER',
+        SNOWFLAKE_PROXY_HOST: 'proxy.internal',
+        SNOWFLAKE_PROXY_PORT: 3128,
+        SNOWFLAKE_PRIVATE_KEY_SECRET_ID: expect.stringContaining('SnowflakeReaderSecret'),
+      });
+    }
+    expect(environments.gate).toMatchObject({ SNOWFLAKE_USER: 'DSR_LOADER', SNOWFLAKE_PROXY_PORT: '3128' });
+  });
+
+  it('gives the extractors of a PostgreSQL-only data map no Snowflake settings at all', () => {
+    const environments = deployedEnvironments(SAMPLE_MAP, SNOWFLAKE_READER_CONTEXT);
+    for (const name of ['extractHigh', 'extractStandard'] as const)
+      expect(Object.keys(environments[name]).filter((k) => k.startsWith('SNOWFLAKE_'))).toEqual([]);
+  });
+
+  it('fails the parse, naming the variable and what it is for, when the stack leaves one out', () => {
+    const environments = deployedEnvironments(DEMO_MAP, SNOWFLAKE_READER_CONTEXT);
+    const without = (name: FunctionName, variable: string) => {
+      const { [variable]: _, ...rest } = environments[name];
+      try {
+        functionConfigs[name].parse(rest, bundledMap(DEMO_MAP));
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    const cases: [FunctionName, string, RegExp][] = [
+      ['gate', 'NEXT_QUEUE_URL', /NEXT_QUEUE_URL.*the load queue/],
+      ['gate', 'PAGERDUTY_ROUTING_KEY_SECRET_ARN', /PAGERDUTY_ROUTING_KEY.*PagerDuty routing key/],
+      ['load', 'SNOWFLAKE_ACCOUNT', /SNOWFLAKE_ACCOUNT.*DSR_FINDINGS/],
+      ['load', 'DEAD_LETTER_QUEUE_URL', /DEAD_LETTER_QUEUE_URL.*dead-letter queue/],
+      ['extractHigh', 'SNOWFLAKE_ACCOUNT', /SNOWFLAKE_ACCOUNT.*1 Snowflake table/],
+      ['extractHigh', 'PG_SECRET_ARN', /PG_SECRET_ARN.*PostgreSQL credentials/],
+      ['extractStandard', 'HIGH_QUEUE_URL', /HIGH_QUEUE_URL.*promoted/],
+      ['extractStandard', 'DSR_SUBJECT_HASH_KEY_SECRET_ARN', /DSR_SUBJECT_HASH_KEY.*subject hash/],
+      ['redrive', 'DEAD_LETTER_QUEUE_ARNS', /DEAD_LETTER_QUEUE_ARNS.*dead-letter queues/],
+      ['scan', 'PG_SECRET_ARN', /PG_SECRET_ARN/],
+    ];
+    for (const [name, variable, message] of cases) {
+      const error = without(name, variable);
+      expect(error, `${name} without ${variable}`).toBeInstanceOf(ConfigError);
+      expect(String((error as Error).message), `${name} without ${variable}`).toMatch(message);
+    }
+  });
+
+  it('refuses a synth without Snowflake settings, naming the context to give', () => {
+    expect(() => synthesize({}, {}, { withoutSnowflake: true })).toThrow(
+      /gate and the loader need Snowflake: give the context values snowflakeAccount, snowflakeUser, snowflakeWarehouse, snowflakeDatabase and snowflakeSchema/,
+    );
+  });
+
+  it('refuses a synth whose data map sends the extractors to Snowflake without a read-only user', () => {
+    expect(() => synthesize({ dataMapFile: DEMO_MAP })).toThrow(
+      /extractors search Snowflake \(the data map has 1 Snowflake table\(s\).*snowflakeReaderUser and snowflakeReaderRole/,
+    );
+    expect(() => synthesize({ searchMirrors: true })).toThrow(/DSR_SEARCH_MIRRORS.*snowflakeReaderUser/);
+  });
+
+  it('refuses half-given proxy and reader context', () => {
+    expect(() => synthesize({}, { snowflakeProxyHost: 'proxy.internal' })).toThrow(
+      /snowflakeProxyHost and snowflakeProxyPort go together/,
+    );
+    expect(() => synthesize({}, { snowflakeReaderUser: 'DSR_READER' })).toThrow(
+      /snowflakeReaderUser and snowflakeReaderRole go together/,
+    );
+  });
+});

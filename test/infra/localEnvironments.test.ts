@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type FunctionName, functionConfigs } from '../../functions/common/functionConfigs';
+import { PIPELINE_QUEUES } from '../../local/aws/startLocalAws';
+import {
+  ENDPOINT_VARIABLES,
+  type LocalStandIns,
+  localContext,
+  localFunctionEnvironments,
+  SECRET_STAND_INS,
+  synthesizedEnvironments,
+} from '../../local/pipeline/localFunctionEnvironments';
+import { parseDataMap } from '../../shared/datamap/loadDataMap';
+
+const ROOT = join(import.meta.dirname, '../..');
+const DEMO_MAP = join(ROOT, 'local/demo/datamap.yaml');
+const SAMPLE_MAP = join(ROOT, 'local/sample/datamap.yaml');
+
+const standIns = (dataMapFile: string): LocalStandIns => ({
+  dataMapFile,
+  pgDsn: 'postgres://dsr:secret@127.0.0.1:54329/shop',
+  subjectHashKey: 'k'.repeat(40),
+  snowflake: {
+    account: 'local',
+    url: 'http://127.0.0.1:18080',
+    user: 'DSR',
+    password: 'dsr',
+    database: 'DSR',
+    schema: 'EVIDENCE',
+  },
+  aws: {
+    region: 'us-east-1',
+    sqsEndpoint: 'http://127.0.0.1:19324',
+    s3Endpoint: 'http://127.0.0.1:14569',
+    bucket: 'dsr-bridge-payloads',
+    queues: Object.fromEntries(
+      PIPELINE_QUEUES.map((q) => [
+        q,
+        {
+          url: `http://127.0.0.1:19324/000000000000/dsr-${q}`,
+          arn: `arn:aws:sqs:us-east-1:000000000000:dsr-${q}`,
+          deadLetterUrl: `http://127.0.0.1:19324/000000000000/dsr-${q}-dlq`,
+          deadLetterArn: `arn:aws:sqs:us-east-1:000000000000:dsr-${q}-dlq`,
+          maxReceiveCount: 5,
+        },
+      ]),
+    ) as LocalStandIns['aws']['queues'],
+  },
+  pagerDuty: { url: 'http://127.0.0.1:18081/v2/enqueue', routingKey: 'local-routing-key' },
+  maxReceiveCount: 5,
+});
+
+// The first synthesis in a process loads aws-cdk-lib, which takes a while on a busy machine.
+describe('Local runtime: each function runs the environment the stack deploys', { timeout: 120_000 }, () => {
+  for (const [label, file] of [
+    ['data map with Snowflake tables (the demo)', DEMO_MAP],
+    ['PostgreSQL-only data map', SAMPLE_MAP],
+  ] as const) {
+    it(`differs from the deployed environment only in endpoints and secrets: ${label}`, () => {
+      const local = localFunctionEnvironments(standIns(file));
+      // The same synthesis, references left as markers: what the stack deploys, variable by variable.
+      const deployed = synthesizedEnvironments(
+        file,
+        localContext(standIns(file)),
+        (_s, ref) => `ref:${ref.type}:${ref.attribute ?? 'Ref'}`,
+      );
+      for (const name of Object.keys(deployed) as FunctionName[]) {
+        const expected: Record<string, string | RegExp> = {};
+        for (const [key, value] of Object.entries(deployed[name])) {
+          const standIn = SECRET_STAND_INS[key];
+          if (standIn) for (const k of standIn) expected[k] = /./;
+          else if (key === 'DSR_DATAMAP_PATH') expected[key] = file;
+          else if (value.startsWith('ref:'))
+            expected[key] =
+              /^(http:\/\/127\.0\.0\.1|arn:aws:sqs:us-east-1:0{12}|alias\/|dsr-bridge-payloads)/;
+          else expected[key] = value;
+        }
+        for (const k of ENDPOINT_VARIABLES) expected[k] = /./;
+        expect(Object.keys(local[name]).sort(), name).toEqual(Object.keys(expected).sort());
+        for (const [key, want] of Object.entries(expected)) {
+          const got = local[name][key] ?? '';
+          if (typeof want === 'string') expect(got, `${name} ${key}`).toBe(want);
+          else expect(got, `${name} ${key}`).toMatch(want);
+        }
+        // And it starts: the function's own schema accepts it.
+        expect(() =>
+          functionConfigs[name].parse(local[name], (p) => parseDataMap(readFileSync(p, 'utf8'), p)),
+        ).not.toThrow();
+      }
+    });
+  }
+
+  it("gives the demo's extractors the deployed read-only Snowflake settings, so their findings come from them", () => {
+    const local = localFunctionEnvironments(standIns(DEMO_MAP));
+    for (const name of ['extractHigh', 'extractStandard'] as const) {
+      const parsed = functionConfigs[name].parse(local[name], (p) =>
+        parseDataMap(readFileSync(p, 'utf8'), p),
+      ) as { snowflake?: { env: Record<string, unknown> } };
+      expect(parsed.snowflake?.env).toMatchObject({
+        SNOWFLAKE_ACCOUNT: 'local',
+        SNOWFLAKE_ROLE: 'PUBLIC',
+        SNOWFLAKE_WAREHOUSE: 'LOCAL',
+        SNOWFLAKE_ACCESS_URL: 'http://127.0.0.1:18080',
+      });
+    }
+    const sample = localFunctionEnvironments(standIns(SAMPLE_MAP));
+    expect(Object.keys(sample.extractHigh).filter((k) => k.startsWith('SNOWFLAKE_'))).toEqual([]);
+  });
+});
