@@ -15,6 +15,7 @@ import type { CredentialSource } from '../../shared/postgres/CredentialSource';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { FileDsnCredentialSource } from '../../shared/postgres/FileDsnCredentialSource';
 import { DependencyBreakers } from '../../shared/resilience/DependencyBreakers';
+import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
 import { createLogger } from '../../shared/telemetry/createLogger';
 import { required } from './required';
 import type { StageRuntime } from './StageRuntime';
@@ -95,6 +96,7 @@ export function stageProcessor(
       ledger,
       logger: foundation.logger,
       maxReceiveCount: env.MAX_RECEIVE_COUNT,
+      metrics: new ComplianceMetrics(runtime.metricSink),
       backoff: { baseSeconds: env.DSR_BACKOFF_BASE_SECONDS, capSeconds: env.DSR_BACKOFF_CAP_SECONDS },
       ...(runtime.now ? { now: runtime.now } : {}),
     },
@@ -116,12 +118,18 @@ export function pgCredentials(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime):
       });
 }
 
-/** Circuit breakers per dependency, as the environment sets them. */
-export function stageBreakers(env: StageEnv): DependencyBreakers {
+/** Circuit breakers per dependency, as the environment sets them; opening and closing are logged. */
+export function stageBreakers(env: StageEnv, logger?: Logger): DependencyBreakers {
   const settings = {
     kind: 'consecutive' as const,
     threshold: env.DSR_BREAKER_THRESHOLD,
     halfOpenAfterMs: env.DSR_BREAKER_OPEN_MS,
   };
-  return new DependencyBreakers({ postgres: settings, snowflake: settings });
+  return new DependencyBreakers(
+    { postgres: settings, snowflake: settings },
+    {
+      onOpen: (dependency) => logger?.warn('circuit opened', { stage: env.DSR_STAGE, dependency }),
+      onClose: (dependency) => logger?.info('circuit closed', { stage: env.DSR_STAGE, dependency }),
+    },
+  );
 }

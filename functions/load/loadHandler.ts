@@ -20,7 +20,7 @@ export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
       queue: sqs,
       payloads,
       logger,
-      breakers: stageBreakers(env),
+      breakers: stageBreakers(env, logger),
       ...(runtime.now ? { now: runtime.now } : {}),
       load: async (findings, message) => {
         // Discovery time is the `discovered` entry the message carries from the extractor (the one

@@ -3,7 +3,7 @@ import type { CanonicalObject, CanonicalRow } from '../canonical/CanonicalValue'
 import { checkPostgresCatalog } from '../datamap/checkPostgresCatalog';
 import type { DataMap } from '../datamap/dataMapSchema';
 import type { FoundRow, SearchableTable, SearchInput, TableSearcher } from '../discovery/SearchableTable';
-import { DataMapError } from '../errors/errors';
+import { DataMapError, InvalidArgumentError } from '../errors/errors';
 import { acceptsValue, comparisonFor } from './acceptsValue';
 import { canonicalizePgValue } from './canonicalizePgValue';
 import { connectionFaultRetry } from './connectionFaultRetry';
@@ -66,7 +66,7 @@ export class PostgresTableSearcher implements TableSearcher {
     const pgTable = this.catalog.tables.get(table.table);
     const column = pgTable?.columns.find((c) => c.name === input.column);
     if (!pgTable || !column)
-      throw new TypeError(`${table.table}.${input.column} was not checked against the catalog`);
+      throw new InvalidArgumentError(`${table.table}.${input.column} was not checked against the catalog`);
     const accepted = values.filter((v) => acceptsValue(column, v));
     const select = pgTable.columns.filter((c) => !table.exclude.includes(c.name));
     const keyIndexes = table.primaryKey.map((k) => select.findIndex((c) => c.name === k));

@@ -5,6 +5,17 @@ import { stdoutSink } from './LogSink';
 
 export const METRICS_NAMESPACE = 'DsrBridge';
 export const GATE_VIOLATION_METRIC = 'ComplianceGateViolation';
+/** A record dead-lettered as `INTERNAL_ERROR` (a bug or a value the code cannot handle). */
+export const INTERNAL_ERROR_METRIC = 'InternalError';
+
+export interface InternalErrorMetric {
+  readonly stage: string;
+  readonly errorClass: string;
+  /** Stack fingerprint: a property (a defect's identity), not a dimension. */
+  readonly fingerprint: string;
+  readonly requestId?: string;
+  readonly subjectHash?: string;
+}
 
 export interface GateViolationMetric {
   /** e.g. `column_added`, `table_missing`. */
@@ -34,6 +45,19 @@ export class ComplianceMetrics {
     this.metrics.addMetadata('requestId', violation.requestId);
     this.metrics.addMetadata('subjectHash', violation.subjectHash);
     this.metrics.addMetric(GATE_VIOLATION_METRIC, MetricUnit.Count, 1);
+    this.flush();
+  }
+
+  /**
+   * One record dead-lettered as `INTERNAL_ERROR`: under `service` (what the alarm reads) and
+   * `service, stage, errorClass`.
+   */
+  internalError(failure: InternalErrorMetric): void {
+    this.metrics.addDimensions({ stage: failure.stage, errorClass: failure.errorClass });
+    this.metrics.addMetadata('fingerprint', failure.fingerprint);
+    if (failure.requestId) this.metrics.addMetadata('requestId', failure.requestId);
+    if (failure.subjectHash) this.metrics.addMetadata('subjectHash', failure.subjectHash);
+    this.metrics.addMetric(INTERNAL_ERROR_METRIC, MetricUnit.Count, 1);
     this.flush();
   }
 
