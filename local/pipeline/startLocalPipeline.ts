@@ -119,7 +119,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       runtime,
     ),
     load: createLoadHandler(
-      { ...base, ...snowflakeEnv, DSR_STAGE: 'load', DEAD_LETTER_QUEUE_URL: queues.load.deadLetterUrl },
+      {
+        ...base,
+        ...snowflakeEnv,
+        DSR_STAGE: 'load',
+        DEAD_LETTER_QUEUE_URL: queues.load.deadLetterUrl,
+        PAGERDUTY_ROUTING_KEY: 'local-routing-key',
+        PAGERDUTY_EVENTS_URL: pagerDuty.url,
+      },
       runtime,
     ),
   });

@@ -19,6 +19,7 @@ export type IntegrityReason =
   | 'evidence_hash_mismatch'
   | 'request_id_mismatch'
   | 'subject_hash_mismatch'
+  | 'tables_touched_mismatch'
   | 'ledger_subject_mismatch';
 
 /**

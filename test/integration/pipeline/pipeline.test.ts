@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqsMessageQueue } from '../../../adapters/aws/SqsMessageQueue';
 import { dedupKey } from '../../../shared/alerting/PagerDutyClient';
 import { DataMapError } from '../../../shared/errors/errors';
-import { PostgresError } from '../../../shared/postgres/errors';
 import { redriveStage } from '../../../shared/pipeline/stages/redriveStage';
+import { PostgresError } from '../../../shared/postgres/errors';
 import { createLogger } from '../../../shared/telemetry/createLogger';
 import {
   findingsFor,

@@ -192,6 +192,7 @@ export async function startPipelineHarness(
       loadStage({
         ...common,
         stage: 'load',
+        metrics: new ComplianceMetrics((line) => metricLines.push(line)),
         load: async (findings) => {
           loaded.push(findings);
         },
