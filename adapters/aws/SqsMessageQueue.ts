@@ -1,16 +1,20 @@
 import {
   ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ListDeadLetterSourceQueuesCommand,
   ListMessageMoveTasksCommand,
   type MessageAttributeValue,
+  ReceiveMessageCommand,
   SendMessageCommand,
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { DependencyError, InvalidArgumentError } from '../../shared/errors/errors';
 import type {
+  DeadLetterInbox,
+  InboxMessage,
   MessageAttributes,
   MessageMover,
   MessageQueue,
@@ -26,7 +30,7 @@ const MAX_ATTRIBUTES = 10;
  * (see `classifyAwsError`). Queue URLs for `ChangeMessageVisibility` are resolved from the
  * record's queue ARN with `GetQueueUrl` (account and name) and cached.
  */
-export class SqsMessageQueue implements MessageQueue, MessageMover {
+export class SqsMessageQueue implements MessageQueue, MessageMover, DeadLetterInbox {
   private readonly urls = new Map<string, Promise<string>>();
 
   constructor(private readonly client: SQSClient) {}
@@ -61,6 +65,53 @@ export class SqsMessageQueue implements MessageQueue, MessageMover {
           QueueUrl: queueUrl,
           ReceiptHandle: receiptHandle,
           VisibilityTimeout: seconds,
+        }),
+      ),
+    );
+  }
+
+  async receive(queueUrl: string, visibilitySeconds: number): Promise<readonly InboxMessage[]> {
+    const received = await awsCall('sqs', 'ReceiveMessage', () =>
+      this.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: visibilitySeconds,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+          // Some SQS-compatible endpoints honour only the older parameter.
+          AttributeNames: ['All'],
+        }),
+      ),
+    );
+    const seen = new Set<string>();
+    const messages: InboxMessage[] = [];
+    for (const m of received.Messages ?? []) {
+      if (!m.MessageId || !m.ReceiptHandle || seen.has(m.MessageId)) continue;
+      seen.add(m.MessageId);
+      messages.push({
+        messageId: m.MessageId,
+        receiptHandle: m.ReceiptHandle,
+        body: m.Body ?? '',
+        receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1') || 1,
+      });
+    }
+    return messages;
+  }
+
+  async delete(queueUrl: string, receiptHandle: string): Promise<void> {
+    await awsCall('sqs', 'DeleteMessage', () =>
+      this.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle })),
+    );
+  }
+
+  async release(queueUrl: string, receiptHandle: string): Promise<void> {
+    await awsCall('sqs', 'ChangeMessageVisibility', () =>
+      this.client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: 0,
         }),
       ),
     );

@@ -8,6 +8,15 @@ export const GATE_VIOLATION_METRIC = 'ComplianceGateViolation';
 /** A record dead-lettered as `INTERNAL_ERROR` (a bug or a value the code cannot handle). */
 export const INTERNAL_ERROR_METRIC = 'InternalError';
 
+/** A message SQS moved to a dead-letter queue without the pipeline's envelope (a handler crashed). */
+export const SILENT_DEAD_LETTER_METRIC = 'SilentDeadLetter';
+
+export interface SilentDeadLetterMetric {
+  readonly stage: string;
+  readonly requestId?: string;
+  readonly subjectHash?: string;
+}
+
 export interface InternalErrorMetric {
   readonly stage: string;
   readonly errorClass: string;
@@ -58,6 +67,15 @@ export class ComplianceMetrics {
     if (failure.requestId) this.metrics.addMetadata('requestId', failure.requestId);
     if (failure.subjectHash) this.metrics.addMetadata('subjectHash', failure.subjectHash);
     this.metrics.addMetric(INTERNAL_ERROR_METRIC, MetricUnit.Count, 1);
+    this.flush();
+  }
+
+  /** One dead letter that SQS's redrive policy moved: under `service` and `service, stage`. */
+  silentDeadLetter(letter: SilentDeadLetterMetric): void {
+    this.metrics.addDimensions({ stage: letter.stage });
+    if (letter.requestId) this.metrics.addMetadata('requestId', letter.requestId);
+    if (letter.subjectHash) this.metrics.addMetadata('subjectHash', letter.subjectHash);
+    this.metrics.addMetric(SILENT_DEAD_LETTER_METRIC, MetricUnit.Count, 1);
     this.flush();
   }
 

@@ -9,7 +9,7 @@ import { PostgresError } from '../../../shared/postgres/errors';
 import { DependencyUnavailableError } from '../../../shared/resilience/DependencyUnavailableError';
 import type { InternalErrorMetric } from '../../../shared/telemetry/ComplianceMetrics';
 import { createLogger } from '../../../shared/telemetry/createLogger';
-import { InMemoryLedger } from './support/InMemoryLedger';
+import { InMemoryLedger } from '../../support/InMemoryLedger';
 
 function record(id: string, body: string, receiveCount = 1): SqsRecord {
   return {
