@@ -72,7 +72,9 @@ export interface DsrBridgeStackProps extends StackProps {
   /** The data map bundled with the functions. @default local/sample/datamap.yaml */
   readonly dataMapFile?: string;
   /** Handler modules by stage; tests may point them elsewhere. @default functions/<stage>/handler.ts */
-  readonly entries?: Partial<Record<'extract' | 'gate' | 'load' | 'redrive' | 'scan', string>>;
+  readonly entries?: Partial<
+    Record<'extract' | 'gate' | 'load' | 'redrive' | 'scan' | 'dead-letter-recorder', string>
+  >;
 }
 
 const ROOT = join(import.meta.dirname, '..');
@@ -81,6 +83,7 @@ const TIMEOUTS = {
   gate: Duration.minutes(1),
   load: Duration.minutes(2),
   redrive: Duration.minutes(1),
+  deadLetterRecorder: Duration.minutes(2),
   // Samples every table of both systems, a few at a time; no queue waits on it.
   scan: Duration.minutes(10),
 };
@@ -105,7 +108,7 @@ export class DsrBridgeStack extends Stack {
   readonly key: kms.Key;
   readonly queues: Record<'high' | 'standard' | 'gate' | 'load', PipelineQueue>;
   readonly functions: Record<
-    'extractHigh' | 'extractStandard' | 'gate' | 'load' | 'redrive' | 'scan',
+    'extractHigh' | 'extractStandard' | 'gate' | 'load' | 'redrive' | 'scan' | 'deadLetterRecorder',
     StageFunction
   >;
   readonly payloads: FailedPayloadBucket;
@@ -222,7 +225,7 @@ export class DsrBridgeStack extends Stack {
     };
 
     const dataMapFile = props.dataMapFile ?? join(ROOT, 'local/sample/datamap.yaml');
-    const entry = (stage: 'extract' | 'gate' | 'load' | 'redrive' | 'scan') =>
+    const entry = (stage: 'extract' | 'gate' | 'load' | 'redrive' | 'scan' | 'dead-letter-recorder') =>
       props.entries?.[stage] ?? join(ROOT, 'functions', stage, 'handler.ts');
     const common = {
       POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
@@ -310,6 +313,40 @@ export class DsrBridgeStack extends Stack {
             .join(','),
         },
       }),
+      // Records what SQS's redrive policy moved to a dead-letter queue without an envelope (a
+      // handler that crashed, ran out of memory or time): envelope, ledger entry, metric, page.
+      deadLetterRecorder: new StageFunction(this, 'DeadLetterRecorder', {
+        entry: entry('dead-letter-recorder'),
+        timeout: TIMEOUTS.deadLetterRecorder,
+        encryptionKey: this.key,
+        assets,
+        environment: {
+          ...snowflakeEnv,
+          POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
+          POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
+          DSR_STAGE: 'dead-letter-recorder',
+          DSR_DATAMAP_PATH: 'datamap.yaml',
+          DSR_SUBJECT_HASH_KEY_SECRET_ARN: this.secrets.subjectHashKey.secretArn,
+          PAYLOAD_BUCKET: this.payloads.bucket.bucketName,
+          PAYLOAD_KMS_KEY_ARN: this.key.keyArn,
+          SNOWFLAKE_SECRET_ARN: this.secrets.snowflake.secretArn,
+          PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
+          DEAD_LETTER_SOURCES: this.toJsonString(
+            (
+              [
+                ['extract-high', this.queues.high],
+                ['extract-standard', this.queues.standard],
+                ['gate', this.queues.gate],
+                ['load', this.queues.load],
+              ] as const
+            ).map(([stage, q]) => ({
+              stage,
+              url: q.deadLetterQueue.queueUrl,
+              maxReceiveCount: q.maxReceiveCount,
+            })),
+          ),
+        },
+      }),
       // Reads both systems like the extractors and the gate, through the same network; holds no
       // queue, bucket or hash key. The Snowflake settings are absent when none were given, and the
       // scan then covers PostgreSQL alone.
@@ -334,6 +371,7 @@ export class DsrBridgeStack extends Stack {
     };
     this.wireStages(highConcurrency, standardConcurrency);
     this.scheduleRedrive(maintenanceWindow);
+    this.scheduleDeadLetterRecorder();
     this.scheduleScan(scanSchedule);
 
     this.alerting = new PagerDutyAlarms(this, 'Alerting', {
@@ -364,6 +402,26 @@ export class DsrBridgeStack extends Stack {
       violations,
       1,
       'A request was halted by the compliance gate',
+    );
+    const pipelineMetric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'DsrBridge',
+        metricName,
+        dimensionsMap: { service: 'dsr-bridge' },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      });
+    this.alerting.metric(
+      'internalError',
+      pipelineMetric('InternalError'),
+      1,
+      'A record was dead-lettered as INTERNAL_ERROR: a bug or a value the code cannot handle (see the fingerprint in the dead-letter envelope)',
+    );
+    this.alerting.metric(
+      'silentDeadLetter',
+      pipelineMetric('SilentDeadLetter'),
+      1,
+      'A handler failed without classifying the failure and SQS dead-lettered the message (recorded by the dead-letter recorder)',
     );
     const scanMetrics = this.alarmOnCoverage(minCoveragePercent);
     this.dashboard(violations, scanMetrics, minCoveragePercent);
@@ -458,6 +516,16 @@ export class DsrBridgeStack extends Stack {
     }
     this.key.grantDecrypt(functions.redrive.role);
 
+    // The dead-letter recorder reads each dead-letter queue, replaces a raw body by an envelope
+    // (the body goes to the bucket), and writes the ledger in Snowflake.
+    for (const q of Object.values(queues)) {
+      q.deadLetterQueue.grantConsumeMessages(functions.deadLetterRecorder.role);
+      q.deadLetterQueue.grantSendMessages(functions.deadLetterRecorder.role);
+    }
+    payloads.bucket.grantPut(functions.deadLetterRecorder.role);
+    for (const secret of [secrets.snowflake, secrets.subjectHashKey, secrets.pagerDutyRoutingKey])
+      secret.grantRead(functions.deadLetterRecorder.role);
+
     // The scan reads both systems' catalogs and samples; it needs their credentials and nothing else.
     secrets.postgres.grantRead(functions.scan.role);
     secrets.snowflake.grantRead(functions.scan.role);
@@ -469,6 +537,17 @@ export class DsrBridgeStack extends Stack {
       schedule: scheduler.ScheduleExpression.expression(cron),
       target: new targets.LambdaInvoke(this.functions.redrive.function, {
         input: scheduler.ScheduleTargetInput.fromObject({ source: 'maintenance-window' }),
+      }),
+    });
+  }
+
+  /** Every five minutes: a silent dead letter is recorded and paged within minutes. */
+  private scheduleDeadLetterRecorder(): void {
+    new scheduler.Schedule(this, 'DeadLetterRecorderSchedule', {
+      description: 'dsr-bridge: record dead letters that SQS moved without an envelope',
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)),
+      target: new targets.LambdaInvoke(this.functions.deadLetterRecorder.function, {
+        input: scheduler.ScheduleTargetInput.fromObject({ source: 'dead-letter-recorder' }),
       }),
     });
   }

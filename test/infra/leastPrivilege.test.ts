@@ -102,6 +102,13 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
     ),
     ...send(...sources),
   ],
+  deadLetterRecorder: [
+    ...kms(),
+    ...logs('DeadLetterRecorder'),
+    ...deadLetters.flatMap((q) => [...consume(q), ...send(q)]),
+    ...putPayloads,
+    ...readSecrets('SnowflakeSecret', 'SubjectHashKeySecret', 'PagerDutyRoutingKeySecret'),
+  ],
   // Its two secrets decrypt through the key policy (kms:ViaService Secrets Manager), so the role
   // itself holds no KMS action.
   scan: [...logs('Scan'), ...readSecrets('PostgresSecret', 'SnowflakeSecret')],

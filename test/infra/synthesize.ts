@@ -11,6 +11,7 @@ export const FIXTURE_ENTRIES = {
   load: FIXTURE,
   redrive: FIXTURE,
   scan: FIXTURE,
+  'dead-letter-recorder': FIXTURE,
 };
 
 /**
