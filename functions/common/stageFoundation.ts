@@ -17,6 +17,7 @@ import { FileDsnCredentialSource } from '../../shared/postgres/FileDsnCredential
 import { DependencyBreakers } from '../../shared/resilience/DependencyBreakers';
 import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
 import { createLogger } from '../../shared/telemetry/createLogger';
+import { serializeError } from '../../shared/telemetry/serializeError';
 import { required } from './required';
 import type { StageRuntime } from './StageRuntime';
 import { type StageEnv, stageEnv } from './stageEnv';
@@ -128,7 +129,14 @@ export function stageBreakers(env: StageEnv, logger?: Logger): DependencyBreaker
   return new DependencyBreakers(
     { postgres: settings, snowflake: settings },
     {
-      onOpen: (dependency) => logger?.warn('circuit opened', { stage: env.DSR_STAGE, dependency }),
+      onOpen: (dependency, cause) => {
+        const { errorClass, code, kind } = serializeError(cause);
+        logger?.warn('circuit opened', {
+          stage: env.DSR_STAGE,
+          dependency,
+          cause: { errorClass, code, kind },
+        });
+      },
       onClose: (dependency) => logger?.info('circuit closed', { stage: env.DSR_STAGE, dependency }),
     },
   );

@@ -17,7 +17,8 @@ export type Dependency = Extract<AnyDependency, 'postgres' | 'snowflake'>;
 
 /** Told when a dependency's circuit opens or closes (for a log line and a metric). */
 export interface BreakerListener {
-  onOpen?(dependency: Dependency): void;
+  /** `cause` is the failure that tripped the circuit (always a fault of `dependency`). */
+  onOpen?(dependency: Dependency, cause: unknown): void;
   onClose?(dependency: Dependency): void;
 }
 
@@ -61,7 +62,7 @@ export class DependencyBreakers {
     for (const dependency of ['postgres', 'snowflake'] as const) {
       const chosen = settings[dependency] ?? { kind: 'consecutive' };
       const policy = createPolicy(dependency, chosen);
-      policy.onBreak(() => listener.onOpen?.(dependency));
+      policy.onBreak((reason) => listener.onOpen?.(dependency, 'error' in reason ? reason.error : undefined));
       policy.onReset(() => listener.onClose?.(dependency));
       this.policies.set(dependency, policy);
       this.openMs.set(dependency, chosen.halfOpenAfterMs ?? DEFAULT_HALF_OPEN_MS);

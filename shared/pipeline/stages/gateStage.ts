@@ -37,8 +37,8 @@ export interface GateStageDeps extends StageDeps {
   /** The load queue. */
   readonly nextQueueUrl: string;
   readonly checkDrift: (tablesTouched: readonly string[]) => Promise<DriftVerdict>;
-  readonly metrics: ComplianceMetrics;
-  readonly pagerDuty: PagerDutyClient;
+  readonly metrics: Pick<ComplianceMetrics, 'gateViolation'>;
+  readonly pagerDuty: Pick<PagerDutyClient, 'trigger'>;
 }
 
 /**

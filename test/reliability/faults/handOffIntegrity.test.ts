@@ -3,6 +3,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StageMessage } from '../../../shared/pipeline/StageMessage';
+import { alterFirstRow } from '../../support/faultInjection';
 import {
   type KnownSubject,
   type LocalPipelineFixture,
@@ -50,15 +51,6 @@ const inlineOf = (m: StageMessage): string => {
   return m.findings.inline;
 };
 
-/** Changes one character of the first row's text value: the findings no longer match their hash. */
-function alterRow(findings: string): string {
-  const at = findings.indexOf('"row":{');
-  const quote = findings.indexOf(':"', at + 7);
-  expect(quote).toBeGreaterThan(at);
-  const c = findings[quote + 2] === 'x' ? 'y' : 'x';
-  return `${findings.slice(0, quote + 2)}${c}${findings.slice(quote + 3)}`;
-}
-
 describe('Fault scenario: hand-offs between stages that do not check out', () => {
   let f: LocalPipelineFixture;
   beforeAll(async () => {
@@ -88,7 +80,7 @@ describe('Fault scenario: hand-offs between stages that do not check out', () =>
     const tampered = new Map<string, string>();
     const forged: StageMessage[] = [];
     // 1. a bug changed a row after the hash was computed
-    forged.push({ ...message(1), findings: { inline: alterRow(inlineOf(message(1))) } });
+    forged.push({ ...message(1), findings: { inline: alterFirstRow(inlineOf(message(1))) } });
     tampered.set(message(1).requestId, 'evidence_hash_mismatch');
     // 2. the claim-check object was replaced in the bucket
     forged.push({
@@ -97,7 +89,7 @@ describe('Fault scenario: hand-offs between stages that do not check out', () =>
         claimCheck: await putObject(
           f,
           `claim-check/${message(2).requestId}/x.json`,
-          alterRow(inlineOf(message(2))),
+          alterFirstRow(inlineOf(message(2))),
         ),
       },
     });
@@ -121,7 +113,7 @@ describe('Fault scenario: hand-offs between stages that do not check out', () =>
     forged.push({
       ...message(4),
       findings: {
-        claimCheck: await putObject(f, `claim-check/${message(4).requestId}/c.json`, alterRow(text4), {
+        claimCheck: await putObject(f, `claim-check/${message(4).requestId}/c.json`, alterFirstRow(text4), {
           'content-sha256': sha4,
         }),
       },
@@ -145,7 +137,7 @@ describe('Fault scenario: hand-offs between stages that do not check out', () =>
     const toLoad = (await takeAll(f, queues.load.url)).map((b) => JSON.parse(b) as StageMessage);
     const seventh = toLoad.find((m) => m.requestId === message(7).requestId) as StageMessage;
     expect(seventh).toBeDefined();
-    const seventhForged = { ...seventh, findings: { inline: alterRow(inlineOf(seventh)) } };
+    const seventhForged = { ...seventh, findings: { inline: alterFirstRow(inlineOf(seventh)) } };
     tampered.set(seventh.requestId, 'evidence_hash_mismatch');
     await send(
       f,

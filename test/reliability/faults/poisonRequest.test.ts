@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { breakerOpenings, seedPoisonSubject } from '../../support/faultInjection';
 import {
   type KnownSubject,
   type LocalPipelineFixture,
@@ -6,35 +7,16 @@ import {
 } from '../../support/localPipelineFixture';
 import { checkPipelineInvariant, describeReport } from '../../support/pipelineInvariant';
 
-/** A user known only to the warehouse, whose sessions trip the searcher (a NULL primary key). */
-const POISON_USER = '990000001';
-/** The Snowflake searcher's page size: the NULL key ends a full page, so paging must read it. */
-const PAGE = 1000;
-
-const poison: KnownSubject = {
-  label: 'poison',
-  identifiers: { user_id: [POISON_USER] },
-  expect: 'dead_lettered',
-  pii: [],
-};
-
 /** Log lines that say a circuit opened, or that a record was refused by an open one. */
 const breakerLines = (lines: readonly string[]) =>
   lines.filter((l) => l.includes('"CIRCUIT_OPEN"') || l.includes('circuit opened'));
 
 describe('Fault scenario: a poison request among healthy ones', () => {
   let f: LocalPipelineFixture;
+  let poison: KnownSubject;
   beforeAll(async () => {
     f = await startLocalPipelineFixture({ generatedSubjects: 8 });
-    // A keyless warehouse export: rows whose SESSION_ID is NULL, sorted last in the key order.
-    const rows = Array.from({ length: PAGE - 1 }, (_, i) => {
-      const id = `9a1d0000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-      return `('${id}', ${POISON_USER}, NULL, ${i % 7}, NULL)`;
-    });
-    rows.push(`(NULL, ${POISON_USER}, NULL, 0, NULL)`);
-    await f.snowflake.sql(
-      `INSERT INTO ANALYTICS.PUBLIC.WEB_SESSIONS (SESSION_ID, USER_ID, STARTED_AT, PAGE_VIEWS, DEVICE) VALUES ${rows.join(', ')}`,
-    );
+    poison = await seedPoisonSubject(f);
   }, 90_000);
   afterAll(async () => {
     await f?.stop();
@@ -66,6 +48,7 @@ describe('Fault scenario: a poison request among healthy ones', () => {
     expect(poisonLetters).toHaveLength(poisonIds.size);
     // Not a dependency's fault: no circuit opened, no healthy request waited on one.
     expect(breakerLines(f.lines).length).toBe(0);
+    expect(breakerOpenings(f.lines)).toEqual([]);
     for (const letter of poisonLetters) expect(letter.code).toBe('INTERNAL_ERROR');
     // Each poison request was retried a bounded number of times, then dead-lettered with a
     // fingerprint of where it failed and an InternalError metric for the alarm.
