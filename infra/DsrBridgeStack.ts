@@ -298,6 +298,8 @@ export class DsrBridgeStack extends Stack {
           ...snowflakeEnv,
           DSR_STAGE: 'load',
           SNOWFLAKE_SECRET_ARN: this.secrets.snowflake.secretArn,
+          // A hand-off that fails its integrity check at the load is quarantined and paged.
+          PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
           DEAD_LETTER_QUEUE_URL: this.queues.load.deadLetterQueue.queueUrl,
         },
       }),
@@ -493,6 +495,7 @@ export class DsrBridgeStack extends Stack {
     payloads.bucket.grantPut(functions.gate.role);
 
     secrets.snowflake.grantRead(functions.load.role);
+    secrets.pagerDutyRoutingKey.grantRead(functions.load.role);
     secrets.subjectHashKey.grantRead(functions.load.role);
     queues.load.deadLetterQueue.grantSendMessages(functions.load.role);
     payloads.bucket.grantRead(functions.load.role);

@@ -83,7 +83,7 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
     ...send('LoadStageDeadLetter'),
     ...putPayloads,
     ...readPayloads,
-    ...readSecrets('SnowflakeSecret', 'SubjectHashKeySecret'),
+    ...readSecrets('SnowflakeSecret', 'SubjectHashKeySecret', 'PagerDutyRoutingKeySecret'),
   ],
   redrive: [
     ...kms(),
