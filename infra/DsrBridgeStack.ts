@@ -88,7 +88,9 @@ export interface DsrBridgeStackProps extends StackProps {
   /** The data map bundled with the functions. @default local/sample/datamap.yaml */
   readonly dataMapFile?: string;
   /** Handler modules by stage; tests may point them elsewhere. @default functions/<stage>/handler.ts */
-  readonly entries?: Partial<Record<'extract' | 'gate' | 'load' | 'redrive' | 'scan', string>>;
+  readonly entries?: Partial<
+    Record<'extract' | 'gate' | 'load' | 'redrive' | 'scan' | 'dead-letter-recorder', string>
+  >;
 }
 
 const ROOT = join(import.meta.dirname, '..');
@@ -97,6 +99,7 @@ const TIMEOUTS = {
   gate: Duration.minutes(1),
   load: Duration.minutes(2),
   redrive: Duration.minutes(1),
+  deadLetterRecorder: Duration.minutes(2),
   // Samples every table of both systems, a few at a time; no queue waits on it.
   scan: Duration.minutes(10),
 };
@@ -121,7 +124,7 @@ export class DsrBridgeStack extends Stack {
   readonly key: kms.Key;
   readonly queues: Record<'high' | 'standard' | 'gate' | 'load', PipelineQueue>;
   readonly functions: Record<
-    'extractHigh' | 'extractStandard' | 'gate' | 'load' | 'redrive' | 'scan',
+    'extractHigh' | 'extractStandard' | 'gate' | 'load' | 'redrive' | 'scan' | 'deadLetterRecorder',
     StageFunction
   >;
   readonly payloads: FailedPayloadBucket;
@@ -263,7 +266,7 @@ export class DsrBridgeStack extends Stack {
       load: queue('LoadStage', TIMEOUTS.load),
     };
 
-    const entry = (stage: 'extract' | 'gate' | 'load' | 'redrive' | 'scan') =>
+    const entry = (stage: 'extract' | 'gate' | 'load' | 'redrive' | 'scan' | 'dead-letter-recorder') =>
       props.entries?.[stage] ?? join(ROOT, 'functions', stage, 'handler.ts');
     const common = {
       POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
@@ -345,6 +348,8 @@ export class DsrBridgeStack extends Stack {
           ...common,
           ...snowflakeEnv,
           DSR_STAGE: 'load',
+          // A hand-off that fails its integrity check at the load is quarantined and paged.
+          PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
           DEAD_LETTER_QUEUE_URL: this.queues.load.deadLetterQueue.queueUrl,
         },
       }),
@@ -357,6 +362,38 @@ export class DsrBridgeStack extends Stack {
           DEAD_LETTER_QUEUE_ARNS: Object.values(this.queues)
             .map((q) => q.deadLetterQueue.queueArn)
             .join(','),
+        },
+      }),
+      // Records what SQS's redrive policy moved to a dead-letter queue without an envelope (a
+      // handler that crashed, ran out of memory or time): envelope, ledger entry, metric, page.
+      deadLetterRecorder: new StageFunction(this, 'DeadLetterRecorder', {
+        entry: entry('dead-letter-recorder'),
+        timeout: TIMEOUTS.deadLetterRecorder,
+        encryptionKey: this.key,
+        assets,
+        environment: {
+          ...snowflakeEnv,
+          POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
+          POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
+          DSR_DATAMAP_PATH: 'datamap.yaml',
+          DSR_SUBJECT_HASH_KEY_SECRET_ARN: this.secrets.subjectHashKey.secretArn,
+          PAYLOAD_BUCKET: this.payloads.bucket.bucketName,
+          PAYLOAD_KMS_KEY_ARN: this.key.keyArn,
+          PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
+          DEAD_LETTER_SOURCES: this.toJsonString(
+            (
+              [
+                ['extract-high', this.queues.high],
+                ['extract-standard', this.queues.standard],
+                ['gate', this.queues.gate],
+                ['load', this.queues.load],
+              ] as const
+            ).map(([stage, q]) => ({
+              stage,
+              url: q.deadLetterQueue.queueUrl,
+              maxReceiveCount: q.maxReceiveCount,
+            })),
+          ),
         },
       }),
       // Reads both systems like the extractors and the gate, through the same network; holds no
@@ -380,6 +417,7 @@ export class DsrBridgeStack extends Stack {
     };
     this.wireStages(highConcurrency, standardConcurrency);
     this.scheduleRedrive(maintenanceWindow);
+    this.scheduleDeadLetterRecorder();
     this.scheduleScan(scanSchedule);
 
     this.alerting = new PagerDutyAlarms(this, 'Alerting', {
@@ -410,6 +448,26 @@ export class DsrBridgeStack extends Stack {
       violations,
       1,
       'A request was halted by the compliance gate',
+    );
+    const pipelineMetric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'DsrBridge',
+        metricName,
+        dimensionsMap: { service: 'dsr-bridge' },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      });
+    this.alerting.metric(
+      'internalError',
+      pipelineMetric('InternalError'),
+      1,
+      'A record was dead-lettered as INTERNAL_ERROR: a bug or a value the code cannot handle (see the fingerprint in the dead-letter envelope)',
+    );
+    this.alerting.metric(
+      'silentDeadLetter',
+      pipelineMetric('SilentDeadLetter'),
+      1,
+      'A handler failed without classifying the failure and SQS dead-lettered the message (recorded by the dead-letter recorder)',
     );
     const scanMetrics = this.alarmOnCoverage(minCoveragePercent);
     this.dashboard(violations, scanMetrics, minCoveragePercent);
@@ -451,6 +509,14 @@ export class DsrBridgeStack extends Stack {
     functions.load.function.addEventSource(source(queues.load, 10));
 
     this.grantWhatConfigurationNames();
+
+    // The dead-letter recorder reads each dead-letter queue (their URLs travel inside
+    // DEAD_LETTER_SOURCES, so the configuration-driven grants above cannot see them), replaces a raw
+    // body by an envelope (the body goes to the bucket), and writes the ledger in Snowflake.
+    for (const q of Object.values(queues)) {
+      q.deadLetterQueue.grantConsumeMessages(functions.deadLetterRecorder.role);
+      q.deadLetterQueue.grantSendMessages(functions.deadLetterRecorder.role);
+    }
 
     // Redrive: move each dead-letter queue's messages back to their source queue.
     for (const q of Object.values(queues)) {
@@ -497,6 +563,17 @@ export class DsrBridgeStack extends Stack {
       schedule: scheduler.ScheduleExpression.expression(cron),
       target: new targets.LambdaInvoke(this.functions.redrive.function, {
         input: scheduler.ScheduleTargetInput.fromObject({ source: 'maintenance-window' }),
+      }),
+    });
+  }
+
+  /** Every five minutes: a silent dead letter is recorded and paged within minutes. */
+  private scheduleDeadLetterRecorder(): void {
+    new scheduler.Schedule(this, 'DeadLetterRecorderSchedule', {
+      description: 'dsr-bridge: record dead letters that SQS moved without an envelope',
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)),
+      target: new targets.LambdaInvoke(this.functions.deadLetterRecorder.function, {
+        input: scheduler.ScheduleTargetInput.fromObject({ source: 'dead-letter-recorder' }),
       }),
     });
   }

@@ -42,7 +42,7 @@ export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
     stack.functions.gate,
     stack.functions.load,
   ];
-  for (const fn of stages) {
+  for (const fn of [...stages, stack.functions.deadLetterRecorder]) {
     ack(
       fn,
       'IAM5[Action::s3:Abort*]',
@@ -54,6 +54,7 @@ export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
     stack.functions.extractStandard,
     stack.functions.gate,
     stack.functions.load,
+    stack.functions.deadLetterRecorder,
   ]) {
     ack(
       fn,
@@ -74,6 +75,11 @@ export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
     stack,
     `IAM5[Resource::<${stack.getLogicalId(stack.functions.redrive.function.node.defaultChild as never)}.Arn>:*]`,
     "EventBridge Scheduler may invoke the redrive function's versions and aliases; the grant names that one function.",
+  );
+  ack(
+    stack,
+    `IAM5[Resource::<${stack.getLogicalId(stack.functions.deadLetterRecorder.function.node.defaultChild as never)}.Arn>:*]`,
+    "EventBridge Scheduler may invoke the dead-letter recorder's versions and aliases; the grant names that one function.",
   );
   ack(
     stack,

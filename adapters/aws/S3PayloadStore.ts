@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { IntegrityViolationError } from '../../shared/pipeline/errors';
 import type { PayloadPointer, PayloadStore, StoredPayload } from '../../shared/pipeline/PayloadStore';
+import { awsCall, classifyAwsError } from './classifyAwsError';
 
 export interface S3PayloadStoreOptions {
   readonly bucket: string;
@@ -7,9 +10,17 @@ export interface S3PayloadStoreOptions {
   readonly kmsKeyId?: string;
 }
 
+/** User metadata holding the SHA-256 (hex) of the body as it was written. */
+export const CONTENT_SHA256 = 'content-sha256';
+
 /**
  * The payload bucket over S3. Every object is written with `ServerSideEncryption: 'aws:kms'`, under
- * the configured key when there is one (the bucket policy refuses anything else).
+ * the configured key when there is one (the bucket policy refuses anything else), and with an S3
+ * checksum (`ChecksumAlgorithm: SHA256`, which S3 verifies on upload and returns on a read with
+ * `ChecksumMode: ENABLED`, which the SDK verifies) plus the body's SHA-256 in its metadata, which
+ * `get` compares with what it read: a body that does not match is refused as an integrity
+ * violation, whatever the endpoint checks. Errors are classified with the dependency `s3`.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
  */
 export class S3PayloadStore implements PayloadStore {
   constructor(
@@ -22,30 +33,51 @@ export class S3PayloadStore implements PayloadStore {
     body: string,
     metadata: Readonly<Record<string, string>> = {},
   ): Promise<PayloadPointer> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.options.bucket,
-        Key: key,
-        Body: body,
-        ContentType: 'application/json',
-        ServerSideEncryption: 'aws:kms',
-        ...(this.options.kmsKeyId ? { SSEKMSKeyId: this.options.kmsKeyId, BucketKeyEnabled: true } : {}),
-        Metadata: { ...metadata },
-      }),
+    const digest = createHash('sha256').update(body, 'utf8').digest();
+    await awsCall('s3', 'PutObject', () =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.options.bucket,
+          Key: key,
+          Body: body,
+          ContentType: 'application/json',
+          ChecksumAlgorithm: 'SHA256',
+          ChecksumSHA256: digest.toString('base64'),
+          ServerSideEncryption: 'aws:kms',
+          ...(this.options.kmsKeyId ? { SSEKMSKeyId: this.options.kmsKeyId, BucketKeyEnabled: true } : {}),
+          Metadata: { ...metadata, [CONTENT_SHA256]: digest.toString('hex') },
+        }),
+      ),
     );
     return { bucket: this.options.bucket, key };
   }
 
   async get(pointer: PayloadPointer): Promise<StoredPayload | undefined> {
+    let body: string;
+    let metadata: Record<string, string>;
     try {
       const result = await this.client.send(
-        new GetObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }),
+        new GetObjectCommand({ Bucket: pointer.bucket, Key: pointer.key, ChecksumMode: 'ENABLED' }),
       );
-      const body = (await result.Body?.transformToString('utf-8')) ?? '';
-      return { body, metadata: result.Metadata ?? {} };
+      // The SDK verifies S3's checksum while the body streams: a mismatch throws here.
+      body = (await result.Body?.transformToString('utf-8')) ?? '';
+      metadata = result.Metadata ?? {};
     } catch (error) {
       if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
-      throw error;
+      if (/checksum mismatch/i.test(error instanceof Error ? error.message : ''))
+        throw new IntegrityViolationError(
+          'payload_checksum_mismatch',
+          'S3 reported a checksum that does not match the body read',
+        );
+      throw classifyAwsError('s3', 'GetObject', error);
     }
+    const expected = metadata[CONTENT_SHA256];
+    if (expected !== undefined && createHash('sha256').update(body, 'utf8').digest('hex') !== expected) {
+      throw new IntegrityViolationError(
+        'payload_checksum_mismatch',
+        'the object read back does not match the checksum it was written with',
+      );
+    }
+    return { body, metadata };
   }
 }

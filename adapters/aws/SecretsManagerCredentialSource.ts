@@ -3,6 +3,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { ConfigError } from '../../shared/errors/errors';
 import type { CredentialSource, PgCredentials } from '../../shared/postgres/CredentialSource';
+import { awsCall } from './classifyAwsError';
 
 /** The JSON an RDS-managed or rotation-Lambda-managed PostgreSQL secret holds. */
 const rdsSecret = z.object({
@@ -35,11 +36,13 @@ export class SecretsManagerCredentialSource implements CredentialSource {
   }
 
   async get(options: { forceRefresh?: boolean } = {}): Promise<PgCredentials> {
-    const value = await this.provider.get(this.options.secretId, {
-      maxAge: this.options.maxAgeSeconds ?? 300,
-      forceFetch: options.forceRefresh ?? false,
-      transform: 'json',
-    });
+    const value = await awsCall('secretsmanager', 'GetSecretValue', () =>
+      this.provider.get(this.options.secretId, {
+        maxAge: this.options.maxAgeSeconds ?? 300,
+        forceFetch: options.forceRefresh ?? false,
+        transform: 'json',
+      }),
+    );
     const parsed = rdsSecret.safeParse(value);
     if (!parsed.success) {
       // Name the fields at fault, never their values.

@@ -2,6 +2,7 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '../../shared/errors/errors';
 import { type PrivateKeySource, toPkcs8Pem } from '../../shared/snowflake/PrivateKeySource';
+import { awsCall } from './classifyAwsError';
 
 export interface SecretsManagerSnowflakeKeyOptions {
   /** Secret name or ARN. */
@@ -26,9 +27,9 @@ export class SecretsManagerSnowflakeKey implements PrivateKeySource {
   }
 
   async get(): Promise<string> {
-    const value = await this.provider.get(this.options.secretId, {
-      maxAge: this.options.maxAgeSeconds ?? 300,
-    });
+    const value = await awsCall('secretsmanager', 'GetSecretValue', () =>
+      this.provider.get(this.options.secretId, { maxAge: this.options.maxAgeSeconds ?? 300 }),
+    );
     if (typeof value !== 'string' || value.trim() === '')
       throw new ConfigError('SNOWFLAKE_PRIVATE_KEY_SECRET_ID', 'the secret has no string value');
     return toPkcs8Pem(pemOf(value), this.options.passphrase, 'SNOWFLAKE_PRIVATE_KEY_SECRET_ID');

@@ -1,6 +1,7 @@
 import { readConfig } from '../../shared/config/readConfig';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { snowflakeEnv } from '../../shared/snowflake/snowflakeEnv';
+import { recorderConfig, recorderEnv } from '../dead-letter-recorder/recorderEnv';
 import { extractConfig, extractEnv } from '../extract/extractEnv';
 import { gateConfig, gateEnv } from '../gate/gateEnv';
 import { loadConfig, loadEnv } from '../load/loadEnv';
@@ -8,7 +9,14 @@ import { redriveEnv } from '../redrive/redriveEnv';
 import { scanConfig, scanEnv } from '../scan/scanEnv';
 
 /** The functions the stack deploys, by the key `DsrBridgeStack.functions` gives them. */
-export type FunctionName = 'extractHigh' | 'extractStandard' | 'gate' | 'load' | 'redrive' | 'scan';
+export type FunctionName =
+  | 'extractHigh'
+  | 'extractStandard'
+  | 'gate'
+  | 'load'
+  | 'redrive'
+  | 'scan'
+  | 'deadLetterRecorder';
 
 /** How one function reads its configuration at cold start, and every variable it may read. */
 export interface FunctionConfig {
@@ -42,4 +50,8 @@ export const functionConfigs: Readonly<Record<FunctionName, FunctionConfig>> = {
   load: { parse: loadConfig, variables: keys(loadEnv.shape, snowflakeEnv.shape) },
   redrive: { parse: (rawEnv) => readConfig(redriveEnv, rawEnv), variables: keys(redriveEnv.shape) },
   scan: { parse: scanConfig, variables: keys(scanEnv.shape, snowflakeEnv.shape) },
+  deadLetterRecorder: {
+    parse: recorderConfig,
+    variables: keys(recorderEnv.shape, snowflakeEnv.shape),
+  },
 };

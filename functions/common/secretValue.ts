@@ -1,5 +1,6 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsCall } from '../../adapters/aws/classifyAwsError';
 import { ConfigError } from '../../shared/errors/errors';
 
 /**
@@ -16,7 +17,9 @@ export function secretValue(
   if (arn === undefined) throw new ConfigError(variable, 'is not set (nor its _SECRET_ARN)');
   const provider = new SecretsProvider(options.client ? { awsSdkV3Client: options.client } : {});
   return async () => {
-    const value = await provider.get(arn, { maxAge: options.maxAgeSeconds ?? 300 });
+    const value = await awsCall('secretsmanager', 'GetSecretValue', () =>
+      provider.get(arn, { maxAge: options.maxAgeSeconds ?? 300 }),
+    );
     if (typeof value !== 'string' || value === '')
       throw new ConfigError(`${variable}_SECRET_ARN`, 'the secret is empty');
     if (!options.field || !value.trimStart().startsWith('{')) return value;

@@ -15,7 +15,9 @@ import type { CredentialSource } from '../../shared/postgres/CredentialSource';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { FileDsnCredentialSource } from '../../shared/postgres/FileDsnCredentialSource';
 import { DependencyBreakers } from '../../shared/resilience/DependencyBreakers';
+import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
 import { createLogger } from '../../shared/telemetry/createLogger';
+import { serializeError } from '../../shared/telemetry/serializeError';
 import type { StageRuntime } from './StageRuntime';
 import type { StageEnv } from './stageEnv';
 
@@ -97,6 +99,7 @@ export function stageProcessor(
       ledger,
       logger: foundation.logger,
       maxReceiveCount: env.MAX_RECEIVE_COUNT,
+      metrics: new ComplianceMetrics(runtime.metricSink),
       backoff: { baseSeconds: env.DSR_BACKOFF_BASE_SECONDS, capSeconds: env.DSR_BACKOFF_CAP_SECONDS },
       ...(runtime.now ? { now: runtime.now } : {}),
     },
@@ -122,14 +125,28 @@ export function pgCredentials(
   });
 }
 
-/** Circuit breakers per dependency, as the environment sets them. */
+/** Circuit breakers per dependency, as the environment sets them; opening and closing are logged. */
 export function stageBreakers(
-  env: Pick<StageEnv, 'DSR_BREAKER_THRESHOLD' | 'DSR_BREAKER_OPEN_MS'>,
+  env: Pick<StageEnv, 'DSR_STAGE' | 'DSR_BREAKER_THRESHOLD' | 'DSR_BREAKER_OPEN_MS'>,
+  logger?: Logger,
 ): DependencyBreakers {
   const settings = {
     kind: 'consecutive' as const,
     threshold: env.DSR_BREAKER_THRESHOLD,
     halfOpenAfterMs: env.DSR_BREAKER_OPEN_MS,
   };
-  return new DependencyBreakers({ postgres: settings, snowflake: settings });
+  return new DependencyBreakers(
+    { postgres: settings, snowflake: settings },
+    {
+      onOpen: (dependency, cause) => {
+        const { errorClass, code, kind } = serializeError(cause);
+        logger?.warn('circuit opened', {
+          stage: env.DSR_STAGE,
+          dependency,
+          cause: { errorClass, code, kind },
+        });
+      },
+      onClose: (dependency) => logger?.info('circuit closed', { stage: env.DSR_STAGE, dependency }),
+    },
+  );
 }

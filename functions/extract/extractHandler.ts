@@ -75,7 +75,7 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
       queue: sqs,
       payloads,
       logger,
-      breakers: stageBreakers(env),
+      breakers: stageBreakers(env, logger),
       ...(runtime.now ? { now: runtime.now } : {}),
       priority,
       nextQueueUrl: gateQueue,

@@ -52,7 +52,7 @@ export function createGateHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
       queue: sqs,
       payloads,
       logger,
-      breakers: stageBreakers(env),
+      breakers: stageBreakers(env, logger),
       ...(runtime.now ? { now: runtime.now } : {}),
       nextQueueUrl: env.NEXT_QUEUE_URL,
       checkDrift: async (tablesTouched) => {

@@ -1,12 +1,27 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { readConfig } from '../../shared/config/readConfig';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import type { LoadLocation } from '../../shared/snowflake/statements';
+import { optional } from '../common/envSchemas';
 import { evidenceLocationOf, type SnowflakeSettings, snowflakeSettings } from '../common/snowflakeSettings';
 import { stageEnv } from '../common/stageEnv';
 
 /** What the loader reads from its environment besides the Snowflake settings (see {@link loadConfig}). */
-export const loadEnv = stageEnv;
+export const loadEnv = z
+  .object({
+    ...stageEnv.shape,
+    // An integrity violation found at load pages directly when the loader is given the routing key;
+    // otherwise the ComplianceGateViolation alarm pages.
+    PAGERDUTY_ROUTING_KEY: optional(z.string().min(1)),
+    PAGERDUTY_ROUTING_KEY_SECRET_ARN: optional(z.string().min(1)),
+    /** The Events API endpoint; the local runtime points it at its stand-in. */
+    PAGERDUTY_EVENTS_URL: optional(z.url()),
+  })
+  .refine((env) => !(env.PAGERDUTY_ROUTING_KEY && env.PAGERDUTY_ROUTING_KEY_SECRET_ARN), {
+    message:
+      'give the PagerDuty routing key one way: PAGERDUTY_ROUTING_KEY or PAGERDUTY_ROUTING_KEY_SECRET_ARN',
+    path: ['PAGERDUTY_ROUTING_KEY'],
+  });
 export type LoadEnv = z.output<typeof loadEnv>;
 
 export interface LoadConfig {

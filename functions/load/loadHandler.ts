@@ -1,9 +1,12 @@
+import { PagerDutyClient } from '../../shared/alerting/PagerDutyClient';
 import { loadFindings } from '../../shared/load/loadFindings';
 import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { loadStage } from '../../shared/pipeline/stages/loadStage';
+import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
 import { openSnowflake } from '../common/openSnowflake';
 import type { StageRuntime } from '../common/StageRuntime';
+import { secretValue } from '../common/secretValue';
 import {
   lazyHandler,
   readDataMapFile,
@@ -28,7 +31,26 @@ export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
       queue: sqs,
       payloads,
       logger,
-      breakers: stageBreakers(env),
+      breakers: stageBreakers(env, logger),
+      metrics: new ComplianceMetrics(runtime.metricSink),
+      // An integrity violation pages directly when the load function is given the routing key;
+      // otherwise the ComplianceGateViolation alarm pages.
+      ...(config.env.PAGERDUTY_ROUTING_KEY || config.env.PAGERDUTY_ROUTING_KEY_SECRET_ARN
+        ? {
+            pagerDuty: new PagerDutyClient({
+              routingKey: {
+                get: secretValue(
+                  config.env.PAGERDUTY_ROUTING_KEY,
+                  config.env.PAGERDUTY_ROUTING_KEY_SECRET_ARN,
+                  'PAGERDUTY_ROUTING_KEY',
+                  { ...(runtime.secrets ? { client: runtime.secrets } : {}), field: 'routingKey' },
+                ),
+              },
+              ...(config.env.PAGERDUTY_EVENTS_URL ? { endpoint: config.env.PAGERDUTY_EVENTS_URL } : {}),
+              ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
+            }),
+          }
+        : {}),
       ...(runtime.now ? { now: runtime.now } : {}),
       load: async (findings, message) => {
         // Discovery time is the `discovered` entry the message carries from the extractor (the one

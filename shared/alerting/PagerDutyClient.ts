@@ -18,14 +18,20 @@ export interface PagerDutyIncident {
   readonly customDetails?: Readonly<Record<string, string | number | boolean>>;
 }
 
-/** A PagerDuty call that failed; retryable on 429 and 5xx. */
+/** A PagerDuty call that failed; retryable on 429, 5xx and network faults (status 0). */
 export class PagerDutyError extends DsrError {
   readonly code = 'PAGERDUTY_FAILED';
+  override readonly dependency = 'pagerduty' as const;
   constructor(
+    /** The HTTP status; 0 when no answer came. */
     readonly status: number,
     readonly retryable: boolean,
+    options?: { cause?: unknown },
   ) {
-    super(`PagerDuty Events API answered ${status}`);
+    super(
+      status === 0 ? 'PagerDuty Events API did not answer' : `PagerDuty Events API answered ${status}`,
+      options,
+    );
   }
 }
 
@@ -88,11 +94,17 @@ export class PagerDutyClient {
 
   private async post(event: Record<string, unknown>): Promise<void> {
     const routingKey = await this.options.routingKey.get();
-    const response = await this.doFetch(this.endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ routing_key: routingKey, ...event }),
-    });
+    let response: Response;
+    try {
+      response = await this.doFetch(this.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ routing_key: routingKey, ...event }),
+      });
+    } catch (error) {
+      // No answer at all (DNS, reset, TLS): PagerDuty's fault as far as this request can tell.
+      throw new PagerDutyError(0, true, { cause: error });
+    }
     if (!response.ok) {
       throw new PagerDutyError(response.status, response.status === 429 || response.status >= 500);
     }

@@ -1,3 +1,4 @@
+import { UnexpectedDataError } from '../errors/errors';
 /**
  * A JSON number kept as the exact text it was written with, so that a 30-digit number inside a
  * JSONB document never passes through a JavaScript double.
@@ -6,7 +7,7 @@ export class JsonNumber {
   private static readonly grammar = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
   constructor(readonly text: string) {
-    if (!JsonNumber.grammar.test(text)) throw new TypeError('not a JSON number');
+    if (!JsonNumber.grammar.test(text)) throw new UnexpectedDataError('not a JSON number');
   }
 
   toString(): string {

@@ -1,3 +1,4 @@
+import { UnexpectedDataError } from '../errors/errors';
 import { type CanonicalObject, type CanonicalValue, JsonNumber } from './CanonicalValue';
 
 /**
@@ -87,12 +88,13 @@ function writeExactly(value: CanonicalValue): string {
     case 'boolean':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError('a non-finite number has no canonical JSON form');
+      if (!Number.isFinite(value))
+        throw new UnexpectedDataError('a non-finite number has no canonical JSON form');
       return JSON.stringify(value);
     case 'object':
       break;
     default:
-      throw new TypeError(`a ${typeof value} has no canonical JSON form`);
+      throw new UnexpectedDataError(`a ${typeof value} has no canonical JSON form`);
   }
   if (value instanceof JsonNumber) return value.text;
   if (Array.isArray(value)) return `[${value.map(writeExactly).join(',')}]`;

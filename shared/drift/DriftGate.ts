@@ -1,4 +1,5 @@
 import type { DataMap } from '../datamap/dataMapSchema';
+import { InvalidArgumentError } from '../errors/errors';
 import type { PgTable } from '../postgres/readPgCatalog';
 import type { SnowflakeCatalog, SnowflakeTable } from '../snowflake/SnowflakeColumn';
 import { compareMirror, type MirrorPair } from './compareMirror';
@@ -43,12 +44,12 @@ export class DriftGate {
     this.pairs = mirrorPairs(options.dataMap);
     this.thresholdPercent = options.thresholdPercent ?? DEFAULT_DRIFT_THRESHOLD_PERCENT;
     if (!Number.isFinite(this.thresholdPercent) || this.thresholdPercent < 0 || this.thresholdPercent > 100)
-      throw new RangeError(
+      throw new InvalidArgumentError(
         `thresholdPercent must be between 0 and 100 inclusive (given ${this.thresholdPercent})`,
       );
     this.cacheTtlMs = options.cacheTtlMs ?? 300_000;
     if (!Number.isInteger(this.cacheTtlMs) || this.cacheTtlMs < 0)
-      throw new RangeError(
+      throw new InvalidArgumentError(
         `cacheTtlMs must be a whole number of milliseconds ≥ 0 (given ${this.cacheTtlMs})`,
       );
     this.now = options.now ?? Date.now;

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/errors';
 import type { MirrorComparison } from './compareMirror';
 import type { DriftVerdict } from './DriftVerdict';
 
@@ -13,7 +14,9 @@ export function evaluateDrift(
   thresholdPercent: number = DEFAULT_DRIFT_THRESHOLD_PERCENT,
 ): DriftVerdict {
   if (!Number.isFinite(thresholdPercent) || thresholdPercent < 0 || thresholdPercent > 100)
-    throw new RangeError(`thresholdPercent must be between 0 and 100 inclusive (given ${thresholdPercent})`);
+    throw new InvalidArgumentError(
+      `thresholdPercent must be between 0 and 100 inclusive (given ${thresholdPercent})`,
+    );
   const tables = comparisons.map((c) => c.table);
   if (comparisons.length === 0)
     return { status: 'not_applicable', halt: false, findings: [], driftPercent: 0, thresholdPercent, tables };

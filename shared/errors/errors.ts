@@ -1,3 +1,4 @@
+import type { Dependency } from './Dependency';
 import { DsrError } from './DsrError';
 
 /** Bad input from outside: an intake message, a CLI argument, a subject identifier. Permanent. */
@@ -40,5 +41,46 @@ export class DataMapError extends DsrError {
         .map((p) => `  ${p.path || '(document)'}${p.line ? ` (line ${p.line})` : ''}: ${p.message}`)
         .join('\n')}`,
     );
+  }
+}
+
+/**
+ * A bug or a value the code cannot handle (a NULL where a key must be, a type no canonical form
+ * exists for). Never a dependency's fault: it opens no circuit; the record is retried a bounded
+ * number of times and dead-lettered as `INTERNAL_ERROR` with a stack fingerprint. Subclasses name
+ * what was wrong; their messages name tables and columns, never values.
+ */
+export class InternalError extends DsrError {
+  readonly retryable = false;
+  readonly code = 'INTERNAL_ERROR';
+  override readonly internal = true;
+}
+
+/** Data that breaks an assumption the code relies on (e.g. a NULL primary-key value). */
+export class UnexpectedDataError extends InternalError {}
+
+/** A call made with arguments outside the range the code supports (a programming error). */
+export class InvalidArgumentError extends InternalError {}
+
+/**
+ * A failed call to an AWS service or another HTTP dependency, classified where it arose (see
+ * `adapters/aws/classifyAwsError.ts`). Retryable on throttling, 5xx and network faults.
+ */
+export class DependencyError extends DsrError {
+  readonly code: string;
+  constructor(
+    override readonly dependency: Dependency,
+    /** The operation that failed, e.g. `SendMessage`. */
+    readonly operation: string,
+    readonly retryable: boolean,
+    /** The service's error name (e.g. `AccessDenied`), when it sent one. */
+    readonly serviceCode: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${dependency} ${operation} failed${serviceCode ? ` (${serviceCode})` : ''}${retryable ? '' : ', not retryable'}`,
+      options,
+    );
+    this.code = `${dependency.toUpperCase()}_${retryable ? 'UNAVAILABLE' : 'REFUSED'}`;
   }
 }

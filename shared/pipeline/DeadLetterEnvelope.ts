@@ -13,6 +13,8 @@ export const deadLetterEnvelopeSchema = z.strictObject({
   errorClass: z.string(),
   code: z.string(),
   reason: z.string().optional(),
+  /** For `INTERNAL_ERROR`: where it was thrown (see `stackFingerprint`). */
+  fingerprint: z.string().optional(),
   attempt: z.number().int(),
   traceId: z.string(),
   requestId: z.string().optional(),

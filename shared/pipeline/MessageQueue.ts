@@ -27,3 +27,21 @@ export type RedriveOutcome =
   | { readonly status: 'started'; readonly destinationArn: string; readonly messages: number }
   | { readonly status: 'already_running' }
   | { readonly status: 'empty' };
+
+/** A message received from a dead-letter queue. */
+export interface InboxMessage {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  /** `ApproximateReceiveCount` as SQS reports it (this receive included). */
+  readonly receiveCount: number;
+}
+
+/** Reading a dead-letter queue directly (the dead-letter recorder). */
+export interface DeadLetterInbox {
+  /** Up to 10 visible messages, hidden for `visibilitySeconds`. */
+  receive(queueUrl: string, visibilitySeconds: number): Promise<readonly InboxMessage[]>;
+  delete(queueUrl: string, receiptHandle: string): Promise<void>;
+  /** Makes a received message visible again at once. */
+  release(queueUrl: string, receiptHandle: string): Promise<void>;
+}

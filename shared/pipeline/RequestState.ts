@@ -29,8 +29,9 @@ export const TRANSITIONS: Readonly<Record<RequestState, readonly RequestState[]>
   received: ['discovering', 'retrying', 'dead_lettered'],
   discovering: ['discovered', 'retrying', 'dead_lettered'],
   discovered: ['gated', 'quarantined', 'retrying', 'dead_lettered'],
-  gated: ['loading', 'retrying', 'dead_lettered'],
-  loading: ['loaded', 'retrying', 'dead_lettered'],
+  // A hand-off that fails its integrity check at the load stage is quarantined there.
+  gated: ['loading', 'quarantined', 'retrying', 'dead_lettered'],
+  loading: ['loaded', 'quarantined', 'retrying', 'dead_lettered'],
   retrying: ['discovering', 'gated', 'quarantined', 'loading', 'retrying', 'dead_lettered'],
   dead_lettered: RESUME,
   loaded: [],

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { parseExactJson } from '../canonical/parseExactJson';
 import type { FindingsDocument } from '../discovery/FindingsDocument';
 import { serializeFindingsDocument } from '../discovery/FindingsDocument';
 import { REQUEST_TYPES } from '../intake/IntakeRequest';
-import { MalformedStageMessageError, PayloadMissingError } from './errors';
+import { MalformedStageMessageError } from './errors';
 import { ledgerEntrySchema } from './Ledger';
-import type { PayloadPointer, PayloadStore } from './PayloadStore';
+import type { PayloadStore } from './PayloadStore';
 
 /** Findings larger than this travel through the payload bucket, not in the message. */
 export const DEFAULT_CLAIM_CHECK_BYTES = 200 * 1024;
@@ -73,7 +72,10 @@ export async function buildStageMessage(
   return { ...base, findings: { claimCheck } };
 }
 
-/** Parses a stage message body; refuses anything else with {@link MalformedStageMessageError}. */
+/**
+ * Parses a stage message body; refuses anything else with {@link MalformedStageMessageError}. The
+ * findings it carries are checked by `verifyFindingsHandOff` before any stage trusts them.
+ */
 export function parseStageMessage(body: string): StageMessage {
   let raw: unknown;
   try {
@@ -87,17 +89,6 @@ export function parseStageMessage(body: string): StageMessage {
     throw new MalformedStageMessageError(`invalid stage message fields: ${fields.join(', ')}`);
   }
   return parsed.data;
-}
-
-/** The findings a stage message carries, fetched from the bucket when claim-checked. */
-export async function resolveFindings(message: StageMessage, store: PayloadStore): Promise<FindingsDocument> {
-  if ('inline' in message.findings)
-    return parseExactJson(message.findings.inline) as unknown as FindingsDocument;
-  const pointerValue: PayloadPointer = message.findings.claimCheck;
-  const stored = await store.get(pointerValue);
-  if (stored === undefined)
-    throw new PayloadMissingError(`claim-checked findings missing: ${pointerValue.key}`);
-  return parseExactJson(stored.body) as unknown as FindingsDocument;
 }
 
 /**

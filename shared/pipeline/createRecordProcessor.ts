@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { isRetryable } from '../errors/DsrError';
+import { failureKindOf } from '../errors/DsrError';
 import { MalformedRequestError } from '../intake/MalformedRequestError';
 import { type BackoffOptions, backoffSeconds } from '../resilience/backoff';
 import { DependencyUnavailableError } from '../resilience/DependencyUnavailableError';
+import type { ComplianceMetrics } from '../telemetry/ComplianceMetrics';
 import { serializeError } from '../telemetry/serializeError';
 import { type DeadLetterEnvelope, readDeadLetterEnvelope } from './DeadLetterEnvelope';
 import { PayloadMissingError } from './errors';
@@ -31,6 +32,14 @@ export interface RecordProcessorOptions {
    * `maxReceiveCount`. @default 5
    */
   readonly maxReceiveCount?: number;
+  /**
+   * Receives an internal error (a bug, an unclassified throw, a value the code cannot handle) is
+   * given before it is dead-lettered as `INTERNAL_ERROR`: enough to ride out a race, not enough to
+   * keep a poison request cycling. @default 3 (never more than `maxReceiveCount`)
+   */
+  readonly maxInternalAttempts?: number;
+  /** Where the `InternalError` metric goes (the alarm reads it). */
+  readonly metrics?: Pick<ComplianceMetrics, 'internalError'>;
   readonly now?: () => Date;
 }
 
@@ -40,18 +49,24 @@ export interface RecordProcessorOptions {
  * batch. https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
  *
  * - success → acknowledged;
+ * How a failure is treated is decided by `failureKindOf` alone (the README's failure table):
  * - permanent failure (non-retryable error, malformed input), or retryable at the last receive →
  *   the original body goes to the payload bucket and an envelope with the failure metadata (stage,
  *   error class, code, attempt, trace id, subject hash) to the dead-letter queue; the record is
  *   acknowledged and the ledger says `dead_lettered`;
  * - retryable failure (including an open circuit) → the message's visibility is set to a full-jitter
- *   exponential backoff from its receive count and the record is reported as a batch item failure.
+ *   exponential backoff from its receive count and the record is reported as a batch item failure;
+ * - internal error (a bug, an unclassified throw) → retried with the same backoff up to
+ *   `maxInternalAttempts` receives, then dead-lettered as `INTERNAL_ERROR` with its class and stack
+ *   fingerprint, and the `InternalError` metric is emitted for the alarm. It never counts towards a
+ *   circuit breaker (see `DependencyBreakers`).
  */
 export function createRecordProcessor(options: RecordProcessorOptions, work: StageWork): SqsBatchHandler {
   const processor = new BatchProcessor(EventType.SQS);
   const ledger = new RequestLedger(options.ledger, options.stage, options.now);
   const now = options.now ?? (() => new Date());
   const maxReceiveCount = options.maxReceiveCount ?? 5;
+  const maxInternalAttempts = Math.min(options.maxInternalAttempts ?? 3, maxReceiveCount);
   const { logger, stage } = options;
 
   const handleRecord = async (record: SqsRecord): Promise<void> => {
@@ -67,7 +82,9 @@ export function createRecordProcessor(options: RecordProcessorOptions, work: Sta
       if (envelope) body = await unwrap(envelope, context);
       await work(body, context);
     } catch (error) {
-      if (!isRetryable(error) || context.attempt >= maxReceiveCount) {
+      const kind = failureKindOf(error);
+      const limit = kind === 'internal' ? maxInternalAttempts : maxReceiveCount;
+      if (kind === 'permanent' || context.attempt >= limit) {
         await deadLetter(body, error, context);
         return;
       }
@@ -96,6 +113,9 @@ export function createRecordProcessor(options: RecordProcessorOptions, work: Sta
       ...(context.subjectHash ? { 'subject-hash': context.subjectHash } : {}),
     });
     const reason = error instanceof MalformedRequestError ? error.reason : undefined;
+    const fingerprint: { fingerprint?: string } = failure.fingerprint
+      ? { fingerprint: failure.fingerprint }
+      : {};
     const envelope: DeadLetterEnvelope = {
       kind: 'dsr.deadLetter',
       version: 1,
@@ -104,6 +124,7 @@ export function createRecordProcessor(options: RecordProcessorOptions, work: Sta
       errorClass: failure.errorClass,
       code: failure.code,
       ...(reason ? { reason } : {}),
+      ...fingerprint,
       attempt: context.attempt,
       traceId: context.traceId,
       ...(context.requestId ? { requestId: context.requestId } : {}),
@@ -118,6 +139,7 @@ export function createRecordProcessor(options: RecordProcessorOptions, work: Sta
       attempt: String(context.attempt),
       traceId: context.traceId,
       ...(reason ? { reason } : {}),
+      ...(failure.fingerprint ? { fingerprint: failure.fingerprint } : {}),
       ...(context.requestId ? { requestId: context.requestId } : {}),
       ...(context.subjectHash ? { subjectHash: context.subjectHash } : {}),
     });
@@ -126,8 +148,20 @@ export function createRecordProcessor(options: RecordProcessorOptions, work: Sta
         ledger.transitionIfAllowed(context.requestId ?? '', context.traceId, 'dead_lettered', {
           code: failure.code,
           attempt: context.attempt,
+          ...(failure.kind === 'internal' && failure.fingerprint
+            ? { errorClass: failure.errorClass, fingerprint: failure.fingerprint }
+            : {}),
         }),
       );
+    }
+    if (failure.kind === 'internal' && failure.fingerprint) {
+      options.metrics?.internalError({
+        stage,
+        errorClass: failure.errorClass,
+        fingerprint: failure.fingerprint,
+        ...(context.requestId ? { requestId: context.requestId } : {}),
+        ...(context.subjectHash ? { subjectHash: context.subjectHash } : {}),
+      });
     }
     logger.error('dead-lettered', {
       ...logFields(stage, context),

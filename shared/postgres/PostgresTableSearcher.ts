@@ -11,7 +11,7 @@ import type {
   TableSearcher,
   UnreadableRow,
 } from '../discovery/SearchableTable';
-import { DataMapError } from '../errors/errors';
+import { DataMapError, InvalidArgumentError } from '../errors/errors';
 import { acceptsValue } from './acceptsValue';
 import { canonicalizePgValue } from './canonicalizePgValue';
 import { connectionFaultRetry } from './connectionFaultRetry';
@@ -82,7 +82,7 @@ export class PostgresTableSearcher implements TableSearcher {
     const pgTable = this.catalog.tables.get(table.table);
     const column = pgTable?.columns.find((c) => c.name === input.column);
     if (!pgTable || !column)
-      throw new TypeError(`${table.table}.${input.column} was not checked against the catalog`);
+      throw new InvalidArgumentError(`${table.table}.${input.column} was not checked against the catalog`);
     const accepted = values.filter((v) => acceptsValue(column, v));
     const select = pgTable.columns.filter(
       (c) => !table.exclude.includes(c.name) && (!table.columns || table.columns.includes(c.name)),

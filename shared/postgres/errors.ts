@@ -2,6 +2,7 @@ import { DsrError } from '../errors/DsrError';
 
 /** A PostgreSQL failure, classified once (see {@link classifyPgError}). */
 export class PostgresError extends DsrError {
+  override readonly dependency = 'postgres' as const;
   readonly code: string;
   constructor(
     message: string,
@@ -19,6 +20,7 @@ export class PostgresError extends DsrError {
 
 /** No pooled client became free within the connect timeout. Retryable: the load will pass. */
 export class PoolExhaustedError extends DsrError {
+  override readonly dependency = 'postgres' as const;
   readonly retryable = true;
   readonly code = 'PG_POOL_EXHAUSTED';
   constructor(timeoutMs: number, poolMax: number, options?: { cause?: unknown }) {
@@ -28,6 +30,7 @@ export class PoolExhaustedError extends DsrError {
 
 /** The database refused the credentials even after they were fetched afresh. */
 export class PgAuthenticationError extends DsrError {
+  override readonly dependency = 'postgres' as const;
   // Retryable: during a single-user rotation the new password is briefly not yet valid.
   readonly retryable = true;
   readonly code = 'PG_28P01';

@@ -7,11 +7,20 @@ import {
   isBrokenCircuitError,
   SamplingBreaker,
 } from 'cockatiel';
-import { isRetryable } from '../errors/DsrError';
+import type { Dependency as AnyDependency } from '../errors/Dependency';
+import { isDependencyFault } from '../errors/DsrError';
+import { InvalidArgumentError } from '../errors/errors';
 import { DependencyUnavailableError } from './DependencyUnavailableError';
 
 /** The external systems a stage calls through a breaker. */
-export type Dependency = 'postgres' | 'snowflake';
+export type Dependency = Extract<AnyDependency, 'postgres' | 'snowflake'>;
+
+/** Told when a dependency's circuit opens or closes (for a log line and a metric). */
+export interface BreakerListener {
+  /** `cause` is the failure that tripped the circuit (always a fault of `dependency`). */
+  onOpen?(dependency: Dependency, cause: unknown): void;
+  onClose?(dependency: Dependency): void;
+}
 
 /** How long a circuit stays open before a probe is let through. */
 export const DEFAULT_HALF_OPEN_MS = 30_000;
@@ -35,8 +44,10 @@ export type BreakerSettings =
     };
 
 /**
- * One cockatiel circuit breaker per dependency. Only retryable failures count (a permanent error
- * says nothing about the dependency's health). While a circuit is open, calls fail at once with a
+ * One cockatiel circuit breaker per dependency. Only the dependency's own retryable faults count
+ * (`isDependencyFault`: a classified error naming that dependency): a permanent error says nothing
+ * about its health, and an unclassified error (a `TypeError` from our code, a NULL key in a row) is
+ * a bug of ours that must not make every other request wait. While a circuit is open, calls fail at once with a
  * retryable {@link DependencyUnavailableError}, so the record processor returns the message to the
  * queue with backoff instead of trying it.
  *
@@ -47,10 +58,13 @@ export class DependencyBreakers {
   private readonly policies = new Map<Dependency, CircuitBreakerPolicy>();
   private readonly openMs = new Map<Dependency, number>();
 
-  constructor(settings: Partial<Record<Dependency, BreakerSettings>> = {}) {
+  constructor(settings: Partial<Record<Dependency, BreakerSettings>> = {}, listener: BreakerListener = {}) {
     for (const dependency of ['postgres', 'snowflake'] as const) {
       const chosen = settings[dependency] ?? { kind: 'consecutive' };
-      this.policies.set(dependency, createPolicy(chosen));
+      const policy = createPolicy(dependency, chosen);
+      policy.onBreak((reason) => listener.onOpen?.(dependency, 'error' in reason ? reason.error : undefined));
+      policy.onReset(() => listener.onClose?.(dependency));
+      this.policies.set(dependency, policy);
       this.openMs.set(dependency, chosen.halfOpenAfterMs ?? DEFAULT_HALF_OPEN_MS);
     }
   }
@@ -88,12 +102,12 @@ export class DependencyBreakers {
 
   private policy(dependency: Dependency): CircuitBreakerPolicy {
     const policy = this.policies.get(dependency);
-    if (!policy) throw new Error(`no breaker for ${dependency}`);
+    if (!policy) throw new InvalidArgumentError(`no breaker for ${dependency}`);
     return policy;
   }
 }
 
-function createPolicy(settings: BreakerSettings): CircuitBreakerPolicy {
+function createPolicy(dependency: Dependency, settings: BreakerSettings): CircuitBreakerPolicy {
   const breaker =
     settings.kind === 'consecutive'
       ? new ConsecutiveBreaker(settings.threshold ?? 5)
@@ -103,7 +117,7 @@ function createPolicy(settings: BreakerSettings): CircuitBreakerPolicy {
           minimumRps: settings.minimumRps,
         });
   return circuitBreaker(
-    handleWhen((error) => isRetryable(error)),
+    handleWhen((error) => isDependencyFault(error, dependency)),
     { halfOpenAfter: settings.halfOpenAfterMs ?? DEFAULT_HALF_OPEN_MS, breaker },
   );
 }

@@ -6,7 +6,7 @@ import { keylessRowKeys } from '../discovery/keylessRowKeys';
 import { planSearch } from '../discovery/planSearch';
 import type { FoundRow, SearchableTable, SearchInput, TableSearcher } from '../discovery/SearchableTable';
 import { mirrorTypeFamily } from '../drift/mirrorColumnType';
-import { DataMapError } from '../errors/errors';
+import { DataMapError, InvalidArgumentError, UnexpectedDataError } from '../errors/errors';
 import { checkSnowflakeCatalog, snowflakeTablesOf } from './checkSnowflakeCatalog';
 import { quoteSnowflakeIdent } from './quoteSnowflakeIdent';
 import { readSnowflakeCatalog } from './readSnowflakeCatalog';
@@ -91,7 +91,7 @@ export class SnowflakeTableSearcher implements TableSearcher {
     const sfTable = this.catalog.tables.get(table.table);
     const column = sfTable?.columns.find((c) => c.name === input.column);
     if (!sfTable || !column)
-      throw new TypeError(`${table.table}.${input.column} was not checked against the catalog`);
+      throw new InvalidArgumentError(`${table.table}.${input.column} was not checked against the catalog`);
     const comparison = compareAs(column, input);
     const accepted = values.filter(comparison.accepts);
     const select = sfTable.columns.filter(
@@ -100,7 +100,8 @@ export class SnowflakeTableSearcher implements TableSearcher {
     const keyless = table.primaryKey.length === 0;
     const key = table.primaryKey.map((name) => {
       const keyColumn = sfTable.columns.find((c) => c.name === name);
-      if (!keyColumn) throw new TypeError(`${table.table}.${name} was not checked against the catalog`);
+      if (!keyColumn)
+        throw new InvalidArgumentError(`${table.table}.${name} was not checked against the catalog`);
       return { column: name, value: boundAs(keyColumn) };
     });
     const keyColumns = [...table.primaryKey].sort();
@@ -177,6 +178,7 @@ function fitsNumber(value: string, column: SnowflakeColumn): boolean {
 
 /** A key value of the last row, bound as text for the next page. */
 function keyText(value: CanonicalValue | undefined): string {
-  if (value === null || value === undefined) throw new TypeError('a primary-key value is NULL');
+  if (value === null || value === undefined)
+    throw new UnexpectedDataError('a primary-key value is NULL: the key does not identify rows');
   return typeof value === 'string' ? value : String(value);
 }

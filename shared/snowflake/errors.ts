@@ -2,6 +2,7 @@ import { DsrError } from '../errors/DsrError';
 
 /** A Snowflake or driver failure, classified once (see {@link classifySnowflakeError}). */
 export class SnowflakeError extends DsrError {
+  override readonly dependency = 'snowflake' as const;
   readonly code: string;
   constructor(
     message: string,
@@ -23,6 +24,7 @@ export class SnowflakeError extends DsrError {
  * network usually passes, and the deadline keeps the invocation well inside its Lambda timeout.
  */
 export class SnowflakeDeadlineError extends DsrError {
+  override readonly dependency = 'snowflake' as const;
   readonly retryable = true;
   readonly code = 'SF_DEADLINE';
   constructor(

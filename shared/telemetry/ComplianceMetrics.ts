@@ -5,6 +5,26 @@ import { stdoutSink } from './LogSink';
 
 export const METRICS_NAMESPACE = 'DsrBridge';
 export const GATE_VIOLATION_METRIC = 'ComplianceGateViolation';
+/** A record dead-lettered as `INTERNAL_ERROR` (a bug or a value the code cannot handle). */
+export const INTERNAL_ERROR_METRIC = 'InternalError';
+
+/** A message SQS moved to a dead-letter queue without the pipeline's envelope (a handler crashed). */
+export const SILENT_DEAD_LETTER_METRIC = 'SilentDeadLetter';
+
+export interface SilentDeadLetterMetric {
+  readonly stage: string;
+  readonly requestId?: string;
+  readonly subjectHash?: string;
+}
+
+export interface InternalErrorMetric {
+  readonly stage: string;
+  readonly errorClass: string;
+  /** Stack fingerprint: a property (a defect's identity), not a dimension. */
+  readonly fingerprint: string;
+  readonly requestId?: string;
+  readonly subjectHash?: string;
+}
 
 export interface GateViolationMetric {
   /** e.g. `column_added`, `table_missing`. */
@@ -34,6 +54,28 @@ export class ComplianceMetrics {
     this.metrics.addMetadata('requestId', violation.requestId);
     this.metrics.addMetadata('subjectHash', violation.subjectHash);
     this.metrics.addMetric(GATE_VIOLATION_METRIC, MetricUnit.Count, 1);
+    this.flush();
+  }
+
+  /**
+   * One record dead-lettered as `INTERNAL_ERROR`: under `service` (what the alarm reads) and
+   * `service, stage, errorClass`.
+   */
+  internalError(failure: InternalErrorMetric): void {
+    this.metrics.addDimensions({ stage: failure.stage, errorClass: failure.errorClass });
+    this.metrics.addMetadata('fingerprint', failure.fingerprint);
+    if (failure.requestId) this.metrics.addMetadata('requestId', failure.requestId);
+    if (failure.subjectHash) this.metrics.addMetadata('subjectHash', failure.subjectHash);
+    this.metrics.addMetric(INTERNAL_ERROR_METRIC, MetricUnit.Count, 1);
+    this.flush();
+  }
+
+  /** One dead letter that SQS's redrive policy moved: under `service` and `service, stage`. */
+  silentDeadLetter(letter: SilentDeadLetterMetric): void {
+    this.metrics.addDimensions({ stage: letter.stage });
+    if (letter.requestId) this.metrics.addMetadata('requestId', letter.requestId);
+    if (letter.subjectHash) this.metrics.addMetadata('subjectHash', letter.subjectHash);
+    this.metrics.addMetric(SILENT_DEAD_LETTER_METRIC, MetricUnit.Count, 1);
     this.flush();
   }
 

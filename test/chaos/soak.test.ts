@@ -1,5 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { breakerOpenings, corruptClaimCheck, seedPoisonSubject } from '../support/faultInjection';
+import type { KnownSubject } from '../support/localPipelineFixture';
 import {
   type LocalPipelineFixture,
   PIPELINE_APPLICATION_NAME,
@@ -24,8 +26,10 @@ function prng(seed: number): () => number {
 
 describe('Chaos soak', () => {
   let f: LocalPipelineFixture;
+  let poison: KnownSubject;
   beforeAll(async () => {
     f = await startLocalPipelineFixture({ scale: 0.2, generatedSubjects: 100 });
+    poison = await seedPoisonSubject(f);
   }, 120_000);
   afterAll(async () => {
     await f?.stop();
@@ -34,6 +38,8 @@ describe('Chaos soak', () => {
   it(`${REQUESTS} requests under random faults: every one ends in exactly one terminal state`, async () => {
     const random = prng(SEED);
     const injected: Record<string, number> = {};
+    // Requests whose hand-off to the gate was corrupted: they must be quarantined, never loaded.
+    const corrupted = new Set<string>();
     const faults: [string, () => Promise<unknown>][] = [
       ['snowflake 503', async () => f.snowflake.faults.failNext(1 + Math.floor(random() * 4), 503)],
       ['snowflake 429', async () => f.snowflake.faults.failNext(1 + Math.floor(random() * 4), 429)],
@@ -47,6 +53,13 @@ describe('Chaos soak', () => {
             'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2',
             [f.database.name, PIPELINE_APPLICATION_NAME],
           ),
+      ],
+      [
+        'claim check corrupted',
+        async () => {
+          const requestId = await corruptClaimCheck(f);
+          if (requestId) corrupted.add(requestId);
+        },
       ],
       [
         'duplicate delivery',
@@ -72,10 +85,15 @@ describe('Chaos soak', () => {
     const submitting = (async () => {
       for (let i = 0; i < REQUESTS; i++) {
         const subject = subjects[Math.floor(random() * subjects.length)];
+        const roll = random();
+        const priority = random() < 0.5 ? 'high' : 'standard';
+        // About 1 in 100 malformed; every 40th a poison request (its rows make the code throw).
         const request =
-          random() < 0.01 || !subject
-            ? f.malformedRequest('SOAKBAD')
-            : f.request(subject, { priority: random() < 0.5 ? 'high' : 'standard', tag: 'SOAK' });
+          i % 40 === 7
+            ? f.request(poison, { priority, tag: 'SOAKPOISON' })
+            : roll < 0.01 || !subject
+              ? f.malformedRequest('SOAKBAD')
+              : f.request(subject, { priority, tag: 'SOAK' });
         await f.submit([request]);
       }
     })();
@@ -93,8 +111,13 @@ describe('Chaos soak', () => {
     await f.drain(120_000);
     const seconds = (Date.now() - started) / 1000;
 
-    const unique = [...new Map(f.submitted.map((r) => [r.requestId, r])).values()];
+    const unique = [...new Map(f.submitted.map((r) => [r.requestId, r])).values()].map((r) =>
+      corrupted.has(r.requestId) ? { ...r, expect: 'quarantined' as const } : r,
+    );
     const report = await checkPipelineInvariant(f, unique);
+    const openings = breakerOpenings(f.lines);
+    const poisonIds = new Set(unique.filter((r) => r.subject === poison).map((r) => r.requestId));
+    const corruptedStates = [...corrupted].map((id) => report.states.get(id)?.join('+') ?? 'none');
     const retried = new Set(
       f.lines
         .filter((l) => l.includes('"will retry"'))
@@ -121,12 +144,25 @@ describe('Chaos soak', () => {
           report.deadLetters.filter((d) => `${d.stage}/${d.code}` === k).length,
         ]),
       ),
+      poisonRequests: poisonIds.size,
+      poisonDeadLetteredInternal: report.deadLetters.filter(
+        (d) => d.requestId && poisonIds.has(d.requestId) && d.code === 'INTERNAL_ERROR',
+      ).length,
+      corruptedHandOffs: corrupted.size,
+      corruptedQuarantined: corruptedStates.filter((s) => s === 'quarantined').length,
+      // A duplicate delivery of the same request may have loaded it before the corrupted copy came.
+      corruptedLoadedByAnotherCopy: corruptedStates.filter((s) => s === 'loaded').length,
+      breakerOpenings: openings.length,
+      breakerOpeningsByNonDependencyErrors: openings.filter((o) => o.cause.kind !== 'dependency').length,
       violations: report.violations.length,
     };
     process.stdout.write(`chaos soak: ${JSON.stringify(summary)}\n${describeReport(report)}\n`);
     await mkdir('bench/results', { recursive: true });
     await writeFile('bench/results/chaos-soak.json', `${JSON.stringify(summary, null, 2)}\n`);
     expect(report.violations.slice(0, 20)).toEqual([]);
+    expect(summary.breakerOpeningsByNonDependencyErrors).toBe(0);
+    expect(summary.poisonDeadLetteredInternal).toBe(poisonIds.size);
+    expect(corruptedStates.filter((s) => s !== 'quarantined' && s !== 'loaded')).toEqual([]);
   });
 });
 

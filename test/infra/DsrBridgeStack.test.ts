@@ -3,6 +3,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { recorderEnv } from '../../functions/dead-letter-recorder/recorderEnv';
 import { PipelineQueue } from '../../infra/constructs/PipelineQueue';
 import type { DsrBridgeStack } from '../../infra/DsrBridgeStack';
 import {
@@ -106,7 +107,7 @@ describe('Stack: DsrBridgeStack', () => {
         ),
       ).toBe(true);
       const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-      expect(logGroups).toHaveLength(6);
+      expect(logGroups).toHaveLength(7);
       for (const group of logGroups) expect(JSON.stringify(group)).toContain(logicalId(stack, stack.key));
     });
 
@@ -207,7 +208,7 @@ describe('Stack: DsrBridgeStack', () => {
       const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
         Properties: Record<string, unknown>;
       }[];
-      expect(fns).toHaveLength(6);
+      expect(fns).toHaveLength(7);
       for (const fn of fns)
         expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     });
@@ -252,6 +253,45 @@ describe('Stack: DsrBridgeStack', () => {
   });
 
   describe('schedule and alarms', () => {
+    it('runs the dead-letter recorder every five minutes over every dead-letter queue, and pages on what it records', () => {
+      const recorder = stack.functions.deadLetterRecorder.function;
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack, recorder), 'Arn'] } }),
+      });
+      const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack, recorder)] as {
+        Properties: { Environment: { Variables: Record<string, unknown> } };
+      };
+      // The sources are a JSON document with tokens for the queue URLs: resolve them to their
+      // logical ids and parse the result with the function's own schema.
+      const raw = fn.Properties.Environment.Variables.DEAD_LETTER_SOURCES as {
+        'Fn::Join': [string, unknown[]];
+      };
+      const joined = raw['Fn::Join'][1]
+        .map((part) =>
+          typeof part === 'string' ? part : `https://sqs.local/${(part as { Ref: string }).Ref}`,
+        )
+        .join('');
+      const env = recorderEnv.parse({
+        DEAD_LETTER_SOURCES: joined,
+        PAYLOAD_BUCKET: 'bucket',
+      });
+      expect(env.DEAD_LETTER_SOURCES.map((s) => [s.stage, s.url, s.maxReceiveCount])).toEqual(
+        (['high', 'standard', 'gate', 'load'] as const).map((q, i) => [
+          ['extract-high', 'extract-standard', 'gate', 'load'][i],
+          `https://sqs.local/${logicalId(stack, stack.queues[q].deadLetterQueue)}`,
+          5,
+        ]),
+      );
+      for (const metricName of ['InternalError', 'SilentDeadLetter'])
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'DsrBridge',
+          MetricName: metricName,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+    });
+
     it('runs redrive in the maintenance window', () => {
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: 'cron(0 3 ? * SUN *)',
@@ -267,9 +307,10 @@ describe('Stack: DsrBridgeStack', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
         Properties: Record<string, unknown>;
       }[];
-      // 4 dead-letter queues, 2 intake ages, errors and throttles of 6 functions, the gate violation,
-      // the data-map coverage and the tables the scan could not sample.
-      expect(alarms).toHaveLength(21);
+      // 4 dead-letter queues, 2 intake ages, errors and throttles of 7 functions, the gate violation,
+      // internal errors, silent dead letters, the data-map coverage and the tables the scan could not
+      // sample.
+      expect(alarms).toHaveLength(25);
       for (const alarm of alarms)
         expect(alarm.Properties).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
     });

@@ -86,7 +86,7 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
     ...send('LoadStageDeadLetter'),
     ...putPayloads,
     ...readPayloads,
-    ...readSecrets('SnowflakeSecret'),
+    ...readSecrets('SnowflakeSecret', 'PagerDutyRoutingKeySecret'),
   ],
   redrive: [
     ...kms(),
@@ -104,6 +104,13 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
       deadLetters,
     ),
     ...send(...sources),
+  ],
+  deadLetterRecorder: [
+    ...kms(),
+    ...logs('DeadLetterRecorder'),
+    ...deadLetters.flatMap((q) => [...consume(q), ...send(q)]),
+    ...putPayloads,
+    ...readSecrets('SnowflakeSecret', 'SubjectHashKeySecret', 'PagerDutyRoutingKeySecret'),
   ],
   // Its two secrets decrypt through the key policy (kms:ViaService Secrets Manager), so the role
   // itself holds no KMS action.

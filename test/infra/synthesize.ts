@@ -11,6 +11,7 @@ export const FIXTURE_ENTRIES = {
   load: FIXTURE,
   redrive: FIXTURE,
   scan: FIXTURE,
+  'dead-letter-recorder': FIXTURE,
 };
 
 /** The Snowflake context every deploy gives (the gate and the loader cannot start without it). */

@@ -1,12 +1,14 @@
 import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
+import { IntegrityViolationError } from '../errors';
 import { readLedgerMessage } from '../ForwardedLedger';
 import { compareLedgerEntries } from '../Ledger';
-import { quarantineKey } from '../PayloadStore';
+import { quarantineIntegrity, quarantineRequest } from '../quarantineRequest';
 import { logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { decideEntry, RequestLedger } from '../RequestLedger';
-import { FINAL_STATES } from '../RequestState';
+import { FINAL_STATES, type RequestState } from '../RequestState';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
+import { verifyFindingsHandOff } from '../verifyFindingsHandOff';
 import { assertSameSubject } from './extractStage';
 import type { StageDeps } from './StageDeps';
 
@@ -35,12 +37,13 @@ export interface GateStageDeps extends StageDeps {
   /** The load queue. */
   readonly nextQueueUrl: string;
   readonly checkDrift: (tablesTouched: readonly string[]) => Promise<DriftVerdict>;
-  readonly metrics: ComplianceMetrics;
-  readonly pagerDuty: PagerDutyClient;
+  readonly metrics: Pick<ComplianceMetrics, 'gateViolation'>;
+  readonly pagerDuty: Pick<PagerDutyClient, 'trigger'>;
 }
 
 /**
- * The compliance gate: checks the tables the findings came from for drift. A halting verdict
+ * The compliance gate: verifies the hand-off (`verifyFindingsHandOff`; a violation is quarantined
+ * with error category `integrity`), then checks the tables the findings came from for drift. A halting verdict
  * quarantines the message (payload bucket, `quarantine/YYYY/MM/DD/<requestId>.json`), emits the
  * `ComplianceGateViolation` metric, pages, and sends nothing on; otherwise the message goes to the
  * load queue (ledger `gated`).
@@ -50,68 +53,37 @@ export function gateStage(deps: GateStageDeps): StageWork {
   const ledger = new RequestLedger(deps.ledger, deps.stage, now);
   const { logger, stage } = deps;
 
-  const quarantine = async (
+  const quarantineDeps = {
+    stage,
+    payloads: deps.payloads,
+    metrics: deps.metrics,
+    pagerDuty: deps.pagerDuty,
+    ledger,
+    logger,
+    now,
+  };
+  const quarantine = (
     body: string,
     message: StageMessage,
     verdict: DriftVerdict,
     context: RecordContext,
-    last: Parameters<RequestLedger['transition']>[2],
+    last: RequestState | undefined,
   ): Promise<void> => {
     const first = verdict.findings[0];
     const driftType = first?.driftType ?? 'unknown';
-    const errorCategory = first?.errorCategory ?? 'schema_drift';
-    const at = now();
-    const pointer = await deps.payloads.put(
-      quarantineKey(message.requestId, at),
-      JSON.stringify({
-        verdict,
-        message: JSON.parse(body),
-        stage,
-        traceId: context.traceId,
-        at: at.toISOString(),
-      }),
+    return quarantineRequest(
+      quarantineDeps,
+      { requestId: message.requestId, subjectHash: message.subjectHash, body },
       {
-        'request-id': message.requestId,
-        'subject-hash': message.subjectHash,
-        'trace-id': context.traceId,
-        'drift-type': driftType,
-        'error-category': errorCategory,
-        'drift-percent': String(verdict.driftPercent),
-        'violation-count': String(verdict.findings.length),
-        stage,
+        kind: driftType,
+        errorCategory: first?.errorCategory ?? 'schema_drift',
+        summary: `dsr-bridge: request ${message.requestId} quarantined by the compliance gate (${driftType}, ${verdict.driftPercent}% drift)`,
+        detail: { driftPercent: verdict.driftPercent, violationCount: verdict.findings.length },
+        evidence: verdict,
       },
+      context,
+      last,
     );
-    // The dedup key makes a repeated page (after a failure below) update the same incident.
-    await deps.pagerDuty.trigger({
-      requestId: message.requestId,
-      kind: driftType,
-      summary: `dsr-bridge: request ${message.requestId} quarantined by the compliance gate (${driftType}, ${verdict.driftPercent}% drift)`,
-      customDetails: {
-        errorCategory,
-        driftPercent: verdict.driftPercent,
-        subjectHash: message.subjectHash,
-        traceId: context.traceId,
-        quarantineKey: pointer.key,
-      },
-    });
-    deps.metrics.gateViolation({
-      driftType,
-      errorCategory,
-      requestId: message.requestId,
-      subjectHash: message.subjectHash,
-    });
-    await ledger.transition(message.requestId, context.traceId, last, 'quarantined', {
-      driftType,
-      errorCategory,
-      driftPercent: verdict.driftPercent,
-    });
-    logger.error('quarantined by the compliance gate', {
-      ...logFields(stage, context),
-      driftType,
-      errorCategory,
-      driftPercent: verdict.driftPercent,
-      quarantineKey: pointer.key,
-    });
   };
 
   return async (body, context) => {
@@ -144,6 +116,16 @@ export function gateStage(deps: GateStageDeps): StageWork {
         ...logFields(stage, context),
         state: decision.state,
       });
+      return;
+    }
+    // What crossed the queue is checked before it is trusted: a hand-off that does not check out
+    // is quarantined here, whatever the drift.
+    try {
+      await verifyFindingsHandOff(message, deps.payloads);
+    } catch (error) {
+      if (!(error instanceof IntegrityViolationError)) throw error;
+      const last = decision.action === 'proceed' ? decision.last : history.at(-1)?.state;
+      await quarantineIntegrity(quarantineDeps, message, body, error, context, last);
       return;
     }
     if (decision.action === 'proceed') {

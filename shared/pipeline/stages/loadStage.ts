@@ -1,20 +1,32 @@
+import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
 import type { FindingsDocument } from '../../discovery/FindingsDocument';
+import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
+import { IntegrityViolationError } from '../errors';
+import { quarantineIntegrity } from '../quarantineRequest';
 import { logFields, type StageWork } from '../RecordContext';
 import { decideEntry, RequestLedger } from '../RequestLedger';
-import { parseStageMessage, resolveFindings, type StageMessage } from '../StageMessage';
+import { parseStageMessage, type StageMessage } from '../StageMessage';
+import { verifyFindingsHandOff } from '../verifyFindingsHandOff';
 import type { StageDeps } from './StageDeps';
 
 export interface LoadStageDeps extends StageDeps {
+  /** Where an integrity violation is reported (the ComplianceGateViolation metric). */
+  readonly metrics: Pick<ComplianceMetrics, 'gateViolation'>;
+  /** Pages an integrity violation; without it, the ComplianceGateViolation alarm pages. */
+  readonly pagerDuty?: Pick<PagerDutyClient, 'trigger'>;
   /** Lands the findings in Snowflake; must be idempotent per request (a retry may repeat it). */
   readonly load: (findings: FindingsDocument, message: StageMessage) => Promise<void>;
 }
 
 /**
- * The load stage: resolves the findings (inline or claim-checked), loads them (ledger `loading` →
+ * The load stage: verifies the hand-off (inline or claim-checked findings, recomputed evidence
+ * hash, request and subject as the ledger has them; a violation is quarantined with error category
+ * `integrity` and nothing is loaded), then loads the findings (ledger `loading` →
  * `loaded`). A request already loaded is acknowledged without loading again.
  */
 export function loadStage(deps: LoadStageDeps): StageWork {
-  const ledger = new RequestLedger(deps.ledger, deps.stage, deps.now);
+  const now = deps.now ?? (() => new Date());
+  const ledger = new RequestLedger(deps.ledger, deps.stage, now);
   const { logger, stage } = deps;
 
   return async (body, context) => {
@@ -23,13 +35,39 @@ export function loadStage(deps: LoadStageDeps): StageWork {
     context.subjectHash = message.subjectHash;
     context.traceId = message.traceId;
 
-    const decision = decideEntry(await ledger.history(message.requestId), 'loading', 'loaded');
+    const history = await ledger.history(message.requestId);
+    const decision = decideEntry(history, 'loading', 'loaded');
     if (decision.action !== 'proceed') {
       logger.info('duplicate delivery: already loaded', logFields(stage, context));
       return;
     }
+    const received = history.find((e) => e.state === 'received' && e.detail?.subjectHash !== undefined);
+    let findings: FindingsDocument;
+    try {
+      findings = await verifyFindingsHandOff(message, deps.payloads, {
+        ...(received ? { ledgerSubjectHash: String(received.detail?.subjectHash) } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof IntegrityViolationError)) throw error;
+      await quarantineIntegrity(
+        {
+          stage,
+          payloads: deps.payloads,
+          metrics: deps.metrics,
+          pagerDuty: deps.pagerDuty,
+          ledger,
+          logger,
+          now,
+        },
+        message,
+        body,
+        error,
+        context,
+        decision.last,
+      );
+      return;
+    }
     await ledger.transition(message.requestId, context.traceId, decision.last, 'loading');
-    const findings = await resolveFindings(message, deps.payloads);
     const load = () => deps.load(findings, message);
     await (deps.breakers ? deps.breakers.execute('snowflake', load) : load());
     await ledger.transition(message.requestId, context.traceId, 'loading', 'loaded', {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,8 +8,9 @@ import { LocalEventSourcePoller } from '../../../local/aws/LocalEventSourcePolle
 import { type LocalAws, startLocalAws } from '../../../local/aws/startLocalAws';
 import { buildFindingsDocument, serializeFindingsDocument } from '../../../shared/discovery/FindingsDocument';
 import { quarantineKey } from '../../../shared/pipeline/PayloadStore';
-import { buildStageMessage, resolveFindings } from '../../../shared/pipeline/StageMessage';
+import { buildStageMessage } from '../../../shared/pipeline/StageMessage';
 import type { SqsEvent } from '../../../shared/pipeline/sqsEvent';
+import { verifyFindingsHandOff } from '../../../shared/pipeline/verifyFindingsHandOff';
 
 describe('Local AWS runtime', () => {
   let aws: LocalAws;
@@ -44,8 +46,12 @@ describe('Local AWS runtime', () => {
       });
       expect(await store.get(pointer)).toEqual({
         body: '{"a":1}',
-        metadata: { 'drift-type': 'column_added' },
+        metadata: {
+          'drift-type': 'column_added',
+          'content-sha256': createHash('sha256').update('{"a":1}').digest('hex'),
+        },
       });
+      expect(puts.at(-1)).toMatchObject({ ChecksumAlgorithm: 'SHA256' });
       expect(await store.get({ bucket: aws.bucket, key: 'nope.json' })).toBeUndefined();
     });
 
@@ -82,12 +88,12 @@ describe('Local AWS runtime', () => {
       });
       expect(puts.at(-1)).toMatchObject({ ServerSideEncryption: 'aws:kms' });
       // Resolved findings give exactly the canonical bytes (exact numbers included) that were sent.
-      expect(serializeFindingsDocument(await resolveFindings(small, store))).toBe(
+      expect(serializeFindingsDocument(await verifyFindingsHandOff(small, store))).toBe(
         serializeFindingsDocument(document),
       );
       const inline = await buildStageMessage(header, document, store);
       expect('inline' in inline.findings).toBe(true);
-      expect(serializeFindingsDocument(await resolveFindings(inline, store))).toBe(
+      expect(serializeFindingsDocument(await verifyFindingsHandOff(inline, store))).toBe(
         serializeFindingsDocument(document),
       );
     });

@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqsMessageQueue } from '../../../adapters/aws/SqsMessageQueue';
 import { dedupKey } from '../../../shared/alerting/PagerDutyClient';
 import { DataMapError } from '../../../shared/errors/errors';
-import { TransportError } from '../../../shared/pipeline/errors';
 import { redriveStage } from '../../../shared/pipeline/stages/redriveStage';
+import { PostgresError } from '../../../shared/postgres/errors';
 import { createLogger } from '../../../shared/telemetry/createLogger';
 import {
   findingsFor,
@@ -83,7 +83,7 @@ describe('Pipeline on local SQS and S3', () => {
     let calls = 0;
     h.discover = async (request) => {
       calls += 1;
-      if (calls <= 3) throw new TransportError('connection reset');
+      if (calls <= 3) throw new PostgresError('connection reset', true, '08006', true);
       return findingsFor(request);
     };
     await send(h, h.aws.queues.high.url, intakeBody('req-r', { email: EMAIL }));

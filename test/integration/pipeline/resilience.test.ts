@@ -1,6 +1,6 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TransportError } from '../../../shared/pipeline/errors';
+import { PostgresError } from '../../../shared/postgres/errors';
 import { DependencyBreakers } from '../../../shared/resilience/DependencyBreakers';
 import {
   findingsFor,
@@ -21,7 +21,7 @@ describe('Pipeline resilience on local SQS', () => {
     });
     for (let i = 0; i < 2; i++) {
       await breakers
-        .execute('postgres', () => Promise.reject(new TransportError('reset')))
+        .execute('postgres', () => Promise.reject(new PostgresError('reset', true, '08006', true)))
         .catch(() => undefined);
     }
     h = await startPipelineHarness({ breakers });

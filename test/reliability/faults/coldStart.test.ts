@@ -6,6 +6,7 @@ import {
   startLocalPipelineFixture,
 } from '../../support/localPipelineFixture';
 import { checkPipelineInvariant, describeReport } from '../../support/pipelineInvariant';
+import { waitFor } from '../../support/waitFor';
 
 let f: LocalPipelineFixture;
 
@@ -16,15 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await f?.stop();
 });
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await sleep(100);
-  }
-  return condition();
-}
 
 describe('Fault scenario: a cold start while a circuit is open', () => {
   it('new containers start with closed circuits, protect the database again, and nothing is lost', {

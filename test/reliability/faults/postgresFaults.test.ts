@@ -10,6 +10,7 @@ import {
   describeReport,
   type InvariantReport,
 } from '../../support/pipelineInvariant';
+import { waitFor } from '../../support/waitFor';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -34,15 +35,6 @@ async function waitingOnLock(f: LocalPipelineFixture): Promise<number> {
     [f.database.name, PIPELINE_APPLICATION_NAME],
   );
   return Number(rows[0]?.n ?? 0);
-}
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return true;
-    await sleep(25);
-  }
-  return false;
 }
 
 function retries(f: LocalPipelineFixture, from = 0): number {

@@ -4,6 +4,7 @@ import { type CanonicalValue, JsonNumber } from '../../../shared/canonical/Canon
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { compareCanonical, compareDecimal } from '../../../shared/canonical/compareCanonical';
 import { parseExactJson } from '../../../shared/canonical/parseExactJson';
+import { UnexpectedDataError } from '../../../shared/errors/errors';
 
 describe('Function: canonicalJson', () => {
   it('sorts object keys at every depth by UTF-16 code units', () => {
@@ -38,8 +39,8 @@ describe('Function: parseExactJson', () => {
 
 describe('Function: JsonNumber', () => {
   it('refuses text that is not a JSON number', () => {
-    expect(() => new JsonNumber('1; DROP TABLE x')).toThrow(TypeError);
-    expect(() => new JsonNumber('NaN')).toThrow(TypeError);
+    expect(() => new JsonNumber('1; DROP TABLE x')).toThrow(UnexpectedDataError);
+    expect(() => new JsonNumber('NaN')).toThrow(UnexpectedDataError);
   });
 });
 

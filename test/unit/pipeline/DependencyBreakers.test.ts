@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InvalidInputError } from '../../../shared/errors/errors';
-import { TransportError } from '../../../shared/pipeline/errors';
+import { DependencyError, InvalidInputError, UnexpectedDataError } from '../../../shared/errors/errors';
+import { PostgresError } from '../../../shared/postgres/errors';
 import { DependencyBreakers } from '../../../shared/resilience/DependencyBreakers';
 import { DependencyUnavailableError } from '../../../shared/resilience/DependencyUnavailableError';
+import { SnowflakeError } from '../../../shared/snowflake/errors';
 
 describe('Class: DependencyBreakers', () => {
   beforeEach(() => {
@@ -11,14 +12,16 @@ describe('Class: DependencyBreakers', () => {
   });
   afterEach(() => vi.useRealTimers());
 
-  const fail = () => Promise.reject(new TransportError('connection reset'));
+  const failSnowflake = () =>
+    Promise.reject(new SnowflakeError('Snowflake: 503', true, '390503', undefined, false));
+  const fail = () => Promise.reject(new PostgresError('connection reset', true, '08006', true));
 
   it('opens after consecutive retryable failures and then does not try the work', async () => {
     const breakers = new DependencyBreakers({
       postgres: { kind: 'consecutive', threshold: 3, halfOpenAfterMs: 10_000 },
     });
     for (let i = 0; i < 3; i++)
-      await expect(breakers.execute('postgres', fail)).rejects.toThrow(TransportError);
+      await expect(breakers.execute('postgres', fail)).rejects.toThrow(PostgresError);
     expect(breakers.state('postgres')).toBe('open');
     const work = vi.fn(async () => 'ok');
     const error = await breakers.execute('postgres', work).catch((e: unknown) => e);
@@ -44,10 +47,35 @@ describe('Class: DependencyBreakers', () => {
     const breakers = new DependencyBreakers({
       snowflake: { kind: 'consecutive', threshold: 1, halfOpenAfterMs: 1_000 },
     });
-    await expect(breakers.execute('snowflake', fail)).rejects.toThrow(TransportError);
+    await expect(breakers.execute('snowflake', failSnowflake)).rejects.toThrow(SnowflakeError);
     vi.setSystemTime(new Date('2026-01-01T00:00:02Z'));
-    await expect(breakers.execute('snowflake', fail)).rejects.toThrow(TransportError);
+    await expect(breakers.execute('snowflake', failSnowflake)).rejects.toThrow(SnowflakeError);
     expect(breakers.state('snowflake')).toBe('open');
+  });
+
+  it('never opens on errors that are not a classified fault of its dependency', async () => {
+    // Prepare
+    const opened: string[] = [];
+    const breakers = new DependencyBreakers(
+      { postgres: { kind: 'consecutive', threshold: 2 }, snowflake: { kind: 'consecutive', threshold: 2 } },
+      { onOpen: (d) => opened.push(d) },
+    );
+    const bugs = [
+      () => Promise.reject(new TypeError("Cannot read properties of null (reading 'id')")),
+      () => Promise.reject(new RangeError('Invalid time value')),
+      () => Promise.reject(new UnexpectedDataError('a primary-key value is NULL')),
+      () => Promise.reject(new DependencyError('sqs', 'SendMessage', true, 'ServiceUnavailable')),
+      failSnowflake,
+    ];
+    // Act: many times more than the threshold
+    for (let i = 0; i < 10; i++)
+      for (const bug of bugs) await expect(breakers.execute('postgres', bug)).rejects.toThrow();
+    // Assess
+    expect(breakers.state('postgres')).toBe('closed');
+    expect(opened).toEqual([]);
+    for (let i = 0; i < 2; i++) await expect(breakers.execute('postgres', fail)).rejects.toThrow();
+    expect(breakers.state('postgres')).toBe('open');
+    expect(opened).toEqual(['postgres']);
   });
 
   it('does not count permanent errors', async () => {

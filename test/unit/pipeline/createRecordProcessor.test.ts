@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../../shared/errors/errors';
+import { InvalidInputError, UnexpectedDataError } from '../../../shared/errors/errors';
 import { createRecordProcessor } from '../../../shared/pipeline/createRecordProcessor';
-import { TransportError } from '../../../shared/pipeline/errors';
 import type { MessageQueue } from '../../../shared/pipeline/MessageQueue';
 import type { PayloadStore } from '../../../shared/pipeline/PayloadStore';
 import type { StageWork } from '../../../shared/pipeline/RecordContext';
 import type { SqsRecord } from '../../../shared/pipeline/sqsEvent';
+import { PostgresError } from '../../../shared/postgres/errors';
 import { DependencyUnavailableError } from '../../../shared/resilience/DependencyUnavailableError';
+import type { InternalErrorMetric } from '../../../shared/telemetry/ComplianceMetrics';
 import { createLogger } from '../../../shared/telemetry/createLogger';
-import { InMemoryLedger } from './support/InMemoryLedger';
+import { InMemoryLedger } from '../../support/InMemoryLedger';
 
 function record(id: string, body: string, receiveCount = 1): SqsRecord {
   return {
@@ -23,7 +24,7 @@ function record(id: string, body: string, receiveCount = 1): SqsRecord {
   };
 }
 
-function setup(work: StageWork) {
+function setup(work: StageWork, options: { maxInternalAttempts?: number } = {}) {
   const sent: { url: string; body: string; metadata: Record<string, string> }[] = [];
   const visibility: { handle: string; seconds: number }[] = [];
   const objects = new Map<string, string>();
@@ -47,6 +48,7 @@ function setup(work: StageWork) {
     },
   };
   const logs: string[] = [];
+  const metrics: InternalErrorMetric[] = [];
   const handler = createRecordProcessor(
     {
       stage: 'gate',
@@ -56,17 +58,19 @@ function setup(work: StageWork) {
       ledger: new InMemoryLedger(),
       logger: createLogger({ sink: (l) => logs.push(l) }),
       backoff: { baseSeconds: 2, capSeconds: 60, random: () => 0.999 },
+      metrics: { internalError: (m) => metrics.push(m) },
+      ...options,
       maxReceiveCount: 3,
     },
     work,
   );
-  return { handler, sent, visibility, objects, logs };
+  return { handler, sent, visibility, objects, logs, metrics };
 }
 
 describe('Function: createRecordProcessor', () => {
   it('reports only retryable failures, dead-letters permanent ones, and never throws for a full failure', async () => {
     const { handler, sent, visibility } = setup(async (body) => {
-      if (body === 'retry') throw new TransportError('reset');
+      if (body === 'retry') throw new PostgresError('reset', true, '08006', true);
       if (body === 'bad') throw new InvalidInputError('bad input');
     });
     const response = await handler({
@@ -92,7 +96,7 @@ describe('Function: createRecordProcessor', () => {
 
   it('dead-letters a retryable failure at maxReceiveCount, with the original body only in the bucket', async () => {
     const { handler, sent, objects } = setup(async () => {
-      throw new TransportError('reset');
+      throw new PostgresError('reset', true, '08006', true);
     });
     const response = await handler({ Records: [record('5', 'payload-with-pii', 3)] });
     expect(response.batchItemFailures).toEqual([]);
@@ -100,7 +104,7 @@ describe('Function: createRecordProcessor', () => {
     expect(sent[0]?.body).not.toContain('payload-with-pii');
     expect(sent[0]?.metadata).toMatchObject({
       stage: 'gate',
-      code: 'TRANSPORT',
+      code: 'PG_08006',
       attempt: '3',
       retryable: 'true',
     });
@@ -121,5 +125,56 @@ describe('Function: createRecordProcessor', () => {
     for (const [key, value] of first.objects) second.objects.set(key, value);
     expect(await second.handler({ Records: [record('7', envelope)] })).toEqual({ batchItemFailures: [] });
     expect(bodies).toEqual(['original']);
+  });
+
+  it('retries an internal error a bounded number of times with backoff, then dead-letters it as INTERNAL_ERROR', async () => {
+    // Prepare: a bug in the stage (a NULL where an object was expected), on every delivery
+    const { handler, sent, visibility, metrics, logs } = setup(async () => {
+      const row = JSON.parse('null') as { id: string };
+      void row.id;
+    });
+    // Act: receives 1 and 2 back off; receive 3 is the last one for an internal error
+    const first = await handler({ Records: [record('8', 'body', 1)] });
+    const second = await handler({ Records: [record('8', 'body', 2)] });
+    const third = await handler({ Records: [record('8', 'body', 3)] });
+    // Assess
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: '8' }]);
+    expect(second.batchItemFailures).toEqual([{ itemIdentifier: '8' }]);
+    expect(visibility).toEqual([
+      { handle: 'rh-8', seconds: 2 },
+      { handle: 'rh-8', seconds: 4 },
+    ]);
+    expect(third.batchItemFailures).toEqual([]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.metadata).toMatchObject({
+      code: 'INTERNAL_ERROR',
+      errorClass: 'TypeError',
+      retryable: 'false',
+      attempt: '3',
+    });
+    const envelope = JSON.parse(sent[0]?.body ?? '{}');
+    expect(envelope.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(sent[0]?.metadata.fingerprint).toBe(envelope.fingerprint);
+    expect(metrics).toEqual([{ stage: 'gate', errorClass: 'TypeError', fingerprint: envelope.fingerprint }]);
+    // The runtime's message ("Cannot read properties of null") is not recorded anywhere.
+    expect(logs.join('\n')).not.toContain('Cannot read properties');
+  });
+
+  it('gives a dependency fault the whole receive budget, but an internal error only its own', async () => {
+    const dependency = setup(async () => {
+      throw new PostgresError('reset', true, '08006', true);
+    });
+    const internal = setup(
+      async () => {
+        throw new UnexpectedDataError('a primary-key value is NULL');
+      },
+      { maxInternalAttempts: 2 },
+    );
+    expect((await dependency.handler({ Records: [record('9', 'x', 2)] })).batchItemFailures).toHaveLength(1);
+    expect((await internal.handler({ Records: [record('9', 'x', 2)] })).batchItemFailures).toEqual([]);
+    expect(internal.sent[0]?.metadata).toMatchObject({
+      code: 'INTERNAL_ERROR',
+      errorClass: 'UnexpectedDataError',
+    });
   });
 });

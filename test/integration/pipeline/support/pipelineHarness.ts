@@ -17,7 +17,7 @@ import { loadStage } from '../../../../shared/pipeline/stages/loadStage';
 import type { DependencyBreakers } from '../../../../shared/resilience/DependencyBreakers';
 import { ComplianceMetrics } from '../../../../shared/telemetry/ComplianceMetrics';
 import { createLogger } from '../../../../shared/telemetry/createLogger';
-import { InMemoryLedger } from '../../../unit/pipeline/support/InMemoryLedger';
+import { InMemoryLedger } from '../../../support/InMemoryLedger';
 
 export const HASH_KEY = 'k'.repeat(32);
 const IDENTITY_KINDS = { email: 'lowercase', user_id: 'none', phone: 'digits' } as const;
@@ -200,6 +200,7 @@ export async function startPipelineHarness(
       loadStage({
         ...common,
         stage: 'load',
+        metrics: new ComplianceMetrics((line) => metricLines.push(line)),
         load: async (findings) => {
           loaded.push(findings);
         },

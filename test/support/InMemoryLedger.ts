@@ -1,4 +1,4 @@
-import type { Ledger, LedgerEntry } from '../../../../shared/pipeline/Ledger';
+import type { Ledger, LedgerEntry } from '../../shared/pipeline/Ledger';
 
 /** A ledger in memory, for tests. */
 export class InMemoryLedger implements Ledger {

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { readConfig } from '../../shared/config/readConfig';
+import type { DataMap } from '../../shared/datamap/dataMapSchema';
+import type { LoadLocation } from '../../shared/snowflake/statements';
+import { optional } from '../common/envSchemas';
+import { evidenceLocationOf, type SnowflakeSettings, snowflakeSettings } from '../common/snowflakeSettings';
+
+/** One dead-letter queue to watch: its stage, URL and the receive limit of its redrive policy. */
+const source = z.strictObject({
+  stage: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/),
+  url: z.url(),
+  maxReceiveCount: z.number().int().min(1).max(1000),
+});
+
+/**
+ * What the dead-letter recorder reads from its environment besides the Snowflake settings (its
+ * ledger). `DEAD_LETTER_SOURCES` is a JSON array of `{ stage, url, maxReceiveCount }`.
+ */
+export const recorderEnv = z.object({
+  DSR_DATAMAP_PATH: z.string().min(1).default('datamap.yaml'),
+  DEAD_LETTER_SOURCES: z.preprocess(
+    (v) => {
+      if (typeof v !== 'string') return v;
+      try {
+        return JSON.parse(v);
+      } catch {
+        return v;
+      }
+    },
+    z.array(source).min(1, 'names no dead-letter queue'),
+  ),
+  PAYLOAD_BUCKET: z.string({ error: 'is not set (the failed-payload bucket)' }).min(3),
+  PAYLOAD_KMS_KEY_ARN: optional(z.string().min(1)),
+  DSR_SUBJECT_HASH_KEY: optional(z.string().min(32, 'must be at least 32 characters')),
+  DSR_SUBJECT_HASH_KEY_SECRET_ARN: optional(z.string().min(1)),
+  PAGERDUTY_ROUTING_KEY: optional(z.string().min(1)),
+  PAGERDUTY_ROUTING_KEY_SECRET_ARN: optional(z.string().min(1)),
+  PAGERDUTY_EVENTS_URL: optional(z.url()),
+  DSR_SQS_ENDPOINT: optional(z.url()),
+  DSR_S3_ENDPOINT: optional(z.url()),
+  AWS_REGION: optional(z.string().min(1)),
+});
+export type RecorderEnv = z.output<typeof recorderEnv>;
+
+export interface RecorderConfig {
+  readonly env: RecorderEnv;
+  readonly dataMap: DataMap;
+  readonly snowflake: SnowflakeSettings;
+  readonly location: LoadLocation;
+}
+
+/** Parses the recorder's environment: its sources, the bucket, the hash key, PagerDuty and the ledger in Snowflake. */
+export function recorderConfig(
+  rawEnv: NodeJS.ProcessEnv,
+  readDataMap: (path: string) => DataMap,
+): RecorderConfig {
+  const env = readConfig(recorderEnv, rawEnv);
+  const snowflake = snowflakeSettings(
+    rawEnv,
+    'the dead-letter recorder writes dead_lettered entries into DSR_LEDGER in Snowflake',
+  );
+  return {
+    env,
+    dataMap: readDataMap(env.DSR_DATAMAP_PATH),
+    snowflake,
+    location: evidenceLocationOf(snowflake.env),
+  };
+}

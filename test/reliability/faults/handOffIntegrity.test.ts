@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StageMessage } from '../../../shared/pipeline/StageMessage';
+import { alterFirstRow } from '../../support/faultInjection';
+import {
+  type KnownSubject,
+  type LocalPipelineFixture,
+  type SubmittedRequest,
+  startLocalPipelineFixture,
+} from '../../support/localPipelineFixture';
+import { checkPipelineInvariant, describeReport } from '../../support/pipelineInvariant';
+
+/** Receives and deletes every message of a queue: the test now holds them. */
+async function takeAll(f: LocalPipelineFixture, queueUrl: string): Promise<string[]> {
+  const bodies: string[] = [];
+  for (;;) {
+    const { Messages } = await f.pipeline.aws.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    if (!Messages?.length) return bodies;
+    for (const m of Messages) {
+      bodies.push(m.Body ?? '');
+      await f.pipeline.aws.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }),
+      );
+    }
+  }
+}
+
+async function send(f: LocalPipelineFixture, queueUrl: string, bodies: readonly string[]): Promise<void> {
+  for (const body of bodies)
+    await f.pipeline.aws.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+}
+
+/** Puts an object straight into the bucket, as a bug or someone with write access would. */
+async function putObject(
+  f: LocalPipelineFixture,
+  key: string,
+  body: string,
+  metadata: Record<string, string> = {},
+): Promise<{ bucket: string; key: string }> {
+  const { s3, bucket } = f.pipeline.aws;
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, Metadata: metadata }));
+  return { bucket, key };
+}
+
+const inlineOf = (m: StageMessage): string => {
+  if (!('inline' in m.findings)) throw new Error('expected inline findings');
+  return m.findings.inline;
+};
+
+describe('Fault scenario: hand-offs between stages that do not check out', () => {
+  let f: LocalPipelineFixture;
+  beforeAll(async () => {
+    f = await startLocalPipelineFixture({ generatedSubjects: 8 });
+  }, 90_000);
+  afterAll(async () => {
+    await f?.stop();
+  });
+
+  it('quarantines every tampered hand-off with its reason, pages, and loads the untouched ones', {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare: requests for subjects with rows, discovered by the extractors
+    const subjects = f.loadable.filter((s) => s.label !== 'nobody');
+    const requests = Array.from({ length: 9 }, (_, i) =>
+      f.request(subjects[i % subjects.length] as KnownSubject, { priority: 'high', tag: 'HANDOFF' }),
+    );
+    await f.submit(requests);
+    while ((await f.pipeline.pollers.high.pollOnce(0)).received > 0);
+    const { queues } = f.pipeline.aws;
+    const toGate = (await takeAll(f, queues.gate.url)).map((b) => JSON.parse(b) as StageMessage);
+    const byId = new Map(toGate.filter((m) => m.kind === 'dsr.stage').map((m) => [m.requestId, m]));
+    expect(byId.size).toBe(requests.length);
+    const message = (i: number) => byId.get((requests[i] as SubmittedRequest).requestId) as StageMessage;
+
+    // Act: tamper with the hand-offs to the gate, one way each
+    const tampered = new Map<string, string>();
+    const forged: StageMessage[] = [];
+    // 1. a bug changed a row after the hash was computed
+    forged.push({ ...message(1), findings: { inline: alterFirstRow(inlineOf(message(1))) } });
+    tampered.set(message(1).requestId, 'evidence_hash_mismatch');
+    // 2. the claim-check object was replaced in the bucket
+    forged.push({
+      ...message(2),
+      findings: {
+        claimCheck: await putObject(
+          f,
+          `claim-check/${message(2).requestId}/x.json`,
+          alterFirstRow(inlineOf(message(2))),
+        ),
+      },
+    });
+    tampered.set(message(2).requestId, 'evidence_hash_mismatch');
+    // 3. a truncated claim check
+    const text3 = inlineOf(message(3));
+    forged.push({
+      ...message(3),
+      findings: {
+        claimCheck: await putObject(
+          f,
+          `claim-check/${message(3).requestId}/t.json`,
+          text3.slice(0, text3.length / 2),
+        ),
+      },
+    });
+    tampered.set(message(3).requestId, 'findings_malformed');
+    // 4. a claim check corrupted after it was written with its checksum
+    const text4 = inlineOf(message(4));
+    const sha4 = createHash('sha256').update(text4, 'utf8').digest('hex');
+    forged.push({
+      ...message(4),
+      findings: {
+        claimCheck: await putObject(f, `claim-check/${message(4).requestId}/c.json`, alterFirstRow(text4), {
+          'content-sha256': sha4,
+        }),
+      },
+    });
+    tampered.set(message(4).requestId, 'payload_checksum_mismatch');
+    // 5. another request's findings, with their own (valid) hash
+    forged.push({ ...message(5), findings: message(0).findings, evidenceHash: message(0).evidenceHash });
+    tampered.set(message(5).requestId, 'request_id_mismatch');
+    // 6. a hand-off that names fewer tables than its findings come from (the drift check would skip them)
+    forged.push({ ...message(6), tablesTouched: message(6).tablesTouched.slice(1) });
+    tampered.set(message(6).requestId, 'tables_touched_mismatch');
+    const untouched = toGate.filter((m) => !forged.some((x) => x.requestId === m.requestId));
+    await send(
+      f,
+      queues.gate.url,
+      [...untouched, ...forged].map((m) => JSON.stringify(m)),
+    );
+
+    // 7. between the gate and the load: findings altered after the gate passed them
+    while ((await f.pipeline.pollers.gate.pollOnce(0)).received > 0);
+    const toLoad = (await takeAll(f, queues.load.url)).map((b) => JSON.parse(b) as StageMessage);
+    const seventh = toLoad.find((m) => m.requestId === message(7).requestId) as StageMessage;
+    expect(seventh).toBeDefined();
+    const seventhForged = { ...seventh, findings: { inline: alterFirstRow(inlineOf(seventh)) } };
+    tampered.set(seventh.requestId, 'evidence_hash_mismatch');
+    await send(
+      f,
+      queues.load.url,
+      [...toLoad.filter((m) => m !== seventh), seventhForged].map((m) => JSON.stringify(m)),
+    );
+    await f.drain(60_000);
+
+    // Assess: tampered requests quarantined (never loaded), the others loaded, nothing lost
+    const expected = requests.map((r) =>
+      tampered.has(r.requestId) ? { ...r, expect: 'quarantined' as const } : r,
+    );
+    const report = await checkPipelineInvariant(f, expected);
+    process.stdout.write(`tampered hand-offs: ${describeReport(report)}\n`);
+    expect(report.violations).toEqual([]);
+    expect(report.unexpected).toEqual([]);
+    expect(report.counts.quarantined).toBe(tampered.size);
+    expect(report.counts.loaded).toBe(requests.length - tampered.size);
+
+    // Each one: a ComplianceGateViolation with error category `integrity` and its reason, and a page
+    const metrics = f.lines
+      .filter((l) => l.includes('"ComplianceGateViolation"') && l.includes('"integrity"'))
+      .map((l) => JSON.parse(l) as { requestId: string; driftType: string });
+    expect(new Map(metrics.map((m) => [m.requestId, m.driftType]))).toEqual(tampered);
+    const paged = f.pipeline.pagerDuty.events
+      .map(
+        (e) =>
+          (e.payload as { custom_details?: { requestId?: string; errorCategory?: string } })?.custom_details,
+      )
+      .filter((d) => d?.errorCategory === 'integrity')
+      .map((d) => d?.requestId);
+    expect(new Set(paged)).toEqual(new Set(tampered.keys()));
+  });
+});
