@@ -492,6 +492,8 @@ function withSessionOverrides(
 }
 
 function kindOf(sqlText: string): string {
+  // A statement the engine refuses for its size is not worth tokenizing here.
+  if (sqlText.length > 16 * 1024 * 1024) return 'unknown';
   try {
     return statementKind(tokenizeSql(sqlText));
   } catch {

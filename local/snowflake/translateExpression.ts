@@ -54,6 +54,7 @@ export const PASS_THROUGH_FUNCTIONS: ReadonlySet<string> = new Set([
   'RIGHT',
   'CONTAINS',
   'MD5',
+  'REPEAT',
 ]);
 
 /** Words that may stand before `(` without being a function call. */
@@ -559,7 +560,7 @@ export class ExpressionTranslator {
         const items = splitTopLevel(this.tokens, open + 1, close);
         if (!items[1]) return [`CAST(${args()[0] ?? 'NULL'} AS VARCHAR)`, after];
         return [
-          `strftime(${args()[0] ?? 'NULL'}, ${quoteString(this.formatArgument(items[1], 'strftime'))})`,
+          `strftime(CAST(${args()[0] ?? 'NULL'} AS TIMESTAMPTZ), ${quoteString(this.formatArgument(items[1], 'strftime'))})`,
           after,
         ];
       }
