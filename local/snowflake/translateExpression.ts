@@ -507,6 +507,9 @@ export class ExpressionTranslator {
       case 'TO_OBJECT':
       case 'TO_ARRAY':
         return [`to_json(${args()[0] ?? 'NULL'})`, after];
+      case 'TO_JSON':
+        // VARIANT → its JSON text. https://docs.snowflake.com/en/sql-reference/functions/to_json
+        return [`CAST(CAST(${args()[0] ?? 'NULL'} AS JSON) AS VARCHAR)`, after];
       case 'OBJECT_CONSTRUCT':
         return [`json_object(${args().join(', ')})`, after];
       case 'ARRAY_CONSTRUCT':
