@@ -43,7 +43,7 @@ export async function appendLedgerEntries(
       state: entry.state,
     };
     if (entry.traceId !== undefined && entry.traceId !== null) element.traceId = entry.traceId;
-    if (entry.detail) element.detail = entry.detail as CanonicalValue;
+    if (entry.detail) element.detail = canonicalJson(entry.detail as CanonicalValue);
     return canonicalJson(element);
   });
   const first = entries[0] as LedgerEntry;

@@ -98,12 +98,12 @@ export async function loadFindingsPart(
   });
 }
 
-/** One finding as an element of the bound array: keys in sorted order, the row as canonical JSON. */
+/** One finding as an element of the bound array: keys in sorted order, the row's canonical JSON as a string. */
 function findingElement(context: FindingsPartContext, f: Finding, discoveredAt: string): string {
   const rowJson = canonicalJson(f.row as CanonicalValue);
   return (
     `{"discoveredAt":${JSON.stringify(discoveredAt)},"evidenceHash":${JSON.stringify(context.evidenceHash)},` +
-    `"requestId":${JSON.stringify(context.requestId)},"row":${rowJson},"rowHash":"${sha256Hex(rowJson)}",` +
+    `"requestId":${JSON.stringify(context.requestId)},"row":${JSON.stringify(rowJson)},"rowHash":"${sha256Hex(rowJson)}",` +
     `"rowKey":${JSON.stringify(canonicalJson(f.key as CanonicalValue))},"system":${JSON.stringify(f.system)},` +
     `"table":${JSON.stringify(f.table)}}`
   );

@@ -125,7 +125,12 @@ function flattenSource(columns: readonly (readonly [string, string])[], key: rea
 }
 
 const text = (field: string): string => `f.value:"${field}"::VARCHAR`;
-const variant = (field: string): string => `f.value:"${field}"`;
+/**
+ * A JSON document carried as text inside the element and parsed on its own: the same conversion as
+ * binding the text and calling `PARSE_JSON(?)`, so a value's digits are read from the canonical
+ * text, never from a re-serialised sub-document.
+ */
+const json = (field: string): string => `PARSE_JSON(${text(field)})`;
 const time = (field: string): string => `TO_TIMESTAMP_TZ(${text(field)}, '${TIMESTAMP_BIND_FORMAT}')`;
 
 /**
@@ -137,7 +142,7 @@ export const FINDING_FIELDS = [
   ['SYSTEM', text('system')],
   ['TABLE_NAME', text('table')],
   ['ROW_KEY', text('rowKey')],
-  ['ROW', variant('row')],
+  ['ROW', json('row')],
   ['ROW_HASH', text('rowHash')],
   ['EVIDENCE_HASH', text('evidenceHash')],
   ['DISCOVERED_AT', time('discoveredAt')],
@@ -149,8 +154,8 @@ const FINDING_KEY = ['REQUEST_ID', 'SYSTEM', 'TABLE_NAME', 'ROW_KEY'] as const;
  * Lands a batch of findings, keyed on (request id, system, table, row key): a row already there is
  * left as it is, so a retry or a duplicate delivery adds nothing. One bind: the batch as a JSON
  * array of `{ requestId, system, table, rowKey, row, rowHash, evidenceHash, discoveredAt }`
- * (`discoveredAt` in {@link TIMESTAMP_BIND_FORMAT}); `row` is the finding's row as JSON, kept
- * as a VARIANT with its structure. Keep the bound JSON well under 16 MB (the limit of a bound value
+ * (`discoveredAt` in {@link TIMESTAMP_BIND_FORMAT}); `row` is the finding's canonical row JSON as a
+ * string, parsed by `PARSE_JSON` into the VARIANT. Keep the bound JSON well under 16 MB (the limit of a bound value
  * and of a VARIANT). https://docs.snowflake.com/en/sql-reference/sql/merge
  */
 export function mergeFindingsSql(at: LoadLocation): string {
@@ -199,14 +204,14 @@ export const LEDGER_FIELDS = [
   ['STAGE', text('stage')],
   ['EVENT_TIME', time('at')],
   ['TRACE_ID', text('traceId')],
-  ['DETAIL', variant('detail')],
+  ['DETAIL', json('detail')],
 ] as const;
 
 const LEDGER_KEY = ['REQUEST_ID', 'STATE', 'STAGE'] as const;
 
 /**
  * Appends ledger entries keyed on (request id, state, stage); a duplicate adds nothing. One bind:
- * a JSON array of `{ requestId, state, stage, at, traceId?, detail? }` (`at` in
+ * a JSON array of `{ requestId, state, stage, at, traceId?, detail? }` (`detail` as JSON text; `at` in
  * {@link TIMESTAMP_BIND_FORMAT}), expanded as in {@link mergeFindingsSql}.
  */
 export function mergeLedgerSql(at: LoadLocation): string {

@@ -56,7 +56,7 @@ export function sourceTableSql(at: LoadLocation): string[] {
 
 const finding = (rowKey: string, row: string) =>
   `{"discoveredAt":"2024-03-01T10:11:12.345+00:00","evidenceHash":"${'e'.repeat(64)}","requestId":"req-conf",` +
-  `"row":${row},"rowHash":"${'a'.repeat(64)}","rowKey":${JSON.stringify(rowKey)},"system":"snowflake","table":"CRM.PUBLIC.CONTACTS"}`;
+  `"row":${JSON.stringify(row)},"rowHash":"${'a'.repeat(64)}","rowKey":${JSON.stringify(rowKey)},"system":"snowflake","table":"CRM.PUBLIC.CONTACTS"}`;
 
 /** The statements, in the order they run (later ones read what earlier ones wrote). */
 export function productStatements(at: LoadLocation, statementTimeoutMs: number): ProductStatement[] {
@@ -108,7 +108,7 @@ export function productStatements(at: LoadLocation, statementTimeoutMs: number):
       sql: mergeLedgerSql(at),
       binds: [
         '[{"at":"2024-01-01T00:00:00.000+00:00","requestId":"req-conf","stage":"intake","state":"received","traceId":"t-1"},' +
-          '{"at":"2024-01-01T00:00:01.500+00:00","detail":{"n":3},"requestId":"req-conf","stage":"load","state":"loaded"}]',
+          '{"at":"2024-01-01T00:00:01.500+00:00","detail":"{\\"n\\":3}","requestId":"req-conf","stage":"load","state":"loaded"}]',
       ],
       columns: dml('number of rows inserted'),
       rows: '[{"number of rows inserted":"2"}]',
