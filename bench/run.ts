@@ -167,7 +167,7 @@ if (load) {
   const b = load.batchedRowsPerSecond;
   const o = load.oneRowRowsPerSecond;
   rows.push([
-    `Snowflake load, rows/s (local endpoint, snowflake-sdk; ${load.rows} rows in MERGEs of ${load.batchSize} vs ${load.baselineRows} one-row INSERTs; median of ${load.runs}, min–max)`,
+    `Snowflake load, rows/s (local endpoint, snowflake-sdk; ${load.rows} rows in FLATTEN MERGEs of ≤ ${load.batchSize} rows / 4 MiB vs ${load.baselineRows} one-row INSERTs; median of ${load.runs}, min–max)`,
     `${f(b.median, 0)} (${f(b.min, 0)}–${f(b.max, 0)})`,
     `one INSERT per row ${f(o.median, 0)} (${f(o.min, 0)}–${f(o.max, 0)})`,
     `batched/one-row ${f(load.ratio, 1)}× (≥ 20×)`,

@@ -4,6 +4,7 @@ import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowfl
 import { openSnowflakeDatabase } from '../../shared/snowflake/openSnowflakeDatabase';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import {
+  loadLocationFromEnv,
   readSnowflakeEnv,
   type SnowflakeEnv,
   snowflakeConnectionSettings,
@@ -44,9 +45,7 @@ export function openSnowflakeFromEnv(
         ...(options.secrets ? { client: options.secrets } : {}),
       }),
   });
-  const database = env.SNOWFLAKE_LOAD_DATABASE ?? env.SNOWFLAKE_DATABASE;
-  const schema = env.SNOWFLAKE_LOAD_SCHEMA ?? env.SNOWFLAKE_SCHEMA;
-  return { env, db, location: database && schema ? { database, schema } : undefined };
+  return { env, db, location: loadLocationFromEnv(env) };
 }
 
 /** Where the evidence lands; a clear error when it is not configured. */

@@ -13,7 +13,7 @@ interface StatusOptions {
 }
 
 /** Snowflake's "object does not exist or not authorized". */
-const MISSING_OBJECT = 'SF_002003';
+const MISSING_OBJECT = '002003';
 
 /** `dsr status REQUEST_ID [--format table|json]` */
 export function registerStatus(program: Command): void {
@@ -60,7 +60,7 @@ export async function readRequestHistory(
   try {
     history = await readLedger(db, location, requestId);
   } catch (error) {
-    if (error instanceof SnowflakeError && error.code === MISSING_OBJECT)
+    if (error instanceof SnowflakeError && error.snowflakeCode === MISSING_OBJECT)
       throw new CliError(`no request ${requestId}: the ledger ${where} does not exist`, EXIT.failed);
     throw error;
   }

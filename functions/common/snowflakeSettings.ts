@@ -1,6 +1,7 @@
 import { readConfig } from '../../shared/config/readConfig';
 import { ConfigError } from '../../shared/errors/errors';
 import {
+  loadLocationFromEnv,
   type SnowflakeConnectionSettings,
   type SnowflakeEnv,
   snowflakeConnectionSettings,
@@ -28,12 +29,12 @@ export function snowflakeSettings(rawEnv: NodeJS.ProcessEnv, why: string): Snowf
 
 /** Where the evidence lands (`DSR_FINDINGS`, `DSR_LEDGER`); required of the gate and the loader. */
 export function evidenceLocationOf(env: SnowflakeEnv): LoadLocation {
-  const database = env.SNOWFLAKE_LOAD_DATABASE ?? env.SNOWFLAKE_DATABASE;
-  const schema = env.SNOWFLAKE_LOAD_SCHEMA ?? env.SNOWFLAKE_SCHEMA;
-  if (!database || !schema)
+  // Upper-cased as Snowflake reads an unquoted name (see loadLocationFromEnv).
+  const location = loadLocationFromEnv(env);
+  if (!location)
     throw new ConfigError(
-      database ? 'SNOWFLAKE_SCHEMA' : 'SNOWFLAKE_DATABASE',
+      (env.SNOWFLAKE_LOAD_DATABASE ?? env.SNOWFLAKE_DATABASE) ? 'SNOWFLAKE_SCHEMA' : 'SNOWFLAKE_DATABASE',
       'is not set (nor SNOWFLAKE_LOAD_DATABASE and SNOWFLAKE_LOAD_SCHEMA): where the evidence lands',
     );
-  return { database, schema };
+  return location;
 }

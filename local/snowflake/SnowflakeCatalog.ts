@@ -88,6 +88,18 @@ export class SnowflakeCatalog {
     return this.names.has(name);
   }
 
+  /**
+   * Whether a table exists whose name differs from the one given only in case: DuckDB would
+   * resolve it, Snowflake would not (a quoted identifier is case-sensitive).
+   */
+  hasTableDifferingOnlyInCase(database: string, schema: string, table: string): boolean {
+    if (this.tables.has(key(database, schema, table))) return false;
+    const wanted = [database, schema, table].map((p) => p.toUpperCase()).join('\u0000');
+    for (const k of this.tables.keys())
+      if ((JSON.parse(k) as string[]).map((p) => p.toUpperCase()).join('\u0000') === wanted) return true;
+    return false;
+  }
+
   columns(database: string, schema: string, table: string): readonly DeclaredColumn[] | undefined {
     return this.tables.get(key(database, schema, table));
   }

@@ -25,7 +25,46 @@ export interface EngineSession {
   database: string | undefined;
   schema: string | undefined;
   inTransaction: boolean;
+  /** The current warehouse; statements that need compute fail without one (000606). */
+  warehouse: string | undefined;
+  /** Session parameters set with ALTER SESSION (or the account's defaults), names upper-case. */
+  readonly parameters: Map<string, string>;
 }
+
+/**
+ * Session parameters `ALTER SESSION SET` accepts; any other name is refused, as Snowflake refuses
+ * it. Only `TIMEZONE` and `TIMESTAMP_INPUT_FORMAT` change results here; the rest are recorded.
+ * https://docs.snowflake.com/en/sql-reference/parameters
+ */
+export const SESSION_PARAMETERS: ReadonlySet<string> = new Set([
+  'TIMEZONE',
+  'TIMESTAMP_INPUT_FORMAT',
+  'TIMESTAMP_OUTPUT_FORMAT',
+  'TIMESTAMP_TZ_OUTPUT_FORMAT',
+  'TIMESTAMP_LTZ_OUTPUT_FORMAT',
+  'TIMESTAMP_NTZ_OUTPUT_FORMAT',
+  'DATE_INPUT_FORMAT',
+  'DATE_OUTPUT_FORMAT',
+  'TIME_INPUT_FORMAT',
+  'TIME_OUTPUT_FORMAT',
+  'BINARY_INPUT_FORMAT',
+  'BINARY_OUTPUT_FORMAT',
+  'QUERY_TAG',
+  'STATEMENT_TIMEOUT_IN_SECONDS',
+  'STATEMENT_QUEUED_TIMEOUT_IN_SECONDS',
+  'LOCK_TIMEOUT',
+  'AUTOCOMMIT',
+  'ABORT_DETACHED_QUERY',
+  'ROWS_PER_RESULTSET',
+  'STRICT_JSON_OUTPUT',
+  'TIMESTAMP_TYPE_MAPPING',
+  'WEEK_START',
+  'JS_TREAT_INTEGER_AS_BIGINT',
+  'CLIENT_SESSION_KEEP_ALIVE',
+]);
+
+/** The largest bound value, VARIANT value and statement text: 16 MB. */
+export const LOB_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /** The outcome of one statement: Snowflake rowtype, raw DuckDB values and the statement type. */
 export interface StatementResult {
@@ -57,6 +96,13 @@ const MACROS = [
      CASE WHEN try_cast(v AS TIMESTAMPTZ) IS NULL THEN NULL ELSE CAST(v AS VARCHAR) END`,
   `CREATE OR REPLACE TEMP MACRO sf_to_timestamp_tz(v) AS CASE WHEN v IS NULL THEN NULL
      WHEN try_cast(v AS TIMESTAMPTZ) IS NULL THEN error('${TIMESTAMP_NOT_RECOGNIZED}') ELSE CAST(v AS VARCHAR) END`,
+  // With a format (given, or the session's TIMESTAMP_INPUT_FORMAT): text that does not match it is
+  // refused, as Snowflake refuses it.
+  `CREATE OR REPLACE TEMP MACRO sf_try_to_timestamp_tz_format(v, fmt) AS
+     CAST(CAST(try_strptime(CAST(v AS VARCHAR), fmt) AS TIMESTAMPTZ) AS VARCHAR)`,
+  `CREATE OR REPLACE TEMP MACRO sf_to_timestamp_tz_format(v, fmt) AS CASE WHEN v IS NULL THEN NULL
+     WHEN try_strptime(CAST(v AS VARCHAR), fmt) IS NULL THEN error('${TIMESTAMP_NOT_RECOGNIZED}')
+     ELSE CAST(CAST(strptime(CAST(v AS VARCHAR), fmt) AS TIMESTAMPTZ) AS VARCHAR) END`,
 ];
 
 const TRUNCATABLE_OPTIONS = new Set(['CASCADE', 'RESTRICT']);
@@ -69,6 +115,8 @@ const TRUNCATABLE_OPTIONS = new Set(['CASCADE', 'RESTRICT']);
 export class SnowflakeEngine {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly databases = new Set<string>();
+  /** Warehouses `USE WAREHOUSE` and a login may name. */
+  readonly warehouses = new Set<string>(['LOCAL_WH']);
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -93,11 +141,36 @@ export class SnowflakeEngine {
     return engine;
   }
 
-  async openSession(): Promise<EngineSession> {
+  /** A new session with the account's parameters (names upper-case) and a warehouse, if any. */
+  async openSession(
+    defaults: { parameters?: Readonly<Record<string, string>>; warehouse?: string } = {},
+  ): Promise<EngineSession> {
     const connection = await this.instance.connect();
-    await connection.run(`SET TimeZone = 'UTC'`);
     for (const macro of MACROS) await connection.run(macro);
-    return { connection, database: undefined, schema: undefined, inTransaction: false };
+    const session: EngineSession = {
+      connection,
+      database: undefined,
+      schema: undefined,
+      inTransaction: false,
+      warehouse: defaults.warehouse,
+      parameters: new Map([['TIMEZONE', 'UTC']]),
+    };
+    for (const [name, value] of Object.entries(defaults.parameters ?? {}))
+      await this.setParameter(session, name.toUpperCase(), value);
+    await this.setParameter(session, 'TIMEZONE', session.parameters.get('TIMEZONE') ?? 'UTC');
+    return session;
+  }
+
+  private async setParameter(session: EngineSession, name: string, value: string): Promise<void> {
+    if (!SESSION_PARAMETERS.has(name)) throw sqlErrors.invalidParameter(name);
+    if (name === 'TIMEZONE') {
+      try {
+        await session.connection.run(`SET TimeZone = ${quoteString(value)}`);
+      } catch {
+        throw sqlErrors.invalidParameterValue(name);
+      }
+    }
+    session.parameters.set(name, value);
   }
 
   closeSession(session: EngineSession): void {
@@ -141,6 +214,15 @@ export class SnowflakeEngine {
   }
 
   private async dispatch(session: EngineSession, sqlText: string, binds: BindRows): Promise<StatementResult> {
+    if (Buffer.byteLength(sqlText, 'utf8') > LOB_LIMIT_BYTES) throw sqlErrors.statementTooLarge();
+    for (const row of binds)
+      for (const value of row)
+        if (
+          value !== null &&
+          value.length * 3 > LOB_LIMIT_BYTES &&
+          Buffer.byteLength(value, 'utf8') > LOB_LIMIT_BYTES
+        )
+          throw sqlErrors.lobTooLarge();
     const tokens = tokenizeSql(sqlText);
     while (isOp(tokens.at(-1), ';')) tokens.pop();
     if (tokens.length === 0) throw sqlErrors.syntax('empty SQL statement');
@@ -239,6 +321,7 @@ export class SnowflakeEngine {
         this.databases.has(database) ? this.catalog.informationSchema(database, view) : undefined,
       isStoredName: (name) => this.catalog.isStoredName(name),
       isZonedColumn: (name) => this.catalog.isZonedColumn(name),
+      timestampInputFormat: session.parameters.get('TIMESTAMP_INPUT_FORMAT'),
     };
   }
 
@@ -495,8 +578,29 @@ export class SnowflakeEngine {
     this.databases.delete(name);
   }
 
+  /** `ALTER SESSION SET p = v [, …]` / `ALTER SESSION UNSET p [, …]`: unknown names are refused. */
+  private async alterSession(session: EngineSession, tokens: readonly SqlToken[]): Promise<StatementResult> {
+    const verb = tokens[2]?.text.toUpperCase();
+    if (verb !== 'SET' && verb !== 'UNSET')
+      throw sqlErrors.syntax(`line 1 unexpected '${tokens[2]?.text ?? ''}'.`);
+    for (const [from, to] of splitTopLevel(tokens, 3, tokens.length)) {
+      const name = tokens[from]?.text.toUpperCase() ?? '';
+      if (verb === 'UNSET') {
+        if (!SESSION_PARAMETERS.has(name)) throw sqlErrors.invalidParameter(name);
+        if (name === 'TIMEZONE') await this.setParameter(session, name, 'UTC');
+        else session.parameters.delete(name);
+        continue;
+      }
+      const value = tokens[from + 2];
+      if (!isOp(tokens[from + 1], '=') || !value || to !== from + 3) throw sqlErrors.syntax(`near '${name}'`);
+      await this.setParameter(session, name, value.text);
+    }
+    return status('session', 'Statement executed successfully.');
+  }
+
   private async alter(session: EngineSession, tokens: readonly SqlToken[]): Promise<StatementResult> {
-    if (!isWord(tokens[1], 'TABLE')) return status('session', 'Statement executed successfully.');
+    if (isWord(tokens[1], 'SESSION')) return this.alterSession(session, tokens);
+    if (!isWord(tokens[1], 'TABLE')) throw sqlErrors.unsupported(`ALTER ${tokens[1]?.text ?? ''}`);
     let i = 2;
     if (isWord(tokens[i], 'IF') && isWord(tokens[i + 1], 'EXISTS')) i += 2;
     const { parts, next } = this.readName(tokens, i);
@@ -575,8 +679,13 @@ export class SnowflakeEngine {
   private async useStatement(session: EngineSession, tokens: readonly SqlToken[]): Promise<StatementResult> {
     let i = 1;
     let kind = 'AUTO';
-    if (isWord(tokens[i], 'WAREHOUSE', 'ROLE', 'SECONDARY'))
+    if (isWord(tokens[i], 'WAREHOUSE')) {
+      const name = tokens[i + 1] ? identifierName(tokens[i + 1] as SqlToken) : '';
+      if (!this.warehouses.has(name)) throw sqlErrors.doesNotExist();
+      session.warehouse = name;
       return status('session', 'Statement executed successfully.');
+    }
+    if (isWord(tokens[i], 'ROLE', 'SECONDARY')) return status('session', 'Statement executed successfully.');
     if (isWord(tokens[i], 'DATABASE', 'SCHEMA')) {
       kind = (tokens[i] as SqlToken).text.toUpperCase();
       i++;
@@ -637,7 +746,10 @@ export class SnowflakeEngine {
     binds: BindRows,
   ): Promise<StatementResult> {
     const kind = statementKind(tokens);
+    // Queries and DML run on a warehouse. https://docs.snowflake.com/en/user-guide/warehouses-overview
+    if (!session.warehouse) throw sqlErrors.noWarehouse();
     const translation = new ExpressionTranslator(tokens, this.context(session)).translateAll();
+    this.requireExactNames(session, tokens, translation.tables);
     const width = binds[0]?.length ?? 0;
     if (translation.parameterCount > width) throw sqlErrors.bindCount(translation.parameterCount, width);
     const rows = binds.length === 0 ? [[]] : binds;
@@ -691,6 +803,43 @@ export class SnowflakeEngine {
     }
   }
 
+  /**
+   * DuckDB resolves names case-insensitively; Snowflake does not for quoted identifiers: a table
+   * or column that exists only in another case is refused as Snowflake refuses it.
+   * https://docs.snowflake.com/en/sql-reference/identifiers-syntax#double-quoted-identifiers
+   */
+  private requireExactNames(
+    session: EngineSession,
+    tokens: readonly SqlToken[],
+    tables: readonly TableReference[],
+  ): void {
+    for (const parts of tables) {
+      const name = this.tryResolve(session, parts);
+      if (name && (this.catalog.hasTableDifferingOnlyInCase(...name) || this.databaseDiffersInCase(name[0])))
+        throw sqlErrors.objectMissing(name.join('.'));
+    }
+    const columns = new Set<string>();
+    for (const parts of tables) {
+      const name = this.tryResolve(session, parts);
+      for (const c of (name && this.catalog.columns(...name)) || []) columns.add(c.name);
+    }
+    const upper = new Map([...columns].map((c) => [c.toUpperCase(), c]));
+    tokens.forEach((token, i) => {
+      if (token.type !== 'quoted' || isOp(tokens[i - 1], ':') || columns.has(token.text)) return;
+      if (isWord(tokens[i - 1], 'AS')) return;
+      if (
+        upper.has(token.text.toUpperCase()) &&
+        !tokens.some((t, j) => isWord(tokens[j - 1], 'AS') && t.type === 'quoted' && t.text === token.text)
+      )
+        throw sqlErrors.invalidIdentifier(`"${token.text}"`);
+    });
+  }
+
+  private databaseDiffersInCase(database: string): boolean {
+    if (this.databases.has(database)) return false;
+    return [...this.databases].some((d) => d.toUpperCase() === database.toUpperCase());
+  }
+
   private tryResolve(
     session: EngineSession,
     parts: TableReference | undefined,
@@ -724,8 +873,8 @@ export class SnowflakeEngine {
   /** SQL counting the rows that break VARCHAR(n)/BINARY(n) lengths or hold no valid TIMESTAMP_TZ. */
   private checks(
     name: [string, string, string],
-  ): { sql: string; kinds: ('length' | 'timestamp')[] } | undefined {
-    const kinds: ('length' | 'timestamp')[] = [];
+  ): { sql: string; kinds: ('length' | 'timestamp' | 'lob')[] } | undefined {
+    const kinds: ('length' | 'timestamp' | 'lob')[] = [];
     const filters: string[] = [];
     for (const column of this.catalog.columns(...name) ?? []) {
       const col = quoteIdentifier(column.name);
@@ -736,6 +885,9 @@ export class SnowflakeEngine {
       } else if (type.dataType === 'BINARY' && type.length !== null && type.length < 8_388_608) {
         filters.push(`count(*) FILTER (WHERE octet_length(${col}) > ${type.length})`);
         kinds.push('length');
+      } else if (type.dataType === 'VARIANT' || type.dataType === 'OBJECT' || type.dataType === 'ARRAY') {
+        filters.push(`count(*) FILTER (WHERE strlen(CAST(${col} AS VARCHAR)) > ${LOB_LIMIT_BYTES})`);
+        kinds.push('lob');
       } else if (type.dataType === 'TIMESTAMP_TZ') {
         filters.push(
           `count(*) FILTER (WHERE ${col} IS NOT NULL AND try_cast(${col} AS TIMESTAMPTZ) IS NULL)`,
@@ -749,14 +901,17 @@ export class SnowflakeEngine {
 
   private async enforce(
     connection: DuckDBConnection,
-    checks: { sql: string; kinds: ('length' | 'timestamp')[] },
+    checks: { sql: string; kinds: ('length' | 'timestamp' | 'lob')[] },
   ): Promise<void> {
     const row = (await connection.runAndReadAll(checks.sql)).getRowsJson()[0] ?? [];
     for (const [index, count] of row.entries()) {
       if (Number(count) > 0) {
-        throw checks.kinds[index] === 'length'
+        const kind = checks.kinds[index];
+        throw kind === 'length'
           ? sqlErrors.stringTooLong()
-          : sqlErrors.timestampNotRecognized();
+          : kind === 'lob'
+            ? sqlErrors.lobTooLarge()
+            : sqlErrors.timestampNotRecognized();
       }
     }
   }

@@ -54,6 +54,33 @@ export const sqlErrors = {
       '42601',
       `SQL compilation error: Bind variable count mismatch: expected ${expected}, given ${given}`,
     ),
+  unknownFunction: (name: string) =>
+    new SnowflakeSqlError('002140', '42601', `SQL compilation error:\nUnknown function ${name}`),
+  noWarehouse: () =>
+    new SnowflakeSqlError(
+      '000606',
+      '57P03',
+      "No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command.",
+    ),
+  doesNotExist: () =>
+    new SnowflakeSqlError(
+      '002043',
+      '02000',
+      'SQL compilation error:\nObject does not exist, or operation cannot be performed.',
+    ),
+  invalidParameter: (name: string) =>
+    new SnowflakeSqlError('001008', '22023', `SQL compilation error:\ninvalid parameter '${name}'`),
+  invalidParameterValue: (name: string) =>
+    new SnowflakeSqlError('001008', '22023', `SQL compilation error:\ninvalid value for parameter '${name}'`),
+  lobTooLarge: () => new SnowflakeSqlError('100082', '22000', 'Max LOB size (16777216) exceeded'),
+  statementTooLarge: () =>
+    new SnowflakeSqlError('100082', '22000', 'Max LOB size (16777216) exceeded: statement text'),
+  arrayBindNotInsert: () =>
+    new SnowflakeSqlError(
+      '002014',
+      '0A000',
+      'SQL compilation error:\nunsupported feature: array binding for a statement other than INSERT',
+    ),
   internal: (detail: string) =>
     new SnowflakeSqlError('000603', 'XX000', `SQL execution internal error: ${detail}`),
 } as const;

@@ -11,9 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { AnswerCache } from './AnswerCache';
 import { encodeReadable } from './encodeValue';
-import { type BindRows, type EngineSession, SnowflakeEngine } from './SnowflakeEngine';
+import { type BindRows, type EngineSession, SESSION_PARAMETERS, SnowflakeEngine } from './SnowflakeEngine';
 import { FaultPlan, type SnowflakeFaults } from './SnowflakeFaults';
-import { SnowflakeSqlError } from './SnowflakeSqlError';
+import { SnowflakeSqlError, sqlErrors } from './SnowflakeSqlError';
 import {
   errorAnswer,
   queryAnswer,
@@ -34,8 +34,20 @@ export interface LocalSnowflakeOptions {
   dbPath?: string;
   /** Account name the driver must pass explicitly. @default 'local' */
   account?: string;
-  /** Users allowed to log in, names case-insensitive. @default { DSR: { password: 'dsr' } } */
-  users?: Record<string, { password?: string; publicKeyPem?: string }>;
+  /**
+   * Users allowed to log in, names case-insensitive. `defaultWarehouse` is the session's warehouse
+   * when the login names none (`null`: no default, so statements fail with 000606 until
+   * `USE WAREHOUSE`). @default { DSR: { password: 'dsr' } } with default warehouse LOCAL_WH
+   */
+  users?: Record<string, { password?: string; publicKeyPem?: string; defaultWarehouse?: string | null }>;
+  /** Warehouses that exist (upper-case names). @default ['LOCAL_WH'] */
+  warehouses?: readonly string[];
+  /**
+   * Account-level parameters every session starts with, e.g. `{ TIMESTAMP_INPUT_FORMAT:
+   * 'DD/MM/YYYY HH24:MI:SS', TIMEZONE: 'America/Los_Angeles' }`, to run the product under a
+   * non-default account setting.
+   */
+  parameters?: Readonly<Record<string, string>>;
   /** PEM certificate and key: serve HTTPS instead of HTTP. */
   tls?: { cert: string; key: string };
 }
@@ -49,6 +61,10 @@ export interface LocalSnowflakeRequest {
   readonly status: number;
   /** Snowflake error code of a failed answer. */
   readonly code?: string;
+  /** The statement's QUERY_TAG (a statement parameter, else the session's), for queries. */
+  readonly queryTag?: string;
+  /** The statement text, for queries. */
+  readonly sqlText?: string;
 }
 
 export interface LocalSnowflake {
@@ -96,7 +112,10 @@ export async function startLocalSnowflake(options: LocalSnowflakeOptions = {}): 
     ]),
   );
   const engine = await SnowflakeEngine.open(options.dbPath);
-  const direct = await engine.openSession();
+  engine.warehouses.clear();
+  for (const w of options.warehouses ?? ['LOCAL_WH']) engine.warehouses.add(w);
+  const defaultWarehouse = [...engine.warehouses][0];
+  const direct = await engine.openSession({ warehouse: defaultWarehouse });
   const faults = new FaultPlan();
   const answers = new AnswerCache<{ answer: SnowflakeAnswer; kind: string }>(1000);
   const results = new AnswerCache<SnowflakeAnswer>(200);
@@ -142,11 +161,23 @@ export async function startLocalSnowflake(options: LocalSnowflakeOptions = {}): 
     const echo = Object.entries(data.SESSION_PARAMETERS ?? {})
       .filter(([name]) => name.toUpperCase() === 'JS_TREAT_INTEGER_AS_BIGINT')
       .map(([name, value]) => ({ name: name.toUpperCase(), value: value as SessionParameter['value'] }));
+    // A login naming a warehouse that does not exist still succeeds, without a current warehouse.
+    const named = url.searchParams.get('warehouse') ?? undefined;
+    const wanted = named
+      ? named.startsWith('"')
+        ? named.slice(1, -1)
+        : named.toUpperCase()
+      : user.defaultWarehouse === null
+        ? undefined
+        : (user.defaultWarehouse ?? defaultWarehouse);
     const session: ServerSession = {
       id: nextSessionId++,
       token: `local-session-${randomUUID()}`,
       masterToken: `local-master-${randomUUID()}`,
-      engine: await engine.openSession(),
+      engine: await engine.openSession({
+        ...(options.parameters ? { parameters: options.parameters } : {}),
+        ...(wanted && engine.warehouses.has(wanted) ? { warehouse: wanted } : {}),
+      }),
       parameters: sessionParameters(echo),
       expiryGeneration: faults.expiryGeneration,
     };
@@ -177,7 +208,7 @@ export async function startLocalSnowflake(options: LocalSnowflakeOptions = {}): 
         sessionInfo: {
           databaseName: session.engine.database ?? null,
           schemaName: session.engine.schema ?? null,
-          warehouseName: 'LOCAL',
+          warehouseName: session.engine.warehouse ?? null,
           roleName: 'PUBLIC',
         },
         idToken: null,
@@ -222,10 +253,17 @@ export async function startLocalSnowflake(options: LocalSnowflakeOptions = {}): 
     const queryId = randomUUID();
     const binds = bindRows(body.bindings);
     try {
+      // Snowflake binds arrays for INSERT only; other drivers fall back to one execution per row
+      // when told `arrayBindSupported: false`, the Node driver does not, so refuse it outright.
+      // https://docs.snowflake.com/en/developer-guide/node-js/nodejs-driver-execute#binding-an-array-for-bulk-insertions
+      const arrayBind = Object.values(body.bindings ?? {}).some((b) => Array.isArray(b.value));
+      if (arrayBind && kindOf(String(body.sqlText ?? '')) !== 'insert') throw sqlErrors.arrayBindNotInsert();
+      for (const name of Object.keys(body.parameters ?? {}))
+        if (!SESSION_PARAMETERS.has(name.toUpperCase())) throw sqlErrors.invalidParameter(name);
       const result = await engine.execute(session.engine, String(body.sqlText ?? ''), binds);
       const answer = queryAnswer(result, {
         queryId,
-        parameters: session.parameters,
+        parameters: withSessionOverrides(session.parameters, session.engine.parameters),
         database: session.engine.database,
         schema: session.engine.schema,
         bindCount: binds[0]?.length ?? 0,
@@ -272,13 +310,18 @@ export async function startLocalSnowflake(options: LocalSnowflakeOptions = {}): 
       if (requestId) answers.set(requestId, pending);
     }
     const { answer } = await pending;
+    const tag = body.parameters?.QUERY_TAG ?? session.engine.parameters.get('QUERY_TAG');
+    const about = {
+      ...(tag !== undefined ? { queryTag: String(tag) } : {}),
+      sqlText: String(body.sqlText ?? ''),
+    };
     if (faults.takeDrop()) {
       res.socket?.destroy();
-      log({ path, requestId, kind, status: 0 });
+      log({ path, requestId, kind, status: 0, ...about });
       return;
     }
     send(res, 200, answer);
-    log({ path, requestId, kind, status: 200, ...(answer.code ? { code: answer.code } : {}) });
+    log({ path, requestId, kind, status: 200, ...(answer.code ? { code: answer.code } : {}), ...about });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -419,6 +462,7 @@ interface LoginBody {
 
 interface QueryBody {
   sqlText?: unknown;
+  parameters?: Record<string, unknown>;
   bindings?: Record<string, { type?: string; value?: unknown }>;
 }
 
@@ -438,7 +482,18 @@ function bindRows(bindings: QueryBody['bindings']): BindRows {
   );
 }
 
+/** The answered parameters, with the session's own `TIMEZONE` (the driver reads LTZ values with it). */
+function withSessionOverrides(
+  base: readonly SessionParameter[],
+  session: ReadonlyMap<string, string>,
+): SessionParameter[] {
+  const timezone = session.get('TIMEZONE');
+  return base.map((p) => (p.name === 'TIMEZONE' && timezone ? { name: p.name, value: timezone } : p));
+}
+
 function kindOf(sqlText: string): string {
+  // A statement the engine refuses for its size is not worth tokenizing here.
+  if (sqlText.length > 16 * 1024 * 1024) return 'unknown';
   try {
     return statementKind(tokenizeSql(sqlText));
   } catch {

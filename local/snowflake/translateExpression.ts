@@ -15,7 +15,56 @@ export interface TranslationContext {
   isStoredName(name: string): boolean;
   /** Whether a column name is declared TIMESTAMP_TZ somewhere (such columns are stored as text). */
   isZonedColumn(name: string): boolean;
+  /** The session's `TIMESTAMP_INPUT_FORMAT` (`AUTO` unless set). */
+  readonly timestampInputFormat?: string;
 }
+
+/**
+ * Functions passed to DuckDB unchanged because DuckDB's function of the same name behaves as
+ * Snowflake documents for the arguments the product uses. Any other function is refused with
+ * Snowflake's "Unknown function" rather than run with DuckDB's semantics; the ones that need a
+ * rewrite are in `functionCall`.
+ */
+export const PASS_THROUGH_FUNCTIONS: ReadonlySet<string> = new Set([
+  'LOWER',
+  'UPPER',
+  'TRIM',
+  'LTRIM',
+  'RTRIM',
+  'LENGTH',
+  'LEN',
+  'COALESCE',
+  'NULLIF',
+  'GREATEST',
+  'LEAST',
+  'COUNT',
+  'SUM',
+  'MIN',
+  'MAX',
+  'AVG',
+  'ABS',
+  'ROW_NUMBER',
+  'RANK',
+  'DENSE_RANK',
+  'CONCAT',
+  'REPLACE',
+  'SUBSTR',
+  'SUBSTRING',
+  'LEFT',
+  'RIGHT',
+  'CONTAINS',
+  'MD5',
+  'REPEAT',
+]);
+
+/** Words that may stand before `(` without being a function call. */
+const NOT_CALLS = new Set([
+  ...['IN', 'EXISTS', 'OVER', 'USING', 'VALUES', 'AS', 'ON', 'AND', 'OR', 'NOT', 'FILTER', 'WITHIN'],
+  ...['ANY', 'ALL', 'SOME', 'FROM', 'JOIN', 'SELECT', 'WHERE', 'THEN', 'ELSE', 'WHEN', 'SET', 'BY'],
+  ...['IS', 'LIKE', 'ILIKE', 'BETWEEN', 'CASE', 'END', 'DISTINCT', 'UNION', 'EXCEPT', 'INTERSECT', 'MINUS'],
+  ...['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'INTO', 'WITH', 'PARTITION', 'ORDER', 'GROUP', 'HAVING'],
+  ...['QUALIFY', 'LIMIT', 'OFFSET', 'MATCHED', 'RETURNING', 'LATERAL', 'ROWS', 'RANGE'],
+]);
 
 const COMPARISONS = new Set(['<', '>', '<=', '>=', '=', '!=', '<>']);
 
@@ -275,8 +324,13 @@ export class ExpressionTranslator {
     const sample = this.sample(i);
     if (sample) return [pad + sample[0], sample[1]];
     if (token.type === 'word' && isOp(next, '(') && i + 1 < to) {
-      const call = this.functionCall(token.text.toUpperCase(), i + 1);
+      const name = token.text.toUpperCase();
+      const call = this.functionCall(name, i + 1);
       if (call) return [pad + call[0], call[1]];
+      const previous = this.tokens[i - 1];
+      const isName = isWord(previous, ...TABLE_POSITION, 'AS') || isOp(previous, '.');
+      if (!isName && !NOT_CALLS.has(name) && !PASS_THROUGH_FUNCTIONS.has(name))
+        throw sqlErrors.unknownFunction(name);
     }
     if (isWord(token, 'FROM') && isWord(next, 'VALUES')) return this.fromValues(i + 1, to, pad);
     if (isWord(token, 'CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME', 'SYSDATE')) {
@@ -453,6 +507,9 @@ export class ExpressionTranslator {
       case 'TO_OBJECT':
       case 'TO_ARRAY':
         return [`to_json(${args()[0] ?? 'NULL'})`, after];
+      case 'TO_JSON':
+        // VARIANT → its JSON text. https://docs.snowflake.com/en/sql-reference/functions/to_json
+        return [`CAST(CAST(${args()[0] ?? 'NULL'} AS JSON) AS VARCHAR)`, after];
       case 'OBJECT_CONSTRUCT':
         return [`json_object(${args().join(', ')})`, after];
       case 'ARRAY_CONSTRUCT':
@@ -465,10 +522,25 @@ export class ExpressionTranslator {
         const call = `sf_to_binary(${value ?? 'NULL'}, ${format ?? "'HEX'"})`;
         return [name === 'TRY_TO_BINARY' ? `TRY(${call})` : call, after];
       }
+      case 'TABLE':
+        return this.flatten(open, close);
+      case 'REGEXP_REPLACE': {
+        // Snowflake replaces every occurrence unless told otherwise (occurrence 0, the default);
+        // DuckDB only the first unless given 'g'.
+        // https://docs.snowflake.com/en/sql-reference/functions/regexp_replace
+        const [subject, pattern, replacement, position, occurrence, parameters] = args();
+        if ((position && position !== '1') || (occurrence && occurrence !== '0') || parameters)
+          throw sqlErrors.unsupported('REGEXP_REPLACE with a position, an occurrence or parameters');
+        return [`regexp_replace(${subject}, ${pattern}, ${replacement ?? "''"}, 'g')`, after];
+      }
       case 'TO_TIMESTAMP_TZ':
-        return [`sf_to_timestamp_tz(${args()[0] ?? 'NULL'})`, after];
-      case 'TRY_TO_TIMESTAMP_TZ':
-        return [`sf_try_to_timestamp_tz(${args()[0] ?? 'NULL'})`, after];
+      case 'TRY_TO_TIMESTAMP_TZ': {
+        const items = splitTopLevel(this.tokens, open + 1, close);
+        const value = args()[0] ?? 'NULL';
+        const format = items[1] ? this.formatArgument(items[1]) : this.sessionInputFormat();
+        const fn = name === 'TO_TIMESTAMP_TZ' ? 'sf_to_timestamp_tz' : 'sf_try_to_timestamp_tz';
+        return [format ? `${fn}_format(${value}, ${quoteString(format)})` : `${fn}(${value})`, after];
+      }
       case 'TO_TIMESTAMP':
       case 'TO_TIMESTAMP_NTZ':
         return [`CAST(${args()[0] ?? 'NULL'} AS TIMESTAMP)`, after];
@@ -484,8 +556,17 @@ export class ExpressionTranslator {
       case 'TRY_TO_DATE':
         return [`TRY_CAST(${args()[0] ?? 'NULL'} AS DATE)`, after];
       case 'TO_VARCHAR':
-      case 'TO_CHAR':
-        return [`CAST(${args()[0] ?? 'NULL'} AS VARCHAR)`, after];
+      case 'TO_CHAR': {
+        // With a format, only date/time values are formatted here (as TO_VARCHAR documents);
+        // a numeric format is refused rather than ignored.
+        // https://docs.snowflake.com/en/sql-reference/functions/to_char
+        const items = splitTopLevel(this.tokens, open + 1, close);
+        if (!items[1]) return [`CAST(${args()[0] ?? 'NULL'} AS VARCHAR)`, after];
+        return [
+          `strftime(CAST(${args()[0] ?? 'NULL'} AS TIMESTAMPTZ), ${quoteString(this.formatArgument(items[1], 'strftime'))})`,
+          after,
+        ];
+      }
       case 'TO_NUMBER':
       case 'TO_DECIMAL':
       case 'TO_NUMERIC': {
@@ -513,6 +594,43 @@ export class ExpressionTranslator {
     }
   }
 
+  /**
+   * `TABLE(FLATTEN(INPUT => expr))` over an array or object: a relation with Snowflake's `SEQ`,
+   * `KEY`, `PATH`, `INDEX`, `VALUE` columns. https://docs.snowflake.com/en/sql-reference/functions/flatten
+   */
+  private flatten(open: number, close: number): [string, number] {
+    const inner = this.tokens[open + 1];
+    if (!isWord(inner, 'FLATTEN') || !isOp(this.tokens[open + 2], '('))
+      throw sqlErrors.unsupported('TABLE() over anything but FLATTEN');
+    const innerClose = matchingParen(this.tokens, open + 2);
+    if (innerClose + 1 !== close) throw sqlErrors.syntax('after FLATTEN(...)');
+    const items = splitTopLevel(this.tokens, open + 3, innerClose);
+    if (items.length !== 1) throw sqlErrors.unsupported('FLATTEN arguments other than INPUT');
+    let [from, to] = items[0] as [number, number];
+    if (isWord(this.tokens[from], 'INPUT') && isOp(this.tokens[from + 1], '=>')) from += 2;
+    const input = this.range(from, to).trim();
+    return [
+      `(SELECT 1 AS "SEQ", CASE WHEN json_type(sf_input) = 'OBJECT' THEN key END AS "KEY", ` +
+        `CASE WHEN json_type(sf_input) = 'ARRAY' THEN CAST(key AS BIGINT) END AS "INDEX", ` +
+        `fullkey AS "PATH", value AS "VALUE" FROM (SELECT CAST(${input} AS JSON) AS sf_input) AS sf_flatten_input, ` +
+        'json_each(sf_input))',
+      close + 1,
+    ];
+  }
+
+  /** The strptime/strftime form of a format argument, which must be a string literal. */
+  private formatArgument([from, to]: [number, number], kind: 'strptime' | 'strftime' = 'strptime'): string {
+    const token = this.tokens[from];
+    if (to !== from + 1 || token?.type !== 'string')
+      throw sqlErrors.unsupported('a format argument that is not a string literal');
+    return snowflakeFormat(token.text, kind);
+  }
+
+  private sessionInputFormat(): string | undefined {
+    const format = this.context.timestampInputFormat;
+    return format && format.toUpperCase() !== 'AUTO' ? snowflakeFormat(format, 'strptime') : undefined;
+  }
+
   private cast(name: string, open: number, close: number): [string, number] {
     let as = -1;
     let depth = 0;
@@ -535,4 +653,47 @@ export class ExpressionTranslator {
 /** A JSON path key for DuckDB: always quoted, so any character and any case is kept. */
 function jsonKey(key: string): string {
   return `"${key.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+/**
+ * A Snowflake date/time format as DuckDB's strptime/strftime pattern. Only the elements listed are
+ * known; any other is refused so a format is never silently read another way.
+ * https://docs.snowflake.com/en/sql-reference/date-time-input-output#about-the-format-elements
+ */
+export function snowflakeFormat(format: string, kind: 'strptime' | 'strftime'): string {
+  const elements: [RegExp, string][] = [
+    [/^"([^"]*)"/, ''],
+    [/^YYYY/i, '%Y'],
+    [/^YY/i, '%y'],
+    [/^MM/i, '%m'],
+    [/^MON/i, '%b'],
+    [/^DD/i, '%d'],
+    [/^HH24/i, '%H'],
+    [/^HH12/i, '%I'],
+    [/^AM|^PM/i, '%p'],
+    [/^MI/i, '%M'],
+    [/^SS/i, '%S'],
+    [/^FF[1-3]/i, '%g'],
+    [/^FF[4-6]/i, '%f'],
+    [/^FF[7-9]?/i, '%n'],
+    [/^TZH:TZM/i, '%z'],
+    [/^TZHTZM/i, '%z'],
+    [/^[-:./ ,T]/, ''],
+  ];
+  let out = '';
+  let rest = format;
+  outer: while (rest.length > 0) {
+    for (const [pattern, replacement] of elements) {
+      const m = pattern.exec(rest);
+      if (!m) continue;
+      if (replacement === '') out += (m[1] ?? m[0]).replaceAll('%', '%%');
+      else out += replacement;
+      rest = rest.slice(m[0].length);
+      continue outer;
+    }
+    throw sqlErrors.unsupported(
+      `the ${kind === 'strptime' ? 'input' : 'output'} format element at '${rest.slice(0, 8)}'`,
+    );
+  }
+  return out;
 }

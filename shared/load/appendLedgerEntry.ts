@@ -1,7 +1,7 @@
 import type { CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
-import type { SnowflakeBind, SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
-import { type LoadLocation, mergeLedgerSql } from '../snowflake/statements';
+import { type SnowflakeDatabase, snowflakeQueryTag } from '../snowflake/SnowflakeDatabase';
+import { type LoadLocation, mergeLedgerSql, timestampBind } from '../snowflake/statements';
 import { ensureEvidenceTables } from './ensureEvidenceTables';
 import type { LedgerEntry } from './LedgerEntry';
 
@@ -19,28 +19,36 @@ export async function appendLedgerEntry(
   await appendLedgerEntries(db, at, [entry]);
 }
 
-/** Appends several entries in one MERGE with array binds; each is kept once, as {@link appendLedgerEntry}. */
+/**
+ * Appends several entries in one MERGE whose one bind is a JSON array of the entries
+ * ({@link mergeLedgerSql}); each is kept once, as {@link appendLedgerEntry}.
+ */
 export async function appendLedgerEntries(
   db: SnowflakeDatabase,
   at: LoadLocation,
   entries: readonly LedgerEntry[],
 ): Promise<void> {
   if (entries.length === 0) return;
-  const rows: SnowflakeBind[][] = entries.map((entry) => {
+  const elements = entries.map((entry) => {
     if (!NAME.test(entry.state)) throw new RangeError('state must be a lower-case name such as loaded');
     if (!NAME.test(entry.stage))
       throw new RangeError('stage must be a lower-case name such as load or extract-high');
     const time = entry.at instanceof Date ? entry.at : new Date(entry.at);
     if (Number.isNaN(time.getTime())) throw new RangeError('at is not a valid time');
-    return [
-      entry.requestId,
-      entry.state,
-      entry.stage,
-      time.toISOString(),
-      entry.traceId ?? null,
-      entry.detail ? canonicalJson(entry.detail as CanonicalValue) : null,
-    ];
+    // Absent keys, not JSON nulls: FLATTEN's value:"x" is then SQL NULL.
+    const element: Record<string, CanonicalValue> = {
+      at: timestampBind(time),
+      requestId: entry.requestId,
+      stage: entry.stage,
+      state: entry.state,
+    };
+    if (entry.traceId !== undefined && entry.traceId !== null) element.traceId = entry.traceId;
+    if (entry.detail) element.detail = canonicalJson(entry.detail as CanonicalValue);
+    return canonicalJson(element);
   });
-  await ensureEvidenceTables(db, at);
-  await db.execute(mergeLedgerSql(at), rows.length === 1 ? rows[0] : rows);
+  const first = entries[0] as LedgerEntry;
+  await db.withQueryTag(snowflakeQueryTag(first.stage, first.requestId), async () => {
+    await ensureEvidenceTables(db, at);
+    await db.execute(mergeLedgerSql(at), [`[${elements.join(',')}]`]);
+  });
 }

@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import snowflake from 'snowflake-sdk';
 import type { CanonicalRow } from '../canonical/CanonicalValue';
 import { ConfigError } from '../errors/errors';
@@ -35,6 +37,23 @@ export interface SnowflakeDatabaseOptions {
   readonly maxLoginRetries?: number;
 }
 
+/**
+ * Types the driver hands over as text. OBJECT and ARRAY are their own native types in the driver
+ * (`MAP_SQL_TO_NATIVE` in `lib/connection/result/data_types.js`) and would otherwise be read with
+ * `JSON.parse`, rounding integers above 2^53; as text they are parsed losslessly, like VARIANT.
+ * https://github.com/snowflakedb/snowflake-connector-nodejs/blob/master/lib/connection/result/data_types.js
+ */
+export const FETCH_AS_STRING = [
+  'Number',
+  'JSON',
+  'Object',
+  'Array',
+  'Map',
+] as unknown as snowflake.DataType[];
+
+/** The session's default QUERY_TAG; statements inside {@link SnowflakeDatabase.withQueryTag} carry their own. */
+export const SESSION_QUERY_TAG = 'dsr-bridge';
+
 /** The result of a statement: its columns and its rows in canonical form. */
 export interface SnowflakeResult {
   readonly columns: readonly SnowflakeResultColumn[];
@@ -58,6 +77,7 @@ export class SnowflakeDatabase {
   private readonly statementTimeoutMs: number;
   private readonly loginTimeoutMs: number;
   private readonly networkTimeoutMs: number;
+  private readonly queryTags = new AsyncLocalStorage<string>();
 
   constructor(private readonly options: SnowflakeDatabaseOptions) {
     if ((options.privateKey === undefined) === (options.password === undefined))
@@ -86,6 +106,17 @@ export class SnowflakeDatabase {
     binds?: readonly SnowflakeBind[] | readonly (readonly SnowflakeBind[])[],
   ): Promise<SnowflakeResult> {
     return this.run(sql, binds);
+  }
+
+  /**
+   * Runs `work` with every statement it sends tagged `tag` (`QUERY_TAG`, as a statement
+   * parameter), so operators find the pipeline's queries in `QUERY_HISTORY`. Build the tag with
+   * {@link snowflakeQueryTag}: it must never hold an identifier.
+   * https://docs.snowflake.com/en/sql-reference/parameters#query-tag
+   */
+  withQueryTag<T>(tag: string, work: () => Promise<T>): Promise<T> {
+    if (tag.length > 2000) throw new RangeError('a QUERY_TAG holds at most 2000 characters');
+    return this.queryTags.run(tag, work);
   }
 
   /** Ends the session. Statements after this fail. */
@@ -120,7 +151,9 @@ export class SnowflakeDatabase {
     connection: snowflake.Connection,
     sql: string,
     binds: readonly SnowflakeBind[] | readonly (readonly SnowflakeBind[])[] | undefined,
+    tagged = true,
   ): Promise<SnowflakeResult> {
+    const tag = tagged ? this.queryTags.getStore() : undefined;
     return new Promise((resolve, reject) => {
       let statement: snowflake.RowStatement | undefined;
       const timer = setTimeout(() => {
@@ -131,7 +164,8 @@ export class SnowflakeDatabase {
         statement = connection.execute({
           sqlText: sql,
           ...(binds ? { binds: binds as snowflake.Binds } : {}),
-          fetchAsString: ['Number', 'JSON'],
+          ...(tag ? { parameters: { QUERY_TAG: tag } } : {}),
+          fetchAsString: FETCH_AS_STRING,
           rowMode: 'array',
           complete: (err, stmt, rows) => {
             clearTimeout(timer);
@@ -184,10 +218,15 @@ export class SnowflakeDatabase {
       ...(o.database ? { database: o.database } : {}),
       ...(o.schema ? { schema: o.schema } : {}),
       ...(o.role ? { role: o.role } : {}),
-      ...(o.proxy ? { proxyHost: o.proxy.host, proxyPort: o.proxy.port } : {}),
+      // Without useConnectionConfigProxyForOCSP the driver's OCSP requests go direct, which in a
+      // network whose only way out is the proxy makes a fail-closed login impossible.
+      // (lib/agent/https_proxy_agent.js: `isProxyRequiredForOCSP = this.useForOCSP && …`)
+      ...(o.proxy
+        ? { proxyHost: o.proxy.host, proxyPort: o.proxy.port, useConnectionConfigProxyForOCSP: true }
+        : {}),
       timeout: this.networkTimeoutMs,
       sfRetryMaxLoginRetries: o.maxLoginRetries ?? 3,
-      fetchAsString: ['Number', 'JSON'],
+      fetchAsString: FETCH_AS_STRING,
       representNullAsStringNull: false,
       jsTreatIntegerAsBigInt: false,
     });
@@ -222,6 +261,15 @@ export class SnowflakeDatabase {
       await destroy(connection);
       throw new SnowflakeError('the Snowflake session was closed', false, undefined, undefined, false);
     }
+    // Server-side limits for the session: a statement the client gave up on does not run on in the
+    // warehouse, and the pipeline's queries are found by their tag in QUERY_HISTORY.
+    // https://docs.snowflake.com/en/sql-reference/parameters#statement-timeout-in-seconds
+    try {
+      await this.executeOnce(connection, sessionSettingsSql(this.statementTimeoutMs), undefined, false);
+    } catch (error) {
+      void destroy(connection);
+      throw classifySnowflakeError(error);
+    }
     this.current = connection;
     return connection;
   }
@@ -250,6 +298,27 @@ function toResult(statement: snowflake.RowStatement, rows: unknown[]): Snowflake
     rows: canonical,
     rowsAffected: typeof updated === 'number' && updated >= 0 ? updated : undefined,
   };
+}
+
+/**
+ * `ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = n, QUERY_TAG = 'dsr-bridge'`: the server stops a
+ * statement once the client's own deadline has passed (rounded up to whole seconds).
+ */
+export function sessionSettingsSql(statementTimeoutMs: number): string {
+  return (
+    `ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = ${Math.ceil(statementTimeoutMs / 1000)}, ` +
+    `QUERY_TAG = '${SESSION_QUERY_TAG}'`
+  );
+}
+
+/**
+ * A QUERY_TAG naming the pipeline, the stage and a hash of the request id, e.g.
+ * `dsr-bridge:load:3f2a…` (16 hex digits). Never an identifier of the subject.
+ */
+export function snowflakeQueryTag(stage: string, requestId: string): string {
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(stage))
+    throw new RangeError('stage must be a lower-case name such as load');
+  return `${SESSION_QUERY_TAG}:${stage}:${createHash('sha256').update(requestId).digest('hex').slice(0, 16)}`;
 }
 
 function destroy(connection: snowflake.Connection): Promise<void> {

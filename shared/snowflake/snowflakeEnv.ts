@@ -128,6 +128,25 @@ export function snowflakeConnectionSettings(env: SnowflakeEnv): SnowflakeConnect
   };
 }
 
+/**
+ * Where the evidence lands, from `SNOWFLAKE_LOAD_DATABASE`/`SNOWFLAKE_LOAD_SCHEMA` (else the
+ * session's `SNOWFLAKE_DATABASE`/`SNOWFLAKE_SCHEMA`), or undefined when neither is set. The product
+ * quotes every identifier it sends, so a name given as `evidence` would, quoted, name a different
+ * object (`"evidence"`) than the `EVIDENCE` the user meant and the login resolves. The settings are
+ * plain identifiers, so they are read as Snowflake reads an unquoted identifier: upper-cased.
+ * https://docs.snowflake.com/en/sql-reference/identifiers-syntax#unquoted-identifiers
+ */
+export function loadLocationFromEnv(
+  env: Pick<
+    SnowflakeEnv,
+    'SNOWFLAKE_LOAD_DATABASE' | 'SNOWFLAKE_LOAD_SCHEMA' | 'SNOWFLAKE_DATABASE' | 'SNOWFLAKE_SCHEMA'
+  >,
+): { readonly database: string; readonly schema: string } | undefined {
+  const database = env.SNOWFLAKE_LOAD_DATABASE ?? env.SNOWFLAKE_DATABASE;
+  const schema = env.SNOWFLAKE_LOAD_SCHEMA ?? env.SNOWFLAKE_SCHEMA;
+  return database && schema ? { database: database.toUpperCase(), schema: schema.toUpperCase() } : undefined;
+}
+
 /** True for a URL whose host is a loopback address (127.0.0.0/8, ::1) or `localhost`. */
 export function isLoopbackUrl(url: string | undefined): boolean {
   if (!url) return false;

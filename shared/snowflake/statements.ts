@@ -109,24 +109,92 @@ export function addFindingsProvenanceSql(at: LoadLocation): string {
 }
 
 /**
- * Lands one finding per bound row, keyed on (request id, system, table, row key): a row already
- * there is left as it is, so a retry or a duplicate delivery adds nothing. The row is bound as its
- * canonical JSON and parsed by `PARSE_JSON`, so nested structure and exact digits survive.
- * Binds per row: request id, system, table, row key, row JSON, row hash, evidence hash, discovered at (ISO),
- * provenance JSON.
- * https://docs.snowflake.com/en/sql-reference/sql/merge
+ * The format every timestamp is bound in, given explicitly so the account's or session's
+ * `TIMESTAMP_INPUT_FORMAT` cannot change how it is read. Bind values with {@link timestampBind}.
+ * https://docs.snowflake.com/en/sql-reference/functions/to_timestamp
+ * https://docs.snowflake.com/en/sql-reference/date-time-input-output#timestamp-formats
+ */
+export const TIMESTAMP_BIND_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.FF3TZH:TZM';
+
+/** A time as {@link TIMESTAMP_BIND_FORMAT} reads it: UTC ISO-8601 with an explicit `+00:00`. */
+export function timestampBind(time: Date): string {
+  return `${time.toISOString().slice(0, -1)}+00:00`;
+}
+
+/**
+ * The source of a bulk MERGE: one bind holding a JSON array of the batch, one element per row,
+ * expanded by `TABLE(FLATTEN(INPUT => PARSE_JSON(?)))`. Snowflake documents array binding for
+ * INSERT only (the other drivers fall back to one execution per row when the server answers
+ * `arrayBindSupported: false`; the Node driver does not), so a MERGE takes its batch as one value.
+ * `QUALIFY ROW_NUMBER() … = 1` keeps the first element of each key, so a batch that repeats a key
+ * cannot make the MERGE nondeterministic (a MERGE whose source joins one target row twice is).
+ * https://docs.snowflake.com/en/developer-guide/sql-api/submitting-requests#using-bind-variables-in-a-statement
+ * https://docs.snowflake.com/en/sql-reference/functions/flatten
+ * https://docs.snowflake.com/en/sql-reference/sql/merge#duplicate-join-behavior
+ * https://docs.snowflake.com/en/sql-reference/constructs/qualify
+ */
+function flattenSource(columns: readonly (readonly [string, string])[], key: readonly string[]): string {
+  return (
+    `(SELECT ${columns.map(([name, expr]) => `${expr} AS ${q(name)}`).join(', ')} ` +
+    'FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) AS f ' +
+    `QUALIFY ROW_NUMBER() OVER (PARTITION BY ${key.map(q).join(', ')} ORDER BY f.index) = 1) AS s`
+  );
+}
+
+const text = (field: string): string => `f.value:"${field}"::VARCHAR`;
+/**
+ * A JSON document carried as text inside the element and parsed on its own: the same conversion as
+ * binding the text and calling `PARSE_JSON(?)`, so a value's digits are read from the canonical
+ * text, never from a re-serialised sub-document.
+ */
+const json = (field: string): string => `PARSE_JSON(${text(field)})`;
+const time = (field: string): string => `TO_TIMESTAMP_TZ(${text(field)}, '${TIMESTAMP_BIND_FORMAT}')`;
+
+/**
+ * The fields of one element of a findings batch (see {@link mergeFindingsSql}); each becomes the
+ * column of the same position. A new column is one line here and one in the loader.
+ */
+export const FINDING_FIELDS = [
+  ['REQUEST_ID', text('requestId')],
+  ['SYSTEM', text('system')],
+  ['TABLE_NAME', text('table')],
+  ['ROW_KEY', text('rowKey')],
+  ['ROW', json('row')],
+  ['ROW_HASH', text('rowHash')],
+  ['EVIDENCE_HASH', text('evidenceHash')],
+  ['DISCOVERED_AT', time('discoveredAt')],
+  ['PROVENANCE', json('provenance')],
+] as const;
+
+const FINDING_KEY = ['REQUEST_ID', 'SYSTEM', 'TABLE_NAME', 'ROW_KEY'] as const;
+
+/**
+ * Lands a batch of findings, keyed on (request id, system, table, row key): a row already there is
+ * left as it is, so a retry or a duplicate delivery adds nothing. One bind: the batch as a JSON
+ * array of `{ requestId, system, table, rowKey, row, rowHash, evidenceHash, discoveredAt, provenance }`
+ * (`discoveredAt` in {@link TIMESTAMP_BIND_FORMAT}); `row` is the finding's canonical row JSON as a
+ * string, parsed by `PARSE_JSON` into the VARIANT, and so is `provenance` (how the row was reached). Keep the bound JSON well under 16 MB (the limit of a bound value
+ * and of a VARIANT). https://docs.snowflake.com/en/sql-reference/sql/merge
  */
 export function mergeFindingsSql(at: LoadLocation): string {
+  const names = FINDING_FIELDS.map(([name]) => q(name));
   return (
-    `MERGE INTO ${findings(at)} AS t USING (SELECT ? AS "REQUEST_ID", ? AS "SYSTEM", ? AS "TABLE_NAME", ` +
-    '? AS "ROW_KEY", ? AS "ROW_JSON", ? AS "ROW_HASH", ? AS "EVIDENCE_HASH", ? AS "DISCOVERED_AT", ' +
-    '? AS "PROVENANCE_JSON") AS s ' +
-    'ON t."REQUEST_ID" = s."REQUEST_ID" AND t."SYSTEM" = s."SYSTEM" AND t."TABLE_NAME" = s."TABLE_NAME" ' +
-    'AND t."ROW_KEY" = s."ROW_KEY" ' +
-    'WHEN NOT MATCHED THEN INSERT ("REQUEST_ID", "SYSTEM", "TABLE_NAME", "ROW_KEY", "ROW", "ROW_HASH", ' +
-    '"EVIDENCE_HASH", "DISCOVERED_AT", "LOADED_AT", "PROVENANCE") VALUES (s."REQUEST_ID", s."SYSTEM", ' +
-    's."TABLE_NAME", s."ROW_KEY", PARSE_JSON(s."ROW_JSON"), s."ROW_HASH", s."EVIDENCE_HASH", ' +
-    'TO_TIMESTAMP_TZ(s."DISCOVERED_AT"), CURRENT_TIMESTAMP(), PARSE_JSON(s."PROVENANCE_JSON"))'
+    `MERGE INTO ${findings(at)} AS t USING ${flattenSource(FINDING_FIELDS, FINDING_KEY)} ` +
+    `ON ${FINDING_KEY.map((k) => `t.${q(k)} = s.${q(k)}`).join(' AND ')} ` +
+    `WHEN NOT MATCHED THEN INSERT (${names.join(', ')}, "LOADED_AT") ` +
+    `VALUES (${names.map((n) => `s.${n}`).join(', ')}, CURRENT_TIMESTAMP())`
+  );
+}
+
+/**
+ * One finding with plain binds, one statement per row: the shape the bulk MERGE replaces, kept for
+ * the loading benchmark. Binds: the {@link FINDING_FIELDS} in order, row as JSON text.
+ */
+export function insertFindingRowSql(at: LoadLocation): string {
+  const names = FINDING_FIELDS.map(([name]) => q(name));
+  return (
+    `INSERT INTO ${findings(at)} (${names.join(', ')}, "LOADED_AT") SELECT ?, ?, ?, ?, PARSE_JSON(?), ?, ?, ` +
+    `TO_TIMESTAMP_TZ(?, '${TIMESTAMP_BIND_FORMAT}'), PARSE_JSON(?), CURRENT_TIMESTAMP()`
   );
 }
 
@@ -148,18 +216,29 @@ export function createLedgerTableSql(at: LoadLocation): string {
   );
 }
 
+/** The fields of one element of a ledger batch (see {@link mergeLedgerSql}). */
+export const LEDGER_FIELDS = [
+  ['REQUEST_ID', text('requestId')],
+  ['STATE', text('state')],
+  ['STAGE', text('stage')],
+  ['EVENT_TIME', time('at')],
+  ['TRACE_ID', text('traceId')],
+  ['DETAIL', json('detail')],
+] as const;
+
+const LEDGER_KEY = ['REQUEST_ID', 'STATE', 'STAGE'] as const;
+
 /**
- * Appends a ledger entry keyed on (request id, state, stage); a duplicate adds nothing.
- * Binds: request id, state, stage, time (ISO), trace id, detail JSON.
+ * Appends ledger entries keyed on (request id, state, stage); a duplicate adds nothing. One bind:
+ * a JSON array of `{ requestId, state, stage, at, traceId?, detail? }` (`detail` as JSON text; `at` in
+ * {@link TIMESTAMP_BIND_FORMAT}), expanded as in {@link mergeFindingsSql}.
  */
 export function mergeLedgerSql(at: LoadLocation): string {
+  const names = LEDGER_FIELDS.map(([name]) => q(name));
   return (
-    `MERGE INTO ${ledger(at)} AS t USING (SELECT ? AS "REQUEST_ID", ? AS "STATE", ? AS "STAGE", ` +
-    '? AS "EVENT_TIME", ? AS "TRACE_ID", ? AS "DETAIL_JSON") AS s ' +
-    'ON t."REQUEST_ID" = s."REQUEST_ID" AND t."STATE" = s."STATE" AND t."STAGE" = s."STAGE" ' +
-    'WHEN NOT MATCHED THEN INSERT ("REQUEST_ID", "STATE", "STAGE", "EVENT_TIME", "TRACE_ID", "DETAIL") ' +
-    'VALUES (s."REQUEST_ID", s."STATE", s."STAGE", TO_TIMESTAMP_TZ(s."EVENT_TIME"), s."TRACE_ID", ' +
-    'PARSE_JSON(s."DETAIL_JSON"))'
+    `MERGE INTO ${ledger(at)} AS t USING ${flattenSource(LEDGER_FIELDS, LEDGER_KEY)} ` +
+    `ON ${LEDGER_KEY.map((k) => `t.${q(k)} = s.${q(k)}`).join(' AND ')} ` +
+    `WHEN NOT MATCHED THEN INSERT (${names.join(', ')}) VALUES (${names.map((n) => `s.${n}`).join(', ')})`
   );
 }
 

@@ -13,6 +13,13 @@ const MERGE_ONE = `MERGE INTO DSR.EVIDENCE.FINDINGS t
   WHEN MATCHED THEN UPDATE SET SUBJECT = s.SUBJECT, DOC = s.DOC
   WHEN NOT MATCHED THEN INSERT (ID, SUBJECT, DOC) VALUES (s.ID, s.SUBJECT, s.DOC)`;
 
+const MERGE_FLATTEN = `MERGE INTO DSR.EVIDENCE.FINDINGS t
+  USING (SELECT f.value:id::NUMBER(38,0) AS ID, f.value:subject::VARCHAR AS SUBJECT, f.value:doc AS DOC
+         FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) AS f
+         QUALIFY ROW_NUMBER() OVER (PARTITION BY ID ORDER BY f.index) = 1) s ON t.ID = s.ID
+  WHEN MATCHED THEN UPDATE SET SUBJECT = s.SUBJECT, DOC = s.DOC
+  WHEN NOT MATCHED THEN INSERT (ID, SUBJECT, DOC) VALUES (s.ID, s.SUBJECT, s.DOC)`;
+
 const MERGE_VALUES = `MERGE INTO DSR.EVIDENCE.FINDINGS t
   USING (SELECT column1 AS ID, column2 AS SUBJECT FROM VALUES (?, ?), (?, ?)) s ON t.ID = s.ID
   WHEN MATCHED THEN UPDATE SET SUBJECT = s.SUBJECT
@@ -56,16 +63,29 @@ describe('Local Snowflake endpoint: the statements the product emits, with the r
     expect(count).toEqual({ N: '1000', M: 'label-999' });
   });
 
-  it('MERGE twice with the same batch leaves the same rows', async () => {
-    // Prepare
-    const batch = [
+  it('refuses array binds on a MERGE (Snowflake binds arrays for INSERT only)', async () => {
+    // Act
+    const failure = executeOnDriver(conn, MERGE_ONE, [
       [1, 'alice', '{"k":1}'],
       [2, 'bob', '{"k":2}'],
-    ];
+    ]);
+
+    // Assess
+    await expect(failure).rejects.toMatchObject({ code: '002014', sqlState: '0A000' });
+    expect(await sf.sql('SELECT COUNT(*) AS N FROM DSR.EVIDENCE.FINDINGS')).toEqual([{ N: '0' }]);
+  });
+
+  it('MERGE twice with the same FLATTEN batch leaves the same rows; a repeated key keeps its first element', async () => {
+    // Prepare
+    const batch = JSON.stringify([
+      { id: 1, subject: 'alice', doc: { k: 1 } },
+      { id: 2, subject: 'bob', doc: { k: 2 } },
+      { id: 1, subject: 'alice-again', doc: { k: 3 } },
+    ]);
 
     // Act
-    const first = await executeOnDriver(conn, MERGE_ONE, batch);
-    const second = await executeOnDriver(conn, MERGE_ONE, batch);
+    const first = await executeOnDriver(conn, MERGE_FLATTEN, [batch]);
+    const second = await executeOnDriver(conn, MERGE_FLATTEN, [batch]);
 
     // Assess
     expect(first).toEqual([{ 'number of rows inserted': 2, 'number of rows updated': 0 }]);

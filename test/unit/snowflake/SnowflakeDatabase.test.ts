@@ -5,6 +5,10 @@ interface FakeConnection {
   options: Record<string, unknown>;
   up: boolean;
   executed: string[];
+  /** Statements sent by the login itself (ALTER SESSION). */
+  session: string[];
+  /** Statement parameters of each executed statement. */
+  parameters: (Record<string, unknown> | undefined)[];
   cancelled: number;
 }
 
@@ -16,7 +20,14 @@ const driver = vi.hoisted(() => {
     script: [] as Outcome[],
   };
   const createConnection = (options: Record<string, unknown>) => {
-    const fake: FakeConnection = { options, up: false, executed: [], cancelled: 0 };
+    const fake: FakeConnection = {
+      options,
+      up: false,
+      executed: [],
+      session: [],
+      parameters: [],
+      cancelled: 0,
+    };
     state.connections.push(fake);
     return {
       isUp: () => fake.up,
@@ -30,8 +41,19 @@ const driver = vi.hoisted(() => {
         }
         return this;
       },
-      execute(o: { sqlText: string; complete: (err: unknown, stmt: unknown, rows?: unknown[]) => void }) {
+      execute(o: {
+        sqlText: string;
+        parameters?: Record<string, unknown>;
+        complete: (err: unknown, stmt: unknown, rows?: unknown[]) => void;
+      }) {
+        if (o.sqlText.startsWith('ALTER SESSION')) {
+          fake.session.push(o.sqlText);
+          const done = { getColumns: () => [], getNumUpdatedRows: () => undefined, cancel: () => {} };
+          queueMicrotask(() => o.complete(undefined, done, []));
+          return done;
+        }
         fake.executed.push(o.sqlText);
+        fake.parameters.push(o.parameters);
         const outcome = state.script.shift() ?? { rows: [['1']] };
         const statement = {
           getColumns: () => [
@@ -65,7 +87,7 @@ vi.mock('snowflake-sdk', () => ({
   default: { createConnection: driver.createConnection, configure: () => {} },
 }));
 
-const { SnowflakeDatabase } = await import('../../../shared/snowflake/SnowflakeDatabase');
+const { SnowflakeDatabase, snowflakeQueryTag } = await import('../../../shared/snowflake/SnowflakeDatabase');
 const { SnowflakeDeadlineError, SnowflakeError } = await import('../../../shared/snowflake/errors');
 
 const open = (options: Record<string, unknown> = {}) =>
@@ -107,10 +129,28 @@ describe('Class: SnowflakeDatabase', () => {
       warehouse: 'WH',
       proxyHost: 'proxy',
       proxyPort: 3128,
+      useConnectionConfigProxyForOCSP: true,
       timeout: 1234,
-      fetchAsString: ['Number', 'JSON'],
+      fetchAsString: ['Number', 'JSON', 'Object', 'Array', 'Map'],
       representNullAsStringNull: false,
     });
+  });
+
+  it('sets the server-side statement timeout and the session query tag right after login', async () => {
+    await open({ statementTimeoutMs: 12_500 }).query('SELECT 1');
+    expect(driver.state.connections[0]?.session).toEqual([
+      "ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 13, QUERY_TAG = 'dsr-bridge'",
+    ]);
+  });
+
+  it('tags the statements run inside withQueryTag, and only those', async () => {
+    const db = open();
+    const tag = snowflakeQueryTag('load', 'req-1');
+    await db.withQueryTag(tag, () => db.query('SELECT 1'));
+    await db.query('SELECT 2');
+    expect(tag).toMatch(/^dsr-bridge:load:[0-9a-f]{16}$/);
+    expect(tag).not.toContain('req-1');
+    expect(driver.state.connections[0]?.parameters).toEqual([{ QUERY_TAG: tag }, undefined]);
   });
 
   it('uses key-pair authentication and sets accessUrl only when configured', async () => {

@@ -50,11 +50,38 @@ describe('Function: classifySnowflakeError', () => {
   });
 
   it('keeps the code and SQLSTATE', () => {
-    expect(classifySnowflakeError(driverError('x', { code: '002003', sqlState: '42S02' }))).toMatchObject({
-      code: 'SF_002003',
-      snowflakeCode: '002003',
-      sqlState: '42S02',
+    expect(classifySnowflakeError(driverError('x', { code: '001003', sqlState: '42000' }))).toMatchObject({
+      code: 'SF_001003',
+      snowflakeCode: '001003',
+      sqlState: '42000',
     });
+  });
+
+  it.each([
+    [
+      'No active warehouse selected in the current session.',
+      { code: '000606', sqlState: '57P03' },
+      'SF_NO_WAREHOUSE',
+    ],
+    [
+      "Object 'EVIDENCE.DSR.DSR_FINDINGS' does not exist or not authorized.",
+      { code: '002003', sqlState: '42S02' },
+      'SF_OBJECT_MISSING_OR_UNAUTHORIZED',
+    ],
+    [
+      "Insufficient privileges to operate on table 'DSR_FINDINGS'",
+      { code: '003001', sqlState: '42501' },
+      'SF_INSUFFICIENT_PRIVILEGES',
+    ],
+    [
+      'Insufficient privileges to operate on schema',
+      { code: '003011', sqlState: '42501' },
+      'SF_INSUFFICIENT_PRIVILEGES',
+    ],
+  ])('fails a configuration fault permanently with a code naming the fix: %s', (message, fields, code) => {
+    const error = classifySnowflakeError(driverError(message, fields));
+    expect(error).toMatchObject({ retryable: false, code, snowflakeCode: fields.code, sessionGone: false });
+    expect(error.message).toContain('configuration:');
   });
 
   it('passes errors it already classified through', () => {

@@ -6,6 +6,8 @@ import {
   mergeFindingsSql,
   mergeLedgerSql,
   searchSql,
+  TIMESTAMP_BIND_FORMAT,
+  timestampBind,
 } from '../../../shared/snowflake/statements';
 
 describe('Module: statements', () => {
@@ -97,21 +99,32 @@ describe('Module: statements', () => {
     ).toThrow('limit must be ≥ 1 (given 0)');
   });
 
-  it('merges findings and ledger entries only when not matched, rows through PARSE_JSON', () => {
+  it('merges findings and ledger entries only when not matched, from one bound JSON array', () => {
     const at = { database: 'EVIDENCE', schema: 'DSR' };
     const findings = mergeFindingsSql(at);
     expect(findings).toMatch(/^MERGE INTO "EVIDENCE"."DSR"."DSR_FINDINGS" AS t/);
     expect(findings).toContain(
       'ON t."REQUEST_ID" = s."REQUEST_ID" AND t."SYSTEM" = s."SYSTEM" AND t."TABLE_NAME" = s."TABLE_NAME" AND t."ROW_KEY" = s."ROW_KEY"',
     );
-    expect(findings).toContain('PARSE_JSON(s."ROW_JSON")');
+    expect(findings).toContain('FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) AS f');
+    expect(findings).toContain(
+      'QUALIFY ROW_NUMBER() OVER (PARTITION BY "REQUEST_ID", "SYSTEM", "TABLE_NAME", "ROW_KEY" ORDER BY f.index) = 1',
+    );
+    expect(findings).toContain(
+      `TO_TIMESTAMP_TZ(f.value:"discoveredAt"::VARCHAR, '${TIMESTAMP_BIND_FORMAT}')`,
+    );
     expect(findings).not.toContain('WHEN MATCHED');
-    expect(findings).toContain('PARSE_JSON(s."PROVENANCE_JSON")');
-    expect(findings.match(/\?/g)).toHaveLength(9);
+    expect(findings).toContain('PARSE_JSON(f.value:"provenance"::VARCHAR) AS "PROVENANCE"');
+    expect(findings.match(/\?/g)).toHaveLength(1);
     const ledger = mergeLedgerSql(at);
     expect(ledger).toContain(
       'ON t."REQUEST_ID" = s."REQUEST_ID" AND t."STATE" = s."STATE" AND t."STAGE" = s."STAGE"',
     );
-    expect(ledger.match(/\?/g)).toHaveLength(6);
+    expect(ledger.match(/\?/g)).toHaveLength(1);
+  });
+
+  it('binds timestamps with an explicit offset that the explicit format reads', () => {
+    expect(timestampBind(new Date('2024-02-29T23:59:59.123Z'))).toBe('2024-02-29T23:59:59.123+00:00');
+    expect(TIMESTAMP_BIND_FORMAT).toBe('YYYY-MM-DD"T"HH24:MI:SS.FF3TZH:TZM');
   });
 });
