@@ -1,6 +1,7 @@
 import type { SnowflakeBind } from '../../../shared/snowflake/SnowflakeDatabase';
 import { sessionSettingsSql } from '../../../shared/snowflake/SnowflakeDatabase';
 import {
+  addFindingsProvenanceSql,
   catalogColumnsSql,
   createFindingsTableSql,
   createLedgerTableSql,
@@ -56,7 +57,8 @@ export function sourceTableSql(at: LoadLocation): string[] {
 
 const finding = (rowKey: string, row: string) =>
   `{"discoveredAt":"2024-03-01T10:11:12.345+00:00","evidenceHash":"${'e'.repeat(64)}","requestId":"req-conf",` +
-  `"row":${JSON.stringify(row)},"rowHash":"${'a'.repeat(64)}","rowKey":${JSON.stringify(rowKey)},"system":"snowflake","table":"CRM.PUBLIC.CONTACTS"}`;
+  `"row":${JSON.stringify(row)},"rowHash":"${'a'.repeat(64)}","rowKey":${JSON.stringify(rowKey)},"system":"snowflake","table":"CRM.PUBLIC.CONTACTS",` +
+  `"provenance":${JSON.stringify('[{"column":"EMAIL","identity":"email","round":1,"source":"request","via":"identity"}]')}}`;
 
 /** The statements, in the order they run (later ones read what earlier ones wrote). */
 export function productStatements(at: LoadLocation, statementTimeoutMs: number): ProductStatement[] {
@@ -65,6 +67,12 @@ export function productStatements(at: LoadLocation, statementTimeoutMs: number):
   return [
     { name: 'session-settings', sender: 'session', sql: sessionSettingsSql(statementTimeoutMs), binds: [] },
     { name: 'create-findings', sender: 'table creation', sql: createFindingsTableSql(at), binds: [] },
+    {
+      name: 'add-findings-provenance',
+      sender: 'table creation',
+      sql: addFindingsProvenanceSql(at),
+      binds: [],
+    },
     { name: 'create-ledger', sender: 'table creation', sql: createLedgerTableSql(at), binds: [] },
     {
       name: 'merge-findings',
@@ -100,6 +108,7 @@ export function productStatements(at: LoadLocation, statementTimeoutMs: number):
         ['EVIDENCE_HASH', 'text'],
         ['DISCOVERED_AT', 'timestamp_tz'],
         ['LOADED_AT', 'timestamp_tz'],
+        ['PROVENANCE', 'variant'],
       ],
     },
     {
