@@ -540,7 +540,8 @@ export class DsrBridgeStack extends Stack {
    * Each function's permissions follow from its configuration: read on every secret whose ARN its
    * environment holds, send on every queue whose URL it holds, and put and read on the payload
    * bucket when it holds its name (dead-lettered bodies and quarantined payloads are written,
-   * claim checks and redriven bodies read; nothing is ever deleted). A setting removed from a
+   * claim checks and redriven bodies read, except by the dead-letter recorder, which only writes;
+   * nothing is ever deleted). A setting removed from a
    * function's environment takes its permission with it.
    */
   private grantWhatConfigurationNames(): void {
@@ -551,7 +552,8 @@ export class DsrBridgeStack extends Stack {
       for (const secret of secrets) if (values.has(secret.secretArn)) secret.grantRead(fn.role);
       for (const queue of queues) if (values.has(queue.queueUrl)) queue.grantSendMessages(fn.role);
       if (values.has(this.payloads.bucket.bucketName)) {
-        this.payloads.bucket.grantRead(fn.role);
+        // The dead-letter recorder only stores bodies; it never reads a payload back.
+        if (fn !== this.functions.deadLetterRecorder) this.payloads.bucket.grantRead(fn.role);
         this.payloads.bucket.grantPut(fn.role);
       }
     }

@@ -55,7 +55,7 @@ export function localContext(standIns: LocalStandIns): Record<string, string> {
   return {
     snowflakeAccount: sf.account,
     snowflakeUser: sf.user,
-    snowflakeWarehouse: 'LOCAL',
+    snowflakeWarehouse: 'LOCAL_WH',
     snowflakeDatabase: sf.database,
     snowflakeSchema: sf.schema,
     // One local user plays the loader and the read-only reader (the endpoint models no grants).

@@ -13,8 +13,11 @@ export interface SnowflakeIdentity {
 }
 
 const codeOf = (error: unknown) => String((error as { code?: unknown }).code ?? '');
+/** Snowflake's own error code, as classified errors carry it beside their product code. */
+const snowflakeCodeOf = (error: unknown) =>
+  String((error as { snowflakeCode?: unknown }).snowflakeCode ?? '');
 /** "Object does not exist or not authorized": Snowflake does not say which. */
-const NOT_AUTHORIZED = 'SF_002003';
+const NOT_AUTHORIZED = '002003';
 
 /**
  * A login as the functions make it (key pair, the configured proxy, OCSP fail-closed, which the
@@ -68,7 +71,8 @@ export function snowflakeReads(
         try {
           await db.query(`SELECT * FROM ${quoted(table)} LIMIT 0`);
         } catch (error) {
-          if (codeOf(error) !== NOT_AUTHORIZED) return fail(firstLine(error), 'fix the login check first');
+          if (snowflakeCodeOf(error) !== NOT_AUTHORIZED)
+            return fail(firstLine(error), 'fix the login check first');
           missing.push(table);
         }
       }
@@ -111,7 +115,8 @@ export function snowflakeLoadLocation(
           [at.schema],
         );
       } catch (error) {
-        if (codeOf(error) === NOT_AUTHORIZED) return fail(`database ${at.database} not visible`, fix);
+        if (snowflakeCodeOf(error) === NOT_AUTHORIZED)
+          return fail(`database ${at.database} not visible`, fix);
         return fail(firstLine(error), 'fix the login check first');
       }
       if (schemas.length === 0) return fail(`schema ${at.database}.${at.schema} not visible`, fix);

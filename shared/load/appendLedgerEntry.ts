@@ -1,5 +1,6 @@
 import type { CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
+import { InvalidArgumentError } from '../errors/errors';
 import { type SnowflakeDatabase, snowflakeQueryTag } from '../snowflake/SnowflakeDatabase';
 import { type LoadLocation, mergeLedgerSql, timestampBind } from '../snowflake/statements';
 import { ensureEvidenceTables } from './ensureEvidenceTables';
@@ -30,11 +31,12 @@ export async function appendLedgerEntries(
 ): Promise<void> {
   if (entries.length === 0) return;
   const elements = entries.map((entry) => {
-    if (!NAME.test(entry.state)) throw new RangeError('state must be a lower-case name such as loaded');
+    if (!NAME.test(entry.state))
+      throw new InvalidArgumentError('state must be a lower-case name such as loaded');
     if (!NAME.test(entry.stage))
-      throw new RangeError('stage must be a lower-case name such as load or extract-high');
+      throw new InvalidArgumentError('stage must be a lower-case name such as load or extract-high');
     const time = entry.at instanceof Date ? entry.at : new Date(entry.at);
-    if (Number.isNaN(time.getTime())) throw new RangeError('at is not a valid time');
+    if (Number.isNaN(time.getTime())) throw new InvalidArgumentError('at is not a valid time');
     // Absent keys, not JSON nulls: FLATTEN's value:"x" is then SQL NULL.
     const element: Record<string, CanonicalValue> = {
       at: timestampBind(time),

@@ -2,6 +2,7 @@ import type { CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import { sha256Hex } from '../canonical/sha256';
 import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
+import { InvalidArgumentError } from '../errors/errors';
 import { SNOWFLAKE_VARIANT_LIMIT_BYTES, SnowflakeValueTooLargeError } from '../snowflake/errors';
 import { type SnowflakeDatabase, snowflakeQueryTag } from '../snowflake/SnowflakeDatabase';
 import { type LoadLocation, mergeFindingsSql, timestampBind } from '../snowflake/statements';
@@ -66,11 +67,14 @@ export async function loadFindingsPart(
 ): Promise<LoadFindingsResult> {
   const batchSize = options.batchSize ?? 500;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
-    throw new RangeError(`batchSize must be between 1 and 10000 inclusive (given ${batchSize})`);
+    throw new InvalidArgumentError(`batchSize must be between 1 and 10000 inclusive (given ${batchSize})`);
   const maxBytes = options.maxStatementBytes ?? DEFAULT_STATEMENT_BYTES;
   if (!Number.isInteger(maxBytes) || maxBytes < 1024 || maxBytes > 12 * 1024 * 1024)
-    throw new RangeError(`maxStatementBytes must be between 1024 and 12582912 inclusive (given ${maxBytes})`);
-  if (Number.isNaN(options.discoveredAt.getTime())) throw new RangeError('discoveredAt is not a valid time');
+    throw new InvalidArgumentError(
+      `maxStatementBytes must be between 1024 and 12582912 inclusive (given ${maxBytes})`,
+    );
+  if (Number.isNaN(options.discoveredAt.getTime()))
+    throw new InvalidArgumentError('discoveredAt is not a valid time');
   const discoveredAt = timestampBind(options.discoveredAt);
   const elements: string[] = [];
   for (const f of findings) {

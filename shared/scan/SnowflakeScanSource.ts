@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/errors';
 import { quoteSnowflakeIdent } from '../snowflake/quoteSnowflakeIdent';
 import type {
   CatalogSource,
@@ -80,7 +81,7 @@ export class SnowflakeScanSource implements CatalogSource, ColumnSampler, ScanSo
 
   async sample(table: ScanTable, columns: readonly ScanColumn[], rows: number): Promise<(string | null)[][]> {
     if (!Number.isSafeInteger(rows) || rows < 1)
-      throw new RangeError(`rows must be a positive integer (given ${rows})`);
+      throw new InvalidArgumentError(`rows must be a positive integer (given ${rows})`);
     const aliases = columns.map((_, i) => `C${i}`);
     const select = columns.map((c, i) => `${selectExpression(c)} AS ${aliases[i]}`).join(', ');
     const from = table.parts.map(quoteSnowflakeIdent).join('.');

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import type { DataMap } from '../datamap/dataMapSchema';
+import { InvalidArgumentError } from '../errors/errors';
 import { ALL_DETECTORS } from './detectors/allDetectors';
 import type { Detector } from './detectors/Detector';
 import { forEachJsonLeaf, parseJsonContainer, parseJsonScalar } from './forEachJsonLeaf';
@@ -33,9 +34,9 @@ export async function scanForPii(
   const sampleRows = options.sampleRows ?? 1000;
   const threshold = options.threshold ?? 0.5;
   if (!Number.isInteger(sampleRows) || sampleRows < 1)
-    throw new RangeError(`sampleRows must be a positive integer (given ${sampleRows})`);
+    throw new InvalidArgumentError(`sampleRows must be a positive integer (given ${sampleRows})`);
   if (!(threshold > 0 && threshold <= 1))
-    throw new RangeError(`threshold must be in (0, 1] (given ${threshold})`);
+    throw new InvalidArgumentError(`threshold must be in (0, 1] (given ${threshold})`);
   const now = options.now ?? new Date();
   const detectors = options.detectors ?? ALL_DETECTORS;
   const limit = pLimit(options.concurrency ?? 4);

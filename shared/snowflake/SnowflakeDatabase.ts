@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import snowflake from 'snowflake-sdk';
 import type { CanonicalRow } from '../canonical/CanonicalValue';
-import { ConfigError } from '../errors/errors';
+import { ConfigError, InvalidArgumentError } from '../errors/errors';
 import { canonicalizeSnowflakeValue, type SnowflakeResultColumn } from './canonicalizeSnowflakeValue';
 import { classifySnowflakeError } from './classifySnowflakeError';
 import { ensureSnowflakeDriverConfigured } from './configureSnowflakeDriver';
@@ -115,7 +115,7 @@ export class SnowflakeDatabase {
    * https://docs.snowflake.com/en/sql-reference/parameters#query-tag
    */
   withQueryTag<T>(tag: string, work: () => Promise<T>): Promise<T> {
-    if (tag.length > 2000) throw new RangeError('a QUERY_TAG holds at most 2000 characters');
+    if (tag.length > 2000) throw new InvalidArgumentError('a QUERY_TAG holds at most 2000 characters');
     return this.queryTags.run(tag, work);
   }
 
@@ -317,7 +317,7 @@ export function sessionSettingsSql(statementTimeoutMs: number): string {
  */
 export function snowflakeQueryTag(stage: string, requestId: string): string {
   if (!/^[a-z][a-z0-9-]{0,31}$/.test(stage))
-    throw new RangeError('stage must be a lower-case name such as load');
+    throw new InvalidArgumentError('stage must be a lower-case name such as load');
   return `${SESSION_QUERY_TAG}:${stage}:${createHash('sha256').update(requestId).digest('hex').slice(0, 16)}`;
 }
 
@@ -333,6 +333,6 @@ function destroy(connection: snowflake.Connection): Promise<void> {
 
 function positive(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1)
-    throw new RangeError(`${name} must be a whole number of milliseconds ≥ 1 (given ${value})`);
+    throw new InvalidArgumentError(`${name} must be a whole number of milliseconds ≥ 1 (given ${value})`);
   return value;
 }

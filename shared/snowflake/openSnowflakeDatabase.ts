@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/errors';
 import { FilePrivateKeySource, type PrivateKeySource } from './PrivateKeySource';
 import { SnowflakeDatabase } from './SnowflakeDatabase';
 import type { SnowflakeConnectionSettings } from './snowflakeEnv';
@@ -20,7 +21,9 @@ export function openSnowflakeDatabase(
       break;
     case 'key-pair-secret': {
       if (!keySources.secret)
-        throw new TypeError('a Secrets Manager key source is needed for SNOWFLAKE_PRIVATE_KEY_SECRET_ID');
+        throw new InvalidArgumentError(
+          'a Secrets Manager key source is needed for SNOWFLAKE_PRIVATE_KEY_SECRET_ID',
+        );
       credentials = { privateKey: keySources.secret(auth.secretId, auth.passphrase) };
       break;
     }

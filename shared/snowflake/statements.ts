@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/errors';
 import { quoteSnowflakeIdent as q, quoteSnowflakeName } from './quoteSnowflakeIdent';
 
 /**
@@ -56,7 +57,8 @@ export interface SearchStatement {
  * values, then for each key column i the previous i key values and the i-th.
  */
 export function searchSql(s: SearchStatement): string {
-  if (!Number.isInteger(s.limit) || s.limit < 1) throw new RangeError(`limit must be ≥ 1 (given ${s.limit})`);
+  if (!Number.isInteger(s.limit) || s.limit < 1)
+    throw new InvalidArgumentError(`limit must be ≥ 1 (given ${s.limit})`);
   const values = Array.from({ length: s.valueCount }, () => s.value).join(', ');
   const keyset = s.after
     ? ` AND (${s.key
@@ -74,7 +76,7 @@ export function searchSql(s: SearchStatement): string {
   const order = (s.key.length > 0 ? s.key.map((k) => k.column) : s.columns).map(q).join(', ');
   const offset = s.key.length === 0 && s.offset ? ` OFFSET ${s.offset}` : '';
   if (s.offset !== undefined && (!Number.isInteger(s.offset) || s.offset < 0))
-    throw new RangeError(`offset must be ≥ 0 (given ${s.offset})`);
+    throw new InvalidArgumentError(`offset must be ≥ 0 (given ${s.offset})`);
   return (
     `SELECT ${s.columns.map(q).join(', ')} FROM ${quoteSnowflakeName(s.table)} ` +
     `WHERE ${s.match} IN (${values})${keyset} ORDER BY ${order} LIMIT ${s.limit}${offset}`

@@ -174,9 +174,10 @@ describe('Least privilege over the synthesised template', () => {
         }
       ).Properties.Environment.Variables;
       const named = new Set(
-        Object.values(variables)
-          .map((v) => JSON.stringify(v).match(/"Ref":"([A-Za-z0-9]+?)[0-9A-F]{8}"/)?.[1])
-          .filter((id): id is string => id !== undefined),
+        // Every reference a variable holds (the dead-letter recorder's sources are one JSON list).
+        Object.values(variables).flatMap((v) =>
+          [...JSON.stringify(v).matchAll(/"Ref":"([A-Za-z0-9]+?)[0-9A-F]{8}"/g)].map((m) => m[1] as string),
+        ),
       );
       const held = permissionInventory(t, logicalId(built.stack, fn.role));
       const readable = new Set(

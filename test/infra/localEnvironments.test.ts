@@ -74,6 +74,15 @@ describe('Local runtime: each function runs the environment the stack deploys', 
           else if (value.startsWith('ref:'))
             expected[key] =
               /^(http:\/\/127\.0\.0\.1|arn:aws:sqs:us-east-1:0{12}|alias\/|dsr-bridge-payloads)/;
+          // References inside a structured value (the recorder's JSON list of dead-letter queues):
+          // the same text, each reference replaced by a loopback queue URL.
+          else if (value.includes('ref:'))
+            expected[key] = new RegExp(
+              `^${value
+                .split(/ref:AWS::SQS::Queue:Ref/)
+                .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+                .join('http://127\\.0\\.0\\.1:\\d+/0{12}/[a-z-]+')}$`,
+            );
           else expected[key] = value;
         }
         for (const k of ENDPOINT_VARIABLES) expected[k] = /./;
@@ -100,7 +109,7 @@ describe('Local runtime: each function runs the environment the stack deploys', 
       expect(parsed.snowflake?.env).toMatchObject({
         SNOWFLAKE_ACCOUNT: 'local',
         SNOWFLAKE_ROLE: 'PUBLIC',
-        SNOWFLAKE_WAREHOUSE: 'LOCAL',
+        SNOWFLAKE_WAREHOUSE: 'LOCAL_WH',
         SNOWFLAKE_ACCESS_URL: 'http://127.0.0.1:18080',
       });
     }
