@@ -34,3 +34,13 @@ export function exactlyOne(variables: readonly string[], why: string) {
     });
   };
 }
+
+/**
+ * The PagerDuty routing key, given one way (a plain value locally, a Secrets Manager ARN in AWS),
+ * and the Events API endpoint the local runtime points at its stand-in.
+ */
+export const pagerDutyFields = {
+  PAGERDUTY_ROUTING_KEY: optional(z.string().min(1)),
+  PAGERDUTY_ROUTING_KEY_SECRET_ARN: optional(z.string().min(1)),
+  PAGERDUTY_EVENTS_URL: optional(z.url()),
+};

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { readConfig } from '../../shared/config/readConfig';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import type { LoadLocation } from '../../shared/snowflake/statements';
-import { optional } from '../common/envSchemas';
+import { optional, pagerDutyFields } from '../common/envSchemas';
 import { evidenceLocationOf, type SnowflakeSettings, snowflakeSettings } from '../common/snowflakeSettings';
 
 /** One dead-letter queue to watch: its stage, URL and the receive limit of its redrive policy. */
@@ -33,9 +33,7 @@ export const recorderEnv = z.object({
   PAYLOAD_KMS_KEY_ARN: optional(z.string().min(1)),
   DSR_SUBJECT_HASH_KEY: optional(z.string().min(32, 'must be at least 32 characters')),
   DSR_SUBJECT_HASH_KEY_SECRET_ARN: optional(z.string().min(1)),
-  PAGERDUTY_ROUTING_KEY: optional(z.string().min(1)),
-  PAGERDUTY_ROUTING_KEY_SECRET_ARN: optional(z.string().min(1)),
-  PAGERDUTY_EVENTS_URL: optional(z.url()),
+  ...pagerDutyFields,
   DSR_SQS_ENDPOINT: optional(z.url()),
   DSR_S3_ENDPOINT: optional(z.url()),
   AWS_REGION: optional(z.string().min(1)),

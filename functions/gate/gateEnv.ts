@@ -3,7 +3,7 @@ import { postgresEnv, readConfig } from '../../shared/config/readConfig';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { driftEnv } from '../../shared/drift/driftEnv';
 import type { LoadLocation } from '../../shared/snowflake/statements';
-import { exactlyOne, forWhat, optional } from '../common/envSchemas';
+import { exactlyOne, forWhat, pagerDutyFields } from '../common/envSchemas';
 import { evidenceLocationOf, type SnowflakeSettings, snowflakeSettings } from '../common/snowflakeSettings';
 import { PG_CREDENTIAL_VARIABLES, pgCredentialFields, stageEnv } from '../common/stageEnv';
 
@@ -15,10 +15,7 @@ export const gateEnv = z
     ...pgCredentialFields,
     ...driftEnv.shape,
     NEXT_QUEUE_URL: z.url(forWhat('the load queue, where checked findings go')),
-    PAGERDUTY_ROUTING_KEY: optional(z.string().min(1)),
-    PAGERDUTY_ROUTING_KEY_SECRET_ARN: optional(z.string().min(1)),
-    /** The Events API endpoint; the local runtime points it at its stand-in. */
-    PAGERDUTY_EVENTS_URL: optional(z.url()),
+    ...pagerDutyFields,
   })
   .superRefine(exactlyOne(PG_CREDENTIAL_VARIABLES, 'the PostgreSQL credentials'))
   .superRefine(

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { readConfig } from '../../shared/config/readConfig';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import type { LoadLocation } from '../../shared/snowflake/statements';
-import { optional } from '../common/envSchemas';
+import { pagerDutyFields } from '../common/envSchemas';
 import { evidenceLocationOf, type SnowflakeSettings, snowflakeSettings } from '../common/snowflakeSettings';
 import { stageEnv } from '../common/stageEnv';
 
@@ -12,10 +12,7 @@ export const loadEnv = z
     ...stageEnv.shape,
     // An integrity violation found at load pages directly when the loader is given the routing key;
     // otherwise the ComplianceGateViolation alarm pages.
-    PAGERDUTY_ROUTING_KEY: optional(z.string().min(1)),
-    PAGERDUTY_ROUTING_KEY_SECRET_ARN: optional(z.string().min(1)),
-    /** The Events API endpoint; the local runtime points it at its stand-in. */
-    PAGERDUTY_EVENTS_URL: optional(z.url()),
+    ...pagerDutyFields,
   })
   .refine((env) => !(env.PAGERDUTY_ROUTING_KEY && env.PAGERDUTY_ROUTING_KEY_SECRET_ARN), {
     message:
