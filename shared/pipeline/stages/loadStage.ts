@@ -1,8 +1,9 @@
 import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
 import type { FindingsDocument } from '../../discovery/FindingsDocument';
+import { SnowflakeValueTooLargeError } from '../../snowflake/errors';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
 import { IntegrityViolationError } from '../errors';
-import { quarantineIntegrity } from '../quarantineRequest';
+import { quarantineIntegrity, quarantineRequest } from '../quarantineRequest';
 import { logFields, type StageWork } from '../RecordContext';
 import { decideEntry, RequestLedger } from '../RequestLedger';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
@@ -69,7 +70,34 @@ export function loadStage(deps: LoadStageDeps): StageWork {
     }
     await ledger.transition(message.requestId, context.traceId, decision.last, 'loading');
     const load = () => deps.load(findings, message);
-    await (deps.breakers ? deps.breakers.execute('snowflake', load) : load());
+    try {
+      await (deps.breakers ? deps.breakers.execute('snowflake', load) : load());
+    } catch (error) {
+      if (!(error instanceof SnowflakeValueTooLargeError)) throw error;
+      // No retry can make a finding fit a VARIANT: the request is stopped with its reason, for a
+      // person to decide (exclude the column, or answer that table's part outside the pipeline).
+      await quarantineRequest(
+        {
+          stage,
+          payloads: deps.payloads,
+          metrics: deps.metrics,
+          pagerDuty: deps.pagerDuty,
+          ledger,
+          logger,
+          now,
+        },
+        { requestId: message.requestId, subjectHash: message.subjectHash, body },
+        {
+          kind: 'value_too_large',
+          errorCategory: 'data_limit',
+          summary: `dsr-bridge: request ${message.requestId} quarantined at ${stage}: a finding is larger than a Snowflake VARIANT can hold (${error.bytes} bytes)`,
+          detail: { code: error.code, bytes: error.bytes, limitBytes: error.limitBytes },
+        },
+        context,
+        'loading',
+      );
+      return;
+    }
     await ledger.transition(message.requestId, context.traceId, 'loading', 'loaded', {
       rows: findings.findings.length,
       evidenceHash: findings.evidenceHash,

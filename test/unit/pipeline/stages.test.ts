@@ -9,6 +9,7 @@ import { buildStageMessage, type StageMessage } from '../../../shared/pipeline/S
 import { extractStage } from '../../../shared/pipeline/stages/extractStage';
 import { type DriftVerdict, gateStage } from '../../../shared/pipeline/stages/gateStage';
 import { loadStage } from '../../../shared/pipeline/stages/loadStage';
+import { SnowflakeValueTooLargeError } from '../../../shared/snowflake/errors';
 import { InMemoryLedger } from '../../support/InMemoryLedger';
 import {
   captureSignals,
@@ -159,7 +160,10 @@ function gate(verdict: DriftVerdict = compliant, ledger = new InMemoryLedger()) 
   return { work, queue, payloads, ledger, signals, checkDrift };
 }
 
-function load(ledger = new InMemoryLedger()) {
+function load(
+  ledger = new InMemoryLedger(),
+  land: (document: FindingsDocument) => Promise<void> = async () => {},
+) {
   const payloads = new InMemoryPayloadStore();
   const signals = captureSignals();
   const loaded: FindingsDocument[] = [];
@@ -173,6 +177,7 @@ function load(ledger = new InMemoryLedger()) {
     metrics: signals.metrics,
     pagerDuty: signals.pagerDuty,
     load: async (document) => {
+      await land(document);
       loaded.push(document);
     },
   });
@@ -367,6 +372,23 @@ describe('Function: loadStage', () => {
     await work(body, recordContext(body));
     expect(loaded).toEqual([]);
     expect(signals.violations.map((v) => v.driftType)).toEqual(['ledger_subject_mismatch']);
+  });
+
+  it('quarantines a request with a finding larger than a VARIANT, without retrying it', async () => {
+    const { ledger, message } = await gated('req-24', 'ana@example.com');
+    const { work, loaded, signals, payloads } = load(ledger, async () => {
+      throw new SnowflakeValueTooLargeError('public.users', ['id'], 17_000_000, 16_777_216);
+    });
+    const body = JSON.stringify(message);
+    await work(body, recordContext(body));
+    expect(loaded).toEqual([]);
+    expect(ledger.states('req-24').slice(-2)).toEqual(['loading', 'quarantined']);
+    expect(payloads.keys('quarantine/')).toHaveLength(1);
+    expect(signals.violations[0]).toMatchObject({
+      driftType: 'value_too_large',
+      errorCategory: 'data_limit',
+    });
+    expect(signals.pages).toHaveLength(1);
   });
 
   it('quarantines a claim check replaced in the bucket', async () => {
