@@ -2,7 +2,7 @@ import { SecretsManagerSnowflakeKey } from '../../adapters/aws/SecretsManagerSno
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowflakeDriver';
 import { openSnowflakeDatabase } from '../../shared/snowflake/openSnowflakeDatabase';
-import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
+import { type SnowflakeDatabase, snowflakeQueryTag } from '../../shared/snowflake/SnowflakeDatabase';
 import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
 import type { StageRuntime } from './StageRuntime';
 import type { SnowflakeSettings } from './snowflakeSettings';
@@ -24,13 +24,30 @@ export function openSnowflake(settings: SnowflakeSettings, runtime: StageRuntime
   });
 }
 
+/** A searcher for cross-system discovery, and how to tag one request's statements. */
+export interface OpenedSnowflakeSearcher {
+  readonly searcher: SnowflakeTableSearcher;
+  /**
+   * Runs `work` with every statement it sends tagged `dsr-bridge:<stage>:<hash of the request id>`
+   * (`QUERY_TAG`), so operators find a request's searches in `QUERY_HISTORY`.
+   */
+  forRequest<T>(requestId: string, work: () => Promise<T>): Promise<T>;
+}
+
 /** A Snowflake searcher for cross-system discovery, checked against the live catalog. */
 export async function openSnowflakeSearcher(
   settings: SnowflakeSettings,
   dataMap: DataMap,
   file: string,
   runtime: StageRuntime = {},
-  options: { readonly mirrors?: boolean } = {},
-): Promise<SnowflakeTableSearcher> {
-  return SnowflakeTableSearcher.create(openSnowflake(settings, runtime), dataMap, file, options);
+  options: { readonly mirrors?: boolean; readonly stage: string },
+): Promise<OpenedSnowflakeSearcher> {
+  const db = openSnowflake(settings, runtime);
+  const searcher = await SnowflakeTableSearcher.create(db, dataMap, file, {
+    mirrors: options.mirrors ?? false,
+  });
+  return {
+    searcher,
+    forRequest: (requestId, work) => db.withQueryTag(snowflakeQueryTag(options.stage, requestId), work),
+  };
 }

@@ -51,6 +51,8 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
     const snowflake = config.snowflake;
     // The searchers check the data map against the live catalogs: made on the first record, under
     // the breaker, so a database that is down at a cold start makes records back off.
+    // Tags a request's warehouse statements with the stage and the request's hash, once Snowflake is open.
+    let forRequest: (<T>(requestId: string, work: () => Promise<T>) => Promise<T>) | undefined;
     const searchers = memoizeSuccess(async () => {
       const made: Partial<Record<System, TableSearcher>> = {
         postgres: await PostgresTableSearcher.create(db, dataMap, env.DSR_DATAMAP_PATH, {
@@ -59,9 +61,12 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
       };
       if (snowflake) {
         const { openSnowflakeSearcher } = await import('../common/openSnowflake');
-        made.snowflake = await openSnowflakeSearcher(snowflake, dataMap, env.DSR_DATAMAP_PATH, runtime, {
+        const opened = await openSnowflakeSearcher(snowflake, dataMap, env.DSR_DATAMAP_PATH, runtime, {
           mirrors: searchMirrors,
+          stage: env.DSR_STAGE,
         });
+        made.snowflake = opened.searcher;
+        forRequest = opened.forRequest;
       }
       return made;
     });
@@ -85,16 +90,19 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
       promotionWindowDays: cfg.DSR_PROMOTION_WINDOW_DAYS,
       carriedLedger: (requestId) => ledger.carried(requestId),
       discover: async (request) => {
-        const { document } = await discoverSubject(
-          {
-            dataMap,
-            searchers: await searchers(),
-            subjectHashKey: hashKey,
-            tableConcurrency: pg.DSR_TABLE_CONCURRENCY,
-            searchMirrors,
-          },
-          { requestId: request.requestId, identifiers: request.subject },
-        );
+        const ready = await searchers();
+        const run = () =>
+          discoverSubject(
+            {
+              dataMap,
+              searchers: ready,
+              subjectHashKey: hashKey,
+              tableConcurrency: pg.DSR_TABLE_CONCURRENCY,
+              searchMirrors,
+            },
+            { requestId: request.requestId, identifiers: request.subject },
+          );
+        const { document } = forRequest ? await forRequest(request.requestId, run) : await run();
         return document;
       },
     });

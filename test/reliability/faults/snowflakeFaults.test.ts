@@ -49,6 +49,20 @@ describe('Fault scenarios: Snowflake under the gate and the load', () => {
     });
   }
 
+  it("tags every warehouse search of the extractors with the stage and the request's hash", {
+    timeout: 60_000,
+  }, async () => {
+    const seen = f.snowflake.requests.length;
+    await f.submitMany(2, f.loadable, 'TAG');
+    await f.drain();
+    const searches = f.snowflake.requests
+      .slice(seen)
+      .filter((r) => /FROM "ANALYTICS"\."PUBLIC"\."WEB_SESSIONS"/.test(r.sqlText ?? ''));
+    expect(searches.length).toBeGreaterThan(0);
+    for (const r of searches) expect(r.queryTag).toMatch(/^dsr-bridge:extract-(high|standard):[0-9a-f]{16}$/);
+    await assertAllLoaded('query tags', f.submitted.length - 2);
+  });
+
   it('session tokens expire mid-load: the sessions renew and every request loads once', {
     timeout: 60_000,
   }, async () => {
