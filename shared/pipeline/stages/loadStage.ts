@@ -29,6 +29,15 @@ export function loadStage(deps: LoadStageDeps): StageWork {
   const now = deps.now ?? (() => new Date());
   const ledger = new RequestLedger(deps.ledger, deps.stage, now);
   const { logger, stage } = deps;
+  const quarantine = {
+    stage,
+    payloads: deps.payloads,
+    metrics: deps.metrics,
+    pagerDuty: deps.pagerDuty,
+    ledger,
+    logger,
+    now,
+  };
 
   return async (body, context) => {
     const message = parseStageMessage(body);
@@ -50,22 +59,7 @@ export function loadStage(deps: LoadStageDeps): StageWork {
       });
     } catch (error) {
       if (!(error instanceof IntegrityViolationError)) throw error;
-      await quarantineIntegrity(
-        {
-          stage,
-          payloads: deps.payloads,
-          metrics: deps.metrics,
-          pagerDuty: deps.pagerDuty,
-          ledger,
-          logger,
-          now,
-        },
-        message,
-        body,
-        error,
-        context,
-        decision.last,
-      );
+      await quarantineIntegrity(quarantine, message, body, error, context, decision.last);
       return;
     }
     await ledger.transition(message.requestId, context.traceId, decision.last, 'loading');
@@ -77,15 +71,7 @@ export function loadStage(deps: LoadStageDeps): StageWork {
       // No retry can make a finding fit a VARIANT: the request is stopped with its reason, for a
       // person to decide (exclude the column, or answer that table's part outside the pipeline).
       await quarantineRequest(
-        {
-          stage,
-          payloads: deps.payloads,
-          metrics: deps.metrics,
-          pagerDuty: deps.pagerDuty,
-          ledger,
-          logger,
-          now,
-        },
+        quarantine,
         { requestId: message.requestId, subjectHash: message.subjectHash, body },
         {
           kind: 'value_too_large',
