@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { readConfig } from '../../shared/config/readConfig';
+import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { ConfigError } from '../../shared/errors/errors';
 import {
   loadLocationFromEnv,
@@ -37,4 +39,33 @@ export function evidenceLocationOf(env: SnowflakeEnv): LoadLocation {
       'is not set (nor SNOWFLAKE_LOAD_DATABASE and SNOWFLAKE_LOAD_SCHEMA): where the evidence lands',
     );
   return location;
+}
+
+/** The configuration of a function that writes evidence or the ledger into Snowflake. */
+export interface EvidenceWriterConfig<E> {
+  readonly env: E;
+  readonly dataMap: DataMap;
+  readonly snowflake: SnowflakeSettings;
+  readonly location: LoadLocation;
+}
+
+/**
+ * Parses a function's own settings with `schema`, its Snowflake settings (`why` says what it needs
+ * them for) and where the evidence lands, and reads its data map: the gate, the loader and the
+ * dead-letter recorder start this way.
+ */
+export function evidenceWriterConfig<S extends z.ZodType<{ readonly DSR_DATAMAP_PATH: string }>>(
+  schema: S,
+  rawEnv: NodeJS.ProcessEnv,
+  readDataMap: (path: string) => DataMap,
+  why: string,
+): EvidenceWriterConfig<z.output<S>> {
+  const env = readConfig(schema, rawEnv);
+  const snowflake = snowflakeSettings(rawEnv, why);
+  return {
+    env,
+    dataMap: readDataMap(env.DSR_DATAMAP_PATH),
+    snowflake,
+    location: evidenceLocationOf(snowflake.env),
+  };
 }

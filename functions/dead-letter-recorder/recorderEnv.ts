@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { readConfig } from '../../shared/config/readConfig';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
-import type { LoadLocation } from '../../shared/snowflake/statements';
 import { optional, pagerDutyFields } from '../common/envSchemas';
-import { evidenceLocationOf, type SnowflakeSettings, snowflakeSettings } from '../common/snowflakeSettings';
+import { type EvidenceWriterConfig, evidenceWriterConfig } from '../common/snowflakeSettings';
 
 /** One dead-letter queue to watch: its stage, URL and the receive limit of its redrive policy. */
 const source = z.strictObject({
@@ -40,27 +38,17 @@ export const recorderEnv = z.object({
 });
 export type RecorderEnv = z.output<typeof recorderEnv>;
 
-export interface RecorderConfig {
-  readonly env: RecorderEnv;
-  readonly dataMap: DataMap;
-  readonly snowflake: SnowflakeSettings;
-  readonly location: LoadLocation;
-}
+export type RecorderConfig = EvidenceWriterConfig<RecorderEnv>;
 
 /** Parses the recorder's environment: its sources, the bucket, the hash key, PagerDuty and the ledger in Snowflake. */
 export function recorderConfig(
   rawEnv: NodeJS.ProcessEnv,
   readDataMap: (path: string) => DataMap,
 ): RecorderConfig {
-  const env = readConfig(recorderEnv, rawEnv);
-  const snowflake = snowflakeSettings(
+  return evidenceWriterConfig(
+    recorderEnv,
     rawEnv,
+    readDataMap,
     'the dead-letter recorder writes dead_lettered entries into DSR_LEDGER in Snowflake',
   );
-  return {
-    env,
-    dataMap: readDataMap(env.DSR_DATAMAP_PATH),
-    snowflake,
-    location: evidenceLocationOf(snowflake.env),
-  };
 }

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { postgresEnv, readConfig } from '../../shared/config/readConfig';
+import { postgresEnv } from '../../shared/config/readConfig';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { driftEnv } from '../../shared/drift/driftEnv';
-import type { LoadLocation } from '../../shared/snowflake/statements';
 import { exactlyOne, forWhat, pagerDutyFields } from '../common/envSchemas';
-import { evidenceLocationOf, type SnowflakeSettings, snowflakeSettings } from '../common/snowflakeSettings';
+import { type EvidenceWriterConfig, evidenceWriterConfig } from '../common/snowflakeSettings';
 import { PG_CREDENTIAL_VARIABLES, pgCredentialFields, stageEnv } from '../common/stageEnv';
 
 /** Everything the gate reads from its environment but the Snowflake settings (see {@link gateConfig}). */
@@ -26,24 +25,14 @@ export const gateEnv = z
   );
 export type GateEnv = z.output<typeof gateEnv>;
 
-export interface GateConfig {
-  readonly env: GateEnv;
-  readonly dataMap: DataMap;
-  readonly snowflake: SnowflakeSettings;
-  readonly location: LoadLocation;
-}
+export type GateConfig = EvidenceWriterConfig<GateEnv>;
 
 /** Parses the gate's environment (Snowflake included: it reads the mirrors and writes the ledger). */
 export function gateConfig(rawEnv: NodeJS.ProcessEnv, readDataMap: (path: string) => DataMap): GateConfig {
-  const env = readConfig(gateEnv, rawEnv);
-  const snowflake = snowflakeSettings(
+  return evidenceWriterConfig(
+    gateEnv,
     rawEnv,
+    readDataMap,
     'the gate compares each table with its Snowflake mirror and writes the ledger there',
   );
-  return {
-    env,
-    dataMap: readDataMap(env.DSR_DATAMAP_PATH),
-    snowflake,
-    location: evidenceLocationOf(snowflake.env),
-  };
 }

@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { readConfig } from '../../shared/config/readConfig';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
-import type { LoadLocation } from '../../shared/snowflake/statements';
 import { pagerDutyFields } from '../common/envSchemas';
-import { evidenceLocationOf, type SnowflakeSettings, snowflakeSettings } from '../common/snowflakeSettings';
+import { type EvidenceWriterConfig, evidenceWriterConfig } from '../common/snowflakeSettings';
 import { stageEnv } from '../common/stageEnv';
 
 /** What the loader reads from its environment besides the Snowflake settings (see {@link loadConfig}). */
@@ -21,24 +19,14 @@ export const loadEnv = z
   });
 export type LoadEnv = z.output<typeof loadEnv>;
 
-export interface LoadConfig {
-  readonly env: LoadEnv;
-  readonly dataMap: DataMap;
-  readonly snowflake: SnowflakeSettings;
-  readonly location: LoadLocation;
-}
+export type LoadConfig = EvidenceWriterConfig<LoadEnv>;
 
 /** Parses the loader's environment: the stage settings, Snowflake and where the evidence lands. */
 export function loadConfig(rawEnv: NodeJS.ProcessEnv, readDataMap: (path: string) => DataMap): LoadConfig {
-  const env = readConfig(loadEnv, rawEnv);
-  const snowflake = snowflakeSettings(
+  return evidenceWriterConfig(
+    loadEnv,
     rawEnv,
+    readDataMap,
     'the loader writes the evidence into DSR_FINDINGS in Snowflake',
   );
-  return {
-    env,
-    dataMap: readDataMap(env.DSR_DATAMAP_PATH),
-    snowflake,
-    location: evidenceLocationOf(snowflake.env),
-  };
 }
