@@ -1,0 +1,48 @@
+import type { CanonicalValue } from '../canonical/CanonicalValue';
+import { canonicalJson } from '../canonical/canonicalJson';
+import type { FindingsDocument, Unreadable } from './FindingsDocument';
+
+/**
+ * A request's findings summarised without their rows: what a stage needs to know about them before
+ * (or instead of) reading every row. The counts, unreadable rows and evidence hash are those of
+ * the {@link FindingsDocument} the same findings would make.
+ */
+export interface FindingsSummary {
+  readonly requestId: string;
+  readonly subject: { readonly hash: string };
+  /** system → table → rows found; every searched table appears, also with 0. */
+  readonly counts: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** SHA-256 of `[` + the findings' canonical JSON lines joined by `,` + `]` (see {@link EvidenceHasher}). */
+  readonly evidenceHash: string;
+  /** Total findings (the sum of `counts`). */
+  readonly rows: number;
+  readonly unreadable?: readonly Unreadable[];
+}
+
+/**
+ * Findings as a stream: the summary, and the findings' canonical JSON, one finding per string, in
+ * the canonical order (system, table, primary key or row identity). `lines()` may be called more
+ * than once and gives the same lines each time (a file re-read, an array re-walked). Memory held by
+ * a source does not grow with the number of findings unless it is built from a document in memory.
+ */
+export interface FindingsSource {
+  readonly summary: FindingsSummary;
+  lines(): AsyncIterable<string>;
+}
+
+/** A document already in memory, as a source (small subjects, tests, the CLI's report). */
+export function findingsSourceOf(document: FindingsDocument): FindingsSource {
+  return {
+    summary: {
+      requestId: document.requestId,
+      subject: document.subject,
+      counts: document.counts,
+      evidenceHash: document.evidenceHash,
+      rows: document.findings.length,
+      ...(document.unreadable ? { unreadable: document.unreadable } : {}),
+    },
+    async *lines() {
+      for (const finding of document.findings) yield canonicalJson(finding as unknown as CanonicalValue);
+    },
+  };
+}
