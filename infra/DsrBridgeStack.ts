@@ -348,6 +348,9 @@ export class DsrBridgeStack extends Stack {
           ...common,
           ...snowflakeEnv,
           DSR_STAGE: 'load',
+          // A request not loaded within one invocation is sent here again and continues after its
+          // last checkpoint (the ledger's part checkpoints), without counting as a failed receive.
+          CONTINUE_QUEUE_URL: this.queues.load.queue.queueUrl,
           // A hand-off that fails its integrity check at the load is quarantined and paged.
           PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
           DEAD_LETTER_QUEUE_URL: this.queues.load.deadLetterQueue.queueUrl,

@@ -77,9 +77,11 @@ export function memoizeSuccess<T>(make: () => Promise<T>): () => Promise<T> {
  * so module initialisation stays cheap) and reused by later invocations of the same container.
  * Building touches no database: what needs one is made per record, where failures back off.
  */
-export function lazyHandler<E, R>(build: () => Promise<(event: E) => Promise<R>>): (event: E) => Promise<R> {
+export function lazyHandler<E, R, C = unknown>(
+  build: () => Promise<(event: E, context?: C) => Promise<R>>,
+): (event: E, context?: C) => Promise<R> {
   const built = memoizeSuccess(build);
-  return async (event) => (await built())(event);
+  return async (event, context) => (await built())(event, context);
 }
 
 /** The stage's record processor: its dead-letter queue, receive limit and backoff from the environment. */

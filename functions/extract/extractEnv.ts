@@ -26,6 +26,10 @@ export const extractEnv = z
     /** Required of extract-standard: where a request near its deadline is promoted. */
     HIGH_QUEUE_URL: optional(z.url()),
     DSR_PROMOTION_WINDOW_DAYS: count(7, 365),
+    /** Findings whose canonical text is larger travel to the gate as parts in the payload bucket. */
+    DSR_CLAIM_CHECK_BYTES: count(200 * 1024, 200 * 1024),
+    /** Bytes of one findings part at most (newline-delimited canonical findings). */
+    DSR_FINDINGS_PART_BYTES: count(4 * 1024 * 1024, 64 * 1024 * 1024),
     /** Also search the Snowflake mirrors of PostgreSQL tables. */
     DSR_SEARCH_MIRRORS: z
       .enum(['true', 'false'])

@@ -1,4 +1,5 @@
 import { discoverSubject, normalizeSubject } from '../../shared/discovery/discoverSubject';
+import { findingsSourceOf } from '../../shared/discovery/FindingsStream';
 import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import type { IntakeRequest } from '../../shared/intake/IntakeRequest';
@@ -88,6 +89,8 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
       identityKinds: Object.keys(dataMap.identities),
       hashSubject,
       promotionWindowDays: cfg.DSR_PROMOTION_WINDOW_DAYS,
+      claimCheckBytes: cfg.DSR_CLAIM_CHECK_BYTES,
+      partBytes: cfg.DSR_FINDINGS_PART_BYTES,
       carriedLedger: (requestId) => ledger.carried(requestId),
       discover: async (request) => {
         const ready = await searchers();
@@ -103,7 +106,7 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
             { requestId: request.requestId, identifiers: request.subject },
           );
         const { document } = forRequest ? await forRequest(request.requestId, run) : await run();
-        return document;
+        return findingsSourceOf(document);
       },
     });
     const processor = stageProcessor(foundation, ledger, runtime, work);

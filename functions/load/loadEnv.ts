@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
-import { pagerDutyFields } from '../common/envSchemas';
+import { count, forWhat, pagerDutyFields } from '../common/envSchemas';
 import { type EvidenceWriterConfig, evidenceWriterConfig } from '../common/snowflakeSettings';
 import { stageEnv } from '../common/stageEnv';
 
@@ -8,6 +8,15 @@ import { stageEnv } from '../common/stageEnv';
 export const loadEnv = z
   .object({
     ...stageEnv.shape,
+    /**
+     * The load queue itself: a request the loader cannot finish before its timeout is sent here
+     * again and continues after its last checkpoint in the next invocation.
+     */
+    CONTINUE_QUEUE_URL: z.url(
+      forWhat('the load queue, where a request not finished in one invocation continues'),
+    ),
+    /** No new part is started with less time left than this (ms). */
+    DSR_LOAD_RESERVE_MS: count(20_000, 600_000),
     // An integrity violation found at load pages directly when the loader is given the routing key;
     // otherwise the ComplianceGateViolation alarm pages.
     ...pagerDutyFields,

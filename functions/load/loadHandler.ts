@@ -1,5 +1,5 @@
 import { PagerDutyClient } from '../../shared/alerting/PagerDutyClient';
-import { loadFindings } from '../../shared/load/loadFindings';
+import { loadFindingsPart } from '../../shared/load/loadFindings';
 import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { loadStage } from '../../shared/pipeline/stages/loadStage';
@@ -52,16 +52,24 @@ export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
           }
         : {}),
       ...(runtime.now ? { now: runtime.now } : {}),
-      load: async (findings, message) => {
+      continueQueueUrl: config.env.CONTINUE_QUEUE_URL,
+      reserveMs: config.env.DSR_LOAD_RESERVE_MS,
+      loadPart: async (findings, { message, evidenceHash }) => {
         // Discovery time is the `discovered` entry the message carries from the extractor (the one
         // the gate wrote to the ledger), so a reload keeps it; the ledger is read only without it.
         const discovered =
           message.carriedLedger?.find((e) => e.state === 'discovered') ??
           (await ledger.history(message.requestId)).find((e) => e.state === 'discovered');
-        await loadFindings(snowflake, config.location, findings, {
-          discoveredAt: discovered ? new Date(discovered.at) : now(),
-          batchSize: config.snowflake.env.SNOWFLAKE_LOAD_BATCH_SIZE,
-        });
+        await loadFindingsPart(
+          snowflake,
+          config.location,
+          { requestId: message.requestId, evidenceHash },
+          findings,
+          {
+            discoveredAt: discovered ? new Date(discovered.at) : now(),
+            batchSize: config.snowflake.env.SNOWFLAKE_LOAD_BATCH_SIZE,
+          },
+        );
       },
     });
     return stageProcessor(foundation, ledger, runtime, work);

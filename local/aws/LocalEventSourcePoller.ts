@@ -26,6 +26,11 @@ export interface LocalEventSourcePollerOptions {
   readonly deadLetter?: { readonly url: string; readonly maxReceiveCount: number };
   /** @default us-east-1 */
   readonly region?: string;
+  /**
+   * The function's timeout, ms: each invocation is given a context whose remaining time counts
+   * down from it, as Lambda's does. @default none (no limit)
+   */
+  readonly functionTimeoutMs?: number;
 }
 
 export interface PollResult {
@@ -91,7 +96,12 @@ export class LocalEventSourcePoller {
 
     let failedIds: Set<string>;
     try {
-      const response = await this.options.handler({ Records: messages.map((m) => this.toRecord(m)) });
+      const timeout = this.options.functionTimeoutMs;
+      const deadline = Date.now() + (timeout ?? 0);
+      const response = await this.options.handler(
+        { Records: messages.map((m) => this.toRecord(m)) },
+        timeout === undefined ? undefined : { getRemainingTimeInMillis: () => deadline - Date.now() },
+      );
       failedIds = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     } catch {
       failedIds = new Set(messages.map((m) => m.MessageId ?? ''));

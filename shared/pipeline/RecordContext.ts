@@ -14,6 +14,11 @@ export interface RecordContext {
   subjectHash?: string;
   /** Identifier values that must never appear in a log line or dead-letter record. */
   readonly scrub: Set<string>;
+  /**
+   * Milliseconds the invocation has left (Lambda's `context.getRemainingTimeInMillis`); absent
+   * where there is no limit.
+   */
+  readonly remainingMs?: () => number;
 }
 
 /** The work a stage does for one record; throws to report a failure. */

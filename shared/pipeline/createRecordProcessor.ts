@@ -14,7 +14,7 @@ import type { MessageQueue } from './MessageQueue';
 import { deadLetterKey, type PayloadStore } from './PayloadStore';
 import { logFields, type RecordContext, type StageWork } from './RecordContext';
 import { RequestLedger } from './RequestLedger';
-import type { SqsBatchHandler, SqsEvent, SqsRecord } from './sqsEvent';
+import type { InvocationContext, SqsBatchHandler, SqsEvent, SqsRecord } from './sqsEvent';
 
 export interface RecordProcessorOptions {
   /** The stage name in logs, ledger entries and dead-letter metadata. */
@@ -69,12 +69,13 @@ export function createRecordProcessor(options: RecordProcessorOptions, work: Sta
   const maxInternalAttempts = Math.min(options.maxInternalAttempts ?? 3, maxReceiveCount);
   const { logger, stage } = options;
 
-  const handleRecord = async (record: SqsRecord): Promise<void> => {
+  const handleRecord = async (record: SqsRecord, invocation?: InvocationContext): Promise<void> => {
     const context: RecordContext = {
       record,
       attempt: Number(record.attributes.ApproximateReceiveCount) || 1,
       traceId: record.messageAttributes?.traceId?.stringValue ?? randomUUID(),
       scrub: new Set(),
+      ...(invocation ? { remainingMs: () => invocation.getRemainingTimeInMillis() } : {}),
     };
     let body = record.body;
     try {
@@ -202,8 +203,8 @@ export function createRecordProcessor(options: RecordProcessorOptions, work: Sta
     }
   };
 
-  return (event: SqsEvent) =>
-    processPartialResponse(event, handleRecord, processor, {
+  return (event: SqsEvent, invocation?: InvocationContext) =>
+    processPartialResponse(event, (record: SqsRecord) => handleRecord(record, invocation), processor, {
       throwOnFullBatchFailure: false,
     }) as ReturnType<SqsBatchHandler>;
 }

@@ -119,6 +119,8 @@ export function quarantineIntegrity(
   violation: IntegrityViolationError,
   context: RecordContext,
   last: RequestState | undefined,
+  /** More codes and counts for the ledger entry, e.g. how many parts had landed. */
+  detail: Readonly<Record<string, string | number>> = {},
 ): Promise<void> {
   return quarantineRequest(
     deps,
@@ -127,7 +129,7 @@ export function quarantineIntegrity(
       kind: violation.reason,
       errorCategory: 'integrity',
       summary: `dsr-bridge: request ${message.requestId} quarantined at ${deps.stage}: its hand-off failed the integrity check (${violation.reason})`,
-      detail: { violation: violation.reason },
+      detail: { ...detail, violation: violation.reason },
     },
     context,
     last,

@@ -29,5 +29,11 @@ export interface SqsBatchResponse {
   batchItemFailures: { itemIdentifier: string }[];
 }
 
+/** The part of Lambda's context object the pipeline reads. */
+export interface InvocationContext {
+  /** https://docs.aws.amazon.com/lambda/latest/dg/typescript-context.html */
+  getRemainingTimeInMillis(): number;
+}
+
 /** A Lambda handler over an SQS event source that reports partial batch failures. */
-export type SqsBatchHandler = (event: SqsEvent) => Promise<SqsBatchResponse>;
+export type SqsBatchHandler = (event: SqsEvent, context?: InvocationContext) => Promise<SqsBatchResponse>;

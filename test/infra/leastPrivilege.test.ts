@@ -83,7 +83,7 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
     ...kms(['kms:DescribeKey']),
     ...logs('Load'),
     ...consume('LoadStageQueue'),
-    ...send('LoadStageDeadLetter'),
+    ...send('LoadStageQueue', 'LoadStageDeadLetter'),
     ...putPayloads,
     ...readPayloads,
     ...readSecrets('SnowflakeSecret', 'PagerDutyRoutingKeySecret'),

@@ -1,4 +1,4 @@
-import type { FindingsDocument } from '../../discovery/FindingsDocument';
+import type { FindingsSource } from '../../discovery/FindingsStream';
 import type { DeadlineRule } from '../../intake/computeDeadline';
 import type { IntakeRequest } from '../../intake/IntakeRequest';
 import { MalformedRequestError } from '../../intake/MalformedRequestError';
@@ -22,14 +22,19 @@ export interface ExtractStageDeps extends StageDeps {
   readonly identityKinds: readonly string[];
   /** Keyed hash of the request's normalised identifiers. */
   readonly hashSubject: (subject: IntakeRequest['subject']) => string;
-  /** Finds every record about the subject (PostgreSQL and Snowflake). */
-  readonly discover: (request: IntakeRequest) => Promise<FindingsDocument>;
+  /**
+   * Finds every record about the subject (PostgreSQL and Snowflake): the findings as a replayable
+   * source, read once to tell whether they fit the message and once more to write them as parts.
+   */
+  readonly discover: (request: IntakeRequest) => Promise<FindingsSource>;
   readonly maxIntakeBytes?: number;
   readonly deadlineRules?: Readonly<Record<string, DeadlineRule>>;
   /** @default 7 */
   readonly promotionWindowDays?: number;
-  /** @default 200 KiB */
+  /** Findings whose canonical text is larger travel as parts in the payload bucket. @default 200 KiB */
   readonly claimCheckBytes?: number;
+  /** Bytes of one findings part at most. @default 4 MiB */
+  readonly partBytes?: number;
   /** Ledger entries to carry with the stage message (see {@link ForwardedLedger}). */
   readonly carriedLedger?: (requestId: string) => readonly LedgerEntry[];
 }
@@ -108,19 +113,19 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
       }
 
       const discover = () => deps.discover(request);
-      let document: FindingsDocument;
+      let source: FindingsSource;
       if (decision.action === 'proceed') {
         await ledger.transition(requestId, context.traceId, decision.last, 'discovering');
-        document = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
-        const rows = document.findings.length;
+        source = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
+        const rows = source.summary.rows;
         await ledger.transition(requestId, context.traceId, 'discovering', 'discovered', {
           rows,
-          evidenceHash: document.evidenceHash,
+          evidenceHash: source.summary.evidenceHash,
         });
         logger.info('discovered', { ...logFields(stage, context), rows });
       } else {
         // Discovered before, but the hand-off may not have happened: discover again (read-only) and send.
-        document = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
+        source = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
         logger.info('re-sending discovered findings', logFields(stage, context));
       }
       const message = await buildStageMessage(
@@ -131,12 +136,15 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
           deadline: request.deadline,
           subjectHash,
           traceId: context.traceId,
-          tablesTouched: tablesTouched(document),
+          tablesTouched: tablesTouched(source.summary),
           ...(deps.carriedLedger ? { carriedLedger: [...deps.carriedLedger(requestId)] } : {}),
         },
-        document,
+        source,
         deps.payloads,
-        deps.claimCheckBytes,
+        {
+          ...(deps.claimCheckBytes !== undefined ? { thresholdBytes: deps.claimCheckBytes } : {}),
+          ...(deps.partBytes !== undefined ? { partBytes: deps.partBytes } : {}),
+        },
       );
       await deps.queue.send(deps.nextQueueUrl, JSON.stringify(message), {
         traceId: context.traceId,
@@ -144,7 +152,7 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
       });
       logger.info('sent to gate', {
         ...logFields(stage, context),
-        claimChecked: 'claimCheck' in message.findings,
+        parts: 'parts' in message.findings,
       });
     });
   };

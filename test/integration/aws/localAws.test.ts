@@ -6,7 +6,10 @@ import { S3PayloadStore } from '../../../adapters/aws/S3PayloadStore';
 import { SqsMessageQueue } from '../../../adapters/aws/SqsMessageQueue';
 import { LocalEventSourcePoller } from '../../../local/aws/LocalEventSourcePoller';
 import { type LocalAws, startLocalAws } from '../../../local/aws/startLocalAws';
+import type { CanonicalValue } from '../../../shared/canonical/CanonicalValue';
+import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { buildFindingsDocument, serializeFindingsDocument } from '../../../shared/discovery/FindingsDocument';
+import { findingsSourceOf } from '../../../shared/discovery/FindingsStream';
 import { quarantineKey } from '../../../shared/pipeline/PayloadStore';
 import { buildStageMessage } from '../../../shared/pipeline/StageMessage';
 import type { SqsEvent } from '../../../shared/pipeline/sqsEvent';
@@ -82,18 +85,20 @@ describe('Local AWS runtime', () => {
         traceId: 't',
         tablesTouched: ['postgres:public.events'],
       };
-      const small = await buildStageMessage(header, document, store, 1024);
-      expect(small.findings).toEqual({
-        claimCheck: { bucket: aws.bucket, key: `claim-check/req-big/${document.evidenceHash}.json` },
-      });
+      const source = findingsSourceOf(document);
+      const small = await buildStageMessage(header, source, store, { thresholdBytes: 1024, partBytes: 2048 });
+      if (!('parts' in small.findings)) throw new Error('parts expected');
+      expect(small.findings.parts.key).toBe(`claim-check/req-big/${document.evidenceHash}/manifest.json`);
       expect(puts.at(-1)).toMatchObject({ ServerSideEncryption: 'aws:kms' });
-      // Resolved findings give exactly the canonical bytes (exact numbers included) that were sent.
-      expect(serializeFindingsDocument(await verifyFindingsHandOff(small, store))).toBe(
-        serializeFindingsDocument(document),
-      );
-      const inline = await buildStageMessage(header, document, store);
+      // The parts, read back in the manifest's order, give exactly the canonical bytes that were sent.
+      const verified = await verifyFindingsHandOff(small, store);
+      expect(verified.parts.length).toBeGreaterThan(1);
+      const lines: string[] = [];
+      for (let i = 0; i < verified.parts.length; i++) lines.push(...(await verified.readPart(i)).lines);
+      expect(`[${lines.join(',')}]`).toBe(canonicalJson(document.findings as unknown as CanonicalValue));
+      const inline = await buildStageMessage(header, source, store);
       expect('inline' in inline.findings).toBe(true);
-      expect(serializeFindingsDocument(await verifyFindingsHandOff(inline, store))).toBe(
+      expect(serializeFindingsDocument((await verifyFindingsHandOff(inline, store)).document as never)).toBe(
         serializeFindingsDocument(document),
       );
     });

@@ -22,6 +22,7 @@ import {
   type FindingsDocument,
   serializeFindingsDocument,
 } from '../../../shared/discovery/FindingsDocument';
+import { findingsSourceOf } from '../../../shared/discovery/FindingsStream';
 import { parseIntakeMessage } from '../../../shared/intake/parseIntakeMessage';
 import { appendLedgerEntry } from '../../../shared/load/appendLedgerEntry';
 import { loadFindings } from '../../../shared/load/loadFindings';
@@ -510,7 +511,7 @@ describe('Command: dsr report', () => {
       highQueueUrl: aws.queues.high.url,
       identityKinds: ['email', 'phone'],
       hashSubject: () => 'b'.repeat(64),
-      discover: async (request) => findingsDocument(request.requestId),
+      discover: async (request) => findingsSourceOf(findingsDocument(request.requestId)),
     });
     const body = JSON.stringify({
       version: 1,

@@ -5,6 +5,7 @@ import { S3PayloadStore } from '../../../adapters/aws/S3PayloadStore';
 import { SqsMessageQueue } from '../../../adapters/aws/SqsMessageQueue';
 import { LocalEventSourcePoller } from '../../../local/aws/LocalEventSourcePoller';
 import { type LocalAws, startLocalAws } from '../../../local/aws/startLocalAws';
+import { findingsSourceOf } from '../../../shared/discovery/FindingsStream';
 import { readDeadLetterEnvelope } from '../../../shared/pipeline/DeadLetterEnvelope';
 import { buildStageMessage } from '../../../shared/pipeline/StageMessage';
 import {
@@ -70,7 +71,7 @@ describe('Function: recordDeadLetters', () => {
           traceId: `trace-${request.requestId}`,
           tablesTouched: ['postgres:public.users'],
         },
-        findingsFor(request),
+        findingsSourceOf(findingsFor(request)),
         payloads,
       );
       await aws.sqs.send(

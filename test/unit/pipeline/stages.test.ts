@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { buildFindingsDocument, type FindingsDocument } from '../../../shared/discovery/FindingsDocument';
+import { findingsSourceOf } from '../../../shared/discovery/FindingsStream';
 import { subjectHash } from '../../../shared/identity/subjectHash';
 import type { IntakeRequest } from '../../../shared/intake/IntakeRequest';
 import { MalformedRequestError } from '../../../shared/intake/MalformedRequestError';
@@ -94,7 +95,7 @@ function extract(
     highQueueUrl: HIGH,
     identityKinds: ['email'],
     hashSubject: hashOf,
-    discover,
+    discover: async (request) => findingsSourceOf(await discover(request)),
     carriedLedger: (id) => ledger.carried(id),
   });
   return { work, queue, ledger, discover, signals };
@@ -132,7 +133,7 @@ async function handOff(
       tablesTouched: ['postgres:public.orders', 'postgres:public.users'],
       carriedLedger: carried,
     },
-    document,
+    findingsSourceOf(document),
     payloads,
   );
   return { message, carried };
@@ -176,7 +177,15 @@ function load(
     now,
     metrics: signals.metrics,
     pagerDuty: signals.pagerDuty,
-    load: async (document) => {
+    continueQueueUrl: 'https://sqs.local/load',
+    loadPart: async (findings, { message, evidenceHash }) => {
+      // One part for inline findings: the part is the whole document.
+      const document = {
+        ...(JSON.parse('{}') as FindingsDocument),
+        requestId: message.requestId,
+        evidenceHash,
+        findings,
+      };
       await land(document);
       loaded.push(document);
     },

@@ -57,7 +57,7 @@ describe('Function: verifyFindingsHandOff', () => {
 
   it('returns the document with exact numbers when everything agrees', async () => {
     const verified = await verifyFindingsHandOff(message(text), store);
-    expect(canonicalJson(verified as unknown as CanonicalValue)).toBe(text);
+    expect(canonicalJson(verified.document as unknown as CanonicalValue)).toBe(text);
   });
 
   it('lets through fields a finding may carry besides system, table, key and row (provenance)', async () => {

@@ -5,7 +5,12 @@ import { pollersFor } from '../../../../local/aws/pollersFor';
 import { type LocalAws, type PipelineQueueName, startLocalAws } from '../../../../local/aws/startLocalAws';
 import { startLocalPagerDuty } from '../../../../local/pipeline/LocalPagerDuty';
 import { PagerDutyClient } from '../../../../shared/alerting/PagerDutyClient';
-import { buildFindingsDocument, type FindingsDocument } from '../../../../shared/discovery/FindingsDocument';
+import {
+  buildFindingsDocument,
+  type Finding,
+  type FindingsDocument,
+} from '../../../../shared/discovery/FindingsDocument';
+import { findingsSourceOf } from '../../../../shared/discovery/FindingsStream';
 import { normalizeIdentifier } from '../../../../shared/identity/normalizeIdentifier';
 import { subjectHash } from '../../../../shared/identity/subjectHash';
 import type { IntakeRequest } from '../../../../shared/intake/IntakeRequest';
@@ -30,7 +35,10 @@ export interface PipelineHarness {
   readonly metrics: string[];
   readonly pages: Record<string, unknown>[];
   readonly visibilityChanges: { queueArn: string; seconds: number }[];
+  /** Each request's findings as the load stage landed them (its parts joined in order). */
   readonly loaded: FindingsDocument[];
+  /** Every part the load stage landed, in order. */
+  readonly loadedParts: { requestId: string; part: number; parts: number; rows: number }[];
   /** Every message a stage sent on. */
   readonly sent: { queueUrl: string; body: string }[];
   readonly pollers: Record<PipelineQueueName, LocalEventSourcePoller>;
@@ -92,7 +100,7 @@ export function findingsFor(request: IntakeRequest): FindingsDocument {
 }
 
 export async function startPipelineHarness(
-  options: { breakers?: DependencyBreakers; claimCheckBytes?: number } = {},
+  options: { breakers?: DependencyBreakers; claimCheckBytes?: number; partBytes?: number } = {},
 ): Promise<PipelineHarness> {
   const aws = await startLocalAws({ maxReceiveCount: 5 });
   const pagerDuty = await startLocalPagerDuty();
@@ -101,6 +109,7 @@ export async function startPipelineHarness(
   const metricLines: string[] = [];
   const visibilityChanges: { queueArn: string; seconds: number }[] = [];
   const loaded: FindingsDocument[] = [];
+  const loadedParts: PipelineHarness['loadedParts'] = [];
   const sent: { queueUrl: string; body: string }[] = [];
   const logger = createLogger({ sink: (line) => logs.push(line) });
   const sqsQueue = new SqsMessageQueue(aws.sqs);
@@ -126,6 +135,7 @@ export async function startPipelineHarness(
     pages: pagerDuty.events,
     visibilityChanges,
     loaded,
+    loadedParts,
     sent,
     discover: async (request: IntakeRequest) => findingsFor(request),
     checkDrift: async (): Promise<DriftVerdict> => ({
@@ -172,8 +182,9 @@ export async function startPipelineHarness(
         highQueueUrl: queues.high.url,
         identityKinds: Object.keys(IDENTITY_KINDS),
         hashSubject: hashOf,
-        discover: (request) => harness.discover(request),
+        discover: async (request) => findingsSourceOf(await harness.discover(request)),
         ...(options.claimCheckBytes !== undefined ? { claimCheckBytes: options.claimCheckBytes } : {}),
+        ...(options.partBytes !== undefined ? { partBytes: options.partBytes } : {}),
       }),
     );
   const handlers = {
@@ -201,8 +212,20 @@ export async function startPipelineHarness(
         ...common,
         stage: 'load',
         metrics: new ComplianceMetrics((line) => metricLines.push(line)),
-        load: async (findings) => {
-          loaded.push(findings);
+        continueQueueUrl: queues.load.url,
+        loadPart: async (findings, { message, evidenceHash, part, parts }) => {
+          loadedParts.push({ requestId: message.requestId, part, parts, rows: findings.length });
+          const last = loaded.at(-1);
+          if (part > 1 && last?.requestId === message.requestId && last.evidenceHash === evidenceHash)
+            (last.findings as Finding[]).push(...findings);
+          else
+            loaded.push({
+              requestId: message.requestId,
+              subject: { hash: message.subjectHash },
+              evidenceHash,
+              counts: {},
+              findings: [...findings],
+            });
         },
       }),
     ),
