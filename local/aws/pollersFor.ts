@@ -6,11 +6,16 @@ import type { LocalAws, PipelineQueueName } from './startLocalAws';
 export function pollersFor(
   aws: LocalAws,
   handlers: Readonly<Record<PipelineQueueName, SqsBatchHandler>>,
-  options: { readonly batchSize?: number } = {},
+  options: {
+    readonly batchSize?: number;
+    /** Each function's timeout, ms (see `LocalEventSourcePollerOptions.functionTimeoutMs`). */
+    readonly functionTimeoutsMs?: Partial<Readonly<Record<PipelineQueueName, number>>>;
+  } = {},
 ): Record<PipelineQueueName, LocalEventSourcePoller> {
   return Object.fromEntries(
     (Object.keys(handlers) as PipelineQueueName[]).map((name) => {
       const queue = aws.queues[name];
+      const timeout = options.functionTimeoutsMs?.[name];
       return [
         name,
         new LocalEventSourcePoller({
@@ -19,6 +24,7 @@ export function pollersFor(
           queueArn: queue.arn,
           handler: handlers[name],
           ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+          ...(timeout !== undefined ? { functionTimeoutMs: timeout } : {}),
           waitTimeSeconds: 0,
           deadLetter: { url: queue.deadLetterUrl, maxReceiveCount: queue.maxReceiveCount },
         }),

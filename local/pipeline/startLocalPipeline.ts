@@ -5,7 +5,7 @@ import { createExtractHandler } from '../../functions/extract/extractHandler';
 import { createGateHandler } from '../../functions/gate/gateHandler';
 import { createLoadHandler } from '../../functions/load/loadHandler';
 import { createRedriveHandler } from '../../functions/redrive/redriveHandler';
-import type { SqsBatchHandler, SqsEvent } from '../../shared/pipeline/sqsEvent';
+import type { InvocationContext, SqsBatchHandler, SqsEvent } from '../../shared/pipeline/sqsEvent';
 import type { LogSink } from '../../shared/telemetry/LogSink';
 import { LocalEventSourcePoller } from '../aws/LocalEventSourcePoller';
 import { pollersFor } from '../aws/pollersFor';
@@ -28,6 +28,11 @@ export interface LocalPipelineOptions {
   readonly maxReceiveCount?: number;
   /** Settings added to (or replacing) every handler's environment, e.g. `PG_STATEMENT_TIMEOUT_MS`. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Each function's timeout, ms: its handler is given a Lambda-like context whose remaining time
+   * counts down from it. @default none (no limit)
+   */
+  readonly functionTimeoutsMs?: Partial<Readonly<Record<PipelineQueueName, number>>>;
 }
 
 export interface LocalPipeline {
@@ -113,10 +118,16 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   // The pollers call whichever handlers are current, so a cold start can swap them in.
   let current = buildHandlers();
   const handlers = Object.fromEntries(
-    PIPELINE_QUEUES.map((name) => [name, (event: SqsEvent) => current[name](event)]),
+    PIPELINE_QUEUES.map((name) => [
+      name,
+      (event: SqsEvent, context?: InvocationContext) => current[name](event, context),
+    ]),
   ) as Record<PipelineQueueName, SqsBatchHandler>;
   const redrive = createRedriveHandler(environment('redrive'), runtime);
-  const pollers = pollersFor(aws, handlers, { batchSize: 10 });
+  const pollers = pollersFor(aws, handlers, {
+    batchSize: 10,
+    ...(options.functionTimeoutsMs ? { functionTimeoutsMs: options.functionTimeoutsMs } : {}),
+  });
 
   return {
     aws,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seedWarehouse } from '../../local/demo/warehouse';
-import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline/startLocalPipeline';
+import { type LocalPipeline, type LocalPipelineOptions, startLocalPipeline } from '../../local/pipeline/startLocalPipeline';
 import { generateSampleData } from '../../local/sample/generateSampleData';
 import type { LocalSnowflake } from '../../local/snowflake/startLocalSnowflake';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
@@ -102,6 +102,10 @@ export interface LocalPipelineFixtureOptions {
   readonly maxReceiveCount?: number;
   /** The PostgreSQL server to create the database on (a superuser DSN). @default the suite's server */
   readonly adminDsn?: string;
+  /** Settings added to every handler's environment (e.g. a small findings part size). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Each function's timeout as the pollers play it (the remaining time its handler sees). */
+  readonly functionTimeoutsMs?: LocalPipelineOptions['functionTimeoutsMs'];
 }
 
 const PERSONAS: readonly KnownSubject[] = [
@@ -221,7 +225,8 @@ export async function startLocalPipelineFixture(
       subjectHashKey: HASH_KEY,
       logSink: sink,
       metricSink: sink,
-      env: { PG_DSN_FILE: dsnFile },
+      env: { ...options.env, PG_DSN_FILE: dsnFile },
+      ...(options.functionTimeoutsMs ? { functionTimeoutsMs: options.functionTimeoutsMs } : {}),
       ...(options.maxReceiveCount ? { maxReceiveCount: options.maxReceiveCount } : {}),
     });
     cleanups.push(() => pipeline.stop());
