@@ -5,6 +5,7 @@ import { type BenchContext, openBenchContext } from './BenchContext';
 import { latencyChartSvg } from './latencyChart';
 import type { ColdStartResult } from './suites/coldStartBench';
 import { type DiscoveryBenchResult, discoveryBench } from './suites/discoveryBench';
+import type { HeavyPipelineResult } from './suites/heavyPipelineBench';
 import type { LoadResult } from './suites/loadBench';
 import type { PipelineResult } from './suites/pipelineBench';
 import { type PoolPressureResult, poolPressureBench } from './suites/poolPressureBench';
@@ -16,8 +17,18 @@ import { type SerializationResult, serializationBench } from './suites/serializa
 process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
 process.env.SF_OCSP_RESPONSE_CACHE_SERVER_ENABLED = 'false';
 
-const SUITES = ['discovery', 'serialization', 'pressure', 'load', 'coldstart', 'pipeline'] as const;
+const SUITES = [
+  'discovery',
+  'serialization',
+  'pressure',
+  'load',
+  'coldstart',
+  'pipeline',
+  'heavy-pipeline',
+] as const;
 type Suite = (typeof SUITES)[number];
+/** Run unless `--only` says otherwise: the heavy-pipeline run (a million rows) only when asked for. */
+const DEFAULT_SUITES = SUITES.filter((s) => s !== 'heavy-pipeline');
 
 function suiteList(value: string): Suite[] {
   const names = value
@@ -35,13 +46,23 @@ const program = new Command('bench')
   .option('--scale <n>', 'sample database scale (200 = 200k users, 2M orders, 5M events)', Number, 200)
   .option('--subjects <n>', 'subjects measured for latency', Number, 300)
   .option('--pool <n>', 'pool size (the configured default is 4)', Number, 4)
-  .option('--only <suites>', `comma list of suites to run: ${SUITES.join(',')}`, suiteList, [...SUITES])
+  .option('--only <suites>', `comma list of suites to run: ${SUITES.join(',')}`, suiteList, [
+    ...DEFAULT_SUITES,
+  ])
   .option('--load-rows <n>', 'findings per batched load run', Number, 5000)
   .option('--load-baseline-rows <n>', 'findings per one-INSERT-per-row run', Number, 300)
   .option('--load-runs <n>', 'measured runs of each load', Number, 5)
   .option('--starts <n>', 'fresh-process starts per function bundle', Number, 7)
   .option('--pipeline-requests <n>', 'requests submitted at once per end-to-end pipeline run', Number, 200)
   .option('--pipeline-runs <n>', 'measured end-to-end pipeline runs', Number, 3)
+  .option('--heavy-rows <n>', 'rows of the one subject in the heavy-pipeline run', Number, 1_000_000)
+  .option('--heavy-heap-mb <n>', "each function's heap cap in the heavy-pipeline run", Number, 512)
+  .option(
+    '--heavy-part-bytes <n>',
+    'bytes per findings part in the heavy-pipeline run',
+    Number,
+    4 * 1024 * 1024,
+  )
   .parse();
 const options = program.opts<{
   scale: number;
@@ -54,6 +75,9 @@ const options = program.opts<{
   starts: number;
   pipelineRequests: number;
   pipelineRuns: number;
+  heavyRows: number;
+  heavyHeapMb: number;
+  heavyPartBytes: number;
 }>();
 const only = new Set(options.only);
 
@@ -70,6 +94,7 @@ let pressure: PoolPressureResult | undefined;
 let load: LoadResult | undefined;
 let coldStart: ColdStartResult[] | undefined;
 let pipeline: PipelineResult | undefined;
+let heavyPipeline: HeavyPipelineResult | undefined;
 try {
   if (only.has('discovery') || only.has('serialization') || only.has('pressure')) {
     ctx = await openBenchContext(options.scale, log);
@@ -118,6 +143,18 @@ try {
     );
     const { pipelineBench } = await import('./suites/pipelineBench');
     pipeline = await pipelineBench({ requests: options.pipelineRequests, runs: options.pipelineRuns, log });
+  }
+  if (only.has('heavy-pipeline')) {
+    log(
+      `heavy pipeline: one subject with ${options.heavyRows} rows, intake → loaded, each function in a worker capped at ${options.heavyHeapMb} MB of heap, the stack's timeouts…`,
+    );
+    const { heavyPipelineBench } = await import('./suites/heavyPipelineBench');
+    heavyPipeline = await heavyPipelineBench({
+      rows: options.heavyRows,
+      heapMb: options.heavyHeapMb,
+      partBytes: options.heavyPartBytes,
+      log,
+    });
   }
 } finally {
   await ctx?.server.stop();
@@ -201,6 +238,22 @@ if (pipeline) {
     ],
   );
 }
+if (heavyPipeline) {
+  const h = heavyPipeline;
+  rows.push([
+    `heavy subject intake → loaded, s (${h.rows} rows; extract, gate, load each capped at ${h.heapMb} MB of heap; parts of ≤ ${kb(h.partBytes)} KB; ${h.rowsLanded} rows landed, ${h.retries} retries, ${h.handedOn} hand-ons)`,
+    h.timeToLoadedMs === undefined ? h.state : f(h.timeToLoadedMs / 1000, 1),
+    '',
+    '',
+  ]);
+  for (const st of h.stages)
+    rows.push([
+      `heavy subject, ${st.fn}: rows/s of busy time; invocations; longest invocation / timeout, s; peak heap / cap, MB`,
+      `${f(st.rowsPerSecond, 0)}; ${st.invocations}; ${f(st.longestInvocationMs / 1000, 1)} / ${f(st.timeoutMs / 1000, 0)}; ${f(st.peakHeapMb, 0)} / ${f(st.heapLimitMb, 0)}${st.died ? `; died: ${st.died.replaceAll('|', '/')}` : ''}`,
+      '',
+      '',
+    ]);
+}
 const table = [
   `| ${rows[0]?.join(' | ')} |`,
   '| --- | --- | --- | --- |',
@@ -215,9 +268,14 @@ await mkdir('bench/results', { recursive: true });
 const command = [
   'npm run bench --',
   `--scale ${options.scale} --subjects ${options.subjects} --pool ${options.pool}`,
-  ...(only.size < SUITES.length ? [`--only ${options.only.join(',')}`] : []),
+  ...(options.only.join(',') !== DEFAULT_SUITES.join(',') ? [`--only ${options.only.join(',')}`] : []),
   ...(only.has('pipeline')
     ? [`--pipeline-requests ${options.pipelineRequests} --pipeline-runs ${options.pipelineRuns}`]
+    : []),
+  ...(only.has('heavy-pipeline')
+    ? [
+        `--heavy-rows ${options.heavyRows} --heavy-heap-mb ${options.heavyHeapMb} --heavy-part-bytes ${options.heavyPartBytes}`,
+      ]
     : []),
 ].join(' ');
 const header = `# Benchmark results\n\n\`${command}\` on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${new Date().toISOString().slice(0, 10)}.\n\n`;
@@ -234,6 +292,7 @@ await writeFile(
       ...(load ? { load } : {}),
       ...(coldStart ? { coldStart } : {}),
       ...(pipeline ? { pipeline } : {}),
+      ...(heavyPipeline ? { heavyPipeline } : {}),
       elapsedSeconds: elapsed,
     },
     null,

@@ -94,7 +94,8 @@ export interface DsrBridgeStackProps extends StackProps {
 }
 
 const ROOT = join(import.meta.dirname, '..');
-const TIMEOUTS = {
+/** Each function's timeout; the heavy-pipeline bench plays them. */
+export const TIMEOUTS = {
   extract: Duration.minutes(2),
   gate: Duration.minutes(1),
   load: Duration.minutes(2),

@@ -110,11 +110,11 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
       },
     });
     const processor = stageProcessor(foundation, ledger, runtime, work);
-    return async (event) => {
+    return async (event, context) => {
       // Once per batch: a connection that died while the container was frozen is replaced before
       // any record uses it. A database that is down fails the records, which then back off.
       await db.healthCheck().catch(() => undefined);
-      return processor(event);
+      return processor(event, context);
     };
   });
 }
