@@ -11,6 +11,9 @@ import { decideEntry, RequestLedger } from '../RequestLedger';
 import { buildStageMessage, tablesTouched } from '../StageMessage';
 import type { StageDeps } from './StageDeps';
 
+/** Findings as a source, perhaps backed by something to release when done (a temporary file). */
+export type DisposableFindingsSource = FindingsSource & { dispose?(): Promise<void> };
+
 export interface ExtractStageDeps extends StageDeps {
   /** Which intake queue this extractor consumes. */
   readonly priority: 'high' | 'standard';
@@ -24,9 +27,10 @@ export interface ExtractStageDeps extends StageDeps {
   readonly hashSubject: (subject: IntakeRequest['subject']) => string;
   /**
    * Finds every record about the subject (PostgreSQL and Snowflake): the findings as a replayable
-   * source, read once to tell whether they fit the message and once more to write them as parts.
+   * source, read once to tell whether they fit the message and once more to write them as parts;
+   * a source with `dispose` (a temporary file) is disposed of once the message is sent or failed.
    */
-  readonly discover: (request: IntakeRequest) => Promise<FindingsSource>;
+  readonly discover: (request: IntakeRequest) => Promise<DisposableFindingsSource>;
   readonly maxIntakeBytes?: number;
   readonly deadlineRules?: Readonly<Record<string, DeadlineRule>>;
   /** @default 7 */
@@ -113,47 +117,51 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
       }
 
       const discover = () => deps.discover(request);
-      let source: FindingsSource;
-      if (decision.action === 'proceed') {
-        await ledger.transition(requestId, context.traceId, decision.last, 'discovering');
-        source = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
-        const rows = source.summary.rows;
-        await ledger.transition(requestId, context.traceId, 'discovering', 'discovered', {
-          rows,
-          evidenceHash: source.summary.evidenceHash,
-        });
-        logger.info('discovered', { ...logFields(stage, context), rows });
-      } else {
-        // Discovered before, but the hand-off may not have happened: discover again (read-only) and send.
-        source = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
-        logger.info('re-sending discovered findings', logFields(stage, context));
-      }
-      const message = await buildStageMessage(
-        {
-          requestId,
-          type: request.type,
-          jurisdiction: request.jurisdiction,
-          deadline: request.deadline,
-          subjectHash,
+      let source: DisposableFindingsSource | undefined;
+      try {
+        if (decision.action === 'proceed') {
+          await ledger.transition(requestId, context.traceId, decision.last, 'discovering');
+          source = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
+          const rows = source.summary.rows;
+          await ledger.transition(requestId, context.traceId, 'discovering', 'discovered', {
+            rows,
+            evidenceHash: source.summary.evidenceHash,
+          });
+          logger.info('discovered', { ...logFields(stage, context), rows });
+        } else {
+          // Discovered before, but the hand-off may not have happened: discover again (read-only) and send.
+          source = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
+          logger.info('re-sending discovered findings', logFields(stage, context));
+        }
+        const message = await buildStageMessage(
+          {
+            requestId,
+            type: request.type,
+            jurisdiction: request.jurisdiction,
+            deadline: request.deadline,
+            subjectHash,
+            traceId: context.traceId,
+            tablesTouched: tablesTouched(source.summary),
+            ...(deps.carriedLedger ? { carriedLedger: [...deps.carriedLedger(requestId)] } : {}),
+          },
+          source,
+          deps.payloads,
+          {
+            ...(deps.claimCheckBytes !== undefined ? { thresholdBytes: deps.claimCheckBytes } : {}),
+            ...(deps.partBytes !== undefined ? { partBytes: deps.partBytes } : {}),
+          },
+        );
+        await deps.queue.send(deps.nextQueueUrl, JSON.stringify(message), {
           traceId: context.traceId,
-          tablesTouched: tablesTouched(source.summary),
-          ...(deps.carriedLedger ? { carriedLedger: [...deps.carriedLedger(requestId)] } : {}),
-        },
-        source,
-        deps.payloads,
-        {
-          ...(deps.claimCheckBytes !== undefined ? { thresholdBytes: deps.claimCheckBytes } : {}),
-          ...(deps.partBytes !== undefined ? { partBytes: deps.partBytes } : {}),
-        },
-      );
-      await deps.queue.send(deps.nextQueueUrl, JSON.stringify(message), {
-        traceId: context.traceId,
-        requestId,
-      });
-      logger.info('sent to gate', {
-        ...logFields(stage, context),
-        parts: 'parts' in message.findings,
-      });
+          requestId,
+        });
+        logger.info('sent to gate', {
+          ...logFields(stage, context),
+          parts: 'parts' in message.findings,
+        });
+      } finally {
+        await source?.dispose?.();
+      }
     });
   };
 }

@@ -73,8 +73,8 @@ describe('Pipeline resilience on local SQS', () => {
     ]);
   });
 
-  it('claim-checks large findings through the bucket between stages', async () => {
-    h = await startPipelineHarness({ claimCheckBytes: 10 });
+  it('sends large findings through the bucket between stages as parts with a manifest', async () => {
+    h = await startPipelineHarness({ claimCheckBytes: 10, partBytes: 10 });
     await h.aws.sqs.send(
       new SendMessageCommand({
         QueueUrl: h.aws.queues.high.url,
@@ -83,7 +83,13 @@ describe('Pipeline resilience on local SQS', () => {
     );
     await h.drain();
     const toGate = JSON.parse(h.sent[0]?.body ?? '{}');
-    expect(toGate.findings.claimCheck.key).toMatch(/^claim-check\/req-cc\//);
+    expect(toGate.findings.parts.key).toMatch(/^claim-check\/req-cc\/[0-9a-f]{64}\/manifest\.json$/);
     expect(h.loaded[0]?.requestId).toBe('req-cc');
+    // One finding per part at this part size: every part loaded once, in order.
+    const parts = h.loadedParts.filter((p) => p.requestId === 'req-cc');
+    expect(parts.length).toBeGreaterThan(0);
+    expect(parts.every((p) => p.rows === 1 && p.parts === parts.length)).toBe(true);
+    expect(parts.map((p) => p.part)).toEqual(parts.map((_, i) => i + 1));
+    expect(h.loaded[0]?.findings).toHaveLength(parts.length);
   });
 });

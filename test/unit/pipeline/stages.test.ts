@@ -75,9 +75,14 @@ function findings(requestId: string, email: string): FindingsDocument {
 }
 
 function extract(
-  options: { priority?: 'high' | 'standard'; discover?: () => Promise<FindingsDocument> } = {},
+  options: {
+    priority?: 'high' | 'standard';
+    discover?: () => Promise<FindingsDocument>;
+    queue?: InMemoryQueue;
+    disposed?: string[];
+  } = {},
 ) {
-  const queue = new InMemoryQueue();
+  const queue = options.queue ?? new InMemoryQueue();
   const ledger = new ForwardedLedger(queue, GATE);
   const signals = captureSignals();
   const discover = vi.fn(
@@ -95,7 +100,12 @@ function extract(
     highQueueUrl: HIGH,
     identityKinds: ['email'],
     hashSubject: hashOf,
-    discover: async (request) => findingsSourceOf(await discover(request)),
+    discover: async (request) => ({
+      ...findingsSourceOf(await discover(request)),
+      dispose: async () => {
+        options.disposed?.push(request.requestId);
+      },
+    }),
     carriedLedger: (id) => ledger.carried(id),
   });
   return { work, queue, ledger, discover, signals };
@@ -200,6 +210,25 @@ const tamper = (message: StageMessage): StageMessage => {
 };
 
 describe('Function: extractStage', () => {
+  it('disposes of the findings source once the message is sent, and when sending fails', async () => {
+    // Prepare
+    const disposed: string[] = [];
+    const { work } = extract({ disposed });
+    const failing = new InMemoryQueue();
+    failing.send = async (url, body, attributes) => {
+      if (url === GATE && body.includes('"dsr.stage"')) throw new Error('SQS unavailable');
+      return InMemoryQueue.prototype.send.call(failing, url, body, attributes);
+    };
+    const broken = extract({ disposed, queue: failing });
+    const first = intake('req-d1', 'ana@example.com');
+    const second = intake('req-d2', 'ana@example.com');
+    // Act
+    await work(first, recordContext(first));
+    await expect(broken.work(second, recordContext(second))).rejects.toThrow('SQS unavailable');
+    // Assess
+    expect(disposed).toEqual(['req-d1', 'req-d2']);
+  });
+
   it('discovers a new request and hands the findings to the gate with its ledger entries', async () => {
     // Prepare
     const { work, queue, discover } = extract();
