@@ -143,7 +143,7 @@ export class FindingsSpill implements MetRowSink {
           const provenance = found.matchIds.join(',');
           const line = `{"key":${found.keyJson},"provenance":[${provenance}],"row":${found.row}${suffix}`;
           hasher.add(line);
-          out.write(line);
+          out.line(line);
           count++;
         }
         counts[table.system] ??= {};
@@ -199,7 +199,7 @@ export class FindingsSpill implements MetRowSink {
     const out = new ChunkedWriter(path);
     try {
       for (const r of records)
-        out.write(`${r.round}\t${this.matchIndex.get(r.matchId)}\t${r.keyJson}\t${r.row}`);
+        out.line(String(r.round), '\t', String(this.matchIndex.get(r.matchId)), '\t', r.keyJson, '\t', r.row);
     } finally {
       out.close();
     }
@@ -210,20 +210,24 @@ export class FindingsSpill implements MetRowSink {
   }
 }
 
-/** Appends lines to a new file (mode 0600) in writes of about 1 MiB. */
+/**
+ * Appends lines to a new file (mode 0600), encoding them as UTF-8 straight into one reused buffer
+ * of {@link WRITE_BYTES} (no joined string per write); a line longer than the buffer is written
+ * on its own.
+ */
 class ChunkedWriter {
   private readonly fd: number;
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  private readonly buffer = Buffer.allocUnsafe(WRITE_BYTES);
+  private at = 0;
 
   constructor(path: string) {
     this.fd = openSync(path, 'wx', 0o600);
   }
 
-  write(line: string): void {
-    this.pending.push(line);
-    this.pendingBytes += line.length + 1;
-    if (this.pendingBytes >= WRITE_BYTES) this.flush();
+  /** Writes the pieces one after the other, then a line feed. */
+  line(...pieces: string[]): void {
+    for (const piece of pieces) this.piece(piece);
+    this.piece('\n');
   }
 
   close(): void {
@@ -234,11 +238,22 @@ class ChunkedWriter {
     }
   }
 
+  private piece(text: string): void {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (this.at + text.length * 3 > WRITE_BYTES) {
+      this.flush();
+      if (text.length * 3 > WRITE_BYTES) {
+        writeSync(this.fd, text);
+        return;
+      }
+    }
+    this.at += this.buffer.write(text, this.at);
+  }
+
   private flush(): void {
-    if (this.pending.length === 0) return;
-    writeSync(this.fd, `${this.pending.join('\n')}\n`);
-    this.pending = [];
-    this.pendingBytes = 0;
+    let done = 0;
+    while (done < this.at) done += writeSync(this.fd, this.buffer, done, this.at - done);
+    this.at = 0;
   }
 }
 
