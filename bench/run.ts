@@ -5,6 +5,7 @@ import { type BenchContext, openBenchContext } from './BenchContext';
 import { latencyChartSvg } from './latencyChart';
 import type { ColdStartResult } from './suites/coldStartBench';
 import { type DiscoveryBenchResult, discoveryBench } from './suites/discoveryBench';
+import type { HeavyResult } from './suites/heavyBench';
 import type { LoadResult } from './suites/loadBench';
 import type { PipelineResult } from './suites/pipelineBench';
 import { type PoolPressureResult, poolPressureBench } from './suites/poolPressureBench';
@@ -16,7 +17,7 @@ import { type SerializationResult, serializationBench } from './suites/serializa
 process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
 process.env.SF_OCSP_RESPONSE_CACHE_SERVER_ENABLED = 'false';
 
-const SUITES = ['discovery', 'serialization', 'pressure', 'load', 'coldstart', 'pipeline'] as const;
+const SUITES = ['discovery', 'serialization', 'pressure', 'load', 'coldstart', 'pipeline', 'heavy'] as const;
 type Suite = (typeof SUITES)[number];
 
 function suiteList(value: string): Suite[] {
@@ -42,6 +43,12 @@ const program = new Command('bench')
   .option('--starts <n>', 'fresh-process starts per function bundle', Number, 7)
   .option('--pipeline-requests <n>', 'requests submitted at once per end-to-end pipeline run', Number, 200)
   .option('--pipeline-runs <n>', 'measured end-to-end pipeline runs', Number, 3)
+  .option(
+    '--heavy-sizes <list>',
+    'events of each heavy subject `dsr discover` is measured on',
+    (v: string) => v.split(',').map(Number),
+    [10_000, 100_000, 1_000_000, 3_000_000],
+  )
   .parse();
 const options = program.opts<{
   scale: number;
@@ -54,6 +61,7 @@ const options = program.opts<{
   starts: number;
   pipelineRequests: number;
   pipelineRuns: number;
+  heavySizes: number[];
 }>();
 const only = new Set(options.only);
 
@@ -70,6 +78,7 @@ let pressure: PoolPressureResult | undefined;
 let load: LoadResult | undefined;
 let coldStart: ColdStartResult[] | undefined;
 let pipeline: PipelineResult | undefined;
+let heavy: HeavyResult | undefined;
 try {
   if (only.has('discovery') || only.has('serialization') || only.has('pressure')) {
     ctx = await openBenchContext(options.scale, log);
@@ -118,6 +127,13 @@ try {
     );
     const { pipelineBench } = await import('./suites/pipelineBench');
     pipeline = await pipelineBench({ requests: options.pipelineRequests, runs: options.pipelineRuns, log });
+  }
+  if (only.has('heavy')) {
+    log(
+      `heavy subjects: dsr discover (the real CLI, a child process under /usr/bin/time) of subjects with ${options.heavySizes.join(', ')} events…`,
+    );
+    const { heavyBench } = await import('./suites/heavyBench');
+    heavy = await heavyBench({ sizes: options.heavySizes, log });
   }
 } finally {
   await ctx?.server.stop();
@@ -201,6 +217,21 @@ if (pipeline) {
     ],
   );
 }
+if (heavy) {
+  rows.push([
+    `dsr discover start-up (a subject with 1 row: process, connection, catalog check), s / peak RSS MiB`,
+    `${f(heavy.startupSeconds)} / ${f(heavy.startupPeakRssMiB, 0)}`,
+    '',
+    '',
+  ]);
+  for (const r of heavy.runs)
+    rows.push([
+      `dsr discover of a subject with ${r.rows} rows (${f(r.outputMiB, 0)} MiB of findings): wall s, rows/s (rows/s after start-up), peak RSS MiB`,
+      `${f(r.seconds, 1)} s, ${f(r.rowsPerSecond, 0)} (${f(r.rowsPerSecondAfterStartup, 0)}) rows/s, ${f(r.peakRssMiB, 0)} MiB`,
+      '',
+      '≥ 100000 rows/s, < 256 MiB',
+    ]);
+}
 const table = [
   `| ${rows[0]?.join(' | ')} |`,
   '| --- | --- | --- | --- |',
@@ -219,6 +250,7 @@ const command = [
   ...(only.has('pipeline')
     ? [`--pipeline-requests ${options.pipelineRequests} --pipeline-runs ${options.pipelineRuns}`]
     : []),
+  ...(only.has('heavy') ? [`--heavy-sizes ${options.heavySizes.join(',')}`] : []),
 ].join(' ');
 const header = `# Benchmark results\n\n\`${command}\` on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${new Date().toISOString().slice(0, 10)}.\n\n`;
 await writeFile('bench/results/latest.md', `${header}${table}\n`);
@@ -234,6 +266,7 @@ await writeFile(
       ...(load ? { load } : {}),
       ...(coldStart ? { coldStart } : {}),
       ...(pipeline ? { pipeline } : {}),
+      ...(heavy ? { heavy } : {}),
       elapsedSeconds: elapsed,
     },
     null,
