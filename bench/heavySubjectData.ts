@@ -60,3 +60,25 @@ export async function seedHeavySubject(
   );
   return { email, rows };
 }
+
+/**
+ * Gives one user (`big.<MiB>mib@example.com` unless `email` is given) a `preferences` document of
+ * about `bytes` of JSON text: an array of small objects with numbers and strings, the shape that
+ * costs a parser the most per byte. Deterministic and re-runnable like {@link seedHeavySubject}.
+ */
+export async function seedLargeValueSubject(
+  client: SqlClient,
+  options: { readonly bytes: number; readonly email?: string },
+): Promise<{ email: string; bytes: number }> {
+  const items = Math.max(1, Math.ceil(options.bytes / 64));
+  const email = (options.email ?? `big.${Math.round(options.bytes / 1048576)}mib@example.com`).toLowerCase();
+  await seedHeavySubject(client, { rows: 0, email });
+  await client.query(
+    `UPDATE public.users SET preferences = (
+       SELECT jsonb_agg(jsonb_build_object('n', i, 'price', (i % 1000) || '.25', 'note', 'item ' || md5(i::text)) ORDER BY i)
+       FROM generate_series(1, $2::int) AS i)
+     WHERE email = $1`,
+    [email, items],
+  );
+  return { email, bytes: options.bytes };
+}
