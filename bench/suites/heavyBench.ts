@@ -20,8 +20,15 @@ export interface HeavyRun {
   readonly rowsPerSecond: number;
   /** Rows per second once the start-up of a discovery with one row is taken off. */
   readonly rowsPerSecondAfterStartup: number;
+  /** CPU seconds (user + system) of the process: on a shared machine, steadier than wall time. */
+  readonly cpuSeconds: number;
+  /** Rows per CPU second. */
+  readonly rowsPerCpuSecond: number;
   /** Peak resident set of the `dsr discover` process (`/usr/bin/time`'s maximum RSS), MiB. */
   readonly peakRssMiB: number;
+  /** The same command with V8's old space capped (`--max-old-space-size=128`): peak RSS, MiB. */
+  readonly cappedPeakRssMiB: number;
+  readonly cappedSeconds: number;
   readonly outputMiB: number;
 }
 
@@ -30,6 +37,7 @@ export interface HeavyResult {
   /** The same command for a subject with one row: start-up, connection and catalog check. */
   readonly startupSeconds: number;
   readonly startupPeakRssMiB: number;
+  readonly startupCpuSeconds: number;
   readonly seededSeconds: number | undefined;
 }
 
@@ -78,7 +86,7 @@ export async function heavyBench(options: {
       }
       seededSeconds = (Date.now() - started) / 1000;
     }
-    const discover = async (email: string) => {
+    const discover = async (email: string, nodeOptions = '') => {
       const file = join(out, 'findings.json');
       const timeFile = join(out, 'time.txt');
       const started = process.hrtime.bigint();
@@ -86,7 +94,7 @@ export async function heavyBench(options: {
         '/usr/bin/time',
         [
           '-f',
-          '%M',
+          '%M %U %S',
           '-o',
           timeFile,
           process.execPath,
@@ -101,14 +109,22 @@ export async function heavyBench(options: {
           '--out',
           file,
         ],
-        { PG_DSN: dsn, DSR_SUBJECT_HASH_KEY: HASH_KEY },
+        { PG_DSN: dsn, DSR_SUBJECT_HASH_KEY: HASH_KEY, NODE_OPTIONS: nodeOptions },
       );
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const rows = Number(/: (\d+) rows in/.exec(stderr)?.[1] ?? Number.NaN);
-      const peakRssMiB = Number((await readFile(timeFile, 'utf8')).trim().split('\n').at(-1)) / 1024;
+      const [rssKiB, user, sys] = ((await readFile(timeFile, 'utf8')).trim().split('\n').at(-1) ?? '')
+        .split(' ')
+        .map(Number);
       const outputMiB = (await stat(file)).size / 1024 / 1024;
       await rm(file);
-      return { seconds, rows, peakRssMiB, outputMiB };
+      return {
+        seconds,
+        rows,
+        peakRssMiB: (rssKiB ?? Number.NaN) / 1024,
+        cpuSeconds: (user ?? Number.NaN) + (sys ?? Number.NaN),
+        outputMiB,
+      };
     };
     // Start-up: the same command for a subject with one row (the sample's first user).
     const firstUser = await firstEmail(dsn);
@@ -119,23 +135,30 @@ export async function heavyBench(options: {
       options.log(`  dsr discover, ${events} events…`);
       const r = await discover(`heavy.${events}@example.com`);
       if (r.rows !== events + 1) throw new Error(`expected ${events + 1} rows, the command found ${r.rows}`);
+      options.log(`  dsr discover, ${events} events, old space capped at 128 MiB…`);
+      const capped = await discover(`heavy.${events}@example.com`, '--max-old-space-size=128');
       runs.push({
         events,
         rows: r.rows,
         seconds: r.seconds,
         rowsPerSecond: r.rows / r.seconds,
         rowsPerSecondAfterStartup: r.rows / Math.max(1e-3, r.seconds - startup.seconds),
+        cpuSeconds: r.cpuSeconds,
+        rowsPerCpuSecond: r.rows / r.cpuSeconds,
         peakRssMiB: r.peakRssMiB,
+        cappedPeakRssMiB: capped.peakRssMiB,
+        cappedSeconds: capped.seconds,
         outputMiB: r.outputMiB,
       });
       options.log(
-        `    ${r.rows} rows in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB, ${r.outputMiB.toFixed(0)} MiB written`,
+        `    ${r.rows} rows in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} CPU s), peak RSS ${r.peakRssMiB.toFixed(0)} MiB (capped old space: ${capped.peakRssMiB.toFixed(0)} MiB), ${r.outputMiB.toFixed(0)} MiB written`,
       );
     }
     return {
       runs,
       startupSeconds: startup.seconds,
       startupPeakRssMiB: startup.peakRssMiB,
+      startupCpuSeconds: startup.cpuSeconds,
       seededSeconds,
     };
   } finally {
