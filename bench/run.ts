@@ -231,6 +231,13 @@ if (heavy) {
       '',
       '≥ 100000 rows/s, < 256 MiB',
     ]);
+  if (heavy.largeValue)
+    rows.push([
+      `dsr discover, a user whose jsonb document is ${heavy.largeValue.mib} MiB of JSON text: wall s, peak RSS MiB`,
+      `${f(heavy.largeValue.seconds, 1)} s, ${f(heavy.largeValue.peakRssMiB, 0)} MiB`,
+      `start-up alone ${f(heavy.startupPeakRssMiB, 0)} MiB`,
+      '< 256 MiB',
+    ]);
 }
 const table = [
   `| ${rows[0]?.join(' | ')} |`,

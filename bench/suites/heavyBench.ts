@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../local/postgres/embeddedPostgres';
 import { generateSampleData } from '../../local/sample/generateSampleData';
-import { seedHeavySubject } from '../heavySubjectData';
+import { seedHeavySubject, seedLargeValueSubject } from '../heavySubjectData';
 
 const HASH_KEY = 'bench-subject-hash-key-0123456789abcdef';
 
@@ -39,6 +39,8 @@ export interface HeavyResult {
   readonly startupPeakRssMiB: number;
   readonly startupCpuSeconds: number;
   readonly seededSeconds: number | undefined;
+  /** One user whose `preferences` document is `largeValueMiB` of JSON text. */
+  readonly largeValue?: { readonly mib: number; readonly seconds: number; readonly peakRssMiB: number };
 }
 
 /**
@@ -49,6 +51,8 @@ export interface HeavyResult {
  */
 export async function heavyBench(options: {
   sizes: readonly number[];
+  /** MiB of JSON text in one value of one row; 0 skips that measurement. @default 8 */
+  largeValueMiB?: number;
   log: (line: string) => void;
 }): Promise<HeavyResult> {
   const dataDir = join(process.cwd(), '.dsr-local', 'bench-heavy');
@@ -57,10 +61,13 @@ export async function heavyBench(options: {
   const out = await mkdtemp(join(tmpdir(), 'dsr-heavy-'));
   try {
     const dsn = server.dsn.replace(/\/postgres$/, '/shop');
-    const seeded: number[] = existsSync(marker) ? JSON.parse(await readFile(marker, 'utf8')) : [];
+    const seeded: (number | string)[] = existsSync(marker) ? JSON.parse(await readFile(marker, 'utf8')) : [];
     let seededSeconds: number | undefined;
+    const largeMiB = options.largeValueMiB ?? 8;
+    const largeMarker = `value:${largeMiB}MiB`;
     const missing = options.sizes.filter((n) => !seeded.includes(n));
-    if (missing.length > 0) {
+    const largeMissing = largeMiB > 0 && !seeded.includes(largeMarker);
+    if (missing.length > 0 || largeMissing) {
       const started = Date.now();
       if (seeded.length === 0) {
         options.log('  generating the sample database at scale 1 (kept for later runs)…');
@@ -78,6 +85,12 @@ export async function heavyBench(options: {
           options.log(`  seeding a subject with ${events} events…`);
           await seedHeavySubject(client, { rows: events });
           seeded.push(events);
+          await writeFile(marker, JSON.stringify(seeded));
+        }
+        if (largeMissing) {
+          options.log(`  seeding a subject with one ${largeMiB} MiB json value…`);
+          await seedLargeValueSubject(client, { bytes: largeMiB * 1024 * 1024 });
+          seeded.push(largeMarker);
           await writeFile(marker, JSON.stringify(seeded));
         }
         await client.query('VACUUM ANALYZE public.events');
@@ -154,8 +167,15 @@ export async function heavyBench(options: {
         `    ${r.rows} rows in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} CPU s), peak RSS ${r.peakRssMiB.toFixed(0)} MiB (capped old space: ${capped.peakRssMiB.toFixed(0)} MiB), ${r.outputMiB.toFixed(0)} MiB written`,
       );
     }
+    let largeValue: HeavyResult['largeValue'];
+    if (largeMiB > 0) {
+      options.log(`  dsr discover, one ${largeMiB} MiB json value…`);
+      const r = await discover(`big.${largeMiB}mib@example.com`);
+      largeValue = { mib: largeMiB, seconds: r.seconds, peakRssMiB: r.peakRssMiB };
+    }
     return {
       runs,
+      ...(largeValue ? { largeValue } : {}),
       startupSeconds: startup.seconds,
       startupPeakRssMiB: startup.peakRssMiB,
       startupCpuSeconds: startup.cpuSeconds,
