@@ -5,6 +5,7 @@ import { type BenchContext, openBenchContext } from './BenchContext';
 import { latencyChartSvg } from './latencyChart';
 import type { ColdStartResult } from './suites/coldStartBench';
 import { type DiscoveryBenchResult, discoveryBench } from './suites/discoveryBench';
+import type { HeavyResult } from './suites/heavyBench';
 import type { HeavyPipelineResult } from './suites/heavyPipelineBench';
 import type { LoadResult } from './suites/loadBench';
 import type { PipelineResult } from './suites/pipelineBench';
@@ -24,6 +25,7 @@ const SUITES = [
   'load',
   'coldstart',
   'pipeline',
+  'heavy',
   'heavy-pipeline',
 ] as const;
 type Suite = (typeof SUITES)[number];
@@ -63,6 +65,12 @@ const program = new Command('bench')
     Number,
     4 * 1024 * 1024,
   )
+  .option(
+    '--heavy-sizes <list>',
+    'events of each heavy subject `dsr discover` is measured on',
+    (v: string) => v.split(',').map(Number),
+    [10_000, 100_000, 1_000_000, 3_000_000],
+  )
   .parse();
 const options = program.opts<{
   scale: number;
@@ -78,6 +86,7 @@ const options = program.opts<{
   heavyRows: number;
   heavyHeapMb: number;
   heavyPartBytes: number;
+  heavySizes: number[];
 }>();
 const only = new Set(options.only);
 
@@ -95,6 +104,7 @@ let load: LoadResult | undefined;
 let coldStart: ColdStartResult[] | undefined;
 let pipeline: PipelineResult | undefined;
 let heavyPipeline: HeavyPipelineResult | undefined;
+let heavy: HeavyResult | undefined;
 try {
   if (only.has('discovery') || only.has('serialization') || only.has('pressure')) {
     ctx = await openBenchContext(options.scale, log);
@@ -155,6 +165,13 @@ try {
       partBytes: options.heavyPartBytes,
       log,
     });
+  }
+  if (only.has('heavy')) {
+    log(
+      `heavy subjects: dsr discover (the real CLI, a child process under /usr/bin/time) of subjects with ${options.heavySizes.join(', ')} events…`,
+    );
+    const { heavyBench } = await import('./suites/heavyBench');
+    heavy = await heavyBench({ sizes: options.heavySizes, log });
   }
 } finally {
   await ctx?.server.stop();
@@ -254,6 +271,28 @@ if (heavyPipeline) {
       '',
     ]);
 }
+if (heavy) {
+  rows.push([
+    'dsr discover start-up (a subject with 1 row: process, tsx, every command module, connection, catalog check): wall s / CPU s / peak RSS MiB',
+    `${f(heavy.startupSeconds)} / ${f(heavy.startupCpuSeconds)} / ${f(heavy.startupPeakRssMiB, 0)}`,
+    '',
+    '',
+  ]);
+  for (const r of heavy.runs)
+    rows.push([
+      `dsr discover, subject with ${r.rows} rows (${f(r.outputMiB, 0)} MiB of findings): wall s (rows/s; after start-up), CPU s (rows per CPU s), peak RSS MiB (old space capped at 128 MiB)`,
+      `${f(r.seconds, 1)} s (${f(r.rowsPerSecond, 0)}; ${f(r.rowsPerSecondAfterStartup, 0)}), ${f(r.cpuSeconds, 1)} s (${f(r.rowsPerCpuSecond, 0)}), ${f(r.peakRssMiB, 0)} MiB (${f(r.cappedPeakRssMiB, 0)} MiB)`,
+      '',
+      '≥ 100000 rows/s, < 256 MiB',
+    ]);
+  if (heavy.largeValue)
+    rows.push([
+      `dsr discover, a user whose jsonb document is ${heavy.largeValue.mib} MiB of JSON text: wall s, peak RSS MiB`,
+      `${f(heavy.largeValue.seconds, 1)} s, ${f(heavy.largeValue.peakRssMiB, 0)} MiB`,
+      `start-up alone ${f(heavy.startupPeakRssMiB, 0)} MiB`,
+      '< 256 MiB',
+    ]);
+}
 const table = [
   `| ${rows[0]?.join(' | ')} |`,
   '| --- | --- | --- | --- |',
@@ -277,6 +316,7 @@ const command = [
         `--heavy-rows ${options.heavyRows} --heavy-heap-mb ${options.heavyHeapMb} --heavy-part-bytes ${options.heavyPartBytes}`,
       ]
     : []),
+  ...(only.has('heavy') ? [`--heavy-sizes ${options.heavySizes.join(',')}`] : []),
 ].join(' ');
 const header = `# Benchmark results\n\n\`${command}\` on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${new Date().toISOString().slice(0, 10)}.\n\n`;
 await writeFile('bench/results/latest.md', `${header}${table}\n`);
@@ -293,6 +333,7 @@ await writeFile(
       ...(coldStart ? { coldStart } : {}),
       ...(pipeline ? { pipeline } : {}),
       ...(heavyPipeline ? { heavyPipeline } : {}),
+      ...(heavy ? { heavy } : {}),
       elapsedSeconds: elapsed,
     },
     null,

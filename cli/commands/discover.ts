@@ -1,10 +1,11 @@
+import { once } from 'node:events';
 import type { Command } from 'commander';
 import { openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
-import { discoverSubject, normalizeSubject } from '../../shared/discovery/discoverSubject';
-import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
+import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
 import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
+import { serializeFindingsSource } from '../../shared/discovery/serializeFindingsSource';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { COMMAND_CONNECT_ATTEMPTS, connectionLimitRetry } from '../../shared/postgres/connectionLimitRetry';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
@@ -68,7 +69,9 @@ export function registerDiscover(program: Command): void {
             'Snowflake is not configured (SNOWFLAKE_ACCOUNT is not set): searching PostgreSQL only.\n',
           );
         }
-        const { document, rounds } = await discoverSubject(
+        // Rows go from the searchers' pages to a spill on disk, and the document is written from
+        // the merged findings file: memory does not grow with the subject.
+        const { findings, rounds } = await discoverSubjectStream(
           {
             dataMap: map,
             searchers,
@@ -78,19 +81,31 @@ export function registerDiscover(program: Command): void {
           },
           { requestId, identifiers: options.subject },
         );
-        const json = `${serializeFindingsDocument(document)}\n`;
-        if (options.out) await writePrivateFile(options.out, json);
-        else process.stdout.write(json);
-        const perTable = Object.entries(document.counts)
+        try {
+          const json = documentWithNewline(serializeFindingsSource(findings));
+          if (options.out) await writePrivateFile(options.out, json);
+          else
+            for await (const chunk of json)
+              if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+        } finally {
+          await findings.dispose();
+        }
+        const { summary } = findings;
+        const perTable = Object.entries(summary.counts)
           .flatMap(([system, tables]) => Object.entries(tables).map(([t, n]) => `  ${system} ${t}: ${n}`))
           .join('\n');
         process.stderr.write(
-          `request ${requestId}: ${document.findings.length} rows in ${rounds} rounds, subject ${document.subject.hash.slice(0, 12)}…\n` +
-            `${perTable}\nevidence sha256 ${document.evidenceHash}\n`,
+          `request ${requestId}: ${summary.rows} rows in ${rounds} rounds, subject ${summary.subject.hash.slice(0, 12)}…\n` +
+            `${perTable}\nevidence sha256 ${summary.evidenceHash}\n`,
         );
       } finally {
         await db.end();
         await snowflake?.close();
       }
     });
+}
+
+async function* documentWithNewline(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  yield* chunks;
+  yield '\n';
 }

@@ -1,5 +1,4 @@
-import { discoverSubject, normalizeSubject } from '../../shared/discovery/discoverSubject';
-import { findingsSourceOf } from '../../shared/discovery/FindingsStream';
+import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
 import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import type { IntakeRequest } from '../../shared/intake/IntakeRequest';
@@ -94,8 +93,10 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
       carriedLedger: (requestId) => ledger.carried(requestId),
       discover: async (request) => {
         const ready = await searchers();
+        // Rows spill to the function's temporary directory as they are found: memory does not grow
+        // with the subject. The stage disposes of the findings file once the message is sent.
         const run = () =>
-          discoverSubject(
+          discoverSubjectStream(
             {
               dataMap,
               searchers: ready,
@@ -105,8 +106,8 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
             },
             { requestId: request.requestId, identifiers: request.subject },
           );
-        const { document } = forRequest ? await forRequest(request.requestId, run) : await run();
-        return findingsSourceOf(document);
+        const { findings } = forRequest ? await forRequest(request.requestId, run) : await run();
+        return findings;
       },
     });
     const processor = stageProcessor(foundation, ledger, runtime, work);

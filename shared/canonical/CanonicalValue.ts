@@ -1,3 +1,4 @@
+import { parse } from 'lossless-json';
 import { UnexpectedDataError } from '../errors/errors';
 /**
  * A JSON number kept as the exact text it was written with, so that a 30-digit number inside a
@@ -27,6 +28,23 @@ export class JsonNumber {
   static onJson: ((text: string) => string) | undefined;
 }
 
+/**
+ * A JSON document kept as its canonical JSON text instead of a tree: how a very large `json`/`jsonb`
+ * value is held (see `canonicalizePgValue`), because a tree of small objects costs 10–30 times
+ * its text in memory. `canonicalJson` writes the text as it is; anything that turns the value into
+ * a tree (`JSON.stringify` through `toJSON`) parses it exactly, with the cost the text form avoids.
+ */
+export class CanonicalJsonText {
+  /** @param text canonical JSON (keys sorted, no white space, exact numbers), as `canonicalJson` writes. */
+  constructor(readonly text: string) {}
+
+  /** The document as a tree (exact numbers as {@link JsonNumber}), for code that needs one. */
+  toJSON(): unknown {
+    // The text is canonical (keys sorted, unique), so a plain exact parse gives the tree.
+    return parse(this.text, undefined, (digits) => new JsonNumber(digits));
+  }
+}
+
 /** A JSON object with string keys; serialised with its keys sorted. */
 export interface CanonicalObject {
   [key: string]: CanonicalValue;
@@ -42,6 +60,7 @@ export type CanonicalValue =
   | number
   | string
   | JsonNumber
+  | CanonicalJsonText
   | CanonicalValue[]
   | CanonicalObject;
 

@@ -1,5 +1,5 @@
 import { UnexpectedDataError } from '../errors/errors';
-import { type CanonicalObject, type CanonicalValue, JsonNumber } from './CanonicalValue';
+import { CanonicalJsonText, type CanonicalObject, type CanonicalValue, JsonNumber } from './CanonicalValue';
 
 /**
  * Serialises a canonical value deterministically: object keys sorted by UTF-16 code units (as in
@@ -11,6 +11,8 @@ import { type CanonicalObject, type CanonicalValue, JsonNumber } from './Canonic
  * writes the value, exact numbers as marked strings that are turned back into bare digits. If the
  * count of marks found differs from the count of exact numbers (a string that happens to look like
  * a mark), or a key is out of order, the exact writer below is used instead: same bytes, slower.
+ * A {@link CanonicalJsonText} (a large JSON document kept as text) also takes the exact writer,
+ * which copies its text.
  */
 export function canonicalJson(value: CanonicalValue): string {
   const walk = { exactNumbers: 0 };
@@ -65,6 +67,7 @@ function inCanonicalOrder(value: CanonicalValue, walk: { exactNumbers: number })
     walk.exactNumbers++;
     return true;
   }
+  if (value instanceof CanonicalJsonText) return false; // written as it is by the exact writer
   if (Array.isArray(value)) {
     for (const item of value) if (!inCanonicalOrder(item, walk)) return false;
     return true;
@@ -96,7 +99,7 @@ function writeExactly(value: CanonicalValue): string {
     default:
       throw new UnexpectedDataError(`a ${typeof value} has no canonical JSON form`);
   }
-  if (value instanceof JsonNumber) return value.text;
+  if (value instanceof JsonNumber || value instanceof CanonicalJsonText) return value.text;
   if (Array.isArray(value)) return `[${value.map(writeExactly).join(',')}]`;
   const object = value as CanonicalObject;
   const members = Object.keys(object)

@@ -29,10 +29,24 @@ export function parseJsonAsJsonb(text: string): CanonicalValue {
   return value;
 }
 
+/**
+ * The canonical JSON text of `parseJsonAsJsonb(text)`, byte for byte, without building the tree:
+ * each object and array is written as soon as it is read (an object's members are kept as their
+ * texts until it is sorted), so a large document costs a few times its text instead of a tree of
+ * small objects (10–30 times). Same refusals as {@link parseJsonAsJsonb}.
+ */
+export function canonicalJsonbText(text: string): string {
+  const parser = new TextParser(text);
+  const value = parser.textValue();
+  parser.skipWhiteSpace();
+  if (parser.at !== text.length) throw new UnreadableValueError('malformed');
+  return value;
+}
+
 class Parser {
   at = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(protected readonly text: string) {}
 
   skipWhiteSpace(): void {
     WHITE_SPACE.lastIndex = this.at;
@@ -97,7 +111,7 @@ class Parser {
     }
   }
 
-  private string(): string {
+  protected string(): string {
     const start = this.at;
     let i = start + 1;
     let escaped = false;
@@ -121,7 +135,7 @@ class Parser {
     return decoded;
   }
 
-  private number(): JsonNumber {
+  protected number(): JsonNumber {
     NUMBER.lastIndex = this.at;
     const m = NUMBER.exec(this.text);
     if (!m) throw new UnreadableValueError('malformed');
@@ -130,6 +144,66 @@ class Parser {
     if (m[3] === undefined && !(m[0].startsWith('-') && /^-0(\.0+)?$/.test(m[0])))
       return new JsonNumber(m[0]);
     return new JsonNumber(numericText(m[0].startsWith('-'), m[1] as string, m[2] ?? '', m[3]));
+  }
+}
+
+/** The parser of {@link canonicalJsonbText}: the same grammar, values written as canonical text. */
+class TextParser extends Parser {
+  textValue(): string {
+    this.skipWhiteSpace();
+    const ch = this.text[this.at];
+    if (ch === '{') return this.objectText();
+    if (ch === '[') return this.arrayText();
+    if (ch === '"') return JSON.stringify(this.string());
+    for (const [word] of LITERALS) {
+      if (this.text.startsWith(word, this.at)) {
+        this.at += word.length;
+        return word;
+      }
+    }
+    return this.number().text;
+  }
+
+  private objectText(): string {
+    this.at++; // {
+    const members = new Map<string, string>();
+    this.skipWhiteSpace();
+    if (this.text[this.at] === '}') {
+      this.at++;
+      return '{}';
+    }
+    for (;;) {
+      this.skipWhiteSpace();
+      if (this.text[this.at] !== '"') throw new UnreadableValueError('malformed');
+      const key = this.string();
+      this.skipWhiteSpace();
+      if (this.text[this.at++] !== ':') throw new UnreadableValueError('malformed');
+      members.delete(key); // the last occurrence wins, as in jsonb
+      members.set(key, this.textValue());
+      this.skipWhiteSpace();
+      const next = this.text[this.at++];
+      if (next === '}') break;
+      if (next !== ',') throw new UnreadableValueError('malformed');
+    }
+    const sorted = [...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${sorted.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`;
+  }
+
+  private arrayText(): string {
+    this.at++; // [
+    const items: string[] = [];
+    this.skipWhiteSpace();
+    if (this.text[this.at] === ']') {
+      this.at++;
+      return '[]';
+    }
+    for (;;) {
+      items.push(this.textValue());
+      this.skipWhiteSpace();
+      const next = this.text[this.at++];
+      if (next === ']') return `[${items.join(',')}]`;
+      if (next !== ',') throw new UnreadableValueError('malformed');
+    }
   }
 }
 

@@ -1,10 +1,10 @@
 import type { CanonicalObject, CanonicalRow, CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
-import { compareCanonical } from '../canonical/compareCanonical';
 import { sha256Hex } from '../canonical/sha256';
+import { compareFindingKeys } from './compareFindingKeys';
 import { KEYLESS_KEY } from './keylessRowKeys';
 import type { ProvenanceEntry } from './Provenance';
-import type { System } from './SearchableTable';
+import type { System, UnreadableRow } from './SearchableTable';
 import type { TableResult } from './traverse';
 
 /** One row about the subject, where it was found, its primary key, and how it was reached. */
@@ -58,7 +58,9 @@ export function buildFindingsDocument(input: {
     .sort((a, b) => compareText(a.system, b.system) || compareText(a.table, b.table))
     .flatMap((t) =>
       [...t.rows]
-        .sort((a, b) => compareKeys(a.key, b.key, t.primaryKey.length > 0 ? t.primaryKey : KEYLESS_KEY))
+        .sort((a, b) =>
+          compareFindingKeys(a.key, b.key, t.primaryKey.length > 0 ? t.primaryKey : KEYLESS_KEY),
+        )
         .map(
           (r): Finding => ({
             key: r.key,
@@ -76,11 +78,34 @@ export function buildFindingsDocument(input: {
     counts[t.system] ??= {};
     (counts[t.system] as Record<string, number>)[t.table] = t.rows.length;
   }
-  const unreadable = [...input.tables]
+  const unreadable = sortUnreadable(input.tables);
+  return {
+    counts,
+    evidenceHash: evidenceHash(findings),
+    findings,
+    requestId: input.requestId,
+    subject: { hash: input.subjectHash },
+    ...(unreadable.length > 0 ? { unreadable } : {}),
+  };
+}
+
+/**
+ * The unreadable rows of the tables, as a document lists them: tables by system and table, then
+ * each table's rows by primary key (a keyless table's in the order they were met).
+ */
+export function sortUnreadable(
+  tables: readonly {
+    system: System;
+    table: string;
+    primaryKey: readonly string[];
+    unreadable?: readonly UnreadableRow[];
+  }[],
+): Unreadable[] {
+  return [...tables]
     .sort((a, b) => compareText(a.system, b.system) || compareText(a.table, b.table))
     .flatMap((t) =>
       [...(t.unreadable ?? [])]
-        .sort((a, b) => compareKeys(a.key, b.key, t.primaryKey))
+        .sort((a, b) => compareFindingKeys(a.key, b.key, t.primaryKey))
         .map(
           (u): Unreadable => ({
             column: u.column,
@@ -91,14 +116,6 @@ export function buildFindingsDocument(input: {
           }),
         ),
     );
-  return {
-    counts,
-    evidenceHash: evidenceHash(findings),
-    findings,
-    requestId: input.requestId,
-    subject: { hash: input.subjectHash },
-    ...(unreadable.length > 0 ? { unreadable } : {}),
-  };
 }
 
 /** SHA-256 of the canonical JSON of the findings. */
@@ -113,13 +130,4 @@ export function serializeFindingsDocument(document: FindingsDocument): string {
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Orders two primary keys column by column, in the data map's key order. */
-function compareKeys(a: CanonicalObject, b: CanonicalObject, primaryKey: readonly string[]): number {
-  for (const column of primaryKey) {
-    const order = compareCanonical(a[column] ?? null, b[column] ?? null);
-    if (order !== 0) return order;
-  }
-  return 0;
 }

@@ -2,10 +2,11 @@ import type { DataMap } from '../datamap/dataMapSchema';
 import { InvalidInputError } from '../errors/errors';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import { subjectHash } from '../identity/subjectHash';
-import { buildFindingsDocument, type FindingsDocument } from './FindingsDocument';
+import { buildFindingsDocument, type FindingsDocument, sortUnreadable } from './FindingsDocument';
+import { FindingsSpill, type FindingsSpillOptions, type SpilledFindings } from './FindingsSpill';
 import { identityKey, planSearch } from './planSearch';
 import type { System, TableSearcher } from './SearchableTable';
-import { traverse } from './traverse';
+import { traverse, traverseInto } from './traverse';
 
 export interface DiscoverSubjectDeps {
   readonly dataMap: DataMap;
@@ -54,6 +55,58 @@ export async function discoverSubject(
     notSearched: result.notSearched,
     rounds: result.rounds,
   };
+}
+
+export interface DiscoverSubjectStreamResult {
+  /** The findings in a temporary file; call `dispose()` when done with them. */
+  readonly findings: SpilledFindings;
+  readonly notSearched: readonly { system: System; table: string }[];
+  readonly rounds: number;
+  /** Sorted runs written to disk (0 when every table's rows fitted in the spill's memory budget). */
+  readonly runs: number;
+}
+
+/**
+ * {@link discoverSubject} with memory bounded by the page size, the spill's run budget and the
+ * identity frontier, not by the subject: rows go from the searchers' pages to a
+ * {@link FindingsSpill} as they are canonicalised, are sorted on disk, and end in one findings
+ * file hashed as it is written. The findings, their order, counts and evidence hash are exactly
+ * those of `discoverSubject` for the same data (`serializeFindingsSource` gives the same bytes as
+ * `serializeFindingsDocument`). The temporary directory is removed on failure; on success the
+ * caller disposes of the findings.
+ */
+export async function discoverSubjectStream(
+  deps: DiscoverSubjectDeps & { readonly spill?: FindingsSpillOptions },
+  input: DiscoverSubjectInput,
+): Promise<DiscoverSubjectStreamResult> {
+  const normalized = normalizeSubject(deps.dataMap, input.identifiers);
+  const seeds = new Map(Object.entries(normalized).map(([kind, values]) => [identityKey(kind), values]));
+  const spill = new FindingsSpill(deps.spill);
+  try {
+    const outline = await traverseInto(
+      planSearch(deps.dataMap, { mirrors: deps.searchMirrors }),
+      seeds,
+      { searchers: deps.searchers, tableConcurrency: deps.tableConcurrency },
+      spill,
+    );
+    const findings = spill.finish({
+      requestId: input.requestId,
+      subjectHash: subjectHash(deps.subjectHashKey, normalized),
+      tables: outline.tables,
+      unreadable: sortUnreadable(
+        outline.tables.map((t) => ({
+          system: t.system,
+          table: t.table,
+          primaryKey: t.primaryKey,
+          unreadable: [...(outline.unreadable.get(t)?.values() ?? [])],
+        })),
+      ),
+    });
+    return { findings, notSearched: outline.notSearched, rounds: outline.rounds, runs: spill.runsWritten };
+  } catch (error) {
+    await spill.discard();
+    throw error;
+  }
 }
 
 /** Normalises identifiers per kind, dropping empty results; refuses unknown kinds and empty subjects. */

@@ -2,6 +2,9 @@ import pLimit from 'p-limit';
 import { type CanonicalValue, JsonNumber } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
+import { collapseMetRecords, type MetRecord, metRecordOrder } from './collapseMetRecords';
+import { KEYLESS_KEY } from './keylessRowKeys';
+import type { MetRowSink } from './MetRow';
 import type { ProvenanceEntry } from './Provenance';
 import type {
   FoundRow,
@@ -48,32 +51,88 @@ export interface TraverseResult {
   readonly rounds: number;
 }
 
+/** What a traversal learned besides its rows (which went to a {@link MetRowSink}). */
+export interface TraversalOutline {
+  /** The tables searched, in plan order. */
+  readonly tables: readonly SearchableTable[];
+  /** Per searched table, rows that matched but could not be read, by key. */
+  readonly unreadable: ReadonlyMap<SearchableTable, ReadonlyMap<string, UnreadableRow>>;
+  readonly notSearched: readonly { system: System; table: string }[];
+  readonly rounds: number;
+}
+
 /**
- * Breadth-first search to a fixed point: each round searches every table with the values it has not
- * yet been searched with; rows found yield new values (the identity kinds the table learns, the
- * columns other tables follow); the traversal ends when a round brings no new value. Every
- * (table, column, value) is searched at most once, so cycles in the data map terminate.
- *
- * Each row keeps the matches that found it in the round it was first found (its provenance): all
- * searches of a round see the same values, so that set does not depend on the order searches end.
- * Round 1 searches only the request's identifiers; an identity value searched in a later round is
- * one not in the request (request values were all searched in round 1), so it was learned.
+ * Breadth-first search to a fixed point, with the rows kept in memory: {@link traverseInto} with a
+ * sink that collapses every table's meetings into its rows. For small subjects and tests; discovery
+ * of a whole subject streams (`discoverSubjectStream`).
  */
 export async function traverse(
   plan: readonly SearchableTable[],
   seeds: ReadonlyMap<ValueKey, readonly string[]>,
   options: TraverseOptions,
 ): Promise<TraverseResult> {
+  const met = new Map<SearchableTable, MetRecord<FoundRow>[]>();
+  const outline = await traverseInto(plan, seeds, options, {
+    met(table, { key, keyJson, match, matchId, row }) {
+      let records = met.get(table);
+      if (!records) {
+        records = [];
+        met.set(table, records);
+      }
+      records.push({ key, keyJson, round: match.round, matchId, row: { key, row } });
+    },
+  });
+  return {
+    tables: outline.tables.map((t) => {
+      const provenance = new Map<string, ProvenanceEntry>();
+      const records = met.get(t) ?? [];
+      for (const r of records) provenance.set(r.matchId, JSON.parse(r.matchId) as ProvenanceEntry);
+      records.sort(metRecordOrder(t.primaryKey.length > 0 ? t.primaryKey : KEYLESS_KEY));
+      const unreadable = outline.unreadable.get(t);
+      return {
+        system: t.system,
+        table: t.table,
+        primaryKey: t.primaryKey,
+        rows: [...collapseMetRecords(records)].map(
+          (c): TracedRow => ({
+            ...c.row,
+            provenance: c.matchIds.map((id) => provenance.get(id) as ProvenanceEntry),
+          }),
+        ),
+        ...(unreadable?.size ? { unreadable: [...unreadable.values()] } : {}),
+      };
+    }),
+    notSearched: outline.notSearched,
+    rounds: outline.rounds,
+  };
+}
+
+/**
+ * Breadth-first search to a fixed point: each round searches every table with the values it has not
+ * yet been searched with; rows found yield new values (the identity kinds the table learns, the
+ * columns other tables follow); the traversal ends when a round brings no new value. Every
+ * (table, column, value) is searched at most once, so cycles in the data map terminate.
+ *
+ * Rows are not kept: each row a search meets goes to `sink` with the match (and so the round) that
+ * met it, and its output values join the frontier. What stays in memory is the frontier (the value
+ * pools and, per searched column, the values searched) and unreadable rows' keys, not the rows.
+ * A row met again in a later round is sent again; it adds nothing new to the frontier (its values
+ * were harvested when it was first met), and the sink's collapse keeps its first round's matches.
+ *
+ * Each row's provenance is the matches that met it in the round it was first met: all searches of
+ * a round see the same values, so that set does not depend on the order searches end. Round 1
+ * searches only the request's identifiers; an identity value searched in a later round is one not
+ * in the request (request values were all searched in round 1), so it was learned.
+ */
+export async function traverseInto(
+  plan: readonly SearchableTable[],
+  seeds: ReadonlyMap<ValueKey, readonly string[]>,
+  options: TraverseOptions,
+  sink: MetRowSink,
+): Promise<TraversalOutline> {
   const pools = new Map<ValueKey, Set<string>>([...seeds].map(([k, v]) => [k, new Set(v)]));
   const searched = new Map<string, Set<string>>();
-  const found = new Map<SearchableTable, Map<string, TracedRow>>();
-  /** Rows met in the current round, with every match that met them. */
-  const met = new Map<
-    SearchableTable,
-    Map<string, { row: FoundRow; matches: Map<string, ProvenanceEntry> }>
-  >();
   const active = plan.filter((t) => options.searchers[t.system]);
-  for (const table of active) found.set(table, new Map());
   const limit = pLimit(options.tableConcurrency ?? 4);
 
   const searchedSet = (table: SearchableTable, input: SearchInput) => {
@@ -86,7 +145,9 @@ export async function traverse(
     return done;
   };
   // A search of a table by its single-column primary key can only return the row that key names:
-  // once that row is found, searching the table by its key value again would find nothing new.
+  // once that row is found, searching the table by its key value again would find nothing new. The
+  // key values so remembered are part of the frontier: one string per row of such a table (a table
+  // searched by its own key is one whose key other tables hold, like `users.id`), never a row.
   const selfKeyInputs = new Map(
     active.map((t) => [
       t,
@@ -96,21 +157,15 @@ export async function traverse(
     ]),
   );
 
-  const harvest = (table: SearchableTable, match: ProvenanceEntry, rows: readonly FoundRow[]) => {
-    const byKey = found.get(table);
+  const harvest = (
+    table: SearchableTable,
+    match: ProvenanceEntry,
+    matchId: string,
+    rows: readonly FoundRow[],
+  ) => {
     const keyInputs = selfKeyInputs.get(table) ?? [];
-    let metHere = met.get(table);
-    if (!metHere) {
-      metHere = new Map();
-      met.set(table, metHere);
-    }
-    const matchId = canonicalJson(match as unknown as CanonicalValue);
     for (const row of rows) {
-      const id = canonicalJson(row.key);
-      if (byKey?.has(id)) continue;
-      const entry = metHere.get(id);
-      if (entry) entry.matches.set(matchId, match);
-      else metHere.set(id, { row, matches: new Map([[matchId, match]]) });
+      sink.met(table, { key: row.key, keyJson: canonicalJson(row.key), match, matchId, row: row.row });
       for (const input of keyInputs) {
         const key = asText(row.row[input.column]);
         if (key !== undefined) searchedSet(table, input).add(key);
@@ -143,12 +198,13 @@ export async function traverse(
         if (fresh.length === 0) continue;
         for (const v of fresh) done.add(v);
         const match = provenanceOf(input, rounds + 1);
+        const matchId = canonicalJson(match as unknown as CanonicalValue);
         tasks.push(() =>
           searcher.search(
             table,
             input,
             fresh.sort(),
-            (rows) => harvest(table, match, rows),
+            (rows) => harvest(table, match, matchId, rows),
             (row) => unreadable.get(table)?.set(canonicalJson(row.key), row),
           ),
         );
@@ -157,25 +213,11 @@ export async function traverse(
     if (tasks.length === 0) break;
     rounds++;
     await Promise.all(tasks.map((task) => limit(task)));
-    for (const [table, rows] of met) {
-      const byKey = found.get(table);
-      for (const [id, { row, matches }] of rows)
-        byKey?.set(id, {
-          ...row,
-          provenance: [...matches].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, m]) => m),
-        });
-    }
-    met.clear();
   }
 
   return {
-    tables: active.map((t) => ({
-      system: t.system,
-      table: t.table,
-      primaryKey: t.primaryKey,
-      rows: [...(found.get(t)?.values() ?? [])],
-      ...(unreadable.get(t)?.size ? { unreadable: [...(unreadable.get(t)?.values() ?? [])] } : {}),
-    })),
+    tables: active,
+    unreadable,
     notSearched: plan
       .filter((t) => !options.searchers[t.system])
       .map((t) => ({ system: t.system, table: t.table })),

@@ -95,12 +95,26 @@ export class PostgresTableSearcher implements TableSearcher {
         await this.retry.execute(() => this.searchKeyless(sql, [chunk], onPage, onUnreadable));
         continue;
       }
-      let after: (string | null)[] | undefined;
-      for (;;) {
+      // The next page is asked for as soon as a page arrives (its last key is all the next query
+      // needs), so PostgreSQL reads page n+1 while page n is canonicalised and handed on: at most
+      // two pages are held at a time.
+      const keyColumns = [...table.primaryKey].sort();
+      type Page = { fields: { name: string; dataTypeID: number }[]; rows: (string | null)[][] };
+      const page = (after: (string | null)[] | undefined): Promise<Page> => {
         const sql = searchSql(pgTable, select, table.primaryKey, column, input, after !== undefined);
         const params: unknown[] = [chunk, ...(after ?? []), this.pageSize];
-        const result = await this.retry.execute(() => this.db.queryRaw(sql, params, { prepare: true }));
-        const keyColumns = [...table.primaryKey].sort();
+        return this.retry.execute(() => this.db.queryRaw(sql, params, { prepare: true }));
+      };
+      let next: Promise<Page> | undefined = page(undefined);
+      while (next) {
+        const result: Page = await next;
+        const last: (string | null)[] | undefined = result.rows.at(-1);
+        next =
+          last && result.rows.length >= this.pageSize
+            ? page(keyIndexes.map((j) => last[j] ?? null))
+            : undefined;
+        // If handing this page on fails, the prefetched page's outcome is not wanted.
+        next?.catch(() => undefined);
         const rows: FoundRow[] = [];
         for (const { row, failure } of await this.canonicalRows(result)) {
           const key: CanonicalObject = {};
@@ -109,9 +123,6 @@ export class PostgresTableSearcher implements TableSearcher {
           else rows.push({ key, row });
         }
         onPage(rows);
-        const last = result.rows.at(-1);
-        if (!last || result.rows.length < this.pageSize) break;
-        after = keyIndexes.map((j) => last[j] ?? null);
       }
     }
   }

@@ -1,9 +1,16 @@
 import { parse as parseArray } from 'postgres-array';
-import type { CanonicalValue } from '../canonical/CanonicalValue';
-import { parseJsonAsJsonb } from '../canonical/parseJsonAsJsonb';
+import { CanonicalJsonText, type CanonicalValue } from '../canonical/CanonicalValue';
+import { canonicalJsonbText, parseJsonAsJsonb } from '../canonical/parseJsonAsJsonb';
 import type { UnreadableValueError } from '../canonical/UnreadableValueError';
 import type { PgTypeInfo } from './PgTypeInfo';
 import { canonicalDate, canonicalTimestamp, canonicalTimestamptz } from './pgTimestamp';
+
+/**
+ * A `json`/`jsonb` value longer than this (UTF-16 code units of its text) is kept as canonical text
+ * ({@link CanonicalJsonText}) rather than parsed into a tree. 1 Mi: the documents of ordinary rows
+ * stay trees, a 20 MiB document costs a few times its text, not thirty.
+ */
+export const LARGE_JSON_CHARS = 1024 * 1024;
 
 /**
  * Turns one value, as PostgreSQL printed it in text format, into its canonical form.
@@ -38,8 +45,11 @@ export function canonicalizePgValue(text: string | null, type: PgTypeInfo): Cano
     case 'bytea':
       return Buffer.from(text.startsWith('\\x') ? text.slice(2) : text, 'hex').toString('base64');
     case 'json':
-      // json and jsonb alike, read as text with jsonb's semantics (see parseJsonAsJsonb).
-      return parseJsonAsJsonb(text);
+      // json and jsonb alike, read as text with jsonb's semantics (see parseJsonAsJsonb). A large
+      // document is kept as its canonical text: the same bytes in the findings, without a tree.
+      return text.length > LARGE_JSON_CHARS
+        ? new CanonicalJsonText(canonicalJsonbText(text))
+        : parseJsonAsJsonb(text);
     case 'array': {
       const element = type.element;
       if (!element) return text;

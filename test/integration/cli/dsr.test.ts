@@ -3,7 +3,13 @@ import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedHeavySubject } from '../../../bench/heavySubjectData';
 import { generateSampleData } from '../../../local/sample/generateSampleData';
+import { parseDataMap } from '../../../shared/datamap/loadDataMap';
+import { discoverSubject } from '../../../shared/discovery/discoverSubject';
+import { serializeFindingsDocument } from '../../../shared/discovery/FindingsDocument';
+import { PostgresTableSearcher } from '../../../shared/postgres/PostgresTableSearcher';
+import { openDatabase } from '../../support/discovery';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 const HASH_KEY = 'cli-test-subject-hash-key-0123456789abcdef';
@@ -127,6 +133,45 @@ describe('Command: dsr discover', () => {
     expect(second.code).toBe(0);
     expect(await readFile(out, 'utf8')).toBe(first.stdout);
     expect((await stat(out)).mode & 0o777).toBe(0o600);
+  });
+
+  it('streams exactly the bytes of the in-memory document, also for a subject whose rows spill to disk', async () => {
+    // Prepare: a subject with a few thousand events (many sorted runs are forced in the unit tests).
+    await seedHeavySubject({ query: (sql, params) => sample.exec(sql, params) }, { rows: 3000 });
+    const dataMap = parseDataMap(await readFile('local/sample/datamap.yaml', 'utf8'), 'map.yaml');
+    const db = openDatabase(sample.dsn);
+    let expected: string;
+    try {
+      const postgres = await PostgresTableSearcher.create(db, dataMap, 'map.yaml');
+      const { document } = await discoverSubject(
+        { dataMap, searchers: { postgres }, subjectHashKey: HASH_KEY },
+        { requestId: 'REQ-H', identifiers: { email: ['heavy.3000@example.com'] } },
+      );
+      expected = `${serializeFindingsDocument(document)}\n`;
+      expect(document.findings).toHaveLength(3001);
+    } finally {
+      await db.end();
+    }
+
+    // Act
+    const env = { PG_DSN: sample.dsn, DSR_SUBJECT_HASH_KEY: HASH_KEY };
+    const args = [
+      'discover',
+      '--datamap',
+      'local/sample/datamap.yaml',
+      '--subject',
+      'email=heavy.3000@example.com',
+    ];
+    const run = await dsr([...args, '--request-id', 'REQ-H'], env);
+    const out = join(dir, 'heavy.json');
+    const toFile = await dsr([...args, '--request-id', 'REQ-H', '--out', out], env);
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(expected);
+    expect(toFile.code).toBe(0);
+    expect(await readFile(out, 'utf8')).toBe(expected);
+    expect(run.stderr).toContain('3001 rows');
   });
 
   it('never repeats a bad argument value, which may be an identifier, in its error', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type CanonicalValue, JsonNumber } from '../../../shared/canonical/CanonicalValue';
+import { CanonicalJsonText, type CanonicalValue, JsonNumber } from '../../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { compareCanonical, compareDecimal } from '../../../shared/canonical/compareCanonical';
 import { parseExactJson } from '../../../shared/canonical/parseExactJson';
@@ -68,7 +68,13 @@ describe('Function: canonicalJson, fast path against the exact writer', () => {
     (direction: 1 | -1) =>
     (value: CanonicalValue): CanonicalValue => {
       if (Array.isArray(value)) return value.map(ordered(direction));
-      if (value === null || typeof value !== 'object' || value instanceof JsonNumber) return value;
+      if (
+        value === null ||
+        typeof value !== 'object' ||
+        value instanceof JsonNumber ||
+        value instanceof CanonicalJsonText
+      )
+        return value;
       const out: Record<string, CanonicalValue> = {};
       const keys = Object.keys(value).sort();
       for (const key of direction === 1 ? keys : keys.reverse())

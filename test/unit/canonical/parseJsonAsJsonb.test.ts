@@ -1,7 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { CanonicalJsonText, JsonNumber } from '../../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
-import { parseJsonAsJsonb } from '../../../shared/canonical/parseJsonAsJsonb';
+import { canonicalJsonbText, parseJsonAsJsonb } from '../../../shared/canonical/parseJsonAsJsonb';
 import { UnreadableValueError } from '../../../shared/canonical/UnreadableValueError';
+import { canonicalizePgValue, LARGE_JSON_CHARS } from '../../../shared/postgres/canonicalizePgValue';
 
 const canonical = (text: string) => canonicalJson(parseJsonAsJsonb(text));
 
@@ -46,5 +49,66 @@ describe('Function: parseJsonAsJsonb', () => {
     expect(caught).toBeInstanceOf(UnreadableValueError);
     expect(caught).toMatchObject({ reason });
     expect((caught as Error).message).not.toContain(text);
+  });
+});
+
+describe('Function: canonicalJsonbText', () => {
+  const cases = [
+    '[100, 1e2, 1.50e1, 1.5e-3, -0, -0.0, 1E+2, 0.1e1, -1.20E-1, 0e5]',
+    '{"b": 1, "a": {"z": [true, false, null], "a": "x"}, "b": 2, "__proto__": {"k": "\\u0000"}}',
+    ' { "é": "\\u00e9\\n\\t\\"", "e": [ [], {}, [{}] ], "10": 1, "9": 2 } ',
+    '"just a string"',
+    '12345678901234567890.1234e-30',
+  ];
+
+  it('writes exactly the canonical JSON of the jsonb tree, without building it', () => {
+    for (const text of cases) expect(canonicalJsonbText(text)).toBe(canonical(text));
+  });
+
+  it('agrees with the tree on generated documents', () => {
+    fc.assert(
+      fc.property(fc.json({ depthSize: 'medium' }), (text) => {
+        expect(canonicalJsonbText(text)).toBe(canonical(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses what the tree refuses, with the same reason', () => {
+    for (const text of ['{"a":1', '["\\ud800"]', '[1e999999999999]', '{"a" 1}', '[1,]']) {
+      const reason = (f: () => unknown) => {
+        try {
+          f();
+          return 'accepted';
+        } catch (error) {
+          return error instanceof UnreadableValueError ? error.reason : 'other';
+        }
+      };
+      expect(reason(() => canonicalJsonbText(text))).toBe(reason(() => parseJsonAsJsonb(text)));
+      expect(reason(() => canonicalJsonbText(text))).not.toBe('accepted');
+    }
+  });
+});
+
+describe('Function: canonicalizePgValue, large json', () => {
+  it('keeps a document over the size limit as canonical text with the bytes of the tree', () => {
+    // Prepare: about 1.5 MB of JSON text with keys out of order and exponents.
+    const items = Array.from({ length: 30_000 }, (_, i) => `{"z": ${i}e1, "a": "item ${i}", "m": [${i}.50]}`);
+    const text = `[${items.join(', ')}]`;
+    const type = { oid: 3802, kind: 'json' } as const;
+
+    // Act
+    const value = canonicalizePgValue(text, type as never);
+
+    // Assess
+    expect(text.length).toBeGreaterThan(LARGE_JSON_CHARS);
+    expect(value).toBeInstanceOf(CanonicalJsonText);
+    expect(canonicalJson({ doc: value, id: 1 })).toBe(`{"doc":${canonical(text)},"id":1}`);
+    // Anything that needs a tree gets the exact one.
+    expect(JSON.stringify(value)).toBe(JSON.stringify(parseJsonAsJsonb(text)));
+    expect(canonicalizePgValue('{"b":1,"a":2}', type as never)).toEqual({
+      a: new JsonNumber('2'),
+      b: new JsonNumber('1'),
+    });
   });
 });

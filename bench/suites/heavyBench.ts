@@ -1,0 +1,215 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../../local/postgres/embeddedPostgres';
+import { generateSampleData } from '../../local/sample/generateSampleData';
+import { seedHeavySubject, seedLargeValueSubject } from '../heavySubjectData';
+
+const HASH_KEY = 'bench-subject-hash-key-0123456789abcdef';
+
+export interface HeavyRun {
+  /** Events seeded for the subject; the command finds one more row (the user). */
+  readonly events: number;
+  readonly rows: number;
+  /** Wall time of the whole `dsr discover` process, start-up included. */
+  readonly seconds: number;
+  /** Rows of canonical output per second of the whole command. */
+  readonly rowsPerSecond: number;
+  /** Rows per second once the start-up of a discovery with one row is taken off. */
+  readonly rowsPerSecondAfterStartup: number;
+  /** CPU seconds (user + system) of the process: on a shared machine, steadier than wall time. */
+  readonly cpuSeconds: number;
+  /** Rows per CPU second. */
+  readonly rowsPerCpuSecond: number;
+  /** Peak resident set of the `dsr discover` process (`/usr/bin/time`'s maximum RSS), MiB. */
+  readonly peakRssMiB: number;
+  /** The same command with V8's old space capped (`--max-old-space-size=128`): peak RSS, MiB. */
+  readonly cappedPeakRssMiB: number;
+  readonly cappedSeconds: number;
+  readonly outputMiB: number;
+}
+
+export interface HeavyResult {
+  readonly runs: readonly HeavyRun[];
+  /** The same command for a subject with one row: start-up, connection and catalog check. */
+  readonly startupSeconds: number;
+  readonly startupPeakRssMiB: number;
+  readonly startupCpuSeconds: number;
+  readonly seededSeconds: number | undefined;
+  /** One user whose `preferences` document is `largeValueMiB` of JSON text. */
+  readonly largeValue?: { readonly mib: number; readonly seconds: number; readonly peakRssMiB: number };
+}
+
+/**
+ * `dsr discover` of heavy subjects, the real CLI in a child process under `/usr/bin/time`: peak RSS
+ * and rows of canonical output per second for each size. The database (sample data at scale 1 and
+ * one heavy subject per size, `bench/heavySubjectData.ts`) is kept in `.dsr-local/bench-heavy`
+ * between runs and seeded only for sizes it does not hold yet.
+ */
+export async function heavyBench(options: {
+  sizes: readonly number[];
+  /** MiB of JSON text in one value of one row; 0 skips that measurement. @default 8 */
+  largeValueMiB?: number;
+  log: (line: string) => void;
+}): Promise<HeavyResult> {
+  const dataDir = join(process.cwd(), '.dsr-local', 'bench-heavy');
+  const marker = join(dataDir, 'seeded.json');
+  const server = await startEmbeddedPostgres({ label: 'bench-heavy', dataDir });
+  const out = await mkdtemp(join(tmpdir(), 'dsr-heavy-'));
+  try {
+    const dsn = server.dsn.replace(/\/postgres$/, '/shop');
+    const seeded: (number | string)[] = existsSync(marker) ? JSON.parse(await readFile(marker, 'utf8')) : [];
+    let seededSeconds: number | undefined;
+    const largeMiB = options.largeValueMiB ?? 8;
+    const largeMarker = `value:${largeMiB}MiB`;
+    const missing = options.sizes.filter((n) => !seeded.includes(n));
+    const largeMissing = largeMiB > 0 && !seeded.includes(largeMarker);
+    if (missing.length > 0 || largeMissing) {
+      const started = Date.now();
+      if (seeded.length === 0) {
+        options.log('  generating the sample database at scale 1 (kept for later runs)…');
+        const admin = new pg.Client({ connectionString: server.dsn });
+        await admin.connect();
+        await admin.query('DROP DATABASE IF EXISTS shop');
+        await admin.query('CREATE DATABASE shop');
+        await admin.end();
+        await generateSampleData(dsn, { scale: 1, seed: 42 });
+      }
+      const client = new pg.Client({ connectionString: dsn });
+      await client.connect();
+      try {
+        for (const events of missing) {
+          options.log(`  seeding a subject with ${events} events…`);
+          await seedHeavySubject(client, { rows: events });
+          seeded.push(events);
+          await writeFile(marker, JSON.stringify(seeded));
+        }
+        if (largeMissing) {
+          options.log(`  seeding a subject with one ${largeMiB} MiB json value…`);
+          await seedLargeValueSubject(client, { bytes: largeMiB * 1024 * 1024 });
+          seeded.push(largeMarker);
+          await writeFile(marker, JSON.stringify(seeded));
+        }
+        await client.query('VACUUM ANALYZE public.events');
+      } finally {
+        await client.end();
+      }
+      seededSeconds = (Date.now() - started) / 1000;
+    }
+    const discover = async (email: string, nodeOptions = '') => {
+      const file = join(out, 'findings.json');
+      const timeFile = join(out, 'time.txt');
+      const started = process.hrtime.bigint();
+      const stderr = await run(
+        '/usr/bin/time',
+        [
+          '-f',
+          '%M %U %S',
+          '-o',
+          timeFile,
+          process.execPath,
+          'bin/dsr.js',
+          'discover',
+          '--datamap',
+          'local/sample/datamap.yaml',
+          '--subject',
+          `email=${email}`,
+          '--request-id',
+          'BENCH-HEAVY',
+          '--out',
+          file,
+        ],
+        { PG_DSN: dsn, DSR_SUBJECT_HASH_KEY: HASH_KEY, NODE_OPTIONS: nodeOptions },
+      );
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const rows = Number(/: (\d+) rows in/.exec(stderr)?.[1] ?? Number.NaN);
+      const [rssKiB, user, sys] = ((await readFile(timeFile, 'utf8')).trim().split('\n').at(-1) ?? '')
+        .split(' ')
+        .map(Number);
+      const outputMiB = (await stat(file)).size / 1024 / 1024;
+      await rm(file);
+      return {
+        seconds,
+        rows,
+        peakRssMiB: (rssKiB ?? Number.NaN) / 1024,
+        cpuSeconds: (user ?? Number.NaN) + (sys ?? Number.NaN),
+        outputMiB,
+      };
+    };
+    // Start-up: the same command for a subject with one row (the sample's first user).
+    const firstUser = await firstEmail(dsn);
+    await discover(firstUser); // warm the file cache
+    const startup = await discover(firstUser);
+    const runs: HeavyRun[] = [];
+    for (const events of options.sizes) {
+      options.log(`  dsr discover, ${events} events…`);
+      const r = await discover(`heavy.${events}@example.com`);
+      if (r.rows !== events + 1) throw new Error(`expected ${events + 1} rows, the command found ${r.rows}`);
+      options.log(`  dsr discover, ${events} events, old space capped at 128 MiB…`);
+      const capped = await discover(`heavy.${events}@example.com`, '--max-old-space-size=128');
+      runs.push({
+        events,
+        rows: r.rows,
+        seconds: r.seconds,
+        rowsPerSecond: r.rows / r.seconds,
+        rowsPerSecondAfterStartup: r.rows / Math.max(1e-3, r.seconds - startup.seconds),
+        cpuSeconds: r.cpuSeconds,
+        rowsPerCpuSecond: r.rows / r.cpuSeconds,
+        peakRssMiB: r.peakRssMiB,
+        cappedPeakRssMiB: capped.peakRssMiB,
+        cappedSeconds: capped.seconds,
+        outputMiB: r.outputMiB,
+      });
+      options.log(
+        `    ${r.rows} rows in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} CPU s), peak RSS ${r.peakRssMiB.toFixed(0)} MiB (capped old space: ${capped.peakRssMiB.toFixed(0)} MiB), ${r.outputMiB.toFixed(0)} MiB written`,
+      );
+    }
+    let largeValue: HeavyResult['largeValue'];
+    if (largeMiB > 0) {
+      options.log(`  dsr discover, one ${largeMiB} MiB json value…`);
+      const r = await discover(`big.${largeMiB}mib@example.com`);
+      largeValue = { mib: largeMiB, seconds: r.seconds, peakRssMiB: r.peakRssMiB };
+    }
+    return {
+      runs,
+      ...(largeValue ? { largeValue } : {}),
+      startupSeconds: startup.seconds,
+      startupPeakRssMiB: startup.peakRssMiB,
+      startupCpuSeconds: startup.cpuSeconds,
+      seededSeconds,
+    };
+  } finally {
+    await rm(out, { recursive: true, force: true });
+    await server.stop();
+  }
+}
+
+async function firstEmail(dsn: string): Promise<string> {
+  const client = new pg.Client({ connectionString: dsn });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ email: string }>('SELECT email FROM public.users WHERE id = 1');
+    return rows[0]?.email ?? 'nobody@example.com';
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs a command; resolves with its stderr, rejects with it when the command fails. */
+function run(command: string, args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 },
+      (error, _stdout, stderr) => {
+        if (error)
+          reject(new Error(`${command} ${args.slice(4, 7).join(' ')} failed: ${stderr.slice(-2000)}`));
+        else resolve(stderr);
+      },
+    );
+  });
+}

@@ -1,0 +1,73 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+
+/** Bytes read from the file at a time. */
+const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Reads a file of `\n`-terminated UTF-8 lines one line at a time, synchronously, holding one chunk
+ * (256 KiB) and the line being assembled: a file of any size costs the length of its longest line.
+ * Lines are split on the byte 0x0A, which never occurs inside a multi-byte UTF-8 sequence, so a
+ * chunk boundary cannot split a character wrongly. Canonical JSON escapes every line feed inside
+ * strings, so one canonical value is always one line.
+ */
+export class LineFileReader {
+  private fd: number | undefined;
+  private chunk = Buffer.alloc(0);
+  private at = 0;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'r');
+  }
+
+  /** The next line without its `\n`, or undefined at the end (the file is then closed). */
+  next(): string | undefined {
+    let pieces: Buffer[] | undefined;
+    for (;;) {
+      if (this.at >= this.chunk.length && !this.fill()) {
+        if (!pieces) return undefined;
+        return Buffer.concat(pieces).toString('utf8');
+      }
+      const end = this.chunk.indexOf(10, this.at);
+      if (end >= 0) {
+        const tail = this.chunk.subarray(this.at, end);
+        this.at = end + 1;
+        if (!pieces) return tail.toString('utf8');
+        pieces.push(tail);
+        return Buffer.concat(pieces).toString('utf8');
+      }
+      // No line end in this chunk: keep a copy (the chunk buffer is reused) and read on.
+      pieces ??= [];
+      pieces.push(Buffer.from(this.chunk.subarray(this.at)));
+      this.at = this.chunk.length;
+    }
+  }
+
+  /** Closes the file early (reading to the end closes it too). */
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private fill(): boolean {
+    if (this.fd === undefined) return false;
+    const buffer = this.chunk.length === CHUNK_BYTES ? this.chunk : Buffer.allocUnsafe(CHUNK_BYTES);
+    const read = readSync(this.fd, buffer, 0, CHUNK_BYTES, null);
+    if (read === 0) {
+      this.close();
+      return false;
+    }
+    this.chunk = read === CHUNK_BYTES ? buffer : buffer.subarray(0, read);
+    this.at = 0;
+    return true;
+  }
+}
+
+/** The lines of a file as an async iterable, each iteration reading the file afresh. */
+export async function* readFileLines(path: string): AsyncGenerator<string> {
+  const reader = new LineFileReader(path);
+  try {
+    for (let line = reader.next(); line !== undefined; line = reader.next()) yield line;
+  } finally {
+    reader.close();
+  }
+}

@@ -1,0 +1,39 @@
+import type { CanonicalValue } from '../canonical/CanonicalValue';
+import { canonicalJson } from '../canonical/canonicalJson';
+import type { FindingsSource } from './FindingsStream';
+
+/** Findings lines gathered into one chunk before it is handed on. */
+const CHUNK_CHARS = 1024 * 1024;
+
+/**
+ * The findings document as canonical JSON, in chunks, without holding the findings: byte for byte
+ * what `serializeFindingsDocument` writes for the same findings. The document's keys in canonical
+ * order are `counts, evidenceHash, findings, requestId, subject, unreadable`; everything but the
+ * findings comes from the summary (known once the findings are complete), and the findings array is
+ * the source's lines joined by `,`.
+ */
+export async function* serializeFindingsSource(source: FindingsSource): AsyncGenerator<string> {
+  const s = source.summary;
+  yield `{"counts":${canonicalJson(s.counts as unknown as CanonicalValue)},"evidenceHash":${JSON.stringify(s.evidenceHash)},"findings":[`;
+  let chunk: string[] = [];
+  let chars = 0;
+  let first = true;
+  for await (const line of source.lines()) {
+    chunk.push(first ? line : `,${line}`);
+    first = false;
+    chars += line.length + 1;
+    if (chars >= CHUNK_CHARS) {
+      yield chunk.join('');
+      chunk = [];
+      chars = 0;
+    }
+  }
+  if (chunk.length > 0) yield chunk.join('');
+  const rest = {
+    requestId: s.requestId,
+    subject: s.subject,
+    ...(s.unreadable ? { unreadable: s.unreadable } : {}),
+  };
+  // `rest` serialised is `{"requestId":…}`: its members follow the findings array.
+  yield `],${canonicalJson(rest as unknown as CanonicalValue).slice(1)}`;
+}
