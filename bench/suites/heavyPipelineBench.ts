@@ -14,13 +14,14 @@ import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { PgDatabase } from '../../shared/postgres/PgDatabase';
 import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowflakeDriver';
 import { createFindingsTableSql, createLedgerTableSql } from '../../shared/snowflake/statements';
+import { seedHeavySubject } from '../heavySubjectData';
 import type { HeavyPipelineWorkerData, HeavyPipelineWorkerReport } from './heavyPipelineWorker';
 
 const HASH_KEY = 'bench-heavy-pipeline-subject-hash-key-0123';
 const EVIDENCE = { database: 'DSR', schema: 'EVIDENCE' };
 const MAP_FILE = 'local/demo/datamap.yaml';
-/** The sample data's persona Ana (user 900000001), who is given the heavy activity. */
-const ANA = { email: 'Ana.Lopez@Example.com', userId: 900000001 };
+/** The heavy subject (see `seedHeavySubject`). */
+const SUBJECT_EMAIL = 'heavy.pipeline@example.com';
 
 export interface HeavyStage {
   readonly fn: 'extract' | 'gate' | 'load';
@@ -55,7 +56,7 @@ export interface HeavyPipelineResult {
 
 /**
  * One heavy subject through the whole local pipeline with each function's heap capped: the sample
- * shop (small) with `rows` events added for one person, the real extract, gate and load handlers
+ * shop (small) with one person given `rows` events (`seedHeavySubject`), the real extract, gate and load handlers
  * each in a worker thread with `resourceLimits.maxOldGenerationSizeMb = heapMb` and the stack's
  * timeouts as the remaining time their invocations see, over local SQS and S3 and the local
  * Snowflake endpoint. Reports each function's invocations, busy time, rows per second and peak
@@ -85,15 +86,7 @@ export async function heavyPipelineBench(options: {
     await db.withClient(async (c) => {
       await c.query(await readFile('local/demo/demo.sql', 'utf8'));
       const started = Date.now();
-      await c.query('ALTER TABLE public.events DROP CONSTRAINT IF EXISTS events_user_fk');
-      await c.query(
-        `INSERT INTO public.events (id, user_id, kind, properties, occurred_at)
-         SELECT 1000000000 + i, $1, (ARRAY['login','view','add_to_cart','checkout'])[1 + i % 4],
-           jsonb_build_object('sku', 'SKU-' || (i % 5000), 'price', 12345678901234567890.000000000000000001 + i, 'ip', '203.0.113.' || (i % 250)),
-           timestamptz '2025-01-01 00:00:00+00' + i * interval '1 second'
-         FROM generate_series(1, $2::int) AS i`,
-        [ANA.userId, options.rows],
-      );
+      await seedHeavySubject(c, { rows: options.rows, email: SUBJECT_EMAIL });
       await c.query('ANALYZE public.events');
       log(`seeded ${options.rows} events for one subject in ${Date.now() - started} ms`);
     });
@@ -198,7 +191,7 @@ export async function heavyPipelineBench(options: {
           version: 1,
           requestId,
           type: 'access',
-          subject: { email: [ANA.email] },
+          subject: { email: [SUBJECT_EMAIL] },
           jurisdiction: 'GDPR',
           receivedAt: new Date(submitted).toISOString(),
         }),
