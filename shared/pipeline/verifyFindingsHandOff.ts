@@ -41,6 +41,12 @@ const findingsDocumentSchema = z.looseObject({
 export interface HandOffExpectations {
   /** The subject hash the ledger recorded for the request at intake, when the stage knows it. */
   readonly ledgerSubjectHash?: string;
+  /**
+   * For parts: parse every line exactly and check it against the finding's schema (the load, before
+   * anything lands), or check hashes and counts only (the gate, within its timeout: each line's
+   * system and table are read from its end, where canonical order puts them). @default true
+   */
+  readonly parseLines?: boolean;
 }
 
 /** One part of verified findings, read back and checked against the hash its manifest gives. */
@@ -67,8 +73,11 @@ export interface VerifiedFindings {
   readonly handOff: string;
   /** Each part's SHA-256 and rows, in order. */
   readonly parts: readonly { readonly sha256: string; readonly rows: number }[];
-  /** Part `index` (0-based); throws {@link IntegrityViolationError} if it is not what the manifest lists. */
-  readPart(index: number): Promise<FindingsPartContent>;
+  /**
+   * Part `index` (0-based); throws {@link IntegrityViolationError} if it is not what the manifest
+   * lists. With `parse: false` the findings are not parsed (`findings` is empty).
+   */
+  readPart(index: number, options?: { readonly parse?: boolean }): Promise<FindingsPartContent>;
   /** The whole document, for findings that travelled whole (inline or a claim check). */
   readonly document?: FindingsDocument;
 }
@@ -99,13 +108,14 @@ export async function verifyFindingsHandOff(
   const verified = await openFindingsParts(message, store, expectations);
   const hasher = new EvidenceHasher();
   const perTable = new Map<string, number>();
+  const parse = expectations.parseLines ?? true;
   for (let i = 0; i < verified.parts.length; i++) {
-    const part = await verified.readPart(i);
+    const part = await verified.readPart(i, { parse });
     for (const line of part.lines) hasher.add(line);
-    for (const f of part.findings) {
-      const table = `${f.system}:${f.table}`;
-      perTable.set(table, (perTable.get(table) ?? 0) + 1);
-    }
+    const tables = parse
+      ? part.findings.map((f) => `${f.system}:${f.table}`)
+      : part.lines.map((line, n) => tableOfLine(line, `part ${i + 1} line ${n + 1}`));
+    for (const table of tables) perTable.set(table, (perTable.get(table) ?? 0) + 1);
   }
   if (hasher.finish() !== verified.evidenceHash)
     throw new IntegrityViolationError(
@@ -170,7 +180,10 @@ export async function openFindingsParts(
     );
   checkTablesTouched(message, manifest);
 
-  const readPart = async (index: number): Promise<FindingsPartContent> => {
+  const readPart = async (
+    index: number,
+    options: { readonly parse?: boolean } = {},
+  ): Promise<FindingsPartContent> => {
     const part = manifest.parts[index];
     if (part === undefined) throw new Error(`part ${index + 1} is not in the manifest`);
     const got = await store.get({ bucket: pointer.bucket, key: part.key });
@@ -193,6 +206,7 @@ export async function openFindingsParts(
         'findings_malformed',
         `part ${index + 1} holds ${lines.length} findings, its manifest says ${part.rows}`,
       );
+    if (options.parse === false) return { lines, findings: [] };
     const findings = lines.map((line, n) => parseFinding(line, `part ${index + 1} line ${n + 1}`));
     return { lines, findings };
   };
@@ -205,6 +219,32 @@ export async function openFindingsParts(
     readPart,
     manifest,
   };
+}
+
+/**
+ * `system:table` of a finding's canonical line without parsing the rest: canonical JSON sorts a
+ * finding's keys (key, provenance, row, system, table), so each line ends with
+ * `,"system":"…","table":"…"}`; a `,"system":` inside a string value would have its quotes escaped,
+ * so the last one is the key's. A line that does not end so is malformed.
+ */
+function tableOfLine(line: string, where: string): string {
+  const at = line.lastIndexOf(',"system":');
+  let tail: unknown;
+  try {
+    tail = at < 0 ? undefined : JSON.parse(`{${line.slice(at + 1)}`);
+  } catch {
+    tail = undefined;
+  }
+  const t = tail as { system?: unknown; table?: unknown } | undefined;
+  if (
+    typeof t?.system !== 'string' ||
+    typeof t.table !== 'string' ||
+    t.system === '' ||
+    t.table === '' ||
+    Object.keys(t).length !== 2
+  )
+    throw new IntegrityViolationError('findings_malformed', `${where} is not a finding`);
+  return `${t.system}:${t.table}`;
 }
 
 function parseFinding(line: string, where: string): Finding {
@@ -268,7 +308,7 @@ export function documentFindings(document: FindingsDocument, handOff: string): V
     rows: document.findings.length,
     handOff,
     parts: [{ sha256: handOff, rows: document.findings.length }],
-    readPart: async (index) => {
+    readPart: async (index, _options) => {
       if (index !== 0) throw new Error(`part ${index + 1} is not in the hand-off`);
       const lines = document.findings.map((f) => canonicalJson(f as unknown as CanonicalValue));
       return { lines, findings: document.findings };

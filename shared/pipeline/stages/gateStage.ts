@@ -121,7 +121,9 @@ export function gateStage(deps: GateStageDeps): StageWork {
     // What crossed the queue is checked before it is trusted: a hand-off that does not check out
     // is quarantined here, whatever the drift.
     try {
-      await verifyFindingsHandOff(message, deps.payloads);
+      // Hashes and counts, not an exact parse of every line: the load parses each line before
+      // anything lands, and the gate's timeout is the shortest.
+      await verifyFindingsHandOff(message, deps.payloads, { parseLines: false });
     } catch (error) {
       if (!(error instanceof IntegrityViolationError)) throw error;
       const last = decision.action === 'proceed' ? decision.last : history.at(-1)?.state;

@@ -10,7 +10,7 @@ import {
 } from '../../../shared/discovery/FindingsDocument';
 import { findingsSourceOf } from '../../../shared/discovery/FindingsStream';
 import { IntegrityViolationError, PayloadMissingError } from '../../../shared/pipeline/errors';
-import type { FindingsManifest } from '../../../shared/pipeline/FindingsManifest';
+import { type FindingsManifest, findingsPartKey } from '../../../shared/pipeline/FindingsManifest';
 import type { PayloadStore } from '../../../shared/pipeline/PayloadStore';
 import { buildStageMessage, documentText, type StageMessage } from '../../../shared/pipeline/StageMessage';
 import { verifyFindingsHandOff } from '../../../shared/pipeline/verifyFindingsHandOff';
@@ -272,6 +272,52 @@ describe('Function: verifyFindingsHandOff (parts)', () => {
     ).toBe('tables_touched_mismatch');
     expect(await reasonOf(verifyFindingsHandOff({ ...good, evidenceHash: 'e'.repeat(64) }, store))).toBe(
       'evidence_hash_mismatch',
+    );
+  });
+
+  it('at the gate checks hashes and counts without parsing every line; the load parses each line', async () => {
+    // Prepare: a writer who rewrites a part, its manifest and the message's evidence hash coherently,
+    // with a line that is no finding (no row) but ends as one.
+    const store = new InMemoryPayloadStore();
+    const { message, manifest } = await inParts('req-1', store);
+    const part = manifest.parts[0];
+    if (!part) throw new Error('part expected');
+    const body = (store.objects.get(part.key)?.body ?? '').replace(/"row":\{[^}]*\},/, '');
+    await store.put(part.key, body, { 'request-id': 'req-1' });
+    const lines: string[] = [];
+    const parts = manifest.parts.map((p) => {
+      const b = p.key === part.key ? body : (store.objects.get(p.key)?.body ?? '');
+      lines.push(...b.slice(0, -1).split('\n'));
+      return p.key === part.key ? { ...p, sha256: sha256Hex(b), bytes: Buffer.byteLength(b) } : p;
+    });
+    const hash = sha256Hex(`[${lines.join(',')}]`);
+    // Part keys name the evidence hash: the forger moves every part under the new one.
+    for (const [i, p] of parts.entries()) {
+      const key = findingsPartKey('req-1', hash, i + 1);
+      const stored = p.key === part.key ? body : (store.objects.get(p.key)?.body ?? '');
+      await store.put(key, stored, { 'request-id': 'req-1' });
+      parts[i] = { ...p, key };
+    }
+    const forged = await withManifest(
+      store,
+      { ...message, evidenceHash: hash },
+      { ...manifest, evidenceHash: hash, parts },
+    );
+    // Act & Assess
+    expect(await reasonOf(verifyFindingsHandOff(forged, store, { parseLines: false }))).toBe('accepted');
+    expect(await reasonOf(verifyFindingsHandOff(forged, store))).toBe('findings_malformed');
+    // Counts are checked either way.
+    const counts = {
+      postgres: { 'public.audit_log': 13, 'public.orders': 29 },
+      snowflake: manifest.counts.snowflake ?? {},
+    };
+    const miscounted = await withManifest(
+      store,
+      { ...message, evidenceHash: hash },
+      { ...manifest, evidenceHash: hash, parts, counts },
+    );
+    expect(await reasonOf(verifyFindingsHandOff(miscounted, store, { parseLines: false }))).toBe(
+      'findings_malformed',
     );
   });
 });
