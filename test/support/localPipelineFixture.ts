@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seedWarehouse } from '../../local/demo/warehouse';
-import { type LocalPipeline, type LocalPipelineOptions, startLocalPipeline } from '../../local/pipeline/startLocalPipeline';
+import {
+  type LocalPipeline,
+  type LocalPipelineOptions,
+  startLocalPipeline,
+} from '../../local/pipeline/startLocalPipeline';
 import { generateSampleData } from '../../local/sample/generateSampleData';
 import type { LocalSnowflake } from '../../local/snowflake/startLocalSnowflake';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
