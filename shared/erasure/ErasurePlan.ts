@@ -28,6 +28,11 @@ export interface PlannedTable {
   /** Empty for a keyless table. */
   readonly primaryKey: readonly string[];
   readonly found: number;
+  /**
+   * Found rows left out because they were reached only through part of a composite foreign key and
+   * belong to another parent row (see `planErasure`).
+   */
+  readonly excluded?: number;
   readonly rows: readonly PlannedRow[];
   readonly mask?: readonly PlannedMask[];
   readonly retain?: { readonly ground: string; readonly until?: string };

@@ -20,5 +20,7 @@ export interface ErasureProblem {
 
 /** One line per problem, for the command line and error messages. */
 export function formatErasureProblems(problems: readonly ErasureProblem[]): string {
-  return problems.map((p) => `  ${p.system} ${p.table}${p.column ? `.${p.column}` : ''}: ${p.message}`).join('\n');
+  return problems
+    .map((p) => `  ${p.system} ${p.table}${p.column ? `.${p.column}` : ''}: ${p.message}`)
+    .join('\n');
 }

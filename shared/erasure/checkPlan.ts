@@ -6,11 +6,11 @@ import type { PgTable } from '../postgres/readPgCatalog';
 import { selectColumnSql } from '../postgres/selectColumnSql';
 import type { ErasurePlan, PlannedTable } from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
-import { type RandomBytes, maskValue } from './maskValue';
+import { maskValue, type RandomBytes } from './maskValue';
 import { pgKeyFilter } from './pgKeyFilter';
 import { rowHash } from './planErasure';
-import type { ErasureCatalog, PgForeignKey } from './readErasureCatalog';
 import { readCanonicalRows } from './readCanonicalRows';
+import type { ErasureCatalog, PgForeignKey } from './readErasureCatalog';
 
 export interface CheckPlanDeps {
   readonly db: PgDatabase;
@@ -34,16 +34,27 @@ export async function checkPlan(deps: CheckPlanDeps, plan: ErasurePlan): Promise
   const problems: ErasureProblem[] = [];
   const pgTables = plan.tables.filter((t) => t.system === 'postgres');
   const byName = new Map(pgTables.map((t) => [t.table, t]));
-  for (const parent of pgTables.filter((t) => t.action === 'delete' && t.primaryKey.length > 0 && t.rows.length > 0)) {
+  for (const parent of pgTables.filter(
+    (t) => t.action === 'delete' && t.primaryKey.length > 0 && t.rows.length > 0,
+  )) {
     for (const fk of deps.catalog.foreignKeys.filter((f) => f.refTable === parent.table)) {
       const n = await undiscoveredReferences(deps, parent, fk, byName.get(fk.table));
       if (n === 0) continue;
       const [code, what] =
         fk.onDelete === 'cascade'
-          ? (['CASCADE_TO_UNDISCOVERED', `deleting the planned rows of ${parent.table} would cascade to ${n} row(s) of it that discovery did not find`] as const)
+          ? ([
+              'CASCADE_TO_UNDISCOVERED',
+              `deleting the planned rows of ${parent.table} would cascade to ${n} row(s) of it that discovery did not find`,
+            ] as const)
           : fk.onDelete === 'set null' || fk.onDelete === 'set default'
-            ? (['CASCADE_TO_UNDISCOVERED', `deleting the planned rows of ${parent.table} would ${fk.onDelete} ${n} row(s) of it that discovery did not find`] as const)
-            : (['REFERENCED_BY_UNDISCOVERED', `${n} row(s) of it that discovery did not find reference planned rows of ${parent.table} (ON DELETE ${fk.onDelete.toUpperCase()}): the delete would be refused`] as const);
+            ? ([
+                'CASCADE_TO_UNDISCOVERED',
+                `deleting the planned rows of ${parent.table} would ${fk.onDelete} ${n} row(s) of it that discovery did not find`,
+              ] as const)
+            : ([
+                'REFERENCED_BY_UNDISCOVERED',
+                `${n} row(s) of it that discovery did not find reference planned rows of ${parent.table} (ON DELETE ${fk.onDelete.toUpperCase()}): the delete would be refused`,
+              ] as const);
       problems.push({
         system: 'postgres',
         table: fk.table,
@@ -67,10 +78,20 @@ async function undiscoveredReferences(
   const parentLive = deps.catalog.tables.get(parent.table) as PgTable;
   const childLive = deps.catalog.tables.get(fk.table);
   if (!childLive) return 0;
-  const filter = pgKeyFilter(parentLive, parent.primaryKey, parent.rows.map((r) => r.key), 1, 'p');
-  const join = fk.columns.map((c, i) => `c.${quoteIdent(c)} = p.${quoteIdent(fk.refColumns[i] as string)}`).join(' AND ');
+  const filter = pgKeyFilter(
+    parentLive,
+    parent.primaryKey,
+    parent.rows.map((r) => r.key),
+    1,
+    'p',
+  );
+  const join = fk.columns
+    .map((c, i) => `c.${quoteIdent(c)} = p.${quoteIdent(fk.refColumns[i] as string)}`)
+    .join(' AND ');
   const from = `FROM ${quoteIdent(childLive.schema)}.${quoteIdent(childLive.name)} c JOIN ${quoteIdent(parentLive.schema)}.${quoteIdent(parentLive.name)} p ON ${join} WHERE ${filter.sql}`;
-  const unlinks = child?.action === 'mask' && (child.mask ?? []).some((m) => m.strategy === 'null' && fk.columns.includes(m.column));
+  const unlinks =
+    child?.action === 'mask' &&
+    (child.mask ?? []).some((m) => m.strategy === 'null' && fk.columns.includes(m.column));
   const gone = child && (child.action === 'delete' || unlinks) ? child : undefined;
   if (!gone) {
     const result = await deps.db.query<{ n: string }>(`SELECT count(*)::text AS n ${from}`, filter.params);
@@ -130,7 +151,9 @@ async function checkMaskConstraints(deps: CheckPlanDeps, table: PlannedTable): P
   const masked = pgKeyFilter(live, table.primaryKey, rowKeys, 1);
   const n = table.primaryKey.length;
   const unnest = [
-    ...table.primaryKey.map((c, i) => `$${i + 1}::text[]::${live.columns.find((x) => x.name === c)?.castType}[]`),
+    ...table.primaryKey.map(
+      (c, i) => `$${i + 1}::text[]::${live.columns.find((x) => x.name === c)?.castType}[]`,
+    ),
     ...masks.map((_, i) => `$${n + i + 1}::text[]`),
   ];
   const aliases = [...table.primaryKey.map((_, i) => `k${i}`), ...masks.map((_, i) => `v${i}`)];

@@ -7,14 +7,14 @@ import type { PgDatabase } from '../postgres/PgDatabase';
 import { quoteIdent } from '../postgres/quoteIdent';
 import type { PgTable } from '../postgres/readPgCatalog';
 import { selectColumnSql } from '../postgres/selectColumnSql';
+import { keyText } from './checkPlan';
 import type { ErasurePlan, PlannedTable } from './ErasurePlan';
 import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
-import { keyText } from './checkPlan';
-import { type RandomBytes, maskValue } from './maskValue';
+import { maskValue, type RandomBytes } from './maskValue';
 import { pgKeyFilter } from './pgKeyFilter';
 import { rowHash, withoutColumns } from './planErasure';
-import type { ErasureCatalog } from './readErasureCatalog';
 import { readCanonicalRows } from './readCanonicalRows';
+import type { ErasureCatalog } from './readErasureCatalog';
 
 export interface PostgresErasureDeps {
   /** A connection with the erasure role: DELETE/UPDATE on the mapped tables (see README, Erasure). */
@@ -46,7 +46,9 @@ export async function executePostgresErasure(
 ): Promise<ErasureExecution> {
   if (input.findings.evidenceHash !== plan.findingsHash)
     throw new InvalidInputError('the findings given are not those the erasure plan was made from');
-  const work = plan.tables.filter((t) => t.system === 'postgres' && (t.action === 'delete' || t.action === 'mask') && t.rows.length > 0);
+  const work = plan.tables.filter(
+    (t) => t.system === 'postgres' && (t.action === 'delete' || t.action === 'mask') && t.rows.length > 0,
+  );
   if (work.length === 0) return { outcome: 'done', steps: [] };
   return deps.db.withClient(async (client) => {
     await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
@@ -55,7 +57,8 @@ export async function executePostgresErasure(
       const stale: StaleRows[] = [];
       for (const table of work) {
         const live = deps.catalog.tables.get(table.table);
-        if (!live) throw new InvalidInputError(`${table.table} is not in the catalog the plan was checked against`);
+        if (!live)
+          throw new InvalidInputError(`${table.table} is not in the catalog the plan was checked against`);
         const l = await lockRows(client, deps, table, live, input.findings);
         if (l.stale > 0) stale.push({ system: 'postgres', table: table.table, rows: l.stale });
         locked.push(l);
@@ -66,10 +69,17 @@ export async function executePostgresErasure(
       }
       const steps: ErasureStep[] = [];
       // Masks first: a mask that un-links a child (a foreign key set to null) must precede the parent's delete.
-      for (const l of locked.filter((x) => x.table.action === 'mask')) steps.push(await applyMask(client, deps, l));
-      for (const l of locked.filter((x) => x.table.action === 'delete')) steps.push(await applyDelete(client, l));
+      for (const l of locked.filter((x) => x.table.action === 'mask'))
+        steps.push(await applyMask(client, deps, l));
+      for (const l of locked.filter((x) => x.table.action === 'delete'))
+        steps.push(await applyDelete(client, l));
       await client.query('COMMIT');
-      return { outcome: 'done' as const, steps: plan.tables.flatMap((t) => steps.filter((s) => s.table === t.table && t.system === 'postgres')) };
+      return {
+        outcome: 'done' as const,
+        steps: plan.tables.flatMap((t) =>
+          steps.filter((s) => s.table === t.table && t.system === 'postgres'),
+        ),
+      };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -100,14 +110,22 @@ async function lockRows(
   const from = `FROM ${quoteIdent(live.schema)}.${quoteIdent(live.name)}`;
   const columns = select.map(selectColumnSql).join(', ');
   if (table.primaryKey.length > 0) {
-    const filter = pgKeyFilter(live, table.primaryKey, table.rows.map((r) => r.key), 1);
+    const filter = pgKeyFilter(
+      live,
+      table.primaryKey,
+      table.rows.map((r) => r.key),
+      1,
+    );
     const result = await client.query<(string | null)[]>({
       text: `SELECT ${columns} ${from} WHERE ${filter.sql} FOR UPDATE`,
       values: filter.params,
       rowMode: 'array',
     });
     const current = new Map(
-      (await readCanonicalRows(deps.db.types, result)).map(({ row }) => [keyText(row, table.primaryKey), row]),
+      (await readCanonicalRows(deps.db.types, result)).map(({ row }) => [
+        keyText(row, table.primaryKey),
+        row,
+      ]),
     );
     const masked = new Set((table.mask ?? []).map((m) => m.column));
     const targets: Locked['targets'] = [];
@@ -117,7 +135,8 @@ async function lockRows(
       const row = current.get(keyText(planned.key, table.primaryKey));
       if (!row) alreadyDone++;
       else if (rowHash(row) === planned.rowHash) targets.push({ key: planned.key, row });
-      else if (table.action === 'mask' && rowHash(withoutColumns(row, masked)) === planned.restHash) alreadyDone++;
+      else if (table.action === 'mask' && rowHash(withoutColumns(row, masked)) === planned.restHash)
+        alreadyDone++;
       else stale++;
     }
     return { table, live, targets, alreadyDone, stale };
@@ -131,7 +150,10 @@ async function lockRows(
       const value = f.row[p.column];
       if (value === null || value === undefined || typeof value === 'object') continue;
       let set = byColumn.get(p.column);
-      if (!set) byColumn.set(p.column, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        byColumn.set(p.column, set);
+      }
       set.add(String(value));
     }
   const wanted = new Map<string, number>();
@@ -165,13 +187,27 @@ async function applyDelete(client: pg.PoolClient, l: Locked): Promise<ErasureSte
     const result =
       table.primaryKey.length > 0
         ? await (async () => {
-            const filter = pgKeyFilter(live, table.primaryKey, l.targets.map((t) => t.key), 1);
+            const filter = pgKeyFilter(
+              live,
+              table.primaryKey,
+              l.targets.map((t) => t.key),
+              1,
+            );
             return client.query(`DELETE FROM ${from} WHERE ${filter.sql}`, filter.params);
           })()
-        : await client.query(`DELETE FROM ${from} WHERE ctid = ANY($1::tid[])`, [l.targets.map((t) => t.ctid)]);
+        : await client.query(`DELETE FROM ${from} WHERE ctid = ANY($1::tid[])`, [
+            l.targets.map((t) => t.ctid),
+          ]);
     changed = result.rowCount ?? 0;
   }
-  return { system: 'postgres', table: table.table, action: 'delete', planned: table.rows.length, changed, alreadyDone: l.alreadyDone };
+  return {
+    system: 'postgres',
+    table: table.table,
+    action: 'delete',
+    planned: table.rows.length,
+    changed,
+    alreadyDone: l.alreadyDone,
+  };
 }
 
 async function applyMask(client: pg.PoolClient, deps: PostgresErasureDeps, l: Locked): Promise<ErasureStep> {
@@ -180,19 +216,29 @@ async function applyMask(client: pg.PoolClient, deps: PostgresErasureDeps, l: Lo
   let changed = 0;
   if (l.targets.length > 0) {
     const n = table.primaryKey.length;
-    const keyParams = pgKeyFilter(live, table.primaryKey, l.targets.map((t) => t.key), 1).params;
+    const keyParams = pgKeyFilter(
+      live,
+      table.primaryKey,
+      l.targets.map((t) => t.key),
+      1,
+    ).params;
     const valueParams = masks.map((m) => {
       const column = live.columns.find((c) => c.name === m.column);
       if (!column) throw new InvalidInputError(`${table.table}.${m.column} is not in the catalog`);
       return l.targets.map((t) => maskValue(m, column, t.row[m.column] ?? null, deps));
     });
     const casts = [
-      ...table.primaryKey.map((c, i) => `$${i + 1}::text[]::${live.columns.find((x) => x.name === c)?.castType}[]`),
+      ...table.primaryKey.map(
+        (c, i) => `$${i + 1}::text[]::${live.columns.find((x) => x.name === c)?.castType}[]`,
+      ),
       ...masks.map((_, i) => `$${n + i + 1}::text[]`),
     ];
     const aliases = [...table.primaryKey.map((_, i) => `k${i}`), ...masks.map((_, i) => `v${i}`)];
     const set = masks
-      .map((m, i) => `${quoteIdent(m.column)} = m.v${i}::${live.columns.find((c) => c.name === m.column)?.castType}`)
+      .map(
+        (m, i) =>
+          `${quoteIdent(m.column)} = m.v${i}::${live.columns.find((c) => c.name === m.column)?.castType}`,
+      )
       .join(', ');
     const on = table.primaryKey.map((c, i) => `t.${quoteIdent(c)} = m.k${i}`).join(' AND ');
     const result = await client.query(
@@ -201,5 +247,12 @@ async function applyMask(client: pg.PoolClient, deps: PostgresErasureDeps, l: Lo
     );
     changed = result.rowCount ?? 0;
   }
-  return { system: 'postgres', table: table.table, action: 'mask', planned: table.rows.length, changed, alreadyDone: l.alreadyDone };
+  return {
+    system: 'postgres',
+    table: table.table,
+    action: 'mask',
+    planned: table.rows.length,
+    changed,
+    alreadyDone: l.alreadyDone,
+  };
 }

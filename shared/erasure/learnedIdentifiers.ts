@@ -14,7 +14,10 @@ export function learnedIdentifiers(
   const all = new Map<string, Set<string>>();
   const add = (kind: string, value: string) => {
     let set = all.get(kind);
-    if (!set) all.set(kind, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      all.set(kind, set);
+    }
     set.add(value);
   };
   for (const [kind, values] of Object.entries(request)) for (const v of values) add(kind, v);
@@ -32,5 +35,7 @@ export function learnedIdentifiers(
           for (const v of value) if (typeof v === 'string' || typeof v === 'number') add(kind, String(v));
       }
   }
-  return Object.fromEntries([...all].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, [...v].sort()]));
+  return Object.fromEntries(
+    [...all].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, [...v].sort()]),
+  );
 }

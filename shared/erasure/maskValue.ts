@@ -39,7 +39,8 @@ export function maskRefusal(mask: PlannedMask, column: PgColumn): string | undef
       return undefined;
     case 'random':
       if (column.castType === 'uuid' || column.castType in INTEGER_RANGES) return undefined;
-      if (!text) return `is ${column.typeName}: a random value is made for text, integer and uuid columns only`;
+      if (!text)
+        return `is ${column.typeName}: a random value is made for text, integer and uuid columns only`;
       if (max !== undefined && max < MIN_MASK_LENGTH)
         return `holds at most ${max} characters: a random value needs at least ${MIN_MASK_LENGTH}`;
       return undefined;
@@ -69,7 +70,8 @@ export function maskValue(
       : deps.randomBytes(32);
   if (column.castType === 'uuid') return asUuid(bytes);
   const range = INTEGER_RANGES[column.castType];
-  if (range !== undefined) return ((BigInt(`0x${bytes.subarray(0, 8).toString('hex')}`) % range) + 1n).toString();
+  if (range !== undefined)
+    return ((BigInt(`0x${bytes.subarray(0, 8).toString('hex')}`) % range) + 1n).toString();
   return bytes.toString('hex').slice(0, Math.min(max, 64));
 }
 

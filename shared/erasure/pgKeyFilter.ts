@@ -19,7 +19,8 @@ export function pgKeyFilter(
   const prefix = alias ? `${alias}.` : '';
   const casts = keyColumns.map((name, i) => {
     const column = table.columns.find((c) => c.name === name);
-    if (!column) throw new UnexpectedDataError(`key column ${name} is not a column of ${table.schema}.${table.name}`);
+    if (!column)
+      throw new UnexpectedDataError(`key column ${name} is not a column of ${table.schema}.${table.name}`);
     return `$${firstParam + i}::text[]::${column.castType}[]`;
   });
   const params = keyColumns.map((name) =>

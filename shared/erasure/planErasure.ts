@@ -3,7 +3,7 @@ import { canonicalJson } from '../canonical/canonicalJson';
 import { sha256Hex } from '../canonical/sha256';
 import type { DataMap, MaskStrategy, PostgresTableSpec, SnowflakeTableSpec } from '../datamap/dataMapSchema';
 import { parseColumnRef } from '../datamap/parseColumnRef';
-import type { FindingsDocument } from '../discovery/FindingsDocument';
+import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
 import type { System } from '../discovery/SearchableTable';
 import { type ErasurePlan, type PlannedMask, type PlannedTable, sealPlan } from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
@@ -43,13 +43,21 @@ export function planErasure(
     ...dataMap.postgres.map((s): [string, TableSpec] => [`postgres:${s.table}`, s]),
     ...dataMap.snowflake.map((s): [string, TableSpec] => [`snowflake:${s.table}`, s]),
   ]);
-  const groups = new Map<string, { system: System; table: string; rows: CanonicalRow[]; keys: CanonicalRow[] }>();
+  const groups = new Map<
+    string,
+    { system: System; table: string; rows: CanonicalRow[]; keys: CanonicalRow[]; excluded: number }
+  >();
+  const partial = catalog ? partialKeyMatches(input.findings, catalog) : new Set<Finding>();
   for (const f of input.findings.findings) {
     const id = `${f.system}:${f.table}`;
     let group = groups.get(id);
     if (!group) {
-      group = { system: f.system, table: f.table, rows: [], keys: [] };
+      group = { system: f.system, table: f.table, rows: [], keys: [], excluded: 0 };
       groups.set(id, group);
+    }
+    if (partial.has(f)) {
+      group.excluded++;
+      continue;
     }
     group.rows.push(f.row);
     group.keys.push(f.key);
@@ -63,7 +71,8 @@ export function planErasure(
       system: group.system,
       table: group.table,
       primaryKey: [...(spec?.primaryKey ?? [])],
-      found: group.rows.length,
+      found: group.rows.length + group.excluded,
+      ...(group.excluded > 0 ? { excluded: group.excluded } : {}),
       approvalRequired: spec?.approval === 'required',
     };
     if (!rule) {
@@ -79,7 +88,8 @@ export function planErasure(
       });
       continue;
     }
-    const mask = rule.action === 'mask' ? Object.entries(rule.columns).map(([c, s]) => plannedMask(c, s)) : undefined;
+    const mask =
+      rule.action === 'mask' ? Object.entries(rule.columns).map(([c, s]) => plannedMask(c, s)) : undefined;
     const masked = new Set(mask?.map((m) => m.column));
     const rows = group.rows.map((row, i) => ({
       key: group.keys[i] ?? {},
@@ -87,7 +97,8 @@ export function planErasure(
       ...(mask ? { restHash: rowHash(withoutColumns(row, masked)) } : {}),
     }));
     planned.push({ ...base, action: rule.action, rows, ...(mask ? { mask: mask.sort(byColumn) } : {}) });
-    if (group.system === 'postgres' && catalog) problems.push(...checkAgainstCatalog(planned.at(-1) as PlannedTable, catalog));
+    if (group.system === 'postgres' && catalog)
+      problems.push(...checkAgainstCatalog(planned.at(-1) as PlannedTable, catalog));
   }
 
   const ordered = orderTables(planned, dataMap, catalog, problems);
@@ -128,9 +139,11 @@ function checkAgainstCatalog(table: PlannedTable, catalog: ErasureCatalog): Eras
   const problems: ErasureProblem[] = [];
   const live = catalog.tables.get(table.table);
   const at = { system: table.system, table: table.table };
-  if (!live) return [{ ...at, code: 'TABLE_MISSING', message: 'the table does not exist in the live catalog' }];
+  if (!live)
+    return [{ ...at, code: 'TABLE_MISSING', message: 'the table does not exist in the live catalog' }];
   for (const mask of table.mask ?? []) {
-    const refuse = (message: string) => problems.push({ ...at, column: mask.column, code: 'MASK_REFUSED', message });
+    const refuse = (message: string) =>
+      problems.push({ ...at, column: mask.column, code: 'MASK_REFUSED', message });
     const column = live.columns.find((c) => c.name === mask.column);
     if (!column) {
       refuse('the column does not exist in the live catalog');
@@ -187,7 +200,10 @@ function orderTables(
   const link = (child: string, parent: string) => {
     if (child === parent || !planned.has(child) || !planned.has(parent)) return;
     let set = children.get(parent);
-    if (!set) children.set(parent, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      children.set(parent, set);
+    }
     set.add(child);
   };
   const linkedByCatalog = new Set<string>();
@@ -204,11 +220,13 @@ function orderTables(
         for (const ref of refs) {
           const target = parseColumnRef(ref);
           if (target.system !== system) continue;
-          if (system === 'postgres' && linkedByCatalog.has([spec.table, target.table].sort().join('|'))) continue;
+          if (system === 'postgres' && linkedByCatalog.has([spec.table, target.table].sort().join('|')))
+            continue;
           const targetSpec = (system === 'postgres' ? dataMap.postgres : dataMap.snowflake).find(
             (s) => s.table === target.table,
           ) as TableSpec | undefined;
-          const isKey = (s: TableSpec | undefined, c: string) => s?.primaryKey.length === 1 && s.primaryKey[0] === c;
+          const isKey = (s: TableSpec | undefined, c: string) =>
+            s?.primaryKey.length === 1 && s.primaryKey[0] === c;
           // `orders.user_id` follows `users.id` (users' key): orders is the child. `address.id` follows
           // `users.address_id`: address is the parent. Otherwise the edge says nothing about order.
           if (isKey(targetSpec, target.column)) link(`${system}:${spec.table}`, `${system}:${target.table}`);
@@ -237,4 +255,45 @@ function orderTables(
     ordered.push(...waiting.splice(index, 1));
   }
   return [...masks, ...ordered, ...rest];
+}
+
+/**
+ * Findings reached only by following part of a composite foreign key: the data map follows
+ * `order_line.order_id` to `orders.id`, the catalog says the key is `(tenant, order_id)`, so an
+ * `order_line` of another tenant's order 100 matches too. Such a row is not the subject's; it is left
+ * out of the erasure and counted as excluded. Only checked where the found parents' referenced
+ * columns were returned.
+ */
+export function partialKeyMatches(
+  findings: FindingsDocument,
+  catalog: ErasureCatalog,
+  parentsFrom: FindingsDocument = findings,
+): Set<Finding> {
+  const excluded = new Set<Finding>();
+  const composite = catalog.foreignKeys.filter((fk) => fk.columns.length > 1);
+  if (composite.length === 0) return excluded;
+  const parents = new Map<string, Finding[]>();
+  for (const f of parentsFrom.findings) {
+    if (f.system !== 'postgres') continue;
+    const list = parents.get(f.table) ?? [];
+    list.push(f);
+    parents.set(f.table, list);
+  }
+  for (const f of findings.findings) {
+    if (f.system !== 'postgres' || f.provenance.some((p) => p.via === 'identity')) continue;
+    const escapes = f.provenance.every((p) => {
+      if (p.via !== 'follow') return false;
+      const fk = composite.find(
+        (k) =>
+          k.table === f.table && p.from.startsWith(`postgres:${k.refTable}.`) && k.columns.includes(p.column),
+      );
+      if (!fk) return false;
+      const found = parents.get(fk.refTable) ?? [];
+      if (found.some((r) => fk.refColumns.some((c) => !(c in r.row)))) return false;
+      const tuple = JSON.stringify(fk.columns.map((c) => f.row[c] ?? null));
+      return !found.some((r) => JSON.stringify(fk.refColumns.map((c) => r.row[c] ?? null)) === tuple);
+    });
+    if (escapes) excluded.add(f);
+  }
+  return excluded;
 }

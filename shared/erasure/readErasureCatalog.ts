@@ -67,13 +67,20 @@ WHERE con.contype = 'c' AND ns.nspname = ANY($1::text[])
 ORDER BY 2, 1`;
 
 /** Reads tables, keys, foreign keys (with their ON DELETE action) and CHECK constraints of `schemas`. */
-export async function readErasureCatalog(db: PgDatabase, schemas: readonly string[]): Promise<ErasureCatalog> {
+export async function readErasureCatalog(
+  db: PgDatabase,
+  schemas: readonly string[],
+): Promise<ErasureCatalog> {
   const [catalog, fks, checks] = await Promise.all([
     readPgCatalog(db, schemas),
-    db.query<{ name: string; table: string; ref_table: string; on_delete: string; columns: string; ref_columns: string }>(
-      FOREIGN_KEYS_SQL,
-      [schemas],
-    ),
+    db.query<{
+      name: string;
+      table: string;
+      ref_table: string;
+      on_delete: string;
+      columns: string;
+      ref_columns: string;
+    }>(FOREIGN_KEYS_SQL, [schemas]),
     db.query<{ name: string; table: string; expression: string; columns: string }>(CHECKS_SQL, [schemas]),
   ]);
   return {

@@ -1,5 +1,5 @@
 import type { DataMap } from '../datamap/dataMapSchema';
-import type { FindingsDocument } from '../discovery/FindingsDocument';
+import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
 import type { System } from '../discovery/SearchableTable';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import type { ErasurePlan } from './ErasurePlan';
@@ -28,7 +28,12 @@ export interface ErasureVerification {
  * replica that lags, a table with no erasure rule).
  */
 export async function verifyErasure(
-  deps: { readonly dataMap: DataMap; readonly discover: (identifiers: Record<string, string[]>) => Promise<FindingsDocument> },
+  deps: {
+    readonly dataMap: DataMap;
+    readonly discover: (identifiers: Record<string, string[]>) => Promise<FindingsDocument>;
+    /** Rows found again that are not the subject's (see `partialKeyMatches`). */
+    readonly notSubject?: (again: FindingsDocument) => ReadonlySet<Finding>;
+  },
   plan: ErasurePlan,
   identifiers: Record<string, string[]>,
 ): Promise<ErasureVerification> {
@@ -48,7 +53,9 @@ export async function verifyErasure(
     const r = remaining.get(id);
     remaining.set(id, { system, table, rows: (r?.rows ?? 0) + 1, reason });
   };
+  const skip = deps.notSubject?.(again) ?? new Set<Finding>();
   for (const f of again.findings) {
+    if (skip.has(f)) continue;
     const id = `${f.system}:${f.table}`;
     refound[id] = (refound[id] ?? 0) + 1;
     const rule = specs.get(id)?.erasure;
