@@ -5,6 +5,7 @@ import { type BenchContext, openBenchContext } from './BenchContext';
 import { latencyChartSvg } from './latencyChart';
 import type { ColdStartResult } from './suites/coldStartBench';
 import { type DiscoveryBenchResult, discoveryBench } from './suites/discoveryBench';
+import type { ErasureBenchResult } from './suites/erasureBench';
 import type { LoadResult } from './suites/loadBench';
 import type { PipelineResult } from './suites/pipelineBench';
 import { type PoolPressureResult, poolPressureBench } from './suites/poolPressureBench';
@@ -16,7 +17,15 @@ import { type SerializationResult, serializationBench } from './suites/serializa
 process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
 process.env.SF_OCSP_RESPONSE_CACHE_SERVER_ENABLED = 'false';
 
-const SUITES = ['discovery', 'serialization', 'pressure', 'load', 'coldstart', 'pipeline'] as const;
+const SUITES = [
+  'discovery',
+  'serialization',
+  'pressure',
+  'load',
+  'coldstart',
+  'pipeline',
+  'erasure',
+] as const;
 type Suite = (typeof SUITES)[number];
 
 function suiteList(value: string): Suite[] {
@@ -42,6 +51,7 @@ const program = new Command('bench')
   .option('--starts <n>', 'fresh-process starts per function bundle', Number, 7)
   .option('--pipeline-requests <n>', 'requests submitted at once per end-to-end pipeline run', Number, 200)
   .option('--pipeline-runs <n>', 'measured end-to-end pipeline runs', Number, 3)
+  .option('--erasure-subjects <n>', 'subjects erased per size (10 and 1,000 rows; 3 of 100,000)', Number, 30)
   .parse();
 const options = program.opts<{
   scale: number;
@@ -54,6 +64,7 @@ const options = program.opts<{
   starts: number;
   pipelineRequests: number;
   pipelineRuns: number;
+  erasureSubjects: number;
 }>();
 const only = new Set(options.only);
 
@@ -70,6 +81,7 @@ let pressure: PoolPressureResult | undefined;
 let load: LoadResult | undefined;
 let coldStart: ColdStartResult[] | undefined;
 let pipeline: PipelineResult | undefined;
+let erasure: ErasureBenchResult | undefined;
 try {
   if (only.has('discovery') || only.has('serialization') || only.has('pressure')) {
     ctx = await openBenchContext(options.scale, log);
@@ -119,6 +131,18 @@ try {
     const { pipelineBench } = await import('./suites/pipelineBench');
     pipeline = await pipelineBench({ requests: options.pipelineRequests, runs: options.pipelineRuns, log });
   }
+  if (only.has('erasure')) {
+    log('erasure per subject (fresh embedded PostgreSQL; discover, plan, check, execute, prove)…');
+    const { erasureBench } = await import('./suites/erasureBench');
+    erasure = await erasureBench({
+      sizes: [
+        { rows: 10, subjects: options.erasureSubjects },
+        { rows: 1000, subjects: Math.max(3, Math.floor(options.erasureSubjects / 3)) },
+        { rows: 100_000, subjects: 3 },
+      ],
+      log,
+    });
+  }
 } finally {
   await ctx?.server.stop();
 }
@@ -146,6 +170,15 @@ if (discovery) {
       '',
     ],
   );
+}
+if (erasure) {
+  for (const e of erasure.sizes)
+    rows.push([
+      `erasure per subject of ${e.rows} rows, median / p95, ms (${e.subjects} subjects; discover, plan, check, execute, prove)`,
+      `${f(e.ms.median, 1)} / ${f(e.ms.p95, 1)}`,
+      '',
+      '',
+    ]);
 }
 if (serialization) {
   rows.push([
