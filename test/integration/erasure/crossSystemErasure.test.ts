@@ -10,6 +10,7 @@ import { executeSnowflakeErasure } from '../../../shared/erasure/executeSnowflak
 import { learnedIdentifiers } from '../../../shared/erasure/learnedIdentifiers';
 import { planErasure } from '../../../shared/erasure/planErasure';
 import { readErasureCatalog } from '../../../shared/erasure/readErasureCatalog';
+import { readSnowflakeRetention } from '../../../shared/erasure/readSnowflakeRetention';
 import { rediscover } from '../../../shared/erasure/rediscover';
 import { verifyErasure } from '../../../shared/erasure/verifyErasure';
 import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
@@ -180,17 +181,37 @@ describe('Erasure across PostgreSQL and the local Snowflake endpoint', () => {
       verification,
       retention: {
         postgresBackupRetentionDays: 30,
-        snowflake: { 'ANALYTICS.PUBLIC.WEB_SESSIONS': { retentionDays: 1, transient: false } },
+        snowflake: await readSnowflakeRetention(sfDb, [
+          'ANALYTICS.PUBLIC.WEB_SESSIONS',
+          'ANALYTICS.PUBLIC.CRM_CONTACTS',
+        ]),
       },
       completedAt: '2026-12-01T12:00:00.000Z',
     });
     expect(
       receipt.tables.map((t) => [t.table, t.deleted, t.masked, t.remaining, t.unrecoverableAfterDays]),
     ).toEqual([
-      ['ANALYTICS.PUBLIC.CRM_CONTACTS', 0, 1, 0, null],
+      ['ANALYTICS.PUBLIC.CRM_CONTACTS', 0, 1, 0, 8],
       ['public.customer', 1, 0, 0, 30],
       ['ANALYTICS.PUBLIC.WEB_SESSIONS', 2, 0, 0, 8],
     ]);
     expect(receipt.receiptHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(receipt.tables[2]?.unrecoverableBasis).toBe('Time Travel 1 days + Fail-safe 7 days');
+    // The same inputs give the same receipt and hash.
+    expect(
+      buildErasureReceipt({
+        plan,
+        steps: [...(first.outcome === 'done' ? first.steps : []), ...steps],
+        verification,
+        retention: {
+          postgresBackupRetentionDays: 30,
+          snowflake: await readSnowflakeRetention(sfDb, [
+            'ANALYTICS.PUBLIC.WEB_SESSIONS',
+            'ANALYTICS.PUBLIC.CRM_CONTACTS',
+          ]),
+        },
+        completedAt: '2026-12-01T12:00:00.000Z',
+      }).receiptHash,
+    ).toBe(receipt.receiptHash);
   });
 });
