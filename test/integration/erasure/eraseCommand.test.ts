@@ -75,6 +75,7 @@ beforeAll(async () => {
   await writeFile(file, MAP);
 });
 afterAll(async () => {
+  await pg.exec(`DROP OWNED BY erase_${pg.name}; DROP ROLE erase_${pg.name}`).catch(() => undefined);
   await pg.drop();
 });
 
@@ -125,7 +126,16 @@ describe('Command: dsr erase', () => {
     expect(run.stderr).toContain('--write-dsn or DSR_ERASURE_PG_DSN');
   });
 
-  it('executes, proves and prints a hashed receipt without personal values', async () => {
+  it('executes with a role holding only the documented grants, proves, and prints a hashed receipt without personal values', async () => {
+    // Prepare: the erasure role of the README, nothing more.
+    const role = `erase_${pg.name}`;
+    await pg.exec(`CREATE ROLE ${role} LOGIN PASSWORD 'erase-pw';
+      GRANT USAGE ON SCHEMA public TO ${role};
+      GRANT SELECT, DELETE, UPDATE (id) ON public.account, public.purchase TO ${role};
+      GRANT SELECT, DELETE, UPDATE (account_id) ON public.event_log TO ${role};`);
+    const writeDsn = new URL(pg.dsn);
+    writeDsn.username = role;
+    writeDsn.password = 'erase-pw';
     const out = join(dir, 'receipt.json');
     const confirmation = join(dir, 'receipt.md');
     const run = await dsr(
@@ -145,7 +155,7 @@ describe('Command: dsr erase', () => {
       {
         PG_DSN: pg.dsn,
         DSR_SUBJECT_HASH_KEY: HASH_KEY,
-        DSR_ERASURE_PG_DSN: pg.dsn,
+        DSR_ERASURE_PG_DSN: writeDsn.toString(),
         DSR_ERASURE_MASK_KEY: MASK_KEY,
         DSR_PG_BACKUP_RETENTION_DAYS: '35',
       },
