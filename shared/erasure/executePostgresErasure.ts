@@ -10,7 +10,7 @@ import { selectColumnSql } from '../postgres/selectColumnSql';
 import { keyText } from './checkPlan';
 import type { ErasurePlan, PlannedTable } from './ErasurePlan';
 import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
-import { maskValue, type RandomBytes } from './maskValue';
+import { looksMasked, maskValue, type RandomBytes } from './maskValue';
 import { pgKeyFilter } from './pgKeyFilter';
 import { rowHash, withoutColumns } from './planErasure';
 import { readCanonicalRows } from './readCanonicalRows';
@@ -135,7 +135,11 @@ async function lockRows(
       const row = current.get(keyText(planned.key, table.primaryKey));
       if (!row) alreadyDone++;
       else if (rowHash(row) === planned.rowHash) targets.push({ key: planned.key, row });
-      else if (table.action === 'mask' && rowHash(withoutColumns(row, masked)) === planned.restHash)
+      else if (
+        table.action === 'mask' &&
+        rowHash(withoutColumns(row, masked)) === planned.restHash &&
+        (table.mask ?? []).every((m) => looksMasked(m, row[m.column]))
+      )
         alreadyDone++;
       else stale++;
     }

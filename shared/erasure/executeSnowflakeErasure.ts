@@ -10,7 +10,7 @@ import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
 import { keyText } from './checkPlan';
 import type { ErasurePlan, PlannedMask } from './ErasurePlan';
 import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
-import type { RandomBytes } from './maskValue';
+import { looksMasked, type RandomBytes } from './maskValue';
 import { rowHash, withoutColumns } from './planErasure';
 
 export interface SnowflakeErasureDeps {
@@ -84,7 +84,11 @@ export async function executeSnowflakeErasure(
         const row = current.get(keyText(planned.key, table.primaryKey));
         if (!row) alreadyDone++;
         else if (rowHash(row) === planned.rowHash) targets.push({ key: planned.key, row });
-        else if (table.action === 'mask' && rowHash(withoutColumns(row, masked)) === planned.restHash)
+        else if (
+          table.action === 'mask' &&
+          rowHash(withoutColumns(row, masked)) === planned.restHash &&
+          (table.mask ?? []).every((m) => looksMasked(m, row[m.column]))
+        )
           alreadyDone++;
         else changedRows++;
       }

@@ -83,3 +83,25 @@ function asUuid(bytes: Buffer): string {
   const h = hex.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+/**
+ * Whether a value looks like what `mask` writes: exactly null or the redaction text, or for `hash`
+ * and `random` a hex string, a UUID or an integer (or null, where the original was null). A row whose
+ * unmasked columns are unchanged and whose masked columns all look masked counts as already masked
+ * (a redelivery); anything else is a change since discovery.
+ */
+export function looksMasked(mask: PlannedMask, value: CanonicalValue | undefined): boolean {
+  if (value === null || value === undefined) return mask.strategy !== 'redact';
+  switch (mask.strategy) {
+    case 'null':
+      return false;
+    case 'redact':
+      return value === mask.text;
+    default:
+      return (
+        (typeof value === 'string' &&
+          /^(?:[0-9a-f]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+)$/.test(value)) ||
+        (typeof value === 'number' && Number.isInteger(value))
+      );
+  }
+}

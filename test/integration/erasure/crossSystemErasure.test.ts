@@ -215,3 +215,39 @@ describe('Erasure across PostgreSQL and the local Snowflake endpoint', () => {
     ).toBe(receipt.receiptHash);
   });
 });
+
+describe('Snowflake re-check', () => {
+  it('rolls back and reports stale when a planned Snowflake row changed since discovery', async () => {
+    // Prepare
+    await sf.sql(`INSERT INTO ANALYTICS.PUBLIC.CRM_CONTACTS SELECT 80, 'cleo@x.test', 'first note'`);
+    await sf.sql(`INSERT INTO ANALYTICS.PUBLIC.WEB_SESSIONS SELECT 's-9', 9, 1`);
+    await pg.exec(`INSERT INTO public.customer VALUES (9, 'cleo@x.test')`);
+    const s = await searchers();
+    const { document } = await discoverSubject(
+      { dataMap: map, searchers: s, subjectHashKey: TEST_HASH_KEY },
+      { requestId: 'req-stale', identifiers: { email: ['cleo@x.test'] } },
+    );
+    const catalog = await readErasureCatalog(db, ['public']);
+    const { plan } = planErasure({ dataMap: map, catalog }, { findings: document });
+    await sf.sql(`UPDATE ANALYTICS.PUBLIC.CRM_CONTACTS SET NOTE = 'edited' WHERE CONTACT_ID = 80`);
+
+    // Act
+    const result = await executeSnowflakeErasure(
+      { db: sfDb, dataMap: map, maskKey: 'k', randomBytes: deterministic },
+      plan,
+    );
+
+    // Assess: nothing erased in Snowflake, the session not left in a transaction.
+    expect(result).toEqual({
+      outcome: 'stale',
+      stale: [{ system: 'snowflake', table: 'ANALYTICS.PUBLIC.CRM_CONTACTS', rows: 1 }],
+    });
+    expect(
+      await sf.sql(`SELECT EMAIL, NOTE FROM ANALYTICS.PUBLIC.CRM_CONTACTS WHERE CONTACT_ID = 80`),
+    ).toEqual([{ EMAIL: 'cleo@x.test', NOTE: 'edited' }]);
+    expect(
+      await sf.sql(`SELECT COUNT(*) AS N FROM ANALYTICS.PUBLIC.WEB_SESSIONS WHERE SESSION_ID = 's-9'`),
+    ).toEqual([{ N: '1' }]);
+    expect(await sfDb.query('SELECT 1 AS ONE')).toEqual([{ ONE: '1' }]);
+  });
+});
