@@ -1,15 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import type { CanonicalValue } from '../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../shared/canonical/canonicalJson';
 import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { normalizeSubject } from '../../shared/discovery/discoverSubject';
+import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { buildErasureReceipt } from '../../shared/erasure/buildErasureReceipt';
 import { formatErasureProblems } from '../../shared/erasure/ErasureProblem';
 import { eraseSubject } from '../../shared/erasure/eraseSubject';
 import { erasureEnv } from '../../shared/erasure/erasureEnv';
+import { executeSnowflakeErasure } from '../../shared/erasure/executeSnowflakeErasure';
 import { formatErasurePlan } from '../../shared/erasure/formatErasurePlan';
+import { readSnowflakeRetention } from '../../shared/erasure/readSnowflakeRetention';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { COMMAND_CONNECT_ATTEMPTS, connectionLimitRetry } from '../../shared/postgres/connectionLimitRetry';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
@@ -17,6 +21,8 @@ import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import type { PgDatabase } from '../../shared/postgres/PgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
 import { renderErasureReceipt } from '../../shared/report/renderErasureReceipt';
+import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
+import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
 import { CliError, EXIT } from '../CliError';
 import { checkRequestId, collectSubject } from '../parseSubjects';
 import { writePrivateFile } from '../writePrivateFile';
@@ -35,8 +41,9 @@ interface EraseOptions {
  * `dsr erase --datamap FILE --subject kind=value … [--dry-run] [--write-dsn DSN] [--out FILE]`.
  * A dry run prints the plan and changes nothing. Otherwise the plan is executed with the erasure
  * role's connection, proved by re-discovery, and the receipt (JSON, hashed) is printed or written.
- * The output names tables, columns, counts and hashes, never a row's values. PostgreSQL only: the
- * Snowflake part of a plan is executed by `executeSnowflakeErasure` (not wired to this command yet).
+ * The output names tables, columns, counts and hashes, never a row's values. With Snowflake tables
+ * in the map it needs `SNOWFLAKE_ACCOUNT` (reads) and writes as `SNOWFLAKE_ERASURE_USER` /
+ * `SNOWFLAKE_ERASURE_PASSWORD` (default: the reading user).
  */
 export function registerErase(program: Command): void {
   program
@@ -76,21 +83,50 @@ export function registerErase(program: Command): void {
         });
       const db = open(dsn);
       let writeDb: PgDatabase | undefined;
+      let sfRead: SnowflakeDatabase | undefined;
+      let sfWrite: SnowflakeDatabase | undefined;
       try {
         if (!options.dryRun && writeDsn) writeDb = open(writeDsn);
         const postgres = await PostgresTableSearcher.create(db, map, options.datamap, {
           pageSize: env.DSR_PAGE_SIZE,
         });
+        const searchers: Partial<Record<System, TableSearcher>> = { postgres };
+        if (map.snowflake.length > 0) {
+          if (!process.env.SNOWFLAKE_ACCOUNT)
+            throw new CliError(
+              'the data map has Snowflake tables: erasure needs SNOWFLAKE_ACCOUNT',
+              EXIT.usage,
+            );
+          sfRead = openSnowflakeFromEnv({ SNOWFLAKE_LOG_LEVEL: 'OFF', ...process.env }).db;
+          searchers.snowflake = await SnowflakeTableSearcher.create(sfRead, map, options.datamap);
+          if (!options.dryRun)
+            sfWrite = openSnowflakeFromEnv({
+              SNOWFLAKE_LOG_LEVEL: 'OFF',
+              ...process.env,
+              SNOWFLAKE_USER: process.env.SNOWFLAKE_ERASURE_USER ?? process.env.SNOWFLAKE_USER,
+              SNOWFLAKE_PASSWORD: process.env.SNOWFLAKE_ERASURE_PASSWORD ?? process.env.SNOWFLAKE_PASSWORD,
+            }).db;
+        }
+        const maskKey = erasure.DSR_ERASURE_MASK_KEY ?? 'dry-run-stand-in-mask-key';
         const result = await eraseSubject(
           {
             dataMap: map,
             db,
             ...(writeDb ? { writeDb } : {}),
-            searchers: { postgres },
+            searchers,
             subjectHashKey: key,
             // A dry run evaluates CHECKs on keyed hashes with a stand-in key: the shape is what matters.
-            maskKey: erasure.DSR_ERASURE_MASK_KEY ?? 'dry-run-stand-in-mask-key',
+            maskKey,
             randomBytes,
+            ...(sfWrite
+              ? {
+                  executeSnowflake: (plan) =>
+                    executeSnowflakeErasure(
+                      { db: sfWrite as SnowflakeDatabase, dataMap: map, maskKey, randomBytes },
+                      plan,
+                    ),
+                }
+              : {}),
             onStep: (s) =>
               process.stderr.write(
                 `  ${s.system} ${s.table}: ${s.action} ${s.changed} row(s)${s.alreadyDone ? `, ${s.alreadyDone} already done` : ''}\n`,
@@ -121,6 +157,14 @@ export function registerErase(program: Command): void {
           steps: result.steps,
           verification: result.verification,
           retention: {
+            ...(sfRead
+              ? {
+                  snowflake: await readSnowflakeRetention(
+                    sfRead,
+                    map.snowflake.map((t) => t.table),
+                  ),
+                }
+              : {}),
             ...(erasure.DSR_PG_BACKUP_RETENTION_DAYS !== undefined
               ? { postgresBackupRetentionDays: erasure.DSR_PG_BACKUP_RETENTION_DAYS }
               : {}),
@@ -140,6 +184,8 @@ export function registerErase(program: Command): void {
       } finally {
         await db.end();
         await writeDb?.end();
+        await sfRead?.close();
+        await sfWrite?.close();
       }
     });
 }
