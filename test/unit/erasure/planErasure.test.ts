@@ -4,6 +4,7 @@ import { buildFindingsDocument } from '../../../shared/discovery/FindingsDocumen
 import type { ProvenanceEntry } from '../../../shared/discovery/Provenance';
 import { planHashOf } from '../../../shared/erasure/ErasurePlan';
 import { looksMasked } from '../../../shared/erasure/maskValue';
+import { needsApproval } from '../../../shared/erasure/needsApproval';
 import { planErasure } from '../../../shared/erasure/planErasure';
 import type { ErasureCatalog } from '../../../shared/erasure/readErasureCatalog';
 
@@ -145,5 +146,42 @@ describe('Function: looksMasked', () => {
     expect(looksMasked({ column: 'c', strategy: 'null' }, 'x')).toBe(false);
     expect(looksMasked({ column: 'c', strategy: 'hash' }, 'a3f09b')).toBe(true);
     expect(looksMasked({ column: 'c', strategy: 'hash' }, 'ana@x.test')).toBe(false);
+  });
+});
+
+describe('Function: needsApproval', () => {
+  it('asks for approval above the blast radius and for tables marked approval: required', () => {
+    const { plan } = planErasure({ dataMap: MAP }, { findings: findings() });
+    expect(needsApproval(plan, { maxRowsWithoutApproval: 3 })).toEqual({ required: false });
+    expect(needsApproval(plan, { maxRowsWithoutApproval: 2 })).toEqual({
+      required: true,
+      reasons: [{ code: 'BLAST_RADIUS', rows: 3, limit: 2 }],
+    });
+    const marked = parseDataMap(
+      `version: 1
+identities:
+  email: {}
+postgres:
+  - table: public.a
+    primaryKey: [id]
+    identities: { email: email }
+    erasure: delete
+    approval: required
+`,
+      'unit.yaml',
+    );
+    const one = buildFindingsDocument({
+      requestId: 'r',
+      subjectHash: 'h',
+      tables: [{ system: 'postgres', table: 'public.a', primaryKey: ['id'], rows: [row(1, { email: 'x' })] }],
+    });
+    expect(
+      needsApproval(planErasure({ dataMap: marked }, { findings: one }).plan, {
+        maxRowsWithoutApproval: 100,
+      }),
+    ).toEqual({
+      required: true,
+      reasons: [{ code: 'TABLE_REQUIRES_APPROVAL', system: 'postgres', table: 'public.a' }],
+    });
   });
 });
