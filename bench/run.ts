@@ -5,6 +5,7 @@ import { type BenchContext, openBenchContext } from './BenchContext';
 import { latencyChartSvg } from './latencyChart';
 import type { ColdStartResult } from './suites/coldStartBench';
 import { type DiscoveryBenchResult, discoveryBench } from './suites/discoveryBench';
+import type { ErasureBenchResult } from './suites/erasureBench';
 import type { HeavyResult } from './suites/heavyBench';
 import type { LoadResult } from './suites/loadBench';
 import type { PipelineResult } from './suites/pipelineBench';
@@ -17,7 +18,16 @@ import { type SerializationResult, serializationBench } from './suites/serializa
 process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
 process.env.SF_OCSP_RESPONSE_CACHE_SERVER_ENABLED = 'false';
 
-const SUITES = ['discovery', 'serialization', 'pressure', 'load', 'coldstart', 'pipeline', 'heavy'] as const;
+const SUITES = [
+  'discovery',
+  'serialization',
+  'pressure',
+  'load',
+  'coldstart',
+  'pipeline',
+  'heavy',
+  'erasure',
+] as const;
 type Suite = (typeof SUITES)[number];
 
 function suiteList(value: string): Suite[] {
@@ -49,6 +59,7 @@ const program = new Command('bench')
     (v: string) => v.split(',').map(Number),
     [10_000, 100_000, 1_000_000, 3_000_000],
   )
+  .option('--erasure-subjects <n>', 'subjects erased per size (10 and 1,000 rows; 3 of 100,000)', Number, 30)
   .parse();
 const options = program.opts<{
   scale: number;
@@ -62,6 +73,7 @@ const options = program.opts<{
   pipelineRequests: number;
   pipelineRuns: number;
   heavySizes: number[];
+  erasureSubjects: number;
 }>();
 const only = new Set(options.only);
 
@@ -79,6 +91,7 @@ let load: LoadResult | undefined;
 let coldStart: ColdStartResult[] | undefined;
 let pipeline: PipelineResult | undefined;
 let heavy: HeavyResult | undefined;
+let erasure: ErasureBenchResult | undefined;
 try {
   if (only.has('discovery') || only.has('serialization') || only.has('pressure')) {
     ctx = await openBenchContext(options.scale, log);
@@ -135,6 +148,18 @@ try {
     const { heavyBench } = await import('./suites/heavyBench');
     heavy = await heavyBench({ sizes: options.heavySizes, log });
   }
+  if (only.has('erasure')) {
+    log('erasure per subject (fresh embedded PostgreSQL; discover, plan, check, execute, prove)…');
+    const { erasureBench } = await import('./suites/erasureBench');
+    erasure = await erasureBench({
+      sizes: [
+        { rows: 10, subjects: options.erasureSubjects },
+        { rows: 1000, subjects: Math.max(3, Math.floor(options.erasureSubjects / 3)) },
+        { rows: 100_000, subjects: 3 },
+      ],
+      log,
+    });
+  }
 } finally {
   await ctx?.server.stop();
 }
@@ -162,6 +187,15 @@ if (discovery) {
       '',
     ],
   );
+}
+if (erasure) {
+  for (const e of erasure.sizes)
+    rows.push([
+      `erasure per subject of ${e.rows} rows, median / p95, ms (${e.subjects} subjects; discover, plan, check, execute, prove)`,
+      `${f(e.ms.median, 1)} / ${f(e.ms.p95, 1)}`,
+      '',
+      '',
+    ]);
 }
 if (serialization) {
   rows.push([
