@@ -5,6 +5,7 @@ import { type BenchContext, openBenchContext } from './BenchContext';
 import { latencyChartSvg } from './latencyChart';
 import type { ColdStartResult } from './suites/coldStartBench';
 import { type DiscoveryBenchResult, discoveryBench } from './suites/discoveryBench';
+import type { ErasureBenchResult } from './suites/erasureBench';
 import type { HeavyResult } from './suites/heavyBench';
 import type { HeavyPipelineResult } from './suites/heavyPipelineBench';
 import type { LoadResult } from './suites/loadBench';
@@ -26,6 +27,7 @@ const SUITES = [
   'coldstart',
   'pipeline',
   'heavy',
+  'erasure',
   'heavy-pipeline',
 ] as const;
 type Suite = (typeof SUITES)[number];
@@ -71,6 +73,7 @@ const program = new Command('bench')
     (v: string) => v.split(',').map(Number),
     [10_000, 100_000, 1_000_000, 3_000_000],
   )
+  .option('--erasure-subjects <n>', 'subjects erased per size (10 and 1,000 rows; 3 of 100,000)', Number, 30)
   .parse();
 const options = program.opts<{
   scale: number;
@@ -87,6 +90,7 @@ const options = program.opts<{
   heavyHeapMb: number;
   heavyPartBytes: number;
   heavySizes: number[];
+  erasureSubjects: number;
 }>();
 const only = new Set(options.only);
 
@@ -105,6 +109,7 @@ let coldStart: ColdStartResult[] | undefined;
 let pipeline: PipelineResult | undefined;
 let heavyPipeline: HeavyPipelineResult | undefined;
 let heavy: HeavyResult | undefined;
+let erasure: ErasureBenchResult | undefined;
 try {
   if (only.has('discovery') || only.has('serialization') || only.has('pressure')) {
     ctx = await openBenchContext(options.scale, log);
@@ -173,6 +178,18 @@ try {
     const { heavyBench } = await import('./suites/heavyBench');
     heavy = await heavyBench({ sizes: options.heavySizes, log });
   }
+  if (only.has('erasure')) {
+    log('erasure per subject (fresh embedded PostgreSQL; discover, plan, check, execute, prove)…');
+    const { erasureBench } = await import('./suites/erasureBench');
+    erasure = await erasureBench({
+      sizes: [
+        { rows: 10, subjects: options.erasureSubjects },
+        { rows: 1000, subjects: Math.max(3, Math.floor(options.erasureSubjects / 3)) },
+        { rows: 100_000, subjects: 3 },
+      ],
+      log,
+    });
+  }
 } finally {
   await ctx?.server.stop();
 }
@@ -200,6 +217,15 @@ if (discovery) {
       '',
     ],
   );
+}
+if (erasure) {
+  for (const e of erasure.sizes)
+    rows.push([
+      `erasure per subject of ${e.rows} rows, median / p95, ms (${e.subjects} subjects; discover, plan, check, execute, prove)`,
+      `${f(e.ms.median, 1)} / ${f(e.ms.p95, 1)}`,
+      '',
+      '',
+    ]);
 }
 if (serialization) {
   rows.push([

@@ -8,6 +8,7 @@ import { registerDemo } from './commands/demo';
 import { registerDiscover } from './commands/discover';
 import { registerDoctor } from './commands/doctor';
 import { registerDrift } from './commands/drift';
+import { registerErase } from './commands/erase';
 import { registerLocalSnowflake } from './commands/localSnowflake';
 import { registerRedrive } from './commands/redrive';
 import { registerReport } from './commands/report';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerDatamapInit(datamap);
   registerDatamapScan(datamap);
   registerDiscover(program);
+  registerErase(program);
   registerDrift(program);
   registerDemo(program);
   registerSubmit(program);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { postgresEnv, readConfig } from '../../shared/config/readConfig';
+import { tablesWithoutErasureRule } from '../../shared/datamap/checkDataMapStructure';
 import { dataMapWarnings } from '../../shared/datamap/dataMapWarnings';
 import { formatPath, loadDataMap } from '../../shared/datamap/loadDataMap';
 import { checkSearchIndexes } from '../../shared/postgres/checkSearchIndexes';
@@ -49,6 +50,13 @@ export function registerDatamapValidate(datamap: Command): void {
       // Warnings do not change the exit code: the map is valid, but may make findings overreach.
       for (const warning of dataMapWarnings(map))
         process.stdout.write(`${file}: warning: ${formatPath(warning.path)}: ${warning.message}\n`);
+      // Not an error: such a table is left untouched by an erasure, and the receipt says so.
+      const noRule = tablesWithoutErasureRule(map);
+      if (noRule.length > 0)
+        process.stdout.write(
+          `${file}: ${noRule.length} table${noRule.length === 1 ? '' : 's'} without an erasure rule (left untouched by erasure):\n` +
+            noRule.map((t) => `  ${t.system} ${t.table}\n`).join(''),
+        );
       process.stdout.write(
         `${file}: valid (${Object.keys(map.identities).length} identity kinds, ${map.postgres.length} PostgreSQL tables, ` +
           `${map.snowflake.length} Snowflake tables${live ? ', matches the PostgreSQL catalog' : ''})\n`,

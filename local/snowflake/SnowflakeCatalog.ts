@@ -164,8 +164,11 @@ export class SnowflakeCatalog {
       case 'COLUMNS':
         return `(SELECT * FROM ${this.metaTable} ${where})`;
       case 'TABLES':
-        // ROW_COUNT as Snowflake keeps it: DuckDB's own estimate of the table's rows.
-        return `(SELECT DISTINCT m.TABLE_CATALOG, m.TABLE_SCHEMA, m.TABLE_NAME, 'BASE TABLE' AS TABLE_TYPE, t.estimated_size AS ROW_COUNT FROM ${this.metaTable} m LEFT JOIN duckdb_tables() t ON t.database_name = m.TABLE_CATALOG AND t.schema_name = m.TABLE_SCHEMA AND t.table_name = m.TABLE_NAME WHERE m.TABLE_CATALOG = ${quoteString(database)})`;
+        // ROW_COUNT as Snowflake keeps it: DuckDB's own estimate of the table's rows. Every local
+        // table is permanent with the account default Time Travel of 1 day (IS_TRANSIENT 'NO',
+        // RETENTION_TIME 1): the endpoint models neither TRANSIENT nor DATA_RETENTION_TIME_IN_DAYS.
+        // https://docs.snowflake.com/en/sql-reference/info-schema/tables
+        return `(SELECT DISTINCT m.TABLE_CATALOG, m.TABLE_SCHEMA, m.TABLE_NAME, 'BASE TABLE' AS TABLE_TYPE, 'NO' AS IS_TRANSIENT, CAST(1 AS DECIMAL(38,0)) AS RETENTION_TIME, t.estimated_size AS ROW_COUNT FROM ${this.metaTable} m LEFT JOIN duckdb_tables() t ON t.database_name = m.TABLE_CATALOG AND t.schema_name = m.TABLE_SCHEMA AND t.table_name = m.TABLE_NAME WHERE m.TABLE_CATALOG = ${quoteString(database)})`;
       case 'SCHEMATA':
         return `(SELECT database_name AS CATALOG_NAME, schema_name AS SCHEMA_NAME FROM duckdb_schemas() WHERE database_name = ${quoteString(database)})`;
       default:

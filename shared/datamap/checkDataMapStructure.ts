@@ -112,6 +112,29 @@ export function checkDataMapStructure(map: DataMap): { path: Path; message: stri
             message: `${column} is ${role}: add it to columns`,
           });
     }
+    if (table.erasure?.action === 'mask') {
+      const returnedColumn = (c: string) =>
+        table.columns ? table.columns.includes(c) : !table.exclude.includes(c);
+      for (const column of Object.keys(table.erasure.columns)) {
+        const path = [system, i, 'erasure', 'columns', column];
+        const role = linked.get(column);
+        if (role === 'a primary-key column' || role === 'the target of a follow edge')
+          problems.push({
+            path,
+            message: `${column} is ${role}: it cannot be masked; erase the row with action: delete`,
+          });
+        else if (!returnedColumn(column))
+          problems.push({
+            path,
+            message: `${column} is not returned (${table.columns ? 'not in columns' : 'excluded'}), so erasure cannot check it`,
+          });
+      }
+      if (table.primaryKey.length === 0)
+        problems.push({
+          path: [system, i, 'erasure', 'action'],
+          message: `${table.table} has no primaryKey: its rows can be deleted or retained, not masked`,
+        });
+    }
     for (const column of Object.keys(table.categories)) {
       const returned = table.columns ? table.columns.includes(column) : !table.exclude.includes(column);
       if (!returned)
@@ -148,4 +171,11 @@ export function checkDataMapStructure(map: DataMap): { path: Path; message: stri
     }
   }
   return problems;
+}
+
+/** The tables of the map that have no erasure rule: erasure leaves them untouched and reports them. */
+export function tablesWithoutErasureRule(map: DataMap): { system: System; table: string }[] {
+  return tablesOf(map)
+    .filter(({ spec }) => spec.erasure === undefined)
+    .map(({ system, spec }) => ({ system, table: spec.table }));
 }

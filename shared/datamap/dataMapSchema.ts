@@ -57,6 +57,43 @@ const category = z
   .string()
   .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'dotted lower-case words, e.g. contact.email');
 
+/**
+ * How one column of a masked table is overwritten: `null`, a fixed `redact` text, a keyed `hash`
+ * (HMAC-SHA256 under the erasure key, stable so joins and uniqueness survive) or a `random` value of
+ * the column's type and length. Checked against the live catalog before anything runs.
+ */
+export const MASK_STRATEGIES = ['null', 'hash', 'random'] as const;
+const maskStrategy = z.union([
+  z.enum(MASK_STRATEGIES),
+  z.null().transform(() => 'null' as const),
+  z.strictObject({ redact: z.string().min(1).max(200) }),
+]);
+
+/**
+ * How a table's rows about the subject are erased (GDPR Art. 17): `delete` them, `mask` the listed
+ * columns, or `retain` them on a stated legal ground (Art. 17(3)), until a date or for a period.
+ * A table without a rule is not touched, and erasure reports it.
+ */
+const erasureRule = z.union([
+  z.literal('delete').transform(() => ({ action: 'delete' as const })),
+  z.strictObject({ action: z.literal('delete') }),
+  z.strictObject({
+    action: z.literal('mask'),
+    columns: z
+      .record(identifier, maskStrategy)
+      .refine((c) => Object.keys(c).length > 0, 'at least one column to mask'),
+  }),
+  z.strictObject({
+    action: z.literal('retain'),
+    ground: z.string().min(3, 'state the legal ground, e.g. "tax law: invoices kept 10 years"'),
+    /** An ISO date (`2034-12-31`) or an ISO-8601 period from the request (`P10Y`). */
+    until: z
+      .string()
+      .regex(/^(\d{4}-\d{2}-\d{2}|P(\d+Y)?(\d+M)?(\d+D)?)$/, 'an ISO date (2034-12-31) or a period (P10Y)')
+      .optional(),
+  }),
+]);
+
 const tableFields = {
   /**
    * Omitted for a table without a key (logs, join tables): its rows are then identified by the
@@ -78,6 +115,10 @@ const tableFields = {
   follow: z.record(identifier, oneOrMany(columnRef)).default({}),
   description: z.string().optional(),
   disclosure: disclosure.optional(),
+  /** How the subject's rows in this table are erased; absent: not touched, and reported. */
+  erasure: erasureRule.optional(),
+  /** `required`: an erasure touching this table waits for an operator's approval. */
+  approval: z.enum(['required', 'none']).optional(),
 };
 
 const postgresTable = z.strictObject({
@@ -106,4 +147,6 @@ export type DataMap = z.output<typeof dataMapSchema>;
 export type PostgresTableSpec = DataMap['postgres'][number];
 export type SnowflakeTableSpec = DataMap['snowflake'][number];
 export type Normalization = (typeof NORMALIZATIONS)[number];
+export type ErasureRule = z.output<typeof erasureRule>;
+export type MaskStrategy = z.output<typeof maskStrategy>;
 export type Disclosure = z.output<typeof disclosure>;

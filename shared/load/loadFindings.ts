@@ -21,6 +21,12 @@ export interface LoadFindingsOptions {
    * @default 4 MiB
    */
   readonly maxStatementBytes?: number;
+  /**
+   * `false` for an erasure request: each finding is stored with its key, row hash and provenance,
+   * and `ROW` stays NULL, so the evidence table keeps no copy of the data being erased.
+   * @default true
+   */
+  readonly values?: boolean;
 }
 
 export interface LoadFindingsResult {
@@ -78,7 +84,7 @@ export async function loadFindingsPart(
   const discoveredAt = timestampBind(options.discoveredAt);
   const elements: string[] = [];
   for (const f of findings) {
-    const element = findingElement(context, f, discoveredAt);
+    const element = findingElement(context, f, discoveredAt, options.values ?? true);
     const bytes = Buffer.byteLength(element, 'utf8');
     // The element alone, inside its array, must fit a VARIANT.
     if (bytes + 2 > SNOWFLAKE_VARIANT_LIMIT_BYTES)
@@ -103,11 +109,16 @@ export async function loadFindingsPart(
 }
 
 /** One finding as an element of the bound array: keys in sorted order, the row's canonical JSON as a string. */
-function findingElement(context: FindingsPartContext, f: Finding, discoveredAt: string): string {
+function findingElement(
+  context: FindingsPartContext,
+  f: Finding,
+  discoveredAt: string,
+  values: boolean,
+): string {
   const rowJson = canonicalJson(f.row as CanonicalValue);
   return (
     `{"discoveredAt":${JSON.stringify(discoveredAt)},"evidenceHash":${JSON.stringify(context.evidenceHash)},` +
-    `"requestId":${JSON.stringify(context.requestId)},"row":${JSON.stringify(rowJson)},"rowHash":"${sha256Hex(rowJson)}",` +
+    `"requestId":${JSON.stringify(context.requestId)},"row":${values ? JSON.stringify(rowJson) : 'null'},"rowHash":"${sha256Hex(rowJson)}",` +
     `"rowKey":${JSON.stringify(canonicalJson(f.key as CanonicalValue))},"system":${JSON.stringify(f.system)},` +
     `"table":${JSON.stringify(f.table)},"provenance":${JSON.stringify(canonicalJson(f.provenance as unknown as CanonicalValue))}}`
   );

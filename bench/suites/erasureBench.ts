@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { startEmbeddedPostgres } from '../../local/postgres/embeddedPostgres';
+import { parseDataMap } from '../../shared/datamap/loadDataMap';
+import { eraseSubject } from '../../shared/erasure/eraseSubject';
+import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
+import { PgDatabase } from '../../shared/postgres/PgDatabase';
+import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
+import { type Summary, summarize } from '../stats';
+
+const HASH_KEY = 'bench-subject-hash-key-0123456789abcdef';
+const MASK_KEY = 'bench-erasure-mask-key-0123456789abcdef';
+
+// A customer, orders with a RESTRICT foreign key, masked profile rows and a keyless event log.
+const SCHEMA = `
+  CREATE TABLE public.customer (id bigint PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL);
+  CREATE TABLE public.orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL REFERENCES public.customer ON DELETE RESTRICT, total numeric(10,2));
+  CREATE INDEX ON public.orders (customer_id);
+  CREATE TABLE public.note (id bigint PRIMARY KEY, customer_id bigint, author_email text, body text);
+  CREATE INDEX ON public.note (customer_id);
+  CREATE TABLE public.event_log (customer_id bigint, kind text, at timestamptz);
+  CREATE INDEX ON public.event_log (customer_id);
+`;
+const MAP = `version: 1
+identities:
+  email: { normalize: none }
+  customer_id: {}
+postgres:
+  - table: public.customer
+    primaryKey: [id]
+    identities: { email: email, customer_id: id }
+    learn: [customer_id]
+    erasure: delete
+  - table: public.orders
+    primaryKey: [id]
+    follow: { customer_id: public.customer.id }
+    erasure: delete
+  - table: public.note
+    primaryKey: [id]
+    follow: { customer_id: public.customer.id }
+    erasure: { action: mask, columns: { author_email: hash, body: { redact: "[erased]" } } }
+  - table: public.event_log
+    identities: { customer_id: customer_id }
+    erasure: delete
+`;
+
+export interface ErasureBenchResult {
+  readonly sizes: readonly { rows: number; subjects: number; ms: Summary; rowsErased: number }[];
+}
+
+/**
+ * Erasure time per subject (discover, plan with catalog checks, check the plan against the database,
+ * execute in one transaction, prove by re-discovery) on a fresh embedded PostgreSQL, for subjects
+ * of about `sizes` rows each: 1 customer, 70 % orders, 10 % masked notes, 20 % keyless events.
+ */
+export async function erasureBench(options: {
+  readonly sizes: readonly { rows: number; subjects: number }[];
+  readonly log: (line: string) => void;
+}): Promise<ErasureBenchResult> {
+  const server = await startEmbeddedPostgres({ label: 'bench-erasure' });
+  const db = new PgDatabase({
+    credentials: new DsnCredentialSource(server.dsn),
+    applicationName: 'dsr-bench',
+    poolMax: 4,
+  });
+  try {
+    await db.withClient((c) => c.query(SCHEMA));
+    const dataMap = parseDataMap(MAP, 'erasure-bench.yaml');
+    const postgres = await PostgresTableSearcher.create(db, dataMap, 'erasure-bench.yaml');
+    let nextCustomer = 1;
+    let nextRow = 1;
+    const results: { rows: number; subjects: number; ms: Summary; rowsErased: number }[] = [];
+    for (const size of options.sizes) {
+      const ids: number[] = [];
+      for (let s = 0; s < size.subjects + 1; s++) {
+        const id = nextCustomer++;
+        ids.push(id);
+        const orders = Math.floor((size.rows - 1) * 0.7);
+        const notes = Math.floor((size.rows - 1) * 0.1);
+        const events = size.rows - 1 - orders - notes;
+        await db.withClient(async (c) => {
+          await c.query('INSERT INTO public.customer VALUES ($1, $2, $3)', [
+            id,
+            `subject-${id}@bench.test`,
+            `Subject ${id}`,
+          ]);
+          await c.query(
+            'INSERT INTO public.orders SELECT $1 + g, $2, g % 1000 FROM generate_series(1, $3::int) g',
+            [nextRow, id, orders],
+          );
+          await c.query(
+            `INSERT INTO public.note SELECT $1 + g, $2, 'staff@bench.test', 'note ' || g FROM generate_series(1, $3::int) g`,
+            [nextRow, id, notes],
+          );
+          await c.query(
+            `INSERT INTO public.event_log SELECT $1, 'login', timestamptz '2026-01-01' + g * interval '1 minute' FROM generate_series(1, $2::int) g`,
+            [id, events],
+          );
+        });
+        nextRow += size.rows;
+      }
+      await db.query('ANALYZE');
+      const samples: number[] = [];
+      let erased = 0;
+      // The first subject of each size warms the caches and is not counted.
+      for (const [i, id] of ids.entries()) {
+        const started = process.hrtime.bigint();
+        const result = await eraseSubject(
+          {
+            dataMap,
+            db,
+            writeDb: db,
+            searchers: { postgres },
+            subjectHashKey: HASH_KEY,
+            maskKey: MASK_KEY,
+            randomBytes,
+          },
+          { requestId: `bench-${id}`, identifiers: { email: [`subject-${id}@bench.test`] }, dryRun: false },
+        );
+        const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+        if (result.outcome !== 'executed' || result.verification.outcome !== 'erased')
+          throw new Error(`subject ${i} of ${size.rows} rows ended ${result.outcome}`);
+        if (i === 0) continue;
+        samples.push(elapsed);
+        erased += result.steps.reduce((n, s) => n + s.changed, 0);
+      }
+      const ms = summarize(samples);
+      options.log(
+        `  ${size.rows} rows: median ${ms.median.toFixed(1)} ms, p95 ${ms.p95.toFixed(1)} ms (${size.subjects} subjects)`,
+      );
+      results.push({ rows: size.rows, subjects: size.subjects, ms, rowsErased: erased / size.subjects });
+    }
+    return { sizes: results };
+  } finally {
+    await db.end();
+    await server.stop();
+  }
+}

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import type { Command } from 'commander';
+import { openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
+import type { CanonicalValue } from '../../shared/canonical/CanonicalValue';
+import { canonicalJson } from '../../shared/canonical/canonicalJson';
+import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
+import { loadDataMap } from '../../shared/datamap/loadDataMap';
+import { normalizeSubject } from '../../shared/discovery/discoverSubject';
+import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
+import { buildErasureReceipt } from '../../shared/erasure/buildErasureReceipt';
+import { formatErasureProblems } from '../../shared/erasure/ErasureProblem';
+import { eraseSubject } from '../../shared/erasure/eraseSubject';
+import { erasureEnv } from '../../shared/erasure/erasureEnv';
+import { executeSnowflakeErasure } from '../../shared/erasure/executeSnowflakeErasure';
+import { formatErasurePlan } from '../../shared/erasure/formatErasurePlan';
+import { readSnowflakeRetention } from '../../shared/erasure/readSnowflakeRetention';
+import { subjectHash } from '../../shared/identity/subjectHash';
+import { COMMAND_CONNECT_ATTEMPTS, connectionLimitRetry } from '../../shared/postgres/connectionLimitRetry';
+import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
+import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
+import type { PgDatabase } from '../../shared/postgres/PgDatabase';
+import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
+import { renderErasureReceipt } from '../../shared/report/renderErasureReceipt';
+import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
+import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
+import { CliError, EXIT } from '../CliError';
+import { checkRequestId, collectSubject } from '../parseSubjects';
+import { writePrivateFile } from '../writePrivateFile';
+
+interface EraseOptions {
+  datamap: string;
+  subject: Record<string, string[]>;
+  requestId?: string;
+  dryRun?: boolean;
+  writeDsn?: string;
+  out?: string;
+  confirmation?: string;
+}
+
+/**
+ * `dsr erase --datamap FILE --subject kind=value … [--dry-run] [--write-dsn DSN] [--out FILE]`.
+ * A dry run prints the plan and changes nothing. Otherwise the plan is executed with the erasure
+ * role's connection, proved by re-discovery, and the receipt (JSON, hashed) is printed or written.
+ * The output names tables, columns, counts and hashes, never a row's values. With Snowflake tables
+ * in the map it needs `SNOWFLAKE_ACCOUNT` (reads) and writes as `SNOWFLAKE_ERASURE_USER` /
+ * `SNOWFLAKE_ERASURE_PASSWORD` (default: the reading user).
+ */
+export function registerErase(program: Command): void {
+  program
+    .command('erase')
+    .description('erase one subject as the data map says: plan, execute, prove, and print the receipt')
+    .requiredOption('--datamap <file>', 'data map YAML')
+    .requiredOption('--subject <kind=value>', 'an identifier of the subject; repeat for more', collectSubject)
+    .option('--request-id <id>', 'request id (default: derived from the subject hash)', checkRequestId)
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--write-dsn <dsn>', 'DSN of the erasure role (default: DSR_ERASURE_PG_DSN)')
+    .option('--out <file>', 'write the receipt JSON here instead of stdout')
+    .option('--confirmation <file>', 'also write the human-readable erasure confirmation (Markdown) here')
+    .action(async (options: EraseOptions) => {
+      const dsn = process.env.PG_DSN;
+      if (!dsn)
+        throw new CliError('PG_DSN is not set (postgres://user:password@host:port/database)', EXIT.usage);
+      const { DSR_SUBJECT_HASH_KEY: key } = readConfig(subjectHashKeyEnv);
+      const env = readConfig(postgresEnv);
+      const erasure = readConfig(erasureEnv);
+      const writeDsn = options.writeDsn ?? erasure.DSR_ERASURE_PG_DSN;
+      if (!options.dryRun && !writeDsn)
+        throw new CliError(
+          'erase needs the erasure role: --write-dsn or DSR_ERASURE_PG_DSN (or run with --dry-run)',
+          EXIT.usage,
+        );
+      if (!options.dryRun && !erasure.DSR_ERASURE_MASK_KEY)
+        throw new CliError(
+          'erase needs DSR_ERASURE_MASK_KEY (32+ characters) for keyed-hash masks',
+          EXIT.usage,
+        );
+      const map = await loadDataMap(options.datamap);
+      const requestId =
+        options.requestId ?? `adhoc-${subjectHash(key, normalizeSubject(map, options.subject)).slice(0, 16)}`;
+      const open = (d: string) =>
+        openPgDatabase(env, new DsnCredentialSource(d), undefined, {
+          connectRetry: connectionLimitRetry(COMMAND_CONNECT_ATTEMPTS),
+        });
+      const db = open(dsn);
+      let writeDb: PgDatabase | undefined;
+      let sfRead: SnowflakeDatabase | undefined;
+      let sfWrite: SnowflakeDatabase | undefined;
+      try {
+        if (!options.dryRun && writeDsn) writeDb = open(writeDsn);
+        const postgres = await PostgresTableSearcher.create(db, map, options.datamap, {
+          pageSize: env.DSR_PAGE_SIZE,
+        });
+        const searchers: Partial<Record<System, TableSearcher>> = { postgres };
+        if (map.snowflake.length > 0) {
+          if (!process.env.SNOWFLAKE_ACCOUNT)
+            throw new CliError(
+              'the data map has Snowflake tables: erasure needs SNOWFLAKE_ACCOUNT',
+              EXIT.usage,
+            );
+          sfRead = openSnowflakeFromEnv({ SNOWFLAKE_LOG_LEVEL: 'OFF', ...process.env }).db;
+          searchers.snowflake = await SnowflakeTableSearcher.create(sfRead, map, options.datamap);
+          if (!options.dryRun)
+            sfWrite = openSnowflakeFromEnv({
+              SNOWFLAKE_LOG_LEVEL: 'OFF',
+              ...process.env,
+              SNOWFLAKE_USER: process.env.SNOWFLAKE_ERASURE_USER ?? process.env.SNOWFLAKE_USER,
+              SNOWFLAKE_PASSWORD: process.env.SNOWFLAKE_ERASURE_PASSWORD ?? process.env.SNOWFLAKE_PASSWORD,
+            }).db;
+        }
+        const maskKey = erasure.DSR_ERASURE_MASK_KEY ?? 'dry-run-stand-in-mask-key';
+        const result = await eraseSubject(
+          {
+            dataMap: map,
+            db,
+            ...(writeDb ? { writeDb } : {}),
+            searchers,
+            subjectHashKey: key,
+            // A dry run evaluates CHECKs on keyed hashes with a stand-in key: the shape is what matters.
+            maskKey,
+            randomBytes,
+            ...(sfWrite
+              ? {
+                  executeSnowflake: (plan) =>
+                    executeSnowflakeErasure(
+                      { db: sfWrite as SnowflakeDatabase, dataMap: map, maskKey, randomBytes },
+                      plan,
+                    ),
+                }
+              : {}),
+            onStep: (s) =>
+              process.stderr.write(
+                `  ${s.system} ${s.table}: ${s.action} ${s.changed} row(s)${s.alreadyDone ? `, ${s.alreadyDone} already done` : ''}\n`,
+              ),
+          },
+          { requestId, identifiers: options.subject, dryRun: options.dryRun === true },
+        );
+        if (result.outcome === 'refused') {
+          process.stdout.write(formatErasurePlan(result.plan, result.problems));
+          throw new CliError(
+            `the erasure plan cannot run:\n${formatErasureProblems(result.problems)}`,
+            EXIT.failed,
+          );
+        }
+        if (result.outcome === 'planned') {
+          process.stdout.write(formatErasurePlan(result.plan));
+          process.stdout.write('dry run: nothing was changed\n');
+          return;
+        }
+        if (result.outcome === 'stale')
+          throw new CliError(
+            `rows changed under the erasure again and again; nothing was changed in: ${result.stale.map((s) => s.table).join(', ')}`,
+            EXIT.failed,
+          );
+        process.stderr.write(formatErasurePlan(result.plan));
+        const receipt = buildErasureReceipt({
+          plan: result.plan,
+          steps: result.steps,
+          verification: result.verification,
+          retention: {
+            ...(sfRead
+              ? {
+                  snowflake: await readSnowflakeRetention(
+                    sfRead,
+                    map.snowflake.map((t) => t.table),
+                  ),
+                }
+              : {}),
+            ...(erasure.DSR_PG_BACKUP_RETENTION_DAYS !== undefined
+              ? { postgresBackupRetentionDays: erasure.DSR_PG_BACKUP_RETENTION_DAYS }
+              : {}),
+          },
+          completedAt: new Date().toISOString(),
+        });
+        const json = `${canonicalJson(receipt as unknown as CanonicalValue)}\n`;
+        if (options.out) await writePrivateFile(options.out, json);
+        else process.stdout.write(json);
+        if (options.confirmation) await writePrivateFile(options.confirmation, renderErasureReceipt(receipt));
+        process.stderr.write(`${receipt.outcome}: receipt sha256 ${receipt.receiptHash}\n`);
+        if (receipt.outcome !== 'erased')
+          throw new CliError(
+            `erasure_unverified: still findable in ${receipt.remaining.map((r) => `${r.system} ${r.table}`).join(', ')}`,
+            EXIT.failed,
+          );
+      } finally {
+        await db.end();
+        await writeDb?.end();
+        await sfRead?.close();
+        await sfWrite?.close();
+      }
+    });
+}

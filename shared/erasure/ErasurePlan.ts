@@ -1,0 +1,75 @@
+import type { CanonicalObject, CanonicalValue } from '../canonical/CanonicalValue';
+import { canonicalJson } from '../canonical/canonicalJson';
+import { sha256Hex } from '../canonical/sha256';
+import type { System } from '../discovery/SearchableTable';
+
+/** How one column of a masked table is overwritten (the data map's strategy, normalised). */
+export type PlannedMask =
+  | { readonly column: string; readonly strategy: 'null' | 'hash' | 'random' }
+  | { readonly column: string; readonly strategy: 'redact'; readonly text: string };
+
+/**
+ * One row the plan changes: its key (the primary key's values, or `{ _n, _row }` for a keyless
+ * table), the SHA-256 of its canonical row as discovery read it, and for a masked row the SHA-256
+ * of its unmasked columns only (so a re-run can tell "already masked" from "changed since").
+ */
+export interface PlannedRow {
+  readonly key: CanonicalObject;
+  readonly rowHash: string;
+  readonly restHash?: string;
+}
+
+/** What the plan does with one table that discovery found rows in. */
+export interface PlannedTable {
+  readonly system: System;
+  readonly table: string;
+  /** `none`: the table has no erasure rule; it is left untouched and reported. */
+  readonly action: 'delete' | 'mask' | 'retain' | 'none';
+  /** Empty for a keyless table. */
+  readonly primaryKey: readonly string[];
+  readonly found: number;
+  /**
+   * Found rows left out because they were reached only through part of a composite foreign key and
+   * belong to another parent row (see `planErasure`).
+   */
+  readonly excluded?: number;
+  readonly rows: readonly PlannedRow[];
+  readonly mask?: readonly PlannedMask[];
+  readonly retain?: { readonly ground: string; readonly until?: string };
+  readonly approvalRequired: boolean;
+}
+
+/**
+ * What an erasure will do, before it does it: pure data (keys and row hashes, never row values),
+ * serialisable and hashed, so an erase stage can record it in the ledger, wait for approval and
+ * execute it step by step. `tables` is in execution order: masks first, then deletes with children
+ * before parents, then the untouched tables.
+ */
+export interface ErasurePlan {
+  readonly version: 1;
+  readonly requestId: string;
+  readonly subject: { readonly hash: string };
+  /** The evidence hash of the findings the plan was made from. */
+  readonly findingsHash: string;
+  readonly tables: readonly PlannedTable[];
+  /** SHA-256 of the canonical JSON of everything above. */
+  readonly planHash: string;
+}
+
+/** Seals a plan: the canonical SHA-256 of its content. */
+export function sealPlan(plan: Omit<ErasurePlan, 'planHash'>): ErasurePlan {
+  return { ...plan, planHash: sha256Hex(canonicalJson(plan as unknown as CanonicalValue)) };
+}
+
+/** Recomputes a plan's hash; a plan read back from a queue or the ledger is checked with this. */
+export function planHashOf(plan: ErasurePlan): string {
+  const { planHash: _ignored, ...content } = plan;
+  return sha256Hex(canonicalJson(content as unknown as CanonicalValue));
+}
+
+/** Rows the plan changes (deleted or masked). */
+export function rowsToChange(plan: ErasurePlan): number {
+  return plan.tables
+    .filter((t) => t.action === 'delete' || t.action === 'mask')
+    .reduce((n, t) => n + t.rows.length, 0);
+}

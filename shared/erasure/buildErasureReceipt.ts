@@ -1,0 +1,129 @@
+import type { CanonicalValue } from '../canonical/CanonicalValue';
+import { canonicalJson } from '../canonical/canonicalJson';
+import { sha256Hex } from '../canonical/sha256';
+import type { System } from '../discovery/SearchableTable';
+import type { ErasurePlan } from './ErasurePlan';
+import type { ErasureStep } from './ErasureStep';
+import type { ErasureVerification, Remaining } from './verifyErasure';
+
+/** Snowflake's Fail-safe after Time Travel, for permanent tables; transient tables have none. */
+export const SNOWFLAKE_FAIL_SAFE_DAYS = 7;
+
+/** How long erased data can still be recovered, per system, from the account and the operator. */
+export interface RetentionFacts {
+  /** Days the operator keeps PostgreSQL backups (and WAL archives); undefined when not configured. */
+  readonly postgresBackupRetentionDays?: number;
+  /** Per Snowflake table: `DATA_RETENTION_TIME_IN_DAYS` (Time Travel) and whether it is transient. */
+  readonly snowflake?: Readonly<
+    Record<string, { readonly retentionDays: number; readonly transient: boolean }>
+  >;
+}
+
+export interface ReceiptTable {
+  readonly system: System;
+  readonly table: string;
+  readonly action: 'delete' | 'mask' | 'retain' | 'none';
+  readonly found: number;
+  readonly excluded: number;
+  readonly deleted: number;
+  readonly masked: number;
+  readonly maskedColumns: readonly string[];
+  readonly retained: number;
+  readonly ground: string | null;
+  readonly until: string | null;
+  /** Rows about the subject found by the proof (retained rows included). */
+  readonly remaining: number;
+  /** Days after the erasure until the erased data can no longer be restored; null when unknown or not erased. */
+  readonly unrecoverableAfterDays: number | null;
+  readonly unrecoverableBasis: string;
+}
+
+/** The erasure confirmation: what was done per table, the proof's outcome, and its hash. */
+export interface ErasureReceipt {
+  readonly version: 1;
+  readonly requestId: string;
+  readonly subject: { readonly hash: string };
+  readonly planHash: string;
+  readonly findingsHash: string;
+  readonly outcome: ErasureVerification['outcome'];
+  readonly completedAt: string;
+  readonly tables: readonly ReceiptTable[];
+  readonly remaining: readonly Remaining[];
+  /** SHA-256 of the canonical JSON of everything above, as for the access evidence. */
+  readonly receiptHash: string;
+}
+
+/**
+ * Builds the receipt from the plan, the steps executed (every run's, a redelivery's included), the
+ * proof and the retention facts. Counts come from the plan and the proof, not from one run's row
+ * counts, so a redelivered erasure yields the same receipt. Holds no row values: tables, counts,
+ * hashes, grounds.
+ */
+export function buildErasureReceipt(input: {
+  readonly plan: ErasurePlan;
+  readonly steps: readonly ErasureStep[];
+  readonly verification: ErasureVerification;
+  readonly retention: RetentionFacts;
+  /** ISO-8601, from the caller's clock. */
+  readonly completedAt: string;
+}): ErasureReceipt {
+  const { plan, verification, retention } = input;
+  const tables = plan.tables.map((t): ReceiptTable => {
+    const id = `${t.system}:${t.table}`;
+    const done = input.steps.filter((s) => s.system === t.system && s.table === t.table);
+    const erased = done.length > 0 ? Math.max(...done.map((s) => s.changed + s.alreadyDone)) : 0;
+    return {
+      system: t.system,
+      table: t.table,
+      action: t.action,
+      found: t.found,
+      excluded: t.excluded ?? 0,
+      deleted: t.action === 'delete' ? erased : 0,
+      masked: t.action === 'mask' ? erased : 0,
+      maskedColumns: (t.mask ?? []).map((m) => m.column),
+      retained: t.action === 'retain' ? t.found : 0,
+      ground: t.retain?.ground ?? null,
+      until: t.retain?.until ?? null,
+      remaining: verification.refound[id] ?? 0,
+      ...unrecoverable(t.system, t.table, t.action, retention),
+    };
+  });
+  const receipt = {
+    version: 1 as const,
+    requestId: plan.requestId,
+    subject: { hash: plan.subject.hash },
+    planHash: plan.planHash,
+    findingsHash: plan.findingsHash,
+    outcome: verification.outcome,
+    completedAt: input.completedAt,
+    tables,
+    remaining: verification.remaining,
+  };
+  return { ...receipt, receiptHash: sha256Hex(canonicalJson(receipt as unknown as CanonicalValue)) };
+}
+
+function unrecoverable(
+  system: System,
+  table: string,
+  action: ReceiptTable['action'],
+  retention: RetentionFacts,
+): { unrecoverableAfterDays: number | null; unrecoverableBasis: string } {
+  if (action === 'retain' || action === 'none')
+    return {
+      unrecoverableAfterDays: null,
+      unrecoverableBasis: action === 'retain' ? 'retained' : 'not erased: no erasure rule',
+    };
+  if (system === 'postgres') {
+    const days = retention.postgresBackupRetentionDays;
+    return days === undefined
+      ? { unrecoverableAfterDays: null, unrecoverableBasis: 'PostgreSQL backup retention not configured' }
+      : { unrecoverableAfterDays: days, unrecoverableBasis: `PostgreSQL backups kept ${days} days` };
+  }
+  const facts = retention.snowflake?.[table];
+  if (!facts) return { unrecoverableAfterDays: null, unrecoverableBasis: 'Snowflake retention not read' };
+  const failSafe = facts.transient ? 0 : SNOWFLAKE_FAIL_SAFE_DAYS;
+  return {
+    unrecoverableAfterDays: facts.retentionDays + failSafe,
+    unrecoverableBasis: `Time Travel ${facts.retentionDays} days + Fail-safe ${failSafe} days${facts.transient ? ' (transient table)' : ''}`,
+  };
+}

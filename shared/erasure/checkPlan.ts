@@ -1,0 +1,182 @@
+import type { CanonicalObject, CanonicalRow } from '../canonical/CanonicalValue';
+import type { DataMap } from '../datamap/dataMapSchema';
+import type { PgDatabase } from '../postgres/PgDatabase';
+import { quoteIdent } from '../postgres/quoteIdent';
+import type { PgTable } from '../postgres/readPgCatalog';
+import { selectColumnSql } from '../postgres/selectColumnSql';
+import type { ErasurePlan, PlannedTable } from './ErasurePlan';
+import type { ErasureProblem } from './ErasureProblem';
+import { maskValue, type RandomBytes } from './maskValue';
+import { pgKeyFilter } from './pgKeyFilter';
+import { rowHash } from './planErasure';
+import { readCanonicalRows } from './readCanonicalRows';
+import type { ErasureCatalog, PgForeignKey } from './readErasureCatalog';
+
+export interface CheckPlanDeps {
+  readonly db: PgDatabase;
+  readonly dataMap: DataMap;
+  readonly catalog: ErasureCatalog;
+  readonly maskKey: string | Buffer;
+  readonly randomBytes: RandomBytes;
+}
+
+/**
+ * Read-only checks of a plan against the live database, before anything runs:
+ * - every foreign key that references a table to delete from is followed to the rows it would
+ *   touch: referencing rows the plan does not remove (rows discovery did not find) stop the plan,
+ *   naming the referencing table: a CASCADE or SET NULL would change them blind, a RESTRICT or NO
+ *   ACTION would refuse the delete;
+ * - each CHECK constraint over a masked column is evaluated on the planned rows with their masked
+ *   values (a random value with a sample of the same type and length).
+ * Returns the problems; none means the plan can run.
+ */
+export async function checkPlan(deps: CheckPlanDeps, plan: ErasurePlan): Promise<ErasureProblem[]> {
+  const problems: ErasureProblem[] = [];
+  const pgTables = plan.tables.filter((t) => t.system === 'postgres');
+  const byName = new Map(pgTables.map((t) => [t.table, t]));
+  for (const parent of pgTables.filter(
+    (t) => t.action === 'delete' && t.primaryKey.length > 0 && t.rows.length > 0,
+  )) {
+    for (const fk of deps.catalog.foreignKeys.filter((f) => f.refTable === parent.table)) {
+      const n = await undiscoveredReferences(deps, parent, fk, byName.get(fk.table));
+      if (n === 0) continue;
+      const [code, what] =
+        fk.onDelete === 'cascade'
+          ? ([
+              'CASCADE_TO_UNDISCOVERED',
+              `deleting the planned rows of ${parent.table} would cascade to ${n} row(s) of it that discovery did not find`,
+            ] as const)
+          : fk.onDelete === 'set null' || fk.onDelete === 'set default'
+            ? ([
+                'CASCADE_TO_UNDISCOVERED',
+                `deleting the planned rows of ${parent.table} would ${fk.onDelete} ${n} row(s) of it that discovery did not find`,
+              ] as const)
+            : ([
+                'REFERENCED_BY_UNDISCOVERED',
+                `${n} row(s) of it that discovery did not find reference planned rows of ${parent.table} (ON DELETE ${fk.onDelete.toUpperCase()}): the delete would be refused`,
+              ] as const);
+      problems.push({
+        system: 'postgres',
+        table: fk.table,
+        code,
+        message: `${what} (foreign key ${fk.name} on ${fk.columns.join(', ')}); add the table to the data map or change its rule`,
+      });
+    }
+  }
+  for (const table of pgTables.filter((t) => t.action === 'mask' && t.rows.length > 0))
+    problems.push(...(await checkMaskConstraints(deps, table)));
+  return problems;
+}
+
+/** Rows of `fk.table` referencing planned rows of `parent` that the plan neither deletes nor un-links. */
+async function undiscoveredReferences(
+  deps: CheckPlanDeps,
+  parent: PlannedTable,
+  fk: PgForeignKey,
+  child: PlannedTable | undefined,
+): Promise<number> {
+  const parentLive = deps.catalog.tables.get(parent.table) as PgTable;
+  const childLive = deps.catalog.tables.get(fk.table);
+  if (!childLive) return 0;
+  const filter = pgKeyFilter(
+    parentLive,
+    parent.primaryKey,
+    parent.rows.map((r) => r.key),
+    1,
+    'p',
+  );
+  const join = fk.columns
+    .map((c, i) => `c.${quoteIdent(c)} = p.${quoteIdent(fk.refColumns[i] as string)}`)
+    .join(' AND ');
+  const from = `FROM ${quoteIdent(childLive.schema)}.${quoteIdent(childLive.name)} c JOIN ${quoteIdent(parentLive.schema)}.${quoteIdent(parentLive.name)} p ON ${join} WHERE ${filter.sql}`;
+  const unlinks =
+    child?.action === 'mask' &&
+    (child.mask ?? []).some((m) => m.strategy === 'null' && fk.columns.includes(m.column));
+  const gone = child && (child.action === 'delete' || unlinks) ? child : undefined;
+  if (!gone) {
+    const result = await deps.db.query<{ n: string }>(`SELECT count(*)::text AS n ${from}`, filter.params);
+    return Number(result.rows[0]?.n ?? 0);
+  }
+  // Which of the referencing rows are planned: by key, or for a keyless table by row hash and copies.
+  const spec = deps.dataMap.postgres.find((s) => s.table === fk.table);
+  const select = childLive.columns.filter(
+    (c) => !(spec?.exclude ?? []).includes(c.name) && (!spec?.columns || spec.columns.includes(c.name)),
+  );
+  const result = await deps.db.queryRaw(
+    `SELECT ${select.map((c) => `c.${selectColumnSql(c)}`).join(', ')} ${from}`,
+    filter.params,
+  );
+  const rows = await readCanonicalRows(deps.db.types, result);
+  if (gone.primaryKey.length > 0) {
+    const planned = new Set(gone.rows.map((r) => keyText(r.key, gone.primaryKey)));
+    return rows.filter(({ row }) => !planned.has(keyText(row, gone.primaryKey))).length;
+  }
+  const plannedCopies = new Map<string, number>();
+  for (const r of gone.rows) plannedCopies.set(r.rowHash, (plannedCopies.get(r.rowHash) ?? 0) + 1);
+  const referencing = new Map<string, number>();
+  for (const { row } of rows) {
+    const h = rowHash(row);
+    referencing.set(h, (referencing.get(h) ?? 0) + 1);
+  }
+  let n = 0;
+  for (const [h, count] of referencing) n += Math.max(0, count - (plannedCopies.get(h) ?? 0));
+  return n;
+}
+
+export function keyText(key: CanonicalObject | CanonicalRow, columns: readonly string[]): string {
+  return JSON.stringify(columns.map((c) => String(key[c] ?? null)));
+}
+
+/** Evaluates each CHECK over a masked column on the planned rows, with their masked values. */
+async function checkMaskConstraints(deps: CheckPlanDeps, table: PlannedTable): Promise<ErasureProblem[]> {
+  const live = deps.catalog.tables.get(table.table) as PgTable;
+  const masks = table.mask ?? [];
+  const checks = deps.catalog.checks.filter(
+    (c) => c.table === table.table && c.columns.some((col) => masks.some((m) => m.column === col)),
+  );
+  if (checks.length === 0) return [];
+  const keys = table.rows.map((r) => r.key);
+  const filter = pgKeyFilter(live, table.primaryKey, keys, 1);
+  const keySelect = table.primaryKey.map((c) => quoteIdent(c));
+  const originals = await deps.db.queryRaw(
+    `SELECT ${[...keySelect, ...masks.map((m) => quoteIdent(m.column))].join(', ')} FROM ${quoteIdent(live.schema)}.${quoteIdent(live.name)} WHERE ${filter.sql}`,
+    filter.params,
+  );
+  const rows = await readCanonicalRows(deps.db.types, originals);
+  const rowKeys = rows.map(({ row }) => Object.fromEntries(table.primaryKey.map((c) => [c, row[c] ?? null])));
+  const values = masks.map((m) => {
+    const column = live.columns.find((c) => c.name === m.column);
+    return rows.map(({ row }) => (column ? maskValue(m, column, row[m.column] ?? null, deps) : null));
+  });
+  const masked = pgKeyFilter(live, table.primaryKey, rowKeys, 1);
+  const n = table.primaryKey.length;
+  const unnest = [
+    ...table.primaryKey.map(
+      (c, i) => `$${i + 1}::text[]::${live.columns.find((x) => x.name === c)?.castType}[]`,
+    ),
+    ...masks.map((_, i) => `$${n + i + 1}::text[]`),
+  ];
+  const aliases = [...table.primaryKey.map((_, i) => `k${i}`), ...masks.map((_, i) => `v${i}`)];
+  const projected = live.columns
+    .map((c) => {
+      const i = masks.findIndex((m) => m.column === c.name);
+      return i < 0 ? `t.${quoteIdent(c.name)}` : `m.v${i}::${c.castType} AS ${quoteIdent(c.name)}`;
+    })
+    .join(', ');
+  const on = table.primaryKey.map((c, i) => `t.${quoteIdent(c)} = m.k${i}`).join(' AND ');
+  const problems: ErasureProblem[] = [];
+  for (const check of checks) {
+    const sql = `SELECT count(*)::text AS n FROM (SELECT ${projected} FROM ${quoteIdent(live.schema)}.${quoteIdent(live.name)} t JOIN unnest(${unnest.join(', ')}) AS m(${aliases.join(', ')}) ON ${on}) AS x WHERE NOT (${check.expression})`;
+    const result = await deps.db.query<{ n: string }>(sql, [...masked.params, ...values]);
+    const failing = Number(result.rows[0]?.n ?? 0);
+    if (failing > 0)
+      problems.push({
+        system: 'postgres',
+        table: table.table,
+        column: check.columns.filter((c) => masks.some((m) => m.column === c)).join(', '),
+        code: 'CHECK_VIOLATED',
+        message: `the masked value of ${failing} row(s) breaks CHECK ${check.name}; choose another strategy`,
+      });
+  }
+  return problems;
+}

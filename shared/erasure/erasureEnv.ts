@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/**
+ * Configuration of an erasure run. The write DSN belongs to a dedicated database role (DELETE and
+ * UPDATE on the mapped tables only, SELECT for the re-check; see README, Erasure); the discovery
+ * connection (`PG_DSN`) stays read-only.
+ */
+export const erasureEnv = z.object({
+  /** DSN of the erasure role; `dsr erase --write-dsn` takes precedence. */
+  DSR_ERASURE_PG_DSN: z.string().min(1).optional(),
+  /** Key of the keyed-hash mask (HMAC-SHA256); needed to execute a plan. 32+ characters. */
+  DSR_ERASURE_MASK_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Days the operator keeps PostgreSQL backups and WAL archives: when erased rows become unrecoverable. */
+  DSR_PG_BACKUP_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).optional(),
+});
+export type ErasureEnv = z.output<typeof erasureEnv>;

@@ -1,0 +1,262 @@
+import type pg from 'pg';
+import type { CanonicalObject } from '../canonical/CanonicalValue';
+import type { DataMap } from '../datamap/dataMapSchema';
+import type { FindingsDocument } from '../discovery/FindingsDocument';
+import { InvalidInputError } from '../errors/errors';
+import type { PgDatabase } from '../postgres/PgDatabase';
+import { quoteIdent } from '../postgres/quoteIdent';
+import type { PgTable } from '../postgres/readPgCatalog';
+import { selectColumnSql } from '../postgres/selectColumnSql';
+import { keyText } from './checkPlan';
+import type { ErasurePlan, PlannedTable } from './ErasurePlan';
+import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
+import { looksMasked, maskValue, type RandomBytes } from './maskValue';
+import { pgKeyFilter } from './pgKeyFilter';
+import { rowHash, withoutColumns } from './planErasure';
+import { readCanonicalRows } from './readCanonicalRows';
+import type { ErasureCatalog } from './readErasureCatalog';
+
+export interface PostgresErasureDeps {
+  /** A connection with the erasure role: DELETE/UPDATE on the mapped tables (see README, Erasure). */
+  readonly db: PgDatabase;
+  readonly dataMap: DataMap;
+  readonly catalog: ErasureCatalog;
+  readonly maskKey: string | Buffer;
+  readonly randomBytes: RandomBytes;
+}
+
+const CTID = 'dsr$ctid';
+
+/**
+ * Executes the PostgreSQL part of a plan in ONE transaction. It first re-reads and locks every
+ * planned row (`SELECT … FOR UPDATE`) and compares it with what discovery read (same key, same row
+ * hash). A row that changed since is never erased on stale information: the transaction is rolled
+ * back and the outcome is `stale`, naming the tables, so the caller discovers and plans again. A
+ * planned row already gone (deleted) or already masked (its unmasked columns unchanged, its masked
+ * ones different) counts as done: a redelivery after a crash changes nothing twice. Then masks run,
+ * then deletes in the plan's order (children before parents), and the transaction commits.
+ *
+ * `findings` are the findings the plan was made from: a keyless table's rows are located through the
+ * column that found them.
+ */
+export async function executePostgresErasure(
+  deps: PostgresErasureDeps,
+  plan: ErasurePlan,
+  input: { readonly findings: FindingsDocument },
+): Promise<ErasureExecution> {
+  if (input.findings.evidenceHash !== plan.findingsHash)
+    throw new InvalidInputError('the findings given are not those the erasure plan was made from');
+  const work = plan.tables.filter(
+    (t) => t.system === 'postgres' && (t.action === 'delete' || t.action === 'mask') && t.rows.length > 0,
+  );
+  if (work.length === 0) return { outcome: 'done', steps: [] };
+  return deps.db.withClient(async (client) => {
+    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+    try {
+      const locked: Locked[] = [];
+      const stale: StaleRows[] = [];
+      for (const table of work) {
+        const live = deps.catalog.tables.get(table.table);
+        if (!live)
+          throw new InvalidInputError(`${table.table} is not in the catalog the plan was checked against`);
+        const l = await lockRows(client, deps, table, live, input.findings);
+        if (l.stale > 0) stale.push({ system: 'postgres', table: table.table, rows: l.stale });
+        locked.push(l);
+      }
+      if (stale.length > 0) {
+        await client.query('ROLLBACK');
+        return { outcome: 'stale' as const, stale };
+      }
+      const steps: ErasureStep[] = [];
+      // Masks first: a mask that un-links a child (a foreign key set to null) must precede the parent's delete.
+      for (const l of locked.filter((x) => x.table.action === 'mask'))
+        steps.push(await applyMask(client, deps, l));
+      for (const l of locked.filter((x) => x.table.action === 'delete'))
+        steps.push(await applyDelete(client, l));
+      await client.query('COMMIT');
+      return {
+        outcome: 'done' as const,
+        steps: plan.tables.flatMap((t) =>
+          steps.filter((s) => s.table === t.table && t.system === 'postgres'),
+        ),
+      };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+interface Locked {
+  readonly table: PlannedTable;
+  readonly live: PgTable;
+  /** Rows to change: their key (keyed) or ctid (keyless), and the row as read under the lock. */
+  readonly targets: { key: CanonicalObject; ctid?: string; row: CanonicalObject }[];
+  readonly alreadyDone: number;
+  readonly stale: number;
+}
+
+async function lockRows(
+  client: pg.PoolClient,
+  deps: PostgresErasureDeps,
+  table: PlannedTable,
+  live: PgTable,
+  findings: FindingsDocument,
+): Promise<Locked> {
+  const spec = deps.dataMap.postgres.find((s) => s.table === table.table);
+  const select = live.columns.filter(
+    (c) => !(spec?.exclude ?? []).includes(c.name) && (!spec?.columns || spec.columns.includes(c.name)),
+  );
+  const from = `FROM ${quoteIdent(live.schema)}.${quoteIdent(live.name)}`;
+  const columns = select.map(selectColumnSql).join(', ');
+  if (table.primaryKey.length > 0) {
+    const filter = pgKeyFilter(
+      live,
+      table.primaryKey,
+      table.rows.map((r) => r.key),
+      1,
+    );
+    const result = await client.query<(string | null)[]>({
+      text: `SELECT ${columns} ${from} WHERE ${filter.sql} FOR UPDATE`,
+      values: filter.params,
+      rowMode: 'array',
+    });
+    const current = new Map(
+      (await readCanonicalRows(deps.db.types, result)).map(({ row }) => [
+        keyText(row, table.primaryKey),
+        row,
+      ]),
+    );
+    const masked = new Set((table.mask ?? []).map((m) => m.column));
+    const targets: Locked['targets'] = [];
+    let alreadyDone = 0;
+    let stale = 0;
+    for (const planned of table.rows) {
+      const row = current.get(keyText(planned.key, table.primaryKey));
+      if (!row) alreadyDone++;
+      else if (rowHash(row) === planned.rowHash) targets.push({ key: planned.key, row });
+      else if (
+        table.action === 'mask' &&
+        rowHash(withoutColumns(row, masked)) === planned.restHash &&
+        (table.mask ?? []).every((m) => looksMasked(m, row[m.column]))
+      )
+        alreadyDone++;
+      else stale++;
+    }
+    return { table, live, targets, alreadyDone, stale };
+  }
+  // Keyless: read the rows matching the column each finding was found by, lock them, and take as
+  // many copies of each planned row hash as were planned. Copies are interchangeable.
+  const found = findings.findings.filter((f) => f.system === 'postgres' && f.table === table.table);
+  const byColumn = new Map<string, Set<string>>();
+  for (const f of found)
+    for (const p of f.provenance) {
+      const value = f.row[p.column];
+      if (value === null || value === undefined || typeof value === 'object') continue;
+      let set = byColumn.get(p.column);
+      if (!set) {
+        set = new Set();
+        byColumn.set(p.column, set);
+      }
+      set.add(String(value));
+    }
+  const wanted = new Map<string, number>();
+  for (const r of table.rows) wanted.set(r.rowHash, (wanted.get(r.rowHash) ?? 0) + 1);
+  const targets: Locked['targets'] = [];
+  const taken = new Set<string>();
+  for (const [column, values] of [...byColumn].sort()) {
+    const result = await client.query<(string | null)[]>({
+      text: `SELECT ctid::text AS ${quoteIdent(CTID)}, ${columns} ${from} WHERE ${quoteIdent(column)}::text = ANY($1::text[]) FOR UPDATE`,
+      values: [[...values]],
+      rowMode: 'array',
+    });
+    for (const { row, extra } of await readCanonicalRows(deps.db.types, result, [CTID])) {
+      const ctid = extra[CTID] as string;
+      const h = rowHash(row);
+      if (taken.has(ctid) || (wanted.get(h) ?? 0) === 0) continue;
+      wanted.set(h, (wanted.get(h) ?? 0) - 1);
+      taken.add(ctid);
+      targets.push({ key: { _row: h }, ctid, row });
+    }
+  }
+  const alreadyDone = [...wanted.values()].reduce((a, b) => a + b, 0);
+  return { table, live, targets, alreadyDone, stale: 0 };
+}
+
+async function applyDelete(client: pg.PoolClient, l: Locked): Promise<ErasureStep> {
+  const { table, live } = l;
+  let changed = 0;
+  if (l.targets.length > 0) {
+    const from = `${quoteIdent(live.schema)}.${quoteIdent(live.name)}`;
+    const result =
+      table.primaryKey.length > 0
+        ? await (async () => {
+            const filter = pgKeyFilter(
+              live,
+              table.primaryKey,
+              l.targets.map((t) => t.key),
+              1,
+            );
+            return client.query(`DELETE FROM ${from} WHERE ${filter.sql}`, filter.params);
+          })()
+        : await client.query(`DELETE FROM ${from} WHERE ctid = ANY($1::tid[])`, [
+            l.targets.map((t) => t.ctid),
+          ]);
+    changed = result.rowCount ?? 0;
+  }
+  return {
+    system: 'postgres',
+    table: table.table,
+    action: 'delete',
+    planned: table.rows.length,
+    changed,
+    alreadyDone: l.alreadyDone,
+  };
+}
+
+async function applyMask(client: pg.PoolClient, deps: PostgresErasureDeps, l: Locked): Promise<ErasureStep> {
+  const { table, live } = l;
+  const masks = table.mask ?? [];
+  let changed = 0;
+  if (l.targets.length > 0) {
+    const n = table.primaryKey.length;
+    const keyParams = pgKeyFilter(
+      live,
+      table.primaryKey,
+      l.targets.map((t) => t.key),
+      1,
+    ).params;
+    const valueParams = masks.map((m) => {
+      const column = live.columns.find((c) => c.name === m.column);
+      if (!column) throw new InvalidInputError(`${table.table}.${m.column} is not in the catalog`);
+      return l.targets.map((t) => maskValue(m, column, t.row[m.column] ?? null, deps));
+    });
+    const casts = [
+      ...table.primaryKey.map(
+        (c, i) => `$${i + 1}::text[]::${live.columns.find((x) => x.name === c)?.castType}[]`,
+      ),
+      ...masks.map((_, i) => `$${n + i + 1}::text[]`),
+    ];
+    const aliases = [...table.primaryKey.map((_, i) => `k${i}`), ...masks.map((_, i) => `v${i}`)];
+    const set = masks
+      .map(
+        (m, i) =>
+          `${quoteIdent(m.column)} = m.v${i}::${live.columns.find((c) => c.name === m.column)?.castType}`,
+      )
+      .join(', ');
+    const on = table.primaryKey.map((c, i) => `t.${quoteIdent(c)} = m.k${i}`).join(' AND ');
+    const result = await client.query(
+      `UPDATE ${quoteIdent(live.schema)}.${quoteIdent(live.name)} AS t SET ${set} FROM unnest(${casts.join(', ')}) AS m(${aliases.join(', ')}) WHERE ${on}`,
+      [...keyParams, ...valueParams],
+    );
+    changed = result.rowCount ?? 0;
+  }
+  return {
+    system: 'postgres',
+    table: table.table,
+    action: 'mask',
+    planned: table.rows.length,
+    changed,
+    alreadyDone: l.alreadyDone,
+  };
+}

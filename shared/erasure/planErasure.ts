@@ -1,0 +1,299 @@
+import type { CanonicalRow, CanonicalValue } from '../canonical/CanonicalValue';
+import { canonicalJson } from '../canonical/canonicalJson';
+import { sha256Hex } from '../canonical/sha256';
+import type { DataMap, MaskStrategy, PostgresTableSpec, SnowflakeTableSpec } from '../datamap/dataMapSchema';
+import { parseColumnRef } from '../datamap/parseColumnRef';
+import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
+import type { System } from '../discovery/SearchableTable';
+import { type ErasurePlan, type PlannedMask, type PlannedTable, sealPlan } from './ErasurePlan';
+import type { ErasureProblem } from './ErasureProblem';
+import { maskRefusal } from './maskValue';
+import type { ErasureCatalog } from './readErasureCatalog';
+
+export interface PlanErasureDeps {
+  readonly dataMap: DataMap;
+  /** The live PostgreSQL catalog; required when the findings hold PostgreSQL rows. */
+  readonly catalog?: ErasureCatalog;
+}
+
+/** A plan and what stands in its way; the plan may run only when `problems` is empty. */
+export interface ErasurePlanning {
+  readonly plan: ErasurePlan;
+  readonly problems: readonly ErasureProblem[];
+}
+
+type TableSpec = PostgresTableSpec | SnowflakeTableSpec;
+
+/**
+ * Plans the erasure of exactly the rows discovery found, as the data map's rules say: rows of a
+ * `delete` table are deleted, the listed columns of a `mask` table overwritten, a `retain` table and
+ * a table without a rule left as they are (and reported). Each mask is checked against the live
+ * catalog (type, NOT NULL, length, UNIQUE, primary and referenced keys); deletes are ordered children
+ * before parents by the catalog's foreign keys (composite ones included) or, between tables the
+ * catalog does not link, by the data map's follow edges. Pure: what the database holds beyond the
+ * catalog (cascades, CHECKs on the actual rows) is checked by `checkPlan`.
+ */
+export function planErasure(
+  deps: PlanErasureDeps,
+  input: { readonly findings: FindingsDocument },
+): ErasurePlanning {
+  const { dataMap, catalog } = deps;
+  const problems: ErasureProblem[] = [];
+  const specs = new Map<string, TableSpec>([
+    ...dataMap.postgres.map((s): [string, TableSpec] => [`postgres:${s.table}`, s]),
+    ...dataMap.snowflake.map((s): [string, TableSpec] => [`snowflake:${s.table}`, s]),
+  ]);
+  const groups = new Map<
+    string,
+    { system: System; table: string; rows: CanonicalRow[]; keys: CanonicalRow[]; excluded: number }
+  >();
+  const partial = catalog ? partialKeyMatches(input.findings, catalog) : new Set<Finding>();
+  for (const f of input.findings.findings) {
+    const id = `${f.system}:${f.table}`;
+    let group = groups.get(id);
+    if (!group) {
+      group = { system: f.system, table: f.table, rows: [], keys: [], excluded: 0 };
+      groups.set(id, group);
+    }
+    if (partial.has(f)) {
+      group.excluded++;
+      continue;
+    }
+    group.rows.push(f.row);
+    group.keys.push(f.key);
+  }
+
+  const planned: PlannedTable[] = [];
+  for (const [id, group] of groups) {
+    const spec = specs.get(id);
+    const rule = spec?.erasure;
+    const base = {
+      system: group.system,
+      table: group.table,
+      primaryKey: [...(spec?.primaryKey ?? [])],
+      found: group.rows.length + group.excluded,
+      ...(group.excluded > 0 ? { excluded: group.excluded } : {}),
+      approvalRequired: spec?.approval === 'required',
+    };
+    if (!rule) {
+      planned.push({ ...base, action: 'none', rows: [] });
+      continue;
+    }
+    if (rule.action === 'retain') {
+      planned.push({
+        ...base,
+        action: 'retain',
+        rows: [],
+        retain: { ground: rule.ground, ...(rule.until ? { until: rule.until } : {}) },
+      });
+      continue;
+    }
+    const mask =
+      rule.action === 'mask' ? Object.entries(rule.columns).map(([c, s]) => plannedMask(c, s)) : undefined;
+    const masked = new Set(mask?.map((m) => m.column));
+    const rows = group.rows.map((row, i) => ({
+      key: group.keys[i] ?? {},
+      rowHash: rowHash(row),
+      ...(mask ? { restHash: rowHash(withoutColumns(row, masked)) } : {}),
+    }));
+    planned.push({ ...base, action: rule.action, rows, ...(mask ? { mask: mask.sort(byColumn) } : {}) });
+    if (group.system === 'postgres' && catalog)
+      problems.push(...checkAgainstCatalog(planned.at(-1) as PlannedTable, catalog));
+  }
+
+  const ordered = orderTables(planned, dataMap, catalog, problems);
+  return {
+    plan: sealPlan({
+      version: 1,
+      requestId: input.findings.requestId,
+      subject: { hash: input.findings.subject.hash },
+      findingsHash: input.findings.evidenceHash,
+      tables: ordered,
+    }),
+    problems,
+  };
+}
+
+/** SHA-256 of a row's canonical JSON: the same hash discovery gives a keyless row. */
+export function rowHash(row: CanonicalRow): string {
+  return sha256Hex(canonicalJson(row as CanonicalValue));
+}
+
+export function withoutColumns(row: CanonicalRow, columns: ReadonlySet<string>): CanonicalRow {
+  const rest: CanonicalRow = {};
+  for (const [k, v] of Object.entries(row)) if (!columns.has(k)) rest[k] = v as CanonicalValue;
+  return rest;
+}
+
+function plannedMask(column: string, strategy: MaskStrategy): PlannedMask {
+  return typeof strategy === 'string'
+    ? { column, strategy }
+    : { column, strategy: 'redact', text: strategy.redact };
+}
+
+function byColumn(a: { column: string }, b: { column: string }): number {
+  return a.column < b.column ? -1 : a.column > b.column ? 1 : 0;
+}
+
+function checkAgainstCatalog(table: PlannedTable, catalog: ErasureCatalog): ErasureProblem[] {
+  const problems: ErasureProblem[] = [];
+  const live = catalog.tables.get(table.table);
+  const at = { system: table.system, table: table.table };
+  if (!live)
+    return [{ ...at, code: 'TABLE_MISSING', message: 'the table does not exist in the live catalog' }];
+  for (const mask of table.mask ?? []) {
+    const refuse = (message: string) =>
+      problems.push({ ...at, column: mask.column, code: 'MASK_REFUSED', message });
+    const column = live.columns.find((c) => c.name === mask.column);
+    if (!column) {
+      refuse('the column does not exist in the live catalog');
+      continue;
+    }
+    if (live.primaryKey?.includes(mask.column)) {
+      refuse('is a primary-key column: it cannot be masked; erase the row with action: delete');
+      continue;
+    }
+    const referencing = catalog.foreignKeys.find(
+      (fk) => fk.refTable === table.table && fk.refColumns.includes(mask.column),
+    );
+    if (referencing) {
+      refuse(
+        `is referenced by ${referencing.table} (foreign key ${referencing.name}): it cannot be masked; erase the row with action: delete`,
+      );
+      continue;
+    }
+    const why = maskRefusal(mask, column);
+    if (why) {
+      refuse(why);
+      continue;
+    }
+    const unique = live.uniqueKeys.find((k) => k.includes(mask.column));
+    if (unique && mask.strategy === 'redact')
+      refuse(
+        `is UNIQUE (with ${unique.join(', ')}): a fixed redaction would give every masked row the same value; use hash or random`,
+      );
+  }
+  return problems;
+}
+
+/**
+ * Masks first (a masked child no longer stands in a parent's way only if the mask is what frees
+ * it — the FK check in `checkPlan` decides), then deletes, children before parents, then the tables
+ * left as they are. Ties are broken by system and table name, so the order is deterministic.
+ */
+function orderTables(
+  tables: readonly PlannedTable[],
+  dataMap: DataMap,
+  catalog: ErasureCatalog | undefined,
+  problems: ErasureProblem[],
+): PlannedTable[] {
+  const byName = (a: PlannedTable, b: PlannedTable) =>
+    a.system < b.system ? -1 : a.system > b.system ? 1 : a.table < b.table ? -1 : a.table > b.table ? 1 : 0;
+  const masks = tables.filter((t) => t.action === 'mask').sort(byName);
+  const deletes = tables.filter((t) => t.action === 'delete').sort(byName);
+  const rest = tables.filter((t) => t.action === 'retain' || t.action === 'none').sort(byName);
+
+  // parent -> its children among the tables to delete from (same system only).
+  const children = new Map<string, Set<string>>();
+  const id = (t: { system: System; table: string }) => `${t.system}:${t.table}`;
+  const planned = new Set(deletes.map(id));
+  const link = (child: string, parent: string) => {
+    if (child === parent || !planned.has(child) || !planned.has(parent)) return;
+    let set = children.get(parent);
+    if (!set) {
+      set = new Set();
+      children.set(parent, set);
+    }
+    set.add(child);
+  };
+  const linkedByCatalog = new Set<string>();
+  for (const fk of catalog?.foreignKeys ?? []) {
+    link(`postgres:${fk.table}`, `postgres:${fk.refTable}`);
+    linkedByCatalog.add([fk.table, fk.refTable].sort().join('|'));
+  }
+  for (const [system, specs] of [
+    ['postgres', dataMap.postgres],
+    ['snowflake', dataMap.snowflake],
+  ] as const) {
+    for (const spec of specs as readonly TableSpec[]) {
+      for (const [column, refs] of Object.entries(spec.follow)) {
+        for (const ref of refs) {
+          const target = parseColumnRef(ref);
+          if (target.system !== system) continue;
+          if (system === 'postgres' && linkedByCatalog.has([spec.table, target.table].sort().join('|')))
+            continue;
+          const targetSpec = (system === 'postgres' ? dataMap.postgres : dataMap.snowflake).find(
+            (s) => s.table === target.table,
+          ) as TableSpec | undefined;
+          const isKey = (s: TableSpec | undefined, c: string) =>
+            s?.primaryKey.length === 1 && s.primaryKey[0] === c;
+          // `orders.user_id` follows `users.id` (users' key): orders is the child. `address.id` follows
+          // `users.address_id`: address is the parent. Otherwise the edge says nothing about order.
+          if (isKey(targetSpec, target.column)) link(`${system}:${spec.table}`, `${system}:${target.table}`);
+          else if (isKey(spec, column)) link(`${system}:${target.table}`, `${system}:${spec.table}`);
+        }
+      }
+    }
+  }
+  // Kahn's algorithm: a table is ready when none of its children is still waiting.
+  const ordered: PlannedTable[] = [];
+  const waiting = [...deletes];
+  while (waiting.length > 0) {
+    const done = new Set(ordered.map(id));
+    const index = waiting.findIndex((t) => [...(children.get(id(t)) ?? [])].every((c) => done.has(c)));
+    if (index < 0) {
+      for (const t of waiting)
+        problems.push({
+          system: t.system,
+          table: t.table,
+          code: 'DELETE_ORDER_CYCLE',
+          message: `its rows and those of ${[...(children.get(id(t)) ?? [])].filter((c) => !done.has(c)).join(', ')} reference each other: no delete order is accepted`,
+        });
+      ordered.push(...waiting);
+      break;
+    }
+    ordered.push(...waiting.splice(index, 1));
+  }
+  return [...masks, ...ordered, ...rest];
+}
+
+/**
+ * Findings reached only by following part of a composite foreign key: the data map follows
+ * `order_line.order_id` to `orders.id`, the catalog says the key is `(tenant, order_id)`, so an
+ * `order_line` of another tenant's order 100 matches too. Such a row is not the subject's; it is left
+ * out of the erasure and counted as excluded. Only checked where the found parents' referenced
+ * columns were returned.
+ */
+export function partialKeyMatches(
+  findings: FindingsDocument,
+  catalog: ErasureCatalog,
+  parentsFrom: FindingsDocument = findings,
+): Set<Finding> {
+  const excluded = new Set<Finding>();
+  const composite = catalog.foreignKeys.filter((fk) => fk.columns.length > 1);
+  if (composite.length === 0) return excluded;
+  const parents = new Map<string, Finding[]>();
+  for (const f of parentsFrom.findings) {
+    if (f.system !== 'postgres') continue;
+    const list = parents.get(f.table) ?? [];
+    list.push(f);
+    parents.set(f.table, list);
+  }
+  for (const f of findings.findings) {
+    if (f.system !== 'postgres' || f.provenance.some((p) => p.via === 'identity')) continue;
+    const escapes = f.provenance.every((p) => {
+      if (p.via !== 'follow') return false;
+      const fk = composite.find(
+        (k) =>
+          k.table === f.table && p.from.startsWith(`postgres:${k.refTable}.`) && k.columns.includes(p.column),
+      );
+      if (!fk) return false;
+      const found = parents.get(fk.refTable) ?? [];
+      if (found.some((r) => fk.refColumns.some((c) => !(c in r.row)))) return false;
+      const tuple = JSON.stringify(fk.columns.map((c) => f.row[c] ?? null));
+      return !found.some((r) => JSON.stringify(fk.refColumns.map((c) => r.row[c] ?? null)) === tuple);
+    });
+    if (escapes) excluded.add(f);
+  }
+  return excluded;
+}

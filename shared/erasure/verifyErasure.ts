@@ -1,0 +1,83 @@
+import type { DataMap } from '../datamap/dataMapSchema';
+import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
+import type { System } from '../discovery/SearchableTable';
+import { normalizeIdentifier } from '../identity/normalizeIdentifier';
+import type { ErasurePlan } from './ErasurePlan';
+
+/** A table where data about the subject is still findable after the erasure. */
+export interface Remaining {
+  readonly system: System;
+  readonly table: string;
+  readonly rows: number;
+  readonly reason: 'rows_remain' | 'identifier_in_masked_column' | 'no_erasure_rule';
+}
+
+export interface ErasureVerification {
+  readonly outcome: 'erased' | 'erasure_unverified';
+  /** Tables where the subject is still findable (not counting retained tables); sorted. */
+  readonly remaining: readonly Remaining[];
+  /** Rows found again per table (retained tables included), for the receipt. */
+  readonly refound: Readonly<Record<string, number>>;
+}
+
+/**
+ * Proof by re-discovery. `discover` runs discovery again with every identifier known before the
+ * erasure (see `learnedIdentifiers`). The subject is `erased` only when every table that is not
+ * retained returns zero rows, except masked rows whose masked columns no longer hold any of the
+ * identifiers; otherwise `erasure_unverified`, naming the tables (a trigger that re-inserted a row, a
+ * replica that lags, a table with no erasure rule).
+ */
+export async function verifyErasure(
+  deps: {
+    readonly dataMap: DataMap;
+    readonly discover: (identifiers: Record<string, string[]>) => Promise<FindingsDocument>;
+    /** Rows found again that are not the subject's (see `partialKeyMatches`). */
+    readonly notSubject?: (again: FindingsDocument) => ReadonlySet<Finding>;
+  },
+  plan: ErasurePlan,
+  identifiers: Record<string, string[]>,
+): Promise<ErasureVerification> {
+  const again = await deps.discover(identifiers);
+  const known = Object.entries(identifiers).map(([kind, values]) => {
+    const normalize = deps.dataMap.identities[kind]?.normalize ?? 'none';
+    return { normalize, values: new Set(values.map((v) => normalizeIdentifier(v, normalize))) };
+  });
+  const specs = new Map<string, DataMap['postgres'][number] | DataMap['snowflake'][number]>([
+    ...deps.dataMap.postgres.map((s) => [`postgres:${s.table}`, s] as const),
+    ...deps.dataMap.snowflake.map((s) => [`snowflake:${s.table}`, s] as const),
+  ]);
+  const refound: Record<string, number> = {};
+  const remaining = new Map<string, Remaining>();
+  const count = (system: System, table: string, reason: Remaining['reason']) => {
+    const id = `${system}:${table}`;
+    const r = remaining.get(id);
+    remaining.set(id, { system, table, rows: (r?.rows ?? 0) + 1, reason });
+  };
+  const skip = deps.notSubject?.(again) ?? new Set<Finding>();
+  for (const f of again.findings) {
+    if (skip.has(f)) continue;
+    const id = `${f.system}:${f.table}`;
+    refound[id] = (refound[id] ?? 0) + 1;
+    const rule = specs.get(id)?.erasure;
+    if (!rule) count(f.system, f.table, 'no_erasure_rule');
+    else if (rule.action === 'delete') count(f.system, f.table, 'rows_remain');
+    else if (rule.action === 'mask') {
+      const holds = Object.keys(rule.columns).some((column) => {
+        const value = f.row[column];
+        if (typeof value !== 'string' && typeof value !== 'number') return false;
+        return known.some((k) => k.values.has(normalizeIdentifier(String(value), k.normalize)));
+      });
+      if (holds) count(f.system, f.table, 'identifier_in_masked_column');
+    }
+  }
+  // Tables the plan erased that discovery no longer finds anything in count as 0.
+  for (const t of plan.tables) refound[`${t.system}:${t.table}`] ??= 0;
+  const sorted = [...remaining.values()].sort((a, b) =>
+    a.system < b.system ? -1 : a.system > b.system ? 1 : a.table < b.table ? -1 : a.table > b.table ? 1 : 0,
+  );
+  return {
+    outcome: sorted.length === 0 ? 'erased' : 'erasure_unverified',
+    remaining: sorted,
+    refound: Object.fromEntries(Object.entries(refound).sort(([a], [b]) => (a < b ? -1 : 1))),
+  };
+}

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { parseDataMap } from '../../../shared/datamap/loadDataMap';
+import { buildFindingsDocument } from '../../../shared/discovery/FindingsDocument';
+import type { ProvenanceEntry } from '../../../shared/discovery/Provenance';
+import { planHashOf } from '../../../shared/erasure/ErasurePlan';
+import { looksMasked } from '../../../shared/erasure/maskValue';
+import { needsApproval } from '../../../shared/erasure/needsApproval';
+import { planErasure } from '../../../shared/erasure/planErasure';
+import type { ErasureCatalog } from '../../../shared/erasure/readErasureCatalog';
+
+const MAP = parseDataMap(
+  `version: 1
+identities:
+  email: {}
+postgres:
+  - table: public.a
+    primaryKey: [id]
+    identities: { email: email }
+    erasure: delete
+  - table: public.b
+    primaryKey: [id]
+    follow: { a_id: public.a.id }
+    erasure: delete
+  - table: public.c
+    primaryKey: [id]
+    follow: { b_id: public.b.id }
+    erasure: delete
+  - table: public.d
+    primaryKey: [id]
+    follow: { a_id: public.a.id }
+  - table: public.e
+    primaryKey: [id]
+    follow: { a_id: public.a.id }
+    erasure: { action: retain, ground: "contract law" }
+`,
+  'unit.yaml',
+);
+
+const identity: ProvenanceEntry = {
+  column: 'email',
+  identity: 'email',
+  round: 1,
+  source: 'request',
+  via: 'identity',
+};
+const follow = (from: string, column: string): ProvenanceEntry => ({ column, from, round: 2, via: 'follow' });
+const row = (
+  id: number,
+  extra: Record<string, number | string> = {},
+  provenance: ProvenanceEntry[] = [identity],
+) => ({
+  key: { id },
+  provenance,
+  row: { id, ...extra },
+});
+
+function findings() {
+  return buildFindingsDocument({
+    requestId: 'r',
+    subjectHash: 'h',
+    tables: [
+      { system: 'postgres', table: 'public.a', primaryKey: ['id'], rows: [row(1, { email: 'x' })] },
+      {
+        system: 'postgres',
+        table: 'public.b',
+        primaryKey: ['id'],
+        rows: [row(2, { a_id: 1 }, [follow('postgres:public.a.id', 'a_id')])],
+      },
+      {
+        system: 'postgres',
+        table: 'public.c',
+        primaryKey: ['id'],
+        rows: [row(3, { b_id: 2 }, [follow('postgres:public.b.id', 'b_id')])],
+      },
+      {
+        system: 'postgres',
+        table: 'public.d',
+        primaryKey: ['id'],
+        rows: [row(4, { a_id: 1 }, [follow('postgres:public.a.id', 'a_id')])],
+      },
+      {
+        system: 'postgres',
+        table: 'public.e',
+        primaryKey: ['id'],
+        rows: [row(5, { a_id: 1 }, [follow('postgres:public.a.id', 'a_id')])],
+      },
+    ],
+  });
+}
+
+describe('Function: planErasure', () => {
+  it('orders deletes children before parents by follow edges when the catalog has no foreign keys', () => {
+    const { plan, problems } = planErasure({ dataMap: MAP }, { findings: findings() });
+    expect(problems).toEqual([]);
+    expect(plan.tables.map((t) => [t.table, t.action])).toEqual([
+      ['public.c', 'delete'],
+      ['public.b', 'delete'],
+      ['public.a', 'delete'],
+      ['public.d', 'none'],
+      ['public.e', 'retain'],
+    ]);
+    expect(plan.tables.find((t) => t.table === 'public.e')).toMatchObject({
+      rows: [],
+      found: 1,
+      retain: { ground: 'contract law' },
+    });
+  });
+
+  it('follows the catalog where it has a foreign key, even against the follow edges, and stops on a cycle', () => {
+    const catalog: ErasureCatalog = {
+      tables: new Map(),
+      checks: [],
+      foreignKeys: [
+        {
+          name: 'a_c',
+          table: 'public.a',
+          columns: ['c_id'],
+          refTable: 'public.c',
+          refColumns: ['id'],
+          onDelete: 'restrict',
+        },
+      ],
+    };
+    const { problems } = planErasure({ dataMap: MAP, catalog }, { findings: findings() });
+    expect(problems.filter((p) => p.code === 'DELETE_ORDER_CYCLE').map((p) => p.table)).toEqual([
+      'public.a',
+      'public.b',
+      'public.c',
+    ]);
+  });
+
+  it('holds keys and hashes, never row values, and its hash is reproducible', () => {
+    const one = planErasure({ dataMap: MAP }, { findings: findings() }).plan;
+    const two = planErasure({ dataMap: MAP }, { findings: findings() }).plan;
+    expect(one.planHash).toBe(two.planHash);
+    expect(planHashOf(one)).toBe(one.planHash);
+    expect(JSON.stringify(one)).not.toContain('"x"');
+  });
+});
+
+describe('Function: looksMasked', () => {
+  it('tells a masked value from an edit', () => {
+    expect(looksMasked({ column: 'c', strategy: 'redact', text: '[erased]' }, '[erased]')).toBe(true);
+    expect(looksMasked({ column: 'c', strategy: 'redact', text: '[erased]' }, 'edited')).toBe(false);
+    expect(looksMasked({ column: 'c', strategy: 'null' }, null)).toBe(true);
+    expect(looksMasked({ column: 'c', strategy: 'null' }, 'x')).toBe(false);
+    expect(looksMasked({ column: 'c', strategy: 'hash' }, 'a3f09b')).toBe(true);
+    expect(looksMasked({ column: 'c', strategy: 'hash' }, 'ana@x.test')).toBe(false);
+  });
+});
+
+describe('Function: needsApproval', () => {
+  it('asks for approval above the blast radius and for tables marked approval: required', () => {
+    const { plan } = planErasure({ dataMap: MAP }, { findings: findings() });
+    expect(needsApproval(plan, { maxRowsWithoutApproval: 3 })).toEqual({ required: false });
+    expect(needsApproval(plan, { maxRowsWithoutApproval: 2 })).toEqual({
+      required: true,
+      reasons: [{ code: 'BLAST_RADIUS', rows: 3, limit: 2 }],
+    });
+    const marked = parseDataMap(
+      `version: 1
+identities:
+  email: {}
+postgres:
+  - table: public.a
+    primaryKey: [id]
+    identities: { email: email }
+    erasure: delete
+    approval: required
+`,
+      'unit.yaml',
+    );
+    const one = buildFindingsDocument({
+      requestId: 'r',
+      subjectHash: 'h',
+      tables: [{ system: 'postgres', table: 'public.a', primaryKey: ['id'], rows: [row(1, { email: 'x' })] }],
+    });
+    expect(
+      needsApproval(planErasure({ dataMap: marked }, { findings: one }).plan, {
+        maxRowsWithoutApproval: 100,
+      }),
+    ).toEqual({
+      required: true,
+      reasons: [{ code: 'TABLE_REQUIRES_APPROVAL', system: 'postgres', table: 'public.a' }],
+    });
+  });
+});
