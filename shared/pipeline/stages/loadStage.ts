@@ -8,6 +8,7 @@ import { logFields, type StageWork } from '../RecordContext';
 import { decideEntry, RequestLedger } from '../RequestLedger';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
 import { verifyFindingsHandOff } from '../verifyFindingsHandOff';
+import { stopIfCancelled } from './extractStage';
 import type { StageDeps } from './StageDeps';
 
 export interface LoadStageDeps extends StageDeps {
@@ -46,6 +47,7 @@ export function loadStage(deps: LoadStageDeps): StageWork {
     context.traceId = message.traceId;
 
     const history = await ledger.history(message.requestId);
+    if (stopIfCancelled(history, logger, stage, context)) return;
     const decision = decideEntry(history, 'loading', 'loaded');
     if (decision.action !== 'proceed') {
       logger.info('duplicate delivery: already loaded', logFields(stage, context));
@@ -62,6 +64,9 @@ export function loadStage(deps: LoadStageDeps): StageWork {
       await quarantineIntegrity(quarantine, message, body, error, context, decision.last);
       return;
     }
+    // Verifying a claim-checked hand-off takes time: a cancellation recorded meanwhile still stops
+    // the request before anything is written.
+    if (stopIfCancelled(await ledger.history(message.requestId), logger, stage, context)) return;
     await ledger.transition(message.requestId, context.traceId, decision.last, 'loading');
     const load = () => deps.load(findings, message);
     try {
