@@ -277,7 +277,10 @@ describe('Command: dsr submit', () => {
       stderr: expect.stringMatching(/missing --subject, --jurisdiction/),
     });
     expect(mixed).toMatchObject({ code: 2, stderr: expect.stringMatching(/leave out --request-id/) });
-    expect(badJurisdiction).toMatchObject({ code: 2, stderr: expect.stringMatching(/GDPR, UK_GDPR, CCPA or LGPD/) });
+    expect(badJurisdiction).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/GDPR, UK_GDPR, CCPA or LGPD/),
+    });
 
     expect(await receiveAll(queue, 1)).toEqual([]);
   }, 60_000);
