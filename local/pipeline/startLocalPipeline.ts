@@ -1,10 +1,15 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { FunctionName } from '../../functions/common/functionConfigs';
 import type { StageRuntime } from '../../functions/common/StageRuntime';
+import { createDeadlineCheckHandler } from '../../functions/deadline-check/deadlineCheckHandler';
 import { createExtractHandler } from '../../functions/extract/extractHandler';
 import { createGateHandler } from '../../functions/gate/gateHandler';
 import { createLoadHandler } from '../../functions/load/loadHandler';
 import { createRedriveHandler } from '../../functions/redrive/redriveHandler';
+import type { DeadlineCheckOutcome } from '../../shared/audit/runDeadlineCheck';
 import type { SqsBatchHandler, SqsEvent } from '../../shared/pipeline/sqsEvent';
 import type { LogSink } from '../../shared/telemetry/LogSink';
 import { LocalEventSourcePoller } from '../aws/LocalEventSourcePoller';
@@ -28,6 +33,11 @@ export interface LocalPipelineOptions {
   readonly maxReceiveCount?: number;
   /** Settings added to (or replacing) every handler's environment, e.g. `PG_STATEMENT_TIMEOUT_MS`. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Where the deadline check writes ledger anchors (s3rver has no Object Lock, so files stand in
+   * for the bucket). @default a new temporary directory
+   */
+  readonly anchorDir?: string;
 }
 
 export interface LocalPipeline {
@@ -43,6 +53,10 @@ export interface LocalPipeline {
   coldStart(): void;
   /** Runs the redrive function once (what the maintenance-window schedule does). */
   redrive(): Promise<unknown>;
+  /** Runs the deadline check once (what the hourly schedule does), its clock reading `now`. */
+  deadlineCheck(now?: Date): Promise<DeadlineCheckOutcome>;
+  /** Where the deadline check writes ledger anchors. */
+  readonly anchorDir: string;
   /** Polls every queue until all are empty. */
   drain(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -116,6 +130,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     PIPELINE_QUEUES.map((name) => [name, (event: SqsEvent) => current[name](event)]),
   ) as Record<PipelineQueueName, SqsBatchHandler>;
   const redrive = createRedriveHandler(environment('redrive'), runtime);
+  const anchorDir = options.anchorDir ?? mkdtempSync(join(tmpdir(), 'dsr-anchors-'));
+  let clock: Date | undefined;
+  const deadlineCheck = createDeadlineCheckHandler(
+    { ...environment('deadlineCheck'), ANCHOR_BUCKET: '', DSR_ANCHOR_DIR: anchorDir },
+    { ...runtime, now: () => clock ?? new Date() },
+  );
   const pollers = pollersFor(aws, handlers, { batchSize: 10 });
 
   return {
@@ -126,6 +146,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       await aws.sqs.send(new SendMessageCommand({ QueueUrl: queues[priority].url, MessageBody: body }));
     },
     redrive: () => redrive({ source: 'local' }),
+    deadlineCheck: (now) => {
+      clock = now;
+      return deadlineCheck({ source: 'local' });
+    },
+    anchorDir,
     coldStart: () => {
       current = buildHandlers();
     },
