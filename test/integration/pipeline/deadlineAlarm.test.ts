@@ -93,6 +93,7 @@ describe('Deadline check in the local runtime, under an injected clock', () => {
       'daysLeft',
       'deadline',
       'jurisdiction',
+      'kind',
       'requestId',
       'subjectHash',
     ]);
