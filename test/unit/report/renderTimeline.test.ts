@@ -3,12 +3,7 @@ import { verifyLedger } from '../../../shared/audit/verifyLedger';
 import type { LedgerRecord } from '../../../shared/load/readLedger';
 import { renderTimeline } from '../../../shared/report/renderTimeline';
 
-const record = (
-  seq: number,
-  state: string,
-  at: string,
-  detail: LedgerRecord['detail'] = null,
-): LedgerRecord => ({
+const record = (state: string, at: string, detail: LedgerRecord['detail'] = null): LedgerRecord => ({
   requestId: 'REQ-T',
   state,
   stage: state === 'extended' || state === 'cancelled' ? 'operator' : 'gate',
@@ -20,14 +15,14 @@ const record = (
   entryHash: null,
 });
 
-const received = record(0, 'received', '2026-03-02T09:00:00.000000Z', {
+const received = record('received', '2026-03-02T09:00:00.000000Z', {
   subjectHash: 'ab',
   jurisdiction: 'CCPA',
   receivedAt: '2026-03-02T09:00:00.000Z',
   deadline: '2026-04-16T09:00:00.000Z',
   deadlineComputed: true,
 });
-const extended = record(1, 'extended', '2026-03-20T00:00:00.000000Z', {
+const extended = record('extended', '2026-03-20T00:00:00.000000Z', {
   reasonCode: 'complexity',
   previousDeadline: '2026-04-16T09:00:00.000Z',
   deadline: '2026-05-31T09:00:00.000Z',
@@ -37,9 +32,9 @@ describe('Function: renderTimeline', () => {
   it('states receipt, acknowledgement due, the extension with its reason, the terminal state and that the deadline was met', () => {
     const history = [
       received,
-      record(2, 'discovering', '2026-03-21T00:00:00.000000Z'),
+      record('discovering', '2026-03-21T00:00:00.000000Z'),
       extended,
-      record(3, 'loaded', '2026-05-01T00:00:00.000000Z', { rows: 4, evidenceHash: 'c'.repeat(64) }),
+      record('loaded', '2026-05-01T00:00:00.000000Z', { rows: 4, evidenceHash: 'c'.repeat(64) }),
     ];
     const text = renderTimeline(history, verifyLedger(history));
     expect(text).toContain(
@@ -58,7 +53,7 @@ describe('Function: renderTimeline', () => {
   });
 
   it('says when the deadline was missed, and when verification failed', () => {
-    const history = [received, record(1, 'loaded', '2026-04-20T00:00:00.000000Z', { rows: 1 })];
+    const history = [received, record('loaded', '2026-04-20T00:00:00.000000Z', { rows: 1 })];
     const failed = {
       requests: 1,
       entries: 2,
@@ -83,7 +78,7 @@ describe('Function: renderTimeline', () => {
   it('shows a cancellation with its reason code as the terminal state', () => {
     const history = [
       received,
-      record(1, 'cancelled', '2026-03-05T00:00:00.000000Z', { reasonCode: 'withdrawn' }),
+      record('cancelled', '2026-03-05T00:00:00.000000Z', { reasonCode: 'withdrawn' }),
     ];
     const text = renderTimeline(history, verifyLedger(history));
     expect(text).toContain('| Cancelled | reason: withdrawn |');
