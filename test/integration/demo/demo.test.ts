@@ -23,7 +23,9 @@ describe('The demo: the whole pipeline on one machine', () => {
     expect(text).toMatch(/^DEMO-FINN\s+high\s+cancelled\s+cancelled\s*$/m);
     expect(text).toMatch(/DEMO-ELLA: extended to \S+ \(reason complexity\)/);
     expect(text).toMatch(/DEMO-FINN: cancelled \(reason identity_not_verified\)/);
-    expect(text).toMatch(/Ledger verification \(dsr verify\): PASS: 7 requests, \d+ entries, 1 anchor\(s\), 0 break\(s\)/);
+    expect(text).toMatch(
+      /Ledger verification \(dsr verify\): PASS: 7 requests, \d+ entries, 1 anchor\(s\), 0 break\(s\)/,
+    );
     expect(text).toMatch(/seeded personal values: 0 found/);
     expect(code).toBe(0);
     // Ana's Snowflake sessions were reached only through the user id learned in PostgreSQL.
