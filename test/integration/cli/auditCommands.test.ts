@@ -113,7 +113,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('Commands: dsr extend, dsr cancel, dsr verify', () => {
+// Each command is a child process (about 2 s each on an idle machine, far more on a busy one).
+describe('Commands: dsr extend, dsr cancel, dsr verify', { timeout: 240_000 }, () => {
   it('extends once, refuses a second extension, cancels, and the ledger verifies', async () => {
     // Prepare: a CCPA request received two days ago (45 days, one extension of 45).
     const received = new Date(Date.now() - 2 * 86_400_000);
