@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { isDsrError } from '../shared/errors/DsrError';
 import { CliError, EXIT } from './CliError';
+import { registerAnchor } from './commands/anchor';
+import { registerCancel } from './commands/cancel';
 import { registerDatamapInit } from './commands/datamapInit';
 import { registerDatamapScan } from './commands/datamapScan';
 import { registerDatamapValidate } from './commands/datamapValidate';
@@ -9,11 +11,13 @@ import { registerDiscover } from './commands/discover';
 import { registerDoctor } from './commands/doctor';
 import { registerDrift } from './commands/drift';
 import { registerErase } from './commands/erase';
+import { registerExtend } from './commands/extend';
 import { registerLocalSnowflake } from './commands/localSnowflake';
 import { registerRedrive } from './commands/redrive';
 import { registerReport } from './commands/report';
 import { registerStatus } from './commands/status';
 import { registerSubmit } from './commands/submit';
+import { registerVerify } from './commands/verify';
 
 /** Builds the `dsr` program. Exported for tests, which run it in-process. */
 export function buildProgram(): Command {
@@ -33,6 +37,10 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerRedrive(program);
   registerReport(program);
+  registerExtend(program);
+  registerCancel(program);
+  registerVerify(program);
+  registerAnchor(program);
   registerDoctor(program);
   const local = program
     .command('local')

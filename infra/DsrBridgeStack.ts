@@ -11,7 +11,10 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { snowflakeSearchReason } from '../functions/extract/extractEnv';
+import { DAYS_LEFT_BUCKETS } from '../shared/audit/checkDeadlines';
 import { parseDataMap } from '../shared/datamap/loadDataMap';
+import { OPEN_REQUESTS_METRIC } from '../shared/telemetry/ComplianceMetrics';
+import { AnchorBucket } from './constructs/AnchorBucket';
 import { FailedPayloadBucket } from './constructs/FailedPayloadBucket';
 import { PagerDutyAlarms } from './constructs/PagerDutyAlarms';
 import { PipelineQueue } from './constructs/PipelineQueue';
@@ -85,11 +88,20 @@ export interface DsrBridgeStackProps extends StackProps {
   readonly oldestRequestAge?: Duration;
   /** Days quarantined payloads are kept. @default 400 */
   readonly payloadRetentionDays?: number;
+  /** Days each ledger anchor is locked (Object Lock, compliance mode). @default 730 */
+  readonly anchorRetentionDays?: number;
+  /** Share of its period after which an open request pages (0–1). @default 0.8 */
+  readonly deadlineAlarmShare?: number;
+  /** Public holidays not counted as business days (`YYYY-MM-DD`). @default none */
+  readonly holidays?: readonly string[];
   /** The data map bundled with the functions. @default local/sample/datamap.yaml */
   readonly dataMapFile?: string;
   /** Handler modules by stage; tests may point them elsewhere. @default functions/<stage>/handler.ts */
   readonly entries?: Partial<
-    Record<'extract' | 'gate' | 'load' | 'redrive' | 'scan' | 'dead-letter-recorder', string>
+    Record<
+      'extract' | 'gate' | 'load' | 'redrive' | 'scan' | 'dead-letter-recorder' | 'deadline-check',
+      string
+    >
   >;
 }
 
@@ -103,6 +115,8 @@ export const TIMEOUTS = {
   deadLetterRecorder: Duration.minutes(2),
   // Samples every table of both systems, a few at a time; no queue waits on it.
   scan: Duration.minutes(10),
+  // Reads the whole ledger once an hour.
+  deadlineCheck: Duration.minutes(5),
 };
 
 /**
@@ -125,10 +139,18 @@ export class DsrBridgeStack extends Stack {
   readonly key: kms.Key;
   readonly queues: Record<'high' | 'standard' | 'gate' | 'load', PipelineQueue>;
   readonly functions: Record<
-    'extractHigh' | 'extractStandard' | 'gate' | 'load' | 'redrive' | 'scan' | 'deadLetterRecorder',
+    | 'extractHigh'
+    | 'extractStandard'
+    | 'gate'
+    | 'load'
+    | 'redrive'
+    | 'scan'
+    | 'deadLetterRecorder'
+    | 'deadlineCheck',
     StageFunction
   >;
   readonly payloads: FailedPayloadBucket;
+  readonly anchors: AnchorBucket;
   readonly alerting: PagerDutyAlarms;
   readonly secrets: Record<
     'postgres' | 'snowflake' | 'subjectHashKey' | 'pagerDutyRoutingKey',
@@ -254,6 +276,17 @@ export class DsrBridgeStack extends Stack {
       encryptionKey: this.key,
       retentionDays: props.payloadRetentionDays,
     });
+    this.anchors = new AnchorBucket(this, 'LedgerAnchors', {
+      encryptionKey: this.key,
+      accessLogs: this.payloads.accessLogs,
+      retentionDays: props.anchorRetentionDays,
+    });
+    const deadlineAlarmShare = props.deadlineAlarmShare ?? 0.8;
+    if (!(deadlineAlarmShare > 0 && deadlineAlarmShare <= 1))
+      throw new Error(`deadlineAlarmShare must be above 0 and at most 1 (given ${deadlineAlarmShare})`);
+    for (const day of props.holidays ?? [])
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day))
+        throw new Error(`holidays must be dates as YYYY-MM-DD (given ${JSON.stringify(day)})`);
     const queue = (name: string, consumerTimeout: Duration) =>
       new PipelineQueue(this, name, {
         encryptionKey: this.key,
@@ -267,8 +300,9 @@ export class DsrBridgeStack extends Stack {
       load: queue('LoadStage', TIMEOUTS.load),
     };
 
-    const entry = (stage: 'extract' | 'gate' | 'load' | 'redrive' | 'scan' | 'dead-letter-recorder') =>
-      props.entries?.[stage] ?? join(ROOT, 'functions', stage, 'handler.ts');
+    const entry = (
+      stage: 'extract' | 'gate' | 'load' | 'redrive' | 'scan' | 'dead-letter-recorder' | 'deadline-check',
+    ) => props.entries?.[stage] ?? join(ROOT, 'functions', stage, 'handler.ts');
     const common = {
       POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
       POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
@@ -418,8 +452,27 @@ export class DsrBridgeStack extends Stack {
           PG_SECRET_ARN: this.secrets.postgres.secretArn,
         },
       }),
+      // Hourly: pages for open requests near or past their deadline; takes the day's ledger anchor.
+      deadlineCheck: new StageFunction(this, 'DeadlineCheck', {
+        entry: entry('deadline-check'),
+        timeout: TIMEOUTS.deadlineCheck,
+        encryptionKey: this.key,
+        assets,
+        environment: {
+          ...snowflakeEnv,
+          POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
+          POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
+          DSR_DATAMAP_PATH: 'datamap.yaml',
+          PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
+          ANCHOR_BUCKET: this.anchors.bucket.bucketName,
+          DSR_DEADLINE_ALARM_SHARE: String(deadlineAlarmShare),
+          ...(props.holidays?.length ? { DSR_HOLIDAYS: props.holidays.join(',') } : {}),
+        },
+      }),
     };
+    this.anchors.grantWriteAnchors(this.functions.deadlineCheck.role);
     this.wireStages(highConcurrency, standardConcurrency);
+    this.scheduleDeadlineCheck();
     this.scheduleRedrive(maintenanceWindow);
     this.scheduleDeadLetterRecorder();
     this.scheduleScan(scanSchedule);
@@ -584,6 +637,17 @@ export class DsrBridgeStack extends Stack {
     });
   }
 
+  /** Hourly: an open request crossing its alarm share pages within the hour. */
+  private scheduleDeadlineCheck(): void {
+    new scheduler.Schedule(this, 'DeadlineCheckSchedule', {
+      description: 'dsr-bridge: page for requests near or past their deadline; anchor the ledger daily',
+      schedule: scheduler.ScheduleExpression.rate(Duration.hours(1)),
+      target: new targets.LambdaInvoke(this.functions.deadlineCheck.function, {
+        input: scheduler.ScheduleTargetInput.fromObject({ source: 'deadline-check' }),
+      }),
+    });
+  }
+
   private scheduleScan(cron: string): void {
     new scheduler.Schedule(this, 'ScanSchedule', {
       description: 'dsr-bridge: scan both systems for PII the data map does not reach',
@@ -693,6 +757,24 @@ export class DsrBridgeStack extends Stack {
               scan.notScanned.with({ label: 'tables not scanned', period: Duration.days(1) }),
             ],
             width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Open requests by days left to their deadline',
+            stacked: true,
+            left: DAYS_LEFT_BUCKETS.map(
+              (daysLeft) =>
+                new cloudwatch.Metric({
+                  namespace: 'DsrBridge',
+                  metricName: OPEN_REQUESTS_METRIC,
+                  dimensionsMap: { service: 'dsr-bridge', daysLeft },
+                  statistic: 'Maximum',
+                  period: Duration.hours(1),
+                  label: daysLeft === 'overdue' ? 'overdue' : `${daysLeft} days`,
+                }),
+            ),
+            width: 24,
           }),
         ],
       ],

@@ -88,6 +88,17 @@ export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
   );
 
   ack(
+    stack,
+    `IAM5[Resource::<${stack.getLogicalId(stack.functions.deadlineCheck.function.node.defaultChild as never)}.Arn>:*]`,
+    "EventBridge Scheduler may invoke the deadline check's versions and aliases; the grant names that one function.",
+  );
+  ack(
+    stack.functions.deadlineCheck,
+    `IAM5[Resource::<${stack.getLogicalId(stack.anchors.bucket.node.defaultChild as never)}.Arn>/anchors/*]`,
+    'Anchors are keyed by date (anchors/YYYY-MM-DD.json), one per day; PutObject and GetObject only, on the one anchor bucket, whose compliance-mode retention forbids overwriting or deleting any version.',
+  );
+
+  ack(
     stack.secrets.snowflake,
     'SMG4',
     'A Snowflake key pair is rotated in Snowflake (RSA_PUBLIC_KEY_2, then swap); Secrets Manager has no rotation function for it. See README, "Rotating secrets".',

@@ -33,6 +33,10 @@ export interface DeployContext {
   readonly standardConcurrency?: string | number;
   readonly oldestRequestAgeMinutes?: string | number;
   readonly dataMapFile?: string;
+  readonly anchorRetentionDays?: string | number;
+  readonly deadlineAlarmShare?: string | number;
+  /** Comma-separated `YYYY-MM-DD`. */
+  readonly holidays?: string;
 }
 
 const list = (value: string | undefined) =>
@@ -139,5 +143,8 @@ export function stackPropsFromContext(ctx: DeployContext): DsrBridgeStackProps {
     standardConcurrency: int('standardConcurrency', ctx.standardConcurrency),
     oldestRequestAge: minutes === undefined ? undefined : Duration.minutes(minutes),
     dataMapFile: ctx.dataMapFile,
+    anchorRetentionDays: int('anchorRetentionDays', ctx.anchorRetentionDays),
+    deadlineAlarmShare: num('deadlineAlarmShare', ctx.deadlineAlarmShare),
+    holidays: list(ctx.holidays),
   };
 }

@@ -1,12 +1,15 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { evidenceLocation, openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
+import { FileAnchorStore } from '../../shared/audit/FileAnchorStore';
+import { verifyLedger } from '../../shared/audit/verifyLedger';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
 import type { LedgerRecord } from '../../shared/load/readLedger';
 import { readLoadedFindings } from '../../shared/load/readLoadedFindings';
 import { EvidenceMismatchError, loadedFindingsDocument } from '../../shared/report/loadedFindingsDocument';
 import { type ReportRequest, renderAccessReport } from '../../shared/report/renderAccessReport';
+import { renderTimeline } from '../../shared/report/renderTimeline';
 import { CliError, EXIT } from '../CliError';
 import { makePrivateDirectory, writePrivateFile } from '../writePrivateFile';
 import { readRequestHistory } from './status';
@@ -14,6 +17,7 @@ import { readRequestHistory } from './status';
 interface ReportOptions {
   datamap: string;
   outDir: string;
+  anchors?: string;
 }
 
 /** As the intake message allows it: also safe as a file name. */
@@ -30,6 +34,7 @@ export function registerReport(program: Command): void {
     .argument('<request-id>', 'the request id', parseRequestId)
     .requiredOption('--datamap <file>', 'the data map the request was discovered with')
     .option('--out-dir <dir>', 'where to write the two files', 'out')
+    .option('--anchors <dir>', 'the ledger anchors (files) to verify the request against')
     .addHelpText(
       'after',
       '\nSnowflake settings come from SNOWFLAKE_* (as for `dsr status`). Exit 1 when the request is ' +
@@ -69,9 +74,16 @@ export function registerReport(program: Command): void {
         const json = join(options.outDir, `${requestId}.json`);
         const md = join(options.outDir, `${requestId}.md`);
         await writePrivateFile(json, `${serializeFindingsDocument(document)}\n`);
-        await writePrivateFile(md, renderAccessReport(request, document, dataMap));
+        // The request's timeline and its ledger verification follow the report, for the controller's file.
+        const anchors = options.anchors ? await new FileAnchorStore(options.anchors).list() : [];
+        const verification = verifyLedger(history, anchors, new Set([requestId]));
+        await writePrivateFile(
+          md,
+          `${renderAccessReport(request, document, dataMap)}\n${renderTimeline(history, verification)}`,
+        );
         process.stdout.write(
           `request ${requestId}: ${document.findings.length} rows, evidence sha256 ${document.evidenceHash} (matches the evidence loaded)\n` +
+            `ledger verification: ${verification.breaks.length === 0 ? 'PASS' : `FAIL, ${verification.breaks.length} break(s)`}\n` +
             `${json}\n${md}\n`,
         );
       } finally {

@@ -169,7 +169,11 @@ function parseQueueUrl(value: string): string {
 
 function parseJurisdiction(value: string): string {
   const known = Object.keys(DEFAULT_DEADLINE_RULES);
-  if (!known.includes(value)) throw new CliError(`--jurisdiction takes ${known.join(' or ')}`, EXIT.usage);
+  if (!known.includes(value))
+    throw new CliError(
+      `--jurisdiction takes ${known.slice(0, -1).join(', ')} or ${known.at(-1)}`,
+      EXIT.usage,
+    );
   return value;
 }
 

@@ -2,6 +2,7 @@ import { readConfig } from '../../shared/config/readConfig';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { snowflakeEnv } from '../../shared/snowflake/snowflakeEnv';
 import { recorderConfig, recorderEnv } from '../dead-letter-recorder/recorderEnv';
+import { deadlineCheckConfig, deadlineCheckEnv } from '../deadline-check/deadlineCheckEnv';
 import { extractConfig, extractEnv } from '../extract/extractEnv';
 import { gateConfig, gateEnv } from '../gate/gateEnv';
 import { loadConfig, loadEnv } from '../load/loadEnv';
@@ -16,7 +17,8 @@ export type FunctionName =
   | 'load'
   | 'redrive'
   | 'scan'
-  | 'deadLetterRecorder';
+  | 'deadLetterRecorder'
+  | 'deadlineCheck';
 
 /** How one function reads its configuration at cold start, and every variable it may read. */
 export interface FunctionConfig {
@@ -53,5 +55,9 @@ export const functionConfigs: Readonly<Record<FunctionName, FunctionConfig>> = {
   deadLetterRecorder: {
     parse: recorderConfig,
     variables: keys(recorderEnv.shape, snowflakeEnv.shape),
+  },
+  deadlineCheck: {
+    parse: deadlineCheckConfig,
+    variables: keys(deadlineCheckEnv.shape, snowflakeEnv.shape),
   },
 };

@@ -3,19 +3,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { makePrivateDirectory, writePrivateFile } from '../../cli/writePrivateFile';
+import { FileAnchorStore } from '../../shared/audit/FileAnchorStore';
+import { requestClock } from '../../shared/audit/requestClock';
+import { verifyLedger } from '../../shared/audit/verifyLedger';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
 import { normalizeSubject } from '../../shared/discovery/discoverSubject';
 import { type FindingsDocument, serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
 import type { System } from '../../shared/discovery/SearchableTable';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { computeDeadline } from '../../shared/intake/computeDeadline';
-import { readLedger } from '../../shared/load/readLedger';
+import { readLedger, readLedgerSince } from '../../shared/load/readLedger';
 import { readLoadedFindings } from '../../shared/load/readLoadedFindings';
 import { readDeadLetterEnvelope } from '../../shared/pipeline/DeadLetterEnvelope';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { PgDatabase } from '../../shared/postgres/PgDatabase';
 import { EvidenceMismatchError, loadedFindingsDocument } from '../../shared/report/loadedFindingsDocument';
 import { renderAccessReport } from '../../shared/report/renderAccessReport';
+import { renderTimeline } from '../../shared/report/renderTimeline';
 import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowflakeDriver';
 import { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import { startLocalPipeline } from '../pipeline/startLocalPipeline';
@@ -24,7 +28,7 @@ import { generateSampleData } from '../sample/generateSampleData';
 import { startLocalSnowflake } from '../snowflake/startLocalSnowflake';
 import { seedWarehouse } from './warehouse';
 
-type Terminal = 'loaded' | 'quarantined' | 'dead_lettered';
+type Terminal = 'loaded' | 'quarantined' | 'dead_lettered' | 'cancelled';
 
 interface DemoRequest {
   readonly requestId: string;
@@ -37,6 +41,11 @@ interface DemoRequest {
   readonly receivedDaysAgo?: number;
   /** A raw body instead of a well-formed message. */
   readonly raw?: string;
+  /**
+   * An operator's action sent through intake once the request has passed the gate (before it is
+   * loaded): `extend` moves its deadline, `cancel` stops it before anything is loaded.
+   */
+  readonly action?: { readonly action: 'extend' | 'cancel'; readonly reason: string };
 }
 
 const REQUESTS: readonly DemoRequest[] = [
@@ -76,6 +85,22 @@ const REQUESTS: readonly DemoRequest[] = [
     priority: 'standard',
     expect: 'loaded',
     identifiers: { email: ['nobody@example.com'] },
+  },
+  {
+    requestId: 'DEMO-ELLA',
+    note: 'GDPR; the deadline extended by two months (complexity) while in flight',
+    priority: 'high',
+    expect: 'loaded',
+    identifiers: { email: ['chloe.dubois@example.org'] },
+    action: { action: 'extend', reason: 'complexity' },
+  },
+  {
+    requestId: 'DEMO-FINN',
+    note: 'cancelled in flight (identity not verified): nothing loaded',
+    priority: 'high',
+    expect: 'cancelled',
+    identifiers: { email: ['Ana.Lopez@Example.com'] },
+    action: { action: 'cancel', reason: 'identity_not_verified' },
   },
   {
     requestId: 'DEMO-MALFORMED',
@@ -171,9 +196,9 @@ export async function runDemo(
     cleanups.unshift(() => reader.close());
 
     const now = new Date();
-    for (const request of REQUESTS) {
+    const bodyOf = (request: DemoRequest) => {
       const receivedAt = new Date(now.getTime() - (request.receivedDaysAgo ?? 0) * 86_400_000);
-      const body =
+      return (
         request.raw ??
         JSON.stringify({
           version: 1,
@@ -182,8 +207,31 @@ export async function runDemo(
           subject: request.identifiers,
           jurisdiction: request.jurisdiction ?? 'GDPR',
           receivedAt: receivedAt.toISOString(),
-        });
-      await pipeline.submit(body, request.priority);
+        })
+      );
+    };
+    // Requests acted on in flight go first, through extraction and the gate only; their actions
+    // then come through intake like a portal's, and are decided at the gate, before the load.
+    const acted = REQUESTS.filter((r) => r.action);
+    const throughGate = async () => {
+      for (const poller of [pipeline.pollers.high, pipeline.pollers.gate])
+        while ((await poller.pollOnce(0)).received > 0);
+    };
+    for (const request of acted) await pipeline.submit(bodyOf(request), request.priority);
+    await throughGate();
+    for (const request of acted) {
+      const action = request.action as NonNullable<DemoRequest['action']>;
+      await pipeline.submit(
+        JSON.stringify({ action: action.action, requestId: request.requestId, reason: action.reason }),
+        'high',
+      );
+      log(
+        `  ${request.requestId}: ${action.action} (${action.reason}) sent through intake (${request.note})`,
+      );
+    }
+    await throughGate();
+    for (const request of REQUESTS.filter((r) => !r.action)) {
+      await pipeline.submit(bodyOf(request), request.priority);
       log(`  submitted ${request.requestId} to the ${request.priority} queue (${request.note})`);
     }
 
@@ -244,7 +292,11 @@ export async function runDemo(
         (e) => e?.requestId === request.requestId || (request.raw && e && !e.requestId),
       );
       const state: string =
-        last === 'loaded' || last === 'quarantined' ? last : dead ? 'dead_lettered' : (last ?? 'none');
+        last === 'loaded' || last === 'quarantined' || last === 'cancelled'
+          ? last
+          : dead
+            ? 'dead_lettered'
+            : (last ?? 'none');
       let rows = '';
       let hash = '';
       let report = '';
@@ -289,19 +341,22 @@ export async function runDemo(
       const receivedAt = new Date(now.getTime() - (request.receivedDaysAgo ?? 0) * 86_400_000);
       const jurisdiction = request.jurisdiction ?? 'GDPR';
       const md = join(dir, `${request.requestId}.md`);
+      const history = await readLedger(reader, EVIDENCE, request.requestId);
+      // The deadline as it stands: moved by a recorded extension.
+      const deadline = requestClock(history)?.deadline ?? computeDeadline(receivedAt, jurisdiction);
       await writePrivateFile(
         md,
-        renderAccessReport(
+        `${renderAccessReport(
           {
             requestId: request.requestId,
             type: 'access',
             jurisdiction,
             receivedAt: receivedAt.toISOString(),
-            deadline: computeDeadline(receivedAt, jurisdiction).toISOString(),
+            deadline: deadline.toISOString(),
           },
           document,
           dataMap,
-        ),
+        )}\n${renderTimeline(history, verifyLedger(history, [], new Set([request.requestId])))}`,
       );
       const count = (s: System) => document.findings.filter((f) => f.system === s).length;
       return {
@@ -311,6 +366,22 @@ export async function runDemo(
       };
     }
 
+    // The hourly check once: anchors the day's ledger; then the auditor's verification of every chain.
+    await pipeline.deadlineCheck();
+    const anchors = await new FileAnchorStore(pipeline.anchorDir).list();
+    const verification = verifyLedger(await readLedgerSince(reader, EVIDENCE), anchors);
+    for (const request of acted) {
+      const history = await readLedger(reader, EVIDENCE, request.requestId);
+      const entry = history.find((e) => e.state === 'extended' || e.state === 'cancelled');
+      log(
+        `  ${request.requestId}: ${entry?.state ?? 'no action recorded (!)'}${entry?.detail?.deadline ? ` to ${String(entry.detail.deadline)}` : ''} (reason ${String(entry?.detail?.reasonCode ?? '-')})`,
+      );
+      if (!entry) ok = false;
+    }
+    log(
+      `Ledger verification (dsr verify): ${verification.breaks.length === 0 ? 'PASS' : 'FAIL'}: ${verification.requests} requests, ${verification.entries} entries, ${verification.anchors} anchor(s), ${verification.breaks.length} break(s).`,
+    );
+    if (verification.breaks.length > 0) ok = false;
     const haystack = [...emitted, ...deadLetters].join('\n');
     const hits = SEEDED_PII.filter((value) => haystack.includes(value));
     log('');

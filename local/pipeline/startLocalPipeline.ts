@@ -1,10 +1,15 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { FunctionName } from '../../functions/common/functionConfigs';
 import type { StageRuntime } from '../../functions/common/StageRuntime';
+import { createDeadlineCheckHandler } from '../../functions/deadline-check/deadlineCheckHandler';
 import { createExtractHandler } from '../../functions/extract/extractHandler';
 import { createGateHandler } from '../../functions/gate/gateHandler';
 import { createLoadHandler } from '../../functions/load/loadHandler';
 import { createRedriveHandler } from '../../functions/redrive/redriveHandler';
+import type { DeadlineCheckOutcome } from '../../shared/audit/runDeadlineCheck';
 import type { InvocationContext, SqsBatchHandler, SqsEvent } from '../../shared/pipeline/sqsEvent';
 import type { LogSink } from '../../shared/telemetry/LogSink';
 import { LocalEventSourcePoller } from '../aws/LocalEventSourcePoller';
@@ -33,6 +38,11 @@ export interface LocalPipelineOptions {
    * counts down from it. @default none (no limit)
    */
   readonly functionTimeoutsMs?: Partial<Readonly<Record<PipelineQueueName, number>>>;
+  /**
+   * Where the deadline check writes ledger anchors (s3rver has no Object Lock, so files stand in
+   * for the bucket). @default a new temporary directory
+   */
+  readonly anchorDir?: string;
 }
 
 export interface LocalPipeline {
@@ -48,6 +58,10 @@ export interface LocalPipeline {
   coldStart(): void;
   /** Runs the redrive function once (what the maintenance-window schedule does). */
   redrive(): Promise<unknown>;
+  /** Runs the deadline check once (what the hourly schedule does), its clock reading `now`. */
+  deadlineCheck(now?: Date): Promise<DeadlineCheckOutcome>;
+  /** Where the deadline check writes ledger anchors. */
+  readonly anchorDir: string;
   /** Polls every queue until all are empty. */
   drain(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -124,6 +138,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     ]),
   ) as Record<PipelineQueueName, SqsBatchHandler>;
   const redrive = createRedriveHandler(environment('redrive'), runtime);
+  const anchorDir = options.anchorDir ?? mkdtempSync(join(tmpdir(), 'dsr-anchors-'));
+  let clock: Date | undefined;
+  const deadlineCheck = createDeadlineCheckHandler(
+    { ...environment('deadlineCheck'), ANCHOR_BUCKET: '', DSR_ANCHOR_DIR: anchorDir },
+    { ...runtime, now: () => clock ?? new Date() },
+  );
   const pollers = pollersFor(aws, handlers, {
     batchSize: 10,
     ...(options.functionTimeoutsMs ? { functionTimeoutsMs: options.functionTimeoutsMs } : {}),
@@ -137,6 +157,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       await aws.sqs.send(new SendMessageCommand({ QueueUrl: queues[priority].url, MessageBody: body }));
     },
     redrive: () => redrive({ source: 'local' }),
+    deadlineCheck: (now) => {
+      clock = now;
+      return deadlineCheck({ source: 'local' });
+    },
+    anchorDir,
     coldStart: () => {
       current = buildHandlers();
     },

@@ -11,7 +11,9 @@ export type MalformedReason =
   | 'bad_date'
   | 'unknown_jurisdiction'
   /** The request id was seen before with a different subject: refused, never merged. */
-  | 'conflicting_request';
+  | 'conflicting_request'
+  /** An extension or cancellation the request's ledger does not allow (late, repeated, ended). */
+  | 'action_refused';
 
 /**
  * An intake message that can never be processed. Permanent: it is dead-lettered at once.

@@ -13,7 +13,7 @@ export interface ParseIntakeOptions {
   readonly identityKinds: readonly string[];
   /** @default 64 KiB */
   readonly maxBytes?: number;
-  /** Deadline rules per jurisdiction, used when the message carries no deadline. @default GDPR, CCPA */
+  /** Deadline rules per jurisdiction, used when the message carries no deadline. @default GDPR, UK_GDPR, CCPA, LGPD */
   readonly deadlineRules?: Readonly<Record<string, DeadlineRule>>;
 }
 

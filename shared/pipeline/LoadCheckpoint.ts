@@ -1,6 +1,6 @@
 import type { LedgerEntry } from './Ledger';
 import { decideEntry } from './RequestLedger';
-import { FINAL_STATES, type RequestState } from './RequestState';
+import { FINAL_STATES, lifecycleOf, type RequestState } from './RequestState';
 
 /**
  * Load checkpoints: progress within `loading`, recorded in the ledger as one entry per part loaded,
@@ -80,7 +80,8 @@ export type LoadDecision =
   | { readonly action: 'resume' };
 
 export function decideLoad(history: readonly LedgerEntry[]): LoadDecision {
-  const transitions = withoutPartCheckpoints(history);
+  // Annotations (an extension) and part checkpoints are not transitions.
+  const transitions = withoutPartCheckpoints(lifecycleOf(history));
   const final = transitions.find((e) => FINAL_STATES.has(e.state))?.state;
   if (final !== undefined) return { action: 'skip', state: final };
   if (transitions.at(-1)?.state === 'loading') return { action: 'resume' };

@@ -4,6 +4,7 @@ import {
   canTransition,
   FINAL_STATES,
   IllegalTransitionError,
+  lifecycleOf,
   PROGRESS_RANK,
   type RequestState,
 } from './RequestState';
@@ -22,10 +23,12 @@ export type EntryDecision =
  * stage moves to first and `done` the one it ends in.
  */
 export function decideEntry(
-  history: readonly LedgerEntry[],
+  entries: readonly LedgerEntry[],
   work: RequestState,
   done: RequestState,
 ): EntryDecision {
+  // Annotations (an extension) do not move the request.
+  const history = lifecycleOf(entries);
   const last = history.at(-1)?.state;
   // Final states are final: whatever was recorded after one (a late duplicate) changes nothing.
   const final = history.find((e) => FINAL_STATES.has(e.state))?.state;
@@ -79,7 +82,7 @@ export class RequestLedger {
     to: RequestState,
     detail?: LedgerEntry['detail'],
   ): Promise<boolean> {
-    const last = (await this.ledger.history(requestId)).at(-1)?.state;
+    const last = lifecycleOf(await this.ledger.history(requestId)).at(-1)?.state;
     if (last === undefined || !canTransition(last, to)) return false;
     await this.transition(requestId, traceId, last, to, detail);
     return true;

@@ -11,6 +11,10 @@ export const REQUEST_STATES = [
   'retrying',
   'dead_lettered',
   'quarantined',
+  /** Ended on request (identity not verified, withdrawn, manifestly unfounded): final. */
+  'cancelled',
+  /** The deadline was extended: an annotation, not a step of the lifecycle (see {@link ANNOTATION_STATES}). */
+  'extended',
 ] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 
@@ -18,24 +22,42 @@ export type RequestState = (typeof REQUEST_STATES)[number];
  * States a request ends in. `loaded` and `quarantined` are final; `dead_lettered` is final unless an
  * operator redrives the dead-letter queue, which resumes the request at the stage that failed.
  */
-export const TERMINAL_STATES: ReadonlySet<RequestState> = new Set(['loaded', 'dead_lettered', 'quarantined']);
-export const FINAL_STATES: ReadonlySet<RequestState> = new Set(['loaded', 'quarantined']);
+export const TERMINAL_STATES: ReadonlySet<RequestState> = new Set([
+  'loaded',
+  'dead_lettered',
+  'quarantined',
+  'cancelled',
+]);
+export const FINAL_STATES: ReadonlySet<RequestState> = new Set(['loaded', 'quarantined', 'cancelled']);
+
+/**
+ * Entries that record a fact about the request without moving it (an extension of its deadline):
+ * they are skipped when the last state is looked for, and no transition leads to or from them.
+ */
+export const ANNOTATION_STATES: ReadonlySet<RequestState> = new Set(['extended']);
+
+/** The entries that make up the lifecycle, without annotations, in the order given. */
+export function lifecycleOf<E extends { readonly state: string }>(history: readonly E[]): E[] {
+  return history.filter((e) => !ANNOTATION_STATES.has(e.state as RequestState));
+}
 
 /** Where a redriven request may resume. */
 const RESUME: readonly RequestState[] = ['received', 'discovering', 'gated', 'loading'];
 
 /** The allowed transitions: the only place they are defined. */
 export const TRANSITIONS: Readonly<Record<RequestState, readonly RequestState[]>> = {
-  received: ['discovering', 'retrying', 'dead_lettered'],
-  discovering: ['discovered', 'retrying', 'dead_lettered'],
-  discovered: ['gated', 'quarantined', 'retrying', 'dead_lettered'],
+  received: ['discovering', 'retrying', 'dead_lettered', 'cancelled'],
+  discovering: ['discovered', 'retrying', 'dead_lettered', 'cancelled'],
+  discovered: ['gated', 'quarantined', 'retrying', 'dead_lettered', 'cancelled'],
   // A hand-off that fails its integrity check at the load stage is quarantined there.
-  gated: ['loading', 'quarantined', 'retrying', 'dead_lettered'],
-  loading: ['loaded', 'quarantined', 'retrying', 'dead_lettered'],
-  retrying: ['discovering', 'gated', 'quarantined', 'loading', 'retrying', 'dead_lettered'],
-  dead_lettered: RESUME,
+  gated: ['loading', 'quarantined', 'retrying', 'dead_lettered', 'cancelled'],
+  loading: ['loaded', 'quarantined', 'retrying', 'dead_lettered', 'cancelled'],
+  retrying: ['discovering', 'gated', 'quarantined', 'loading', 'retrying', 'dead_lettered', 'cancelled'],
+  dead_lettered: [...RESUME, 'cancelled'],
   loaded: [],
   quarantined: [],
+  cancelled: [],
+  extended: [],
 };
 
 /** Order of the states that mark progress; `retrying` and terminal states are not progress. */

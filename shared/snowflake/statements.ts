@@ -214,7 +214,19 @@ export function createLedgerTableSql(at: LoadLocation): string {
   return (
     `CREATE TABLE IF NOT EXISTS ${ledger(at)} (` +
     '"REQUEST_ID" VARCHAR NOT NULL, "STATE" VARCHAR NOT NULL, "STAGE" VARCHAR NOT NULL, ' +
-    '"EVENT_TIME" TIMESTAMP_TZ NOT NULL, "TRACE_ID" VARCHAR, "DETAIL" VARIANT)'
+    '"EVENT_TIME" TIMESTAMP_TZ NOT NULL, "TRACE_ID" VARCHAR, "DETAIL" VARIANT, ' +
+    '"SEQ" NUMBER(38,0), "PREV_HASH" VARCHAR, "ENTRY_HASH" VARCHAR)'
+  );
+}
+
+/**
+ * Adds the hash-chain columns to a ledger made before them (its entries stay unchained).
+ * https://docs.snowflake.com/en/sql-reference/sql/alter-table (ADD COLUMN IF NOT EXISTS)
+ */
+export function addLedgerChainSql(at: LoadLocation): string {
+  return (
+    `ALTER TABLE ${ledger(at)} ADD COLUMN IF NOT EXISTS ` +
+    '"SEQ" NUMBER(38,0), "PREV_HASH" VARCHAR, "ENTRY_HASH" VARCHAR'
   );
 }
 
@@ -226,6 +238,9 @@ export const LEDGER_FIELDS = [
   ['EVENT_TIME', time('at')],
   ['TRACE_ID', text('traceId')],
   ['DETAIL', json('detail')],
+  ['SEQ', `${text('seq')}::NUMBER(38,0)`],
+  ['PREV_HASH', text('prevHash')],
+  ['ENTRY_HASH', text('entryHash')],
 ] as const;
 
 const LEDGER_KEY = ['REQUEST_ID', 'STATE', 'STAGE'] as const;
@@ -237,17 +252,34 @@ const LEDGER_KEY = ['REQUEST_ID', 'STATE', 'STAGE'] as const;
  */
 export function mergeLedgerSql(at: LoadLocation): string {
   const names = LEDGER_FIELDS.map(([name]) => q(name));
+  const fields = [...LEDGER_FIELDS, ['FIRST_SEQ', `${text('firstSeq')}::NUMBER(38,0)`] as const];
+  // Compare-and-append: when any entry of the request already holds a position at or after the
+  // batch's first, another writer appended since this one read the chain, and nothing is inserted
+  // (MERGEs on one table do not run in parallel); the writer reads again and re-chains.
   return (
-    `MERGE INTO ${ledger(at)} AS t USING ${flattenSource(LEDGER_FIELDS, LEDGER_KEY)} ` +
-    `ON ${LEDGER_KEY.map((k) => `t.${q(k)} = s.${q(k)}`).join(' AND ')} ` +
+    `MERGE INTO ${ledger(at)} AS t USING ${flattenSource(fields, LEDGER_KEY)} ` +
+    `ON t."REQUEST_ID" = s."REQUEST_ID" AND ((t."STATE" = s."STATE" AND t."STAGE" = s."STAGE") OR t."SEQ" >= s."FIRST_SEQ") ` +
     `WHEN NOT MATCHED THEN INSERT (${names.join(', ')}) VALUES (${names.map((n) => `s.${n}`).join(', ')})`
   );
 }
 
 /** A request's ledger, oldest first. Binds: request id. */
 export function selectLedgerSql(at: LoadLocation): string {
+  return `SELECT ${LEDGER_COLUMNS} FROM ${ledger(at)} WHERE "REQUEST_ID" = ? ORDER BY "EVENT_TIME", "STAGE", "STATE"`;
+}
+
+const LEDGER_COLUMNS =
+  '"REQUEST_ID", "STATE", "STAGE", "EVENT_TIME", "TRACE_ID", "DETAIL", "SEQ", "PREV_HASH", "ENTRY_HASH"';
+
+/** Every entry of every request, by request and chain position; unchained entries first, by time. */
+export function selectAllLedgerSql(at: LoadLocation): string {
+  return `SELECT ${LEDGER_COLUMNS} FROM ${ledger(at)} ORDER BY "REQUEST_ID", "SEQ" NULLS FIRST, "EVENT_TIME", "STAGE", "STATE"`;
+}
+
+/** The latest chained entry of each request: what a daily anchor covers. */
+export function selectLedgerHeadsSql(at: LoadLocation): string {
   return (
-    'SELECT "REQUEST_ID", "STATE", "STAGE", "EVENT_TIME", "TRACE_ID", "DETAIL" ' +
-    `FROM ${ledger(at)} WHERE "REQUEST_ID" = ? ORDER BY "EVENT_TIME", "STAGE", "STATE"`
+    `SELECT "REQUEST_ID", "SEQ", "ENTRY_HASH" FROM ${ledger(at)} WHERE "SEQ" IS NOT NULL ` +
+    'QUALIFY ROW_NUMBER() OVER (PARTITION BY "REQUEST_ID" ORDER BY "SEQ" DESC) = 1 ORDER BY "REQUEST_ID"'
   );
 }

@@ -11,6 +11,9 @@ export const INTERNAL_ERROR_METRIC = 'InternalError';
 /** A message SQS moved to a dead-letter queue without the pipeline's envelope (a handler crashed). */
 export const SILENT_DEAD_LETTER_METRIC = 'SilentDeadLetter';
 
+/** Open requests by days left to their deadline, emitted by the deadline check. */
+export const OPEN_REQUESTS_METRIC = 'OpenRequests';
+
 export interface SilentDeadLetterMetric {
   readonly stage: string;
   readonly requestId?: string;
@@ -77,6 +80,15 @@ export class ComplianceMetrics {
     if (letter.subjectHash) this.metrics.addMetadata('subjectHash', letter.subjectHash);
     this.metrics.addMetric(SILENT_DEAD_LETTER_METRIC, MetricUnit.Count, 1);
     this.flush();
+  }
+
+  /** Open requests per days-left bucket (dimension `daysLeft`), every bucket, zeros included. */
+  openRequests(byDaysLeft: Readonly<Record<string, number>>): void {
+    for (const [daysLeft, count] of Object.entries(byDaysLeft)) {
+      this.metrics.addDimensions({ daysLeft });
+      this.metrics.addMetric(OPEN_REQUESTS_METRIC, MetricUnit.Count, count);
+      this.flush();
+    }
   }
 
   private flush(): void {

@@ -114,6 +114,9 @@ describe('Chaos soak', () => {
     const unique = [...new Map(f.submitted.map((r) => [r.requestId, r])).values()].map((r) =>
       corrupted.has(r.requestId) ? { ...r, expect: 'quarantined' as const } : r,
     );
+    // The hourly deadline check once (it takes the day's anchor), then the invariant, which runs the
+    // ledger verification over every request against it.
+    await f.pipeline.deadlineCheck();
     const report = await checkPipelineInvariant(f, unique);
     const openings = breakerOpenings(f.lines);
     const poisonIds = new Set(unique.filter((r) => r.subject === poison).map((r) => r.requestId));
@@ -135,6 +138,8 @@ describe('Chaos soak', () => {
       quarantined: report.counts.quarantined,
       noOrSeveralStates: report.counts.none,
       duplicates: report.duplicateRows,
+      ledgerEntries: report.ledgerEntries,
+      ledgerBreaks: report.ledgerBreaks,
       leakedClients: report.clientsCheckedOut,
       piiHits: report.piiHits.length,
       faultsInjected: injected,
@@ -160,6 +165,7 @@ describe('Chaos soak', () => {
     await mkdir('bench/results', { recursive: true });
     await writeFile('bench/results/chaos-soak.json', `${JSON.stringify(summary, null, 2)}\n`);
     expect(report.violations.slice(0, 20)).toEqual([]);
+    expect(summary.ledgerBreaks).toBe(0);
     expect(summary.breakerOpeningsByNonDependencyErrors).toBe(0);
     expect(summary.poisonDeadLetteredInternal).toBe(poisonIds.size);
     expect(corruptedStates.filter((s) => s !== 'quarantined' && s !== 'loaded')).toEqual([]);

@@ -107,7 +107,7 @@ describe('Stack: DsrBridgeStack', () => {
         ),
       ).toBe(true);
       const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-      expect(logGroups).toHaveLength(7);
+      expect(logGroups).toHaveLength(8);
       for (const group of logGroups) expect(JSON.stringify(group)).toContain(logicalId(stack, stack.key));
     });
 
@@ -208,7 +208,7 @@ describe('Stack: DsrBridgeStack', () => {
       const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
         Properties: Record<string, unknown>;
       }[];
-      expect(fns).toHaveLength(7);
+      expect(fns).toHaveLength(8);
       for (const fn of fns)
         expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     });
@@ -307,10 +307,10 @@ describe('Stack: DsrBridgeStack', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
         Properties: Record<string, unknown>;
       }[];
-      // 4 dead-letter queues, 2 intake ages, errors and throttles of 7 functions, the gate violation,
+      // 4 dead-letter queues, 2 intake ages, errors and throttles of 8 functions, the gate violation,
       // internal errors, silent dead letters, the data-map coverage and the tables the scan could not
       // sample.
-      expect(alarms).toHaveLength(25);
+      expect(alarms).toHaveLength(27);
       for (const alarm of alarms)
         expect(alarm.Properties).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
     });

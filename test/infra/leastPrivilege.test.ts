@@ -115,6 +115,14 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
   // Its two secrets decrypt through the key policy (kms:ViaService Secrets Manager), so the role
   // itself holds no KMS action.
   scan: [...logs('Scan'), ...readSecrets('PostgresSecret', 'SnowflakeSecret')],
+  // Writes and reads anchors; cannot delete one or change its retention (nor could anyone: compliance mode).
+  deadlineCheck: [
+    ...kms(),
+    ...logs('DeadlineCheck'),
+    ...grant(['s3:GetObject', 's3:PutObject'], ['LedgerAnchorsBucket/*']),
+    ...grant(['s3:ListBucket'], ['LedgerAnchorsBucket']),
+    ...readSecrets('SnowflakeSecret', 'PagerDutyRoutingKeySecret'),
+  ],
 };
 
 let stack: DsrBridgeStack;

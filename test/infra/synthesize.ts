@@ -12,6 +12,7 @@ export const FIXTURE_ENTRIES = {
   redrive: FIXTURE,
   scan: FIXTURE,
   'dead-letter-recorder': FIXTURE,
+  'deadline-check': FIXTURE,
 };
 
 /** The Snowflake context every deploy gives (the gate and the loader cannot start without it). */

@@ -1,10 +1,14 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { FileAnchorStore } from '../../shared/audit/FileAnchorStore';
+import { verifyLedger } from '../../shared/audit/verifyLedger';
 import type { CanonicalValue } from '../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../shared/canonical/canonicalJson';
 import { parseExactJson } from '../../shared/canonical/parseExactJson';
 import { sha256Hex } from '../../shared/canonical/sha256';
+import { readLedgerSince } from '../../shared/load/readLedger';
 import { type DeadLetterEnvelope, readDeadLetterEnvelope } from '../../shared/pipeline/DeadLetterEnvelope';
+import { openTestSnowflakeDatabase } from '../integration/snowflake/helpers';
 import {
   EVIDENCE,
   type LocalPipelineFixture,
@@ -27,6 +31,9 @@ export interface InvariantReport {
   readonly clientsCheckedOut: number;
   readonly piiHits: readonly string[];
   readonly duplicateRows: number;
+  /** What `dsr verify` finds over every request's chain (and the anchors taken so far). */
+  readonly ledgerBreaks: number;
+  readonly ledgerEntries: number;
 }
 
 interface FindingRow {
@@ -166,6 +173,19 @@ export async function checkPipelineInvariant(
   for (const d of duplicates)
     violations.push(`${d.REQUEST_ID}: ${d.N} copies of one row of ${d.TABLE_NAME} in DSR_FINDINGS`);
 
+  // The auditor's check: every request's hash chain, and every anchor the deadline check took.
+  const ledgerDb = openTestSnowflakeDatabase(fixture.snowflake);
+  let verification: ReturnType<typeof verifyLedger>;
+  try {
+    const anchors = await new FileAnchorStore(fixture.pipeline.anchorDir).list();
+    verification = verifyLedger(await readLedgerSince(ledgerDb, EVIDENCE), anchors);
+  } finally {
+    await ledgerDb.close();
+  }
+  for (const b of verification.breaks) violations.push(`ledger verification: ${b.message}`);
+  if (verification.unchained > 0)
+    violations.push(`${verification.unchained} ledger entries written without the hash chain`);
+
   const clientsCheckedOut = await checkedOutSessions(fixture);
   if (clientsCheckedOut > 0)
     violations.push(
@@ -192,6 +212,8 @@ export async function checkPipelineInvariant(
     clientsCheckedOut,
     piiHits,
     duplicateRows: duplicates.length,
+    ledgerBreaks: verification.breaks.length,
+    ledgerEntries: verification.entries,
   };
 }
 

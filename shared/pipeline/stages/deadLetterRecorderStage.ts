@@ -7,7 +7,7 @@ import { readLedgerMessage } from '../ForwardedLedger';
 import type { Ledger } from '../Ledger';
 import type { DeadLetterInbox, InboxMessage, MessageQueue } from '../MessageQueue';
 import { deadLetterKey, type PayloadStore } from '../PayloadStore';
-import { canTransition, FINAL_STATES } from '../RequestState';
+import { canTransition, FINAL_STATES, lifecycleOf } from '../RequestState';
 import { parseStageMessage } from '../StageMessage';
 
 /** The code of a dead letter that SQS's redrive policy moved: the handler failed before it could classify. */
@@ -139,7 +139,7 @@ async function recordOne(
     ...(subjectHash ? { subjectHash } : {}),
   });
   if (requestId) {
-    const last = history.at(-1)?.state;
+    const last = lifecycleOf(history).at(-1)?.state;
     // A request already loaded or quarantined keeps its final state as its last word.
     if (
       !history.some((e) => FINAL_STATES.has(e.state)) &&

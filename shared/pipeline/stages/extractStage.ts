@@ -1,3 +1,5 @@
+import { buildActionMessage, readIntakeAction } from '../../audit/ActionMessage';
+import { requestClock } from '../../audit/requestClock';
 import type { FindingsSource } from '../../discovery/FindingsStream';
 import type { DeadlineRule } from '../../intake/computeDeadline';
 import type { IntakeRequest } from '../../intake/IntakeRequest';
@@ -6,7 +8,7 @@ import { parseIntakeMessage } from '../../intake/parseIntakeMessage';
 import { DEFAULT_PROMOTION_WINDOW_DAYS, shouldPromote } from '../../intake/shouldPromote';
 import type { ForwardedLedger } from '../ForwardedLedger';
 import type { LedgerEntry } from '../Ledger';
-import { addScrubValues, logFields, type StageWork } from '../RecordContext';
+import { addScrubValues, logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { decideEntry, RequestLedger } from '../RequestLedger';
 import { buildStageMessage, tablesTouched } from '../StageMessage';
 import type { StageDeps } from './StageDeps';
@@ -67,6 +69,22 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
   };
 
   return async (body, context) => {
+    // An extension or cancellation from the portal: checked here, decided at the gate, which reads
+    // the ledger (the extractors do not).
+    const action = readIntakeAction(body, deps.maxIntakeBytes);
+    if (action) {
+      context.requestId = action.requestId;
+      await deps.queue.send(deps.nextQueueUrl, JSON.stringify(buildActionMessage(action, now())), {
+        traceId: context.traceId,
+        requestId: action.requestId,
+      });
+      logger.info('action forwarded to the gate', {
+        ...logFields(stage, context),
+        action: action.action,
+        reasonCode: action.reasonCode,
+      });
+      return;
+    }
     const request = parseIntakeMessage(body, {
       identityKinds: deps.identityKinds,
       maxBytes: deps.maxIntakeBytes,
@@ -78,6 +96,7 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
     const { requestId, subjectHash } = { requestId: request.requestId, subjectHash: context.subjectHash };
     await oneAtATime(requestId, async () => {
       let history = await ledger.history(requestId);
+      if (stopIfCancelled(history, logger, stage, context)) return;
       assertSameSubject(history, subjectHash);
       if (history.length === 0) {
         // What the access report states about the request; codes and times, no personal data.
@@ -103,7 +122,8 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
       if (
         deps.priority === 'standard' &&
         shouldPromote(
-          new Date(request.deadline),
+          // The deadline now, moved by a recorded extension where this stage's ledger knows one.
+          requestClock(history, deps.deadlineRules)?.deadline ?? new Date(request.deadline),
           now(),
           deps.promotionWindowDays ?? DEFAULT_PROMOTION_WINDOW_DAYS,
         )
@@ -164,6 +184,21 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
       }
     });
   };
+}
+
+/**
+ * Whether the request was cancelled; if so, logs that no further work is done. Every stage asks
+ * this first: a cancelled request is acknowledged and goes no further.
+ */
+export function stopIfCancelled(
+  history: readonly LedgerEntry[],
+  logger: StageDeps['logger'],
+  stage: string,
+  context: RecordContext,
+): boolean {
+  if (!history.some((e) => e.state === 'cancelled')) return false;
+  logger.info('request cancelled: no further work', logFields(stage, context));
+  return true;
 }
 
 /**

@@ -1,4 +1,8 @@
 import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
+import { readActionMessage } from '../../audit/ActionMessage';
+import { applyRequestAction } from '../../audit/applyRequestAction';
+import type { DeadlineRule } from '../../intake/computeDeadline';
+import { MalformedRequestError } from '../../intake/MalformedRequestError';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
 import { IntegrityViolationError } from '../errors';
 import { readLedgerMessage } from '../ForwardedLedger';
@@ -9,7 +13,7 @@ import { decideEntry, RequestLedger } from '../RequestLedger';
 import { FINAL_STATES, type RequestState } from '../RequestState';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
 import { verifyFindingsHandOff } from '../verifyFindingsHandOff';
-import { assertSameSubject } from './extractStage';
+import { assertSameSubject, stopIfCancelled } from './extractStage';
 import type { StageDeps } from './StageDeps';
 
 /** One difference between the data map and a live catalog. Names only, never values. */
@@ -39,6 +43,8 @@ export interface GateStageDeps extends StageDeps {
   readonly checkDrift: (tablesTouched: readonly string[]) => Promise<DriftVerdict>;
   readonly metrics: Pick<ComplianceMetrics, 'gateViolation'>;
   readonly pagerDuty: Pick<PagerDutyClient, 'trigger'>;
+  /** Rules extensions are judged by. @default every shipped jurisdiction */
+  readonly deadlineRules?: Readonly<Record<string, DeadlineRule>>;
 }
 
 /**
@@ -87,6 +93,24 @@ export function gateStage(deps: GateStageDeps): StageWork {
   };
 
   return async (body, context) => {
+    // An extension or cancellation forwarded by intake: decided here against the ledger.
+    const action = readActionMessage(body);
+    if (action) {
+      context.requestId = action.requestId;
+      const decision = await applyRequestAction(deps.ledger, action, {
+        now: new Date(action.requestedAt),
+        stage,
+        traceId: context.traceId,
+        ...(deps.deadlineRules ? { rules: deps.deadlineRules } : {}),
+      });
+      if (decision.outcome === 'refuse')
+        throw new MalformedRequestError('action_refused', `${decision.refusal}: ${decision.message}`);
+      logger.info(`request ${action.action === 'extend' ? 'extended' : 'cancelled'}`, {
+        ...logFields(stage, context),
+        reasonCode: action.reasonCode,
+      });
+      return;
+    }
     // Ledger entries forwarded by the extractors, which have no Snowflake access.
     const forwarded = readLedgerMessage(body);
     if (forwarded?.[0]) {
@@ -104,6 +128,7 @@ export function gateStage(deps: GateStageDeps): StageWork {
     // The extractors' entries ride along with the message; those the ledger lacks are merged into
     // the history here and written only if this delivery goes on (a duplicate adds nothing).
     const stored = await ledger.history(message.requestId);
+    if (stopIfCancelled(stored, logger, stage, context)) return;
     const carried = (message.carriedLedger ?? []).filter(
       (e) => !stored.some((s) => s.state === e.state && s.stage === e.stage),
     );

@@ -16,6 +16,7 @@ import { RequestLedger } from '../RequestLedger';
 import type { RequestState } from '../RequestState';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
 import { openFindingsParts, type VerifiedFindings, verifyFindingsHandOff } from '../verifyFindingsHandOff';
+import { stopIfCancelled } from './extractStage';
 import type { StageDeps } from './StageDeps';
 
 /** Which part of a request's findings a call to `loadPart` lands. */
@@ -110,6 +111,7 @@ export function loadStage(deps: LoadStageDeps): StageWork {
     context.traceId = message.traceId;
 
     const history = await ledger.history(message.requestId);
+    if (stopIfCancelled(history, logger, stage, context)) return;
     const decision = decideLoad(history);
     if (decision.action === 'skip') {
       logger.info('duplicate delivery: already loaded', {
@@ -137,6 +139,9 @@ export function loadStage(deps: LoadStageDeps): StageWork {
       await quarantineIntegrity(quarantine, message, body, error, context, last);
       return;
     }
+    // Verifying a hand-off takes time: a cancellation recorded meanwhile still stops the request
+    // before anything is written.
+    if (stopIfCancelled(await ledger.history(message.requestId), logger, stage, context)) return;
     if (decision.action === 'start')
       await ledger.transition(message.requestId, context.traceId, decision.last, 'loading', {
         handOff: findings.handOff,
@@ -150,6 +155,9 @@ export function loadStage(deps: LoadStageDeps): StageWork {
     let loadedNow = 0;
     for (let index = 0; index < count; index++) {
       if (done.has(index)) continue;
+      // A cancellation recorded while earlier parts landed stops the load before the next one.
+      if (loadedNow > 0 && stopIfCancelled(await ledger.history(message.requestId), logger, stage, context))
+        return;
       const remaining = context.remainingMs?.();
       if (loadedNow > 0 && remaining !== undefined && remaining < Math.max(reserveMs, 2 * longest)) {
         await deps.queue.send(deps.continueQueueUrl, body, {

@@ -262,7 +262,7 @@ describe('Command: dsr submit', () => {
       dsr(['submit', '--queue-url', queue, '--file', file]),
       dsr(['submit', '--queue-url', queue, '--request-id', 'REQ-BAD-4']),
       dsr(['submit', '--queue-url', queue, '--file', file, '--request-id', 'X']),
-      dsr(['submit', '--queue-url', queue, '--jurisdiction', 'LGPD']),
+      dsr(['submit', '--queue-url', queue, '--jurisdiction', 'PIPEDA']),
     ]);
     expect(unknownKind.code).toBe(2);
     expect(unknownKind.stderr).toMatch(
@@ -278,7 +278,10 @@ describe('Command: dsr submit', () => {
       stderr: expect.stringMatching(/missing --subject, --jurisdiction/),
     });
     expect(mixed).toMatchObject({ code: 2, stderr: expect.stringMatching(/leave out --request-id/) });
-    expect(badJurisdiction).toMatchObject({ code: 2, stderr: expect.stringMatching(/GDPR or CCPA/) });
+    expect(badJurisdiction).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/GDPR, UK_GDPR, CCPA or LGPD/),
+    });
 
     expect(await receiveAll(queue, 1)).toEqual([]);
   }, 60_000);

@@ -19,6 +19,13 @@ describe('The demo: the whole pipeline on one machine', () => {
     expect(text).toMatch(/^DEMO-ANA\s+high\s+loaded\s+loaded\s+11 \/ 2\s/m);
     expect(text).toMatch(/^DEMO-DANA\s+high\s+quarantined\s+quarantined\s*$/m);
     expect(text).toMatch(/^DEMO-MALFORMED\s+standard\s+dead_lettered\s+dead_lettered\s*$/m);
+    expect(text).toMatch(/^DEMO-ELLA\s+high\s+loaded\s+loaded\s/m);
+    expect(text).toMatch(/^DEMO-FINN\s+high\s+cancelled\s+cancelled\s*$/m);
+    expect(text).toMatch(/DEMO-ELLA: extended to \S+ \(reason complexity\)/);
+    expect(text).toMatch(/DEMO-FINN: cancelled \(reason identity_not_verified\)/);
+    expect(text).toMatch(
+      /Ledger verification \(dsr verify\): PASS: 7 requests, \d+ entries, 1 anchor\(s\), 0 break\(s\)/,
+    );
     expect(text).toMatch(/seeded personal values: 0 found/);
     expect(code).toBe(0);
     // Ana's Snowflake sessions were reached only through the user id learned in PostgreSQL.
@@ -28,6 +35,10 @@ describe('The demo: the whole pipeline on one machine', () => {
     expect(ana.counts.snowflake?.['ANALYTICS.PUBLIC.WEB_SESSIONS']).toBe(2);
     const report = await readFile(join(outDir, 'DEMO-ANA.md'), 'utf8');
     expect(report).toContain('Art. 15(1)(a) Purposes of the processing');
+    expect(report).toContain('- Ledger verification: PASS');
+    const extended = await readFile(join(outDir, 'DEMO-ELLA.md'), 'utf8');
+    expect(extended).toMatch(/Deadline extended \| reason: complexity/);
+    expect(extended).toMatch(/deadline met\./);
     // Findings and reports hold personal data: owner-only.
     for (const file of ['DEMO-ANA.json', 'DEMO-ANA.md'])
       expect((await stat(join(outDir, file))).mode & 0o777).toBe(0o600);

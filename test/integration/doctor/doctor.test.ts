@@ -103,7 +103,7 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
   it('passes every check of a healthy stack, each dependency once', async () => {
     const rows = await run(changed(() => undefined));
     expect(failures(rows)).toEqual([]);
-    expect(rows.filter((r) => /^configuration/.test(r.name))).toHaveLength(7);
+    expect(rows.filter((r) => /^configuration/.test(r.name))).toHaveLength(8);
     expect(row(rows, /^PostgreSQL reachable with PG_DSN$/).functions).toBe(
       'extractHigh, extractStandard, gate, scan',
     );
@@ -113,14 +113,14 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
       rows.filter((r) => /^Snowflake login as DSR/.test(r.name)).map((r) => `${r.functions}: ${r.name}`),
     ).toEqual([
       'extractHigh, extractStandard: Snowflake login as DSR (role PUBLIC)',
-      'gate, load, deadLetterRecorder, scan: Snowflake login as DSR',
+      'gate, load, deadLetterRecorder, scan, deadlineCheck: Snowflake login as DSR',
     ]);
     // The extractors read the mapped Snowflake table, the gate the mirror.
     expect(
       rows.filter((r) => /^Snowflake SELECT/.test(r.name)).map((r) => `${r.functions}: ${r.detail}`),
     ).toEqual([
       'extractHigh, extractStandard: 1 readable',
-      'gate, load, deadLetterRecorder, scan: 1 readable',
+      'gate, load, deadLetterRecorder, scan, deadlineCheck: 1 readable',
     ]);
     expect(row(rows, /^Snowflake load location DSR\.EVIDENCE$/).status).toBe('pass');
     expect(rows.filter((r) => /^queue /.test(r.name)).length).toBeGreaterThanOrEqual(5);

@@ -2,6 +2,7 @@ import type { SnowflakeBind } from '../../../shared/snowflake/SnowflakeDatabase'
 import { sessionSettingsSql } from '../../../shared/snowflake/SnowflakeDatabase';
 import {
   addFindingsProvenanceSql,
+  addLedgerChainSql,
   catalogColumnsSql,
   createFindingsTableSql,
   createLedgerTableSql,
@@ -10,7 +11,9 @@ import {
   mergeFindingsSql,
   mergeLedgerSql,
   searchSql,
+  selectAllLedgerSql,
   selectFindingsSql,
+  selectLedgerHeadsSql,
   selectLedgerSql,
 } from '../../../shared/snowflake/statements';
 
@@ -74,6 +77,7 @@ export function productStatements(at: LoadLocation, statementTimeoutMs: number):
       binds: [],
     },
     { name: 'create-ledger', sender: 'table creation', sql: createLedgerTableSql(at), binds: [] },
+    { name: 'add-ledger-chain', sender: 'table creation', sql: addLedgerChainSql(at), binds: [] },
     {
       name: 'merge-findings',
       sender: 'loader',
@@ -116,11 +120,22 @@ export function productStatements(at: LoadLocation, statementTimeoutMs: number):
       sender: 'ledger',
       sql: mergeLedgerSql(at),
       binds: [
-        '[{"at":"2024-01-01T00:00:00.000+00:00","requestId":"req-conf","stage":"intake","state":"received","traceId":"t-1"},' +
-          '{"at":"2024-01-01T00:00:01.500+00:00","detail":"{\\"n\\":3}","requestId":"req-conf","stage":"load","state":"loaded"}]',
+        '[{"at":"2024-01-01T00:00:00.000+00:00","entryHash":"1111111111111111111111111111111111111111111111111111111111111111","firstSeq":"0","prevHash":"0000000000000000000000000000000000000000000000000000000000000000","requestId":"req-conf","seq":"0","stage":"intake","state":"received","traceId":"t-1"},' +
+          '{"at":"2024-01-01T00:00:01.500+00:00","detail":"{\\"n\\":3}","entryHash":"2222222222222222222222222222222222222222222222222222222222222222","firstSeq":"0","prevHash":"1111111111111111111111111111111111111111111111111111111111111111","requestId":"req-conf","seq":"1","stage":"load","state":"loaded"}]',
       ],
       columns: dml('number of rows inserted'),
       rows: '[{"number of rows inserted":"2"}]',
+    },
+    {
+      // Another writer appending at a position already taken: compare-and-append inserts nothing.
+      name: 'merge-ledger-overtaken',
+      sender: 'ledger',
+      sql: mergeLedgerSql(at),
+      binds: [
+        '[{"at":"2024-01-01T00:00:02.000+00:00","entryHash":"3333333333333333333333333333333333333333333333333333333333333333","firstSeq":"1","prevHash":"1111111111111111111111111111111111111111111111111111111111111111","requestId":"req-conf","seq":"1","stage":"operator","state":"cancelled"}]',
+      ],
+      columns: dml('number of rows inserted'),
+      rows: '[{"number of rows inserted":"0"}]',
     },
     {
       name: 'select-ledger',
@@ -134,10 +149,42 @@ export function productStatements(at: LoadLocation, statementTimeoutMs: number):
         ['EVENT_TIME', 'timestamp_tz'],
         ['TRACE_ID', 'text'],
         ['DETAIL', 'variant'],
+        ['SEQ', 'fixed'],
+        ['PREV_HASH', 'text'],
+        ['ENTRY_HASH', 'text'],
       ],
       rows:
-        '[{"DETAIL":null,"EVENT_TIME":"2024-01-01T00:00:00.000000Z","REQUEST_ID":"req-conf","STAGE":"intake","STATE":"received","TRACE_ID":"t-1"},' +
-        '{"DETAIL":{"n":3},"EVENT_TIME":"2024-01-01T00:00:01.500000Z","REQUEST_ID":"req-conf","STAGE":"load","STATE":"loaded","TRACE_ID":null}]',
+        '[{"DETAIL":null,"ENTRY_HASH":"1111111111111111111111111111111111111111111111111111111111111111","EVENT_TIME":"2024-01-01T00:00:00.000000Z","PREV_HASH":"0000000000000000000000000000000000000000000000000000000000000000","REQUEST_ID":"req-conf","SEQ":"0","STAGE":"intake","STATE":"received","TRACE_ID":"t-1"},' +
+        '{"DETAIL":{"n":3},"ENTRY_HASH":"2222222222222222222222222222222222222222222222222222222222222222","EVENT_TIME":"2024-01-01T00:00:01.500000Z","PREV_HASH":"1111111111111111111111111111111111111111111111111111111111111111","REQUEST_ID":"req-conf","SEQ":"1","STAGE":"load","STATE":"loaded","TRACE_ID":null}]',
+    },
+    {
+      name: 'select-ledger-heads',
+      sender: 'ledger',
+      sql: selectLedgerHeadsSql(at),
+      binds: [],
+      columns: [
+        ['REQUEST_ID', 'text'],
+        ['SEQ', 'fixed'],
+        ['ENTRY_HASH', 'text'],
+      ],
+      rows: '[{"ENTRY_HASH":"2222222222222222222222222222222222222222222222222222222222222222","REQUEST_ID":"req-conf","SEQ":"1"}]',
+    },
+    {
+      name: 'select-all-ledger',
+      sender: 'ledger',
+      sql: selectAllLedgerSql(at),
+      binds: [],
+      columns: [
+        ['REQUEST_ID', 'text'],
+        ['STATE', 'text'],
+        ['STAGE', 'text'],
+        ['EVENT_TIME', 'timestamp_tz'],
+        ['TRACE_ID', 'text'],
+        ['DETAIL', 'variant'],
+        ['SEQ', 'fixed'],
+        ['PREV_HASH', 'text'],
+        ['ENTRY_HASH', 'text'],
+      ],
     },
     {
       name: 'drift-catalog',

@@ -26,13 +26,19 @@ describe('Module: RequestState', () => {
     expect(() => assertTransition(undefined, 'discovering')).toThrow(IllegalTransitionError);
   });
 
-  it('has no way out of loaded or quarantined; dead_lettered resumes only through redrive', () => {
+  it('has no way out of loaded, quarantined or cancelled; dead_lettered resumes only through redrive or is cancelled', () => {
     for (const to of REQUEST_STATES) {
       expect(canTransition('loaded', to)).toBe(false);
       expect(canTransition('quarantined', to)).toBe(false);
+      expect(canTransition('cancelled', to)).toBe(false);
     }
-    expect(TRANSITIONS.dead_lettered).toEqual(['received', 'discovering', 'gated', 'loading']);
-    expect(['loaded', 'dead_lettered', 'quarantined'].every((s) => isTerminal(s as RequestState))).toBe(true);
+    expect(TRANSITIONS.dead_lettered).toEqual(['received', 'discovering', 'gated', 'loading', 'cancelled']);
+    for (const from of ['received', 'discovering', 'discovered', 'gated', 'loading', 'retrying'] as const)
+      expect(canTransition(from, 'cancelled')).toBe(true);
+    expect(REQUEST_STATES.some((s) => canTransition(s, 'extended'))).toBe(false);
+    expect(
+      ['loaded', 'dead_lettered', 'quarantined', 'cancelled'].every((s) => isTerminal(s as RequestState)),
+    ).toBe(true);
   });
 
   it('throws a typed, permanent error naming both states', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { addDeadline, computeDeadline } from '../../../shared/intake/computeDeadline';
+import { addPeriod } from '../../../shared/intake/addPeriod';
+import { computeDeadline } from '../../../shared/intake/computeDeadline';
+import { JURISDICTION_RULES } from '../../../shared/intake/jurisdictions';
 import { MalformedRequestError } from '../../../shared/intake/MalformedRequestError';
 import { parseIntakeMessage } from '../../../shared/intake/parseIntakeMessage';
 import { shouldPromote } from '../../../shared/intake/shouldPromote';
@@ -62,7 +64,7 @@ describe('Function: parseIntakeMessage', () => {
     ['bad_date', message({ receivedAt: '2026-02-30T00:00:00Z' })],
     ['bad_date', message({ receivedAt: '2026-01-01T00:00:00' })],
     ['bad_date', message({ deadline: '2025-01-01T00:00:00Z' })],
-    ['unknown_jurisdiction', message({ jurisdiction: 'LGPD' })],
+    ['unknown_jurisdiction', message({ jurisdiction: 'PIPEDA' })],
   ])('refuses with reason %s', (reason, body) => {
     expect(reasonOf(body)).toBe(reason);
   });
@@ -81,7 +83,7 @@ describe('Function: parseIntakeMessage', () => {
   });
 });
 
-describe('Function: addDeadline / computeDeadline', () => {
+describe('Function: addPeriod / computeDeadline', () => {
   const gdpr = (iso: string) => computeDeadline(new Date(iso), 'GDPR').toISOString();
 
   it('adds one calendar month for GDPR, clamped to the last day of a shorter month', () => {
@@ -103,14 +105,15 @@ describe('Function: addDeadline / computeDeadline', () => {
   });
 
   it('uses configured rules and refuses unknown jurisdictions', () => {
-    const rules = { LGPD: { kind: 'days' as const, days: 15 } };
-    expect(computeDeadline(new Date('2026-01-01T00:00:00Z'), 'LGPD', rules).toISOString()).toBe(
+    const rules = { XX: { code: 'XX', citation: 'test', response: { unit: 'days' as const, count: 15 } } };
+    expect(computeDeadline(new Date('2026-01-01T00:00:00Z'), 'XX', rules).toISOString()).toBe(
       '2026-01-16T00:00:00.000Z',
     );
+    expect(JURISDICTION_RULES.LGPD?.response).toEqual({ unit: 'days', count: 15 });
     expect(() => computeDeadline(new Date(), 'GDPR', rules)).toThrow(MalformedRequestError);
-    expect(
-      addDeadline(new Date('2026-10-31T00:00:00Z'), { kind: 'calendarMonths', months: 4 }).toISOString(),
-    ).toBe('2027-02-28T00:00:00.000Z');
+    expect(addPeriod(new Date('2026-10-31T00:00:00Z'), { unit: 'months', count: 4 }).toISOString()).toBe(
+      '2027-02-28T00:00:00.000Z',
+    );
   });
 });
 

@@ -117,9 +117,12 @@ describe('Module: statements', () => {
     expect(findings).toContain('PARSE_JSON(f.value:"provenance"::VARCHAR) AS "PROVENANCE"');
     expect(findings.match(/\?/g)).toHaveLength(1);
     const ledger = mergeLedgerSql(at);
+    // Keyed on (request, state, stage), and compare-and-append on the chain position.
     expect(ledger).toContain(
-      'ON t."REQUEST_ID" = s."REQUEST_ID" AND t."STATE" = s."STATE" AND t."STAGE" = s."STAGE"',
+      'ON t."REQUEST_ID" = s."REQUEST_ID" AND ((t."STATE" = s."STATE" AND t."STAGE" = s."STAGE") OR t."SEQ" >= s."FIRST_SEQ")',
     );
+    expect(ledger).toContain('"SEQ", "PREV_HASH", "ENTRY_HASH") VALUES');
+    expect(ledger).not.toContain('WHEN MATCHED');
     expect(ledger.match(/\?/g)).toHaveLength(1);
   });
 

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { DataMap } from '../../shared/datamap/dataMapSchema';
+import { optional, pagerDutyFields } from '../common/envSchemas';
+import { type EvidenceWriterConfig, evidenceWriterConfig } from '../common/snowflakeSettings';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * What the deadline check reads besides the Snowflake settings (the ledger it reads and anchors).
+ * Anchors go to `ANCHOR_BUCKET` (the Object Lock bucket) or, locally, to files under
+ * `DSR_ANCHOR_DIR`: exactly one.
+ */
+export const deadlineCheckEnv = z
+  .object({
+    DSR_DATAMAP_PATH: z.string().min(1).default('datamap.yaml'),
+    /** Share of its period after which an open request pages (0–1). */
+    DSR_DEADLINE_ALARM_SHARE: z.coerce.number().gt(0).max(1).default(0.8),
+    /** Public holidays not counted as business days, comma-separated `YYYY-MM-DD`. */
+    DSR_HOLIDAYS: optional(
+      z
+        .string()
+        .transform((v) => v.split(',').map((d) => d.trim()))
+        .pipe(z.array(z.string().regex(DATE, 'must list dates as YYYY-MM-DD, comma-separated'))),
+    ),
+    ANCHOR_BUCKET: optional(z.string().min(3)),
+    DSR_ANCHOR_DIR: optional(z.string().min(1)),
+    ...pagerDutyFields,
+    DSR_S3_ENDPOINT: optional(z.url()),
+    AWS_REGION: optional(z.string().min(1)),
+  })
+  .superRefine((env, ctx) => {
+    if ((env.ANCHOR_BUCKET === undefined) === (env.DSR_ANCHOR_DIR === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ANCHOR_BUCKET'],
+        message:
+          'set exactly one of ANCHOR_BUCKET (deployed) and DSR_ANCHOR_DIR (local): where ledger anchors go',
+      });
+  });
+export type DeadlineCheckEnv = z.output<typeof deadlineCheckEnv>;
+
+export type DeadlineCheckConfig = EvidenceWriterConfig<DeadlineCheckEnv>;
+
+export function deadlineCheckConfig(
+  rawEnv: NodeJS.ProcessEnv,
+  readDataMap: (path: string) => DataMap,
+): DeadlineCheckConfig {
+  return evidenceWriterConfig(
+    deadlineCheckEnv,
+    rawEnv,
+    readDataMap,
+    'the deadline check reads DSR_LEDGER in Snowflake and anchors it',
+  );
+}

@@ -1,0 +1,71 @@
+import { S3AnchorStore } from '../../adapters/aws/S3AnchorStore';
+import { createAwsClients } from '../../adapters/aws/sqsClients';
+import { PagerDutyClient } from '../../shared/alerting/PagerDutyClient';
+import { FileAnchorStore } from '../../shared/audit/FileAnchorStore';
+import { type DeadlineCheckOutcome, runDeadlineCheck } from '../../shared/audit/runDeadlineCheck';
+import { takeLedgerAnchor } from '../../shared/audit/takeLedgerAnchor';
+import { ensureEvidenceTables } from '../../shared/load/ensureEvidenceTables';
+import { readLedgerSince } from '../../shared/load/readLedger';
+import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
+import { createLogger } from '../../shared/telemetry/createLogger';
+import { openSnowflake } from '../common/openSnowflake';
+import type { StageRuntime } from '../common/StageRuntime';
+import { secretValue } from '../common/secretValue';
+import { lazyHandler, readDataMapFile } from '../common/stageFoundation';
+import { deadlineCheckConfig } from './deadlineCheckEnv';
+
+/**
+ * The deadline check, run hourly by EventBridge Scheduler: pages for open requests near or past
+ * their deadline, emits open requests by days left, and takes the day's ledger anchor.
+ */
+export function createDeadlineCheckHandler(
+  rawEnv: NodeJS.ProcessEnv,
+  runtime: StageRuntime = {},
+): (event: unknown) => Promise<DeadlineCheckOutcome> {
+  return lazyHandler(async () => {
+    const config = deadlineCheckConfig(rawEnv, readDataMapFile);
+    const { env } = config;
+    const snowflake = openSnowflake(config.snowflake, runtime);
+    const store = env.ANCHOR_BUCKET
+      ? new S3AnchorStore(
+          runtime.s3 ??
+            createAwsClients({
+              ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+              ...(env.DSR_S3_ENDPOINT ? { s3Endpoint: env.DSR_S3_ENDPOINT } : {}),
+            }).s3,
+          env.ANCHOR_BUCKET,
+        )
+      : new FileAnchorStore(env.DSR_ANCHOR_DIR as string);
+    const secrets = runtime.secrets ? { client: runtime.secrets } : {};
+    const deps = {
+      readLedger: async () => {
+        await ensureEvidenceTables(snowflake, config.location);
+        return readLedgerSince(snowflake, config.location);
+      },
+      pagerDuty: new PagerDutyClient({
+        routingKey: {
+          get: secretValue(
+            env.PAGERDUTY_ROUTING_KEY,
+            env.PAGERDUTY_ROUTING_KEY_SECRET_ARN,
+            'PAGERDUTY_ROUTING_KEY',
+            {
+              ...secrets,
+              field: 'routingKey',
+            },
+          ),
+        },
+        ...(env.PAGERDUTY_EVENTS_URL ? { endpoint: env.PAGERDUTY_EVENTS_URL } : {}),
+        ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
+      }),
+      metrics: new ComplianceMetrics(runtime.metricSink),
+      logger: createLogger({ ...(runtime.logSink ? { sink: runtime.logSink } : {}) }),
+      now: runtime.now ?? (() => new Date()),
+      anchor: (now: Date) => takeLedgerAnchor(snowflake, config.location, store, now),
+      options: {
+        share: env.DSR_DEADLINE_ALARM_SHARE,
+        ...(env.DSR_HOLIDAYS ? { holidays: new Set(env.DSR_HOLIDAYS) } : {}),
+      },
+    };
+    return async () => runDeadlineCheck(deps);
+  });
+}

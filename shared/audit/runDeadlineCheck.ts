@@ -1,0 +1,64 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { PagerDutyClient } from '../alerting/PagerDutyClient';
+import type { LedgerRecord } from '../load/readLedger';
+import {
+  checkDeadlines,
+  type DaysLeftBucket,
+  type DeadlineCheck,
+  type DeadlineCheckOptions,
+} from './checkDeadlines';
+import type { LedgerAnchor } from './LedgerAnchor';
+
+export interface DeadlineCheckDeps {
+  /** Every request's ledger entries. */
+  readonly readLedger: () => Promise<readonly LedgerRecord[]>;
+  readonly pagerDuty: Pick<PagerDutyClient, 'trigger'>;
+  readonly metrics: { openRequests(byDaysLeft: Readonly<Record<DaysLeftBucket, number>>): void };
+  readonly logger: Logger;
+  readonly now: () => Date;
+  /** Takes the day's ledger anchor (once per UTC day; later runs write nothing). */
+  readonly anchor?: (now: Date) => Promise<LedgerAnchor | undefined>;
+  readonly options?: DeadlineCheckOptions;
+}
+
+export interface DeadlineCheckOutcome extends DeadlineCheck {
+  readonly paged: number;
+  readonly anchored?: string;
+}
+
+/**
+ * The scheduled check: pages for every open request past its alarm share or its deadline (one
+ * incident per request and level: PagerDuty's dedup key keeps hourly runs from paging twice),
+ * emits the open requests by days left, and takes the day's ledger anchor. Pages and logs carry
+ * the request id and subject hash only.
+ */
+export async function runDeadlineCheck(deps: DeadlineCheckDeps): Promise<DeadlineCheckOutcome> {
+  const now = deps.now();
+  const check = checkDeadlines(await deps.readLedger(), now, deps.options);
+  deps.metrics.openRequests(check.byDaysLeft);
+  for (const alert of check.alerts) {
+    await deps.pagerDuty.trigger({
+      requestId: alert.requestId,
+      kind: alert.level === 'overdue' ? 'deadline_passed' : 'deadline_approaching',
+      severity: alert.level === 'overdue' ? 'critical' : 'warning',
+      summary:
+        alert.level === 'overdue'
+          ? `dsr-bridge: request ${alert.requestId} (${alert.jurisdiction}) is past its deadline ${alert.deadline}`
+          : `dsr-bridge: request ${alert.requestId} (${alert.jurisdiction}) has ${alert.daysLeft} day(s) left, ${Math.round(alert.elapsed * 100)}% of its period gone`,
+      customDetails: {
+        requestId: alert.requestId,
+        jurisdiction: alert.jurisdiction,
+        deadline: alert.deadline,
+        daysLeft: alert.daysLeft,
+        ...(alert.subjectHash ? { subjectHash: alert.subjectHash } : {}),
+      },
+    });
+  }
+  const anchor = deps.anchor ? await deps.anchor(now) : undefined;
+  deps.logger.info('deadline check', {
+    open: check.open,
+    paged: check.alerts.length,
+    ...(anchor ? { anchored: anchor.date, anchorRoot: anchor.root } : {}),
+  });
+  return { ...check, paged: check.alerts.length, ...(anchor ? { anchored: anchor.date } : {}) };
+}

@@ -1,0 +1,79 @@
+import { requestClock } from '../audit/requestClock';
+import type { LedgerVerification } from '../audit/verifyLedger';
+import type { HolidayList } from '../intake/addPeriod';
+import { DEFAULT_DEADLINE_RULES, type DeadlineRule } from '../intake/computeDeadline';
+import type { LedgerRecord } from '../load/readLedger';
+import { type RequestState, TERMINAL_STATES } from '../pipeline/RequestState';
+
+/** What each state means on a timeline. */
+const EVENT: Readonly<Record<string, string>> = {
+  received: 'Received',
+  discovering: 'Search started',
+  discovered: 'Search finished',
+  gated: 'Passed the compliance gate',
+  loading: 'Evidence loading',
+  loaded: 'Evidence loaded (response ready)',
+  retrying: 'Retried after a fault',
+  dead_lettered: 'Stopped for an operator (dead letter)',
+  quarantined: 'Quarantined for review',
+  cancelled: 'Cancelled',
+  extended: 'Deadline extended',
+};
+
+/**
+ * The request's record for the controller's file: received, acknowledgement due, each state in
+ * the ledger's order (extensions with their reason code and new deadline), the terminal state,
+ * whether the deadline was met, and the ledger verification. Codes, times and hashes only.
+ */
+export function renderTimeline(
+  history: readonly LedgerRecord[],
+  verification: LedgerVerification,
+  options: { rules?: Readonly<Record<string, DeadlineRule>>; holidays?: HolidayList; now?: Date } = {},
+): string {
+  const entries = [...history].sort((a, b) =>
+    a.seq !== null && b.seq !== null ? a.seq - b.seq : Date.parse(a.at) - Date.parse(b.at),
+  );
+  const clock = requestClock(entries, options.rules ?? DEFAULT_DEADLINE_RULES, options.holidays);
+  const out: string[] = ['## Request timeline', '', '| When (UTC) | Event | Detail |', '| --- | --- | --- |'];
+  for (const e of entries) {
+    const d = e.detail ?? {};
+    let detail = `${e.stage}`;
+    if (e.state === 'received' && clock)
+      detail = `${clock.jurisdiction}; respond by ${clock.receivedDeadline.toISOString()}${clock.rule ? ` (${clock.rule.citation})` : ''}`;
+    if (e.state === 'extended')
+      detail = `reason: ${String(d.reasonCode)}; respond by ${String(d.deadline)} (was ${String(d.previousDeadline)})`;
+    if (e.state === 'cancelled') detail = `reason: ${String(d.reasonCode)}`;
+    if (e.state === 'loaded' || e.state === 'discovered')
+      detail = `${d.rows ?? '?'} rows${d.evidenceHash ? `, evidence ${String(d.evidenceHash).slice(0, 12)}…` : ''}`;
+    if (e.state === 'quarantined' || e.state === 'dead_lettered')
+      detail = `${e.stage}: ${String(d.reason ?? d.code ?? '')}`;
+    out.push(`| ${e.at} | ${EVENT[e.state] ?? e.state} | ${detail} |`);
+  }
+  out.push('');
+  if (clock) {
+    if (clock.acknowledgeBy)
+      out.push(
+        `- Acknowledgement due by ${clock.acknowledgeBy.toISOString()} (${clock.rule?.citation ?? clock.jurisdiction}); receipt recorded ${entries.find((e) => e.state === 'received')?.at ?? '—'}.`,
+      );
+    out.push(
+      `- Deadline: ${clock.deadline.toISOString()}${clock.extensions.length > 0 ? ' (extended)' : ''}.`,
+    );
+    const terminal = [...entries].reverse().find((e) => TERMINAL_STATES.has(e.state as RequestState));
+    if (terminal && terminal.state !== 'dead_lettered') {
+      const met = Date.parse(terminal.at) <= clock.deadline.getTime();
+      out.push(`- Terminal state: ${terminal.state} at ${terminal.at}: deadline ${met ? 'met' : 'missed'}.`);
+    } else {
+      const now = options.now ?? new Date();
+      out.push(
+        `- Open${terminal ? ' (dead-lettered, awaiting an operator)' : ''}: deadline ${now.getTime() <= clock.deadline.getTime() ? 'not yet reached' : 'missed'}.`,
+      );
+    }
+  }
+  const breaks = verification.breaks;
+  out.push(
+    breaks.length === 0
+      ? `- Ledger verification: PASS — ${verification.entries} entries, hash chain intact${verification.anchors > 0 ? `, ${verification.anchors} anchor(s) agree` : ''}${verification.unchained > 0 ? `, ${verification.unchained} written before chaining` : ''}.`
+      : `- Ledger verification: FAIL — ${breaks.map((b) => b.message).join('; ')}.`,
+  );
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,183 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
+import { appendLedgerEntries } from '../../../shared/load/appendLedgerEntry';
+import { readLedger } from '../../../shared/load/readLedger';
+import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
+import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
+import { startTestSnowflake } from '../../support/snowflake';
+import { openTestSnowflakeDatabase } from '../snowflake/helpers';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const COMMANDER = pathToFileURL(createRequire(import.meta.url).resolve('commander')).href;
+const AT = { database: 'EVIDENCE', schema: 'DSR' };
+
+/** The audit commands as `cli/main.ts` registers them, run as the binary runs: in a child process. */
+const PROGRAM = `
+import { Command, CommanderError } from '${COMMANDER}';
+import { CliError, EXIT } from '${ROOT}cli/CliError.ts';
+import { registerExtend } from '${ROOT}cli/commands/extend.ts';
+import { registerCancel } from '${ROOT}cli/commands/cancel.ts';
+import { registerVerify } from '${ROOT}cli/commands/verify.ts';
+import { registerAnchor } from '${ROOT}cli/commands/anchor.ts';
+
+const program = new Command('dsr').exitOverride();
+registerExtend(program);
+registerCancel(program);
+registerVerify(program);
+registerAnchor(program);
+try {
+  await program.parseAsync(process.argv.slice(2), { from: 'user' });
+  process.exitCode = EXIT.ok;
+} catch (error) {
+  if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  else if (error instanceof CliError) {
+    process.stderr.write('dsr: ' + error.message + '\\n');
+    process.exitCode = error.exitCode;
+  } else {
+    process.stderr.write('dsr: ' + (error instanceof Error ? error.message : String(error)) + '\\n');
+    process.exitCode = EXIT.failed;
+  }
+}
+`;
+
+let dir: string;
+let program: string;
+let sf: LocalSnowflake;
+let db: SnowflakeDatabase;
+
+function dsr(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', program, ...args],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          SNOWFLAKE_ACCOUNT: sf.account,
+          SNOWFLAKE_USER: 'DSR',
+          SNOWFLAKE_PASSWORD: 'dsr',
+          SNOWFLAKE_ACCESS_URL: sf.url,
+          SNOWFLAKE_LOAD_DATABASE: AT.database,
+          SNOWFLAKE_LOAD_SCHEMA: AT.schema,
+          SNOWFLAKE_LOG_LEVEL: 'OFF',
+        },
+      },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** A request received now under a jurisdiction, with the deadline the extractor records. */
+async function receive(requestId: string, jurisdiction: string, receivedAt: Date, deadline: string) {
+  await appendLedgerEntries(db, AT, [
+    {
+      requestId,
+      state: 'received',
+      stage: 'extract-high',
+      at: receivedAt,
+      traceId: 't',
+      detail: {
+        subjectHash: 'ab'.repeat(32),
+        jurisdiction,
+        receivedAt: receivedAt.toISOString(),
+        deadline,
+        deadlineComputed: true,
+      },
+    },
+    { requestId, state: 'discovering', stage: 'extract-high', at: receivedAt, traceId: 't' },
+  ]);
+}
+
+beforeAll(async () => {
+  configureSnowflakeDriver({ logLevel: 'OFF' });
+  sf = await startTestSnowflake();
+  await sf.sql('CREATE DATABASE EVIDENCE');
+  await sf.sql('CREATE SCHEMA EVIDENCE.DSR');
+  db = openTestSnowflakeDatabase(sf);
+  dir = await mkdtemp(join(tmpdir(), 'dsr-audit-cli-'));
+  // .mts: an ES module outside the package, so top-level await is allowed.
+  program = join(dir, 'dsr-audit.mts');
+  await writeFile(program, PROGRAM);
+});
+
+afterAll(async () => {
+  await db?.close();
+  await sf?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+// Each command is a child process (about 2 s each on an idle machine, far more on a busy one).
+describe('Commands: dsr extend, dsr cancel, dsr verify', { timeout: 240_000 }, () => {
+  it('extends once, refuses a second extension, cancels, and the ledger verifies', async () => {
+    // Prepare: a CCPA request received two days ago (45 days, one extension of 45).
+    const received = new Date(Date.now() - 2 * 86_400_000);
+    received.setUTCMilliseconds(0);
+    const deadline = new Date(received.getTime() + 45 * 86_400_000).toISOString();
+    await receive('REQ-CLI-1', 'CCPA', received, deadline);
+
+    // Act + Assess
+    const extended = await dsr(['extend', 'REQ-CLI-1', '--reason', 'complexity: 14 source systems']);
+    expect(extended).toMatchObject({ code: 0 });
+    expect(extended.stdout).toContain(
+      `deadline ${deadline} → ${new Date(received.getTime() + 90 * 86_400_000).toISOString()}`,
+    );
+    const again = await dsr(['extend', 'REQ-CLI-1', '--reason', 'complexity']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('refused (extension_repeated)');
+    const badReason = await dsr(['cancel', 'REQ-CLI-1', '--reason', 'because I said so']);
+    expect(badReason.code).toBe(2);
+    expect(badReason.stderr).not.toContain('said so');
+
+    const cancelled = await dsr(['cancel', 'REQ-CLI-1', '--reason', 'withdrawn']);
+    expect(cancelled).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('cancelled (reason withdrawn)'),
+    });
+    expect((await dsr(['cancel', 'REQ-CLI-1', '--reason', 'withdrawn'])).code).toBe(1);
+
+    const history = await readLedger(db, AT, 'REQ-CLI-1');
+    expect(history.map((h) => h.state)).toEqual(['received', 'discovering', 'extended', 'cancelled']);
+    expect(JSON.stringify(history)).not.toContain('source systems');
+
+    const anchors = join(dir, 'anchors');
+    expect((await dsr(['anchor', '--anchors', anchors])).stdout).toMatch(
+      /^anchor \d{4}-\d{2}-\d{2}: 1 request/,
+    );
+    const verified = await dsr(['verify', '--anchors', anchors]);
+    expect(verified).toMatchObject({ code: 0, stdout: expect.stringContaining('result: PASS, no break') });
+    expect((await dsr(['verify', 'REQ-CLI-1'])).code).toBe(0);
+  });
+
+  it('refuses an extension after the notice window', async () => {
+    const received = new Date(Date.now() - 40 * 86_400_000);
+    await receive(
+      'REQ-CLI-LATE',
+      'GDPR',
+      received,
+      new Date(received.getTime() + 31 * 86_400_000).toISOString(),
+    );
+    const late = await dsr(['extend', 'REQ-CLI-LATE', '--reason', 'number_of_requests']);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toContain('refused (extension_too_late)');
+  });
+
+  it('exits 1 naming the request and position when an entry was edited', async () => {
+    await receive('REQ-CLI-T', 'LGPD', new Date('2026-03-01T00:00:00Z'), '2026-03-16T00:00:00.000Z');
+    await sf.sql(
+      `UPDATE EVIDENCE.DSR.DSR_LEDGER SET "STAGE" = 'gate' WHERE "REQUEST_ID" = 'REQ-CLI-T' AND "SEQ" = 1`,
+    );
+    const result = await dsr(['verify', '--since', '2026-01-01']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'request REQ-CLI-T: the entry at position 1 (discovering) does not match its hash',
+    );
+    expect(result.stderr).toContain('the ledger does not verify');
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { verifyLedger } from '../../../shared/audit/verifyLedger';
+import type { LedgerRecord } from '../../../shared/load/readLedger';
+import { renderTimeline } from '../../../shared/report/renderTimeline';
+
+const record = (state: string, at: string, detail: LedgerRecord['detail'] = null): LedgerRecord => ({
+  requestId: 'REQ-T',
+  state,
+  stage: state === 'extended' || state === 'cancelled' ? 'operator' : 'gate',
+  at,
+  traceId: 't',
+  detail,
+  seq: null,
+  prevHash: null,
+  entryHash: null,
+});
+
+const received = record('received', '2026-03-02T09:00:00.000000Z', {
+  subjectHash: 'ab',
+  jurisdiction: 'CCPA',
+  receivedAt: '2026-03-02T09:00:00.000Z',
+  deadline: '2026-04-16T09:00:00.000Z',
+  deadlineComputed: true,
+});
+const extended = record('extended', '2026-03-20T00:00:00.000000Z', {
+  reasonCode: 'complexity',
+  previousDeadline: '2026-04-16T09:00:00.000Z',
+  deadline: '2026-05-31T09:00:00.000Z',
+});
+
+describe('Function: renderTimeline', () => {
+  it('states receipt, acknowledgement due, the extension with its reason, the terminal state and that the deadline was met', () => {
+    const history = [
+      received,
+      record('discovering', '2026-03-21T00:00:00.000000Z'),
+      extended,
+      record('loaded', '2026-05-01T00:00:00.000000Z', { rows: 4, evidenceHash: 'c'.repeat(64) }),
+    ];
+    const text = renderTimeline(history, verifyLedger(history));
+    expect(text).toContain(
+      '| 2026-03-02T09:00:00.000000Z | Received | CCPA; respond by 2026-04-16T09:00:00.000Z (CCPA/CPRA, 11 CCR §7021) |',
+    );
+    expect(text).toContain(
+      'Deadline extended | reason: complexity; respond by 2026-05-31T09:00:00.000Z (was 2026-04-16T09:00:00.000Z)',
+    );
+    expect(text).toContain('- Acknowledgement due by 2026-03-16T09:00:00.000Z');
+    expect(text).toContain('- Deadline: 2026-05-31T09:00:00.000Z (extended).');
+    // Loaded after the received deadline, within the extended one.
+    expect(text).toContain('- Terminal state: loaded at 2026-05-01T00:00:00.000000Z: deadline met.');
+    expect(text).toContain('- Ledger verification: PASS');
+    // Entries are listed in time order when unchained: the extension before the load.
+    expect(text.indexOf('Deadline extended')).toBeLessThan(text.indexOf('Evidence loaded'));
+  });
+
+  it('says when the deadline was missed, and when verification failed', () => {
+    const history = [received, record('loaded', '2026-04-20T00:00:00.000000Z', { rows: 1 })];
+    const failed = {
+      requests: 1,
+      entries: 2,
+      unchained: 0,
+      anchors: 0,
+      breaks: [
+        {
+          kind: 'changed' as const,
+          requestId: 'REQ-T',
+          position: 1,
+          message: 'request REQ-T: the entry at position 1 (loaded) does not match its hash',
+        },
+      ],
+    };
+    const text = renderTimeline(history, failed);
+    expect(text).toContain('deadline missed.');
+    expect(text).toContain(
+      '- Ledger verification: FAIL — request REQ-T: the entry at position 1 (loaded) does not match its hash.',
+    );
+  });
+
+  it('shows a cancellation with its reason code as the terminal state', () => {
+    const history = [
+      received,
+      record('cancelled', '2026-03-05T00:00:00.000000Z', { reasonCode: 'withdrawn' }),
+    ];
+    const text = renderTimeline(history, verifyLedger(history));
+    expect(text).toContain('| Cancelled | reason: withdrawn |');
+    expect(text).toContain('- Terminal state: cancelled at 2026-03-05T00:00:00.000000Z: deadline met.');
+  });
+});
