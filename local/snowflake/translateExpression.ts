@@ -609,11 +609,15 @@ export class ExpressionTranslator {
     let [from, to] = items[0] as [number, number];
     if (isWord(this.tokens[from], 'INPUT') && isOp(this.tokens[from + 1], '=>')) from += 2;
     const input = this.range(from, to).trim();
+    // Whether the input is an array or an object is read from each element's `fullkey` (`$[0]` for
+    // an array's element, `$.name` for an object's member, `$` for a scalar input), not from
+    // json_type(input) per element: that would carry the whole input along every element and parse
+    // it again for each, which made a FLATTEN over a bound array of n elements cost n² in the
+    // input's size.
     return [
-      `(SELECT 1 AS "SEQ", CASE WHEN json_type(sf_input) = 'OBJECT' THEN key END AS "KEY", ` +
-        `CASE WHEN json_type(sf_input) = 'ARRAY' THEN CAST(key AS BIGINT) END AS "INDEX", ` +
-        `fullkey AS "PATH", value AS "VALUE" FROM (SELECT CAST(${input} AS JSON) AS sf_input) AS sf_flatten_input, ` +
-        'json_each(sf_input))',
+      `(SELECT 1 AS "SEQ", CASE WHEN starts_with(fullkey, '$.') THEN key END AS "KEY", ` +
+        `CASE WHEN starts_with(fullkey, '$[') THEN CAST(key AS BIGINT) END AS "INDEX", ` +
+        `fullkey AS "PATH", value AS "VALUE" FROM json_each(CAST(${input} AS JSON)))`,
       close + 1,
     ];
   }
