@@ -271,6 +271,50 @@ describe('Local Snowflake endpoint: the statements the product emits, with the r
     expect(remaining).toEqual([{ N: '0' }]);
   });
 
+  it('FLATTEN gives an array its INDEX and an object its KEY, whatever the member names look like', async () => {
+    // Act
+    const array = await sf.sql(
+      'SELECT f.index AS I, f.key AS K, f.path AS P, f.value::VARCHAR AS V FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f ORDER BY f.index',
+      ['[10,{"a":1},[2]]'],
+    );
+    const object = await sf.sql(
+      'SELECT f.index AS I, f.key AS K FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f ORDER BY f.key',
+      ['{"$[1]":1,"0":2,"[0]":3,"a b":4}'],
+    );
+
+    // Assess
+    expect(array).toEqual([
+      { I: '0', K: null, P: '$[0]', V: '10' },
+      { I: '1', K: null, P: '$[1]', V: '{"a":1}' },
+      { I: '2', K: null, P: '$[2]', V: '[2]' },
+    ]);
+    expect(object).toEqual([
+      { I: null, K: '$[1]' },
+      { I: null, K: '0' },
+      { I: null, K: '[0]' },
+      { I: null, K: 'a b' },
+    ]);
+  });
+
+  it('FLATTEN over a column expands each row of the table', async () => {
+    // Prepare
+    await sf.sql('CREATE TABLE DSR.EVIDENCE.DOCS (ID NUMBER(38,0), LIST VARIANT)');
+    await sf.sql(`INSERT INTO DSR.EVIDENCE.DOCS SELECT 1, PARSE_JSON('[11,12]')`);
+    await sf.sql(`INSERT INTO DSR.EVIDENCE.DOCS SELECT 2, PARSE_JSON('[21]')`);
+
+    // Act
+    const rows = await sf.sql(
+      'SELECT d.ID, f.index AS I, f.value::NUMBER AS V FROM DSR.EVIDENCE.DOCS d, TABLE(FLATTEN(INPUT => d.LIST)) f ORDER BY d.ID, f.index',
+    );
+
+    // Assess
+    expect(rows).toEqual([
+      { ID: '1', I: '0', V: '11' },
+      { ID: '1', I: '1', V: '12' },
+      { ID: '2', I: '0', V: '21' },
+    ]);
+  });
+
   it('keeps the case of quoted identifiers', async () => {
     await executeOnDriver(conn, 'CREATE TABLE DSR.EVIDENCE."MixedCase" ("lower" VARCHAR, UPPERED VARCHAR)');
     await executeOnDriver(conn, 'INSERT INTO DSR.EVIDENCE."MixedCase" ("lower", uppered) VALUES (?, ?)', [

@@ -44,6 +44,16 @@ describe('Function: ExpressionTranslator', () => {
     );
   });
 
+  it('expands FLATTEN with json_each over the input alone, never carrying the input along each element', () => {
+    // A bound array of n elements once cost n² in its size: every element carried the whole input
+    // and parsed it again to learn whether it was an array or an object.
+    expect(translate('SELECT f.value FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) AS f').sql).toBe(
+      `SELECT F.VALUE FROM (SELECT 1 AS "SEQ", CASE WHEN starts_with(fullkey, '$.') THEN key END AS "KEY", ` +
+        `CASE WHEN starts_with(fullkey, '$[') THEN CAST(key AS BIGINT) END AS "INDEX", fullkey AS "PATH", ` +
+        `value AS "VALUE" FROM json_each(CAST(CAST($1 AS JSON) AS JSON))) AS F`,
+    );
+  });
+
   it('gives FROM VALUES the COLUMNn names of Snowflake', () => {
     expect(translate('SELECT column1 FROM VALUES (?, ?), (?, ?) v').sql).toBe(
       'SELECT COLUMN1 FROM (VALUES ($1, $2), ($3, $4)) AS "V"(COLUMN1, COLUMN2)',
