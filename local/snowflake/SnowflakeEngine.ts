@@ -781,6 +781,8 @@ export class SnowflakeEngine {
         return { kind, statementTypeId: STATEMENT_TYPE.select, columns, rows: reader.getRows() };
       }
       const before = kind === 'merge' && target ? await this.count(connection, target) : 0;
+      const since =
+        checks && target && addsOnly(kind, tokens) ? await this.lastRowId(connection, target) : undefined;
       let changed = 0;
       if (rows.length === 1) {
         const result = await connection.run(translation.sql, toValues(rows[0] ?? []));
@@ -793,7 +795,7 @@ export class SnowflakeEngine {
         }
         prepared.destroySync();
       }
-      if (checks) await this.enforce(connection, checks);
+      if (checks) await this.enforce(connection, checks, since);
       const after = kind === 'merge' && target ? await this.count(connection, target) : 0;
       if (wrap) await connection.run('COMMIT');
       return dmlResult(kind, tokens, changed, after - before);
@@ -873,10 +875,11 @@ export class SnowflakeEngine {
   /** SQL counting the rows that break VARCHAR(n)/BINARY(n) lengths or hold no valid TIMESTAMP_TZ. */
   private checks(
     name: [string, string, string],
-  ): { sql: string; kinds: ('length' | 'timestamp' | 'lob')[] } | undefined {
+  ): { sql: string; kinds: ('length' | 'timestamp' | 'lob')[]; rowIds: boolean } | undefined {
     const kinds: ('length' | 'timestamp' | 'lob')[] = [];
     const filters: string[] = [];
-    for (const column of this.catalog.columns(...name) ?? []) {
+    const columns = this.catalog.columns(...name) ?? [];
+    for (const column of columns) {
       const col = quoteIdentifier(column.name);
       const { type } = column;
       if (type.dataType === 'TEXT' && type.length !== null && type.length < 16_777_216) {
@@ -896,14 +899,27 @@ export class SnowflakeEngine {
       }
     }
     if (filters.length === 0) return undefined;
-    return { sql: `SELECT ${filters.join(', ')} FROM ${this.tableSql(name)}`, kinds };
+    return {
+      sql: `SELECT ${filters.join(', ')} FROM ${this.tableSql(name)}`,
+      kinds,
+      // A column of that name would hide DuckDB's row id.
+      rowIds: !columns.some((c) => c.name.toUpperCase() === 'ROWID'),
+    };
   }
 
+  /**
+   * Fails the statement when a row breaks a check. `since` (the last row id before a statement
+   * that only adds rows) limits the checks to the rows it added: DuckDB appends rows with row ids
+   * above every row id the table held, and the rows already there passed when they were written.
+   * Without it every row is checked, which made each statement cost the size of the whole table.
+   */
   private async enforce(
     connection: DuckDBConnection,
-    checks: { sql: string; kinds: ('length' | 'timestamp' | 'lob')[] },
+    checks: { sql: string; kinds: ('length' | 'timestamp' | 'lob')[]; rowIds: boolean },
+    since: number | undefined,
   ): Promise<void> {
-    const row = (await connection.runAndReadAll(checks.sql)).getRowsJson()[0] ?? [];
+    const sql = since !== undefined && checks.rowIds ? `${checks.sql} WHERE rowid > ${since}` : checks.sql;
+    const row = (await connection.runAndReadAll(sql)).getRowsJson()[0] ?? [];
     for (const [index, count] of row.entries()) {
       if (Number(count) > 0) {
         const kind = checks.kinds[index];
@@ -916,10 +932,27 @@ export class SnowflakeEngine {
     }
   }
 
+  /** The highest row id in the table, -1 when it is empty. */
+  private async lastRowId(connection: DuckDBConnection, name: readonly string[]): Promise<number> {
+    const reader = await connection.runAndReadAll(
+      `SELECT coalesce(max(rowid), -1) FROM ${this.tableSql(name)}`,
+    );
+    return Number(reader.getRowsJson()[0]?.[0] ?? -1);
+  }
+
   private async count(connection: DuckDBConnection, name: readonly string[]): Promise<number> {
     const reader = await connection.runAndReadAll(`SELECT count(*) FROM ${this.tableSql(name)}`);
     return Number(reader.getRowsJson()[0]?.[0] ?? 0);
   }
+}
+
+/**
+ * Whether a statement can only add rows: an INSERT, or a MERGE without an UPDATE or DELETE branch
+ * (rows it leaves alone are not changed, so they need no new check).
+ */
+function addsOnly(kind: StatementKind, tokens: readonly SqlToken[]): boolean {
+  if (kind === 'insert') return true;
+  return kind === 'merge' && !tokens.some((t) => isWord(t, 'UPDATE', 'DELETE'));
 }
 
 function status(kind: StatementKind, message: string): StatementResult {

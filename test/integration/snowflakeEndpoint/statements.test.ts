@@ -206,6 +206,38 @@ describe('Local Snowflake endpoint: the statements the product emits, with the r
     expect(await sf.sql('SELECT ID FROM DSR.EVIDENCE.FINDINGS WHERE ID IN (10, 11)')).toEqual([]);
   });
 
+  it('checks the rows a MERGE adds after the rows already there, and the rows a MERGE updates', async () => {
+    // Prepare: rows already there, so that an added row's id is above theirs
+    await executeOnDriver(conn, MERGE_FLATTEN, [
+      JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ id: 1000 + i, subject: `s${i}`, doc: {} }))),
+    ]);
+    const addOnly = `MERGE INTO DSR.EVIDENCE.FINDINGS t
+      USING (SELECT f.value:id::NUMBER(38,0) AS ID, f.value:subject::VARCHAR AS SUBJECT
+             FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) AS f) s ON t.ID = s.ID
+      WHEN NOT MATCHED THEN INSERT (ID, SUBJECT) VALUES (s.ID, s.SUBJECT)`;
+
+    // Act
+    const added = executeOnDriver(conn, addOnly, [
+      JSON.stringify([
+        { id: 1100, subject: 'ok' },
+        { id: 1101, subject: 'this one is much too long' },
+      ]),
+    ]);
+    const updated = executeOnDriver(conn, MERGE_FLATTEN, [
+      JSON.stringify([{ id: 1000, subject: 'this one is much too long', doc: {} }]),
+    ]);
+
+    // Assess
+    await expect(added).rejects.toMatchObject({ code: '100074' });
+    await expect(updated).rejects.toMatchObject({ code: '100074' });
+    expect(
+      await sf.sql(
+        'SELECT ID, SUBJECT FROM DSR.EVIDENCE.FINDINGS WHERE ID IN (1000, 1100, 1101) ORDER BY ID',
+      ),
+    ).toEqual([{ ID: '1000', SUBJECT: 's0' }]);
+    await sf.sql('DELETE FROM DSR.EVIDENCE.FINDINGS WHERE ID >= 1000');
+  });
+
   it("reads VARIANT paths: col:field::string, col:a.b::number, col['x'], arrays", async () => {
     // Prepare
     await executeOnDriver(conn, 'INSERT INTO DSR.EVIDENCE.FINDINGS (ID, DOC) SELECT ?, PARSE_JSON(?)', [
