@@ -34,12 +34,12 @@ for (let existing = 0; existing < total; existing += step) {
   const start = process.hrtime.bigint();
   await loadFindingsPart(db, { database: 'EVIDENCE', schema: 'DSR' }, document, part, { discoveredAt });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  console.log(
-    `${existing} rows there: ${part.length} rows in ${ms.toFixed(0)} ms, ${((part.length * 1000) / ms).toFixed(0)} rows/s`,
+  process.stdout.write(
+    `${existing} rows there: ${part.length} rows in ${ms.toFixed(0)} ms, ${((part.length * 1000) / ms).toFixed(0)} rows/s\n`,
   );
 }
 const [row] = await sf.sql('SELECT COUNT(*) AS N FROM EVIDENCE.DSR.DSR_FINDINGS');
 if (Number(row?.N) !== total) throw new Error(`landed ${row?.N} of ${total} rows`);
-console.log(`${total} rows landed, each once`);
+process.stdout.write(`${total} rows landed, each once\n`);
 await sf.stop();
 process.exit(0);
