@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
@@ -12,7 +11,6 @@ import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
-import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
 import { CliError, EXIT } from '../CliError';
 import { checkRequestId, collectSubject } from '../parseSubjects';
 import { writePrivateFile } from '../writePrivateFile';
@@ -57,6 +55,11 @@ export function registerDiscover(program: Command): void {
         await db.healthCheck();
         const searchers: Partial<Record<System, TableSearcher>> = { postgres };
         if (process.env.SNOWFLAKE_ACCOUNT) {
+          // Loaded only here: a PostgreSQL-only discovery does not pay for the Snowflake driver.
+          const [{ openSnowflakeFromEnv }, { SnowflakeTableSearcher }] = await Promise.all([
+            import('../../adapters/aws/openSnowflakeFromEnv'),
+            import('../../shared/snowflake/SnowflakeTableSearcher'),
+          ]);
           snowflake = openSnowflakeFromEnv({ SNOWFLAKE_LOG_LEVEL: 'OFF', ...process.env }).db;
           if (map.snowflake.length > 0 || options.mirrors)
             searchers.snowflake = await SnowflakeTableSearcher.create(snowflake, map, options.datamap, {
