@@ -4,7 +4,7 @@ import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
 import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
-import { serializeFindingsSource } from '../../shared/discovery/serializeFindingsSource';
+import { serializeSpilledFindings } from '../../shared/discovery/serializeSpilledFindings';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { COMMAND_CONNECT_ATTEMPTS, connectionLimitRetry } from '../../shared/postgres/connectionLimitRetry';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
@@ -85,7 +85,7 @@ export function registerDiscover(program: Command): void {
           { requestId, identifiers: options.subject },
         );
         try {
-          const json = documentWithNewline(serializeFindingsSource(findings));
+          const json = documentWithNewline(serializeSpilledFindings(findings));
           if (options.out) await writePrivateFile(options.out, json);
           else
             for await (const chunk of json)
@@ -108,7 +108,7 @@ export function registerDiscover(program: Command): void {
     });
 }
 
-async function* documentWithNewline(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+async function* documentWithNewline(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array | string> {
   yield* chunks;
   yield '\n';
 }
