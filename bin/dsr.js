@@ -1,7 +1,48 @@
 #!/usr/bin/env node
 // The `dsr` command: registers the TypeScript loader, then runs the CLI.
-import { register } from 'tsx/esm/api';
+//
+// Its memory is bounded without flags: unless a heap size is given (`node --max-old-space-size=N`
+// or NODE_OPTIONS="--max-old-space-size=N"), the command runs itself again in a child process
+// with V8's old space capped at DSR_DEFAULT_HEAP_MIB. Discovery streams to disk, so the cap holds
+// at every subject size; only a single value of tens of MiB needs more (raise it with NODE_OPTIONS).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { runCli } = await import('../cli/main.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+const DSR_DEFAULT_HEAP_MIB = 128;
+const HEAP_FLAG = /--max-old-space-size[=\s]/;
+
+const heapGiven =
+  process.execArgv.some((a) => HEAP_FLAG.test(`${a} `)) ||
+  HEAP_FLAG.test(`${process.env.NODE_OPTIONS ?? ''} `);
+
+if (heapGiven) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { runCli } = await import('../cli/main.ts');
+  process.exitCode = await runCli(process.argv.slice(2));
+} else {
+  const child = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      `--max-old-space-size=${DSR_DEFAULT_HEAP_MIB}`,
+      fileURLToPath(import.meta.url),
+      ...process.argv.slice(2),
+    ],
+    { stdio: 'inherit' },
+  );
+  // Ctrl+C reaches the whole process group; a signal sent to this process alone is passed on.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => {
+    if (signal === 'SIGABRT' || code === 134) {
+      process.stderr.write(
+        `dsr: stopped: out of memory with V8's old space capped at ${DSR_DEFAULT_HEAP_MIB} MiB; ` +
+          'run it again with NODE_OPTIONS="--max-old-space-size=1024" (or more)\n',
+      );
+      process.exitCode = 1;
+    } else if (signal) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    } else process.exitCode = code ?? 1;
+  });
+}

@@ -26,9 +26,12 @@ export interface HeavyRun {
   readonly rowsPerCpuSecond: number;
   /** Peak resident set of the `dsr discover` process (`/usr/bin/time`'s maximum RSS), MiB. */
   readonly peakRssMiB: number;
-  /** The same command with V8's old space capped (`--max-old-space-size=128`): peak RSS, MiB. */
-  readonly cappedPeakRssMiB: number;
-  readonly cappedSeconds: number;
+  /**
+   * The same command given a large heap (`NODE_OPTIONS=--max-old-space-size=4096`, what Node allows
+   * by default on a machine with 16 GB) instead of `dsr`'s default cap of 128 MiB: peak RSS, MiB.
+   */
+  readonly largeHeapPeakRssMiB: number;
+  readonly largeHeapSeconds: number;
   readonly outputMiB: number;
 }
 
@@ -148,8 +151,8 @@ export async function heavyBench(options: {
       options.log(`  dsr discover, ${events} events…`);
       const r = await discover(`heavy.${events}@example.com`);
       if (r.rows !== events + 1) throw new Error(`expected ${events + 1} rows, the command found ${r.rows}`);
-      options.log(`  dsr discover, ${events} events, old space capped at 128 MiB…`);
-      const capped = await discover(`heavy.${events}@example.com`, '--max-old-space-size=128');
+      options.log(`  dsr discover, ${events} events, old space up to 4096 MiB…`);
+      const large = await discover(`heavy.${events}@example.com`, '--max-old-space-size=4096');
       runs.push({
         events,
         rows: r.rows,
@@ -159,12 +162,12 @@ export async function heavyBench(options: {
         cpuSeconds: r.cpuSeconds,
         rowsPerCpuSecond: r.rows / r.cpuSeconds,
         peakRssMiB: r.peakRssMiB,
-        cappedPeakRssMiB: capped.peakRssMiB,
-        cappedSeconds: capped.seconds,
+        largeHeapPeakRssMiB: large.peakRssMiB,
+        largeHeapSeconds: large.seconds,
         outputMiB: r.outputMiB,
       });
       options.log(
-        `    ${r.rows} rows in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} CPU s), peak RSS ${r.peakRssMiB.toFixed(0)} MiB (capped old space: ${capped.peakRssMiB.toFixed(0)} MiB), ${r.outputMiB.toFixed(0)} MiB written`,
+        `    ${r.rows} rows in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} CPU s), peak RSS ${r.peakRssMiB.toFixed(0)} MiB (old space up to 4096 MiB: ${large.peakRssMiB.toFixed(0)} MiB), ${r.outputMiB.toFixed(0)} MiB written`,
       );
     }
     let largeValue: HeavyResult['largeValue'];

@@ -1,18 +1,16 @@
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
 import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
-import { serializeFindingsSource } from '../../shared/discovery/serializeFindingsSource';
+import { serializeSpilledFindings } from '../../shared/discovery/serializeSpilledFindings';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { COMMAND_CONNECT_ATTEMPTS, connectionLimitRetry } from '../../shared/postgres/connectionLimitRetry';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
-import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
 import { CliError, EXIT } from '../CliError';
 import { checkRequestId, collectSubject } from '../parseSubjects';
 import { writePrivateFile } from '../writePrivateFile';
@@ -57,6 +55,11 @@ export function registerDiscover(program: Command): void {
         await db.healthCheck();
         const searchers: Partial<Record<System, TableSearcher>> = { postgres };
         if (process.env.SNOWFLAKE_ACCOUNT) {
+          // Loaded only here: a PostgreSQL-only discovery does not pay for the Snowflake driver.
+          const [{ openSnowflakeFromEnv }, { SnowflakeTableSearcher }] = await Promise.all([
+            import('../../adapters/aws/openSnowflakeFromEnv'),
+            import('../../shared/snowflake/SnowflakeTableSearcher'),
+          ]);
           snowflake = openSnowflakeFromEnv({ SNOWFLAKE_LOG_LEVEL: 'OFF', ...process.env }).db;
           if (map.snowflake.length > 0 || options.mirrors)
             searchers.snowflake = await SnowflakeTableSearcher.create(snowflake, map, options.datamap, {
@@ -82,7 +85,7 @@ export function registerDiscover(program: Command): void {
           { requestId, identifiers: options.subject },
         );
         try {
-          const json = documentWithNewline(serializeFindingsSource(findings));
+          const json = documentWithNewline(serializeSpilledFindings(findings));
           if (options.out) await writePrivateFile(options.out, json);
           else
             for await (const chunk of json)
@@ -105,7 +108,7 @@ export function registerDiscover(program: Command): void {
     });
 }
 
-async function* documentWithNewline(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+async function* documentWithNewline(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array | string> {
   yield* chunks;
   yield '\n';
 }

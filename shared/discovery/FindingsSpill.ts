@@ -5,13 +5,18 @@ import { join } from 'node:path';
 import type { CanonicalObject } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import { parseExactJson } from '../canonical/parseExactJson';
-import { type CollapsedRow, collapseMetRecords, type MetRecord, metRecordOrder } from './collapseMetRecords';
+import { type CollapsedRow, collapseMetRecords, type MetRecord } from './collapseMetRecords';
 import { EvidenceHasher } from './EvidenceHasher';
 import type { Unreadable } from './FindingsDocument';
 import type { FindingsSource, FindingsSummary } from './FindingsStream';
 import { KEYLESS_KEY } from './keylessRowKeys';
 import { LineFileReader, readFileLines } from './LineFileReader';
 import type { MetRow, MetRowSink } from './MetRow';
+import {
+  comparePreparedFindingKeys,
+  type PreparedFindingKey,
+  preparedFindingKey,
+} from './preparedFindingKey';
 import type { SearchableTable } from './SearchableTable';
 
 export interface FindingsSpillOptions {
@@ -32,8 +37,23 @@ export interface SpilledFindings extends FindingsSource {
   dispose(): Promise<void>;
 }
 
-/** A meeting of a row, with the row as its canonical JSON. */
-type SpillRecord = MetRecord<string>;
+/** A meeting of a row, with the row as its canonical JSON and its key prepared for sorting once. */
+interface SpillRecord extends MetRecord<string> {
+  readonly prepared: PreparedFindingKey;
+}
+
+/**
+ * `metRecordOrder` over spill records: by key (compared through the keys prepared when the record
+ * was made), then the key's JSON, round and match id.
+ */
+function spillOrder(a: SpillRecord, b: SpillRecord): number {
+  return (
+    comparePreparedFindingKeys(a.prepared, b.prepared) ||
+    compareText(a.keyJson, b.keyJson) ||
+    a.round - b.round ||
+    compareText(a.matchId, b.matchId)
+  );
+}
 
 /** Per-record overhead counted towards `runBytes` besides the JSON text (object, key, strings). */
 const RECORD_OVERHEAD = 160;
@@ -106,6 +126,7 @@ export class FindingsSpill implements MetRowSink {
     spill.buffer.push({
       key: met.key,
       keyJson: met.keyJson,
+      prepared: preparedFindingKey(met.key, spill.order),
       round: met.match.round,
       matchId: met.matchId,
       row,
@@ -177,14 +198,13 @@ export class FindingsSpill implements MetRowSink {
 
   /** A table's findings in key order, collapsed; from memory when it never spilled. */
   private collapsed(spill: TableSpill): Iterable<CollapsedRow<string>> {
-    const compare = metRecordOrder(spill.order);
     if (spill.runs.length === 0) {
-      const records = spill.buffer.sort(compare);
+      const records = spill.buffer.sort(spillOrder);
       spill.buffer = [];
       return collapseMetRecords(records);
     }
     if (spill.buffer.length > 0) this.writeRun(spill);
-    return collapseMetRecords(mergeRuns(spill.runs, compare, this.matchIds));
+    return collapseMetRecords(mergeRuns(spill.runs, spill.order, this.matchIds));
   }
 
   private spillLargest(): void {
@@ -194,7 +214,7 @@ export class FindingsSpill implements MetRowSink {
   }
 
   private writeRun(spill: TableSpill): void {
-    const records = spill.buffer.sort(metRecordOrder(spill.order));
+    const records = spill.buffer.sort(spillOrder);
     const path = join(this.dir, `run-${this.runCount++}.tsv`);
     const out = new ChunkedWriter(path);
     try {
@@ -264,6 +284,7 @@ class RunReader {
 
   constructor(
     path: string,
+    private readonly order: readonly string[],
     private readonly matchIds: readonly string[],
   ) {
     this.lines = new LineFileReader(path);
@@ -280,11 +301,13 @@ class RunReader {
     const b = line.indexOf('\t', a + 1);
     const c = line.indexOf('\t', b + 1);
     const keyJson = line.slice(b + 1, c);
+    const key = parseKey(keyJson);
     this.head = {
       round: Number(line.slice(0, a)),
       matchId: this.matchIds[Number(line.slice(a + 1, b))] as string,
       keyJson,
-      key: parseKey(keyJson),
+      key,
+      prepared: preparedFindingKey(key, this.order),
       row: line.slice(c + 1),
     };
   }
@@ -305,12 +328,12 @@ function parseKey(json: string): CanonicalObject {
 /** K-way merge of sorted runs with a binary min-heap of their heads. */
 function* mergeRuns(
   paths: readonly string[],
-  compare: (a: SpillRecord, b: SpillRecord) => number,
+  order: readonly string[],
   matchIds: readonly string[],
 ): Generator<SpillRecord> {
-  const heap = paths.map((p) => new RunReader(p, matchIds)).filter((r) => r.head !== undefined);
+  const heap = paths.map((p) => new RunReader(p, order, matchIds)).filter((r) => r.head !== undefined);
   const less = (i: number, j: number) =>
-    compare((heap[i] as RunReader).head as SpillRecord, (heap[j] as RunReader).head as SpillRecord) < 0;
+    spillOrder((heap[i] as RunReader).head as SpillRecord, (heap[j] as RunReader).head as SpillRecord) < 0;
   const swap = (i: number, j: number) => {
     const t = heap[i] as RunReader;
     heap[i] = heap[j] as RunReader;

@@ -1,6 +1,6 @@
 import type { CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
-import type { FindingsSource } from './FindingsStream';
+import type { FindingsSource, FindingsSummary } from './FindingsStream';
 
 /** Findings lines gathered into one chunk before it is handed on. */
 const CHUNK_CHARS = 1024 * 1024;
@@ -13,8 +13,7 @@ const CHUNK_CHARS = 1024 * 1024;
  * the source's lines joined by `,`.
  */
 export async function* serializeFindingsSource(source: FindingsSource): AsyncGenerator<string> {
-  const s = source.summary;
-  yield `{"counts":${canonicalJson(s.counts as unknown as CanonicalValue)},"evidenceHash":${JSON.stringify(s.evidenceHash)},"findings":[`;
+  yield findingsDocumentHead(source.summary);
   let chunk: string[] = [];
   let chars = 0;
   let first = true;
@@ -29,11 +28,21 @@ export async function* serializeFindingsSource(source: FindingsSource): AsyncGen
     }
   }
   if (chunk.length > 0) yield chunk.join('');
+  yield findingsDocumentTail(source.summary);
+}
+
+/** The document up to the findings array's opening bracket. */
+export function findingsDocumentHead(s: FindingsSummary): string {
+  return `{"counts":${canonicalJson(s.counts as unknown as CanonicalValue)},"evidenceHash":${JSON.stringify(s.evidenceHash)},"findings":[`;
+}
+
+/** The document from the findings array's closing bracket on. */
+export function findingsDocumentTail(s: FindingsSummary): string {
   const rest = {
     requestId: s.requestId,
     subject: s.subject,
     ...(s.unreadable ? { unreadable: s.unreadable } : {}),
   };
   // `rest` serialised is `{"requestId":…}`: its members follow the findings array.
-  yield `],${canonicalJson(rest as unknown as CanonicalValue).slice(1)}`;
+  return `],${canonicalJson(rest as unknown as CanonicalValue).slice(1)}`;
 }

@@ -8,6 +8,7 @@ import { serializeFindingsDocument } from '../../../shared/discovery/FindingsDoc
 import { keylessRowKeys } from '../../../shared/discovery/keylessRowKeys';
 import type { FoundRow, TableSearcher } from '../../../shared/discovery/SearchableTable';
 import { serializeFindingsSource } from '../../../shared/discovery/serializeFindingsSource';
+import { serializeSpilledFindings } from '../../../shared/discovery/serializeSpilledFindings';
 
 const KEY = 'unit-subject-hash-key-0123456789abcdef';
 
@@ -124,7 +125,9 @@ async function both(
   );
   const chunks: string[] = [];
   for await (const chunk of serializeFindingsSource(streamed.findings)) chunks.push(chunk);
-  return { memory, streamed, bytes: chunks.join('') };
+  const fileChunks: Uint8Array[] = [];
+  for await (const chunk of serializeSpilledFindings(streamed.findings)) fileChunks.push(chunk);
+  return { memory, streamed, bytes: chunks.join(''), fileBytes: Buffer.concat(fileChunks).toString('utf8') };
 }
 
 describe('Function: discoverSubjectStream', () => {
@@ -141,8 +144,9 @@ describe('Function: discoverSubjectStream', () => {
     const expected = serializeFindingsDocument(inMemory.memory.document);
     expect(inMemory.streamed.runs).toBe(0);
     expect(spilled.streamed.runs).toBeGreaterThan(10);
-    for (const { streamed, bytes } of [inMemory, spilled]) {
+    for (const { streamed, bytes, fileBytes } of [inMemory, spilled]) {
       expect(bytes).toBe(expected);
+      expect(fileBytes).toBe(expected);
       expect(streamed.findings.summary.evidenceHash).toBe(inMemory.memory.document.evidenceHash);
       expect(streamed.findings.summary.counts).toEqual(inMemory.memory.document.counts);
       expect(streamed.findings.summary.rows).toBe(inMemory.memory.document.findings.length);

@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSampleData } from '../../../local/sample/generateSampleData';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+
+interface Imports {
+  code: number;
+  imports: string[];
+}
+
+/** Runs the `dsr` program in a child process and returns the modules it imported. */
+function importsOf(args: string[], env: Record<string, string | undefined> = {}): Promise<Imports> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['test/support/cliImports.mjs', ...args], {
+      env: { ...process.env, PG_DSN: undefined, SNOWFLAKE_ACCOUNT: undefined, ...env },
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    });
+    let report = '';
+    child.stdio[3]?.on('data', (chunk: Buffer) => {
+      report += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', () => resolve(JSON.parse(report) as Imports));
+  });
+}
+
+const SNOWFLAKE_OR_AWS = /\/node_modules\/(snowflake-sdk|@aws-sdk\/)|\/shared\/snowflake\/|\/adapters\/aws\//;
+
+let sample: TestDatabase;
+
+beforeAll(async () => {
+  sample = await createTestDatabase('cli_imports');
+  await generateSampleData(sample.dsn, { scale: 0.02 });
+});
+
+afterAll(async () => {
+  await sample.drop();
+});
+
+describe('Command start-up: each command loads its own modules', () => {
+  it('a PostgreSQL-only discovery loads neither the Snowflake driver nor the AWS SDK', async () => {
+    const run = await importsOf(
+      ['discover', '--datamap', 'local/sample/datamap.yaml', '--subject', 'email=Ana.Lopez@example.com'],
+      { PG_DSN: sample.dsn, DSR_SUBJECT_HASH_KEY: 'imports-test-subject-hash-key-0123456789' },
+    );
+    expect(run.code).toBe(0);
+    expect(run.imports.some((u) => u.endsWith('/shared/postgres/PostgresTableSearcher.ts'))).toBe(true);
+    expect(run.imports.filter((u) => SNOWFLAKE_OR_AWS.test(u))).toEqual([]);
+  });
+
+  it('a command that needs the AWS SDK loads it, so the check above can see it', async () => {
+    const run = await importsOf(['doctor', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.imports.some((u) => u.includes('/node_modules/@aws-sdk/client-s3/'))).toBe(true);
+    expect(run.imports.some((u) => u.endsWith('/cli/commands/discover.ts'))).toBe(false);
+  });
+
+  it('help lists every command and group, loading them all', async () => {
+    const run = await importsOf(['--help']);
+    expect(run.code).toBe(0);
+    const commands = run.imports.filter((u) => u.includes('/cli/commands/')).length;
+    expect(commands).toBeGreaterThanOrEqual(17);
+  });
+});
