@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The `dsr` command: registers the TypeScript loader, then runs the CLI.
 //
-// Its memory is bounded without flags: unless a heap size is given (`node --max-old-space-size=N`
-// or NODE_OPTIONS="--max-old-space-size=N"), the command runs itself again in a child process
-// with V8's old space capped at DSR_DEFAULT_HEAP_MIB. Discovery streams to disk, so the cap holds
-// at every subject size; only a single value of tens of MiB needs more (raise it with NODE_OPTIONS).
+// `dsr discover`'s memory is bounded without flags: unless a heap size is given
+// (`node --max-old-space-size=N` or NODE_OPTIONS="--max-old-space-size=N"), it runs itself again in
+// a child process with V8's old space capped at DSR_DEFAULT_HEAP_MIB. Discovery streams to disk, so
+// the cap holds at every subject size; only a single value of tens of MiB needs more (raise it with
+// NODE_OPTIONS). Other commands keep Node's default heap: the demo runs a whole local pipeline in
+// one process, and `dsr erase` still holds a subject's plan in memory.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -15,7 +17,9 @@ const heapGiven =
   process.execArgv.some((a) => HEAP_FLAG.test(`${a} `)) ||
   HEAP_FLAG.test(`${process.env.NODE_OPTIONS ?? ''} `);
 
-if (heapGiven) {
+const capped = process.argv[2] === 'discover' && !heapGiven;
+
+if (!capped) {
   const { register } = await import('tsx/esm/api');
   register();
   const { runCli } = await import('../cli/main.ts');

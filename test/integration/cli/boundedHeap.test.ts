@@ -5,12 +5,15 @@ import { describe, expect, it } from 'vitest';
 const REPORT_HEAP =
   "data:text/javascript,import v8 from 'node:v8';process.stderr.write('heap-limit '+v8.getHeapStatistics().heap_size_limit/1048576+'\\n');";
 
-/** Runs `dsr --help` and returns the heap limit of each node process it started, in order. */
-function heapLimits(nodeOptions: string | undefined): Promise<{ code: number; limits: number[] }> {
+/** Runs `dsr <args>` and returns the heap limit of each node process it started, in order. */
+function heapLimits(
+  nodeOptions: string | undefined,
+  args: readonly string[] = ['discover', '--help'],
+): Promise<{ code: number; limits: number[] }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', REPORT_HEAP, 'bin/dsr.js', '--help'],
+      ['--import', REPORT_HEAP, 'bin/dsr.js', ...args],
       { env: { ...process.env, NODE_OPTIONS: nodeOptions } },
       (error, _stdout, stderr) =>
         resolve({
@@ -21,8 +24,8 @@ function heapLimits(nodeOptions: string | undefined): Promise<{ code: number; li
   });
 }
 
-describe('Command: dsr bounds its memory without flags', () => {
-  it('runs the program with V8 old space capped when no heap size is given', async () => {
+describe('Command: dsr discover bounds its memory without flags', () => {
+  it('runs discovery with V8 old space capped when no heap size is given', async () => {
     const run = await heapLimits(undefined);
     expect(run.code).toBe(0);
     expect(run.limits).toHaveLength(2); // the launcher, then the program
@@ -35,5 +38,12 @@ describe('Command: dsr bounds its memory without flags', () => {
     expect(run.code).toBe(0);
     expect(run.limits).toHaveLength(1);
     expect(run.limits[0]).toBeGreaterThanOrEqual(320);
+  });
+
+  it('runs other commands in one process with the default heap (the demo runs a whole pipeline)', async () => {
+    const run = await heapLimits(undefined, ['--help']);
+    expect(run.code).toBe(0);
+    expect(run.limits).toHaveLength(1);
+    expect(run.limits[0]).toBeGreaterThan(256);
   });
 });
