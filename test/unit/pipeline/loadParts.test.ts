@@ -150,6 +150,54 @@ describe('Function: loadStage (parts)', () => {
     });
   });
 
+  it('a cancellation recorded while parts land stops the load before the next part; nothing more lands', async () => {
+    // Prepare
+    const payloads = new InMemoryPayloadStore();
+    const { manifest, body } = await partsMessage('req-c', payloads);
+    const ledger = gatedLedger('req-c');
+    const landed: number[] = [];
+    const signals = captureSignals();
+    const work = loadStage({
+      stage: 'load',
+      ledger,
+      queue: new InMemoryQueue(),
+      payloads,
+      logger: signals.logger,
+      now: ticking(),
+      metrics: signals.metrics,
+      pagerDuty: signals.pagerDuty,
+      continueQueueUrl: LOAD,
+      loadPart: async (_findings, { part }) => {
+        landed.push(part);
+        // An operator's `dsr cancel` while part 2 is being written.
+        if (part === 2)
+          ledger.entries.push({
+            requestId: 'req-c',
+            state: 'cancelled',
+            at: new Date(T0 + 500).toISOString(),
+            stage: 'operator',
+            traceId: 'c',
+          });
+      },
+    });
+    // Act
+    await work(body, recordContext(body));
+    // Assess
+    expect(manifest.parts.length).toBeGreaterThan(3);
+    expect(landed).toEqual([1, 2]);
+    expect(ledger.states('req-c')).not.toContain('loaded');
+    expect(signals.lines.some((l) => l.includes('request cancelled: no further work'))).toBe(true);
+  });
+
+  it('an extension recorded during a load does not hide it: the redelivery resumes', () => {
+    const history: LedgerEntry[] = [
+      { requestId: 'r', state: 'gated', at: '2026-03-01T12:00:00.000Z', stage: 'gate', traceId: 't' },
+      { requestId: 'r', state: 'loading', at: '2026-03-01T12:00:01.000Z', stage: 'load', traceId: 't' },
+      { requestId: 'r', state: 'extended', at: '2026-03-01T12:00:02.000Z', stage: 'operator', traceId: 't' },
+    ];
+    expect(decideLoad(history)).toEqual({ action: 'resume' });
+  });
+
   it('a retry after a failure at part k resumes at part k: parts before it are not loaded again', async () => {
     // Prepare
     const payloads = new InMemoryPayloadStore();
