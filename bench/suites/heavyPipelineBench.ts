@@ -47,6 +47,8 @@ export interface HeavyPipelineResult {
   readonly timeToLoadedMs: number | undefined;
   /** Rows in DSR_FINDINGS for the request: every finding once. */
   readonly rowsLanded: number;
+  /** Findings stored more than once (rows less distinct keys); 0 when the load is exactly-once. */
+  readonly duplicates: number;
   readonly loadedRows: number | undefined;
   readonly partsLoaded: number | undefined;
   readonly retries: number;
@@ -218,6 +220,7 @@ export async function heavyPipelineBench(options: {
       state: terminal ?? 'not finished',
       timeToLoadedMs: loadedAt ? Date.parse(loadedAt) - submitted : undefined,
       rowsLanded,
+      duplicates: rowsLanded - Number(landed[0]?.D ?? 0),
       loadedRows: loadedLine?.rows,
       partsLoaded: loadedLine?.parts,
       retries,
