@@ -70,12 +70,22 @@ class Parser {
   }
 
   private object(): CanonicalObject {
+    // Object.fromEntries defines own properties, so a key such as `__proto__` stays a plain key.
+    return Object.fromEntries(this.members(() => this.value()));
+  }
+
+  private array(): CanonicalValue[] {
+    return this.items(() => this.value());
+  }
+
+  /** An object's members read with `read`, the last occurrence of a key winning as in jsonb, sorted by key. */
+  protected members<T>(read: () => T): [string, T][] {
     this.at++; // {
-    const members = new Map<string, CanonicalValue>();
+    const members = new Map<string, T>();
     this.skipWhiteSpace();
     if (this.text[this.at] === '}') {
       this.at++;
-      return {};
+      return [];
     }
     for (;;) {
       this.skipWhiteSpace();
@@ -84,26 +94,26 @@ class Parser {
       this.skipWhiteSpace();
       if (this.text[this.at++] !== ':') throw new UnreadableValueError('malformed');
       members.delete(key); // the last occurrence wins, as in jsonb
-      members.set(key, this.value());
+      members.set(key, read());
       this.skipWhiteSpace();
       const next = this.text[this.at++];
       if (next === '}') break;
       if (next !== ',') throw new UnreadableValueError('malformed');
     }
-    // Object.fromEntries defines own properties, so a key such as `__proto__` stays a plain key.
-    return Object.fromEntries([...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return [...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  private array(): CanonicalValue[] {
+  /** An array's items read with `read`. */
+  protected items<T>(read: () => T): T[] {
     this.at++; // [
-    const items: CanonicalValue[] = [];
+    const items: T[] = [];
     this.skipWhiteSpace();
     if (this.text[this.at] === ']') {
       this.at++;
       return items;
     }
     for (;;) {
-      items.push(this.value());
+      items.push(read());
       this.skipWhiteSpace();
       const next = this.text[this.at++];
       if (next === ']') return items;
@@ -165,45 +175,12 @@ class TextParser extends Parser {
   }
 
   private objectText(): string {
-    this.at++; // {
-    const members = new Map<string, string>();
-    this.skipWhiteSpace();
-    if (this.text[this.at] === '}') {
-      this.at++;
-      return '{}';
-    }
-    for (;;) {
-      this.skipWhiteSpace();
-      if (this.text[this.at] !== '"') throw new UnreadableValueError('malformed');
-      const key = this.string();
-      this.skipWhiteSpace();
-      if (this.text[this.at++] !== ':') throw new UnreadableValueError('malformed');
-      members.delete(key); // the last occurrence wins, as in jsonb
-      members.set(key, this.textValue());
-      this.skipWhiteSpace();
-      const next = this.text[this.at++];
-      if (next === '}') break;
-      if (next !== ',') throw new UnreadableValueError('malformed');
-    }
-    const sorted = [...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${sorted.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`;
+    const members = this.members(() => this.textValue());
+    return `{${members.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`;
   }
 
   private arrayText(): string {
-    this.at++; // [
-    const items: string[] = [];
-    this.skipWhiteSpace();
-    if (this.text[this.at] === ']') {
-      this.at++;
-      return '[]';
-    }
-    for (;;) {
-      items.push(this.textValue());
-      this.skipWhiteSpace();
-      const next = this.text[this.at++];
-      if (next === ']') return `[${items.join(',')}]`;
-      if (next !== ',') throw new UnreadableValueError('malformed');
-    }
+    return `[${this.items(() => this.textValue()).join(',')}]`;
   }
 }
 
