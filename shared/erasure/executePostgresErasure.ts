@@ -8,11 +8,12 @@ import { quoteIdent } from '../postgres/quoteIdent';
 import type { PgTable } from '../postgres/readPgCatalog';
 import { selectColumnSql } from '../postgres/selectColumnSql';
 import { keyText } from './checkPlan';
+import { compareWithPlan } from './compareWithPlan';
 import type { ErasurePlan, PlannedTable } from './ErasurePlan';
 import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
-import { looksMasked, maskValue, type RandomBytes } from './maskValue';
+import { maskValue, type RandomBytes } from './maskValue';
 import { pgKeyFilter } from './pgKeyFilter';
-import { rowHash, withoutColumns } from './planErasure';
+import { rowHash } from './planErasure';
 import { readCanonicalRows } from './readCanonicalRows';
 import type { ErasureCatalog } from './readErasureCatalog';
 
@@ -127,22 +128,7 @@ async function lockRows(
         row,
       ]),
     );
-    const masked = new Set((table.mask ?? []).map((m) => m.column));
-    const targets: Locked['targets'] = [];
-    let alreadyDone = 0;
-    let stale = 0;
-    for (const planned of table.rows) {
-      const row = current.get(keyText(planned.key, table.primaryKey));
-      if (!row) alreadyDone++;
-      else if (rowHash(row) === planned.rowHash) targets.push({ key: planned.key, row });
-      else if (
-        table.action === 'mask' &&
-        rowHash(withoutColumns(row, masked)) === planned.restHash &&
-        (table.mask ?? []).every((m) => looksMasked(m, row[m.column]))
-      )
-        alreadyDone++;
-      else stale++;
-    }
+    const { targets, alreadyDone, stale } = compareWithPlan(table, current);
     return { table, live, targets, alreadyDone, stale };
   }
   // Keyless: read the rows matching the column each finding was found by, lock them, and take as

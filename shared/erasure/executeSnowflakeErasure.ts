@@ -8,10 +8,10 @@ import { readSnowflakeCatalog } from '../snowflake/readSnowflakeCatalog';
 import type { SnowflakeColumn, SnowflakeTable } from '../snowflake/SnowflakeColumn';
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
 import { keyText } from './checkPlan';
+import { compareWithPlan } from './compareWithPlan';
 import type { ErasurePlan, PlannedMask } from './ErasurePlan';
 import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
-import { looksMasked, type RandomBytes } from './maskValue';
-import { rowHash, withoutColumns } from './planErasure';
+import type { RandomBytes } from './maskValue';
 
 export interface SnowflakeErasureDeps {
   /** A session of the erasure role: DELETE/UPDATE on the mapped tables, SELECT for the re-check. */
@@ -76,22 +76,7 @@ export async function executeSnowflakeErasure(
         [keysJson],
       );
       const current = new Map(rows.map((row) => [keyText(row, table.primaryKey), row]));
-      const masked = new Set((table.mask ?? []).map((m) => m.column));
-      const targets: { key: CanonicalObject; row: CanonicalObject }[] = [];
-      let alreadyDone = 0;
-      let changedRows = 0;
-      for (const planned of table.rows) {
-        const row = current.get(keyText(planned.key, table.primaryKey));
-        if (!row) alreadyDone++;
-        else if (rowHash(row) === planned.rowHash) targets.push({ key: planned.key, row });
-        else if (
-          table.action === 'mask' &&
-          rowHash(withoutColumns(row, masked)) === planned.restHash &&
-          (table.mask ?? []).every((m) => looksMasked(m, row[m.column]))
-        )
-          alreadyDone++;
-        else changedRows++;
-      }
+      const { targets, alreadyDone, stale: changedRows } = compareWithPlan(table, current);
       if (changedRows > 0) {
         stale.push({ system: 'snowflake', table: table.table, rows: changedRows });
         continue;
