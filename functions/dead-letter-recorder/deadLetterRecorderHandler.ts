@@ -1,7 +1,6 @@
 import { S3PayloadStore } from '../../adapters/aws/S3PayloadStore';
 import { SqsMessageQueue } from '../../adapters/aws/SqsMessageQueue';
 import { createAwsClients } from '../../adapters/aws/sqsClients';
-import { PagerDutyClient } from '../../shared/alerting/PagerDutyClient';
 import { normalizeSubject } from '../../shared/discovery/discoverSubject';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { parseIntakeMessage } from '../../shared/intake/parseIntakeMessage';
@@ -13,6 +12,7 @@ import {
 import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
 import { createLogger } from '../../shared/telemetry/createLogger';
 import { openSnowflake } from '../common/openSnowflake';
+import { pagerDutyFromEnv } from '../common/pagerDutyFromEnv';
 import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
 import { lazyHandler, readDataMapFile } from '../common/stageFoundation';
@@ -59,21 +59,7 @@ export function createDeadLetterRecorderHandler(
       }),
       ledger: new SnowflakeLedger(async () => snowflake, config.location),
       metrics: new ComplianceMetrics(runtime.metricSink),
-      pagerDuty: new PagerDutyClient({
-        routingKey: {
-          get: secretValue(
-            env.PAGERDUTY_ROUTING_KEY,
-            env.PAGERDUTY_ROUTING_KEY_SECRET_ARN,
-            'PAGERDUTY_ROUTING_KEY',
-            {
-              ...secrets,
-              field: 'routingKey',
-            },
-          ),
-        },
-        ...(env.PAGERDUTY_EVENTS_URL ? { endpoint: env.PAGERDUTY_EVENTS_URL } : {}),
-        ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
-      }),
+      pagerDuty: pagerDutyFromEnv(env, runtime),
       logger: createLogger({ ...(runtime.logSink ? { sink: runtime.logSink } : {}) }),
       subjectHashOfIntake: (body: string) =>
         subjectHash(hashKey, normalizeSubject(dataMap, parseIntakeMessage(body, { identityKinds }).subject)),

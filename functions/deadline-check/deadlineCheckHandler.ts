@@ -1,6 +1,5 @@
 import { S3AnchorStore } from '../../adapters/aws/S3AnchorStore';
 import { createAwsClients } from '../../adapters/aws/sqsClients';
-import { PagerDutyClient } from '../../shared/alerting/PagerDutyClient';
 import { FileAnchorStore } from '../../shared/audit/FileAnchorStore';
 import { type DeadlineCheckOutcome, runDeadlineCheck } from '../../shared/audit/runDeadlineCheck';
 import { takeLedgerAnchor } from '../../shared/audit/takeLedgerAnchor';
@@ -9,8 +8,8 @@ import { readLedgerSince } from '../../shared/load/readLedger';
 import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
 import { createLogger } from '../../shared/telemetry/createLogger';
 import { openSnowflake } from '../common/openSnowflake';
+import { pagerDutyFromEnv } from '../common/pagerDutyFromEnv';
 import type { StageRuntime } from '../common/StageRuntime';
-import { secretValue } from '../common/secretValue';
 import { lazyHandler, readDataMapFile } from '../common/stageFoundation';
 import { deadlineCheckConfig } from './deadlineCheckEnv';
 
@@ -36,27 +35,12 @@ export function createDeadlineCheckHandler(
           env.ANCHOR_BUCKET,
         )
       : new FileAnchorStore(env.DSR_ANCHOR_DIR as string);
-    const secrets = runtime.secrets ? { client: runtime.secrets } : {};
     const deps = {
       readLedger: async () => {
         await ensureEvidenceTables(snowflake, config.location);
         return readLedgerSince(snowflake, config.location);
       },
-      pagerDuty: new PagerDutyClient({
-        routingKey: {
-          get: secretValue(
-            env.PAGERDUTY_ROUTING_KEY,
-            env.PAGERDUTY_ROUTING_KEY_SECRET_ARN,
-            'PAGERDUTY_ROUTING_KEY',
-            {
-              ...secrets,
-              field: 'routingKey',
-            },
-          ),
-        },
-        ...(env.PAGERDUTY_EVENTS_URL ? { endpoint: env.PAGERDUTY_EVENTS_URL } : {}),
-        ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
-      }),
+      pagerDuty: pagerDutyFromEnv(env, runtime),
       metrics: new ComplianceMetrics(runtime.metricSink),
       logger: createLogger({ ...(runtime.logSink ? { sink: runtime.logSink } : {}) }),
       now: runtime.now ?? (() => new Date()),

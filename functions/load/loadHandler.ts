@@ -1,12 +1,11 @@
-import { PagerDutyClient } from '../../shared/alerting/PagerDutyClient';
 import { loadFindingsPart } from '../../shared/load/loadFindings';
 import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { loadStage } from '../../shared/pipeline/stages/loadStage';
 import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
 import { openSnowflake } from '../common/openSnowflake';
+import { pagerDutyFromEnv } from '../common/pagerDutyFromEnv';
 import type { StageRuntime } from '../common/StageRuntime';
-import { secretValue } from '../common/secretValue';
 import {
   lazyHandler,
   readDataMapFile,
@@ -37,18 +36,7 @@ export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
       // otherwise the ComplianceGateViolation alarm pages.
       ...(config.env.PAGERDUTY_ROUTING_KEY || config.env.PAGERDUTY_ROUTING_KEY_SECRET_ARN
         ? {
-            pagerDuty: new PagerDutyClient({
-              routingKey: {
-                get: secretValue(
-                  config.env.PAGERDUTY_ROUTING_KEY,
-                  config.env.PAGERDUTY_ROUTING_KEY_SECRET_ARN,
-                  'PAGERDUTY_ROUTING_KEY',
-                  { ...(runtime.secrets ? { client: runtime.secrets } : {}), field: 'routingKey' },
-                ),
-              },
-              ...(config.env.PAGERDUTY_EVENTS_URL ? { endpoint: config.env.PAGERDUTY_EVENTS_URL } : {}),
-              ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
-            }),
+            pagerDuty: pagerDutyFromEnv(config.env, runtime),
           }
         : {}),
       ...(runtime.now ? { now: runtime.now } : {}),
