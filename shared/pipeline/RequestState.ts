@@ -15,6 +15,21 @@ export const REQUEST_STATES = [
   'cancelled',
   /** The deadline was extended: an annotation, not a step of the lifecycle (see {@link ANNOTATION_STATES}). */
   'extended',
+  /** An erasure plan above the blast radius (or touching a table marked `approval: required`) waits for `dsr approve`. */
+  'awaiting_approval',
+  /** An operator approved the waiting plan (who, in the entry's detail). */
+  'approved',
+  /** The erase stage is changing the source systems; checkpoints per step carry this state too. */
+  'erasing',
+  /** Erased, and the proof found nothing findable left: final. */
+  'erased',
+  /** Erased, but the proof still found the subject somewhere (pages): final. */
+  'erasure_unverified',
+  /**
+   * The row values this request's evidence held were removed by a later erasure of the same
+   * subject: an annotation on the earlier request (see {@link ANNOTATION_STATES}).
+   */
+  'values_erased',
 ] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 
@@ -27,14 +42,22 @@ export const TERMINAL_STATES: ReadonlySet<RequestState> = new Set([
   'dead_lettered',
   'quarantined',
   'cancelled',
+  'erased',
+  'erasure_unverified',
 ]);
-export const FINAL_STATES: ReadonlySet<RequestState> = new Set(['loaded', 'quarantined', 'cancelled']);
+export const FINAL_STATES: ReadonlySet<RequestState> = new Set([
+  'loaded',
+  'quarantined',
+  'cancelled',
+  'erased',
+  'erasure_unverified',
+]);
 
 /**
  * Entries that record a fact about the request without moving it (an extension of its deadline):
  * they are skipped when the last state is looked for, and no transition leads to or from them.
  */
-export const ANNOTATION_STATES: ReadonlySet<RequestState> = new Set(['extended']);
+export const ANNOTATION_STATES: ReadonlySet<RequestState> = new Set(['extended', 'values_erased']);
 
 /** The entries that make up the lifecycle, without annotations, in the order given. */
 export function lifecycleOf<E extends { readonly state: string }>(history: readonly E[]): E[] {
@@ -42,22 +65,55 @@ export function lifecycleOf<E extends { readonly state: string }>(history: reado
 }
 
 /** Where a redriven request may resume. */
-const RESUME: readonly RequestState[] = ['received', 'discovering', 'gated', 'loading'];
+const RESUME: readonly RequestState[] = [
+  'received',
+  'discovering',
+  'gated',
+  'loading',
+  'awaiting_approval',
+  'erasing',
+];
 
 /** The allowed transitions: the only place they are defined. */
 export const TRANSITIONS: Readonly<Record<RequestState, readonly RequestState[]>> = {
   received: ['discovering', 'retrying', 'dead_lettered', 'cancelled'],
   discovering: ['discovered', 'retrying', 'dead_lettered', 'cancelled'],
   discovered: ['gated', 'quarantined', 'retrying', 'dead_lettered', 'cancelled'],
-  // A hand-off that fails its integrity check at the load stage is quarantined there.
-  gated: ['loading', 'quarantined', 'retrying', 'dead_lettered', 'cancelled'],
+  // A hand-off that fails its integrity check at the load (or erase) stage is quarantined there.
+  // An erasure request goes from the gate to the erase stage, which may make it wait for approval.
+  gated: ['loading', 'awaiting_approval', 'erasing', 'quarantined', 'retrying', 'dead_lettered', 'cancelled'],
   loading: ['loaded', 'quarantined', 'retrying', 'dead_lettered', 'cancelled'],
-  retrying: ['discovering', 'gated', 'quarantined', 'loading', 'retrying', 'dead_lettered', 'cancelled'],
+  awaiting_approval: ['approved', 'quarantined', 'retrying', 'dead_lettered', 'cancelled'],
+  approved: ['erasing', 'quarantined', 'retrying', 'dead_lettered', 'cancelled'],
+  // A plan re-made because rows changed may need approval again.
+  erasing: [
+    'erased',
+    'erasure_unverified',
+    'awaiting_approval',
+    'quarantined',
+    'retrying',
+    'dead_lettered',
+    'cancelled',
+  ],
+  retrying: [
+    'discovering',
+    'gated',
+    'quarantined',
+    'loading',
+    'awaiting_approval',
+    'erasing',
+    'retrying',
+    'dead_lettered',
+    'cancelled',
+  ],
   dead_lettered: [...RESUME, 'cancelled'],
   loaded: [],
   quarantined: [],
   cancelled: [],
+  erased: [],
+  erasure_unverified: [],
   extended: [],
+  values_erased: [],
 };
 
 /** Order of the states that mark progress; `retrying` and terminal states are not progress. */
@@ -68,6 +124,11 @@ export const PROGRESS_RANK: Readonly<Partial<Record<RequestState, number>>> = {
   gated: 3,
   loading: 4,
   loaded: 5,
+  // The erasure path, beside the load path (a request takes one of them, by its type).
+  awaiting_approval: 3.25,
+  approved: 3.5,
+  erasing: 4,
+  erased: 5,
 };
 
 /** A transition the state machine does not allow. Permanent: the ledger and the message disagree. */

@@ -51,6 +51,19 @@ export const stageMessageSchema = z.strictObject({
    * have no Snowflake access); the next stage that does appends them first, idempotently.
    */
   carriedLedger: z.array(ledgerEntrySchema).optional(),
+  /**
+   * For an erasure request: where the extractor put the erasure case (plan, problems and the
+   * subject's identifiers, in the encrypted bucket; see `ErasureCase`), with its SHA-256, the plan's
+   * hash and counts. Never the identifiers themselves.
+   */
+  erasure: z
+    .strictObject({
+      case: manifestPointer,
+      planHash: z.string().regex(/^[0-9a-f]{64}$/),
+      rowsToChange: z.number().int().min(0),
+      problems: z.number().int().min(0),
+    })
+    .optional(),
 });
 
 export type StageMessage = z.output<typeof stageMessageSchema>;

@@ -26,19 +26,48 @@ describe('Module: RequestState', () => {
     expect(() => assertTransition(undefined, 'discovering')).toThrow(IllegalTransitionError);
   });
 
-  it('has no way out of loaded, quarantined or cancelled; dead_lettered resumes only through redrive or is cancelled', () => {
+  it('has no way out of loaded, quarantined, cancelled, erased or erasure_unverified; dead_lettered resumes only through redrive or is cancelled', () => {
     for (const to of REQUEST_STATES) {
-      expect(canTransition('loaded', to)).toBe(false);
-      expect(canTransition('quarantined', to)).toBe(false);
-      expect(canTransition('cancelled', to)).toBe(false);
+      for (const final of ['loaded', 'quarantined', 'cancelled', 'erased', 'erasure_unverified'] as const)
+        expect(canTransition(final, to)).toBe(false);
     }
-    expect(TRANSITIONS.dead_lettered).toEqual(['received', 'discovering', 'gated', 'loading', 'cancelled']);
-    for (const from of ['received', 'discovering', 'discovered', 'gated', 'loading', 'retrying'] as const)
+    expect(TRANSITIONS.dead_lettered).toEqual([
+      'received',
+      'discovering',
+      'gated',
+      'loading',
+      'awaiting_approval',
+      'erasing',
+      'cancelled',
+    ]);
+    for (const from of [
+      'received',
+      'discovering',
+      'discovered',
+      'gated',
+      'loading',
+      'retrying',
+      'awaiting_approval',
+      'approved',
+      'erasing',
+    ] as const)
       expect(canTransition(from, 'cancelled')).toBe(true);
-    expect(REQUEST_STATES.some((s) => canTransition(s, 'extended'))).toBe(false);
+    for (const annotation of ['extended', 'values_erased'] as const)
+      expect(REQUEST_STATES.some((s) => canTransition(s, annotation))).toBe(false);
     expect(
-      ['loaded', 'dead_lettered', 'quarantined', 'cancelled'].every((s) => isTerminal(s as RequestState)),
+      ['loaded', 'dead_lettered', 'quarantined', 'cancelled', 'erased', 'erasure_unverified'].every((s) =>
+        isTerminal(s as RequestState),
+      ),
     ).toBe(true);
+  });
+
+  it('lets an erasure reach erased only through erasing, and erasing only from gated, approved or a retry', () => {
+    const into = (to: RequestState) => REQUEST_STATES.filter((s) => canTransition(s, to));
+    expect(into('erased')).toEqual(['erasing']);
+    expect(into('erasure_unverified')).toEqual(['erasing']);
+    expect(into('erasing').sort()).toEqual(['approved', 'dead_lettered', 'gated', 'retrying']);
+    expect(into('approved')).toEqual(['awaiting_approval']);
+    expect(canTransition('awaiting_approval', 'erasing')).toBe(false);
   });
 
   it('throws a typed, permanent error naming both states', () => {

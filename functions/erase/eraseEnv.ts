@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { postgresEnv } from '../../shared/config/readConfig';
+import type { DataMap } from '../../shared/datamap/dataMapSchema';
+import { ConfigError } from '../../shared/errors/errors';
+import { count, exactlyOne, forWhat, optional, pagerDutyFields } from '../common/envSchemas';
+import {
+  type EvidenceWriterConfig,
+  evidenceWriterConfig,
+  type SnowflakeSettings,
+  snowflakeSettings,
+} from '../common/snowflakeSettings';
+import {
+  PG_CREDENTIAL_VARIABLES,
+  pgCredentialFields,
+  SUBJECT_HASH_KEY_VARIABLES,
+  stageEnv,
+  subjectHashKeyFields,
+} from '../common/stageEnv';
+
+/** The erasure role's PostgreSQL credentials: its own secret in AWS, a DSN on one machine. */
+export const ERASURE_PG_VARIABLES = ['DSR_ERASURE_PG_SECRET_ARN', 'DSR_ERASURE_PG_DSN'];
+/** The key of keyed-hash masks: a plain value on one machine, its secret in AWS. */
+export const MASK_KEY_VARIABLES = ['DSR_ERASURE_MASK_KEY', 'DSR_ERASURE_MASK_KEY_SECRET_ARN'];
+
+/**
+ * Everything the erase function reads besides its two Snowflake sessions (see {@link eraseConfig}).
+ * It reads PostgreSQL as the extractors do (`PG_*`, for the re-discovery and the proof) and writes it
+ * only through the erasure role (`DSR_ERASURE_PG_*`), which no other function is given.
+ */
+export const eraseEnv = z
+  .object({
+    ...stageEnv.shape,
+    ...postgresEnv.shape,
+    ...pgCredentialFields,
+    ...subjectHashKeyFields,
+    DSR_ERASURE_PG_SECRET_ARN: optional(z.string().min(1)),
+    DSR_ERASURE_PG_DSN: optional(z.string().min(1)),
+    DSR_ERASURE_MASK_KEY: optional(z.string().min(32, 'must be at least 32 characters')),
+    DSR_ERASURE_MASK_KEY_SECRET_ARN: optional(z.string().min(1)),
+    /** The erase queue itself: a plan waiting for approval is looked at again from there. */
+    CONTINUE_QUEUE_URL: z.url(
+      forWhat('the erase queue, where a plan waiting for approval is looked at again'),
+    ),
+    /** Plans deleting or masking more rows than this wait for `dsr approve`. */
+    DSR_APPROVAL_MAX_ROWS: count(1000, 100_000_000),
+    /** How long a waiting plan's message is delayed before the ledger is read again (SQS allows 900 at most). */
+    DSR_APPROVAL_POLL_SECONDS: count(900, 900),
+    /** Days the operator keeps PostgreSQL backups and WAL archives: when erased rows become unrecoverable. */
+    DSR_PG_BACKUP_RETENTION_DAYS: optional(z.coerce.number().int().min(0).max(36_500)),
+    /** Also search the Snowflake mirrors of PostgreSQL tables (as the extractors do). */
+    DSR_SEARCH_MIRRORS: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    /** The Snowflake user and role that may change the mapped Snowflake tables, and only this function. */
+    SNOWFLAKE_ERASURE_USER: optional(z.string().min(1)),
+    SNOWFLAKE_ERASURE_ROLE: optional(z.string().min(1)),
+    SNOWFLAKE_ERASURE_PRIVATE_KEY_SECRET_ID: optional(z.string().min(1)),
+    SNOWFLAKE_ERASURE_PASSWORD: optional(z.string().min(1)),
+    // `erasure_unverified` pages.
+    ...pagerDutyFields,
+  })
+  .superRefine(exactlyOne(PG_CREDENTIAL_VARIABLES, 'the PostgreSQL credentials (reading)'))
+  .superRefine(exactlyOne(SUBJECT_HASH_KEY_VARIABLES, 'the key of the subject hash'))
+  .superRefine(exactlyOne(ERASURE_PG_VARIABLES, 'the erasure role, the only one that writes PostgreSQL'))
+  .superRefine(exactlyOne(MASK_KEY_VARIABLES, 'the key of keyed-hash masks'))
+  .superRefine(
+    exactlyOne(
+      ['PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_ROUTING_KEY_SECRET_ARN'],
+      'the PagerDuty routing key an unverified erasure pages with',
+    ),
+  );
+export type EraseEnv = z.output<typeof eraseEnv>;
+
+export interface EraseConfig extends EvidenceWriterConfig<EraseEnv> {
+  /**
+   * The session that changes the mapped Snowflake tables (the erasure user and role); present when
+   * the data map has Snowflake tables to delete from or mask.
+   */
+  readonly snowflakeErasure: SnowflakeSettings | undefined;
+}
+
+/** Whether any Snowflake table of the map is erased by deleting or masking rows. */
+export function erasesSnowflake(dataMap: DataMap): boolean {
+  return dataMap.snowflake.some((t) => t.erasure?.action === 'delete' || t.erasure?.action === 'mask');
+}
+
+/**
+ * Parses the erase function's environment: its own settings, the evidence writer's Snowflake
+ * session (ledger, valueless evidence, receipts) and, when the map erases Snowflake rows, the
+ * erasure user's session (`SNOWFLAKE_ERASURE_USER` with its key's secret, or its password towards
+ * a loopback endpoint).
+ */
+export function eraseConfig(rawEnv: NodeJS.ProcessEnv, readDataMap: (path: string) => DataMap): EraseConfig {
+  const base = evidenceWriterConfig(
+    eraseEnv,
+    rawEnv,
+    readDataMap,
+    'the erase stage writes the ledger, the valueless evidence and the receipt in Snowflake',
+  );
+  if (!erasesSnowflake(base.dataMap)) return { ...base, snowflakeErasure: undefined };
+  const why = 'the data map deletes or masks Snowflake rows, which only the erasure user may do';
+  const user = rawEnv.SNOWFLAKE_ERASURE_USER;
+  if (!user) throw new ConfigError('SNOWFLAKE_ERASURE_USER', `is not set: ${why}`);
+  const erasureEnv: NodeJS.ProcessEnv = {
+    ...rawEnv,
+    SNOWFLAKE_USER: user,
+    SNOWFLAKE_ROLE: rawEnv.SNOWFLAKE_ERASURE_ROLE,
+    SNOWFLAKE_PRIVATE_KEY_SECRET_ID: rawEnv.SNOWFLAKE_ERASURE_PRIVATE_KEY_SECRET_ID,
+    SNOWFLAKE_PASSWORD: rawEnv.SNOWFLAKE_ERASURE_PASSWORD,
+    SNOWFLAKE_PRIVATE_KEY_PATH: undefined,
+    SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: undefined,
+  };
+  return { ...base, snowflakeErasure: snowflakeSettings(erasureEnv, why) };
+}
