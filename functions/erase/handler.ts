@@ -1,0 +1,3 @@
+import { createEraseHandler } from './eraseHandler';
+
+export const handler = createEraseHandler(process.env);
