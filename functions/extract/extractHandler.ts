@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
 import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
+import { learnedIdentifiers } from '../../shared/erasure/learnedIdentifiers';
+import { planSubjectErasure } from '../../shared/erasure/planSubjectErasure';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import type { IntakeRequest } from '../../shared/intake/IntakeRequest';
 import { ForwardedLedger } from '../../shared/pipeline/ForwardedLedger';
@@ -19,6 +22,9 @@ import {
   stageProcessor,
 } from '../common/stageFoundation';
 import { extractConfig } from './extractEnv';
+
+/** Stands in for the erasure key when a plan is checked (see `planErasure` below). */
+const PLAN_CHECK_MASK_KEY = 'plan-check-stand-in-for-the-erasure-key';
 
 /**
  * The extract stage's handler (high and standard intake queues): discovery across PostgreSQL and,
@@ -91,6 +97,26 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
       claimCheckBytes: cfg.DSR_CLAIM_CHECK_BYTES,
       partBytes: cfg.DSR_FINDINGS_PART_BYTES,
       carriedLedger: (requestId) => ledger.carried(requestId),
+      planErasure: async (request) => {
+        const ready = await searchers();
+        const identifiers = Object.fromEntries(Object.entries(request.subject).map(([k, v]) => [k, [...v]]));
+        const run = () =>
+          planSubjectErasure(
+            {
+              dataMap,
+              db,
+              searchers: ready,
+              subjectHashKey: hashKey,
+              // The plan's live checks evaluate keyed-hash masks for their shape (length, CHECKs);
+              // the extractor never holds the erasure key, so a stand-in of the same length does.
+              maskKey: PLAN_CHECK_MASK_KEY,
+              randomBytes,
+            },
+            { requestId: request.requestId, identifiers },
+          );
+        const planned = forRequest ? await forRequest(request.requestId, run) : await run();
+        return { ...planned, known: learnedIdentifiers(dataMap, planned.findings, identifiers) };
+      },
       discover: async (request) => {
         const ready = await searchers();
         // Rows spill to the function's temporary directory as they are found: memory does not grow

@@ -74,11 +74,11 @@ export const erasurePlanSchema = z.strictObject({
 /**
  * What the extractor hands the erase stage about one erasure request, through the encrypted payload
  * bucket (never through a queue, never in the ledger): the plan made from its discovery, the
- * problems that keep the plan from running (the gate refuses such a plan), and every identifier of
- * the subject known before the erasure (the request's and those learned in the found rows). The
- * erase stage searches again with all of them, so a retry after the PostgreSQL rows are gone still
- * reaches the Snowflake rows found through them, and the proof searches for every one. The erase
- * stage deletes the case once the request has ended.
+ * problems that keep the plan from running (the gate refuses such a plan), the request's identifiers
+ * and every identifier of the subject known before the erasure (the request's and those learned in
+ * the found rows): a plan made again starts from the request's, and the proof searches for every one
+ * known, so a row reached only through a value learned in a row already erased is still looked for.
+ * The erase stage deletes the case once the request has ended.
  */
 export const erasureCaseSchema = z.strictObject({
   kind: z.literal('dsr.erasure-case'),
@@ -86,6 +86,7 @@ export const erasureCaseSchema = z.strictObject({
   requestId: z.string().min(1),
   subjectHash: z.string().regex(/^[0-9a-f]{64}$/),
   identifiers,
+  known: identifiers,
   plan: erasurePlanSchema,
   problems: z.array(problemSchema),
 });
@@ -95,7 +96,10 @@ export interface ErasureCase {
   readonly version: 1;
   readonly requestId: string;
   readonly subjectHash: string;
-  readonly identifiers: Readonly<Record<string, readonly string[]>>;
+  /** The request's identifiers. */
+  readonly identifiers: Record<string, string[]>;
+  /** Every identifier known before the erasure: the request's and those learned in the found rows. */
+  readonly known: Record<string, string[]>;
   readonly plan: ErasurePlan;
   readonly problems: readonly ErasureProblem[];
 }

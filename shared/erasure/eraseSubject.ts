@@ -1,19 +1,17 @@
 import type { DataMap } from '../datamap/dataMapSchema';
-import { discoverSubject } from '../discovery/discoverSubject';
 import type { FindingsDocument } from '../discovery/FindingsDocument';
 import type { System, TableSearcher } from '../discovery/SearchableTable';
 import type { PgDatabase } from '../postgres/PgDatabase';
-import { checkPlan } from './checkPlan';
 import type { ErasurePlan } from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
 import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
-import { executePostgresErasure } from './executePostgresErasure';
+import { executeErasurePlan } from './executeErasurePlan';
 import { learnedIdentifiers } from './learnedIdentifiers';
 import type { RandomBytes } from './maskValue';
-import { partialKeyMatches, planErasure } from './planErasure';
+import { mappedSchemas, planSubjectErasure } from './planSubjectErasure';
+import { proveErasure } from './proveErasure';
 import { type ErasureCatalog, readErasureCatalog } from './readErasureCatalog';
-import { rediscover } from './rediscover';
-import { type ErasureVerification, verifyErasure } from './verifyErasure';
+import type { ErasureVerification } from './verifyErasure';
 
 export interface EraseSubjectDeps {
   readonly dataMap: DataMap;
@@ -62,39 +60,36 @@ export async function eraseSubject(
     readonly dryRun: boolean;
   },
 ): Promise<EraseSubjectResult> {
-  const schemas = [...new Set(deps.dataMap.postgres.map((t) => t.table.split('.')[0] as string))];
-  const catalog: ErasureCatalog = await readErasureCatalog(deps.db, schemas);
+  const catalog: ErasureCatalog = await readErasureCatalog(deps.db, mappedSchemas(deps.dataMap));
   for (let replans = 0; ; replans++) {
-    const { document: findings } = await discoverSubject(
-      { dataMap: deps.dataMap, searchers: deps.searchers, subjectHashKey: deps.subjectHashKey },
-      { requestId: input.requestId, identifiers: input.identifiers },
-    );
-    const { plan, problems } = planErasure({ dataMap: deps.dataMap, catalog }, { findings });
+    const { findings, plan, problems } = await planSubjectErasure({ ...deps, catalog }, input);
     if (problems.length > 0) return { outcome: 'refused', plan, problems };
-    const live = await checkPlan({ ...deps, catalog }, plan);
-    if (live.length > 0) return { outcome: 'refused', plan, problems: live };
     if (input.dryRun || !deps.writeDb) return { outcome: 'planned', plan, findings };
-    const pg = await executePostgresErasure({ ...deps, db: deps.writeDb, catalog }, plan, { findings });
-    if (pg.outcome === 'stale') {
-      if (replans < (deps.maxReplans ?? 2)) continue;
-      return { outcome: 'stale', plan, stale: pg.stale };
-    }
-    for (const step of pg.steps) deps.onStep?.(step);
-    const sf = deps.executeSnowflake
-      ? await deps.executeSnowflake(plan)
-      : { outcome: 'done' as const, steps: [] };
-    if (sf.outcome === 'stale') return { outcome: 'stale', plan, stale: sf.stale };
-    for (const step of sf.steps) deps.onStep?.(step);
-    const known = learnedIdentifiers(deps.dataMap, findings, input.identifiers);
-    const verification = await verifyErasure(
+    const executed = await executeErasurePlan(
       {
-        dataMap: deps.dataMap,
-        discover: (identifiers) => rediscover(deps, { requestId: input.requestId, findings, identifiers }),
-        notSubject: (again) => partialKeyMatches(again, catalog, findings),
+        ...deps,
+        writeDb: deps.writeDb,
+        catalog,
+        ...(deps.onStep ? { onStep: deps.onStep } : {}),
       },
       plan,
-      known,
+      findings,
     );
-    return { outcome: 'executed', plan, findings, steps: [...pg.steps, ...sf.steps], verification, replans };
+    if (executed.outcome === 'stale') {
+      // Only a PostgreSQL change is planned again here; a stale Snowflake part ends the run.
+      const pgStale = executed.stale.every((s) => s.system === 'postgres');
+      if (pgStale && replans < (deps.maxReplans ?? 2)) continue;
+      return { outcome: 'stale', plan, stale: executed.stale };
+    }
+    const verification = await proveErasure(
+      { ...deps, catalog },
+      {
+        requestId: input.requestId,
+        plan,
+        findings,
+        known: learnedIdentifiers(deps.dataMap, findings, input.identifiers),
+      },
+    );
+    return { outcome: 'executed', plan, findings, steps: executed.steps, verification, replans };
   }
 }

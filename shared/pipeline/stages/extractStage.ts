@@ -1,6 +1,11 @@
 import { buildActionMessage, readIntakeAction } from '../../audit/ActionMessage';
 import { requestClock } from '../../audit/requestClock';
-import type { FindingsSource } from '../../discovery/FindingsStream';
+import type { FindingsDocument } from '../../discovery/FindingsDocument';
+import { type FindingsSource, findingsSourceOf } from '../../discovery/FindingsStream';
+import { type ErasureCaseReference, putErasureCase } from '../../erasure/ErasureCase';
+import { type ErasurePlan, rowsToChange } from '../../erasure/ErasurePlan';
+import type { ErasureProblem } from '../../erasure/ErasureProblem';
+import { ConfigError } from '../../errors/errors';
 import type { DeadlineRule } from '../../intake/computeDeadline';
 import type { IntakeRequest } from '../../intake/IntakeRequest';
 import { MalformedRequestError } from '../../intake/MalformedRequestError';
@@ -33,6 +38,12 @@ export interface ExtractStageDeps extends StageDeps {
    * a source with `dispose` (a temporary file) is disposed of once the message is sent or failed.
    */
   readonly discover: (request: IntakeRequest) => Promise<DisposableFindingsSource>;
+  /**
+   * For an erasure request, instead of `discover`: discovers the subject (in memory: the plan names
+   * every row) and plans the erasure, read-only. The findings go on as an access request's do; the
+   * plan, its problems and the identifiers go to the bucket as the erasure case (see `ErasureCase`).
+   */
+  readonly planErasure?: (request: IntakeRequest) => Promise<ErasurePlanned>;
   readonly maxIntakeBytes?: number;
   readonly deadlineRules?: Readonly<Record<string, DeadlineRule>>;
   /** @default 7 */
@@ -43,6 +54,15 @@ export interface ExtractStageDeps extends StageDeps {
   readonly partBytes?: number;
   /** Ledger entries to carry with the stage message (see {@link ForwardedLedger}). */
   readonly carriedLedger?: (requestId: string) => readonly LedgerEntry[];
+}
+
+/** What planning an erasure request gives the extract stage. */
+export interface ErasurePlanned {
+  readonly findings: FindingsDocument;
+  readonly plan: ErasurePlan;
+  readonly problems: readonly ErasureProblem[];
+  /** Every identifier known before the erasure (the request's and those learned). */
+  readonly known: Record<string, string[]>;
 }
 
 /**
@@ -136,7 +156,31 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
         return;
       }
 
-      const discover = () => deps.discover(request);
+      let erasure: ErasureCaseReference | undefined;
+      const discover = async (): Promise<DisposableFindingsSource> => {
+        if (request.type !== 'erasure') return deps.discover(request);
+        if (!deps.planErasure)
+          throw new ConfigError(
+            'planErasure',
+            'this extractor cannot plan erasures, and an erasure request came',
+          );
+        const planned = await deps.planErasure(request);
+        erasure = await putErasureCase(
+          deps.payloads,
+          {
+            kind: 'dsr.erasure-case',
+            version: 1,
+            requestId,
+            subjectHash,
+            identifiers: Object.fromEntries(Object.entries(request.subject).map(([k, v]) => [k, [...v]])),
+            known: planned.known,
+            plan: planned.plan,
+            problems: planned.problems,
+          },
+          rowsToChange(planned.plan),
+        );
+        return findingsSourceOf(planned.findings);
+      };
       let source: DisposableFindingsSource | undefined;
       try {
         if (decision.action === 'proceed') {
@@ -146,6 +190,14 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
           await ledger.transition(requestId, context.traceId, 'discovering', 'discovered', {
             rows,
             evidenceHash: source.summary.evidenceHash,
+            // What the erasure will do, recorded before anything acts: hashes and counts only.
+            ...(erasure
+              ? {
+                  planHash: erasure.planHash,
+                  rowsToChange: erasure.rowsToChange,
+                  planProblems: erasure.problems,
+                }
+              : {}),
           });
           logger.info('discovered', { ...logFields(stage, context), rows });
         } else {
@@ -162,6 +214,7 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
             subjectHash,
             traceId: context.traceId,
             tablesTouched: tablesTouched(source.summary),
+            ...(erasure ? { erasure } : {}),
             ...(deps.carriedLedger ? { carriedLedger: [...deps.carriedLedger(requestId)] } : {}),
           },
           source,

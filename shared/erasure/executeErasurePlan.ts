@@ -1,0 +1,43 @@
+import type { DataMap } from '../datamap/dataMapSchema';
+import type { FindingsDocument } from '../discovery/FindingsDocument';
+import type { PgDatabase } from '../postgres/PgDatabase';
+import type { ErasurePlan } from './ErasurePlan';
+import type { ErasureExecution, ErasureStep } from './ErasureStep';
+import { executePostgresErasure } from './executePostgresErasure';
+import type { RandomBytes } from './maskValue';
+import type { ErasureCatalog } from './readErasureCatalog';
+
+export interface ExecuteErasurePlanDeps {
+  readonly dataMap: DataMap;
+  /** Write connection with the erasure role. */
+  readonly writeDb: PgDatabase;
+  readonly catalog: ErasureCatalog;
+  readonly maskKey: string | Buffer;
+  readonly randomBytes: RandomBytes;
+  /** The Snowflake part of the plan, when the map has Snowflake tables. */
+  readonly executeSnowflake?: (plan: ErasurePlan) => Promise<ErasureExecution>;
+  /** Called once per table step after its system's transaction committed. */
+  readonly onStep?: (step: ErasureStep) => void | Promise<void>;
+}
+
+/**
+ * Executes a plan: PostgreSQL in one transaction, then Snowflake in one. Each system's part first
+ * re-reads the planned rows and counts those already erased as done, so running the same plan again
+ * after a crash (between the two commits, or after both) changes nothing twice. `stale` means a
+ * planned row changed since discovery and that system's transaction was rolled back: plan again.
+ */
+export async function executeErasurePlan(
+  deps: ExecuteErasurePlanDeps,
+  plan: ErasurePlan,
+  findings: FindingsDocument,
+): Promise<ErasureExecution> {
+  const pg = await executePostgresErasure({ ...deps, db: deps.writeDb }, plan, { findings });
+  if (pg.outcome === 'stale') return pg;
+  for (const step of pg.steps) await deps.onStep?.(step);
+  const sf = deps.executeSnowflake
+    ? await deps.executeSnowflake(plan)
+    : { outcome: 'done' as const, steps: [] };
+  if (sf.outcome === 'stale') return sf;
+  for (const step of sf.steps) await deps.onStep?.(step);
+  return { outcome: 'done', steps: [...pg.steps, ...sf.steps] };
+}

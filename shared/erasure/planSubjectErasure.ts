@@ -1,0 +1,56 @@
+import type { DataMap } from '../datamap/dataMapSchema';
+import { discoverSubject } from '../discovery/discoverSubject';
+import type { FindingsDocument } from '../discovery/FindingsDocument';
+import type { System, TableSearcher } from '../discovery/SearchableTable';
+import type { PgDatabase } from '../postgres/PgDatabase';
+import { checkPlan } from './checkPlan';
+import type { ErasurePlan } from './ErasurePlan';
+import type { ErasureProblem } from './ErasureProblem';
+import type { RandomBytes } from './maskValue';
+import { planErasure } from './planErasure';
+import { type ErasureCatalog, readErasureCatalog } from './readErasureCatalog';
+
+export interface PlanSubjectErasureDeps {
+  readonly dataMap: DataMap;
+  /** Read connection: discovery, catalog and the plan's live checks. */
+  readonly db: PgDatabase;
+  readonly searchers: Partial<Record<System, TableSearcher>>;
+  readonly subjectHashKey: string | Buffer;
+  /** Key the live checks evaluate keyed-hash masks with; a stand-in does for a plan (the shape is what is checked). */
+  readonly maskKey: string | Buffer;
+  readonly randomBytes: RandomBytes;
+  /** The catalog read before; read here when absent. */
+  readonly catalog?: ErasureCatalog;
+}
+
+export interface SubjectErasurePlanning {
+  readonly catalog: ErasureCatalog;
+  readonly findings: FindingsDocument;
+  readonly plan: ErasurePlan;
+  /** What keeps the plan from running: the data map against the catalog, then the live checks. */
+  readonly problems: readonly ErasureProblem[];
+}
+
+/** The PostgreSQL schemas the data map names (the erasure catalog is read for these). */
+export function mappedSchemas(dataMap: DataMap): string[] {
+  return [...new Set(dataMap.postgres.map((t) => t.table.split('.')[0] as string))];
+}
+
+/**
+ * Discovers the subject and plans its erasure, read-only: discovery, the plan from the catalog
+ * (`planErasure`), then the live checks (`checkPlan`: cascades, CHECKs) when the plan itself has
+ * no problem. What the extractor records for an erasure request and what `dsr erase --dry-run` prints.
+ */
+export async function planSubjectErasure(
+  deps: PlanSubjectErasureDeps,
+  input: { readonly requestId: string; readonly identifiers: Record<string, string[]> },
+): Promise<SubjectErasurePlanning> {
+  const catalog = deps.catalog ?? (await readErasureCatalog(deps.db, mappedSchemas(deps.dataMap)));
+  const { document: findings } = await discoverSubject(
+    { dataMap: deps.dataMap, searchers: deps.searchers, subjectHashKey: deps.subjectHashKey },
+    { requestId: input.requestId, identifiers: input.identifiers },
+  );
+  const { plan, problems } = planErasure({ dataMap: deps.dataMap, catalog }, { findings });
+  if (problems.length > 0) return { catalog, findings, plan, problems };
+  return { catalog, findings, plan, problems: await checkPlan({ ...deps, catalog }, plan) };
+}
