@@ -19,6 +19,7 @@ import type {
   MessageMover,
   MessageQueue,
   RedriveOutcome,
+  SendOptions,
 } from '../../shared/pipeline/MessageQueue';
 import { awsCall } from './classifyAwsError';
 
@@ -39,6 +40,7 @@ export class SqsMessageQueue implements MessageQueue, MessageMover, DeadLetterIn
     queueUrl: string,
     body: string,
     attributes: MessageAttributes = {},
+    options: SendOptions = {},
   ): Promise<string | undefined> {
     const messageAttributes = toAttributes(attributes);
     const sent = await awsCall('sqs', 'SendMessage', () =>
@@ -47,6 +49,7 @@ export class SqsMessageQueue implements MessageQueue, MessageMover, DeadLetterIn
           QueueUrl: queueUrl,
           MessageBody: body,
           MessageAttributes: messageAttributes,
+          ...(options.delaySeconds !== undefined ? { DelaySeconds: options.delaySeconds } : {}),
         }),
       ),
     );

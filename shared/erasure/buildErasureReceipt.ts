@@ -38,6 +38,18 @@ export interface ReceiptTable {
   readonly unrecoverableBasis: string;
 }
 
+/**
+ * The copies dsr-bridge itself held of the subject, removed with the erasure: the row values of the
+ * evidence of earlier requests of the same subject hash, and their objects in the payload bucket.
+ * The request's own working objects (findings parts, erasure case) are deleted once the receipt is
+ * stored.
+ */
+export interface OwnCopiesRemoved {
+  readonly earlierRequests: number;
+  readonly findingRowsCleared: number;
+  readonly objectsDeleted: number;
+}
+
 /** The erasure confirmation: what was done per table, the proof's outcome, and its hash. */
 export interface ErasureReceipt {
   readonly version: 1;
@@ -49,6 +61,8 @@ export interface ErasureReceipt {
   readonly completedAt: string;
   readonly tables: readonly ReceiptTable[];
   readonly remaining: readonly Remaining[];
+  /** Present when the erasure ran in the pipeline, which holds copies of its own. */
+  readonly ownCopies?: OwnCopiesRemoved;
   /** SHA-256 of the canonical JSON of everything above, as for the access evidence. */
   readonly receiptHash: string;
 }
@@ -66,6 +80,7 @@ export function buildErasureReceipt(input: {
   readonly retention: RetentionFacts;
   /** ISO-8601, from the caller's clock. */
   readonly completedAt: string;
+  readonly ownCopies?: OwnCopiesRemoved;
 }): ErasureReceipt {
   const { plan, verification, retention } = input;
   const tables = plan.tables.map((t): ReceiptTable => {
@@ -98,6 +113,7 @@ export function buildErasureReceipt(input: {
     completedAt: input.completedAt,
     tables,
     remaining: verification.remaining,
+    ...(input.ownCopies ? { ownCopies: input.ownCopies } : {}),
   };
   return { ...receipt, receiptHash: sha256Hex(canonicalJson(receipt as unknown as CanonicalValue)) };
 }

@@ -1,10 +1,25 @@
 /** String attributes sent with a message (SQS message attributes). Codes and hashes only. */
 export type MessageAttributes = Readonly<Record<string, string>>;
 
+/** How a message is sent. */
+export interface SendOptions {
+  /** 0–900. */
+  readonly delaySeconds?: number;
+}
+
 /** The SQS operations the stages use. */
 export interface MessageQueue {
-  /** Sends a message; resolves to its message id. */
-  send(queueUrl: string, body: string, attributes?: MessageAttributes): Promise<string | undefined>;
+  /**
+   * Sends a message; resolves to its message id. `delaySeconds` (0–900, SQS's limit) keeps it
+   * invisible that long after it is sent.
+   * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
+   */
+  send(
+    queueUrl: string,
+    body: string,
+    attributes?: MessageAttributes,
+    options?: SendOptions,
+  ): Promise<string | undefined>;
   /** Sends a message to a dead-letter queue with its failure metadata as attributes. */
   sendToDeadLetter(queueUrl: string, body: string, metadata: MessageAttributes): Promise<void>;
   /**

@@ -29,6 +29,11 @@ export function renderErasureReceipt(receipt: ErasureReceipt): string {
     ),
     '',
   ];
+  if (receipt.ownCopies)
+    out.push(
+      `dsr-bridge's own copies: the row values of ${receipt.ownCopies.findingRowsCleared} finding(s) of ${receipt.ownCopies.earlierRequests} earlier request(s) about the same subject were removed from the evidence table (keys, row hashes and provenance kept), and ${receipt.ownCopies.objectsDeleted} object(s) of theirs deleted from the payload bucket. This request's evidence holds keys, row hashes and provenance only; its working objects (findings parts, erasure case) are deleted once this receipt is stored.`,
+      '',
+    );
   return out.join('\n');
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PagerDutyIncident } from '../../shared/alerting/PagerDutyClient';
-import type { MessageAttributes, MessageQueue } from '../../shared/pipeline/MessageQueue';
+import type { MessageAttributes, MessageQueue, SendOptions } from '../../shared/pipeline/MessageQueue';
 import type { PayloadPointer, PayloadStore, StoredPayload } from '../../shared/pipeline/PayloadStore';
 import type { RecordContext } from '../../shared/pipeline/RecordContext';
 import type { SqsRecord } from '../../shared/pipeline/sqsEvent';
@@ -9,12 +9,27 @@ import { createLogger } from '../../shared/telemetry/createLogger';
 
 /** The queues in memory: what was sent where, dead-lettered, and hidden for how long. */
 export class InMemoryQueue implements MessageQueue {
-  readonly sent: { queueUrl: string; body: string; attributes: MessageAttributes }[] = [];
+  readonly sent: {
+    queueUrl: string;
+    body: string;
+    attributes: MessageAttributes;
+    delaySeconds?: number;
+  }[] = [];
   readonly deadLetters: { queueUrl: string; body: string; metadata: MessageAttributes }[] = [];
   readonly visibility: { queueArn: string; receiptHandle: string; seconds: number }[] = [];
 
-  async send(queueUrl: string, body: string, attributes: MessageAttributes = {}): Promise<string> {
-    this.sent.push({ queueUrl, body, attributes: { ...attributes } });
+  async send(
+    queueUrl: string,
+    body: string,
+    attributes: MessageAttributes = {},
+    options: SendOptions = {},
+  ): Promise<string> {
+    this.sent.push({
+      queueUrl,
+      body,
+      attributes: { ...attributes },
+      ...(options.delaySeconds !== undefined ? { delaySeconds: options.delaySeconds } : {}),
+    });
     return `m-${this.sent.length}`;
   }
 

@@ -1,10 +1,13 @@
 import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
 import { readActionMessage } from '../../audit/ActionMessage';
 import { applyRequestAction } from '../../audit/applyRequestAction';
+import { readErasureCase } from '../../erasure/ErasureCase';
+import { formatErasureProblems } from '../../erasure/ErasureProblem';
+import { ConfigError } from '../../errors/errors';
 import type { DeadlineRule } from '../../intake/computeDeadline';
 import { MalformedRequestError } from '../../intake/MalformedRequestError';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
-import { IntegrityViolationError } from '../errors';
+import { IntegrityViolationError, MalformedStageMessageError } from '../errors';
 import { readLedgerMessage } from '../ForwardedLedger';
 import { compareLedgerEntries } from '../Ledger';
 import { quarantineIntegrity, quarantineRequest } from '../quarantineRequest';
@@ -40,6 +43,8 @@ export interface DriftVerdict {
 export interface GateStageDeps extends StageDeps {
   /** The load queue. */
   readonly nextQueueUrl: string;
+  /** The erase queue, where erasure requests go once checked. */
+  readonly eraseQueueUrl?: string;
   readonly checkDrift: (tablesTouched: readonly string[]) => Promise<DriftVerdict>;
   readonly metrics: Pick<ComplianceMetrics, 'gateViolation'>;
   readonly pagerDuty: Pick<PagerDutyClient, 'trigger'>;
@@ -52,7 +57,10 @@ export interface GateStageDeps extends StageDeps {
  * with error category `integrity`), then checks the tables the findings came from for drift. A halting verdict
  * quarantines the message (payload bucket, `quarantine/YYYY/MM/DD/<requestId>.json`), emits the
  * `ComplianceGateViolation` metric, pages, and sends nothing on; otherwise the message goes to the
- * load queue (ledger `gated`).
+ * load queue (ledger `gated`). An erasure request's case is read and checked too (hashes, request,
+ * subject): a plan with problems (a cascade to rows discovery did not find, a mask the catalog
+ * refuses…) is quarantined as `erasure_plan_refused`, naming tables and columns; a sound one goes
+ * to the erase queue.
  */
 export function gateStage(deps: GateStageDeps): StageWork {
   const now = deps.now ?? (() => new Date());
@@ -149,12 +157,40 @@ export function gateStage(deps: GateStageDeps): StageWork {
       // Hashes and counts, not an exact parse of every line: the load parses each line before
       // anything lands, and the gate's timeout is the shortest.
       await verifyFindingsHandOff(message, deps.payloads, { parseLines: false });
+      if (message.type === 'erasure') {
+        if (!message.erasure)
+          throw new MalformedStageMessageError('an erasure request arrived without its erasure case');
+        const erasureCase = await readErasureCase(deps.payloads, message.erasure, message);
+        if (erasureCase.problems.length > 0) {
+          await quarantineRequest(
+            quarantineDeps,
+            { requestId: message.requestId, subjectHash: message.subjectHash, body },
+            {
+              kind: 'erasure_plan_refused',
+              errorCategory: 'erasure_plan',
+              summary: `dsr-bridge: erasure ${message.requestId} quarantined by the gate: its plan cannot run (${erasureCase.problems.map((p) => p.code).join(', ')})`,
+              detail: { problems: erasureCase.problems.length, planHash: erasureCase.plan.planHash },
+              // Tables, columns and codes: a person fixes the data map (or the data) and resubmits.
+              evidence: { problems: erasureCase.problems, text: formatErasureProblems(erasureCase.problems) },
+            },
+            context,
+            decision.action === 'proceed' ? decision.last : history.at(-1)?.state,
+          );
+          return;
+        }
+      }
     } catch (error) {
       if (!(error instanceof IntegrityViolationError)) throw error;
       const last = decision.action === 'proceed' ? decision.last : history.at(-1)?.state;
       await quarantineIntegrity(quarantineDeps, message, body, error, context, last);
       return;
     }
+    const next = message.type === 'erasure' ? deps.eraseQueueUrl : deps.nextQueueUrl;
+    if (next === undefined)
+      throw new ConfigError(
+        'ERASE_QUEUE_URL',
+        'is not set: the erase queue, where erasure requests go after the gate',
+      );
     if (decision.action === 'proceed') {
       const check = () => deps.checkDrift(message.tablesTouched);
       const verdict = await (deps.breakers ? deps.breakers.execute('snowflake', check) : check());
@@ -168,10 +204,10 @@ export function gateStage(deps: GateStageDeps): StageWork {
       });
       logger.info('gate passed', { ...logFields(stage, context), status: verdict.status });
     }
-    await deps.queue.send(deps.nextQueueUrl, body, {
+    await deps.queue.send(next, body, {
       traceId: context.traceId,
       requestId: message.requestId,
     });
-    logger.info('sent to load', logFields(stage, context));
+    logger.info(message.type === 'erasure' ? 'sent to erase' : 'sent to load', logFields(stage, context));
   };
 }
