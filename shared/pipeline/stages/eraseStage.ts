@@ -1,0 +1,484 @@
+import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
+import type { CanonicalValue } from '../../canonical/CanonicalValue';
+import { canonicalJson } from '../../canonical/canonicalJson';
+import { parseExactJson } from '../../canonical/parseExactJson';
+import type { Finding, FindingsDocument } from '../../discovery/FindingsDocument';
+import {
+  buildErasureReceipt,
+  type ErasureReceipt,
+  type OwnCopiesRemoved,
+  type RetentionFacts,
+} from '../../erasure/buildErasureReceipt';
+import {
+  type ErasureCase,
+  erasurePlanSchema,
+  erasurePrefix,
+  readErasureCase,
+} from '../../erasure/ErasureCase';
+import { type ErasurePlan, planHashOf, rowsToChange } from '../../erasure/ErasurePlan';
+import type { ErasureProblem } from '../../erasure/ErasureProblem';
+import { formatErasureProblems } from '../../erasure/ErasureProblem';
+import type { ErasureExecution, ErasureStep } from '../../erasure/ErasureStep';
+import { type ApprovalPolicy, needsApproval } from '../../erasure/needsApproval';
+import { reviveFindings } from '../../erasure/reviveFindings';
+import type { ErasureVerification } from '../../erasure/verifyErasure';
+import { DsrError } from '../../errors/DsrError';
+import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
+import { decideErasure, ERASE_CHECKPOINT } from '../ErasureDecision';
+import { IntegrityViolationError, MalformedStageMessageError } from '../errors';
+import type { LedgerEntry } from '../Ledger';
+import { quarantineIntegrity, quarantineRequest } from '../quarantineRequest';
+import { logFields, type RecordContext, type StageWork } from '../RecordContext';
+import { RequestLedger } from '../RequestLedger';
+import { lifecycleOf, type RequestState } from '../RequestState';
+import { parseStageMessage, type StageMessage } from '../StageMessage';
+import { type VerifiedFindings, verifyFindingsHandOff } from '../verifyFindingsHandOff';
+import { stopIfCancelled } from './extractStage';
+import type { LoadPartContext } from './loadStage';
+import type { StageDeps } from './StageDeps';
+
+/** Rows changed under the erasure each time it was planned again. Retryable: the data may settle. */
+export class ErasureStaleError extends DsrError {
+  readonly retryable = true;
+  readonly code = 'ERASURE_STALE';
+}
+
+/** The erasure work the stage drives; the handler builds it from the erasure role's connections. */
+export interface SubjectEraser {
+  /**
+   * Executes a plan: PostgreSQL in one transaction, then Snowflake in one; rows already erased count
+   * as done. `onStep` is called for each table step once its system committed.
+   */
+  execute(
+    plan: ErasurePlan,
+    findings: FindingsDocument,
+    onStep: (step: ErasureStep) => Promise<void>,
+  ): Promise<ErasureExecution>;
+  /** Discovers again from the request's identifiers and plans, read-only (after rows changed). */
+  replan(input: {
+    readonly requestId: string;
+    readonly identifiers: Record<string, string[]>;
+  }): Promise<{ findings: FindingsDocument; plan: ErasurePlan; problems: readonly ErasureProblem[] }>;
+  /** The proof: discovery again from every identifier known before the erasure. */
+  prove(input: {
+    readonly requestId: string;
+    readonly plan: ErasurePlan;
+    readonly findings: FindingsDocument;
+    readonly known: Record<string, string[]>;
+  }): Promise<ErasureVerification>;
+  /** When erased data becomes unrecoverable: Snowflake's retention, the operator's backups. */
+  retention(): Promise<RetentionFacts>;
+}
+
+/** Where receipts are kept (`DSR_ERASURE_RECEIPTS` beside the ledger). */
+export interface ReceiptStore {
+  /** Stores the receipt unless one is stored for the request; returns the stored one. */
+  put(receipt: ErasureReceipt): Promise<ErasureReceipt>;
+  get(requestId: string): Promise<ErasureReceipt | undefined>;
+}
+
+export interface EraseStageDeps extends StageDeps {
+  readonly metrics: Pick<ComplianceMetrics, 'gateViolation'>;
+  /** Pages an erasure that could not be verified, and quarantines. */
+  readonly pagerDuty: Pick<PagerDutyClient, 'trigger'>;
+  /** The erase queue: a plan waiting for approval is looked at again from there. */
+  readonly continueQueueUrl: string;
+  readonly approval: ApprovalPolicy;
+  /** Seconds before a waiting plan's ledger is read again (0–900). */
+  readonly approvalPollSeconds: number;
+  readonly eraser: SubjectEraser;
+  /** Lands findings in the evidence table WITHOUT their values (keys, row hashes, provenance); idempotent. */
+  readonly loadEvidence: (findings: readonly Finding[], part: LoadPartContext) => Promise<void>;
+  readonly receipts: ReceiptStore;
+  /** Removes dsr-bridge's copies of the subject from its earlier requests (see `removeOwnCopies`). */
+  readonly removeOwnCopies: (input: {
+    readonly subjectHash: string;
+    readonly requestId: string;
+  }) => Promise<OwnCopiesRemoved>;
+  /** Deletes every object the bucket holds for this request (findings parts, erasure case, plans). */
+  readonly deleteRequestObjects: (requestId: string) => Promise<number>;
+  /** Plans made again after rows changed under the erasure, per delivery. @default 2 */
+  readonly maxReplans?: number;
+}
+
+/** A plan made again, kept in the bucket beside the case with the findings it was made from. */
+function replanKey(requestId: string, planHash: string): string {
+  return `${erasurePrefix(requestId)}plan-${planHash}.json`;
+}
+
+/**
+ * The erase stage. For an erasure request that passed the gate it:
+ * 1. checks the hand-off and the erasure case (integrity violations are quarantined);
+ * 2. decides from the ledger (`decideErasure`): a plan above the blast radius, or touching a table
+ *    marked `approval: required`, waits in `awaiting_approval` (the message comes back every
+ *    `approvalPollSeconds` until `dsr approve` records `approved` for that plan's hash, or the
+ *    request is cancelled); otherwise `erasing`;
+ * 3. executes the plan, recording each committed table step as an `erasing` checkpoint; rows that
+ *    changed since discovery are planned again from a fresh discovery (a plan that now needs approval
+ *    waits again), never erased on stale information;
+ * 4. proves the erasure by discovery from every identifier known before it;
+ * 5. stores the evidence WITHOUT values (keys, row hashes, provenance), removes dsr-bridge's own
+ *    copies of the subject from earlier requests, and stores the receipt (first one wins);
+ * 6. deletes the request's own objects in the bucket and records `erased` or, when the proof still
+ *    finds the subject, `erasure_unverified`, which pages.
+ * A redelivery at any point finishes the job without doing anything twice: the executors count rows
+ * already erased as done, evidence MERGEs, the receipt is kept once, copies removed are recorded.
+ */
+export function eraseStage(deps: EraseStageDeps): StageWork {
+  const now = deps.now ?? (() => new Date());
+  const ledger = new RequestLedger(deps.ledger, deps.stage, now);
+  const { logger, stage } = deps;
+  const quarantineDeps = {
+    stage,
+    payloads: deps.payloads,
+    metrics: deps.metrics,
+    pagerDuty: deps.pagerDuty,
+    ledger,
+    logger,
+    now,
+  };
+  const refusePlan = (
+    message: StageMessage,
+    body: string,
+    problems: readonly ErasureProblem[],
+    planHash: string,
+    context: RecordContext,
+    last: RequestState | undefined,
+  ) =>
+    quarantineRequest(
+      quarantineDeps,
+      { requestId: message.requestId, subjectHash: message.subjectHash, body },
+      {
+        kind: 'erasure_plan_refused',
+        errorCategory: 'erasure_plan',
+        summary: `dsr-bridge: erasure ${message.requestId} quarantined at ${stage}: its plan cannot run (${problems.map((p) => p.code).join(', ')})`,
+        detail: { problems: problems.length, planHash },
+        evidence: { problems, text: formatErasureProblems(problems) },
+      },
+      context,
+      last,
+    );
+  const checkpoint = (
+    message: StageMessage,
+    context: RecordContext,
+    name: string,
+    detail: LedgerEntry['detail'],
+  ) =>
+    deps.ledger.append({
+      requestId: message.requestId,
+      state: 'erasing',
+      at: now().toISOString(),
+      stage: name,
+      traceId: context.traceId,
+      ...(detail ? { detail } : {}),
+    });
+  const waitForApproval = async (message: StageMessage, body: string, context: RecordContext) => {
+    await deps.queue.send(
+      deps.continueQueueUrl,
+      body,
+      { traceId: context.traceId, requestId: message.requestId },
+      { delaySeconds: deps.approvalPollSeconds },
+    );
+    logger.info('waiting for approval', logFields(stage, context));
+  };
+
+  /** Deletes the request's working objects and records the receipt's outcome; pages when unverified. */
+  const finish = async (message: StageMessage, receipt: ErasureReceipt, context: RecordContext) => {
+    const objects = await deps.deleteRequestObjects(message.requestId);
+    const last = lifecycleOf(await ledger.history(message.requestId)).at(-1)?.state;
+    if (last !== 'erasing') await ledger.transition(message.requestId, context.traceId, last, 'erasing');
+    await ledger.transition(message.requestId, context.traceId, 'erasing', receipt.outcome, {
+      receiptHash: receipt.receiptHash,
+      planHash: receipt.planHash,
+      tablesRemaining: receipt.remaining.length,
+      objectsDeleted: objects,
+    });
+    if (receipt.outcome === 'erasure_unverified') {
+      await deps.pagerDuty.trigger({
+        requestId: message.requestId,
+        kind: 'erasure_unverified',
+        severity: 'critical',
+        summary: `dsr-bridge: erasure ${message.requestId} not verified: the subject is still findable in ${receipt.remaining.length} table(s)`,
+        customDetails: {
+          subjectHash: message.subjectHash,
+          tables: receipt.remaining.map((r) => `${r.system}:${r.table} (${r.reason})`).join(', '),
+        },
+      });
+      logger.error('erasure not verified', {
+        ...logFields(stage, context),
+        tablesRemaining: receipt.remaining.length,
+      });
+    } else logger.info('erased', { ...logFields(stage, context), receiptHash: receipt.receiptHash });
+  };
+
+  return async (body, context) => {
+    const message = parseStageMessage(body);
+    context.requestId = message.requestId;
+    context.subjectHash = message.subjectHash;
+    context.traceId = message.traceId;
+    if (message.type !== 'erasure' || !message.erasure)
+      throw new MalformedStageMessageError('the erase stage takes erasure requests with their erasure case');
+    const reference = message.erasure;
+
+    const history = await ledger.history(message.requestId);
+    if (stopIfCancelled(history, logger, stage, context)) {
+      // Nothing more will be done: the subject's identifiers and findings leave the bucket.
+      await deps.deleteRequestObjects(message.requestId);
+      return;
+    }
+    const settled = decideErasure(history, reference.planHash, false);
+    if (settled.action === 'skip') {
+      logger.info('duplicate delivery: the erasure has ended', {
+        ...logFields(stage, context),
+        state: settled.state,
+      });
+      return;
+    }
+    const last = lifecycleOf(history).at(-1)?.state;
+    // A receipt stored before a crash: only the last steps remain.
+    const stored = await deps.receipts.get(message.requestId);
+    if (stored) {
+      await finish(message, stored, context);
+      return;
+    }
+
+    let handOff: VerifiedFindings;
+    let erasureCase: ErasureCase;
+    let handed: FindingsDocument;
+    const parts: Finding[][] = [];
+    try {
+      handOff = await verifyFindingsHandOff(message, deps.payloads);
+      erasureCase = await readErasureCase(deps.payloads, reference, message);
+      for (let i = 0; i < handOff.parts.length; i++) parts.push([...(await handOff.readPart(i)).findings]);
+      handed = {
+        requestId: message.requestId,
+        subject: { hash: message.subjectHash },
+        findings: reviveFindings(parts.flat()),
+        counts: {},
+        evidenceHash: handOff.evidenceHash,
+      };
+    } catch (error) {
+      if (!(error instanceof IntegrityViolationError)) throw error;
+      await quarantineIntegrity(quarantineDeps, message, body, error, context, last);
+      return;
+    }
+    if (erasureCase.problems.length > 0) {
+      await refusePlan(message, body, erasureCase.problems, erasureCase.plan.planHash, context, last);
+      return;
+    }
+
+    // The plan to run: the case's, or the latest one made again since (kept in the bucket).
+    let working = await workingPlan(deps, reference.case.bucket, history, erasureCase, handed);
+    const decision = decideErasure(
+      history,
+      working.plan.planHash,
+      needsApproval(working.plan, deps.approval).required,
+    );
+    if (decision.action === 'skip') return;
+    if (decision.action === 'refuse') {
+      await quarantineRequest(
+        quarantineDeps,
+        { requestId: message.requestId, subjectHash: message.subjectHash, body },
+        {
+          kind: 'approval_plan_mismatch',
+          errorCategory: 'erasure_plan',
+          summary: `dsr-bridge: erasure ${message.requestId} quarantined: the approval names another plan than the one to run`,
+          detail: { planHash: working.plan.planHash, approvedPlanHash: decision.approvedPlanHash },
+        },
+        context,
+        last,
+      );
+      return;
+    }
+    if (decision.action === 'await') {
+      if (decision.enter) {
+        const approval = needsApproval(working.plan, deps.approval);
+        await ledger.transition(message.requestId, context.traceId, decision.last, 'awaiting_approval', {
+          planHash: working.plan.planHash,
+          rowsToChange: rowsToChange(working.plan),
+          reasons: approval.required ? [...new Set(approval.reasons.map((r) => r.code))].join(',') : '',
+        });
+      }
+      await waitForApproval(message, body, context);
+      return;
+    }
+    if (decision.enter)
+      await ledger.transition(message.requestId, context.traceId, decision.last, 'erasing', {
+        planHash: working.plan.planHash,
+        rowsToChange: rowsToChange(working.plan),
+      });
+
+    const steps: ErasureStep[] = stepsRecorded(await ledger.history(message.requestId));
+    const onStep = async (step: ErasureStep) => {
+      steps.push(step);
+      await checkpoint(message, context, ERASE_CHECKPOINT.step, { ...step });
+    };
+    for (let replans = 0; ; replans++) {
+      const run = () => deps.eraser.execute(working.plan, working.findings, onStep);
+      const executed = await (deps.breakers ? deps.breakers.execute('postgres', run) : run());
+      if (executed.outcome === 'done') break;
+      if (replans >= (deps.maxReplans ?? 2))
+        throw new ErasureStaleError(
+          `rows changed under the erasure ${replans + 1} times (${executed.stale.map((s) => `${s.system}:${s.table}`).join(', ')}); nothing stale was changed`,
+        );
+      const again = await deps.eraser.replan({
+        requestId: message.requestId,
+        identifiers: erasureCase.identifiers,
+      });
+      if (again.problems.length > 0) {
+        await refusePlan(message, body, again.problems, again.plan.planHash, context, 'erasing');
+        return;
+      }
+      await deps.payloads.put(
+        replanKey(message.requestId, again.plan.planHash),
+        canonicalJson({ findings: again.findings.findings, plan: again.plan } as unknown as CanonicalValue),
+        { kind: 'erasure-plan' },
+      );
+      const approval = needsApproval(again.plan, deps.approval);
+      if (approval.required && !changesOnlyRowsOf(again.plan, working.plan)) {
+        // The new plan reaches rows the approved (or small) one did not: it is approved anew.
+        await ledger.transition(message.requestId, context.traceId, 'erasing', 'awaiting_approval', {
+          planHash: again.plan.planHash,
+          rowsToChange: rowsToChange(again.plan),
+          reasons: [...new Set(approval.reasons.map((r) => r.code))].join(','),
+          replanned: true,
+        });
+        await waitForApproval(message, body, context);
+        return;
+      }
+      await checkpoint(message, context, ERASE_CHECKPOINT.replan, {
+        planHash: again.plan.planHash,
+        rowsToChange: rowsToChange(again.plan),
+      });
+      logger.info('rows changed since discovery: planned again', logFields(stage, context));
+      working = { plan: again.plan, findings: again.findings };
+    }
+
+    const verification = await deps.eraser.prove({
+      requestId: message.requestId,
+      plan: working.plan,
+      findings: working.findings,
+      known: erasureCase.known,
+    });
+    // The evidence of what was found, without the values being erased.
+    for (let i = 0; i < parts.length; i++)
+      await deps.loadEvidence(parts[i] ?? [], {
+        message,
+        evidenceHash: handOff.evidenceHash,
+        part: i + 1,
+        parts: parts.length,
+      });
+    const copies =
+      copiesRecorded(await ledger.history(message.requestId)) ??
+      (await (async () => {
+        const removed = await deps.removeOwnCopies({
+          subjectHash: message.subjectHash,
+          requestId: message.requestId,
+        });
+        await checkpoint(message, context, ERASE_CHECKPOINT.copies, { ...removed });
+        return removed;
+      })());
+    const receipt = await deps.receipts.put(
+      buildErasureReceipt({
+        plan: working.plan,
+        steps,
+        verification,
+        retention: await deps.eraser.retention(),
+        completedAt: now().toISOString(),
+        ownCopies: copies,
+      }),
+    );
+    await finish(message, receipt, context);
+  };
+}
+
+/** The plan to run and the findings it was made from: the case's, or the latest one made again. */
+async function workingPlan(
+  deps: EraseStageDeps,
+  bucket: string,
+  history: readonly LedgerEntry[],
+  erasureCase: ErasureCase,
+  handed: FindingsDocument,
+): Promise<{ plan: ErasurePlan; findings: FindingsDocument }> {
+  const latest = history
+    .filter(
+      (e) =>
+        (e.state === 'erasing' && e.stage === ERASE_CHECKPOINT.replan) ||
+        (e.state === 'awaiting_approval' && e.detail?.replanned === true),
+    )
+    .at(-1)?.detail?.planHash;
+  if (latest === undefined || latest === erasureCase.plan.planHash)
+    return { plan: erasureCase.plan, findings: handed };
+  const key = replanKey(erasureCase.requestId, String(latest));
+  const stored = await deps.payloads.get({ bucket, key });
+  if (!stored)
+    throw new IntegrityViolationError(
+      'payload_checksum_mismatch',
+      'a plan made again is missing from the bucket',
+    );
+  let parsed: { plan: ErasurePlan; findings: Finding[] };
+  try {
+    const raw = JSON.parse(stored.body) as { plan: unknown };
+    const exact = parseExactJson(stored.body) as unknown as { findings: Finding[] };
+    parsed = { plan: erasurePlanSchema.parse(raw.plan) as unknown as ErasurePlan, findings: exact.findings };
+  } catch {
+    throw new IntegrityViolationError('findings_malformed', 'a plan made again does not match its schema');
+  }
+  if (parsed.plan.planHash !== latest || planHashOf(parsed.plan) !== latest)
+    throw new IntegrityViolationError('evidence_hash_mismatch', 'a plan made again does not match its hash');
+  return {
+    plan: parsed.plan,
+    findings: {
+      requestId: erasureCase.requestId,
+      subject: { hash: erasureCase.subjectHash },
+      findings: reviveFindings(parsed.findings),
+      counts: {},
+      evidenceHash: parsed.plan.findingsHash,
+    },
+  };
+}
+
+/** Table steps recorded by earlier deliveries (`erase-step` checkpoints). */
+function stepsRecorded(history: readonly LedgerEntry[]): ErasureStep[] {
+  return history
+    .filter((e) => e.state === 'erasing' && e.stage === ERASE_CHECKPOINT.step && e.detail)
+    .map((e) => {
+      const d = e.detail as Record<string, string | number | boolean>;
+      return {
+        system: d.system as ErasureStep['system'],
+        table: String(d.table),
+        action: d.action as ErasureStep['action'],
+        planned: Number(d.planned),
+        changed: Number(d.changed),
+        alreadyDone: Number(d.alreadyDone),
+      };
+    });
+}
+
+/** Own copies removed by an earlier delivery, as its checkpoint recorded them. */
+function copiesRecorded(history: readonly LedgerEntry[]): OwnCopiesRemoved | undefined {
+  const d = history
+    .filter((e) => e.state === 'erasing' && e.stage === ERASE_CHECKPOINT.copies)
+    .at(-1)?.detail;
+  return d
+    ? {
+        earlierRequests: Number(d.earlierRequests),
+        findingRowsCleared: Number(d.findingRowsCleared),
+        objectsDeleted: Number(d.objectsDeleted),
+      }
+    : undefined;
+}
+
+/** Whether every row `next` changes is one `before` changed too (same system, table and key). */
+function changesOnlyRowsOf(next: ErasurePlan, before: ErasurePlan): boolean {
+  const id = (system: string, table: string, key: unknown) =>
+    `${system}\u0000${table}\u0000${canonicalJson(key as CanonicalValue)}`;
+  const known = new Set(
+    before.tables
+      .filter((t) => t.action === 'delete' || t.action === 'mask')
+      .flatMap((t) => t.rows.map((r) => id(t.system, t.table, r.key))),
+  );
+  return next.tables
+    .filter((t) => t.action === 'delete' || t.action === 'mask')
+    .every((t) => t.rows.every((r) => known.has(id(t.system, t.table, r.key))));
+}
