@@ -1,0 +1,455 @@
+import { describe, expect, it, vi } from 'vitest';
+import { buildFindingsDocument, type FindingsDocument } from '../../../shared/discovery/FindingsDocument';
+import type { ErasureReceipt } from '../../../shared/erasure/buildErasureReceipt';
+import { type ErasurePlan, sealPlan } from '../../../shared/erasure/ErasurePlan';
+import type { ErasureProblem } from '../../../shared/erasure/ErasureProblem';
+import type { ErasureStep } from '../../../shared/erasure/ErasureStep';
+import { rowHash } from '../../../shared/erasure/planErasure';
+import type { ErasureVerification } from '../../../shared/erasure/verifyErasure';
+import { subjectHash } from '../../../shared/identity/subjectHash';
+import type { IntakeRequest } from '../../../shared/intake/IntakeRequest';
+import type { StageWork } from '../../../shared/pipeline/RecordContext';
+import { eraseStage, type SubjectEraser } from '../../../shared/pipeline/stages/eraseStage';
+import { extractStage } from '../../../shared/pipeline/stages/extractStage';
+import { gateStage } from '../../../shared/pipeline/stages/gateStage';
+import { InMemoryLedger } from '../../support/InMemoryLedger';
+import {
+  captureSignals,
+  InMemoryPayloadStore,
+  InMemoryQueue,
+  recordContext,
+} from '../../support/inMemoryPorts';
+
+const KEY = 'k'.repeat(32);
+const EMAIL = 'ana@example.com';
+const GATE = 'https://sqs.local/gate';
+const LOAD = 'https://sqs.local/load';
+const ERASE = 'https://sqs.local/erase';
+const hashOf = (subject: IntakeRequest['subject']) => subjectHash(KEY, subject);
+
+function intake(requestId: string): string {
+  return JSON.stringify({
+    version: 1,
+    requestId,
+    type: 'erasure',
+    subject: { email: [EMAIL] },
+    jurisdiction: 'GDPR',
+    receivedAt: '2026-02-27T10:00:00Z',
+  });
+}
+
+/** The subject's rows: `orders` rows 1..n and one customer row. */
+function findings(requestId: string, orders: number): FindingsDocument {
+  const provenance = [
+    { column: 'email', identity: 'email', round: 1, source: 'request', via: 'identity' },
+  ] as const;
+  return buildFindingsDocument({
+    requestId,
+    subjectHash: hashOf({ email: [EMAIL] }),
+    tables: [
+      {
+        system: 'postgres',
+        table: 'public.customer',
+        primaryKey: ['id'],
+        rows: [{ key: { id: 7 }, provenance: [...provenance], row: { email: EMAIL, id: 7 } }],
+      },
+      {
+        system: 'postgres',
+        table: 'public.orders',
+        primaryKey: ['id'],
+        rows: Array.from({ length: orders }, (_, i) => ({
+          key: { id: i + 1 },
+          provenance: [...provenance],
+          row: { email: EMAIL, id: i + 1 },
+        })),
+      },
+    ],
+  });
+}
+
+function planOf(document: FindingsDocument): ErasurePlan {
+  const table = (name: string) => {
+    const rows = document.findings.filter((f) => f.table === name);
+    return {
+      system: 'postgres' as const,
+      table: name,
+      action: 'delete' as const,
+      primaryKey: ['id'],
+      found: rows.length,
+      rows: rows.map((f) => ({ key: f.key, rowHash: rowHash(f.row) })),
+      approvalRequired: false,
+    };
+  };
+  return sealPlan({
+    version: 1,
+    requestId: document.requestId,
+    subject: document.subject,
+    findingsHash: document.evidenceHash,
+    tables: [table('public.orders'), table('public.customer')],
+  });
+}
+
+/**
+ * Extract, gate and erase over one ledger, queues and bucket in memory, and an eraser over a set of
+ * row ids standing for the database: what it deletes is gone, a second run finds it done.
+ */
+function pipeline(options: { orders?: number; problems?: ErasurePlanProblems; leftBehind?: boolean } = {}) {
+  const ledger = new InMemoryLedger();
+  const queue = new InMemoryQueue();
+  const payloads = new InMemoryPayloadStore();
+  const signals = captureSignals();
+  let clock = new Date('2026-03-01T12:00:00.000Z');
+  const now = () => {
+    clock = new Date(clock.getTime() + 1000);
+    return clock;
+  };
+  const common = { ledger, queue, payloads, logger: signals.logger, now };
+  const database = new Set<string>();
+  const orders = options.orders ?? 3;
+  for (let i = 1; i <= orders; i++) database.add(`public.orders:${i}`);
+  database.add('public.customer:7');
+  let crashAfterFirstTable = false;
+  const executions: string[] = [];
+  const eraser: SubjectEraser = {
+    execute: vi.fn(async (plan: ErasurePlan, _findings, onStep: (s: ErasureStep) => Promise<void>) => {
+      executions.push(plan.planHash);
+      for (const t of plan.tables) {
+        let changed = 0;
+        let alreadyDone = 0;
+        for (const r of t.rows) {
+          const id = `${t.table}:${String(r.key.id)}`;
+          if (database.delete(id)) changed++;
+          else alreadyDone++;
+        }
+        await onStep({
+          system: t.system,
+          table: t.table,
+          action: 'delete',
+          planned: t.rows.length,
+          changed,
+          alreadyDone,
+        });
+        if (crashAfterFirstTable) {
+          crashAfterFirstTable = false;
+          throw new Error('the process died');
+        }
+      }
+      return { outcome: 'done' as const, steps: [] };
+    }),
+    replan: vi.fn(async () => {
+      throw new Error('not expected');
+    }),
+    prove: vi.fn(
+      async (): Promise<ErasureVerification> =>
+        options.leftBehind
+          ? {
+              outcome: 'erasure_unverified' as const,
+              remaining: [
+                {
+                  system: 'postgres' as const,
+                  table: 'public.audit',
+                  rows: 1,
+                  reason: 'rows_remain' as const,
+                },
+              ],
+              refound: { 'postgres:public.audit': 1 },
+            }
+          : { outcome: 'erased' as const, remaining: [], refound: {} },
+    ),
+    retention: async () => ({ postgresBackupRetentionDays: 30 }),
+  };
+  const receipts = new Map<string, ErasureReceipt>();
+  const receiptStore = {
+    put: vi.fn(async (r: ErasureReceipt) => {
+      if (!receipts.has(r.requestId)) receipts.set(r.requestId, r);
+      return receipts.get(r.requestId) as ErasureReceipt;
+    }),
+    get: async (id: string) => receipts.get(id),
+  };
+  const evidence: { rows: number; part: number }[] = [];
+  const removeOwnCopies = vi.fn(async () => ({
+    earlierRequests: 1,
+    findingRowsCleared: 4,
+    objectsDeleted: 2,
+  }));
+  const extract = extractStage({
+    ...common,
+    stage: 'extract-high',
+    priority: 'high',
+    nextQueueUrl: GATE,
+    highQueueUrl: GATE,
+    identityKinds: ['email'],
+    hashSubject: hashOf,
+    discover: async () => {
+      throw new Error('an erasure request is planned, not only discovered');
+    },
+    planErasure: async (request) => {
+      const document = findings(request.requestId, orders);
+      return {
+        findings: document,
+        plan: planOf(document),
+        problems: options.problems ?? [],
+        known: { email: [EMAIL], customer_id: ['7'] },
+      };
+    },
+    claimCheckBytes: 1,
+  });
+  const gate = gateStage({
+    ...common,
+    stage: 'gate',
+    nextQueueUrl: LOAD,
+    eraseQueueUrl: ERASE,
+    checkDrift: async () => ({ status: 'COMPLIANT', halt: false, findings: [], driftPercent: 0 }),
+    metrics: signals.metrics,
+    pagerDuty: signals.pagerDuty,
+  });
+  const erase = eraseStage({
+    ...common,
+    stage: 'erase',
+    metrics: signals.metrics,
+    pagerDuty: signals.pagerDuty,
+    continueQueueUrl: ERASE,
+    approval: { maxRowsWithoutApproval: 10 },
+    approvalPollSeconds: 900,
+    eraser,
+    loadEvidence: async (found, part) => {
+      evidence.push({ rows: found.length, part: part.part });
+    },
+    receipts: receiptStore,
+    removeOwnCopies,
+    deleteRequestObjects: async (requestId) => {
+      const keys = [...payloads.objects.keys()].filter((k) => k.includes(`/${requestId}/`));
+      for (const k of keys) payloads.objects.delete(k);
+      return keys.length;
+    },
+  });
+  const run = (work: StageWork, body: string) => work(body, recordContext(body));
+  const deliver = async (queueUrl: string, work: StageWork) => {
+    const bodies = queue.bodiesTo(queueUrl);
+    queue.sent.splice(0, queue.sent.length, ...queue.sent.filter((s) => s.queueUrl !== queueUrl));
+    for (const body of bodies) await run(work, body);
+    return bodies;
+  };
+  /** Intake → extract → gate; returns what the gate sent to the erase queue. */
+  const upToErase = async (requestId: string) => {
+    await run(extract, intake(requestId));
+    await deliver(GATE, gate);
+    return queue.bodiesTo(ERASE);
+  };
+  return {
+    ledger,
+    queue,
+    payloads,
+    signals,
+    database,
+    eraser,
+    executions,
+    receipts,
+    receiptStore,
+    evidence,
+    removeOwnCopies,
+    erase,
+    run,
+    deliver,
+    upToErase,
+    crashNextAfterFirstTable: () => {
+      crashAfterFirstTable = true;
+    },
+  };
+}
+type ErasurePlanProblems = ErasureProblem[];
+
+const transitions = (p: ReturnType<typeof pipeline>, id: string) =>
+  p.ledger.entries.filter((e) => e.requestId === id && !e.stage.startsWith('erase-')).map((e) => e.state);
+
+describe('Stage: erase', () => {
+  it('erases a small plan end to end: evidence without values, own copies, receipt, objects deleted', async () => {
+    // Prepare
+    const p = pipeline();
+    const sent = await p.upToErase('r-1');
+    expect(sent).toHaveLength(1);
+    expect(p.queue.bodiesTo(LOAD)).toEqual([]);
+    expect(p.payloads.keys('erasure/r-1/')).toEqual(['erasure/r-1/case.json']);
+
+    // Act
+    await p.deliver(ERASE, p.erase);
+
+    // Assess
+    expect(transitions(p, 'r-1')).toEqual([
+      'received',
+      'discovering',
+      'discovered',
+      'gated',
+      'erasing',
+      'erased',
+    ]);
+    expect(p.database.size).toBe(0);
+    expect(p.evidence).toEqual([{ rows: 4, part: 1 }]);
+    expect(p.removeOwnCopies).toHaveBeenCalledTimes(1);
+    const receipt = p.receipts.get('r-1');
+    expect(receipt?.tables.map((t) => [t.table, t.deleted])).toEqual([
+      ['public.orders', 3],
+      ['public.customer', 1],
+    ]);
+    expect(receipt?.ownCopies).toEqual({ earlierRequests: 1, findingRowsCleared: 4, objectsDeleted: 2 });
+    expect(p.ledger.entries.at(-1)?.detail?.receiptHash).toBe(receipt?.receiptHash);
+    // The subject's identifiers and findings no longer sit in the bucket.
+    expect(p.payloads.keys().filter((k) => k.includes('/r-1/'))).toEqual([]);
+    // The discovered entry recorded the plan before anything acted.
+    const discovered = p.ledger.entries.find((e) => e.state === 'discovered');
+    expect(discovered?.detail).toMatchObject({
+      planHash: receipt?.planHash,
+      rowsToChange: 4,
+      planProblems: 0,
+    });
+  });
+
+  it('changes nothing on a duplicate delivery after the erasure ended', async () => {
+    const p = pipeline();
+    const [body] = await p.upToErase('r-2');
+    await p.deliver(ERASE, p.erase);
+    const entries = p.ledger.entries.length;
+
+    await p.run(p.erase, body as string);
+
+    expect(p.ledger.entries.length).toBe(entries);
+    expect(p.executions).toHaveLength(1);
+    expect(p.receiptStore.put).toHaveBeenCalledTimes(1);
+  });
+
+  it('makes a plan above the blast radius wait for an approval bound to its plan hash, then erases', async () => {
+    // Prepare: 12 orders + 1 customer > 10 rows without approval.
+    const p = pipeline({ orders: 12 });
+    await p.upToErase('r-3');
+
+    // Act 1: the erase stage records the wait and sends the message back with a delay.
+    await p.deliver(ERASE, p.erase);
+    const waiting = p.queue.sent.filter((s) => s.queueUrl === ERASE);
+    // Act 2: nobody approved yet: still waiting, nothing new in the ledger.
+    const before = p.ledger.entries.length;
+    await p.deliver(ERASE, p.erase);
+    const stillWaiting = p.ledger.entries.length;
+    // Act 3: an operator approves that plan.
+    const planHash = p.ledger.entries.find((e) => e.state === 'awaiting_approval')?.detail?.planHash;
+    p.ledger.entries.push({
+      requestId: 'r-3',
+      state: 'approved',
+      at: '2026-03-01T13:00:00.000Z',
+      stage: 'operator',
+      traceId: 'cli',
+      detail: { planHash: String(planHash), approver: 'ALICE' },
+    });
+    await p.deliver(ERASE, p.erase);
+
+    // Assess
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]?.delaySeconds).toBe(900);
+    expect(stillWaiting).toBe(before);
+    expect(p.ledger.entries.find((e) => e.state === 'awaiting_approval')?.detail).toMatchObject({
+      rowsToChange: 13,
+      reasons: 'BLAST_RADIUS',
+    });
+    expect(transitions(p, 'r-3').slice(3)).toEqual([
+      'gated',
+      'awaiting_approval',
+      'approved',
+      'erasing',
+      'erased',
+    ]);
+    expect(p.executions).toHaveLength(1);
+  });
+
+  it('refuses an approval recorded for another plan', async () => {
+    const p = pipeline({ orders: 12 });
+    await p.upToErase('r-4');
+    await p.deliver(ERASE, p.erase);
+    p.ledger.entries.push({
+      requestId: 'r-4',
+      state: 'approved',
+      at: '2026-03-01T13:00:00.000Z',
+      stage: 'operator',
+      traceId: 'cli',
+      detail: { planHash: 'f'.repeat(64), approver: 'ALICE' },
+    });
+
+    await p.deliver(ERASE, p.erase);
+
+    expect(transitions(p, 'r-4').at(-1)).toBe('quarantined');
+    expect(p.executions).toEqual([]);
+    expect(p.database.size).toBe(13);
+  });
+
+  it('finishes after a crash between steps without erasing twice, and the receipt counts every row once', async () => {
+    const p = pipeline();
+    const [body] = await p.upToErase('r-5');
+    p.crashNextAfterFirstTable();
+
+    await expect(p.run(p.erase, body as string)).rejects.toThrow('the process died');
+    const afterCrash = p.database.size;
+    await p.run(p.erase, body as string);
+
+    expect(afterCrash).toBe(1);
+    expect(p.database.size).toBe(0);
+    expect(transitions(p, 'r-5').slice(-2)).toEqual(['erasing', 'erased']);
+    const steps = p.ledger.entries.filter((e) => e.stage === 'erase-step').map((e) => e.detail);
+    expect(steps).toEqual([
+      expect.objectContaining({ table: 'public.orders', changed: 3, alreadyDone: 0 }),
+      expect.objectContaining({ table: 'public.orders', changed: 0, alreadyDone: 3 }),
+      expect.objectContaining({ table: 'public.customer', changed: 1, alreadyDone: 0 }),
+    ]);
+    expect(p.receipts.get('r-5')?.tables.map((t) => t.deleted)).toEqual([3, 1]);
+  });
+
+  it('ends erasure_unverified and pages when the proof still finds the subject', async () => {
+    const p = pipeline({ leftBehind: true });
+    await p.upToErase('r-6');
+
+    await p.deliver(ERASE, p.erase);
+
+    expect(transitions(p, 'r-6').at(-1)).toBe('erasure_unverified');
+    expect(p.signals.pages).toEqual([
+      expect.objectContaining({ requestId: 'r-6', kind: 'erasure_unverified', severity: 'critical' }),
+    ]);
+    expect(JSON.stringify(p.signals.pages)).not.toContain(EMAIL);
+  });
+
+  it('is stopped at the gate when the plan cannot run, naming the table and code', async () => {
+    const p = pipeline({
+      problems: [
+        {
+          system: 'postgres',
+          table: 'public.orders',
+          code: 'CASCADE_TO_UNDISCOVERED',
+          message: 'a delete would cascade to 2 row(s) of public.invoice that discovery did not find',
+        },
+      ],
+    });
+
+    const sent = await p.upToErase('r-7');
+
+    expect(sent).toEqual([]);
+    expect(transitions(p, 'r-7').at(-1)).toBe('quarantined');
+    expect(p.signals.pages[0]?.summary).toContain('CASCADE_TO_UNDISCOVERED');
+    expect(p.database.size).toBe(4);
+  });
+
+  it('stops a cancelled erasure and removes its case and findings from the bucket', async () => {
+    const p = pipeline({ orders: 12 });
+    await p.upToErase('r-8');
+    await p.deliver(ERASE, p.erase);
+    p.ledger.entries.push({
+      requestId: 'r-8',
+      state: 'cancelled',
+      at: '2026-03-01T13:00:00.000Z',
+      stage: 'operator',
+      traceId: 'cli',
+      detail: { reasonCode: 'withdrawn' },
+    });
+
+    await p.deliver(ERASE, p.erase);
+
+    expect(p.queue.bodiesTo(ERASE)).toEqual([]);
+    expect(p.payloads.keys().filter((k) => k.includes('/r-8/'))).toEqual([]);
+    expect(p.executions).toEqual([]);
+  });
+});
