@@ -63,7 +63,11 @@ export interface ErasureReceipt {
   readonly remaining: readonly Remaining[];
   /** Present when the erasure ran in the pipeline, which holds copies of its own. */
   readonly ownCopies?: OwnCopiesRemoved;
-  /** SHA-256 of the canonical JSON of everything above, as for the access evidence. */
+  /**
+   * SHA-256 of the canonical JSON of everything above but `completedAt` (see {@link receiptHashOf}):
+   * like the evidence hash, the same erasure of the same data gives the same hash; when it
+   * completed is in the ledger, whose chain holds the hash.
+   */
   readonly receiptHash: string;
 }
 
@@ -115,7 +119,14 @@ export function buildErasureReceipt(input: {
     remaining: verification.remaining,
     ...(input.ownCopies ? { ownCopies: input.ownCopies } : {}),
   };
-  return { ...receipt, receiptHash: sha256Hex(canonicalJson(receipt as unknown as CanonicalValue)) };
+  return { ...receipt, receiptHash: receiptHashOf(receipt) };
+}
+
+/** The hash of a receipt's content without its completion time; a stored receipt is checked with it. */
+export function receiptHashOf(receipt: Omit<ErasureReceipt, 'receiptHash'> | ErasureReceipt): string {
+  const { completedAt: _time, ...content } = receipt as ErasureReceipt;
+  const { receiptHash: _hash, ...hashed } = content as Partial<ErasureReceipt>;
+  return sha256Hex(canonicalJson(hashed as unknown as CanonicalValue));
 }
 
 function unrecoverable(
