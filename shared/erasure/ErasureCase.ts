@@ -30,6 +30,7 @@ const problemSchema = z.strictObject({
     'DELETE_ORDER_CYCLE',
     'CHECK_VIOLATED',
     'TABLE_MISSING',
+    'MIRROR_NOT_ERASED',
   ]),
   message: z.string(),
 });

@@ -14,7 +14,8 @@ export interface ErasureProblem {
     | 'REFERENCED_BY_UNDISCOVERED'
     | 'DELETE_ORDER_CYCLE'
     | 'CHECK_VIOLATED'
-    | 'TABLE_MISSING';
+    | 'TABLE_MISSING'
+    | 'MIRROR_NOT_ERASED';
   readonly message: string;
 }
 

@@ -97,6 +97,18 @@ export function planErasure(
       ...(mask ? { restHash: rowHash(withoutColumns(row, masked)) } : {}),
     }));
     planned.push({ ...base, action: rule.action, rows, ...(mask ? { mask: mask.sort(byColumn) } : {}) });
+    // A warehouse copy fed from this table keeps what is erased here unless it has a rule of its own.
+    const mirror = group.system === 'postgres' && spec && 'mirror' in spec ? spec.mirror : undefined;
+    if (
+      mirror &&
+      !dataMap.snowflake.some((t) => t.table === mirror && t.erasure && t.erasure.action !== 'retain')
+    )
+      problems.push({
+        system: 'postgres',
+        table: group.table,
+        code: 'MIRROR_NOT_ERASED',
+        message: `its Snowflake mirror ${mirror} would keep the erased data: list ${mirror} under snowflake with an erasure rule (delete or mask)`,
+      });
     if (group.system === 'postgres' && catalog)
       problems.push(...checkAgainstCatalog(planned.at(-1) as PlannedTable, catalog));
   }

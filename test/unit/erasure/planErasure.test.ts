@@ -184,4 +184,43 @@ postgres:
       reasons: [{ code: 'TABLE_REQUIRES_APPROVAL', system: 'postgres', table: 'public.a' }],
     });
   });
+
+  it('stops a plan that would erase a table whose Snowflake mirror keeps a copy without a rule of its own', () => {
+    const mapWith = (mirrorRule: string) =>
+      parseDataMap(
+        `version: 1
+identities:
+  email: {}
+postgres:
+  - table: public.a
+    primaryKey: [id]
+    identities: { email: email }
+    mirror: ANALYTICS.PUBLIC.A
+    erasure: delete
+${mirrorRule}`,
+        'unit.yaml',
+      );
+    const one = buildFindingsDocument({
+      requestId: 'r',
+      subjectHash: 'h',
+      tables: [{ system: 'postgres', table: 'public.a', primaryKey: ['id'], rows: [row(1, { email: 'x' })] }],
+    });
+    const without = planErasure({ dataMap: mapWith('') }, { findings: one });
+    expect(without.problems).toEqual([
+      expect.objectContaining({ table: 'public.a', code: 'MIRROR_NOT_ERASED' }),
+    ]);
+    expect(without.problems[0]?.message).toContain('ANALYTICS.PUBLIC.A');
+    const withRule = planErasure(
+      {
+        dataMap: mapWith(`snowflake:
+  - table: ANALYTICS.PUBLIC.A
+    primaryKey: [ID]
+    identities: { email: EMAIL }
+    erasure: delete
+`),
+      },
+      { findings: one },
+    );
+    expect(withRule.problems).toEqual([]);
+  });
 });
