@@ -46,6 +46,12 @@ function setup(work: StageWork, options: { maxInternalAttempts?: number } = {}) 
       const body = objects.get(pointer.key);
       return body === undefined ? undefined : { body, metadata: {} };
     },
+    list: async function* (prefix) {
+      yield [...objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+    },
+    delete: async (key) => {
+      objects.delete(key);
+    },
   };
   const logs: string[] = [];
   const metrics: InternalErrorMetric[] = [];

@@ -171,6 +171,8 @@ describe('Function: verifyFindingsHandOff (parts)', () => {
     const reads: string[] = [];
     const counting: PayloadStore = {
       put: (k, b, m) => inner.put(k, b, m),
+      list: (prefix) => inner.list(prefix),
+      delete: (key) => inner.delete(key),
       get: async (pointer) => {
         reads.push(pointer.key);
         return inner.get(pointer);
