@@ -32,10 +32,14 @@ export const CONTENT_SHA256 = 'content-sha256';
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
  */
 export class S3PayloadStore implements PayloadStore {
+  readonly bucket: string;
+
   constructor(
     private readonly client: S3Client,
     private readonly options: S3PayloadStoreOptions,
-  ) {}
+  ) {
+    this.bucket = options.bucket;
+  }
 
   async put(
     key: string,

@@ -15,6 +15,8 @@ export interface StoredPayload {
  * encrypted with the object).
  */
 export interface PayloadStore {
+  /** The bucket every pointer this store hands out names. */
+  readonly bucket: string;
   put(key: string, body: string, metadata?: Readonly<Record<string, string>>): Promise<PayloadPointer>;
   /** The object, or `undefined` when there is none under the pointer. */
   get(pointer: PayloadPointer): Promise<StoredPayload | undefined>;

@@ -38,6 +38,7 @@ function setup(work: StageWork, options: { maxInternalAttempts?: number } = {}) 
     },
   };
   const payloads: PayloadStore = {
+    bucket: 'b',
     put: async (key, body) => {
       objects.set(key, body);
       return { bucket: 'b', key };
