@@ -1,5 +1,7 @@
 import type { OwnCopiesPorts } from '../erasure/removeOwnCopies';
 import { InvalidArgumentError } from '../errors/errors';
+import type { Ledger } from '../pipeline/Ledger';
+import type { PayloadStore } from '../pipeline/PayloadStore';
 import { quoteSnowflakeIdent as q } from '../snowflake/quoteSnowflakeIdent';
 import { type SnowflakeDatabase, snowflakeQueryTag } from '../snowflake/SnowflakeDatabase';
 import type { LoadLocation } from '../snowflake/statements';
@@ -47,6 +49,16 @@ export class SnowflakeSubjectCopies
     private readonly db: () => Promise<SnowflakeDatabase>,
     private readonly at: LoadLocation,
   ) {}
+
+  /** Every port `removeOwnCopies` takes: this adapter's two, with the payload bucket and the ledger. */
+  portsWith(payloads: PayloadStore, ledger: Ledger): OwnCopiesPorts {
+    return {
+      requestsOfSubject: (subjectHash) => this.requestsOfSubject(subjectHash),
+      clearFindingValues: (requestId) => this.clearFindingValues(requestId),
+      payloads,
+      ledger,
+    };
+  }
 
   async requestsOfSubject(subjectHash: string): Promise<string[]> {
     if (!SUBJECT_HASH.test(subjectHash))

@@ -171,12 +171,7 @@ describe('Function: removeOwnCopies over Snowflake', () => {
     const payloads = new InMemoryPayloadStore();
     await payloads.put('claim-check/REQ-ANA-3/e/manifest.json', '{}');
     const copies = new SnowflakeSubjectCopies(async () => db, AT);
-    const ports = {
-      requestsOfSubject: (h: string) => copies.requestsOfSubject(h),
-      clearFindingValues: (id: string) => copies.clearFindingValues(id),
-      payloads,
-      ledger: new SnowflakeLedger(async () => db, AT),
-    };
+    const ports = copies.portsWith(payloads, new SnowflakeLedger(async () => db, AT));
     const at = new Date('2026-03-02T09:00:00Z');
     // Act
     const first = await removeOwnCopies(ports, { subjectHash: ANA, requestId: 'REQ-ANA-ERASE', at });
