@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { IntegrityViolationError } from '../../shared/pipeline/errors';
 import type { PayloadPointer, PayloadStore, StoredPayload } from '../../shared/pipeline/PayloadStore';
 import { awsCall, classifyAwsError } from './classifyAwsError';
@@ -8,6 +15,8 @@ export interface S3PayloadStoreOptions {
   readonly bucket: string;
   /** The KMS key (`PAYLOAD_KMS_KEY_ARN`); objects are put with SSE-KMS under it when given. */
   readonly kmsKeyId?: string;
+  /** Keys asked for per ListObjectsV2 page (S3 answers at most 1,000). @default 1000 */
+  readonly listPageSize?: number;
 }
 
 /** User metadata holding the SHA-256 (hex) of the body as it was written. */
@@ -23,10 +32,14 @@ export const CONTENT_SHA256 = 'content-sha256';
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
  */
 export class S3PayloadStore implements PayloadStore {
+  readonly bucket: string;
+
   constructor(
     private readonly client: S3Client,
     private readonly options: S3PayloadStoreOptions,
-  ) {}
+  ) {
+    this.bucket = options.bucket;
+  }
 
   async put(
     key: string,
@@ -79,5 +92,38 @@ export class S3PayloadStore implements PayloadStore {
       );
     }
     return { body, metadata };
+  }
+
+  /**
+   * ListObjectsV2 page by page, following `NextContinuationToken`; only the keys of the page in hand
+   * are held. https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+   */
+  async *list(prefix: string): AsyncIterable<readonly string[]> {
+    let token: string | undefined;
+    do {
+      const page = await awsCall('s3', 'ListObjectsV2', () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.options.bucket,
+            Prefix: prefix,
+            MaxKeys: this.options.listPageSize ?? 1000,
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+        ),
+      );
+      const keys = (page.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key]));
+      if (keys.length > 0) yield keys;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /**
+   * DeleteObject. On a bucket without versioning the object is gone; S3 answers 204 whether or not
+   * there was one. https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html
+   */
+  async delete(key: string): Promise<void> {
+    await awsCall('s3', 'DeleteObject', () =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key })),
+    );
   }
 }

@@ -8,6 +8,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@
 import { createSqsServer } from 'local-aws-sqs';
 import S3rver from 's3rver';
 import { createAwsClients } from '../../adapters/aws/sqsClients';
+import { enableS3rverContinuationTokens } from './enableS3rverContinuationTokens';
 
 /** The pipeline's queues, as in the stack. */
 export const PIPELINE_QUEUES = ['high', 'standard', 'gate', 'load'] as const;
@@ -66,6 +67,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
     emulateQueueCreationLifecycle: false,
   });
   const sqsPort = (sqsServer.address() as AddressInfo).port;
+  enableS3rverContinuationTokens();
   const s3Server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dataDir });
   const s3Address = (await s3Server.run()) as AddressInfo;
 

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { makePrivateDirectory, writePrivateFile } from '../../cli/writePrivateFile';
 import { FileAnchorStore } from '../../shared/audit/FileAnchorStore';
 import { requestClock } from '../../shared/audit/requestClock';
@@ -22,6 +21,7 @@ import { renderAccessReport } from '../../shared/report/renderAccessReport';
 import { renderTimeline } from '../../shared/report/renderTimeline';
 import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowflakeDriver';
 import { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
+import { readQueueMessages, scanForValues } from '../pipeline/scanForValues';
 import { startLocalPipeline } from '../pipeline/startLocalPipeline';
 import { startEmbeddedPostgres } from '../postgres/embeddedPostgres';
 import { generateSampleData } from '../sample/generateSampleData';
@@ -111,7 +111,7 @@ const REQUESTS: readonly DemoRequest[] = [
   },
 ];
 
-/** Values seeded for the demo's subjects that must never appear in a log, metric or dead letter. */
+/** Values seeded for the demo's subjects that must never appear in a log, metric or dead letter (any case, NFC/NFD, JSON-escaped). */
 const SEEDED_PII = [
   'Ana.Lopez@Example.com',
   'ana.lopez@example.com',
@@ -256,20 +256,11 @@ export async function runDemo(
     }
 
     // Dead letters: envelopes only, matched to requests by id (or, for unparseable bodies, by stage).
-    const deadLetters: string[] = [];
-    for (const queue of Object.values(pipeline.aws.queues)) {
-      for (;;) {
-        const { Messages } = await pipeline.aws.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queue.deadLetterUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 0,
-          }),
-        );
-        if (!Messages?.length) break;
-        for (const m of Messages) deadLetters.push(m.Body ?? '');
-      }
-    }
+    const deadLetterMessages = await readQueueMessages(
+      pipeline.aws.sqs,
+      Object.values(pipeline.aws.queues).map((q) => q.deadLetterUrl),
+    );
+    const deadLetters = deadLetterMessages.map((m) => m.body);
     const envelopes = deadLetters.map(readDeadLetterEnvelope);
 
     await makePrivateDirectory(outDir);
@@ -382,14 +373,14 @@ export async function runDemo(
       `Ledger verification (dsr verify): ${verification.breaks.length === 0 ? 'PASS' : 'FAIL'}: ${verification.requests} requests, ${verification.entries} entries, ${verification.anchors} anchor(s), ${verification.breaks.length} break(s).`,
     );
     if (verification.breaks.length > 0) ok = false;
-    const haystack = [...emitted, ...deadLetters].join('\n');
-    const hits = SEEDED_PII.filter((value) => haystack.includes(value));
+    const hits = await scanForValues(SEEDED_PII, { lines: emitted, deadLetters: deadLetterMessages });
     log('');
     log(formatTable(table));
     log('');
     log(
       `${emitted.length} log and metric lines and ${deadLetters.length} dead letters checked for ${SEEDED_PII.length} seeded personal values: ${hits.length} found.`,
     );
+    for (const hit of hits) log(`  seeded value ${hit.index + 1} found in ${hit.place}`);
     log(`PagerDuty events sent: ${pipeline.pagerDuty.events.length}.`);
     for (const e of pipeline.pagerDuty.events)
       log(`  ${JSON.stringify((e as { payload?: { summary?: string } }).payload?.summary)}`);

@@ -10,13 +10,28 @@ export interface StoredPayload {
 }
 
 /**
- * The encrypted payload bucket: claim-checked findings and quarantined payloads.
- * Metadata values are codes and hashes only (S3 user metadata is not encrypted with the object).
+ * The encrypted payload bucket: claim-checked findings, erasure cases, quarantined payloads and
+ * dead-lettered bodies. Metadata values are codes and hashes only (S3 user metadata is not
+ * encrypted with the object).
  */
 export interface PayloadStore {
+  /** The bucket every pointer this store hands out names. */
+  readonly bucket: string;
   put(key: string, body: string, metadata?: Readonly<Record<string, string>>): Promise<PayloadPointer>;
   /** The object, or `undefined` when there is none under the pointer. */
   get(pointer: PayloadPointer): Promise<StoredPayload | undefined>;
+  /**
+   * The keys under a prefix, in ascending UTF-8 order, one page at a time (S3 answers at most 1,000
+   * keys a page): memory stays bounded by a page however many objects match.
+   */
+  list(prefix: string): AsyncIterable<readonly string[]>;
+  /** Deletes the object under the key; deleting a key that holds nothing is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+/** Every request's claim-checked findings (parts and manifests) live under this prefix. */
+export function claimCheckPrefix(requestId: string): string {
+  return `claim-check/${requestId}/`;
 }
 
 /** Key of a quarantined payload: `quarantine/YYYY/MM/DD/<requestId>.json`, dated in UTC. */

@@ -50,7 +50,11 @@ export class InMemoryQueue implements MessageQueue {
 /** The payload bucket in memory. */
 export class InMemoryPayloadStore implements PayloadStore {
   readonly objects = new Map<string, StoredPayload>();
-  constructor(readonly bucket = 'payloads') {}
+  constructor(
+    readonly bucket = 'payloads',
+    /** Keys per page of {@link list}. */
+    readonly pageSize = 1000,
+  ) {}
 
   async put(
     key: string,
@@ -65,8 +69,20 @@ export class InMemoryPayloadStore implements PayloadStore {
     return pointer.bucket === this.bucket ? this.objects.get(pointer.key) : undefined;
   }
 
+  /** Pages of `pageSize` keys, in the order S3 lists them (ascending UTF-8 bytes). */
+  async *list(prefix: string): AsyncIterable<readonly string[]> {
+    const keys = this.keys(prefix);
+    for (let i = 0; i < keys.length; i += this.pageSize) yield keys.slice(i, i + this.pageSize);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+
   keys(prefix = ''): string[] {
-    return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+    return [...this.objects.keys()]
+      .filter((k) => k.startsWith(prefix))
+      .sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
   }
 }
 

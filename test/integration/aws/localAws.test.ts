@@ -102,6 +102,59 @@ describe('Local AWS runtime', () => {
         serializeFindingsDocument(document),
       );
     });
+    it('lists keys under a prefix page by page, following the continuation token', async () => {
+      // Prepare: seven objects of one request, one of a request whose id shares the prefix's start.
+      const store = new S3PayloadStore(aws.s3, { bucket: aws.bucket, listPageSize: 3 });
+      const keys = Array.from({ length: 7 }, (_, i) => `claim-check/req-list/h/part-0000${i + 1}.ndjson`);
+      for (const key of keys) await store.put(key, '{}');
+      await store.put('claim-check/req-list-2/h/manifest.json', '{}');
+      const lists: number[] = [];
+      aws.s3.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'ListObjectsV2Command') lists.push(1);
+          return next(args);
+        },
+        { step: 'initialize', name: 'countLists' },
+      );
+      // Act
+      const pages: (readonly string[])[] = [];
+      for await (const page of store.list('claim-check/req-list/')) pages.push(page);
+      aws.s3.middlewareStack.remove('countLists');
+      // Assess: three requests of at most three keys, nothing of the other request.
+      expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+      expect(pages.flat()).toEqual(keys);
+      expect(lists).toHaveLength(3);
+      const none: (readonly string[])[] = [];
+      for await (const page of store.list('claim-check/no-such-request/')) none.push(page);
+      expect(none).toEqual([]);
+    });
+
+    it('deletes an object, and deleting a key that holds nothing is not an error', async () => {
+      const store = new S3PayloadStore(aws.s3, { bucket: aws.bucket });
+      const pointer = await store.put('erasure/req-del/case.json', '{"a":1}');
+      await store.put('erasure/req-del-kept/case.json', '{"a":2}');
+      await store.delete(pointer.key);
+      expect(await store.get(pointer)).toBeUndefined();
+      await expect(store.delete(pointer.key)).resolves.toBeUndefined();
+      expect(await store.get({ bucket: aws.bucket, key: 'erasure/req-del-kept/case.json' })).toMatchObject({
+        body: '{"a":2}',
+      });
+    });
+
+    it('classifies a failed list or delete as an S3 dependency error', async () => {
+      const store = new S3PayloadStore(aws.s3, { bucket: 'no-such-bucket' });
+      const listing = async () => {
+        for await (const _ of store.list('x/')) {
+          // drained
+        }
+      };
+      await expect(listing()).rejects.toMatchObject({
+        name: 'DependencyError',
+        dependency: 's3',
+        retryable: false,
+      });
+      await expect(store.delete('x/y.json')).rejects.toMatchObject({ dependency: 's3', retryable: false });
+    });
   });
 
   describe('Class: LocalEventSourcePoller', () => {

@@ -38,6 +38,7 @@ function setup(work: StageWork, options: { maxInternalAttempts?: number } = {}) 
     },
   };
   const payloads: PayloadStore = {
+    bucket: 'b',
     put: async (key, body) => {
       objects.set(key, body);
       return { bucket: 'b', key };
@@ -45,6 +46,12 @@ function setup(work: StageWork, options: { maxInternalAttempts?: number } = {}) 
     get: async (pointer) => {
       const body = objects.get(pointer.key);
       return body === undefined ? undefined : { body, metadata: {} };
+    },
+    list: async function* (prefix) {
+      yield [...objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+    },
+    delete: async (key) => {
+      objects.delete(key);
     },
   };
   const logs: string[] = [];

@@ -170,7 +170,10 @@ describe('Function: verifyFindingsHandOff (parts)', () => {
     const { message, manifest, pointer } = await inParts('req-1', inner);
     const reads: string[] = [];
     const counting: PayloadStore = {
+      bucket: inner.bucket,
       put: (k, b, m) => inner.put(k, b, m),
+      list: (prefix) => inner.list(prefix),
+      delete: (key) => inner.delete(key),
       get: async (pointer) => {
         reads.push(pointer.key);
         return inner.get(pointer);
