@@ -283,3 +283,13 @@ export function selectLedgerHeadsSql(at: LoadLocation): string {
     'QUALIFY ROW_NUMBER() OVER (PARTITION BY "REQUEST_ID" ORDER BY "SEQ" DESC) = 1 ORDER BY "REQUEST_ID"'
   );
 }
+
+/**
+ * Who the session is: `CURRENT_USER()` (the user's name as stored) and `CURRENT_ROLE()` (the
+ * primary role; NULL when it is a database role). What an operator's approval records.
+ * https://docs.snowflake.com/en/sql-reference/functions/current_user
+ * https://docs.snowflake.com/en/sql-reference/functions/current_role
+ */
+export function sessionIdentitySql(): string {
+  return 'SELECT CURRENT_USER() AS "USER_NAME", CURRENT_ROLE() AS "ROLE_NAME"';
+}
