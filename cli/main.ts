@@ -39,6 +39,7 @@ const COMMANDS: readonly {
   { name: 'report', load: async () => (await import('./commands/report')).registerReport },
   { name: 'extend', load: async () => (await import('./commands/extend')).registerExtend },
   { name: 'cancel', load: async () => (await import('./commands/cancel')).registerCancel },
+  { name: 'approve', load: async () => (await import('./commands/approve')).registerApprove },
   { name: 'verify', load: async () => (await import('./commands/verify')).registerVerify },
   { name: 'anchor', load: async () => (await import('./commands/anchor')).registerAnchor },
   { name: 'doctor', load: async () => (await import('./commands/doctor')).registerDoctor },

@@ -2,20 +2,29 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { evidenceLocation, openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import { FileAnchorStore } from '../../shared/audit/FileAnchorStore';
-import { verifyLedger } from '../../shared/audit/verifyLedger';
+import { type LedgerVerification, verifyLedger } from '../../shared/audit/verifyLedger';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
+import { ErasureReceiptMismatchError } from '../../shared/erasure/ErasureReceiptMismatchError';
+import { erasureReceiptText } from '../../shared/erasure/erasureReceiptText';
 import type { LedgerRecord } from '../../shared/load/readLedger';
 import { readLoadedFindings } from '../../shared/load/readLoadedFindings';
+import { SnowflakeErasureReceipts } from '../../shared/load/SnowflakeErasureReceipts';
+import { lifecycleOf } from '../../shared/pipeline/RequestState';
 import { EvidenceMismatchError, loadedFindingsDocument } from '../../shared/report/loadedFindingsDocument';
 import { type ReportRequest, renderAccessReport } from '../../shared/report/renderAccessReport';
+import { renderErasureReceipt } from '../../shared/report/renderErasureReceipt';
 import { renderTimeline } from '../../shared/report/renderTimeline';
+import { renderValuesErasedReport } from '../../shared/report/renderValuesErasedReport';
+import { valuesErasedOf, verifyErasedEvidence } from '../../shared/report/verifyErasedEvidence';
+import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
+import type { LoadLocation } from '../../shared/snowflake/statements';
 import { CliError, EXIT } from '../CliError';
 import { makePrivateDirectory, writePrivateFile } from '../writePrivateFile';
 import { readRequestHistory } from './status';
 
 interface ReportOptions {
-  datamap: string;
+  datamap?: string;
   outDir: string;
   anchors?: string;
 }
@@ -29,67 +38,181 @@ export function registerReport(program: Command): void {
     .command('report')
     .description(
       "rebuild a loaded request's canonical findings from DSR_FINDINGS, check them against the evidence hash " +
-        'that was loaded, and write DIR/REQUEST_ID.json and the access report DIR/REQUEST_ID.md',
+        'that was loaded, and write DIR/REQUEST_ID.json and the access report DIR/REQUEST_ID.md; for an erasure ' +
+        'request, the erasure confirmation from its stored receipt (its hash verified)',
     )
     .argument('<request-id>', 'the request id', parseRequestId)
-    .requiredOption('--datamap <file>', 'the data map the request was discovered with')
+    .option('--datamap <file>', 'the data map the request was discovered with (access requests)')
     .option('--out-dir <dir>', 'where to write the two files', 'out')
     .option('--anchors <dir>', 'the ledger anchors (files) to verify the request against')
     .addHelpText(
       'after',
       '\nSnowflake settings come from SNOWFLAKE_* (as for `dsr status`). Exit 1 when the request is ' +
-        'unknown or not loaded, or when the evidence read back differs from the evidence loaded.',
+        'unknown or not loaded, or when the evidence read back differs from the evidence loaded; for an erasure ' +
+        'request, when it has no receipt or the receipt does not verify. An access request whose values a later ' +
+        'erasure removed is reported as such: the rest of its evidence is verified.',
     )
     .action(async (requestId: string, options: ReportOptions) => {
-      const dataMap = await loadDataMap(options.datamap);
       const setup = openSnowflakeFromEnv(process.env);
       const { db } = setup;
       const location = evidenceLocation(setup);
       try {
         const history = await readRequestHistory(db, location, requestId);
-        const loaded = history.find((e) => e.state === 'loaded');
-        if (!loaded)
+        // An erasure request reports its receipt; one that ended `loaded` (as erasure requests did
+        // before the erase stage existed) reports its evidence like an access request.
+        const loaded = history.some((e) => e.state === 'loaded');
+        const erasure = !loaded && history.find((e) => e.state === 'received')?.detail?.type === 'erasure';
+        if (!erasure && !loaded)
           throw new CliError(
             `request ${requestId} is not loaded (current state: ${history.at(-1)?.state}): there is no evidence to report`,
             EXIT.failed,
           );
         const { request, subjectHash } = receivedDetail(requestId, history);
-        const findings = await readLoadedFindings(db, location, requestId);
-        let document: ReturnType<typeof loadedFindingsDocument>;
-        try {
-          document = loadedFindingsDocument({ dataMap, requestId, subjectHash, findings });
-        } catch (error) {
-          if (error instanceof EvidenceMismatchError) throw new CliError(error.message, EXIT.failed);
-          throw error;
-        }
-        // The load stage records the hash it loaded: this also covers a request with no rows.
-        const ledgerHash = loaded.detail?.evidenceHash;
-        if (typeof ledgerHash === 'string' && ledgerHash !== document.evidenceHash)
-          throw new CliError(
-            `request ${requestId}: the evidence read back hashes to ${document.evidenceHash}, but the ledger recorded ${ledgerHash} when it was loaded`,
-            EXIT.failed,
-          );
-
-        await makePrivateDirectory(options.outDir);
-        const json = join(options.outDir, `${requestId}.json`);
-        const md = join(options.outDir, `${requestId}.md`);
-        await writePrivateFile(json, `${serializeFindingsDocument(document)}\n`);
-        // The request's timeline and its ledger verification follow the report, for the controller's file.
         const anchors = options.anchors ? await new FileAnchorStore(options.anchors).list() : [];
         const verification = verifyLedger(history, anchors, new Set([requestId]));
-        await writePrivateFile(
-          md,
-          `${renderAccessReport(request, document, dataMap)}\n${renderTimeline(history, verification)}`,
-        );
-        process.stdout.write(
-          `request ${requestId}: ${document.findings.length} rows, evidence sha256 ${document.evidenceHash} (matches the evidence loaded)\n` +
-            `ledger verification: ${verification.breaks.length === 0 ? 'PASS' : `FAIL, ${verification.breaks.length} break(s)`}\n` +
-            `${json}\n${md}\n`,
-        );
+        const context = { db, location, requestId, history, request, subjectHash, verification, options };
+        if (erasure) await reportErasure(context);
+        else if (valuesErasedOf(history).length > 0) await reportValuesErased(context);
+        else await reportAccess(context);
       } finally {
         await db.close();
       }
     });
+}
+
+interface ReportContext {
+  readonly db: SnowflakeDatabase;
+  readonly location: LoadLocation;
+  readonly requestId: string;
+  readonly history: readonly LedgerRecord[];
+  readonly request: ReportRequest;
+  readonly subjectHash: string;
+  readonly verification: LedgerVerification;
+  readonly options: ReportOptions;
+}
+
+function ledgerLine(verification: LedgerVerification): string {
+  return `ledger verification: ${verification.breaks.length === 0 ? 'PASS' : `FAIL, ${verification.breaks.length} break(s)`}\n`;
+}
+
+/** The access report, rebuilt from the evidence and checked against the evidence hash loaded. */
+async function reportAccess(c: ReportContext): Promise<void> {
+  const { requestId, history, options } = c;
+  const loaded = history.find((e) => e.state === 'loaded');
+  if (!loaded)
+    throw new CliError(
+      `request ${requestId} is not loaded (current state: ${history.at(-1)?.state}): there is no evidence to report`,
+      EXIT.failed,
+    );
+  if (!options.datamap)
+    throw new CliError(
+      '--datamap: the data map the request was discovered with is needed for an access report',
+      EXIT.usage,
+    );
+  const dataMap = await loadDataMap(options.datamap);
+  const findings = await readLoadedFindings(c.db, c.location, requestId);
+  let document: ReturnType<typeof loadedFindingsDocument>;
+  try {
+    document = loadedFindingsDocument({ dataMap, requestId, subjectHash: c.subjectHash, findings });
+  } catch (error) {
+    if (error instanceof EvidenceMismatchError) throw new CliError(error.message, EXIT.failed);
+    throw error;
+  }
+  // The load stage records the hash it loaded: this also covers a request with no rows.
+  const ledgerHash = loaded.detail?.evidenceHash;
+  if (typeof ledgerHash === 'string' && ledgerHash !== document.evidenceHash)
+    throw new CliError(
+      `request ${requestId}: the evidence read back hashes to ${document.evidenceHash}, but the ledger recorded ${ledgerHash} when it was loaded`,
+      EXIT.failed,
+    );
+
+  await makePrivateDirectory(options.outDir);
+  const json = join(options.outDir, `${requestId}.json`);
+  const md = join(options.outDir, `${requestId}.md`);
+  await writePrivateFile(json, `${serializeFindingsDocument(document)}\n`);
+  // The request's timeline and its ledger verification follow the report, for the controller's file.
+  await writePrivateFile(
+    md,
+    `${renderAccessReport(c.request, document, dataMap)}\n${renderTimeline(history, c.verification)}`,
+  );
+  process.stdout.write(
+    `request ${requestId}: ${document.findings.length} rows, evidence sha256 ${document.evidenceHash} (matches the evidence loaded)\n` +
+      `${ledgerLine(c.verification)}${json}\n${md}\n`,
+  );
+}
+
+/**
+ * An access request whose row values a later erasure removed: the values cannot be reported, but
+ * what remains is verified (see {@link verifyErasedEvidence}); anything else that differs fails.
+ */
+async function reportValuesErased(c: ReportContext): Promise<void> {
+  const { requestId, history, options } = c;
+  const loaded = history.find((e) => e.state === 'loaded');
+  if (!loaded)
+    throw new CliError(
+      `request ${requestId} is not loaded (current state: ${history.at(-1)?.state}): there is no evidence to report`,
+      EXIT.failed,
+    );
+  const erased = valuesErasedOf(history);
+  const findings = await readLoadedFindings(c.db, c.location, requestId);
+  const check = verifyErasedEvidence({ findings, loaded: loaded.detail ?? {}, erased });
+  const evidenceHash = String(loaded.detail?.evidenceHash ?? findings[0]?.evidenceHash ?? '');
+  await makePrivateDirectory(options.outDir);
+  const md = join(options.outDir, `${requestId}.md`);
+  await writePrivateFile(
+    md,
+    `${renderValuesErasedReport(c.request, evidenceHash, erased, check)}\n${renderTimeline(history, c.verification)}`,
+  );
+  const removedBy = erased.map((e) => `by erasure request ${e.byRequest} on ${e.at}`).join(', ');
+  if (check.problems.length > 0)
+    throw new CliError(
+      `request ${requestId}: its evidence values were removed ${removedBy}, and the rest does not verify: ${check.problems.join('; ')} (report written to ${md})`,
+      EXIT.failed,
+    );
+  process.stdout.write(
+    `request ${requestId}: ${check.rows} rows, values removed ${removedBy} (${check.removed} rows); ` +
+      `the rest verifies against evidence sha256 ${evidenceHash}\n${ledgerLine(c.verification)}${md}\n`,
+  );
+}
+
+/** An erasure request: the confirmation from its stored receipt, whose hash must verify, and its timeline. */
+async function reportErasure(c: ReportContext): Promise<void> {
+  const { requestId, history, options } = c;
+  const store = new SnowflakeErasureReceipts(async () => c.db, c.location);
+  let receipt: Awaited<ReturnType<typeof store.get>>;
+  try {
+    receipt = await store.get(requestId);
+  } catch (error) {
+    if (error instanceof ErasureReceiptMismatchError)
+      throw new CliError(`receipt verification: FAIL — ${error.message}`, EXIT.failed);
+    throw error;
+  }
+  if (!receipt)
+    throw new CliError(
+      `request ${requestId} has no erasure receipt (current state: ${lifecycleOf(history).at(-1)?.state}): there is nothing to confirm yet`,
+      EXIT.failed,
+    );
+  if (receipt.subject.hash !== c.subjectHash)
+    throw new CliError(
+      `receipt verification: FAIL — the receipt of request ${requestId} names subject ${receipt.subject.hash}, the ledger received ${c.subjectHash}`,
+      EXIT.failed,
+    );
+  const ended = history.find((e) => e.state === 'erased' || e.state === 'erasure_unverified');
+  const ledgerHash = ended?.detail?.receiptHash;
+  if (typeof ledgerHash === 'string' && ledgerHash !== receipt.receiptHash)
+    throw new CliError(
+      `receipt verification: FAIL — the stored receipt hashes to ${receipt.receiptHash}, the ledger recorded ${ledgerHash}`,
+      EXIT.failed,
+    );
+  await makePrivateDirectory(options.outDir);
+  const json = join(options.outDir, `${requestId}.json`);
+  const md = join(options.outDir, `${requestId}.md`);
+  await writePrivateFile(json, `${erasureReceiptText(receipt)}\n`);
+  await writePrivateFile(md, `${renderErasureReceipt(receipt)}\n${renderTimeline(history, c.verification)}`);
+  process.stdout.write(
+    `request ${requestId}: erasure ${receipt.outcome}, receipt sha256 ${receipt.receiptHash} (verifies)\n` +
+      `${ledgerLine(c.verification)}${json}\n${md}\n`,
+  );
 }
 
 /** What the `received` ledger entry says about the request, as the report states it. */

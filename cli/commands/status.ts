@@ -3,6 +3,7 @@ import { evidenceLocation, openSnowflakeFromEnv } from '../../adapters/aws/openS
 import type { CanonicalValue } from '../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../shared/canonical/canonicalJson';
 import { type LedgerRecord, readLedger } from '../../shared/load/readLedger';
+import { lifecycleOf } from '../../shared/pipeline/RequestState';
 import { SnowflakeError } from '../../shared/snowflake/errors';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import type { LoadLocation } from '../../shared/snowflake/statements';
@@ -68,12 +69,39 @@ export async function readRequestHistory(
   return history;
 }
 
+/**
+ * The request's current state: its last lifecycle entry. Annotations (an extension, the values of
+ * its evidence removed by a later erasure) say something about the request without moving it.
+ */
+function currentEntry(history: readonly LedgerRecord[]): LedgerRecord | undefined {
+  return lifecycleOf(history).at(-1) ?? history.at(-1);
+}
+
+/** What an operator should know beside the state: a plan waiting for approval, values removed. */
+function notes(requestId: string, history: readonly LedgerRecord[]): string[] {
+  const out: string[] = [];
+  const current = currentEntry(history);
+  if (current?.state === 'awaiting_approval') {
+    const d = current.detail ?? {};
+    out.push(
+      `waiting for approval since ${current.at}: plan ${String(d.planHash ?? '?')}, ${String(d.rowsToChange ?? '?')} rows to change` +
+        `${(d.reasons ?? d.reason) ? ` (${String(d.reasons ?? d.reason)})` : ''}; approve with: dsr approve ${requestId}`,
+    );
+  }
+  for (const e of history.filter((h) => h.state === 'values_erased'))
+    out.push(
+      `values of its evidence removed on ${e.at} by erasure request ${String(e.detail?.byRequest ?? '?')} (${String(e.detail?.rows ?? '?')} rows)`,
+    );
+  return out;
+}
+
 /** The history as `--format json` prints it. */
 function statusDocument(requestId: string, history: readonly LedgerRecord[]) {
-  const last = history.at(-1);
+  const last = currentEntry(history);
   return {
     requestId,
     state: last?.state ?? null,
+    notes: notes(requestId, history),
     history: history.map((e) => ({
       at: e.at,
       state: e.state,
@@ -95,9 +123,10 @@ function formatStatus(requestId: string, history: readonly LedgerRecord[]): stri
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number)))
       .join('  ')
       .trimEnd();
-  const last = history.at(-1);
+  const last = currentEntry(history);
   const current = last ? `${last.state} (${last.stage}, ${last.at})` : 'none';
-  return `request ${requestId}\n\n${[row(header), ...lines.map(row)].join('\n')}\n\ncurrent state: ${current}\n`;
+  const extra = notes(requestId, history).map((n) => `${n}\n`);
+  return `request ${requestId}\n\n${[row(header), ...lines.map(row)].join('\n')}\n\ncurrent state: ${current}\n${extra.join('')}`;
 }
 
 function formatDetail(entry: LedgerRecord): string {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
-import { optional, pagerDutyFields } from '../common/envSchemas';
+import { count, optional, pagerDutyFields } from '../common/envSchemas';
 import { type EvidenceWriterConfig, evidenceWriterConfig } from '../common/snowflakeSettings';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -15,6 +15,8 @@ export const deadlineCheckEnv = z
     DSR_DATAMAP_PATH: z.string().min(1).default('datamap.yaml'),
     /** Share of its period after which an open request pages (0–1). */
     DSR_DEADLINE_ALARM_SHARE: z.coerce.number().gt(0).max(1).default(0.8),
+    /** Hours an erasure may wait for `dsr approve` before the check pages (`approval_waiting`). */
+    DSR_APPROVAL_ALARM_HOURS: count(24, 8760),
     /** Public holidays not counted as business days, comma-separated `YYYY-MM-DD`. */
     DSR_HOLIDAYS: optional(
       z

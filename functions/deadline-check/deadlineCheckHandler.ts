@@ -47,6 +47,7 @@ export function createDeadlineCheckHandler(
       anchor: (now: Date) => takeLedgerAnchor(snowflake, config.location, store, now),
       options: {
         share: env.DSR_DEADLINE_ALARM_SHARE,
+        approvalAlarmHours: env.DSR_APPROVAL_ALARM_HOURS,
         ...(env.DSR_HOLIDAYS ? { holidays: new Set(env.DSR_HOLIDAYS) } : {}),
       },
     };

@@ -29,6 +29,10 @@ export interface EngineSession {
   warehouse: string | undefined;
   /** Session parameters set with ALTER SESSION (or the account's defaults), names upper-case. */
   readonly parameters: Map<string, string>;
+  /** The user's name as Snowflake stores it (what `CURRENT_USER()` answers); undefined for the endpoint's own session. */
+  readonly user: string | undefined;
+  /** The primary role (what `CURRENT_ROLE()` answers): the login's, the user's default, or PUBLIC; `USE ROLE` changes it. */
+  role: string;
 }
 
 /**
@@ -143,7 +147,12 @@ export class SnowflakeEngine {
 
   /** A new session with the account's parameters (names upper-case) and a warehouse, if any. */
   async openSession(
-    defaults: { parameters?: Readonly<Record<string, string>>; warehouse?: string } = {},
+    defaults: {
+      parameters?: Readonly<Record<string, string>>;
+      warehouse?: string;
+      user?: string;
+      role?: string;
+    } = {},
   ): Promise<EngineSession> {
     const connection = await this.instance.connect();
     for (const macro of MACROS) await connection.run(macro);
@@ -154,6 +163,8 @@ export class SnowflakeEngine {
       inTransaction: false,
       warehouse: defaults.warehouse,
       parameters: new Map([['TIMEZONE', 'UTC']]),
+      user: defaults.user,
+      role: defaults.role ?? 'PUBLIC',
     };
     for (const [name, value] of Object.entries(defaults.parameters ?? {}))
       await this.setParameter(session, name.toUpperCase(), value);
@@ -322,6 +333,8 @@ export class SnowflakeEngine {
       isStoredName: (name) => this.catalog.isStoredName(name),
       isZonedColumn: (name) => this.catalog.isZonedColumn(name),
       timestampInputFormat: session.parameters.get('TIMESTAMP_INPUT_FORMAT'),
+      currentUser: session.user,
+      currentRole: session.role,
     };
   }
 
@@ -685,7 +698,12 @@ export class SnowflakeEngine {
       session.warehouse = name;
       return status('session', 'Statement executed successfully.');
     }
-    if (isWord(tokens[i], 'ROLE', 'SECONDARY')) return status('session', 'Statement executed successfully.');
+    // The endpoint models no grants: USE ROLE takes any name (Snowflake refuses a role not granted).
+    if (isWord(tokens[i], 'ROLE')) {
+      if (tokens[i + 1]) session.role = identifierName(tokens[i + 1] as SqlToken);
+      return status('session', 'Statement executed successfully.');
+    }
+    if (isWord(tokens[i], 'SECONDARY')) return status('session', 'Statement executed successfully.');
     if (isWord(tokens[i], 'DATABASE', 'SCHEMA')) {
       kind = (tokens[i] as SqlToken).text.toUpperCase();
       i++;

@@ -37,9 +37,15 @@ export interface LocalSnowflakeOptions {
   /**
    * Users allowed to log in, names case-insensitive. `defaultWarehouse` is the session's warehouse
    * when the login names none (`null`: no default, so statements fail with 000606 until
-   * `USE WAREHOUSE`). @default { DSR: { password: 'dsr' } } with default warehouse LOCAL_WH
+   * `USE WAREHOUSE`). `defaultRole` is the session's primary role when the login names none
+   * (@default PUBLIC). Names are stored upper-case, as Snowflake stores an unquoted name, so
+   * `CURRENT_USER()` answers `DSR` for a login as `dsr`. @default { DSR: { password: 'dsr' } } with
+   * default warehouse LOCAL_WH
    */
-  users?: Record<string, { password?: string; publicKeyPem?: string; defaultWarehouse?: string | null }>;
+  users?: Record<
+    string,
+    { password?: string; publicKeyPem?: string; defaultWarehouse?: string | null; defaultRole?: string }
+  >;
   /** Warehouses that exist (upper-case names). @default ['LOCAL_WH'] */
   warehouses?: readonly string[];
   /**
@@ -170,6 +176,14 @@ export async function startLocalSnowflake(options: LocalSnowflakeOptions = {}): 
       : user.defaultWarehouse === null
         ? undefined
         : (user.defaultWarehouse ?? defaultWarehouse);
+    // The login's role (`roleName`, unquoted: upper-case), else the user's default, else PUBLIC.
+    // The endpoint models no grants, so any role named is taken.
+    const roleParam = url.searchParams.get('roleName') ?? undefined;
+    const role = roleParam
+      ? roleParam.startsWith('"')
+        ? roleParam.slice(1, -1)
+        : roleParam.toUpperCase()
+      : (user.defaultRole?.toUpperCase() ?? 'PUBLIC');
     const session: ServerSession = {
       id: nextSessionId++,
       token: `local-session-${randomUUID()}`,
@@ -177,6 +191,8 @@ export async function startLocalSnowflake(options: LocalSnowflakeOptions = {}): 
       engine: await engine.openSession({
         ...(options.parameters ? { parameters: options.parameters } : {}),
         ...(wanted && engine.warehouses.has(wanted) ? { warehouse: wanted } : {}),
+        user: userName,
+        role,
       }),
       parameters: sessionParameters(echo),
       expiryGeneration: faults.expiryGeneration,
@@ -209,7 +225,7 @@ export async function startLocalSnowflake(options: LocalSnowflakeOptions = {}): 
           databaseName: session.engine.database ?? null,
           schemaName: session.engine.schema ?? null,
           warehouseName: session.engine.warehouse ?? null,
-          roleName: 'PUBLIC',
+          roleName: session.engine.role,
         },
         idToken: null,
         idTokenValidityInSeconds: 0,

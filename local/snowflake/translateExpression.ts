@@ -17,6 +17,10 @@ export interface TranslationContext {
   isZonedColumn(name: string): boolean;
   /** The session's `TIMESTAMP_INPUT_FORMAT` (`AUTO` unless set). */
   readonly timestampInputFormat?: string;
+  /** What `CURRENT_USER()` answers: the logged-in user's name as stored (NULL without one). */
+  readonly currentUser?: string | undefined;
+  /** What `CURRENT_ROLE()` answers: the session's primary role. */
+  readonly currentRole?: string | undefined;
 }
 
 /**
@@ -336,6 +340,9 @@ export class ExpressionTranslator {
     if (isWord(token, 'CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME', 'SYSDATE')) {
       return [pad + token.text.toUpperCase(), i + 1];
     }
+    // ANSI allows CURRENT_USER without parentheses, and Snowflake accepts it so.
+    // https://docs.snowflake.com/en/sql-reference/functions/current_user
+    if (isWord(token, 'CURRENT_USER')) return [pad + this.sessionText(this.context.currentUser), i + 1];
     // An identifier chain: a, a.b, a.b.c (possibly followed by a VARIANT path).
     const parts: SqlToken[] = [token];
     let j = i + 1;
@@ -586,6 +593,15 @@ export class ExpressionTranslator {
         return ['CURRENT_TIMESTAMP', after];
       case 'CURRENT_DATE':
         return ['CURRENT_DATE', after];
+      // Context functions: the session's user and primary role, as text.
+      // https://docs.snowflake.com/en/sql-reference/functions/current_user
+      // https://docs.snowflake.com/en/sql-reference/functions/current_role
+      case 'CURRENT_USER':
+        if (close !== open + 1) throw sqlErrors.syntax('CURRENT_USER takes no argument');
+        return [this.sessionText(this.context.currentUser), after];
+      case 'CURRENT_ROLE':
+        if (close !== open + 1) throw sqlErrors.syntax('CURRENT_ROLE takes no argument');
+        return [this.sessionText(this.context.currentRole), after];
       case 'CAST':
       case 'TRY_CAST':
         return this.cast(name, open, close);
@@ -620,6 +636,11 @@ export class ExpressionTranslator {
         `fullkey AS "PATH", value AS "VALUE" FROM json_each(CAST(${input} AS JSON)))`,
       close + 1,
     ];
+  }
+
+  /** A session value as a VARCHAR literal (NULL when there is none). */
+  private sessionText(value: string | undefined): string {
+    return value === undefined ? 'CAST(NULL AS VARCHAR)' : `CAST(${quoteString(value)} AS VARCHAR)`;
   }
 
   /** The strptime/strftime form of a format argument, which must be a string literal. */

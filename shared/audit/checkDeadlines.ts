@@ -1,7 +1,7 @@
 import type { HolidayList } from '../intake/addPeriod';
 import { DEFAULT_DEADLINE_RULES, type DeadlineRule } from '../intake/computeDeadline';
 import type { LedgerRecord } from '../load/readLedger';
-import { FINAL_STATES, type RequestState } from '../pipeline/RequestState';
+import { FINAL_STATES, lifecycleOf, type RequestState } from '../pipeline/RequestState';
 import { requestClock } from './requestClock';
 
 /** Share of its period after which an open request pages, unless a jurisdiction sets its own. */
@@ -25,11 +25,28 @@ export interface DeadlineAlert {
   readonly elapsed: number;
 }
 
+/** Hours an erasure plan may wait for `dsr approve` before the check pages, unless configured. */
+export const DEFAULT_APPROVAL_ALARM_HOURS = 24;
+
+/** A request whose last state is `awaiting_approval`. Ids and hashes only. */
+export interface ApprovalWait {
+  readonly requestId: string;
+  readonly subjectHash?: string;
+  /** When the request started waiting (its latest `awaiting_approval` entry). */
+  readonly since: string;
+  /** Whole hours waited at the check's time. */
+  readonly hoursWaiting: number;
+  /** Whether it has waited longer than the alarm allows: the check pages for it. */
+  readonly overdue: boolean;
+}
+
 export interface DeadlineCheck {
   /** Requests not yet in a final state. */
   readonly open: number;
   readonly alerts: readonly DeadlineAlert[];
   readonly byDaysLeft: Readonly<Record<DaysLeftBucket, number>>;
+  /** Every request waiting for approval, by request id. */
+  readonly awaitingApproval: readonly ApprovalWait[];
 }
 
 export interface DeadlineCheckOptions {
@@ -39,9 +56,12 @@ export interface DeadlineCheckOptions {
   readonly shares?: Readonly<Record<string, number>>;
   readonly rules?: Readonly<Record<string, DeadlineRule>>;
   readonly holidays?: HolidayList;
+  /** Hours a request may wait for approval before it pages. @default {@link DEFAULT_APPROVAL_ALARM_HOURS} */
+  readonly approvalAlarmHours?: number;
 }
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /**
  * Which open requests are past their alarm share or their deadline at `now`. A request is open
@@ -60,9 +80,13 @@ export function checkDeadlines(
     number
   >;
   const alerts: DeadlineAlert[] = [];
+  const awaitingApproval: ApprovalWait[] = [];
+  const alarmMs = (options.approvalAlarmHours ?? DEFAULT_APPROVAL_ALARM_HOURS) * HOUR_MS;
   let open = 0;
   for (const [requestId, history] of [...byRequest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (history.some((e) => FINAL_STATES.has(e.state as RequestState))) continue;
+    const wait = approvalWait(requestId, history, now, alarmMs);
+    if (wait) awaitingApproval.push(wait);
     const clock = requestClock(history, options.rules ?? DEFAULT_DEADLINE_RULES, options.holidays);
     if (!clock) continue;
     open++;
@@ -84,7 +108,34 @@ export function checkDeadlines(
       elapsed: Math.round(elapsed * 1000) / 1000,
     });
   }
-  return { open, alerts, byDaysLeft };
+  return { open, alerts, byDaysLeft, awaitingApproval };
+}
+
+/**
+ * The request's wait for approval, when its lifecycle's last state is `awaiting_approval` (an
+ * annotation after it, such as an extension, does not end the wait). Entries are taken in chain
+ * order where they are chained, else by time.
+ */
+function approvalWait(
+  requestId: string,
+  history: readonly LedgerRecord[],
+  now: Date,
+  alarmMs: number,
+): ApprovalWait | undefined {
+  const ordered = [...history].sort((a, b) =>
+    a.seq !== null && b.seq !== null ? a.seq - b.seq : Date.parse(a.at) - Date.parse(b.at),
+  );
+  const last = lifecycleOf(ordered).at(-1);
+  if (last?.state !== 'awaiting_approval') return undefined;
+  const waitedMs = now.getTime() - Date.parse(last.at);
+  const subjectHash = history.find((e) => e.state === 'received')?.detail?.subjectHash;
+  return {
+    requestId,
+    ...(typeof subjectHash === 'string' ? { subjectHash } : {}),
+    since: last.at,
+    hoursWaiting: Math.max(0, Math.floor(waitedMs / HOUR_MS)),
+    overdue: waitedMs > alarmMs,
+  };
 }
 
 function bucketOf(leftMs: number): DaysLeftBucket {

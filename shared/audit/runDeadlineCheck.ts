@@ -13,7 +13,10 @@ export interface DeadlineCheckDeps {
   /** Every request's ledger entries. */
   readonly readLedger: () => Promise<readonly LedgerRecord[]>;
   readonly pagerDuty: Pick<PagerDutyClient, 'trigger'>;
-  readonly metrics: { openRequests(byDaysLeft: Readonly<Record<DaysLeftBucket, number>>): void };
+  readonly metrics: {
+    openRequests(byDaysLeft: Readonly<Record<DaysLeftBucket, number>>): void;
+    awaitingApproval(counts: { readonly waiting: number; readonly overdue: number }): void;
+  };
   readonly logger: Logger;
   readonly now: () => Date;
   /** Takes the day's ledger anchor (once per UTC day; later runs write nothing). */
@@ -28,8 +31,10 @@ export interface DeadlineCheckOutcome extends DeadlineCheck {
 
 /**
  * The scheduled check: pages for every open request past its alarm share or its deadline (one
- * incident per request and level: PagerDuty's dedup key keeps hourly runs from paging twice),
- * emits the open requests by days left, and takes the day's ledger anchor. Pages and logs carry
+ * incident per request and level: PagerDuty's dedup key keeps hourly runs from paging twice) and
+ * for every erasure waiting for approval longer than the alarm allows (`approval_waiting`, one
+ * incident per request), emits the open requests by days left and the requests waiting for
+ * approval, and takes the day's ledger anchor. Pages and logs carry
  * the request id and subject hash only.
  */
 export async function runDeadlineCheck(deps: DeadlineCheckDeps): Promise<DeadlineCheckOutcome> {
@@ -54,11 +59,33 @@ export async function runDeadlineCheck(deps: DeadlineCheckDeps): Promise<Deadlin
       },
     });
   }
+  const overdueApprovals = check.awaitingApproval.filter((w) => w.overdue);
+  deps.metrics.awaitingApproval({ waiting: check.awaitingApproval.length, overdue: overdueApprovals.length });
+  for (const wait of overdueApprovals) {
+    // One incident per request (the dedup key is the request and the kind), however many runs see it.
+    await deps.pagerDuty.trigger({
+      requestId: wait.requestId,
+      kind: 'approval_waiting',
+      severity: 'warning',
+      summary: `dsr-bridge: erasure request ${wait.requestId} has waited ${wait.hoursWaiting} hour(s) for approval (dsr approve)`,
+      customDetails: {
+        requestId: wait.requestId,
+        waitingSince: wait.since,
+        hoursWaiting: wait.hoursWaiting,
+        ...(wait.subjectHash ? { subjectHash: wait.subjectHash } : {}),
+      },
+    });
+  }
   const anchor = deps.anchor ? await deps.anchor(now) : undefined;
   deps.logger.info('deadline check', {
     open: check.open,
-    paged: check.alerts.length,
+    paged: check.alerts.length + overdueApprovals.length,
+    awaitingApproval: check.awaitingApproval.length,
     ...(anchor ? { anchored: anchor.date, anchorRoot: anchor.root } : {}),
   });
-  return { ...check, paged: check.alerts.length, ...(anchor ? { anchored: anchor.date } : {}) };
+  return {
+    ...check,
+    paged: check.alerts.length + overdueApprovals.length,
+    ...(anchor ? { anchored: anchor.date } : {}),
+  };
 }

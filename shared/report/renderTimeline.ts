@@ -3,7 +3,7 @@ import type { LedgerVerification } from '../audit/verifyLedger';
 import type { HolidayList } from '../intake/addPeriod';
 import { DEFAULT_DEADLINE_RULES, type DeadlineRule } from '../intake/computeDeadline';
 import type { LedgerRecord } from '../load/readLedger';
-import { type RequestState, TERMINAL_STATES } from '../pipeline/RequestState';
+import { lifecycleOf, type RequestState, TERMINAL_STATES } from '../pipeline/RequestState';
 
 /** What each state means on a timeline. */
 const EVENT: Readonly<Record<string, string>> = {
@@ -18,6 +18,12 @@ const EVENT: Readonly<Record<string, string>> = {
   quarantined: 'Quarantined for review',
   cancelled: 'Cancelled',
   extended: 'Deadline extended',
+  awaiting_approval: 'Erasure plan waiting for approval',
+  approved: 'Erasure plan approved',
+  erasing: 'Erasing',
+  erased: 'Erased (the proof found nothing left)',
+  erasure_unverified: 'Erased, NOT verified (the proof still found data)',
+  values_erased: 'Evidence values removed by a later erasure',
 };
 
 /**
@@ -47,6 +53,14 @@ export function renderTimeline(
       detail = `${d.rows ?? '?'} rows${d.evidenceHash ? `, evidence ${String(d.evidenceHash).slice(0, 12)}…` : ''}`;
     if (e.state === 'quarantined' || e.state === 'dead_lettered')
       detail = `${e.stage}: ${String(d.reason ?? d.code ?? '')}`;
+    if (e.state === 'awaiting_approval')
+      detail = `${d.rowsToChange ?? '?'} rows to change${(d.reasons ?? d.reason) ? `; ${String(d.reasons ?? d.reason)}` : ''}; plan ${short(d.planHash)}`;
+    if (e.state === 'approved')
+      detail = `by ${String(d.approver ?? '?')} (role ${String(d.approverRole ?? '?')}); plan ${short(d.planHash)}${d.noteSha256 ? `; note sha256 ${short(d.noteSha256)}` : ''}`;
+    if ((e.state === 'erased' || e.state === 'erasure_unverified') && d.receiptHash)
+      detail = `receipt ${short(d.receiptHash)}`;
+    if (e.state === 'values_erased')
+      detail = `${d.rows ?? '?'} rows' values removed by erasure request ${String(d.byRequest ?? '?')}`;
     out.push(`| ${e.at} | ${EVENT[e.state] ?? e.state} | ${detail} |`);
   }
   out.push('');
@@ -64,8 +78,9 @@ export function renderTimeline(
       out.push(`- Terminal state: ${terminal.state} at ${terminal.at}: deadline ${met ? 'met' : 'missed'}.`);
     } else {
       const now = options.now ?? new Date();
+      const waiting = lifecycleOf(entries).at(-1)?.state === 'awaiting_approval';
       out.push(
-        `- Open${terminal ? ' (dead-lettered, awaiting an operator)' : ''}: deadline ${now.getTime() <= clock.deadline.getTime() ? 'not yet reached' : 'missed'}.`,
+        `- Open${terminal ? ' (dead-lettered, awaiting an operator)' : waiting ? ' (the erasure plan waits for approval: dsr approve)' : ''}: deadline ${now.getTime() <= clock.deadline.getTime() ? 'not yet reached' : 'missed'}.`,
       );
     }
   }
@@ -76,4 +91,8 @@ export function renderTimeline(
       : `- Ledger verification: FAIL — ${breaks.map((b) => b.message).join('; ')}.`,
   );
   return `${out.join('\n')}\n`;
+}
+
+function short(hash: unknown): string {
+  return typeof hash === 'string' ? `${hash.slice(0, 12)}…` : '?';
 }

@@ -283,3 +283,55 @@ export function selectLedgerHeadsSql(at: LoadLocation): string {
     'QUALIFY ROW_NUMBER() OVER (PARTITION BY "REQUEST_ID" ORDER BY "SEQ" DESC) = 1 ORDER BY "REQUEST_ID"'
   );
 }
+
+/**
+ * Who the session is: `CURRENT_USER()` (the user's name as stored) and `CURRENT_ROLE()` (the
+ * primary role; NULL when it is a database role). What an operator's approval records.
+ * https://docs.snowflake.com/en/sql-reference/functions/current_user
+ * https://docs.snowflake.com/en/sql-reference/functions/current_role
+ */
+export function sessionIdentitySql(): string {
+  return 'SELECT CURRENT_USER() AS "USER_NAME", CURRENT_ROLE() AS "ROLE_NAME"';
+}
+
+const erasureReceipts = (at: LoadLocation): string =>
+  `${q(at.database)}.${q(at.schema)}.${q('DSR_ERASURE_RECEIPTS')}`;
+
+/**
+ * The erasure receipts, beside `DSR_LEDGER`: one row per request. `RECEIPT` is the receipt's
+ * canonical JSON as VARCHAR, not a VARIANT: a VARIANT is re-serialised when read (Snowflake keeps
+ * no key order of its own and holds numbers as NUMBER or DOUBLE), so its text is not guaranteed to
+ * be the bytes that were hashed; a VARCHAR gives back exactly what was written, which the receipt
+ * hash is checked against. (The findings' `ROW` is a VARIANT because it is queried; it is read
+ * back through `canonicalJson`, never compared as text.)
+ * https://docs.snowflake.com/en/sql-reference/data-types-semistructured#variant
+ */
+export function createErasureReceiptsTableSql(at: LoadLocation): string {
+  return (
+    `CREATE TABLE IF NOT EXISTS ${erasureReceipts(at)} (` +
+    '"REQUEST_ID" VARCHAR NOT NULL, "SUBJECT_HASH" VARCHAR(64) NOT NULL, "OUTCOME" VARCHAR NOT NULL, ' +
+    '"COMPLETED_AT" TIMESTAMP_TZ NOT NULL, "RECEIPT_HASH" VARCHAR(64) NOT NULL, "RECEIPT" VARCHAR NOT NULL, ' +
+    '"WRITTEN_AT" TIMESTAMP_TZ NOT NULL)'
+  );
+}
+
+/**
+ * Stores a receipt unless the request has one: a redelivery keeps the first. Binds: request id,
+ * subject hash, outcome, completed at ({@link TIMESTAMP_BIND_FORMAT}), receipt hash, receipt text.
+ * https://docs.snowflake.com/en/sql-reference/sql/merge
+ */
+export function mergeErasureReceiptSql(at: LoadLocation): string {
+  return (
+    `MERGE INTO ${erasureReceipts(at)} AS t USING (SELECT ? AS "REQUEST_ID", ? AS "SUBJECT_HASH", ` +
+    `? AS "OUTCOME", TO_TIMESTAMP_TZ(?, '${TIMESTAMP_BIND_FORMAT}') AS "COMPLETED_AT", ? AS "RECEIPT_HASH", ` +
+    '? AS "RECEIPT") AS s ON t."REQUEST_ID" = s."REQUEST_ID" ' +
+    'WHEN NOT MATCHED THEN INSERT ("REQUEST_ID", "SUBJECT_HASH", "OUTCOME", "COMPLETED_AT", "RECEIPT_HASH", ' +
+    '"RECEIPT", "WRITTEN_AT") VALUES (s."REQUEST_ID", s."SUBJECT_HASH", s."OUTCOME", s."COMPLETED_AT", ' +
+    's."RECEIPT_HASH", s."RECEIPT", CURRENT_TIMESTAMP())'
+  );
+}
+
+/** A request's stored receipt. Binds: request id. */
+export function selectErasureReceiptSql(at: LoadLocation): string {
+  return `SELECT "REQUEST_ID", "RECEIPT_HASH", "RECEIPT" FROM ${erasureReceipts(at)} WHERE "REQUEST_ID" = ?`;
+}

@@ -13,6 +13,8 @@ export const SILENT_DEAD_LETTER_METRIC = 'SilentDeadLetter';
 
 /** Open requests by days left to their deadline, emitted by the deadline check. */
 export const OPEN_REQUESTS_METRIC = 'OpenRequests';
+/** Erasure requests waiting for `dsr approve`, emitted by the hourly deadline check. */
+export const AWAITING_APPROVAL_METRIC = 'AwaitingApproval';
 
 export interface SilentDeadLetterMetric {
   readonly stage: string;
@@ -80,6 +82,18 @@ export class ComplianceMetrics {
     if (letter.subjectHash) this.metrics.addMetadata('subjectHash', letter.subjectHash);
     this.metrics.addMetric(SILENT_DEAD_LETTER_METRIC, MetricUnit.Count, 1);
     this.flush();
+  }
+
+  /**
+   * Requests waiting for approval (`waiting`), and of them those waiting longer than the alarm
+   * allows (`overdue`): under `service`, dimension `wait`.
+   */
+  awaitingApproval(counts: { readonly waiting: number; readonly overdue: number }): void {
+    for (const [wait, count] of Object.entries(counts)) {
+      this.metrics.addDimensions({ wait });
+      this.metrics.addMetric(AWAITING_APPROVAL_METRIC, MetricUnit.Count, count);
+      this.flush();
+    }
   }
 
   /** Open requests per days-left bucket (dimension `daysLeft`), every bucket, zeros included. */

@@ -118,4 +118,38 @@ describe('Deadline check in the local runtime, under an injected clock', () => {
     expect(result.breaks).toEqual([]);
     expect(result.anchors).toBe(3);
   });
+
+  it('pages an erasure waiting for approval longer than DSR_APPROVAL_ALARM_HOURS (default 24), once per request, and counts it', async () => {
+    // Prepare: an erasure request received on day 33 that waits for approval from then on.
+    await inFlight('REQ-WAITING', 'GDPR', day(63), [
+      { state: 'discovered', at: day(33), detail: { rows: 3 } },
+      { state: 'gated', at: day(33) },
+      { state: 'awaiting_approval', at: day(33), detail: { planHash: 'a'.repeat(64), rowsToChange: 5000 } },
+    ]);
+    const before = fixture.pipeline.pagerDuty.events.length;
+
+    // Act: 23 hours later nothing; 25 hours later a page; an hour after that the same incident.
+    const early = await fixture.pipeline.deadlineCheck(new Date(day(33).getTime() + 23 * 3_600_000));
+    const late = await fixture.pipeline.deadlineCheck(new Date(day(33).getTime() + 25 * 3_600_000));
+    const later = await fixture.pipeline.deadlineCheck(new Date(day(33).getTime() + 26 * 3_600_000));
+
+    // Assess
+    expect(early.awaitingApproval).toMatchObject([{ requestId: 'REQ-WAITING', overdue: false }]);
+    expect(late.awaitingApproval).toMatchObject([
+      { requestId: 'REQ-WAITING', overdue: true, hoursWaiting: 25 },
+    ]);
+    const approvalPages = pagesFor(before).filter((p) => p.details?.kind === 'approval_waiting');
+    expect(approvalPages.map((p) => p.requestId)).toEqual(['REQ-WAITING', 'REQ-WAITING']);
+    expect(new Set(approvalPages.map((p) => p.dedup)).size).toBe(1);
+    expect(approvalPages[0]?.details).toEqual({
+      kind: 'approval_waiting',
+      requestId: 'REQ-WAITING',
+      subjectHash: SUBJECT_HASH,
+      waitingSince: day(33).toISOString().replace('.000Z', '.000000Z'),
+      hoursWaiting: 25,
+    });
+    expect(later.paged).toBeGreaterThanOrEqual(1);
+    const metric = fixture.lines.filter((l) => l.includes('"AwaitingApproval"')).map((l) => JSON.parse(l));
+    expect(metric.at(-1)).toMatchObject({ wait: 'overdue', AwaitingApproval: 1 });
+  });
 });

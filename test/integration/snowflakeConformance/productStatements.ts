@@ -4,17 +4,21 @@ import {
   addFindingsProvenanceSql,
   addLedgerChainSql,
   catalogColumnsSql,
+  createErasureReceiptsTableSql,
   createFindingsTableSql,
   createLedgerTableSql,
   keysetBinds,
   type LoadLocation,
+  mergeErasureReceiptSql,
   mergeFindingsSql,
   mergeLedgerSql,
   searchSql,
   selectAllLedgerSql,
+  selectErasureReceiptSql,
   selectFindingsSql,
   selectLedgerHeadsSql,
   selectLedgerSql,
+  sessionIdentitySql,
 } from '../../../shared/snowflake/statements';
 
 /**
@@ -33,6 +37,8 @@ export interface ProductStatement {
     | 'table creation'
     | 'loader'
     | 'ledger'
+    | 'approval'
+    | 'erasure receipts'
     | 'drift catalog'
     | 'searcher'
     | 'scan sampler';
@@ -62,6 +68,10 @@ const finding = (rowKey: string, row: string) =>
   `{"discoveredAt":"2024-03-01T10:11:12.345+00:00","evidenceHash":"${'e'.repeat(64)}","requestId":"req-conf",` +
   `"row":${JSON.stringify(row)},"rowHash":"${'a'.repeat(64)}","rowKey":${JSON.stringify(rowKey)},"system":"snowflake","table":"CRM.PUBLIC.CONTACTS",` +
   `"provenance":${JSON.stringify('[{"column":"EMAIL","identity":"email","round":1,"source":"request","via":"identity"}]')}}`;
+
+/** A receipt's canonical text with a number beyond a double's digits: it must come back byte for byte. */
+const RECEIPT_TEXT =
+  '{"completedAt":"2026-03-06T10:15:00.000Z","n":123456789012345678901234567890,"requestId":"req-conf"}';
 
 /** The statements, in the order they run (later ones read what earlier ones wrote). */
 export function productStatements(at: LoadLocation, statementTimeoutMs: number): ProductStatement[] {
@@ -185,6 +195,61 @@ export function productStatements(at: LoadLocation, statementTimeoutMs: number):
         ['PREV_HASH', 'text'],
         ['ENTRY_HASH', 'text'],
       ],
+    },
+    {
+      // Who approves: the session's user and primary role (their values depend on the account).
+      name: 'session-identity',
+      sender: 'approval',
+      sql: sessionIdentitySql(),
+      binds: [],
+      columns: [
+        ['USER_NAME', 'text'],
+        ['ROLE_NAME', 'text'],
+      ],
+    },
+    {
+      name: 'create-erasure-receipts',
+      sender: 'table creation',
+      sql: createErasureReceiptsTableSql(at),
+      binds: [],
+    },
+    {
+      name: 'merge-erasure-receipt',
+      sender: 'erasure receipts',
+      sql: mergeErasureReceiptSql(at),
+      binds: [
+        'req-conf',
+        'ab'.repeat(32),
+        'erased',
+        '2026-03-06T10:15:00.000+00:00',
+        'cd'.repeat(32),
+        RECEIPT_TEXT,
+      ],
+      columns: dml('number of rows inserted'),
+      rows: '[{"number of rows inserted":"1"}]',
+    },
+    {
+      // A redelivered erasure: the first receipt stays.
+      name: 'merge-erasure-receipt-again',
+      sender: 'erasure receipts',
+      sql: mergeErasureReceiptSql(at),
+      binds: ['req-conf', 'ab'.repeat(32), 'erased', '2026-03-06T10:20:00.000+00:00', 'ef'.repeat(32), '{}'],
+      columns: dml('number of rows inserted'),
+      rows: '[{"number of rows inserted":"0"}]',
+    },
+    {
+      name: 'select-erasure-receipt',
+      sender: 'erasure receipts',
+      sql: selectErasureReceiptSql(at),
+      binds: ['req-conf'],
+      columns: [
+        ['REQUEST_ID', 'text'],
+        ['RECEIPT_HASH', 'text'],
+        ['RECEIPT', 'text'],
+      ],
+      rows: JSON.stringify([
+        { RECEIPT: RECEIPT_TEXT, RECEIPT_HASH: 'cd'.repeat(32), REQUEST_ID: 'req-conf' },
+      ]),
     },
     {
       name: 'drift-catalog',

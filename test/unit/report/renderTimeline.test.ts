@@ -85,3 +85,54 @@ describe('Function: renderTimeline', () => {
     expect(text).toContain('- Terminal state: cancelled at 2026-03-05T00:00:00.000000Z: deadline met.');
   });
 });
+
+describe('Function: renderTimeline, erasure', () => {
+  it('names the waiting plan, the approver and role, the receipt and the outcome', () => {
+    const plan = '9'.repeat(64);
+    const history = [
+      { ...received, detail: { ...received.detail, type: 'erasure' } },
+      record('awaiting_approval', '2026-03-03T00:00:00.000000Z', {
+        planHash: plan,
+        rowsToChange: 12000,
+        reasons: 'rows_above_limit',
+      }),
+      record('approved', '2026-03-04T00:00:00.000000Z', {
+        approver: 'PRIVACY_OFFICER',
+        approverRole: 'DSR_APPROVER',
+        planHash: plan,
+      }),
+      record('erasing', '2026-03-04T00:05:00.000000Z'),
+      record('erased', '2026-03-04T00:10:00.000000Z', { receiptHash: 'd'.repeat(64) }),
+    ];
+    const text = renderTimeline(history, verifyLedger(history));
+    expect(text).toContain(
+      '| Erasure plan waiting for approval | 12000 rows to change; rows_above_limit; plan 999999999999… |',
+    );
+    expect(text).toContain(
+      '| Erasure plan approved | by PRIVACY_OFFICER (role DSR_APPROVER); plan 999999999999… |',
+    );
+    expect(text).toContain('| Erased (the proof found nothing left) | receipt dddddddddddd… |');
+    expect(text).toContain('- Terminal state: erased at 2026-03-04T00:10:00.000000Z: deadline met.');
+  });
+
+  it('says an open request waits for approval, and shows values removed by a later erasure', () => {
+    const waiting = [
+      received,
+      record('awaiting_approval', '2026-03-03T00:00:00.000000Z', {
+        planHash: 'a'.repeat(64),
+        rowsToChange: 3,
+      }),
+    ];
+    expect(
+      renderTimeline(waiting, verifyLedger(waiting), { now: new Date('2026-03-04T00:00:00Z') }),
+    ).toContain('- Open (the erasure plan waits for approval: dsr approve): deadline not yet reached.');
+    const annotated = [
+      received,
+      record('loaded', '2026-03-05T00:00:00.000000Z', { rows: 4 }),
+      record('values_erased', '2026-04-01T00:00:00.000000Z', { byRequest: 'REQ-ERASE-1', rows: 4 }),
+    ];
+    expect(renderTimeline(annotated, verifyLedger(annotated))).toContain(
+      "| Evidence values removed by a later erasure | 4 rows' values removed by erasure request REQ-ERASE-1 |",
+    );
+  });
+});

@@ -1,0 +1,190 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
+import { verifyLedger } from '../../../shared/audit/verifyLedger';
+import { appendLedgerEntries } from '../../../shared/load/appendLedgerEntry';
+import { readLedger } from '../../../shared/load/readLedger';
+import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
+import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
+import { startTestSnowflake } from '../../support/snowflake';
+import { openTestSnowflakeDatabase } from '../snowflake/helpers';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const COMMANDER = pathToFileURL(createRequire(import.meta.url).resolve('commander')).href;
+const AT = { database: 'EVIDENCE', schema: 'DSR' };
+const PLAN = '7e'.repeat(32);
+
+/** `dsr approve` as `cli/main.ts` registers it, run as the binary runs: in a child process. */
+const PROGRAM = `
+import { Command, CommanderError } from '${COMMANDER}';
+import { CliError, EXIT } from '${ROOT}cli/CliError.ts';
+import { registerApprove } from '${ROOT}cli/commands/approve.ts';
+
+const program = new Command('dsr').exitOverride();
+registerApprove(program);
+try {
+  await program.parseAsync(process.argv.slice(2), { from: 'user' });
+  process.exitCode = EXIT.ok;
+} catch (error) {
+  if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  else if (error instanceof CliError) {
+    process.stderr.write('dsr: ' + error.message + '\\n');
+    process.exitCode = error.exitCode;
+  } else {
+    process.stderr.write('dsr: ' + (error instanceof Error ? error.message : String(error)) + '\\n');
+    process.exitCode = EXIT.failed;
+  }
+}
+`;
+
+let dir: string;
+let program: string;
+let sf: LocalSnowflake;
+let db: SnowflakeDatabase;
+
+/** Runs the command logged in as `user` (password `pw`), with `role` when given. */
+function dsr(
+  args: string[],
+  login: { user: string; password: string; role?: string } = { user: 'DSR', password: 'dsr' },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', program, ...args],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          SNOWFLAKE_ACCOUNT: sf.account,
+          SNOWFLAKE_USER: login.user,
+          SNOWFLAKE_PASSWORD: login.password,
+          ...(login.role ? { SNOWFLAKE_ROLE: login.role } : {}),
+          SNOWFLAKE_ACCESS_URL: sf.url,
+          SNOWFLAKE_LOAD_DATABASE: AT.database,
+          SNOWFLAKE_LOAD_SCHEMA: AT.schema,
+          SNOWFLAKE_LOG_LEVEL: 'OFF',
+        },
+      },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** An erasure request that reached the erase stage and waits with a plan above the limit. */
+async function waiting(requestId: string) {
+  const t = new Date('2026-03-01T09:00:00.000Z');
+  const at = (m: number) => new Date(t.getTime() + m * 60_000);
+  await appendLedgerEntries(db, AT, [
+    {
+      requestId,
+      state: 'received',
+      stage: 'extract-high',
+      at: at(0),
+      traceId: 't',
+      detail: {
+        subjectHash: 'ab'.repeat(32),
+        type: 'erasure',
+        jurisdiction: 'GDPR',
+        receivedAt: at(0).toISOString(),
+        deadline: '2026-04-01T09:00:00.000Z',
+        deadlineComputed: true,
+      },
+    },
+    { requestId, state: 'discovering', stage: 'extract-high', at: at(1), traceId: 't' },
+    { requestId, state: 'discovered', stage: 'extract-high', at: at(2), traceId: 't' },
+    { requestId, state: 'gated', stage: 'gate', at: at(3), traceId: 't' },
+    {
+      requestId,
+      state: 'awaiting_approval',
+      stage: 'erase',
+      at: at(4),
+      traceId: 't',
+      detail: { planHash: PLAN, rowsToChange: 25_000, reasons: 'rows_above_limit' },
+    },
+  ]);
+}
+
+beforeAll(async () => {
+  configureSnowflakeDriver({ logLevel: 'OFF' });
+  sf = await startTestSnowflake({
+    users: {
+      DSR: { password: 'dsr' },
+      privacy_officer: { password: 'po-secret', defaultRole: 'DSR_APPROVER' },
+    },
+  });
+  await sf.sql('CREATE DATABASE EVIDENCE');
+  await sf.sql('CREATE SCHEMA EVIDENCE.DSR');
+  db = openTestSnowflakeDatabase(sf);
+  dir = await mkdtemp(join(tmpdir(), 'dsr-approve-cli-'));
+  program = join(dir, 'dsr-approve.mts');
+  await writeFile(program, PROGRAM);
+});
+
+afterAll(async () => {
+  await db?.close();
+  await sf?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('Command: dsr approve', { timeout: 240_000 }, () => {
+  it('records the session user and role as the approver, bound to the waiting plan; a second approval is refused', async () => {
+    // Prepare
+    await waiting('REQ-APPROVE-1');
+
+    // Act: the operator logs in as themselves (lower-case, as typed), with the approving role.
+    const approved = await dsr(
+      ['approve', 'REQ-APPROVE-1', '--note', 'Signed off by the DPO for Ana Example'],
+      {
+        user: 'privacy_officer',
+        password: 'po-secret',
+        role: 'dsr_approver',
+      },
+    );
+    const again = await dsr(['approve', 'REQ-APPROVE-1'], { user: 'privacy_officer', password: 'po-secret' });
+
+    // Assess
+    expect(approved).toMatchObject({ code: 0 });
+    expect(approved.stdout).toContain('approved by PRIVACY_OFFICER (role DSR_APPROVER)');
+    const history = await readLedger(db, AT, 'REQ-APPROVE-1');
+    const entry = history.find((e) => e.state === 'approved');
+    expect(entry).toMatchObject({ stage: 'operator' });
+    expect(entry?.detail).toEqual({
+      approver: 'PRIVACY_OFFICER',
+      approverRole: 'DSR_APPROVER',
+      planHash: PLAN,
+      noteSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    // The note may name people: it is kept as a hash only, nowhere in the ledger or the output.
+    expect(JSON.stringify(history)).not.toContain('Ana Example');
+    expect(approved.stdout + approved.stderr).not.toContain('Ana Example');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('refused (already_approved)');
+    expect(history.filter((e) => e.state === 'approved')).toHaveLength(1);
+    expect(verifyLedger(history, []).breaks).toEqual([]);
+  });
+
+  it('refuses, with exit 1 and appending nothing, a request that is not waiting and one that is unknown', async () => {
+    // Prepare: a request at the gate, not yet waiting.
+    await appendLedgerEntries(db, AT, [
+      { requestId: 'REQ-APPROVE-2', state: 'received', stage: 'extract-high', at: new Date(), traceId: 't' },
+    ]);
+
+    // Act
+    const early = await dsr(['approve', 'REQ-APPROVE-2']);
+    const unknown = await dsr(['approve', 'REQ-NOBODY']);
+    const emptyNote = await dsr(['approve', 'REQ-APPROVE-2', '--note', '  ']);
+
+    // Assess
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('refused (not_awaiting_approval)');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('refused (unknown_request)');
+    expect(emptyNote.code).toBe(2);
+    expect((await readLedger(db, AT, 'REQ-APPROVE-2')).map((e) => e.state)).toEqual(['received']);
+  });
+});
