@@ -54,7 +54,13 @@ export interface DoctorOptions {
 }
 
 const CREDENTIAL_VARIABLES = ['PG_SECRET_ARN', 'PG_DSN_FILE', 'PG_DSN'] as const;
-const QUEUE_VARIABLES = ['NEXT_QUEUE_URL', 'HIGH_QUEUE_URL', 'DEAD_LETTER_QUEUE_URL'] as const;
+const QUEUE_VARIABLES = [
+  'NEXT_QUEUE_URL',
+  'HIGH_QUEUE_URL',
+  'ERASE_QUEUE_URL',
+  'CONTINUE_QUEUE_URL',
+  'DEAD_LETTER_QUEUE_URL',
+] as const;
 
 /**
  * The checks of a deploy rehearsal over the functions' environments: each configuration parsed

@@ -10,7 +10,7 @@ import S3rver from 's3rver';
 import { createAwsClients } from '../../adapters/aws/sqsClients';
 
 /** The pipeline's queues, as in the stack. */
-export const PIPELINE_QUEUES = ['high', 'standard', 'gate', 'load'] as const;
+export const PIPELINE_QUEUES = ['high', 'standard', 'gate', 'load', 'erase'] as const;
 export type PipelineQueueName = (typeof PIPELINE_QUEUES)[number];
 
 export interface LocalQueue {

@@ -54,6 +54,8 @@ beforeAll(async () => {
   environments = localFunctionEnvironments({
     dataMapFile: goodMap,
     pgDsn: db.dsn,
+    erasurePgDsn: db.dsn,
+    erasureMaskKey: 'm'.repeat(40),
     subjectHashKey: 'k'.repeat(40),
     snowflake: {
       account: sf.account,
@@ -103,9 +105,9 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
   it('passes every check of a healthy stack, each dependency once', async () => {
     const rows = await run(changed(() => undefined));
     expect(failures(rows)).toEqual([]);
-    expect(rows.filter((r) => /^configuration/.test(r.name))).toHaveLength(8);
+    expect(rows.filter((r) => /^configuration/.test(r.name))).toHaveLength(9);
     expect(row(rows, /^PostgreSQL reachable with PG_DSN$/).functions).toBe(
-      'extractHigh, extractStandard, gate, scan',
+      'extractHigh, extractStandard, gate, erase, scan',
     );
     expect(row(rows, /^data map valid/).detail).toBe('1 table(s) as mapped');
     // The extractors log in with the read-only role, the gate and the loader with theirs.
@@ -113,17 +115,19 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
       rows.filter((r) => /^Snowflake login as DSR/.test(r.name)).map((r) => `${r.functions}: ${r.name}`),
     ).toEqual([
       'extractHigh, extractStandard: Snowflake login as DSR (role PUBLIC)',
-      'gate, load, deadLetterRecorder, scan, deadlineCheck: Snowflake login as DSR',
+      'gate, load, erase, deadLetterRecorder, scan, deadlineCheck: Snowflake login as DSR',
     ]);
     // The extractors read the mapped Snowflake table, the gate the mirror.
     expect(
       rows.filter((r) => /^Snowflake SELECT/.test(r.name)).map((r) => `${r.functions}: ${r.detail}`),
     ).toEqual([
       'extractHigh, extractStandard: 1 readable',
-      'gate, load, deadLetterRecorder, scan, deadlineCheck: 1 readable',
+      'gate, load, erase, deadLetterRecorder, scan, deadlineCheck: 1 readable',
     ]);
     expect(row(rows, /^Snowflake load location DSR\.EVIDENCE$/).status).toBe('pass');
     expect(rows.filter((r) => /^queue /.test(r.name)).length).toBeGreaterThanOrEqual(5);
+    // The erase queue, named by the gate and by the erase function itself.
+    expect(rows.filter((r) => /^queue /.test(r.name) && /erase/.test(r.functions))).not.toEqual([]);
     expect(row(rows, /^payload bucket/).status).toBe('pass');
   });
 
@@ -265,7 +269,7 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
     const text = out.join('');
     expect(text).toMatch(/^#\s+result\s+functions\s+check\s+detail/);
     expect(text).toMatch(
-      /FAIL\s+extractHigh, extractStandard, gate, load, deadLetterRecorder\s+payload bucket PAYLOAD_BUCKET/,
+      /FAIL\s+extractHigh, extractStandard, gate, load, erase, deadLetterRecorder\s+payload bucket PAYLOAD_BUCKET/,
     );
     expect(text).toMatch(/\d+ passed, 1 failed/);
     expect(text).toMatch(/To fix:\n\s+\d+\. payload bucket PAYLOAD_BUCKET: check that PAYLOAD_BUCKET names/);
