@@ -110,6 +110,11 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
       'extractHigh, extractStandard, gate, erase, scan',
     );
     expect(row(rows, /^data map valid/).detail).toBe('1 table(s) as mapped');
+    // The erase function's writing role logs in on its own (locally the same DSN, a separate check).
+    expect(row(rows, /^PostgreSQL reachable with DSR_ERASURE_PG_DSN$/)).toMatchObject({
+      functions: 'erase',
+      status: 'pass',
+    });
     // The extractors log in with the read-only role, the gate and the loader with theirs.
     expect(
       rows.filter((r) => /^Snowflake login as DSR/.test(r.name)).map((r) => `${r.functions}: ${r.name}`),
@@ -161,6 +166,63 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
     });
     expect(pg.status === 'fail' && pg.fix).toMatch(/update PG_DSN/);
     expect(JSON.stringify(rows)).not.toContain('wrong');
+  });
+
+  it("fails the erasure role's login on its own, naming the erasure role in the fix", async () => {
+    const bad = new URL(db.dsn);
+    bad.username = 'dsr_no_eraser';
+    bad.password = 'wrong-erasure';
+    const rows = await run(
+      changed((_n, env) => {
+        if (env.DSR_ERASURE_PG_DSN) env.DSR_ERASURE_PG_DSN = bad.toString();
+      }),
+    );
+    const erasure = row(rows, /^PostgreSQL reachable with DSR_ERASURE_PG_DSN$/);
+    expect(erasure).toMatchObject({ status: 'fail', functions: 'erase' });
+    expect(erasure.status === 'fail' && erasure.fix).toMatch(
+      /update DSR_ERASURE_PG_DSN with the erasure role's/,
+    );
+    expect(row(rows, /^PostgreSQL reachable with PG_DSN$/).status).toBe('pass');
+    expect(failures(rows)).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain('wrong-erasure');
+  });
+
+  it('checks that the erase function can read each Snowflake table the data map erases', async () => {
+    const file = join(dir, 'erasing.yaml');
+    await writeFile(
+      file,
+      mapText('email', 'ANALYTICS.PUBLIC.WEB_SESSIONS').replace(
+        'identities: { user_id: USER_ID }\n',
+        'identities: { user_id: USER_ID }\n    erasure: delete\n',
+      ),
+    );
+    const erasing = localFunctionEnvironments({
+      dataMapFile: file,
+      pgDsn: db.dsn,
+      erasurePgDsn: db.dsn,
+      erasureMaskKey: 'm'.repeat(40),
+      subjectHashKey: 'k'.repeat(40),
+      snowflake: {
+        account: sf.account,
+        url: sf.url,
+        user: 'DSR',
+        password: 'dsr',
+        database: 'DSR',
+        schema: 'EVIDENCE',
+      },
+      aws,
+      pagerDuty: { url: 'http://127.0.0.1:9/v2/enqueue', routingKey: 'local-routing-key' },
+      maxReceiveCount: 5,
+    });
+    expect(erasing.erase.SNOWFLAKE_ERASURE_USER).toBe('DSR');
+    const rows = await run({ erase: { ...erasing.erase, SNOWFLAKE_LOGIN_TIMEOUT_MS: '4000' } });
+    expect(failures(rows)).toEqual([]);
+    // The loader's session (evidence) and the erasure user's (role PUBLIC locally), each logged in.
+    expect(rows.filter((r) => /^Snowflake login/.test(r.name)).map((r) => r.name)).toEqual([
+      'Snowflake login as DSR',
+      'Snowflake login as DSR (role PUBLIC)',
+    ]);
+    expect(rows.filter((r) => /^Snowflake SELECT/.test(r.name)).map((r) => r.detail)).toEqual(['1 readable']);
   });
 
   it('fails the data map against the catalog, with the command that lists every problem', async () => {
