@@ -137,10 +137,11 @@ export const TIMEOUTS = {
   extract: Duration.minutes(2),
   gate: Duration.minutes(1),
   load: Duration.minutes(2),
-  // Erasing 100k rows in one transaction took about 12 s locally; the re-discovery before it and
-  // the proof by re-discovery after it are each about as long again as the extraction (2 min at
-  // most). Five minutes holds all three for a heavy subject, and keeps the queue's visibility
-  // (six times this, 30 min) under SQS's 12 h limit.
+  // A whole erasure of a 100,000-row subject (discovery, plan, check, one transaction, proof by
+  // re-discovery) took about 12 s locally (`npm run bench -- --only erasure`). The stage adds the
+  // ledger, the valueless evidence and the receipt in Snowflake, and plans again (a fresh
+  // discovery) up to twice when rows change under it. Five minutes leaves room for a production
+  // database several times slower; the queue's visibility is six times this (30 min).
   erase: Duration.minutes(5),
   redrive: Duration.minutes(1),
   deadLetterRecorder: Duration.minutes(2),
