@@ -29,6 +29,11 @@ const COMMANDS: readonly {
     name: 'scan',
     load: async () => (await import('./commands/datamapScan')).registerDatamapScan,
   },
+  {
+    group: 'datamap',
+    name: 'grants',
+    load: async () => (await import('./commands/datamapGrants')).registerDatamapGrants,
+  },
   { name: 'discover', load: async () => (await import('./commands/discover')).registerDiscover },
   { name: 'erase', load: async () => (await import('./commands/erase')).registerErase },
   { name: 'drift', load: async () => (await import('./commands/drift')).registerDrift },

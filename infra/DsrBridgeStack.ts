@@ -10,6 +10,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { erasesSnowflake } from '../functions/erase/eraseEnv';
 import { snowflakeSearchReason } from '../functions/extract/extractEnv';
 import { DAYS_LEFT_BUCKETS } from '../shared/audit/checkDeadlines';
 import { parseDataMap } from '../shared/datamap/loadDataMap';
@@ -36,6 +37,12 @@ export interface SnowflakeSettings {
    * never assume the loader's role. Required then; see the README for its grants.
    */
   readonly reader?: { readonly user: string; readonly role: string };
+  /**
+   * The user and role the erase function deletes and masks Snowflake rows with, when the data map
+   * erases Snowflake rows (a `delete` or `mask` rule on a Snowflake table). Its own key pair, held by
+   * no other function. Required then; `dsr datamap grants` prints its grants.
+   */
+  readonly eraser?: { readonly user: string; readonly role: string };
 }
 
 export interface DsrBridgeStackProps extends StackProps {
@@ -62,6 +69,25 @@ export interface DsrBridgeStackProps extends StackProps {
   readonly searchMirrors?: boolean;
   /** @default a new secret with a generated 64-character key */
   readonly subjectHashKeySecretArn?: string;
+  /**
+   * An existing RDS-format secret of the PostgreSQL erasure role, the only credentials that may
+   * change the source database (read by the erase function alone). @default a new secret to fill in
+   */
+  readonly pgErasureSecretArn?: string;
+  /** The key of keyed-hash masks (read by the erase function alone). @default a new secret with a generated 64-character key */
+  readonly erasureMaskKeySecretArn?: string;
+  /** The Snowflake erasure user's key pair. @default a new secret to fill in, when the data map erases Snowflake rows */
+  readonly snowflakeErasureSecretArn?: string;
+  /**
+   * An erasure planned to delete or mask more rows than this waits for `dsr approve`; between 1 and
+   * 100,000,000 inclusive. @default 1000
+   */
+  readonly approvalMaxRows?: number;
+  /**
+   * Days the operator keeps PostgreSQL backups and WAL archives (when erased rows become
+   * unrecoverable, stated in the receipt); between 0 and 36,500 inclusive. @default not stated
+   */
+  readonly pgBackupRetentionDays?: number;
   /** @default a new secret to fill in with the PagerDuty Events API v2 routing key */
   readonly pagerDutyRoutingKeySecretArn?: string;
   /** Required: the gate and the loader cannot start without it, and the synth is refused (naming the context) when it is missing. */
@@ -99,7 +125,7 @@ export interface DsrBridgeStackProps extends StackProps {
   /** Handler modules by stage; tests may point them elsewhere. @default functions/<stage>/handler.ts */
   readonly entries?: Partial<
     Record<
-      'extract' | 'gate' | 'load' | 'redrive' | 'scan' | 'dead-letter-recorder' | 'deadline-check',
+      'extract' | 'gate' | 'load' | 'erase' | 'redrive' | 'scan' | 'dead-letter-recorder' | 'deadline-check',
       string
     >
   >;
@@ -111,6 +137,12 @@ export const TIMEOUTS = {
   extract: Duration.minutes(2),
   gate: Duration.minutes(1),
   load: Duration.minutes(2),
+  // A whole erasure of a 100,000-row subject (discovery, plan, check, one transaction, proof by
+  // re-discovery) took about 12 s locally (`npm run bench -- --only erasure`). The stage adds the
+  // ledger, the valueless evidence and the receipt in Snowflake, and plans again (a fresh
+  // discovery) up to twice when rows change under it. Five minutes leaves room for a production
+  // database several times slower; the queue's visibility is six times this (30 min).
+  erase: Duration.minutes(5),
   redrive: Duration.minutes(1),
   deadLetterRecorder: Duration.minutes(2),
   // Samples every table of both systems, a few at a time; no queue waits on it.
@@ -137,12 +169,13 @@ const DEFAULT_MIN_COVERAGE_PERCENT = 95;
  */
 export class DsrBridgeStack extends Stack {
   readonly key: kms.Key;
-  readonly queues: Record<'high' | 'standard' | 'gate' | 'load', PipelineQueue>;
+  readonly queues: Record<'high' | 'standard' | 'gate' | 'load' | 'erase', PipelineQueue>;
   readonly functions: Record<
     | 'extractHigh'
     | 'extractStandard'
     | 'gate'
     | 'load'
+    | 'erase'
     | 'redrive'
     | 'scan'
     | 'deadLetterRecorder'
@@ -153,12 +186,23 @@ export class DsrBridgeStack extends Stack {
   readonly anchors: AnchorBucket;
   readonly alerting: PagerDutyAlarms;
   readonly secrets: Record<
-    'postgres' | 'snowflake' | 'subjectHashKey' | 'pagerDutyRoutingKey',
+    | 'postgres'
+    | 'postgresErasure'
+    | 'erasureMaskKey'
+    | 'snowflake'
+    | 'subjectHashKey'
+    | 'pagerDutyRoutingKey',
     secretsmanager.ISecret
-  > & { readonly snowflakeReader?: secretsmanager.ISecret };
+  > & {
+    readonly snowflakeReader?: secretsmanager.ISecret;
+    readonly snowflakeErasure?: secretsmanager.ISecret;
+  };
   /** Why the extractors search Snowflake (from the data map), or undefined when they do not. */
   readonly extractorSnowflake: string | undefined;
+  /** Whether the data map deletes or masks Snowflake rows (the erase function then holds the erasure user). */
+  readonly erasesSnowflake: boolean;
   readonly postgresRotation: secretsmanager.RotationSchedule | undefined;
+  readonly postgresErasureRotation: secretsmanager.RotationSchedule | undefined;
 
   constructor(scope: Construct, id: string, props: DsrBridgeStackProps = {}) {
     super(scope, id, props);
@@ -196,9 +240,26 @@ export class DsrBridgeStack extends Stack {
       );
     }
 
+    const approvalMaxRows = props.approvalMaxRows ?? 1000;
+    if (!Number.isInteger(approvalMaxRows) || approvalMaxRows < 1 || approvalMaxRows > 100_000_000) {
+      throw new Error(
+        `approvalMaxRows must be an integer between 1 and 100000000 inclusive (given ${approvalMaxRows})`,
+      );
+    }
+    const backupDays = props.pgBackupRetentionDays;
+    if (
+      backupDays !== undefined &&
+      (!Number.isInteger(backupDays) || backupDays < 0 || backupDays > 36_500)
+    ) {
+      throw new Error(
+        `pgBackupRetentionDays must be an integer between 0 and 36500 inclusive (given ${backupDays})`,
+      );
+    }
+
     const dataMapFile = props.dataMapFile ?? join(ROOT, 'local/sample/datamap.yaml');
     const dataMap = parseDataMap(readFileSync(dataMapFile, 'utf8'), dataMapFile);
     this.extractorSnowflake = snowflakeSearchReason(dataMap, props.searchMirrors ?? false);
+    this.erasesSnowflake = erasesSnowflake(dataMap);
     const sf = props.snowflake;
     // A function deployed without the settings its configuration requires fails every invocation
     // at cold start: refuse the synth instead, naming the context to give.
@@ -210,6 +271,14 @@ export class DsrBridgeStack extends Stack {
     if (this.extractorSnowflake && !sf.reader) {
       throw new Error(
         `The extractors search Snowflake (${this.extractorSnowflake}): give the context values snowflakeReaderUser and snowflakeReaderRole, a read-only user and role (see the README, Deploying)`,
+      );
+    }
+    if (this.erasesSnowflake && !sf.eraser) {
+      const tables = dataMap.snowflake.filter(
+        (t) => t.erasure?.action === 'delete' || t.erasure?.action === 'mask',
+      ).length;
+      throw new Error(
+        `The erase function deletes or masks Snowflake rows (the data map has ${tables} Snowflake table(s) with a delete or mask rule): give the context values snowflakeErasureUser and snowflakeErasureRole, the user and role only it may use (see the README, Deploying)`,
       );
     }
     const network = props.network ?? (props.networkIds ? this.importNetwork(props.networkIds) : undefined);
@@ -250,6 +319,32 @@ export class DsrBridgeStack extends Stack {
       pagerDutyRoutingKey: this.secret('PagerDutyRoutingKeySecret', props.pagerDutyRoutingKeySecretArn, {
         description: 'dsr-bridge: PagerDuty Events API v2 routing key',
       }),
+      postgresErasure: this.secret('PostgresErasureSecret', props.pgErasureSecretArn, {
+        description:
+          'dsr-bridge: PostgreSQL credentials of the erasure role, the only one that writes the source database (RDS JSON: host, port, username, password, dbname)',
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({
+            host: 'CHANGE-ME',
+            port: 5432,
+            username: 'dsr_erasure',
+            dbname: 'postgres',
+          }),
+          generateStringKey: 'password',
+          excludePunctuation: true,
+        },
+      }),
+      erasureMaskKey: this.secret('ErasureMaskKeySecret', props.erasureMaskKeySecretArn, {
+        description: 'dsr-bridge: HMAC key of keyed-hash masks',
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      }),
+      ...(this.erasesSnowflake
+        ? {
+            snowflakeErasure: this.secret('SnowflakeErasureSecret', props.snowflakeErasureSecretArn, {
+              description:
+                'dsr-bridge: key-pair private key of the Snowflake user the erase function deletes and masks rows with ({"privateKey": "-----BEGIN PRIVATE KEY-----…"})',
+            }),
+          }
+        : {}),
       ...(this.extractorSnowflake
         ? {
             snowflakeReader: this.secret('SnowflakeReaderSecret', props.snowflakeReaderSecretArn, {
@@ -259,10 +354,11 @@ export class DsrBridgeStack extends Stack {
           }
         : {}),
     };
-    this.postgresRotation = undefined;
-    if (props.rotatePostgresSecret) {
-      this.postgresRotation = new secretsmanager.RotationSchedule(this, 'PostgresSecretRotation', {
-        secret: this.secrets.postgres,
+    // Both PostgreSQL roles rotate the same way (hosted single-user rotation, through the network
+    // that reaches the database) or neither does.
+    const rotate = (id: string, secret: secretsmanager.ISecret) =>
+      new secretsmanager.RotationSchedule(this, id, {
+        secret,
         hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser(
           network
             ? { vpc: network.vpc, vpcSubnets: network.subnets, securityGroups: network.securityGroups }
@@ -270,7 +366,12 @@ export class DsrBridgeStack extends Stack {
         ),
         automaticallyAfter: Duration.days(30),
       });
-    }
+    this.postgresRotation = props.rotatePostgresSecret
+      ? rotate('PostgresSecretRotation', this.secrets.postgres)
+      : undefined;
+    this.postgresErasureRotation = props.rotatePostgresSecret
+      ? rotate('PostgresErasureSecretRotation', this.secrets.postgresErasure)
+      : undefined;
 
     this.payloads = new FailedPayloadBucket(this, 'FailedPayloads', {
       encryptionKey: this.key,
@@ -298,11 +399,11 @@ export class DsrBridgeStack extends Stack {
       standard: queue('StandardIntake', TIMEOUTS.extract),
       gate: queue('GateStage', TIMEOUTS.gate),
       load: queue('LoadStage', TIMEOUTS.load),
+      erase: queue('EraseStage', TIMEOUTS.erase),
     };
 
-    const entry = (
-      stage: 'extract' | 'gate' | 'load' | 'redrive' | 'scan' | 'dead-letter-recorder' | 'deadline-check',
-    ) => props.entries?.[stage] ?? join(ROOT, 'functions', stage, 'handler.ts');
+    const entry = (stage: keyof NonNullable<DsrBridgeStackProps['entries']>) =>
+      props.entries?.[stage] ?? join(ROOT, 'functions', stage, 'handler.ts');
     const common = {
       POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
       POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
@@ -330,6 +431,16 @@ export class DsrBridgeStack extends Stack {
     const readerSecret = this.secrets.snowflakeReader;
     const readerEnv: Record<string, string> =
       sf.reader && readerSecret ? connection(sf.reader.user, sf.reader.role, readerSecret) : {};
+    // The erasure user shares the loader's account, warehouse and proxy (its own session in eraseConfig).
+    const erasureSecret = this.secrets.snowflakeErasure;
+    const snowflakeErasureEnv: Record<string, string> =
+      sf.eraser && erasureSecret
+        ? {
+            SNOWFLAKE_ERASURE_USER: sf.eraser.user,
+            SNOWFLAKE_ERASURE_ROLE: sf.eraser.role,
+            SNOWFLAKE_ERASURE_PRIVATE_KEY_SECRET_ID: erasureSecret.secretArn,
+          }
+        : {};
     const assets: [string, string][] = [[dataMapFile, 'datamap.yaml']];
     const extractor = (name: string, intake: PipelineQueue, priority: 'high' | 'standard') =>
       new StageFunction(this, name, {
@@ -371,6 +482,7 @@ export class DsrBridgeStack extends Stack {
           PG_SECRET_ARN: this.secrets.postgres.secretArn,
           PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
           NEXT_QUEUE_URL: this.queues.load.queue.queueUrl,
+          ERASE_QUEUE_URL: this.queues.erase.queue.queueUrl,
           DEAD_LETTER_QUEUE_URL: this.queues.gate.deadLetterQueue.queueUrl,
         },
       }),
@@ -389,6 +501,36 @@ export class DsrBridgeStack extends Stack {
           // A hand-off that fails its integrity check at the load is quarantined and paged.
           PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
           DEAD_LETTER_QUEUE_URL: this.queues.load.deadLetterQueue.queueUrl,
+        },
+      }),
+      // Deletes and masks the subject's rows: the only function given credentials that write the
+      // source databases. In the VPC like the extractors: it re-reads PostgreSQL before and after.
+      erase: new StageFunction(this, 'Erase', {
+        entry: entry('erase'),
+        timeout: TIMEOUTS.erase,
+        // The plan's row keys and one table's rows re-read under lock are held at once (not measured
+        // beyond 100k rows; the extractors' 512 MB hold one search page).
+        memorySize: 1024,
+        encryptionKey: this.key,
+        network,
+        assets,
+        environment: {
+          ...common,
+          ...snowflakeEnv,
+          ...snowflakeErasureEnv,
+          ...(props.searchMirrors ? { DSR_SEARCH_MIRRORS: 'true' } : {}),
+          DSR_STAGE: 'erase',
+          PG_SECRET_ARN: this.secrets.postgres.secretArn,
+          DSR_ERASURE_PG_SECRET_ARN: this.secrets.postgresErasure.secretArn,
+          DSR_ERASURE_MASK_KEY_SECRET_ARN: this.secrets.erasureMaskKey.secretArn,
+          DSR_SUBJECT_HASH_KEY_SECRET_ARN: this.secrets.subjectHashKey.secretArn,
+          DSR_APPROVAL_MAX_ROWS: String(approvalMaxRows),
+          ...(backupDays !== undefined ? { DSR_PG_BACKUP_RETENTION_DAYS: String(backupDays) } : {}),
+          // A plan waiting for approval is sent here again, delayed, and looked at once more.
+          CONTINUE_QUEUE_URL: this.queues.erase.queue.queueUrl,
+          // An erasure whose proof finds the subject again (`erasure_unverified`) pages.
+          PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
+          DEAD_LETTER_QUEUE_URL: this.queues.erase.deadLetterQueue.queueUrl,
         },
       }),
       redrive: new StageFunction(this, 'Redrive', {
@@ -425,6 +567,7 @@ export class DsrBridgeStack extends Stack {
                 ['extract-standard', this.queues.standard],
                 ['gate', this.queues.gate],
                 ['load', this.queues.load],
+                ['erase', this.queues.erase],
               ] as const
             ).map(([stage, q]) => ({
               stage,
@@ -492,6 +635,9 @@ export class DsrBridgeStack extends Stack {
       this.alerting.deadLetters(`${name}DeadLetters`, q.deadLetterQueue);
     this.alerting.oldestMessage('highOldestRequest', this.queues.high.queue, threshold);
     this.alerting.oldestMessage('standardOldestRequest', this.queues.standard.queue, threshold);
+    // A plan waiting for approval is sent again (a new message) every DSR_APPROVAL_POLL_SECONDS, so
+    // an erase message older than the threshold means the erase function is not consuming its queue.
+    this.alerting.oldestMessage('eraseOldestRequest', this.queues.erase.queue, threshold);
     for (const [name, fn] of Object.entries(this.functions)) this.alerting.functionHealth(name, fn.function);
     const violations = new cloudwatch.Metric({
       namespace: 'DsrBridge',
@@ -564,6 +710,16 @@ export class DsrBridgeStack extends Stack {
     functions.extractStandard.function.addEventSource(source(queues.standard, standardConcurrency));
     functions.gate.function.addEventSource(source(queues.gate, 10));
     functions.load.function.addEventSource(source(queues.load, 10));
+    // One request per invocation: each erasure is one transaction per system with its own re-check
+    // and proof, so a batch of ten would hold ten requests' locks in turn within one timeout, and a
+    // slow one would starve the rest. Concurrency 2 (the minimum) bounds the writers on the source database.
+    functions.erase.function.addEventSource(
+      new SqsEventSource(queues.erase.queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: 2,
+      }),
+    );
 
     this.grantWhatConfigurationNames();
 
@@ -591,6 +747,16 @@ export class DsrBridgeStack extends Stack {
       q.queue.grantSendMessages(functions.redrive.role);
     }
     this.key.grantDecrypt(functions.redrive.role);
+
+    // The erase function removes the subject's own objects from the payload bucket (claim checks,
+    // parts, dead-lettered bodies); no other function may delete one. Listing comes with its read
+    // grant (`s3:List*` on the bucket).
+    functions.erase.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:DeleteObject'],
+        resources: [this.payloads.bucket.arnForObjects('*')],
+      }),
+    );
   }
 
   /**
@@ -598,7 +764,7 @@ export class DsrBridgeStack extends Stack {
    * environment holds, send on every queue whose URL it holds, and put and read on the payload
    * bucket when it holds its name (dead-lettered bodies and quarantined payloads are written,
    * claim checks and redriven bodies read, except by the dead-letter recorder, which only writes;
-   * nothing is ever deleted). A setting removed from a
+   * only the erase function deletes, granted in {@link wireStages}). A setting removed from a
    * function's environment takes its permission with it.
    */
   private grantWhatConfigurationNames(): void {

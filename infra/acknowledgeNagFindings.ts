@@ -41,6 +41,7 @@ export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
     stack.functions.extractStandard,
     stack.functions.gate,
     stack.functions.load,
+    stack.functions.erase,
   ];
   for (const fn of [...stages, stack.functions.deadLetterRecorder]) {
     ack(
@@ -49,17 +50,13 @@ export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
       "Part of CDK grantPut: aborts this function's own multipart uploads of a payload.",
     );
   }
-  for (const fn of [
-    stack.functions.extractHigh,
-    stack.functions.extractStandard,
-    stack.functions.gate,
-    stack.functions.load,
-    stack.functions.deadLetterRecorder,
-  ]) {
+  for (const fn of [...stages, stack.functions.deadLetterRecorder]) {
     ack(
       fn,
       `IAM5[Resource::<${stack.getLogicalId(stack.payloads.bucket.node.defaultChild as never)}.Arn>/*]`,
-      'Payload objects are keyed by date and request id, unknown at deploy time; the grant is limited to the one failed-payload bucket.',
+      fn === stack.functions.erase
+        ? "Payload objects are keyed by date and request id, unknown at deploy time; the grant is limited to the one failed-payload bucket, and DeleteObject is there so an erasure removes the subject's own objects."
+        : 'Payload objects are keyed by date and request id, unknown at deploy time; the grant is limited to the one failed-payload bucket.',
     );
   }
   for (const fn of stages) {
@@ -110,6 +107,18 @@ export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
       'The read-only user\'s key pair is rotated in Snowflake like the loader\'s (RSA_PUBLIC_KEY_2, then swap). See README, "Rotating secrets".',
     );
   }
+  if (stack.secrets.snowflakeErasure) {
+    ack(
+      stack.secrets.snowflakeErasure,
+      'SMG4',
+      'The erasure user\'s key pair is rotated in Snowflake like the loader\'s (RSA_PUBLIC_KEY_2, then swap). See README, "Rotating secrets".',
+    );
+  }
+  ack(
+    stack.secrets.erasureMaskKey,
+    'SMG4',
+    'Rotating the mask key changes every keyed-hash mask written afterwards, so values masked before and after no longer join; it is rotated deliberately, between erasures.',
+  );
   ack(
     stack.secrets.subjectHashKey,
     'SMG4',
@@ -120,6 +129,13 @@ export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
     'SMG4',
     'The routing key is issued by PagerDuty and changed there; it has no automatic rotation.',
   );
+  if (!stack.postgresErasureRotation) {
+    ack(
+      stack.secrets.postgresErasure,
+      'SMG4',
+      'Rotation needs network access from the rotation function to the database, which only the deployer can grant: set the context value rotatePostgresSecret=true (with vpcId etc.) to rotate both PostgreSQL secrets.',
+    );
+  }
   if (!stack.postgresRotation) {
     ack(
       stack.secrets.postgres,

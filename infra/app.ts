@@ -24,6 +24,13 @@ const CONTEXT_KEYS: (keyof DeployContext)[] = [
   'snowflakeReaderUser',
   'snowflakeReaderRole',
   'snowflakeReaderSecretArn',
+  'snowflakeErasureUser',
+  'snowflakeErasureRole',
+  'snowflakeErasureSecretArn',
+  'pgErasureSecretArn',
+  'erasureMaskKeySecretArn',
+  'approvalMaxRows',
+  'pgBackupRetentionDays',
   'snowflakeProxyHost',
   'snowflakeProxyPort',
   'searchMirrors',
@@ -35,6 +42,9 @@ const CONTEXT_KEYS: (keyof DeployContext)[] = [
   'standardConcurrency',
   'oldestRequestAgeMinutes',
   'dataMapFile',
+  'anchorRetentionDays',
+  'deadlineAlarmShare',
+  'holidays',
 ];
 
 /**

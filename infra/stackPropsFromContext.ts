@@ -22,6 +22,13 @@ export interface DeployContext {
   readonly snowflakeReaderUser?: string;
   readonly snowflakeReaderRole?: string;
   readonly snowflakeReaderSecretArn?: string;
+  readonly snowflakeErasureUser?: string;
+  readonly snowflakeErasureRole?: string;
+  readonly snowflakeErasureSecretArn?: string;
+  readonly pgErasureSecretArn?: string;
+  readonly erasureMaskKeySecretArn?: string;
+  readonly approvalMaxRows?: string | number;
+  readonly pgBackupRetentionDays?: string | number;
   readonly snowflakeProxyHost?: string;
   readonly snowflakeProxyPort?: string | number;
   readonly searchMirrors?: string | boolean;
@@ -98,6 +105,9 @@ export function stackPropsFromContext(ctx: DeployContext): DsrBridgeStackProps {
     if (Boolean(ctx.snowflakeReaderUser) !== Boolean(ctx.snowflakeReaderRole)) {
       throw new Error('context snowflakeReaderUser and snowflakeReaderRole go together');
     }
+    if (Boolean(ctx.snowflakeErasureUser) !== Boolean(ctx.snowflakeErasureRole)) {
+      throw new Error('context snowflakeErasureUser and snowflakeErasureRole go together');
+    }
     if (
       Boolean(ctx.snowflakeProxyHost) !==
       (ctx.snowflakeProxyPort !== undefined && ctx.snowflakeProxyPort !== '')
@@ -121,6 +131,9 @@ export function stackPropsFromContext(ctx: DeployContext): DsrBridgeStackProps {
       ...(ctx.snowflakeReaderUser && ctx.snowflakeReaderRole
         ? { reader: { user: ctx.snowflakeReaderUser, role: ctx.snowflakeReaderRole } }
         : {}),
+      ...(ctx.snowflakeErasureUser && ctx.snowflakeErasureRole
+        ? { eraser: { user: ctx.snowflakeErasureUser, role: ctx.snowflakeErasureRole } }
+        : {}),
     };
   }
   const minutes = int('oldestRequestAgeMinutes', ctx.oldestRequestAgeMinutes);
@@ -131,6 +144,11 @@ export function stackPropsFromContext(ctx: DeployContext): DsrBridgeStackProps {
     rotatePostgresSecret: ctx.rotatePostgresSecret === true || ctx.rotatePostgresSecret === 'true',
     snowflakeSecretArn: ctx.snowflakeSecretArn,
     snowflakeReaderSecretArn: ctx.snowflakeReaderSecretArn,
+    snowflakeErasureSecretArn: ctx.snowflakeErasureSecretArn,
+    pgErasureSecretArn: ctx.pgErasureSecretArn,
+    erasureMaskKeySecretArn: ctx.erasureMaskKeySecretArn,
+    approvalMaxRows: int('approvalMaxRows', ctx.approvalMaxRows),
+    pgBackupRetentionDays: int('pgBackupRetentionDays', ctx.pgBackupRetentionDays),
     searchMirrors: ctx.searchMirrors === true || ctx.searchMirrors === 'true',
     subjectHashKeySecretArn: ctx.subjectHashKeySecretArn,
     pagerDutyRoutingKeySecretArn: ctx.pagerDutyRoutingKeySecretArn,

@@ -105,6 +105,8 @@ export async function heavyPipelineBench(options: {
     const deployed = localFunctionEnvironments({
       dataMapFile: MAP_FILE,
       pgDsn: server.dsn,
+      erasurePgDsn: server.dsn,
+      erasureMaskKey: 'k'.repeat(40),
       subjectHashKey: HASH_KEY,
       snowflake: { account: sf.account, url: sf.url, user: 'DSR', password: 'dsr', ...EVIDENCE },
       aws,

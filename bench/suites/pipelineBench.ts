@@ -145,7 +145,10 @@ export async function pipelineBench(options: {
 
     const runOnce = async (label: string, count: number): Promise<PipelineRun> => {
       const ids = Array.from({ length: count }, (_, i) => `BENCH-${label}-${String(i + 1).padStart(5, '0')}`);
-      const largestBatch = { high: 0, standard: 0, gate: 0, load: 0 } as Record<PipelineQueueName, number>;
+      const largestBatch = { high: 0, standard: 0, gate: 0, load: 0, erase: 0 } as Record<
+        PipelineQueueName,
+        number
+      >;
       retries = 0;
       let pollErrors = 0;
       let stopping = false;

@@ -41,6 +41,8 @@ interface ParsedConfig {
   };
   readonly dataMap?: DataMap;
   readonly snowflake?: SnowflakeSettings;
+  /** The erase function's session as the Snowflake erasure user, when the map erases Snowflake rows. */
+  readonly snowflakeErasure?: SnowflakeSettings;
   readonly location?: LoadLocation;
 }
 
@@ -54,7 +56,18 @@ export interface DoctorOptions {
 }
 
 const CREDENTIAL_VARIABLES = ['PG_SECRET_ARN', 'PG_DSN_FILE', 'PG_DSN'] as const;
-const QUEUE_VARIABLES = ['NEXT_QUEUE_URL', 'HIGH_QUEUE_URL', 'DEAD_LETTER_QUEUE_URL'] as const;
+/** The erase function's writing role, and the reading variable each stands for. */
+const ERASURE_CREDENTIAL_VARIABLES = [
+  ['DSR_ERASURE_PG_SECRET_ARN', 'PG_SECRET_ARN'],
+  ['DSR_ERASURE_PG_DSN', 'PG_DSN'],
+] as const;
+const QUEUE_VARIABLES = [
+  'NEXT_QUEUE_URL',
+  'HIGH_QUEUE_URL',
+  'ERASE_QUEUE_URL',
+  'CONTINUE_QUEUE_URL',
+  'DEAD_LETTER_QUEUE_URL',
+] as const;
 
 /**
  * The checks of a deploy rehearsal over the functions' environments: each configuration parsed
@@ -70,7 +83,7 @@ export function doctorChecks(
   const checks: DoctorCheck[] = [];
   const postgres = new Map<
     string,
-    { names: string[]; db: PgDatabase; variable: string; dataMap?: DataMap; file: string }
+    { names: string[]; db: PgDatabase; variable: string; dataMap?: DataMap; file: string; role?: string }
   >();
   const snowflake = new Map<
     string,
@@ -80,6 +93,8 @@ export function doctorChecks(
       settings: SnowflakeSettings;
       reads: Set<string>;
       locations: Map<string, LoadLocation>;
+      /** The erasure user's session: its key is in `SNOWFLAKE_ERASURE_*`. */
+      erasing: boolean;
     }
   >();
   const queues = new Map<string, { names: string[]; variable: string }>();
@@ -131,10 +146,30 @@ export function doctorChecks(
       );
       entry.dataMap ??= config.dataMap;
     }
-    if (config.snowflake) {
-      const c = config.snowflake.connection;
+    // The erasure role: its login only (it may not read the whole catalog, and needs not).
+    for (const [variable, as] of ERASURE_CREDENTIAL_VARIABLES) {
+      const value = env[variable];
+      if (!value) continue;
+      add(
+        postgres,
+        `${variable}=${value}`,
+        () => ({
+          names: [],
+          db: openPgDatabase(config.env as PostgresEnv, pgCredentials({ [as]: value }, runtime)),
+          variable,
+          file: String(env.DSR_DATAMAP_PATH),
+          role: 'the erasure role',
+        }),
+        name,
+      );
+    }
+    for (const [settings, erasing] of [
+      [config.snowflake, false],
+      [config.snowflakeErasure, true],
+    ] as const) {
+      if (!settings) continue;
+      const c = settings.connection;
       const key = [c.account, c.user, c.role, c.accessUrl, c.proxy?.host, c.proxy?.port].join('|');
-      const settings = config.snowflake;
       const entry = add(
         snowflake,
         key,
@@ -144,10 +179,15 @@ export function doctorChecks(
           settings,
           reads: new Set<string>(),
           locations: new Map(),
+          erasing,
         }),
         name,
       );
       const map = config.dataMap;
+      // The erasure user reads each table it deletes from or masks (the re-check before the change).
+      if (map && erasing)
+        for (const t of map.snowflake)
+          if (t.erasure?.action === 'delete' || t.erasure?.action === 'mask') entry.reads.add(t.table);
       if (map && name.startsWith('extract')) {
         for (const t of map.snowflake) entry.reads.add(t.table);
         if (config.env.DSR_SEARCH_MIRRORS === true)
@@ -155,7 +195,7 @@ export function doctorChecks(
       }
       // The gate reads each mirror's catalog, which shows only what the role may read.
       if (map && name === 'gate') for (const t of map.postgres) if (t.mirror) entry.reads.add(t.mirror);
-      if (config.location && (name === 'gate' || name === 'load'))
+      if (config.location && !erasing && (name === 'gate' || name === 'load'))
         entry.locations.set(`${config.location.database}.${config.location.schema}`, config.location);
     }
     for (const v of QUEUE_VARIABLES) {
@@ -169,22 +209,25 @@ export function doctorChecks(
   }
 
   const list = (names: readonly string[]) => [...new Set(names)].join(', ');
-  for (const { names, db, variable, dataMap, file } of postgres.values()) {
-    checks.push(postgresReachable(db, list(names), variable));
+  for (const { names, db, variable, dataMap, file, role } of postgres.values()) {
+    checks.push(postgresReachable(db, list(names), variable, role));
     if (dataMap) checks.push(dataMapMatchesPostgres(db, dataMap, file, list(names)));
   }
-  for (const { names, db, settings, reads, locations } of snowflake.values()) {
+  for (const { names, db, settings, reads, locations, erasing } of snowflake.values()) {
     const c = settings.connection;
+    const variable = (v: string) => (erasing ? v.replace('SNOWFLAKE_', 'SNOWFLAKE_ERASURE_') : v);
     const who = {
       account: c.account,
       user: c.user,
       role: c.role,
       proxy: c.proxy ? `${c.proxy.host}:${c.proxy.port}` : undefined,
-      keyVariable: settings.env.SNOWFLAKE_PRIVATE_KEY_SECRET_ID
-        ? 'SNOWFLAKE_PRIVATE_KEY_SECRET_ID'
-        : settings.env.SNOWFLAKE_PRIVATE_KEY_PATH
-          ? 'SNOWFLAKE_PRIVATE_KEY_PATH'
-          : 'SNOWFLAKE_PASSWORD',
+      keyVariable: variable(
+        settings.env.SNOWFLAKE_PRIVATE_KEY_SECRET_ID
+          ? 'SNOWFLAKE_PRIVATE_KEY_SECRET_ID'
+          : settings.env.SNOWFLAKE_PRIVATE_KEY_PATH
+            ? 'SNOWFLAKE_PRIVATE_KEY_PATH'
+            : 'SNOWFLAKE_PASSWORD',
+      ),
     };
     checks.push(snowflakeLogin(db, who, list(names)));
     if (reads.size > 0)

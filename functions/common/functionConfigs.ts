@@ -3,6 +3,7 @@ import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { snowflakeEnv } from '../../shared/snowflake/snowflakeEnv';
 import { recorderConfig, recorderEnv } from '../dead-letter-recorder/recorderEnv';
 import { deadlineCheckConfig, deadlineCheckEnv } from '../deadline-check/deadlineCheckEnv';
+import { eraseConfig, eraseEnv } from '../erase/eraseEnv';
 import { extractConfig, extractEnv } from '../extract/extractEnv';
 import { gateConfig, gateEnv } from '../gate/gateEnv';
 import { loadConfig, loadEnv } from '../load/loadEnv';
@@ -15,6 +16,7 @@ export type FunctionName =
   | 'extractStandard'
   | 'gate'
   | 'load'
+  | 'erase'
   | 'redrive'
   | 'scan'
   | 'deadLetterRecorder'
@@ -50,6 +52,7 @@ export const functionConfigs: Readonly<Record<FunctionName, FunctionConfig>> = {
   extractStandard: extract,
   gate: { parse: gateConfig, variables: keys(gateEnv.shape, snowflakeEnv.shape) },
   load: { parse: loadConfig, variables: keys(loadEnv.shape, snowflakeEnv.shape) },
+  erase: { parse: eraseConfig, variables: keys(eraseEnv.shape, snowflakeEnv.shape) },
   redrive: { parse: (rawEnv) => readConfig(redriveEnv, rawEnv), variables: keys(redriveEnv.shape) },
   scan: { parse: scanConfig, variables: keys(scanEnv.shape, snowflakeEnv.shape) },
   deadLetterRecorder: {

@@ -14,6 +14,7 @@ export const gateEnv = z
     ...pgCredentialFields,
     ...driftEnv.shape,
     NEXT_QUEUE_URL: z.url(forWhat('the load queue, where checked findings go')),
+    ERASE_QUEUE_URL: z.url(forWhat('the erase queue, where erasure requests go after the gate')),
     ...pagerDutyFields,
   })
   .superRefine(exactlyOne(PG_CREDENTIAL_VARIABLES, 'the PostgreSQL credentials'))

@@ -2,18 +2,21 @@ import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { LocalEventSourcePoller } from './LocalEventSourcePoller';
 import type { LocalAws, PipelineQueueName } from './startLocalAws';
 
-/** One poller per pipeline queue, as Lambda's event source mappings are wired in the stack. */
-export function pollersFor(
+/**
+ * One poller per pipeline queue given a handler, as Lambda's event source mappings are wired in
+ * the stack (a harness may wire only some of the queues).
+ */
+export function pollersFor<Name extends PipelineQueueName>(
   aws: LocalAws,
-  handlers: Readonly<Record<PipelineQueueName, SqsBatchHandler>>,
+  handlers: Readonly<Record<Name, SqsBatchHandler>>,
   options: {
     readonly batchSize?: number;
     /** Each function's timeout, ms (see `LocalEventSourcePollerOptions.functionTimeoutMs`). */
     readonly functionTimeoutsMs?: Partial<Readonly<Record<PipelineQueueName, number>>>;
   } = {},
-): Record<PipelineQueueName, LocalEventSourcePoller> {
+): Record<Name, LocalEventSourcePoller> {
   return Object.fromEntries(
-    (Object.keys(handlers) as PipelineQueueName[]).map((name) => {
+    (Object.keys(handlers) as Name[]).map((name) => {
       const queue = aws.queues[name];
       const timeout = options.functionTimeoutsMs?.[name];
       return [
@@ -30,5 +33,5 @@ export function pollersFor(
         }),
       ];
     }),
-  ) as Record<PipelineQueueName, LocalEventSourcePoller>;
+  ) as Record<Name, LocalEventSourcePoller>;
 }

@@ -11,7 +11,7 @@ import { createAwsClients } from '../../adapters/aws/sqsClients';
 import { enableS3rverContinuationTokens } from './enableS3rverContinuationTokens';
 
 /** The pipeline's queues, as in the stack. */
-export const PIPELINE_QUEUES = ['high', 'standard', 'gate', 'load'] as const;
+export const PIPELINE_QUEUES = ['high', 'standard', 'gate', 'load', 'erase'] as const;
 export type PipelineQueueName = (typeof PIPELINE_QUEUES)[number];
 
 export interface LocalQueue {

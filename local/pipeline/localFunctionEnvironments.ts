@@ -14,6 +14,10 @@ import type { LocalQueue, PipelineQueueName } from '../aws/startLocalAws';
 export interface LocalStandIns {
   readonly dataMapFile: string;
   readonly pgDsn: string;
+  /** The erasure role's connection string (the only credentials that write PostgreSQL). */
+  readonly erasurePgDsn: string;
+  /** The key of keyed-hash masks, 32 characters or more. */
+  readonly erasureMaskKey: string;
   readonly subjectHashKey: string;
   readonly snowflake: {
     readonly account: string;
@@ -43,8 +47,12 @@ const LOCAL_KMS_KEY = 'alias/dsr-bridge-local';
  */
 export const SECRET_STAND_INS: Readonly<Record<string, readonly string[]>> = {
   PG_SECRET_ARN: ['PG_DSN'],
+  DSR_ERASURE_PG_SECRET_ARN: ['DSR_ERASURE_PG_DSN'],
+  DSR_ERASURE_MASK_KEY_SECRET_ARN: ['DSR_ERASURE_MASK_KEY'],
   DSR_SUBJECT_HASH_KEY_SECRET_ARN: ['DSR_SUBJECT_HASH_KEY'],
   SNOWFLAKE_PRIVATE_KEY_SECRET_ID: ['SNOWFLAKE_PASSWORD', 'SNOWFLAKE_ACCESS_URL'],
+  // The erasure user's session takes the account and endpoint of the evidence writer's.
+  SNOWFLAKE_ERASURE_PRIVATE_KEY_SECRET_ID: ['SNOWFLAKE_ERASURE_PASSWORD'],
   PAGERDUTY_ROUTING_KEY_SECRET_ARN: ['PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_EVENTS_URL'],
 };
 export const ENDPOINT_VARIABLES = ['DSR_SQS_ENDPOINT', 'DSR_S3_ENDPOINT', 'AWS_REGION'] as const;
@@ -58,9 +66,12 @@ export function localContext(standIns: LocalStandIns): Record<string, string> {
     snowflakeWarehouse: 'LOCAL_WH',
     snowflakeDatabase: sf.database,
     snowflakeSchema: sf.schema,
-    // One local user plays the loader and the read-only reader (the endpoint models no grants).
+    // One local user plays the loader, the read-only reader and the erasure user (the endpoint
+    // models no grants).
     snowflakeReaderUser: sf.user,
     snowflakeReaderRole: 'PUBLIC',
+    snowflakeErasureUser: sf.user,
+    snowflakeErasureRole: 'PUBLIC',
     maxReceiveCount: String(standIns.maxReceiveCount),
     pagerDutyUrl: 'https://events.pagerduty.com/integration/local/enqueue',
   };
@@ -114,6 +125,9 @@ export function localFunctionEnvironments(
   });
   const plain: Record<string, Record<string, string>> = {
     PG_SECRET_ARN: { PG_DSN: standIns.pgDsn },
+    DSR_ERASURE_PG_SECRET_ARN: { DSR_ERASURE_PG_DSN: standIns.erasurePgDsn },
+    DSR_ERASURE_MASK_KEY_SECRET_ARN: { DSR_ERASURE_MASK_KEY: standIns.erasureMaskKey },
+    SNOWFLAKE_ERASURE_PRIVATE_KEY_SECRET_ID: { SNOWFLAKE_ERASURE_PASSWORD: standIns.snowflake.password },
     DSR_SUBJECT_HASH_KEY_SECRET_ARN: { DSR_SUBJECT_HASH_KEY: standIns.subjectHashKey },
     SNOWFLAKE_PRIVATE_KEY_SECRET_ID: {
       SNOWFLAKE_PASSWORD: standIns.snowflake.password,

@@ -5,6 +5,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { FunctionName } from '../../functions/common/functionConfigs';
 import type { StageRuntime } from '../../functions/common/StageRuntime';
 import { createDeadlineCheckHandler } from '../../functions/deadline-check/deadlineCheckHandler';
+import { createEraseHandler } from '../../functions/erase/eraseHandler';
 import { createExtractHandler } from '../../functions/extract/extractHandler';
 import { createGateHandler } from '../../functions/gate/gateHandler';
 import { createLoadHandler } from '../../functions/load/loadHandler';
@@ -22,6 +23,13 @@ import { localFunctionEnvironments } from './localFunctionEnvironments';
 export interface LocalPipelineOptions {
   readonly dataMapFile: string;
   readonly pgDsn: string;
+  /**
+   * The erasure role's connection string. @default `pgDsn`: a local shortcut (one role reads and
+   * writes); deployed, the erase function writes through its own role, which no other function holds.
+   */
+  readonly erasurePgDsn?: string;
+  /** The key of keyed-hash masks (32+ characters). @default a fixed local key */
+  readonly erasureMaskKey?: string;
   readonly snowflake: LocalSnowflake;
   /** Where the evidence lands in Snowflake. */
   readonly evidence: { readonly database: string; readonly schema: string };
@@ -67,6 +75,9 @@ export interface LocalPipeline {
   stop(): Promise<void>;
 }
 
+/** The mask key of the local runtime when none is given: fixed, so masks are the same run after run. */
+export const LOCAL_ERASURE_MASK_KEY = 'dsr-bridge-local-erasure-mask-key-0123456789';
+
 /**
  * Settings the local runtime tunes for one machine, on top of the deployed ones: short backoff and
  * circuits so faults resolve within a test, a statement deadline the stall scenarios count on, an
@@ -98,6 +109,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const deployed = localFunctionEnvironments({
     dataMapFile: options.dataMapFile,
     pgDsn: options.pgDsn,
+    erasurePgDsn: options.erasurePgDsn ?? options.pgDsn,
+    erasureMaskKey: options.erasureMaskKey ?? LOCAL_ERASURE_MASK_KEY,
     subjectHashKey: options.subjectHashKey,
     snowflake: {
       account: sf.account,
@@ -128,6 +141,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     standard: createExtractHandler(environment('extractStandard'), runtime),
     gate: createGateHandler(environment('gate'), runtime),
     load: createLoadHandler(environment('load'), runtime),
+    erase: createEraseHandler(environment('erase'), runtime),
   });
   // The pollers call whichever handlers are current, so a cold start can swap them in.
   let current = buildHandlers();

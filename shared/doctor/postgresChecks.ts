@@ -9,7 +9,12 @@ import { type CheckOutcome, type DoctorCheck, fail, firstLine, pass } from './Do
 const REFUSED = new Set(['28P01', '28000']);
 
 /** PostgreSQL reachable and the credentials accepted, through the pool the functions use. */
-export function postgresReachable(db: PgDatabase, functions: string, credentials: string): DoctorCheck {
+export function postgresReachable(
+  db: PgDatabase,
+  functions: string,
+  credentials: string,
+  role = 'the reader role',
+): DoctorCheck {
   return {
     functions,
     name: `PostgreSQL reachable with ${credentials}`,
@@ -25,7 +30,7 @@ export function postgresReachable(db: PgDatabase, functions: string, credentials
         if (sqlState && REFUSED.has(sqlState))
           return fail(
             `credentials refused (SQLSTATE ${sqlState})`,
-            `update ${credentials} with the reader role's user name and password (the role needs LOGIN), or ALTER ROLE … PASSWORD to match the secret`,
+            `update ${credentials} with ${role}'s user name and password (the role needs LOGIN), or ALTER ROLE … PASSWORD to match the secret`,
           );
         return fail(
           `not reachable: ${firstLine(error)}`,

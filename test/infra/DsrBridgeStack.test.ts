@@ -11,7 +11,7 @@ import {
   TABLES_NOT_SCANNED_METRIC,
   UNMAPPED_PII_METRIC,
 } from '../../shared/scan/coverageMetric';
-import { logicalId, synthesize } from './synthesize';
+import { ERASURE_DATA_MAP, logicalId, SNOWFLAKE_ERASURE_CONTEXT, synthesize } from './synthesize';
 
 const PAGERDUTY = 'https://events.pagerduty.com/integration/abc123/enqueue';
 
@@ -67,6 +67,18 @@ describe('Stack: DsrBridgeStack', () => {
       expect(() => app.synth()).not.toThrow();
     });
 
+    it('synthesises clean with a data map that erases Snowflake rows (the erasure user and its secret)', () => {
+      const { app } = synthesize(
+        { dataMapFile: ERASURE_DATA_MAP },
+        {
+          ...SNOWFLAKE_ERASURE_CONTEXT,
+          snowflakeReaderUser: 'DSR_READER',
+          snowflakeReaderRole: 'DSR_READER',
+        },
+      );
+      expect(() => app.synth()).not.toThrow();
+    });
+
     it('fails the synth when a finding is not acknowledged', () => {
       const { app, stack: fresh } = synthesize();
       // A plain secret added without a reason must be caught by the gate.
@@ -79,7 +91,7 @@ describe('Stack: DsrBridgeStack', () => {
     it('encrypts every queue with the customer-managed key and refuses non-TLS requests', () => {
       const keyRef = { 'Fn::GetAtt': [logicalId(stack, stack.key), 'Arn'] };
       const queues = template.findResources('AWS::SQS::Queue');
-      expect(Object.keys(queues)).toHaveLength(8);
+      expect(Object.keys(queues)).toHaveLength(10);
       for (const queue of Object.values(queues)) {
         expect((queue as { Properties: { KmsMasterKeyId: unknown } }).Properties.KmsMasterKeyId).toEqual(
           keyRef,
@@ -94,7 +106,7 @@ describe('Stack: DsrBridgeStack', () => {
           },
         },
       });
-      expect(Object.keys(policies)).toHaveLength(8);
+      expect(Object.keys(policies)).toHaveLength(10);
     });
 
     it('rotates the key, and encrypts the alarm topic, the secrets and the log groups with it', () => {
@@ -107,7 +119,7 @@ describe('Stack: DsrBridgeStack', () => {
         ),
       ).toBe(true);
       const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-      expect(logGroups).toHaveLength(8);
+      expect(logGroups).toHaveLength(9);
       for (const group of logGroups) expect(JSON.stringify(group)).toContain(logicalId(stack, stack.key));
     });
 
@@ -183,6 +195,7 @@ describe('Stack: DsrBridgeStack', () => {
       expect(visibilityOf('standard')).toBe(6 * timeoutOf('extractStandard'));
       expect(visibilityOf('gate')).toBe(6 * timeoutOf('gate'));
       expect(visibilityOf('load')).toBe(6 * timeoutOf('load'));
+      expect(visibilityOf('erase')).toBe(6 * timeoutOf('erase'));
     });
 
     it('reports batch item failures on every event source, with more concurrency for the high queue', () => {
@@ -193,7 +206,7 @@ describe('Stack: DsrBridgeStack', () => {
           EventSourceArn: unknown;
         };
       }[];
-      expect(mappings).toHaveLength(4);
+      expect(mappings).toHaveLength(5);
       for (const m of mappings)
         expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
       const concurrencyOf = (q: keyof DsrBridgeStack['queues']) =>
@@ -204,11 +217,77 @@ describe('Stack: DsrBridgeStack', () => {
       expect(concurrencyOf('standard')).toBe(5);
     });
 
+    it('feeds the erase function one request per invocation from its own queue, with five minutes each', () => {
+      const eraseFn = logicalId(stack, stack.functions.erase.function);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: eraseFn },
+        EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, stack.queues.erase.queue), 'Arn'] },
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 2 },
+      });
+      const fn = template.findResources('AWS::Lambda::Function')[eraseFn] as {
+        Properties: { Timeout: number; Environment: { Variables: Record<string, unknown> } };
+      };
+      expect(fn.Properties.Timeout).toBe(300);
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        DSR_STAGE: 'erase',
+        DSR_APPROVAL_MAX_ROWS: '1000',
+        CONTINUE_QUEUE_URL: { Ref: logicalId(stack, stack.queues.erase.queue) },
+        DEAD_LETTER_QUEUE_URL: { Ref: logicalId(stack, stack.queues.erase.deadLetterQueue) },
+        PG_SECRET_ARN: { Ref: logicalId(stack, stack.secrets.postgres as never) },
+        DSR_ERASURE_PG_SECRET_ARN: { Ref: logicalId(stack, stack.secrets.postgresErasure as never) },
+        DSR_ERASURE_MASK_KEY_SECRET_ARN: { Ref: logicalId(stack, stack.secrets.erasureMaskKey as never) },
+        // The evidence writer's session; a PostgreSQL-only erasure map gives no erasure user.
+        SNOWFLAKE_USER: 'DSR_LOADER',
+      });
+      expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('SNOWFLAKE_ERASURE_USER');
+      expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('DSR_PG_BACKUP_RETENTION_DAYS');
+      // The gate routes erasure requests to it.
+      const gate = template.findResources('AWS::Lambda::Function')[
+        logicalId(stack, stack.functions.gate.function)
+      ] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+      expect(gate.Properties.Environment.Variables.ERASE_QUEUE_URL).toEqual({
+        Ref: logicalId(stack, stack.queues.erase.queue),
+      });
+    });
+
+    it('gives the erase function the erasure user and the thresholds from context, in the VPC', () => {
+      const { stack: s, template: t } = synthesize(
+        { dataMapFile: ERASURE_DATA_MAP },
+        {
+          ...SNOWFLAKE_ERASURE_CONTEXT,
+          snowflakeReaderUser: 'DSR_READER',
+          snowflakeReaderRole: 'DSR_READER',
+          approvalMaxRows: '250',
+          pgBackupRetentionDays: '35',
+          vpcId: 'vpc-0a1b2c3d4e5f60789',
+          availabilityZones: 'eu-west-1a',
+          privateSubnetIds: 'subnet-0a1b2c3d4e5f60781',
+          securityGroupIds: 'sg-0a1b2c3d4e5f60789',
+        },
+      );
+      const fn = t().findResources('AWS::Lambda::Function')[logicalId(s, s.functions.erase.function)] as {
+        Properties: { VpcConfig: unknown; Environment: { Variables: Record<string, unknown> } };
+      };
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        DSR_APPROVAL_MAX_ROWS: '250',
+        DSR_PG_BACKUP_RETENTION_DAYS: '35',
+        SNOWFLAKE_ERASURE_USER: 'DSR_ERASER',
+        SNOWFLAKE_ERASURE_ROLE: 'DSR_ERASURE',
+        SNOWFLAKE_ERASURE_PRIVATE_KEY_SECRET_ID: { Ref: logicalId(s, s.secrets.snowflakeErasure as never) },
+      });
+      expect(fn.Properties.VpcConfig).toEqual({
+        SecurityGroupIds: ['sg-0a1b2c3d4e5f60789'],
+        SubnetIds: ['subnet-0a1b2c3d4e5f60781'],
+      });
+    });
+
     it('runs every function on Node 22, ARM64', () => {
       const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
         Properties: Record<string, unknown>;
       }[];
-      expect(fns).toHaveLength(8);
+      expect(fns).toHaveLength(9);
       for (const fn of fns)
         expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     });
@@ -236,11 +315,19 @@ describe('Stack: DsrBridgeStack', () => {
       );
     });
 
-    it('never lets a function delete payloads, and uses no wildcard resource but object keys', () => {
+    it('lets only the erase function delete payloads, and uses no wildcard resource but object keys', () => {
       for (const fn of Object.keys(stack.functions) as (keyof DsrBridgeStack['functions'])[]) {
-        expect(actionsOf(fn).filter((a) => a.startsWith('s3:Delete'))).toEqual([]);
+        expect(
+          actionsOf(fn).filter((a) => a.startsWith('s3:Delete')),
+          fn,
+        ).toEqual(fn === 'erase' ? ['s3:DeleteObject'] : []);
         for (const s of statementsOf(fn)) expect(s.Resource).not.toBe('*');
       }
+      expect(resourcesFor('erase', 's3:DeleteObject')).toBe(
+        JSON.stringify([
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack, stack.payloads.bucket), 'Arn'] }, '/*']] },
+        ]),
+      );
     });
 
     it('lets redrive start message move tasks on the dead-letter queues only', () => {
@@ -277,8 +364,8 @@ describe('Stack: DsrBridgeStack', () => {
         PAYLOAD_BUCKET: 'bucket',
       });
       expect(env.DEAD_LETTER_SOURCES.map((s) => [s.stage, s.url, s.maxReceiveCount])).toEqual(
-        (['high', 'standard', 'gate', 'load'] as const).map((q, i) => [
-          ['extract-high', 'extract-standard', 'gate', 'load'][i],
+        (['high', 'standard', 'gate', 'load', 'erase'] as const).map((q, i) => [
+          ['extract-high', 'extract-standard', 'gate', 'load', 'erase'][i],
           `https://sqs.local/${logicalId(stack, stack.queues[q].deadLetterQueue)}`,
           5,
         ]),
@@ -307,10 +394,10 @@ describe('Stack: DsrBridgeStack', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
         Properties: Record<string, unknown>;
       }[];
-      // 4 dead-letter queues, 2 intake ages, errors and throttles of 8 functions, the gate violation,
-      // internal errors, silent dead letters, the data-map coverage and the tables the scan could not
-      // sample.
-      expect(alarms).toHaveLength(27);
+      // 5 dead-letter queues, 2 intake ages and the erase queue's, errors and throttles of 9
+      // functions, the gate violation, internal errors, silent dead letters, the data-map coverage
+      // and the tables the scan could not sample.
+      expect(alarms).toHaveLength(31);
       for (const alarm of alarms)
         expect(alarm.Properties).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
     });
@@ -344,6 +431,33 @@ describe('Stack: DsrBridgeStack', () => {
       });
     });
 
+    it('pages on a dead-lettered erasure, on an erase message older than the threshold, and on erase errors', () => {
+      const queueName = (q: { node: { defaultChild?: unknown } }) => [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack, q), 'QueueName'] } },
+      ];
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: queueName(stack.queues.erase.deadLetterQueue),
+        Threshold: 1,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: queueName(stack.queues.erase.queue),
+        Threshold: 3600,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Errors',
+        Dimensions: [
+          { Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions.erase.function) } },
+        ],
+        Threshold: 1,
+      });
+      // Redrive moves the erase dead letters back too.
+      expect(resourcesFor('redrive', 'sqs:StartMessageMoveTask')).toContain(
+        logicalId(stack, stack.queues.erase.deadLetterQueue),
+      );
+    });
+
     it('has a dashboard of queue depths, ages, stage durations, gate violations and data-map coverage', () => {
       const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
       for (const title of [
@@ -358,6 +472,9 @@ describe('Stack: DsrBridgeStack', () => {
       }
       for (const metric of [COVERAGE_METRIC, UNMAPPED_PII_METRIC, TABLES_NOT_SCANNED_METRIC])
         expect(body).toContain(metric);
+      // The erase queue, its dead letters and the erase function's duration are on it.
+      for (const label of ['"erase"', '"erase DLQ"']) expect(body).toContain(label.replaceAll('"', '\\"'));
+      expect(body).toContain(logicalId(stack, stack.functions.erase.function));
     });
   });
 
@@ -521,6 +638,33 @@ describe('Stack: DsrBridgeStack', () => {
       );
     });
 
+    it('fails on an approval threshold or a backup retention out of range, stating the value', () => {
+      for (const given of [0, 1.5, 100_000_001])
+        expect(() => synthesize({ approvalMaxRows: given })).toThrow(
+          `approvalMaxRows must be an integer between 1 and 100000000 inclusive (given ${given})`,
+        );
+      expect(() => synthesize({ pgBackupRetentionDays: -1 })).toThrow(
+        'pgBackupRetentionDays must be an integer between 0 and 36500 inclusive (given -1)',
+      );
+      expect(() => synthesize({}, { approvalMaxRows: 'many' })).toThrow(
+        'context approvalMaxRows must be a whole number (given "many")',
+      );
+    });
+
+    it('fails if a data map erases Snowflake rows without an erasure user, naming the context', () => {
+      expect(() =>
+        synthesize(
+          { dataMapFile: ERASURE_DATA_MAP },
+          { snowflakeReaderUser: 'DSR_READER', snowflakeReaderRole: 'DSR_READER' },
+        ),
+      ).toThrow(
+        'The erase function deletes or masks Snowflake rows (the data map has 1 Snowflake table(s) with a delete or mask rule): give the context values snowflakeErasureUser and snowflakeErasureRole',
+      );
+      expect(() => synthesize({}, { snowflakeErasureUser: 'DSR_ERASER' })).toThrow(
+        'context snowflakeErasureUser and snowflakeErasureRole go together',
+      );
+    });
+
     it('fails if maxReceiveCount is out of range', () => {
       expect(() => synthesize({ maxReceiveCount: 0 })).toThrow(
         'maxReceiveCount must be an integer between 1 and 1000 inclusive (given 0)',
@@ -563,6 +707,8 @@ describe('Stack: DsrBridgeStack', () => {
         snowflakeSecretArn: arn('sf'),
         subjectHashKeySecretArn: arn('hash'),
         pagerDutyRoutingKeySecretArn: arn('pd'),
+        pgErasureSecretArn: arn('pg-erasure'),
+        erasureMaskKeySecretArn: arn('mask'),
       });
       t().resourceCountIs('AWS::SecretsManager::Secret', 0);
     });

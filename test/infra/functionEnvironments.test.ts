@@ -14,7 +14,12 @@ import {
 } from '../../infra/functionEnvironments';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
 import { ConfigError } from '../../shared/errors/errors';
-import { SNOWFLAKE_READER_CONTEXT, synthesize } from './synthesize';
+import {
+  ERASURE_DATA_MAP,
+  SNOWFLAKE_ERASURE_CONTEXT,
+  SNOWFLAKE_READER_CONTEXT,
+  synthesize,
+} from './synthesize';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SAMPLE_MAP = join(ROOT, 'local/sample/datamap.yaml');
@@ -71,6 +76,10 @@ const VARIANTS: [string, string, Record<string, unknown>][] = [
       snowflakeSecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:sf-AbCdEf`,
       subjectHashKeySecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:hk-AbCdEf`,
       pagerDutyRoutingKeySecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:pd-AbCdEf`,
+      pgErasureSecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:pge-AbCdEf`,
+      erasureMaskKeySecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:mk-AbCdEf`,
+      approvalMaxRows: '5000',
+      pgBackupRetentionDays: '0',
       snowflakeProxyHost: 'proxy.internal',
       snowflakeProxyPort: '3128',
       maxReceiveCount: '7',
@@ -85,6 +94,17 @@ const VARIANTS: [string, string, Record<string, unknown>][] = [
       searchMirrors: 'true',
       snowflakeProxyHost: 'proxy.internal',
       snowflakeProxyPort: 3128,
+    },
+  ],
+  [
+    'data map erasing rows in both systems, erasure user, mirrors searched',
+    ERASURE_DATA_MAP,
+    {
+      ...SNOWFLAKE_READER_CONTEXT,
+      ...SNOWFLAKE_ERASURE_CONTEXT,
+      searchMirrors: 'true',
+      snowflakeErasureSecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:sfe-AbCdEf`,
+      pgBackupRetentionDays: 35,
     },
   ],
   [
@@ -135,6 +155,48 @@ describe('Contract: every function starts with the environment the stack gives i
     expect(environments.gate).toMatchObject({ SNOWFLAKE_USER: 'DSR_LOADER', SNOWFLAKE_PROXY_PORT: '3128' });
   });
 
+  it("gives the erase function two Snowflake sessions: the loader's for its evidence, the erasure user's for the rows", () => {
+    const environments = deployedEnvironments(ERASURE_DATA_MAP, {
+      ...SNOWFLAKE_READER_CONTEXT,
+      ...SNOWFLAKE_ERASURE_CONTEXT,
+      snowflakeProxyHost: 'proxy.internal',
+      snowflakeProxyPort: '3128',
+      approvalMaxRows: '250',
+      pgBackupRetentionDays: '35',
+    });
+    const parsed = functionConfigs.erase.parse(environments.erase, bundledMap(ERASURE_DATA_MAP)) as {
+      env: Record<string, unknown>;
+      snowflake: { env: Record<string, unknown> };
+      snowflakeErasure?: { env: Record<string, unknown> };
+    };
+    expect(parsed.env).toMatchObject({
+      DSR_STAGE: 'erase',
+      DSR_APPROVAL_MAX_ROWS: 250,
+      DSR_PG_BACKUP_RETENTION_DAYS: 35,
+      DSR_ERASURE_PG_SECRET_ARN: expect.stringContaining('PostgresErasureSecret'),
+      DSR_ERASURE_MASK_KEY_SECRET_ARN: expect.stringContaining('ErasureMaskKeySecret'),
+      CONTINUE_QUEUE_URL: expect.stringContaining('EraseStageQueue'),
+      DEAD_LETTER_QUEUE_URL: expect.stringContaining('EraseStageDeadLetter'),
+    });
+    expect(parsed.snowflake.env).toMatchObject({
+      SNOWFLAKE_USER: 'DSR_LOADER',
+      SNOWFLAKE_PRIVATE_KEY_SECRET_ID: expect.stringContaining(':secret:SnowflakeSecret'),
+    });
+    expect(parsed.snowflakeErasure?.env).toMatchObject({
+      SNOWFLAKE_USER: 'DSR_ERASER',
+      SNOWFLAKE_ROLE: 'DSR_ERASURE',
+      SNOWFLAKE_PROXY_HOST: 'proxy.internal',
+      SNOWFLAKE_PRIVATE_KEY_SECRET_ID: expect.stringContaining('SnowflakeErasureSecret'),
+    });
+    // A map that erases only PostgreSQL rows gives the erase function no erasure user at all.
+    const pgOnly = deployedEnvironments(SAMPLE_MAP, {});
+    expect(Object.keys(pgOnly.erase).filter((k) => k.startsWith('SNOWFLAKE_ERASURE_'))).toEqual([]);
+    expect(
+      (functionConfigs.erase.parse(pgOnly.erase, bundledMap(SAMPLE_MAP)) as { snowflakeErasure?: unknown })
+        .snowflakeErasure,
+    ).toBeUndefined();
+  });
+
   it('gives the extractors of a PostgreSQL-only data map no Snowflake settings at all', () => {
     const environments = deployedEnvironments(SAMPLE_MAP, SNOWFLAKE_READER_CONTEXT);
     for (const name of ['extractHigh', 'extractStandard'] as const)
@@ -163,6 +225,11 @@ describe('Contract: every function starts with the environment the stack gives i
       ['extractStandard', 'DSR_SUBJECT_HASH_KEY_SECRET_ARN', /DSR_SUBJECT_HASH_KEY.*subject hash/],
       ['redrive', 'DEAD_LETTER_QUEUE_ARNS', /DEAD_LETTER_QUEUE_ARNS.*dead-letter queues/],
       ['scan', 'PG_SECRET_ARN', /PG_SECRET_ARN/],
+      ['gate', 'ERASE_QUEUE_URL', /ERASE_QUEUE_URL.*the erase queue, where erasure requests go/],
+      ['erase', 'DSR_ERASURE_PG_SECRET_ARN', /DSR_ERASURE_PG_SECRET_ARN.*erasure role/],
+      ['erase', 'DSR_ERASURE_MASK_KEY_SECRET_ARN', /DSR_ERASURE_MASK_KEY.*keyed-hash masks/],
+      ['erase', 'CONTINUE_QUEUE_URL', /CONTINUE_QUEUE_URL.*the erase queue/],
+      ['erase', 'PAGERDUTY_ROUTING_KEY_SECRET_ARN', /PAGERDUTY_ROUTING_KEY.*unverified erasure/],
     ];
     for (const [name, variable, message] of cases) {
       const error = without(name, variable);
@@ -182,6 +249,17 @@ describe('Contract: every function starts with the environment the stack gives i
       /extractors search Snowflake \(the data map has 1 Snowflake table\(s\).*snowflakeReaderUser and snowflakeReaderRole/,
     );
     expect(() => synthesize({ searchMirrors: true })).toThrow(/DSR_SEARCH_MIRRORS.*snowflakeReaderUser/);
+  });
+
+  it('fails the erase function without its erasure user when the data map erases Snowflake rows', () => {
+    const environments = deployedEnvironments(ERASURE_DATA_MAP, {
+      ...SNOWFLAKE_READER_CONTEXT,
+      ...SNOWFLAKE_ERASURE_CONTEXT,
+    });
+    const { SNOWFLAKE_ERASURE_USER: _, ...rest } = environments.erase;
+    expect(() => functionConfigs.erase.parse(rest, bundledMap(ERASURE_DATA_MAP))).toThrow(
+      /SNOWFLAKE_ERASURE_USER.*deletes or masks Snowflake rows/,
+    );
   });
 
   it('refuses half-given proxy and reader context', () => {

@@ -3,7 +3,13 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DsrBridgeStack } from '../../infra/DsrBridgeStack';
 import { permissionInventory } from './permissionInventory';
-import { logicalId, SNOWFLAKE_READER_CONTEXT, synthesize } from './synthesize';
+import {
+  ERASURE_DATA_MAP,
+  logicalId,
+  SNOWFLAKE_ERASURE_CONTEXT,
+  SNOWFLAKE_READER_CONTEXT,
+  synthesize,
+} from './synthesize';
 
 const DEMO_DATA_MAP = join(import.meta.dirname, '../../local/demo/datamap.yaml');
 
@@ -47,8 +53,16 @@ const deadLetters = [
   'StandardIntakeDeadLetter',
   'GateStageDeadLetter',
   'LoadStageDeadLetter',
+  'EraseStageDeadLetter',
 ];
-const sources = ['HighIntakeQueue', 'StandardIntakeQueue', 'GateStageQueue', 'LoadStageQueue'];
+const sources = [
+  'HighIntakeQueue',
+  'StandardIntakeQueue',
+  'GateStageQueue',
+  'LoadStageQueue',
+  'EraseStageQueue',
+];
+const deletePayloads = grant(['s3:DeleteObject'], ['FailedPayloadsBucket/*']);
 
 /** The whole of what each function may do. Anything beyond this fails the test. */
 const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
@@ -74,7 +88,7 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
     ...kms(['kms:DescribeKey']),
     ...logs('Gate'),
     ...consume('GateStageQueue'),
-    ...send('LoadStageQueue', 'GateStageDeadLetter'),
+    ...send('LoadStageQueue', 'EraseStageQueue', 'GateStageDeadLetter'),
     ...putPayloads,
     ...readPayloads,
     ...readSecrets('PostgresSecret', 'SnowflakeSecret', 'PagerDutyRoutingKeySecret'),
@@ -87,6 +101,24 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
     ...putPayloads,
     ...readPayloads,
     ...readSecrets('SnowflakeSecret', 'PagerDutyRoutingKeySecret'),
+  ],
+  // The only function that may change the source databases, read the mask key, or delete objects.
+  erase: [
+    ...kms(['kms:DescribeKey']),
+    ...logs('Erase'),
+    ...consume('EraseStageQueue'),
+    ...send('EraseStageQueue', 'EraseStageDeadLetter'),
+    ...putPayloads,
+    ...readPayloads,
+    ...deletePayloads,
+    ...readSecrets(
+      'PostgresSecret',
+      'PostgresErasureSecret',
+      'ErasureMaskKeySecret',
+      'SubjectHashKeySecret',
+      'SnowflakeSecret',
+      'PagerDutyRoutingKeySecret',
+    ),
   ],
   redrive: [
     ...kms(),
@@ -170,8 +202,50 @@ describe('Least privilege over the synthesised template', () => {
       ).not.toMatch(/SnowflakeReaderSecret/);
   });
 
+  it('lets only the erase function write the source databases, read the mask key or delete an object', () => {
+    // A map that erases in both systems, with every other optional secret created by the stack.
+    const built = synthesize(
+      { dataMapFile: ERASURE_DATA_MAP },
+      { ...SNOWFLAKE_READER_CONTEXT, ...SNOWFLAKE_ERASURE_CONTEXT },
+    );
+    const t = built.template();
+    const held = (fn: keyof DsrBridgeStack['functions']) =>
+      permissionInventory(t, logicalId(built.stack, built.stack.functions[fn].role));
+    const erasing = /PostgresErasureSecret|ErasureMaskKeySecret|SnowflakeErasureSecret|s3:Delete/;
+    for (const fn of Object.keys(built.stack.functions) as (keyof DsrBridgeStack['functions'])[]) {
+      if (fn === 'erase') continue;
+      expect(
+        held(fn).filter((line) => erasing.test(line)),
+        fn,
+      ).toEqual([]);
+    }
+    expect(held('erase')).toEqual(
+      expect.arrayContaining([
+        ...readSecrets('PostgresErasureSecret', 'ErasureMaskKeySecret', 'SnowflakeErasureSecret'),
+        ...deletePayloads,
+      ]),
+    );
+    // The erase function searches nothing as the read-only user: it holds the loader's key for its
+    // evidence and the erasure user's for the rows, not the reader's.
+    expect(held('erase').join('\n')).not.toMatch(/SnowflakeReaderSecret/);
+    // Deleting is one action on the bucket's objects, not the DeleteObject* family (versions, tags).
+    expect(held('erase').filter((line) => line.includes('s3:Delete'))).toEqual(deletePayloads);
+  });
+
+  it('creates no Snowflake erasure secret for a data map that erases only PostgreSQL rows', () => {
+    expect(stack.secrets.snowflakeErasure).toBeUndefined();
+    expect(inventory('erase').join('\n')).not.toMatch(/SnowflakeErasureSecret/);
+  });
+
   it("derives every function's secret and queue grants from its environment", () => {
-    const built = synthesize({ dataMapFile: DEMO_DATA_MAP }, SNOWFLAKE_READER_CONTEXT);
+    for (const [dataMapFile, context] of [
+      [DEMO_DATA_MAP, SNOWFLAKE_READER_CONTEXT],
+      [ERASURE_DATA_MAP, { ...SNOWFLAKE_READER_CONTEXT, ...SNOWFLAKE_ERASURE_CONTEXT }],
+    ] as const)
+      expectGrantsFromEnvironment(synthesize({ dataMapFile }, context));
+  });
+
+  function expectGrantsFromEnvironment(built: ReturnType<typeof synthesize>): void {
     const t = built.template();
     const functions = t.findResources('AWS::Lambda::Function');
     for (const [name, fn] of Object.entries(built.stack.functions)) {
@@ -201,7 +275,7 @@ describe('Least privilege over the synthesised template', () => {
         [...named].filter((id) => /(Queue|DeadLetter)$/.test(id)).sort(),
       );
     }
-  });
+  }
 
   it('lets the scan decrypt with the key only through Secrets Manager', () => {
     const role = { 'Fn::GetAtt': [logicalId(stack, stack.functions.scan.role), 'Arn'] };

@@ -16,10 +16,13 @@ import { parseDataMap } from '../../shared/datamap/loadDataMap';
 const ROOT = join(import.meta.dirname, '../..');
 const DEMO_MAP = join(ROOT, 'local/demo/datamap.yaml');
 const SAMPLE_MAP = join(ROOT, 'local/sample/datamap.yaml');
+const ERASURE_MAP = join(import.meta.dirname, 'fixtures/erasure-datamap.yaml');
 
 const standIns = (dataMapFile: string): LocalStandIns => ({
   dataMapFile,
   pgDsn: 'postgres://dsr:secret@127.0.0.1:54329/shop',
+  erasurePgDsn: 'postgres://dsr_erasure:secret@127.0.0.1:54329/shop',
+  erasureMaskKey: 'm'.repeat(40),
   subjectHashKey: 'k'.repeat(40),
   snowflake: {
     account: 'local',
@@ -56,6 +59,7 @@ describe('Local runtime: each function runs the environment the stack deploys', 
   for (const [label, file] of [
     ['data map with Snowflake tables (the demo)', DEMO_MAP],
     ['PostgreSQL-only data map', SAMPLE_MAP],
+    ['data map erasing rows in both systems', ERASURE_MAP],
   ] as const) {
     it(`differs from the deployed environment only in endpoints and secrets: ${label}`, () => {
       const local = localFunctionEnvironments(standIns(file));
@@ -99,6 +103,33 @@ describe('Local runtime: each function runs the environment the stack deploys', 
       }
     });
   }
+
+  it("gives the erase function the erasure role's DSN, the mask key and the local erasure user", () => {
+    const local = localFunctionEnvironments(standIns(ERASURE_MAP));
+    const parsed = functionConfigs.erase.parse(local.erase, (p) =>
+      parseDataMap(readFileSync(p, 'utf8'), p),
+    ) as {
+      env: Record<string, unknown>;
+      snowflake: { env: Record<string, unknown> };
+      snowflakeErasure?: { env: Record<string, unknown> };
+    };
+    expect(parsed.env).toMatchObject({
+      DSR_ERASURE_PG_DSN: 'postgres://dsr_erasure:secret@127.0.0.1:54329/shop',
+      PG_DSN: 'postgres://dsr:secret@127.0.0.1:54329/shop',
+      DSR_ERASURE_MASK_KEY: 'm'.repeat(40),
+      CONTINUE_QUEUE_URL: 'http://127.0.0.1:19324/000000000000/dsr-erase',
+      DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:19324/000000000000/dsr-erase-dlq',
+    });
+    expect(parsed.snowflakeErasure?.env).toMatchObject({
+      SNOWFLAKE_USER: 'DSR',
+      SNOWFLAKE_ROLE: 'PUBLIC',
+      SNOWFLAKE_PASSWORD: 'dsr',
+      SNOWFLAKE_ACCESS_URL: 'http://127.0.0.1:18080',
+    });
+    expect(local.gate?.ERASE_QUEUE_URL).toBe('http://127.0.0.1:19324/000000000000/dsr-erase');
+    // Nothing names a secret locally.
+    expect(Object.keys(local.erase).filter((k) => /SECRET/.test(k))).toEqual([]);
+  });
 
   it("gives the demo's extractors the deployed read-only Snowflake settings, so their findings come from them", () => {
     const local = localFunctionEnvironments(standIns(DEMO_MAP));

@@ -9,6 +9,7 @@ export const FIXTURE_ENTRIES = {
   extract: FIXTURE,
   gate: FIXTURE,
   load: FIXTURE,
+  erase: FIXTURE,
   redrive: FIXTURE,
   scan: FIXTURE,
   'dead-letter-recorder': FIXTURE,
@@ -30,6 +31,15 @@ export const SNOWFLAKE_READER_CONTEXT = {
   snowflakeReaderUser: 'DSR_READER',
   snowflakeReaderRole: 'DSR_READER',
 };
+
+/** The user and role the erase function needs when the data map deletes or masks Snowflake rows. */
+export const SNOWFLAKE_ERASURE_CONTEXT = {
+  snowflakeErasureUser: 'DSR_ERASER',
+  snowflakeErasureRole: 'DSR_ERASURE',
+};
+
+/** A data map that erases in both systems (delete, mask, retain, a table without a rule). */
+export const ERASURE_DATA_MAP = join(import.meta.dirname, 'fixtures', 'erasure-datamap.yaml');
 
 /**
  * A fresh app and stack, with cdk-nag registered as in production, and the Snowflake context

@@ -54,6 +54,8 @@ beforeAll(async () => {
   environments = localFunctionEnvironments({
     dataMapFile: goodMap,
     pgDsn: db.dsn,
+    erasurePgDsn: db.dsn,
+    erasureMaskKey: 'm'.repeat(40),
     subjectHashKey: 'k'.repeat(40),
     snowflake: {
       account: sf.account,
@@ -103,27 +105,34 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
   it('passes every check of a healthy stack, each dependency once', async () => {
     const rows = await run(changed(() => undefined));
     expect(failures(rows)).toEqual([]);
-    expect(rows.filter((r) => /^configuration/.test(r.name))).toHaveLength(8);
+    expect(rows.filter((r) => /^configuration/.test(r.name))).toHaveLength(9);
     expect(row(rows, /^PostgreSQL reachable with PG_DSN$/).functions).toBe(
-      'extractHigh, extractStandard, gate, scan',
+      'extractHigh, extractStandard, gate, erase, scan',
     );
     expect(row(rows, /^data map valid/).detail).toBe('1 table(s) as mapped');
+    // The erase function's writing role logs in on its own (locally the same DSN, a separate check).
+    expect(row(rows, /^PostgreSQL reachable with DSR_ERASURE_PG_DSN$/)).toMatchObject({
+      functions: 'erase',
+      status: 'pass',
+    });
     // The extractors log in with the read-only role, the gate and the loader with theirs.
     expect(
       rows.filter((r) => /^Snowflake login as DSR/.test(r.name)).map((r) => `${r.functions}: ${r.name}`),
     ).toEqual([
       'extractHigh, extractStandard: Snowflake login as DSR (role PUBLIC)',
-      'gate, load, deadLetterRecorder, scan, deadlineCheck: Snowflake login as DSR',
+      'gate, load, erase, deadLetterRecorder, scan, deadlineCheck: Snowflake login as DSR',
     ]);
     // The extractors read the mapped Snowflake table, the gate the mirror.
     expect(
       rows.filter((r) => /^Snowflake SELECT/.test(r.name)).map((r) => `${r.functions}: ${r.detail}`),
     ).toEqual([
       'extractHigh, extractStandard: 1 readable',
-      'gate, load, deadLetterRecorder, scan, deadlineCheck: 1 readable',
+      'gate, load, erase, deadLetterRecorder, scan, deadlineCheck: 1 readable',
     ]);
     expect(row(rows, /^Snowflake load location DSR\.EVIDENCE$/).status).toBe('pass');
     expect(rows.filter((r) => /^queue /.test(r.name)).length).toBeGreaterThanOrEqual(5);
+    // The erase queue, named by the gate and by the erase function itself.
+    expect(rows.filter((r) => /^queue /.test(r.name) && /erase/.test(r.functions))).not.toEqual([]);
     expect(row(rows, /^payload bucket/).status).toBe('pass');
   });
 
@@ -157,6 +166,63 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
     });
     expect(pg.status === 'fail' && pg.fix).toMatch(/update PG_DSN/);
     expect(JSON.stringify(rows)).not.toContain('wrong');
+  });
+
+  it("fails the erasure role's login on its own, naming the erasure role in the fix", async () => {
+    const bad = new URL(db.dsn);
+    bad.username = 'dsr_no_eraser';
+    bad.password = 'wrong-erasure';
+    const rows = await run(
+      changed((_n, env) => {
+        if (env.DSR_ERASURE_PG_DSN) env.DSR_ERASURE_PG_DSN = bad.toString();
+      }),
+    );
+    const erasure = row(rows, /^PostgreSQL reachable with DSR_ERASURE_PG_DSN$/);
+    expect(erasure).toMatchObject({ status: 'fail', functions: 'erase' });
+    expect(erasure.status === 'fail' && erasure.fix).toMatch(
+      /update DSR_ERASURE_PG_DSN with the erasure role's/,
+    );
+    expect(row(rows, /^PostgreSQL reachable with PG_DSN$/).status).toBe('pass');
+    expect(failures(rows)).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain('wrong-erasure');
+  });
+
+  it('checks that the erase function can read each Snowflake table the data map erases', async () => {
+    const file = join(dir, 'erasing.yaml');
+    await writeFile(
+      file,
+      mapText('email', 'ANALYTICS.PUBLIC.WEB_SESSIONS').replace(
+        'identities: { user_id: USER_ID }\n',
+        'identities: { user_id: USER_ID }\n    erasure: delete\n',
+      ),
+    );
+    const erasing = localFunctionEnvironments({
+      dataMapFile: file,
+      pgDsn: db.dsn,
+      erasurePgDsn: db.dsn,
+      erasureMaskKey: 'm'.repeat(40),
+      subjectHashKey: 'k'.repeat(40),
+      snowflake: {
+        account: sf.account,
+        url: sf.url,
+        user: 'DSR',
+        password: 'dsr',
+        database: 'DSR',
+        schema: 'EVIDENCE',
+      },
+      aws,
+      pagerDuty: { url: 'http://127.0.0.1:9/v2/enqueue', routingKey: 'local-routing-key' },
+      maxReceiveCount: 5,
+    });
+    expect(erasing.erase.SNOWFLAKE_ERASURE_USER).toBe('DSR');
+    const rows = await run({ erase: { ...erasing.erase, SNOWFLAKE_LOGIN_TIMEOUT_MS: '4000' } });
+    expect(failures(rows)).toEqual([]);
+    // The loader's session (evidence) and the erasure user's (role PUBLIC locally), each logged in.
+    expect(rows.filter((r) => /^Snowflake login/.test(r.name)).map((r) => r.name)).toEqual([
+      'Snowflake login as DSR',
+      'Snowflake login as DSR (role PUBLIC)',
+    ]);
+    expect(rows.filter((r) => /^Snowflake SELECT/.test(r.name)).map((r) => r.detail)).toEqual(['1 readable']);
   });
 
   it('fails the data map against the catalog, with the command that lists every problem', async () => {
@@ -265,7 +331,7 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
     const text = out.join('');
     expect(text).toMatch(/^#\s+result\s+functions\s+check\s+detail/);
     expect(text).toMatch(
-      /FAIL\s+extractHigh, extractStandard, gate, load, deadLetterRecorder\s+payload bucket PAYLOAD_BUCKET/,
+      /FAIL\s+extractHigh, extractStandard, gate, load, erase, deadLetterRecorder\s+payload bucket PAYLOAD_BUCKET/,
     );
     expect(text).toMatch(/\d+ passed, 1 failed/);
     expect(text).toMatch(/To fix:\n\s+\d+\. payload bucket PAYLOAD_BUCKET: check that PAYLOAD_BUCKET names/);

@@ -124,6 +124,7 @@ describe('Function: gateConfig', () => {
     PAYLOAD_BUCKET: 'payloads',
     DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq',
     NEXT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/load',
+    ERASE_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/erase',
     PG_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:pg',
     PAGERDUTY_ROUTING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:pd',
     ...SNOWFLAKE,
@@ -136,6 +137,16 @@ describe('Function: gateConfig', () => {
       DSR_DRIFT_CACHE_TTL_MS: 1000,
       DSR_DRIFT_THRESHOLD_PCT: 5,
     });
+  });
+
+  it('requires the erase queue, saying what it is for', () => {
+    const { ERASE_QUEUE_URL: _, ...noErase } = GATE;
+    expect(failure(() => gateConfig(noErase, () => WITH_SNOWFLAKE)).message).toMatch(
+      /ERASE_QUEUE_URL: is not set: the erase queue, where erasure requests go after the gate/,
+    );
+    expect(gateConfig(GATE, () => WITH_SNOWFLAKE).env.ERASE_QUEUE_URL).toBe(
+      'https://sqs.eu-west-1.amazonaws.com/1/erase',
+    );
   });
 
   it('requires where the evidence lands', () => {
