@@ -1,9 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import { SecretsManagerCredentialSource } from '../../adapters/aws/SecretsManagerCredentialSource';
+import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
+import { executeErasurePlan } from '../../shared/erasure/executeErasurePlan';
+import { executeSnowflakeErasure } from '../../shared/erasure/executeSnowflakeErasure';
+import { mappedSchemas, planSubjectErasure } from '../../shared/erasure/planSubjectErasure';
+import { proveErasure } from '../../shared/erasure/proveErasure';
+import { type ErasureCatalog, readErasureCatalog } from '../../shared/erasure/readErasureCatalog';
+import { readSnowflakeRetention } from '../../shared/erasure/readSnowflakeRetention';
+import { removeOwnCopies, requestObjectPrefixes } from '../../shared/erasure/removeOwnCopies';
+import { loadFindingsPart } from '../../shared/load/loadFindings';
+import { SnowflakeErasureReceipts } from '../../shared/load/SnowflakeErasureReceipts';
+import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
+import { SnowflakeSubjectCopies } from '../../shared/load/SnowflakeSubjectCopies';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
+import { eraseStage } from '../../shared/pipeline/stages/eraseStage';
+import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
+import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
+import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
+import { snowflakeQueryTag } from '../../shared/snowflake/SnowflakeDatabase';
+import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
+import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
+import { openSnowflake } from '../common/openSnowflake';
+import { pagerDutyFromEnv } from '../common/pagerDutyFromEnv';
 import type { StageRuntime } from '../common/StageRuntime';
+import { secretValue } from '../common/secretValue';
+import {
+  lazyHandler,
+  memoizeSuccess,
+  pgCredentials,
+  readDataMapFile,
+  stageBreakers,
+  stageFoundation,
+  stageProcessor,
+} from '../common/stageFoundation';
+import { eraseConfig } from './eraseEnv';
 
-/** The erase stage's handler (being built: refuses every batch until then). */
-export function createEraseHandler(_rawEnv: NodeJS.ProcessEnv, _runtime: StageRuntime = {}): SqsBatchHandler {
-  return async () => {
-    throw new Error('the erase stage is not built yet');
-  };
+/**
+ * The erase stage's handler: reads PostgreSQL as the extractors do and writes it only through the
+ * erasure role (`DSR_ERASURE_PG_*`); changes Snowflake tables as the erasure user; writes the
+ * ledger, the valueless evidence and the receipt as the evidence writer. See `eraseStage`.
+ */
+export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime = {}): SqsBatchHandler {
+  return lazyHandler(async () => {
+    const config = eraseConfig(rawEnv, readDataMapFile);
+    const foundation = stageFoundation(config, runtime);
+    const { env, dataMap, logger, sqs, payloads } = foundation;
+    const cfg = config.env;
+    const secrets = runtime.secrets ? { client: runtime.secrets } : {};
+    const hashKey = await secretValue(
+      cfg.DSR_SUBJECT_HASH_KEY,
+      cfg.DSR_SUBJECT_HASH_KEY_SECRET_ARN,
+      'DSR_SUBJECT_HASH_KEY',
+      secrets,
+    )();
+    const maskKey = secretValue(
+      cfg.DSR_ERASURE_MASK_KEY,
+      cfg.DSR_ERASURE_MASK_KEY_SECRET_ARN,
+      'DSR_ERASURE_MASK_KEY',
+      secrets,
+    );
+    const warn = (error: Error) =>
+      logger.warn('idle PostgreSQL client failed', { stage: env.DSR_STAGE, errorClass: error.name });
+    const db = openPgDatabase(cfg, pgCredentials(cfg, runtime), warn);
+    const writeDb = openPgDatabase(
+      cfg,
+      cfg.DSR_ERASURE_PG_DSN
+        ? new DsnCredentialSource(cfg.DSR_ERASURE_PG_DSN)
+        : new SecretsManagerCredentialSource({
+            secretId: cfg.DSR_ERASURE_PG_SECRET_ARN as string,
+            ...(runtime.secrets ? { client: runtime.secrets } : {}),
+          }),
+      warn,
+    );
+    // The evidence writer: ledger, valueless evidence, receipts.
+    const evidence = openSnowflake(config.snowflake, runtime);
+    // The erasure user: changes (and re-reads) the mapped Snowflake tables; searches them too, so the
+    // proof reads what the erasure user sees. Without Snowflake rows to erase, the evidence writer searches.
+    const sfErasure = config.snowflakeErasure ? openSnowflake(config.snowflakeErasure, runtime) : undefined;
+    const sfSearch = sfErasure ?? evidence;
+    const ledger = new SnowflakeLedger(async () => evidence, config.location);
+    const prepared = memoizeSuccess(async () => {
+      const searchers: Partial<Record<System, TableSearcher>> = {
+        postgres: await PostgresTableSearcher.create(db, dataMap, env.DSR_DATAMAP_PATH, {
+          pageSize: cfg.DSR_PAGE_SIZE,
+        }),
+      };
+      if (dataMap.snowflake.length > 0)
+        searchers.snowflake = await SnowflakeTableSearcher.create(sfSearch, dataMap, env.DSR_DATAMAP_PATH, {
+          mirrors: cfg.DSR_SEARCH_MIRRORS,
+        });
+      const catalog: ErasureCatalog = await readErasureCatalog(db, mappedSchemas(dataMap));
+      return { searchers, catalog };
+    });
+    const receipts = new SnowflakeErasureReceipts(async () => evidence, config.location);
+    const copies = new SnowflakeSubjectCopies(async () => evidence, config.location).portsWith(
+      payloads,
+      ledger,
+    );
+    const now = runtime.now ?? (() => new Date());
+    const work = eraseStage({
+      stage: env.DSR_STAGE,
+      ledger,
+      queue: sqs,
+      payloads,
+      logger,
+      breakers: stageBreakers(env, logger),
+      ...(runtime.now ? { now: runtime.now } : {}),
+      metrics: new ComplianceMetrics(runtime.metricSink),
+      pagerDuty: pagerDutyFromEnv(cfg, runtime),
+      continueQueueUrl: cfg.CONTINUE_QUEUE_URL,
+      approval: { maxRowsWithoutApproval: cfg.DSR_APPROVAL_MAX_ROWS },
+      approvalPollSeconds: cfg.DSR_APPROVAL_POLL_SECONDS,
+      eraser: {
+        execute: async (plan, findings, onStep) => {
+          const { catalog } = await prepared();
+          const key = await maskKey();
+          return executeErasurePlan(
+            {
+              dataMap,
+              writeDb,
+              catalog,
+              maskKey: key,
+              randomBytes,
+              onStep,
+              ...(sfErasure
+                ? {
+                    executeSnowflake: (p) =>
+                      sfErasure.withQueryTag(snowflakeQueryTag(env.DSR_STAGE, plan.requestId), () =>
+                        executeSnowflakeErasure({ db: sfErasure, dataMap, maskKey: key, randomBytes }, p),
+                      ),
+                  }
+                : {}),
+            },
+            plan,
+            findings,
+          );
+        },
+        replan: async ({ requestId, identifiers }) => {
+          const { searchers, catalog } = await prepared();
+          return planSubjectErasure(
+            {
+              dataMap,
+              db,
+              searchers,
+              subjectHashKey: hashKey,
+              maskKey: await maskKey(),
+              randomBytes,
+              catalog,
+            },
+            { requestId, identifiers },
+          );
+        },
+        prove: async ({ requestId, plan, findings, known }) => {
+          const { searchers, catalog } = await prepared();
+          return proveErasure(
+            { dataMap, searchers, subjectHashKey: hashKey, catalog },
+            { requestId, plan, findings, known },
+          );
+        },
+        retention: async () => ({
+          ...(dataMap.snowflake.length > 0
+            ? {
+                snowflake: await readSnowflakeRetention(
+                  sfSearch,
+                  dataMap.snowflake.map((t) => t.table),
+                ),
+              }
+            : {}),
+          ...(cfg.DSR_PG_BACKUP_RETENTION_DAYS !== undefined
+            ? { postgresBackupRetentionDays: cfg.DSR_PG_BACKUP_RETENTION_DAYS }
+            : {}),
+        }),
+      },
+      loadEvidence: async (findings, { message, evidenceHash }) => {
+        const discovered = message.carriedLedger?.find((e) => e.state === 'discovered');
+        await loadFindingsPart(
+          evidence,
+          config.location,
+          { requestId: message.requestId, evidenceHash },
+          findings,
+          {
+            discoveredAt: discovered ? new Date(discovered.at) : now(),
+            batchSize: config.snowflake.env.SNOWFLAKE_LOAD_BATCH_SIZE,
+            values: false,
+          },
+        );
+      },
+      receipts,
+      removeOwnCopies: async ({ subjectHash, requestId }) => {
+        const removed = await removeOwnCopies(copies, { subjectHash, requestId, at: now() });
+        // What the earlier requests' annotations record: the same on a second run.
+        return {
+          earlierRequests: removed.earlierRequests,
+          findingRowsCleared: removed.byRequest.reduce((n, r) => n + r.rows, 0),
+          objectsDeleted: removed.byRequest.reduce((n, r) => n + r.objects, 0),
+        };
+      },
+      deleteRequestObjects: async (requestId) => {
+        let deleted = 0;
+        for (const prefix of requestObjectPrefixes(requestId))
+          for await (const page of payloads.list(prefix))
+            for (const key of page) {
+              await payloads.delete(key);
+              deleted++;
+            }
+        return deleted;
+      },
+    });
+    const processor = stageProcessor(foundation, ledger, runtime, work);
+    return async (event, context) => {
+      await db.healthCheck().catch(() => undefined);
+      return processor(event, context);
+    };
+  });
 }

@@ -55,6 +55,7 @@ export function createGateHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
       breakers: stageBreakers(env, logger),
       ...(runtime.now ? { now: runtime.now } : {}),
       nextQueueUrl: env.NEXT_QUEUE_URL,
+      eraseQueueUrl: env.ERASE_QUEUE_URL,
       checkDrift: async (tablesTouched) => {
         const postgresTables = tablesTouched
           .filter((t) => t.startsWith('postgres:'))

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import type { CanonicalObject, CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import { parseExactJson } from '../canonical/parseExactJson';
-import { sha256Hex } from '../canonical/sha256';
-import type { ErasureReceipt } from './buildErasureReceipt';
+import { type ErasureReceipt, receiptHashOf } from './buildErasureReceipt';
 import { ErasureReceiptMismatchError } from './ErasureReceiptMismatchError';
 
 const system = z.enum(['postgres', 'snowflake']);
@@ -44,6 +43,9 @@ const receiptSchema = z.strictObject({
       reason: z.enum(['rows_remain', 'identifier_in_masked_column', 'no_erasure_rule']),
     }),
   ),
+  ownCopies: z
+    .strictObject({ earlierRequests: count, findingRowsCleared: count, objectsDeleted: count })
+    .optional(),
   receiptHash: hash,
 });
 
@@ -52,10 +54,9 @@ export function erasureReceiptText(receipt: ErasureReceipt): string {
   return canonicalJson(receipt as unknown as CanonicalValue);
 }
 
-/** SHA-256 of the canonical JSON of the receipt without its `receiptHash` (as `buildErasureReceipt` computes it). */
+/** The receipt's hash as `buildErasureReceipt` computes it (`receiptHashOf`: all but the hash and the completion time). */
 export function erasureReceiptHash(receipt: CanonicalObject | ErasureReceipt): string {
-  const { receiptHash: _omitted, ...rest } = receipt as Record<string, unknown>;
-  return sha256Hex(canonicalJson(rest as CanonicalValue));
+  return receiptHashOf(receipt as unknown as ErasureReceipt);
 }
 
 /**

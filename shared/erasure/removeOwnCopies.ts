@@ -52,11 +52,15 @@ export interface OwnCopiesRemoved {
 
 const DAY_MS = 86_400_000;
 
+/** Prefixes of the objects the bucket holds for one request's findings and erasure. */
+export function requestObjectPrefixes(requestId: string): string[] {
+  return [claimCheckPrefix(requestId), erasurePrefix(requestId)];
+}
+
 /**
  * Removes the copies dsr-bridge itself holds of an erased subject: the row values of every earlier
  * request's findings in `DSR_FINDINGS` (row keys, row hashes and provenance stay: the evidence keeps
- * its shape) and, for those requests and the erasure request itself, every object of the payload
- * bucket — claim-checked findings (`claim-check/<requestId>/…`), erasure cases
+ * its shape) and, for those requests, every object of the payload bucket — claim-checked findings (`claim-check/<requestId>/…`), erasure cases
  * (`erasure/<requestId>/…`), quarantined payloads (`quarantine/YYYY/MM/DD/<requestId>.json`) and
  * dead-lettered bodies (`dead-letter/YYYY/MM/DD/<messageId>.json`) that belong to one of them.
  *
@@ -89,8 +93,11 @@ export async function removeOwnCopies(
   };
 
   for (const id of requests) {
-    for (const prefix of [claimCheckPrefix(id), erasurePrefix(id)])
-      for await (const page of ports.payloads.list(prefix)) for (const key of page) await remove(id, key);
+    // The erasure request's own findings parts and case are what a redelivery needs until its
+    // receipt is stored: the erase stage deletes them after that (`requestObjectPrefixes`).
+    if (id !== input.requestId)
+      for (const prefix of requestObjectPrefixes(id))
+        for await (const page of ports.payloads.list(prefix)) for (const key of page) await remove(id, key);
     for (const day of daysOf(
       histories.get(id) ?? [],
       id === input.requestId ? input.at : undefined,

@@ -112,7 +112,7 @@ async function estate() {
 const AT = new Date('2026-04-01T09:00:00.000Z');
 
 describe('Function: removeOwnCopies', () => {
-  it('clears the values of the earlier requests’ findings and deletes their objects and the erasure request’s', async () => {
+  it('clears the values of the earlier requests’ findings and deletes their objects; the erasure request keeps its parts and case', async () => {
     // Prepare
     const { ports, payloads, findings, asked } = await estate();
     // Act
@@ -122,16 +122,21 @@ describe('Function: removeOwnCopies', () => {
     expect(result).toEqual({
       earlierRequests: 3,
       findingRowsCleared: 3,
-      objectsDeleted: 10,
+      objectsDeleted: 7,
       byRequest: [
         { requestId: 'A', rows: 3, objects: 4 },
         { requestId: 'B', rows: 0, objects: 2 },
       ],
     });
+    // The erasure request's parts and case stay until its receipt is stored (the erase stage deletes
+    // them then); its dead-lettered body, which a retry does not need, goes now.
     expect(payloads.keys()).toEqual([
+      'claim-check/C/ec/manifest.json',
+      'claim-check/C/ec/part-00001.ndjson',
       'claim-check/D/ed/part-00001.ndjson',
       'dead-letter/2026/02/03/m-d.json',
       'dead-letter/2026/02/03/m-x.json',
+      'erasure/C/case.json',
       'quarantine/2026/02/03/D.json',
     ]);
     // The evidence keeps its shape: keys and hashes stay, values go.
@@ -201,7 +206,7 @@ describe('Function: removeOwnCopies', () => {
     // The bucket is never listed whole: a key dated on a day A's ledger does not cover is not probed.
     await payloads.put(quarantineKey('A', new Date('2026-01-20T00:00:00Z')), 'stray');
     const result = await removeOwnCopies(ports, { subjectHash: SUBJECT, requestId: 'C', at: AT });
-    expect(result.objectsDeleted).toBe(10);
+    expect(result.objectsDeleted).toBe(7);
     expect(payloads.keys('quarantine/2026/01/')).toEqual(['quarantine/2026/01/20/A.json']);
   });
 });
