@@ -1,7 +1,11 @@
 import type { LedgerEntry } from './Ledger';
 import { FINAL_STATES, lifecycleOf, type RequestState } from './RequestState';
 
-/** Stage names of the erase stage's checkpoints: `erasing` entries that are not transitions. */
+/**
+ * The erase stage's checkpoints: `erasing` entries that are not transitions. Each is written with a
+ * stage of its own, numbered (`erase-step-00001`…), because the ledger keeps one entry per (request,
+ * state, stage); its detail's `checkpoint` names its kind.
+ */
 export const ERASE_CHECKPOINT = {
   /** A table's step committed: `{system, table, action, planned, changed, alreadyDone}`. */
   step: 'erase-step',
@@ -10,6 +14,24 @@ export const ERASE_CHECKPOINT = {
   /** dsr-bridge's own earlier copies removed: `{earlierRequests, findingRowsCleared, objectsDeleted}`. */
   copies: 'erase-copies',
 } as const;
+export type EraseCheckpointKind = keyof typeof ERASE_CHECKPOINT;
+
+/** The stage name of checkpoint `number` (1-based) of a kind. */
+export function eraseCheckpointStage(kind: EraseCheckpointKind, number: number): string {
+  return `${ERASE_CHECKPOINT[kind]}-${String(number).padStart(5, '0')}`;
+}
+
+/** Whether an entry is an erase checkpoint (of `kind`, when given) rather than a transition. */
+export function isEraseCheckpoint(
+  entry: { readonly state: string; readonly detail?: Readonly<Record<string, unknown>> | null },
+  kind?: EraseCheckpointKind,
+): boolean {
+  return (
+    entry.state === 'erasing' &&
+    typeof entry.detail?.checkpoint === 'string' &&
+    (kind === undefined || entry.detail?.checkpoint === kind)
+  );
+}
 
 /** What the erase stage does with a delivery, decided from the ledger and the plan it would run. */
 export type ErasureDecision =

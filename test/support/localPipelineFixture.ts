@@ -15,6 +15,7 @@ import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
 import { discoverSubject } from '../../shared/discovery/discoverSubject';
 import type { FindingsDocument } from '../../shared/discovery/FindingsDocument';
+import { erasureGrants } from '../../shared/erasure/erasureGrants';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
 import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
 import { createFindingsTableSql, createLedgerTableSql } from '../../shared/snowflake/statements';
@@ -190,6 +191,18 @@ export async function startLocalPipelineFixture(
     };
 
     const dataMap = parseDataMap(await readFile(MAP_FILE, 'utf8'), MAP_FILE);
+    // The erasure role with exactly the grants `dsr datamap grants` prints for the data map.
+    const erasureRole = { name: `erase_${database.name}`, password: randomBytes(12).toString('hex') };
+    for (const statement of erasureGrants(dataMap, { pgRole: erasureRole.name }).postgres.statements)
+      await database.exec(statement);
+    await database.exec(
+      `ALTER ROLE ${erasureRole.name} PASSWORD '${erasureRole.password}';
+       GRANT CONNECT ON DATABASE ${database.name} TO ${erasureRole.name};`,
+    );
+    cleanups.unshift(() => database.exec(`DROP ROLE IF EXISTS ${erasureRole.name}`));
+    const erasureDsn = new URL(database.dsn);
+    erasureDsn.username = erasureRole.name;
+    erasureDsn.password = erasureRole.password;
     const snowflake = await startTestSnowflake();
     cleanups.push(() => snowflake.stop());
     const seedDb = openDatabase(database.dsn);
@@ -224,6 +237,7 @@ export async function startLocalPipelineFixture(
     const pipeline = await startLocalPipeline({
       dataMapFile: MAP_FILE,
       pgDsn: appDsn.toString(),
+      erasurePgDsn: erasureDsn.toString(),
       snowflake,
       evidence: EVIDENCE,
       subjectHashKey: HASH_KEY,

@@ -24,13 +24,18 @@ import { reviveFindings } from '../../erasure/reviveFindings';
 import type { ErasureVerification } from '../../erasure/verifyErasure';
 import { DsrError } from '../../errors/DsrError';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
-import { decideErasure, ERASE_CHECKPOINT } from '../ErasureDecision';
+import {
+  decideErasure,
+  type EraseCheckpointKind,
+  eraseCheckpointStage,
+  isEraseCheckpoint,
+} from '../ErasureDecision';
 import { IntegrityViolationError, MalformedStageMessageError } from '../errors';
 import type { LedgerEntry } from '../Ledger';
 import { quarantineIntegrity, quarantineRequest } from '../quarantineRequest';
 import { logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { RequestLedger } from '../RequestLedger';
-import { lifecycleOf, type RequestState } from '../RequestState';
+import { assertTransition, lifecycleOf, type RequestState } from '../RequestState';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
 import { type VerifiedFindings, verifyFindingsHandOff } from '../verifyFindingsHandOff';
 import { stopIfCancelled } from './extractStage';
@@ -158,20 +163,49 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       context,
       last,
     );
-  const checkpoint = (
+  const checkpoint = async (
     message: StageMessage,
     context: RecordContext,
-    name: string,
-    detail: LedgerEntry['detail'],
-  ) =>
-    deps.ledger.append({
+    kind: EraseCheckpointKind,
+    detail: Readonly<Record<string, string | number | boolean>>,
+  ) => {
+    const before = (await deps.ledger.history(message.requestId)).filter((e) => isEraseCheckpoint(e, kind));
+    await deps.ledger.append({
       requestId: message.requestId,
       state: 'erasing',
       at: now().toISOString(),
-      stage: name,
+      stage: eraseCheckpointStage(kind, before.length + 1),
       traceId: context.traceId,
+      detail: { ...detail, checkpoint: kind },
+    });
+  };
+  /**
+   * Appends a checked transition. The ledger keeps one entry per (request, state, stage): a state
+   * this stage entered before (`erasing` again after a retry, `awaiting_approval` again for a plan
+   * made again) is written with a numbered stage (`erase-2`), so the lifecycle shows it.
+   */
+  const transition = async (
+    requestId: string,
+    traceId: string,
+    from: RequestState | undefined,
+    to: RequestState,
+    detail?: LedgerEntry['detail'],
+  ) => {
+    assertTransition(from, to);
+    const taken = new Set(
+      (await deps.ledger.history(requestId)).filter((e) => e.state === to).map((e) => e.stage),
+    );
+    let name = stage;
+    for (let n = 2; taken.has(name); n++) name = `${stage}-${n}`;
+    await deps.ledger.append({
+      requestId,
+      state: to,
+      at: now().toISOString(),
+      stage: name,
+      traceId,
       ...(detail ? { detail } : {}),
     });
+  };
   const waitForApproval = async (message: StageMessage, body: string, context: RecordContext) => {
     await deps.queue.send(
       deps.continueQueueUrl,
@@ -186,8 +220,8 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
   const finish = async (message: StageMessage, receipt: ErasureReceipt, context: RecordContext) => {
     const objects = await deps.deleteRequestObjects(message.requestId);
     const last = lifecycleOf(await ledger.history(message.requestId)).at(-1)?.state;
-    if (last !== 'erasing') await ledger.transition(message.requestId, context.traceId, last, 'erasing');
-    await ledger.transition(message.requestId, context.traceId, 'erasing', receipt.outcome, {
+    if (last !== 'erasing') await transition(message.requestId, context.traceId, last, 'erasing');
+    await transition(message.requestId, context.traceId, 'erasing', receipt.outcome, {
       receiptHash: receipt.receiptHash,
       planHash: receipt.planHash,
       tablesRemaining: receipt.remaining.length,
@@ -293,7 +327,7 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
     if (decision.action === 'await') {
       if (decision.enter) {
         const approval = needsApproval(working.plan, deps.approval);
-        await ledger.transition(message.requestId, context.traceId, decision.last, 'awaiting_approval', {
+        await transition(message.requestId, context.traceId, decision.last, 'awaiting_approval', {
           planHash: working.plan.planHash,
           rowsToChange: rowsToChange(working.plan),
           reasons: approval.required ? [...new Set(approval.reasons.map((r) => r.code))].join(',') : '',
@@ -303,7 +337,7 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       return;
     }
     if (decision.enter)
-      await ledger.transition(message.requestId, context.traceId, decision.last, 'erasing', {
+      await transition(message.requestId, context.traceId, decision.last, 'erasing', {
         planHash: working.plan.planHash,
         rowsToChange: rowsToChange(working.plan),
       });
@@ -311,7 +345,7 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
     const steps: ErasureStep[] = stepsRecorded(await ledger.history(message.requestId));
     const onStep = async (step: ErasureStep) => {
       steps.push(step);
-      await checkpoint(message, context, ERASE_CHECKPOINT.step, { ...step });
+      await checkpoint(message, context, 'step', { ...step });
     };
     for (let replans = 0; ; replans++) {
       const run = () => deps.eraser.execute(working.plan, working.findings, onStep);
@@ -337,7 +371,7 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       const approval = needsApproval(again.plan, deps.approval);
       if (approval.required && !changesOnlyRowsOf(again.plan, working.plan)) {
         // The new plan reaches rows the approved (or small) one did not: it is approved anew.
-        await ledger.transition(message.requestId, context.traceId, 'erasing', 'awaiting_approval', {
+        await transition(message.requestId, context.traceId, 'erasing', 'awaiting_approval', {
           planHash: again.plan.planHash,
           rowsToChange: rowsToChange(again.plan),
           reasons: [...new Set(approval.reasons.map((r) => r.code))].join(','),
@@ -346,7 +380,7 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
         await waitForApproval(message, body, context);
         return;
       }
-      await checkpoint(message, context, ERASE_CHECKPOINT.replan, {
+      await checkpoint(message, context, 'replan', {
         planHash: again.plan.planHash,
         rowsToChange: rowsToChange(again.plan),
       });
@@ -375,7 +409,7 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
           subjectHash: message.subjectHash,
           requestId: message.requestId,
         });
-        await checkpoint(message, context, ERASE_CHECKPOINT.copies, { ...removed });
+        await checkpoint(message, context, 'copies', { ...removed });
         return removed;
       })());
     const receipt = await deps.receipts.put(
@@ -403,8 +437,8 @@ async function workingPlan(
   const latest = history
     .filter(
       (e) =>
-        (e.state === 'erasing' && e.stage === ERASE_CHECKPOINT.replan) ||
-        (e.state === 'awaiting_approval' && e.detail?.replanned === true),
+        isEraseCheckpoint(e, 'replan') ||
+        (e.state === 'awaiting_approval' && String(e.detail?.replanned) === 'true'),
     )
     .at(-1)?.detail?.planHash;
   if (latest === undefined || latest === erasureCase.plan.planHash)
@@ -441,7 +475,7 @@ async function workingPlan(
 /** Table steps recorded by earlier deliveries (`erase-step` checkpoints). */
 function stepsRecorded(history: readonly LedgerEntry[]): ErasureStep[] {
   return history
-    .filter((e) => e.state === 'erasing' && e.stage === ERASE_CHECKPOINT.step && e.detail)
+    .filter((e) => isEraseCheckpoint(e, 'step') && e.detail)
     .map((e) => {
       const d = e.detail as Record<string, string | number | boolean>;
       return {
@@ -457,9 +491,7 @@ function stepsRecorded(history: readonly LedgerEntry[]): ErasureStep[] {
 
 /** Own copies removed by an earlier delivery, as its checkpoint recorded them. */
 function copiesRecorded(history: readonly LedgerEntry[]): OwnCopiesRemoved | undefined {
-  const d = history
-    .filter((e) => e.state === 'erasing' && e.stage === ERASE_CHECKPOINT.copies)
-    .at(-1)?.detail;
+  const d = history.filter((e) => isEraseCheckpoint(e, 'copies')).at(-1)?.detail;
   return d
     ? {
         earlierRequests: Number(d.earlierRequests),

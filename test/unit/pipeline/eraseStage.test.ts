@@ -8,6 +8,7 @@ import { rowHash } from '../../../shared/erasure/planErasure';
 import type { ErasureVerification } from '../../../shared/erasure/verifyErasure';
 import { subjectHash } from '../../../shared/identity/subjectHash';
 import type { IntakeRequest } from '../../../shared/intake/IntakeRequest';
+import { isEraseCheckpoint } from '../../../shared/pipeline/ErasureDecision';
 import type { StageWork } from '../../../shared/pipeline/RecordContext';
 import { eraseStage, type SubjectEraser } from '../../../shared/pipeline/stages/eraseStage';
 import { extractStage } from '../../../shared/pipeline/stages/extractStage';
@@ -260,7 +261,7 @@ function pipeline(options: { orders?: number; problems?: ErasurePlanProblems; le
 type ErasurePlanProblems = ErasureProblem[];
 
 const transitions = (p: ReturnType<typeof pipeline>, id: string) =>
-  p.ledger.entries.filter((e) => e.requestId === id && !e.stage.startsWith('erase-')).map((e) => e.state);
+  p.ledger.entries.filter((e) => e.requestId === id && !isEraseCheckpoint(e)).map((e) => e.state);
 
 describe('Stage: erase', () => {
   it('erases a small plan end to end: evidence without values, own copies, receipt, objects deleted', async () => {
@@ -391,7 +392,7 @@ describe('Stage: erase', () => {
     expect(afterCrash).toBe(1);
     expect(p.database.size).toBe(0);
     expect(transitions(p, 'r-5').slice(-2)).toEqual(['erasing', 'erased']);
-    const steps = p.ledger.entries.filter((e) => e.stage === 'erase-step').map((e) => e.detail);
+    const steps = p.ledger.entries.filter((e) => isEraseCheckpoint(e, 'step')).map((e) => e.detail);
     expect(steps).toEqual([
       expect.objectContaining({ table: 'public.orders', changed: 3, alreadyDone: 0 }),
       expect.objectContaining({ table: 'public.orders', changed: 0, alreadyDone: 3 }),

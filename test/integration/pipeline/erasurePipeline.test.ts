@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3PayloadStore } from '../../../adapters/aws/S3PayloadStore';
+import { applyApproval } from '../../../shared/audit/applyApproval';
+import { readLedger } from '../../../shared/load/readLedger';
+import { SnowflakeErasureReceipts } from '../../../shared/load/SnowflakeErasureReceipts';
+import { SnowflakeLedger } from '../../../shared/load/SnowflakeLedger';
+import { isEraseCheckpoint } from '../../../shared/pipeline/ErasureDecision';
+import { lifecycleOf } from '../../../shared/pipeline/RequestState';
+import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
+import { readSessionIdentity } from '../../../shared/snowflake/readSessionIdentity';
+import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
+import {
+  EVIDENCE,
+  type LocalPipelineFixture,
+  startLocalPipelineFixture,
+} from '../../support/localPipelineFixture';
+import { readQueueMessages, scanForValues } from '../../support/scanForValues';
+import { waitFor } from '../../support/waitFor';
+import { openTestSnowflakeDatabase } from '../snowflake/helpers';
+
+const CHLOE = { email: ['chloe.dubois@example.org'] };
+const CHLOE_VALUES = ['chloe.dubois@example.org', 'Chloé Dubois', 'Je suis Chloé Dubois, née le 1985-07-14'];
+const GRETA = { email: ['greta.nilsson@example.se'] };
+const HANA = 'hana.sato@example.jp';
+
+let f: LocalPipelineFixture;
+let db: SnowflakeDatabase;
+let bucket: S3PayloadStore;
+
+const erasureBody = (requestId: string, subject: Record<string, string[]>) =>
+  JSON.stringify({
+    version: 1,
+    requestId,
+    type: 'erasure',
+    subject,
+    jurisdiction: 'GDPR',
+    receivedAt: new Date().toISOString(),
+  });
+const lifecycle = async (requestId: string) =>
+  lifecycleOf(await readLedger(db, EVIDENCE, requestId).catch(() => []))
+    .filter((e) => !isEraseCheckpoint(e))
+    .map((e) => e.state);
+/** Polls every queue until `done` holds: a plan waiting for approval keeps a delayed message cycling. */
+const runUntil = async (done: () => Promise<boolean>, timeoutMs = 60_000) =>
+  waitFor(
+    async () => {
+      for (const poller of Object.values(f.pipeline.pollers)) await poller.pollOnce(0);
+      return done();
+    },
+    timeoutMs,
+    200,
+  );
+const ended = (requestId: string) => async () => {
+  const states = await lifecycle(requestId);
+  return states.some((s) => ['erased', 'erasure_unverified', 'quarantined', 'cancelled'].includes(s));
+};
+const tickets = async (email: string) =>
+  Number(
+    (
+      await f.sql('SELECT count(*) AS n FROM public.support_tickets WHERE lower(requester_email) = $1', [
+        email,
+      ])
+    ).rows[0]?.n,
+  );
+
+beforeAll(async () => {
+  configureSnowflakeDriver({ logLevel: 'OFF' });
+  f = await startLocalPipelineFixture({
+    generatedSubjects: 0,
+    // Greta's three tickets are more than an erasure may change without approval here.
+    env: { DSR_APPROVAL_MAX_ROWS: '2', DSR_APPROVAL_POLL_SECONDS: '1' },
+  });
+  db = openTestSnowflakeDatabase(f.snowflake, EVIDENCE);
+  bucket = new S3PayloadStore(f.pipeline.aws.s3, { bucket: f.pipeline.aws.bucket });
+}, 180_000);
+
+afterAll(async () => {
+  await db?.close();
+  await f?.stop();
+});
+
+describe('Pipeline: erasure', () => {
+  it('erases the subject, proves it, stores the receipt, and keeps no copy of the erased values anywhere', async () => {
+    // Prepare: an earlier access request of the same person, answered with her values.
+    const chloe = f.subjects.find((s) => s.label === 'chloe');
+    if (!chloe) throw new Error('no chloe');
+    const access = f.request(chloe, { tag: 'ACCESS' });
+    await f.submit([access]);
+    await f.drain();
+    expect(await lifecycle(access.requestId)).toContain('loaded');
+    const accessRows = await f.snowflake.sql(
+      `SELECT COUNT(*) AS N FROM DSR.EVIDENCE.DSR_FINDINGS WHERE REQUEST_ID = '${access.requestId}' AND ROW IS NOT NULL`,
+    );
+    expect(Number(accessRows[0]?.N)).toBeGreaterThan(0);
+
+    // Act
+    await f.pipeline.submit(erasureBody('ERASE-CHLOE', CHLOE), 'high');
+    expect(await runUntil(ended('ERASE-CHLOE'))).toBe(true);
+    await f.drain();
+
+    // Assess: the states, and the row gone from PostgreSQL.
+    expect(await lifecycle('ERASE-CHLOE')).toEqual([
+      'received',
+      'discovering',
+      'discovered',
+      'gated',
+      'erasing',
+      'erased',
+    ]);
+    expect(await tickets('chloe.dubois@example.org')).toBe(0);
+    // The receipt, stored once, verified on reading.
+    const receipt = await new SnowflakeErasureReceipts(async () => db, EVIDENCE).get('ERASE-CHLOE');
+    expect(receipt?.outcome).toBe('erased');
+    expect(receipt?.tables.find((t) => t.table === 'public.support_tickets')).toMatchObject({
+      action: 'delete',
+      found: 1,
+      deleted: 1,
+      remaining: 0,
+    });
+    expect(receipt?.ownCopies).toMatchObject({ earlierRequests: 1 });
+    expect(receipt?.ownCopies?.findingRowsCleared).toBeGreaterThan(0);
+    const history = await readLedger(db, EVIDENCE, 'ERASE-CHLOE');
+    expect(history.at(-1)?.detail?.receiptHash).toBe(receipt?.receiptHash);
+    expect(history.find((e) => e.state === 'discovered')?.detail?.planHash).toBe(receipt?.planHash);
+    // The evidence of the erasure holds keys and hashes, never values; the earlier request lost its values.
+    const evidence = await f.snowflake.sql(
+      `SELECT REQUEST_ID, COUNT(*) AS N, COUNT(ROW) AS WITH_VALUES FROM DSR.EVIDENCE.DSR_FINDINGS WHERE REQUEST_ID IN ('ERASE-CHLOE', '${access.requestId}') GROUP BY REQUEST_ID ORDER BY REQUEST_ID`,
+    );
+    expect(evidence.map((r) => [r.REQUEST_ID, Number(r.WITH_VALUES)])).toEqual([
+      [access.requestId, 0],
+      ['ERASE-CHLOE', 0],
+    ]);
+    expect((await readLedger(db, EVIDENCE, access.requestId)).map((e) => e.state)).toContain('values_erased');
+    // Nothing of either request is left in the bucket.
+    const keys: string[] = [];
+    for (const prefix of ['claim-check/', 'erasure/', 'quarantine/'])
+      for await (const page of bucket.list(prefix)) keys.push(...page);
+    expect(keys.filter((k) => k.includes('ERASE-CHLOE') || k.includes(access.requestId))).toEqual([]);
+    // The scan of every place dsr-bridge writes finds none of her values.
+    const deadLetters = await readQueueMessages(
+      f.pipeline.aws.sqs,
+      Object.values(f.pipeline.aws.queues).map((q) => q.deadLetterUrl),
+    );
+    const hits = await scanForValues(CHLOE_VALUES, {
+      evidence: { query: (sql) => f.snowflake.sql(sql), ...EVIDENCE },
+      bucket,
+      lines: f.lines,
+      deadLetters,
+    });
+    expect(hits).toEqual([]);
+  }, 120_000);
+
+  it('changes nothing when the erasure request is delivered again after it ended', async () => {
+    const before = await readLedger(db, EVIDENCE, 'ERASE-CHLOE');
+
+    await f.pipeline.submit(erasureBody('ERASE-CHLOE', CHLOE), 'high');
+    await f.drain();
+
+    expect((await readLedger(db, EVIDENCE, 'ERASE-CHLOE')).length).toBe(before.length);
+  }, 60_000);
+
+  it('makes a plan above the blast radius wait for dsr approve, then erases it', async () => {
+    // Act 1
+    await f.pipeline.submit(erasureBody('ERASE-GRETA', GRETA), 'high');
+    const waiting = await runUntil(async () =>
+      (await lifecycle('ERASE-GRETA')).includes('awaiting_approval'),
+    );
+    // A few more polls: the waiting plan comes back and is still not erased.
+    await runUntil(async () => false, 3_000);
+    const whileWaiting = await tickets('greta.nilsson@example.se');
+    // Act 2: the operator approves, as `dsr approve` does.
+    const applied = await applyApproval(
+      new SnowflakeLedger(async () => db, EVIDENCE),
+      () => readSessionIdentity(db),
+      { requestId: 'ERASE-GRETA', now: new Date(), traceId: 'test-approve' },
+    );
+    const done = await runUntil(ended('ERASE-GRETA'));
+
+    // Assess
+    expect(waiting).toBe(true);
+    expect(whileWaiting).toBe(3);
+    expect(applied.outcome).toBe('approve');
+    expect(done).toBe(true);
+    expect(await lifecycle('ERASE-GRETA')).toEqual([
+      'received',
+      'discovering',
+      'discovered',
+      'gated',
+      'awaiting_approval',
+      'approved',
+      'erasing',
+      'erased',
+    ]);
+    const history = await readLedger(db, EVIDENCE, 'ERASE-GRETA');
+    const wait = history.find((e) => e.state === 'awaiting_approval');
+    const approval = history.find((e) => e.state === 'approved');
+    expect(Number(wait?.detail?.rowsToChange)).toBe(3);
+    expect(wait?.detail?.reasons).toBe('BLAST_RADIUS');
+    expect(approval?.detail).toMatchObject({ approver: 'DSR', planHash: wait?.detail?.planHash });
+    expect(await tickets('greta.nilsson@example.se')).toBe(0);
+  }, 120_000);
+
+  it('ends erasure_unverified and pages when a trigger puts the row back', async () => {
+    // Prepare: a subject whose ticket a trigger (owned by the table's owner) re-inserts on delete.
+    await f.sql(
+      `INSERT INTO public.support_tickets (ticket_id, requester_email, user_id, subject, body, opened_at)
+       VALUES ('7d9f6c2e-0000-4000-8000-0000000000b1', '${HANA}', NULL, 'Hello', '{"messages": []}', '2025-05-05 10:00:00+00');
+       CREATE FUNCTION public.keep_ticket() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+       BEGIN
+         IF OLD.requester_email = '${HANA}' THEN
+           INSERT INTO public.support_tickets VALUES ('7d9f6c2e-0000-4000-8000-0000000000b2', OLD.requester_email,
+             OLD.user_id, OLD.subject, OLD.body, OLD.opened_at);
+         END IF;
+         RETURN OLD;
+       END $$;
+       CREATE TRIGGER keep_ticket AFTER DELETE ON public.support_tickets FOR EACH ROW EXECUTE FUNCTION public.keep_ticket();`,
+    );
+    const pagesBefore = f.pipeline.pagerDuty.events.length;
+
+    await f.pipeline.submit(erasureBody('ERASE-HANA', { email: [HANA] }), 'high');
+    expect(await runUntil(ended('ERASE-HANA'))).toBe(true);
+
+    expect((await lifecycle('ERASE-HANA')).at(-1)).toBe('erasure_unverified');
+    const page = f.pipeline.pagerDuty.events.slice(pagesBefore).map((e) => JSON.stringify(e));
+    expect(page.some((p) => p.includes('erasure_unverified') && p.includes('ERASE-HANA'))).toBe(true);
+    expect(page.join('\n')).not.toContain(HANA);
+    const receipt = await new SnowflakeErasureReceipts(async () => db, EVIDENCE).get('ERASE-HANA');
+    expect(receipt?.remaining).toEqual([
+      { system: 'postgres', table: 'public.support_tickets', rows: 1, reason: 'rows_remain' },
+    ]);
+    await f.sql('DROP TRIGGER keep_ticket ON public.support_tickets; DROP FUNCTION public.keep_ticket()');
+  }, 120_000);
+});
