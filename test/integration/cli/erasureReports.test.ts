@@ -317,7 +317,9 @@ describe('Commands: dsr report and dsr status for an access request whose values
       '| Values removed | 5 row(s) on 2026-04-02T10:00:00.000000Z by erasure request REQ-ER-LATER |',
     );
     expect(md).toContain('| postgres public.audit\\_log | 2 |');
-    expect(md).toContain('- Evidence verification: PASS — 5 rows carry the evidence hash recorded at load; 5 without values');
+    expect(md).toContain(
+      '- Evidence verification: PASS — 5 rows carry the evidence hash recorded at load; 5 without values',
+    );
     expect(md).not.toContain('ana@example.com');
     expect(status.stdout).toMatch(/current state: loaded \(erase, /);
     expect(status.stdout).toContain(
