@@ -65,7 +65,8 @@ function requireName(what: string, name: string): string {
  * - PostgreSQL `delete`: SELECT and DELETE, and UPDATE on one column (see {@link lockColumn});
  * - PostgreSQL `mask`: SELECT, and UPDATE on the masked columns only;
  * - Snowflake `delete`: SELECT and DELETE; `mask`: SELECT and UPDATE (Snowflake grants table
- *   privileges only, no column ones);
+ *   privileges only, no column ones); every other Snowflake table of the map: SELECT only, because
+ *   the erase function searches Snowflake as this role to prove the erasure;
  * - `retain` and tables without a rule: nothing, so the role cannot touch them.
  * SELECT is on the whole table: the executors re-read every returned column of a planned row and
  * compare it with what discovery read before changing it. Every name is quoted as given.
@@ -111,8 +112,18 @@ export function erasureGrants(dataMap: DataMap, options: ErasureGrantsOptions = 
       ],
     }),
   );
+  // The erase function searches Snowflake as this role (re-planning and the proof), so it reads every
+  // Snowflake table the map names; it changes only those with a delete or mask rule.
+  const readOnly = [...dataMap.snowflake]
+    .filter((t) => !(t.erasure?.action === 'delete' || t.erasure?.action === 'mask'))
+    .sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0));
+  const readGrants = readOnly.map(
+    (spec) => `GRANT SELECT ON TABLE ${quoteSnowflakeName(spec.table)} TO ROLE ${sfRoleName};`,
+  );
   const sfSchemas = [
-    ...new Set(erased(dataMap.snowflake).map((t) => t.table.split('.').slice(0, 2).join('.'))),
+    ...new Set(
+      [...erased(dataMap.snowflake), ...readOnly].map((t) => t.table.split('.').slice(0, 2).join('.')),
+    ),
   ].sort();
   const sfDatabases = [...new Set(sfSchemas.map((s) => s.split('.')[0] as string))].sort();
 
@@ -145,6 +156,7 @@ export function erasureGrants(dataMap: DataMap, options: ErasureGrantsOptions = 
                 (s) => `GRANT USAGE ON SCHEMA ${quoteSnowflakeName(s)} TO ROLE ${sfRoleName};`,
               ),
               ...sfTables.flatMap((t) => t.statements),
+              ...readGrants,
             ],
     },
   };

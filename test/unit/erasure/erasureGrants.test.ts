@@ -86,17 +86,21 @@ describe('Function: erasureGrants', () => {
     ]);
   });
 
-  it('grants each Snowflake table SELECT with DELETE or UPDATE by its rule, with usage on what leads to it', () => {
+  it('grants each erased Snowflake table SELECT with DELETE or UPDATE by its rule, every other one SELECT only (the proof reads it), with usage on what leads to them', () => {
     const { snowflake } = erasureGrants(MAP, { snowflakeWarehouse: 'ERASE_WH' });
     expect(snowflake.statements).toEqual([
       'CREATE ROLE "DSR_ERASURE";',
       'GRANT USAGE ON WAREHOUSE "ERASE_WH" TO ROLE "DSR_ERASURE";',
-      // MARKETING holds only a retained table and one without a rule.
       'GRANT USAGE ON DATABASE "ANALYTICS" TO ROLE "DSR_ERASURE";',
+      'GRANT USAGE ON DATABASE "MARKETING" TO ROLE "DSR_ERASURE";',
       'GRANT USAGE ON SCHEMA "ANALYTICS"."CRM" TO ROLE "DSR_ERASURE";',
       'GRANT USAGE ON SCHEMA "ANALYTICS"."PUBLIC" TO ROLE "DSR_ERASURE";',
+      'GRANT USAGE ON SCHEMA "MARKETING"."PUBLIC" TO ROLE "DSR_ERASURE";',
       'GRANT SELECT, UPDATE ON TABLE "ANALYTICS"."CRM"."Contacts" TO ROLE "DSR_ERASURE";',
       'GRANT SELECT, DELETE ON TABLE "ANALYTICS"."PUBLIC"."WEB_SESSIONS" TO ROLE "DSR_ERASURE";',
+      // MARKETING holds only a retained table and one without a rule: read, never changed.
+      'GRANT SELECT ON TABLE "MARKETING"."PUBLIC"."CLICKS" TO ROLE "DSR_ERASURE";',
+      'GRANT SELECT ON TABLE "MARKETING"."PUBLIC"."EVENTS" TO ROLE "DSR_ERASURE";',
     ]);
   });
 
