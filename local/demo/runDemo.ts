@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { S3PayloadStore } from '../../adapters/aws/S3PayloadStore';
 import { makePrivateDirectory, writePrivateFile } from '../../cli/writePrivateFile';
 import { FileAnchorStore } from '../../shared/audit/FileAnchorStore';
 import { requestClock } from '../../shared/audit/requestClock';
@@ -9,6 +10,7 @@ import { parseDataMap } from '../../shared/datamap/loadDataMap';
 import { normalizeSubject } from '../../shared/discovery/discoverSubject';
 import { type FindingsDocument, serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
 import type { System } from '../../shared/discovery/SearchableTable';
+import { erasureGrants } from '../../shared/erasure/erasureGrants';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { computeDeadline } from '../../shared/intake/computeDeadline';
 import { readLedger, readLedgerSince } from '../../shared/load/readLedger';
@@ -26,6 +28,7 @@ import { startLocalPipeline } from '../pipeline/startLocalPipeline';
 import { startEmbeddedPostgres } from '../postgres/embeddedPostgres';
 import { generateSampleData } from '../sample/generateSampleData';
 import { startLocalSnowflake } from '../snowflake/startLocalSnowflake';
+import { createDemoErasureRole, DEMO_ERASURE_ENV, runErasureDemo } from './runErasureDemo';
 import { seedWarehouse } from './warehouse';
 
 type Terminal = 'loaded' | 'quarantined' | 'dead_lettered' | 'cancelled';
@@ -174,9 +177,17 @@ export async function runDemo(
     });
 
     log('Starting SQS and S3 on loopback and the stage handlers…');
+    // The erase function writes through a role holding exactly what `dsr datamap grants` prints.
+    const erasurePgDsn = await createDemoErasureRole(
+      pg,
+      server.dsn,
+      erasureGrants(dataMap).postgres.statements,
+    );
     const pipeline = await startLocalPipeline({
       dataMapFile: MAP_FILE,
       pgDsn: server.dsn,
+      erasurePgDsn,
+      env: DEMO_ERASURE_ENV,
       snowflake: sf,
       evidence: EVIDENCE,
       subjectHashKey: DEMO_HASH_KEY,
@@ -357,6 +368,23 @@ export async function runDemo(
       };
     }
 
+    const erasure = await runErasureDemo({
+      pipeline,
+      snowflake: sf,
+      pg,
+      reader,
+      dataMap,
+      mapFile: MAP_FILE,
+      hashKey: DEMO_HASH_KEY,
+      evidence: EVIDENCE,
+      bucket: new S3PayloadStore(pipeline.aws.s3, { bucket: pipeline.aws.bucket }),
+      outDir,
+      log,
+      lines: emitted,
+      deadLetters: deadLetterMessages,
+    });
+    if (!erasure.ok) ok = false;
+
     // The hourly check once: anchors the day's ledger; then the auditor's verification of every chain.
     await pipeline.deadlineCheck();
     const anchors = await new FileAnchorStore(pipeline.anchorDir).list();
@@ -376,6 +404,8 @@ export async function runDemo(
     const hits = await scanForValues(SEEDED_PII, { lines: emitted, deadLetters: deadLetterMessages });
     log('');
     log(formatTable(table));
+    log('');
+    log(formatTable(erasure.table));
     log('');
     log(
       `${emitted.length} log and metric lines and ${deadLetters.length} dead letters checked for ${SEEDED_PII.length} seeded personal values: ${hits.length} found.`,

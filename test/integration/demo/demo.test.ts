@@ -24,8 +24,15 @@ describe('The demo: the whole pipeline on one machine', () => {
     expect(text).toMatch(/DEMO-ELLA: extended to \S+ \(reason complexity\)/);
     expect(text).toMatch(/DEMO-FINN: cancelled \(reason identity_not_verified\)/);
     expect(text).toMatch(
-      /Ledger verification \(dsr verify\): PASS: 7 requests, \d+ entries, 1 anchor\(s\), 0 break\(s\)/,
+      /Ledger verification \(dsr verify\): PASS: 9 requests, \d+ entries, 1 anchor\(s\), 0 break\(s\)/,
     );
+    // Erasure: the dry run's plan, one erased at once, one erased after approval, nothing left behind.
+    expect(text).toMatch(/1\. postgres public\.support_tickets: delete 3 row\(s\)/);
+    expect(text).toMatch(/DEMO-GRETA-ERASE: awaiting_approval/);
+    expect(text).toMatch(/dsr approve DEMO-GRETA-ERASE: approved by DSR \(role PUBLIC\)/);
+    expect(text).toMatch(/^DEMO-CHLOE-ERASE\s+erased\s+[0-9a-f]{64}\s/m);
+    expect(text).toMatch(/^DEMO-GRETA-ERASE\s+erased\s+[0-9a-f]{64}\s/m);
+    expect(text).toMatch(/erased subjects' 7 values searched in every evidence table.*: 0 found\./);
     expect(text).toMatch(/seeded personal values: 0 found/);
     expect(code).toBe(0);
     // Ana's Snowflake sessions were reached only through the user id learned in PostgreSQL.
@@ -39,6 +46,10 @@ describe('The demo: the whole pipeline on one machine', () => {
     const extended = await readFile(join(outDir, 'DEMO-ELLA.md'), 'utf8');
     expect(extended).toMatch(/Deadline extended \| reason: complexity/);
     expect(extended).toMatch(/deadline met\./);
+    const confirmation = await readFile(join(outDir, 'DEMO-CHLOE-ERASE.md'), 'utf8');
+    expect(confirmation).toContain('| postgres | public.support\\_tickets | delete | 1 | 1 | 0 | 0 | 0 |');
+    expect(confirmation).toMatch(/row values of 2 finding\(s\) of 2 earlier request\(s\)/);
+    expect(confirmation).not.toContain('chloe.dubois');
     // Findings and reports hold personal data: owner-only.
     for (const file of ['DEMO-ANA.json', 'DEMO-ANA.md'])
       expect((await stat(join(outDir, file))).mode & 0o777).toBe(0o600);
