@@ -61,7 +61,22 @@ export function renderTimeline(
       detail = `receipt ${short(d.receiptHash)}`;
     if (e.state === 'values_erased')
       detail = `${d.rows ?? '?'} rows' values removed by erasure request ${String(d.byRequest ?? '?')}`;
-    out.push(`| ${e.at} | ${EVENT[e.state] ?? e.state} | ${detail} |`);
+    if (e.state === 'erasing' && d.planHash !== undefined && d.checkpoint === undefined)
+      detail = `${d.rowsToChange ?? '?'} rows to change; plan ${short(d.planHash)}`;
+    let event = EVENT[e.state] ?? e.state;
+    if (e.state === 'erasing' && d.checkpoint === 'step') {
+      event = 'Erasure step committed';
+      detail = `${String(d.system)} ${String(d.table)}: ${String(d.action)} ${String(d.changed)} row(s)${Number(d.alreadyDone) > 0 ? `, ${String(d.alreadyDone)} already done` : ''}`;
+    }
+    if (e.state === 'erasing' && d.checkpoint === 'replan') {
+      event = 'Rows changed: erasure planned again';
+      detail = `${d.rowsToChange ?? '?'} rows to change; plan ${short(d.planHash)}`;
+    }
+    if (e.state === 'erasing' && d.checkpoint === 'copies') {
+      event = "dsr-bridge's own copies removed";
+      detail = `values of ${String(d.findingRowsCleared)} finding(s) of ${String(d.earlierRequests)} earlier request(s); ${String(d.objectsDeleted)} bucket object(s)`;
+    }
+    out.push(`| ${e.at} | ${event} | ${detail.replaceAll('|', '\\|')} |`);
   }
   out.push('');
   if (clock) {

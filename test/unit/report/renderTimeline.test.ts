@@ -101,10 +101,32 @@ describe('Function: renderTimeline, erasure', () => {
         approverRole: 'DSR_APPROVER',
         planHash: plan,
       }),
-      record('erasing', '2026-03-04T00:05:00.000000Z'),
+      record('erasing', '2026-03-04T00:05:00.000000Z', { planHash: plan, rowsToChange: '12000' }),
+      record('erasing', '2026-03-04T00:06:00.000000Z', {
+        checkpoint: 'step',
+        system: 'postgres',
+        table: 'public.orders',
+        action: 'delete',
+        planned: '12000',
+        changed: '11990',
+        alreadyDone: '10',
+      }),
+      record('erasing', '2026-03-04T00:07:00.000000Z', {
+        checkpoint: 'copies',
+        earlierRequests: '2',
+        findingRowsCleared: '40',
+        objectsDeleted: '3',
+      }),
       record('erased', '2026-03-04T00:10:00.000000Z', { receiptHash: 'd'.repeat(64) }),
     ];
     const text = renderTimeline(history, verifyLedger(history));
+    expect(text).toContain('| Erasing | 12000 rows to change; plan 999999999999… |');
+    expect(text).toContain(
+      '| Erasure step committed | postgres public.orders: delete 11990 row(s), 10 already done |',
+    );
+    expect(text).toContain(
+      "| dsr-bridge's own copies removed | values of 40 finding(s) of 2 earlier request(s); 3 bucket object(s) |",
+    );
     expect(text).toContain(
       '| Erasure plan waiting for approval | 12000 rows to change; rows_above_limit; plan 999999999999… |',
     );
