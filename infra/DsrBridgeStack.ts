@@ -84,6 +84,11 @@ export interface DsrBridgeStackProps extends StackProps {
    */
   readonly approvalMaxRows?: number;
   /**
+   * Hours an erasure plan may wait for `dsr approve` before the hourly deadline check pages; between
+   * 1 and 8,760 inclusive. @default 24
+   */
+  readonly approvalAlarmHours?: number;
+  /**
    * Days the operator keeps PostgreSQL backups and WAL archives (when erased rows become
    * unrecoverable, stated in the receipt); between 0 and 36,500 inclusive. @default not stated
    */
@@ -244,6 +249,12 @@ export class DsrBridgeStack extends Stack {
     if (!Number.isInteger(approvalMaxRows) || approvalMaxRows < 1 || approvalMaxRows > 100_000_000) {
       throw new Error(
         `approvalMaxRows must be an integer between 1 and 100000000 inclusive (given ${approvalMaxRows})`,
+      );
+    }
+    const approvalAlarmHours = props.approvalAlarmHours ?? 24;
+    if (!Number.isInteger(approvalAlarmHours) || approvalAlarmHours < 1 || approvalAlarmHours > 8760) {
+      throw new Error(
+        `approvalAlarmHours must be an integer between 1 and 8760 inclusive (given ${approvalAlarmHours})`,
       );
     }
     const backupDays = props.pgBackupRetentionDays;
@@ -609,6 +620,7 @@ export class DsrBridgeStack extends Stack {
           PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
           ANCHOR_BUCKET: this.anchors.bucket.bucketName,
           DSR_DEADLINE_ALARM_SHARE: String(deadlineAlarmShare),
+          DSR_APPROVAL_ALARM_HOURS: String(approvalAlarmHours),
           ...(props.holidays?.length ? { DSR_HOLIDAYS: props.holidays.join(',') } : {}),
         },
       }),

@@ -30,6 +30,7 @@ const CONTEXT_KEYS: (keyof DeployContext)[] = [
   'pgErasureSecretArn',
   'erasureMaskKeySecretArn',
   'approvalMaxRows',
+  'approvalAlarmHours',
   'pgBackupRetentionDays',
   'snowflakeProxyHost',
   'snowflakeProxyPort',

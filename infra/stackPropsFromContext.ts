@@ -28,6 +28,7 @@ export interface DeployContext {
   readonly pgErasureSecretArn?: string;
   readonly erasureMaskKeySecretArn?: string;
   readonly approvalMaxRows?: string | number;
+  readonly approvalAlarmHours?: string | number;
   readonly pgBackupRetentionDays?: string | number;
   readonly snowflakeProxyHost?: string;
   readonly snowflakeProxyPort?: string | number;
@@ -148,6 +149,7 @@ export function stackPropsFromContext(ctx: DeployContext): DsrBridgeStackProps {
     pgErasureSecretArn: ctx.pgErasureSecretArn,
     erasureMaskKeySecretArn: ctx.erasureMaskKeySecretArn,
     approvalMaxRows: int('approvalMaxRows', ctx.approvalMaxRows),
+    approvalAlarmHours: int('approvalAlarmHours', ctx.approvalAlarmHours),
     pgBackupRetentionDays: int('pgBackupRetentionDays', ctx.pgBackupRetentionDays),
     searchMirrors: ctx.searchMirrors === true || ctx.searchMirrors === 'true',
     subjectHashKeySecretArn: ctx.subjectHashKeySecretArn,

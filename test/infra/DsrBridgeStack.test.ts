@@ -260,6 +260,7 @@ describe('Stack: DsrBridgeStack', () => {
           snowflakeReaderUser: 'DSR_READER',
           snowflakeReaderRole: 'DSR_READER',
           approvalMaxRows: '250',
+          approvalAlarmHours: '8',
           pgBackupRetentionDays: '35',
           vpcId: 'vpc-0a1b2c3d4e5f60789',
           availabilityZones: 'eu-west-1a',
@@ -270,6 +271,10 @@ describe('Stack: DsrBridgeStack', () => {
       const fn = t().findResources('AWS::Lambda::Function')[logicalId(s, s.functions.erase.function)] as {
         Properties: { VpcConfig: unknown; Environment: { Variables: Record<string, unknown> } };
       };
+      const check = t().findResources('AWS::Lambda::Function')[
+        logicalId(s, s.functions.deadlineCheck.function)
+      ] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+      expect(check.Properties.Environment.Variables.DSR_APPROVAL_ALARM_HOURS).toBe('8');
       expect(fn.Properties.Environment.Variables).toMatchObject({
         DSR_APPROVAL_MAX_ROWS: '250',
         DSR_PG_BACKUP_RETENTION_DAYS: '35',
@@ -642,6 +647,10 @@ describe('Stack: DsrBridgeStack', () => {
       for (const given of [0, 1.5, 100_000_001])
         expect(() => synthesize({ approvalMaxRows: given })).toThrow(
           `approvalMaxRows must be an integer between 1 and 100000000 inclusive (given ${given})`,
+        );
+      for (const given of [0, 8761])
+        expect(() => synthesize({ approvalAlarmHours: given })).toThrow(
+          `approvalAlarmHours must be an integer between 1 and 8760 inclusive (given ${given})`,
         );
       expect(() => synthesize({ pgBackupRetentionDays: -1 })).toThrow(
         'pgBackupRetentionDays must be an integer between 0 and 36500 inclusive (given -1)',

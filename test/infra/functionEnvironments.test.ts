@@ -24,6 +24,7 @@ import {
 const ROOT = join(import.meta.dirname, '../..');
 const SAMPLE_MAP = join(ROOT, 'local/sample/datamap.yaml');
 const DEMO_MAP = join(ROOT, 'local/demo/datamap.yaml');
+const DEMO_CONTEXT = { ...SNOWFLAKE_READER_CONTEXT, ...SNOWFLAKE_ERASURE_CONTEXT };
 const ACCOUNT = '123456789012';
 
 /** What each kind of reference is in a real account, so the schemas see values of the right shape. */
@@ -85,12 +86,13 @@ const VARIANTS: [string, string, Record<string, unknown>][] = [
       maxReceiveCount: '7',
     },
   ],
-  ['data map with Snowflake tables, read-only user', DEMO_MAP, SNOWFLAKE_READER_CONTEXT],
+  // The demo's map deletes Snowflake rows: the erase function's user and role come with it.
+  ['data map with Snowflake tables, read-only user', DEMO_MAP, DEMO_CONTEXT],
   [
     'data map with Snowflake tables, mirrors searched, through a proxy',
     DEMO_MAP,
     {
-      ...SNOWFLAKE_READER_CONTEXT,
+      ...DEMO_CONTEXT,
       searchMirrors: 'true',
       snowflakeProxyHost: 'proxy.internal',
       snowflakeProxyPort: 3128,
@@ -136,7 +138,7 @@ describe('Contract: every function starts with the environment the stack gives i
 
   it('gives the extractors of a data map with Snowflake tables the read-only user, role and proxy', () => {
     const environments = deployedEnvironments(DEMO_MAP, {
-      ...SNOWFLAKE_READER_CONTEXT,
+      ...DEMO_CONTEXT,
       snowflakeProxyHost: 'proxy.internal',
       snowflakeProxyPort: '3128',
     });
@@ -204,7 +206,7 @@ describe('Contract: every function starts with the environment the stack gives i
   });
 
   it('fails the parse, naming the variable and what it is for, when the stack leaves one out', () => {
-    const environments = deployedEnvironments(DEMO_MAP, SNOWFLAKE_READER_CONTEXT);
+    const environments = deployedEnvironments(DEMO_MAP, DEMO_CONTEXT);
     const without = (name: FunctionName, variable: string) => {
       const { [variable]: _, ...rest } = environments[name];
       try {
@@ -245,7 +247,7 @@ describe('Contract: every function starts with the environment the stack gives i
   });
 
   it('refuses a synth whose data map sends the extractors to Snowflake without a read-only user', () => {
-    expect(() => synthesize({ dataMapFile: DEMO_MAP })).toThrow(
+    expect(() => synthesize({ dataMapFile: DEMO_MAP }, SNOWFLAKE_ERASURE_CONTEXT)).toThrow(
       /extractors search Snowflake \(the data map has 1 Snowflake table\(s\).*snowflakeReaderUser and snowflakeReaderRole/,
     );
     expect(() => synthesize({ searchMirrors: true })).toThrow(/DSR_SEARCH_MIRRORS.*snowflakeReaderUser/);

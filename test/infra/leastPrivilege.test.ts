@@ -184,7 +184,10 @@ describe('Least privilege over the synthesised template', () => {
   });
 
   it("gives the extractors of a data map with Snowflake tables the read-only user's secret, never the loader's", () => {
-    const built = synthesize({ dataMapFile: DEMO_DATA_MAP }, SNOWFLAKE_READER_CONTEXT);
+    const built = synthesize(
+      { dataMapFile: DEMO_DATA_MAP },
+      { ...SNOWFLAKE_READER_CONTEXT, ...SNOWFLAKE_ERASURE_CONTEXT },
+    );
     const t = built.template();
     for (const fn of ['extractHigh', 'extractStandard'] as const) {
       const held = permissionInventory(t, logicalId(built.stack, built.stack.functions[fn].role));
@@ -239,7 +242,7 @@ describe('Least privilege over the synthesised template', () => {
 
   it("derives every function's secret and queue grants from its environment", () => {
     for (const [dataMapFile, context] of [
-      [DEMO_DATA_MAP, SNOWFLAKE_READER_CONTEXT],
+      [DEMO_DATA_MAP, { ...SNOWFLAKE_READER_CONTEXT, ...SNOWFLAKE_ERASURE_CONTEXT }],
       [ERASURE_DATA_MAP, { ...SNOWFLAKE_READER_CONTEXT, ...SNOWFLAKE_ERASURE_CONTEXT }],
     ] as const)
       expectGrantsFromEnvironment(synthesize({ dataMapFile }, context));
