@@ -39,8 +39,8 @@ function intake(requestId: string): string {
   });
 }
 
-/** The subject's rows: `orders` rows 1..n and one customer row. */
-function findings(requestId: string, orders: number): FindingsDocument {
+/** The subject's rows: `orders` rows 1..n and one customer row; `changed` alters order 1 (a concurrent update). */
+function findings(requestId: string, orders: number, changed = false): FindingsDocument {
   const provenance = [
     { column: 'email', identity: 'email', round: 1, source: 'request', via: 'identity' },
   ] as const;
@@ -61,7 +61,7 @@ function findings(requestId: string, orders: number): FindingsDocument {
         rows: Array.from({ length: orders }, (_, i) => ({
           key: { id: i + 1 },
           provenance: [...provenance],
-          row: { email: EMAIL, id: i + 1 },
+          row: { email: EMAIL, id: i + 1, ...(changed && i === 0 ? { status: 'refunded' } : {}) },
         })),
       },
     ],
@@ -94,7 +94,17 @@ function planOf(document: FindingsDocument): ErasurePlan {
  * Extract, gate and erase over one ledger, queues and bucket in memory, and an eraser over a set of
  * row ids standing for the database: what it deletes is gone, a second run finds it done.
  */
-function pipeline(options: { orders?: number; problems?: ErasurePlanProblems; leftBehind?: boolean } = {}) {
+function pipeline(
+  options: {
+    orders?: number;
+    problems?: ErasurePlanProblems;
+    leftBehind?: boolean;
+    /** Executions that find rows changed since discovery before one goes through. */
+    stale?: number;
+    /** Orders a fresh discovery finds after the change. @default `orders` */
+    ordersAfterChange?: number;
+  } = {},
+) {
   const ledger = new InMemoryLedger();
   const queue = new InMemoryQueue();
   const payloads = new InMemoryPayloadStore();
@@ -111,9 +121,17 @@ function pipeline(options: { orders?: number; problems?: ErasurePlanProblems; le
   database.add('public.customer:7');
   let crashAfterFirstTable = false;
   const executions: string[] = [];
+  let stale = options.stale ?? 0;
   const eraser: SubjectEraser = {
     execute: vi.fn(async (plan: ErasurePlan, _findings, onStep: (s: ErasureStep) => Promise<void>) => {
       executions.push(plan.planHash);
+      if (stale > 0) {
+        stale--;
+        return {
+          outcome: 'stale' as const,
+          stale: [{ system: 'postgres' as const, table: 'public.orders', rows: 1 }],
+        };
+      }
       for (const t of plan.tables) {
         let changed = 0;
         let alreadyDone = 0;
@@ -137,8 +155,11 @@ function pipeline(options: { orders?: number; problems?: ErasurePlanProblems; le
       }
       return { outcome: 'done' as const, steps: [] };
     }),
-    replan: vi.fn(async () => {
-      throw new Error('not expected');
+    replan: vi.fn(async ({ requestId }: { requestId: string }) => {
+      const after = options.ordersAfterChange ?? orders;
+      for (let i = orders + 1; i <= after; i++) database.add(`public.orders:${i}`);
+      const document = findings(requestId, after, true);
+      return { findings: document, plan: planOf(document), problems: [] };
     }),
     prove: vi.fn(
       async (): Promise<ErasureVerification> =>
@@ -452,5 +473,65 @@ describe('Stage: erase', () => {
     expect(p.queue.bodiesTo(ERASE)).toEqual([]);
     expect(p.payloads.keys().filter((k) => k.includes('/r-8/'))).toEqual([]);
     expect(p.executions).toEqual([]);
+  });
+
+  it('plans again when rows changed since discovery, and goes on when the new plan changes only rows of the old one', async () => {
+    const p = pipeline({ stale: 1 });
+    await p.upToErase('r-9');
+
+    await p.deliver(ERASE, p.erase);
+
+    expect(p.eraser.replan).toHaveBeenCalledTimes(1);
+    expect(p.executions).toHaveLength(2);
+    expect(p.executions[1]).not.toBe(p.executions[0]);
+    const replan = p.ledger.entries.find((e) => isEraseCheckpoint(e, 'replan'));
+    expect(replan?.stage).toBe('erase-replan-00001');
+    expect(replan?.detail?.planHash).toBe(p.executions[1]);
+    expect(transitions(p, 'r-9').slice(-2)).toEqual(['erasing', 'erased']);
+    expect(p.receipts.get('r-9')?.planHash).toBe(p.executions[1]);
+    expect(p.database.size).toBe(0);
+  });
+
+  it('sends a plan made again that reaches rows the approved one did not back to wait, and erases it once approved', async () => {
+    // Prepare: an approved plan of 13 rows; when it runs, a 13th order has appeared.
+    const p = pipeline({ orders: 12, stale: 1, ordersAfterChange: 13 });
+    await p.upToErase('r-10');
+    await p.deliver(ERASE, p.erase);
+    const approve = (planHash: string, stage: string) =>
+      p.ledger.entries.push({
+        requestId: 'r-10',
+        state: 'approved',
+        at: new Date().toISOString(),
+        stage,
+        traceId: 'cli',
+        detail: { planHash, approver: 'ALICE' },
+      });
+    const first = p.ledger.entries.find((e) => e.state === 'awaiting_approval')?.detail?.planHash;
+    approve(String(first), 'operator');
+
+    // Act 1: the approved plan is stale; the new one reaches a row it did not.
+    await p.deliver(ERASE, p.erase);
+    const waits = p.ledger.entries.filter((e) => e.state === 'awaiting_approval');
+    // Act 2: a delivery before the second approval keeps waiting; then it is approved.
+    await p.deliver(ERASE, p.erase);
+    const executionsBefore = p.executions.length;
+    approve(String(waits[1]?.detail?.planHash), 'operator-2');
+    await p.deliver(ERASE, p.erase);
+
+    // Assess
+    expect(waits.map((w) => w.stage)).toEqual(['erase', 'erase-2']);
+    expect(waits[1]?.detail).toMatchObject({ rowsToChange: 14, replanned: true });
+    expect(executionsBefore).toBe(1);
+    expect(p.executions).toEqual([String(first), String(waits[1]?.detail?.planHash)]);
+    expect(transitions(p, 'r-10').slice(-7)).toEqual([
+      'awaiting_approval',
+      'approved',
+      'erasing',
+      'awaiting_approval',
+      'approved',
+      'erasing',
+      'erased',
+    ]);
+    expect(p.database.size).toBe(0);
   });
 });
