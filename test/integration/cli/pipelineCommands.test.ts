@@ -519,7 +519,7 @@ describe('Command: dsr report', () => {
     const body = JSON.stringify({
       version: 1,
       requestId,
-      type: 'erasure',
+      type: 'access',
       subject: { email: EMAIL },
       jurisdiction: 'CCPA',
       receivedAt: '2025-05-02T08:00:00+02:00',
@@ -548,7 +548,7 @@ describe('Command: dsr report', () => {
     const run = await dsr(['report', requestId, '--datamap', mapFile, '--out-dir', out]);
     expect(run.code).toBe(0);
     const report = await readFile(join(out, `${requestId}.md`), 'utf8');
-    expect(report).toContain('| Request type | erasure |');
+    expect(report).toContain('| Request type | access |');
     expect(report).toContain('| Jurisdiction | CCPA |');
     expect(report).toContain('| Received | 2025-05-02T08:00:00+02:00 |');
     // CCPA: 45 days from receipt, in UTC.

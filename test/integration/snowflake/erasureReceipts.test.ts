@@ -67,7 +67,11 @@ describe('Class: SnowflakeErasureReceipts', () => {
   it('keeps the first receipt when a redelivery stores another, and returns the stored one', async () => {
     // Prepare
     const first = sampleErasureReceipt('REQ-RCPT-2', { completedAt: '2026-03-06T10:15:00.000Z' });
-    const redelivered = sampleErasureReceipt('REQ-RCPT-2', { completedAt: '2026-03-06T10:20:00.000Z' });
+    // Another outcome: the same erasure with the same data would give the same hash.
+    const redelivered = sampleErasureReceipt('REQ-RCPT-2', {
+      completedAt: '2026-03-06T10:20:00.000Z',
+      unverified: true,
+    });
     expect(redelivered.receiptHash).not.toBe(first.receiptHash);
 
     // Act
