@@ -33,7 +33,7 @@ import {
 import { IntegrityViolationError, MalformedStageMessageError } from '../errors';
 import type { LedgerEntry } from '../Ledger';
 import { quarantineIntegrity, quarantineRequest } from '../quarantineRequest';
-import { logFields, type RecordContext, type StageWork } from '../RecordContext';
+import { addScrubValues, logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { RequestLedger } from '../RequestLedger';
 import { assertTransition, lifecycleOf, type RequestState } from '../RequestState';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
@@ -283,6 +283,9 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
     try {
       handOff = await verifyFindingsHandOff(message, deps.payloads);
       erasureCase = await readErasureCase(deps.payloads, reference, message);
+      // An error raised from here on (a database's message quoting a value) is scrubbed of every
+      // identifier known before the erasure before it reaches a log line or a dead letter.
+      addScrubValues(context, Object.values(erasureCase.known).flat());
       for (let i = 0; i < handOff.parts.length; i++) parts.push([...(await handOff.readPart(i)).findings]);
       handed = {
         requestId: message.requestId,

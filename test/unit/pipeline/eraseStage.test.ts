@@ -534,4 +534,15 @@ describe('Stage: erase', () => {
     ]);
     expect(p.database.size).toBe(0);
   });
+
+  it('scrubs every identifier known before the erasure from what a failure may carry', async () => {
+    const p = pipeline();
+    const [body] = await p.upToErase('r-11');
+    p.crashNextAfterFirstTable();
+    const context = recordContext(body as string);
+
+    await expect(p.erase(body as string, context)).rejects.toThrow('the process died');
+
+    expect([...context.scrub]).toEqual(expect.arrayContaining([EMAIL]));
+  });
 });
