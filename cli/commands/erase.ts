@@ -13,7 +13,7 @@ import { eraseSubject } from '../../shared/erasure/eraseSubject';
 import { erasureEnv } from '../../shared/erasure/erasureEnv';
 import { executeSnowflakeErasure } from '../../shared/erasure/executeSnowflakeErasure';
 import { formatErasurePlan } from '../../shared/erasure/formatErasurePlan';
-import { readSnowflakeRetention } from '../../shared/erasure/readSnowflakeRetention';
+import { readRetentionFacts } from '../../shared/erasure/readSnowflakeRetention';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { COMMAND_CONNECT_ATTEMPTS, connectionLimitRetry } from '../../shared/postgres/connectionLimitRetry';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
@@ -156,19 +156,7 @@ export function registerErase(program: Command): void {
           plan: result.plan,
           steps: result.steps,
           verification: result.verification,
-          retention: {
-            ...(sfRead
-              ? {
-                  snowflake: await readSnowflakeRetention(
-                    sfRead,
-                    map.snowflake.map((t) => t.table),
-                  ),
-                }
-              : {}),
-            ...(erasure.DSR_PG_BACKUP_RETENTION_DAYS !== undefined
-              ? { postgresBackupRetentionDays: erasure.DSR_PG_BACKUP_RETENTION_DAYS }
-              : {}),
-          },
+          retention: await readRetentionFacts(sfRead, map, erasure.DSR_PG_BACKUP_RETENTION_DAYS),
           completedAt: new Date().toISOString(),
         });
         const json = `${canonicalJson(receipt as unknown as CanonicalValue)}\n`;

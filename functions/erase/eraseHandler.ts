@@ -6,8 +6,8 @@ import { executeSnowflakeErasure } from '../../shared/erasure/executeSnowflakeEr
 import { mappedSchemas, planSubjectErasure } from '../../shared/erasure/planSubjectErasure';
 import { proveErasure } from '../../shared/erasure/proveErasure';
 import { type ErasureCatalog, readErasureCatalog } from '../../shared/erasure/readErasureCatalog';
-import { readSnowflakeRetention } from '../../shared/erasure/readSnowflakeRetention';
-import { removeOwnCopies, requestObjectPrefixes } from '../../shared/erasure/removeOwnCopies';
+import { readRetentionFacts } from '../../shared/erasure/readSnowflakeRetention';
+import { deleteRequestObjects, removeOwnCopies } from '../../shared/erasure/removeOwnCopies';
 import { loadFindingsPart } from '../../shared/load/loadFindings';
 import { SnowflakeErasureReceipts } from '../../shared/load/SnowflakeErasureReceipts';
 import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
@@ -158,19 +158,7 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
             { requestId, plan, findings, known },
           );
         },
-        retention: async () => ({
-          ...(dataMap.snowflake.length > 0
-            ? {
-                snowflake: await readSnowflakeRetention(
-                  sfSearch,
-                  dataMap.snowflake.map((t) => t.table),
-                ),
-              }
-            : {}),
-          ...(cfg.DSR_PG_BACKUP_RETENTION_DAYS !== undefined
-            ? { postgresBackupRetentionDays: cfg.DSR_PG_BACKUP_RETENTION_DAYS }
-            : {}),
-        }),
+        retention: () => readRetentionFacts(sfSearch, dataMap, cfg.DSR_PG_BACKUP_RETENTION_DAYS),
       },
       loadEvidence: async (findings, { message, evidenceHash }) => {
         const discovered = message.carriedLedger?.find((e) => e.state === 'discovered');
@@ -187,25 +175,9 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
         );
       },
       receipts,
-      removeOwnCopies: async ({ subjectHash, requestId }) => {
-        const removed = await removeOwnCopies(copies, { subjectHash, requestId, at: now() });
-        // What the earlier requests' annotations record: the same on a second run.
-        return {
-          earlierRequests: removed.earlierRequests,
-          findingRowsCleared: removed.byRequest.reduce((n, r) => n + r.rows, 0),
-          objectsDeleted: removed.byRequest.reduce((n, r) => n + r.objects, 0),
-        };
-      },
-      deleteRequestObjects: async (requestId) => {
-        let deleted = 0;
-        for (const prefix of requestObjectPrefixes(requestId))
-          for await (const page of payloads.list(prefix))
-            for (const key of page) {
-              await payloads.delete(key);
-              deleted++;
-            }
-        return deleted;
-      },
+      removeOwnCopies: ({ subjectHash, requestId }) =>
+        removeOwnCopies(copies, { subjectHash, requestId, at: now() }),
+      deleteRequestObjects: (requestId) => deleteRequestObjects(payloads, requestId),
     });
     const processor = stageProcessor(foundation, ledger, runtime, work);
     return async (event, context) => {

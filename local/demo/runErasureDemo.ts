@@ -127,15 +127,6 @@ export async function runErasureDemo(c: ErasureDemoContext): Promise<{ ok: boole
     lifecycleOf(await readLedger(reader, evidence, requestId).catch(() => []))
       .filter((e) => !isEraseCheckpoint(e))
       .map((e) => e.state as RequestState);
-  const runUntil = async (done: () => Promise<boolean>, timeoutMs = 120_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      for (const poller of Object.values(pipeline.pollers)) await poller.pollOnce(0);
-      if (await done()) return true;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    return done();
-  };
   const ended = async (requestId: string) => (await lifecycle(requestId)).some((s) => FINAL_STATES.has(s));
 
   for (const e of ERASURES) {
@@ -152,7 +143,7 @@ export async function runErasureDemo(c: ErasureDemoContext): Promise<{ ok: boole
     );
     log(`  submitted ${e.requestId} (${e.note})`);
   }
-  const waited = await runUntil(
+  const waited = await pipeline.pollUntil(
     async () =>
       (await ended(ERASURES[0].requestId)) &&
       (await lifecycle(greta.requestId)).includes('awaiting_approval'),
@@ -178,7 +169,7 @@ export async function runErasureDemo(c: ErasureDemoContext): Promise<{ ok: boole
     ok = false;
     log(`  dsr approve ${greta.requestId}: refused (${applied.refusal}) (!)`);
   }
-  if (!(await runUntil(() => ended(greta.requestId)))) ok = false;
+  if (!(await pipeline.pollUntil(() => ended(greta.requestId)))) ok = false;
 
   const receipts = new SnowflakeErasureReceipts(async () => reader, evidence);
   const table: string[][] = [['erasure request', 'terminal state', 'receipt sha256', 'confirmation']];

@@ -72,6 +72,12 @@ export interface LocalPipeline {
   readonly anchorDir: string;
   /** Polls every queue until all are empty. */
   drain(timeoutMs?: number): Promise<void>;
+  /**
+   * Polls every queue, round after round, until `done` holds or `timeoutMs` passes (default 120 s);
+   * resolves to whether it held. For a request that keeps a delayed message cycling (an erasure
+   * plan waiting for approval), whose queue `drain` would see empty between two deliveries.
+   */
+  pollUntil(done: () => Promise<boolean>, timeoutMs?: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -180,6 +186,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       current = buildHandlers();
     },
     drain: (timeoutMs = 60_000) => LocalEventSourcePoller.drain(Object.values(pollers), { timeoutMs }),
+    pollUntil: async (done, timeoutMs = 120_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        for (const poller of Object.values(pollers)) await poller.pollOnce(0);
+        if (await done()) return true;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return done();
+    },
     stop: async () => {
       await aws.stop();
       await pagerDuty.stop();

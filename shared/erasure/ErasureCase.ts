@@ -168,7 +168,21 @@ export async function readErasureCase(
     throw new IntegrityViolationError('request_id_mismatch', 'the erasure case belongs to another request');
   if (parsed.subjectHash !== expected.subjectHash || parsed.plan.subject.hash !== expected.subjectHash)
     throw new IntegrityViolationError('subject_hash_mismatch', 'the erasure case belongs to another subject');
-  if (planHashOf(parsed.plan) !== parsed.plan.planHash || parsed.plan.planHash !== reference.planHash)
-    throw new IntegrityViolationError('evidence_hash_mismatch', 'the erasure plan does not match its hash');
+  checkedPlan(parsed.plan, reference.planHash);
   return parsed;
+}
+
+/**
+ * A plan read back from the bucket (the case's, or one made again since): its schema, and a
+ * recomputed hash equal to the one it carries and to `expectedHash` (what the message or the ledger
+ * names). Anything else is an {@link IntegrityViolationError}.
+ */
+export function checkedPlan(raw: unknown, expectedHash: string): ErasurePlan {
+  const parsed = erasurePlanSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new IntegrityViolationError('findings_malformed', 'an erasure plan does not match its schema');
+  const plan = parsed.data as unknown as ErasurePlan;
+  if (planHashOf(plan) !== plan.planHash || plan.planHash !== expectedHash)
+    throw new IntegrityViolationError('evidence_hash_mismatch', 'an erasure plan does not match its hash');
+  return plan;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CanonicalObject, CanonicalValue } from '../canonical/CanonicalValue';
+import type { CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import { parseExactJson } from '../canonical/parseExactJson';
 import { type ErasureReceipt, receiptHashOf } from './buildErasureReceipt';
@@ -54,11 +54,6 @@ export function erasureReceiptText(receipt: ErasureReceipt): string {
   return canonicalJson(receipt as unknown as CanonicalValue);
 }
 
-/** The receipt's hash as `buildErasureReceipt` computes it (`receiptHashOf`: all but the hash and the completion time). */
-export function erasureReceiptHash(receipt: CanonicalObject | ErasureReceipt): string {
-  return receiptHashOf(receipt as unknown as ErasureReceipt);
-}
-
 /**
  * Reads a stored receipt and verifies it: the text must be canonical JSON (parsed with exact
  * digits and written again, byte-identical), of the receipt's shape, of the request asked for, and
@@ -92,7 +87,7 @@ export function parseErasureReceiptText(requestId: string, text: string, storedH
       'request_mismatch',
       'the stored receipt names another request',
     );
-  const recomputed = erasureReceiptHash(exact as CanonicalObject);
+  const recomputed = receiptHashOf(exact as unknown as ErasureReceipt);
   if (recomputed !== receipt.receiptHash || recomputed !== storedHash)
     throw new ErasureReceiptMismatchError(
       requestId,

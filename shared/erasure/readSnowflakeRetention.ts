@@ -1,3 +1,4 @@
+import type { DataMap } from '../datamap/dataMapSchema';
 import { quoteSnowflakeIdent } from '../snowflake/quoteSnowflakeIdent';
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
 import type { RetentionFacts } from './buildErasureReceipt';
@@ -30,4 +31,27 @@ export async function readSnowflakeRetention(
     }
   }
   return facts;
+}
+
+/**
+ * Everything the receipt states of when erased data becomes unrecoverable: each mapped Snowflake
+ * table's retention (read through `snowflake`, when the map has Snowflake tables) and the
+ * PostgreSQL backup retention the operator configured.
+ */
+export async function readRetentionFacts(
+  snowflake: SnowflakeDatabase | undefined,
+  dataMap: DataMap,
+  postgresBackupRetentionDays: number | undefined,
+): Promise<RetentionFacts> {
+  return {
+    ...(snowflake && dataMap.snowflake.length > 0
+      ? {
+          snowflake: await readSnowflakeRetention(
+            snowflake,
+            dataMap.snowflake.map((t) => t.table),
+          ),
+        }
+      : {}),
+    ...(postgresBackupRetentionDays !== undefined ? { postgresBackupRetentionDays } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 import type { Ledger, LedgerEntry } from '../pipeline/Ledger';
 import { claimCheckPrefix, deadLetterKey, type PayloadStore, quarantineKey } from '../pipeline/PayloadStore';
 import { ANNOTATION_STATES } from '../pipeline/RequestState';
+import type { OwnCopiesRemoved } from './buildErasureReceipt';
 import { erasurePrefix } from './ErasureCase';
 
 /** Where dsr-bridge keeps its own copies of a subject, as ports (Snowflake and S3 in AWS). */
@@ -35,8 +36,8 @@ export interface EarlierRequestCopies {
   readonly objects: number;
 }
 
-/** Counts and ids only: never a value. */
-export interface OwnCopiesRemoved {
+/** What one run removed, counts and ids only: never a value. */
+export interface OwnCopiesRemoval {
   /** Earlier requests of the subject (the erasure request itself not counted). */
   readonly earlierRequests: number;
   /** Findings rows whose values this run removed. */
@@ -78,7 +79,7 @@ export function requestObjectPrefixes(requestId: string): string[] {
 export async function removeOwnCopies(
   ports: OwnCopiesPorts,
   input: RemoveOwnCopiesInput,
-): Promise<OwnCopiesRemoved> {
+): Promise<OwnCopiesRemoval> {
   const maxDays = input.maxDays ?? 400;
   const all = [...new Set(await ports.requestsOfSubject(input.subjectHash))];
   const earlier = all.filter((id) => id !== input.requestId).sort();
@@ -193,4 +194,31 @@ function daysOf(history: readonly LedgerEntry[], at: Date | undefined, maxDays: 
 /** `dead-letter/YYYY/MM/DD/`: the prefix of one day's dead-lettered bodies. */
 function dayPrefix(day: Date): string {
   return deadLetterKey('', day).replace(/\.json$/, '');
+}
+
+/**
+ * What the receipt states of a removal: the counts the earlier requests' `values_erased`
+ * annotations record (`byRequest`), the same on a second run, which removes nothing.
+ */
+export function copiesForReceipt(removal: OwnCopiesRemoval): OwnCopiesRemoved {
+  return {
+    earlierRequests: removal.earlierRequests,
+    findingRowsCleared: removal.byRequest.reduce((n, r) => n + r.rows, 0),
+    objectsDeleted: removal.byRequest.reduce((n, r) => n + r.objects, 0),
+  };
+}
+
+/**
+ * Deletes every object the bucket holds for one request's findings and erasure
+ * ({@link requestObjectPrefixes}); returns how many.
+ */
+export async function deleteRequestObjects(payloads: PayloadStore, requestId: string): Promise<number> {
+  let deleted = 0;
+  for (const prefix of requestObjectPrefixes(requestId))
+    for await (const page of payloads.list(prefix))
+      for (const key of page) {
+        await payloads.delete(key);
+        deleted++;
+      }
+  return deleted;
 }

@@ -1,10 +1,6 @@
-import type { ErasureReceipt } from '../erasure/buildErasureReceipt';
+import { type ErasureReceipt, receiptHashOf } from '../erasure/buildErasureReceipt';
 import type { ErasureReceiptStore } from '../erasure/ErasureReceiptStore';
-import {
-  erasureReceiptHash,
-  erasureReceiptText,
-  parseErasureReceiptText,
-} from '../erasure/erasureReceiptText';
+import { erasureReceiptText, parseErasureReceiptText } from '../erasure/erasureReceiptText';
 import { InvalidArgumentError } from '../errors/errors';
 import { type SnowflakeDatabase, snowflakeQueryTag } from '../snowflake/SnowflakeDatabase';
 import {
@@ -28,7 +24,7 @@ export class SnowflakeErasureReceipts implements ErasureReceiptStore {
   ) {}
 
   async put(receipt: ErasureReceipt): Promise<ErasureReceipt> {
-    if (erasureReceiptHash(receipt) !== receipt.receiptHash)
+    if (receiptHashOf(receipt) !== receipt.receiptHash)
       throw new InvalidArgumentError(
         `the receipt of request ${receipt.requestId} does not match its own hash`,
       );

@@ -75,6 +75,36 @@ export class RequestLedger {
     return to;
   }
 
+  /**
+   * Appends `to` after checking `from → to`, like {@link transition}; when this stage entered `to`
+   * for the request before, under a numbered stage (`erase-2`, `erase-3`…). The ledger keeps one
+   * entry per (request, state, stage), so a state entered again (after a retry, for a plan made
+   * again) would otherwise leave no entry.
+   */
+  async transitionAgain(
+    requestId: string,
+    traceId: string,
+    from: RequestState | undefined,
+    to: RequestState,
+    detail?: LedgerEntry['detail'],
+  ): Promise<RequestState> {
+    assertTransition(from, to);
+    const taken = new Set(
+      (await this.ledger.history(requestId)).filter((e) => e.state === to).map((e) => e.stage),
+    );
+    let stage = this.stage;
+    for (let n = 2; taken.has(stage); n++) stage = `${this.stage}-${n}`;
+    await this.ledger.append({
+      requestId,
+      state: to,
+      at: this.now().toISOString(),
+      stage,
+      traceId,
+      ...(detail ? { detail } : {}),
+    });
+    return to;
+  }
+
   /** Appends `to` only if the latest state allows it; for the failure paths, which must not throw. */
   async transitionIfAllowed(
     requestId: string,

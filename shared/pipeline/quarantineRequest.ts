@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PagerDutyClient } from '../alerting/PagerDutyClient';
+import { type ErasureProblem, formatErasureProblems } from '../erasure/ErasureProblem';
 import type { ComplianceMetrics } from '../telemetry/ComplianceMetrics';
 import type { IntegrityViolationError } from './errors';
 import type { PayloadStore } from './PayloadStore';
@@ -130,6 +131,35 @@ export function quarantineIntegrity(
       errorCategory: 'integrity',
       summary: `dsr-bridge: request ${message.requestId} quarantined at ${deps.stage}: its hand-off failed the integrity check (${violation.reason})`,
       detail: { ...detail, violation: violation.reason },
+    },
+    context,
+    last,
+  );
+}
+
+/**
+ * Quarantines an erasure whose plan cannot run (a cascade to rows discovery did not find, a mask the
+ * catalog refuses…): error category `erasure_plan`, the problems kept with the message — tables,
+ * columns and codes, for a person to fix the data map (or the data) and resubmit.
+ */
+export function quarantineRefusedPlan(
+  deps: QuarantineDeps,
+  message: { readonly requestId: string; readonly subjectHash: string },
+  body: string,
+  refused: { readonly problems: readonly ErasureProblem[]; readonly planHash: string },
+  context: RecordContext,
+  last: RequestState | undefined,
+): Promise<void> {
+  const { problems, planHash } = refused;
+  return quarantineRequest(
+    deps,
+    { requestId: message.requestId, subjectHash: message.subjectHash, body },
+    {
+      kind: 'erasure_plan_refused',
+      errorCategory: 'erasure_plan',
+      summary: `dsr-bridge: erasure ${message.requestId} quarantined at ${deps.stage}: its plan cannot run (${problems.map((p) => p.code).join(', ')})`,
+      detail: { problems: problems.length, planHash },
+      evidence: { problems, text: formatErasureProblems(problems) },
     },
     context,
     last,

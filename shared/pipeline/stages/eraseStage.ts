@@ -9,17 +9,12 @@ import {
   type OwnCopiesRemoved,
   type RetentionFacts,
 } from '../../erasure/buildErasureReceipt';
-import {
-  type ErasureCase,
-  erasurePlanSchema,
-  erasurePrefix,
-  readErasureCase,
-} from '../../erasure/ErasureCase';
-import { type ErasurePlan, planHashOf, rowsToChange } from '../../erasure/ErasurePlan';
+import { checkedPlan, type ErasureCase, erasurePrefix, readErasureCase } from '../../erasure/ErasureCase';
+import { type ErasurePlan, rowsToChange } from '../../erasure/ErasurePlan';
 import type { ErasureProblem } from '../../erasure/ErasureProblem';
-import { formatErasureProblems } from '../../erasure/ErasureProblem';
 import type { ErasureExecution, ErasureStep } from '../../erasure/ErasureStep';
 import { type ApprovalPolicy, needsApproval } from '../../erasure/needsApproval';
+import { copiesForReceipt, type OwnCopiesRemoval } from '../../erasure/removeOwnCopies';
 import { reviveFindings } from '../../erasure/reviveFindings';
 import type { ErasureVerification } from '../../erasure/verifyErasure';
 import { DsrError } from '../../errors/DsrError';
@@ -32,10 +27,10 @@ import {
 } from '../ErasureDecision';
 import { IntegrityViolationError, MalformedStageMessageError } from '../errors';
 import type { LedgerEntry } from '../Ledger';
-import { quarantineIntegrity, quarantineRequest } from '../quarantineRequest';
+import { quarantineIntegrity, quarantineRefusedPlan, quarantineRequest } from '../quarantineRequest';
 import { addScrubValues, logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { RequestLedger } from '../RequestLedger';
-import { assertTransition, lifecycleOf, type RequestState } from '../RequestState';
+import { lifecycleOf } from '../RequestState';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
 import { type VerifiedFindings, verifyFindingsHandOff } from '../verifyFindingsHandOff';
 import { stopIfCancelled } from './extractStage';
@@ -99,7 +94,7 @@ export interface EraseStageDeps extends StageDeps {
   readonly removeOwnCopies: (input: {
     readonly subjectHash: string;
     readonly requestId: string;
-  }) => Promise<OwnCopiesRemoved>;
+  }) => Promise<OwnCopiesRemoval>;
   /** Deletes every object the bucket holds for this request (findings parts, erasure case, plans). */
   readonly deleteRequestObjects: (requestId: string) => Promise<number>;
   /** Plans made again after rows changed under the erasure, per delivery. @default 2 */
@@ -142,68 +137,27 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
     logger,
     now,
   };
-  const refusePlan = (
-    message: StageMessage,
-    body: string,
-    problems: readonly ErasureProblem[],
-    planHash: string,
-    context: RecordContext,
-    last: RequestState | undefined,
-  ) =>
-    quarantineRequest(
-      quarantineDeps,
-      { requestId: message.requestId, subjectHash: message.subjectHash, body },
-      {
-        kind: 'erasure_plan_refused',
-        errorCategory: 'erasure_plan',
-        summary: `dsr-bridge: erasure ${message.requestId} quarantined at ${stage}: its plan cannot run (${problems.map((p) => p.code).join(', ')})`,
-        detail: { problems: problems.length, planHash },
-        evidence: { problems, text: formatErasureProblems(problems) },
-      },
-      context,
-      last,
-    );
+  /**
+   * Appends a checkpoint of `kind`, numbered after those `numbers` counted in the history this
+   * delivery read (each checkpoint has a stage of its own: the ledger keeps one entry per request,
+   * state and stage).
+   */
   const checkpoint = async (
     message: StageMessage,
     context: RecordContext,
+    numbers: Map<EraseCheckpointKind, number>,
     kind: EraseCheckpointKind,
     detail: Readonly<Record<string, string | number | boolean>>,
   ) => {
-    const before = (await deps.ledger.history(message.requestId)).filter((e) => isEraseCheckpoint(e, kind));
+    const number = (numbers.get(kind) ?? 0) + 1;
+    numbers.set(kind, number);
     await deps.ledger.append({
       requestId: message.requestId,
       state: 'erasing',
       at: now().toISOString(),
-      stage: eraseCheckpointStage(kind, before.length + 1),
+      stage: eraseCheckpointStage(kind, number),
       traceId: context.traceId,
       detail: { ...detail, checkpoint: kind },
-    });
-  };
-  /**
-   * Appends a checked transition. The ledger keeps one entry per (request, state, stage): a state
-   * this stage entered before (`erasing` again after a retry, `awaiting_approval` again for a plan
-   * made again) is written with a numbered stage (`erase-2`), so the lifecycle shows it.
-   */
-  const transition = async (
-    requestId: string,
-    traceId: string,
-    from: RequestState | undefined,
-    to: RequestState,
-    detail?: LedgerEntry['detail'],
-  ) => {
-    assertTransition(from, to);
-    const taken = new Set(
-      (await deps.ledger.history(requestId)).filter((e) => e.state === to).map((e) => e.stage),
-    );
-    let name = stage;
-    for (let n = 2; taken.has(name); n++) name = `${stage}-${n}`;
-    await deps.ledger.append({
-      requestId,
-      state: to,
-      at: now().toISOString(),
-      stage: name,
-      traceId,
-      ...(detail ? { detail } : {}),
     });
   };
   const waitForApproval = async (message: StageMessage, body: string, context: RecordContext) => {
@@ -220,8 +174,8 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
   const finish = async (message: StageMessage, receipt: ErasureReceipt, context: RecordContext) => {
     const objects = await deps.deleteRequestObjects(message.requestId);
     const last = lifecycleOf(await ledger.history(message.requestId)).at(-1)?.state;
-    if (last !== 'erasing') await transition(message.requestId, context.traceId, last, 'erasing');
-    await transition(message.requestId, context.traceId, 'erasing', receipt.outcome, {
+    if (last !== 'erasing') await ledger.transitionAgain(message.requestId, context.traceId, last, 'erasing');
+    await ledger.transitionAgain(message.requestId, context.traceId, 'erasing', receipt.outcome, {
       receiptHash: receipt.receiptHash,
       planHash: receipt.planHash,
       tablesRemaining: receipt.remaining.length,
@@ -300,7 +254,14 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       return;
     }
     if (erasureCase.problems.length > 0) {
-      await refusePlan(message, body, erasureCase.problems, erasureCase.plan.planHash, context, last);
+      await quarantineRefusedPlan(
+        quarantineDeps,
+        message,
+        body,
+        { problems: erasureCase.problems, planHash: erasureCase.plan.planHash },
+        context,
+        last,
+      );
       return;
     }
 
@@ -330,7 +291,7 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
     if (decision.action === 'await') {
       if (decision.enter) {
         const approval = needsApproval(working.plan, deps.approval);
-        await transition(message.requestId, context.traceId, decision.last, 'awaiting_approval', {
+        await ledger.transitionAgain(message.requestId, context.traceId, decision.last, 'awaiting_approval', {
           planHash: working.plan.planHash,
           rowsToChange: rowsToChange(working.plan),
           reasons: approval.required ? [...new Set(approval.reasons.map((r) => r.code))].join(',') : '',
@@ -340,15 +301,17 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       return;
     }
     if (decision.enter)
-      await transition(message.requestId, context.traceId, decision.last, 'erasing', {
+      await ledger.transitionAgain(message.requestId, context.traceId, decision.last, 'erasing', {
         planHash: working.plan.planHash,
         rowsToChange: rowsToChange(working.plan),
       });
 
-    const steps: ErasureStep[] = stepsRecorded(await ledger.history(message.requestId));
+    const recorded = await ledger.history(message.requestId);
+    const numbers = checkpointNumbers(recorded);
+    const steps: ErasureStep[] = stepsRecorded(recorded);
     const onStep = async (step: ErasureStep) => {
       steps.push(step);
-      await checkpoint(message, context, 'step', { ...step });
+      await checkpoint(message, context, numbers, 'step', { ...step });
     };
     for (let replans = 0; ; replans++) {
       const run = () => deps.eraser.execute(working.plan, working.findings, onStep);
@@ -363,7 +326,14 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
         identifiers: erasureCase.identifiers,
       });
       if (again.problems.length > 0) {
-        await refusePlan(message, body, again.problems, again.plan.planHash, context, 'erasing');
+        await quarantineRefusedPlan(
+          quarantineDeps,
+          message,
+          body,
+          { problems: again.problems, planHash: again.plan.planHash },
+          context,
+          'erasing',
+        );
         return;
       }
       await deps.payloads.put(
@@ -374,7 +344,7 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       const approval = needsApproval(again.plan, deps.approval);
       if (approval.required && !changesOnlyRowsOf(again.plan, working.plan)) {
         // The new plan reaches rows the approved (or small) one did not: it is approved anew.
-        await transition(message.requestId, context.traceId, 'erasing', 'awaiting_approval', {
+        await ledger.transitionAgain(message.requestId, context.traceId, 'erasing', 'awaiting_approval', {
           planHash: again.plan.planHash,
           rowsToChange: rowsToChange(again.plan),
           reasons: [...new Set(approval.reasons.map((r) => r.code))].join(','),
@@ -383,7 +353,7 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
         await waitForApproval(message, body, context);
         return;
       }
-      await checkpoint(message, context, 'replan', {
+      await checkpoint(message, context, numbers, 'replan', {
         planHash: again.plan.planHash,
         rowsToChange: rowsToChange(again.plan),
       });
@@ -406,13 +376,12 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
         parts: parts.length,
       });
     const copies =
-      copiesRecorded(await ledger.history(message.requestId)) ??
+      copiesRecorded(recorded) ??
       (await (async () => {
-        const removed = await deps.removeOwnCopies({
-          subjectHash: message.subjectHash,
-          requestId: message.requestId,
-        });
-        await checkpoint(message, context, 'copies', { ...removed });
+        const removed = copiesForReceipt(
+          await deps.removeOwnCopies({ subjectHash: message.subjectHash, requestId: message.requestId }),
+        );
+        await checkpoint(message, context, numbers, 'copies', { ...removed });
         return removed;
       })());
     const receipt = await deps.receipts.put(
@@ -453,16 +422,17 @@ async function workingPlan(
       'payload_checksum_mismatch',
       'a plan made again is missing from the bucket',
     );
-  let parsed: { plan: ErasurePlan; findings: Finding[] };
+  let raw: { plan?: unknown; findings?: Finding[] };
   try {
-    const raw = JSON.parse(stored.body) as { plan: unknown };
-    const exact = parseExactJson(stored.body) as unknown as { findings: Finding[] };
-    parsed = { plan: erasurePlanSchema.parse(raw.plan) as unknown as ErasurePlan, findings: exact.findings };
+    raw = parseExactJson(stored.body) as unknown as { plan?: unknown; findings?: Finding[] };
   } catch {
-    throw new IntegrityViolationError('findings_malformed', 'a plan made again does not match its schema');
+    throw new IntegrityViolationError('findings_malformed', 'a plan made again is not JSON');
   }
-  if (parsed.plan.planHash !== latest || planHashOf(parsed.plan) !== latest)
-    throw new IntegrityViolationError('evidence_hash_mismatch', 'a plan made again does not match its hash');
+  // Keys hold canonical values: plain JSON gives them back as the plan's hash was computed.
+  const parsed = {
+    plan: checkedPlan((JSON.parse(stored.body) as { plan?: unknown }).plan, String(latest)),
+    findings: raw.findings ?? [],
+  };
   return {
     plan: parsed.plan,
     findings: {
@@ -473,6 +443,14 @@ async function workingPlan(
       evidenceHash: parsed.plan.findingsHash,
     },
   };
+}
+
+/** How many checkpoints of each kind the history holds. */
+function checkpointNumbers(history: readonly LedgerEntry[]): Map<EraseCheckpointKind, number> {
+  const numbers = new Map<EraseCheckpointKind, number>();
+  for (const kind of ['step', 'replan', 'copies'] as const)
+    numbers.set(kind, history.filter((e) => isEraseCheckpoint(e, kind)).length);
+  return numbers;
 }
 
 /** Table steps recorded by earlier deliveries (`erase-step` checkpoints). */

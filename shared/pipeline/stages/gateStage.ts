@@ -2,7 +2,6 @@ import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
 import { readActionMessage } from '../../audit/ActionMessage';
 import { applyRequestAction } from '../../audit/applyRequestAction';
 import { readErasureCase } from '../../erasure/ErasureCase';
-import { formatErasureProblems } from '../../erasure/ErasureProblem';
 import { ConfigError } from '../../errors/errors';
 import type { DeadlineRule } from '../../intake/computeDeadline';
 import { MalformedRequestError } from '../../intake/MalformedRequestError';
@@ -10,7 +9,7 @@ import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
 import { IntegrityViolationError, MalformedStageMessageError } from '../errors';
 import { readLedgerMessage } from '../ForwardedLedger';
 import { compareLedgerEntries } from '../Ledger';
-import { quarantineIntegrity, quarantineRequest } from '../quarantineRequest';
+import { quarantineIntegrity, quarantineRefusedPlan, quarantineRequest } from '../quarantineRequest';
 import { logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { decideEntry, RequestLedger } from '../RequestLedger';
 import { FINAL_STATES, type RequestState } from '../RequestState';
@@ -162,17 +161,11 @@ export function gateStage(deps: GateStageDeps): StageWork {
           throw new MalformedStageMessageError('an erasure request arrived without its erasure case');
         const erasureCase = await readErasureCase(deps.payloads, message.erasure, message);
         if (erasureCase.problems.length > 0) {
-          await quarantineRequest(
+          await quarantineRefusedPlan(
             quarantineDeps,
-            { requestId: message.requestId, subjectHash: message.subjectHash, body },
-            {
-              kind: 'erasure_plan_refused',
-              errorCategory: 'erasure_plan',
-              summary: `dsr-bridge: erasure ${message.requestId} quarantined by the gate: its plan cannot run (${erasureCase.problems.map((p) => p.code).join(', ')})`,
-              detail: { problems: erasureCase.problems.length, planHash: erasureCase.plan.planHash },
-              // Tables, columns and codes: a person fixes the data map (or the data) and resubmits.
-              evidence: { problems: erasureCase.problems, text: formatErasureProblems(erasureCase.problems) },
-            },
+            message,
+            body,
+            { problems: erasureCase.problems, planHash: erasureCase.plan.planHash },
             context,
             decision.action === 'proceed' ? decision.last : history.at(-1)?.state,
           );

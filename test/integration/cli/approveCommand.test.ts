@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
 import { verifyLedger } from '../../../shared/audit/verifyLedger';
@@ -11,68 +8,24 @@ import { appendLedgerEntries } from '../../../shared/load/appendLedgerEntry';
 import { readLedger } from '../../../shared/load/readLedger';
 import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
 import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
+import { type CliRun, localSnowflakeCliEnv, runCli, writeCliProgram } from '../../support/cliProgram';
 import { startTestSnowflake } from '../../support/snowflake';
 import { openTestSnowflakeDatabase } from '../snowflake/helpers';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const COMMANDER = pathToFileURL(createRequire(import.meta.url).resolve('commander')).href;
 const AT = { database: 'EVIDENCE', schema: 'DSR' };
 const PLAN = '7e'.repeat(32);
-
-/** `dsr approve` as `cli/main.ts` registers it, run as the binary runs: in a child process. */
-const PROGRAM = `
-import { Command, CommanderError } from '${COMMANDER}';
-import { CliError, EXIT } from '${ROOT}cli/CliError.ts';
-import { registerApprove } from '${ROOT}cli/commands/approve.ts';
-
-const program = new Command('dsr').exitOverride();
-registerApprove(program);
-try {
-  await program.parseAsync(process.argv.slice(2), { from: 'user' });
-  process.exitCode = EXIT.ok;
-} catch (error) {
-  if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  else if (error instanceof CliError) {
-    process.stderr.write('dsr: ' + error.message + '\\n');
-    process.exitCode = error.exitCode;
-  } else {
-    process.stderr.write('dsr: ' + (error instanceof Error ? error.message : String(error)) + '\\n');
-    process.exitCode = EXIT.failed;
-  }
-}
-`;
 
 let dir: string;
 let program: string;
 let sf: LocalSnowflake;
 let db: SnowflakeDatabase;
 
-/** Runs the command logged in as `user` (password `pw`), with `role` when given. */
+/** Runs `dsr approve …` logged in as `user` (password `pw`), with `role` when given. */
 function dsr(
   args: string[],
   login: { user: string; password: string; role?: string } = { user: 'DSR', password: 'dsr' },
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', program, ...args],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          SNOWFLAKE_ACCOUNT: sf.account,
-          SNOWFLAKE_USER: login.user,
-          SNOWFLAKE_PASSWORD: login.password,
-          ...(login.role ? { SNOWFLAKE_ROLE: login.role } : {}),
-          SNOWFLAKE_ACCESS_URL: sf.url,
-          SNOWFLAKE_LOAD_DATABASE: AT.database,
-          SNOWFLAKE_LOAD_SCHEMA: AT.schema,
-          SNOWFLAKE_LOG_LEVEL: 'OFF',
-        },
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+): Promise<CliRun> {
+  return runCli(program, args, localSnowflakeCliEnv(sf, AT, login));
 }
 
 /** An erasure request that reached the erase stage and waits with a plan above the limit. */
@@ -121,8 +74,7 @@ beforeAll(async () => {
   await sf.sql('CREATE SCHEMA EVIDENCE.DSR');
   db = openTestSnowflakeDatabase(sf);
   dir = await mkdtemp(join(tmpdir(), 'dsr-approve-cli-'));
-  program = join(dir, 'dsr-approve.mts');
-  await writeFile(program, PROGRAM);
+  program = await writeCliProgram(dir, 'dsr-approve', { approve: 'registerApprove' });
 });
 
 afterAll(async () => {

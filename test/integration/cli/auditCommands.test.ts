@@ -1,77 +1,25 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
 import { appendLedgerEntries } from '../../../shared/load/appendLedgerEntry';
 import { readLedger } from '../../../shared/load/readLedger';
 import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
 import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
+import { type CliRun, localSnowflakeCliEnv, runCli, writeCliProgram } from '../../support/cliProgram';
 import { startTestSnowflake } from '../../support/snowflake';
 import { openTestSnowflakeDatabase } from '../snowflake/helpers';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const COMMANDER = pathToFileURL(createRequire(import.meta.url).resolve('commander')).href;
 const AT = { database: 'EVIDENCE', schema: 'DSR' };
-
-/** The audit commands as `cli/main.ts` registers them, run as the binary runs: in a child process. */
-const PROGRAM = `
-import { Command, CommanderError } from '${COMMANDER}';
-import { CliError, EXIT } from '${ROOT}cli/CliError.ts';
-import { registerExtend } from '${ROOT}cli/commands/extend.ts';
-import { registerCancel } from '${ROOT}cli/commands/cancel.ts';
-import { registerVerify } from '${ROOT}cli/commands/verify.ts';
-import { registerAnchor } from '${ROOT}cli/commands/anchor.ts';
-
-const program = new Command('dsr').exitOverride();
-registerExtend(program);
-registerCancel(program);
-registerVerify(program);
-registerAnchor(program);
-try {
-  await program.parseAsync(process.argv.slice(2), { from: 'user' });
-  process.exitCode = EXIT.ok;
-} catch (error) {
-  if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  else if (error instanceof CliError) {
-    process.stderr.write('dsr: ' + error.message + '\\n');
-    process.exitCode = error.exitCode;
-  } else {
-    process.stderr.write('dsr: ' + (error instanceof Error ? error.message : String(error)) + '\\n');
-    process.exitCode = EXIT.failed;
-  }
-}
-`;
 
 let dir: string;
 let program: string;
 let sf: LocalSnowflake;
 let db: SnowflakeDatabase;
 
-function dsr(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', program, ...args],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          SNOWFLAKE_ACCOUNT: sf.account,
-          SNOWFLAKE_USER: 'DSR',
-          SNOWFLAKE_PASSWORD: 'dsr',
-          SNOWFLAKE_ACCESS_URL: sf.url,
-          SNOWFLAKE_LOAD_DATABASE: AT.database,
-          SNOWFLAKE_LOAD_SCHEMA: AT.schema,
-          SNOWFLAKE_LOG_LEVEL: 'OFF',
-        },
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function dsr(args: string[]): Promise<CliRun> {
+  return runCli(program, args, localSnowflakeCliEnv(sf, AT));
 }
 
 /** A request received now under a jurisdiction, with the deadline the extractor records. */
@@ -103,8 +51,12 @@ beforeAll(async () => {
   db = openTestSnowflakeDatabase(sf);
   dir = await mkdtemp(join(tmpdir(), 'dsr-audit-cli-'));
   // .mts: an ES module outside the package, so top-level await is allowed.
-  program = join(dir, 'dsr-audit.mts');
-  await writeFile(program, PROGRAM);
+  program = await writeCliProgram(dir, 'dsr-audit', {
+    extend: 'registerExtend',
+    cancel: 'registerCancel',
+    verify: 'registerVerify',
+    anchor: 'registerAnchor',
+  });
 });
 
 afterAll(async () => {

@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
 import { JsonNumber } from '../../../shared/canonical/CanonicalValue';
@@ -16,67 +13,22 @@ import { SnowflakeErasureReceipts } from '../../../shared/load/SnowflakeErasureR
 import type { RequestState } from '../../../shared/pipeline/RequestState';
 import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
 import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
+import { type CliRun, localSnowflakeCliEnv, runCli, writeCliProgram } from '../../support/cliProgram';
 import { sampleErasureReceipt } from '../../support/erasureReceiptFixture';
 import { startTestSnowflake } from '../../support/snowflake';
 import { openTestSnowflakeDatabase } from '../snowflake/helpers';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const COMMANDER = pathToFileURL(createRequire(import.meta.url).resolve('commander')).href;
 const AT = { database: 'EVIDENCE', schema: 'DSR' };
 const SUBJECT = 'ab'.repeat(32);
 const PLAN = '7e'.repeat(32);
-
-/** `dsr report` and `dsr status` as `cli/main.ts` registers them, each run in a child process. */
-const PROGRAM = `
-import { Command, CommanderError } from '${COMMANDER}';
-import { CliError, EXIT } from '${ROOT}cli/CliError.ts';
-import { registerReport } from '${ROOT}cli/commands/report.ts';
-import { registerStatus } from '${ROOT}cli/commands/status.ts';
-
-const program = new Command('dsr').exitOverride();
-registerReport(program);
-registerStatus(program);
-try {
-  await program.parseAsync(process.argv.slice(2), { from: 'user' });
-  process.exitCode = EXIT.ok;
-} catch (error) {
-  if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  else if (error instanceof CliError) {
-    process.stderr.write('dsr: ' + error.message + '\\n');
-    process.exitCode = error.exitCode;
-  } else {
-    process.stderr.write('dsr: ' + (error instanceof Error ? error.message : String(error)) + '\\n');
-    process.exitCode = EXIT.failed;
-  }
-}
-`;
 
 let dir: string;
 let program: string;
 let sf: LocalSnowflake;
 let db: SnowflakeDatabase;
 
-function dsr(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', program, ...args],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          SNOWFLAKE_ACCOUNT: sf.account,
-          SNOWFLAKE_USER: 'DSR',
-          SNOWFLAKE_PASSWORD: 'dsr',
-          SNOWFLAKE_ACCESS_URL: sf.url,
-          SNOWFLAKE_LOAD_DATABASE: AT.database,
-          SNOWFLAKE_LOAD_SCHEMA: AT.schema,
-          SNOWFLAKE_LOG_LEVEL: 'OFF',
-        },
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function dsr(args: string[]): Promise<CliRun> {
+  return runCli(program, args, localSnowflakeCliEnv(sf, AT));
 }
 
 const T0 = Date.parse('2026-03-01T09:00:00.000Z');
@@ -184,8 +136,7 @@ beforeAll(async () => {
   await sf.sql('CREATE SCHEMA EVIDENCE.DSR');
   db = openTestSnowflakeDatabase(sf);
   dir = await mkdtemp(join(tmpdir(), 'dsr-erasure-reports-'));
-  program = join(dir, 'dsr-reports.mts');
-  await writeFile(program, PROGRAM);
+  program = await writeCliProgram(dir, 'dsr-reports', { report: 'registerReport', status: 'registerStatus' });
 });
 
 afterAll(async () => {

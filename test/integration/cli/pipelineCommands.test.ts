@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   DeleteMessageCommand,
   type Message,
@@ -32,48 +29,14 @@ import { extractStage } from '../../../shared/pipeline/stages/extractStage';
 import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
 import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
 import { createLogger } from '../../../shared/telemetry/createLogger';
+import { type CliRun, localSnowflakeCliEnv, runCli, writeCliProgram } from '../../support/cliProgram';
 import { startTestSnowflake } from '../../support/snowflake';
 import { openTestSnowflakeDatabase } from '../snowflake/helpers';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The program lives in a temporary directory, where `commander` does not resolve by name. */
-const COMMANDER = pathToFileURL(createRequire(import.meta.url).resolve('commander')).href;
 const AT = { database: 'EVIDENCE', schema: 'DSR' };
 const EMAIL = 'Zoe.Quinn@Example.com';
 const PHONE = '+44 20 7946 0999';
-
-/**
- * The commands registered as `cli/main.ts` registers them, with its mapping of errors to exit
- * codes, so each test runs them as the `dsr` binary runs: in a child process.
- */
-const PROGRAM = `
-import { Command, CommanderError } from '${COMMANDER}';
-import { CliError, EXIT } from '${ROOT}cli/CliError.ts';
-import { isDsrError } from '${ROOT}shared/errors/DsrError.ts';
-import { registerSubmit } from '${ROOT}cli/commands/submit.ts';
-import { registerStatus } from '${ROOT}cli/commands/status.ts';
-import { registerRedrive } from '${ROOT}cli/commands/redrive.ts';
-import { registerReport } from '${ROOT}cli/commands/report.ts';
-
-const program = new Command('dsr').exitOverride();
-registerSubmit(program);
-registerStatus(program);
-registerRedrive(program);
-registerReport(program);
-try {
-  await program.parseAsync(process.argv.slice(2), { from: 'user' });
-  process.exitCode = EXIT.ok;
-} catch (error) {
-  if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  else if (error instanceof CliError) {
-    process.stderr.write('dsr: ' + error.message + '\\n');
-    process.exitCode = error.exitCode;
-  } else {
-    process.stderr.write('dsr: ' + (error instanceof Error ? error.message : String(error)) + '\\n');
-    process.exitCode = isDsrError(error) && error.code === 'CONFIG_INVALID' ? EXIT.usage : EXIT.failed;
-  }
-}
-`;
 
 const MAP = `version: 1
 identities:
@@ -95,12 +58,6 @@ snowflake:
     identities: { email: EMAIL }
 `;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 let dir: string;
 let program: string;
 let mapFile: string;
@@ -109,33 +66,15 @@ let sf: LocalSnowflake;
 let db: SnowflakeDatabase;
 
 /** Runs `dsr …` (the four pipeline commands) in a child process against the local components. */
-function dsr(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', program, ...args],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          AWS_REGION: aws.region,
-          AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
-          DSR_SQS_ENDPOINT: aws.sqsEndpoint,
-          SNOWFLAKE_ACCOUNT: sf.account,
-          SNOWFLAKE_USER: 'DSR',
-          SNOWFLAKE_PASSWORD: 'dsr',
-          SNOWFLAKE_ACCESS_URL: sf.url,
-          SNOWFLAKE_LOAD_DATABASE: AT.database,
-          SNOWFLAKE_LOAD_SCHEMA: AT.schema,
-          SNOWFLAKE_LOG_LEVEL: 'OFF',
-          SNOWFLAKE_STATEMENT_TIMEOUT_MS: '20000',
-          ...env,
-        },
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
+function dsr(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runCli(program, args, {
+    AWS_REGION: aws.region,
+    AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
+    DSR_SQS_ENDPOINT: aws.sqsEndpoint,
+    ...localSnowflakeCliEnv(sf, AT),
+    SNOWFLAKE_STATEMENT_TIMEOUT_MS: '20000',
+    ...env,
   });
 }
 
@@ -162,8 +101,12 @@ beforeAll(async () => {
   configureSnowflakeDriver({ logLevel: 'OFF' });
   dir = await mkdtemp(join(tmpdir(), 'dsr-pipeline-cli-'));
   // .mts: an ES module outside the package, so top-level await is allowed.
-  program = join(dir, 'dsr-pipeline.mts');
-  await writeFile(program, PROGRAM);
+  program = await writeCliProgram(dir, 'dsr-pipeline', {
+    submit: 'registerSubmit',
+    status: 'registerStatus',
+    redrive: 'registerRedrive',
+    report: 'registerReport',
+  });
   mapFile = join(dir, 'datamap.yaml');
   await writeFile(mapFile, MAP);
   aws = await startLocalAws();

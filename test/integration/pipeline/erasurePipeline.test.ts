@@ -15,7 +15,6 @@ import {
   startLocalPipelineFixture,
 } from '../../support/localPipelineFixture';
 import { readQueueMessages, scanForValues } from '../../support/scanForValues';
-import { waitFor } from '../../support/waitFor';
 import { openTestSnowflakeDatabase } from '../snowflake/helpers';
 
 const CHLOE = { email: ['chloe.dubois@example.org'] };
@@ -40,16 +39,7 @@ const lifecycle = async (requestId: string) =>
   lifecycleOf(await readLedger(db, EVIDENCE, requestId).catch(() => []))
     .filter((e) => !isEraseCheckpoint(e))
     .map((e) => e.state);
-/** Polls every queue until `done` holds: a plan waiting for approval keeps a delayed message cycling. */
-const runUntil = async (done: () => Promise<boolean>, timeoutMs = 60_000) =>
-  waitFor(
-    async () => {
-      for (const poller of Object.values(f.pipeline.pollers)) await poller.pollOnce(0);
-      return done();
-    },
-    timeoutMs,
-    200,
-  );
+const runUntil = (done: () => Promise<boolean>, timeoutMs = 60_000) => f.pipeline.pollUntil(done, timeoutMs);
 const ended = (requestId: string) => async () => {
   const states = await lifecycle(requestId);
   return states.some((s) => ['erased', 'erasure_unverified', 'quarantined', 'cancelled'].includes(s));

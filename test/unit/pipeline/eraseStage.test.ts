@@ -192,7 +192,8 @@ function pipeline(
   const removeOwnCopies = vi.fn(async () => ({
     earlierRequests: 1,
     findingRowsCleared: 4,
-    objectsDeleted: 2,
+    objectsDeleted: 3,
+    byRequest: [{ requestId: 'r-0', rows: 4, objects: 2 }],
   }));
   const extract = extractStage({
     ...common,
