@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
 import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
-import { learnedIdentifiers } from '../../shared/erasure/learnedIdentifiers';
 import { planSubjectErasure } from '../../shared/erasure/planSubjectErasure';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import type { IntakeRequest } from '../../shared/intake/IntakeRequest';
@@ -99,7 +98,6 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
       carriedLedger: (requestId) => ledger.carried(requestId),
       planErasure: async (request) => {
         const ready = await searchers();
-        const identifiers = Object.fromEntries(Object.entries(request.subject).map(([k, v]) => [k, [...v]]));
         const run = () =>
           planSubjectErasure(
             {
@@ -112,10 +110,9 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
               maskKey: PLAN_CHECK_MASK_KEY,
               randomBytes,
             },
-            { requestId: request.requestId, identifiers },
+            { requestId: request.requestId, identifiers: request.subject },
           );
-        const planned = forRequest ? await forRequest(request.requestId, run) : await run();
-        return { ...planned, known: learnedIdentifiers(dataMap, planned.findings, identifiers) };
+        return forRequest ? forRequest(request.requestId, run) : run();
       },
       discover: async (request) => {
         const ready = await searchers();

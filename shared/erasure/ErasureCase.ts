@@ -98,7 +98,7 @@ export interface ErasureCase {
   readonly requestId: string;
   readonly subjectHash: string;
   /** The request's identifiers. */
-  readonly identifiers: Record<string, string[]>;
+  readonly identifiers: Readonly<Record<string, readonly string[]>>;
   /** Every identifier known before the erasure: the request's and those learned in the found rows. */
   readonly known: Record<string, string[]>;
   readonly plan: ErasurePlan;

@@ -6,7 +6,6 @@ import type { ErasurePlan } from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
 import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
 import { executeErasurePlan } from './executeErasurePlan';
-import { learnedIdentifiers } from './learnedIdentifiers';
 import type { RandomBytes } from './maskValue';
 import { mappedSchemas, planSubjectErasure } from './planSubjectErasure';
 import { proveErasure } from './proveErasure';
@@ -62,7 +61,7 @@ export async function eraseSubject(
 ): Promise<EraseSubjectResult> {
   const catalog: ErasureCatalog = await readErasureCatalog(deps.db, mappedSchemas(deps.dataMap));
   for (let replans = 0; ; replans++) {
-    const { findings, plan, problems } = await planSubjectErasure({ ...deps, catalog }, input);
+    const { findings, plan, problems, known } = await planSubjectErasure({ ...deps, catalog }, input);
     if (problems.length > 0) return { outcome: 'refused', plan, problems };
     if (input.dryRun || !deps.writeDb) return { outcome: 'planned', plan, findings };
     const executed = await executeErasurePlan(
@@ -87,7 +86,7 @@ export async function eraseSubject(
         requestId: input.requestId,
         plan,
         findings,
-        known: learnedIdentifiers(deps.dataMap, findings, input.identifiers),
+        known,
       },
     );
     return { outcome: 'executed', plan, findings, steps: executed.steps, verification, replans };

@@ -6,6 +6,7 @@ import type { PgDatabase } from '../postgres/PgDatabase';
 import { checkPlan } from './checkPlan';
 import type { ErasurePlan } from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
+import { learnedIdentifiers } from './learnedIdentifiers';
 import type { RandomBytes } from './maskValue';
 import { planErasure } from './planErasure';
 import { type ErasureCatalog, readErasureCatalog } from './readErasureCatalog';
@@ -29,6 +30,8 @@ export interface SubjectErasurePlanning {
   readonly plan: ErasurePlan;
   /** What keeps the plan from running: the data map against the catalog, then the live checks. */
   readonly problems: readonly ErasureProblem[];
+  /** Every identifier known before the erasure: the request's and those learned in the found rows. */
+  readonly known: Record<string, string[]>;
 }
 
 /** The PostgreSQL schemas the data map names (the erasure catalog is read for these). */
@@ -43,7 +46,7 @@ export function mappedSchemas(dataMap: DataMap): string[] {
  */
 export async function planSubjectErasure(
   deps: PlanSubjectErasureDeps,
-  input: { readonly requestId: string; readonly identifiers: Record<string, string[]> },
+  input: { readonly requestId: string; readonly identifiers: Readonly<Record<string, readonly string[]>> },
 ): Promise<SubjectErasurePlanning> {
   const catalog = deps.catalog ?? (await readErasureCatalog(deps.db, mappedSchemas(deps.dataMap)));
   const { document: findings } = await discoverSubject(
@@ -51,6 +54,7 @@ export async function planSubjectErasure(
     { requestId: input.requestId, identifiers: input.identifiers },
   );
   const { plan, problems } = planErasure({ dataMap: deps.dataMap, catalog }, { findings });
-  if (problems.length > 0) return { catalog, findings, plan, problems };
-  return { catalog, findings, plan, problems: await checkPlan({ ...deps, catalog }, plan) };
+  const known = learnedIdentifiers(deps.dataMap, findings, input.identifiers);
+  if (problems.length > 0) return { catalog, findings, plan, problems, known };
+  return { catalog, findings, plan, problems: await checkPlan({ ...deps, catalog }, plan), known };
 }

@@ -57,7 +57,7 @@ export interface SubjectEraser {
   /** Discovers again from the request's identifiers and plans, read-only (after rows changed). */
   replan(input: {
     readonly requestId: string;
-    readonly identifiers: Record<string, string[]>;
+    readonly identifiers: Readonly<Record<string, readonly string[]>>;
   }): Promise<{ findings: FindingsDocument; plan: ErasurePlan; problems: readonly ErasureProblem[] }>;
   /** The proof: discovery again from every identifier known before the erasure. */
   prove(input: {

@@ -172,7 +172,7 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
             version: 1,
             requestId,
             subjectHash,
-            identifiers: Object.fromEntries(Object.entries(request.subject).map(([k, v]) => [k, [...v]])),
+            identifiers: request.subject,
             known: planned.known,
             plan: planned.plan,
             problems: planned.problems,
