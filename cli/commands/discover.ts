@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
+import { describeNotFollowed } from '../../shared/discovery/NotFollowed';
 import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { serializeSpilledFindings } from '../../shared/discovery/serializeSpilledFindings';
 import { subjectHash } from '../../shared/identity/subjectHash';
@@ -97,9 +98,12 @@ export function registerDiscover(program: Command): void {
         const perTable = Object.entries(summary.counts)
           .flatMap(([system, tables]) => Object.entries(tables).map(([t, n]) => `  ${system} ${t}: ${n}`))
           .join('\n');
+        const notFollowed = (summary.notFollowed ?? [])
+          .map((n) => `  ${n.system} ${describeNotFollowed(n)}\n`)
+          .join('');
         process.stderr.write(
           `request ${requestId}: ${summary.rows} rows in ${rounds} rounds, subject ${summary.subject.hash.slice(0, 12)}…\n` +
-            `${perTable}\nevidence sha256 ${summary.evidenceHash}\n`,
+            `${perTable}\n${notFollowed}evidence sha256 ${summary.evidenceHash}\n`,
         );
       } finally {
         await db.end();

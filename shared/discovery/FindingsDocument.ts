@@ -3,6 +3,7 @@ import { canonicalJson } from '../canonical/canonicalJson';
 import { sha256Hex } from '../canonical/sha256';
 import { compareFindingKeys } from './compareFindingKeys';
 import { KEYLESS_KEY } from './keylessRowKeys';
+import type { NotFollowed } from './NotFollowed';
 import type { ProvenanceEntry } from './Provenance';
 import type { System, UnreadableRow } from './SearchableTable';
 import type { TableResult } from './traverse';
@@ -37,6 +38,12 @@ export interface FindingsDocument {
    * findings. Present only when there are some; not part of the evidence hash.
    */
   readonly unreadable?: readonly Unreadable[];
+  /**
+   * Learned values that did not widen the search because several rows of the column they were
+   * learned from hold them (counts, never values). Present only when there are some; not part of
+   * the evidence hash.
+   */
+  readonly notFollowed?: readonly NotFollowed[];
 }
 
 /** A matching row that has no canonical form, reported instead of failing its table. */
@@ -52,6 +59,7 @@ export function buildFindingsDocument(input: {
   requestId: string;
   subjectHash: string;
   tables: readonly TableResult[];
+  notFollowed?: readonly NotFollowed[];
 }): FindingsDocument {
   // Objects are built with their keys in sorted order, the canonical order.
   const findings = [...input.tables]
@@ -83,6 +91,7 @@ export function buildFindingsDocument(input: {
     counts,
     evidenceHash: evidenceHash(findings),
     findings,
+    ...(input.notFollowed?.length ? { notFollowed: input.notFollowed } : {}),
     requestId: input.requestId,
     subject: { hash: input.subjectHash },
     ...(unreadable.length > 0 ? { unreadable } : {}),

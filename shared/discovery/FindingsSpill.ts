@@ -12,6 +12,7 @@ import type { FindingsSource, FindingsSummary } from './FindingsStream';
 import { KEYLESS_KEY } from './keylessRowKeys';
 import { LineFileReader, readFileLines } from './LineFileReader';
 import type { MetRow, MetRowSink } from './MetRow';
+import type { NotFollowed } from './NotFollowed';
 import {
   comparePreparedFindingKeys,
   type PreparedFindingKey,
@@ -145,6 +146,7 @@ export class FindingsSpill implements MetRowSink {
     subjectHash: string;
     tables: readonly SearchableTable[];
     unreadable: readonly Unreadable[];
+    notFollowed?: readonly NotFollowed[];
   }): SpilledFindings {
     if (this.finished) throw new Error('FindingsSpill: finished twice');
     this.finished = true;
@@ -180,6 +182,7 @@ export class FindingsSpill implements MetRowSink {
       evidenceHash: hasher.finish(),
       rows: hasher.rows,
       ...(input.unreadable.length > 0 ? { unreadable: input.unreadable } : {}),
+      ...(input.notFollowed?.length ? { notFollowed: input.notFollowed } : {}),
     };
     const dir = this.dir;
     return {

@@ -1,6 +1,7 @@
 import type { CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import type { FindingsDocument, Unreadable } from './FindingsDocument';
+import type { NotFollowed } from './NotFollowed';
 
 /**
  * A request's findings summarised without their rows: what a stage needs to know about them before
@@ -17,6 +18,8 @@ export interface FindingsSummary {
   /** Total findings (the sum of `counts`). */
   readonly rows: number;
   readonly unreadable?: readonly Unreadable[];
+  /** Learned values not followed because several rows share them; absent when none. */
+  readonly notFollowed?: readonly NotFollowed[];
 }
 
 /**
@@ -40,6 +43,7 @@ export function findingsSourceOf(document: FindingsDocument): FindingsSource {
       evidenceHash: document.evidenceHash,
       rows: document.findings.length,
       ...(document.unreadable ? { unreadable: document.unreadable } : {}),
+      ...(document.notFollowed ? { notFollowed: document.notFollowed } : {}),
     },
     async *lines() {
       for (const finding of document.findings) yield canonicalJson(finding as unknown as CanonicalValue);

@@ -29,6 +29,11 @@ export interface SearchOutput {
   readonly valueKey: ValueKey;
   readonly column: string;
   readonly normalize: Normalization;
+  /**
+   * Set when the values are a learned identity kind (the table `learn`s it): such a value widens
+   * the search only if it is held by one row of this column (see `traverseInto`).
+   */
+  readonly learned?: { readonly identity: string };
 }
 
 /** One data-map table, as the traversal sees it. */
@@ -77,4 +82,16 @@ export interface TableSearcher {
     onPage: (rows: readonly FoundRow[]) => void,
     onUnreadable?: (row: UnreadableRow) => void,
   ): Promise<void>;
+
+  /**
+   * Rows of `table` whose `column` (normalised as given, with the very match `search` uses, so the
+   * same index serves) equals each value, counted up to `cap` per value: a value held by `cap` rows
+   * or more counts `cap`. Every value given is in the answer, 0 when no row holds it.
+   */
+  countRows(
+    table: SearchableTable,
+    column: { readonly column: string; readonly normalize: Normalization },
+    values: readonly string[],
+    cap: number,
+  ): Promise<ReadonlyMap<string, number>>;
 }

@@ -51,6 +51,7 @@ export async function discoverSubject(
       requestId: input.requestId,
       subjectHash: subjectHash(deps.subjectHashKey, normalized),
       tables: result.tables,
+      notFollowed: result.notFollowed,
     }),
     notSearched: result.notSearched,
     rounds: result.rounds,
@@ -101,6 +102,7 @@ export async function discoverSubjectStream(
           unreadable: [...(outline.unreadable.get(t)?.values() ?? [])],
         })),
       ),
+      notFollowed: outline.notFollowed,
     });
     return { findings, notSearched: outline.notSearched, rounds: outline.rounds, runs: spill.runsWritten };
   } catch (error) {

@@ -76,6 +76,7 @@ function planSections(map: DataMap): SearchableTable[] {
           valueKey: identityKey(kind),
           column,
           normalize: normalizeOf(kind),
+          learned: { identity: kind },
         })),
       );
       const followed: SearchOutput[] = followersOf(map, system, spec.table).map((ref) => ({

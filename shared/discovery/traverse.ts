@@ -5,11 +5,13 @@ import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import { collapseMetRecords, type MetRecord, metRecordOrder } from './collapseMetRecords';
 import { KEYLESS_KEY } from './keylessRowKeys';
 import type { MetRowSink } from './MetRow';
+import { type NotFollowed, type RefusedValue, summarizeNotFollowed } from './NotFollowed';
 import type { ProvenanceEntry } from './Provenance';
 import type {
   FoundRow,
   SearchableTable,
   SearchInput,
+  SearchOutput,
   System,
   TableSearcher,
   UnreadableRow,
@@ -21,7 +23,15 @@ export interface TraverseOptions {
   readonly searchers: Partial<Record<System, TableSearcher>>;
   /** Tables searched at once within one discovery. @default 4 */
   readonly tableConcurrency?: number;
+  /**
+   * Rows counted at most per learned value when measuring whether it is shared (see
+   * {@link traverseInto}); a value held by more is reported as held by this many or more. @default 1000
+   */
+  readonly sharedValueCap?: number;
 }
+
+/** Default of {@link TraverseOptions.sharedValueCap}. */
+export const SHARED_VALUE_CAP = 1000;
 
 /** A row found, with how it was reached. */
 export interface TracedRow extends FoundRow {
@@ -49,6 +59,8 @@ export interface TraverseResult {
   readonly notSearched: readonly { system: System; table: string }[];
   /** How many search rounds ran until no new value appeared. */
   readonly rounds: number;
+  /** Learned values that were not followed because several rows share them (counts only). */
+  readonly notFollowed: readonly NotFollowed[];
 }
 
 /** What a traversal learned besides its rows (which went to a {@link MetRowSink}). */
@@ -59,6 +71,8 @@ export interface TraversalOutline {
   readonly unreadable: ReadonlyMap<SearchableTable, ReadonlyMap<string, UnreadableRow>>;
   readonly notSearched: readonly { system: System; table: string }[];
   readonly rounds: number;
+  /** Learned values that were not followed because several rows share them (counts only). */
+  readonly notFollowed: readonly NotFollowed[];
 }
 
 /**
@@ -104,6 +118,7 @@ export async function traverse(
     }),
     notSearched: outline.notSearched,
     rounds: outline.rounds,
+    notFollowed: outline.notFollowed,
   };
 }
 
@@ -123,6 +138,15 @@ export async function traverse(
  * a round see the same values, so that set does not depend on the order searches end. Round 1
  * searches only the request's identifiers; an identity value searched in a later round is one not
  * in the request (request values were all searched in round 1), so it was learned.
+ *
+ * **The learning guard.** A learned identity value widens the search only if it identifies one
+ * person: at the end of the round that learned it, the rows of the column it was learned from that
+ * hold it are counted (with the search's own match, so the search's index serves the count, and
+ * at most `sharedValueCap` per value). A value held by more than one row there (two employees'
+ * office switchboard number) is not followed, unless another column it was learned from holds it
+ * in one row; it is reported in `notFollowed` by table, column and count, never by value. A value
+ * refused in one round and learned later from a column where it is unique is followed then, and
+ * is no longer reported. Counts depend only on the data, so the same data gives the same rows.
  */
 export async function traverseInto(
   plan: readonly SearchableTable[],
@@ -134,6 +158,13 @@ export async function traverseInto(
   const searched = new Map<string, Set<string>>();
   const active = plan.filter((t) => options.searchers[t.system]);
   const limit = pLimit(options.tableConcurrency ?? 4);
+  const cap = options.sharedValueCap ?? SHARED_VALUE_CAP;
+  // Learned values not yet in their pool, per (table, column) they were learned from, in this round.
+  let learnedNow = new Map<string, { table: SearchableTable; output: SearchOutput; values: Set<string> }>();
+  // Rows holding each value, per (table, column): a value is counted once per column.
+  const counted = new Map<string, Map<string, number>>();
+  // Values refused so far, by (table, column, value); those followed later are dropped at the end.
+  const refused = new Map<string, RefusedValue & { valueKey: ValueKey; value: string }>();
 
   const searchedSet = (table: SearchableTable, input: SearchInput) => {
     const id = `${table.system}\u0000${table.table}\u0000${input.column}\u0000${input.valueKey}`;
@@ -175,6 +206,17 @@ export async function traverseInto(
         if (text === undefined) continue;
         const value = normalizeIdentifier(text, output.normalize);
         if (value === '') continue;
+        if (output.learned) {
+          if (pools.get(output.valueKey)?.has(value)) continue;
+          const source = sourceId(table, output);
+          let learned = learnedNow.get(source);
+          if (!learned) {
+            learned = { table, output, values: new Set() };
+            learnedNow.set(source, learned);
+          }
+          learned.values.add(value);
+          continue;
+        }
         let pool = pools.get(output.valueKey);
         if (!pool) {
           pool = new Set();
@@ -182,6 +224,60 @@ export async function traverseInto(
         }
         pool.add(value);
       }
+    }
+  };
+
+  /**
+   * Counts, for each (table, column) values were learned from this round, the rows that hold each
+   * value, then adds to the pools the values held by one row of at least one of those columns.
+   */
+  const admitLearned = async (
+    learned: ReadonlyMap<string, { table: SearchableTable; output: SearchOutput; values: Set<string> }>,
+  ) => {
+    await Promise.all(
+      [...learned].map(([source, { table, output, values }]) =>
+        limit(async () => {
+          let counts = counted.get(source);
+          if (!counts) {
+            counts = new Map();
+            counted.set(source, counts);
+          }
+          const known = counts;
+          const missing = [...values].filter((v) => !known.has(v)).sort();
+          const searcher = options.searchers[table.system];
+          if (missing.length === 0 || !searcher) return;
+          const answer = await searcher.countRows(table, output, missing, cap);
+          for (const v of missing) known.set(v, Math.min(answer.get(v) ?? 0, cap));
+        }),
+      ),
+    );
+    const unique = new Map<ValueKey, Set<string>>();
+    for (const [source, { table, output, values }] of learned) {
+      const counts = counted.get(source) ?? new Map<string, number>();
+      for (const value of values) {
+        const rows = counts.get(value) ?? 0;
+        if (rows <= 1) {
+          const set = unique.get(output.valueKey) ?? new Set<string>();
+          unique.set(output.valueKey, set);
+          set.add(value);
+          continue;
+        }
+        refused.set(`${source}\u0000${value}`, {
+          system: table.system,
+          table: table.table,
+          column: output.column,
+          identity: output.learned?.identity ?? '',
+          rows,
+          capped: rows >= cap,
+          valueKey: output.valueKey,
+          value,
+        });
+      }
+    }
+    for (const [valueKey, values] of unique) {
+      const pool = pools.get(valueKey) ?? new Set<string>();
+      pools.set(valueKey, pool);
+      for (const v of values) pool.add(v);
     }
   };
 
@@ -213,16 +309,27 @@ export async function traverseInto(
     if (tasks.length === 0) break;
     rounds++;
     await Promise.all(tasks.map((task) => limit(task)));
+    const learned = learnedNow;
+    learnedNow = new Map();
+    await admitLearned(learned);
   }
 
   return {
     tables: active,
     unreadable,
+    notFollowed: summarizeNotFollowed(
+      [...refused.values()].filter((r) => !pools.get(r.valueKey)?.has(r.value)),
+    ),
     notSearched: plan
       .filter((t) => !options.searchers[t.system])
       .map((t) => ({ system: t.system, table: t.table })),
     rounds,
   };
+}
+
+/** Names the column a value was learned from: `system NUL table NUL column`. */
+function sourceId(table: SearchableTable, output: SearchOutput): string {
+  return `${table.system}\u0000${table.table}\u0000${output.column}`;
 }
 
 /** The provenance entry of a search by `input` in round `round`, keys in sorted order. */

@@ -2,7 +2,7 @@ import type { IPolicy } from 'cockatiel';
 import type { CanonicalObject, CanonicalRow } from '../canonical/CanonicalValue';
 import { UnreadableValueError } from '../canonical/UnreadableValueError';
 import { checkPostgresCatalog } from '../datamap/checkPostgresCatalog';
-import type { DataMap } from '../datamap/dataMapSchema';
+import type { DataMap, Normalization } from '../datamap/dataMapSchema';
 import { keylessRowKeys } from '../discovery/keylessRowKeys';
 import type {
   FoundRow,
@@ -127,6 +127,27 @@ export class PostgresTableSearcher implements TableSearcher {
     }
   }
 
+  async countRows(
+    table: SearchableTable,
+    searched: { readonly column: string; readonly normalize: Normalization },
+    values: readonly string[],
+    cap: number,
+  ): Promise<ReadonlyMap<string, number>> {
+    const pgTable = this.catalog.tables.get(table.table);
+    const column = pgTable?.columns.find((c) => c.name === searched.column);
+    if (!pgTable || !column)
+      throw new InvalidArgumentError(`${table.table}.${searched.column} was not checked against the catalog`);
+    const counts = new Map(values.map((v) => [v, 0]));
+    const accepted = values.filter((v) => acceptsValue(column, v));
+    const sql = countSql(pgTable, column, searched.normalize);
+    for (let i = 0; i < accepted.length; i += this.valuesPerQuery) {
+      const chunk = accepted.slice(i, i + this.valuesPerQuery);
+      const result = await this.retry.execute(() => this.db.queryRaw(sql, [chunk, cap], { prepare: true }));
+      for (const row of result.rows) if (row[0] != null) counts.set(row[0], Number(row[1]));
+    }
+    return counts;
+  }
+
   /** Pages through a keyless search in one snapshot; every path ends the transaction and returns the client. */
   private async searchKeyless(
     sql: string,
@@ -193,6 +214,22 @@ export class PostgresTableSearcher implements TableSearcher {
       return failure ? { row, failure } : { row };
     });
   }
+}
+
+/**
+ * For each value of `$1` (text), the rows whose column matches it, as a search by that one value
+ * would match them, counted up to `$2`: `SELECT u.v, (SELECT count(*) FROM (SELECT 1 FROM t WHERE
+ * <match> LIMIT $2) c) FROM unnest($1) u(v)`. The inner query is the search's own condition over a
+ * one-element array, so the index that serves the search serves each count, and no value costs
+ * more than `$2` index entries.
+ */
+function countSql(table: PgTable, column: PgColumn, normalize: Normalization): string {
+  const kind = matchExpression(column, normalize).kind;
+  const type =
+    kind === 'typed' ? `${column.castType}[]` : kind === 'array-overlap' ? column.castType : 'text[]';
+  const match = matchExpression(column, normalize, `CAST(ARRAY[u.v] AS ${type})`).condition;
+  const from = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+  return `SELECT u.v, (SELECT count(*) FROM (SELECT 1 FROM ${from} WHERE ${match} LIMIT $2) AS c) FROM unnest($1::text[]) AS u(v)`;
 }
 
 /**

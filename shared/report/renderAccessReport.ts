@@ -2,6 +2,7 @@ import type { CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import type { DataMap, Disclosure } from '../datamap/dataMapSchema';
 import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
+import { describeNotFollowed } from '../discovery/NotFollowed';
 import type { ProvenanceEntry } from '../discovery/Provenance';
 
 /** What the report says about the request itself. */
@@ -39,6 +40,14 @@ export function renderAccessReport(request: ReportRequest, document: FindingsDoc
   out.push('## Where your data was found', '', '| system | table | records |', '| --- | --- | --- |');
   for (const t of tables) out.push(`| ${t.system} | ${md(t.table)} | ${t.rows.length} |`);
   out.push('');
+  if (document.notFollowed?.length) {
+    out.push(
+      'Some identifiers found in your records are shared with other people (several records hold them), so they identify no one and were not used to look for more records:',
+      '',
+      ...document.notFollowed.map((n) => `- ${md(describeNotFollowed(n))} (${n.system})`),
+      '',
+    );
+  }
 
   const found = tables.filter((t) => t.rows.length > 0);
   const section = (title: string, pick: (d: Disclosure | undefined, t: TableFound) => string[]) => {

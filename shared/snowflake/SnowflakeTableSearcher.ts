@@ -1,6 +1,6 @@
 import type { CanonicalObject, CanonicalValue } from '../canonical/CanonicalValue';
 import { didYouMean } from '../datamap/closeMatches';
-import type { DataMap } from '../datamap/dataMapSchema';
+import type { DataMap, Normalization } from '../datamap/dataMapSchema';
 import { formatPath } from '../datamap/loadDataMap';
 import { keylessRowKeys } from '../discovery/keylessRowKeys';
 import { planSearch } from '../discovery/planSearch';
@@ -12,7 +12,7 @@ import { quoteSnowflakeIdent } from './quoteSnowflakeIdent';
 import { readSnowflakeCatalog } from './readSnowflakeCatalog';
 import type { SnowflakeCatalog, SnowflakeColumn } from './SnowflakeColumn';
 import type { SnowflakeDatabase } from './SnowflakeDatabase';
-import { keysetBinds, searchSql } from './statements';
+import { countMatchesSql, keysetBinds, searchSql } from './statements';
 
 export interface SnowflakeSearchOptions {
   /** Rows per keyset page. @default 1000 */
@@ -136,12 +136,66 @@ export class SnowflakeTableSearcher implements TableSearcher {
       }
     }
   }
+
+  async countRows(
+    table: SearchableTable,
+    searched: { readonly column: string; readonly normalize: Normalization },
+    values: readonly string[],
+    cap: number,
+  ): Promise<ReadonlyMap<string, number>> {
+    const sfTable = this.catalog.tables.get(table.table);
+    const column = sfTable?.columns.find((c) => c.name === searched.column);
+    if (!sfTable || !column)
+      throw new InvalidArgumentError(`${table.table}.${searched.column} was not checked against the catalog`);
+    const comparison = compareAs(column, searched);
+    const counts = new Map(values.map((v) => [v, 0]));
+    const accepted = values.filter(comparison.accepts);
+    // NUMBER values come back in canonical form: compare them by the exact value bound.
+    const numeric = comparison.value !== '?';
+    for (let i = 0; i < accepted.length; i += this.valuesPerQuery) {
+      const chunk = accepted.slice(i, i + this.valuesPerQuery);
+      const sql = countMatchesSql({
+        table: table.table,
+        match: comparison.match,
+        value: comparison.value,
+        valueCount: chunk.length,
+      });
+      for (const row of await this.db.query(sql, [...chunk])) {
+        const value = countedValue(row.V);
+        const n = Math.min(Number(countedValue(row.N) ?? 0), cap);
+        if (value === undefined) continue;
+        const key = numeric ? chunk.find((v) => sameNumber(v, value)) : value;
+        if (key !== undefined) counts.set(key, n);
+      }
+    }
+    return counts;
+  }
+}
+
+/** Whether two decimal texts name the same number (`007` and `7`, `1.50` and `1.5`). */
+function sameNumber(a: string, b: string): boolean {
+  const norm = (v: string) => {
+    const m = DECIMAL.exec(v);
+    if (!m) return v;
+    const integer = (m[1] as string).replace(/^0+(?=\d)/, '');
+    const fraction = (m[2] ?? '').replace(/0+$/, '');
+    const sign = v.startsWith('-') && /[1-9]/.test(integer + fraction) ? '-' : '';
+    return `${sign}${integer}${fraction ? `.${fraction}` : ''}`;
+  };
+  return norm(a) === norm(b);
+}
+
+/** Text of a counted group's value, as the search values were bound. */
+function countedValue(value: CanonicalValue | undefined): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  return undefined;
 }
 
 /** How a column is matched: the expression, how a value is bound, and which values can match at all. */
 function compareAs(
   column: SnowflakeColumn,
-  input: SearchInput,
+  input: { readonly normalize: Normalization },
 ): { match: string; value: string; accepts: (value: string) => boolean } {
   const quoted = quoteSnowflakeIdent(column.name);
   const noNul = (v: string) => !v.includes('\u0000');

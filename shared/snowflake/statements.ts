@@ -83,6 +83,22 @@ export function searchSql(s: SearchStatement): string {
   );
 }
 
+/**
+ * Rows per searched value: `SELECT <match> AS "V", COUNT(*) AS "N" FROM "D"."S"."T" WHERE <match>
+ * IN (?, …) GROUP BY 1`, with the search's own match (a value absent from the table is absent from
+ * the answer). Snowflake has no index to bound this by: it prunes micro-partitions as the search
+ * does, and reads what the search reads.
+ */
+export function countMatchesSql(
+  s: Pick<SearchStatement, 'table' | 'match' | 'value' | 'valueCount'>,
+): string {
+  const values = Array.from({ length: s.valueCount }, () => s.value).join(', ');
+  return (
+    `SELECT ${s.match} AS "V", COUNT(*) AS "N" FROM ${quoteSnowflakeName(s.table)} ` +
+    `WHERE ${s.match} IN (${values}) GROUP BY 1`
+  );
+}
+
 /** Binds of a keyset page after `key` (values in key order): see {@link searchSql}. */
 export function keysetBinds(key: readonly string[]): string[] {
   return key.flatMap((_, i) => key.slice(0, i + 1));

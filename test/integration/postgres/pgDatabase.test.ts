@@ -216,6 +216,7 @@ describe('Class: PgDatabase', () => {
             [app],
           );
         },
+        countRows: (...args) => postgres.countRows(...args),
       };
       const { document } = await discoverSubject(
         {

@@ -4,6 +4,7 @@ import {
   addFindingsProvenanceSql,
   addLedgerChainSql,
   catalogColumnsSql,
+  countMatchesSql,
   createErasureReceiptsTableSql,
   createFindingsTableSql,
   createLedgerTableSql,
@@ -315,6 +316,22 @@ export function productStatements(at: LoadLocation, statementTimeoutMs: number):
         ['PHONE', 'text'],
       ],
       rows: '[{"ID":"9007199254740993","PHONE":"+1 (555) 010-9999"}]',
+    },
+    {
+      name: 'count-digits',
+      sender: 'searcher',
+      sql: countMatchesSql({
+        table: contacts,
+        match: `REGEXP_REPLACE("PHONE", '[^0-9]', '')`,
+        value: '?',
+        valueCount: 2,
+      }),
+      binds: ['15550109999', '0'],
+      columns: [
+        ['V', 'text'],
+        ['N', 'fixed'],
+      ],
+      rows: '[{"N":"1","V":"15550109999"}]',
     },
   ];
 }

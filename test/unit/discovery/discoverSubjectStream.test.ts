@@ -37,6 +37,12 @@ function memorySearcher(tables: Record<string, CanonicalRow[]>, pageSize: number
         onPage((i / pageSize) % 2 === 1 ? page.reverse() : page);
       }
     },
+    async countRows(table, { column }, values, cap) {
+      const rows = tables[table.table] ?? [];
+      return new Map(
+        values.map((v) => [v, Math.min(cap, rows.filter((row) => String(row[column]) === v).length)]),
+      );
+    },
   };
 }
 

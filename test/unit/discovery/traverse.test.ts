@@ -10,6 +10,7 @@ import { traverse } from '../../../shared/discovery/traverse';
 /** Tables held in memory; records every search it is asked for. */
 function memorySearcher(tables: Record<string, CanonicalRow[]>) {
   const calls: string[] = [];
+  const counts: string[] = [];
   const searcher: TableSearcher = {
     async search(table, input, values, onPage) {
       calls.push(`${table.table}.${input.column}=${values.join('|')}`);
@@ -24,8 +25,15 @@ function memorySearcher(tables: Record<string, CanonicalRow[]>) {
         ),
       );
     },
+    async countRows(table, { column }, values, cap) {
+      counts.push(`${table.table}.${column}=${values.join('|')}`);
+      const rows = tables[table.table] ?? [];
+      return new Map(
+        values.map((v) => [v, Math.min(cap, rows.filter((row) => String(row[column]) === v).length)]),
+      );
+    },
   };
-  return { searcher, calls };
+  return { searcher, calls, counts };
 }
 
 const map = parseDataMap(
@@ -213,6 +221,7 @@ postgres:
             if (table.table === delayFor) await new Promise((r) => setTimeout(r, 20));
             return searcher.search(table, input, values, onPage);
           },
+          countRows: (...args) => searcher.countRows(...args),
         };
       };
       const seeds = new Map([
@@ -224,6 +233,94 @@ postgres:
       expect(canonicalJson(a.tables as never)).toBe(canonicalJson(b.tables as never));
       const ticket = a.tables.find((t) => t.table === 'public.ticket')?.rows[0];
       expect(ticket?.provenance.map((p) => p.column)).toEqual(['email', 'employee_id']);
+    });
+  });
+
+  describe('Decision: the learning guard', () => {
+    const crm = parseDataMap(
+      `version: 1
+identities: { email: {}, phone: {} }
+postgres:
+  - table: public.contact
+    primaryKey: [id]
+    identities: { email: email, phone: phone }
+    learn: [email, phone]
+  - table: public.member
+    primaryKey: [id]
+    identities: { email: email, phone: phone }
+    learn: [email, phone]
+  - table: public.calls
+    primaryKey: [id]
+    identities: { phone: phone }
+`,
+      'crm.yaml',
+    );
+
+    it('does not follow a value two rows of its column hold, counts it once, and reports it by count only', async () => {
+      const { searcher, calls, counts } = memorySearcher({
+        'public.contact': [
+          { id: 1, email: 'a@x.test', phone: '100' },
+          { id: 2, email: 'b@x.test', phone: '100' },
+        ],
+        'public.calls': [{ id: 9, phone: '100' }],
+      });
+      const result = await traverse(planSearch(crm), new Map([[identityKey('email'), ['a@x.test']]]), {
+        searchers: { postgres: searcher },
+      });
+      expect(result.tables.map((t) => [t.table, t.rows.map((r) => r.key.id)])).toEqual([
+        ['public.contact', [1]],
+        ['public.member', []],
+        ['public.calls', []],
+      ]);
+      expect(calls.some((c) => c.includes('phone='))).toBe(false);
+      expect(counts).toEqual(['public.contact.phone=100']);
+      expect(result.notFollowed).toEqual([
+        {
+          column: 'phone',
+          identity: 'phone',
+          rows: 2,
+          system: 'postgres',
+          table: 'public.contact',
+          values: 1,
+        },
+      ]);
+    });
+
+    it('follows a value that another column it was learned from holds once, and then does not report it', async () => {
+      const { searcher } = memorySearcher({
+        'public.contact': [
+          { id: 1, email: 'a@x.test', phone: '100' },
+          { id: 2, email: 'b@x.test', phone: '100' },
+        ],
+        'public.member': [{ id: 5, email: 'a@x.test', phone: '100' }],
+        'public.calls': [{ id: 9, phone: '100' }],
+      });
+      const result = await traverse(planSearch(crm), new Map([[identityKey('email'), ['a@x.test']]]), {
+        searchers: { postgres: searcher },
+      });
+      expect(result.tables.find((t) => t.table === 'public.calls')?.rows.map((r) => r.key.id)).toEqual([9]);
+      expect(result.notFollowed).toEqual([]);
+    });
+
+    it('reports a count stopped at the cap as that many or more', async () => {
+      const { searcher } = memorySearcher({
+        'public.contact': [1, 2, 3, 4].map((id) => ({ id, email: `${id}@x.test`, phone: '100' })),
+      });
+      const result = await traverse(planSearch(crm), new Map([[identityKey('email'), ['1@x.test']]]), {
+        searchers: { postgres: searcher },
+        sharedValueCap: 3,
+      });
+      expect(result.notFollowed).toEqual([
+        {
+          capped: true,
+          column: 'phone',
+          identity: 'phone',
+          rows: 3,
+          system: 'postgres',
+          table: 'public.contact',
+          values: 1,
+        },
+      ]);
     });
   });
 });

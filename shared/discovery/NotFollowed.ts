@@ -1,0 +1,81 @@
+import type { System } from './SearchableTable';
+
+/**
+ * Learned values that did not widen the search: each was held by more than one row of the column
+ * it was learned from (an office switchboard number, a shared mailbox), so it identifies no one.
+ * Counts only, never the values: `values` distinct values were each held by `rows` rows.
+ */
+export interface NotFollowed {
+  readonly system: System;
+  /** As the data map names it. */
+  readonly table: string;
+  readonly column: string;
+  /** The identity kind the table learns through the column. */
+  readonly identity: string;
+  /** Rows of `table.column` holding each of these values, counted up to the cap. */
+  readonly rows: number;
+  /** Present when counting stopped at the cap: `rows` or more. */
+  readonly capped?: true;
+  /** How many distinct values were held by exactly that many rows. */
+  readonly values: number;
+}
+
+/** One refused value, before refusals of a column with the same count are gathered. */
+export interface RefusedValue {
+  readonly system: System;
+  readonly table: string;
+  readonly column: string;
+  readonly identity: string;
+  readonly rows: number;
+  readonly capped: boolean;
+}
+
+/**
+ * Refusals gathered per column and count, sorted by system, table, column, identity, then rows:
+ * the same data gives the same list, whatever order the searches ended in.
+ */
+export function summarizeNotFollowed(refused: Iterable<RefusedValue>): NotFollowed[] {
+  const groups = new Map<string, { entry: RefusedValue; values: number }>();
+  for (const r of refused) {
+    const id = [r.system, r.table, r.column, r.identity, String(r.rows), String(r.capped)].join('\u0000');
+    const group = groups.get(id);
+    if (group) group.values++;
+    else groups.set(id, { entry: r, values: 1 });
+  }
+  return [...groups.values()]
+    .sort(
+      (a, b) =>
+        compareText(a.entry.system, b.entry.system) ||
+        compareText(a.entry.table, b.entry.table) ||
+        compareText(a.entry.column, b.entry.column) ||
+        compareText(a.entry.identity, b.entry.identity) ||
+        a.entry.rows - b.entry.rows ||
+        Number(a.entry.capped) - Number(b.entry.capped),
+    )
+    .map(
+      ({ entry: e, values }): NotFollowed => ({
+        ...(e.capped ? { capped: true as const } : {}),
+        column: e.column,
+        identity: e.identity,
+        rows: e.rows,
+        system: e.system,
+        table: e.table,
+        values,
+      }),
+    );
+}
+
+/**
+ * One refusal in words, e.g. `phone not followed: shared by 2 rows of public.employees.phone`, or
+ * `phone not followed (3 values): each shared by 1000 or more rows of …` for several capped values.
+ */
+export function describeNotFollowed(n: NotFollowed): string {
+  const rows = `${n.rows}${n.capped ? ' or more' : ''} rows of ${n.table}.${n.column}`;
+  return n.values > 1
+    ? `${n.identity.replace(/_/g, ' ')} not followed (${n.values} values): each shared by ${rows}`
+    : `${n.identity.replace(/_/g, ' ')} not followed: shared by ${rows}`;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

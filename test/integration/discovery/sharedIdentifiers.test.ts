@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
+import { parseDataMap } from '../../../shared/datamap/loadDataMap';
+import { discoverSubject } from '../../../shared/discovery/discoverSubject';
+import { serializeFindingsDocument } from '../../../shared/discovery/FindingsDocument';
+import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
+import { PostgresTableSearcher } from '../../../shared/postgres/PostgresTableSearcher';
+import { renderAccessReport } from '../../../shared/report/renderAccessReport';
+import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
+import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
+import { SnowflakeTableSearcher } from '../../../shared/snowflake/SnowflakeTableSearcher';
+import { openDatabase, TEST_HASH_KEY } from '../../support/discovery';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { startTestSnowflake } from '../../support/snowflake';
+import { openTestSnowflakeDatabase } from '../snowflake/helpers';
+
+/** Two employees share the office switchboard number; a third has a number of her own. */
+const STAFF_MAP = parseDataMap(
+  `version: 1
+identities:
+  email: { normalize: lowercase }
+  phone: { normalize: digits }
+  employee_id: {}
+postgres:
+  - table: public.employees
+    primaryKey: [id]
+    identities: { email: email, phone: phone, employee_id: id }
+    learn: [email, phone, employee_id]
+  - table: public.call_log
+    primaryKey: [id]
+    identities: { phone: caller }
+  - table: public.orders
+    primaryKey: [id]
+    follow: { employee_id: public.employees.id }
+`,
+  'staff.yaml',
+);
+
+/** A supplier and a carrier, kept in one table of business partners, share one number. */
+const PARTNER_MAP = parseDataMap(
+  `version: 1
+identities:
+  email: { normalize: lowercase }
+  phone: { normalize: digits }
+snowflake:
+  - table: TRADE.PUBLIC.PARTNERS
+    primaryKey: [ID]
+    identities: { email: EMAIL, phone: PHONE }
+    learn: [email, phone]
+  - table: TRADE.PUBLIC.PURCHASE_ORDERS
+    primaryKey: [ID]
+    follow: { SUPPLIER_ID: TRADE.PUBLIC.PARTNERS.ID }
+  - table: TRADE.PUBLIC.SHIPMENTS
+    primaryKey: [ID]
+    follow: { CARRIER_ID: TRADE.PUBLIC.PARTNERS.ID }
+`,
+  'partners.yaml',
+);
+
+const REQUEST = {
+  requestId: 'req-shared',
+  type: 'access',
+  jurisdiction: 'GDPR',
+  receivedAt: '2026-01-05T00:00:00.000Z',
+  deadline: '2026-02-05T00:00:00.000Z',
+};
+
+let pgTest: TestDatabase;
+let pg: PgDatabase;
+let sf: LocalSnowflake;
+let sfDb: SnowflakeDatabase;
+
+beforeAll(async () => {
+  configureSnowflakeDriver({ logLevel: 'OFF' });
+  pgTest = await createTestDatabase('shared');
+  await pgTest.exec(`
+    CREATE TABLE public.employees (id int PRIMARY KEY, email text NOT NULL, phone text, name text);
+    CREATE INDEX ON public.employees (regexp_replace(phone, '[^0-9]', '', 'g'));
+    INSERT INTO public.employees VALUES
+      (1, 'ann@corp.test', '+1 206 555 0100', 'Ann'),
+      (2, 'bob@corp.test', '+1 (206) 555-0100', 'Bob'),
+      (3, 'cy@corp.test', '+1 206 555 0199', 'Cy');
+    CREATE TABLE public.call_log (id int PRIMARY KEY, caller text);
+    INSERT INTO public.call_log VALUES (10, '1-206-555-0100'), (11, '+1 206 555 0199');
+    CREATE TABLE public.orders (id int PRIMARY KEY, employee_id int, item text);
+    INSERT INTO public.orders VALUES (20, 1, 'stapler'), (21, 2, 'chair'), (22, 2, 'desk'), (23, 3, 'lamp');
+  `);
+  pg = openDatabase(pgTest.dsn);
+  sf = await startTestSnowflake();
+  await sf.sql('CREATE DATABASE TRADE');
+  await sf.sql('CREATE SCHEMA IF NOT EXISTS TRADE.PUBLIC');
+  await sf.sql(
+    'CREATE TABLE TRADE.PUBLIC.PARTNERS (ID NUMBER(38,0), KIND VARCHAR, EMAIL VARCHAR, PHONE VARCHAR)',
+  );
+  await sf.sql('CREATE TABLE TRADE.PUBLIC.PURCHASE_ORDERS (ID NUMBER(38,0), SUPPLIER_ID NUMBER(38,0))');
+  await sf.sql('CREATE TABLE TRADE.PUBLIC.SHIPMENTS (ID NUMBER(38,0), CARRIER_ID NUMBER(38,0))');
+  await sf.sql(
+    `INSERT INTO TRADE.PUBLIC.PARTNERS SELECT 1, 'supplier', 'sales@exotic.test', '(171) 555-2222' ` +
+      `UNION ALL SELECT 2, 'carrier', 'desk@speedy.test', '171 555 2222' ` +
+      `UNION ALL SELECT 3, 'supplier', 'info@tokyo.test', '(03) 3555-5011'`,
+  );
+  await sf.sql(
+    'INSERT INTO TRADE.PUBLIC.PURCHASE_ORDERS SELECT 100, 1 UNION ALL SELECT 101, 3 UNION ALL SELECT 102, 1',
+  );
+  await sf.sql('INSERT INTO TRADE.PUBLIC.SHIPMENTS SELECT 200, 2 UNION ALL SELECT 201, 2');
+  sfDb = openTestSnowflakeDatabase(sf);
+});
+
+afterAll(async () => {
+  await sfDb?.close();
+  await sf?.stop();
+  await pg?.end();
+  await pgTest?.drop();
+});
+
+const rowsOf = (document: { findings: readonly { table: string; key: Record<string, unknown> }[] }) =>
+  document.findings.map((f) => `${f.table} ${Object.values(f.key).join(',')}`);
+
+describe('Discovery: a learned value shared by several rows is not followed', () => {
+  it("returns one employee's rows, not the colleague's who shares the switchboard number (PostgreSQL)", async () => {
+    const postgres = await PostgresTableSearcher.create(pg, STAFF_MAP, 'staff.yaml');
+    const discover = () =>
+      discoverSubject(
+        { dataMap: STAFF_MAP, searchers: { postgres }, subjectHashKey: TEST_HASH_KEY },
+        { requestId: 'req-shared', identifiers: { email: ['Ann@corp.test'] } },
+      );
+    const { document } = await discover();
+    expect(rowsOf(document)).toEqual(['public.employees 1', 'public.orders 20']);
+    expect(document.notFollowed).toEqual([
+      {
+        column: 'phone',
+        identity: 'phone',
+        rows: 2,
+        system: 'postgres',
+        table: 'public.employees',
+        values: 1,
+      },
+    ]);
+    const report = renderAccessReport(REQUEST, document, STAFF_MAP);
+    expect(report).toContain('- phone not followed: shared by 2 rows of public.employees.phone (postgres)');
+    expect(report).not.toContain('2065550100');
+    expect(serializeFindingsDocument(document)).not.toContain('2065550100');
+    // Same data, same bytes (the note included).
+    expect(serializeFindingsDocument((await discover()).document)).toBe(serializeFindingsDocument(document));
+  });
+
+  it('still follows a learned number that only one row holds, and reports nothing', async () => {
+    const postgres = await PostgresTableSearcher.create(pg, STAFF_MAP, 'staff.yaml');
+    const { document } = await discoverSubject(
+      { dataMap: STAFF_MAP, searchers: { postgres }, subjectHashKey: TEST_HASH_KEY },
+      { requestId: 'req-shared', identifiers: { employee_id: ['3'] } },
+    );
+    expect(rowsOf(document)).toEqual(['public.call_log 11', 'public.employees 3', 'public.orders 23']);
+    expect(document.notFollowed).toBeUndefined();
+  });
+
+  it('returns the supplier and its purchase orders, not the carrier that shares its number (Snowflake)', async () => {
+    const snowflake = await SnowflakeTableSearcher.create(sfDb, PARTNER_MAP, 'partners.yaml');
+    const { document } = await discoverSubject(
+      { dataMap: PARTNER_MAP, searchers: { snowflake }, subjectHashKey: TEST_HASH_KEY },
+      { requestId: 'req-shared', identifiers: { email: ['sales@exotic.test'] } },
+    );
+    expect(rowsOf(document)).toEqual([
+      'TRADE.PUBLIC.PARTNERS 1',
+      'TRADE.PUBLIC.PURCHASE_ORDERS 100',
+      'TRADE.PUBLIC.PURCHASE_ORDERS 102',
+    ]);
+    expect(document.notFollowed).toEqual([
+      {
+        column: 'PHONE',
+        identity: 'phone',
+        rows: 2,
+        system: 'snowflake',
+        table: 'TRADE.PUBLIC.PARTNERS',
+        values: 1,
+      },
+    ]);
+    expect(renderAccessReport(REQUEST, document, PARTNER_MAP)).toContain(
+      '- phone not followed: shared by 2 rows of TRADE.PUBLIC.PARTNERS.PHONE (snowflake)',
+    );
+  });
+});
