@@ -3,6 +3,7 @@ import { postgresEnv, readConfig } from '../../shared/config/readConfig';
 import { tablesWithoutErasureRule } from '../../shared/datamap/checkDataMapStructure';
 import { dataMapWarnings } from '../../shared/datamap/dataMapWarnings';
 import { formatPath, loadDataMap } from '../../shared/datamap/loadDataMap';
+import { checkLearnedColumns } from '../../shared/postgres/checkLearnedColumns';
 import { checkSearchIndexes } from '../../shared/postgres/checkSearchIndexes';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
@@ -37,12 +38,15 @@ export function registerDatamapValidate(datamap: Command): void {
         try {
           await PostgresTableSearcher.create(db, map, file);
           const schemas = [...new Set(map.postgres.map((t) => t.table.split('.')[0] as string))];
-          const warnings = await checkSearchIndexes(db, map, await readPgCatalog(db, schemas));
+          const catalog = await readPgCatalog(db, schemas);
+          const warnings = await checkSearchIndexes(db, map, catalog);
           for (const w of warnings) {
             process.stderr.write(
               `${file}: warning: ${w.column} (${w.searchedAs}): ${w.message}\n${w.createIndex ? `  ${w.createIndex}\n` : ''}`,
             );
           }
+          for (const r of await checkLearnedColumns(db, map, catalog))
+            process.stderr.write(`${file}: warning: ${r.column} (learn ${r.identity}): ${r.message}\n`);
         } finally {
           await db.end();
         }

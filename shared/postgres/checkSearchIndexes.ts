@@ -117,19 +117,55 @@ async function usesIndex(db: PgDatabase, table: string, match: MatchExpression):
       const result = await client.query<{ 'QUERY PLAN': unknown }>(sql);
       const raw = result.rows[0]?.['QUERY PLAN'];
       const plan = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw;
-      return !hasSeqScan(plan);
+      return readsOnlyMatches(plan, name);
     } finally {
       await client.query('ROLLBACK');
     }
   });
 }
 
-function hasSeqScan(node: unknown): boolean {
-  if (Array.isArray(node)) return node.some(hasSeqScan);
-  if (node === null || typeof node !== 'object') return false;
-  const record = node as Record<string, unknown>;
-  if (record['Node Type'] === 'Seq Scan') return true;
-  return Object.values(record).some(hasSeqScan);
+/**
+ * Whether every scan of `table` in the plan reads only the rows that match: an index or
+ * index-only scan with an `Index Cond` and no `Filter`, or a bitmap heap scan fed by index
+ * conditions. A sequential scan reads the table; an index scan whose condition sits in a `Filter`
+ * (an index-only scan over a plain UNIQUE index, read whole and filtered on `lower(email)`) reads
+ * the whole index. The plan is judged by what it reads, not by its nodes' names.
+ */
+function readsOnlyMatches(plan: unknown, table: string): boolean {
+  const scans: Record<string, unknown>[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node === null || typeof node !== 'object') return;
+    const record = node as Record<string, unknown>;
+    if (record['Relation Name'] === table) scans.push(record);
+    for (const value of Object.values(record)) walk(value);
+  };
+  walk(plan);
+  if (scans.length === 0) return false;
+  return scans.every((scan) => {
+    if (scan.Filter !== undefined) return false;
+    switch (scan['Node Type']) {
+      case 'Index Scan':
+      case 'Index Only Scan':
+        return scan['Index Cond'] !== undefined;
+      case 'Bitmap Heap Scan':
+        return bitmapConditions(scan);
+      default:
+        return false;
+    }
+  });
+}
+
+/** Whether each bitmap index scan under a bitmap heap scan has an index condition. */
+function bitmapConditions(node: Record<string, unknown>): boolean {
+  const children = (node.Plans as Record<string, unknown>[] | undefined) ?? [];
+  if (children.length === 0)
+    return node['Node Type'] !== 'Bitmap Index Scan' || node['Index Cond'] !== undefined;
+  return children.every(
+    (child) =>
+      (child['Node Type'] !== 'Bitmap Index Scan' || child['Index Cond'] !== undefined) &&
+      bitmapConditions(child),
+  );
 }
 
 function createIndexSql(table: string, match: MatchExpression): string {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
+import { checkLearnedColumns } from '../../../shared/postgres/checkLearnedColumns';
 import { checkSearchIndexes } from '../../../shared/postgres/checkSearchIndexes';
 import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
 import { readPgCatalog } from '../../../shared/postgres/readPgCatalog';
@@ -43,6 +44,13 @@ beforeAll(async () => {
     CREATE INDEX people_phone_digits ON public.people (regexp_replace(phone, '[^0-9]', '', 'g'));
     CREATE INDEX people_tags ON public.people USING gin (tags);
     CREATE INDEX notes_person ON public.notes (person_id, id);
+    CREATE TABLE public.staff (id int PRIMARY KEY, email text UNIQUE, phone text, name text);
+    INSERT INTO public.staff VALUES
+      (1, 'ann@corp.test', '+1 206 555 0100', 'Ann'),
+      (2, 'bob@corp.test', '+1 (206) 555-0100', 'Bob'),
+      (3, 'cy@corp.test', '+1 206 555 0199', 'Cy'),
+      (4, 'di@corp.test', NULL, 'Di'),
+      (5, 'ed@corp.test', '', 'Ed');
   `);
   db = openDatabase(database.dsn);
 });
@@ -83,5 +91,53 @@ describe('Function: checkSearchIndexes', () => {
     for (const w of before) if (w.createIndex) await database.exec(w.createIndex);
     const after = await checkSearchIndexes(db, MAP, await readPgCatalog(db, ['public']));
     expect(after.map((w) => w.column)).toEqual(['public.people.aliases', 'public.people.doc']);
+  });
+
+  it('judges the plan by what it reads: a whole UNIQUE index read and filtered is reported with the index to create', async () => {
+    const staff = parseDataMap(
+      `version: 1
+identities: { email: { normalize: lowercase } }
+postgres:
+  - table: public.staff
+    primaryKey: [id]
+    identities: { email: email }
+`,
+      'staff.yaml',
+    );
+    const warnings = await checkSearchIndexes(db, staff, await readPgCatalog(db, ['public']));
+    expect(warnings.map((w) => w.column)).toEqual(['public.staff.email']);
+    expect(warnings[0]?.createIndex).toMatch(
+      /^CREATE INDEX ON "public"\."staff" \(\(lower\(normalize\(btrim\("email"/,
+    );
+    // The plan it judged: the plain UNIQUE index on email, read whole under a Filter.
+    const plan = await database.exec(`
+      BEGIN; SET LOCAL enable_seqscan = off;
+      EXPLAIN SELECT 1 FROM public.staff WHERE lower(normalize(btrim(email), NFC)) = ANY('{}'::text[]);
+      ROLLBACK;`);
+    expect(JSON.stringify(plan)).toMatch(/Filter/);
+  });
+});
+
+describe('Function: checkLearnedColumns', () => {
+  it('reports the share of repeated values of a learned column, compared as discovery compares them, never a value', async () => {
+    const staff = parseDataMap(
+      `version: 1
+identities: { email: { normalize: lowercase }, phone: { normalize: digits } }
+postgres:
+  - table: public.staff
+    primaryKey: [id]
+    identities: { email: email, phone: phone }
+    learn: [email, phone]
+`,
+      'staff.yaml',
+    );
+    const found = await checkLearnedColumns(db, staff, await readPgCatalog(db, ['public']));
+    expect(found.map((f) => [f.column, f.identity, f.rows, f.repeatedRows])).toEqual([
+      ['public.staff.phone', 'phone', 3, 2],
+    ]);
+    expect(found[0]?.message).toMatch(
+      /66\.7 % of its non-null values \(2 of 3 rows\) are held by more than one row/,
+    );
+    expect(found[0]?.message).not.toMatch(/206/);
   });
 });
