@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isPhoneRegion } from '../identity/normalizePhone';
 
 /**
  * Names in a data map are plain SQL identifiers. They are always quoted when used, and this
@@ -19,12 +20,34 @@ const sfTable = z
     'DATABASE.SCHEMA.TABLE, e.g. ANALYTICS.PUBLIC.USERS',
   );
 /** How an identifier is normalised before it is searched for and hashed. */
-export const NORMALIZATIONS = ['none', 'lowercase', 'digits'] as const;
+export const NORMALIZATIONS = ['none', 'lowercase', 'digits', 'phone'] as const;
 
-const identitySpec = z.strictObject({
-  normalize: z.enum(NORMALIZATIONS).default('none'),
-  description: z.string().optional(),
-});
+/**
+ * `normalize: phone` reads numbers with libphonenumber-js; `region` (ISO 3166 alpha-2) is the
+ * country whose numbers are written without a country code (see `normalizePhone`).
+ */
+const phoneRegion = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'a country code in capitals (ISO 3166 alpha-2), e.g. US or GB')
+  .refine(isPhoneRegion, 'a country with telephone numbering metadata, e.g. US, GB, DE or FR');
+
+const identitySpec = z
+  .strictObject({
+    normalize: z.enum(NORMALIZATIONS).default('none'),
+    region: phoneRegion.optional(),
+    description: z.string().optional(),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.normalize === 'phone' && !spec.region)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['region'],
+        message:
+          'normalize: phone needs region, the country of numbers written without a country code, e.g. region: US',
+      });
+    if (spec.region && spec.normalize !== 'phone')
+      ctx.addIssue({ code: 'custom', path: ['region'], message: 'region applies to normalize: phone only' });
+  });
 
 /**
  * What a table holds, for the access report (GDPR Art. 15(1)): purposes, categories of data,

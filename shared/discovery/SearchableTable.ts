@@ -21,6 +21,8 @@ export interface SearchInput {
   readonly column: string;
   /** Applied to the column's values in the query (identity kinds only). */
   readonly normalize: Normalization;
+  /** For `phone`: the region of numbers written without a country code. */
+  readonly region?: string;
   readonly reason: SearchReason;
 }
 
@@ -29,6 +31,8 @@ export interface SearchOutput {
   readonly valueKey: ValueKey;
   readonly column: string;
   readonly normalize: Normalization;
+  /** For `phone`: the region of numbers written without a country code. */
+  readonly region?: string;
   /**
    * Set when the values are a learned identity kind (the table `learn`s it): such a value widens
    * the search only if it is held by one row of this column (see `traverseInto`).
@@ -90,7 +94,7 @@ export interface TableSearcher {
    */
   countRows(
     table: SearchableTable,
-    column: { readonly column: string; readonly normalize: Normalization },
+    column: { readonly column: string; readonly normalize: Normalization; readonly region?: string },
     values: readonly string[],
     cap: number,
   ): Promise<ReadonlyMap<string, number>>;

@@ -127,7 +127,9 @@ export function normalizeSubject(
       );
     }
     const kept = [
-      ...new Set(values.map((v) => normalizeIdentifier(v, spec.normalize)).filter((v) => v !== '')),
+      ...new Set(
+        values.map((v) => normalizeIdentifier(v, spec.normalize, spec.region)).filter((v) => v !== ''),
+      ),
     ];
     if (kept.length > 0) normalized[kind] = kept.sort();
   }

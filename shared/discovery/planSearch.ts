@@ -52,11 +52,16 @@ function planSections(map: DataMap): SearchableTable[] {
   return sections.flatMap(({ system, tables }) =>
     tables.map((spec): SearchableTable => {
       const normalizeOf = (kind: string) => map.identities[kind]?.normalize ?? 'none';
+      const regionOf = (kind: string) => {
+        const region = map.identities[kind]?.region;
+        return region ? { region } : {};
+      };
       const identities: SearchInput[] = Object.entries(spec.identities).flatMap(([kind, columns]) =>
         columns.map((column) => ({
           valueKey: identityKey(kind),
           column,
           normalize: normalizeOf(kind),
+          ...regionOf(kind),
           reason: { via: 'identity' as const, identity: kind },
         })),
       );
@@ -76,6 +81,7 @@ function planSections(map: DataMap): SearchableTable[] {
           valueKey: identityKey(kind),
           column,
           normalize: normalizeOf(kind),
+          ...regionOf(kind),
           learned: { identity: kind },
         })),
       );

@@ -204,7 +204,7 @@ export async function traverseInto(
       for (const output of table.outputs) {
         const text = asText(row.row[output.column]);
         if (text === undefined) continue;
-        const value = normalizeIdentifier(text, output.normalize);
+        const value = normalizeIdentifier(text, output.normalize, output.region);
         if (value === '') continue;
         if (output.learned) {
           if (pools.get(output.valueKey)?.has(value)) continue;
@@ -295,12 +295,23 @@ export async function traverseInto(
         for (const v of fresh) done.add(v);
         const match = provenanceOf(input, rounds + 1);
         const matchId = canonicalJson(match as unknown as CanonicalValue);
+        const wanted = new Set(fresh);
+        // A phone is searched by candidate forms of its digits, which over-match (a London
+        // number's digits are also a US number's): keep the rows whose number it is.
+        const kept =
+          input.normalize === 'phone'
+            ? (rows: readonly FoundRow[]) =>
+                rows.filter((r) => {
+                  const text = asText(r.row[input.column]);
+                  return text !== undefined && wanted.has(normalizeIdentifier(text, 'phone', input.region));
+                })
+            : (rows: readonly FoundRow[]) => rows;
         tasks.push(() =>
           searcher.search(
             table,
             input,
             fresh.sort(),
-            (rows) => harvest(table, match, matchId, rows),
+            (rows) => harvest(table, match, matchId, kept(rows)),
             (row) => unreadable.get(table)?.set(canonicalJson(row.key), row),
           ),
         );

@@ -40,7 +40,12 @@ export async function verifyErasure(
   const again = await deps.discover(identifiers);
   const known = Object.entries(identifiers).map(([kind, values]) => {
     const normalize = deps.dataMap.identities[kind]?.normalize ?? 'none';
-    return { normalize, values: new Set(values.map((v) => normalizeIdentifier(v, normalize))) };
+    const region = deps.dataMap.identities[kind]?.region;
+    return {
+      normalize,
+      region,
+      values: new Set(values.map((v) => normalizeIdentifier(v, normalize, region))),
+    };
   });
   const specs = new Map<string, DataMap['postgres'][number] | DataMap['snowflake'][number]>([
     ...deps.dataMap.postgres.map((s) => [`postgres:${s.table}`, s] as const),
@@ -65,7 +70,7 @@ export async function verifyErasure(
       const holds = Object.keys(rule.columns).some((column) => {
         const value = f.row[column];
         if (typeof value !== 'string' && typeof value !== 'number') return false;
-        return known.some((k) => k.values.has(normalizeIdentifier(String(value), k.normalize)));
+        return known.some((k) => k.values.has(normalizeIdentifier(String(value), k.normalize, k.region)));
       });
       if (holds) count(f.system, f.table, 'identifier_in_masked_column');
     }

@@ -1,4 +1,5 @@
 import type { Normalization } from '../datamap/dataMapSchema';
+import { normalizePhone } from './normalizePhone';
 
 /**
  * The characters trimmed from both ends of a `lowercase` identifier: exactly those of ECMAScript's
@@ -18,17 +19,21 @@ const EDGES = new RegExp(`^${TRIMMED}|${TRIMMED}$`, 'gu');
  * - `lowercase`: trimmed of {@link TRIMMED_CHARACTERS}, Unicode NFC (a name typed with a
  *   composed `é` equals one stored decomposed), then lower case;
  * - `digits`: the ASCII digits only;
+ * - `phone`: E.164 as libphonenumber-js reads the number in `region`, or its digits when it is not
+ *   a possible number (see `normalizePhone`);
  * - `none`: as given.
  *
  * The same rule is applied in SQL to the searched column (see `matchExpression`), so both sides of
  * the comparison are normalised alike.
  */
-export function normalizeIdentifier(value: string, normalize: Normalization): string {
+export function normalizeIdentifier(value: string, normalize: Normalization, region?: string): string {
   switch (normalize) {
     case 'lowercase':
       return value.replace(EDGES, '').normalize('NFC').toLowerCase();
     case 'digits':
       return value.replace(/[^0-9]/g, '');
+    case 'phone':
+      return normalizePhone(value, region).value;
     default:
       return value;
   }

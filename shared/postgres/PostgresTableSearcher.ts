@@ -12,6 +12,8 @@ import type {
   UnreadableRow,
 } from '../discovery/SearchableTable';
 import { DataMapError, InvalidArgumentError } from '../errors/errors';
+import { normalizeIdentifier } from '../identity/normalizeIdentifier';
+import { boundSearchValues } from '../identity/normalizePhone';
 import { acceptsValue } from './acceptsValue';
 import { canonicalizePgValue } from './canonicalizePgValue';
 import { connectionFaultRetry } from './connectionFaultRetry';
@@ -83,7 +85,7 @@ export class PostgresTableSearcher implements TableSearcher {
     const column = pgTable?.columns.find((c) => c.name === input.column);
     if (!pgTable || !column)
       throw new InvalidArgumentError(`${table.table}.${input.column} was not checked against the catalog`);
-    const accepted = values.filter((v) => acceptsValue(column, v));
+    const accepted = boundSearchValues(values, input).filter((v) => acceptsValue(column, v));
     const select = pgTable.columns.filter(
       (c) => !table.exclude.includes(c.name) && (!table.columns || table.columns.includes(c.name)),
     );
@@ -129,7 +131,7 @@ export class PostgresTableSearcher implements TableSearcher {
 
   async countRows(
     table: SearchableTable,
-    searched: { readonly column: string; readonly normalize: Normalization },
+    searched: { readonly column: string; readonly normalize: Normalization; readonly region?: string },
     values: readonly string[],
     cap: number,
   ): Promise<ReadonlyMap<string, number>> {
@@ -138,6 +140,22 @@ export class PostgresTableSearcher implements TableSearcher {
     if (!pgTable || !column)
       throw new InvalidArgumentError(`${table.table}.${searched.column} was not checked against the catalog`);
     const counts = new Map(values.map((v) => [v, 0]));
+    if (searched.normalize === 'phone') {
+      // Candidate forms over-match: read the numbers (at most `cap` a value) and count each one's.
+      const candidates = boundSearchValues(values, searched).filter((v) => acceptsValue(column, v));
+      const match = matchExpression(column, 'phone').condition;
+      const from = `${quoteIdent(pgTable.schema)}.${quoteIdent(pgTable.name)}`;
+      const sql = `SELECT ${quoteIdent(column.name)}::text FROM ${from} WHERE ${match} ORDER BY 1 LIMIT $2`;
+      const result = await this.retry.execute(() =>
+        this.db.queryRaw(sql, [candidates, cap * values.length], { prepare: true }),
+      );
+      for (const [text] of result.rows) {
+        const number = text == null ? undefined : normalizeIdentifier(text, 'phone', searched.region);
+        const n = number === undefined ? undefined : counts.get(number);
+        if (number !== undefined && n !== undefined) counts.set(number, Math.min(cap, n + 1));
+      }
+      return counts;
+    }
     const accepted = values.filter((v) => acceptsValue(column, v));
     const sql = countSql(pgTable, column, searched.normalize);
     for (let i = 0; i < accepted.length; i += this.valuesPerQuery) {

@@ -102,6 +102,9 @@ export function normalizedSql(expression: string, normalize: Exclude<Normalizati
     case 'lowercase':
       return `lower(normalize(btrim(${expression}, ${TRIM_LITERAL}), NFC))`;
     case 'digits':
+    // Phone numbers are found through their digits (the same index serves), by candidate forms
+    // of the number (`phoneSearchCandidates`); rows are then kept only if their number is it.
+    case 'phone':
       return `regexp_replace(${expression}, '[^0-9]', '', 'g')`;
   }
 }

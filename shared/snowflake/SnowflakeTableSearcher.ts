@@ -7,6 +7,8 @@ import { planSearch } from '../discovery/planSearch';
 import type { FoundRow, SearchableTable, SearchInput, TableSearcher } from '../discovery/SearchableTable';
 import { mirrorTypeFamily } from '../drift/mirrorColumnType';
 import { DataMapError, InvalidArgumentError, UnexpectedDataError } from '../errors/errors';
+import { normalizeIdentifier } from '../identity/normalizeIdentifier';
+import { boundSearchValues } from '../identity/normalizePhone';
 import { checkSnowflakeCatalog, snowflakeTablesOf } from './checkSnowflakeCatalog';
 import { quoteSnowflakeIdent } from './quoteSnowflakeIdent';
 import { readSnowflakeCatalog } from './readSnowflakeCatalog';
@@ -93,7 +95,7 @@ export class SnowflakeTableSearcher implements TableSearcher {
     if (!sfTable || !column)
       throw new InvalidArgumentError(`${table.table}.${input.column} was not checked against the catalog`);
     const comparison = compareAs(column, input);
-    const accepted = values.filter(comparison.accepts);
+    const accepted = boundSearchValues(values, input).filter(comparison.accepts);
     const select = sfTable.columns.filter(
       (c) => !table.exclude.includes(c.name) && (!table.columns || table.columns.includes(c.name)),
     );
@@ -139,7 +141,7 @@ export class SnowflakeTableSearcher implements TableSearcher {
 
   async countRows(
     table: SearchableTable,
-    searched: { readonly column: string; readonly normalize: Normalization },
+    searched: { readonly column: string; readonly normalize: Normalization; readonly region?: string },
     values: readonly string[],
     cap: number,
   ): Promise<ReadonlyMap<string, number>> {
@@ -149,6 +151,28 @@ export class SnowflakeTableSearcher implements TableSearcher {
       throw new InvalidArgumentError(`${table.table}.${searched.column} was not checked against the catalog`);
     const comparison = compareAs(column, searched);
     const counts = new Map(values.map((v) => [v, 0]));
+    if (searched.normalize === 'phone') {
+      // Candidate forms over-match: read the numbers (at most `cap` a value) and count each one's.
+      const candidates = boundSearchValues(values, searched).filter(comparison.accepts);
+      const sql = searchSql({
+        table: table.table,
+        columns: [column.name],
+        match: comparison.match,
+        value: comparison.value,
+        valueCount: candidates.length,
+        key: [],
+        after: false,
+        limit: cap * values.length,
+      });
+      if (candidates.length === 0) return counts;
+      for (const row of await this.db.query(sql, candidates)) {
+        const text = countedValue(row[column.name]);
+        const number = text === undefined ? undefined : normalizeIdentifier(text, 'phone', searched.region);
+        const n = number === undefined ? undefined : counts.get(number);
+        if (number !== undefined && n !== undefined) counts.set(number, Math.min(cap, n + 1));
+      }
+      return counts;
+    }
     const accepted = values.filter(comparison.accepts);
     // NUMBER values come back in canonical form: compare them by the exact value bound.
     const numeric = comparison.value !== '?';
@@ -200,7 +224,7 @@ function compareAs(
   const quoted = quoteSnowflakeIdent(column.name);
   const noNul = (v: string) => !v.includes('\u0000');
   if (input.normalize === 'lowercase') return { match: `LOWER(${quoted})`, value: '?', accepts: noNul };
-  if (input.normalize === 'digits')
+  if (input.normalize === 'digits' || input.normalize === 'phone')
     return { match: `REGEXP_REPLACE(${quoted}, '[^0-9]', '')`, value: '?', accepts: noNul };
   switch (mirrorTypeFamily(column.dataType)) {
     case 'TEXT':
