@@ -98,6 +98,20 @@ describe('Detector: phone', () => {
     '+44 20 7946 0011 ext. 5',
     '0012345678',
   ])('does not match %s', (value) => expect(test(phone, value)).toBe(false));
+
+  it.each(['030-0074321', '(171) 555-7788', '+49 30 1234567', '0621-08460', '(91) 555 22 82'])(
+    'matches the national form %s in a column of any name',
+    (value) => expect(test(phone, value, 'contact')).toBe(true),
+  );
+
+  it('takes digits in groups of two to four for a phone or fax in a column named so, and not elsewhere', () => {
+    // 88.60.15.31 (a French number before 1996) is also grouped as Denmark writes its numbers.
+    expect(test(phone, '88.60.15.31', 'Fax')).toBe(true);
+    expect(test(phone, '88.60.15.31', 'Phone')).toBe(true);
+    expect(test(phone, '12.34.56', 'Fax')).toBe(true);
+    expect(test(phone, '12.34.56', 'version')).toBe(false);
+    expect(test(phone, '10.0.19045', 'phone')).toBe(false);
+  });
 });
 
 describe('Detector: ip_address', () => {

@@ -263,3 +263,42 @@ describe('Function: scanForPii', () => {
     await expect(scanForPii([], MAP, { threshold: 1.5 })).rejects.toThrow(/threshold.*given 1.5/);
   });
 });
+
+describe('Function: scanForPii on phone and fax columns in national formats', () => {
+  it('flags every phone and fax column, so coverage is not 100 % while they are unmapped', async () => {
+    const suppliers: ScanTable = {
+      system: 'postgres',
+      table: 'public.suppliers',
+      parts: ['public', 'suppliers'],
+      estimatedRows: 4,
+      columns: [
+        { name: 'supplier_id', kind: 'number', typeName: 'integer' },
+        { name: 'Phone', kind: 'text', typeName: 'varchar' },
+        { name: 'Fax', kind: 'text', typeName: 'varchar' },
+        { name: 'HomePage', kind: 'text', typeName: 'text' },
+      ],
+    };
+    const rows = [
+      ['1', '030-0074321', '030-0076545', null],
+      ['2', '(171) 555-7788', '(171) 555-6750', null],
+      ['3', '88.60.15.31', '88.60.15.32', null],
+      ['4', '+49 30 1234567', '+49 30 1234568', null],
+    ];
+    const report = await scanForPii(
+      [
+        {
+          catalog: { system: 'postgres', listTables: async () => [suppliers] },
+          sampler: { system: 'postgres', sample: async () => rows },
+        },
+      ],
+      MAP,
+      { now: NOW },
+    );
+    expect(report.unreached.map((f) => [f.table, f.column, f.detector, f.samples])).toEqual([
+      ['public.suppliers', 'Fax', 'phone', 4],
+      ['public.suppliers', 'Phone', 'phone', 4],
+    ]);
+    expect(report.coverage.found).toBe(2);
+    expect(report.coverage.percent).toBe(0);
+  });
+});
