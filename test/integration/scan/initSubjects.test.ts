@@ -1,5 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
+import { CliError } from '../../../cli/CliError';
+import { registerDatamapPreview } from '../../../cli/commands/datamapPreview';
 import { checkDataMapStructure } from '../../../shared/datamap/checkDataMapStructure';
 import { checkPostgresCatalog } from '../../../shared/datamap/checkPostgresCatalog';
 import type { DataMap } from '../../../shared/datamap/dataMapSchema';
@@ -7,9 +13,12 @@ import { dataMapWarnings } from '../../../shared/datamap/dataMapWarnings';
 import { initDataMap } from '../../../shared/datamap/init/initDataMap';
 import { renderInitialDataMap } from '../../../shared/datamap/init/renderInitialDataMap';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
+import { formatPreview } from '../../../shared/datamap/preview/formatPreview';
+import { previewDataMap } from '../../../shared/datamap/preview/previewDataMap';
+import { subjectHash } from '../../../shared/identity/subjectHash';
 import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
 import { readPgCatalog } from '../../../shared/postgres/readPgCatalog';
-import { discoverWith, openDatabase } from '../../support/discovery';
+import { discoverWith, openDatabase, TEST_HASH_KEY } from '../../support/discovery';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 /**
@@ -295,5 +304,105 @@ describe('Discovery with the proposed maps, without a hand edit', () => {
       'logs.login_attempts': ['1'],
       'logs.sessions': ['3', '33', '63'],
     });
+  });
+});
+
+describe('Function: previewDataMap', () => {
+  it('prints the rows a request would return per table, with no subject over the limits under the proposed map', async () => {
+    const preview = await previewDataMap(db, mapOf.get('rent') as DataMap, {
+      sample: 5,
+      subjectHashKey: TEST_HASH_KEY,
+      maxRows: 20,
+      maxShare: 0.01,
+    });
+    expect(formatPreview(preview)).toBe(
+      [
+        '7 subjects sampled (rent.customer by customer_id: 5, rent.staff by staff_id: 2)',
+        'table          rows  median  p99  max  largest share',
+        'rent.address   2002       1    1    1            0 %',
+        'rent.customer  2000       1    1    1          0.1 %',
+        'rent.payment   6000       3    3    3          0.1 %',
+        'rent.rental    6000       3    3    3          0.1 %',
+        'rent.staff        2       0    1    1           50 %',
+        'no sampled subject is over the limits',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('names by keyed hash each staff member a map following the staff side would hand the whole business', async () => {
+    const proposed = mapOf.get('rent') as DataMap;
+    const careless: DataMap = {
+      ...proposed,
+      postgres: proposed.postgres.map((t) =>
+        t.table === 'rent.rental' || t.table === 'rent.payment'
+          ? { ...t, follow: { ...t.follow, staff_id: ['rent.staff.staff_id'] } }
+          : t,
+      ),
+    };
+    const preview = await previewDataMap(db, careless, {
+      sample: 5,
+      subjectHashKey: TEST_HASH_KEY,
+      maxRows: 20,
+      maxShare: 0.01,
+    });
+    expect(preview.tables.find((t) => t.table === 'rent.rental')).toEqual({
+      table: 'rent.rental',
+      rows: 6000,
+      median: 3,
+      p99: 3000,
+      max: 3000,
+      maxShare: 0.5,
+    });
+    // The preview requests each sampled staff member by their staff_id, as the hash says.
+    const staffHashes = ['1', '2'].map((id) => subjectHash(TEST_HASH_KEY, { staff_id: [id] }));
+    expect(preview.breaches.map((b) => b.subject).sort()).toEqual(staffHashes.sort());
+    const text = formatPreview(preview);
+    expect(text).toContain('2 sampled subjects over the limits:');
+    expect(text).toMatch(
+      /^ {2}subject [0-9a-f]{16} \(sampled from rent\.staff\): 6002 rows in all \(above --max-rows 20\); 50 % of rent\.payment \(above --max-share 1 %\); 50 % of rent\.rental \(above --max-share 1 %\)$/m,
+    );
+    expect(text).not.toMatch(/store-example|Stone|Reed/);
+  });
+});
+
+describe('Command: dsr datamap preview', () => {
+  it('exits 1 over the limits and prints JSON that names subjects by hash only', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dsr-preview-'));
+    const file = join(dir, 'rent.yaml');
+    await writeFile(
+      file,
+      (yamlOf.get('rent') ?? '').replace(/^# {3}follow: \{ staff_id: (\S+) \}.*$/gm, '    ___$1'),
+    );
+    const run = async (args: string[]) => {
+      let stdout = '';
+      const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+        stdout += String(chunk);
+        return true;
+      });
+      const saved = { dsn: process.env.PG_DSN, key: process.env.DSR_SUBJECT_HASH_KEY };
+      process.env.PG_DSN = test.dsn;
+      process.env.DSR_SUBJECT_HASH_KEY = TEST_HASH_KEY;
+      try {
+        const program = new Command('dsr').exitOverride();
+        registerDatamapPreview(program.command('datamap').exitOverride());
+        await program.parseAsync(['datamap', 'preview', '--datamap', file, ...args], { from: 'user' });
+        return { stdout, error: undefined };
+      } catch (error) {
+        return { stdout, error };
+      } finally {
+        spy.mockRestore();
+        process.env.PG_DSN = saved.dsn;
+        process.env.DSR_SUBJECT_HASH_KEY = saved.key;
+      }
+    };
+    const ok = await run(['--sample', '3', '--max-share', '0.01', '--format', 'json']);
+    expect(ok.error).toBeUndefined();
+    expect(JSON.parse(ok.stdout)).toMatchObject({ subjects: 5, breaches: [] });
+    const over = await run(['--sample', '3', '--max-rows', '2']);
+    expect(over.error).toBeInstanceOf(CliError);
+    expect((over.error as CliError).exitCode).toBe(1);
+    expect(over.stdout).toContain('3 sampled subjects over the limits:');
+    expect(over.stdout).not.toMatch(/renter-example|store-example/);
   });
 });
