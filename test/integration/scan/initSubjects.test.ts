@@ -370,10 +370,7 @@ describe('Command: dsr datamap preview', () => {
   it('exits 1 over the limits and prints JSON that names subjects by hash only', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dsr-preview-'));
     const file = join(dir, 'rent.yaml');
-    await writeFile(
-      file,
-      (yamlOf.get('rent') ?? '').replace(/^# {3}follow: \{ staff_id: (\S+) \}.*$/gm, '    ___$1'),
-    );
+    await writeFile(file, yamlOf.get('rent') ?? '');
     const run = async (args: string[]) => {
       let stdout = '';
       const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
