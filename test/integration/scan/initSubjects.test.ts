@@ -1,10 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { CliError } from '../../../cli/CliError';
+import { registerDatamapInit } from '../../../cli/commands/datamapInit';
 import { registerDatamapPreview } from '../../../cli/commands/datamapPreview';
 import { checkDataMapStructure } from '../../../shared/datamap/checkDataMapStructure';
 import { checkPostgresCatalog } from '../../../shared/datamap/checkPostgresCatalog';
@@ -401,5 +402,45 @@ describe('Command: dsr datamap preview', () => {
     expect((over.error as CliError).exitCode).toBe(1);
     expect(over.stdout).toContain('3 sampled subjects over the limits:');
     expect(over.stdout).not.toMatch(/renter-example|store-example/);
+  });
+});
+
+describe('Command: dsr datamap init', () => {
+  it('previews its own proposal and writes a map whose preview stays within the limits', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dsr-init-preview-'));
+    const out = join(dir, 'office.yaml');
+    let stderr = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      stderr += String(chunk);
+      return true;
+    });
+    const saved = { dsn: process.env.PG_DSN, key: process.env.DSR_SUBJECT_HASH_KEY };
+    process.env.PG_DSN = test.dsn;
+    process.env.DSR_SUBJECT_HASH_KEY = TEST_HASH_KEY;
+    try {
+      const program = new Command('dsr').exitOverride();
+      registerDatamapInit(program.command('datamap').exitOverride());
+      await program.parseAsync(
+        ['datamap', 'init', '--schema', 'office', '--out', out, '--preview-sample', '3'],
+        {
+          from: 'user',
+        },
+      );
+    } finally {
+      spy.mockRestore();
+      process.env.PG_DSN = saved.dsn;
+      process.env.DSR_SUBJECT_HASH_KEY = saved.key;
+    }
+    expect(await readFile(out, 'utf8')).toBe(yamlOf.get('office'));
+    expect(stderr).toContain(
+      [
+        'preview of the proposal:',
+        '3 subjects sampled (office.employees by employee_id: 3)',
+        'table              rows  median  p99  max  largest share',
+        'office.employees     20       1    1    1            5 %',
+        'office.timesheets   100       5    5    5            5 %',
+        'no sampled subject is over the limits',
+      ].join('\n'),
+    );
   });
 });
