@@ -12,6 +12,7 @@ import {
   namesWorkforce,
   normalizationOf,
   personKindOf,
+  singularOf,
 } from './identityRules';
 import type { FanOut } from './measureFanOut';
 import type { Overlap } from './measureOverlap';
@@ -555,7 +556,7 @@ function holdWorkforceSide(
       const f = fanOut?.get(`${e.from}.${e.column}`);
       draft.notes.push(
         `${e.column} is not followed to ${e.to}.${e.targetColumn}: the workforce side (decided by ${decided}); ` +
-          `following it would hand one ${e.to.slice(e.to.indexOf('.') + 1)} the rows of everyone they handled`,
+          `following it would hand one ${singularOf(e.to.slice(e.to.indexOf('.') + 1))} the rows of everyone they handled`,
         `  follow: { ${e.column}: ${e.to}.${e.targetColumn} }  # ${e.reason}${f ? `; ${describeFanOut(f)}` : ''}`,
       );
     }

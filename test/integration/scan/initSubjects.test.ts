@@ -158,6 +158,13 @@ describe('Function: initDataMap on shapes that mix subjects and workforce', () =
     );
   });
 
+  it('decides the workforce side by fan-out where the names say nothing', () => {
+    expect(entry('trade', 'trade.orders').follow).toEqual({ customer_id: 'trade.customers.customer_id' });
+    expect(lines('trade')).toContain(
+      '# ship_via is not followed to trade.shippers.shipper_id: the workforce side (decided by fan-out); following it would hand one shipper the rows of everyone they handled',
+    );
+  });
+
   it('learns only values unique per row, and says on what evidence', () => {
     expect(entry('rent', 'rent.customer').learn).toEqual(['customer_id', 'email']);
     expect(yamlOf.get('rent')).toContain(
