@@ -338,6 +338,30 @@ describe('Function: previewDataMap', () => {
     );
   });
 
+  it('prints what the shared-number map hands each sampled supplier, shipper and customer', async () => {
+    const preview = await previewDataMap(db, mapOf.get('trade') as DataMap, {
+      sample: 2,
+      subjectHashKey: TEST_HASH_KEY,
+      maxShare: 0.05,
+    });
+    // A shipper reaches its own row only; a supplier its products (a fifth of a 40-row table,
+    // below the 100 rows the share is held to); a customer their orders and order lines.
+    expect(formatPreview(preview)).toBe(
+      [
+        '6 subjects sampled (trade.customers by customer_id: 2, trade.shippers by shipper_id: 2, trade.suppliers by supplier_id: 2)',
+        'table              rows  median  p99  max  largest share',
+        'trade.customers     100       0    1    1            1 %',
+        'trade.order_lines   600       0    6    6            1 %',
+        'trade.orders        300       0    3    3            1 %',
+        'trade.products       40       0    8    8           20 %',
+        'trade.shippers        3       0    1    1         33.3 %',
+        'trade.suppliers       5       0    1    1           20 %',
+        'no sampled subject is over the limits',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('names by keyed hash each staff member a map following the staff side would hand the whole business', async () => {
     const proposed = mapOf.get('rent') as DataMap;
     const careless: DataMap = {
