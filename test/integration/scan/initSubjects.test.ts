@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -103,6 +103,13 @@ let test: TestDatabase;
 let db: PgDatabase;
 const yamlOf = new Map<string, string>();
 const mapOf = new Map<string, DataMap>();
+const dirs: string[] = [];
+/** A temporary directory removed after the file's tests. */
+const tempDir = async (prefix: string) => {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+};
 
 beforeAll(async () => {
   test = await createTestDatabase('init_subjects');
@@ -116,6 +123,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   await db?.end();
   await test?.drop();
 });
@@ -400,7 +408,7 @@ describe('Function: previewDataMap', () => {
 
 describe('Command: dsr datamap preview', () => {
   it('exits 1 over the limits and prints JSON that names subjects by hash only', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'dsr-preview-'));
+    const dir = await tempDir('dsr-preview-');
     const file = join(dir, 'rent.yaml');
     await writeFile(file, yamlOf.get('rent') ?? '');
     const run = async (args: string[]) => {
@@ -438,7 +446,7 @@ describe('Command: dsr datamap preview', () => {
 
 describe('Command: dsr datamap init', () => {
   it('previews its own proposal and writes a map whose preview stays within the limits', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'dsr-init-preview-'));
+    const dir = await tempDir('dsr-init-preview-');
     const out = join(dir, 'office.yaml');
     let stderr = '';
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
