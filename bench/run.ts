@@ -8,6 +8,7 @@ import { type DiscoveryBenchResult, discoveryBench } from './suites/discoveryBen
 import type { ErasureBenchResult } from './suites/erasureBench';
 import type { HeavyResult } from './suites/heavyBench';
 import type { HeavyPipelineResult } from './suites/heavyPipelineBench';
+import type { InitBenchResult } from './suites/initBench';
 import type { LoadResult } from './suites/loadBench';
 import type { PipelineResult } from './suites/pipelineBench';
 import { type PoolPressureResult, poolPressureBench } from './suites/poolPressureBench';
@@ -29,6 +30,7 @@ const SUITES = [
   'heavy',
   'erasure',
   'heavy-pipeline',
+  'init',
 ] as const;
 type Suite = (typeof SUITES)[number];
 /** Run unless `--only` says otherwise: the heavy-pipeline run (a million rows) only when asked for. */
@@ -73,6 +75,8 @@ const program = new Command('bench')
     (v: string) => v.split(',').map(Number),
     [10_000, 100_000, 1_000_000, 3_000_000],
   )
+  .option('--init-tables <n>', 'tables of the generated schema datamap init and preview run on', Number, 100)
+  .option('--init-rows <n>', 'rows in all of that schema', Number, 10_000_000)
   .option('--erasure-subjects <n>', 'subjects erased per size (10 and 1,000 rows; 3 of 100,000)', Number, 30)
   .parse();
 const options = program.opts<{
@@ -91,6 +95,8 @@ const options = program.opts<{
   heavyPartBytes: number;
   heavySizes: number[];
   erasureSubjects: number;
+  initTables: number;
+  initRows: number;
 }>();
 const only = new Set(options.only);
 
@@ -110,6 +116,7 @@ let pipeline: PipelineResult | undefined;
 let heavyPipeline: HeavyPipelineResult | undefined;
 let heavy: HeavyResult | undefined;
 let erasure: ErasureBenchResult | undefined;
+let init: InitBenchResult | undefined;
 try {
   if (only.has('discovery') || only.has('serialization') || only.has('pressure')) {
     ctx = await openBenchContext(options.scale, log);
@@ -178,6 +185,13 @@ try {
     const { heavyBench } = await import('./suites/heavyBench');
     heavy = await heavyBench({ sizes: options.heavySizes, log });
   }
+  if (only.has('init')) {
+    log(
+      `datamap init and preview on ${options.initTables} generated tables, ${options.initRows} rows (fresh embedded PostgreSQL)…`,
+    );
+    const { initBench } = await import('./suites/initBench');
+    init = await initBench({ tables: options.initTables, rows: options.initRows, previewSample: 10, log });
+  }
   if (only.has('erasure')) {
     log('erasure per subject (fresh embedded PostgreSQL; discover, plan, check, execute, prove)…');
     const { erasureBench } = await import('./suites/erasureBench');
@@ -216,6 +230,13 @@ if (discovery) {
       '',
       '',
     ],
+  );
+}
+if (init) {
+  log(
+    `datamap init on ${init.tables} tables, ${init.rows} rows: ${Math.round(init.initMs)} ms ` +
+      `(${init.proposedTables} tables proposed, ${init.heldEdges} workforce edges held); ` +
+      `preview of ${init.previewSubjects} subjects: ${Math.round(init.previewMs)} ms; generation ${Math.round(init.generateMs / 1000)} s`,
   );
 }
 if (erasure) {

@@ -31,6 +31,11 @@ const COMMANDS: readonly {
   },
   {
     group: 'datamap',
+    name: 'preview',
+    load: async () => (await import('./commands/datamapPreview')).registerDatamapPreview,
+  },
+  {
+    group: 'datamap',
     name: 'grants',
     load: async () => (await import('./commands/datamapGrants')).registerDatamapGrants,
   },

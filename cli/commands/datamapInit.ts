@@ -2,10 +2,14 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
-import { postgresEnv, readConfig } from '../../shared/config/readConfig';
+import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
+import { annotateWithPreview } from '../../shared/datamap/init/annotateWithPreview';
+import { DEFAULT_LIMITS } from '../../shared/datamap/init/buildInitialDataMap';
 import { initDataMap } from '../../shared/datamap/init/initDataMap';
 import { renderInitialDataMap } from '../../shared/datamap/init/renderInitialDataMap';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
+import { formatPreview } from '../../shared/datamap/preview/formatPreview';
+import { previewDataMap } from '../../shared/datamap/preview/previewDataMap';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { SnowflakeScanSource } from '../../shared/scan/SnowflakeScanSource';
@@ -20,11 +24,17 @@ interface InitOptions {
   overlapSample: number;
   overlapThreshold: number;
   snowflakeDatabase?: string[];
+  maxFanout: number;
+  maxShare: number;
+  previewSample: number;
+  previewSeconds: number;
 }
 
 /**
  * `dsr datamap init [--out FILE] [--schema NAME …] [--sample-rows N] [--overlap-sample N]
- * [--overlap-threshold SHARE] [--snowflake-database NAME …]`
+ * [--overlap-threshold SHARE] [--snowflake-database NAME …] [--max-fanout N] [--max-share SHARE]
+ * [--preview-sample N] [--preview-seconds S]`. With `DSR_SUBJECT_HASH_KEY` set, previews its own
+ * proposal on a sample of subjects and comments the edges of every table over the limits.
  */
 export function registerDatamapInit(datamap: Command): void {
   datamap
@@ -57,6 +67,30 @@ export function registerDatamapInit(datamap: Command): void {
       0.9,
     )
     .option('--snowflake-database <name>', 'Snowflake database to match mirrors in; repeat for more', collect)
+    .option(
+      '--max-fanout <n>',
+      'an edge whose typical key reaches more rows than this is written commented out',
+      positiveInt,
+      DEFAULT_LIMITS.maxFanout,
+    )
+    .option(
+      '--max-share <share>',
+      'an edge (or a previewed subject) reaching more of a table than this share is flagged (0–1]',
+      share,
+      DEFAULT_LIMITS.maxShare,
+    )
+    .option(
+      '--preview-sample <n>',
+      'subjects previewed per learning table (needs DSR_SUBJECT_HASH_KEY)',
+      positiveInt,
+      5,
+    )
+    .option(
+      '--preview-seconds <s>',
+      'no previewed subject is started after this many seconds',
+      positiveInt,
+      60,
+    )
     .action(async (options: InitOptions) => {
       const dsn = process.env.PG_DSN;
       if (!dsn)
@@ -87,18 +121,38 @@ export function registerDatamapInit(datamap: Command): void {
           overlapSample: options.overlapSample,
           overlapThreshold: options.overlapThreshold,
           snowflake: snowflakeSource,
+          limits: { maxFanout: options.maxFanout, maxShare: options.maxShare },
         });
         if (proposal.identities.size === 0)
           throw new CliError(
             'no column looks like an identity (an e-mail or phone column, or the key of a table of people): write the identities by hand',
             EXIT.failed,
           );
-        const yaml = renderInitialDataMap(
-          proposal,
-          snowflakeSource ? 'the PostgreSQL and Snowflake catalogs' : 'the PostgreSQL catalog',
-        );
+        const source = snowflakeSource ? 'the PostgreSQL and Snowflake catalogs' : 'the PostgreSQL catalog';
+        let yaml = renderInitialDataMap(proposal, source);
         // The proposal must be a valid map; a failure here is a fault of this command, reported as such.
-        parseDataMap(yaml, options.out ?? '(proposed data map)');
+        const map = parseDataMap(yaml, options.out ?? '(proposed data map)');
+        const key = process.env.DSR_SUBJECT_HASH_KEY;
+        if (key) {
+          const { DSR_SUBJECT_HASH_KEY } = readConfig(subjectHashKeyEnv);
+          const preview = await previewDataMap(db, map, {
+            sample: options.previewSample,
+            subjectHashKey: DSR_SUBJECT_HASH_KEY,
+            maxShare: options.maxShare,
+            deadlineMs: options.previewSeconds * 1000,
+            file: '(proposed data map)',
+          });
+          yaml = renderInitialDataMap(
+            annotateWithPreview(proposal, preview, { ...DEFAULT_LIMITS, maxShare: options.maxShare }),
+            source,
+          );
+          parseDataMap(yaml, options.out ?? '(proposed data map)');
+          process.stderr.write(`preview of the proposal:\n${formatPreview(preview)}`);
+        } else {
+          process.stderr.write(
+            'DSR_SUBJECT_HASH_KEY is not set: the proposal was not previewed (run dsr datamap preview on it).\n',
+          );
+        }
         if (options.out) await writeFile(options.out, yaml);
         else process.stdout.write(yaml);
         process.stderr.write(

@@ -166,7 +166,9 @@ export function checkDataMapStructure(map: DataMap): { path: Path; message: stri
     if (!reachable.has(`${system}:${spec.table}`)) {
       problems.push({
         path: [system, i],
-        message: `${spec.table} maps no identity and follows no reachable table, so no subject can reach it`,
+        message:
+          `${spec.table} maps no identity and follows no reachable table, so no subject can reach it and its rows will never be found` +
+          wrongWayRound(all, reachable, system, spec.table),
       });
     }
   }
@@ -178,4 +180,31 @@ export function tablesWithoutErasureRule(map: DataMap): { system: System; table:
   return tablesOf(map)
     .filter(({ spec }) => spec.erasure === undefined)
     .map(({ system, spec }) => ({ system, table: spec.table }));
+}
+
+/**
+ * A hint for an unreachable table that a reachable table follows: the edge was most likely
+ * written the wrong way round (`customer` following `address.id` instead of `address.id`
+ * following `customer.address_id`), which reaches nothing new from the table it is written on.
+ */
+function wrongWayRound(
+  all: readonly { system: System; spec: TableSpec }[],
+  reachable: ReadonlySet<string>,
+  system: System,
+  table: string,
+): string {
+  for (const { system: fromSystem, spec } of all) {
+    if (!reachable.has(`${fromSystem}:${spec.table}`)) continue;
+    for (const [column, refs] of Object.entries(spec.follow))
+      for (const ref of refs) {
+        const target = parseColumnRef(ref);
+        if (target.system !== system || target.table !== table) continue;
+        const back = `${spec.table}.${column}`;
+        return (
+          `. ${spec.table} follows ${ref}, which looks written the wrong way round: a follow edge searches the table it is written on. ` +
+          `To find the ${table} rows that ${spec.table} points at, write on ${table}: follow: { ${target.column}: ${back} }, and remove it from ${spec.table}`
+        );
+      }
+  }
+  return '';
 }

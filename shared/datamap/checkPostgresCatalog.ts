@@ -7,7 +7,8 @@ import { formatPath } from './loadDataMap';
 /**
  * Checks the data map's PostgreSQL section against the live catalog, before any query runs:
  * every table and column exists, each declared primary key is the table's primary key or a unique
- * index over NOT NULL columns (otherwise rows could be merged or lost), normalisations apply to
+ * index over NOT NULL columns, or for a partitioned table without one the key each of its
+ * partitions declares (otherwise rows could be merged or lost), normalisations apply to
  * text columns, and follow edges join columns of compatible types.
  */
 export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapProblem[] {
@@ -46,7 +47,9 @@ export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapP
         `[${spec.primaryKey.join(', ')}] is not the primary key of ${spec.table} nor a unique index over NOT NULL columns` +
           (table.primaryKey
             ? ` (its primary key is [${table.primaryKey.join(', ')}])`
-            : ' (it has no primary key)'),
+            : table.partitions && table.partitions.length > 0
+              ? `, nor a key each of its partitions declares (not in ${(partitionsLacking(table, spec.primaryKey) ?? []).join(', ')})`
+              : ' (it has no primary key)'),
       );
     }
     for (const [kind, name] of Object.entries(spec.identities).flatMap(([k, names]) =>
@@ -101,9 +104,31 @@ function isKey(table: PgTable, columns: readonly string[]): boolean {
   const same = (key: readonly string[]) =>
     key.length === columns.length && key.every((c) => columns.includes(c));
   if (table.primaryKey && same(table.primaryKey)) return true;
-  return table.uniqueKeys.some(
-    (key) => same(key) && key.every((name) => table.columns.find((c) => c.name === name)?.notNull),
-  );
+  if (
+    table.uniqueKeys.some(
+      (key) => same(key) && key.every((name) => table.columns.find((c) => c.name === name)?.notNull),
+    )
+  )
+    return true;
+  // A partitioned table without a key of its own: every partition must declare it.
+  return partitionsLacking(table, columns)?.length === 0;
+}
+
+/**
+ * The partitions of a partitioned table that do not declare `columns` as their primary key or as
+ * a unique index over NOT NULL columns; undefined for a table that is not partitioned.
+ */
+function partitionsLacking(table: PgTable, columns: readonly string[]): string[] | undefined {
+  if (!table.partitions || table.partitions.length === 0) return undefined;
+  const same = (key: readonly string[]) =>
+    key.length === columns.length && key.every((c) => columns.includes(c));
+  return table.partitions
+    .filter(
+      (p) =>
+        !(p.primaryKey && same(p.primaryKey)) &&
+        !p.uniqueKeys.some((key) => same(key) && key.every((c) => p.notNull.includes(c))),
+    )
+    .map((p) => p.name);
 }
 
 /** Values travel between tables as text; a text column can hold any of them, otherwise kinds must agree. */

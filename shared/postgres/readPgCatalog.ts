@@ -23,6 +23,21 @@ export interface PgTable {
   /** Column lists of the primary key and of every plain unique index. */
   readonly primaryKey: readonly string[] | undefined;
   readonly uniqueKeys: readonly (readonly string[])[];
+  /**
+   * For a partitioned table: its leaf partitions, each with its own keys. A key the parent lacks
+   * but every partition declares is the key of the partitioned table's rows.
+   */
+  readonly partitions?: readonly PgPartition[];
+}
+
+/** One leaf partition of a partitioned table, with its keys. */
+export interface PgPartition {
+  /** `schema.table` of the partition. */
+  readonly name: string;
+  readonly primaryKey: readonly string[] | undefined;
+  readonly uniqueKeys: readonly (readonly string[])[];
+  /** Its NOT NULL columns. */
+  readonly notNull: readonly string[];
 }
 
 /** The tables, views and their columns in the schemas a data map names. */
@@ -80,11 +95,31 @@ JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
 WHERE n.nspname = ANY($1::text[]) AND (i.indisprimary OR i.indisunique) AND i.indpred IS NULL AND i.indexprs IS NULL
 GROUP BY n.nspname, c.relname, i.indexrelid, i.indisprimary`;
 
-/** Reads the catalog of the given schemas in two queries, whatever the connection's `search_path`. */
+// Leaf partitions of the partitioned tables, through any depth of sub-partitioning.
+const PARTITIONS_SQL = `
+WITH RECURSIVE tree AS (
+  SELECT c.oid AS root, i.inhrelid AS child
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_inherits i ON i.inhparent = c.oid
+  WHERE c.relkind = 'p' AND n.nspname = ANY($1::text[])
+  UNION ALL
+  SELECT t.root, i.inhrelid FROM tree t JOIN pg_catalog.pg_inherits i ON i.inhparent = t.child
+)
+SELECT rn.nspname AS schema, r.relname AS table, cn.nspname AS partition_schema, c.relname AS partition
+FROM tree t
+JOIN pg_catalog.pg_class r ON r.oid = t.root JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
+JOIN pg_catalog.pg_class c ON c.oid = t.child JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'f')
+ORDER BY 1, 2, 3, 4`;
+
+/** Reads the catalog of the given schemas in three queries, whatever the connection's `search_path`. */
 export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]): Promise<PgCatalog> {
-  const [columns, keys] = await Promise.all([
+  const [columns, keys, partitions] = await Promise.all([
     db.query<ColumnRow>(COLUMNS_SQL, [schemas]),
     db.query<KeyRow>(KEYS_SQL, [schemas]),
+    db.query<{ schema: string; table: string; partition_schema: string; partition: string }>(PARTITIONS_SQL, [
+      schemas,
+    ]),
   ]);
   const tables = new Map<
     string,
@@ -117,9 +152,32 @@ export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]):
     table.uniqueKeys.push(keyColumns);
     if (row.is_primary === 't' || row.is_primary === 'true') table.primaryKey = keyColumns;
   }
+  const partitionsOf = new Map<string, PgPartition[]>();
+  for (const row of partitions.rows) {
+    const parent = `${row.schema}.${row.table}`;
+    const name = `${row.partition_schema}.${row.partition}`;
+    // A partition in a schema not read is not known here: the parent then shows no shared key.
+    const part = tables.get(name);
+    const list = partitionsOf.get(parent) ?? [];
+    partitionsOf.set(parent, list);
+    list.push({
+      name,
+      primaryKey: part?.primaryKey,
+      uniqueKeys: part?.uniqueKeys ?? [],
+      notNull: part?.columns.filter((c) => c.notNull).map((c) => c.name) ?? [],
+    });
+  }
   return {
     tables: new Map(
-      [...tables].map(([id, t]) => [id, { ...t, primaryKey: t.primaryKey, uniqueKeys: t.uniqueKeys }]),
+      [...tables].map(([id, t]) => [
+        id,
+        {
+          ...t,
+          primaryKey: t.primaryKey,
+          uniqueKeys: t.uniqueKeys,
+          ...(partitionsOf.has(id) ? { partitions: partitionsOf.get(id) } : {}),
+        },
+      ]),
     ),
   };
 }

@@ -29,6 +29,13 @@ export interface InitTable {
 export interface InitialDataMap {
   readonly identities: ReadonlyMap<string, Normalization>;
   readonly postgres: readonly InitTable[];
-  /** Tables left out of the map, with the reason (unreachable, a name a map cannot hold, …). */
-  readonly leftOut: readonly { readonly table: string; readonly reason: string }[];
+  /**
+   * Tables no subject can reach yet (or whose name a map cannot hold), with the reason: written at
+   * the end of the file as commented-out entries, ready to be connected.
+   */
+  readonly leftOut: readonly {
+    readonly table: string;
+    readonly reason: string;
+    readonly primaryKey?: readonly string[];
+  }[];
 }

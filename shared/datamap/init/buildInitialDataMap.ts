@@ -7,11 +7,16 @@ import {
   CATEGORY_OF,
   identityFromName,
   looksLikeCredential,
+  namesDetails,
   namesPeople,
+  namesWorkforce,
   normalizationOf,
   personKindOf,
+  singularOf,
 } from './identityRules';
+import type { FanOut } from './measureFanOut';
 import type { Overlap } from './measureOverlap';
+import type { SampledRepeats } from './measureUniqueness';
 import type { PgForeignKey } from './readForeignKeys';
 import { keyColumnOf, type NameReference } from './referencesByName';
 
@@ -35,7 +40,43 @@ export interface InitInput {
   readonly overlapThreshold?: number;
   /** `DATABASE.SCHEMA.TABLE` of the Snowflake tables, when a Snowflake catalog was read. */
   readonly snowflakeTables?: readonly string[];
+  /** `schema.table.column` → name of a single-column unique index on it (primary keys included). */
+  readonly uniqueIndexes?: ReadonlyMap<string, string>;
+  /** `schema.table.column` → repeats among its sampled values, normalised as its identity kind. */
+  readonly repeats?: ReadonlyMap<string, SampledRepeats>;
+  /** `schema.table.column` → columns of other tables that hold some of its sampled values. */
+  readonly sharedValues?: ReadonlyMap<string, readonly SharedValues[]>;
+  /** `schema.table.column` → rows of its table per distinct value (an edge's fan-out). */
+  readonly fanOut?: ReadonlyMap<string, FanOut>;
+  /** When a followed column's keys reach too much of its table. */
+  readonly limits?: FanOutLimits;
+  /** `schema.table` of tables that hold no row. */
+  readonly emptyTables?: ReadonlySet<string>;
 }
+
+/** Sampled values of one column also found in another table's column (of the same identity kind). */
+export interface SharedValues {
+  /** `schema.table.column` of the other column. */
+  readonly other: string;
+  readonly sampled: number;
+  readonly shared: number;
+}
+
+/**
+ * An edge whose typical key (the median) reaches more rows than `maxFanout`, or a larger share of
+ * its table than `maxShare` (on tables of at least `minRowsForShare` rows), is not proposed: it is
+ * written commented out with its figures.
+ */
+export interface FanOutLimits {
+  /** @default 10000 */
+  readonly maxFanout: number;
+  /** @default 0.1 */
+  readonly maxShare: number;
+  /** @default 100 */
+  readonly minRowsForShare: number;
+}
+
+export const DEFAULT_LIMITS: FanOutLimits = { maxFanout: 10_000, maxShare: 0.1, minRowsForShare: 100 };
 
 const PLAIN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
@@ -80,19 +121,28 @@ type Reach = 'identity' | 'follows' | 'followed';
 
 /**
  * Proposes a data map from the catalog and what sampling found:
- * - every base table, keyless ones without `primaryKey`;
- * - edges from foreign keys and, where none are declared, from names confirmed by value overlap;
- * - identities from e-mail and phone columns (by name or sampled values) and from the key of a
- *   person table (one whose key other tables refer to and which holds an e-mail or phone), never
- *   from a reference's name; `learn` on person tables only;
- * - each edge's direction from how the subject reaches it: a table follows the key of a table
- *   already reached (orders follow customers), and a table reached only through the tables that
- *   refer to it follows their columns (addresses follow customers.address_id, orders.billing_address_id);
+ * - every base table (partitioned ones with the key their partitions share), keyless ones without
+ *   `primaryKey`; tables no subject can reach are kept as commented-out entries, with the reason;
+ * - edges from foreign keys and, where none are declared, from names confirmed by value overlap
+ *   (an empty table's by its names alone);
+ * - people: a table whose own single key other tables refer to and which holds an e-mail or phone.
+ *   Its key and those contact columns whose values are unique per row (a unique index, or no
+ *   repeat among the sampled values, and none shared with another table's column of that kind)
+ *   are its identities, and it learns them all; a column whose values repeat is not mapped, with
+ *   the share that repeats;
+ * - details: a table people refer to that does not name people itself (addresses, contact
+ *   details, profiles) has no identity of its own: it follows every column referring to it and
+ *   learns nothing;
+ * - a table referring to two or more tables of people follows the subject side only: the
+ *   workforce side (the staff member who handled a rental) is written commented out, decided by
+ *   the names and by the measured fan-out, and the comment says which decided;
+ * - every followed column's fan-out (rows per key) is written beside it; one whose typical key
+ *   reaches more than the limits is commented out with its figures;
  * - `categories` for columns the detectors recognise; mirrors matched by name in Snowflake.
- * Tables no subject could reach are left out with the reason.
  */
 export function buildInitialDataMap(input: InitInput): InitialDataMap {
-  const leftOut: { table: string; reason: string }[] = [];
+  const limits = input.limits ?? DEFAULT_LIMITS;
+  const leftOut: { table: string; reason: string; primaryKey?: readonly string[] }[] = [];
   const drafts = new Map<string, Draft>();
   for (const [id, pg] of input.catalog.tables) {
     if (!input.baseTables.has(id)) continue;
@@ -100,15 +150,15 @@ export function buildInitialDataMap(input: InitInput): InitialDataMap {
       leftOut.push({ table: id, reason: 'its name is not a plain identifier, which a data map cannot hold' });
       continue;
     }
-    const key = pg.primaryKey;
-    if (key && !key.every((c) => PLAIN.test(c))) {
+    const key = keyOf(pg);
+    if (key && !key.value.every((c) => PLAIN.test(c))) {
       leftOut.push({ table: id, reason: 'a primary-key column name is not a plain identifier' });
       continue;
     }
     drafts.set(id, {
       table: id,
       pg,
-      primaryKey: key ? { value: key, reason: 'primary key constraint' } : undefined,
+      primaryKey: key,
       identities: new Map(),
       learn: undefined,
       follow: new Map(),
@@ -121,18 +171,21 @@ export function buildInitialDataMap(input: InitInput): InitialDataMap {
   for (const { table, note } of input.nameNotes ?? []) drafts.get(table)?.notes.push(note);
 
   const edges = collectEdges(input, drafts);
-  const people = personTables(drafts, edges, input.columnEvidence);
+  const { people, details } = classifyTables(drafts, edges, input.columnEvidence);
   for (const draft of drafts.values()) {
-    proposeIdentities(draft, input.columnEvidence.get(draft.table), people.get(draft.table));
     proposeCategories(draft, input.columnEvidence.get(draft.table));
+    if (details.has(draft.table)) describeDetails(draft, edges, people, input.fanOut);
+    else proposeIdentities(draft, input, people.get(draft.table));
   }
+  const open = holdWorkforceSide(drafts, edges, people, input.fanOut);
 
-  const reach = directEdges(drafts, edges);
+  const reach = directEdges(drafts, open, details, input.fanOut, limits);
   const kept = [...drafts.values()].filter((d) => {
     if (reach.has(d.table)) return true;
     const referrers = edges.filter((e) => e.to === d.table && reach.has(e.from)).map((e) => e.from);
     leftOut.push({
       table: d.table,
+      ...(d.primaryKey ? { primaryKey: d.primaryKey.value } : {}),
       reason:
         referrers.length > 0
           ? `referred to by ${[...new Set(referrers)].join(', ')} but holds no personal data the sample showed, so it is not followed`
@@ -166,6 +219,32 @@ export function buildInitialDataMap(input: InitInput): InitialDataMap {
     ),
     leftOut: leftOut.sort((a, b) => compare(a.table, b.table)),
   };
+}
+
+/**
+ * The table's primary key; for a partitioned table without one, the key every partition declares
+ * (its primary key or a unique index over NOT NULL columns), so findings keep a real key.
+ */
+function keyOf(pg: PgTable): Inferred<readonly string[]> | undefined {
+  if (pg.primaryKey) return { value: pg.primaryKey, reason: 'primary key constraint' };
+  const partitions = pg.partitions ?? [];
+  if (partitions.length === 0) return undefined;
+  const keysOf = (p: (typeof partitions)[number]) => [
+    ...(p.primaryKey ? [p.primaryKey] : []),
+    ...p.uniqueKeys.filter((k) => k.every((c) => p.notNull.includes(c))),
+  ];
+  const same = (a: readonly string[], b: readonly string[]) =>
+    a.length === b.length && a.every((c) => b.includes(c));
+  const [first, ...rest] = partitions;
+  const shared = first
+    ? keysOf(first).find((k) => rest.every((p) => keysOf(p).some((o) => same(o, k))))
+    : undefined;
+  return shared
+    ? {
+        value: shared,
+        reason: `the key each of its ${partitions.length} partitions declares (the partitioned table itself has none)`,
+      }
+    : undefined;
 }
 
 function compare(a: string, b: string): number {
@@ -209,7 +288,16 @@ function collectEdges(input: InitInput, drafts: Map<string, Draft>): Edge[] {
     const share = sampled === 0 ? 0 : found / sampled;
     const shortTarget = `${ref.target.slice(ref.target.indexOf('.') + 1)}.${ref.targetColumn}`;
     const evidence = `${found}/${sampled} sampled values found (${percentOf(found, sampled)} %)`;
-    if (sampled === 0) {
+    if (sampled === 0 && input.emptyTables?.has(ref.table)) {
+      edges.push({
+        from: ref.table,
+        column: ref.column,
+        to: ref.target,
+        targetColumn: ref.targetColumn,
+        reason: `proposed from name ${ref.column} -> ${shortTarget} alone: the table is empty, so rows written later are found`,
+        composite: false,
+      });
+    } else if (sampled === 0) {
       draft.notes.push(
         `${ref.column} is not followed: its name suggests ${shortTarget} but it holds no values to compare`,
       );
@@ -236,19 +324,22 @@ function percentOf(found: number, sampled: number): number {
   return sampled === 0 ? 0 : Math.floor((found * 100) / sampled);
 }
 
+type Person = { kind: string; key: string; referrers: string[] };
+
 /**
  * One-person-per-row tables: a table whose own single key other tables refer to and which holds an
  * e-mail or phone column. A table that itself refers to such a table (a service request naming its
  * employee) mentions several people and is not one, unless its name says it holds people
- * (`customers` naming their account manager). Maps each to the identity kind of its key
- * (`customers` → `customer_id`).
+ * (`customers` naming their account manager). A table people refer to whose name does not say it
+ * holds people (`address`, `contact_details`) holds their details instead, even with a phone
+ * column. Maps each person table to the identity kind of its key (`customers` → `customer_id`).
  */
-function personTables(
+function classifyTables(
   drafts: ReadonlyMap<string, Draft>,
   edges: readonly Edge[],
   evidence: ReadonlyMap<string, ReadonlyMap<string, Classification>>,
-): Map<string, { kind: string; key: string; referrers: string[] }> {
-  const people = new Map<string, { kind: string; key: string; referrers: string[] }>();
+): { people: Map<string, Person>; details: Set<string> } {
+  const people = new Map<string, Person>();
   for (const d of drafts.values()) {
     const key = keyColumnOf(d.pg)?.name;
     const referrers = edges
@@ -259,11 +350,21 @@ function personTables(
     const kind = personKindOf(d.table);
     if (kind) people.set(d.table, { kind, key, referrers: [...new Set(referrers)].sort(compare) });
   }
+  const details = new Set<string>();
+  const referredByPeople = (table: string) =>
+    edges.some((e) => e.to === table && e.from !== table && people.has(e.from) && !e.composite);
+  for (const table of [...people.keys()]) {
+    if ((namesDetails(table) || !namesPeople(table)) && referredByPeople(table)) details.add(table);
+  }
+  for (const table of details) people.delete(table);
   for (const table of [...people.keys()]) {
     const refersToPeople = edges.some((e) => e.from === table && e.to !== table && people.has(e.to));
     if (refersToPeople && !namesPeople(table)) people.delete(table);
   }
-  return people;
+  // A table of details people refer to, found without a contact column (an address of streets).
+  for (const d of drafts.values())
+    if (!people.has(d.table) && namesDetails(d.table) && referredByPeople(d.table)) details.add(d.table);
+  return { people, details };
 }
 
 /** The e-mail or phone kind of a text column, from its name or its sampled values. */
@@ -288,29 +389,179 @@ function contactKindOf(
   return undefined;
 }
 
-function proposeIdentities(
-  draft: Draft,
+/**
+ * The e-mail and phone columns of a table init would map (by name or sampled values), with their
+ * kind: what `initDataMap` measures for uniqueness before the map is built.
+ */
+export function contactColumnsOf(
+  table: PgTable,
   evidence: ReadonlyMap<string, Classification> | undefined,
-  person: { kind: string; key: string; referrers: string[] } | undefined,
-): void {
+): { column: string; kind: 'email' | 'phone' }[] {
+  const draft = { pg: table } as Draft;
+  return table.columns.flatMap((c) => {
+    const contact = contactKindOf(draft, c.name, evidence);
+    return contact ? [{ column: c.name, kind: contact.kind }] : [];
+  });
+}
+
+/**
+ * Whether a column's values identify one row: the evidence, or why not. A primary key or unique
+ * index says so; otherwise the sampled values must hold no repeat, and no other table's column of
+ * the same kind may share one (a number a supplier and a carrier share identifies neither).
+ */
+function uniqueness(
+  table: string,
+  column: string,
+  input: InitInput,
+): { unique: true; evidence: string } | { unique: false; why: string } {
+  const id = `${table}.${column}`;
+  const shared = (input.sharedValues?.get(id) ?? []).filter((s) => s.shared > 0);
+  if (shared.length > 0) {
+    const with_ = shared.map((s) => `${s.other} (${s.shared} of ${s.sampled} sampled values)`).join(', ');
+    return { unique: false, why: `its values also appear in ${with_}` };
+  }
+  const index = input.uniqueIndexes?.get(id);
+  if (index) return { unique: true, evidence: `unique index ${index}` };
+  const repeats = input.repeats?.get(id);
+  if (!repeats || repeats.sampled === 0) return { unique: false, why: 'no sampled value to check' };
+  if (repeats.repeated === 0)
+    return { unique: true, evidence: `no repeated value among ${repeats.sampled} sampled values` };
+  const pct = Math.max(1, Math.round((repeats.repeated * 100) / repeats.sampled));
+  return {
+    unique: false,
+    why: `${pct} % of sampled values repeat (${repeats.repeated} of ${repeats.sampled})`,
+  };
+}
+
+function proposeIdentities(draft: Draft, input: InitInput, person: Person | undefined): void {
+  const evidence = input.columnEvidence.get(draft.table);
   const add = (kind: string, column: string, reason: string) => {
     draft.identities.set(kind, [...(draft.identities.get(kind) ?? []), { value: column, reason }]);
   };
-  if (person)
+  const learned: string[] = [];
+  if (person) {
     add(person.kind, person.key, `key of a table of people, referred to by ${person.referrers.join(', ')}`);
+    const index = input.uniqueIndexes?.get(`${draft.table}.${person.key}`);
+    learned.push(`learns ${person.kind}: ${index ? `unique index ${index}` : 'its key'}`);
+  }
   for (const column of draft.pg.columns) {
     if (column.name === person?.key) continue;
     const contact = contactKindOf(draft, column.name, evidence);
-    if (contact) add(contact.kind, column.name, contact.reason);
+    if (!contact) continue;
+    if (!person) {
+      add(contact.kind, column.name, contact.reason);
+      continue;
+    }
+    // In a table that learns, a row found by a shared value would teach its identifiers to
+    // whoever else holds that value: such a column is not mapped at all.
+    const verdict = uniqueness(draft.table, column.name, input);
+    if (verdict.unique) {
+      add(contact.kind, column.name, contact.reason);
+      learned.push(`learns ${contact.kind} (${column.name}): ${verdict.evidence}`);
+    } else {
+      draft.notes.push(
+        `${column.name} (${contact.kind}) is not learned nor searched here: ${verdict.why}; a value two rows share identifies no one`,
+      );
+    }
   }
   if (person) {
-    const kinds = [...draft.identities.keys()].sort(compare);
-    const contact = kinds.filter((k) => k !== person.kind).join(' and ');
     draft.learn = {
-      value: kinds,
-      reason: `one person per row: its key is referred to by other tables and it holds ${contact}`,
+      value: [...draft.identities.keys()].sort(compare),
+      reason: `one person per row; ${learned.join('; ')}`,
     };
   }
+}
+
+/**
+ * A table of details (an address): no identity of its own, whoever points at it owns the row it
+ * points at. Says so, with how many rows share one (a household address).
+ */
+function describeDetails(
+  draft: Draft,
+  edges: readonly Edge[],
+  people: ReadonlyMap<string, Person>,
+  fanOut: ReadonlyMap<string, FanOut> | undefined,
+): void {
+  const referrers = edges.filter((e) => e.to === draft.table && !e.composite);
+  const fromPeople = referrers.filter((e) => people.has(e.from)).map((e) => `${e.from}.${e.column}`);
+  const contacts = contactColumnsOf(draft.pg, undefined).map((c) => c.column);
+  const shared = referrers
+    .map((e) => ({ e, f: fanOut?.get(`${e.from}.${e.column}`) }))
+    .filter((x) => x.f && x.f.max > 1)
+    .map((x) => `up to ${x.f?.max} rows of ${x.e.from} share one`);
+  draft.notes.push(
+    `holds the details of whoever points at it (${[...new Set(fromPeople)].sort(compare).join(', ')}): ` +
+      `followed from every referring column, learns nothing${contacts.length > 0 ? `; ${contacts.join(', ')} not an identity here` : ''}` +
+      (shared.length > 0
+        ? `; ${shared.join(', ')}, reported to each and leading to neither's other rows`
+        : ''),
+  );
+}
+
+/** `median m, p99 p, max x rows per key (y % of n rows)`, with the sample when one was read. */
+export function describeFanOut(f: FanOut): string {
+  const pct = f.rows === 0 ? 0 : Math.round((f.max * 1000) / f.rows) / 10;
+  return (
+    `fan-out median ${f.median}, p99 ${f.p99}, max ${f.max} rows per key (${pct} % of ${f.rows} rows` +
+    `${f.sampledRows !== undefined ? `, estimated from ${f.sampledRows} sampled` : ''})`
+  );
+}
+
+/**
+ * Splits the edges of a table that refers to two or more tables of people into its subject side
+ * and its workforce side: the rental's customer and the staff member who handled it. The
+ * workforce edges are not followed and are written commented out. Names (`staff_id`,
+ * `support_rep_id`, a table `employees`) and fan-out (a key reaching ten times the rows the other
+ * side's keys reach) each vote; the comment says which decided. Returns the edges left to direct.
+ */
+function holdWorkforceSide(
+  drafts: ReadonlyMap<string, Draft>,
+  edges: readonly Edge[],
+  people: ReadonlyMap<string, Person>,
+  fanOut: ReadonlyMap<string, FanOut> | undefined,
+): Set<Edge> {
+  const open = new Set(edges);
+  const byTable = new Map<string, Edge[]>();
+  for (const e of edges)
+    if (people.has(e.to) && !people.has(e.from) && !e.composite && e.from !== e.to)
+      byTable.set(e.from, [...(byTable.get(e.from) ?? []), e]);
+  for (const [table, refs] of byTable) {
+    if (new Set(refs.map((e) => e.to)).size < 2) continue;
+    const draft = drafts.get(table);
+    if (!draft) continue;
+    const named = new Set(refs.filter((e) => namesWorkforce(e.column) || namesWorkforce(e.to)));
+    const byName = named.size > 0 && named.size < refs.length ? named : new Set<Edge>();
+    const medians = refs.map((e) => fanOut?.get(`${e.from}.${e.column}`)?.median ?? 0);
+    const low = Math.min(...medians);
+    const byFanOut = new Set(
+      refs.filter((_, i) => low > 0 && (medians[i] ?? 0) >= 10 * low && (medians[i] ?? 0) > 1),
+    );
+    const workforce = byName.size > 0 ? byName : byFanOut;
+    if (workforce.size === 0) {
+      draft.notes.push(
+        `refers to several tables of people (${[...new Set(refs.map((e) => e.to))].join(', ')}); neither names nor fan-out tell a workforce side, so it is searched from each`,
+      );
+      continue;
+    }
+    for (const e of workforce) {
+      open.delete(e);
+      const decided =
+        byName.has(e) && byFanOut.has(e)
+          ? 'names and fan-out'
+          : byName.has(e)
+            ? byFanOut.size > 0
+              ? 'names (fan-out pointed elsewhere)'
+              : 'names'
+            : 'fan-out';
+      const f = fanOut?.get(`${e.from}.${e.column}`);
+      draft.notes.push(
+        `${e.column} is not followed to ${e.to}.${e.targetColumn}: the workforce side (decided by ${decided}); ` +
+          `following it would hand one ${singularOf(e.to.slice(e.to.indexOf('.') + 1))} the rows of everyone they handled`,
+        `  follow: { ${e.column}: ${e.to}.${e.targetColumn} }  # ${e.reason}${f ? `; ${describeFanOut(f)}` : ''}`,
+      );
+    }
+  }
+  return open;
 }
 
 function proposeCategories(draft: Draft, evidence: ReadonlyMap<string, Classification> | undefined): void {
@@ -329,56 +580,90 @@ function proposeCategories(draft: Draft, evidence: ReadonlyMap<string, Classific
 /**
  * Gives each edge its direction and returns how each reachable table is reached. Tables with an
  * identity are reached first; a table whose referenced table is reached follows it; when nothing
- * more is reached that way, a table holding personal data that is referred to by reached tables
- * follows their referencing columns. Edges between two reached tables then follow the way their
- * target was reached.
+ * more is reached that way, a table of details, or one holding personal data, that is referred to
+ * by reached tables follows their referencing columns. Edges between two reached tables then
+ * follow the way their target was reached. A forward edge whose typical key reaches more rows than
+ * the limits allow is written commented out instead, with its figures.
  */
-function directEdges(drafts: ReadonlyMap<string, Draft>, edges: readonly Edge[]): Map<string, Reach> {
+function directEdges(
+  drafts: ReadonlyMap<string, Draft>,
+  open: Set<Edge>,
+  details: ReadonlySet<string>,
+  fanOut: ReadonlyMap<string, FanOut> | undefined,
+  limits: FanOutLimits,
+): Map<string, Reach> {
   const reach = new Map<string, Reach>();
   for (const d of drafts.values()) if (d.identities.size > 0) reach.set(d.table, 'identity');
-  const open = new Set(edges);
+  const fanOutOf = (e: Edge) => fanOut?.get(`${e.from}.${e.column}`);
+  const withFanOut = (e: Edge) => {
+    const f = fanOutOf(e);
+    return f && f.rows > 0 ? `${e.reason}; ${describeFanOut(f)}` : e.reason;
+  };
   // A table that learns must be found by its own identities only: a row reached through a
   // reference (a customer found through the account manager's id) may be someone else's, and what
   // it teaches would become the subject's.
-  const learns = (draft: Draft, column: string, ref: string) => {
+  const learns = (draft: Draft, column: string, target: string, ref: string) => {
     if (!draft.learn) return false;
+    const consequence = drafts.get(target)?.identities.size
+      ? `${target} is searched by its own identities`
+      : `so ${target} is found only if another table leads to it`;
     draft.notes.push(
-      `${column} is not followed to ${ref}: this table learns identifiers, and a row reached through a reference may be another person's`,
+      `${column} is not followed to ${ref}: ${draft.table} learns identifiers, and a row reached through a reference may be another person's; ${consequence}`,
     );
     return true;
   };
-  const forward = (e: Edge) => {
+  const tooWide = (e: Edge): string | undefined => {
+    const f = fanOutOf(e);
+    if (!f) return undefined;
+    if (f.median > limits.maxFanout)
+      return `its typical key reaches ${f.median} rows (above ${limits.maxFanout})`;
+    const share = f.rows === 0 ? 0 : f.median / f.rows;
+    if (f.rows >= limits.minRowsForShare && share > limits.maxShare)
+      return `its typical key reaches ${Math.round(share * 1000) / 10} % of the table (above ${Math.round(limits.maxShare * 1000) / 10} %)`;
+    return undefined;
+  };
+  const forward = (e: Edge): boolean => {
     const draft = drafts.get(e.from);
     open.delete(e);
-    if (!draft || learns(draft, e.column, `${e.to}.${e.targetColumn}`)) return;
+    if (!draft || learns(draft, e.column, e.to, `${e.to}.${e.targetColumn}`)) return false;
+    const wide = tooWide(e);
+    if (wide) {
+      draft.notes.push(
+        `${e.column} is not followed to ${e.to}.${e.targetColumn} (decided by fan-out): ${wide}; a subject would receive rows of many others`,
+        `  follow: { ${e.column}: ${e.to}.${e.targetColumn} }  # ${withFanOut(e)}`,
+      );
+      return false;
+    }
     draft.follow.set(e.column, [
       ...(draft.follow.get(e.column) ?? []),
-      { value: `${e.to}.${e.targetColumn}`, reason: e.reason },
+      { value: `${e.to}.${e.targetColumn}`, reason: withFanOut(e) },
     ]);
+    return true;
   };
   const backward = (e: Edge) => {
     const draft = drafts.get(e.to);
     open.delete(e);
-    if (!draft || learns(draft, e.targetColumn, `${e.from}.${e.column}`)) return;
+    if (!draft || learns(draft, e.targetColumn, e.from, `${e.from}.${e.column}`)) return;
     draft.follow.set(e.targetColumn, [
       ...(draft.follow.get(e.targetColumn) ?? []),
-      { value: `${e.from}.${e.column}`, reason: e.reason },
+      { value: `${e.from}.${e.column}`, reason: withFanOut(e) },
     ]);
   };
-  const holdsPersonalData = (table: string) => (drafts.get(table)?.categories.size ?? 0) > 0;
+  const followable = (table: string) => details.has(table) || (drafts.get(table)?.categories.size ?? 0) > 0;
   for (let changed = true; changed; ) {
     changed = false;
     for (const e of [...open]) {
-      if (reach.has(e.to) && !reach.has(e.from)) {
-        forward(e);
-        reach.set(e.from, 'follows');
-        changed = true;
+      if (reach.has(e.to) && !reach.has(e.from) && !details.has(e.from)) {
+        if (forward(e)) {
+          reach.set(e.from, 'follows');
+          changed = true;
+        }
       }
     }
     if (changed) continue;
     const reachedNow = new Set(reach.keys());
     for (const e of [...open]) {
-      if (!e.composite && reachedNow.has(e.from) && !reachedNow.has(e.to) && holdsPersonalData(e.to)) {
+      if (!e.composite && reachedNow.has(e.from) && !reachedNow.has(e.to) && followable(e.to)) {
         backward(e);
         reach.set(e.to, 'followed');
         changed = true;
@@ -388,7 +673,7 @@ function directEdges(drafts: ReadonlyMap<string, Draft>, edges: readonly Edge[])
   for (const e of [...open]) {
     if (!reach.has(e.from) || !reach.has(e.to)) continue;
     if (reach.get(e.to) === 'followed' && !e.composite) backward(e);
-    else forward(e);
+    else if (!details.has(e.from)) forward(e);
   }
   return reach;
 }

@@ -91,3 +91,56 @@ export const CATEGORY_OF: Readonly<Record<DetectorId, string>> = {
   credit_card: 'financial.card',
   iban: 'financial.bank_account',
 };
+
+/**
+ * Words that name the people who handle other people's records (`staff_id`, `support_rep_id`,
+ * `employees`): the workforce side of a table that mentions a customer and an employee.
+ */
+const WORKFORCE_WORDS = new Set([
+  'staff',
+  'employee',
+  'agent',
+  'rep',
+  'representative',
+  'manager',
+  'clerk',
+  'cashier',
+  'operator',
+  'handler',
+  'handled',
+  'assignee',
+  'assigned',
+  'salesperson',
+  'seller',
+  'worker',
+  'officer',
+  'admin',
+  'administrator',
+  'approver',
+  'approved',
+  'reviewer',
+  'processed',
+  'created',
+  'updated',
+]);
+
+/** Whether a table or column name names the workforce (`staff`, `support_rep_id`, `handled_by`). */
+export function namesWorkforce(name: string): boolean {
+  const bare = name.slice(name.lastIndexOf('.') + 1);
+  return (
+    nameWords(singularOf(bare)).some((w) => WORKFORCE_WORDS.has(w)) ||
+    nameWords(bare).some((w) => WORKFORCE_WORDS.has(w))
+  );
+}
+
+/** Names of tables that hold details of whoever points at them: addresses, contact details, profiles. */
+const DETAIL_ENTITIES = new Set(['address', 'contact', 'detail', 'profile', 'location', 'phone', 'info']);
+
+/** Whether a table's name says it holds details that belong to whoever refers to it. */
+export function namesDetails(table: string): boolean {
+  const last =
+    singularOf(table.slice(table.indexOf('.') + 1))
+      .split('_')
+      .at(-1) ?? '';
+  return DETAIL_ENTITIES.has(last);
+}

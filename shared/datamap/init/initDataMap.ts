@@ -5,11 +5,23 @@ import { ALL_DETECTORS } from '../../scan/detectors/allDetectors';
 import { type Classification, LocationTally } from '../../scan/LocationTally';
 import { PostgresScanSource } from '../../scan/PostgresScanSource';
 import type { CatalogSource } from '../../scan/ScanSource';
-import { buildInitialDataMap, type MeasuredReference } from './buildInitialDataMap';
+import {
+  buildInitialDataMap,
+  contactColumnsOf,
+  DEFAULT_LIMITS,
+  type FanOutLimits,
+  type MeasuredReference,
+  type SharedValues,
+} from './buildInitialDataMap';
 import type { InitialDataMap } from './InitialDataMap';
+import { normalizationOf } from './identityRules';
+import { type FanOut, measureFanOut } from './measureFanOut';
 import { measureOverlap } from './measureOverlap';
+import { measureRepeats, measureSharedValues, type SampledRepeats } from './measureUniqueness';
+import { qualifiedName } from './qualifiedName';
 import { readBaseTables, readForeignKeys, readUserSchemas } from './readForeignKeys';
-import { referencesByName } from './referencesByName';
+import { readUniqueIndexes } from './readUniqueIndexes';
+import { keyColumnOf, referencesByName } from './referencesByName';
 
 export interface InitOptions {
   /** Schemas to map; all but PostgreSQL's own when empty. @default [] */
@@ -28,6 +40,10 @@ export interface InitOptions {
   readonly concurrency?: number;
   /** Today, for date-of-birth ranges. @default new Date() */
   readonly now?: Date;
+  /** Values of a contact column sampled to check that they are unique per row. @default 10000 */
+  readonly uniquenessSample?: number;
+  /** When an edge's typical key reaches too many rows. @default DEFAULT_LIMITS */
+  readonly limits?: Partial<FanOutLimits>;
 }
 
 /**
@@ -91,6 +107,79 @@ export async function initDataMap(db: PgDatabase, options: InitOptions = {}): Pr
     ),
   );
 
+  const threshold90 = options.overlapThreshold ?? 0.9;
+  const confirmed = nameReferences.filter(
+    (r) => r.overlap.sampled === 0 || r.overlap.found / r.overlap.sampled >= threshold90,
+  );
+  const uniqueIndexes = await readUniqueIndexes(db, schemas);
+  const tableIds = [...catalog.tables.keys()].filter((id) => baseTables.has(id));
+  const emptyTables = new Set(
+    (
+      await Promise.all(
+        tableIds.map((id) =>
+          limit(async () => {
+            const r = await db.query<{ empty: string }>(
+              `SELECT (NOT EXISTS (SELECT 1 FROM ${qualifiedName(id)}))::text AS empty`,
+            );
+            return r.rows[0]?.empty === 'true' ? [id] : [];
+          }),
+        ),
+      )
+    ).flat(),
+  );
+
+  // Every column an edge may follow: its fan-out (rows per key) decides and is written beside it.
+  const edgeColumns = new Map<string, { table: string; column: string }>();
+  for (const fk of foreignKeys)
+    if (fk.columns.length === 1 && baseTables.has(fk.table))
+      edgeColumns.set(`${fk.table}.${fk.columns[0]}`, { table: fk.table, column: fk.columns[0] as string });
+  for (const r of confirmed) edgeColumns.set(`${r.table}.${r.column}`, { table: r.table, column: r.column });
+  const fanOut = new Map<string, FanOut>();
+  await Promise.all(
+    [...edgeColumns].map(([id, { table, column }]) =>
+      limit(async () => {
+        fanOut.set(id, await measureFanOut(db, table, column, estimates.get(table)));
+      }),
+    ),
+  );
+
+  // Contact columns of tables other tables refer to (the tables that may hold people): are their
+  // values unique per row, and shared with no other such table?
+  const referenced = new Set([...foreignKeys.map((fk) => fk.references), ...confirmed.map((r) => r.target)]);
+  const contacts = tables
+    .filter((t) => referenced.has(`${t.schema}.${t.name}`) && keyColumnOf(t))
+    .flatMap((t) =>
+      contactColumnsOf(t, columnEvidence.get(`${t.schema}.${t.name}`)).map((c) => ({
+        ...c,
+        table: `${t.schema}.${t.name}`,
+      })),
+    );
+  const uniquenessSample = options.uniquenessSample ?? 10_000;
+  const repeats = new Map<string, SampledRepeats>();
+  const sharedValues = new Map<string, SharedValues[]>();
+  await Promise.all(
+    contacts.map((c) =>
+      limit(async () => {
+        const id = `${c.table}.${c.column}`;
+        if (!uniqueIndexes.has(id))
+          repeats.set(
+            id,
+            await measureRepeats(db, c.table, c.column, normalizationOf(c.kind), {
+              sample: uniquenessSample,
+              estimatedRows: estimates.get(c.table),
+            }),
+          );
+        const others = contacts.filter((o) => o.kind === c.kind && o.table !== c.table);
+        const found: SharedValues[] = [];
+        for (const o of others) {
+          const shared = await measureSharedValues(db, c, o, normalizationOf(c.kind), overlapSample);
+          found.push({ other: `${o.table}.${o.column}`, ...shared });
+        }
+        sharedValues.set(id, found);
+      }),
+    ),
+  );
+
   const snowflakeTables = options.snowflake
     ? (await options.snowflake.listTables()).map((t) => t.table)
     : undefined;
@@ -103,5 +192,11 @@ export async function initDataMap(db: PgDatabase, options: InitOptions = {}): Pr
     nameNotes: byName.notes,
     overlapThreshold: options.overlapThreshold,
     snowflakeTables,
+    uniqueIndexes,
+    repeats,
+    sharedValues,
+    fanOut,
+    emptyTables,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
   });
 }

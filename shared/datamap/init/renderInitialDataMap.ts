@@ -3,8 +3,9 @@ import type { Inferred, InitialDataMap } from './InitialDataMap';
 
 /**
  * Renders a proposed data map as YAML, each inferred entry followed by a comment saying why it was
- * inferred (a follow edge: the foreign key, or the name and how many sampled values were found),
- * and a header listing the tables left out. `source` names what was read, e.g. `the PostgreSQL
+ * inferred (a follow edge: the foreign key, or the name and how many sampled values were found,
+ * and its fan-out), edges not followed written commented out with their reason, and the tables no
+ * subject reaches written commented out at the end. `source` names what was read, e.g. `the PostgreSQL
  * catalog`. A key or column with one value is written as a scalar, with several as a list, one
  * item a line so each carries its own comment.
  */
@@ -44,8 +45,19 @@ export function renderInitialDataMap(proposal: InitialDataMap, source: string): 
     ' names and samples did not reveal, and exclude columns not to hand over.',
   ];
   if (proposal.leftOut.length > 0) {
-    header.push('', ' Left out of this map:');
+    header.push('', ' Not searched yet (written out, commented, at the end of the file):');
     for (const { table, reason } of proposal.leftOut) header.push(`   ${table}: ${reason}`);
+    // Every table stays in the file: an entry nothing reaches would be refused, so it is written
+    // commented out, to be connected by an identity or a follow edge.
+    const trailer = [
+      ' Tables no subject reaches yet: uncomment an entry and give it an identity or a follow edge.',
+    ];
+    for (const { table, reason, primaryKey } of proposal.leftOut) {
+      if (!/^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$/.test(table)) continue;
+      trailer.push(` - table: ${table}  # ${reason}`);
+      if (primaryKey) trailer.push(`   primaryKey: [${primaryKey.join(', ')}]`);
+    }
+    doc.comment = trailer.join('\n');
   }
   doc.commentBefore = header.join('\n');
 

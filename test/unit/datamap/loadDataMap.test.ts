@@ -199,6 +199,29 @@ snowflake:
     });
   });
 
+  it('says which edge is written the wrong way round when a reachable table follows an unreachable one', () => {
+    const wrong = `version: 1
+identities: { email: { normalize: lowercase } }
+postgres:
+  - table: public.customer
+    primaryKey: [id]
+    identities: { email: email }
+    follow: { address_id: public.address.id }
+  - table: public.address
+    primaryKey: [id]
+`;
+    expect(problemsOf(wrong)).toEqual([
+      {
+        path: 'postgres[1]',
+        line: 8,
+        message:
+          'public.address maps no identity and follows no reachable table, so no subject can reach it and its rows will never be found. ' +
+          'public.customer follows public.address.id, which looks written the wrong way round: a follow edge searches the table it is written on. ' +
+          'To find the public.address rows that public.customer points at, write on public.address: follow: { id: public.customer.address_id }, and remove it from public.customer',
+      },
+    ]);
+  });
+
   it('accepts cycles of follow edges when one table is reachable', () => {
     const cyclic = `${valid}  - table: public.a\n    primaryKey: [id]\n    follow: { b_id: public.b.id, order_id: public.orders.id }\n  - table: public.b\n    primaryKey: [id]\n    follow: { a_id: public.a.id }\n`;
     expect(parseDataMap(cyclic, 'map.yaml').postgres).toHaveLength(4);

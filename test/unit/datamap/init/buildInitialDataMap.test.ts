@@ -37,6 +37,12 @@ function build(
         new Map(Object.entries(cols).map(([c, d]) => [c, seen(d)])),
       ]),
     ),
+    // Every column's sampled values unique, unless a test says otherwise.
+    repeats: new Map(
+      tables.flatMap((t) =>
+        t.columns.map((c) => [`${t.schema}.${t.name}.${c.name}`, { sampled: 20, repeated: 0 }]),
+      ),
+    ),
     ...rest,
   });
 }
@@ -76,6 +82,7 @@ describe('Function: buildInitialDataMap', () => {
     expect(map.leftOut).toEqual([
       {
         table: 'app.statuses',
+        primaryKey: ['id'],
         reason:
           'referred to by app.orders but holds no personal data the sample showed, so it is not followed',
       },
@@ -176,7 +183,7 @@ describe('Function: buildInitialDataMap', () => {
     expect(entry?.learn?.value).toEqual(['customer_id', 'email']);
     expect(entry?.follow.size).toBe(0);
     expect(entry?.notes).toEqual([
-      "employee_id is not followed to app.employees.id: this table learns identifiers, and a row reached through a reference may be another person's",
+      "employee_id is not followed to app.employees.id: app.customers learns identifiers, and a row reached through a reference may be another person's; app.employees is searched by its own identities",
     ]);
     expect(follows(map)).toEqual({ 'app.invoices': { customer_id: ['app.customers.id'] } });
   });
