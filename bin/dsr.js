@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `dsr` command: registers the TypeScript loader, then runs the CLI.
+// The `dsr` command: runs the compiled CLI in dist/ (`npm run build`; `npm ci` builds it). With
+// DSR_CLI_SOURCE=1 it runs the TypeScript source through tsx instead (development, no build).
 //
 // `dsr discover`'s memory is bounded without flags: unless a heap size is given
 // (`node --max-old-space-size=N` or NODE_OPTIONS="--max-old-space-size=N"), it runs itself again in
@@ -8,10 +9,15 @@
 // NODE_OPTIONS). Other commands keep Node's default heap: the demo runs a whole local pipeline in
 // one process, and `dsr erase` still holds a subject's plan in memory.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const DSR_DEFAULT_HEAP_MIB = 128;
 const HEAP_FLAG = /--max-old-space-size[=\s]/;
+
+// The AWS SDK warns on every start under Node 20 that its 2027 releases will need Node 22; the
+// SDK's own switch turns that notice off (it says nothing about the SDK working today).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const heapGiven =
   process.execArgv.some((a) => HEAP_FLAG.test(`${a} `)) ||
@@ -20,10 +26,7 @@ const heapGiven =
 const capped = process.argv[2] === 'discover' && !heapGiven;
 
 if (!capped) {
-  const { register } = await import('tsx/esm/api');
-  register();
-  const { runCli } = await import('../cli/main.ts');
-  process.exitCode = await runCli(process.argv.slice(2));
+  process.exitCode = await (await loadCli())(process.argv.slice(2));
 } else {
   const child = spawn(
     process.execPath,
@@ -49,4 +52,19 @@ if (!capped) {
       process.kill(process.pid, signal);
     } else process.exitCode = code ?? 1;
   });
+}
+
+/** The CLI's `runCli`: compiled, or from the source through tsx when DSR_CLI_SOURCE=1. */
+async function loadCli() {
+  if (process.env.DSR_CLI_SOURCE === '1') {
+    const { register } = await import('tsx/esm/api');
+    register();
+    return (await import('../cli/main.ts')).runCli;
+  }
+  const compiled = new URL('../dist/cli/main.js', import.meta.url);
+  if (!existsSync(compiled)) {
+    process.stderr.write('dsr: the CLI is not built: run `npm run build` (`npm ci` builds it)\n');
+    process.exit(1);
+  }
+  return (await import(compiled.href)).runCli;
 }
