@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { isDsrError } from '../shared/errors/DsrError';
 import { CliError, EXIT } from './CliError';
+import { installExitCleanup } from './installExitCleanup';
 
 type Register = (parent: Command) => void;
 
@@ -191,4 +192,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     process.stderr.write(`dsr: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.failed;
   }
+}
+
+/**
+ * The `dsr` process's entry (`bin/dsr.js`): temporary files are removed on every way out (see
+ * {@link installExitCleanup}), then the command runs.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  installExitCleanup();
+  return runCli(argv);
 }

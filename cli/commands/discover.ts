@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
@@ -14,6 +15,16 @@ import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase
 import { CliError, EXIT } from '../CliError';
 import { checkRequestId, collectSubject } from '../parseSubjects';
 import { writePrivateFile } from '../writePrivateFile';
+
+/** Bytes of met rows held in memory before a sorted run is written to disk. */
+const spillEnv = z.object({
+  DSR_SPILL_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(1024 * 1024 * 1024)
+    .default(16 * 1024 * 1024),
+});
 
 interface DiscoverOptions {
   datamap: string;
@@ -39,6 +50,7 @@ export function registerDiscover(program: Command): void {
         throw new CliError('PG_DSN is not set (postgres://user:password@host:port/database)', EXIT.usage);
       const { DSR_SUBJECT_HASH_KEY: key } = readConfig(subjectHashKeyEnv);
       const env = readConfig(postgresEnv);
+      const { DSR_SPILL_BYTES: runBytes } = readConfig(spillEnv);
       const map = await loadDataMap(options.datamap);
       const requestId =
         options.requestId ?? `adhoc-${subjectHash(key, normalizeSubject(map, options.subject)).slice(0, 16)}`;
@@ -81,6 +93,7 @@ export function registerDiscover(program: Command): void {
             subjectHashKey: key,
             tableConcurrency: env.DSR_TABLE_CONCURRENCY,
             searchMirrors: options.mirrors ?? false,
+            spill: { runBytes },
           },
           { requestId, identifiers: options.subject },
         );

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
-import { packageFile } from '../packageFile';
+import { packageFile } from '../../shared/package/packageFile';
 
 export interface SampleDataOptions {
   /** 1 = 1,000 users, 10,000 orders, 25,000 events; 200 gives the benchmark's 200k/2M/5M. @default 1 */
