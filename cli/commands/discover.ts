@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
-import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
+import type { SearchableTable, System, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { serializeSpilledFindings } from '../../shared/discovery/serializeSpilledFindings';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { COMMAND_CONNECT_ATTEMPTS, connectionLimitRetry } from '../../shared/postgres/connectionLimitRetry';
@@ -13,6 +13,7 @@ import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import { CliError, EXIT } from '../CliError';
+import { ProgressLine, progressMode } from '../ProgressLine';
 import { checkRequestId, collectSubject } from '../parseSubjects';
 import { writePrivateFile } from '../writePrivateFile';
 
@@ -32,6 +33,8 @@ interface DiscoverOptions {
   requestId?: string;
   out?: string;
   mirrors?: boolean;
+  quiet?: boolean;
+  progress?: boolean;
 }
 
 /** `dsr discover --datamap FILE --subject kind=value … [--request-id ID] [--out FILE] [--mirrors]` */
@@ -44,6 +47,8 @@ export function registerDiscover(program: Command): void {
     .option('--request-id <id>', 'request id (default: derived from the subject hash)', checkRequestId)
     .option('--out <file>', 'write the findings JSON here instead of stdout')
     .option('--mirrors', "also search the PostgreSQL tables' Snowflake mirrors (needs Snowflake)")
+    .option('--quiet', 'no progress line (shown on a terminal by default)')
+    .option('--progress', 'progress lines on stderr even when it is not a terminal')
     .action(async (options: DiscoverOptions) => {
       const dsn = process.env.PG_DSN;
       if (!dsn)
@@ -86,6 +91,12 @@ export function registerDiscover(program: Command): void {
         }
         // Rows go from the searchers' pages to a spill on disk, and the document is written from
         // the merged findings file: memory does not grow with the subject.
+        const progress = new ProgressLine(
+          progressMode({ isTTY: process.stderr.isTTY === true, ...options }),
+          (text) => process.stderr.write(text),
+        );
+        const tablesMet = new Set<SearchableTable>();
+        let rowsMet = 0;
         const { findings, rounds } = await discoverSubjectStream(
           {
             dataMap: map,
@@ -94,9 +105,14 @@ export function registerDiscover(program: Command): void {
             tableConcurrency: env.DSR_TABLE_CONCURRENCY,
             searchMirrors: options.mirrors ?? false,
             spill: { runBytes },
+            onRowMet: (table) => {
+              tablesMet.add(table);
+              progress.update({ tables: tablesMet.size, rows: ++rowsMet });
+            },
           },
           { requestId, identifiers: options.subject },
         );
+        progress.finish();
         try {
           const json = documentWithNewline(serializeSpilledFindings(findings));
           if (options.out) await writePrivateFile(options.out, json);

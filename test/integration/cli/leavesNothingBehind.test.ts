@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 const HASH_KEY = 'cleanup-test-subject-hash-key-0123456789abcdef';
 const HEAVY = 'spill.heavy@example.com';
 const BIG = 'spill.big@example.com';
+const PERSONA = 'Ana.Lopez@example.com';
 
 let sample: TestDatabase;
 let tmp: string;
@@ -46,13 +47,22 @@ async function tree(dir: string): Promise<string[]> {
 function discover(
   email: string,
   env: NodeJS.ProcessEnv = {},
+  flags: readonly string[] = [],
 ): {
   child: ChildProcess;
   done: Promise<{ code: number | null; stderr: string }>;
 } {
   const child = spawn(
     process.execPath,
-    ['bin/dsr.js', 'discover', '--datamap', 'local/sample/datamap.yaml', '--subject', `email=${email}`],
+    [
+      'bin/dsr.js',
+      'discover',
+      '--datamap',
+      'local/sample/datamap.yaml',
+      '--subject',
+      `email=${email}`,
+      ...flags,
+    ],
     {
       env: {
         ...process.env,
@@ -120,5 +130,24 @@ describe('Command: dsr discover leaves nothing behind', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^dsr: stopped: out of memory .*; temporary files removed; run it again/m);
     expect(await tree(tmp)).toEqual([]);
+  });
+});
+
+describe('Command: dsr discover progress on a pipe', () => {
+  const PROGRESS = /^\d+ tables?, [\d,]+ rows, [\d,]+ rows\/s, \d+\.\d s$/;
+
+  it('prints no progress on a pipe unless --progress, and whole lines with it', async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'dsr-cleanup-test-'));
+    const [plain, asked, quiet] = await Promise.all(
+      [[], ['--progress'], ['--progress', '--quiet']].map((flags) => discover(PERSONA, {}, flags).done),
+    );
+    expect([plain?.code, asked?.code, quiet?.code]).toEqual([0, 0, 0]);
+    const lines = (stderr = '') => stderr.split('\n').filter((l) => PROGRESS.test(l));
+    expect(lines(plain?.stderr)).toEqual([]);
+    expect(lines(quiet?.stderr)).toEqual([]);
+    expect(lines(asked?.stderr).length).toBeGreaterThanOrEqual(1);
+    expect(asked?.stderr).not.toContain('\r');
+    // Whatever the progress, the summary is the same.
+    expect(asked?.stderr.split('\n').filter((l) => !PROGRESS.test(l))).toEqual(plain?.stderr.split('\n'));
   });
 });
