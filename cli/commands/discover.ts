@@ -14,7 +14,7 @@ import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearch
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import { CliError, EXIT } from '../CliError';
 import { ProgressLine, progressMode } from '../ProgressLine';
-import { checkRequestId, collectSubject } from '../parseSubjects';
+import { checkRequestId, checkSubjectKinds, collectSubject, pgDsnFromEnv } from '../parseSubjects';
 import { writePrivateFile } from '../writePrivateFile';
 
 /** Bytes of met rows held in memory before a sorted run is written to disk. */
@@ -45,18 +45,17 @@ export function registerDiscover(program: Command): void {
     .requiredOption('--datamap <file>', 'data map YAML')
     .requiredOption('--subject <kind=value>', 'an identifier of the subject; repeat for more', collectSubject)
     .option('--request-id <id>', 'request id (default: derived from the subject hash)', checkRequestId)
-    .option('--out <file>', 'write the findings JSON here instead of stdout')
+    .option('--out <file>', 'write the findings JSON here instead of stdout (- for stdout)')
     .option('--mirrors', "also search the PostgreSQL tables' Snowflake mirrors (needs Snowflake)")
     .option('--quiet', 'no progress line (shown on a terminal by default)')
     .option('--progress', 'progress lines on stderr even when it is not a terminal')
     .action(async (options: DiscoverOptions) => {
-      const dsn = process.env.PG_DSN;
-      if (!dsn)
-        throw new CliError('PG_DSN is not set (postgres://user:password@host:port/database)', EXIT.usage);
+      const dsn = pgDsnFromEnv();
       const { DSR_SUBJECT_HASH_KEY: key } = readConfig(subjectHashKeyEnv);
       const env = readConfig(postgresEnv);
       const { DSR_SPILL_BYTES: runBytes } = readConfig(spillEnv);
       const map = await loadDataMap(options.datamap);
+      checkSubjectKinds(map.identities, options.subject);
       const requestId =
         options.requestId ?? `adhoc-${subjectHash(key, normalizeSubject(map, options.subject)).slice(0, 16)}`;
 
@@ -115,7 +114,7 @@ export function registerDiscover(program: Command): void {
         progress.finish();
         try {
           const json = documentWithNewline(serializeSpilledFindings(findings));
-          if (options.out) await writePrivateFile(options.out, json);
+          if (options.out && options.out !== '-') await writePrivateFile(options.out, json);
           else
             for await (const chunk of json)
               if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');

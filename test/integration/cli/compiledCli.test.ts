@@ -55,6 +55,57 @@ describe('Command: dsr, compiled', () => {
     expect(run.stderr).not.toMatch(/Warning|NodeVersionSupport/);
   });
 
+  it('checks the input before connecting: a DSN that is none, an identifier its kind refuses, an unknown kind', async () => {
+    const env = { DSR_SUBJECT_HASH_KEY: 'compiled-cli-test-subject-hash-key-0123456789' };
+    const args = ['discover', '--datamap', 'local/sample/datamap.yaml', '--subject'];
+    const notDsn = await dsr([...args, 'email=ana@example.com'], { ...env, PG_DSN: 'not a dsn' });
+    expect(notDsn).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('not a PostgreSQL connection URL'),
+    });
+    const closed = { ...env, PG_DSN: 'postgres://dsr@127.0.0.1:9/none' };
+    const notEmail = await dsr([...args, 'email=not-an-email'], closed);
+    expect(notEmail).toMatchObject({
+      code: 2,
+      stderr: 'dsr: --subject email: the value is not an e-mail address\n',
+    });
+    const unknown = await dsr([...args, 'shoe=42'], closed);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--subject shoe: not an identity kind/);
+  });
+
+  it('submit reads the message from standard input with --file -, and names the queue it could not reach', async () => {
+    const message = {
+      version: 1,
+      requestId: 'R-STDIN',
+      type: 'access',
+      subject: { email: ['a@example.com'] },
+      jurisdiction: 'GDPR',
+      receivedAt: '2026-12-01T00:00:00Z',
+    };
+    const queue = 'http://127.0.0.1:9/000000000000/q';
+    const run = await new Promise<Run>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        ['bin/dsr.js', 'submit', '--queue-url', queue, '--file', '-'],
+        {
+          env: {
+            ...process.env,
+            AWS_REGION: 'eu-west-1',
+            AWS_ACCESS_KEY_ID: 'test',
+            AWS_SECRET_ACCESS_KEY: 'test',
+          },
+        },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+      child.stdin?.end(JSON.stringify(message));
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `dsr: sqs SendMessage on queue ${queue} failed: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9\n`,
+    );
+  });
+
   it('each command module registers the command its summary stands for', async () => {
     const program = await buildProgram();
     for (const c of COMMANDS) {
