@@ -13,6 +13,7 @@ import type { LoadResult } from './suites/loadBench';
 import type { PipelineResult } from './suites/pipelineBench';
 import { type PoolPressureResult, poolPressureBench } from './suites/poolPressureBench';
 import { type SerializationResult, serializationBench } from './suites/serializationBench';
+import type { StartupResult } from './suites/startupBench';
 
 // The Snowflake driver reads these when it loads, so they are set before anything imports it: none
 // of the modules above does, and the suites that do are imported on demand below. The local
@@ -21,6 +22,7 @@ process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
 process.env.SF_OCSP_RESPONSE_CACHE_SERVER_ENABLED = 'false';
 
 const SUITES = [
+  'startup',
   'discovery',
   'serialization',
   'pressure',
@@ -59,6 +61,7 @@ const program = new Command('bench')
   .option('--load-baseline-rows <n>', 'findings per one-INSERT-per-row run', Number, 300)
   .option('--load-runs <n>', 'measured runs of each load', Number, 5)
   .option('--starts <n>', 'fresh-process starts per function bundle', Number, 7)
+  .option('--cli-starts <n>', 'runs of `dsr --help` and `node -e 0` in the start-up measurement', Number, 21)
   .option('--pipeline-requests <n>', 'requests submitted at once per end-to-end pipeline run', Number, 200)
   .option('--pipeline-runs <n>', 'measured end-to-end pipeline runs', Number, 3)
   .option('--heavy-rows <n>', 'rows of the one subject in the heavy-pipeline run', Number, 1_000_000)
@@ -88,6 +91,7 @@ const options = program.opts<{
   loadBaselineRows: number;
   loadRuns: number;
   starts: number;
+  cliStarts: number;
   pipelineRequests: number;
   pipelineRuns: number;
   heavyRows: number;
@@ -117,7 +121,13 @@ let heavyPipeline: HeavyPipelineResult | undefined;
 let heavy: HeavyResult | undefined;
 let erasure: ErasureBenchResult | undefined;
 let init: InitBenchResult | undefined;
+let startup: StartupResult | undefined;
 try {
+  if (only.has('startup')) {
+    log(`start-up: dsr --help and node -e 0, ${options.cliStarts} runs each, in turns…`);
+    const { startupBench } = await import('./suites/startupBench');
+    startup = await startupBench({ runs: options.cliStarts });
+  }
   if (only.has('discovery') || only.has('serialization') || only.has('pressure')) {
     ctx = await openBenchContext(options.scale, log);
     generatedMs = ctx.generatedMs;
@@ -209,6 +219,15 @@ try {
 }
 
 const rows: [string, string, string, string][] = [['measure', 'dsr-bridge', 'baseline', 'ratio (target)']];
+if (startup) {
+  const s = startup;
+  rows.push([
+    `\`dsr --help\` start-up (compiled CLI), median ms of ${s.runs} runs (min–max)`,
+    `${f(s.helpMs.median, 0)} (${f(s.helpMs.min, 0)}–${f(s.helpMs.max, 0)})`,
+    `\`node -e 0\` ${f(s.nodeMs.median, 0)} (${f(s.nodeMs.min, 0)}–${f(s.nodeMs.max, 0)})`,
+    `${f(s.ratio, 2)}× (≤ 3×)`,
+  ]);
+}
 if (discovery) {
   const d = discovery;
   rows.push(
@@ -373,6 +392,7 @@ await writeFile(
   `${JSON.stringify(
     {
       options,
+      ...(startup ? { startup } : {}),
       ...(discovery ? { discovery: discoveryFigures } : {}),
       ...(serialization ? { serialization } : {}),
       ...(pressure ? { pressure } : {}),

@@ -14,6 +14,7 @@ import { erasesSnowflake } from '../functions/erase/eraseEnv';
 import { snowflakeSearchReason } from '../functions/extract/extractEnv';
 import { DAYS_LEFT_BUCKETS } from '../shared/audit/checkDeadlines';
 import { parseDataMap } from '../shared/datamap/loadDataMap';
+import { packageFile } from '../shared/package/packageFile';
 import { OPEN_REQUESTS_METRIC } from '../shared/telemetry/ComplianceMetrics';
 import { AnchorBucket } from './constructs/AnchorBucket';
 import { FailedPayloadBucket } from './constructs/FailedPayloadBucket';
@@ -136,7 +137,7 @@ export interface DsrBridgeStackProps extends StackProps {
   >;
 }
 
-const ROOT = join(import.meta.dirname, '..');
+const ROOT = packageFile('.');
 /** Each function's timeout; the heavy-pipeline bench plays them. */
 export const TIMEOUTS = {
   extract: Duration.minutes(2),

@@ -13,6 +13,7 @@ import { snowflakeDatabasesOf } from '../../shared/scan/snowflakeDatabasesOf';
 import { snowflakeExecuteOver } from '../../shared/scan/snowflakeExecuteOver';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import { CliError, EXIT } from '../CliError';
+import { pgDsnFromEnv } from '../parseSubjects';
 
 interface ScanOptions {
   datamap: string;
@@ -47,9 +48,7 @@ export function registerDatamapScan(datamap: Command): void {
       collect,
     )
     .action(async (options: ScanOptions) => {
-      const dsn = process.env.PG_DSN;
-      if (!dsn)
-        throw new CliError('PG_DSN is not set (postgres://user:password@host:port/database)', EXIT.usage);
+      const dsn = pgDsnFromEnv();
       const env = readConfig(postgresEnv);
       const map = await loadDataMap(options.datamap);
       const db = openPgDatabase(env, new DsnCredentialSource(dsn));

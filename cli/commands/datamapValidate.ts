@@ -9,7 +9,7 @@ import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
 import { readPgCatalog } from '../../shared/postgres/readPgCatalog';
-import { CliError, EXIT } from '../CliError';
+import { pgDsnFromEnv } from '../parseSubjects';
 
 /**
  * `dsr datamap validate FILE [--catalog | --live]`. Against the live catalog it also warns (on
@@ -28,12 +28,7 @@ export function registerDatamapValidate(datamap: Command): void {
       const map = await loadDataMap(file);
       const live = options.catalog === true || options.live === true;
       if (live) {
-        const dsn = process.env.PG_DSN;
-        if (!dsn)
-          throw new CliError(
-            `--${options.live ? 'live' : 'catalog'} needs PG_DSN (postgres://user:password@host:port/database)`,
-            EXIT.usage,
-          );
+        const dsn = pgDsnFromEnv(process.env, `--${options.live ? 'live' : 'catalog'} needs PG_DSN`);
         const db = openPgDatabase(readConfig(postgresEnv), new DsnCredentialSource(dsn));
         try {
           await PostgresTableSearcher.create(db, map, file);

@@ -1,10 +1,11 @@
 import { once } from 'node:events';
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
 import { describeNotFollowed } from '../../shared/discovery/NotFollowed';
-import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
+import type { SearchableTable, System, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { serializeSpilledFindings } from '../../shared/discovery/serializeSpilledFindings';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { COMMAND_CONNECT_ATTEMPTS, connectionLimitRetry } from '../../shared/postgres/connectionLimitRetry';
@@ -13,8 +14,19 @@ import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import { CliError, EXIT } from '../CliError';
-import { checkRequestId, collectSubject } from '../parseSubjects';
+import { ProgressLine, progressMode } from '../ProgressLine';
+import { checkRequestId, checkSubjectKinds, collectSubject, pgDsnFromEnv } from '../parseSubjects';
 import { writePrivateFile } from '../writePrivateFile';
+
+/** Bytes of met rows held in memory before a sorted run is written to disk. */
+const spillEnv = z.object({
+  DSR_SPILL_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(1024 * 1024 * 1024)
+    .default(16 * 1024 * 1024),
+});
 
 interface DiscoverOptions {
   datamap: string;
@@ -22,6 +34,8 @@ interface DiscoverOptions {
   requestId?: string;
   out?: string;
   mirrors?: boolean;
+  quiet?: boolean;
+  progress?: boolean;
 }
 
 /** `dsr discover --datamap FILE --subject kind=value … [--request-id ID] [--out FILE] [--mirrors]` */
@@ -32,15 +46,17 @@ export function registerDiscover(program: Command): void {
     .requiredOption('--datamap <file>', 'data map YAML')
     .requiredOption('--subject <kind=value>', 'an identifier of the subject; repeat for more', collectSubject)
     .option('--request-id <id>', 'request id (default: derived from the subject hash)', checkRequestId)
-    .option('--out <file>', 'write the findings JSON here instead of stdout')
+    .option('--out <file>', 'write the findings JSON here instead of stdout (- for stdout)')
     .option('--mirrors', "also search the PostgreSQL tables' Snowflake mirrors (needs Snowflake)")
+    .option('--quiet', 'no progress line (shown on a terminal by default)')
+    .option('--progress', 'progress lines on stderr even when it is not a terminal')
     .action(async (options: DiscoverOptions) => {
-      const dsn = process.env.PG_DSN;
-      if (!dsn)
-        throw new CliError('PG_DSN is not set (postgres://user:password@host:port/database)', EXIT.usage);
+      const dsn = pgDsnFromEnv();
       const { DSR_SUBJECT_HASH_KEY: key } = readConfig(subjectHashKeyEnv);
       const env = readConfig(postgresEnv);
+      const { DSR_SPILL_BYTES: runBytes } = readConfig(spillEnv);
       const map = await loadDataMap(options.datamap);
+      checkSubjectKinds(map.identities, options.subject);
       const requestId =
         options.requestId ?? `adhoc-${subjectHash(key, normalizeSubject(map, options.subject)).slice(0, 16)}`;
 
@@ -75,6 +91,12 @@ export function registerDiscover(program: Command): void {
         }
         // Rows go from the searchers' pages to a spill on disk, and the document is written from
         // the merged findings file: memory does not grow with the subject.
+        const progress = new ProgressLine(
+          progressMode({ isTTY: process.stderr.isTTY === true, ...options }),
+          (text) => process.stderr.write(text),
+        );
+        const tablesMet = new Set<SearchableTable>();
+        let rowsMet = 0;
         const { findings, rounds } = await discoverSubjectStream(
           {
             dataMap: map,
@@ -82,12 +104,18 @@ export function registerDiscover(program: Command): void {
             subjectHashKey: key,
             tableConcurrency: env.DSR_TABLE_CONCURRENCY,
             searchMirrors: options.mirrors ?? false,
+            spill: { runBytes },
+            onRowMet: (table) => {
+              tablesMet.add(table);
+              progress.update({ tables: tablesMet.size, rows: ++rowsMet });
+            },
           },
           { requestId, identifiers: options.subject },
         );
+        progress.finish();
         try {
           const json = documentWithNewline(serializeSpilledFindings(findings));
-          if (options.out) await writePrivateFile(options.out, json);
+          if (options.out && options.out !== '-') await writePrivateFile(options.out, json);
           else
             for await (const chunk of json)
               if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');

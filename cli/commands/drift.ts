@@ -7,6 +7,7 @@ import { openDriftGate } from '../../shared/drift/openDriftGate';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { CliError, EXIT } from '../CliError';
+import { pgDsnFromEnv } from '../parseSubjects';
 
 interface DriftOptions {
   datamap: string;
@@ -25,9 +26,7 @@ export function registerDrift(program: Command): void {
     .option('--format <format>', 'table or json', parseFormat, 'table')
     .option('--threshold <pct>', 'halt above this percentage of drifted columns (default 5)', parseThreshold)
     .action(async (options: DriftOptions) => {
-      const dsn = process.env.PG_DSN;
-      if (!dsn)
-        throw new CliError('PG_DSN is not set (postgres://user:password@host:port/database)', EXIT.usage);
+      const dsn = pgDsnFromEnv();
       const pgEnv = readConfig(postgresEnv);
       const map = await loadDataMap(options.datamap);
       const pg = openPgDatabase(pgEnv, new DsnCredentialSource(dsn));

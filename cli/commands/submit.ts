@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
 import type { Command } from 'commander';
 import { SqsMessageQueue } from '../../adapters/aws/SqsMessageQueue';
 import { createAwsClients } from '../../adapters/aws/sqsClients';
@@ -8,6 +9,7 @@ import { REQUEST_TYPES, type RequestType } from '../../shared/intake/IntakeReque
 import { MalformedRequestError } from '../../shared/intake/MalformedRequestError';
 import { parseIntakeMessage } from '../../shared/intake/parseIntakeMessage';
 import { CliError, EXIT } from '../CliError';
+import { describeAwsFailure } from '../describeAwsFailure';
 import { checkRequestId, collectSubject } from '../parseSubjects';
 
 interface SubmitOptions {
@@ -36,7 +38,7 @@ export function registerSubmit(program: Command): void {
         '(exit 2 when the message is invalid: nothing is sent)',
     )
     .requiredOption('--queue-url <url>', 'the intake queue (high or standard)', parseQueueUrl)
-    .option('--file <message.json>', 'send this intake message as it is')
+    .option('--file <message.json>', 'send this intake message as it is (- for standard input)')
     .option('--request-id <id>', 'build a message: its request id', checkRequestId)
     .option(
       '--subject <kind=value>',
@@ -72,9 +74,17 @@ export function registerSubmit(program: Command): void {
         throw error;
       }
 
-      const { sqs, s3 } = createAwsClients({ sqsEndpoint: sqsEndpointFromEnv() });
+      // A queue URL that is not AWS's (a local SQS) is its own endpoint: said here, the SDK does not
+      // warn that the URL's host differs from the regional endpoint.
+      const { sqs, s3 } = createAwsClients({
+        sqsEndpoint: sqsEndpointFromEnv() ?? localQueueEndpoint(options.queueUrl),
+      });
       try {
-        const messageId = await new SqsMessageQueue(sqs).send(options.queueUrl, body);
+        const messageId = await new SqsMessageQueue(sqs)
+          .send(options.queueUrl, body)
+          .catch((error: unknown) => {
+            throw describeAwsFailure(error, `queue ${options.queueUrl}`);
+          });
         process.stdout.write(`${messageId ?? ''}\n`);
         process.stderr.write(
           `request ${request.requestId} (${request.type}, ${request.jurisdiction}, respond by ${request.deadline}) sent to ${options.queueUrl}\n`,
@@ -137,7 +147,7 @@ async function readMessage(file: string, options: SubmitOptions): Promise<string
   if (given.length > 0)
     throw new CliError(`--file takes the whole message: leave out ${given.join(', ')}`, EXIT.usage);
   try {
-    return await readFile(file, 'utf8');
+    return file === '-' ? await text(process.stdin) : await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new CliError(`cannot read --file ${file} (${code})`, EXIT.usage);
@@ -181,4 +191,10 @@ function parseType(value: string): RequestType {
   const type = REQUEST_TYPES.find((t) => t === value);
   if (!type) throw new CliError(`--type takes ${REQUEST_TYPES.join(' or ')}`, EXIT.usage);
   return type;
+}
+
+/** The origin of a queue URL outside `amazonaws.com` (a local SQS), undefined for AWS's own. */
+function localQueueEndpoint(queueUrl: string): string | undefined {
+  const url = new URL(queueUrl);
+  return /(^|\.)amazonaws\.com(\.cn)?$/.test(url.hostname) ? undefined : url.origin;
 }

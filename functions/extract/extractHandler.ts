@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
+import { SPILL_DIR_PREFIX } from '../../shared/discovery/FindingsSpill';
 import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { planSubjectErasure } from '../../shared/erasure/planSubjectErasure';
 import { subjectHash } from '../../shared/identity/subjectHash';
@@ -9,6 +10,7 @@ import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { extractStage } from '../../shared/pipeline/stages/extractStage';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
+import { removeStaleTempDirs } from '../../shared/tempFiles/privateTempDirs';
 import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
 import {
@@ -138,6 +140,9 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
       // Once per batch: a connection that died while the container was frozen is replaced before
       // any record uses it. A database that is down fails the records, which then back off.
       await db.healthCheck().catch(() => undefined);
+      // A spill left in /tmp by an invocation that its timeout stopped holds a subject's rows: gone
+      // before this invocation starts (each invocation disposes of its own on every other end).
+      await removeStaleTempDirs(SPILL_DIR_PREFIX);
       return processor(event, context);
     };
   });

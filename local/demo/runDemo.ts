@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { S3PayloadStore } from '../../adapters/aws/S3PayloadStore';
 import { makePrivateDirectory, writePrivateFile } from '../../cli/writePrivateFile';
 import { FileAnchorStore } from '../../shared/audit/FileAnchorStore';
@@ -15,6 +14,7 @@ import { subjectHash } from '../../shared/identity/subjectHash';
 import { computeDeadline } from '../../shared/intake/computeDeadline';
 import { readLedger, readLedgerSince } from '../../shared/load/readLedger';
 import { readLoadedFindings } from '../../shared/load/readLoadedFindings';
+import { packageFile } from '../../shared/package/packageFile';
 import { readDeadLetterEnvelope } from '../../shared/pipeline/DeadLetterEnvelope';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { PgDatabase } from '../../shared/postgres/PgDatabase';
@@ -136,7 +136,7 @@ const SEEDED_PII = [
 /** A fixed local key: the demo's hashes are reproducible. Deployments read theirs from Secrets Manager. */
 const DEMO_HASH_KEY = 'dsr-bridge-local-demo-key-not-for-production';
 const EVIDENCE = { database: 'DSR', schema: 'EVIDENCE' };
-const MAP_FILE = fileURLToPath(new URL('./datamap.yaml', import.meta.url));
+const MAP_FILE = packageFile('local/demo/datamap.yaml');
 
 /**
  * The whole pipeline on one machine: embedded PostgreSQL with the sample shop data, the local
@@ -165,7 +165,7 @@ export async function runDemo(
       applicationName: 'dsr-demo',
     });
     cleanups.unshift(() => pg.end());
-    await pg.withClient(async (c) => c.query(await readFile(new URL('./demo.sql', import.meta.url), 'utf8')));
+    await pg.withClient(async (c) => c.query(await readFile(packageFile('local/demo/demo.sql'), 'utf8')));
     const dataMap = parseDataMap(await readFile(MAP_FILE, 'utf8'), MAP_FILE);
 
     log('Starting the local Snowflake endpoint and seeding the warehouse (one mirror has drifted)…');

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
+import { packageFile } from '../../shared/package/packageFile';
 
 export interface SampleDataOptions {
   /** 1 = 1,000 users, 10,000 orders, 25,000 events; 200 gives the benchmark's 200k/2M/5M. @default 1 */
@@ -19,7 +20,7 @@ export const ROWS_PER_SCALE = {
   events: 25_000,
 } as const;
 
-const sql = (name: string) => readFile(new URL(name, import.meta.url), 'utf8');
+const sql = (name: string) => readFile(packageFile(`local/sample/${name}`), 'utf8');
 
 /**
  * Creates the sample shop schema and fills it deterministically: rows are generated inside
@@ -35,7 +36,7 @@ export async function generateSampleData(dsn: string, options: SampleDataOptions
   const client = new pg.Client({ connectionString: dsn });
   await client.connect();
   try {
-    await client.query(await sql('./schema.sql'));
+    await client.query(await sql('schema.sql'));
     // A deterministic 48-bit pseudo-random number per (salt, n); md5 is stable across versions.
     await client.query(`
       CREATE FUNCTION pg_temp.rnd(salt text, n bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS
@@ -92,8 +93,8 @@ export async function generateSampleData(dsn: string, options: SampleDataOptions
       SELECT i, 1 + pg_temp.rnd('eu', i) % ${users}, (ARRAY['login','view','add_to_cart','checkout'])[1 + pg_temp.rnd('ek', i) % 4],
         jsonb_build_object('sku', 'SKU-' || pg_temp.rnd('es', i) % 5000), ${ts('occurred', 'i')}
       FROM generate_series(1, ${n(ROWS_PER_SCALE.events)}) AS i`);
-    if (options.personas ?? true) await client.query(await sql('./personas.sql'));
-    await client.query(await sql('./indexes.sql'));
+    if (options.personas ?? true) await client.query(await sql('personas.sql'));
+    await client.query(await sql('indexes.sql'));
   } finally {
     await client.end();
   }

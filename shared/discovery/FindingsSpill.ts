@@ -1,10 +1,9 @@
-import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CanonicalObject } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import { parseExactJson } from '../canonical/parseExactJson';
+import { makePrivateTempDir, removeTempPath } from '../tempFiles/privateTempDirs';
 import { type CollapsedRow, collapseMetRecords, type MetRecord } from './collapseMetRecords';
 import { EvidenceHasher } from './EvidenceHasher';
 import type { Unreadable } from './FindingsDocument';
@@ -56,6 +55,12 @@ function spillOrder(a: SpillRecord, b: SpillRecord): number {
   );
 }
 
+/**
+ * The spill directory's name before the owner's pid (`dsr-findings-<pid>-XXXXXX`): a directory
+ * (0700) registered with `privateTempDirs`, so a signal or an uncaught error removes it.
+ */
+export const SPILL_DIR_PREFIX = 'dsr-findings-';
+
 /** Per-record overhead counted towards `runBytes` besides the JSON text (object, key, strings). */
 const RECORD_OVERHEAD = 160;
 /** Bytes of output collected before one write. */
@@ -73,7 +78,7 @@ interface TableSpill {
  * A {@link MetRowSink} that keeps no row in memory beyond a bounded buffer: rows met by the
  * traversal are held (as canonical JSON) until `runBytes` is reached, then the largest table's
  * buffer is sorted by {@link metRecordOrder} and written to a run file in a temporary directory
- * (`<tmp>/dsr-findings-XXXX/`). `finish` merges each table's runs (a k-way merge over a binary
+ * (`<tmp>/dsr-findings-<pid>-XXXXXX/`, registered for removal on any exit). `finish` merges each table's runs (a k-way merge over a binary
  * heap, one line per run in memory), collapses the meetings of each row (its first round's matches
  * are its provenance), and writes the findings, tables by system then table, rows by key, to one
  * file while {@link EvidenceHasher} hashes them: the bytes and the hash are those of
@@ -95,7 +100,7 @@ export class FindingsSpill implements MetRowSink {
 
   constructor(options: FindingsSpillOptions = {}) {
     this.runBytes = options.runBytes ?? 16 * 1024 * 1024;
-    this.dir = mkdtempSync(join(options.tempDir ?? tmpdir(), 'dsr-findings-'));
+    this.dir = makePrivateTempDir(SPILL_DIR_PREFIX, options.tempDir);
   }
 
   /** Runs written so far (all tables). */
@@ -189,14 +194,14 @@ export class FindingsSpill implements MetRowSink {
       summary,
       path,
       lines: () => readFileLines(path),
-      dispose: () => rm(dir, { recursive: true, force: true }),
+      dispose: () => removeTempPath(dir),
     };
   }
 
   /** Deletes the spill directory (after a failure; `SpilledFindings.dispose` after success). */
   async discard(): Promise<void> {
     this.finished = true;
-    await rm(this.dir, { recursive: true, force: true });
+    await removeTempPath(this.dir);
   }
 
   /** A table's findings in key order, collapsed; from memory when it never spilled. */

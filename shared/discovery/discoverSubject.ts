@@ -4,8 +4,9 @@ import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import { subjectHash } from '../identity/subjectHash';
 import { buildFindingsDocument, type FindingsDocument, sortUnreadable } from './FindingsDocument';
 import { FindingsSpill, type FindingsSpillOptions, type SpilledFindings } from './FindingsSpill';
+import type { MetRowSink } from './MetRow';
 import { identityKey, planSearch } from './planSearch';
-import type { System, TableSearcher } from './SearchableTable';
+import type { SearchableTable, System, TableSearcher } from './SearchableTable';
 import { traverse, traverseInto } from './traverse';
 
 export interface DiscoverSubjectDeps {
@@ -77,7 +78,11 @@ export interface DiscoverSubjectStreamResult {
  * caller disposes of the findings.
  */
 export async function discoverSubjectStream(
-  deps: DiscoverSubjectDeps & { readonly spill?: FindingsSpillOptions },
+  deps: DiscoverSubjectDeps & {
+    readonly spill?: FindingsSpillOptions;
+    /** Called for every row met (a row met again counts again): what a progress line shows. */
+    readonly onRowMet?: (table: SearchableTable) => void;
+  },
   input: DiscoverSubjectInput,
 ): Promise<DiscoverSubjectStreamResult> {
   const normalized = normalizeSubject(deps.dataMap, input.identifiers);
@@ -88,7 +93,7 @@ export async function discoverSubjectStream(
       planSearch(deps.dataMap, { mirrors: deps.searchMirrors }),
       seeds,
       { searchers: deps.searchers, tableConcurrency: deps.tableConcurrency },
-      spill,
+      deps.onRowMet ? withRowMet(spill, deps.onRowMet) : spill,
     );
     const findings = spill.finish({
       requestId: input.requestId,
@@ -136,4 +141,14 @@ export function normalizeSubject(
   if (Object.keys(normalized).length === 0)
     throw new InvalidInputError('the subject carries no usable identifier');
   return normalized;
+}
+
+/** A sink that tells `onRowMet` of each row before handing it on to `sink`. */
+function withRowMet(sink: MetRowSink, onRowMet: (table: SearchableTable) => void): MetRowSink {
+  return {
+    met: (table, met) => {
+      onRowMet(table);
+      sink.met(table, met);
+    },
+  };
 }

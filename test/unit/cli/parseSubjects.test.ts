@@ -1,56 +1,87 @@
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../../cli/CliError';
-import { collectSubject } from '../../../cli/parseSubjects';
+import { describeAwsFailure } from '../../../cli/describeAwsFailure';
+import { checkSubjectKinds, pgDsnFromEnv } from '../../../cli/parseSubjects';
+import { DependencyError } from '../../../shared/errors/errors';
 
-function parse(args: string[]): Record<string, string[]> {
-  const program = new Command()
-    .requiredOption('--subject <kind=value>', 'an identifier', collectSubject)
-    .exitOverride();
-  program.parse(['node', 'dsr', ...args]);
-  return program.opts<{ subject: Record<string, string[]> }>().subject;
+const IDENTITIES = {
+  email: { normalize: 'lowercase' },
+  phone: { normalize: 'digits' },
+  user_id: { normalize: 'none' },
+};
+
+function usage(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof CliError && error.exitCode === 2) return error.message;
+    throw error;
+  }
+  throw new Error('accepted');
 }
 
-describe('Function: collectSubject', () => {
-  it('collects repeated options by kind, in order, keeping everything after the first =', () => {
-    expect(
-      parse(['--subject', 'email=a@x.io', '--subject', 'user_id=7', '--subject', 'email=b=c@x.io']),
-    ).toEqual({
-      email: ['a@x.io', 'b=c@x.io'],
-      user_id: ['7'],
+describe('Function: checkSubjectKinds', () => {
+  it('accepts addresses, digits and free ids', () => {
+    expect(() =>
+      checkSubjectKinds(IDENTITIES, { email: [' Ana@Example.COM '], phone: ['+44 7700'], user_id: ['x'] }),
+    ).not.toThrow();
+  });
+
+  it('refuses what is not an address for an e-mail kind, naming the kind and never the value', () => {
+    for (const value of ['not-an-email', 'a@b', '@example.com', 'a b@example.com', 'a@@example.com']) {
+      const message = usage(() => checkSubjectKinds(IDENTITIES, { email: [value] }));
+      expect(message).toBe('--subject email: the value is not an e-mail address');
+    }
+    expect(usage(() => checkSubjectKinds(IDENTITIES, { phone: ['call-me'] }))).not.toContain('call-me');
+  });
+
+  it('refuses a kind the data map does not declare, listing those it does', () => {
+    expect(usage(() => checkSubjectKinds(IDENTITIES, { shoe: ['42'] }))).toBe(
+      '--subject shoe: not an identity kind of this data map (it declares email, phone, user_id)',
+    );
+    expect(() => checkSubjectKinds(IDENTITIES, JSON.parse('{"__proto__":["x"]}'))).toThrow(CliError);
+  });
+});
+
+describe('Function: pgDsnFromEnv', () => {
+  it('says what a DSN looks like when PG_DSN is none, without repeating it', () => {
+    for (const PG_DSN of ['not a dsn', 'base', 'mysql://u:secret@h/db', 'host=db user=x'])
+      expect(usage(() => pgDsnFromEnv({ PG_DSN }))).toBe(
+        'PG_DSN is not a PostgreSQL connection URL (postgres://user:password@host:port/database)',
+      );
+    expect(usage(() => pgDsnFromEnv({}))).toMatch(/^PG_DSN is not set/);
+    expect(pgDsnFromEnv({ PG_DSN: 'postgresql://u:p@127.0.0.1:5432/db' })).toBe(
+      'postgresql://u:p@127.0.0.1:5432/db',
+    );
+  });
+});
+
+describe('Function: describeAwsFailure', () => {
+  it("names the target, the service's code, status and message", () => {
+    const cause = Object.assign(new Error('The specified queue does not exist.'), {
+      name: 'QueueDoesNotExist',
+      $metadata: { httpStatusCode: 400 },
     });
+    const error = describeAwsFailure(
+      new DependencyError('sqs', 'SendMessage', false, 'QueueDoesNotExist', { cause }),
+      'queue https://sqs.eu-west-1.amazonaws.com/1/q',
+    );
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).message).toBe(
+      'sqs SendMessage on queue https://sqs.eu-west-1.amazonaws.com/1/q failed: QueueDoesNotExist (HTTP 400): The specified queue does not exist.',
+    );
   });
 
-  it('treats kinds named like Object properties as plain kinds', () => {
-    expect(
-      parse(['--subject', 'constructor=1', '--subject', 'constructor=2', '--subject', 'tostring=3']),
-    ).toEqual({
-      constructor: ['1', '2'],
-      tostring: ['3'],
-    });
-  });
-
-  it('refuses an option that is not kind=value', () => {
-    expect(() => collectSubject('email', {})).toThrow(CliError);
-    expect(() => collectSubject('=x', {})).toThrow(CliError);
-    expect(() => collectSubject('Email=x', {})).toThrow(CliError);
-    expect(() => collectSubject('email=', {})).toThrow(CliError);
-  });
-
-  it('parses 40,000 subjects in linear time: 4× the subjects cost far less than 16× the time', () => {
-    const args = (n: number) =>
-      Array.from({ length: n }, (_, i) => ['--subject', `email=u${i}@example.com`]).flat();
-    const time = (n: number) => {
-      const started = performance.now();
-      const subjects = parse(args(n));
-      expect(subjects.email).toHaveLength(n);
-      return performance.now() - started;
-    };
-    time(2_000); // warm-up
-    const small = time(10_000);
-    const large = time(40_000);
-    // Copying the collected list on each option made 40,000 subjects take minutes (quadratic).
-    expect(large).toBeLessThan(3_000);
-    expect(large).toBeLessThan(Math.max(16 * small, 500));
+  it('names a network error when the service never answered, and leaves other errors alone', () => {
+    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    const error = describeAwsFailure(
+      new DependencyError('sqs', 'SendMessage', true, undefined, { cause }),
+      'queue q',
+    );
+    expect((error as CliError).message).toBe(
+      'sqs SendMessage on queue q failed: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9',
+    );
+    const bug = new TypeError('x');
+    expect(describeAwsFailure(bug, 'queue q')).toBe(bug);
   });
 });
