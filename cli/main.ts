@@ -38,6 +38,7 @@ const COMMANDS: readonly {
   { name: 'erase', load: async () => (await import('./commands/erase')).registerErase },
   { name: 'drift', load: async () => (await import('./commands/drift')).registerDrift },
   { name: 'demo', load: async () => (await import('./commands/demo')).registerDemo },
+  { name: 'up', load: async () => (await import('./commands/up')).registerUp },
   { name: 'submit', load: async () => (await import('./commands/submit')).registerSubmit },
   { name: 'status', load: async () => (await import('./commands/status')).registerStatus },
   { name: 'redrive', load: async () => (await import('./commands/redrive')).registerRedrive },
