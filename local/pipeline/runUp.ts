@@ -18,6 +18,7 @@ import { loadLocationFromEnv } from '../../shared/snowflake/snowflakeEnv';
 import type { LoadLocation } from '../../shared/snowflake/statements';
 import { formatEnvFile, LOCAL_LOGIN, localSnowflakeEnv } from '../snowflake/localSnowflakeEnv';
 import { type LocalSnowflake, startLocalSnowflake } from '../snowflake/startLocalSnowflake';
+import { FileCompletionPublisher } from './FileCompletionPublisher';
 import { MessageJournal } from './MessageJournal';
 import { type LocalPipeline, startLocalPipeline } from './startLocalPipeline';
 import { userSnowflakeEnv } from './userSnowflakeEnv';
@@ -160,6 +161,7 @@ export async function runUp(options: RunUpOptions): Promise<UpSummary> {
           anchorDir: join(dir, 'anchors'),
           aws: { dataDir: join(dir, 'bucket'), sqsPort, s3Port },
           onReceive: (queue, body) => journal.record(queue, body),
+          completions: new FileCompletionPublisher(join(dir, 'completions.ndjson')),
           ...(users ? { env: userSnowflakeEnv(env) } : {}),
         }),
       ),
@@ -214,6 +216,9 @@ export async function runUp(options: RunUpOptions): Promise<UpSummary> {
       `  npx dsr submit --queue-url "$DSR_QUEUE_URL" --request-id REQ-1 --subject email=… --jurisdiction GDPR --datamap ${options.dataMapFile}`,
     );
     print(`  npx dsr status REQ-1 · npx dsr report REQ-1 --datamap ${options.dataMapFile}`);
+    print(
+      `Completion events (what the deployed stack publishes to its SNS topic): ${join(dir, 'completions.ndjson')}`,
+    );
     print('Press Ctrl+C to stop; unfinished requests are picked up again on the next start.');
 
     let stopping = false;

@@ -23,6 +23,7 @@ import {
   startLocalAws,
 } from '../aws/startLocalAws';
 import type { LocalSnowflake } from '../snowflake/startLocalSnowflake';
+import { FileCompletionPublisher } from './FileCompletionPublisher';
 import { type LocalPagerDuty, startLocalPagerDuty } from './LocalPagerDuty';
 import { localFunctionEnvironments } from './localFunctionEnvironments';
 
@@ -65,12 +66,16 @@ export interface LocalPipelineOptions {
    * restarted runtime can send unfinished requests' messages again.
    */
   readonly onReceive?: (queue: PipelineQueueName, body: string) => Promise<void>;
+  /** Where the handlers publish completion events. @default kept in memory only (`completions.events`) */
+  readonly completions?: FileCompletionPublisher;
 }
 
 export interface LocalPipeline {
   readonly aws: LocalAws;
   readonly pagerDuty: LocalPagerDuty;
   readonly pollers: Readonly<Record<PipelineQueueName, LocalEventSourcePoller>>;
+  /** The completion events the handlers published (the deployed stack's SNS topic). */
+  readonly completions: FileCompletionPublisher;
   /** Sends a message to one of the pipeline's queues (an intake message to high or standard). */
   submit(body: string, queue: PipelineQueueName): Promise<void>;
   /**
@@ -150,7 +155,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     if (options.env?.PG_DSN_FILE) delete env.PG_DSN;
     return env;
   };
+  const completions = options.completions ?? new FileCompletionPublisher();
   const runtime: StageRuntime = {
+    completions,
     sqs: aws.sqs,
     s3: aws.s3,
     logSink: options.logSink,
@@ -191,6 +198,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     aws,
     pagerDuty,
     pollers,
+    completions,
     submit: async (body, queue) => {
       await aws.sqs.send(new SendMessageCommand({ QueueUrl: queues[queue].url, MessageBody: body }));
     },

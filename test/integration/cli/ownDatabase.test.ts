@@ -139,6 +139,25 @@ describe('README: your own database', () => {
     expect(mira).not.toContain('Vaccination');
     expect(omar).toContain('Vaccination');
     expect(omar).not.toContain('Mira Novak');
+    // The intake system's view: one completion event per request, with hashes and no identifier
+    const events = (await readFile(join(dir, '.dsr', 'completions.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const byRequest = new Map(events.map((e) => [e.requestId, e]));
+    expect(byRequest.get('REQ-MIRA')).toMatchObject({
+      state: 'loaded',
+      type: 'access',
+      final: true,
+      packageLocation: 's3://dsr-bridge-payloads/packages/REQ-MIRA/',
+      evidenceHash: JSON.parse(mira).evidenceHash,
+    });
+    expect(byRequest.get('REQ-OMAR')).toMatchObject({
+      state: 'loaded',
+      evidenceHash: JSON.parse(omar).evidenceHash,
+    });
+    for (const value of ['mira', 'Mira', 'omar', 'example.com', 'example.org'])
+      expect(JSON.stringify(events)).not.toContain(value);
     // Stopped cleanly by each signal, with one line, its exit code and no temporary files
     expect(firstCode).toBe(143);
     expect(first.output()).toMatch(
