@@ -71,6 +71,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/demo')).registerDemo,
   },
   {
+    name: 'up',
+    summary: 'run the local pipeline against your own PostgreSQL until stopped',
+    load: async () => (await import('./commands/up')).registerUp,
+  },
+  {
     name: 'submit',
     summary: 'validate an intake message and send it to an intake queue',
     load: async () => (await import('./commands/submit')).registerSubmit,

@@ -17,6 +17,7 @@ import { parseDataMap } from '../shared/datamap/loadDataMap';
 import { packageFile } from '../shared/package/packageFile';
 import { OPEN_REQUESTS_METRIC } from '../shared/telemetry/ComplianceMetrics';
 import { AnchorBucket } from './constructs/AnchorBucket';
+import { CompletionTopic } from './constructs/CompletionTopic';
 import { FailedPayloadBucket } from './constructs/FailedPayloadBucket';
 import { PagerDutyAlarms } from './constructs/PagerDutyAlarms';
 import { PipelineQueue } from './constructs/PipelineQueue';
@@ -190,6 +191,8 @@ export class DsrBridgeStack extends Stack {
   >;
   readonly payloads: FailedPayloadBucket;
   readonly anchors: AnchorBucket;
+  /** Where intake systems are told that a request is finished. */
+  readonly completions: CompletionTopic;
   readonly alerting: PagerDutyAlarms;
   readonly secrets: Record<
     | 'postgres'
@@ -627,6 +630,11 @@ export class DsrBridgeStack extends Stack {
       }),
     };
     this.anchors.grantWriteAnchors(this.functions.deadlineCheck.role);
+    const { gate, load, erase, deadLetterRecorder } = this.functions;
+    this.completions = new CompletionTopic(this, 'CompletionTopic', {
+      encryptionKey: this.key,
+      publishers: [gate, load, erase, deadLetterRecorder].map((f) => f.function),
+    });
     this.wireStages(highConcurrency, standardConcurrency);
     this.scheduleDeadlineCheck();
     this.scheduleRedrive(maintenanceWindow);

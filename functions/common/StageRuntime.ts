@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { CompletionPublisher } from '../../shared/pipeline/CompletionPublisher';
 import type { LogSink } from '../../shared/telemetry/LogSink';
 
 /**
@@ -16,4 +17,6 @@ export interface StageRuntime {
   readonly secrets?: SecretsManagerClient;
   readonly fetch?: typeof fetch;
   readonly now?: () => Date;
+  /** Where completion events go instead of the SNS topic (the local runtime). */
+  readonly completions?: CompletionPublisher;
 }

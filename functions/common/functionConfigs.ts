@@ -9,6 +9,7 @@ import { gateConfig, gateEnv } from '../gate/gateEnv';
 import { loadConfig, loadEnv } from '../load/loadEnv';
 import { redriveEnv } from '../redrive/redriveEnv';
 import { scanConfig, scanEnv } from '../scan/scanEnv';
+import { completionEnv } from './completionPublisher';
 
 /** The functions the stack deploys, by the key `DsrBridgeStack.functions` gives them. */
 export type FunctionName =
@@ -50,14 +51,14 @@ const extract: FunctionConfig = {
 export const functionConfigs: Readonly<Record<FunctionName, FunctionConfig>> = {
   extractHigh: extract,
   extractStandard: extract,
-  gate: { parse: gateConfig, variables: keys(gateEnv.shape, snowflakeEnv.shape) },
-  load: { parse: loadConfig, variables: keys(loadEnv.shape, snowflakeEnv.shape) },
-  erase: { parse: eraseConfig, variables: keys(eraseEnv.shape, snowflakeEnv.shape) },
+  gate: { parse: gateConfig, variables: keys(gateEnv.shape, snowflakeEnv.shape, completionEnv.shape) },
+  load: { parse: loadConfig, variables: keys(loadEnv.shape, snowflakeEnv.shape, completionEnv.shape) },
+  erase: { parse: eraseConfig, variables: keys(eraseEnv.shape, snowflakeEnv.shape, completionEnv.shape) },
   redrive: { parse: (rawEnv) => readConfig(redriveEnv, rawEnv), variables: keys(redriveEnv.shape) },
   scan: { parse: scanConfig, variables: keys(scanEnv.shape, snowflakeEnv.shape) },
   deadLetterRecorder: {
     parse: recorderConfig,
-    variables: keys(recorderEnv.shape, snowflakeEnv.shape),
+    variables: keys(recorderEnv.shape, snowflakeEnv.shape, completionEnv.shape),
   },
   deadlineCheck: {
     parse: deadlineCheckConfig,

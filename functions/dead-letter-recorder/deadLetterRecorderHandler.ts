@@ -11,6 +11,7 @@ import {
 } from '../../shared/pipeline/stages/deadLetterRecorderStage';
 import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
 import { createLogger } from '../../shared/telemetry/createLogger';
+import { withCompletions } from '../common/completionPublisher';
 import { openSnowflake } from '../common/openSnowflake';
 import { pagerDutyFromEnv } from '../common/pagerDutyFromEnv';
 import type { StageRuntime } from '../common/StageRuntime';
@@ -57,7 +58,12 @@ export function createDeadLetterRecorderHandler(
         bucket: env.PAYLOAD_BUCKET,
         ...(env.PAYLOAD_KMS_KEY_ARN ? { kmsKeyId: env.PAYLOAD_KMS_KEY_ARN } : {}),
       }),
-      ledger: new SnowflakeLedger(async () => snowflake, config.location),
+      ledger: withCompletions(
+        new SnowflakeLedger(async () => snowflake, config.location),
+        rawEnv,
+        runtime,
+        env.PAYLOAD_BUCKET,
+      ),
       metrics: new ComplianceMetrics(runtime.metricSink),
       pagerDuty: pagerDutyFromEnv(env, runtime),
       logger: createLogger({ ...(runtime.logSink ? { sink: runtime.logSink } : {}) }),

@@ -20,6 +20,7 @@ import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearch
 import { snowflakeQueryTag } from '../../shared/snowflake/SnowflakeDatabase';
 import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
 import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
+import { withCompletions } from '../common/completionPublisher';
 import { openSnowflake } from '../common/openSnowflake';
 import { pagerDutyFromEnv } from '../common/pagerDutyFromEnv';
 import type { StageRuntime } from '../common/StageRuntime';
@@ -78,7 +79,12 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
     // proof reads what the erasure user sees. Without Snowflake rows to erase, the evidence writer searches.
     const sfErasure = config.snowflakeErasure ? openSnowflake(config.snowflakeErasure, runtime) : undefined;
     const sfSearch = sfErasure ?? evidence;
-    const ledger = new SnowflakeLedger(async () => evidence, config.location);
+    const ledger = withCompletions(
+      new SnowflakeLedger(async () => evidence, config.location),
+      rawEnv,
+      runtime,
+      config.env.PAYLOAD_BUCKET,
+    );
     const prepared = memoizeSuccess(async () => {
       const searchers: Partial<Record<System, TableSearcher>> = {
         postgres: await PostgresTableSearcher.create(db, dataMap, env.DSR_DATAMAP_PATH, {

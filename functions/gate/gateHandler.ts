@@ -6,6 +6,7 @@ import { gateStage } from '../../shared/pipeline/stages/gateStage';
 import { stageVerdictOf } from '../../shared/pipeline/stages/stageVerdictOf';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
+import { withCompletions } from '../common/completionPublisher';
 import { openSnowflake } from '../common/openSnowflake';
 import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
@@ -39,7 +40,12 @@ export function createGateHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
       cacheTtlMs: env.DSR_DRIFT_CACHE_TTL_MS,
       ...(runtime.now ? { now: () => (runtime.now as () => Date)().getTime() } : {}),
     });
-    const ledger = new SnowflakeLedger(async () => snowflake, config.location);
+    const ledger = withCompletions(
+      new SnowflakeLedger(async () => snowflake, config.location),
+      rawEnv,
+      runtime,
+      env.PAYLOAD_BUCKET,
+    );
     const routingKey = secretValue(
       env.PAGERDUTY_ROUTING_KEY,
       env.PAGERDUTY_ROUTING_KEY_SECRET_ARN,

@@ -3,6 +3,7 @@ import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { loadStage } from '../../shared/pipeline/stages/loadStage';
 import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
+import { withCompletions } from '../common/completionPublisher';
 import { openSnowflake } from '../common/openSnowflake';
 import { pagerDutyFromEnv } from '../common/pagerDutyFromEnv';
 import type { StageRuntime } from '../common/StageRuntime';
@@ -22,7 +23,12 @@ export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
     const foundation = stageFoundation(config, runtime);
     const { env, logger, sqs, payloads } = foundation;
     const snowflake = openSnowflake(config.snowflake, runtime);
-    const ledger = new SnowflakeLedger(async () => snowflake, config.location);
+    const ledger = withCompletions(
+      new SnowflakeLedger(async () => snowflake, config.location),
+      rawEnv,
+      runtime,
+      env.PAYLOAD_BUCKET,
+    );
     const now = runtime.now ?? (() => new Date());
     const work = loadStage({
       stage: env.DSR_STAGE,

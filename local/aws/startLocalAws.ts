@@ -32,6 +32,9 @@ export interface StartLocalAwsOptions {
   readonly maxReceiveCount?: number;
   /** Visibility timeout of the stage queues, seconds. @default 30 */
   readonly visibilityTimeoutSeconds?: number;
+  /** Loopback ports of SQS and S3, e.g. the ones a previous run used. @default 0 (free ones) */
+  readonly sqsPort?: number;
+  readonly s3Port?: number;
 }
 
 export interface LocalAws {
@@ -62,13 +65,18 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
   const maxReceiveCount = options.maxReceiveCount ?? 5;
 
   const sqsServer: Server = await createSqsServer({
-    port: 0,
+    port: options.sqsPort ?? 0,
     hostname: '127.0.0.1',
     emulateQueueCreationLifecycle: false,
   });
   const sqsPort = (sqsServer.address() as AddressInfo).port;
   enableS3rverContinuationTokens();
-  const s3Server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dataDir });
+  const s3Server = new S3rver({
+    port: options.s3Port ?? 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory: dataDir,
+  });
   const s3Address = (await s3Server.run()) as AddressInfo;
 
   const sqsEndpoint = `http://127.0.0.1:${sqsPort}`;
@@ -90,7 +98,11 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
     });
     queues[name] = { url, arn: await queueArn(sqs, url), deadLetterUrl, deadLetterArn, maxReceiveCount };
   }
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  // A data directory kept from an earlier run already holds the bucket.
+  await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: unknown) => {
+    const name = (error as { name?: string }).name;
+    if (name !== 'BucketAlreadyExists' && name !== 'BucketAlreadyOwnedByYou') throw error;
+  });
 
   return {
     region: REGION,

@@ -401,6 +401,9 @@ export async function runDemo(
       `Ledger verification (dsr verify): ${verification.breaks.length === 0 ? 'PASS' : 'FAIL'}: ${verification.requests} requests, ${verification.entries} entries, ${verification.anchors} anchor(s), ${verification.breaks.length} break(s).`,
     );
     if (verification.breaks.length > 0) ok = false;
+    // What the deployed stack would publish to its completion topic; scanned for personal data too.
+    const completions = pipeline.completions.events.map((e) => JSON.stringify(e));
+    emitted.push(...completions);
     const hits = await scanForValues(SEEDED_PII, { lines: emitted, deadLetters: deadLetterMessages });
     log('');
     log(formatTable(table));
@@ -411,6 +414,11 @@ export async function runDemo(
       `${emitted.length} log and metric lines and ${deadLetters.length} dead letters checked for ${SEEDED_PII.length} seeded personal values: ${hits.length} found.`,
     );
     for (const hit of hits) log(`  seeded value ${hit.index + 1} found in ${hit.place}`);
+    log(`Completion events (the deployed stack's SNS topic): ${completions.length}.`);
+    for (const e of pipeline.completions.events)
+      log(
+        `  ${e.requestId} ${e.state}${e.packageLocation ? ` ${e.packageLocation}` : ''}${e.reason ? ` (${e.reason})` : ''}`,
+      );
     log(`PagerDuty events sent: ${pipeline.pagerDuty.events.length}.`);
     for (const e of pipeline.pagerDuty.events)
       log(`  ${JSON.stringify((e as { payload?: { summary?: string } }).payload?.summary)}`);

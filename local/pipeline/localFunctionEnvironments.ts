@@ -40,6 +40,8 @@ export interface LocalStandIns {
 
 /** The local KMS stand-in: s3rver accepts the header and does not encrypt. */
 const LOCAL_KMS_KEY = 'alias/dsr-bridge-local';
+/** The completion topic's stand-in ARN: the local runtime hands its handlers a publisher of its own. */
+const LOCAL_COMPLETION_TOPIC = 'arn:aws:sns:us-east-1:000000000000:dsr-bridge-local-completions';
 
 /**
  * Variables whose deployed value names a secret, and the plain variables that replace them
@@ -111,6 +113,8 @@ export function localFunctionEnvironments(
     if (ref.type === 'AWS::SecretsManager::Secret') return `secret:${ref.logicalId}`;
     if (ref.type === 'AWS::S3::Bucket') return aws.bucket;
     if (ref.type === 'AWS::KMS::Key') return LOCAL_KMS_KEY;
+    // The handlers publish to the runtime's own publisher instead (see startLocalPipeline).
+    if (ref.type === 'AWS::SNS::Topic') return LOCAL_COMPLETION_TOPIC;
     for (const [name, q] of Object.entries(stack.queues) as [
       PipelineQueueName,
       (typeof stack.queues)['high'],

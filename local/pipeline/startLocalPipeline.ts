@@ -15,8 +15,15 @@ import type { InvocationContext, SqsBatchHandler, SqsEvent } from '../../shared/
 import type { LogSink } from '../../shared/telemetry/LogSink';
 import { LocalEventSourcePoller } from '../aws/LocalEventSourcePoller';
 import { pollersFor } from '../aws/pollersFor';
-import { type LocalAws, PIPELINE_QUEUES, type PipelineQueueName, startLocalAws } from '../aws/startLocalAws';
+import {
+  type LocalAws,
+  PIPELINE_QUEUES,
+  type PipelineQueueName,
+  type StartLocalAwsOptions,
+  startLocalAws,
+} from '../aws/startLocalAws';
 import type { LocalSnowflake } from '../snowflake/startLocalSnowflake';
+import { FileCompletionPublisher } from './FileCompletionPublisher';
 import { type LocalPagerDuty, startLocalPagerDuty } from './LocalPagerDuty';
 import { localFunctionEnvironments } from './localFunctionEnvironments';
 
@@ -30,7 +37,8 @@ export interface LocalPipelineOptions {
   readonly erasurePgDsn?: string;
   /** The key of keyed-hash masks (32+ characters). @default a fixed local key */
   readonly erasureMaskKey?: string;
-  readonly snowflake: LocalSnowflake;
+  /** The Snowflake endpoint the handlers connect to (its password login `DSR`/`dsr`). */
+  readonly snowflake: Pick<LocalSnowflake, 'account' | 'url'>;
   /** Where the evidence lands in Snowflake. */
   readonly evidence: { readonly database: string; readonly schema: string };
   readonly subjectHashKey: string;
@@ -51,14 +59,25 @@ export interface LocalPipelineOptions {
    * for the bucket). @default a new temporary directory
    */
   readonly anchorDir?: string;
+  /** Where S3 keeps its objects and which loopback ports to take. @default a temporary directory, free ports */
+  readonly aws?: Pick<StartLocalAwsOptions, 'dataDir' | 'sqsPort' | 's3Port'>;
+  /**
+   * Called with each message a queue delivers, before its handler sees it, e.g. to journal it so a
+   * restarted runtime can send unfinished requests' messages again.
+   */
+  readonly onReceive?: (queue: PipelineQueueName, body: string) => Promise<void>;
+  /** Where the handlers publish completion events. @default kept in memory only (`completions.events`) */
+  readonly completions?: FileCompletionPublisher;
 }
 
 export interface LocalPipeline {
   readonly aws: LocalAws;
   readonly pagerDuty: LocalPagerDuty;
   readonly pollers: Readonly<Record<PipelineQueueName, LocalEventSourcePoller>>;
-  /** Sends an intake message to the high or standard queue. */
-  submit(body: string, priority: 'high' | 'standard'): Promise<void>;
+  /** The completion events the handlers published (the deployed stack's SNS topic). */
+  readonly completions: FileCompletionPublisher;
+  /** Sends a message to one of the pipeline's queues (an intake message to high or standard). */
+  submit(body: string, queue: PipelineQueueName): Promise<void>;
   /**
    * Replaces every handler with a freshly built one, as Lambda does when it starts new containers:
    * new connections, closed circuits, nothing remembered.
@@ -106,7 +125,7 @@ export const LOCAL_TUNING: Readonly<Record<string, string>> = {
  */
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const maxReceiveCount = options.maxReceiveCount ?? 5;
-  const aws = await startLocalAws({ maxReceiveCount, visibilityTimeoutSeconds: 30 });
+  const aws = await startLocalAws({ ...options.aws, maxReceiveCount, visibilityTimeoutSeconds: 30 });
   const pagerDuty = await startLocalPagerDuty();
   const { queues } = aws;
   const sf = options.snowflake;
@@ -136,7 +155,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     if (options.env?.PG_DSN_FILE) delete env.PG_DSN;
     return env;
   };
+  const completions = options.completions ?? new FileCompletionPublisher();
   const runtime: StageRuntime = {
+    completions,
     sqs: aws.sqs,
     s3: aws.s3,
     logSink: options.logSink,
@@ -151,10 +172,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   });
   // The pollers call whichever handlers are current, so a cold start can swap them in.
   let current = buildHandlers();
+  const { onReceive } = options;
   const handlers = Object.fromEntries(
     PIPELINE_QUEUES.map((name) => [
       name,
-      (event: SqsEvent, context?: InvocationContext) => current[name](event, context),
+      async (event: SqsEvent, context?: InvocationContext) => {
+        if (onReceive) for (const record of event.Records) await onReceive(name, record.body);
+        return current[name](event, context);
+      },
     ]),
   ) as Record<PipelineQueueName, SqsBatchHandler>;
   const redrive = createRedriveHandler(environment('redrive'), runtime);
@@ -173,8 +198,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     aws,
     pagerDuty,
     pollers,
-    submit: async (body, priority) => {
-      await aws.sqs.send(new SendMessageCommand({ QueueUrl: queues[priority].url, MessageBody: body }));
+    completions,
+    submit: async (body, queue) => {
+      await aws.sqs.send(new SendMessageCommand({ QueueUrl: queues[queue].url, MessageBody: body }));
     },
     redrive: () => redrive({ source: 'local' }),
     deadlineCheck: (now) => {

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { AnswerCache } from './AnswerCache';
 import { encodeReadable } from './encodeValue';
+import { resolveObjectName } from './resolveObjectName';
 import { type BindRows, type EngineSession, SESSION_PARAMETERS, SnowflakeEngine } from './SnowflakeEngine';
 import { FaultPlan, type SnowflakeFaults } from './SnowflakeFaults';
 import { SnowflakeSqlError, sqlErrors } from './SnowflakeSqlError';
@@ -46,8 +47,13 @@ export interface LocalSnowflakeOptions {
     string,
     { password?: string; publicKeyPem?: string; defaultWarehouse?: string | null; defaultRole?: string }
   >;
-  /** Warehouses that exist (upper-case names). @default ['LOCAL_WH'] */
+  /**
+   * Warehouses that exist, written as a user writes them (`dsr_wh` is `DSR_WH`, `"Wh"` keeps its
+   * case); the first is the default users' default warehouse. @default ['LOCAL_WH']
+   */
   warehouses?: readonly string[];
+  /** Databases and schemas that exist from the start (`CREATE … IF NOT EXISTS`), names as written. */
+  schemas?: readonly { readonly database: string; readonly schema: string }[];
   /**
    * Account-level parameters every session starts with, e.g. `{ TIMESTAMP_INPUT_FORMAT:
    * 'DD/MM/YYYY HH24:MI:SS', TIMEZONE: 'America/Los_Angeles' }`, to run the product under a
@@ -119,9 +125,17 @@ export async function startLocalSnowflake(options: LocalSnowflakeOptions = {}): 
   );
   const engine = await SnowflakeEngine.open(options.dbPath);
   engine.warehouses.clear();
-  for (const w of options.warehouses ?? ['LOCAL_WH']) engine.warehouses.add(w);
+  for (const written of options.warehouses ?? ['LOCAL_WH']) {
+    const name = resolveObjectName(written);
+    if (!name) throw new Error(`warehouse ${JSON.stringify(written)} is not a Snowflake identifier`);
+    engine.warehouses.add(name);
+  }
   const defaultWarehouse = [...engine.warehouses][0];
   const direct = await engine.openSession({ warehouse: defaultWarehouse });
+  for (const { database, schema } of options.schemas ?? []) {
+    await engine.execute(direct, `CREATE DATABASE IF NOT EXISTS ${database}`, [[]]);
+    await engine.execute(direct, `CREATE SCHEMA IF NOT EXISTS ${database}.${schema}`, [[]]);
+  }
   const faults = new FaultPlan();
   const answers = new AnswerCache<{ answer: SnowflakeAnswer; kind: string }>(1000);
   const results = new AnswerCache<SnowflakeAnswer>(200);

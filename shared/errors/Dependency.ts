@@ -3,5 +3,13 @@
  * {@link DsrError} naming the dependency, so only that dependency's own faults count towards its
  * circuit breaker.
  */
-export const DEPENDENCIES = ['postgres', 'snowflake', 'sqs', 's3', 'secretsmanager', 'pagerduty'] as const;
+export const DEPENDENCIES = [
+  'postgres',
+  'snowflake',
+  'sqs',
+  's3',
+  'sns',
+  'secretsmanager',
+  'pagerduty',
+] as const;
 export type Dependency = (typeof DEPENDENCIES)[number];

@@ -38,6 +38,8 @@ function awsValue(ref: TemplateReference): string {
       return `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:${ref.logicalId}-AbCdEf`;
     case 'AWS::S3::Bucket:Ref':
       return ref.logicalId.toLowerCase();
+    case 'AWS::SNS::Topic:Ref':
+      return `arn:aws:sns:eu-west-1:${ACCOUNT}:${ref.logicalId}`;
     case 'AWS::KMS::Key:Arn':
       return `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${ref.logicalId}`;
     default:

@@ -63,6 +63,8 @@ const sources = [
   'EraseStageQueue',
 ];
 const deletePayloads = grant(['s3:DeleteObject'], ['FailedPayloadsBucket/*']);
+/** The functions that write terminal states publish completion events to the one topic. */
+const publishCompletions = grant(['sns:Publish'], ['CompletionTopic']);
 
 /** The whole of what each function may do. Anything beyond this fails the test. */
 const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
@@ -91,6 +93,7 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
     ...send('LoadStageQueue', 'EraseStageQueue', 'GateStageDeadLetter'),
     ...putPayloads,
     ...readPayloads,
+    ...publishCompletions,
     ...readSecrets('PostgresSecret', 'SnowflakeSecret', 'PagerDutyRoutingKeySecret'),
   ],
   load: [
@@ -100,6 +103,7 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
     ...send('LoadStageQueue', 'LoadStageDeadLetter'),
     ...putPayloads,
     ...readPayloads,
+    ...publishCompletions,
     ...readSecrets('SnowflakeSecret', 'PagerDutyRoutingKeySecret'),
   ],
   // The only function that may change the source databases, read the mask key, or delete objects.
@@ -111,6 +115,7 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
     ...putPayloads,
     ...readPayloads,
     ...deletePayloads,
+    ...publishCompletions,
     ...readSecrets(
       'PostgresSecret',
       'PostgresErasureSecret',
@@ -142,6 +147,7 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
     ...logs('DeadLetterRecorder'),
     ...deadLetters.flatMap((q) => [...consume(q), ...send(q)]),
     ...putPayloads,
+    ...publishCompletions,
     ...readSecrets('SnowflakeSecret', 'SubjectHashKeySecret', 'PagerDutyRoutingKeySecret'),
   ],
   // Its two secrets decrypt through the key policy (kms:ViaService Secrets Manager), so the role
