@@ -7,6 +7,7 @@ import { parseExactJson } from '../../../shared/canonical/parseExactJson';
 import { findingsSourceOf } from '../../../shared/discovery/FindingsStream';
 import { PackageEvidenceMismatchError } from '../../../shared/report/package/PackageEvidenceMismatchError';
 import { writeAccessPackage } from '../../../shared/report/package/writeAccessPackage';
+import { zipPackage } from '../../../shared/report/package/zipPackage';
 import {
   BIG_VALUE_LENGTH,
   HOSTILE,
@@ -194,5 +195,33 @@ describe('Function: writeAccessPackage', () => {
       writeAccessPackage({ source, dataMap: packageMap, request: packageRequest, dir }),
     ).rejects.toBeInstanceOf(PackageEvidenceMismatchError);
     expect(await filesOf(dir)).toEqual([]);
+  });
+});
+
+describe('Function: zipPackage', () => {
+  it('zips every file of the package, the same bytes each time and in any time zone', async () => {
+    const dir = join(root, 'zipped');
+    const written = await writeAccessPackage({
+      source: findingsSourceOf(hostileDocument()),
+      dataMap: packageMap,
+      request: packageRequest,
+      dir,
+    });
+    await zipPackage(dir, written.files, join(root, 'a.zip'));
+    const before = process.env.TZ;
+    process.env.TZ = 'Pacific/Kiritimati';
+    try {
+      await zipPackage(dir, written.files, join(root, 'b.zip'));
+    } finally {
+      process.env.TZ = before;
+    }
+    const [a, b] = await Promise.all([readFile(join(root, 'a.zip')), readFile(join(root, 'b.zip'))]);
+    expect(sha256(a)).toBe(sha256(b));
+    // Local file headers (signature PK\3\4) name each file once, in path order.
+    const names: string[] = [];
+    const signature = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+    for (let at = a.indexOf(signature); at >= 0; at = a.indexOf(signature, at + 4))
+      names.push(a.toString('utf8', at + 30, at + 30 + a.readUInt16LE(at + 26)));
+    expect(names).toEqual(written.files.map((f) => f.path).sort());
   });
 });
