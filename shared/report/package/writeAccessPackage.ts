@@ -41,7 +41,7 @@ export interface PackageLimits {
 
 export const DEFAULT_PACKAGE_LIMITS: PackageLimits = {
   htmlRowsPerTable: 1000,
-  htmlValueChars: 2000,
+  htmlValueChars: 500,
   csvRowsPerFile: 1_048_575,
 };
 
