@@ -29,6 +29,7 @@ const SUITES = [
   'heavy',
   'erasure',
   'heavy-pipeline',
+  'package',
 ] as const;
 type Suite = (typeof SUITES)[number];
 /** Run unless `--only` says otherwise: the heavy-pipeline run (a million rows) only when asked for. */
@@ -73,6 +74,12 @@ const program = new Command('bench')
     (v: string) => v.split(',').map(Number),
     [10_000, 100_000, 1_000_000, 3_000_000],
   )
+  .option(
+    '--package-sizes <list>',
+    'rows of each subject whose package is written',
+    (v: string) => v.split(',').map(Number),
+    [10, 10_000, 1_000_000],
+  )
   .option('--erasure-subjects <n>', 'subjects erased per size (10 and 1,000 rows; 3 of 100,000)', Number, 30)
   .parse();
 const options = program.opts<{
@@ -91,6 +98,7 @@ const options = program.opts<{
   heavyPartBytes: number;
   heavySizes: number[];
   erasureSubjects: number;
+  packageSizes: number[];
 }>();
 const only = new Set(options.only);
 
@@ -189,6 +197,11 @@ try {
       ],
       log,
     });
+  }
+  if (only.has('package')) {
+    log("the subject's package (index.html, data/ CSV and JSON, evidence.json, manifest.json), streamed…");
+    const { packageBench } = await import('./suites/packageBench');
+    await packageBench({ sizes: options.packageSizes, log });
   }
 } finally {
   await ctx?.server.stop();
