@@ -33,6 +33,7 @@ const SUITES = [
   'erasure',
   'heavy-pipeline',
   'init',
+  'package',
 ] as const;
 type Suite = (typeof SUITES)[number];
 /** Run unless `--only` says otherwise: the heavy-pipeline run (a million rows) only when asked for. */
@@ -80,6 +81,12 @@ const program = new Command('bench')
   )
   .option('--init-tables <n>', 'tables of the generated schema datamap init and preview run on', Number, 100)
   .option('--init-rows <n>', 'rows in all of that schema', Number, 10_000_000)
+  .option(
+    '--package-sizes <list>',
+    'rows of each subject whose package is written',
+    (v: string) => v.split(',').map(Number),
+    [10, 10_000, 1_000_000],
+  )
   .option('--erasure-subjects <n>', 'subjects erased per size (10 and 1,000 rows; 3 of 100,000)', Number, 30)
   .parse();
 const options = program.opts<{
@@ -101,6 +108,7 @@ const options = program.opts<{
   erasureSubjects: number;
   initTables: number;
   initRows: number;
+  packageSizes: number[];
 }>();
 const only = new Set(options.only);
 
@@ -213,6 +221,11 @@ try {
       ],
       log,
     });
+  }
+  if (only.has('package')) {
+    log("the subject's package (index.html, data/ CSV and JSON, evidence.json, manifest.json), streamed…");
+    const { packageBench } = await import('./suites/packageBench');
+    await packageBench({ sizes: options.packageSizes, log });
   }
 } finally {
   await ctx?.server.stop();

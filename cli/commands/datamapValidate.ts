@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { postgresEnv, readConfig } from '../../shared/config/readConfig';
 import { tablesWithoutErasureRule } from '../../shared/datamap/checkDataMapStructure';
 import { dataMapWarnings } from '../../shared/datamap/dataMapWarnings';
+import { disclosureGaps } from '../../shared/datamap/disclosureGaps';
 import { formatPath, loadDataMap } from '../../shared/datamap/loadDataMap';
 import { checkLearnedColumns } from '../../shared/postgres/checkLearnedColumns';
 import { checkSearchIndexes } from '../../shared/postgres/checkSearchIndexes';
@@ -49,6 +50,13 @@ export function registerDatamapValidate(datamap: Command): void {
       // Warnings do not change the exit code: the map is valid, but may make findings overreach.
       for (const warning of dataMapWarnings(map))
         process.stdout.write(`${file}: warning: ${formatPath(warning.path)}: ${warning.message}\n`);
+      // Not an error either: what the subject's package would leave unsaid, or say as a stub.
+      const gaps = disclosureGaps(map);
+      if (gaps.length > 0)
+        process.stdout.write(
+          `${file}: ${gaps.length} gap${gaps.length === 1 ? '' : 's'} in what the subject's package says (controller, disclosure):\n` +
+            gaps.map((g) => `  ${formatPath(g.path)}: ${g.message}\n`).join(''),
+        );
       // Not an error: such a table is left untouched by an erasure, and the receipt says so.
       const noRule = tablesWithoutErasureRule(map);
       if (noRule.length > 0)

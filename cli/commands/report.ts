@@ -1,3 +1,5 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { evidenceLocation, openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
@@ -5,6 +7,7 @@ import { FileAnchorStore } from '../../shared/audit/FileAnchorStore';
 import { type LedgerVerification, verifyLedger } from '../../shared/audit/verifyLedger';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
+import { findingsSourceOf } from '../../shared/discovery/FindingsStream';
 import { ErasureReceiptMismatchError } from '../../shared/erasure/ErasureReceiptMismatchError';
 import { erasureReceiptText } from '../../shared/erasure/erasureReceiptText';
 import type { LedgerRecord } from '../../shared/load/readLedger';
@@ -12,6 +15,10 @@ import { readLoadedFindings } from '../../shared/load/readLoadedFindings';
 import { SnowflakeErasureReceipts } from '../../shared/load/SnowflakeErasureReceipts';
 import { lifecycleOf } from '../../shared/pipeline/RequestState';
 import { EvidenceMismatchError, loadedFindingsDocument } from '../../shared/report/loadedFindingsDocument';
+import { PackageEvidenceMismatchError } from '../../shared/report/package/PackageEvidenceMismatchError';
+import { type WrittenPackage, writeAccessPackage } from '../../shared/report/package/writeAccessPackage';
+import { writeErasurePackage } from '../../shared/report/package/writeErasurePackage';
+import { zipPackage } from '../../shared/report/package/zipPackage';
 import { type ReportRequest, renderAccessReport } from '../../shared/report/renderAccessReport';
 import { renderErasureReceipt } from '../../shared/report/renderErasureReceipt';
 import { renderTimeline } from '../../shared/report/renderTimeline';
@@ -26,6 +33,10 @@ import { readRequestHistory } from './status';
 interface ReportOptions {
   datamap?: string;
   outDir: string;
+  /** The subject's package folder; with it (or `zip`) the package is written instead of `<id>.json`/`<id>.md`. */
+  out?: string;
+  zip?: string;
+  language?: string;
   anchors?: string;
 }
 
@@ -38,12 +49,26 @@ export function registerReport(program: Command): void {
     .command('report')
     .description(
       "rebuild a loaded request's canonical findings from DSR_FINDINGS, check them against the evidence hash " +
-        'that was loaded, and write DIR/REQUEST_ID.json and the access report DIR/REQUEST_ID.md; for an erasure ' +
-        'request, the erasure confirmation from its stored receipt (its hash verified)',
+        "that was loaded, and write the subject's package (--out DIR, --zip FILE) or DIR/REQUEST_ID.json and " +
+        'the access report DIR/REQUEST_ID.md; for an erasure request, the erasure confirmation from its stored ' +
+        'receipt (its hash verified)',
     )
     .argument('<request-id>', 'the request id', parseRequestId)
     .option('--datamap <file>', 'the data map the request was discovered with (access requests)')
-    .option('--out-dir <dir>', 'where to write the two files', 'out')
+    .option(
+      '--out-dir <dir>',
+      'where to write REQUEST_ID.json and REQUEST_ID.md (without --out/--zip)',
+      'out',
+    )
+    .option(
+      '--out <dir>',
+      "write the subject's package to DIR: index.html, data/<table>.csv and .json, evidence.json (or receipt.json) and manifest.json",
+    )
+    .option('--zip <file>', 'also (or, without --out, only) write the package as one zip file')
+    .option(
+      '--language <code>',
+      "the package's language (en, de); default: the request's, else the data map's",
+    )
     .option('--anchors <dir>', 'the ledger anchors (files) to verify the request against')
     .addHelpText(
       'after',
@@ -85,7 +110,7 @@ interface ReportContext {
   readonly location: LoadLocation;
   readonly requestId: string;
   readonly history: readonly LedgerRecord[];
-  readonly request: ReportRequest;
+  readonly request: ReportRequest & { readonly language?: string };
   readonly subjectHash: string;
   readonly verification: LedgerVerification;
   readonly options: ReportOptions;
@@ -126,6 +151,22 @@ async function reportAccess(c: ReportContext): Promise<void> {
       EXIT.failed,
     );
 
+  if (wantsPackage(options)) {
+    const written = await writePackage(options, (dir) =>
+      writeAccessPackage({
+        source: findingsSourceOf(document),
+        dataMap,
+        request: { ...c.request, ...languageOf(c, options) },
+        timeline: { history, verification: c.verification },
+        dir,
+      }),
+    );
+    process.stdout.write(
+      `request ${requestId}: ${document.findings.length} rows, evidence sha256 ${document.evidenceHash} (matches the evidence loaded)\n` +
+        `${ledgerLine(c.verification)}${written}`,
+    );
+    return;
+  }
   await makePrivateDirectory(options.outDir);
   const json = join(options.outDir, `${requestId}.json`);
   const md = join(options.outDir, `${requestId}.md`);
@@ -204,6 +245,23 @@ async function reportErasure(c: ReportContext): Promise<void> {
       `receipt verification: FAIL — the stored receipt hashes to ${receipt.receiptHash}, the ledger recorded ${ledgerHash}`,
       EXIT.failed,
     );
+  if (wantsPackage(options)) {
+    const dataMap = options.datamap ? await loadDataMap(options.datamap) : undefined;
+    const written = await writePackage(options, (dir) =>
+      writeErasurePackage({
+        receipt,
+        ...(dataMap ? { dataMap } : {}),
+        ...languageOf(c, options),
+        timeline: { history, verification: c.verification },
+        dir,
+      }),
+    );
+    process.stdout.write(
+      `request ${requestId}: erasure ${receipt.outcome}, receipt sha256 ${receipt.receiptHash} (verifies)\n` +
+        `${ledgerLine(c.verification)}${written}`,
+    );
+    return;
+  }
   await makePrivateDirectory(options.outDir);
   const json = join(options.outDir, `${requestId}.json`);
   const md = join(options.outDir, `${requestId}.md`);
@@ -215,11 +273,49 @@ async function reportErasure(c: ReportContext): Promise<void> {
   );
 }
 
+function wantsPackage(options: ReportOptions): boolean {
+  return options.out !== undefined || options.zip !== undefined;
+}
+
+/** The package's language: `--language`, else the one the request was received with. */
+function languageOf(c: ReportContext, options: ReportOptions): { language?: string } {
+  const language = options.language ?? c.request.language;
+  return language ? { language } : {};
+}
+
+/**
+ * Writes the package into `--out` (or a private temporary folder when only `--zip` is given),
+ * zips it when asked, and says where everything is.
+ */
+async function writePackage(
+  options: ReportOptions,
+  write: (dir: string) => Promise<WrittenPackage>,
+): Promise<string> {
+  const dir = options.out ?? (await mkdtemp(join(tmpdir(), 'dsr-package-')));
+  try {
+    let written: WrittenPackage;
+    try {
+      written = await write(dir);
+    } catch (error) {
+      if (error instanceof PackageEvidenceMismatchError) throw new CliError(error.message, EXIT.failed);
+      throw error;
+    }
+    if (options.zip) await zipPackage(dir, written.files, options.zip);
+    return (
+      (options.out
+        ? `package (${written.language}): ${dir}/ (${written.files.map((f) => f.path).join(', ')})\n`
+        : '') + (options.zip ? `zip: ${options.zip}\n` : '')
+    );
+  } finally {
+    if (!options.out) await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** What the `received` ledger entry says about the request, as the report states it. */
 function receivedDetail(
   requestId: string,
   history: readonly LedgerRecord[],
-): { request: ReportRequest; subjectHash: string } {
+): { request: ReportRequest & { language?: string }; subjectHash: string } {
   const detail = history.find((e) => e.state === 'received')?.detail ?? {};
   const text = (key: string) => {
     const value = detail[key];
@@ -240,6 +336,7 @@ function receivedDetail(
       jurisdiction: text('jurisdiction') as string,
       receivedAt: text('receivedAt') as string,
       deadline: text('deadline') as string,
+      ...(text('language') ? { language: text('language') as string } : {}),
     },
   };
 }

@@ -8,6 +8,7 @@ import { verifyLedger } from '../../shared/audit/verifyLedger';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
 import { normalizeSubject } from '../../shared/discovery/discoverSubject';
 import { type FindingsDocument, serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
+import { findingsSourceOf } from '../../shared/discovery/FindingsStream';
 import type { System } from '../../shared/discovery/SearchableTable';
 import { erasureGrants } from '../../shared/erasure/erasureGrants';
 import { subjectHash } from '../../shared/identity/subjectHash';
@@ -19,6 +20,7 @@ import { readDeadLetterEnvelope } from '../../shared/pipeline/DeadLetterEnvelope
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { PgDatabase } from '../../shared/postgres/PgDatabase';
 import { EvidenceMismatchError, loadedFindingsDocument } from '../../shared/report/loadedFindingsDocument';
+import { writeAccessPackage } from '../../shared/report/package/writeAccessPackage';
 import { renderAccessReport } from '../../shared/report/renderAccessReport';
 import { renderTimeline } from '../../shared/report/renderTimeline';
 import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowflakeDriver';
@@ -40,6 +42,8 @@ interface DemoRequest {
   readonly expect: Terminal;
   readonly identifiers?: Record<string, string[]>;
   readonly jurisdiction?: 'GDPR' | 'CCPA';
+  /** The language the subject wrote in: the package is written in it. */
+  readonly language?: string;
   /** Days before now the request was received (a standard request near its deadline is promoted). */
   readonly receivedDaysAgo?: number;
   /** A raw body instead of a well-formed message. */
@@ -91,6 +95,7 @@ const REQUESTS: readonly DemoRequest[] = [
   },
   {
     requestId: 'DEMO-ELLA',
+    language: 'de',
     note: 'GDPR; the deadline extended by two months (complexity) while in flight',
     priority: 'high',
     expect: 'loaded',
@@ -360,11 +365,26 @@ export async function runDemo(
           dataMap,
         )}\n${renderTimeline(history, verifyLedger(history, [], new Set([request.requestId])))}`,
       );
+      // The subject's package: the page, the data files, the evidence and the manifest.
+      const pkg = await writeAccessPackage({
+        source: findingsSourceOf(document),
+        dataMap,
+        request: {
+          requestId: request.requestId,
+          type: 'access',
+          jurisdiction,
+          receivedAt: receivedAt.toISOString(),
+          deadline: deadline.toISOString(),
+          ...(request.language ? { language: request.language } : {}),
+        },
+        timeline: { history, verification: verifyLedger(history, [], new Set([request.requestId])) },
+        dir: join(dir, request.requestId),
+      });
       const count = (s: System) => document.findings.filter((f) => f.system === s).length;
       return {
         rows: `${count('postgres')} / ${count('snowflake')}`,
         hash: `${document.evidenceHash.slice(0, 16)}…`,
-        report: `${json}, ${md}`,
+        report: `${pkg.dir}/index.html (${pkg.language}), ${md}`,
       };
     }
 

@@ -16,6 +16,7 @@ import type { PayloadStore } from '../../shared/pipeline/PayloadStore';
 import { FINAL_STATES, lifecycleOf, type RequestState } from '../../shared/pipeline/RequestState';
 import type { PgDatabase } from '../../shared/postgres/PgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
+import { writeErasurePackage } from '../../shared/report/package/writeErasurePackage';
 import { renderErasureReceipt } from '../../shared/report/renderErasureReceipt';
 import { renderTimeline } from '../../shared/report/renderTimeline';
 import { readSessionIdentity } from '../../shared/snowflake/readSessionIdentity';
@@ -187,7 +188,13 @@ export async function runErasureDemo(c: ErasureDemoContext): Promise<{ ok: boole
         md,
         `${renderErasureReceipt(receipt)}\n${renderTimeline(history, verifyLedger(history, [], new Set([e.requestId])))}`,
       );
-      files = `${json}, ${md}`;
+      const pkg = await writeErasurePackage({
+        receipt,
+        dataMap: c.dataMap,
+        timeline: { history, verification: verifyLedger(history, [], new Set([e.requestId])) },
+        dir: join(c.outDir, e.requestId),
+      });
+      files = `${pkg.dir}/index.html, ${md}`;
     }
     if (state !== 'erased' || !receipt) ok = false;
     table.push([

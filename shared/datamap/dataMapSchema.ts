@@ -54,6 +54,8 @@ const identitySpec = z
  * recipients, retention and source. Optional: the report says plainly what is not declared.
  */
 const disclosure = z.strictObject({
+  /** The table's name for the data subject, e.g. "Your customer account"; else a humanised table name. */
+  title: z.string().min(1).max(200).optional(),
   purposes: z.array(z.string().min(1)).optional(),
   categories: z.array(z.string().min(1)).optional(),
   recipients: z.array(z.string().min(1)).optional(),
@@ -155,6 +157,60 @@ const snowflakeTable = z.strictObject({
   ...tableFields,
 });
 
+/** Language codes the subject's package can be written in (one language file each). */
+export const PACKAGE_LANGUAGES = ['en', 'de'] as const;
+
+/** A person or body the subject may contact: a name and at least one way to reach them. */
+const contact = z.strictObject({
+  name: z.string().min(1),
+  address: z.string().min(1).optional(),
+  email: z.string().min(1).optional(),
+  phone: z.string().min(1).optional(),
+  /** Shown as text, never as a link. */
+  website: z.string().min(1).optional(),
+});
+
+/**
+ * Who is responsible for the data and what the access report says on their behalf beyond the
+ * tables (GDPR Art. 13/14, Art. 15(1)(e)–(h) and 15(2)): the controller and its data protection
+ * officer, the supervisory authority a complaint goes to, transfers to third countries with their
+ * safeguards, and automated decision-making. `transfers: []` and `automatedDecisions: []` state
+ * that there are none; left out, the report says that nothing was stated.
+ */
+const controller = z.strictObject({
+  name: z.string().min(1),
+  address: z.string().min(1).optional(),
+  email: z.string().min(1).optional(),
+  phone: z.string().min(1).optional(),
+  website: z.string().min(1).optional(),
+  dpo: contact.optional(),
+  supervisoryAuthority: contact.optional(),
+  transfers: z
+    .array(
+      z.strictObject({
+        /** A third country or an international organisation. */
+        country: z.string().min(1),
+        recipients: z.array(z.string().min(1)).optional(),
+        /** Art. 46 safeguard or Art. 45 adequacy decision, in words. */
+        safeguard: z.string().min(1),
+      }),
+    )
+    .optional(),
+  automatedDecisions: z
+    .array(
+      z.strictObject({
+        description: z.string().min(1),
+        /** Meaningful information about the logic involved (Art. 15(1)(h)). */
+        logic: z.string().min(1),
+        /** Its significance and envisaged consequences for the subject. */
+        consequences: z.string().min(1),
+      }),
+    )
+    .optional(),
+  /** The package's language when the request names none (or one without a language file). */
+  language: z.enum(PACKAGE_LANGUAGES).default('en'),
+});
+
 /** The data map's shape, before the cross-field checks in `checkDataMapStructure`. */
 export const dataMapSchema = z.strictObject({
   version: z.literal(1, 'the only supported version is 1'),
@@ -164,6 +220,7 @@ export const dataMapSchema = z.strictObject({
   ),
   postgres: z.array(postgresTable).default([]),
   snowflake: z.array(snowflakeTable).default([]),
+  controller: controller.optional(),
 });
 
 export type DataMap = z.output<typeof dataMapSchema>;
@@ -173,3 +230,5 @@ export type Normalization = (typeof NORMALIZATIONS)[number];
 export type ErasureRule = z.output<typeof erasureRule>;
 export type MaskStrategy = z.output<typeof maskStrategy>;
 export type Disclosure = z.output<typeof disclosure>;
+export type Controller = z.output<typeof controller>;
+export type PackageLanguage = (typeof PACKAGE_LANGUAGES)[number];

@@ -23,6 +23,11 @@ export const intakeMessageSchema = z.strictObject({
   jurisdiction: z.string().regex(/^[A-Z][A-Z0-9_-]{1,31}$/, 'an upper-case code such as GDPR or CCPA'),
   receivedAt: z.string(),
   deadline: z.string().optional(),
+  /** The language the subject wrote in (BCP 47, e.g. `de` or `de-AT`): the package is written in it when it can be. */
+  language: z
+    .string()
+    .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/, 'a BCP 47 language tag such as de or de-AT')
+    .optional(),
 });
 
 /** A validated Data Subject Request. */
@@ -39,4 +44,6 @@ export interface IntakeRequest {
   readonly deadline: string;
   /** Whether `deadline` was computed here rather than given. */
   readonly deadlineComputed: boolean;
+  /** The subject's language, as received; absent when the message names none. */
+  readonly language?: string;
 }

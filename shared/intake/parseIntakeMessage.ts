@@ -103,6 +103,7 @@ export function parseIntakeMessage(body: string, options: ParseIntakeOptions): I
     receivedAt: message.receivedAt,
     deadline: deadline.toISOString(),
     deadlineComputed,
+    ...(message.language !== undefined ? { language: message.language } : {}),
   };
 }
 

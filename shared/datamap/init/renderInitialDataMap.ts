@@ -33,8 +33,24 @@ export function renderInitialDataMap(proposal: InitialDataMap, source: string): 
         : {}),
       ...(t.exclude.length > 0 ? { exclude: t.exclude.map((e) => e.value) } : {}),
       ...(t.mirror ? { mirror: t.mirror.value } : {}),
+      // What the subject's package says about the table: for a person to fill in.
+      disclosure: {
+        title: `TODO: what the subject calls ${t.table}, e.g. "Your customer account"`,
+        purposes: ['TODO: why it is processed'],
+        retention: 'TODO: how long it is kept',
+        source: 'TODO: where the data comes from',
+      },
     })),
     snowflake: [],
+    // Who answers the subject: `dsr datamap validate` lists every TODO until it is filled in.
+    controller: {
+      name: "TODO: the controller's legal name",
+      email: 'TODO: where the subject writes to',
+      dpo: { name: 'TODO: the data protection officer', email: 'TODO: their address' },
+      supervisoryAuthority: { name: 'TODO: the supervisory authority a complaint goes to' },
+      transfers: [],
+      automatedDecisions: [],
+    },
   });
 
   const header = [

@@ -128,6 +128,8 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
           receivedAt: request.receivedAt,
           deadline: request.deadline,
           deadlineComputed: request.deadlineComputed,
+          // The package's language; a code, never personal data.
+          ...(request.language !== undefined ? { language: request.language } : {}),
         });
         history = await ledger.history(requestId);
       }

@@ -169,6 +169,23 @@ describe('Commands: dsr report and dsr status for erasure requests', { timeout: 
     expect(md).toContain('- Terminal state: erased at');
   });
 
+  it('writes the erasure confirmation as a package: the page, the receipt byte for byte and a manifest', async () => {
+    const receipt = await new SnowflakeErasureReceipts(async () => db, AT).put(
+      sampleErasureReceipt('REQ-ER-4'),
+    );
+    await ledger('REQ-ER-4', 'erasure', [...erasurePath, ['erased', { receiptHash: receipt.receiptHash }]]);
+    const out = join(dir, 'er-4');
+    const run = await dsr(['report', 'REQ-ER-4', '--out', out, '--language', 'de']);
+    expect(run).toMatchObject({ code: 0 });
+    expect(await readFile(join(out, 'receipt.json'), 'utf8')).toBe(`${erasureReceiptText(receipt)}\n`);
+    const html = await readFile(join(out, 'index.html'), 'utf8');
+    expect(html).toContain('<h1>Bestätigung der Löschung</h1>');
+    expect(html).toContain(receipt.receiptHash);
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ kind: 'erasure', receiptHash: receipt.receiptHash, language: 'de' });
+    expect(manifest.files.map((f: { path: string }) => f.path)).toEqual(['index.html', 'receipt.json']);
+  });
+
   it('exits 1 when the stored receipt was altered, or differs from the hash the ledger recorded', async () => {
     // Prepare
     const store = new SnowflakeErasureReceipts(async () => db, AT);

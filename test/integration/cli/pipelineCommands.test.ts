@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -440,6 +441,28 @@ describe('Command: dsr report', () => {
     expect(report).toContain(`\`${document.evidenceHash}\``);
     expect(report).toContain('running your account');
     expect(report).toContain('Zoë Quinn');
+  }, 60_000);
+
+  it("writes the subject's package and its zip from the evidence read back", async () => {
+    const document = findingsDocument('REQ-REPORT-6');
+    await seedRequest('REQ-REPORT-6', { document });
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const out = join(dir, 'package');
+    const zipFile = join(dir, 'package.zip');
+    const run = await dsr(['report', 'REQ-REPORT-6', '--datamap', mapFile, '--out', out, '--zip', zipFile]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`package (en): ${out}/`);
+    const zip = await readFile(zipFile);
+    expect(sha(await readFile(join(out, 'evidence.json')))).toBe(document.evidenceHash);
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.files.map((f: { path: string }) => f.path)).toEqual(
+      expect.arrayContaining(['evidence.json', 'index.html']),
+    );
+    for (const f of manifest.files) expect(sha(await readFile(join(out, f.path)))).toBe(f.sha256);
+    expect((await stat(join(out, 'index.html'))).mode & 0o777).toBe(0o600);
+    // Every file of the package is in the zip, by name.
+    for (const f of [...manifest.files.map((m: { path: string }) => m.path), 'manifest.json'])
+      expect(zip.includes(Buffer.from(f))).toBe(true);
   }, 60_000);
 
   it("takes the request's type, jurisdiction and dates from the received entry the extract stage writes", async () => {

@@ -38,6 +38,7 @@ describe('The demo: the whole pipeline on one machine', () => {
     // Ana's Snowflake sessions were reached only through the user id learned in PostgreSQL.
     const ana = JSON.parse(await readFile(join(outDir, 'DEMO-ANA.json'), 'utf8')) as {
       counts: Record<string, Record<string, number>>;
+      evidenceHash: string;
     };
     expect(ana.counts.snowflake?.['ANALYTICS.PUBLIC.WEB_SESSIONS']).toBe(2);
     const report = await readFile(join(outDir, 'DEMO-ANA.md'), 'utf8');
@@ -51,6 +52,12 @@ describe('The demo: the whole pipeline on one machine', () => {
     expect(confirmation).toMatch(/row values of 2 finding\(s\) of 2 earlier request\(s\)/);
     expect(confirmation).not.toContain('chloe.dubois');
     // Findings and reports hold personal data: owner-only.
+    // Each answered request's package: the page, the evidence and a manifest of every file.
+    const manifest = JSON.parse(await readFile(join(outDir, 'DEMO-ANA', 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ kind: 'access', language: 'en', evidenceHash: ana.evidenceHash });
+    expect(await readFile(join(outDir, 'DEMO-ANA', 'index.html'), 'utf8')).toContain('Your customer account');
+    expect(await readFile(join(outDir, 'DEMO-ELLA', 'index.html'), 'utf8')).toContain('<html lang="de">');
+    expect(await readFile(join(outDir, 'DEMO-CHLOE-ERASE', 'receipt.json'), 'utf8')).toContain('"outcome"');
     for (const file of ['DEMO-ANA.json', 'DEMO-ANA.md'])
       expect((await stat(join(outDir, file))).mode & 0o777).toBe(0o600);
   }, 180_000);

@@ -96,7 +96,15 @@ describe('Function: initDataMap', () => {
       table: 'shop.orders',
       primaryKey: ['id'],
       follow: { user_id: 'shop.users.id' },
+      // What the subject's package says: stubs for a person to fill in.
+      disclosure: {
+        title: expect.stringMatching(/^TODO/),
+        purposes: [expect.stringMatching(/^TODO/)],
+        retention: expect.stringMatching(/^TODO/),
+        source: expect.stringMatching(/^TODO/),
+      },
     });
+    expect(map.controller.name).toMatch(/^TODO/);
     expect(table('shop.order_lines')).toMatchObject({
       primaryKey: ['order_id', 'line_no'],
       follow: { order_id: 'shop.orders.id' },

@@ -42,6 +42,14 @@ describe('Function: parseIntakeMessage', () => {
     expect(request.deadlineComputed).toBe(true);
   });
 
+  it("keeps the subject's language when given, and refuses one that is not a language tag", () => {
+    expect(parseIntakeMessage(message({ language: 'de-AT' }), { identityKinds: kinds }).language).toBe(
+      'de-AT',
+    );
+    expect(parseIntakeMessage(message(), { identityKinds: kinds })).not.toHaveProperty('language');
+    expect(reasonOf(message({ language: '<script>' }))).toBe('bad_shape');
+  });
+
   it('keeps a given deadline', () => {
     const request = parseIntakeMessage(message({ deadline: '2026-02-10T00:00:00Z' }), {
       identityKinds: kinds,
