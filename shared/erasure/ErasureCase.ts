@@ -31,6 +31,8 @@ const problemSchema = z.strictObject({
     'CHECK_VIOLATED',
     'TABLE_MISSING',
     'MIRROR_NOT_ERASED',
+    'KEY_REFUSED',
+    'REHEARSAL_FAILED',
   ]),
   message: z.string(),
 });

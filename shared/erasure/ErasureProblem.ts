@@ -15,7 +15,11 @@ export interface ErasureProblem {
     | 'DELETE_ORDER_CYCLE'
     | 'CHECK_VIOLATED'
     | 'TABLE_MISSING'
-    | 'MIRROR_NOT_ERASED';
+    | 'MIRROR_NOT_ERASED'
+    /** A Snowflake table to erase has no usable key (keyless, a missing or untyped key column, a key shared by several rows). */
+    | 'KEY_REFUSED'
+    /** Snowflake refused a planned statement when it was rehearsed in a transaction rolled back. */
+    | 'REHEARSAL_FAILED';
   readonly message: string;
 }
 

@@ -4,6 +4,8 @@ import type { PgDatabase } from '../postgres/PgDatabase';
 import { quoteIdent } from '../postgres/quoteIdent';
 import type { PgTable } from '../postgres/readPgCatalog';
 import { selectColumnSql } from '../postgres/selectColumnSql';
+import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
+import { checkSnowflakePlan } from './checkSnowflakePlan';
 import type { ErasurePlan, PlannedTable } from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
 import { maskValue, type RandomBytes } from './maskValue';
@@ -18,6 +20,8 @@ export interface CheckPlanDeps {
   readonly catalog: ErasureCatalog;
   readonly maskKey: string | Buffer;
   readonly randomBytes: RandomBytes;
+  /** A Snowflake session that reads the catalog: the plan's Snowflake part is checked against it. */
+  readonly snowflakeDb?: SnowflakeDatabase;
 }
 
 /**
@@ -27,7 +31,8 @@ export interface CheckPlanDeps {
  *   naming the referencing table: a CASCADE or SET NULL would change them blind, a RESTRICT or NO
  *   ACTION would refuse the delete;
  * - each CHECK constraint over a masked column is evaluated on the planned rows with their masked
- *   values (a random value with a sample of the same type and length).
+ *   values (a random value with a sample of the same type and length);
+ * - with `snowflakeDb`, the Snowflake part against Snowflake's catalog (`checkSnowflakePlan`).
  * Returns the problems; none means the plan can run.
  */
 export async function checkPlan(deps: CheckPlanDeps, plan: ErasurePlan): Promise<ErasureProblem[]> {
@@ -65,6 +70,7 @@ export async function checkPlan(deps: CheckPlanDeps, plan: ErasurePlan): Promise
   }
   for (const table of pgTables.filter((t) => t.action === 'mask' && t.rows.length > 0))
     problems.push(...(await checkMaskConstraints(deps, table)));
+  if (deps.snowflakeDb) problems.push(...(await checkSnowflakePlan(deps.snowflakeDb, plan.tables)));
   return problems;
 }
 
