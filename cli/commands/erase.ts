@@ -27,7 +27,7 @@ import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSea
 import { CliError, EXIT } from '../CliError';
 import { FileErasureStateStore } from '../FileErasureStateStore';
 import { checkRequestId, collectSubject } from '../parseSubjects';
-import { writePrivateFile } from '../writePrivateFile';
+import { refuseNonRegular, writePrivateFile } from '../writePrivateFile';
 
 interface EraseOptions {
   datamap: string;
@@ -85,6 +85,8 @@ export function registerErase(program: Command): void {
           'erase needs DSR_ERASURE_MASK_KEY (32+ characters) for keyed-hash masks',
           EXIT.usage,
         );
+      // Output paths are checked before anything is erased (and again when written).
+      for (const path of [options.out, options.confirmation]) if (path) await refuseNonRegular(path);
       const map = await loadDataMap(options.datamap);
       const hashOfSubject = subjectHash(key, normalizeSubject(map, options.subject));
       const requestId = options.requestId ?? `adhoc-${hashOfSubject.slice(0, 16)}`;
