@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CanonicalObject, CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import { parseExactJson } from '../canonical/parseExactJson';
-import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
+import { evidenceHash, type Finding, type FindingsDocument } from '../discovery/FindingsDocument';
 import { IntegrityViolationError } from '../pipeline/errors';
 import { checkedPlan, erasurePlanSchema } from './ErasureCase';
 import type { ErasurePlan } from './ErasurePlan';
@@ -108,7 +108,8 @@ export function erasureStateText(state: ErasureState): string {
 
 /**
  * Reads a stored state back: its schema, the request it is stored under, and a plan whose
- * recomputed hash is the one it carries. Anything else is an {@link IntegrityViolationError}: a
+ * recomputed hash is the one it carries, findings whose recomputed evidence hash is theirs and the
+ * plan's. Anything else is an {@link IntegrityViolationError}: a
  * damaged state is never resumed (nor silently replaced by a fresh discovery).
  */
 export function parseErasureState(text: string, requestId: string): ErasureState {
@@ -137,9 +138,18 @@ export function parseErasureState(text: string, requestId: string): ErasureState
   // Row values with their exact digits, as discovery gave them (see reviveFindings).
   const exact = parseExactJson(text) as CanonicalObject;
   const exactFindings = (exact.findings as CanonicalObject).findings as unknown as Finding[];
+  const findings = reviveFindings(exactFindings);
+  if (
+    evidenceHash(findings) !== state.findings.evidenceHash ||
+    plan.findingsHash !== state.findings.evidenceHash
+  )
+    throw new IntegrityViolationError(
+      'evidence_hash_mismatch',
+      'the erasure state’s findings do not match their hash or the plan',
+    );
   return {
     ...(state as unknown as ErasureInProgress),
     plan,
-    findings: { ...(state.findings as unknown as FindingsDocument), findings: reviveFindings(exactFindings) },
+    findings: { ...(state.findings as unknown as FindingsDocument), findings },
   };
 }
