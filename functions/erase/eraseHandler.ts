@@ -119,6 +119,7 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
             {
               dataMap,
               writeDb,
+              checkDb: db,
               catalog,
               maskKey: key,
               randomBytes,

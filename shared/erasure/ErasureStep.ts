@@ -1,4 +1,5 @@
 import type { System } from '../discovery/SearchableTable';
+import type { ErasureProblem } from './ErasureProblem';
 
 /**
  * What one table's step did, reported through `onStep` after its system's transaction committed (an
@@ -25,4 +26,9 @@ export interface StaleRows {
 export type ErasureExecution =
   | { readonly outcome: 'done'; readonly steps: readonly ErasureStep[] }
   /** Nothing was changed in that system: its transaction was rolled back. */
-  | { readonly outcome: 'stale'; readonly stale: readonly StaleRows[] };
+  | { readonly outcome: 'stale'; readonly stale: readonly StaleRows[] }
+  /**
+   * Nothing was changed in that system: a check repeated under the locks failed (a reference written
+   * since the plan, a new trigger) or the database refused a statement (a constraint, a timeout).
+   */
+  | { readonly outcome: 'refused'; readonly problems: readonly ErasureProblem[] };

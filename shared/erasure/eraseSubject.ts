@@ -6,6 +6,7 @@ import type { ErasurePlan } from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
 import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
 import { executeErasurePlan } from './executeErasurePlan';
+import { rehearsePostgresErasure } from './executePostgresErasure';
 import type { RandomBytes } from './maskValue';
 import { mappedSchemas, planSubjectErasure } from './planSubjectErasure';
 import { proveErasure } from './proveErasure';
@@ -16,7 +17,7 @@ export interface EraseSubjectDeps {
   readonly dataMap: DataMap;
   /** Read connection (discovery, catalog, checks). */
   readonly db: PgDatabase;
-  /** Write connection with the erasure role; absent for a dry run. */
+  /** Write connection with the erasure role; a dry run rehearses through it (skipped when absent). */
   readonly writeDb?: PgDatabase;
   /** Searchers of the systems the data map names (discovery and the proof). */
   readonly searchers: Partial<Record<System, TableSearcher>>;
@@ -33,7 +34,16 @@ export interface EraseSubjectDeps {
 
 export type EraseSubjectResult =
   | { readonly outcome: 'refused'; readonly plan: ErasurePlan; readonly problems: readonly ErasureProblem[] }
-  | { readonly outcome: 'planned'; readonly plan: ErasurePlan; readonly findings: FindingsDocument }
+  | {
+      readonly outcome: 'planned';
+      readonly plan: ErasurePlan;
+      readonly findings: FindingsDocument;
+      /**
+       * `rehearsed`: the PostgreSQL statements ran in a transaction that was rolled back, and the
+       * database accepted them; `skipped`: no erasure-role connection was given to rehearse with.
+       */
+      readonly rehearsal: 'rehearsed' | 'skipped';
+    }
   | { readonly outcome: 'stale'; readonly plan: ErasurePlan; readonly stale: readonly StaleRows[] }
   | {
       readonly outcome: 'executed';
@@ -47,9 +57,11 @@ export type EraseSubjectResult =
 
 /**
  * Erases one subject locally, step after step: discover, plan (catalog checks), check the plan
- * against the database (cascades, CHECKs), and unless `dryRun`: execute PostgreSQL in one
- * transaction (re-planned from a fresh discovery when a row changed since), then Snowflake, then
- * prove by re-discovery with every identifier known before the erasure.
+ * against the database (references from any schema, triggers, rules, policies, CHECKs); a dry run
+ * then rehearses the PostgreSQL statements through the erasure role and rolls back
+ * (`rehearsePostgresErasure`). Otherwise: execute PostgreSQL in one transaction that repeats the
+ * checks under its locks (re-planned from a fresh discovery when a row changed since), then
+ * Snowflake, then prove by re-discovery with every identifier known before the erasure.
  */
 export async function eraseSubject(
   deps: EraseSubjectDeps,
@@ -63,17 +75,30 @@ export async function eraseSubject(
   for (let replans = 0; ; replans++) {
     const { findings, plan, problems, known } = await planSubjectErasure({ ...deps, catalog }, input);
     if (problems.length > 0) return { outcome: 'refused', plan, problems };
-    if (input.dryRun || !deps.writeDb) return { outcome: 'planned', plan, findings };
+    if (input.dryRun || !deps.writeDb) {
+      if (!deps.writeDb) return { outcome: 'planned', plan, findings, rehearsal: 'skipped' };
+      const rehearsal = await rehearsePostgresErasure(
+        { ...deps, db: deps.writeDb, checkDb: deps.db, catalog },
+        plan,
+        { findings },
+      );
+      if (rehearsal.outcome === 'refused') return { outcome: 'refused', plan, problems: rehearsal.problems };
+      if (rehearsal.outcome === 'stale' && replans < (deps.maxReplans ?? 2)) continue;
+      if (rehearsal.outcome === 'stale') return { outcome: 'stale', plan, stale: rehearsal.stale };
+      return { outcome: 'planned', plan, findings, rehearsal: 'rehearsed' };
+    }
     const executed = await executeErasurePlan(
       {
         ...deps,
         writeDb: deps.writeDb,
+        checkDb: deps.db,
         catalog,
         ...(deps.onStep ? { onStep: deps.onStep } : {}),
       },
       plan,
       findings,
     );
+    if (executed.outcome === 'refused') return { outcome: 'refused', plan, problems: executed.problems };
     if (executed.outcome === 'stale') {
       // Only a PostgreSQL change is planned again here; a stale Snowflake part ends the run.
       const pgStale = executed.stale.every((s) => s.system === 'postgres');

@@ -11,6 +11,8 @@ export interface ExecuteErasurePlanDeps {
   readonly dataMap: DataMap;
   /** Write connection with the erasure role. */
   readonly writeDb: PgDatabase;
+  /** Read connection the plan's checks are repeated through under the locks. @default writeDb */
+  readonly checkDb?: PgDatabase;
   readonly catalog: ErasureCatalog;
   readonly maskKey: string | Buffer;
   readonly randomBytes: RandomBytes;
@@ -24,7 +26,8 @@ export interface ExecuteErasurePlanDeps {
  * Executes a plan: PostgreSQL in one transaction, then Snowflake in one. Each system's part first
  * re-reads the planned rows and counts those already erased as done, so running the same plan again
  * after a crash (between the two commits, or after both) changes nothing twice. `stale` means a
- * planned row changed since discovery and that system's transaction was rolled back: plan again.
+ * planned row changed since discovery and that system's transaction was rolled back: plan again;
+ * `refused`, that a check repeated under the locks or the database refused it (nothing changed there).
  */
 export async function executeErasurePlan(
   deps: ExecuteErasurePlanDeps,
@@ -32,12 +35,12 @@ export async function executeErasurePlan(
   findings: FindingsDocument,
 ): Promise<ErasureExecution> {
   const pg = await executePostgresErasure({ ...deps, db: deps.writeDb }, plan, { findings });
-  if (pg.outcome === 'stale') return pg;
+  if (pg.outcome !== 'done') return pg;
   for (const step of pg.steps) await deps.onStep?.(step);
   const sf = deps.executeSnowflake
     ? await deps.executeSnowflake(plan)
     : { outcome: 'done' as const, steps: [] };
-  if (sf.outcome === 'stale') return sf;
+  if (sf.outcome !== 'done') return sf;
   for (const step of sf.steps) await deps.onStep?.(step);
   return { outcome: 'done', steps: [...pg.steps, ...sf.steps] };
 }

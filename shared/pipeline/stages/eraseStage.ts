@@ -317,6 +317,18 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       const run = () => deps.eraser.execute(working.plan, working.findings, onStep);
       const executed = await (deps.breakers ? deps.breakers.execute('postgres', run) : run());
       if (executed.outcome === 'done') break;
+      if (executed.outcome === 'refused') {
+        // A check repeated under the change's locks, or the database itself, refused the plan.
+        await quarantineRefusedPlan(
+          quarantineDeps,
+          message,
+          body,
+          { problems: executed.problems, planHash: working.plan.planHash },
+          context,
+          'erasing',
+        );
+        return;
+      }
       if (replans >= (deps.maxReplans ?? 2))
         throw new ErasureStaleError(
           `rows changed under the erasure ${replans + 1} times (${executed.stale.map((s) => `${s.system}:${s.table}`).join(', ')}); nothing stale was changed`,
