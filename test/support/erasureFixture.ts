@@ -59,7 +59,12 @@ export async function erasePg(
     {
       dataMap: map,
       db,
-      ...(options.dryRun ? {} : { writeDb: options.writeDb ?? db }),
+      // A dry run rehearses only when given the erasure role's connection.
+      ...(options.dryRun
+        ? options.writeDb
+          ? { writeDb: options.writeDb }
+          : {}
+        : { writeDb: options.writeDb ?? db }),
       searchers: { postgres },
       subjectHashKey: TEST_HASH_KEY,
       maskKey: 'test-mask-key',
