@@ -142,28 +142,6 @@ export function checkDataMapStructure(map: DataMap): { path: Path; message: stri
           path: [system, i, 'erasure', 'triggers'],
           message: 'triggers are acknowledged on PostgreSQL tables only',
         });
-      if (rule.action === 'mask' && rule.parties) {
-        const identityColumns = new Set(Object.values(table.identities).flat());
-        for (const [party, columns] of Object.entries(rule.parties)) {
-          if (!columns.some((c) => identityColumns.has(c)))
-            problems.push({
-              path: [system, i, 'erasure', 'parties', party],
-              message: `party ${party} names no identity column of the table, so no row can be told to be its`,
-            });
-          for (const c of columns)
-            if (!identityColumns.has(c) && !(c in rule.columns))
-              problems.push({
-                path: [system, i, 'erasure', 'parties', party],
-                message: `${c} is neither an identity column nor a masked column`,
-              });
-        }
-      }
-      if (rule.action === 'mask' && rule.shared === 'erase' && !rule.parties)
-        problems.push({
-          path: [system, i, 'erasure', 'shared'],
-          message:
-            "shared: erase on a mask needs parties: which columns are the subject's when a row also names another person",
-        });
     }
     for (const column of Object.keys(table.categories)) {
       const returned = table.columns ? table.columns.includes(column) : !table.exclude.includes(column);

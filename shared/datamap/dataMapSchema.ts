@@ -84,33 +84,15 @@ const erasureTriggers = z.strictObject({
   writes: z.array(pgTable).default([]),
 });
 
-/**
- * Which mask columns belong to which party of a row that names several people (a message's sender
- * and recipient): party name → the columns (identity columns and the columns about that party).
- * When a row holds another person's identifier too, only the parties whose identity columns hold
- * the subject's are masked; columns in no party (shared free text) are left.
- */
-const erasureParties = z.record(identifier, z.array(identifier).min(1)).optional();
-
-/**
- * Rows shared with other people — a row other rows outside the subject's findings also lead to (a
- * household address), or a row that also holds another person's identifier (a message) — are
- * retained and reported by default (`retain`); `erase` applies the rule to them too (a mask then
- * touches only the subject's party, see `parties`).
- */
-const sharedRows = z.enum(['retain', 'erase']).optional();
-
 const erasureRule = z.union([
   z.literal('delete').transform(() => ({ action: 'delete' as const })),
-  z.strictObject({ action: z.literal('delete'), triggers: erasureTriggers.optional(), shared: sharedRows }),
+  z.strictObject({ action: z.literal('delete'), triggers: erasureTriggers.optional() }),
   z.strictObject({
     action: z.literal('mask'),
     columns: z
       .record(identifier, maskStrategy)
       .refine((c) => Object.keys(c).length > 0, 'at least one column to mask'),
-    parties: erasureParties,
     triggers: erasureTriggers.optional(),
-    shared: sharedRows,
   }),
   z.strictObject({
     action: z.literal('retain'),
