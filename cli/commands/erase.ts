@@ -59,7 +59,7 @@ export function registerErase(program: Command): void {
     .requiredOption('--datamap <file>', 'data map YAML')
     .requiredOption('--subject <kind=value>', 'an identifier of the subject; repeat for more', collectSubject)
     .option('--request-id <id>', 'request id (default: derived from the subject hash)', checkRequestId)
-    .option('--dry-run', 'print the plan and change nothing')
+    .option('--dry-run', 'print the plan, rehearse it (rolled back) and change nothing')
     .option('--write-dsn <dsn>', 'DSN of the erasure role (default: DSR_ERASURE_PG_DSN)')
     .option('--out <file>', 'write the receipt JSON here instead of stdout')
     .option('--confirmation <file>', 'also write the human-readable erasure confirmation (Markdown) here')
@@ -102,7 +102,8 @@ export function registerErase(program: Command): void {
       let sfRead: SnowflakeDatabase | undefined;
       let sfWrite: SnowflakeDatabase | undefined;
       try {
-        if (!options.dryRun && writeDsn) writeDb = open(writeDsn);
+        // A dry run rehearses through the erasure role too, when it is given.
+        if (writeDsn) writeDb = open(writeDsn);
         const postgres = await PostgresTableSearcher.create(db, map, options.datamap, {
           pageSize: env.DSR_PAGE_SIZE,
         });
@@ -174,6 +175,11 @@ export function registerErase(program: Command): void {
         }
         if (result.outcome === 'planned') {
           process.stdout.write(formatErasurePlan(result.plan));
+          process.stdout.write(
+            result.rehearsal === 'rehearsed'
+              ? 'rehearsal: the planned PostgreSQL statements ran as the erasure role and were rolled back; the database accepted them\n'
+              : 'rehearsal skipped: no erasure role given (--write-dsn or DSR_ERASURE_PG_DSN), so only the checks ran\n',
+          );
           process.stdout.write('dry run: nothing was changed\n');
           return;
         }

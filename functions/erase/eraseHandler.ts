@@ -120,6 +120,7 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
             {
               dataMap,
               writeDb,
+              checkDb: db,
               catalog,
               maskKey: key,
               randomBytes,
@@ -160,7 +161,7 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
         prove: async ({ requestId, plan, findings, known }) => {
           const { searchers, catalog } = await prepared();
           return proveErasure(
-            { dataMap, searchers, subjectHashKey: hashKey, catalog },
+            { dataMap, searchers, subjectHashKey: hashKey, catalog, db },
             { requestId, plan, findings, known },
           );
         },

@@ -35,5 +35,10 @@ export type ErasureExecution =
        */
       readonly afterPostgresCommit?: true;
     }
-  /** A system would refuse its part (checked or rehearsed before any commit): nothing was changed anywhere. */
+  /**
+   * Nothing was changed anywhere: Snowflake's part was refused by its catalog check or its rehearsal
+   * before any commit, or PostgreSQL's part was refused by a check repeated under the locks (a
+   * reference written since the plan, a new trigger) or by the database (a constraint, a timeout) and
+   * rolled back before Snowflake's part ran.
+   */
   | { readonly outcome: 'refused'; readonly problems: readonly ErasureProblem[] };

@@ -9,6 +9,7 @@ import type { ErasureProblem } from './ErasureProblem';
 import type { ErasureRecord, ErasureStateStore } from './ErasureStateStore';
 import type { ErasureStep, StaleRows } from './ErasureStep';
 import { executeErasurePlan } from './executeErasurePlan';
+import { rehearsePostgresErasure } from './executePostgresErasure';
 import type { SnowflakeErasurePart } from './executeSnowflakeErasure';
 import type { RandomBytes } from './maskValue';
 import { mappedSchemas, planSubjectErasure } from './planSubjectErasure';
@@ -20,7 +21,7 @@ export interface EraseSubjectDeps {
   readonly dataMap: DataMap;
   /** Read connection (discovery, catalog, checks). */
   readonly db: PgDatabase;
-  /** Write connection with the erasure role; absent for a dry run. */
+  /** Write connection with the erasure role; a dry run rehearses through it (skipped when absent). */
   readonly writeDb?: PgDatabase;
   /** Searchers of the systems the data map names (discovery and the proof). */
   readonly searchers: Partial<Record<System, TableSearcher>>;
@@ -49,7 +50,16 @@ export type EraseSubjectResult =
   | { readonly outcome: 'refused'; readonly plan: ErasurePlan; readonly problems: readonly ErasureProblem[] }
   /** The request was erased by an earlier run: its receipt of record, unchanged. */
   | { readonly outcome: 'already_erased'; readonly record: ErasureRecord }
-  | { readonly outcome: 'planned'; readonly plan: ErasurePlan; readonly findings: FindingsDocument }
+  | {
+      readonly outcome: 'planned';
+      readonly plan: ErasurePlan;
+      readonly findings: FindingsDocument;
+      /**
+       * `rehearsed`: the PostgreSQL statements ran in a transaction that was rolled back, and the
+       * database accepted them; `skipped`: no erasure-role connection was given to rehearse with.
+       */
+      readonly rehearsal: 'rehearsed' | 'skipped';
+    }
   | { readonly outcome: 'stale'; readonly plan: ErasurePlan; readonly stale: readonly StaleRows[] }
   | {
       readonly outcome: 'executed';
@@ -66,12 +76,15 @@ export type EraseSubjectResult =
 
 /**
  * Erases one subject locally, step after step: discover, plan (catalog checks, Snowflake's included),
- * check the plan against the database (cascades, CHECKs), and unless `dryRun`: persist the plan
- * (`state`), check and rehearse the Snowflake part, execute PostgreSQL in one transaction
- * (re-planned from a fresh discovery when a row changed since, as long as nothing committed), then
- * Snowflake, then prove by re-discovery with every identifier known before the erasure. A request
- * whose plan was persisted by an interrupted run resumes that plan: the Snowflake keys it holds
- * cannot be learned again from PostgreSQL rows already erased.
+ * check the plan against the database (references from any schema, triggers, rules, policies,
+ * CHECKs). A dry run then checks and rehearses the Snowflake part, and rehearses the PostgreSQL
+ * statements through the erasure role and rolls back (`rehearsePostgresErasure`). Otherwise: persist
+ * the plan (`state`), check and rehearse the Snowflake part, execute PostgreSQL in one transaction
+ * that repeats the checks under its locks (re-planned from a fresh discovery when a row changed
+ * since, as long as nothing committed), then Snowflake, then prove by re-discovery with every
+ * identifier known before the erasure. A request whose plan was persisted by an interrupted run
+ * resumes that plan: the Snowflake keys it holds cannot be learned again from PostgreSQL rows
+ * already erased.
  */
 export async function eraseSubject(
   deps: EraseSubjectDeps,
@@ -116,7 +129,7 @@ export async function eraseSubject(
   const execute = (plan: ErasurePlan, findings: FindingsDocument) =>
     executeErasurePlan(
       // biome-ignore lint/style/noNonNullAssertion: checked above (no write connection: planned only)
-      { ...deps, writeDb: deps.writeDb!, catalog, onStep },
+      { ...deps, writeDb: deps.writeDb!, checkDb: deps.db, catalog, onStep },
       plan,
       findings,
     );
@@ -151,10 +164,21 @@ export async function eraseSubject(
     const { findings, plan, problems, known } = await planSubjectErasure({ ...deps, catalog }, input);
     if (problems.length > 0) return { outcome: 'refused', plan, problems };
     if (input.dryRun || !deps.writeDb) {
-      // The dry run rehearses the Snowflake part too when it has a session that may write.
+      // The dry run judges the plan as the change would, in its order: Snowflake's part checked
+      // against its catalog and rehearsed (when it has a session that may write), then PostgreSQL's
+      // statements rehearsed through the erasure role and rolled back.
       const checked = deps.snowflake ? await deps.snowflake.check(plan) : undefined;
       if (checked?.outcome === 'refused') return { outcome: 'refused', plan, problems: checked.problems };
-      return { outcome: 'planned', plan, findings };
+      if (!deps.writeDb) return { outcome: 'planned', plan, findings, rehearsal: 'skipped' };
+      const rehearsal = await rehearsePostgresErasure(
+        { ...deps, db: deps.writeDb, checkDb: deps.db, catalog },
+        plan,
+        { findings },
+      );
+      if (rehearsal.outcome === 'refused') return { outcome: 'refused', plan, problems: rehearsal.problems };
+      if (rehearsal.outcome === 'stale' && replans < (deps.maxReplans ?? 2)) continue;
+      if (rehearsal.outcome === 'stale') return { outcome: 'stale', plan, stale: rehearsal.stale };
+      return { outcome: 'planned', plan, findings, rehearsal: 'rehearsed' };
     }
     await persist(plan, findings, known);
     const executed = await execute(plan, findings);

@@ -12,6 +12,8 @@ export interface ExecuteErasurePlanDeps {
   readonly dataMap: DataMap;
   /** Write connection with the erasure role. */
   readonly writeDb: PgDatabase;
+  /** Read connection the plan's checks are repeated through under the locks. @default writeDb */
+  readonly checkDb?: PgDatabase;
   readonly catalog: ErasureCatalog;
   readonly maskKey: string | Buffer;
   readonly randomBytes: RandomBytes;
@@ -24,11 +26,14 @@ export interface ExecuteErasurePlanDeps {
 /**
  * Executes a plan: the Snowflake part is checked against Snowflake's catalog and rehearsed first
  * (`refused` or `stale` there: nothing is changed in either system), then PostgreSQL in one
- * transaction, then Snowflake in one. So a Snowflake rule that cannot run never leaves the subject
- * half erased; only a fault between the two commits can, and the persisted plan resumes it. Each system's part first
- * re-reads the planned rows and counts those already erased as done, so running the same plan again
- * after a crash (between the two commits, or after both) changes nothing twice. `stale` means a
- * planned row changed since discovery and that system's transaction was rolled back: plan again.
+ * transaction that repeats every check under its locks, then Snowflake in one. So a Snowflake rule
+ * that cannot run never leaves the subject half erased; only a fault between the two commits can,
+ * and the persisted plan resumes it. Each system's part first re-reads the planned rows and counts
+ * those already erased as done, so running the same plan again after a crash (between the two
+ * commits, or after both) changes nothing twice. `stale` means a planned row changed since discovery
+ * and that system's transaction was rolled back: plan again, unless `afterPostgresCommit` says
+ * PostgreSQL's part had committed; `refused`, that a check (Snowflake's before any commit, or
+ * PostgreSQL's under the locks) or the database refused it (nothing changed anywhere).
  */
 export async function executeErasurePlan(
   deps: ExecuteErasurePlanDeps,

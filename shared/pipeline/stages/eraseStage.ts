@@ -318,7 +318,8 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       const executed = await (deps.breakers ? deps.breakers.execute('postgres', run) : run());
       if (executed.outcome === 'done') break;
       if (executed.outcome === 'refused') {
-        // Snowflake's catalog or rehearsal refused its part before any commit: nothing was changed.
+        // Nothing was changed anywhere: Snowflake's catalog or rehearsal refused its part before any
+        // commit, or a check repeated under PostgreSQL's locks, or the database itself, refused it.
         await quarantineRefusedPlan(
           quarantineDeps,
           message,
