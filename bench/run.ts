@@ -276,8 +276,8 @@ if (erasure) {
     rows.push([
       `erasure per subject of ${e.rows} rows, median / p95, ms (${e.subjects} subjects; discover, plan, check, execute, prove)`,
       `${f(e.ms.median, 1)} / ${f(e.ms.p95, 1)}`,
-      '',
-      '',
+      `plain DELETE ${f(e.deleteMs.median, 1)} / ${f(e.deleteMs.p95, 1)}`,
+      `${f(e.ratio, 1)}×${e.rows >= 100_000 ? ' (≤ 3×)' : ''}`,
     ]);
 }
 if (serialization) {

@@ -43,14 +43,37 @@ postgres:
     erasure: delete
 `;
 
-export interface ErasureBenchResult {
-  readonly sizes: readonly { rows: number; subjects: number; ms: Summary; rowsErased: number }[];
+export interface ErasureBenchSize {
+  readonly rows: number;
+  readonly subjects: number;
+  /** `eraseSubject` per subject. */
+  readonly ms: Summary;
+  /** A plain `DELETE` of the same rows of a subject of the same shape, in one transaction. */
+  readonly deleteMs: Summary;
+  /** Median erasure over median plain DELETE. */
+  readonly ratio: number;
+  readonly rowsErased: number;
 }
+
+export interface ErasureBenchResult {
+  readonly sizes: readonly ErasureBenchSize[];
+}
+
+/** What a hand-written erasure of one subject is: its rows deleted by customer, one transaction. */
+const PLAIN_DELETE = [
+  'DELETE FROM public.note WHERE customer_id = $1',
+  'DELETE FROM public.orders WHERE customer_id = $1',
+  'DELETE FROM public.event_log WHERE customer_id = $1',
+  'DELETE FROM public.customer WHERE id = $1',
+];
 
 /**
  * Erasure time per subject (discover, plan with catalog checks, check the plan against the database,
  * execute in one transaction, prove by re-discovery) on a fresh embedded PostgreSQL, for subjects
- * of about `sizes` rows each: 1 customer, 70 % orders, 10 % masked notes, 20 % keyless events.
+ * of about `sizes` rows each: 1 customer, 70 % orders, 10 % masked notes, 20 % keyless events;
+ * next to it, in the same run and interleaved subject by subject, a plain `DELETE` of the same rows
+ * of a subject of the same shape (the floor a hand-written erasure costs). Start-up (process,
+ * connections, the searchers' catalog checks) is excluded from both.
  */
 export async function erasureBench(options: {
   readonly sizes: readonly { rows: number; subjects: number }[];
@@ -68,12 +91,13 @@ export async function erasureBench(options: {
     const postgres = await PostgresTableSearcher.create(db, dataMap, 'erasure-bench.yaml');
     let nextCustomer = 1;
     let nextRow = 1;
-    const results: { rows: number; subjects: number; ms: Summary; rowsErased: number }[] = [];
+    const results: ErasureBenchSize[] = [];
     for (const size of options.sizes) {
       const ids: number[] = [];
-      for (let s = 0; s < size.subjects + 1; s++) {
+      const plain: number[] = [];
+      for (let s = 0; s < 2 * (size.subjects + 1); s++) {
         const id = nextCustomer++;
-        ids.push(id);
+        (s % 2 === 0 ? ids : plain).push(id);
         const orders = Math.floor((size.rows - 1) * 0.7);
         const notes = Math.floor((size.rows - 1) * 0.1);
         const events = size.rows - 1 - orders - notes;
@@ -100,6 +124,7 @@ export async function erasureBench(options: {
       }
       await db.query('ANALYZE');
       const samples: number[] = [];
+      const deletes: number[] = [];
       let erased = 0;
       // The first subject of each size warms the caches and is not counted.
       for (const [i, id] of ids.entries()) {
@@ -119,15 +144,32 @@ export async function erasureBench(options: {
         const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
         if (result.outcome !== 'executed' || result.verification.outcome !== 'erased')
           throw new Error(`subject ${i} of ${size.rows} rows ended ${result.outcome}`);
+        const deleteStarted = process.hrtime.bigint();
+        await db.withClient(async (c) => {
+          await c.query('BEGIN');
+          for (const sql of PLAIN_DELETE) await c.query(sql, [plain[i]]);
+          await c.query('COMMIT');
+        });
+        const deleteElapsed = Number(process.hrtime.bigint() - deleteStarted) / 1e6;
         if (i === 0) continue;
         samples.push(elapsed);
+        deletes.push(deleteElapsed);
         erased += result.steps.reduce((n, s) => n + s.changed, 0);
       }
       const ms = summarize(samples);
+      const deleteMs = summarize(deletes);
+      const ratio = ms.median / deleteMs.median;
       options.log(
-        `  ${size.rows} rows: median ${ms.median.toFixed(1)} ms, p95 ${ms.p95.toFixed(1)} ms (${size.subjects} subjects)`,
+        `  ${size.rows} rows: median ${ms.median.toFixed(1)} ms, p95 ${ms.p95.toFixed(1)} ms; plain DELETE median ${deleteMs.median.toFixed(1)} ms; ${ratio.toFixed(1)}× (${size.subjects} subjects)`,
       );
-      results.push({ rows: size.rows, subjects: size.subjects, ms, rowsErased: erased / size.subjects });
+      results.push({
+        rows: size.rows,
+        subjects: size.subjects,
+        ms,
+        deleteMs,
+        ratio,
+        rowsErased: erased / size.subjects,
+      });
     }
     return { sizes: results };
   } finally {

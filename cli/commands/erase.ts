@@ -11,9 +11,10 @@ import { buildErasureReceipt } from '../../shared/erasure/buildErasureReceipt';
 import { formatErasureProblems } from '../../shared/erasure/ErasureProblem';
 import { eraseSubject } from '../../shared/erasure/eraseSubject';
 import { erasureEnv } from '../../shared/erasure/erasureEnv';
-import { executeSnowflakeErasure } from '../../shared/erasure/executeSnowflakeErasure';
+import { snowflakeErasurePart } from '../../shared/erasure/executeSnowflakeErasure';
 import { formatErasurePlan } from '../../shared/erasure/formatErasurePlan';
 import { readRetentionFacts } from '../../shared/erasure/readSnowflakeRetention';
+import { InvalidInputError } from '../../shared/errors/errors';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { COMMAND_CONNECT_ATTEMPTS, connectionLimitRetry } from '../../shared/postgres/connectionLimitRetry';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
@@ -24,8 +25,9 @@ import { renderErasureReceipt } from '../../shared/report/renderErasureReceipt';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
 import { CliError, EXIT } from '../CliError';
+import { FileErasureStateStore } from '../FileErasureStateStore';
 import { checkRequestId, collectSubject } from '../parseSubjects';
-import { writePrivateFile } from '../writePrivateFile';
+import { refuseNonRegular, writePrivateFile } from '../writePrivateFile';
 
 interface EraseOptions {
   datamap: string;
@@ -35,6 +37,7 @@ interface EraseOptions {
   writeDsn?: string;
   out?: string;
   confirmation?: string;
+  stateDir?: string;
 }
 
 /**
@@ -42,8 +45,12 @@ interface EraseOptions {
  * A dry run prints the plan and changes nothing. Otherwise the plan is executed with the erasure
  * role's connection, proved by re-discovery, and the receipt (JSON, hashed) is printed or written.
  * The output names tables, columns, counts and hashes, never a row's values. With Snowflake tables
- * in the map it needs `SNOWFLAKE_ACCOUNT` (reads) and writes as `SNOWFLAKE_ERASURE_USER` /
- * `SNOWFLAKE_ERASURE_PASSWORD` (default: the reading user).
+ * in the map it needs `SNOWFLAKE_ACCOUNT` (reads, and the plan's checks against Snowflake's catalog)
+ * and writes as `SNOWFLAKE_ERASURE_USER` / `SNOWFLAKE_ERASURE_PASSWORD` (default: the reading user);
+ * a dry run rehearses the Snowflake part (rolled back) when `SNOWFLAKE_ERASURE_USER` is set.
+ * Before the first commit the plan is persisted in the state directory (`--state-dir`, default
+ * `DSR_ERASURE_STATE_DIR` or `.dsr/erasure`; `<requestId>.json`, 0600): a re-run of the request id
+ * resumes it, and once erased the file keeps only the receipt of record, which a re-run reports.
  */
 export function registerErase(program: Command): void {
   program
@@ -52,10 +59,14 @@ export function registerErase(program: Command): void {
     .requiredOption('--datamap <file>', 'data map YAML')
     .requiredOption('--subject <kind=value>', 'an identifier of the subject; repeat for more', collectSubject)
     .option('--request-id <id>', 'request id (default: derived from the subject hash)', checkRequestId)
-    .option('--dry-run', 'print the plan and change nothing')
+    .option('--dry-run', 'print the plan, rehearse it (rolled back) and change nothing')
     .option('--write-dsn <dsn>', 'DSN of the erasure role (default: DSR_ERASURE_PG_DSN)')
     .option('--out <file>', 'write the receipt JSON here instead of stdout')
     .option('--confirmation <file>', 'also write the human-readable erasure confirmation (Markdown) here')
+    .option(
+      '--state-dir <dir>',
+      'where the plan is persisted before the first commit, for a re-run to resume (default: DSR_ERASURE_STATE_DIR or .dsr/erasure)',
+    )
     .action(async (options: EraseOptions) => {
       const dsn = process.env.PG_DSN;
       if (!dsn)
@@ -74,9 +85,14 @@ export function registerErase(program: Command): void {
           'erase needs DSR_ERASURE_MASK_KEY (32+ characters) for keyed-hash masks',
           EXIT.usage,
         );
+      // Output paths are checked before anything is erased (and again when written).
+      for (const path of [options.out, options.confirmation]) if (path) await refuseNonRegular(path);
       const map = await loadDataMap(options.datamap);
-      const requestId =
-        options.requestId ?? `adhoc-${subjectHash(key, normalizeSubject(map, options.subject)).slice(0, 16)}`;
+      const hashOfSubject = subjectHash(key, normalizeSubject(map, options.subject));
+      const requestId = options.requestId ?? `adhoc-${hashOfSubject.slice(0, 16)}`;
+      const state = new FileErasureStateStore(
+        options.stateDir ?? process.env.DSR_ERASURE_STATE_DIR ?? '.dsr/erasure',
+      );
       const open = (d: string) =>
         openPgDatabase(env, new DsnCredentialSource(d), undefined, {
           connectRetry: connectionLimitRetry(COMMAND_CONNECT_ATTEMPTS),
@@ -86,7 +102,8 @@ export function registerErase(program: Command): void {
       let sfRead: SnowflakeDatabase | undefined;
       let sfWrite: SnowflakeDatabase | undefined;
       try {
-        if (!options.dryRun && writeDsn) writeDb = open(writeDsn);
+        // A dry run rehearses through the erasure role too, when it is given.
+        if (writeDsn) writeDb = open(writeDsn);
         const postgres = await PostgresTableSearcher.create(db, map, options.datamap, {
           pageSize: env.DSR_PAGE_SIZE,
         });
@@ -99,7 +116,7 @@ export function registerErase(program: Command): void {
             );
           sfRead = openSnowflakeFromEnv({ SNOWFLAKE_LOG_LEVEL: 'OFF', ...process.env }).db;
           searchers.snowflake = await SnowflakeTableSearcher.create(sfRead, map, options.datamap);
-          if (!options.dryRun)
+          if (!options.dryRun || process.env.SNOWFLAKE_ERASURE_USER)
             sfWrite = openSnowflakeFromEnv({
               SNOWFLAKE_LOG_LEVEL: 'OFF',
               ...process.env,
@@ -118,22 +135,37 @@ export function registerErase(program: Command): void {
             // A dry run evaluates CHECKs on keyed hashes with a stand-in key: the shape is what matters.
             maskKey,
             randomBytes,
+            ...(sfRead ? { snowflakeDb: sfRead } : {}),
             ...(sfWrite
-              ? {
-                  executeSnowflake: (plan) =>
-                    executeSnowflakeErasure(
-                      { db: sfWrite as SnowflakeDatabase, dataMap: map, maskKey, randomBytes },
-                      plan,
-                    ),
-                }
+              ? { snowflake: snowflakeErasurePart({ db: sfWrite, dataMap: map, maskKey, randomBytes }) }
               : {}),
-            onStep: (s) =>
+            state,
+            onStep: (s) => {
               process.stderr.write(
                 `  ${s.system} ${s.table}: ${s.action} ${s.changed} row(s)${s.alreadyDone ? `, ${s.alreadyDone} already done` : ''}\n`,
-              ),
+              );
+            },
           },
-          { requestId, identifiers: options.subject, dryRun: options.dryRun === true },
-        );
+          {
+            requestId,
+            identifiers: options.subject,
+            dryRun: options.dryRun === true,
+            subjectHash: hashOfSubject,
+          },
+        ).catch((error: unknown) => {
+          if (error instanceof InvalidInputError) throw new CliError(error.message, EXIT.usage);
+          throw error;
+        });
+        if (result.outcome === 'already_erased') {
+          // The first complete receipt stays the receipt of record: nothing is written anew.
+          const record = result.record;
+          if (options.out) await writePrivateFile(options.out, record.receipt);
+          else process.stdout.write(record.receipt);
+          process.stderr.write(
+            `already erased: request ${requestId} has its receipt of record, sha256 ${record.receiptHash}, in ${state.locationOf(requestId)}${record.writtenTo ? ` (first written to ${record.writtenTo})` : ''}; nothing was changed\n`,
+          );
+          return;
+        }
         if (result.outcome === 'refused') {
           process.stdout.write(formatErasurePlan(result.plan, result.problems));
           throw new CliError(
@@ -143,15 +175,24 @@ export function registerErase(program: Command): void {
         }
         if (result.outcome === 'planned') {
           process.stdout.write(formatErasurePlan(result.plan));
+          process.stdout.write(
+            result.rehearsal === 'rehearsed'
+              ? 'rehearsal: the planned PostgreSQL statements ran as the erasure role and were rolled back; the database accepted them\n'
+              : 'rehearsal skipped: no erasure role given (--write-dsn or DSR_ERASURE_PG_DSN), so only the checks ran\n',
+          );
           process.stdout.write('dry run: nothing was changed\n');
           return;
         }
         if (result.outcome === 'stale')
           throw new CliError(
-            `rows changed under the erasure again and again; nothing was changed in: ${result.stale.map((s) => s.table).join(', ')}`,
+            `rows changed under the erasure; nothing stale was changed in: ${result.stale.map((s) => s.table).join(', ')} (the plan stays in ${state.locationOf(requestId)}: a re-run resumes it)`,
             EXIT.failed,
           );
         process.stderr.write(formatErasurePlan(result.plan));
+        if (result.resumed)
+          process.stderr.write(
+            `resumed the plan persisted in ${state.locationOf(requestId)} by an interrupted run\n`,
+          );
         const receipt = buildErasureReceipt({
           plan: result.plan,
           steps: result.steps,
@@ -160,6 +201,20 @@ export function registerErase(program: Command): void {
           completedAt: new Date().toISOString(),
         });
         const json = `${canonicalJson(receipt as unknown as CanonicalValue)}\n`;
+        if (receipt.outcome === 'erased')
+          // Recorded before any output file: a crash after this leaves the receipt of record, which
+          // a re-run reports; the plan, findings and identifiers persisted for a resume are dropped.
+          await state.write({
+            kind: 'dsr.erasure-state',
+            version: 1,
+            phase: 'erased',
+            requestId,
+            subjectHash: result.plan.subject.hash,
+            planHash: result.plan.planHash,
+            receiptHash: receipt.receiptHash,
+            receipt: json,
+            ...(options.out ? { writtenTo: options.out } : {}),
+          });
         if (options.out) await writePrivateFile(options.out, json);
         else process.stdout.write(json);
         if (options.confirmation) await writePrivateFile(options.confirmation, renderErasureReceipt(receipt));

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { SecretsManagerCredentialSource } from '../../adapters/aws/SecretsManagerCredentialSource';
 import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
+import type { ErasurePlan } from '../../shared/erasure/ErasurePlan';
 import { executeErasurePlan } from '../../shared/erasure/executeErasurePlan';
-import { executeSnowflakeErasure } from '../../shared/erasure/executeSnowflakeErasure';
+import { snowflakeErasurePart } from '../../shared/erasure/executeSnowflakeErasure';
 import { mappedSchemas, planSubjectErasure } from '../../shared/erasure/planSubjectErasure';
 import { proveErasure } from '../../shared/erasure/proveErasure';
 import { type ErasureCatalog, readErasureCatalog } from '../../shared/erasure/readErasureCatalog';
@@ -125,17 +126,23 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
             {
               dataMap,
               writeDb,
+              checkDb: db,
               catalog,
               maskKey: key,
               randomBytes,
               onStep,
               ...(sfErasure
-                ? {
-                    executeSnowflake: (p) =>
-                      sfErasure.withQueryTag(snowflakeQueryTag(env.DSR_STAGE, plan.requestId), () =>
-                        executeSnowflakeErasure({ db: sfErasure, dataMap, maskKey: key, randomBytes }, p),
-                      ),
-                  }
+                ? (() => {
+                    const part = snowflakeErasurePart({ db: sfErasure, dataMap, maskKey: key, randomBytes });
+                    const tagged = <T>(work: () => Promise<T>) =>
+                      sfErasure.withQueryTag(snowflakeQueryTag(env.DSR_STAGE, plan.requestId), work);
+                    return {
+                      snowflake: {
+                        check: (p: ErasurePlan) => tagged(() => part.check(p)),
+                        execute: (p: ErasurePlan) => tagged(() => part.execute(p)),
+                      },
+                    };
+                  })()
                 : {}),
             },
             plan,
@@ -160,7 +167,7 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
         prove: async ({ requestId, plan, findings, known }) => {
           const { searchers, catalog } = await prepared();
           return proveErasure(
-            { dataMap, searchers, subjectHashKey: hashKey, catalog },
+            { dataMap, searchers, subjectHashKey: hashKey, catalog, db },
             { requestId, plan, findings, known },
           );
         },

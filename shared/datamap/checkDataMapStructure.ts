@@ -135,6 +135,14 @@ export function checkDataMapStructure(map: DataMap): { path: Path; message: stri
           message: `${table.table} has no primaryKey: its rows can be deleted or retained, not masked`,
         });
     }
+    const rule = table.erasure;
+    if (rule && rule.action !== 'retain') {
+      if ('triggers' in rule && rule.triggers && system === 'snowflake')
+        problems.push({
+          path: [system, i, 'erasure', 'triggers'],
+          message: 'triggers are acknowledged on PostgreSQL tables only',
+        });
+    }
     for (const column of Object.keys(table.categories)) {
       const returned = table.columns ? table.columns.includes(column) : !table.exclude.includes(column);
       if (!returned)

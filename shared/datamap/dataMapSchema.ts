@@ -99,14 +99,25 @@ const maskStrategy = z.union([
  * columns, or `retain` them on a stated legal ground (Art. 17(3)), until a date or for a period.
  * A table without a rule is not touched, and erasure reports it.
  */
+/**
+ * Triggers, rules and row-security policies on the table that fire on the erasure's statement
+ * (DELETE for `delete`, UPDATE for `mask`) stop the plan unless acknowledged here by name, with every
+ * table they write to listed in `writes` (the proof then searches those tables for the subject).
+ */
+const erasureTriggers = z.strictObject({
+  acknowledge: z.array(z.string().min(1)).min(1, 'name at least one trigger, rule or policy'),
+  writes: z.array(pgTable).default([]),
+});
+
 const erasureRule = z.union([
   z.literal('delete').transform(() => ({ action: 'delete' as const })),
-  z.strictObject({ action: z.literal('delete') }),
+  z.strictObject({ action: z.literal('delete'), triggers: erasureTriggers.optional() }),
   z.strictObject({
     action: z.literal('mask'),
     columns: z
       .record(identifier, maskStrategy)
       .refine((c) => Object.keys(c).length > 0, 'at least one column to mask'),
+    triggers: erasureTriggers.optional(),
   }),
   z.strictObject({
     action: z.literal('retain'),
@@ -228,6 +239,7 @@ export type PostgresTableSpec = DataMap['postgres'][number];
 export type SnowflakeTableSpec = DataMap['snowflake'][number];
 export type Normalization = (typeof NORMALIZATIONS)[number];
 export type ErasureRule = z.output<typeof erasureRule>;
+export type ErasureTriggers = z.output<typeof erasureTriggers>;
 export type MaskStrategy = z.output<typeof maskStrategy>;
 export type Disclosure = z.output<typeof disclosure>;
 export type Controller = z.output<typeof controller>;

@@ -5,7 +5,7 @@ import { sha256Hex } from '../canonical/sha256';
 import { IntegrityViolationError } from '../pipeline/errors';
 import type { PayloadPointer, PayloadStore } from '../pipeline/PayloadStore';
 import { type ErasurePlan, planHashOf } from './ErasurePlan';
-import type { ErasureProblem } from './ErasureProblem';
+import { ERASURE_PROBLEM_CODES, type ErasureProblem } from './ErasureProblem';
 
 /** Where the erasure case of a request is kept in the payload bucket. */
 export function erasureCaseKey(requestId: string): string {
@@ -23,15 +23,7 @@ const problemSchema = z.strictObject({
   system: z.enum(['postgres', 'snowflake']),
   table: z.string().min(1),
   column: z.string().optional(),
-  code: z.enum([
-    'MASK_REFUSED',
-    'CASCADE_TO_UNDISCOVERED',
-    'REFERENCED_BY_UNDISCOVERED',
-    'DELETE_ORDER_CYCLE',
-    'CHECK_VIOLATED',
-    'TABLE_MISSING',
-    'MIRROR_NOT_ERASED',
-  ]),
+  code: z.enum(ERASURE_PROBLEM_CODES),
   message: z.string(),
 });
 

@@ -1,6 +1,36 @@
 import type { System } from '../discovery/SearchableTable';
 
 /**
+ * - `SIDE_EFFECT_UNACKNOWLEDGED`: a trigger, rule or row-security policy fires on a planned statement
+ *   and the data map does not acknowledge it;
+ * - `REFERENCE_UNREADABLE`: the checking role cannot read a table that references a planned row;
+ * - `CONSTRAINT_VIOLATED` / `VALUE_REFUSED`: the database refused a planned statement in the
+ *   rehearsal or the change (SQLSTATE class 23 / 22), which was rolled back;
+ * - `BLOCKED`: a lock or statement timeout, or a deadlock, stopped the rehearsal or the change;
+ * - `KEY_REFUSED`: a Snowflake table to erase has no usable key (keyless, a missing or untyped key
+ *   column, a key shared by several rows);
+ * - `REHEARSAL_FAILED`: Snowflake refused a planned statement when it was rehearsed in a transaction
+ *   rolled back.
+ */
+export const ERASURE_PROBLEM_CODES = [
+  'MASK_REFUSED',
+  'CASCADE_TO_UNDISCOVERED',
+  'REFERENCED_BY_UNDISCOVERED',
+  'DELETE_ORDER_CYCLE',
+  'CHECK_VIOLATED',
+  'TABLE_MISSING',
+  'MIRROR_NOT_ERASED',
+  'SIDE_EFFECT_UNACKNOWLEDGED',
+  'REFERENCE_UNREADABLE',
+  'CONSTRAINT_VIOLATED',
+  'VALUE_REFUSED',
+  'BLOCKED',
+  'KEY_REFUSED',
+  'REHEARSAL_FAILED',
+] as const;
+export type ErasureProblemCode = (typeof ERASURE_PROBLEM_CODES)[number];
+
+/**
  * Why a plan cannot run as it stands: a data-map rule the catalog refuses, a cascade to rows
  * discovery did not find, a row that changed since discovery. Names tables and columns, never values.
  */
@@ -8,14 +38,7 @@ export interface ErasureProblem {
   readonly system: System;
   readonly table: string;
   readonly column?: string;
-  readonly code:
-    | 'MASK_REFUSED'
-    | 'CASCADE_TO_UNDISCOVERED'
-    | 'REFERENCED_BY_UNDISCOVERED'
-    | 'DELETE_ORDER_CYCLE'
-    | 'CHECK_VIOLATED'
-    | 'TABLE_MISSING'
-    | 'MIRROR_NOT_ERASED';
+  readonly code: ErasureProblemCode;
   readonly message: string;
 }
 

@@ -1,4 +1,5 @@
 import type { System } from '../discovery/SearchableTable';
+import type { ErasureProblem } from './ErasureProblem';
 
 /**
  * What one table's step did, reported through `onStep` after its system's transaction committed (an
@@ -25,4 +26,19 @@ export interface StaleRows {
 export type ErasureExecution =
   | { readonly outcome: 'done'; readonly steps: readonly ErasureStep[] }
   /** Nothing was changed in that system: its transaction was rolled back. */
-  | { readonly outcome: 'stale'; readonly stale: readonly StaleRows[] };
+  | {
+      readonly outcome: 'stale';
+      readonly stale: readonly StaleRows[];
+      /**
+       * PostgreSQL's part had committed when Snowflake's rows were found changed: the plan must not
+       * be made again from PostgreSQL (the rows that led to the Snowflake keys are gone).
+       */
+      readonly afterPostgresCommit?: true;
+    }
+  /**
+   * Nothing was changed anywhere: Snowflake's part was refused by its catalog check or its rehearsal
+   * before any commit, or PostgreSQL's part was refused by a check repeated under the locks (a
+   * reference written since the plan, a new trigger) or by the database (a constraint, a timeout) and
+   * rolled back before Snowflake's part ran.
+   */
+  | { readonly outcome: 'refused'; readonly problems: readonly ErasureProblem[] };

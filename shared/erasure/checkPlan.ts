@@ -4,6 +4,9 @@ import type { PgDatabase } from '../postgres/PgDatabase';
 import { quoteIdent } from '../postgres/quoteIdent';
 import type { PgTable } from '../postgres/readPgCatalog';
 import { selectColumnSql } from '../postgres/selectColumnSql';
+import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
+import { acknowledgedTriggers, checkSideEffects } from './checkSideEffects';
+import { checkSnowflakePlan } from './checkSnowflakePlan';
 import type { ErasurePlan, PlannedTable } from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
 import { maskValue, type RandomBytes } from './maskValue';
@@ -11,6 +14,7 @@ import { pgKeyFilter } from './pgKeyFilter';
 import { rowHash } from './planErasure';
 import { readCanonicalRows } from './readCanonicalRows';
 import type { ErasureCatalog, PgForeignKey } from './readErasureCatalog';
+import { sqlStateOf } from './sqlStateOf';
 
 export interface CheckPlanDeps {
   readonly db: PgDatabase;
@@ -18,27 +22,64 @@ export interface CheckPlanDeps {
   readonly catalog: ErasureCatalog;
   readonly maskKey: string | Buffer;
   readonly randomBytes: RandomBytes;
+  /** A Snowflake session that reads the catalog: the plan's Snowflake part is checked against it. */
+  readonly snowflakeDb?: SnowflakeDatabase;
 }
 
 /**
- * Read-only checks of a plan against the live database, before anything runs:
- * - every foreign key that references a table to delete from is followed to the rows it would
- *   touch: referencing rows the plan does not remove (rows discovery did not find) stop the plan,
- *   naming the referencing table: a CASCADE or SET NULL would change them blind, a RESTRICT or NO
- *   ACTION would refuse the delete;
+ * Read-only checks of a plan against the live database, before anything runs and again under the
+ * change's locks:
+ * - every foreign key that references a table to delete from, from any schema (mapped or not), is
+ *   followed to the rows it would touch: referencing rows the plan does not remove (rows discovery
+ *   did not find) stop the plan, naming the referencing table and the count: a CASCADE or SET NULL
+ *   would change them blind, a RESTRICT or NO ACTION would refuse the delete; a referencing table
+ *   the checking role cannot read stops it too;
+ * - a trigger, rule or row-security policy that fires on a planned statement stops the plan unless
+ *   the data map acknowledges it, and every table an acknowledged one writes must exist (the proof
+ *   searches it);
  * - each CHECK constraint over a masked column is evaluated on the planned rows with their masked
- *   values (a random value with a sample of the same type and length).
+ *   values (a random value with a sample of the same type and length);
+ * - with `snowflakeDb`, the Snowflake part against Snowflake's catalog (`checkSnowflakePlan`).
  * Returns the problems; none means the plan can run.
  */
 export async function checkPlan(deps: CheckPlanDeps, plan: ErasurePlan): Promise<ErasureProblem[]> {
-  const problems: ErasureProblem[] = [];
+  const problems: ErasureProblem[] = checkSideEffects(deps.dataMap, plan, deps.catalog.sideEffects);
   const pgTables = plan.tables.filter((t) => t.system === 'postgres');
+  for (const table of pgTables) {
+    if (table.rows.length === 0) continue;
+    for (const written of acknowledgedTriggers(deps.dataMap, table.table)?.writes ?? []) {
+      const exists = await deps.db.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [
+        written,
+      ]);
+      if (!exists.rows[0]?.oid)
+        problems.push({
+          system: 'postgres',
+          table: table.table,
+          code: 'TABLE_MISSING',
+          message: `${written}, which its acknowledged triggers write to, does not exist or cannot be seen: the proof could not search it`,
+        });
+    }
+  }
   const byName = new Map(pgTables.map((t) => [t.table, t]));
   for (const parent of pgTables.filter(
     (t) => t.action === 'delete' && t.primaryKey.length > 0 && t.rows.length > 0,
   )) {
     for (const fk of deps.catalog.foreignKeys.filter((f) => f.refTable === parent.table)) {
-      const n = await undiscoveredReferences(deps, parent, fk, byName.get(fk.table));
+      const n = await undiscoveredReferences(deps, parent, fk, byName.get(fk.table)).catch(
+        (error: unknown) => {
+          if (sqlStateOf(error) === '42501') return 'unreadable' as const;
+          throw error;
+        },
+      );
+      if (n === 'unreadable') {
+        problems.push({
+          system: 'postgres',
+          table: fk.table,
+          code: 'REFERENCE_UNREADABLE',
+          message: `references planned rows of ${parent.table} (foreign key ${fk.name}) and cannot be read by the checking role: grant it SELECT (${fk.columns.join(', ')}) so the rows a delete would touch can be counted`,
+        });
+        continue;
+      }
       if (n === 0) continue;
       const [code, what] =
         fk.onDelete === 'cascade'
@@ -65,6 +106,7 @@ export async function checkPlan(deps: CheckPlanDeps, plan: ErasurePlan): Promise
   }
   for (const table of pgTables.filter((t) => t.action === 'mask' && t.rows.length > 0))
     problems.push(...(await checkMaskConstraints(deps, table)));
+  if (deps.snowflakeDb) problems.push(...(await checkSnowflakePlan(deps.snowflakeDb, plan.tables)));
   return problems;
 }
 

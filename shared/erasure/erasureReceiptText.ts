@@ -40,7 +40,7 @@ const receiptSchema = z.strictObject({
       system,
       table: z.string().min(1),
       rows: count,
-      reason: z.enum(['rows_remain', 'identifier_in_masked_column', 'no_erasure_rule']),
+      reason: z.enum(['rows_remain', 'identifier_in_masked_column', 'no_erasure_rule', 'found_beyond_map']),
     }),
   ),
   ownCopies: z

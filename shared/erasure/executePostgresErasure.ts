@@ -7,15 +7,18 @@ import type { PgDatabase } from '../postgres/PgDatabase';
 import { quoteIdent } from '../postgres/quoteIdent';
 import type { PgTable } from '../postgres/readPgCatalog';
 import { selectColumnSql } from '../postgres/selectColumnSql';
-import { keyText } from './checkPlan';
+import { checkPlan, keyText } from './checkPlan';
+import { checkSideEffects } from './checkSideEffects';
 import { compareWithPlan } from './compareWithPlan';
 import type { ErasurePlan, PlannedTable } from './ErasurePlan';
 import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
 import { maskValue, type RandomBytes } from './maskValue';
 import { pgKeyFilter } from './pgKeyFilter';
 import { rowHash } from './planErasure';
+import { mappedSchemas } from './planSubjectErasure';
 import { readCanonicalRows } from './readCanonicalRows';
-import type { ErasureCatalog } from './readErasureCatalog';
+import { type ErasureCatalog, readErasureCatalog, readSideEffects } from './readErasureCatalog';
+import { statementProblem } from './statementProblem';
 
 export interface PostgresErasureDeps {
   /** A connection with the erasure role: DELETE/UPDATE on the mapped tables (see README, Erasure). */
@@ -24,18 +27,34 @@ export interface PostgresErasureDeps {
   readonly catalog: ErasureCatalog;
   readonly maskKey: string | Buffer;
   readonly randomBytes: RandomBytes;
+  /**
+   * The read connection the plan's checks are repeated through once the rows are locked (it can
+   * read tables outside the map that the erasure role cannot). @default db
+   */
+  readonly checkDb?: PgDatabase;
+  /** `SET LOCAL lock_timeout` of the transaction. @default 5000 */
+  readonly lockTimeoutMs?: number;
+  /** `SET LOCAL statement_timeout` of the transaction. @default 60000 */
+  readonly statementTimeoutMs?: number;
 }
 
 const CTID = 'dsr$ctid';
 
 /**
- * Executes the PostgreSQL part of a plan in ONE transaction. It first re-reads and locks every
- * planned row (`SELECT … FOR UPDATE`) and compares it with what discovery read (same key, same row
- * hash). A row that changed since is never erased on stale information: the transaction is rolled
- * back and the outcome is `stale`, naming the tables, so the caller discovers and plans again. A
- * planned row already gone (deleted) or already masked (its unmasked columns unchanged, its masked
- * ones different) counts as done: a redelivery after a crash changes nothing twice. Then masks run,
- * then deletes in the plan's order (children before parents), and the transaction commits.
+ * Executes the PostgreSQL part of a plan in ONE transaction, with a lock and a statement timeout.
+ * It first re-reads and locks every planned row (`SELECT … FOR UPDATE`, which also makes any new
+ * foreign-key reference to them wait for this transaction) and compares it with what discovery read
+ * (same key, same row hash). A row that changed since is never erased on stale information: the
+ * transaction is rolled back and the outcome is `stale`, naming the tables, so the caller discovers
+ * and plans again. A planned row already gone (deleted) or already masked (its unmasked columns
+ * unchanged, its masked ones different) counts as done: a redelivery after a crash changes nothing
+ * twice. With the rows locked, every check of the plan is repeated (`checkPlan` with a catalog read
+ * again: references from any schema, triggers, rules, policies, CHECKs); a failure rolls back with
+ * the outcome `refused`. Then masks run, then deletes in the plan's order (children before parents);
+ * the triggers, rules and policies are read once more inside the transaction (the writes now hold
+ * the tables' locks, so none can be added before the commit), and the transaction commits. A
+ * statement the database refuses (a constraint, a domain, a timeout, a deadlock) rolls everything
+ * back and is returned as `refused` with the problem named.
  *
  * `findings` are the findings the plan was made from: a keyless table's rows are located through the
  * column that found them.
@@ -45,22 +64,52 @@ export async function executePostgresErasure(
   plan: ErasurePlan,
   input: { readonly findings: FindingsDocument },
 ): Promise<ErasureExecution> {
-  if (input.findings.evidenceHash !== plan.findingsHash)
+  return runPostgresErasure(deps, plan, input.findings, false);
+}
+
+/**
+ * The rehearsal of the PostgreSQL part of a plan: the same transaction as
+ * {@link executePostgresErasure} — locks, repeated checks, every planned statement, deferred
+ * constraints forced with `SET CONSTRAINTS ALL IMMEDIATE` — ending in ROLLBACK, so the database
+ * itself judges every constraint, domain and unique index and nothing changes. Returns the problems
+ * (none: the change would run as planned) or the stale tables.
+ */
+export async function rehearsePostgresErasure(
+  deps: PostgresErasureDeps,
+  plan: ErasurePlan,
+  input: { readonly findings: FindingsDocument },
+): Promise<ErasureExecution> {
+  return runPostgresErasure(deps, plan, input.findings, true);
+}
+
+async function runPostgresErasure(
+  deps: PostgresErasureDeps,
+  plan: ErasurePlan,
+  findings: FindingsDocument,
+  rehearse: boolean,
+): Promise<ErasureExecution> {
+  if (findings.evidenceHash !== plan.findingsHash)
     throw new InvalidInputError('the findings given are not those the erasure plan was made from');
   const work = plan.tables.filter(
     (t) => t.system === 'postgres' && (t.action === 'delete' || t.action === 'mask') && t.rows.length > 0,
   );
   if (work.length === 0) return { outcome: 'done', steps: [] };
   return deps.db.withClient(async (client) => {
+    const at = { table: work[0]?.table ?? '', statement: 'lock' };
     await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
     try {
+      await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(deps.lockTimeoutMs ?? 5000))}`);
+      await client.query(
+        `SET LOCAL statement_timeout = ${Math.max(1, Math.trunc(deps.statementTimeoutMs ?? 60_000))}`,
+      );
       const locked: Locked[] = [];
       const stale: StaleRows[] = [];
       for (const table of work) {
         const live = deps.catalog.tables.get(table.table);
         if (!live)
           throw new InvalidInputError(`${table.table} is not in the catalog the plan was checked against`);
-        const l = await lockRows(client, deps, table, live, input.findings);
+        Object.assign(at, { table: table.table, statement: 'lock (SELECT … FOR UPDATE)' });
+        const l = await lockRows(client, deps, table, live, findings);
         if (l.stale > 0) stale.push({ system: 'postgres', table: table.table, rows: l.stale });
         locked.push(l);
       }
@@ -68,13 +117,45 @@ export async function executePostgresErasure(
         await client.query('ROLLBACK');
         return { outcome: 'stale' as const, stale };
       }
+      // Under the locks no new reference to a planned row can commit: the checks see every one.
+      const checkDb = deps.checkDb ?? deps.db;
+      const schemas = mappedSchemas(deps.dataMap);
+      // PostgreSQL's checks only: Snowflake's part was checked before this transaction began, and
+      // is not read again while these rows are locked.
+      const again = await checkPlan(
+        {
+          db: checkDb,
+          dataMap: deps.dataMap,
+          catalog: await readErasureCatalog(checkDb, schemas),
+          maskKey: deps.maskKey,
+          randomBytes: deps.randomBytes,
+        },
+        plan,
+      );
+      if (again.length > 0) {
+        await client.query('ROLLBACK');
+        return { outcome: 'refused' as const, problems: again };
+      }
       const steps: ErasureStep[] = [];
       // Masks first: a mask that un-links a child (a foreign key set to null) must precede the parent's delete.
-      for (const l of locked.filter((x) => x.table.action === 'mask'))
+      for (const l of locked.filter((x) => x.table.action === 'mask')) {
+        Object.assign(at, { table: l.table.table, statement: 'UPDATE' });
         steps.push(await applyMask(client, deps, l));
-      for (const l of locked.filter((x) => x.table.action === 'delete'))
+      }
+      for (const l of locked.filter((x) => x.table.action === 'delete')) {
+        Object.assign(at, { table: l.table.table, statement: 'DELETE' });
         steps.push(await applyDelete(client, l));
-      await client.query('COMMIT');
+      }
+      const effects = checkSideEffects(deps.dataMap, plan, await readSideEffects(client, schemas));
+      if (effects.length > 0) {
+        await client.query('ROLLBACK');
+        return { outcome: 'refused' as const, problems: effects };
+      }
+      Object.assign(at, { table: work.at(-1)?.table ?? '', statement: 'COMMIT (deferred constraints)' });
+      if (rehearse) {
+        await client.query('SET CONSTRAINTS ALL IMMEDIATE');
+        await client.query('ROLLBACK');
+      } else await client.query('COMMIT');
       return {
         outcome: 'done' as const,
         steps: plan.tables.flatMap((t) =>
@@ -83,6 +164,8 @@ export async function executePostgresErasure(
       };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      const problem = statementProblem(error, at);
+      if (problem) return { outcome: 'refused' as const, problems: [problem] };
       throw error;
     }
   });

@@ -180,6 +180,12 @@ function checkAgainstCatalog(table: PlannedTable, catalog: ErasureCatalog): Eras
       continue;
     }
     const unique = live.uniqueKeys.find((k) => k.includes(mask.column));
+    if (unique && mask.strategy === 'random' && column.castType === 'smallint') {
+      refuse(
+        `is a UNIQUE smallint: a random value among 32767 collides with another row too easily; use delete or another column`,
+      );
+      continue;
+    }
     if (unique && mask.strategy === 'redact')
       refuse(
         `is UNIQUE (with ${unique.join(', ')}): a fixed redaction would give every masked row the same value; use hash or random`,

@@ -3,6 +3,7 @@ import { discoverSubject } from '../discovery/discoverSubject';
 import type { FindingsDocument } from '../discovery/FindingsDocument';
 import type { System, TableSearcher } from '../discovery/SearchableTable';
 import type { PgDatabase } from '../postgres/PgDatabase';
+import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
 import { checkPlan } from './checkPlan';
 import type { ErasurePlan } from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
@@ -20,6 +21,8 @@ export interface PlanSubjectErasureDeps {
   /** Key the live checks evaluate keyed-hash masks with; a stand-in does for a plan (the shape is what is checked). */
   readonly maskKey: string | Buffer;
   readonly randomBytes: RandomBytes;
+  /** A Snowflake session that reads the catalog: the plan's Snowflake part is checked against it. */
+  readonly snowflakeDb?: SnowflakeDatabase;
   /** The catalog read before; read here when absent. */
   readonly catalog?: ErasureCatalog;
 }

@@ -1,18 +1,24 @@
 import type { DataMap } from '../datamap/dataMapSchema';
 import type { FindingsDocument } from '../discovery/FindingsDocument';
 import type { System, TableSearcher } from '../discovery/SearchableTable';
+import type { PgDatabase } from '../postgres/PgDatabase';
 import type { ErasurePlan } from './ErasurePlan';
 import { partialKeyMatches } from './planErasure';
 import type { ErasureCatalog } from './readErasureCatalog';
 import { rediscover } from './rediscover';
+import { searchTriggerTargets } from './searchTriggerTargets';
 import { type ErasureVerification, verifyErasure } from './verifyErasure';
 
 /**
  * The proof after an erasure: discovery again from every identifier `known` before the erasure and
- * the followed values of the rows `findings` held (see `rediscover`, `verifyErasure`).
+ * the followed values of the rows `findings` held (see `rediscover`, `verifyErasure`), then a search
+ * for those identifiers in every table an acknowledged trigger writes to (`searchTriggerTargets`):
+ * a hit there ends `erasure_unverified` with the table named (`found_beyond_map`).
  */
-export function proveErasure(
+export async function proveErasure(
   deps: {
+    /** Read connection: when given, the tables acknowledged triggers write to are searched too. */
+    readonly db?: Pick<PgDatabase, 'query'>;
     readonly dataMap: DataMap;
     readonly searchers: Partial<Record<System, TableSearcher>>;
     readonly subjectHashKey: string | Buffer;
@@ -25,7 +31,7 @@ export function proveErasure(
     readonly known: Record<string, string[]>;
   },
 ): Promise<ErasureVerification> {
-  return verifyErasure(
+  const verification = await verifyErasure(
     {
       dataMap: deps.dataMap,
       discover: (identifiers) =>
@@ -35,4 +41,19 @@ export function proveErasure(
     input.plan,
     input.known,
   );
+  if (!deps.db) return verification;
+  const beyond = await searchTriggerTargets(deps.db, deps.dataMap, input.plan, input.known);
+  const extra = Object.entries(beyond)
+    .filter(([table]) => !verification.remaining.some((r) => r.system === 'postgres' && r.table === table))
+    .map(([table, rows]) => ({
+      system: 'postgres' as const,
+      table,
+      rows,
+      reason: 'found_beyond_map' as const,
+    }));
+  if (extra.length === 0) return verification;
+  const remaining = [...verification.remaining, ...extra].sort((a, b) =>
+    a.system < b.system ? -1 : a.system > b.system ? 1 : a.table < b.table ? -1 : a.table > b.table ? 1 : 0,
+  );
+  return { ...verification, outcome: 'erasure_unverified', remaining };
 }

@@ -24,10 +24,31 @@ export interface PgCheck {
   readonly expression: string;
 }
 
-/** The live catalog as erasure needs it: tables and columns, keys, foreign keys and CHECKs. */
+/**
+ * A trigger or rule that fires on a table's DELETE or UPDATE (row or statement level; internal
+ * foreign-key triggers and disabled ones left out), or a row-security policy on it (`kind: policy`:
+ * it can hide the subject's rows from the statement).
+ */
+export interface PgSideEffect {
+  readonly kind: 'trigger' | 'rule' | 'policy';
+  readonly name: string;
+  /** `schema.table` it fires on. */
+  readonly table: string;
+  readonly onDelete: boolean;
+  readonly onUpdate: boolean;
+  /** An `UPDATE OF` trigger's columns; empty when it fires on any column. */
+  readonly columns: readonly string[];
+}
+
+/**
+ * The live catalog as erasure needs it: tables and columns, keys, foreign keys and CHECKs. Tables
+ * are read for the mapped schemas AND every schema holding a table that references one of them,
+ * so a reference from a schema the data map does not name is followed like any other.
+ */
 export interface ErasureCatalog extends PgCatalog {
   readonly foreignKeys: readonly PgForeignKey[];
   readonly checks: readonly PgCheck[];
+  readonly sideEffects: readonly PgSideEffect[];
 }
 
 const DELETE_ACTIONS: Record<string, OnDelete> = {
@@ -66,13 +87,41 @@ JOIN pg_catalog.pg_namespace ns ON ns.oid = cl.relnamespace
 WHERE con.contype = 'c' AND ns.nspname = ANY($1::text[])
 ORDER BY 2, 1`;
 
-/** Reads tables, keys, foreign keys (with their ON DELETE action) and CHECK constraints of `schemas`. */
+// Triggers (tgtype bits: 8 DELETE, 16 UPDATE; internal RI triggers and disabled ones left out), rules
+// on DELETE (ev_type 4) or UPDATE (3), and row-security policies of tables with row security enabled.
+const SIDE_EFFECTS_SQL = `
+SELECT 'trigger' AS kind, t.tgname AS name, ns.nspname || '.' || cl.relname AS "table",
+       (t.tgtype & 8 <> 0)::text AS on_delete, (t.tgtype & 16 <> 0)::text AS on_update,
+       array_to_json(ARRAY(SELECT a.attname FROM unnest(t.tgattr::int2[]) k(n)
+         JOIN pg_catalog.pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.n ORDER BY a.attname))::text AS columns
+FROM pg_catalog.pg_trigger t
+JOIN pg_catalog.pg_class cl ON cl.oid = t.tgrelid
+JOIN pg_catalog.pg_namespace ns ON ns.oid = cl.relnamespace
+WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgtype & 24 <> 0 AND ns.nspname = ANY($1::text[])
+UNION ALL
+SELECT 'rule', r.rulename, ns.nspname || '.' || cl.relname, (r.ev_type = '4')::text, (r.ev_type = '3')::text, '[]'
+FROM pg_catalog.pg_rewrite r
+JOIN pg_catalog.pg_class cl ON cl.oid = r.ev_class
+JOIN pg_catalog.pg_namespace ns ON ns.oid = cl.relnamespace
+WHERE r.rulename <> '_RETURN' AND r.ev_enabled <> 'D' AND r.ev_type IN ('3', '4') AND ns.nspname = ANY($1::text[])
+UNION ALL
+SELECT 'policy', p.polname, ns.nspname || '.' || cl.relname, (p.polcmd IN ('*', 'd'))::text,
+       (p.polcmd IN ('*', 'w'))::text, '[]'
+FROM pg_catalog.pg_policy p
+JOIN pg_catalog.pg_class cl ON cl.oid = p.polrelid
+JOIN pg_catalog.pg_namespace ns ON ns.oid = cl.relnamespace
+WHERE cl.relrowsecurity AND ns.nspname = ANY($1::text[])
+ORDER BY 3, 1, 2`;
+
+/**
+ * Reads tables, keys, foreign keys (with their ON DELETE action), CHECK constraints, triggers, rules
+ * and row-security policies of `schemas`, and the tables of every other schema that references them.
+ */
 export async function readErasureCatalog(
   db: PgDatabase,
   schemas: readonly string[],
 ): Promise<ErasureCatalog> {
-  const [catalog, fks, checks] = await Promise.all([
-    readPgCatalog(db, schemas),
+  const [fks, checks, effects] = await Promise.all([
     db.query<{
       name: string;
       table: string;
@@ -82,7 +131,10 @@ export async function readErasureCatalog(
       ref_columns: string;
     }>(FOREIGN_KEYS_SQL, [schemas]),
     db.query<{ name: string; table: string; expression: string; columns: string }>(CHECKS_SQL, [schemas]),
+    readSideEffects(db, schemas),
   ]);
+  const referencing = fks.rows.map((r) => r.table.split('.')[0] as string);
+  const catalog = await readPgCatalog(db, [...new Set([...schemas, ...referencing])].sort());
   return {
     tables: catalog.tables,
     foreignKeys: fks.rows.map((r) => ({
@@ -99,7 +151,33 @@ export async function readErasureCatalog(
       expression: r.expression,
       columns: JSON.parse(r.columns) as string[],
     })),
+    sideEffects: effects,
   };
+}
+
+/** Anything that runs a statement: a pooled database or a client inside a transaction. */
+export interface PgQueryable {
+  query<R extends object>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/** The triggers, rules and row-security policies of `schemas` (see {@link PgSideEffect}). */
+export async function readSideEffects(db: PgQueryable, schemas: readonly string[]): Promise<PgSideEffect[]> {
+  const result = await db.query<{
+    kind: 'trigger' | 'rule' | 'policy';
+    name: string;
+    table: string;
+    on_delete: string;
+    on_update: string;
+    columns: string;
+  }>(SIDE_EFFECTS_SQL, [schemas]);
+  return result.rows.map((r) => ({
+    kind: r.kind,
+    name: r.name,
+    table: r.table,
+    onDelete: r.on_delete === 'true',
+    onUpdate: r.on_update === 'true',
+    columns: JSON.parse(r.columns) as string[],
+  }));
 }
 
 /** The declared length limit of a `varchar(n)` / `char(n)` column, if any. */

@@ -9,7 +9,8 @@ export interface Remaining {
   readonly system: System;
   readonly table: string;
   readonly rows: number;
-  readonly reason: 'rows_remain' | 'identifier_in_masked_column' | 'no_erasure_rule';
+  /** `found_beyond_map`: in a table an acknowledged trigger writes to (see `searchTriggerTargets`). */
+  readonly reason: 'rows_remain' | 'identifier_in_masked_column' | 'no_erasure_rule' | 'found_beyond_map';
 }
 
 export interface ErasureVerification {

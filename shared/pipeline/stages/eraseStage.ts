@@ -317,7 +317,22 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       const run = () => deps.eraser.execute(working.plan, working.findings, onStep);
       const executed = await (deps.breakers ? deps.breakers.execute('postgres', run) : run());
       if (executed.outcome === 'done') break;
-      if (replans >= (deps.maxReplans ?? 2))
+      if (executed.outcome === 'refused') {
+        // Nothing was changed anywhere: Snowflake's catalog or rehearsal refused its part before any
+        // commit, or a check repeated under PostgreSQL's locks, or the database itself, refused it.
+        await quarantineRefusedPlan(
+          quarantineDeps,
+          message,
+          body,
+          { problems: executed.problems, planHash: working.plan.planHash },
+          context,
+          'erasing',
+        );
+        return;
+      }
+      if (replans >= (deps.maxReplans ?? 2) || executed.afterPostgresCommit)
+        // After PostgreSQL committed, a plan made again would no longer reach the Snowflake rows:
+        // the redelivery runs this plan again instead.
         throw new ErasureStaleError(
           `rows changed under the erasure ${replans + 1} times (${executed.stale.map((s) => `${s.system}:${s.table}`).join(', ')}); nothing stale was changed`,
         );

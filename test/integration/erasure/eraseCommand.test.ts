@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 const HASH_KEY = 'cli-test-subject-hash-key-0123456789abcdef';
 const MASK_KEY = 'cli-test-erasure-mask-key-0123456789abcdef';
+
+const stateDir = join(tmpdir(), `dsr-erase-state-${process.pid}-${Date.now()}`);
 
 function dsr(args: string[], env: Record<string, string | undefined> = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -19,6 +21,8 @@ function dsr(args: string[], env: Record<string, string | undefined> = {}) {
           PG_DSN: undefined,
           DSR_SUBJECT_HASH_KEY: undefined,
           DSR_ERASURE_PG_DSN: undefined,
+          // Each run keeps its erasure state in a directory of its own, not in the checkout.
+          DSR_ERASURE_STATE_DIR: stateDir,
           ...env,
         },
       },
@@ -77,6 +81,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pg.exec(`DROP OWNED BY erase_${pg.name}; DROP ROLE erase_${pg.name}`).catch(() => undefined);
   await pg.drop();
+  await rm(stateDir, { recursive: true, force: true });
 });
 
 async function snapshot(): Promise<string> {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,12 +7,23 @@ import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflak
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { startTestSnowflake } from '../../support/snowflake';
 
+const stateDir = join(tmpdir(), `dsr-erase-sf-state-${process.pid}-${Date.now()}`);
+
 function dsr(args: string[], env: Record<string, string | undefined> = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(
       process.execPath,
       ['bin/dsr.js', ...args],
-      { env: { ...process.env, SNOWFLAKE_ACCOUNT: undefined, DSR_ERASURE_PG_DSN: undefined, ...env } },
+      {
+        env: {
+          ...process.env,
+          SNOWFLAKE_ACCOUNT: undefined,
+          DSR_ERASURE_PG_DSN: undefined,
+          // The erasure state in a directory of its own, not in the checkout.
+          DSR_ERASURE_STATE_DIR: stateDir,
+          ...env,
+        },
+      },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -54,6 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sf?.stop();
   await pg?.drop();
+  await rm(stateDir, { recursive: true, force: true });
 });
 
 describe('Command: dsr erase across PostgreSQL and Snowflake', () => {

@@ -307,13 +307,24 @@ describe('Function: eraseSubject (PostgreSQL)', () => {
     ).toBe(0);
   });
 
-  it('ends erasure_unverified when a trigger re-inserts a deleted row', async () => {
+  it('refuses an unacknowledged trigger, and once acknowledged ends erasure_unverified when it re-inserts a deleted row', async () => {
     // Prepare
     await pg.exec(`UPDATE public.customer SET referred_by = NULL;
       CREATE FUNCTION public.keep_audit() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF OLD.event = 'logout' THEN INSERT INTO public.login_audit VALUES (OLD.customer_id, 'kept'); END IF; RETURN OLD; END $$;
       CREATE TRIGGER keep_audit AFTER DELETE ON public.login_audit FOR EACH ROW EXECUTE FUNCTION public.keep_audit();`);
-    const map = parseDataMap(MAP, 'test.yaml');
+    const refused = await run(parseDataMap(MAP, 'test.yaml'), { email: ['ana@x.test'] });
+    expect(refused).toMatchObject({
+      outcome: 'refused',
+      problems: [{ table: 'public.login_audit', code: 'SIDE_EFFECT_UNACKNOWLEDGED' }],
+    });
+    const map = parseDataMap(
+      MAP.replace(
+        '  - table: public.login_audit\n    identities: { customer_id: customer_id }\n    erasure: delete',
+        '  - table: public.login_audit\n    identities: { customer_id: customer_id }\n    erasure: { action: delete, triggers: { acknowledge: [keep_audit], writes: [public.login_audit] } }',
+      ),
+      'test.yaml',
+    );
 
     // Act
     const result = await run(map, { email: ['ana@x.test'] });

@@ -190,7 +190,7 @@ describe('Pipeline: erasure', () => {
     expect(await tickets('greta.nilsson@example.se')).toBe(0);
   }, 120_000);
 
-  it('ends erasure_unverified and pages when a trigger puts the row back', async () => {
+  it('refuses and pages when a trigger the data map does not acknowledge would fire on the delete', async () => {
     // Prepare: a subject whose ticket a trigger (owned by the table's owner) re-inserts on delete.
     await f.sql(
       `INSERT INTO public.support_tickets (ticket_id, requester_email, user_id, subject, body, opened_at)
@@ -210,14 +210,12 @@ describe('Pipeline: erasure', () => {
     await f.pipeline.submit(erasureBody('ERASE-HANA', { email: [HANA] }), 'high');
     expect(await runUntil(ended('ERASE-HANA'))).toBe(true);
 
-    expect((await lifecycle('ERASE-HANA')).at(-1)).toBe('erasure_unverified');
+    // The trigger would copy the row back: the plan is refused before anything is erased.
+    expect((await lifecycle('ERASE-HANA')).at(-1)).toBe('quarantined');
     const page = f.pipeline.pagerDuty.events.slice(pagesBefore).map((e) => JSON.stringify(e));
-    expect(page.some((p) => p.includes('erasure_unverified') && p.includes('ERASE-HANA'))).toBe(true);
+    expect(page.some((p) => p.includes('erasure_plan_refused') && p.includes('ERASE-HANA'))).toBe(true);
     expect(page.join('\n')).not.toContain(HANA);
-    const receipt = await new SnowflakeErasureReceipts(async () => db, EVIDENCE).get('ERASE-HANA');
-    expect(receipt?.remaining).toEqual([
-      { system: 'postgres', table: 'public.support_tickets', rows: 1, reason: 'rows_remain' },
-    ]);
+    expect(await tickets(HANA)).toBe(1);
     await f.sql('DROP TRIGGER keep_ticket ON public.support_tickets; DROP FUNCTION public.keep_ticket()');
   }, 120_000);
 });

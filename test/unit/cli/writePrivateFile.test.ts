@@ -1,7 +1,9 @@
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CliError, EXIT } from '../../../cli/CliError';
 import { makePrivateDirectory, writePrivateFile } from '../../../cli/writePrivateFile';
 
 let dir: string;
@@ -34,6 +36,60 @@ describe('Function: writePrivateFile', () => {
     await writePrivateFile(file, 'new');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(await readFile(file, 'utf8')).toBe('new');
+  });
+});
+
+describe('Function: writePrivateFile on paths that are not regular files', () => {
+  it('refuses a FIFO with a usage error and leaves it a FIFO with its mode', async () => {
+    // Prepare: a FIFO stands in for /dev/null-like paths (opening it for writing would block).
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', ['-m', '0644', fifo]);
+
+    // Act
+    const error = await writePrivateFile(fifo, 'x').catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(EXIT.usage);
+    expect((error as CliError).message).toContain('is a FIFO');
+    const after = await stat(fifo);
+    expect(after.isFIFO()).toBe(true);
+    expect(after.mode & 0o777).toBe(0o644);
+  });
+
+  it('refuses a directory and a symbolic link to a FIFO, changing neither', async () => {
+    // Prepare
+    const folder = join(dir, 'folder');
+    await mkdir(folder, { mode: 0o755 });
+    const fifo = join(dir, 'pipe2');
+    execFileSync('mkfifo', ['-m', '0666', fifo]);
+    const link = join(dir, 'link-to-pipe');
+    await symlink(fifo, link);
+
+    // Act
+    const errors = await Promise.all([folder, link].map((p) => writePrivateFile(p, 'x').catch((e) => e)));
+
+    // Assess
+    expect((errors[0] as CliError).message).toContain('is a directory');
+    expect((errors[1] as CliError).message).toContain('is a symbolic link to a FIFO');
+    expect((await stat(folder)).mode & 0o777).toBe(0o755);
+    expect((await stat(fifo)).mode & 0o777).toBe(0o666);
+  });
+
+  it('writes through a new file renamed over the target: no temporary file is left, a link to a regular file is replaced and its target kept', async () => {
+    // Prepare
+    const target = join(dir, 'kept.txt');
+    await writeFile(target, 'kept');
+    const link = join(dir, 'out-link');
+    await symlink(target, link);
+
+    // Act
+    await writePrivateFile(link, 'new');
+
+    // Assess
+    expect(await readFile(target, 'utf8')).toBe('kept');
+    expect(await readFile(link, 'utf8')).toBe('new');
+    expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 });
 

@@ -110,6 +110,7 @@ describe('Function: planErasure', () => {
     const catalog: ErasureCatalog = {
       tables: new Map(),
       checks: [],
+      sideEffects: [],
       foreignKeys: [
         {
           name: 'a_c',

@@ -103,6 +103,8 @@ function pipeline(
     stale?: number;
     /** Orders a fresh discovery finds after the change. @default `orders` */
     ordersAfterChange?: number;
+    /** What the Snowflake check before any commit refuses: the execution changes nothing. */
+    refused?: ErasurePlanProblems;
   } = {},
 ) {
   const ledger = new InMemoryLedger();
@@ -125,6 +127,7 @@ function pipeline(
   const eraser: SubjectEraser = {
     execute: vi.fn(async (plan: ErasurePlan, _findings, onStep: (s: ErasureStep) => Promise<void>) => {
       executions.push(plan.planHash);
+      if (options.refused) return { outcome: 'refused' as const, problems: options.refused };
       if (stale > 0) {
         stale--;
         return {
@@ -454,6 +457,29 @@ describe('Stage: erase', () => {
     expect(transitions(p, 'r-7').at(-1)).toBe('quarantined');
     expect(p.signals.pages[0]?.summary).toContain('CASCADE_TO_UNDISCOVERED');
     expect(p.database.size).toBe(4);
+  });
+
+  it('quarantines a plan whose Snowflake part is refused before any commit, naming the table and code, and changes nothing', async () => {
+    const p = pipeline({
+      refused: [
+        {
+          system: 'snowflake',
+          table: 'ANALYTICS.PUBLIC.CONTACTS',
+          column: 'SCORE',
+          code: 'MASK_REFUSED',
+          message: 'SCORE is NUMBER: a keyed hash needs a text column (strategy hash)',
+        },
+      ],
+    });
+    await p.upToErase('r-7b');
+
+    await p.deliver(ERASE, p.erase);
+
+    expect(transitions(p, 'r-7b').at(-1)).toBe('quarantined');
+    expect(p.signals.pages[0]?.summary).toContain('MASK_REFUSED');
+    expect(p.eraser.replan).not.toHaveBeenCalled();
+    expect(p.database.size).toBe(4);
+    expect(p.receipts.get('r-7b')).toBeUndefined();
   });
 
   it('stops a cancelled erasure and removes its case and findings from the bucket', async () => {

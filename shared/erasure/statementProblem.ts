@@ -1,0 +1,69 @@
+import type { ErasureProblem } from './ErasureProblem';
+import { sqlStateOf } from './sqlStateOf';
+
+const CONSTRAINTS: Record<string, string> = {
+  '23001': 'a RESTRICT foreign key',
+  '23502': 'a NOT NULL constraint',
+  '23503': 'foreign key',
+  '23505': 'UNIQUE constraint',
+  '23514': 'CHECK constraint',
+  '23P01': 'exclusion constraint',
+};
+const BLOCKED: Record<string, string> = {
+  '40P01': 'a deadlock with another session',
+  '55P03': 'the lock timeout: another session holds a lock on the rows or the table',
+  '57014': 'the statement timeout',
+};
+
+/**
+ * The problem a refused erasure statement stands for, or undefined for any other fault (which is
+ * rethrown). Built from the error's SQLSTATE and the objects it names (table, column, constraint,
+ * domain) — never from the server's message, which can quote a value (`invalid input syntax for
+ * type integer: "…"`, a key's value in `detail`).
+ * https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+export function statementProblem(
+  error: unknown,
+  at: { readonly table: string; readonly statement: string },
+): ErasureProblem | undefined {
+  const state = sqlStateOf(error);
+  if (!state) return undefined;
+  const raw = ((error as { cause?: unknown }).cause ?? error) as {
+    schema?: string;
+    table?: string;
+    column?: string;
+    constraint?: string;
+    dataType?: string;
+  };
+  const table = raw.schema && raw.table ? `${raw.schema}.${raw.table}` : at.table;
+  const column = raw.column ? { column: raw.column } : {};
+  const domain = raw.dataType ? ` of domain ${raw.dataType}` : '';
+  if (state.startsWith('23')) {
+    const kind = CONSTRAINTS[state] ?? 'an integrity constraint';
+    const named = raw.constraint ? `${kind} ${raw.constraint}` : kind;
+    return {
+      system: 'postgres',
+      table,
+      ...column,
+      code: 'CONSTRAINT_VIOLATED',
+      message: `the planned ${at.statement} of ${at.table} breaks ${named}${domain} (SQLSTATE ${state}); nothing was changed`,
+    };
+  }
+  if (state.startsWith('22'))
+    return {
+      system: 'postgres',
+      table,
+      ...column,
+      code: 'VALUE_REFUSED',
+      message: `the planned ${at.statement} of ${at.table} writes a value its column${domain} refuses (SQLSTATE ${state}); nothing was changed`,
+    };
+  const blocked = BLOCKED[state];
+  if (blocked)
+    return {
+      system: 'postgres',
+      table,
+      code: 'BLOCKED',
+      message: `the planned ${at.statement} of ${at.table} was stopped by ${blocked} (SQLSTATE ${state}); nothing was changed, try again later`,
+    };
+  return undefined;
+}
