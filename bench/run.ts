@@ -131,7 +131,7 @@ try {
       log('pool under pressure…');
       pressure = await poolPressureBench(ctx, { discoveries: 200, poolMax: 10 });
     }
-    await ctx.server.stop();
+    await ctx.server?.stop();
     ctx = undefined;
   }
   if (only.has('load')) {
@@ -191,7 +191,7 @@ try {
     });
   }
 } finally {
-  await ctx?.server.stop();
+  await ctx?.server?.stop();
 }
 
 const rows: [string, string, string, string][] = [['measure', 'dsr-bridge', 'baseline', 'ratio (target)']];

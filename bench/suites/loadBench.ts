@@ -147,6 +147,7 @@ async function loadOneRowAtATime(
       sha256Hex(rowJson),
       document.evidenceHash,
       at,
+      canonicalJson(f.provenance as unknown as CanonicalValue),
     ]);
   }
 }
