@@ -8,7 +8,8 @@ import type { DataMap } from '../shared/datamap/dataMapSchema';
 import { parseDataMap } from '../shared/datamap/loadDataMap';
 
 export interface BenchContext {
-  readonly server: EmbeddedPostgresServer;
+  /** The server the context started, stopped when the suites are done; none for {@link benchContextOn}. */
+  readonly server?: EmbeddedPostgresServer;
   readonly dsn: string;
   readonly dataMap: DataMap;
   readonly scale: number;
@@ -62,4 +63,17 @@ async function prepare(
     'local/sample/datamap.yaml',
   );
   return { server, dsn, dataMap, scale, users: Math.round(ROWS_PER_SCALE.users * scale), generatedMs };
+}
+
+/**
+ * A context on an existing empty database, seeded here at `scale` (the smoke test's, on the test
+ * run's PostgreSQL): the suites run as on a kept server, at a size that takes seconds.
+ */
+export async function benchContextOn(dsn: string, scale: number): Promise<BenchContext> {
+  await generateSampleData(dsn, { scale, seed: 42 });
+  const dataMap = parseDataMap(
+    await readFile('local/sample/datamap.yaml', 'utf8'),
+    'local/sample/datamap.yaml',
+  );
+  return { dsn, dataMap, scale, users: Math.round(ROWS_PER_SCALE.users * scale), generatedMs: undefined };
 }

@@ -156,7 +156,7 @@ try {
       log('pool under pressure…');
       pressure = await poolPressureBench(ctx, { discoveries: 200, poolMax: 10 });
     }
-    await ctx.server.stop();
+    await ctx.server?.stop();
     ctx = undefined;
   }
   if (only.has('load')) {
@@ -228,7 +228,7 @@ try {
     await packageBench({ sizes: options.packageSizes, log });
   }
 } finally {
-  await ctx?.server.stop();
+  await ctx?.server?.stop();
 }
 
 const rows: [string, string, string, string][] = [['measure', 'dsr-bridge', 'baseline', 'ratio (target)']];

@@ -78,10 +78,12 @@ const PLAIN_DELETE = [
 export async function erasureBench(options: {
   readonly sizes: readonly { rows: number; subjects: number }[];
   readonly log: (line: string) => void;
+  /** An empty database to use instead of a fresh embedded server (the smoke test's). */
+  readonly postgresDsn?: string;
 }): Promise<ErasureBenchResult> {
-  const server = await startEmbeddedPostgres({ label: 'bench-erasure' });
+  const server = options.postgresDsn ? undefined : await startEmbeddedPostgres({ label: 'bench-erasure' });
   const db = new PgDatabase({
-    credentials: new DsnCredentialSource(server.dsn),
+    credentials: new DsnCredentialSource(options.postgresDsn ?? server?.dsn ?? ''),
     applicationName: 'dsr-bench',
     poolMax: 4,
   });
@@ -174,6 +176,6 @@ export async function erasureBench(options: {
     return { sizes: results };
   } finally {
     await db.end();
-    await server.stop();
+    await server?.stop();
   }
 }

@@ -57,13 +57,24 @@ export async function heavyBench(options: {
   /** MiB of JSON text in one value of one row; 0 skips that measurement. @default 8 */
   largeValueMiB?: number;
   log: (line: string) => void;
+  /**
+   * An empty database to seed and use instead of the kept embedded server (the smoke test's); it is
+   * seeded afresh, at `sampleScale`.
+   */
+  postgresDsn?: string;
+  /** Scale of the sample data under the heavy subjects. @default 1 */
+  sampleScale?: number;
 }): Promise<HeavyResult> {
-  const dataDir = join(process.cwd(), '.dsr-local', 'bench-heavy');
+  const dataDir = options.postgresDsn
+    ? await mkdtemp(join(tmpdir(), 'dsr-heavy-marker-'))
+    : join(process.cwd(), '.dsr-local', 'bench-heavy');
   const marker = join(dataDir, 'seeded.json');
-  const server = await startEmbeddedPostgres({ label: 'bench-heavy', dataDir });
+  const server = options.postgresDsn
+    ? undefined
+    : await startEmbeddedPostgres({ label: 'bench-heavy', dataDir });
   const out = await mkdtemp(join(tmpdir(), 'dsr-heavy-'));
   try {
-    const dsn = server.dsn.replace(/\/postgres$/, '/shop');
+    const dsn = options.postgresDsn ?? server?.dsn.replace(/\/postgres$/, '/shop') ?? '';
     const seeded: (number | string)[] = existsSync(marker) ? JSON.parse(await readFile(marker, 'utf8')) : [];
     let seededSeconds: number | undefined;
     const largeMiB = options.largeValueMiB ?? 8;
@@ -73,13 +84,16 @@ export async function heavyBench(options: {
     if (missing.length > 0 || largeMissing) {
       const started = Date.now();
       if (seeded.length === 0) {
-        options.log('  generating the sample database at scale 1 (kept for later runs)…');
-        const admin = new pg.Client({ connectionString: server.dsn });
-        await admin.connect();
-        await admin.query('DROP DATABASE IF EXISTS shop');
-        await admin.query('CREATE DATABASE shop');
-        await admin.end();
-        await generateSampleData(dsn, { scale: 1, seed: 42 });
+        const scale = options.sampleScale ?? 1;
+        options.log(`  generating the sample database at scale ${scale} (kept for later runs)…`);
+        if (server) {
+          const admin = new pg.Client({ connectionString: server.dsn });
+          await admin.connect();
+          await admin.query('DROP DATABASE IF EXISTS shop');
+          await admin.query('CREATE DATABASE shop');
+          await admin.end();
+        }
+        await generateSampleData(dsn, { scale, seed: 42 });
       }
       const client = new pg.Client({ connectionString: dsn });
       await client.connect();
@@ -186,7 +200,8 @@ export async function heavyBench(options: {
     };
   } finally {
     await rm(out, { recursive: true, force: true });
-    await server.stop();
+    if (options.postgresDsn) await rm(dataDir, { recursive: true, force: true });
+    await server?.stop();
   }
 }
 

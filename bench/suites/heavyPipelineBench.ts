@@ -70,6 +70,8 @@ export async function heavyPipelineBench(options: {
   partBytes?: number;
   timeoutMs?: number;
   log?: (line: string) => void;
+  /** An empty database to use instead of a fresh embedded server (the smoke test's). */
+  postgresDsn?: string;
 }): Promise<HeavyPipelineResult> {
   const log = options.log ?? (() => undefined);
   const heapMb = options.heapMb ?? 512;
@@ -77,8 +79,10 @@ export async function heavyPipelineBench(options: {
   configureSnowflakeDriver({ logLevel: 'OFF' });
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    const server = await startEmbeddedPostgres({ label: 'bench-heavy' });
-    cleanups.unshift(() => server.stop());
+    const server = options.postgresDsn
+      ? { dsn: options.postgresDsn }
+      : await startEmbeddedPostgres({ label: 'bench-heavy' });
+    if ('stop' in server) cleanups.unshift(() => server.stop());
     await generateSampleData(server.dsn, { scale: 0.05, seed: 42 });
     const db = new PgDatabase({
       credentials: new DsnCredentialSource(server.dsn),

@@ -92,6 +92,10 @@ export async function pipelineBench(options: {
   warmupRequests?: number;
   timeoutMs?: number;
   log?: (line: string) => void;
+  /** An empty database to use instead of a fresh embedded server (the smoke test's). */
+  postgresDsn?: string;
+  /** Scale of the sample data seeded into it. @default 1 */
+  sampleScale?: number;
 }): Promise<PipelineResult> {
   const log = options.log ?? (() => undefined);
   const warmupRequests = options.warmupRequests ?? 20;
@@ -101,9 +105,12 @@ export async function pipelineBench(options: {
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
     // A small fresh database as the demo's: the sample shop at scale 1 plus the demo's newsletter table.
-    const server = await startEmbeddedPostgres({ label: 'bench-pipeline' });
-    cleanups.unshift(() => server.stop());
-    await generateSampleData(server.dsn, { scale: 1, seed: 42 });
+    const sampleScale = options.sampleScale ?? 1;
+    const server = options.postgresDsn
+      ? { dsn: options.postgresDsn }
+      : await startEmbeddedPostgres({ label: 'bench-pipeline' });
+    if ('stop' in server) cleanups.unshift(() => server.stop());
+    await generateSampleData(server.dsn, { scale: sampleScale, seed: 42 });
     const db = new PgDatabase({
       credentials: new DsnCredentialSource(server.dsn),
       applicationName: 'dsr-bench',
@@ -140,7 +147,11 @@ export async function pipelineBench(options: {
     });
     cleanups.unshift(() => pipeline.stop());
 
-    const emails = await drawSubjects(server.dsn, ROWS_PER_SCALE.users, options.requests);
+    const emails = await drawSubjects(
+      server.dsn,
+      Math.round(ROWS_PER_SCALE.users * sampleScale),
+      options.requests,
+    );
     const batchSize = 10;
 
     const runOnce = async (label: string, count: number): Promise<PipelineRun> => {
@@ -234,9 +245,11 @@ export async function pipelineBench(options: {
       };
     };
 
-    log(`  warm-up: ${warmupRequests} requests (handlers' first invocations), not counted`);
-    const warm = await runOnce('WARMUP', warmupRequests);
-    if (warm.notLoaded > 0) log(`  warm-up: ${warm.notLoaded} of ${warm.requests} requests not loaded`);
+    if (warmupRequests > 0) {
+      log(`  warm-up: ${warmupRequests} requests (handlers' first invocations), not counted`);
+      const warm = await runOnce('WARMUP', warmupRequests);
+      if (warm.notLoaded > 0) log(`  warm-up: ${warm.notLoaded} of ${warm.requests} requests not loaded`);
+    }
     const perRun: PipelineRun[] = [];
     for (let run = 1; run <= options.runs; run++) {
       const r = await runOnce(`R${run}`, options.requests);

@@ -135,7 +135,6 @@ function withoutTables(source: ScanSource, skip: ReadonlySet<string>): ScanSourc
   };
 }
 
-/** Databases the data map names in its Snowflake tables and mirrors, or the session's default. */
 /**
  * Logs the outcome: one line of counts, then the unreached columns and the tables that could not
  * be sampled, by name. JSON paths are left out: a path is made of the sampled documents' keys,

@@ -141,17 +141,3 @@ export function readSnowflakeType(
   if (!type) throw sqlErrors.syntax(`unknown data type '${name}'`);
   return { type, next: i };
 }
-
-/** The Snowflake declaration text of a type, e.g. `VARCHAR(20)` or `NUMBER(38,18)`. */
-export function describeType(type: SnowflakeType): string {
-  switch (type.dataType) {
-    case 'TEXT':
-      return `VARCHAR(${type.length})`;
-    case 'NUMBER':
-      return `NUMBER(${type.precision},${type.scale})`;
-    case 'BINARY':
-      return `BINARY(${type.length})`;
-    default:
-      return type.dataType;
-  }
-}

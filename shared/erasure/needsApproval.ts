@@ -19,7 +19,7 @@ export type ApprovalDecision =
 /**
  * Whether a plan waits for approval: above the policy's number of rows changed, or touching (deleting
  * or masking rows of) a table the data map marks `approval: required`. A decision, not an action: the
- * `awaiting_approval` state and `dsr approve` belong to the erase stage, not built yet.
+ * erase stage waits in `awaiting_approval` for `dsr approve` when it says so.
  */
 export function needsApproval(plan: ErasurePlan, policy: ApprovalPolicy): ApprovalDecision {
   const rows = rowsToChange(plan);

@@ -86,6 +86,20 @@ export class DependencyBreakers {
     }
   }
 
+  /**
+   * Runs work that calls several dependencies (discovery across PostgreSQL and Snowflake, an erasure
+   * of both) through each one's breaker, nested: every breaker sees the work's failure, and each
+   * counts only the faults that name its own dependency, so a Snowflake outage opens the Snowflake
+   * circuit and leaves PostgreSQL's closed. While any of them is open the work is refused at once.
+   */
+  async executeAcross<T>(dependencies: Iterable<Dependency>, work: () => Promise<T>): Promise<T> {
+    const chosen = [...new Set(dependencies)].sort();
+    return chosen.reduceRight<() => Promise<T>>(
+      (inner, dependency) => () => this.execute(dependency, inner),
+      work,
+    )();
+  }
+
   /** `closed`, `open`, `half-open` or `isolated`. */
   state(dependency: Dependency): 'closed' | 'open' | 'half-open' | 'isolated' {
     switch (this.policy(dependency).state) {

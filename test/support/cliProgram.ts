@@ -3,7 +3,10 @@ import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { CliError, EXIT } from '../../cli/CliError';
 import type { LocalSnowflake } from '../../local/snowflake/startLocalSnowflake';
+import { isDsrError } from '../../shared/errors/DsrError';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const COMMANDER = pathToFileURL(createRequire(import.meta.url).resolve('commander')).href;
@@ -15,11 +18,16 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/** The commands of each program written by {@link writeCliProgram}, by its path. */
+const programs = new Map<string, Readonly<Record<string, string>>>();
+
 /**
  * Writes a program that registers the given commands as `cli/main.ts` registers them, with its
- * mapping of errors to exit codes, so a test runs them as the `dsr` binary runs them: in a child
- * process. `commands` maps each command's module (`report` for `cli/commands/report.ts`) to its
- * `register…` function. Returns the program's path.
+ * mapping of errors to exit codes. {@link runCli} runs those commands in the test's own process;
+ * {@link runCliProcess} runs the written program as the `dsr` binary runs, in a child process (for
+ * what only a process shows: exit on a signal, a heap cap, output streamed while it runs).
+ * `commands` maps each command's module (`report` for `cli/commands/report.ts`) to its `register…`
+ * function. Returns the program's path.
  */
 export async function writeCliProgram(
   dir: string,
@@ -51,11 +59,92 @@ try {
 `;
   const path = join(dir, `${name}.mts`);
   await writeFile(path, text);
+  programs.set(path, commands);
   return path;
 }
 
-/** Runs a program written by {@link writeCliProgram} with `args`, its environment `env` added. */
+/**
+ * Runs the commands of a program written by {@link writeCliProgram} with `args`, in this process:
+ * the same registration and mapping of errors to exit codes as the program, with `env` set and
+ * stdout and stderr captured for the call. Calls run one at a time (they share the process's
+ * environment and streams). A path that no {@link writeCliProgram} wrote runs in a child process.
+ */
 export function runCli(
+  program: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliRun> {
+  const commands = programs.get(program);
+  if (!commands) return runCliProcess(program, args, env);
+  const run = queue.then(() => runInProcess(commands, args, env));
+  queue = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return run;
+}
+
+let queue: Promise<void> = Promise.resolve();
+
+async function runInProcess(
+  commands: Readonly<Record<string, string>>,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<CliRun> {
+  const program = new Command('dsr').exitOverride();
+  for (const [module, register] of Object.entries(commands)) {
+    const loaded = (await import(`${ROOT}cli/commands/${module}.ts`)) as Record<
+      string,
+      (parent: Command) => void
+    >;
+    const registerCommand = loaded[register];
+    if (!registerCommand) throw new Error(`cli/commands/${module}.ts exports no ${register}`);
+    registerCommand(program);
+  }
+  const saved = Object.keys(env).map((key) => [key, process.env[key]] as const);
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const writes = { out: process.stdout.write, err: process.stderr.write };
+  const capture =
+    (into: string[]) =>
+    (chunk: string | Uint8Array, encoding?: unknown, callback?: unknown): boolean => {
+      into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      const done = typeof encoding === 'function' ? encoding : callback;
+      if (typeof done === 'function') queueMicrotask(() => done());
+      return true;
+    };
+  process.stdout.write = capture(stdout) as typeof process.stdout.write;
+  process.stderr.write = capture(stderr) as typeof process.stderr.write;
+  let code: number;
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    code = EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    else if (error instanceof CliError) {
+      process.stderr.write(`dsr: ${error.message}\n`);
+      code = error.exitCode;
+    } else {
+      process.stderr.write(`dsr: ${error instanceof Error ? error.message : String(error)}\n`);
+      code = isDsrError(error) && error.code === 'CONFIG_INVALID' ? EXIT.usage : EXIT.failed;
+    }
+  } finally {
+    process.stdout.write = writes.out;
+    process.stderr.write = writes.err;
+    for (const [key, value] of saved) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+  return { code, stdout: stdout.join(''), stderr: stderr.join('') };
+}
+
+/** Runs a program written by {@link writeCliProgram} with `args` in a child process, its environment `env` added. */
+export function runCliProcess(
   program: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},

@@ -8,6 +8,8 @@ import {
   type LocalSnowflakeOptions,
   startLocalSnowflake,
 } from '../../local/snowflake/startLocalSnowflake';
+import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowflakeDriver';
+import { SnowflakeDatabase, type SnowflakeDatabaseOptions } from '../../shared/snowflake/SnowflakeDatabase';
 
 // The driver logs to the console and writes ./snowflake.log by default; tests want neither.
 snowflake.configure({ logLevel: 'OFF', logFilePath: tmpdir() } as Parameters<typeof snowflake.configure>[0]);
@@ -15,6 +17,54 @@ snowflake.configure({ logLevel: 'OFF', logFilePath: tmpdir() } as Parameters<typ
 /** Starts a local Snowflake endpoint (in memory, ephemeral port) for one test file. */
 export function startTestSnowflake(options?: LocalSnowflakeOptions): Promise<LocalSnowflake> {
   return startLocalSnowflake(options);
+}
+
+/** A SnowflakeDatabase on a local endpoint, password-authenticated as user DSR, with short deadlines. */
+export function openTestSnowflakeDatabase(
+  sf: LocalSnowflake,
+  options: Partial<SnowflakeDatabaseOptions> = {},
+): SnowflakeDatabase {
+  return new SnowflakeDatabase({
+    account: sf.account,
+    user: 'DSR',
+    password: 'dsr',
+    accessUrl: sf.url,
+    statementTimeoutMs: 10_000,
+    loginTimeoutMs: 10_000,
+    networkTimeoutMs: 5_000,
+    ...options,
+  });
+}
+
+/** A local endpoint with an evidence location on it, and the product's client logged in as DSR. */
+export interface TestEvidence {
+  readonly sf: LocalSnowflake;
+  readonly db: SnowflakeDatabase;
+  /** Closes the client and stops the endpoint. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a local endpoint for one test file (in this process: about 50 ms, so each file keeps its
+ * own, with its own fault plan and request log) and creates the evidence location `at` on it.
+ */
+export async function startTestEvidence(
+  at: { readonly database: string; readonly schema: string } = { database: 'EVIDENCE', schema: 'DSR' },
+  options?: LocalSnowflakeOptions,
+): Promise<TestEvidence> {
+  configureSnowflakeDriver({ logLevel: 'OFF' });
+  const sf = await startLocalSnowflake(options);
+  await sf.sql(`CREATE DATABASE ${at.database}`);
+  await sf.sql(`CREATE SCHEMA ${at.database}.${at.schema}`);
+  const db = openTestSnowflakeDatabase(sf);
+  return {
+    sf,
+    db,
+    stop: async () => {
+      await db.close();
+      await sf.stop();
+    },
+  };
 }
 
 /**

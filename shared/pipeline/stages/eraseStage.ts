@@ -315,7 +315,12 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
     };
     for (let replans = 0; ; replans++) {
       const run = () => deps.eraser.execute(working.plan, working.findings, onStep);
-      const executed = await (deps.breakers ? deps.breakers.execute('postgres', run) : run());
+      const executed = await (deps.breakers
+        ? deps.breakers.executeAcross(
+            working.plan.tables.map((t) => t.system),
+            run,
+          )
+        : run());
       if (executed.outcome === 'done') break;
       if (executed.outcome === 'refused') {
         // Nothing was changed anywhere: Snowflake's catalog or rehearsal refused its part before any

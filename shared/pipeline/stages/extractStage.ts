@@ -11,6 +11,7 @@ import type { IntakeRequest } from '../../intake/IntakeRequest';
 import { MalformedRequestError } from '../../intake/MalformedRequestError';
 import { parseIntakeMessage } from '../../intake/parseIntakeMessage';
 import { DEFAULT_PROMOTION_WINDOW_DAYS, shouldPromote } from '../../intake/shouldPromote';
+import type { Dependency } from '../../resilience/DependencyBreakers';
 import type { ForwardedLedger } from '../ForwardedLedger';
 import type { LedgerEntry } from '../Ledger';
 import { addScrubValues, logFields, type RecordContext, type StageWork } from '../RecordContext';
@@ -20,6 +21,12 @@ import type { StageDeps } from './StageDeps';
 
 /** Findings as a source, perhaps backed by something to release when done (a temporary file). */
 export type DisposableFindingsSource = FindingsSource & { dispose?(): Promise<void> };
+
+/**
+ * What discovery (and an erasure's planning) reads: one traversal searches both systems, so each
+ * one's faults count towards its own breaker.
+ */
+const DISCOVERED_IN: readonly Dependency[] = ['postgres', 'snowflake'];
 
 export interface ExtractStageDeps extends StageDeps {
   /** Which intake queue this extractor consumes. */
@@ -187,7 +194,7 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
       try {
         if (decision.action === 'proceed') {
           await ledger.transition(requestId, context.traceId, decision.last, 'discovering');
-          source = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
+          source = await (deps.breakers ? deps.breakers.executeAcross(DISCOVERED_IN, discover) : discover());
           const rows = source.summary.rows;
           await ledger.transition(requestId, context.traceId, 'discovering', 'discovered', {
             rows,
@@ -204,7 +211,7 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
           logger.info('discovered', { ...logFields(stage, context), rows });
         } else {
           // Discovered before, but the hand-off may not have happened: discover again (read-only) and send.
-          source = await (deps.breakers ? deps.breakers.execute('postgres', discover) : discover());
+          source = await (deps.breakers ? deps.breakers.executeAcross(DISCOVERED_IN, discover) : discover());
           logger.info('re-sending discovered findings', logFields(stage, context));
         }
         const message = await buildStageMessage(

@@ -6,17 +6,16 @@ import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflak
 import { verifyLedger } from '../../../shared/audit/verifyLedger';
 import { appendLedgerEntries } from '../../../shared/load/appendLedgerEntry';
 import { readLedger } from '../../../shared/load/readLedger';
-import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
 import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
 import { type CliRun, localSnowflakeCliEnv, runCli, writeCliProgram } from '../../support/cliProgram';
-import { startTestSnowflake } from '../../support/snowflake';
-import { openTestSnowflakeDatabase } from '../snowflake/helpers';
+import { startTestEvidence, type TestEvidence } from '../../support/snowflake';
 
 const AT = { database: 'EVIDENCE', schema: 'DSR' };
 const PLAN = '7e'.repeat(32);
 
 let dir: string;
 let program: string;
+let evidence: TestEvidence;
 let sf: LocalSnowflake;
 let db: SnowflakeDatabase;
 
@@ -63,23 +62,19 @@ async function waiting(requestId: string) {
 }
 
 beforeAll(async () => {
-  configureSnowflakeDriver({ logLevel: 'OFF' });
-  sf = await startTestSnowflake({
+  evidence = await startTestEvidence(AT, {
     users: {
       DSR: { password: 'dsr' },
       privacy_officer: { password: 'po-secret', defaultRole: 'DSR_APPROVER' },
     },
   });
-  await sf.sql('CREATE DATABASE EVIDENCE');
-  await sf.sql('CREATE SCHEMA EVIDENCE.DSR');
-  db = openTestSnowflakeDatabase(sf);
+  ({ sf, db } = evidence);
   dir = await mkdtemp(join(tmpdir(), 'dsr-approve-cli-'));
   program = await writeCliProgram(dir, 'dsr-approve', { approve: 'registerApprove' });
 });
 
 afterAll(async () => {
-  await db?.close();
-  await sf?.stop();
+  await evidence?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -5,16 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
 import { appendLedgerEntries } from '../../../shared/load/appendLedgerEntry';
 import { readLedger } from '../../../shared/load/readLedger';
-import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
 import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
 import { type CliRun, localSnowflakeCliEnv, runCli, writeCliProgram } from '../../support/cliProgram';
-import { startTestSnowflake } from '../../support/snowflake';
-import { openTestSnowflakeDatabase } from '../snowflake/helpers';
+import { startTestEvidence, type TestEvidence } from '../../support/snowflake';
 
 const AT = { database: 'EVIDENCE', schema: 'DSR' };
 
 let dir: string;
 let program: string;
+let evidence: TestEvidence;
 let sf: LocalSnowflake;
 let db: SnowflakeDatabase;
 
@@ -44,11 +43,8 @@ async function receive(requestId: string, jurisdiction: string, receivedAt: Date
 }
 
 beforeAll(async () => {
-  configureSnowflakeDriver({ logLevel: 'OFF' });
-  sf = await startTestSnowflake();
-  await sf.sql('CREATE DATABASE EVIDENCE');
-  await sf.sql('CREATE SCHEMA EVIDENCE.DSR');
-  db = openTestSnowflakeDatabase(sf);
+  evidence = await startTestEvidence(AT);
+  ({ sf, db } = evidence);
   dir = await mkdtemp(join(tmpdir(), 'dsr-audit-cli-'));
   // .mts: an ES module outside the package, so top-level await is allowed.
   program = await writeCliProgram(dir, 'dsr-audit', {
@@ -60,12 +56,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await db?.close();
-  await sf?.stop();
+  await evidence?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-// Each command is a child process (about 2 s each on an idle machine, far more on a busy one).
 describe('Commands: dsr extend, dsr cancel, dsr verify', { timeout: 240_000 }, () => {
   it('extends once, refuses a second extension, cancels, and the ledger verifies', async () => {
     // Prepare: a CCPA request received two days ago (45 days, one extension of 45).

@@ -11,12 +11,10 @@ import { appendLedgerEntries } from '../../../shared/load/appendLedgerEntry';
 import { loadFindings } from '../../../shared/load/loadFindings';
 import { SnowflakeErasureReceipts } from '../../../shared/load/SnowflakeErasureReceipts';
 import type { RequestState } from '../../../shared/pipeline/RequestState';
-import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
 import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
 import { type CliRun, localSnowflakeCliEnv, runCli, writeCliProgram } from '../../support/cliProgram';
 import { sampleErasureReceipt } from '../../support/erasureReceiptFixture';
-import { startTestSnowflake } from '../../support/snowflake';
-import { openTestSnowflakeDatabase } from '../snowflake/helpers';
+import { startTestEvidence, type TestEvidence } from '../../support/snowflake';
 
 const AT = { database: 'EVIDENCE', schema: 'DSR' };
 const SUBJECT = 'ab'.repeat(32);
@@ -24,6 +22,7 @@ const PLAN = '7e'.repeat(32);
 
 let dir: string;
 let program: string;
+let evidence: TestEvidence;
 let sf: LocalSnowflake;
 let db: SnowflakeDatabase;
 
@@ -130,18 +129,14 @@ function accessDocument(requestId: string) {
 }
 
 beforeAll(async () => {
-  configureSnowflakeDriver({ logLevel: 'OFF' });
-  sf = await startTestSnowflake();
-  await sf.sql('CREATE DATABASE EVIDENCE');
-  await sf.sql('CREATE SCHEMA EVIDENCE.DSR');
-  db = openTestSnowflakeDatabase(sf);
+  evidence = await startTestEvidence(AT);
+  ({ sf, db } = evidence);
   dir = await mkdtemp(join(tmpdir(), 'dsr-erasure-reports-'));
   program = await writeCliProgram(dir, 'dsr-reports', { report: 'registerReport', status: 'registerStatus' });
 });
 
 afterAll(async () => {
-  await db?.close();
-  await sf?.stop();
+  await evidence?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

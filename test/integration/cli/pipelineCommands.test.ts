@@ -66,7 +66,7 @@ let aws: LocalAws;
 let sf: LocalSnowflake;
 let db: SnowflakeDatabase;
 
-/** Runs `dsr …` (the four pipeline commands) in a child process against the local components. */
+/** Runs `dsr …` (the four pipeline commands, in this process) against the local components. */
 function dsr(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return runCli(program, args, {
     AWS_REGION: aws.region,

@@ -85,4 +85,41 @@ describe('Class: DependencyBreakers', () => {
     ).rejects.toThrow(InvalidInputError);
     expect(breakers.state('postgres')).toBe('closed');
   });
+
+  describe('Method: executeAcross', () => {
+    const both = () =>
+      new DependencyBreakers({
+        postgres: { kind: 'consecutive', threshold: 2 },
+        snowflake: { kind: 'consecutive', threshold: 2 },
+      });
+
+    it.each([
+      ['snowflake', 'postgres', failSnowflake],
+      ['postgres', 'snowflake', fail],
+    ] as const)('opens only the %s circuit on its faults, never the %s one', async (own, other, failing) => {
+      // Prepare
+      const breakers = both();
+      // Act
+      for (let i = 0; i < 2; i++)
+        await expect(breakers.executeAcross(['postgres', 'snowflake'], failing)).rejects.toThrow();
+      const work = vi.fn(async () => 'ok');
+      const refused = await breakers.executeAcross(['postgres', 'snowflake'], work).catch((e: unknown) => e);
+      // Assess
+      expect(breakers.state(own)).toBe('open');
+      expect(breakers.state(other)).toBe('closed');
+      expect((refused as DependencyUnavailableError).circuit).toBe(own);
+      expect(work).not.toHaveBeenCalled();
+      // Work on the other dependency alone still runs.
+      await expect(breakers.executeAcross([other], work)).resolves.toBe('ok');
+    });
+
+    it('runs work that names no dependency without a breaker, and succeeds through all it names', async () => {
+      const breakers = both();
+      await expect(breakers.executeAcross([], async () => 1)).resolves.toBe(1);
+      await expect(
+        breakers.executeAcross(['snowflake', 'postgres', 'snowflake'], async () => 2),
+      ).resolves.toBe(2);
+      expect([breakers.state('postgres'), breakers.state('snowflake')]).toEqual(['closed', 'closed']);
+    });
+  });
 });

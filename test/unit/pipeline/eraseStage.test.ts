@@ -13,6 +13,9 @@ import type { StageWork } from '../../../shared/pipeline/RecordContext';
 import { eraseStage, type SubjectEraser } from '../../../shared/pipeline/stages/eraseStage';
 import { extractStage } from '../../../shared/pipeline/stages/extractStage';
 import { gateStage } from '../../../shared/pipeline/stages/gateStage';
+import { PostgresError } from '../../../shared/postgres/errors';
+import { DependencyBreakers } from '../../../shared/resilience/DependencyBreakers';
+import { SnowflakeError } from '../../../shared/snowflake/errors';
 import { InMemoryLedger } from '../../support/InMemoryLedger';
 import {
   captureSignals,
@@ -105,6 +108,9 @@ function pipeline(
     ordersAfterChange?: number;
     /** What the Snowflake check before any commit refuses: the execution changes nothing. */
     refused?: ErasurePlanProblems;
+    breakers?: DependencyBreakers;
+    /** Executions that fail with this fault before one goes through. */
+    executeFaults?: { count: number; fault: () => Error };
   } = {},
 ) {
   const ledger = new InMemoryLedger();
@@ -128,6 +134,10 @@ function pipeline(
     execute: vi.fn(async (plan: ErasurePlan, _findings, onStep: (s: ErasureStep) => Promise<void>) => {
       executions.push(plan.planHash);
       if (options.refused) return { outcome: 'refused' as const, problems: options.refused };
+      if (options.executeFaults && options.executeFaults.count > 0) {
+        options.executeFaults.count--;
+        throw options.executeFaults.fault();
+      }
       if (stale > 0) {
         stale--;
         return {
@@ -238,6 +248,7 @@ function pipeline(
     approval: { maxRowsWithoutApproval: 10 },
     approvalPollSeconds: 900,
     eraser,
+    ...(options.breakers ? { breakers: options.breakers } : {}),
     loadEvidence: async (found, part) => {
       evidence.push({ rows: found.length, part: part.part });
     },
@@ -571,5 +582,41 @@ describe('Stage: erase', () => {
     await expect(p.erase(body as string, context)).rejects.toThrow('the process died');
 
     expect([...context.scrub]).toEqual(expect.arrayContaining([EMAIL]));
+  });
+
+  it("counts PostgreSQL faults of a PostgreSQL plan towards PostgreSQL's breaker, and runs it while Snowflake's is open", async () => {
+    // Prepare
+    const breakers = new DependencyBreakers({
+      postgres: { kind: 'consecutive', threshold: 1 },
+      snowflake: { kind: 'consecutive', threshold: 1 },
+    });
+    await breakers
+      .execute('snowflake', () =>
+        Promise.reject(new SnowflakeError('Snowflake: 503', true, '390503', undefined, false)),
+      )
+      .catch(() => undefined);
+    expect(breakers.state('snowflake')).toBe('open');
+    const faults = { count: 1, fault: () => new PostgresError('connection reset', true, '08006', true) };
+    const p = pipeline({ breakers, executeFaults: faults });
+    await p.upToErase('r-br');
+    const [body] = p.queue.bodiesTo(ERASE);
+    // Act
+    const failed = await p.run(p.erase, body ?? '').catch((e: unknown) => e);
+    // Assess
+    expect(failed).toBeInstanceOf(PostgresError);
+    expect(breakers.state('postgres')).toBe('open');
+    expect(breakers.state('snowflake')).toBe('open');
+    // Once PostgreSQL's circuit closes again, the erasure runs: Snowflake's open circuit does not stop a plan without Snowflake tables.
+    const healthy = new DependencyBreakers({ snowflake: { kind: 'consecutive', threshold: 1 } });
+    await healthy
+      .execute('snowflake', () =>
+        Promise.reject(new SnowflakeError('Snowflake: 503', true, '390503', undefined, false)),
+      )
+      .catch(() => undefined);
+    const q = pipeline({ breakers: healthy });
+    await q.upToErase('r-br2');
+    await q.deliver(ERASE, q.erase);
+    expect(transitions(q, 'r-br2').at(-1)).toBe('erased');
+    expect(healthy.state('postgres')).toBe('closed');
   });
 });

@@ -10,7 +10,10 @@ import { buildStageMessage, type StageMessage } from '../../../shared/pipeline/S
 import { extractStage } from '../../../shared/pipeline/stages/extractStage';
 import { type DriftVerdict, gateStage } from '../../../shared/pipeline/stages/gateStage';
 import { loadStage } from '../../../shared/pipeline/stages/loadStage';
-import { SnowflakeValueTooLargeError } from '../../../shared/snowflake/errors';
+import { PostgresError } from '../../../shared/postgres/errors';
+import { DependencyBreakers } from '../../../shared/resilience/DependencyBreakers';
+import { DependencyUnavailableError } from '../../../shared/resilience/DependencyUnavailableError';
+import { SnowflakeError, SnowflakeValueTooLargeError } from '../../../shared/snowflake/errors';
 import { InMemoryLedger } from '../../support/InMemoryLedger';
 import {
   captureSignals,
@@ -80,6 +83,7 @@ function extract(
     discover?: () => Promise<FindingsDocument>;
     queue?: InMemoryQueue;
     disposed?: string[];
+    breakers?: DependencyBreakers;
   } = {},
 ) {
   const queue = options.queue ?? new InMemoryQueue();
@@ -107,6 +111,7 @@ function extract(
       },
     }),
     carriedLedger: (id) => ledger.carried(id),
+    ...(options.breakers ? { breakers: options.breakers } : {}),
   });
   return { work, queue, ledger, discover, signals };
 }
@@ -261,6 +266,37 @@ describe('Function: extractStage', () => {
     expect(discover).not.toHaveBeenCalled();
     expect(queue.bodiesTo(HIGH)).toEqual([body]);
     expect(queue.bodiesTo(GATE)).toEqual([]);
+  });
+
+  it.each([
+    ['snowflake', () => new SnowflakeError('Snowflake: 503', true, '390503', undefined, false)],
+    ['postgres', () => new PostgresError('connection reset', true, '08006', true)],
+  ] as const)('counts a %s fault during discovery towards its own breaker only', async (failing, fault) => {
+    // Prepare
+    const breakers = new DependencyBreakers({
+      postgres: { kind: 'consecutive', threshold: 2 },
+      snowflake: { kind: 'consecutive', threshold: 2 },
+    });
+    const other = failing === 'snowflake' ? 'postgres' : 'snowflake';
+    const { work, discover } = extract({
+      breakers,
+      discover: async () => {
+        throw fault();
+      },
+    });
+    // Act
+    for (const id of ['req-b1', 'req-b2']) {
+      const body = intake(id, 'ana@example.com');
+      await expect(work(body, recordContext(body))).rejects.toThrow(fault().message);
+    }
+    const third = intake('req-b3', 'ana@example.com');
+    const refused = await work(third, recordContext(third)).catch((e: unknown) => e);
+    // Assess
+    expect(breakers.state(failing)).toBe('open');
+    expect(breakers.state(other)).toBe('closed');
+    expect(refused).toBeInstanceOf(DependencyUnavailableError);
+    expect((refused as DependencyUnavailableError).circuit).toBe(failing);
+    expect(discover).toHaveBeenCalledTimes(2);
   });
 
   it('refuses a request id seen before with a different subject', async () => {

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchContextOn } from '../../../bench/BenchContext';
+import { coldStartBench, FUNCTIONS } from '../../../bench/suites/coldStartBench';
+import { discoveryBench } from '../../../bench/suites/discoveryBench';
+import { erasureBench } from '../../../bench/suites/erasureBench';
+import { heavyBench } from '../../../bench/suites/heavyBench';
+import { heavyPipelineBench } from '../../../bench/suites/heavyPipelineBench';
+import { loadBench } from '../../../bench/suites/loadBench';
+import { pipelineBench } from '../../../bench/suites/pipelineBench';
+import { poolPressureBench } from '../../../bench/suites/poolPressureBench';
+import { serializationBench } from '../../../bench/suites/serializationBench';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import '../../support/snowflake';
+
+/**
+ * Every suite of `npm run bench`, run through its own entry at a tiny size: a suite that no longer
+ * runs against the product (a statement it sends, a schema it seeds) fails here, not at the next
+ * benchmark. The figures are not asserted, only that each suite completes and measured something.
+ */
+/** A pipeline suite waits this long for its requests (seconds when the machine is idle). */
+const PIPELINE_MS = 120_000;
+const quiet = (line: string) => {
+  if (process.env.BENCH_SMOKE_LOG) process.stderr.write(`${line}\n`);
+};
+const databases: TestDatabase[] = [];
+async function database(): Promise<string> {
+  const db = await createTestDatabase('bench');
+  databases.push(db);
+  return db.dsn;
+}
+afterAll(async () => {
+  for (const db of databases) await db.drop();
+});
+
+describe('bench suites at a tiny scale', () => {
+  let dsn: string;
+  beforeAll(async () => {
+    dsn = await database();
+  });
+
+  it('discovery, serialisation and pool pressure run on a sample database', async () => {
+    const ctx = await benchContextOn(dsn, 0.01);
+    const discovery = await discoveryBench(ctx, { subjects: 3, poolMax: 2, concurrency: 2 });
+    expect(discovery.samples.length).toBeGreaterThan(0);
+    expect(discovery.rowsPerSubject).toBeGreaterThan(0);
+    const serialization = await serializationBench(ctx, { repeats: 1 });
+    expect(serialization.rows).toBeGreaterThan(0);
+    const pressure = await poolPressureBench(ctx, { discoveries: 4, poolMax: 2 });
+    expect(pressure).toMatchObject({ errors: 0, checkedOutAfter: 0 });
+  });
+
+  it('load: the batched MERGE and the one-row baseline both land every row', async () => {
+    const load = await loadBench({ rows: 12, baselineRows: 3, runs: 1 });
+    expect(load.batchedMs).toHaveLength(1);
+    expect(load.oneRowMs).toHaveLength(1);
+  });
+
+  it('erasure erases subjects of each size', async () => {
+    const result = await erasureBench({
+      sizes: [{ rows: 10, subjects: 1 }],
+      log: quiet,
+      postgresDsn: await database(),
+    });
+    expect(result.sizes[0]?.rowsErased).toBeGreaterThan(0);
+  });
+
+  it(
+    'pipeline: requests submitted at once reach loaded',
+    async () => {
+      const result = await pipelineBench({
+        requests: 1,
+        runs: 1,
+        warmupRequests: 1,
+        timeoutMs: PIPELINE_MS,
+        log: quiet,
+        postgresDsn: await database(),
+        sampleScale: 0.01,
+      });
+      expect(result.requestsPerMinute.median).toBeGreaterThan(0);
+    },
+    PIPELINE_MS * 2,
+  );
+
+  it(
+    'heavy pipeline: one subject goes from intake to loaded under heap caps',
+    async () => {
+      const result = await heavyPipelineBench({
+        rows: 20,
+        heapMb: 256,
+        timeoutMs: PIPELINE_MS,
+        log: quiet,
+        postgresDsn: await database(),
+      });
+      expect(result.state).toBe('loaded');
+      expect(result.rowsLanded).toBeGreaterThan(20);
+    },
+    PIPELINE_MS * 2,
+  );
+
+  it('heavy: dsr discover finds every row of a heavy subject', async () => {
+    const result = await heavyBench({
+      sizes: [5],
+      largeValueMiB: 0,
+      log: quiet,
+      postgresDsn: await database(),
+      sampleScale: 0.01,
+    });
+    expect(result.runs[0]?.rows).toBe(6);
+    // Four `dsr discover` processes (warm-up, start-up, the subject, the subject with a large heap).
+  }, 120_000);
+
+  it('cold start: a function bundles and initialises in a fresh process', async () => {
+    const gate = FUNCTIONS.filter((f) => f.name === 'gate');
+    const [result] = await coldStartBench({
+      starts: 1,
+      outDir: '.dsr-local/bench-smoke-bundles',
+      functions: gate,
+    });
+    expect(result?.error).toBeUndefined();
+    expect(result?.initMs.n).toBe(1);
+  }, 120_000);
+});
