@@ -1,5 +1,5 @@
 import type { App, Stack } from 'aws-cdk-lib';
-import type { FunctionName } from '../functions/common/functionConfigs';
+import type { FunctionName } from '../functions/functionConfigs';
 import type { DsrBridgeStack } from './DsrBridgeStack';
 
 /** A value in a synthesised environment: a literal, or a CloudFormation reference to a resource. */

@@ -1,8 +1,8 @@
 import { startEmbeddedPostgres } from '../../local/postgres/embeddedPostgres';
-import { initDataMap } from '../../shared/datamap/init/initDataMap';
-import { renderInitialDataMap } from '../../shared/datamap/init/renderInitialDataMap';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
-import { previewDataMap } from '../../shared/datamap/preview/previewDataMap';
+import { initDataMap } from '../../shared/datamapInit/initDataMap';
+import { renderInitialDataMap } from '../../shared/datamapInit/renderInitialDataMap';
+import { previewDataMap } from '../../shared/datamapPreview/previewDataMap';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { PgDatabase } from '../../shared/postgres/PgDatabase';
 

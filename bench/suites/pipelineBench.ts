@@ -8,7 +8,7 @@ import { startEmbeddedPostgres } from '../../local/postgres/embeddedPostgres';
 import { generateSampleData, ROWS_PER_SCALE } from '../../local/sample/generateSampleData';
 import { startLocalSnowflake } from '../../local/snowflake/startLocalSnowflake';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
-import { REQUEST_STATES } from '../../shared/pipeline/RequestState';
+import { REQUEST_STATES } from '../../shared/ledger/RequestState';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { PgDatabase } from '../../shared/postgres/PgDatabase';
 import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowflakeDriver';

@@ -3,11 +3,11 @@ import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
 import { createAwsClients } from '../../adapters/aws/sqsClients';
-import { type FunctionName, functionConfigs } from '../../functions/common/functionConfigs';
 import { openSnowflake } from '../../functions/common/openSnowflake';
 import type { StageRuntime } from '../../functions/common/StageRuntime';
 import type { SnowflakeSettings } from '../../functions/common/snowflakeSettings';
 import { pgCredentials, readDataMapFile } from '../../functions/common/stageFoundation';
+import { type FunctionName, functionConfigs } from '../../functions/functionConfigs';
 import type { PostgresEnv } from '../../shared/config/readConfig';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import {

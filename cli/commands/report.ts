@@ -10,10 +10,10 @@ import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocume
 import { findingsSourceOf } from '../../shared/discovery/FindingsStream';
 import { ErasureReceiptMismatchError } from '../../shared/erasure/ErasureReceiptMismatchError';
 import { erasureReceiptText } from '../../shared/erasure/erasureReceiptText';
+import { lifecycleOf } from '../../shared/ledger/RequestState';
 import type { LedgerRecord } from '../../shared/load/readLedger';
 import { readLoadedFindings } from '../../shared/load/readLoadedFindings';
 import { SnowflakeErasureReceipts } from '../../shared/load/SnowflakeErasureReceipts';
-import { lifecycleOf } from '../../shared/pipeline/RequestState';
 import { EvidenceMismatchError, loadedFindingsDocument } from '../../shared/report/loadedFindingsDocument';
 import { PackageEvidenceMismatchError } from '../../shared/report/package/PackageEvidenceMismatchError';
 import { type WrittenPackage, writeAccessPackage } from '../../shared/report/package/writeAccessPackage';

@@ -2,7 +2,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import { SnsCompletionPublisher } from '../../adapters/aws/SnsCompletionPublisher';
 import { readConfig } from '../../shared/config/readConfig';
-import type { Ledger } from '../../shared/pipeline/Ledger';
+import type { Ledger } from '../../shared/ledger/Ledger';
 import { PublishingLedger } from '../../shared/pipeline/PublishingLedger';
 import { optional } from './envSchemas';
 import type { StageRuntime } from './StageRuntime';

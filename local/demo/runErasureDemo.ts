@@ -8,12 +8,12 @@ import type { System, TableSearcher } from '../../shared/discovery/SearchableTab
 import { erasureReceiptText } from '../../shared/erasure/erasureReceiptText';
 import { formatErasurePlan } from '../../shared/erasure/formatErasurePlan';
 import { planSubjectErasure } from '../../shared/erasure/planSubjectErasure';
+import { FINAL_STATES, lifecycleOf, type RequestState } from '../../shared/ledger/RequestState';
 import { readLedger } from '../../shared/load/readLedger';
 import { SnowflakeErasureReceipts } from '../../shared/load/SnowflakeErasureReceipts';
 import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
+import type { PayloadStore } from '../../shared/payload/PayloadStore';
 import { isEraseCheckpoint } from '../../shared/pipeline/ErasureDecision';
-import type { PayloadStore } from '../../shared/pipeline/PayloadStore';
-import { FINAL_STATES, lifecycleOf, type RequestState } from '../../shared/pipeline/RequestState';
 import type { PgDatabase } from '../../shared/postgres/PgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
 import { writeErasurePackage } from '../../shared/report/package/writeErasurePackage';

@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import type { FunctionName } from '../../functions/common/functionConfigs';
+import type { FunctionName } from '../../functions/functionConfigs';
 import { DsrBridgeStack } from '../../infra/DsrBridgeStack';
 import {
   functionEnvironments,

@@ -1,5 +1,5 @@
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { PayloadStore } from '../../shared/pipeline/PayloadStore';
+import type { PayloadStore } from '../../shared/payload/PayloadStore';
 import { quoteSnowflakeIdent as q } from '../../shared/snowflake/quoteSnowflakeIdent';
 
 /** Where a value was found, and which value (its index in the list given): never the value. */

@@ -1,4 +1,4 @@
-import type { Ledger, LedgerEntry } from '../pipeline/Ledger';
+import type { Ledger, LedgerEntry } from '../ledger/Ledger';
 import { type ApprovalContext, type ApprovalDecision, type Approver, decideApproval } from './decideApproval';
 
 /** An approval as applied: the decision, and for an approval the entry the ledger now holds. */

@@ -1,4 +1,4 @@
-import type { Ledger } from '../pipeline/Ledger';
+import type { Ledger } from '../ledger/Ledger';
 import { type ActionContext, type ActionDecision, decideRequestAction } from './decideRequestAction';
 import type { RequestAction } from './RequestAction';
 

@@ -1,7 +1,7 @@
 import type { HolidayList } from '../intake/addPeriod';
 import { DEFAULT_DEADLINE_RULES, type DeadlineRule } from '../intake/computeDeadline';
+import { FINAL_STATES, lifecycleOf, type RequestState } from '../ledger/RequestState';
 import type { LedgerRecord } from '../load/readLedger';
-import { FINAL_STATES, lifecycleOf, type RequestState } from '../pipeline/RequestState';
 import { requestClock } from './requestClock';
 
 /** Share of its period after which an open request pages, unless a jurisdiction sets its own. */

@@ -1,5 +1,5 @@
-import type { LedgerEntry } from '../pipeline/Ledger';
-import { FINAL_STATES, lifecycleOf, type RequestState } from '../pipeline/RequestState';
+import type { LedgerEntry } from '../ledger/Ledger';
+import { FINAL_STATES, lifecycleOf, type RequestState } from '../ledger/RequestState';
 
 /** Who approves, as the system that records the approval knows the caller (never a typed name). */
 export interface Approver {

@@ -1,8 +1,8 @@
 import type { HolidayList } from '../intake/addPeriod';
 import { addPeriod } from '../intake/addPeriod';
 import { DEFAULT_DEADLINE_RULES, type DeadlineRule } from '../intake/computeDeadline';
-import type { LedgerEntry } from '../pipeline/Ledger';
-import { canTransition, FINAL_STATES, lifecycleOf, type RequestState } from '../pipeline/RequestState';
+import type { LedgerEntry } from '../ledger/Ledger';
+import { canTransition, FINAL_STATES, lifecycleOf, type RequestState } from '../ledger/RequestState';
 import type { RequestAction } from './RequestAction';
 import { extendedDeadline, requestClock } from './requestClock';
 

@@ -1,6 +1,6 @@
+import { GENESIS_HASH, ledgerEntryHash } from '../ledger/ledgerEntryHash';
 import type { LedgerRecord } from '../load/readLedger';
 import { anchorRoot, GENESIS_ROOT, type LedgerAnchor, ledgerAnchorSchema } from './LedgerAnchor';
-import { GENESIS_HASH, ledgerEntryHash } from './ledgerEntryHash';
 
 /** One finding of the verification, naming the request and the chain position. */
 export interface LedgerBreak {

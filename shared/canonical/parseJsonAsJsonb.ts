@@ -1,5 +1,5 @@
-import { isWellFormedText } from '../identity/isWellFormedText';
 import { type CanonicalObject, type CanonicalValue, JsonNumber } from './CanonicalValue';
+import { isWellFormedText } from './isWellFormedText';
 import { UnreadableValueError } from './UnreadableValueError';
 
 /** `numeric` holds at most 131072 digits before and 16383 after the decimal point. */

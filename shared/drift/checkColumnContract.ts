@@ -1,13 +1,13 @@
 import type { PgColumn } from '../postgres/readPgCatalog';
-import type { SnowflakeColumn } from '../snowflake/SnowflakeColumn';
-import type { DriftKind } from './DriftVerdict';
 import {
   describeMirrorType,
   type MirrorTypeFamily,
   mirrorTypeFamily,
   SNOWFLAKE_MAX_PRECISION,
   SNOWFLAKE_MAX_TEXT_LENGTH,
-} from './mirrorColumnType';
+} from '../snowflake/mirrorColumnType';
+import type { SnowflakeColumn } from '../snowflake/SnowflakeColumn';
+import type { DriftKind } from './DriftVerdict';
 import { type SourceColumnType, sourceColumnType } from './sourceColumnType';
 
 /** A broken type contract between one source column and its mirror column. */

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import { sha256Hex } from '../canonical/sha256';
+import type { PayloadPointer, PayloadStore } from '../payload/PayloadStore';
 import { IntegrityViolationError } from '../pipeline/errors';
-import type { PayloadPointer, PayloadStore } from '../pipeline/PayloadStore';
 import { type ErasurePlan, planHashOf } from './ErasurePlan';
 import { ERASURE_PROBLEM_CODES, type ErasureProblem } from './ErasureProblem';
 

@@ -1,6 +1,6 @@
-import type { Ledger, LedgerEntry } from '../pipeline/Ledger';
-import { claimCheckPrefix, deadLetterKey, type PayloadStore, quarantineKey } from '../pipeline/PayloadStore';
-import { ANNOTATION_STATES } from '../pipeline/RequestState';
+import type { Ledger, LedgerEntry } from '../ledger/Ledger';
+import { ANNOTATION_STATES } from '../ledger/RequestState';
+import { claimCheckPrefix, deadLetterKey, type PayloadStore, quarantineKey } from '../payload/PayloadStore';
 import type { OwnCopiesRemoved } from './buildErasureReceipt';
 import { erasurePrefix } from './ErasureCase';
 

@@ -1,5 +1,5 @@
+import { isWellFormedText } from '../canonical/isWellFormedText';
 import { parseExactJson } from '../canonical/parseExactJson';
-import { isWellFormedText } from '../identity/isWellFormedText';
 import { computeDeadline, DEFAULT_DEADLINE_RULES, type DeadlineRule } from './computeDeadline';
 import type { IntakeRequest } from './IntakeRequest';
 import { intakeMessageSchema } from './IntakeRequest';

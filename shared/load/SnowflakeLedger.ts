@@ -1,5 +1,5 @@
-import type { Ledger, LedgerEntry } from '../pipeline/Ledger';
-import type { RequestState } from '../pipeline/RequestState';
+import type { Ledger, LedgerEntry } from '../ledger/Ledger';
+import type { RequestState } from '../ledger/RequestState';
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
 import type { LoadLocation } from '../snowflake/statements';
 import { appendLedgerEntries, appendLedgerEntry } from './appendLedgerEntry';

@@ -1,7 +1,7 @@
 import type { OwnCopiesPorts } from '../erasure/removeOwnCopies';
 import { InvalidArgumentError } from '../errors/errors';
-import type { Ledger } from '../pipeline/Ledger';
-import type { PayloadStore } from '../pipeline/PayloadStore';
+import type { Ledger } from '../ledger/Ledger';
+import type { PayloadStore } from '../payload/PayloadStore';
 import { quoteSnowflakeIdent as q } from '../snowflake/quoteSnowflakeIdent';
 import { type SnowflakeDatabase, snowflakeQueryTag } from '../snowflake/SnowflakeDatabase';
 import type { LoadLocation } from '../snowflake/statements';

@@ -1,8 +1,8 @@
-import { LedgerContentionError } from '../audit/errors';
-import { canonicalLedgerTime, GENESIS_HASH, ledgerEntryHash } from '../audit/ledgerEntryHash';
 import type { CanonicalObject, CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import { InvalidArgumentError } from '../errors/errors';
+import { LedgerContentionError } from '../ledger/LedgerContentionError';
+import { canonicalLedgerTime, GENESIS_HASH, ledgerEntryHash } from '../ledger/ledgerEntryHash';
 import { type SnowflakeDatabase, snowflakeQueryTag } from '../snowflake/SnowflakeDatabase';
 import { type LoadLocation, mergeLedgerSql, timestampBind } from '../snowflake/statements';
 import { ensureEvidenceTables } from './ensureEvidenceTables';

@@ -1,5 +1,5 @@
 import type { CanonicalObject, CanonicalRow } from '../canonical/CanonicalValue';
-import { compareLedgerEntries } from '../pipeline/Ledger';
+import { compareLedgerEntries } from '../ledger/Ledger';
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
 import { type LoadLocation, selectAllLedgerSql, selectLedgerSql } from '../snowflake/statements';
 import type { LedgerEntry } from './LedgerEntry';

@@ -1,5 +1,5 @@
-import type { LedgerEntry } from './Ledger';
-import { FINAL_STATES, lifecycleOf, type RequestState } from './RequestState';
+import type { LedgerEntry } from '../ledger/Ledger';
+import { FINAL_STATES, lifecycleOf, type RequestState } from '../ledger/RequestState';
 
 /**
  * The erase stage's checkpoints: `erasing` entries that are not transitions. Each is written with a

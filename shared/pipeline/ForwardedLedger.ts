@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Ledger, type LedgerEntry, ledgerEntrySchema } from './Ledger';
+import { type Ledger, type LedgerEntry, ledgerEntrySchema } from '../ledger/Ledger';
 import type { MessageQueue } from './MessageQueue';
 
 const ledgerMessageSchema = z.strictObject({

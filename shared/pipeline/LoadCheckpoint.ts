@@ -1,6 +1,6 @@
-import type { LedgerEntry } from './Ledger';
+import type { LedgerEntry } from '../ledger/Ledger';
+import { FINAL_STATES, lifecycleOf, type RequestState } from '../ledger/RequestState';
 import { decideEntry } from './RequestLedger';
-import { FINAL_STATES, lifecycleOf, type RequestState } from './RequestState';
 
 /**
  * Load checkpoints: progress within `loading`, recorded in the ledger as one entry per part loaded,

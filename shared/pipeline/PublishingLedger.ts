@@ -1,6 +1,6 @@
+import type { Ledger, LedgerEntry } from '../ledger/Ledger';
 import { buildCompletionEvent } from './buildCompletionEvent';
 import type { CompletionPublisher } from './CompletionPublisher';
-import type { Ledger, LedgerEntry } from './Ledger';
 
 /**
  * A ledger that publishes a completion event once a terminal state is appended (see

@@ -1,4 +1,4 @@
-import type { Ledger, LedgerEntry } from './Ledger';
+import type { Ledger, LedgerEntry } from '../ledger/Ledger';
 import {
   assertTransition,
   canTransition,
@@ -7,7 +7,7 @@ import {
   lifecycleOf,
   PROGRESS_RANK,
   type RequestState,
-} from './RequestState';
+} from '../ledger/RequestState';
 
 /** What a stage does with a delivery, decided from the ledger. */
 export type EntryDecision =

@@ -4,10 +4,10 @@ import { canonicalJson } from '../canonical/canonicalJson';
 import type { FindingsDocument } from '../discovery/FindingsDocument';
 import type { FindingsSource, FindingsSummary } from '../discovery/FindingsStream';
 import { REQUEST_TYPES } from '../intake/IntakeRequest';
+import { ledgerEntrySchema } from '../ledger/Ledger';
+import type { PayloadStore } from '../payload/PayloadStore';
 import { MalformedStageMessageError } from './errors';
 import { DEFAULT_PART_BYTES } from './FindingsManifest';
-import { ledgerEntrySchema } from './Ledger';
-import type { PayloadStore } from './PayloadStore';
 import { writeFindingsParts } from './writeFindingsParts';
 
 /** Findings larger than this travel through the payload bucket as parts, not in the message. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { LedgerEntry } from '../ledger/Ledger';
 import { type CompletionEvent, completionEventSchema } from './CompletionEvent';
-import type { LedgerEntry } from './Ledger';
 
 /** The terminal states an event is published for. */
 const COMPLETED: ReadonlySet<string> = new Set([

@@ -3,15 +3,15 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { failureKindOf } from '../errors/DsrError';
 import { MalformedRequestError } from '../intake/MalformedRequestError';
+import type { Ledger } from '../ledger/Ledger';
+import { deadLetterKey, type PayloadStore } from '../payload/PayloadStore';
 import { type BackoffOptions, backoffSeconds } from '../resilience/backoff';
 import { DependencyUnavailableError } from '../resilience/DependencyUnavailableError';
 import type { ComplianceMetrics } from '../telemetry/ComplianceMetrics';
 import { serializeError } from '../telemetry/serializeError';
 import { type DeadLetterEnvelope, readDeadLetterEnvelope } from './DeadLetterEnvelope';
 import { PayloadMissingError } from './errors';
-import type { Ledger } from './Ledger';
 import type { MessageQueue } from './MessageQueue';
-import { deadLetterKey, type PayloadStore } from './PayloadStore';
 import { logFields, type RecordContext, type StageWork } from './RecordContext';
 import { RequestLedger } from './RequestLedger';
 import type { InvocationContext, SqsBatchHandler, SqsEvent, SqsRecord } from './sqsEvent';

@@ -1,13 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PagerDutyClient } from '../alerting/PagerDutyClient';
 import { type ErasureProblem, formatErasureProblems } from '../erasure/ErasureProblem';
+import type { RequestState } from '../ledger/RequestState';
+import type { PayloadStore } from '../payload/PayloadStore';
+import { quarantineKey } from '../payload/PayloadStore';
 import type { ComplianceMetrics } from '../telemetry/ComplianceMetrics';
 import type { IntegrityViolationError } from './errors';
-import type { PayloadStore } from './PayloadStore';
-import { quarantineKey } from './PayloadStore';
 import { logFields, type RecordContext } from './RecordContext';
 import type { RequestLedger } from './RequestLedger';
-import type { RequestState } from './RequestState';
 
 /** Why a request is stopped: a drift verdict of the gate, or a hand-off that does not check out. */
 export interface QuarantineReason {

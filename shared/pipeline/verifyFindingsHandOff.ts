@@ -5,9 +5,9 @@ import { parseExactJson } from '../canonical/parseExactJson';
 import { sha256Hex } from '../canonical/sha256';
 import { EvidenceHasher } from '../discovery/EvidenceHasher';
 import { evidenceHash, type Finding, type FindingsDocument } from '../discovery/FindingsDocument';
+import type { PayloadStore } from '../payload/PayloadStore';
 import { IntegrityViolationError, PayloadMissingError } from './errors';
 import { type FindingsManifest, findingsManifestSchema, findingsPartKey } from './FindingsManifest';
-import type { PayloadStore } from './PayloadStore';
 import { type StageMessage, tablesTouched } from './StageMessage';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);

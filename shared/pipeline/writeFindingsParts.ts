@@ -3,6 +3,7 @@ import { canonicalJson } from '../canonical/canonicalJson';
 import { sha256Hex } from '../canonical/sha256';
 import type { FindingsSource } from '../discovery/FindingsStream';
 import { InvalidArgumentError } from '../errors/errors';
+import type { PayloadPointer, PayloadStore } from '../payload/PayloadStore';
 import {
   DEFAULT_PART_BYTES,
   type FindingsManifest,
@@ -10,7 +11,6 @@ import {
   findingsManifestKey,
   findingsPartKey,
 } from './FindingsManifest';
-import type { PayloadPointer, PayloadStore } from './PayloadStore';
 
 /** Where a request's findings manifest lives, and the SHA-256 of its bytes. */
 export interface ManifestPointer extends PayloadPointer {

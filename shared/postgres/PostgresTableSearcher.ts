@@ -1,7 +1,6 @@
 import type { IPolicy } from 'cockatiel';
 import type { CanonicalObject, CanonicalRow } from '../canonical/CanonicalValue';
 import { UnreadableValueError } from '../canonical/UnreadableValueError';
-import { checkPostgresCatalog } from '../datamap/checkPostgresCatalog';
 import type { DataMap, Normalization } from '../datamap/dataMapSchema';
 import { keylessRowKeys } from '../discovery/keylessRowKeys';
 import type {
@@ -16,6 +15,7 @@ import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import { boundSearchValues } from '../identity/normalizePhone';
 import { acceptsValue } from './acceptsValue';
 import { canonicalizePgValue } from './canonicalizePgValue';
+import { checkPostgresCatalog } from './checkPostgresCatalog';
 import { connectionFaultRetry } from './connectionFaultRetry';
 import { matchExpression } from './matchExpression';
 import type { PgDatabase } from './PgDatabase';

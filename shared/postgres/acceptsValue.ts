@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { isWellFormedText } from '../identity/isWellFormedText';
+import { isWellFormedText } from '../canonical/isWellFormedText';
 import type { PgColumn } from './readPgCatalog';
 
 const INTEGER = /^[+-]?\d{1,20}$/;

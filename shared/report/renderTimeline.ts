@@ -2,8 +2,8 @@ import { requestClock } from '../audit/requestClock';
 import type { LedgerVerification } from '../audit/verifyLedger';
 import type { HolidayList } from '../intake/addPeriod';
 import { DEFAULT_DEADLINE_RULES, type DeadlineRule } from '../intake/computeDeadline';
+import { lifecycleOf, type RequestState, TERMINAL_STATES } from '../ledger/RequestState';
 import type { LedgerRecord } from '../load/readLedger';
-import { lifecycleOf, type RequestState, TERMINAL_STATES } from '../pipeline/RequestState';
 
 /** What each state means on a timeline. */
 const EVENT: Readonly<Record<string, string>> = {

@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  type FunctionName,
-  functionConfigs,
-  RUNTIME_VARIABLES,
-} from '../../functions/common/functionConfigs';
+import { type FunctionName, functionConfigs, RUNTIME_VARIABLES } from '../../functions/functionConfigs';
 import {
   functionEnvironments,
   resolveEnvironment,

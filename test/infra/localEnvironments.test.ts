@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type FunctionName, functionConfigs } from '../../functions/common/functionConfigs';
+import { type FunctionName, functionConfigs } from '../../functions/functionConfigs';
 import { PIPELINE_QUEUES } from '../../local/aws/startLocalAws';
 import {
   ENDPOINT_VARIABLES,

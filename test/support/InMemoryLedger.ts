@@ -1,4 +1,4 @@
-import type { Ledger, LedgerEntry } from '../../shared/pipeline/Ledger';
+import type { Ledger, LedgerEntry } from '../../shared/ledger/Ledger';
 
 /**
  * A ledger in memory, for tests. Like `DSR_LEDGER` it keeps one entry per (request, state, stage),

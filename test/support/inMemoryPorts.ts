@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PagerDutyIncident } from '../../shared/alerting/PagerDutyClient';
+import type { PayloadPointer, PayloadStore, StoredPayload } from '../../shared/payload/PayloadStore';
 import type { MessageAttributes, MessageQueue, SendOptions } from '../../shared/pipeline/MessageQueue';
-import type { PayloadPointer, PayloadStore, StoredPayload } from '../../shared/pipeline/PayloadStore';
 import type { RecordContext } from '../../shared/pipeline/RecordContext';
 import type { SqsRecord } from '../../shared/pipeline/sqsEvent';
 import type { GateViolationMetric } from '../../shared/telemetry/ComplianceMetrics';

@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Ledger } from '../../ledger/Ledger';
+import type { PayloadStore } from '../../payload/PayloadStore';
 import type { DependencyBreakers } from '../../resilience/DependencyBreakers';
-import type { Ledger } from '../Ledger';
 import type { MessageQueue } from '../MessageQueue';
-import type { PayloadStore } from '../PayloadStore';
 
 /** What every stage is given. */
 export interface StageDeps {

@@ -1,13 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
+import type { Ledger } from '../../ledger/Ledger';
+import { canTransition, FINAL_STATES, lifecycleOf } from '../../ledger/RequestState';
+import { deadLetterKey, type PayloadStore } from '../../payload/PayloadStore';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
 import { serializeError } from '../../telemetry/serializeError';
 import { type DeadLetterEnvelope, readDeadLetterEnvelope } from '../DeadLetterEnvelope';
 import { readLedgerMessage } from '../ForwardedLedger';
-import type { Ledger } from '../Ledger';
 import type { DeadLetterInbox, InboxMessage, MessageQueue } from '../MessageQueue';
-import { deadLetterKey, type PayloadStore } from '../PayloadStore';
-import { canTransition, FINAL_STATES, lifecycleOf } from '../RequestState';
 import { parseStageMessage } from '../StageMessage';
 
 /** The code of a dead letter that SQS's redrive policy moved: the handler failed before it could classify. */

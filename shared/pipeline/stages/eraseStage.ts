@@ -18,6 +18,8 @@ import { copiesForReceipt, type OwnCopiesRemoval } from '../../erasure/removeOwn
 import { reviveFindings } from '../../erasure/reviveFindings';
 import type { ErasureVerification } from '../../erasure/verifyErasure';
 import { DsrError } from '../../errors/DsrError';
+import type { LedgerEntry } from '../../ledger/Ledger';
+import { lifecycleOf } from '../../ledger/RequestState';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
 import {
   decideErasure,
@@ -26,11 +28,9 @@ import {
   isEraseCheckpoint,
 } from '../ErasureDecision';
 import { IntegrityViolationError, MalformedStageMessageError } from '../errors';
-import type { LedgerEntry } from '../Ledger';
 import { quarantineIntegrity, quarantineRefusedPlan, quarantineRequest } from '../quarantineRequest';
 import { addScrubValues, logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { RequestLedger } from '../RequestLedger';
-import { lifecycleOf } from '../RequestState';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
 import { type VerifiedFindings, verifyFindingsHandOff } from '../verifyFindingsHandOff';
 import { stopIfCancelled } from './extractStage';

@@ -1,5 +1,6 @@
 import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
 import type { Finding } from '../../discovery/FindingsDocument';
+import type { RequestState } from '../../ledger/RequestState';
 import { SnowflakeValueTooLargeError } from '../../snowflake/errors';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
 import { IntegrityViolationError } from '../errors';
@@ -13,7 +14,6 @@ import {
 import { quarantineIntegrity, quarantineRequest } from '../quarantineRequest';
 import { logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { RequestLedger } from '../RequestLedger';
-import type { RequestState } from '../RequestState';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
 import { openFindingsParts, type VerifiedFindings, verifyFindingsHandOff } from '../verifyFindingsHandOff';
 import { stopIfCancelled } from './extractStage';

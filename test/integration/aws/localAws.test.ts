@@ -10,7 +10,7 @@ import type { CanonicalValue } from '../../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { buildFindingsDocument, serializeFindingsDocument } from '../../../shared/discovery/FindingsDocument';
 import { findingsSourceOf } from '../../../shared/discovery/FindingsStream';
-import { quarantineKey } from '../../../shared/pipeline/PayloadStore';
+import { quarantineKey } from '../../../shared/payload/PayloadStore';
 import { buildStageMessage } from '../../../shared/pipeline/StageMessage';
 import type { SqsEvent } from '../../../shared/pipeline/sqsEvent';
 import { verifyFindingsHandOff } from '../../../shared/pipeline/verifyFindingsHandOff';

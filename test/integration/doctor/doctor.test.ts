@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FunctionEnvironments, runDoctorChecks } from '../../../cli/commands/doctor';
 import { runCli } from '../../../cli/main';
-import type { FunctionName } from '../../../functions/common/functionConfigs';
+import type { FunctionName } from '../../../functions/functionConfigs';
 import { type LocalAws, startLocalAws } from '../../../local/aws/startLocalAws';
 import { localFunctionEnvironments } from '../../../local/pipeline/localFunctionEnvironments';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';

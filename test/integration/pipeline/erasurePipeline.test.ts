@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3PayloadStore } from '../../../adapters/aws/S3PayloadStore';
 import { applyApproval } from '../../../shared/audit/applyApproval';
+import { lifecycleOf } from '../../../shared/ledger/RequestState';
 import { readLedger } from '../../../shared/load/readLedger';
 import { SnowflakeErasureReceipts } from '../../../shared/load/SnowflakeErasureReceipts';
 import { SnowflakeLedger } from '../../../shared/load/SnowflakeLedger';
 import { isEraseCheckpoint } from '../../../shared/pipeline/ErasureDecision';
-import { lifecycleOf } from '../../../shared/pipeline/RequestState';
 import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
 import { readSessionIdentity } from '../../../shared/snowflake/readSessionIdentity';
 import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';

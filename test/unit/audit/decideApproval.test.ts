@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { applyApproval } from '../../../shared/audit/applyApproval';
 import { decideApproval } from '../../../shared/audit/decideApproval';
-import type { LedgerEntry } from '../../../shared/pipeline/Ledger';
-import type { RequestState } from '../../../shared/pipeline/RequestState';
+import type { LedgerEntry } from '../../../shared/ledger/Ledger';
+import type { RequestState } from '../../../shared/ledger/RequestState';
 import { InMemoryLedger } from '../../support/InMemoryLedger';
 
 const NOW = new Date('2026-03-05T10:00:00.000Z');

@@ -6,7 +6,7 @@ import { addPeriod } from '../../../shared/intake/addPeriod';
 import { computeAcknowledgementDeadline, computeDeadline } from '../../../shared/intake/computeDeadline';
 import { JURISDICTION_RULES } from '../../../shared/intake/jurisdictions';
 import { MalformedRequestError } from '../../../shared/intake/MalformedRequestError';
-import type { LedgerEntry } from '../../../shared/pipeline/Ledger';
+import type { LedgerEntry } from '../../../shared/ledger/Ledger';
 
 describe('Table: response deadlines per jurisdiction', () => {
   // [jurisdiction, received, expected deadline]

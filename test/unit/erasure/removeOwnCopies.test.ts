@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { erasureCaseKey } from '../../../shared/erasure/ErasureCase';
 import { type OwnCopiesPorts, removeOwnCopies } from '../../../shared/erasure/removeOwnCopies';
+import type { LedgerEntry } from '../../../shared/ledger/Ledger';
+import type { RequestState } from '../../../shared/ledger/RequestState';
+import { deadLetterKey, quarantineKey } from '../../../shared/payload/PayloadStore';
 import { findingsManifestKey, findingsPartKey } from '../../../shared/pipeline/FindingsManifest';
-import type { LedgerEntry } from '../../../shared/pipeline/Ledger';
-import { deadLetterKey, quarantineKey } from '../../../shared/pipeline/PayloadStore';
-import type { RequestState } from '../../../shared/pipeline/RequestState';
 import { InMemoryLedger } from '../../support/InMemoryLedger';
 import { InMemoryPayloadStore } from '../../support/inMemoryPorts';
 

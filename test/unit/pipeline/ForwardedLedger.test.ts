@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { LedgerEntry } from '../../../shared/ledger/Ledger';
 import { ForwardedLedger, readLedgerMessage } from '../../../shared/pipeline/ForwardedLedger';
-import type { LedgerEntry } from '../../../shared/pipeline/Ledger';
 import type { MessageQueue } from '../../../shared/pipeline/MessageQueue';
 
 function ledgerWithQueue() {

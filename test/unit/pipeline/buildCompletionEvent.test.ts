@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { LedgerEntry } from '../../../shared/ledger/Ledger';
 import { buildCompletionEvent } from '../../../shared/pipeline/buildCompletionEvent';
 import { completionEventSchema } from '../../../shared/pipeline/CompletionEvent';
-import type { LedgerEntry } from '../../../shared/pipeline/Ledger';
 import { PublishingLedger } from '../../../shared/pipeline/PublishingLedger';
 import { InMemoryLedger } from '../../support/InMemoryLedger';
 

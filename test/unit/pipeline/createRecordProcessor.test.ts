@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, UnexpectedDataError } from '../../../shared/errors/errors';
+import type { PayloadStore } from '../../../shared/payload/PayloadStore';
 import { createRecordProcessor } from '../../../shared/pipeline/createRecordProcessor';
 import type { MessageQueue } from '../../../shared/pipeline/MessageQueue';
-import type { PayloadStore } from '../../../shared/pipeline/PayloadStore';
 import type { StageWork } from '../../../shared/pipeline/RecordContext';
 import type { SqsRecord } from '../../../shared/pipeline/sqsEvent';
 import { PostgresError } from '../../../shared/postgres/errors';

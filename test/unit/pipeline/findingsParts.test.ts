@@ -9,9 +9,9 @@ import {
   serializeFindingsDocument,
 } from '../../../shared/discovery/FindingsDocument';
 import { findingsSourceOf } from '../../../shared/discovery/FindingsStream';
+import type { PayloadStore } from '../../../shared/payload/PayloadStore';
 import { IntegrityViolationError, PayloadMissingError } from '../../../shared/pipeline/errors';
 import { type FindingsManifest, findingsPartKey } from '../../../shared/pipeline/FindingsManifest';
-import type { PayloadStore } from '../../../shared/pipeline/PayloadStore';
 import { buildStageMessage, documentText, type StageMessage } from '../../../shared/pipeline/StageMessage';
 import { verifyFindingsHandOff } from '../../../shared/pipeline/verifyFindingsHandOff';
 import { InMemoryPayloadStore } from '../../support/inMemoryPorts';

@@ -1,10 +1,10 @@
 import pLimit from 'p-limit';
-import type { PgDatabase } from '../../postgres/PgDatabase';
-import { readPgCatalog } from '../../postgres/readPgCatalog';
-import { ALL_DETECTORS } from '../../scan/detectors/allDetectors';
-import { type Classification, LocationTally } from '../../scan/LocationTally';
-import { PostgresScanSource } from '../../scan/PostgresScanSource';
-import type { CatalogSource } from '../../scan/ScanSource';
+import type { PgDatabase } from '../postgres/PgDatabase';
+import { readPgCatalog } from '../postgres/readPgCatalog';
+import { ALL_DETECTORS } from '../scan/detectors/allDetectors';
+import { type Classification, LocationTally } from '../scan/LocationTally';
+import { PostgresScanSource } from '../scan/PostgresScanSource';
+import type { CatalogSource } from '../scan/ScanSource';
 import {
   buildInitialDataMap,
   contactColumnsOf,

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { discoverSubjectStream } from '../../discovery/discoverSubject';
-import type { PgDatabase } from '../../postgres/PgDatabase';
-import { PostgresTableSearcher } from '../../postgres/PostgresTableSearcher';
-import { quoteIdent } from '../../postgres/quoteIdent';
-import type { DataMap, PostgresTableSpec } from '../dataMapSchema';
+import type { DataMap, PostgresTableSpec } from '../datamap/dataMapSchema';
+import { discoverSubjectStream } from '../discovery/discoverSubject';
+import type { PgDatabase } from '../postgres/PgDatabase';
+import { PostgresTableSearcher } from '../postgres/PostgresTableSearcher';
+import { quoteIdent } from '../postgres/quoteIdent';
 
 export interface PreviewOptions {
   /** Subjects sampled per learning table. @default 10 */

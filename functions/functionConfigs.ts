@@ -1,15 +1,15 @@
-import { readConfig } from '../../shared/config/readConfig';
-import type { DataMap } from '../../shared/datamap/dataMapSchema';
-import { snowflakeEnv } from '../../shared/snowflake/snowflakeEnv';
-import { recorderConfig, recorderEnv } from '../dead-letter-recorder/recorderEnv';
-import { deadlineCheckConfig, deadlineCheckEnv } from '../deadline-check/deadlineCheckEnv';
-import { eraseConfig, eraseEnv } from '../erase/eraseEnv';
-import { extractConfig, extractEnv } from '../extract/extractEnv';
-import { gateConfig, gateEnv } from '../gate/gateEnv';
-import { loadConfig, loadEnv } from '../load/loadEnv';
-import { redriveEnv } from '../redrive/redriveEnv';
-import { scanConfig, scanEnv } from '../scan/scanEnv';
-import { completionEnv } from './completionPublisher';
+import { readConfig } from '../shared/config/readConfig';
+import type { DataMap } from '../shared/datamap/dataMapSchema';
+import { snowflakeEnv } from '../shared/snowflake/snowflakeEnv';
+import { completionEnv } from './common/completionPublisher';
+import { recorderConfig, recorderEnv } from './dead-letter-recorder/recorderEnv';
+import { deadlineCheckConfig, deadlineCheckEnv } from './deadline-check/deadlineCheckEnv';
+import { eraseConfig, eraseEnv } from './erase/eraseEnv';
+import { extractConfig, extractEnv } from './extract/extractEnv';
+import { gateConfig, gateEnv } from './gate/gateEnv';
+import { loadConfig, loadEnv } from './load/loadEnv';
+import { redriveEnv } from './redrive/redriveEnv';
+import { scanConfig, scanEnv } from './scan/scanEnv';
 
 /** The functions the stack deploys, by the key `DsrBridgeStack.functions` gives them. */
 export type FunctionName =

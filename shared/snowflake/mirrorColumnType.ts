@@ -1,4 +1,4 @@
-import type { SnowflakeColumn } from '../snowflake/SnowflakeColumn';
+import type { SnowflakeColumn } from './SnowflakeColumn';
 
 /** Snowflake's type families, after its synonyms are folded (`VARCHAR`, `STRING` → `TEXT`, …). */
 export type MirrorTypeFamily =

@@ -1,4 +1,4 @@
-import type { Normalization } from '../dataMapSchema';
+import type { Normalization } from '../datamap/dataMapSchema';
 
 /** A value `dsr datamap init` inferred, with the reason, which becomes a YAML comment. */
 export interface Inferred<T> {

@@ -1,7 +1,7 @@
-import type { DetectorId } from '../../scan/detectors/Detector';
-import { nameWords } from '../../scan/detectors/Detector';
-import { isPhoneName } from '../../scan/detectors/phone';
-import type { Normalization } from '../dataMapSchema';
+import type { Normalization } from '../datamap/dataMapSchema';
+import type { DetectorId } from '../scan/detectors/Detector';
+import { nameWords } from '../scan/detectors/Detector';
+import { isPhoneName } from '../scan/detectors/phone';
 
 /** How each proposed identity kind is normalised before it is searched for. */
 export function normalizationOf(kind: string): Normalization {

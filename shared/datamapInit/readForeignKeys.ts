@@ -1,4 +1,4 @@
-import type { PgDatabase } from '../../postgres/PgDatabase';
+import type { PgDatabase } from '../postgres/PgDatabase';
 
 /** A foreign key as the catalog declares it; composite keys keep their column pairs in order. */
 export interface PgForeignKey {

@@ -1,6 +1,6 @@
-import type { PgDatabase } from '../../postgres/PgDatabase';
-import { quoteIdent } from '../../postgres/quoteIdent';
-import { SAMPLE_FACTOR } from '../../scan/ScanSource';
+import type { PgDatabase } from '../postgres/PgDatabase';
+import { quoteIdent } from '../postgres/quoteIdent';
+import { SAMPLE_FACTOR } from '../scan/ScanSource';
 import type { NameReference } from './referencesByName';
 
 /** The client `PgDatabase.withClient` lends; the driver stays behind `shared/postgres`. */

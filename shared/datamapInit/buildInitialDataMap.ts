@@ -1,7 +1,7 @@
-import type { PgCatalog, PgTable } from '../../postgres/readPgCatalog';
-import type { DetectorId } from '../../scan/detectors/Detector';
-import type { Classification } from '../../scan/LocationTally';
-import type { Normalization } from '../dataMapSchema';
+import type { Normalization } from '../datamap/dataMapSchema';
+import type { PgCatalog, PgTable } from '../postgres/readPgCatalog';
+import type { DetectorId } from '../scan/detectors/Detector';
+import type { Classification } from '../scan/LocationTally';
 import type { Inferred, InitialDataMap, InitTable } from './InitialDataMap';
 import {
   CATEGORY_OF,

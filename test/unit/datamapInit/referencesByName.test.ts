@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { personKindOf, singularOf } from '../../../../shared/datamap/init/identityRules';
-import { referencesByName } from '../../../../shared/datamap/init/referencesByName';
+import { personKindOf, singularOf } from '../../../shared/datamapInit/identityRules';
+import { referencesByName } from '../../../shared/datamapInit/referencesByName';
 import { table } from './catalogFixture';
 
 const customers = table('app.customers', ['id int', 'email text', 'referred_by_customer_id int'], ['id']);

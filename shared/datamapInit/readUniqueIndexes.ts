@@ -1,4 +1,4 @@
-import type { PgDatabase } from '../../postgres/PgDatabase';
+import type { PgDatabase } from '../postgres/PgDatabase';
 
 /**
  * The single-column unique indexes (primary keys included) of the given schemas, as

@@ -1,8 +1,8 @@
+import { didYouMean } from '../datamap/closeMatches';
+import type { DataMap } from '../datamap/dataMapSchema';
+import { formatPath } from '../datamap/loadDataMap';
 import type { DataMapProblem } from '../errors/errors';
-import type { PgCatalog, PgColumn, PgTable } from '../postgres/readPgCatalog';
-import { didYouMean } from './closeMatches';
-import type { DataMap } from './dataMapSchema';
-import { formatPath } from './loadDataMap';
+import type { PgCatalog, PgColumn, PgTable } from './readPgCatalog';
 
 /**
  * Checks the data map's PostgreSQL section against the live catalog, before any query runs:

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LedgerEntry } from '../../../shared/pipeline/Ledger';
-import { decideEntry } from '../../../shared/pipeline/RequestLedger';
+import type { LedgerEntry } from '../../../shared/ledger/Ledger';
 import {
   assertTransition,
   canTransition,
@@ -9,7 +8,8 @@ import {
   REQUEST_STATES,
   type RequestState,
   TRANSITIONS,
-} from '../../../shared/pipeline/RequestState';
+} from '../../../shared/ledger/RequestState';
+import { decideEntry } from '../../../shared/pipeline/RequestLedger';
 
 const entries = (...states: RequestState[]): LedgerEntry[] =>
   states.map((state) => ({ requestId: 'r', state, at: '', stage: 's', traceId: 't' }));

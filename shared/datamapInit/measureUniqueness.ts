@@ -1,7 +1,7 @@
-import type { PgDatabase } from '../../postgres/PgDatabase';
-import { quoteIdent } from '../../postgres/quoteIdent';
-import { SAMPLE_FACTOR } from '../../scan/ScanSource';
-import type { Normalization } from '../dataMapSchema';
+import type { Normalization } from '../datamap/dataMapSchema';
+import type { PgDatabase } from '../postgres/PgDatabase';
+import { quoteIdent } from '../postgres/quoteIdent';
+import { SAMPLE_FACTOR } from '../scan/ScanSource';
 import { qualifiedName } from './qualifiedName';
 
 /** How many sampled non-null values of a column belong to a value that occurs more than once. */

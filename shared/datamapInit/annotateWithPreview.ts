@@ -1,5 +1,5 @@
-import type { DataMapPreview } from '../preview/previewDataMap';
-import { percent } from '../preview/previewDataMap';
+import type { DataMapPreview } from '../datamapPreview/previewDataMap';
+import { percent } from '../datamapPreview/previewDataMap';
 import type { InitialDataMap } from './InitialDataMap';
 
 /**

@@ -1,4 +1,4 @@
-import type { PgCatalog, PgColumn, PgTable } from '../../../../shared/postgres/readPgCatalog';
+import type { PgCatalog, PgColumn, PgTable } from '../../../shared/postgres/readPgCatalog';
 
 const TYPES: Record<string, { category: string; castType: string }> = {
   int: { category: 'N', castType: 'integer' },

@@ -1,5 +1,5 @@
-import type { PgDatabase } from '../../postgres/PgDatabase';
-import { quoteIdent } from '../../postgres/quoteIdent';
+import type { PgDatabase } from '../postgres/PgDatabase';
+import { quoteIdent } from '../postgres/quoteIdent';
 import { qualifiedName } from './qualifiedName';
 
 /**

@@ -3,11 +3,11 @@ import {
   buildInitialDataMap,
   type InitInput,
   type MeasuredReference,
-} from '../../../../shared/datamap/init/buildInitialDataMap';
-import type { InitialDataMap } from '../../../../shared/datamap/init/InitialDataMap';
-import type { PgTable } from '../../../../shared/postgres/readPgCatalog';
-import type { DetectorId } from '../../../../shared/scan/detectors/Detector';
-import type { Classification } from '../../../../shared/scan/LocationTally';
+} from '../../../shared/datamapInit/buildInitialDataMap';
+import type { InitialDataMap } from '../../../shared/datamapInit/InitialDataMap';
+import type { PgTable } from '../../../shared/postgres/readPgCatalog';
+import type { DetectorId } from '../../../shared/scan/detectors/Detector';
+import type { Classification } from '../../../shared/scan/LocationTally';
 import { catalogOf, table } from './catalogFixture';
 
 const seen = (detector: DetectorId, n = 20): Classification => ({

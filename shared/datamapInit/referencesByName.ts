@@ -1,5 +1,5 @@
-import type { PgColumn, PgTable } from '../../postgres/readPgCatalog';
-import { nameWords } from '../../scan/detectors/Detector';
+import type { PgColumn, PgTable } from '../postgres/readPgCatalog';
+import { nameWords } from '../scan/detectors/Detector';
 import { singularOf } from './identityRules';
 
 /** A column whose name says it refers to another table's key, before its values are compared. */

@@ -1,4 +1,4 @@
-import { quoteIdent } from '../../postgres/quoteIdent';
+import { quoteIdent } from '../postgres/quoteIdent';
 
 /** `schema.table` as a quoted SQL name. */
 export function qualifiedName(table: string): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { annotateWithPreview } from '../../../../shared/datamap/init/annotateWithPreview';
-import type { InitialDataMap, InitTable } from '../../../../shared/datamap/init/InitialDataMap';
-import type { DataMapPreview, TablePreview } from '../../../../shared/datamap/preview/previewDataMap';
+import { annotateWithPreview } from '../../../shared/datamapInit/annotateWithPreview';
+import type { InitialDataMap, InitTable } from '../../../shared/datamapInit/InitialDataMap';
+import type { DataMapPreview, TablePreview } from '../../../shared/datamapPreview/previewDataMap';
 
 const entry = (table: string, follow: Record<string, string>): InitTable => ({
   table,
