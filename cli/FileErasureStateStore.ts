@@ -6,7 +6,7 @@ import {
   erasureStateText,
   parseErasureState,
 } from '../shared/erasure/ErasureStateStore';
-import { makePrivateDirectory, writePrivateFile } from './writePrivateFile';
+import { makePrivateDirectory, writePrivateFile } from '../shared/files/writePrivateFile';
 
 /**
  * `dsr erase`'s erasure state: one owner-only file per request, `<dir>/<requestId>.json` (the

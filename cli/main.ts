@@ -182,6 +182,9 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   return program;
 }
 
+/** Typed errors that mean the command line itself is wrong (exit 2): a setting, an output path. */
+const USAGE_ERRORS: ReadonlySet<string> = new Set(['CONFIG_INVALID', 'OUTPUT_PATH_REFUSED']);
+
 /** Runs the program and returns the exit code; errors become one clear message on stderr. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   try {
@@ -196,7 +199,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`dsr: ${error.message}\n`);
       return error.exitCode;
     }
-    if (isDsrError(error) && error.code === 'CONFIG_INVALID') {
+    if (isDsrError(error) && USAGE_ERRORS.has(error.code)) {
       process.stderr.write(`dsr: ${error.message}\n`);
       return EXIT.usage;
     }

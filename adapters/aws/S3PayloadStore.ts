@@ -7,8 +7,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { IntegrityViolationError } from '../../shared/errors/IntegrityViolationError';
 import type { PayloadPointer, PayloadStore, StoredPayload } from '../../shared/payload/PayloadStore';
-import { IntegrityViolationError } from '../../shared/pipeline/errors';
 import { awsCall, classifyAwsError } from './classifyAwsError';
 
 export interface S3PayloadStoreOptions {

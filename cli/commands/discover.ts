@@ -3,10 +3,12 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
+import type { System } from '../../shared/datamap/System';
 import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
 import { describeNotFollowed } from '../../shared/discovery/NotFollowed';
-import type { SearchableTable, System, TableSearcher } from '../../shared/discovery/SearchableTable';
+import type { SearchableTable, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { serializeSpilledFindings } from '../../shared/discovery/serializeSpilledFindings';
+import { writePrivateFile } from '../../shared/files/writePrivateFile';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { COMMAND_CONNECT_ATTEMPTS, connectionLimitRetry } from '../../shared/postgres/connectionLimitRetry';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
@@ -16,7 +18,6 @@ import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase
 import { CliError, EXIT } from '../CliError';
 import { ProgressLine, progressMode } from '../ProgressLine';
 import { checkRequestId, checkSubjectKinds, collectSubject, pgDsnFromEnv } from '../parseSubjects';
-import { writePrivateFile } from '../writePrivateFile';
 
 /** Bytes of met rows held in memory before a sorted run is written to disk. */
 const spillEnv = z.object({

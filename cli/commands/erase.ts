@@ -5,8 +5,9 @@ import type { CanonicalValue } from '../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../shared/canonical/canonicalJson';
 import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/readConfig';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
+import type { System } from '../../shared/datamap/System';
 import { normalizeSubject } from '../../shared/discovery/discoverSubject';
-import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
+import type { TableSearcher } from '../../shared/discovery/SearchableTable';
 import { buildErasureReceipt } from '../../shared/erasure/buildErasureReceipt';
 import { formatErasureProblems } from '../../shared/erasure/ErasureProblem';
 import { eraseSubject } from '../../shared/erasure/eraseSubject';
@@ -15,6 +16,7 @@ import { snowflakeErasurePart } from '../../shared/erasure/executeSnowflakeErasu
 import { formatErasurePlan } from '../../shared/erasure/formatErasurePlan';
 import { readRetentionFacts } from '../../shared/erasure/readSnowflakeRetention';
 import { InvalidInputError } from '../../shared/errors/errors';
+import { refuseNonRegular, writePrivateFile } from '../../shared/files/writePrivateFile';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { COMMAND_CONNECT_ATTEMPTS, connectionLimitRetry } from '../../shared/postgres/connectionLimitRetry';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
@@ -27,7 +29,6 @@ import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSea
 import { CliError, EXIT } from '../CliError';
 import { FileErasureStateStore } from '../FileErasureStateStore';
 import { checkRequestId, collectSubject } from '../parseSubjects';
-import { refuseNonRegular, writePrivateFile } from '../writePrivateFile';
 
 interface EraseOptions {
   datamap: string;

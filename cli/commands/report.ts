@@ -10,6 +10,7 @@ import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocume
 import { findingsSourceOf } from '../../shared/discovery/FindingsStream';
 import { ErasureReceiptMismatchError } from '../../shared/erasure/ErasureReceiptMismatchError';
 import { erasureReceiptText } from '../../shared/erasure/erasureReceiptText';
+import { makePrivateDirectory, writePrivateFile } from '../../shared/files/writePrivateFile';
 import { lifecycleOf } from '../../shared/ledger/RequestState';
 import type { LedgerRecord } from '../../shared/load/readLedger';
 import { readLoadedFindings } from '../../shared/load/readLoadedFindings';
@@ -27,7 +28,6 @@ import { valuesErasedOf, verifyErasedEvidence } from '../../shared/report/verify
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import type { LoadLocation } from '../../shared/snowflake/statements';
 import { CliError, EXIT } from '../CliError';
-import { makePrivateDirectory, writePrivateFile } from '../writePrivateFile';
 import { readRequestHistory } from './status';
 
 interface ReportOptions {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SecretsManagerCredentialSource } from '../../adapters/aws/SecretsManagerCredentialSource';
-import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
+import type { System } from '../../shared/datamap/System';
+import type { TableSearcher } from '../../shared/discovery/SearchableTable';
 import type { ErasurePlan } from '../../shared/erasure/ErasurePlan';
 import { executeErasurePlan } from '../../shared/erasure/executeErasurePlan';
 import { snowflakeErasurePart } from '../../shared/erasure/executeSnowflakeErasure';

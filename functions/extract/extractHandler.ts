@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { System } from '../../shared/datamap/System';
 import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
 import { SPILL_DIR_PREFIX } from '../../shared/discovery/FindingsSpill';
-import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
+import type { TableSearcher } from '../../shared/discovery/SearchableTable';
 import { planSubjectErasure } from '../../shared/erasure/planSubjectErasure';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import type { IntakeRequest } from '../../shared/intake/IntakeRequest';

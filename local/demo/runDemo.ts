@@ -1,16 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3PayloadStore } from '../../adapters/aws/S3PayloadStore';
-import { makePrivateDirectory, writePrivateFile } from '../../cli/writePrivateFile';
 import { FileAnchorStore } from '../../shared/audit/FileAnchorStore';
 import { requestClock } from '../../shared/audit/requestClock';
 import { verifyLedger } from '../../shared/audit/verifyLedger';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
+import type { System } from '../../shared/datamap/System';
 import { normalizeSubject } from '../../shared/discovery/discoverSubject';
 import { type FindingsDocument, serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
 import { findingsSourceOf } from '../../shared/discovery/FindingsStream';
-import type { System } from '../../shared/discovery/SearchableTable';
 import { erasureGrants } from '../../shared/erasure/erasureGrants';
+import { makePrivateDirectory, writePrivateFile } from '../../shared/files/writePrivateFile';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { computeDeadline } from '../../shared/intake/computeDeadline';
 import { readLedger, readLedgerSince } from '../../shared/load/readLedger';

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { writePrivateFile } from '../../cli/writePrivateFile';
 import { applyApproval } from '../../shared/audit/applyApproval';
 import { verifyLedger } from '../../shared/audit/verifyLedger';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
-import type { System, TableSearcher } from '../../shared/discovery/SearchableTable';
+import type { System } from '../../shared/datamap/System';
+import type { TableSearcher } from '../../shared/discovery/SearchableTable';
 import { erasureReceiptText } from '../../shared/erasure/erasureReceiptText';
 import { formatErasurePlan } from '../../shared/erasure/formatErasurePlan';
 import { planSubjectErasure } from '../../shared/erasure/planSubjectErasure';
+import { writePrivateFile } from '../../shared/files/writePrivateFile';
 import { FINAL_STATES, lifecycleOf, type RequestState } from '../../shared/ledger/RequestState';
 import { readLedger } from '../../shared/load/readLedger';
 import { SnowflakeErasureReceipts } from '../../shared/load/SnowflakeErasureReceipts';

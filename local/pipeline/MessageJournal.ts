@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { makePrivateDirectory, writePrivateFile } from '../../cli/writePrivateFile';
+import { makePrivateDirectory, writePrivateFile } from '../../shared/files/writePrivateFile';
 import { PIPELINE_QUEUES, type PipelineQueueName } from '../aws/startLocalAws';
 
 /** The last message of one request that one queue delivered. */

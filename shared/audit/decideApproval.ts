@@ -1,13 +1,6 @@
 import type { LedgerEntry } from '../ledger/Ledger';
 import { FINAL_STATES, lifecycleOf, type RequestState } from '../ledger/RequestState';
-
-/** Who approves, as the system that records the approval knows the caller (never a typed name). */
-export interface Approver {
-  /** The Snowflake session's `CURRENT_USER()`: the name the ledger is written as. */
-  readonly user: string;
-  /** The session's `CURRENT_ROLE()`. */
-  readonly role: string;
-}
+import type { Approver } from '../snowflake/readSessionIdentity';
 
 /** Why an approval was refused: a code, with a sentence for the operator. */
 export type ApprovalRefusal = 'unknown_request' | 'not_awaiting_approval' | 'ended' | 'already_approved';

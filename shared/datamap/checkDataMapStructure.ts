@@ -1,6 +1,6 @@
-import type { System } from '../discovery/SearchableTable';
 import type { DataMap, PostgresTableSpec, SnowflakeTableSpec } from './dataMapSchema';
 import { parseColumnRef } from './parseColumnRef';
+import type { System } from './System';
 
 type Path = (string | number)[];
 type TableSpec = PostgresTableSpec | SnowflakeTableSpec;

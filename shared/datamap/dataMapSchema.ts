@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NORMALIZATIONS } from '../identity/Normalization';
 import { isPhoneRegion } from '../identity/normalizePhone';
 
 /**
@@ -19,8 +20,6 @@ const sfTable = z
     new RegExp(`^${IDENT}\\.${IDENT}\\.${IDENT}$`),
     'DATABASE.SCHEMA.TABLE, e.g. ANALYTICS.PUBLIC.USERS',
   );
-/** How an identifier is normalised before it is searched for and hashed. */
-export const NORMALIZATIONS = ['none', 'lowercase', 'digits', 'phone'] as const;
 
 /**
  * `normalize: phone` reads numbers with libphonenumber-js; `region` (ISO 3166 alpha-2) is the
@@ -237,7 +236,6 @@ export const dataMapSchema = z.strictObject({
 export type DataMap = z.output<typeof dataMapSchema>;
 export type PostgresTableSpec = DataMap['postgres'][number];
 export type SnowflakeTableSpec = DataMap['snowflake'][number];
-export type Normalization = (typeof NORMALIZATIONS)[number];
 export type ErasureRule = z.output<typeof erasureRule>;
 export type ErasureTriggers = z.output<typeof erasureTriggers>;
 export type MaskStrategy = z.output<typeof maskStrategy>;

@@ -1,4 +1,4 @@
-import type { System } from '../discovery/SearchableTable';
+import type { System } from './System';
 
 /** A column of a data-map table, named by a follow edge. */
 export interface ColumnRef {

@@ -1,4 +1,4 @@
-import type { Normalization } from '../datamap/dataMapSchema';
+import type { Normalization } from '../identity/Normalization';
 
 /** A value `dsr datamap init` inferred, with the reason, which becomes a YAML comment. */
 export interface Inferred<T> {

@@ -1,4 +1,4 @@
-import type { Normalization } from '../datamap/dataMapSchema';
+import type { Normalization } from '../identity/Normalization';
 import type { PgCatalog, PgTable } from '../postgres/readPgCatalog';
 import type { DetectorId } from '../scan/detectors/Detector';
 import type { Classification } from '../scan/LocationTally';

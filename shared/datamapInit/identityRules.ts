@@ -1,4 +1,4 @@
-import type { Normalization } from '../datamap/dataMapSchema';
+import type { Normalization } from '../identity/Normalization';
 import type { DetectorId } from '../scan/detectors/Detector';
 import { nameWords } from '../scan/detectors/Detector';
 import { isPhoneName } from '../scan/detectors/phone';

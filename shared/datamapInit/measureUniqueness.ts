@@ -1,4 +1,4 @@
-import type { Normalization } from '../datamap/dataMapSchema';
+import type { Normalization } from '../identity/Normalization';
 import type { PgDatabase } from '../postgres/PgDatabase';
 import { quoteIdent } from '../postgres/quoteIdent';
 import { SAMPLE_FACTOR } from '../scan/ScanSource';

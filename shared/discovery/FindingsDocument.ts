@@ -1,11 +1,12 @@
 import type { CanonicalObject, CanonicalRow, CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import { sha256Hex } from '../canonical/sha256';
+import type { System } from '../datamap/System';
 import { compareFindingKeys } from './compareFindingKeys';
 import { KEYLESS_KEY } from './keylessRowKeys';
 import type { NotFollowed } from './NotFollowed';
 import type { ProvenanceEntry } from './Provenance';
-import type { System, UnreadableRow } from './SearchableTable';
+import type { UnreadableRow } from './SearchableTable';
 import type { TableResult } from './traverse';
 
 /** One row about the subject, where it was found, its primary key, and how it was reached. */

@@ -1,4 +1,4 @@
-import type { System } from './SearchableTable';
+import type { System } from '../datamap/System';
 
 /**
  * Learned values that did not widen the search: each was held by more than one row of the column

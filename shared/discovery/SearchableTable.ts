@@ -1,7 +1,6 @@
 import type { CanonicalObject, CanonicalRow } from '../canonical/CanonicalValue';
-import type { Normalization } from '../datamap/dataMapSchema';
-
-export type System = 'postgres' | 'snowflake';
+import type { System } from '../datamap/System';
+import type { Normalization } from '../identity/Normalization';
 
 /**
  * A value the traversal carries between tables: an identity kind (`identity:email`) or the values

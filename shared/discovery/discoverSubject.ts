@@ -1,4 +1,5 @@
 import type { DataMap } from '../datamap/dataMapSchema';
+import type { System } from '../datamap/System';
 import { InvalidInputError } from '../errors/errors';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import { subjectHash } from '../identity/subjectHash';
@@ -6,7 +7,7 @@ import { buildFindingsDocument, type FindingsDocument, sortUnreadable } from './
 import { FindingsSpill, type FindingsSpillOptions, type SpilledFindings } from './FindingsSpill';
 import type { MetRowSink } from './MetRow';
 import { identityKey, planSearch } from './planSearch';
-import type { SearchableTable, System, TableSearcher } from './SearchableTable';
+import type { SearchableTable, TableSearcher } from './SearchableTable';
 import { traverse, traverseInto } from './traverse';
 
 export interface DiscoverSubjectDeps {

@@ -1,7 +1,8 @@
 import { followersOf } from '../datamap/checkDataMapStructure';
 import type { DataMap } from '../datamap/dataMapSchema';
 import { parseColumnRef } from '../datamap/parseColumnRef';
-import type { SearchableTable, SearchInput, SearchOutput, System } from './SearchableTable';
+import type { System } from '../datamap/System';
+import type { SearchableTable, SearchInput, SearchOutput } from './SearchableTable';
 
 export const identityKey = (kind: string): string => `identity:${kind}`;
 export const columnKey = (system: System, columnRef: string): string => `column:${system}:${columnRef}`;

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { type CanonicalValue, JsonNumber } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
+import type { System } from '../datamap/System';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import { collapseMetRecords, type MetRecord, metRecordOrder } from './collapseMetRecords';
 import { KEYLESS_KEY } from './keylessRowKeys';
@@ -12,7 +13,6 @@ import type {
   SearchableTable,
   SearchInput,
   SearchOutput,
-  System,
   TableSearcher,
   UnreadableRow,
   ValueKey,

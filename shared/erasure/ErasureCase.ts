@@ -2,20 +2,11 @@ import { z } from 'zod';
 import type { CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import { sha256Hex } from '../canonical/sha256';
+import { IntegrityViolationError } from '../errors/IntegrityViolationError';
 import type { PayloadPointer, PayloadStore } from '../payload/PayloadStore';
-import { IntegrityViolationError } from '../pipeline/errors';
+import { erasureCaseKey } from '../payload/PayloadStore';
 import { type ErasurePlan, planHashOf } from './ErasurePlan';
 import { ERASURE_PROBLEM_CODES, type ErasureProblem } from './ErasureProblem';
-
-/** Where the erasure case of a request is kept in the payload bucket. */
-export function erasureCaseKey(requestId: string): string {
-  return `erasure/${requestId}/case.json`;
-}
-
-/** Prefix of every object the bucket holds for one request's erasure. */
-export function erasurePrefix(requestId: string): string {
-  return `erasure/${requestId}/`;
-}
 
 const identifiers = z.record(z.string().min(1), z.array(z.string()));
 

@@ -1,7 +1,7 @@
 import type { CanonicalObject, CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import { sha256Hex } from '../canonical/sha256';
-import type { System } from '../discovery/SearchableTable';
+import type { System } from '../datamap/System';
 
 /** How one column of a masked table is overwritten (the data map's strategy, normalised). */
 export type PlannedMask =

@@ -1,4 +1,4 @@
-import type { System } from '../discovery/SearchableTable';
+import type { System } from '../datamap/System';
 
 /**
  * - `SIDE_EFFECT_UNACKNOWLEDGED`: a trigger, rule or row-security policy fires on a planned statement

@@ -3,7 +3,7 @@ import type { CanonicalObject, CanonicalValue } from '../canonical/CanonicalValu
 import { canonicalJson } from '../canonical/canonicalJson';
 import { parseExactJson } from '../canonical/parseExactJson';
 import { evidenceHash, type Finding, type FindingsDocument } from '../discovery/FindingsDocument';
-import { IntegrityViolationError } from '../pipeline/errors';
+import { IntegrityViolationError } from '../errors/IntegrityViolationError';
 import { checkedPlan, erasurePlanSchema } from './ErasureCase';
 import type { ErasurePlan } from './ErasurePlan';
 import type { ErasureStep } from './ErasureStep';

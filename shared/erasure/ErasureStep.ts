@@ -1,4 +1,4 @@
-import type { System } from '../discovery/SearchableTable';
+import type { System } from '../datamap/System';
 import type { ErasureProblem } from './ErasureProblem';
 
 /**

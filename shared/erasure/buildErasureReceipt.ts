@@ -1,7 +1,7 @@
 import type { CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import { sha256Hex } from '../canonical/sha256';
-import type { System } from '../discovery/SearchableTable';
+import type { System } from '../datamap/System';
 import type { ErasurePlan } from './ErasurePlan';
 import type { ErasureStep } from './ErasureStep';
 import type { ErasureVerification, Remaining } from './verifyErasure';

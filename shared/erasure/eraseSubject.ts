@@ -1,6 +1,7 @@
 import type { DataMap } from '../datamap/dataMapSchema';
+import type { System } from '../datamap/System';
 import type { FindingsDocument } from '../discovery/FindingsDocument';
-import type { System, TableSearcher } from '../discovery/SearchableTable';
+import type { TableSearcher } from '../discovery/SearchableTable';
 import { InvalidInputError } from '../errors/errors';
 import type { PgDatabase } from '../postgres/PgDatabase';
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';

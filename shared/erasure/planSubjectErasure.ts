@@ -1,7 +1,8 @@
 import type { DataMap } from '../datamap/dataMapSchema';
+import type { System } from '../datamap/System';
 import { discoverSubject } from '../discovery/discoverSubject';
 import type { FindingsDocument } from '../discovery/FindingsDocument';
-import type { System, TableSearcher } from '../discovery/SearchableTable';
+import type { TableSearcher } from '../discovery/SearchableTable';
 import type { PgDatabase } from '../postgres/PgDatabase';
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
 import { checkPlan } from './checkPlan';

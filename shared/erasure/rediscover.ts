@@ -1,10 +1,11 @@
 import type { CanonicalValue } from '../canonical/CanonicalValue';
 import { followersOf } from '../datamap/checkDataMapStructure';
 import type { DataMap } from '../datamap/dataMapSchema';
+import type { System } from '../datamap/System';
 import { normalizeSubject } from '../discovery/discoverSubject';
 import { buildFindingsDocument, type FindingsDocument } from '../discovery/FindingsDocument';
 import { columnKey, identityKey, planSearch } from '../discovery/planSearch';
-import type { System, TableSearcher } from '../discovery/SearchableTable';
+import type { TableSearcher } from '../discovery/SearchableTable';
 import { traverse } from '../discovery/traverse';
 import { subjectHash } from '../identity/subjectHash';
 

@@ -1,8 +1,13 @@
 import type { Ledger, LedgerEntry } from '../ledger/Ledger';
 import { ANNOTATION_STATES } from '../ledger/RequestState';
-import { claimCheckPrefix, deadLetterKey, type PayloadStore, quarantineKey } from '../payload/PayloadStore';
+import {
+  claimCheckPrefix,
+  deadLetterKey,
+  erasurePrefix,
+  type PayloadStore,
+  quarantineKey,
+} from '../payload/PayloadStore';
 import type { OwnCopiesRemoved } from './buildErasureReceipt';
-import { erasurePrefix } from './ErasureCase';
 
 /** Where dsr-bridge keeps its own copies of a subject, as ports (Snowflake and S3 in AWS). */
 export interface OwnCopiesPorts {

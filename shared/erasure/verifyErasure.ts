@@ -1,6 +1,6 @@
 import type { DataMap } from '../datamap/dataMapSchema';
+import type { System } from '../datamap/System';
 import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
-import type { System } from '../discovery/SearchableTable';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import type { ErasurePlan } from './ErasurePlan';
 

@@ -7,6 +7,15 @@ export class InvalidInputError extends DsrError {
   readonly code = 'INVALID_INPUT';
 }
 
+/**
+ * An output path names something other than a regular file (a device, a FIFO, a directory, or a
+ * link to one): it is refused and left as it is. Permanent; the command line's usage error.
+ */
+export class OutputPathError extends DsrError {
+  readonly retryable = false;
+  readonly code = 'OUTPUT_PATH_REFUSED';
+}
+
 /** A configuration variable is missing or malformed. Permanent: it fails the cold start. */
 export class ConfigError extends DsrError {
   readonly retryable = false;

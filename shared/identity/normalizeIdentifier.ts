@@ -1,4 +1,4 @@
-import type { Normalization } from '../datamap/dataMapSchema';
+import type { Normalization } from './Normalization';
 import { normalizePhone } from './normalizePhone';
 
 /**

@@ -1,8 +1,8 @@
 import type { CanonicalObject, CanonicalRow, CanonicalValue } from '../canonical/CanonicalValue';
 import { compareCanonical } from '../canonical/compareCanonical';
 import { parseExactJson } from '../canonical/parseExactJson';
+import type { System } from '../datamap/System';
 import type { ProvenanceEntry } from '../discovery/Provenance';
-import type { System } from '../discovery/SearchableTable';
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
 import { type LoadLocation, selectFindingsSql } from '../snowflake/statements';
 

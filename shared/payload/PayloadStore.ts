@@ -46,3 +46,13 @@ export function quarantineKey(requestId: string, at: Date): string {
 export function deadLetterKey(messageId: string, at: Date): string {
   return quarantineKey(messageId, at).replace(/^quarantine\//, 'dead-letter/');
 }
+
+/** Where the erasure case of a request is kept in the payload bucket. */
+export function erasureCaseKey(requestId: string): string {
+  return `erasure/${requestId}/case.json`;
+}
+
+/** Prefix of every object the bucket holds for one request's erasure. */
+export function erasurePrefix(requestId: string): string {
+  return `erasure/${requestId}/`;
+}

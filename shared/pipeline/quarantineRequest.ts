@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PagerDutyClient } from '../alerting/PagerDutyClient';
 import { type ErasureProblem, formatErasureProblems } from '../erasure/ErasureProblem';
+import type { IntegrityViolationError } from '../errors/IntegrityViolationError';
 import type { RequestState } from '../ledger/RequestState';
 import type { PayloadStore } from '../payload/PayloadStore';
 import { quarantineKey } from '../payload/PayloadStore';
 import type { ComplianceMetrics } from '../telemetry/ComplianceMetrics';
-import type { IntegrityViolationError } from './errors';
 import { logFields, type RecordContext } from './RecordContext';
 import type { RequestLedger } from './RequestLedger';
 

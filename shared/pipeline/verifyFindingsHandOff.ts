@@ -5,8 +5,9 @@ import { parseExactJson } from '../canonical/parseExactJson';
 import { sha256Hex } from '../canonical/sha256';
 import { EvidenceHasher } from '../discovery/EvidenceHasher';
 import { evidenceHash, type Finding, type FindingsDocument } from '../discovery/FindingsDocument';
+import { IntegrityViolationError } from '../errors/IntegrityViolationError';
 import type { PayloadStore } from '../payload/PayloadStore';
-import { IntegrityViolationError, PayloadMissingError } from './errors';
+import { PayloadMissingError } from './errors';
 import { type FindingsManifest, findingsManifestSchema, findingsPartKey } from './FindingsManifest';
 import { type StageMessage, tablesTouched } from './StageMessage';
 

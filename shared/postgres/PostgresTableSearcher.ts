@@ -1,7 +1,7 @@
 import type { IPolicy } from 'cockatiel';
 import type { CanonicalObject, CanonicalRow } from '../canonical/CanonicalValue';
 import { UnreadableValueError } from '../canonical/UnreadableValueError';
-import type { DataMap, Normalization } from '../datamap/dataMapSchema';
+import type { DataMap } from '../datamap/dataMapSchema';
 import { keylessRowKeys } from '../discovery/keylessRowKeys';
 import type {
   FoundRow,
@@ -11,6 +11,7 @@ import type {
   UnreadableRow,
 } from '../discovery/SearchableTable';
 import { DataMapError, InvalidArgumentError } from '../errors/errors';
+import type { Normalization } from '../identity/Normalization';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import { boundSearchValues } from '../identity/normalizePhone';
 import { acceptsValue } from './acceptsValue';

@@ -1,4 +1,5 @@
-import type { DataMap, Normalization } from '../datamap/dataMapSchema';
+import type { DataMap } from '../datamap/dataMapSchema';
+import type { Normalization } from '../identity/Normalization';
 import { type MatchExpression, matchExpression } from './matchExpression';
 import type { PgDatabase } from './PgDatabase';
 import { quoteIdent } from './quoteIdent';

@@ -1,4 +1,4 @@
-import type { Normalization } from '../datamap/dataMapSchema';
+import type { Normalization } from '../identity/Normalization';
 import { TRIMMED_CHARACTERS } from '../identity/normalizeIdentifier';
 import { quoteIdent } from './quoteIdent';
 import type { PgColumn } from './readPgCatalog';

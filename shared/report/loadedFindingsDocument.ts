@@ -1,6 +1,6 @@
 import type { DataMap } from '../datamap/dataMapSchema';
+import type { System } from '../datamap/System';
 import { buildFindingsDocument, type FindingsDocument } from '../discovery/FindingsDocument';
-import type { System } from '../discovery/SearchableTable';
 import type { TableResult } from '../discovery/traverse';
 import { DsrError } from '../errors/DsrError';
 import type { LoadedFinding } from '../load/readLoadedFindings';

@@ -1,11 +1,12 @@
 import type { CanonicalObject, CanonicalValue } from '../canonical/CanonicalValue';
 import { didYouMean } from '../datamap/closeMatches';
-import type { DataMap, Normalization } from '../datamap/dataMapSchema';
+import type { DataMap } from '../datamap/dataMapSchema';
 import { formatPath } from '../datamap/loadDataMap';
 import { keylessRowKeys } from '../discovery/keylessRowKeys';
 import { planSearch } from '../discovery/planSearch';
 import type { FoundRow, SearchableTable, SearchInput, TableSearcher } from '../discovery/SearchableTable';
 import { DataMapError, InvalidArgumentError, UnexpectedDataError } from '../errors/errors';
+import type { Normalization } from '../identity/Normalization';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import { boundSearchValues } from '../identity/normalizePhone';
 import { checkSnowflakeCatalog, snowflakeTablesOf } from './checkSnowflakeCatalog';

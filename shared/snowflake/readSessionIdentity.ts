@@ -1,7 +1,14 @@
-import type { Approver } from '../audit/decideApproval';
 import { ConfigError } from '../errors/errors';
 import type { SnowflakeDatabase } from './SnowflakeDatabase';
 import { sessionIdentitySql } from './statements';
+
+/** Who approves, as the system that records the approval knows the caller (never a typed name). */
+export interface Approver {
+  /** The Snowflake session's `CURRENT_USER()`: the name the ledger is written as. */
+  readonly user: string;
+  /** The session's `CURRENT_ROLE()`. */
+  readonly role: string;
+}
 
 /**
  * The session's user and primary role, as Snowflake knows them (`CURRENT_USER()`,

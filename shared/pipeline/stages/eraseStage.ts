@@ -9,7 +9,7 @@ import {
   type OwnCopiesRemoved,
   type RetentionFacts,
 } from '../../erasure/buildErasureReceipt';
-import { checkedPlan, type ErasureCase, erasurePrefix, readErasureCase } from '../../erasure/ErasureCase';
+import { checkedPlan, type ErasureCase, readErasureCase } from '../../erasure/ErasureCase';
 import { type ErasurePlan, rowsToChange } from '../../erasure/ErasurePlan';
 import type { ErasureProblem } from '../../erasure/ErasureProblem';
 import type { ErasureExecution, ErasureStep } from '../../erasure/ErasureStep';
@@ -18,8 +18,10 @@ import { copiesForReceipt, type OwnCopiesRemoval } from '../../erasure/removeOwn
 import { reviveFindings } from '../../erasure/reviveFindings';
 import type { ErasureVerification } from '../../erasure/verifyErasure';
 import { DsrError } from '../../errors/DsrError';
+import { IntegrityViolationError } from '../../errors/IntegrityViolationError';
 import type { LedgerEntry } from '../../ledger/Ledger';
 import { lifecycleOf } from '../../ledger/RequestState';
+import { erasurePrefix } from '../../payload/PayloadStore';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
 import {
   decideErasure,
@@ -27,13 +29,13 @@ import {
   eraseCheckpointStage,
   isEraseCheckpoint,
 } from '../ErasureDecision';
-import { IntegrityViolationError, MalformedStageMessageError } from '../errors';
+import { MalformedStageMessageError } from '../errors';
 import { quarantineIntegrity, quarantineRefusedPlan, quarantineRequest } from '../quarantineRequest';
 import { addScrubValues, logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { RequestLedger } from '../RequestLedger';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
+import { stopIfCancelled } from '../stageGuards';
 import { type VerifiedFindings, verifyFindingsHandOff } from '../verifyFindingsHandOff';
-import { stopIfCancelled } from './extractStage';
 import type { LoadPartContext } from './loadStage';
 import type { StageDeps } from './StageDeps';
 

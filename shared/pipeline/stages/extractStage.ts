@@ -8,15 +8,15 @@ import type { ErasureProblem } from '../../erasure/ErasureProblem';
 import { ConfigError } from '../../errors/errors';
 import type { DeadlineRule } from '../../intake/computeDeadline';
 import type { IntakeRequest } from '../../intake/IntakeRequest';
-import { MalformedRequestError } from '../../intake/MalformedRequestError';
 import { parseIntakeMessage } from '../../intake/parseIntakeMessage';
 import { DEFAULT_PROMOTION_WINDOW_DAYS, shouldPromote } from '../../intake/shouldPromote';
 import type { LedgerEntry } from '../../ledger/Ledger';
 import type { Dependency } from '../../resilience/DependencyBreakers';
 import type { ForwardedLedger } from '../ForwardedLedger';
-import { addScrubValues, logFields, type RecordContext, type StageWork } from '../RecordContext';
+import { addScrubValues, logFields, type StageWork } from '../RecordContext';
 import { decideEntry, RequestLedger } from '../RequestLedger';
 import { buildStageMessage, tablesTouched } from '../StageMessage';
+import { assertSameSubject, stopIfCancelled } from '../stageGuards';
 import type { StageDeps } from './StageDeps';
 
 /** Findings as a source, perhaps backed by something to release when done (a temporary file). */
@@ -246,33 +246,4 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
       }
     });
   };
-}
-
-/**
- * Whether the request was cancelled; if so, logs that no further work is done. Every stage asks
- * this first: a cancelled request is acknowledged and goes no further.
- */
-export function stopIfCancelled(
-  history: readonly LedgerEntry[],
-  logger: StageDeps['logger'],
-  stage: string,
-  context: RecordContext,
-): boolean {
-  if (!history.some((e) => e.state === 'cancelled')) return false;
-  logger.info('request cancelled: no further work', logFields(stage, context));
-  return true;
-}
-
-/**
- * Refuses a request id that the ledger received before for a different subject: two people's data
- * must never be merged, nor one of them silently dropped as a "duplicate".
- */
-export function assertSameSubject(history: readonly LedgerEntry[], subjectHash: string): void {
-  const known = history.find((e) => e.state === 'received' && e.detail?.subjectHash !== undefined);
-  if (known && known.detail?.subjectHash !== subjectHash) {
-    throw new MalformedRequestError(
-      'conflicting_request',
-      'this request id was received before for a different subject; resend with a new request id',
-    );
-  }
 }

@@ -3,19 +3,20 @@ import { readActionMessage } from '../../audit/ActionMessage';
 import { applyRequestAction } from '../../audit/applyRequestAction';
 import { readErasureCase } from '../../erasure/ErasureCase';
 import { ConfigError } from '../../errors/errors';
+import { IntegrityViolationError } from '../../errors/IntegrityViolationError';
 import type { DeadlineRule } from '../../intake/computeDeadline';
 import { MalformedRequestError } from '../../intake/MalformedRequestError';
 import { compareLedgerEntries } from '../../ledger/Ledger';
 import { FINAL_STATES, type RequestState } from '../../ledger/RequestState';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
-import { IntegrityViolationError, MalformedStageMessageError } from '../errors';
+import { MalformedStageMessageError } from '../errors';
 import { readLedgerMessage } from '../ForwardedLedger';
 import { quarantineIntegrity, quarantineRefusedPlan, quarantineRequest } from '../quarantineRequest';
 import { logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { decideEntry, RequestLedger } from '../RequestLedger';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
+import { assertSameSubject, stopIfCancelled } from '../stageGuards';
 import { verifyFindingsHandOff } from '../verifyFindingsHandOff';
-import { assertSameSubject, stopIfCancelled } from './extractStage';
 import type { StageDeps } from './StageDeps';
 
 /** One difference between the data map and a live catalog. Names only, never values. */

@@ -1,9 +1,9 @@
 import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
 import type { Finding } from '../../discovery/FindingsDocument';
+import { IntegrityViolationError } from '../../errors/IntegrityViolationError';
 import type { RequestState } from '../../ledger/RequestState';
 import { SnowflakeValueTooLargeError } from '../../snowflake/errors';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
-import { IntegrityViolationError } from '../errors';
 import {
   checkpointDetail,
   decideLoad,
@@ -15,8 +15,8 @@ import { quarantineIntegrity, quarantineRequest } from '../quarantineRequest';
 import { logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { RequestLedger } from '../RequestLedger';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
+import { stopIfCancelled } from '../stageGuards';
 import { openFindingsParts, type VerifiedFindings, verifyFindingsHandOff } from '../verifyFindingsHandOff';
-import { stopIfCancelled } from './extractStage';
 import type { StageDeps } from './StageDeps';
 
 /** Which part of a request's findings a call to `loadPart` lands. */

@@ -8,7 +8,7 @@ import {
   erasureStateText,
   parseErasureState,
 } from '../../../shared/erasure/ErasureStateStore';
-import { IntegrityViolationError } from '../../../shared/pipeline/errors';
+import { IntegrityViolationError } from '../../../shared/errors/IntegrityViolationError';
 
 const findings: Finding[] = [
   {

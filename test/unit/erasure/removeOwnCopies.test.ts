@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { erasureCaseKey } from '../../../shared/erasure/ErasureCase';
 import { type OwnCopiesPorts, removeOwnCopies } from '../../../shared/erasure/removeOwnCopies';
 import type { LedgerEntry } from '../../../shared/ledger/Ledger';
 import type { RequestState } from '../../../shared/ledger/RequestState';
-import { deadLetterKey, quarantineKey } from '../../../shared/payload/PayloadStore';
+import { deadLetterKey, erasureCaseKey, quarantineKey } from '../../../shared/payload/PayloadStore';
 import { findingsManifestKey, findingsPartKey } from '../../../shared/pipeline/FindingsManifest';
 import { InMemoryLedger } from '../../support/InMemoryLedger';
 import { InMemoryPayloadStore } from '../../support/inMemoryPorts';

@@ -9,8 +9,9 @@ import {
   serializeFindingsDocument,
 } from '../../../shared/discovery/FindingsDocument';
 import { findingsSourceOf } from '../../../shared/discovery/FindingsStream';
+import { IntegrityViolationError } from '../../../shared/errors/IntegrityViolationError';
 import type { PayloadStore } from '../../../shared/payload/PayloadStore';
-import { IntegrityViolationError, PayloadMissingError } from '../../../shared/pipeline/errors';
+import { PayloadMissingError } from '../../../shared/pipeline/errors';
 import { type FindingsManifest, findingsPartKey } from '../../../shared/pipeline/FindingsManifest';
 import { buildStageMessage, documentText, type StageMessage } from '../../../shared/pipeline/StageMessage';
 import { verifyFindingsHandOff } from '../../../shared/pipeline/verifyFindingsHandOff';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CanonicalValue } from '../../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { buildFindingsDocument, evidenceHash } from '../../../shared/discovery/FindingsDocument';
-import { IntegrityViolationError } from '../../../shared/pipeline/errors';
+import { IntegrityViolationError } from '../../../shared/errors/IntegrityViolationError';
 import type { StageMessage } from '../../../shared/pipeline/StageMessage';
 import { verifyFindingsHandOff } from '../../../shared/pipeline/verifyFindingsHandOff';
 import { InMemoryPayloadStore } from '../../support/inMemoryPorts';

@@ -3,8 +3,8 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CliError, EXIT } from '../../../cli/CliError';
-import { makePrivateDirectory, writePrivateFile } from '../../../cli/writePrivateFile';
+import { OutputPathError } from '../../../shared/errors/errors';
+import { makePrivateDirectory, writePrivateFile } from '../../../shared/files/writePrivateFile';
 
 let dir: string;
 
@@ -49,9 +49,9 @@ describe('Function: writePrivateFile on paths that are not regular files', () =>
     const error = await writePrivateFile(fifo, 'x').catch((e: unknown) => e);
 
     // Assess
-    expect(error).toBeInstanceOf(CliError);
-    expect((error as CliError).exitCode).toBe(EXIT.usage);
-    expect((error as CliError).message).toContain('is a FIFO');
+    expect(error).toBeInstanceOf(OutputPathError);
+    expect((error as OutputPathError).code).toBe('OUTPUT_PATH_REFUSED');
+    expect((error as OutputPathError).message).toContain('is a FIFO');
     const after = await stat(fifo);
     expect(after.isFIFO()).toBe(true);
     expect(after.mode & 0o777).toBe(0o644);
@@ -70,8 +70,8 @@ describe('Function: writePrivateFile on paths that are not regular files', () =>
     const errors = await Promise.all([folder, link].map((p) => writePrivateFile(p, 'x').catch((e) => e)));
 
     // Assess
-    expect((errors[0] as CliError).message).toContain('is a directory');
-    expect((errors[1] as CliError).message).toContain('is a symbolic link to a FIFO');
+    expect((errors[0] as OutputPathError).message).toContain('is a directory');
+    expect((errors[1] as OutputPathError).message).toContain('is a symbolic link to a FIFO');
     expect((await stat(folder)).mode & 0o777).toBe(0o755);
     expect((await stat(fifo)).mode & 0o777).toBe(0o666);
   });

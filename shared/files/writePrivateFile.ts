@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { forgetTempPath, registerTempPath } from '../shared/tempFiles/privateTempDirs';
-import { CliError, EXIT } from './CliError';
+import { OutputPathError } from '../errors/errors';
+import { forgetTempPath, registerTempPath } from '../tempFiles/privateTempDirs';
 
 /**
  * Writes a file that holds personal data (findings, access reports, erasure receipts) readable by
@@ -49,7 +49,7 @@ export async function writePrivateFile(
 }
 
 /**
- * Throws a {@link CliError} (usage) when `path` exists and is not a regular file (links followed).
+ * Throws an {@link OutputPathError} (the command line's usage error, exit 2) when `path` exists and is not a regular file (links followed).
  * A command checks its output paths with this before it changes anything.
  */
 export async function refuseNonRegular(path: string): Promise<void> {
@@ -75,9 +75,8 @@ export async function refuseNonRegular(path: string): Promise<void> {
         : target.isSocket()
           ? 'a socket'
           : 'not a regular file';
-  throw new CliError(
+  throw new OutputPathError(
     `${path} is ${link.isSymbolicLink() ? `a symbolic link to ${kind}` : kind}: output is written only to a regular file (or a new path); it was left as it is`,
-    EXIT.usage,
   );
 }
 
