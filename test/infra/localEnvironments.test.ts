@@ -77,7 +77,7 @@ describe('Local runtime: each function runs the environment the stack deploys', 
           else if (key === 'DSR_DATAMAP_PATH') expected[key] = file;
           else if (value.startsWith('ref:'))
             expected[key] =
-              /^(http:\/\/127\.0\.0\.1|arn:aws:sqs:us-east-1:0{12}|alias\/|dsr-bridge-payloads)/;
+              /^(http:\/\/127\.0\.0\.1|arn:aws:(sqs|sns):us-east-1:0{12}|alias\/|dsr-bridge-payloads)/;
           // References inside a structured value (the recorder's JSON list of dead-letter queues):
           // the same text, each reference replaced by a loopback queue URL.
           else if (value.includes('ref:'))
