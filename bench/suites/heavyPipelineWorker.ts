@@ -5,6 +5,7 @@ import { createExtractHandler } from '../../functions/extract/extractHandler';
 import { createGateHandler } from '../../functions/gate/gateHandler';
 import { createLoadHandler } from '../../functions/load/loadHandler';
 import { LocalEventSourcePoller } from '../../local/aws/LocalEventSourcePoller';
+import { FileCompletionPublisher } from '../../local/pipeline/FileCompletionPublisher';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowflakeDriver';
 
@@ -45,7 +46,14 @@ const sink = (line: string) => {
   if (/"message":"(loaded|will retry|dead-lettered|discovered|gate passed|time short[^"]*)"/.test(line))
     port.postMessage({ kind: 'line', line } satisfies HeavyPipelineWorkerReport);
 };
-const runtime = { sqs, s3, logSink: sink, metricSink: () => undefined };
+// Completion events stay in the worker's memory: the local runtime's stand-in for the SNS topic.
+const runtime = {
+  sqs,
+  s3,
+  logSink: sink,
+  metricSink: () => undefined,
+  completions: new FileCompletionPublisher(),
+};
 const env = data.env as NodeJS.ProcessEnv;
 const handler: SqsBatchHandler =
   data.fn === 'extract'
