@@ -78,6 +78,27 @@ export function boundSearchValues(
   return [...new Set(values.flatMap((v) => phoneSearchCandidates(v, input.region)))].sort();
 }
 
+/**
+ * Counts, for each searched number in `counts` (E.164, starting at 0), the read phone texts that
+ * normalise to it, at most `cap` each. The candidate digit forms a searcher binds over-match, so
+ * both systems read the numbers themselves and count them here. Texts that normalise to no
+ * searched number (or are NULL) are passed over.
+ */
+export function tallyPhoneNumbers(
+  counts: Map<string, number>,
+  texts: Iterable<string | null | undefined>,
+  region: string | undefined,
+  cap: number,
+): Map<string, number> {
+  for (const text of texts) {
+    if (text == null) continue;
+    const number = normalizePhone(text, region).value;
+    const n = counts.get(number);
+    if (n !== undefined) counts.set(number, Math.min(cap, n + 1));
+  }
+  return counts;
+}
+
 /** Whether `region` is a country libphonenumber-js has numbering metadata for. */
 export function isPhoneRegion(region: string): boolean {
   return isSupportedCountry(region);

@@ -12,8 +12,7 @@ import type {
 } from '../discovery/SearchableTable';
 import { DataMapError, InvalidArgumentError } from '../errors/errors';
 import type { Normalization } from '../identity/Normalization';
-import { normalizeIdentifier } from '../identity/normalizeIdentifier';
-import { boundSearchValues } from '../identity/normalizePhone';
+import { boundSearchValues, tallyPhoneNumbers } from '../identity/normalizePhone';
 import { acceptsValue } from './acceptsValue';
 import { canonicalizePgValue } from './canonicalizePgValue';
 import { checkPostgresCatalog } from './checkPostgresCatalog';
@@ -150,12 +149,12 @@ export class PostgresTableSearcher implements TableSearcher {
       const result = await this.retry.execute(() =>
         this.db.queryRaw(sql, [candidates, cap * values.length], { prepare: true }),
       );
-      for (const [text] of result.rows) {
-        const number = text == null ? undefined : normalizeIdentifier(text, 'phone', searched.region);
-        const n = number === undefined ? undefined : counts.get(number);
-        if (number !== undefined && n !== undefined) counts.set(number, Math.min(cap, n + 1));
-      }
-      return counts;
+      return tallyPhoneNumbers(
+        counts,
+        result.rows.map(([text]) => text),
+        searched.region,
+        cap,
+      );
     }
     const accepted = values.filter((v) => acceptsValue(column, v));
     const sql = countSql(pgTable, column, searched.normalize);

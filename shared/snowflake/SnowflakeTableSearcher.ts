@@ -7,8 +7,7 @@ import { planSearch } from '../discovery/planSearch';
 import type { FoundRow, SearchableTable, SearchInput, TableSearcher } from '../discovery/SearchableTable';
 import { DataMapError, InvalidArgumentError, UnexpectedDataError } from '../errors/errors';
 import type { Normalization } from '../identity/Normalization';
-import { normalizeIdentifier } from '../identity/normalizeIdentifier';
-import { boundSearchValues } from '../identity/normalizePhone';
+import { boundSearchValues, tallyPhoneNumbers } from '../identity/normalizePhone';
 import { checkSnowflakeCatalog, snowflakeTablesOf } from './checkSnowflakeCatalog';
 import { mirrorTypeFamily } from './mirrorColumnType';
 import { quoteSnowflakeIdent } from './quoteSnowflakeIdent';
@@ -166,13 +165,13 @@ export class SnowflakeTableSearcher implements TableSearcher {
         limit: cap * values.length,
       });
       if (candidates.length === 0) return counts;
-      for (const row of await this.db.query(sql, candidates)) {
-        const text = countedValue(row[column.name]);
-        const number = text === undefined ? undefined : normalizeIdentifier(text, 'phone', searched.region);
-        const n = number === undefined ? undefined : counts.get(number);
-        if (number !== undefined && n !== undefined) counts.set(number, Math.min(cap, n + 1));
-      }
-      return counts;
+      const rows = await this.db.query(sql, candidates);
+      return tallyPhoneNumbers(
+        counts,
+        rows.map((row) => countedValue(row[column.name])),
+        searched.region,
+        cap,
+      );
     }
     const accepted = values.filter(comparison.accepts);
     // NUMBER values come back in canonical form: compare them by the exact value bound.

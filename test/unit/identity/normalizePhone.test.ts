@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { normalizeIdentifier } from '../../../shared/identity/normalizeIdentifier';
-import { normalizePhone, phoneSearchCandidates } from '../../../shared/identity/normalizePhone';
+import {
+  normalizePhone,
+  phoneSearchCandidates,
+  tallyPhoneNumbers,
+} from '../../../shared/identity/normalizePhone';
 
 describe('Function: normalizePhone', () => {
   it('reads the ways people write one US number as one E.164 number under region US', () => {
@@ -56,5 +60,21 @@ describe('Data map: normalize phone', () => {
     expect(parse('{ normalize: phone }')).toThrow(/normalize: phone needs region/);
     expect(parse('{ normalize: phone, region: XX }')).toThrow(/telephone numbering metadata/);
     expect(parse('{ normalize: digits, region: US }')).toThrow(/region applies to normalize: phone only/);
+  });
+});
+
+describe('Function: tallyPhoneNumbers', () => {
+  it('counts the read texts that normalise to each searched number, at most the cap, and passes over the rest', () => {
+    const counts = new Map([
+      ['+12065559482', 0],
+      ['+442079460958', 0],
+    ]);
+    const read = ['(206) 555-9482', '206.555.9482', null, '(207) 946-0958', '+1 206 555 9482', undefined];
+    expect(tallyPhoneNumbers(counts, read, 'US', 2)).toEqual(
+      new Map([
+        ['+12065559482', 2],
+        ['+442079460958', 0],
+      ]),
+    );
   });
 });
