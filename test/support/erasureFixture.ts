@@ -1,10 +1,56 @@
 import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
 import { type EraseSubjectDeps, eraseSubject } from '../../shared/erasure/eraseSubject';
 import type { PgDatabase } from '../../shared/postgres/PgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
-import { TEST_HASH_KEY } from './discovery';
-import type { TestDatabase } from './postgres';
+import { openDatabase, TEST_HASH_KEY } from './discovery';
+import { createTestDatabase, type TestDatabase } from './postgres';
+
+/** A test file's own database and pool, its schema made again before each test. */
+export interface ErasureScratch {
+  readonly test: TestDatabase;
+  readonly db: PgDatabase;
+}
+
+/**
+ * Registers the hooks of an erasure test file: its own database (`createTestDatabase(name)`) and a
+ * pool, `schema` run before each test, and both dropped at the end. `freshPool` opens a new pool
+ * after the schema is made again: the searcher's prepared statements are bound to the tables they
+ * were planned on.
+ */
+export function useErasureDatabase(
+  name: string,
+  schema: string,
+  options: { readonly freshPool?: boolean } = {},
+): ErasureScratch {
+  let test: TestDatabase | undefined;
+  let db: PgDatabase | undefined;
+  beforeAll(async () => {
+    test = await createTestDatabase(name);
+    db = openDatabase(test.dsn);
+  });
+  afterAll(async () => {
+    await db?.end();
+    await test?.drop();
+  });
+  beforeEach(async () => {
+    if (!test) throw new Error('the test database was not created');
+    if (options.freshPool) await db?.end();
+    await test.exec(schema);
+    if (options.freshPool) db = openDatabase(test.dsn);
+  });
+  return {
+    get test() {
+      if (!test) throw new Error('the test database was not created');
+      return test;
+    },
+    get db() {
+      if (!db) throw new Error('the test pool was not opened');
+      return db;
+    },
+  };
+}
 
 /** Repeatable "random" bytes for masks. */
 export function deterministicBytes(size: number): Buffer {

@@ -1,8 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
-import { openDatabase } from '../../support/discovery';
-import { countValues, erasePg, snapshotOthers } from '../../support/erasureFixture';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { describe, expect, it } from 'vitest';
+import { countValues, erasePg, snapshotOthers, useErasureDatabase } from '../../support/erasureFixture';
 
 /** An AFTER DELETE trigger copies each deleted customer, as jsonb, into an audit schema. */
 const SCHEMA = `
@@ -38,29 +35,14 @@ const AUDIT_MAPPED = `${ACKNOWLEDGED}  - table: audit.deleted_rows
 `;
 const OTHERS = { 'shop.customer': 'id <> 1', 'audit.deleted_rows': "email <> 'ana@x.test'" };
 
-let test: TestDatabase;
-let db: PgDatabase;
-
-beforeAll(async () => {
-  test = await createTestDatabase('erase_audit');
-  db = openDatabase(test.dsn);
-});
-afterAll(async () => {
-  await db.end();
-  await test.drop();
-});
-beforeEach(async () => {
-  await db.end();
-  await test.exec(SCHEMA);
-  db = openDatabase(test.dsn);
-});
+const scratch = useErasureDatabase('erase_audit', SCHEMA, { freshPool: true });
 
 describe('Function: eraseSubject (a trigger copying deleted rows to a table the map does not name)', () => {
   it('refuses the plan while the trigger is not acknowledged, naming it, and changes nothing', async () => {
-    const all = await snapshotOthers(test, { 'shop.customer': 'true', 'audit.deleted_rows': 'true' });
+    const all = await snapshotOthers(scratch.test, { 'shop.customer': 'true', 'audit.deleted_rows': 'true' });
 
-    const dry = await erasePg(db, MAP, { email: ['ana@x.test'] }, { dryRun: true });
-    const result = await erasePg(db, MAP, { email: ['ana@x.test'] });
+    const dry = await erasePg(scratch.db, MAP, { email: ['ana@x.test'] }, { dryRun: true });
+    const result = await erasePg(scratch.db, MAP, { email: ['ana@x.test'] });
 
     for (const r of [dry, result])
       expect(r).toMatchObject({
@@ -73,15 +55,15 @@ describe('Function: eraseSubject (a trigger copying deleted rows to a table the 
           },
         ],
       });
-    expect(await snapshotOthers(test, { 'shop.customer': 'true', 'audit.deleted_rows': 'true' })).toEqual(
-      all,
-    );
+    expect(
+      await snapshotOthers(scratch.test, { 'shop.customer': 'true', 'audit.deleted_rows': 'true' }),
+    ).toEqual(all);
   });
 
   it('acknowledged: the proof searches the audit table, finds the copy and ends erasure_unverified naming it', async () => {
-    const before = await snapshotOthers(test, OTHERS);
+    const before = await snapshotOthers(scratch.test, OTHERS);
 
-    const result = await erasePg(db, ACKNOWLEDGED, { email: ['ana@x.test'] });
+    const result = await erasePg(scratch.db, ACKNOWLEDGED, { email: ['ana@x.test'] });
 
     expect(result.outcome).toBe('executed');
     if (result.outcome !== 'executed') return;
@@ -89,20 +71,20 @@ describe('Function: eraseSubject (a trigger copying deleted rows to a table the 
     expect(result.verification.remaining).toEqual([
       { system: 'postgres', table: 'audit.deleted_rows', rows: 1, reason: 'found_beyond_map' },
     ]);
-    expect(await snapshotOthers(test, OTHERS)).toEqual(before);
+    expect(await snapshotOthers(scratch.test, OTHERS)).toEqual(before);
   });
 
   it('acknowledged and mapped: a second run erases the copy, and then nothing of the subject is findable', async () => {
-    const before = await snapshotOthers(test, OTHERS);
+    const before = await snapshotOthers(scratch.test, OTHERS);
 
-    const first = await erasePg(db, AUDIT_MAPPED, { email: ['ana@x.test'] });
-    const second = await erasePg(db, AUDIT_MAPPED, { email: ['ana@x.test'] });
+    const first = await erasePg(scratch.db, AUDIT_MAPPED, { email: ['ana@x.test'] });
+    const second = await erasePg(scratch.db, AUDIT_MAPPED, { email: ['ana@x.test'] });
 
     expect(first).toMatchObject({ outcome: 'executed', verification: { outcome: 'erasure_unverified' } });
     expect(second).toMatchObject({ outcome: 'executed', verification: { outcome: 'erased', remaining: [] } });
-    expect(await snapshotOthers(test, OTHERS)).toEqual(before);
+    expect(await snapshotOthers(scratch.test, OTHERS)).toEqual(before);
     expect(
-      await countValues(test, ['shop.customer', 'audit.deleted_rows'], ['ana@x.test', 'Ana Lund']),
+      await countValues(scratch.test, ['shop.customer', 'audit.deleted_rows'], ['ana@x.test', 'Ana Lund']),
     ).toEqual({
       'shop.customer': 0,
       'audit.deleted_rows': 0,

@@ -1,13 +1,11 @@
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { executePostgresErasure } from '../../../shared/erasure/executePostgresErasure';
 import { planSubjectErasure } from '../../../shared/erasure/planSubjectErasure';
-import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
 import { PostgresTableSearcher } from '../../../shared/postgres/PostgresTableSearcher';
-import { openDatabase, TEST_HASH_KEY } from '../../support/discovery';
-import { deterministicBytes, snapshotOthers } from '../../support/erasureFixture';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { TEST_HASH_KEY } from '../../support/discovery';
+import { deterministicBytes, snapshotOthers, useErasureDatabase } from '../../support/erasureFixture';
 
 /** A shop the map names; a loyalty schema it does not, whose points cascade from an order. */
 const SCHEMA = `
@@ -38,15 +36,14 @@ postgres:
 );
 const OTHERS = { 'shop.customer': 'id <> 1', 'shop.orders': 'customer_id <> 1', 'loyalty.points': 'true' };
 
-let test: TestDatabase;
-let db: PgDatabase;
+const scratch = useErasureDatabase('erase_race', SCHEMA);
 
 async function plan() {
-  const postgres = await PostgresTableSearcher.create(db, MAP, 'test.yaml');
+  const postgres = await PostgresTableSearcher.create(scratch.db, MAP, 'test.yaml');
   const planning = await planSubjectErasure(
     {
       dataMap: MAP,
-      db,
+      db: scratch.db,
       searchers: { postgres },
       subjectHashKey: TEST_HASH_KEY,
       maskKey: 'k',
@@ -58,32 +55,20 @@ async function plan() {
   return planning;
 }
 
-beforeAll(async () => {
-  test = await createTestDatabase('erase_race');
-  db = openDatabase(test.dsn);
-});
-afterAll(async () => {
-  await db.end();
-  await test.drop();
-});
-beforeEach(async () => {
-  await test.exec(SCHEMA);
-});
-
 describe('Function: executePostgresErasure (checks repeated under the locks)', () => {
   it("rolls back with a refusal when another session references the subject's row between plan and change", async () => {
     // Prepare: a clean plan, then Ben's points row pointing at Ana's order 101, from another session.
     const { plan: p, findings, catalog } = await plan();
-    await test.exec(`INSERT INTO loyalty.points VALUES (2, 'ben@x.test', 101)`);
-    const before = await snapshotOthers(test, OTHERS);
-    const subject = await snapshotOthers(test, {
+    await scratch.test.exec(`INSERT INTO loyalty.points VALUES (2, 'ben@x.test', 101)`);
+    const before = await snapshotOthers(scratch.test, OTHERS);
+    const subject = await snapshotOthers(scratch.test, {
       'shop.customer': 'id = 1',
       'shop.orders': 'customer_id = 1',
     });
 
     // Act
     const result = await executePostgresErasure(
-      { db, dataMap: MAP, catalog, maskKey: 'k', randomBytes: deterministicBytes },
+      { db: scratch.db, dataMap: MAP, catalog, maskKey: 'k', randomBytes: deterministicBytes },
       p,
       { findings },
     );
@@ -99,17 +84,17 @@ describe('Function: executePostgresErasure (checks repeated under the locks)', (
         }),
       ],
     });
-    expect(await snapshotOthers(test, OTHERS)).toEqual(before);
+    expect(await snapshotOthers(scratch.test, OTHERS)).toEqual(before);
     expect(before['loyalty.points']).toHaveLength(2);
     expect(
-      await snapshotOthers(test, { 'shop.customer': 'id = 1', 'shop.orders': 'customer_id = 1' }),
+      await snapshotOthers(scratch.test, { 'shop.customer': 'id = 1', 'shop.orders': 'customer_id = 1' }),
     ).toEqual(subject);
   });
 
   it('a row locked FOR UPDATE makes a new foreign-key reference to it wait (the guarantee the re-check rests on)', async () => {
     // Prepare: lock Ana's order as the change does.
-    const locker = new pg.Client({ connectionString: test.dsn });
-    const writer = new pg.Client({ connectionString: test.dsn });
+    const locker = new pg.Client({ connectionString: scratch.test.dsn });
+    const writer = new pg.Client({ connectionString: scratch.test.dsn });
     await locker.connect();
     await writer.connect();
     try {
@@ -132,16 +117,23 @@ describe('Function: executePostgresErasure (checks repeated under the locks)', (
   it('refuses with BLOCKED, changing nothing, when another session holds a planned row past the lock timeout', async () => {
     // Prepare
     const { plan: p, findings, catalog } = await plan();
-    const holder = new pg.Client({ connectionString: test.dsn });
+    const holder = new pg.Client({ connectionString: scratch.test.dsn });
     await holder.connect();
-    const before = await snapshotOthers(test, { 'shop.orders': 'true', 'shop.customer': 'true' });
+    const before = await snapshotOthers(scratch.test, { 'shop.orders': 'true', 'shop.customer': 'true' });
     try {
       await holder.query('BEGIN');
       await holder.query('UPDATE shop.orders SET total = total WHERE id = 100');
 
       // Act
       const result = await executePostgresErasure(
-        { db, dataMap: MAP, catalog, maskKey: 'k', randomBytes: deterministicBytes, lockTimeoutMs: 300 },
+        {
+          db: scratch.db,
+          dataMap: MAP,
+          catalog,
+          maskKey: 'k',
+          randomBytes: deterministicBytes,
+          lockTimeoutMs: 300,
+        },
         p,
         { findings },
       );
@@ -155,6 +147,8 @@ describe('Function: executePostgresErasure (checks repeated under the locks)', (
       await holder.query('ROLLBACK');
       await holder.end();
     }
-    expect(await snapshotOthers(test, { 'shop.orders': 'true', 'shop.customer': 'true' })).toEqual(before);
+    expect(await snapshotOthers(scratch.test, { 'shop.orders': 'true', 'shop.customer': 'true' })).toEqual(
+      before,
+    );
   });
 });

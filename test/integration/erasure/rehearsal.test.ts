@@ -1,8 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
-import { openDatabase } from '../../support/discovery';
-import { erasePg, snapshotOthers } from '../../support/erasureFixture';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { describe, expect, it } from 'vitest';
+import { erasePg, snapshotOthers, useErasureDatabase } from '../../support/erasureFixture';
 
 /** Constraints only the database judges well: domains, NULLS NOT DISTINCT, a partial unique index. */
 const SCHEMA = `
@@ -27,23 +24,7 @@ postgres:
 `;
 const OTHERS = { 'crm.person': 'id <> 1' };
 
-let test: TestDatabase;
-let db: PgDatabase;
-
-beforeAll(async () => {
-  test = await createTestDatabase('erase_rehearse');
-  db = openDatabase(test.dsn);
-});
-afterAll(async () => {
-  await db.end();
-  await test.drop();
-});
-beforeEach(async () => {
-  // A fresh pool: the searcher's prepared statements are bound to the schema being re-created.
-  await db.end();
-  await test.exec(SCHEMA);
-  db = openDatabase(test.dsn);
-});
+const scratch = useErasureDatabase('erase_rehearse', SCHEMA, { freshPool: true });
 
 describe('Function: eraseSubject (the dry run rehearses the statements and rolls back)', () => {
   it.each([
@@ -65,12 +46,17 @@ describe('Function: eraseSubject (the dry run rehearses the statements and rolls
     'refuses %s in the dry run, naming table and constraint, and changes nothing',
     async (_, columns, column, named) => {
       // Prepare
-      const all = await snapshotOthers(test, { 'crm.person': 'true' });
+      const all = await snapshotOthers(scratch.test, { 'crm.person': 'true' });
 
       // Act
-      const skipped = await erasePg(db, map(columns), { email: ['ana@x.test'] }, { dryRun: true });
-      const dry = await erasePg(db, map(columns), { email: ['ana@x.test'] }, { dryRun: true, writeDb: db });
-      const change = await erasePg(db, map(columns), { email: ['ana@x.test'] });
+      const skipped = await erasePg(scratch.db, map(columns), { email: ['ana@x.test'] }, { dryRun: true });
+      const dry = await erasePg(
+        scratch.db,
+        map(columns),
+        { email: ['ana@x.test'] },
+        { dryRun: true, writeDb: scratch.db },
+      );
+      const change = await erasePg(scratch.db, map(columns), { email: ['ana@x.test'] });
 
       // Assess: the checks alone pass it (and say the rehearsal was skipped); the rehearsal and the change refuse it alike.
       expect(skipped).toMatchObject({ outcome: 'planned', rehearsal: 'skipped' });
@@ -87,16 +73,16 @@ describe('Function: eraseSubject (the dry run rehearses the statements and rolls
         if (column !== 'nick' && column !== 'code') expect(result.problems[0]?.column ?? column).toBe(column);
         expect(JSON.stringify(result.problems)).not.toMatch(/ana|Ana L|gold/);
       }
-      expect(await snapshotOthers(test, { 'crm.person': 'true' })).toEqual(all);
+      expect(await snapshotOthers(scratch.test, { 'crm.person': 'true' })).toEqual(all);
     },
   );
 
   it('refuses a random value on a UNIQUE smallint before anything runs', async () => {
     const result = await erasePg(
-      db,
+      scratch.db,
       map('email: hash, seat: random'),
       { email: ['ana@x.test'] },
-      { dryRun: true, writeDb: db },
+      { dryRun: true, writeDb: scratch.db },
     );
     expect(result).toMatchObject({
       outcome: 'refused',
@@ -106,18 +92,18 @@ describe('Function: eraseSubject (the dry run rehearses the statements and rolls
 
   it('a clean rehearsal changes nothing, and the change then does what it printed', async () => {
     // Prepare
-    const others = await snapshotOthers(test, OTHERS);
-    const all = await snapshotOthers(test, { 'crm.person': 'true' });
+    const others = await snapshotOthers(scratch.test, OTHERS);
+    const all = await snapshotOthers(scratch.test, { 'crm.person': 'true' });
 
     // Act
     const dry = await erasePg(
-      db,
+      scratch.db,
       map('email: hash, label: null'),
       { email: ['ana@x.test'] },
-      { dryRun: true, writeDb: db },
+      { dryRun: true, writeDb: scratch.db },
     );
-    const afterDry = await snapshotOthers(test, { 'crm.person': 'true' });
-    const change = await erasePg(db, map('email: hash, label: null'), { email: ['ana@x.test'] });
+    const afterDry = await snapshotOthers(scratch.test, { 'crm.person': 'true' });
+    const change = await erasePg(scratch.db, map('email: hash, label: null'), { email: ['ana@x.test'] });
 
     // Assess
     expect(dry).toMatchObject({ outcome: 'planned', rehearsal: 'rehearsed' });
@@ -126,8 +112,8 @@ describe('Function: eraseSubject (the dry run rehearses the statements and rolls
     if (change.outcome !== 'executed' || dry.outcome !== 'planned') return;
     expect(change.plan.planHash).toBe(dry.plan.planHash);
     expect(change.verification.outcome).toBe('erased');
-    expect(await snapshotOthers(test, OTHERS)).toEqual(others);
-    const ana = (await test.exec(`SELECT email, label FROM crm.person WHERE id = 1`)).rows[0];
+    expect(await snapshotOthers(scratch.test, OTHERS)).toEqual(others);
+    const ana = (await scratch.test.exec(`SELECT email, label FROM crm.person WHERE id = 1`)).rows[0];
     expect(ana.email).toMatch(/^[0-9a-f]{64}$/);
     expect(ana.label).toBeNull();
   });

@@ -1,8 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
-import { openDatabase } from '../../support/discovery';
-import { countValues, erasePg, snapshotOthers } from '../../support/erasureFixture';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { describe, expect, it } from 'vitest';
+import { countValues, erasePg, snapshotOthers, useErasureDatabase } from '../../support/erasureFixture';
 
 /**
  * A shop the data map names, and a loyalty schema it does not: another person's points row
@@ -42,31 +39,18 @@ const OTHERS = {
   'loyalty.review': 'true',
 };
 
-let pg: TestDatabase;
-let db: PgDatabase;
-
-beforeAll(async () => {
-  pg = await createTestDatabase('erase_refs');
-  db = openDatabase(pg.dsn);
-});
-afterAll(async () => {
-  await db.end();
-  await pg.drop();
-});
-beforeEach(async () => {
-  await pg.exec(SCHEMA);
-});
+const scratch = useErasureDatabase('erase_refs', SCHEMA);
 
 describe('Function: eraseSubject (references from a schema the data map does not name)', () => {
   it("refuses a delete that would cascade to another person's row in an unmapped schema, naming table and count", async () => {
     // Prepare: Ben's points row references Ana's order 101 with ON DELETE CASCADE.
-    await pg.exec(`INSERT INTO loyalty.points VALUES (2, 'ben@x.test', 101)`);
-    const before = await snapshotOthers(pg, OTHERS);
-    const subject = await snapshotOthers(pg, { 'shop.orders': 'customer_id = 1' });
+    await scratch.test.exec(`INSERT INTO loyalty.points VALUES (2, 'ben@x.test', 101)`);
+    const before = await snapshotOthers(scratch.test, OTHERS);
+    const subject = await snapshotOthers(scratch.test, { 'shop.orders': 'customer_id = 1' });
 
     // Act
-    const dry = await erasePg(db, MAP, { email: ['ana@x.test'] }, { dryRun: true });
-    const result = await erasePg(db, MAP, { email: ['ana@x.test'] });
+    const dry = await erasePg(scratch.db, MAP, { email: ['ana@x.test'] }, { dryRun: true });
+    const result = await erasePg(scratch.db, MAP, { email: ['ana@x.test'] });
 
     // Assess: the dry run and the change both refuse; nothing changed, no value named.
     for (const r of [dry, result]) {
@@ -81,17 +65,17 @@ describe('Function: eraseSubject (references from a schema the data map does not
       ]);
       expect(JSON.stringify(r.problems)).not.toMatch(/ben@|ana@/);
     }
-    expect(await snapshotOthers(pg, OTHERS)).toEqual(before);
-    expect(await snapshotOthers(pg, { 'shop.orders': 'customer_id = 1' })).toEqual(subject);
+    expect(await snapshotOthers(scratch.test, OTHERS)).toEqual(before);
+    expect(await snapshotOthers(scratch.test, { 'shop.orders': 'customer_id = 1' })).toEqual(subject);
   });
 
   it('refuses a delete that a NO ACTION reference from an unmapped schema would block', async () => {
     // Prepare
-    await pg.exec(`INSERT INTO loyalty.review VALUES (2, 'ben@x.test', 100)`);
-    const before = await snapshotOthers(pg, OTHERS);
+    await scratch.test.exec(`INSERT INTO loyalty.review VALUES (2, 'ben@x.test', 100)`);
+    const before = await snapshotOthers(scratch.test, OTHERS);
 
     // Act
-    const result = await erasePg(db, MAP, { email: ['ana@x.test'] });
+    const result = await erasePg(scratch.db, MAP, { email: ['ana@x.test'] });
 
     // Assess
     expect(result.outcome).toBe('refused');
@@ -103,30 +87,30 @@ describe('Function: eraseSubject (references from a schema the data map does not
         message: expect.stringContaining('1 row(s) of it that discovery did not find'),
       }),
     ]);
-    expect(await snapshotOthers(pg, OTHERS)).toEqual(before);
+    expect(await snapshotOthers(scratch.test, OTHERS)).toEqual(before);
   });
 
   it("erases when unmapped references touch only other people's rows, leaving them byte for byte", async () => {
     // Prepare
-    const before = await snapshotOthers(pg, OTHERS);
+    const before = await snapshotOthers(scratch.test, OTHERS);
 
     // Act
-    const result = await erasePg(db, MAP, { email: ['ana@x.test'] });
+    const result = await erasePg(scratch.db, MAP, { email: ['ana@x.test'] });
 
     // Assess
     expect(result.outcome).toBe('executed');
     if (result.outcome !== 'executed') return;
     expect(result.verification.outcome).toBe('erased');
-    expect(await snapshotOthers(pg, OTHERS)).toEqual(before);
+    expect(await snapshotOthers(scratch.test, OTHERS)).toEqual(before);
     expect(
-      await countValues(pg, ['shop.customer', 'loyalty.points', 'loyalty.review'], ['ana@x.test']),
+      await countValues(scratch.test, ['shop.customer', 'loyalty.points', 'loyalty.review'], ['ana@x.test']),
     ).toEqual({
       'shop.customer': 0,
       'loyalty.points': 0,
       'loyalty.review': 0,
     });
     expect(
-      (await pg.exec('SELECT count(*)::int AS n FROM shop.orders WHERE customer_id = 1')).rows[0].n,
+      (await scratch.test.exec('SELECT count(*)::int AS n FROM shop.orders WHERE customer_id = 1')).rows[0].n,
     ).toBe(0);
   });
 });
