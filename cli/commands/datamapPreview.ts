@@ -7,6 +7,7 @@ import { previewDataMap } from '../../shared/datamapPreview/previewDataMap';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { CliError, EXIT } from '../CliError';
+import { addFormatOption, writeResult } from '../OutputFormat';
 
 interface PreviewOptions {
   datamap: string;
@@ -22,7 +23,7 @@ interface PreviewOptions {
  * sampled subject is over a limit.
  */
 export function registerDatamapPreview(datamap: Command): void {
-  datamap
+  const command = datamap
     .command('preview')
     .description(
       'discover, read-only, a deterministic sample of subjects per learning table and print the rows each table would return; exit 1 over --max-rows/--max-share',
@@ -38,35 +39,32 @@ export function registerDatamapPreview(datamap: Command): void {
       '--max-share <share>',
       'a subject reaching a larger share (0–1] of a table fails the preview',
       share,
-    )
-    .option('--format <format>', 'table or json', format, 'table')
-    .action(async (options: PreviewOptions) => {
-      const dsn = process.env.PG_DSN;
-      if (!dsn)
-        throw new CliError('PG_DSN is not set (postgres://user:password@host:port/database)', EXIT.usage);
-      const { DSR_SUBJECT_HASH_KEY: key } = readConfig(subjectHashKeyEnv);
-      const map = await loadDataMap(options.datamap);
-      const db = openPgDatabase(readConfig(postgresEnv), new DsnCredentialSource(dsn));
-      try {
-        const preview = await previewDataMap(db, map, {
-          sample: options.sample,
-          subjectHashKey: key,
-          maxRows: options.maxRows,
-          maxShare: options.maxShare,
-          file: options.datamap,
-        });
-        process.stdout.write(
-          options.format === 'json' ? `${JSON.stringify(preview, null, 2)}\n` : formatPreview(preview),
+    );
+  addFormatOption(command, 'table').action(async (options: PreviewOptions) => {
+    const dsn = process.env.PG_DSN;
+    if (!dsn)
+      throw new CliError('PG_DSN is not set (postgres://user:password@host:port/database)', EXIT.usage);
+    const { DSR_SUBJECT_HASH_KEY: key } = readConfig(subjectHashKeyEnv);
+    const map = await loadDataMap(options.datamap);
+    const db = openPgDatabase(readConfig(postgresEnv), new DsnCredentialSource(dsn));
+    try {
+      const preview = await previewDataMap(db, map, {
+        sample: options.sample,
+        subjectHashKey: key,
+        maxRows: options.maxRows,
+        maxShare: options.maxShare,
+        file: options.datamap,
+      });
+      writeResult(options.format, preview, () => formatPreview(preview));
+      if (preview.breaches.length > 0)
+        throw new CliError(
+          `${preview.breaches.length} sampled subjects would receive more than the limits allow: check the follow edges of the tables named`,
+          EXIT.failed,
         );
-        if (preview.breaches.length > 0)
-          throw new CliError(
-            `${preview.breaches.length} sampled subjects would receive more than the limits allow: check the follow edges of the tables named`,
-            EXIT.failed,
-          );
-      } finally {
-        await db.end();
-      }
-    });
+    } finally {
+      await db.end();
+    }
+  });
 }
 
 function positiveInt(value: string): number {
@@ -81,10 +79,4 @@ function share(value: string): number {
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1)
     throw new InvalidArgumentError(`must be a share above 0 and at most 1, e.g. 0.1 (given ${value})`);
   return n;
-}
-
-function format(value: string): 'table' | 'json' {
-  if (value !== 'table' && value !== 'json')
-    throw new InvalidArgumentError(`must be table or json (given ${value})`);
-  return value;
 }

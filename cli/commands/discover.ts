@@ -5,7 +5,8 @@ import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import type { System } from '../../shared/datamap/System';
 import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
-import { describeNotFollowed } from '../../shared/discovery/NotFollowed';
+import type { FindingsSummary } from '../../shared/discovery/FindingsStream';
+import { describeNotFollowed, type NotFollowed } from '../../shared/discovery/NotFollowed';
 import type { SearchableTable, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { serializeSpilledFindings } from '../../shared/discovery/serializeSpilledFindings';
 import { writePrivateFile } from '../../shared/files/writePrivateFile';
@@ -16,6 +17,7 @@ import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import { CliError, EXIT } from '../CliError';
+import { addFormatOption, type OutputFormat, writeResult } from '../OutputFormat';
 import { ProgressLine, progressMode } from '../ProgressLine';
 import { checkRequestId, checkSubjectKinds, collectSubject, pgDsnFromEnv } from '../parseSubjects';
 
@@ -37,11 +39,16 @@ interface DiscoverOptions {
   mirrors?: boolean;
   quiet?: boolean;
   progress?: boolean;
+  format: OutputFormat;
 }
 
-/** `dsr discover --datamap FILE --subject kind=value … [--request-id ID] [--out FILE] [--mirrors]` */
+/**
+ * `dsr discover --datamap FILE --subject kind=value … [--request-id ID] [--out FILE] [--mirrors]
+ * [--format text|json]`. The findings document goes to stdout or `--out`; the summary to stderr, or,
+ * with `--format json` (which needs `--out FILE`), as a JSON document on stdout.
+ */
 export function registerDiscover(program: Command): void {
-  program
+  const command = program
     .command('discover')
     .description('find every row about one subject and print the canonical findings JSON')
     .requiredOption('--datamap <file>', 'data map YAML')
@@ -50,95 +57,123 @@ export function registerDiscover(program: Command): void {
     .option('--out <file>', 'write the findings JSON here instead of stdout (- for stdout)')
     .option('--mirrors', "also search the PostgreSQL tables' Snowflake mirrors (needs Snowflake)")
     .option('--quiet', 'no progress line (shown on a terminal by default)')
-    .option('--progress', 'progress lines on stderr even when it is not a terminal')
-    .action(async (options: DiscoverOptions) => {
-      const dsn = pgDsnFromEnv();
-      const { DSR_SUBJECT_HASH_KEY: key } = readConfig(subjectHashKeyEnv);
-      const env = readConfig(postgresEnv);
-      const { DSR_SPILL_BYTES: runBytes } = readConfig(spillEnv);
-      const map = await loadDataMap(options.datamap);
-      checkSubjectKinds(map.identities, options.subject);
-      const requestId =
-        options.requestId ?? `adhoc-${subjectHash(key, normalizeSubject(map, options.subject)).slice(0, 16)}`;
+    .option('--progress', 'progress lines on stderr even when it is not a terminal');
+  addFormatOption(command).action(async (options: DiscoverOptions) => {
+    if (options.format === 'json' && (!options.out || options.out === '-'))
+      throw new CliError(
+        '--format json prints the summary on stdout: give --out FILE for the findings',
+        EXIT.usage,
+      );
+    const dsn = pgDsnFromEnv();
+    const { DSR_SUBJECT_HASH_KEY: key } = readConfig(subjectHashKeyEnv);
+    const env = readConfig(postgresEnv);
+    const { DSR_SPILL_BYTES: runBytes } = readConfig(spillEnv);
+    const map = await loadDataMap(options.datamap);
+    checkSubjectKinds(map.identities, options.subject);
+    const requestId =
+      options.requestId ?? `adhoc-${subjectHash(key, normalizeSubject(map, options.subject)).slice(0, 16)}`;
 
-      // A burst of commands against a role's connection limit waits for a slot (53300 retried).
-      const db = openPgDatabase(env, new DsnCredentialSource(dsn), undefined, {
-        connectRetry: connectionLimitRetry(COMMAND_CONNECT_ATTEMPTS),
-      });
-      let snowflake: SnowflakeDatabase | undefined;
-      try {
-        const postgres = await PostgresTableSearcher.create(db, map, options.datamap, {
-          pageSize: env.DSR_PAGE_SIZE,
-        });
-        await db.healthCheck();
-        const searchers: Partial<Record<System, TableSearcher>> = { postgres };
-        if (process.env.SNOWFLAKE_ACCOUNT) {
-          // Loaded only here: a PostgreSQL-only discovery does not pay for the Snowflake driver.
-          const [{ openSnowflakeFromEnv }, { SnowflakeTableSearcher }] = await Promise.all([
-            import('../../adapters/aws/openSnowflakeFromEnv'),
-            import('../../shared/snowflake/SnowflakeTableSearcher'),
-          ]);
-          snowflake = openSnowflakeFromEnv({ SNOWFLAKE_LOG_LEVEL: 'OFF', ...process.env }).db;
-          if (map.snowflake.length > 0 || options.mirrors)
-            searchers.snowflake = await SnowflakeTableSearcher.create(snowflake, map, options.datamap, {
-              mirrors: options.mirrors ?? false,
-            });
-        } else if (options.mirrors) {
-          throw new CliError('--mirrors needs Snowflake: SNOWFLAKE_ACCOUNT is not set', EXIT.usage);
-        } else if (map.snowflake.length > 0) {
-          process.stderr.write(
-            'Snowflake is not configured (SNOWFLAKE_ACCOUNT is not set): searching PostgreSQL only.\n',
-          );
-        }
-        // Rows go from the searchers' pages to a spill on disk, and the document is written from
-        // the merged findings file: memory does not grow with the subject.
-        const progress = new ProgressLine(
-          progressMode({ isTTY: process.stderr.isTTY === true, ...options }),
-          (text) => process.stderr.write(text),
-        );
-        const tablesMet = new Set<SearchableTable>();
-        let rowsMet = 0;
-        const { findings, rounds } = await discoverSubjectStream(
-          {
-            dataMap: map,
-            searchers,
-            subjectHashKey: key,
-            tableConcurrency: env.DSR_TABLE_CONCURRENCY,
-            searchMirrors: options.mirrors ?? false,
-            spill: { runBytes },
-            onRowMet: (table) => {
-              tablesMet.add(table);
-              progress.update({ tables: tablesMet.size, rows: ++rowsMet });
-            },
-          },
-          { requestId, identifiers: options.subject },
-        );
-        progress.finish();
-        try {
-          const json = documentWithNewline(serializeSpilledFindings(findings));
-          if (options.out && options.out !== '-') await writePrivateFile(options.out, json);
-          else
-            for await (const chunk of json)
-              if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
-        } finally {
-          await findings.dispose();
-        }
-        const { summary } = findings;
-        const perTable = Object.entries(summary.counts)
-          .flatMap(([system, tables]) => Object.entries(tables).map(([t, n]) => `  ${system} ${t}: ${n}`))
-          .join('\n');
-        const notFollowed = (summary.notFollowed ?? [])
-          .map((n) => `  ${n.system} ${describeNotFollowed(n)}\n`)
-          .join('');
-        process.stderr.write(
-          `request ${requestId}: ${summary.rows} rows in ${rounds} rounds, subject ${summary.subject.hash.slice(0, 12)}…\n` +
-            `${perTable}\n${notFollowed}evidence sha256 ${summary.evidenceHash}\n`,
-        );
-      } finally {
-        await db.end();
-        await snowflake?.close();
-      }
+    // A burst of commands against a role's connection limit waits for a slot (53300 retried).
+    const db = openPgDatabase(env, new DsnCredentialSource(dsn), undefined, {
+      connectRetry: connectionLimitRetry(COMMAND_CONNECT_ATTEMPTS),
     });
+    let snowflake: SnowflakeDatabase | undefined;
+    try {
+      const postgres = await PostgresTableSearcher.create(db, map, options.datamap, {
+        pageSize: env.DSR_PAGE_SIZE,
+      });
+      await db.healthCheck();
+      const searchers: Partial<Record<System, TableSearcher>> = { postgres };
+      if (process.env.SNOWFLAKE_ACCOUNT) {
+        // Loaded only here: a PostgreSQL-only discovery does not pay for the Snowflake driver.
+        const [{ openSnowflakeFromEnv }, { SnowflakeTableSearcher }] = await Promise.all([
+          import('../../adapters/aws/openSnowflakeFromEnv'),
+          import('../../shared/snowflake/SnowflakeTableSearcher'),
+        ]);
+        snowflake = openSnowflakeFromEnv({ SNOWFLAKE_LOG_LEVEL: 'OFF', ...process.env }).db;
+        if (map.snowflake.length > 0 || options.mirrors)
+          searchers.snowflake = await SnowflakeTableSearcher.create(snowflake, map, options.datamap, {
+            mirrors: options.mirrors ?? false,
+          });
+      } else if (options.mirrors) {
+        throw new CliError('--mirrors needs Snowflake: SNOWFLAKE_ACCOUNT is not set', EXIT.usage);
+      } else if (map.snowflake.length > 0) {
+        process.stderr.write(
+          'Snowflake is not configured (SNOWFLAKE_ACCOUNT is not set): searching PostgreSQL only.\n',
+        );
+      }
+      // Rows go from the searchers' pages to a spill on disk, and the document is written from
+      // the merged findings file: memory does not grow with the subject.
+      const progress = new ProgressLine(
+        progressMode({ isTTY: process.stderr.isTTY === true, ...options }),
+        (text) => process.stderr.write(text),
+      );
+      const tablesMet = new Set<SearchableTable>();
+      let rowsMet = 0;
+      const { findings, rounds } = await discoverSubjectStream(
+        {
+          dataMap: map,
+          searchers,
+          subjectHashKey: key,
+          tableConcurrency: env.DSR_TABLE_CONCURRENCY,
+          searchMirrors: options.mirrors ?? false,
+          spill: { runBytes },
+          onRowMet: (table) => {
+            tablesMet.add(table);
+            progress.update({ tables: tablesMet.size, rows: ++rowsMet });
+          },
+        },
+        { requestId, identifiers: options.subject },
+      );
+      progress.finish();
+      try {
+        const json = documentWithNewline(serializeSpilledFindings(findings));
+        if (options.out && options.out !== '-') await writePrivateFile(options.out, json);
+        else
+          for await (const chunk of json)
+            if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+      } finally {
+        await findings.dispose();
+      }
+      const { summary } = findings;
+      const result = {
+        requestId,
+        subjectHash: summary.subject.hash,
+        rows: summary.rows,
+        rounds,
+        counts: summary.counts,
+        unreadable: summary.unreadable?.length ?? 0,
+        notFollowed: summary.notFollowed ?? [],
+        evidenceHash: summary.evidenceHash,
+        out: options.out,
+      };
+      if (options.format === 'json') writeResult('json', result, () => '');
+      else process.stderr.write(formatSummary(result));
+    } finally {
+      await db.end();
+      await snowflake?.close();
+    }
+  });
+}
+
+/** The summary as a person reads it: rows per table, rounds, evidence hash, the subject hash's prefix. */
+function formatSummary(result: {
+  readonly requestId: string;
+  readonly subjectHash: string;
+  readonly rows: number;
+  readonly rounds: number;
+  readonly counts: FindingsSummary['counts'];
+  readonly notFollowed: readonly NotFollowed[];
+  readonly evidenceHash: string;
+}): string {
+  const perTable = Object.entries(result.counts)
+    .flatMap(([system, tables]) => Object.entries(tables).map(([t, n]) => `  ${system} ${t}: ${n}`))
+    .join('\n');
+  const notFollowed = result.notFollowed.map((n) => `  ${n.system} ${describeNotFollowed(n)}\n`).join('');
+  return (
+    `request ${result.requestId}: ${result.rows} rows in ${result.rounds} rounds, subject ${result.subjectHash.slice(0, 12)}…\n` +
+    `${perTable}\n${notFollowed}evidence sha256 ${result.evidenceHash}\n`
+  );
 }
 
 async function* documentWithNewline(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array | string> {

@@ -7,6 +7,7 @@ import { openDriftGate } from '../../shared/drift/openDriftGate';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { CliError, EXIT } from '../CliError';
+import { addFormatOption, writeResult } from '../OutputFormat';
 import { pgDsnFromEnv } from '../parseSubjects';
 
 interface DriftOptions {
@@ -17,49 +18,41 @@ interface DriftOptions {
 
 /** `dsr drift --datamap FILE [--format table|json] [--threshold PCT]` */
 export function registerDrift(program: Command): void {
-  program
+  const command = program
     .command('drift')
     .description(
       'compare each PostgreSQL table with its Snowflake mirror; exit 0 when the gate passes, 1 when it would halt',
     )
     .requiredOption('--datamap <file>', 'data map YAML')
-    .option('--format <format>', 'table or json', parseFormat, 'table')
-    .option('--threshold <pct>', 'halt above this percentage of drifted columns (default 5)', parseThreshold)
-    .action(async (options: DriftOptions) => {
-      const dsn = pgDsnFromEnv();
-      const pgEnv = readConfig(postgresEnv);
-      const map = await loadDataMap(options.datamap);
-      const pg = openPgDatabase(pgEnv, new DsnCredentialSource(dsn));
-      const sf = openSnowflakeFromEnv(process.env).db;
-      try {
-        const gate = openDriftGate({
-          dataMap: map,
-          postgres: pg,
-          snowflake: sf,
-          thresholdPercent: options.threshold,
-          cacheTtlMs: 0,
-        });
-        const verdict = await gate.check();
-        process.stdout.write(
-          options.format === 'json' ? `${JSON.stringify(verdict, null, 2)}\n` : formatDriftVerdict(verdict),
+    .option('--threshold <pct>', 'halt above this percentage of drifted columns (default 5)', parseThreshold);
+  addFormatOption(command, 'table').action(async (options: DriftOptions) => {
+    const dsn = pgDsnFromEnv();
+    const pgEnv = readConfig(postgresEnv);
+    const map = await loadDataMap(options.datamap);
+    const pg = openPgDatabase(pgEnv, new DsnCredentialSource(dsn));
+    const sf = openSnowflakeFromEnv(process.env).db;
+    try {
+      const gate = openDriftGate({
+        dataMap: map,
+        postgres: pg,
+        snowflake: sf,
+        thresholdPercent: options.threshold,
+        cacheTtlMs: 0,
+      });
+      const verdict = await gate.check();
+      writeResult(options.format, verdict, () => formatDriftVerdict(verdict));
+      if (verdict.halt) {
+        const corrupting = verdict.findings.filter((f) => f.corrupting).length;
+        throw new CliError(
+          `the drift gate would halt: ${corrupting} corrupting finding${corrupting === 1 ? '' : 's'}, ` +
+            `${verdict.driftPercent}% drift (threshold ${verdict.thresholdPercent}%)`,
+          EXIT.failed,
         );
-        if (verdict.halt) {
-          const corrupting = verdict.findings.filter((f) => f.corrupting).length;
-          throw new CliError(
-            `the drift gate would halt: ${corrupting} corrupting finding${corrupting === 1 ? '' : 's'}, ` +
-              `${verdict.driftPercent}% drift (threshold ${verdict.thresholdPercent}%)`,
-            EXIT.failed,
-          );
-        }
-      } finally {
-        await Promise.allSettled([pg.end(), sf.close()]);
       }
-    });
-}
-
-function parseFormat(value: string): 'table' | 'json' {
-  if (value !== 'table' && value !== 'json') throw new CliError(`--format takes table or json`, EXIT.usage);
-  return value;
+    } finally {
+      await Promise.allSettled([pg.end(), sf.close()]);
+    }
+  });
 }
 
 function parseThreshold(value: string): number {

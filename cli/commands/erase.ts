@@ -9,6 +9,7 @@ import type { System } from '../../shared/datamap/System';
 import { normalizeSubject } from '../../shared/discovery/discoverSubject';
 import type { TableSearcher } from '../../shared/discovery/SearchableTable';
 import { buildErasureReceipt } from '../../shared/erasure/buildErasureReceipt';
+import type { ErasurePlan } from '../../shared/erasure/ErasurePlan';
 import { formatErasureProblems } from '../../shared/erasure/ErasureProblem';
 import { eraseSubject } from '../../shared/erasure/eraseSubject';
 import { erasureEnv } from '../../shared/erasure/erasureEnv';
@@ -28,6 +29,7 @@ import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase
 import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
 import { CliError, EXIT } from '../CliError';
 import { FileErasureStateStore } from '../FileErasureStateStore';
+import { addFormatOption, type OutputFormat, writeResult } from '../OutputFormat';
 import { checkRequestId, collectSubject } from '../parseSubjects';
 
 interface EraseOptions {
@@ -39,6 +41,7 @@ interface EraseOptions {
   out?: string;
   confirmation?: string;
   stateDir?: string;
+  format: OutputFormat;
 }
 
 /**
@@ -54,7 +57,7 @@ interface EraseOptions {
  * resumes it, and once erased the file keeps only the receipt of record, which a re-run reports.
  */
 export function registerErase(program: Command): void {
-  program
+  const command = program
     .command('erase')
     .description('erase one subject as the data map says: plan, execute, prove, and print the receipt')
     .requiredOption('--datamap <file>', 'data map YAML')
@@ -67,169 +70,200 @@ export function registerErase(program: Command): void {
     .option(
       '--state-dir <dir>',
       'where the plan is persisted before the first commit, for a re-run to resume (default: DSR_ERASURE_STATE_DIR or .dsr/erasure)',
-    )
-    .action(async (options: EraseOptions) => {
-      const dsn = process.env.PG_DSN;
-      if (!dsn)
-        throw new CliError('PG_DSN is not set (postgres://user:password@host:port/database)', EXIT.usage);
-      const { DSR_SUBJECT_HASH_KEY: key } = readConfig(subjectHashKeyEnv);
-      const env = readConfig(postgresEnv);
-      const erasure = readConfig(erasureEnv);
-      const writeDsn = options.writeDsn ?? erasure.DSR_ERASURE_PG_DSN;
-      if (!options.dryRun && !writeDsn)
-        throw new CliError(
-          'erase needs the erasure role: --write-dsn or DSR_ERASURE_PG_DSN (or run with --dry-run)',
-          EXIT.usage,
-        );
-      if (!options.dryRun && !erasure.DSR_ERASURE_MASK_KEY)
-        throw new CliError(
-          'erase needs DSR_ERASURE_MASK_KEY (32+ characters) for keyed-hash masks',
-          EXIT.usage,
-        );
-      // Output paths are checked before anything is erased (and again when written).
-      for (const path of [options.out, options.confirmation]) if (path) await refuseNonRegular(path);
-      const map = await loadDataMap(options.datamap);
-      const hashOfSubject = subjectHash(key, normalizeSubject(map, options.subject));
-      const requestId = options.requestId ?? `adhoc-${hashOfSubject.slice(0, 16)}`;
-      const state = new FileErasureStateStore(
-        options.stateDir ?? process.env.DSR_ERASURE_STATE_DIR ?? '.dsr/erasure',
+    );
+  addFormatOption(command).action(async (options: EraseOptions) => {
+    const dsn = process.env.PG_DSN;
+    if (!dsn)
+      throw new CliError('PG_DSN is not set (postgres://user:password@host:port/database)', EXIT.usage);
+    const { DSR_SUBJECT_HASH_KEY: key } = readConfig(subjectHashKeyEnv);
+    const env = readConfig(postgresEnv);
+    const erasure = readConfig(erasureEnv);
+    const writeDsn = options.writeDsn ?? erasure.DSR_ERASURE_PG_DSN;
+    if (!options.dryRun && !writeDsn)
+      throw new CliError(
+        'erase needs the erasure role: --write-dsn or DSR_ERASURE_PG_DSN (or run with --dry-run)',
+        EXIT.usage,
       );
-      const open = (d: string) =>
-        openPgDatabase(env, new DsnCredentialSource(d), undefined, {
-          connectRetry: connectionLimitRetry(COMMAND_CONNECT_ATTEMPTS),
-        });
-      const db = open(dsn);
-      let writeDb: PgDatabase | undefined;
-      let sfRead: SnowflakeDatabase | undefined;
-      let sfWrite: SnowflakeDatabase | undefined;
-      try {
-        // A dry run rehearses through the erasure role too, when it is given.
-        if (writeDsn) writeDb = open(writeDsn);
-        const postgres = await PostgresTableSearcher.create(db, map, options.datamap, {
-          pageSize: env.DSR_PAGE_SIZE,
-        });
-        const searchers: Partial<Record<System, TableSearcher>> = { postgres };
-        if (map.snowflake.length > 0) {
-          if (!process.env.SNOWFLAKE_ACCOUNT)
-            throw new CliError(
-              'the data map has Snowflake tables: erasure needs SNOWFLAKE_ACCOUNT',
-              EXIT.usage,
-            );
-          sfRead = openSnowflakeFromEnv({ SNOWFLAKE_LOG_LEVEL: 'OFF', ...process.env }).db;
-          searchers.snowflake = await SnowflakeTableSearcher.create(sfRead, map, options.datamap);
-          if (!options.dryRun || process.env.SNOWFLAKE_ERASURE_USER)
-            sfWrite = openSnowflakeFromEnv({
-              SNOWFLAKE_LOG_LEVEL: 'OFF',
-              ...process.env,
-              SNOWFLAKE_USER: process.env.SNOWFLAKE_ERASURE_USER ?? process.env.SNOWFLAKE_USER,
-              SNOWFLAKE_PASSWORD: process.env.SNOWFLAKE_ERASURE_PASSWORD ?? process.env.SNOWFLAKE_PASSWORD,
-            }).db;
-        }
-        const maskKey = erasure.DSR_ERASURE_MASK_KEY ?? 'dry-run-stand-in-mask-key';
-        const result = await eraseSubject(
-          {
-            dataMap: map,
-            db,
-            ...(writeDb ? { writeDb } : {}),
-            searchers,
-            subjectHashKey: key,
-            // A dry run evaluates CHECKs on keyed hashes with a stand-in key: the shape is what matters.
-            maskKey,
-            randomBytes,
-            ...(sfRead ? { snowflakeDb: sfRead } : {}),
-            ...(sfWrite
-              ? { snowflake: snowflakeErasurePart({ db: sfWrite, dataMap: map, maskKey, randomBytes }) }
-              : {}),
-            state,
-            onStep: (s) => {
-              process.stderr.write(
-                `  ${s.system} ${s.table}: ${s.action} ${s.changed} row(s)${s.alreadyDone ? `, ${s.alreadyDone} already done` : ''}\n`,
-              );
-            },
-          },
-          {
-            requestId,
-            identifiers: options.subject,
-            dryRun: options.dryRun === true,
-            subjectHash: hashOfSubject,
-          },
-        ).catch((error: unknown) => {
-          if (error instanceof InvalidInputError) throw new CliError(error.message, EXIT.usage);
-          throw error;
-        });
-        if (result.outcome === 'already_erased') {
-          // The first complete receipt stays the receipt of record: nothing is written anew.
-          const record = result.record;
-          if (options.out) await writePrivateFile(options.out, record.receipt);
-          else process.stdout.write(record.receipt);
-          process.stderr.write(
-            `already erased: request ${requestId} has its receipt of record, sha256 ${record.receiptHash}, in ${state.locationOf(requestId)}${record.writtenTo ? ` (first written to ${record.writtenTo})` : ''}; nothing was changed\n`,
-          );
-          return;
-        }
-        if (result.outcome === 'refused') {
-          process.stdout.write(formatErasurePlan(result.plan, result.problems));
+    if (!options.dryRun && !erasure.DSR_ERASURE_MASK_KEY)
+      throw new CliError(
+        'erase needs DSR_ERASURE_MASK_KEY (32+ characters) for keyed-hash masks',
+        EXIT.usage,
+      );
+    // Output paths are checked before anything is erased (and again when written).
+    for (const path of [options.out, options.confirmation]) if (path) await refuseNonRegular(path);
+    const map = await loadDataMap(options.datamap);
+    const hashOfSubject = subjectHash(key, normalizeSubject(map, options.subject));
+    const requestId = options.requestId ?? `adhoc-${hashOfSubject.slice(0, 16)}`;
+    const state = new FileErasureStateStore(
+      options.stateDir ?? process.env.DSR_ERASURE_STATE_DIR ?? '.dsr/erasure',
+    );
+    const open = (d: string) =>
+      openPgDatabase(env, new DsnCredentialSource(d), undefined, {
+        connectRetry: connectionLimitRetry(COMMAND_CONNECT_ATTEMPTS),
+      });
+    const db = open(dsn);
+    let writeDb: PgDatabase | undefined;
+    let sfRead: SnowflakeDatabase | undefined;
+    let sfWrite: SnowflakeDatabase | undefined;
+    try {
+      // A dry run rehearses through the erasure role too, when it is given.
+      if (writeDsn) writeDb = open(writeDsn);
+      const postgres = await PostgresTableSearcher.create(db, map, options.datamap, {
+        pageSize: env.DSR_PAGE_SIZE,
+      });
+      const searchers: Partial<Record<System, TableSearcher>> = { postgres };
+      if (map.snowflake.length > 0) {
+        if (!process.env.SNOWFLAKE_ACCOUNT)
           throw new CliError(
-            `the erasure plan cannot run:\n${formatErasureProblems(result.problems)}`,
-            EXIT.failed,
+            'the data map has Snowflake tables: erasure needs SNOWFLAKE_ACCOUNT',
+            EXIT.usage,
           );
-        }
-        if (result.outcome === 'planned') {
-          process.stdout.write(formatErasurePlan(result.plan));
-          process.stdout.write(
-            result.rehearsal === 'rehearsed'
-              ? 'rehearsal: the planned PostgreSQL statements ran as the erasure role and were rolled back; the database accepted them\n'
-              : 'rehearsal skipped: no erasure role given (--write-dsn or DSR_ERASURE_PG_DSN), so only the checks ran\n',
-          );
-          process.stdout.write('dry run: nothing was changed\n');
-          return;
-        }
-        if (result.outcome === 'stale')
-          throw new CliError(
-            `rows changed under the erasure; nothing stale was changed in: ${result.stale.map((s) => s.table).join(', ')} (the plan stays in ${state.locationOf(requestId)}: a re-run resumes it)`,
-            EXIT.failed,
-          );
-        process.stderr.write(formatErasurePlan(result.plan));
-        if (result.resumed)
-          process.stderr.write(
-            `resumed the plan persisted in ${state.locationOf(requestId)} by an interrupted run\n`,
-          );
-        const receipt = buildErasureReceipt({
-          plan: result.plan,
-          steps: result.steps,
-          verification: result.verification,
-          retention: await readRetentionFacts(sfRead, map, erasure.DSR_PG_BACKUP_RETENTION_DAYS),
-          completedAt: new Date().toISOString(),
-        });
-        const json = `${canonicalJson(receipt as unknown as CanonicalValue)}\n`;
-        if (receipt.outcome === 'erased')
-          // Recorded before any output file: a crash after this leaves the receipt of record, which
-          // a re-run reports; the plan, findings and identifiers persisted for a resume are dropped.
-          await state.write({
-            kind: 'dsr.erasure-state',
-            version: 1,
-            phase: 'erased',
-            requestId,
-            subjectHash: result.plan.subject.hash,
-            planHash: result.plan.planHash,
-            receiptHash: receipt.receiptHash,
-            receipt: json,
-            ...(options.out ? { writtenTo: options.out } : {}),
-          });
-        if (options.out) await writePrivateFile(options.out, json);
-        else process.stdout.write(json);
-        if (options.confirmation) await writePrivateFile(options.confirmation, renderErasureReceipt(receipt));
-        process.stderr.write(`${receipt.outcome}: receipt sha256 ${receipt.receiptHash}\n`);
-        if (receipt.outcome !== 'erased')
-          throw new CliError(
-            `erasure_unverified: still findable in ${receipt.remaining.map((r) => `${r.system} ${r.table}`).join(', ')}`,
-            EXIT.failed,
-          );
-      } finally {
-        await db.end();
-        await writeDb?.end();
-        await sfRead?.close();
-        await sfWrite?.close();
+        sfRead = openSnowflakeFromEnv({ SNOWFLAKE_LOG_LEVEL: 'OFF', ...process.env }).db;
+        searchers.snowflake = await SnowflakeTableSearcher.create(sfRead, map, options.datamap);
+        if (!options.dryRun || process.env.SNOWFLAKE_ERASURE_USER)
+          sfWrite = openSnowflakeFromEnv({
+            SNOWFLAKE_LOG_LEVEL: 'OFF',
+            ...process.env,
+            SNOWFLAKE_USER: process.env.SNOWFLAKE_ERASURE_USER ?? process.env.SNOWFLAKE_USER,
+            SNOWFLAKE_PASSWORD: process.env.SNOWFLAKE_ERASURE_PASSWORD ?? process.env.SNOWFLAKE_PASSWORD,
+          }).db;
       }
-    });
+      const maskKey = erasure.DSR_ERASURE_MASK_KEY ?? 'dry-run-stand-in-mask-key';
+      const result = await eraseSubject(
+        {
+          dataMap: map,
+          db,
+          ...(writeDb ? { writeDb } : {}),
+          searchers,
+          subjectHashKey: key,
+          // A dry run evaluates CHECKs on keyed hashes with a stand-in key: the shape is what matters.
+          maskKey,
+          randomBytes,
+          ...(sfRead ? { snowflakeDb: sfRead } : {}),
+          ...(sfWrite
+            ? { snowflake: snowflakeErasurePart({ db: sfWrite, dataMap: map, maskKey, randomBytes }) }
+            : {}),
+          state,
+          onStep: (s) => {
+            process.stderr.write(
+              `  ${s.system} ${s.table}: ${s.action} ${s.changed} row(s)${s.alreadyDone ? `, ${s.alreadyDone} already done` : ''}\n`,
+            );
+          },
+        },
+        {
+          requestId,
+          identifiers: options.subject,
+          dryRun: options.dryRun === true,
+          subjectHash: hashOfSubject,
+        },
+      ).catch((error: unknown) => {
+        if (error instanceof InvalidInputError) throw new CliError(error.message, EXIT.usage);
+        throw error;
+      });
+      if (result.outcome === 'already_erased') {
+        // The first complete receipt stays the receipt of record: nothing is written anew.
+        const record = result.record;
+        if (options.out) await writePrivateFile(options.out, record.receipt);
+        else process.stdout.write(record.receipt);
+        process.stderr.write(
+          `already erased: request ${requestId} has its receipt of record, sha256 ${record.receiptHash}, in ${state.locationOf(requestId)}${record.writtenTo ? ` (first written to ${record.writtenTo})` : ''}; nothing was changed\n`,
+        );
+        return;
+      }
+      if (result.outcome === 'refused') {
+        writeResult(
+          options.format,
+          { outcome: 'refused', plan: planSummary(result.plan), problems: result.problems },
+          () => formatErasurePlan(result.plan, result.problems),
+        );
+        throw new CliError(
+          `the erasure plan cannot run:\n${formatErasureProblems(result.problems)}`,
+          EXIT.failed,
+        );
+      }
+      if (result.outcome === 'planned') {
+        writeResult(
+          options.format,
+          { outcome: 'planned', dryRun: true, rehearsal: result.rehearsal, plan: planSummary(result.plan) },
+          () =>
+            formatErasurePlan(result.plan) +
+            (result.rehearsal === 'rehearsed'
+              ? 'rehearsal: the planned PostgreSQL statements ran as the erasure role and were rolled back; the database accepted them\n'
+              : 'rehearsal skipped: no erasure role given (--write-dsn or DSR_ERASURE_PG_DSN), so only the checks ran\n') +
+            'dry run: nothing was changed\n',
+        );
+        return;
+      }
+      if (result.outcome === 'stale')
+        throw new CliError(
+          `rows changed under the erasure; nothing stale was changed in: ${result.stale.map((s) => s.table).join(', ')} (the plan stays in ${state.locationOf(requestId)}: a re-run resumes it)`,
+          EXIT.failed,
+        );
+      process.stderr.write(formatErasurePlan(result.plan));
+      if (result.resumed)
+        process.stderr.write(
+          `resumed the plan persisted in ${state.locationOf(requestId)} by an interrupted run\n`,
+        );
+      const receipt = buildErasureReceipt({
+        plan: result.plan,
+        steps: result.steps,
+        verification: result.verification,
+        retention: await readRetentionFacts(sfRead, map, erasure.DSR_PG_BACKUP_RETENTION_DAYS),
+        completedAt: new Date().toISOString(),
+      });
+      const json = `${canonicalJson(receipt as unknown as CanonicalValue)}\n`;
+      if (receipt.outcome === 'erased')
+        // Recorded before any output file: a crash after this leaves the receipt of record, which
+        // a re-run reports; the plan, findings and identifiers persisted for a resume are dropped.
+        await state.write({
+          kind: 'dsr.erasure-state',
+          version: 1,
+          phase: 'erased',
+          requestId,
+          subjectHash: result.plan.subject.hash,
+          planHash: result.plan.planHash,
+          receiptHash: receipt.receiptHash,
+          receipt: json,
+          ...(options.out ? { writtenTo: options.out } : {}),
+        });
+      if (options.out) await writePrivateFile(options.out, json);
+      else process.stdout.write(json);
+      if (options.confirmation) await writePrivateFile(options.confirmation, renderErasureReceipt(receipt));
+      process.stderr.write(`${receipt.outcome}: receipt sha256 ${receipt.receiptHash}\n`);
+      if (receipt.outcome !== 'erased')
+        throw new CliError(
+          `erasure_unverified: still findable in ${receipt.remaining.map((r) => `${r.system} ${r.table}`).join(', ')}`,
+          EXIT.failed,
+        );
+    } finally {
+      await db.end();
+      await writeDb?.end();
+      await sfRead?.close();
+      await sfWrite?.close();
+    }
+  });
+}
+
+/**
+ * The plan as `--format json` prints it: what {@link formatErasurePlan} says, per table in
+ * execution order, with counts in place of the rows (a row's key may be an identifier).
+ */
+function planSummary(plan: ErasurePlan) {
+  return {
+    requestId: plan.requestId,
+    subjectHash: plan.subject.hash,
+    findingsHash: plan.findingsHash,
+    planHash: plan.planHash,
+    tables: plan.tables.map((t) => ({
+      system: t.system,
+      table: t.table,
+      action: t.action,
+      found: t.found,
+      rows: t.rows.length,
+      ...(t.excluded ? { excluded: t.excluded } : {}),
+      ...(t.mask ? { mask: t.mask.map((m) => ({ column: m.column, strategy: m.strategy })) } : {}),
+      ...(t.retain ? { retain: t.retain } : {}),
+      approvalRequired: t.approvalRequired,
+    })),
+  };
 }

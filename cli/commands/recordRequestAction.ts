@@ -4,6 +4,7 @@ import { parseReason, type RequestActionKind } from '../../shared/audit/RequestA
 import { isDsrError } from '../../shared/errors/DsrError';
 import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
 import { CliError, EXIT } from '../CliError';
+import { type OutputFormat, writeResult } from '../OutputFormat';
 
 /**
  * Records an extension or a cancellation in the ledger (`DSR_LEDGER`), decided as the gate decides
@@ -13,6 +14,7 @@ export async function recordRequestAction(
   action: RequestActionKind,
   requestId: string,
   reason: string,
+  format: OutputFormat = 'text',
   now: Date = new Date(),
 ): Promise<void> {
   let parsed: ReturnType<typeof parseReason>;
@@ -32,10 +34,34 @@ export async function recordRequestAction(
       { action, requestId, ...parsed },
       { now, stage: 'operator', traceId: `cli-${now.getTime()}` },
     );
-    if (decision.outcome === 'refuse')
+    if (decision.outcome === 'refuse') {
+      if (format === 'json')
+        writeResult(
+          format,
+          { requestId, action, outcome: 'refused', refusal: decision.refusal, message: decision.message },
+          () => '',
+        );
       throw new CliError(`refused (${decision.refusal}): ${decision.message}`, EXIT.failed);
+    }
     const detail = decision.entry.detail ?? {};
-    process.stdout.write(
+    const result =
+      action === 'extend'
+        ? {
+            requestId,
+            action,
+            outcome: 'extended',
+            reasonCode: String(detail.reasonCode),
+            previousDeadline: String(detail.previousDeadline),
+            deadline: String(detail.deadline),
+          }
+        : {
+            requestId,
+            action,
+            outcome: 'cancelled',
+            reasonCode: String(detail.reasonCode),
+            knownToLedger: detail.knownAtCancel !== false,
+          };
+    writeResult(format, result, () =>
       action === 'extend'
         ? `request ${requestId} extended: deadline ${detail.previousDeadline} → ${detail.deadline} (reason ${detail.reasonCode})\n`
         : `request ${requestId} cancelled (reason ${detail.reasonCode})${detail.knownAtCancel === false ? '; the ledger did not know it yet: a stage that meets it stops it' : ''}\n`,

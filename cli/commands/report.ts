@@ -28,6 +28,7 @@ import { valuesErasedOf, verifyErasedEvidence } from '../../shared/report/verify
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import type { LoadLocation } from '../../shared/snowflake/statements';
 import { CliError, EXIT } from '../CliError';
+import { addFormatOption, type OutputFormat, writeResult } from '../OutputFormat';
 import { readRequestHistory } from './status';
 
 interface ReportOptions {
@@ -38,6 +39,18 @@ interface ReportOptions {
   zip?: string;
   language?: string;
   anchors?: string;
+  format: OutputFormat;
+}
+
+/** What `--format json` prints: the request, what verified, and every file written. */
+interface ReportResult {
+  readonly requestId: string;
+  readonly kind: 'access' | 'values_erased' | 'erasure';
+  readonly ledger: { readonly verified: boolean; readonly breaks: number };
+  readonly files: readonly string[];
+  readonly package?: { readonly dir: string; readonly language: string; readonly files: readonly string[] };
+  readonly zip?: string;
+  readonly [detail: string]: unknown;
 }
 
 /** As the intake message allows it: also safe as a file name. */
@@ -45,7 +58,7 @@ const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /** `dsr report REQUEST_ID --datamap FILE [--out-dir DIR]` */
 export function registerReport(program: Command): void {
-  program
+  const command = program
     .command('report')
     .description(
       "rebuild a loaded request's canonical findings from DSR_FINDINGS, check them against the evidence hash " +
@@ -76,33 +89,33 @@ export function registerReport(program: Command): void {
         'unknown or not loaded, or when the evidence read back differs from the evidence loaded; for an erasure ' +
         'request, when it has no receipt or the receipt does not verify. An access request whose values a later ' +
         'erasure removed is reported as such: the rest of its evidence is verified.',
-    )
-    .action(async (requestId: string, options: ReportOptions) => {
-      const setup = openSnowflakeFromEnv(process.env);
-      const { db } = setup;
-      const location = evidenceLocation(setup);
-      try {
-        const history = await readRequestHistory(db, location, requestId);
-        // An erasure request reports its receipt; one that ended `loaded` (as erasure requests did
-        // before the erase stage existed) reports its evidence like an access request.
-        const loaded = history.some((e) => e.state === 'loaded');
-        const erasure = !loaded && history.find((e) => e.state === 'received')?.detail?.type === 'erasure';
-        if (!erasure && !loaded)
-          throw new CliError(
-            `request ${requestId} is not loaded (current state: ${history.at(-1)?.state}): there is no evidence to report`,
-            EXIT.failed,
-          );
-        const { request, subjectHash } = receivedDetail(requestId, history);
-        const anchors = options.anchors ? await new FileAnchorStore(options.anchors).list() : [];
-        const verification = verifyLedger(history, anchors, new Set([requestId]));
-        const context = { db, location, requestId, history, request, subjectHash, verification, options };
-        if (erasure) await reportErasure(context);
-        else if (valuesErasedOf(history).length > 0) await reportValuesErased(context);
-        else await reportAccess(context);
-      } finally {
-        await db.close();
-      }
-    });
+    );
+  addFormatOption(command).action(async (requestId: string, options: ReportOptions) => {
+    const setup = openSnowflakeFromEnv(process.env);
+    const { db } = setup;
+    const location = evidenceLocation(setup);
+    try {
+      const history = await readRequestHistory(db, location, requestId);
+      // An erasure request reports its receipt; one that ended `loaded` (as erasure requests did
+      // before the erase stage existed) reports its evidence like an access request.
+      const loaded = history.some((e) => e.state === 'loaded');
+      const erasure = !loaded && history.find((e) => e.state === 'received')?.detail?.type === 'erasure';
+      if (!erasure && !loaded)
+        throw new CliError(
+          `request ${requestId} is not loaded (current state: ${history.at(-1)?.state}): there is no evidence to report`,
+          EXIT.failed,
+        );
+      const { request, subjectHash } = receivedDetail(requestId, history);
+      const anchors = options.anchors ? await new FileAnchorStore(options.anchors).list() : [];
+      const verification = verifyLedger(history, anchors, new Set([requestId]));
+      const context = { db, location, requestId, history, request, subjectHash, verification, options };
+      if (erasure) await reportErasure(context);
+      else if (valuesErasedOf(history).length > 0) await reportValuesErased(context);
+      else await reportAccess(context);
+    } finally {
+      await db.close();
+    }
+  });
 }
 
 interface ReportContext {
@@ -118,6 +131,10 @@ interface ReportContext {
 
 function ledgerLine(verification: LedgerVerification): string {
   return `ledger verification: ${verification.breaks.length === 0 ? 'PASS' : `FAIL, ${verification.breaks.length} break(s)`}\n`;
+}
+
+function ledgerOf(verification: LedgerVerification): ReportResult['ledger'] {
+  return { verified: verification.breaks.length === 0, breaks: verification.breaks.length };
 }
 
 /** The access report, rebuilt from the evidence and checked against the evidence hash loaded. */
@@ -151,6 +168,15 @@ async function reportAccess(c: ReportContext): Promise<void> {
       EXIT.failed,
     );
 
+  const accessResult = {
+    requestId,
+    kind: 'access',
+    rows: document.findings.length,
+    evidenceHash: document.evidenceHash,
+    evidenceVerified: true,
+    ledger: ledgerOf(c.verification),
+  } as const;
+  const accessLine = `request ${requestId}: ${document.findings.length} rows, evidence sha256 ${document.evidenceHash} (matches the evidence loaded)\n`;
   if (wantsPackage(options)) {
     const written = await writePackage(options, (dir) =>
       writeAccessPackage({
@@ -161,9 +187,10 @@ async function reportAccess(c: ReportContext): Promise<void> {
         dir,
       }),
     );
-    process.stdout.write(
-      `request ${requestId}: ${document.findings.length} rows, evidence sha256 ${document.evidenceHash} (matches the evidence loaded)\n` +
-        `${ledgerLine(c.verification)}${written}`,
+    printReport(
+      options.format,
+      { ...accessResult, files: [], ...written },
+      `${accessLine}${ledgerLine(c.verification)}${packageLines(written)}`,
     );
     return;
   }
@@ -176,9 +203,10 @@ async function reportAccess(c: ReportContext): Promise<void> {
     md,
     `${renderAccessReport(c.request, document, dataMap)}\n${renderTimeline(history, c.verification)}`,
   );
-  process.stdout.write(
-    `request ${requestId}: ${document.findings.length} rows, evidence sha256 ${document.evidenceHash} (matches the evidence loaded)\n` +
-      `${ledgerLine(c.verification)}${json}\n${md}\n`,
+  printReport(
+    options.format,
+    { ...accessResult, files: [json, md] },
+    `${accessLine}${ledgerLine(c.verification)}${json}\n${md}\n`,
   );
 }
 
@@ -210,7 +238,19 @@ async function reportValuesErased(c: ReportContext): Promise<void> {
       `request ${requestId}: its evidence values were removed ${removedBy}, and the rest does not verify: ${check.problems.join('; ')} (report written to ${md})`,
       EXIT.failed,
     );
-  process.stdout.write(
+  printReport(
+    options.format,
+    {
+      requestId,
+      kind: 'values_erased',
+      rows: check.rows,
+      removedRows: check.removed,
+      removedBy: erased.map((e) => ({ request: e.byRequest, at: e.at })),
+      evidenceHash,
+      evidenceVerified: true,
+      ledger: ledgerOf(c.verification),
+      files: [md],
+    },
     `request ${requestId}: ${check.rows} rows, values removed ${removedBy} (${check.removed} rows); ` +
       `the rest verifies against evidence sha256 ${evidenceHash}\n${ledgerLine(c.verification)}${md}\n`,
   );
@@ -245,6 +285,15 @@ async function reportErasure(c: ReportContext): Promise<void> {
       `receipt verification: FAIL — the stored receipt hashes to ${receipt.receiptHash}, the ledger recorded ${ledgerHash}`,
       EXIT.failed,
     );
+  const erasureResult = {
+    requestId,
+    kind: 'erasure',
+    erasureOutcome: receipt.outcome,
+    receiptHash: receipt.receiptHash,
+    receiptVerified: true,
+    ledger: ledgerOf(c.verification),
+  } as const;
+  const erasureLine = `request ${requestId}: erasure ${receipt.outcome}, receipt sha256 ${receipt.receiptHash} (verifies)\n`;
   if (wantsPackage(options)) {
     const dataMap = options.datamap ? await loadDataMap(options.datamap) : undefined;
     const written = await writePackage(options, (dir) =>
@@ -256,9 +305,10 @@ async function reportErasure(c: ReportContext): Promise<void> {
         dir,
       }),
     );
-    process.stdout.write(
-      `request ${requestId}: erasure ${receipt.outcome}, receipt sha256 ${receipt.receiptHash} (verifies)\n` +
-        `${ledgerLine(c.verification)}${written}`,
+    printReport(
+      options.format,
+      { ...erasureResult, files: [], ...written },
+      `${erasureLine}${ledgerLine(c.verification)}${packageLines(written)}`,
     );
     return;
   }
@@ -267,10 +317,15 @@ async function reportErasure(c: ReportContext): Promise<void> {
   const md = join(options.outDir, `${requestId}.md`);
   await writePrivateFile(json, `${erasureReceiptText(receipt)}\n`);
   await writePrivateFile(md, `${renderErasureReceipt(receipt)}\n${renderTimeline(history, c.verification)}`);
-  process.stdout.write(
-    `request ${requestId}: erasure ${receipt.outcome}, receipt sha256 ${receipt.receiptHash} (verifies)\n` +
-      `${ledgerLine(c.verification)}${json}\n${md}\n`,
+  printReport(
+    options.format,
+    { ...erasureResult, files: [json, md] },
+    `${erasureLine}${ledgerLine(c.verification)}${json}\n${md}\n`,
   );
+}
+
+function printReport(format: OutputFormat, result: ReportResult, text: string): void {
+  writeResult(format, result, () => text);
 }
 
 function wantsPackage(options: ReportOptions): boolean {
@@ -290,7 +345,7 @@ function languageOf(c: ReportContext, options: ReportOptions): { language?: stri
 async function writePackage(
   options: ReportOptions,
   write: (dir: string) => Promise<WrittenPackage>,
-): Promise<string> {
+): Promise<Pick<ReportResult, 'package' | 'zip'>> {
   const dir = options.out ?? (await mkdtemp(join(tmpdir(), 'dsr-package-')));
   try {
     let written: WrittenPackage;
@@ -301,14 +356,24 @@ async function writePackage(
       throw error;
     }
     if (options.zip) await zipPackage(dir, written.files, options.zip);
-    return (
-      (options.out
-        ? `package (${written.language}): ${dir}/ (${written.files.map((f) => f.path).join(', ')})\n`
-        : '') + (options.zip ? `zip: ${options.zip}\n` : '')
-    );
+    return {
+      ...(options.out
+        ? { package: { dir, language: written.language, files: written.files.map((f) => f.path) } }
+        : {}),
+      ...(options.zip ? { zip: options.zip } : {}),
+    };
   } finally {
     if (!options.out) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Where the package and its zip went, as the text output says it. */
+function packageLines(written: Pick<ReportResult, 'package' | 'zip'>): string {
+  const p = written.package;
+  return (
+    (p ? `package (${p.language}): ${p.dir}/ (${p.files.join(', ')})\n` : '') +
+    (written.zip ? `zip: ${written.zip}\n` : '')
+  );
 }
 
 /** What the `received` ledger entry says about the request, as the report states it. */

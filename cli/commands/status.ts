@@ -8,6 +8,7 @@ import { SnowflakeError } from '../../shared/snowflake/errors';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import type { LoadLocation } from '../../shared/snowflake/statements';
 import { CliError, EXIT } from '../CliError';
+import { addFormatOption, writeResult } from '../OutputFormat';
 
 interface StatusOptions {
   format: 'table' | 'json';
@@ -18,33 +19,28 @@ const MISSING_OBJECT = '002003';
 
 /** `dsr status REQUEST_ID [--format table|json]` */
 export function registerStatus(program: Command): void {
-  program
+  const command = program
     .command('status')
     .description(
       "print a request's history from the ledger (DSR_LEDGER) and its current state; exit 1 when the ledger has no such request",
     )
     .argument('<request-id>', 'the request id')
-    .option('--format <format>', 'table or json', parseFormat, 'table')
     .addHelpText(
       'after',
       '\nSnowflake settings come from SNOWFLAKE_* (as for `dsr drift`); the ledger is read from ' +
         'SNOWFLAKE_LOAD_DATABASE.SNOWFLAKE_LOAD_SCHEMA (default: SNOWFLAKE_DATABASE.SNOWFLAKE_SCHEMA).',
-    )
-    .action(async (requestId: string, options: StatusOptions) => {
-      const setup = openSnowflakeFromEnv(process.env);
-      const { db } = setup;
-      const location = evidenceLocation(setup);
-      try {
-        const history = await readRequestHistory(db, location, requestId);
-        process.stdout.write(
-          options.format === 'json'
-            ? `${JSON.stringify(statusDocument(requestId, history), null, 2)}\n`
-            : formatStatus(requestId, history),
-        );
-      } finally {
-        await db.close();
-      }
-    });
+    );
+  addFormatOption(command, 'table').action(async (requestId: string, options: StatusOptions) => {
+    const setup = openSnowflakeFromEnv(process.env);
+    const { db } = setup;
+    const location = evidenceLocation(setup);
+    try {
+      const history = await readRequestHistory(db, location, requestId);
+      writeResult(options.format, statusDocument(requestId, history), () => formatStatus(requestId, history));
+    } finally {
+      await db.close();
+    }
+  });
 }
 
 /**
@@ -137,9 +133,4 @@ function formatDetail(entry: LedgerRecord): string {
         `${key}=${typeof value === 'string' ? value : canonicalJson(value as CanonicalValue)}`,
     )
     .join(' ');
-}
-
-function parseFormat(value: string): 'table' | 'json' {
-  if (value !== 'table' && value !== 'json') throw new CliError(`--format takes table or json`, EXIT.usage);
-  return value;
 }

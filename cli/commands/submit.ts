@@ -10,6 +10,7 @@ import { MalformedRequestError } from '../../shared/intake/MalformedRequestError
 import { parseIntakeMessage } from '../../shared/intake/parseIntakeMessage';
 import { CliError, EXIT } from '../CliError';
 import { describeAwsFailure } from '../describeAwsFailure';
+import { addFormatOption, type OutputFormat, writeResult } from '../OutputFormat';
 import { checkRequestId, collectSubject } from '../parseSubjects';
 
 interface SubmitOptions {
@@ -21,6 +22,7 @@ interface SubmitOptions {
   type?: RequestType;
   receivedAt?: string;
   datamap?: string;
+  format: OutputFormat;
 }
 
 /** An identity kind as the data map spells it; anything else in a message is refused as unknown. */
@@ -31,7 +33,7 @@ const IDENTITY_KIND = /^[a-z][a-z0-9_]*$/;
  * --jurisdiction GDPR|CCPA [--type access|erasure] [--received-at ISO]) [--datamap FILE]`
  */
 export function registerSubmit(program: Command): void {
-  program
+  const command = program
     .command('submit')
     .description(
       'validate an intake message and send it to an intake queue; prints the SQS message id ' +
@@ -57,43 +59,54 @@ export function registerSubmit(program: Command): void {
       'after',
       '\nThe SQS endpoint is DSR_SQS_ENDPOINT or AWS_ENDPOINT_URL_SQS when set (the local runtime), ' +
         'otherwise the SDK default for AWS_REGION.',
-    )
-    .action(async (options: SubmitOptions) => {
-      const body =
-        options.file === undefined ? buildMessage(options) : await readMessage(options.file, options);
-      const kinds = options.datamap
-        ? Object.keys((await loadDataMap(options.datamap)).identities)
-        : kindsInMessage(body);
-      let request: ReturnType<typeof parseIntakeMessage>;
-      try {
-        request = parseIntakeMessage(body, { identityKinds: kinds });
-      } catch (error) {
-        // The reason names fields and kinds only, never identifier values.
-        if (error instanceof MalformedRequestError)
-          throw new CliError(`invalid intake message, nothing sent: ${error.message}`, EXIT.usage);
-        throw error;
-      }
+    );
+  addFormatOption(command).action(async (options: SubmitOptions) => {
+    const body =
+      options.file === undefined ? buildMessage(options) : await readMessage(options.file, options);
+    const kinds = options.datamap
+      ? Object.keys((await loadDataMap(options.datamap)).identities)
+      : kindsInMessage(body);
+    let request: ReturnType<typeof parseIntakeMessage>;
+    try {
+      request = parseIntakeMessage(body, { identityKinds: kinds });
+    } catch (error) {
+      // The reason names fields and kinds only, never identifier values.
+      if (error instanceof MalformedRequestError)
+        throw new CliError(`invalid intake message, nothing sent: ${error.message}`, EXIT.usage);
+      throw error;
+    }
 
-      // A queue URL that is not AWS's (a local SQS) is its own endpoint: said here, the SDK does not
-      // warn that the URL's host differs from the regional endpoint.
-      const { sqs, s3 } = createAwsClients({
-        sqsEndpoint: sqsEndpointFromEnv() ?? localQueueEndpoint(options.queueUrl),
-      });
-      try {
-        const messageId = await new SqsMessageQueue(sqs)
-          .send(options.queueUrl, body)
-          .catch((error: unknown) => {
-            throw describeAwsFailure(error, `queue ${options.queueUrl}`);
-          });
-        process.stdout.write(`${messageId ?? ''}\n`);
-        process.stderr.write(
-          `request ${request.requestId} (${request.type}, ${request.jurisdiction}, respond by ${request.deadline}) sent to ${options.queueUrl}\n`,
-        );
-      } finally {
-        sqs.destroy();
-        s3.destroy();
-      }
+    // A queue URL that is not AWS's (a local SQS) is its own endpoint: said here, the SDK does not
+    // warn that the URL's host differs from the regional endpoint.
+    const { sqs, s3 } = createAwsClients({
+      sqsEndpoint: sqsEndpointFromEnv() ?? localQueueEndpoint(options.queueUrl),
     });
+    try {
+      const messageId = await new SqsMessageQueue(sqs)
+        .send(options.queueUrl, body)
+        .catch((error: unknown) => {
+          throw describeAwsFailure(error, `queue ${options.queueUrl}`);
+        });
+      writeResult(
+        options.format,
+        {
+          messageId: messageId ?? null,
+          queueUrl: options.queueUrl,
+          requestId: request.requestId,
+          type: request.type,
+          jurisdiction: request.jurisdiction,
+          deadline: request.deadline,
+        },
+        () => `${messageId ?? ''}\n`,
+      );
+      process.stderr.write(
+        `request ${request.requestId} (${request.type}, ${request.jurisdiction}, respond by ${request.deadline}) sent to ${options.queueUrl}\n`,
+      );
+    } finally {
+      sqs.destroy();
+      s3.destroy();
+    }
+  });
 }
 
 /**

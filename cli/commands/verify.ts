@@ -8,6 +8,7 @@ import { type LedgerVerification, verifyLedger } from '../../shared/audit/verify
 import { ensureEvidenceTables } from '../../shared/load/ensureEvidenceTables';
 import { readLedgerSince } from '../../shared/load/readLedger';
 import { CliError, EXIT } from '../CliError';
+import { addFormatOption, writeResult } from '../OutputFormat';
 
 interface VerifyOptions {
   since?: string;
@@ -18,7 +19,7 @@ interface VerifyOptions {
 
 /** `dsr verify [REQUEST_ID | --since DATE] [--anchors DIR | --anchor-bucket NAME]` */
 export function registerVerify(program: Command): void {
-  program
+  const command = program
     .command('verify')
     .description(
       "recompute the ledger's hash chains and check the daily anchors; report every entry changed, removed " +
@@ -31,42 +32,34 @@ export function registerVerify(program: Command): void {
       '--anchor-bucket <name>',
       'the anchor bucket (Object Lock), read with the credentials of your shell',
     )
-    .option('--format <format>', 'text or json', 'text')
     .addHelpText(
       'after',
       '\nSnowflake settings come from SNOWFLAKE_* (as for `dsr status`). Without anchors only the chains are ' +
         'checked: a removed last entry is then invisible.',
-    )
-    .action(async (requestId: string | undefined, options: VerifyOptions) => {
-      if (requestId && options.since)
-        throw new CliError('give a request id or --since, not both', EXIT.usage);
-      if (options.since && !/^\d{4}-\d{2}-\d{2}$/.test(options.since))
-        throw new CliError('--since takes a date, YYYY-MM-DD', EXIT.usage);
-      if (options.format !== 'text' && options.format !== 'json')
-        throw new CliError('--format takes text or json', EXIT.usage);
-      const store = anchorStore(options);
-      const setup = openSnowflakeFromEnv(process.env);
-      try {
-        const location = evidenceLocation(setup);
-        await ensureEvidenceTables(setup.db, location);
-        const since = options.since ? new Date(`${options.since}T00:00:00Z`) : undefined;
-        let records = await readLedgerSince(setup.db, location, since);
-        if (requestId) records = records.filter((r) => r.requestId === requestId);
-        if (requestId && records.length === 0)
-          throw new CliError(`no request ${requestId} in the ledger`, EXIT.failed);
-        const scoped = requestId || since ? new Set(records.map((r) => r.requestId)) : undefined;
-        const result = verifyLedger(records, store ? await store.list() : [], scoped);
-        process.stdout.write(
-          options.format === 'json'
-            ? `${JSON.stringify(result, null, 2)}\n`
-            : formatVerification(result, !!store),
-        );
-        if (result.breaks.length > 0)
-          throw new CliError(`the ledger does not verify: ${result.breaks.length} break(s)`, EXIT.failed);
-      } finally {
-        await setup.db.close();
-      }
-    });
+    );
+  addFormatOption(command).action(async (requestId: string | undefined, options: VerifyOptions) => {
+    if (requestId && options.since) throw new CliError('give a request id or --since, not both', EXIT.usage);
+    if (options.since && !/^\d{4}-\d{2}-\d{2}$/.test(options.since))
+      throw new CliError('--since takes a date, YYYY-MM-DD', EXIT.usage);
+    const store = anchorStore(options);
+    const setup = openSnowflakeFromEnv(process.env);
+    try {
+      const location = evidenceLocation(setup);
+      await ensureEvidenceTables(setup.db, location);
+      const since = options.since ? new Date(`${options.since}T00:00:00Z`) : undefined;
+      let records = await readLedgerSince(setup.db, location, since);
+      if (requestId) records = records.filter((r) => r.requestId === requestId);
+      if (requestId && records.length === 0)
+        throw new CliError(`no request ${requestId} in the ledger`, EXIT.failed);
+      const scoped = requestId || since ? new Set(records.map((r) => r.requestId)) : undefined;
+      const result = verifyLedger(records, store ? await store.list() : [], scoped);
+      writeResult(options.format, result, () => formatVerification(result, !!store));
+      if (result.breaks.length > 0)
+        throw new CliError(`the ledger does not verify: ${result.breaks.length} break(s)`, EXIT.failed);
+    } finally {
+      await setup.db.close();
+    }
+  });
 }
 
 function anchorStore(options: VerifyOptions): AnchorStore | undefined {

@@ -134,4 +134,32 @@ describe('Command: dsr approve', { timeout: 240_000 }, () => {
     expect(emptyNote.code).toBe(2);
     expect((await readLedger(db, AT, 'REQ-APPROVE-2')).map((e) => e.state)).toEqual(['received']);
   });
+
+  it('with --format json prints the approval, and a refusal, as one JSON document', async () => {
+    // Prepare
+    await waiting('REQ-APPROVE-JSON');
+    const login = { user: 'privacy_officer', password: 'po-secret', role: 'dsr_approver' };
+
+    // Act
+    const approved = await dsr(['approve', 'REQ-APPROVE-JSON', '--format', 'json'], login);
+    const again = await dsr(['approve', 'REQ-APPROVE-JSON', '--format', 'json'], login);
+    const badFormat = await dsr(['approve', 'REQ-APPROVE-JSON', '--format', 'yaml'], login);
+
+    // Assess
+    expect(approved.code).toBe(0);
+    expect(JSON.parse(approved.stdout)).toEqual({
+      requestId: 'REQ-APPROVE-JSON',
+      outcome: 'approved',
+      approver: 'PRIVACY_OFFICER',
+      approverRole: 'DSR_APPROVER',
+      planHash: PLAN,
+    });
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      requestId: 'REQ-APPROVE-JSON',
+      outcome: 'refused',
+      refusal: 'already_approved',
+    });
+    expect(badFormat.code).toBe(2);
+  });
 });

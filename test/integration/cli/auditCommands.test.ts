@@ -126,4 +126,59 @@ describe('Commands: dsr extend, dsr cancel, dsr verify', { timeout: 240_000 }, (
     );
     expect(result.stderr).toContain('the ledger does not verify');
   });
+
+  it('with --format json prints each outcome as one JSON document, a refusal too', async () => {
+    // Prepare
+    const received = new Date(Date.now() - 86_400_000);
+    received.setUTCMilliseconds(0);
+    const deadline = new Date(received.getTime() + 45 * 86_400_000).toISOString();
+    await receive('REQ-CLI-JSON', 'CCPA', received, deadline);
+    const json = async (args: string[]) => {
+      const run = await dsr([...args, '--format', 'json']);
+      return { code: run.code, document: JSON.parse(run.stdout) as unknown };
+    };
+
+    // Act + Assess
+    expect(await json(['extend', 'REQ-CLI-JSON', '--reason', 'complexity'])).toEqual({
+      code: 0,
+      document: {
+        requestId: 'REQ-CLI-JSON',
+        action: 'extend',
+        outcome: 'extended',
+        reasonCode: 'complexity',
+        previousDeadline: deadline,
+        deadline: new Date(received.getTime() + 90 * 86_400_000).toISOString(),
+      },
+    });
+    expect(await json(['extend', 'REQ-CLI-JSON', '--reason', 'complexity'])).toMatchObject({
+      code: 1,
+      document: { outcome: 'refused', refusal: 'extension_repeated' },
+    });
+    expect(await json(['cancel', 'REQ-CLI-JSON', '--reason', 'withdrawn'])).toEqual({
+      code: 0,
+      document: {
+        requestId: 'REQ-CLI-JSON',
+        action: 'cancel',
+        outcome: 'cancelled',
+        reasonCode: 'withdrawn',
+        knownToLedger: true,
+      },
+    });
+    const anchors = join(dir, 'anchors-json');
+    const anchored = await json(['anchor', '--anchors', anchors]);
+    expect(anchored).toMatchObject({
+      code: 0,
+      document: {
+        written: true,
+        date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+        root: expect.any(String),
+      },
+    });
+    expect((anchored.document as { requests: number }).requests).toBeGreaterThan(0);
+    expect(await json(['anchor', '--anchors', anchors])).toEqual({ code: 0, document: { written: false } });
+    expect(await json(['verify', 'REQ-CLI-JSON', '--anchors', anchors])).toMatchObject({
+      code: 0,
+      document: { requests: 1, breaks: [] },
+    });
+  });
 });

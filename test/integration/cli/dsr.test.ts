@@ -9,6 +9,7 @@ import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { discoverSubject } from '../../../shared/discovery/discoverSubject';
 import { serializeFindingsDocument } from '../../../shared/discovery/FindingsDocument';
 import { PostgresTableSearcher } from '../../../shared/postgres/PostgresTableSearcher';
+import { runCli, writeCliProgram } from '../../support/cliProgram';
 import { openDatabase } from '../../support/discovery';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
@@ -233,4 +234,102 @@ describe('Command: dsr discover', () => {
     );
     expect(run).toMatchObject({ code: 2, stderr: expect.stringMatching(/DSR_SUBJECT_HASH_KEY/) });
   });
+});
+
+describe('Commands: dsr datamap validate, datamap preview, discover and erase with --format json', () => {
+  it('print their result as one JSON document on stdout, naming no identifier', async () => {
+    // Prepare: the commands run in this process.
+    const program = await writeCliProgram(dir, 'dsr-format-json', {
+      datamapValidate: 'registerDatamapValidate',
+      datamapPreview: 'registerDatamapPreview',
+      discover: 'registerDiscover',
+      erase: 'registerErase',
+    });
+    const inProcess = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      runCli(program, args, { PG_DSN: sample.dsn, DSR_SUBJECT_HASH_KEY: HASH_KEY, ...env });
+    const map = 'local/sample/datamap.yaml';
+    const subject = ['--subject', 'email=Ana.Lopez@example.com'];
+    const bad = join(dir, 'bad-map.yaml');
+    await writeFile(bad, 'version: 1\nidentities: {}\npostgres: [{ table: nope }]\n');
+    const out = join(dir, 'format-json-findings.json');
+
+    // Act
+    const validate = await inProcess(['validate', map, '--live', '--format', 'json']);
+    const invalid = await inProcess(['validate', bad, '--format', 'json']);
+    const preview = await inProcess(['preview', '--datamap', map, '--sample', '2', '--format', 'json']);
+    const discover = await inProcess([
+      'discover',
+      '--datamap',
+      map,
+      ...subject,
+      '--request-id',
+      'REQ-J',
+      '--out',
+      out,
+      '--format',
+      'json',
+    ]);
+    const discoverToStdout = await inProcess(['discover', '--datamap', map, ...subject, '--format', 'json']);
+    const erase = await inProcess(
+      ['erase', '--dry-run', '--datamap', map, ...subject, '--request-id', 'REQ-J', '--format', 'json'],
+      { DSR_ERASURE_STATE_DIR: join(dir, 'erasure-state') },
+    );
+
+    // Assess
+    expect(validate.code).toBe(0);
+    expect(JSON.parse(validate.stdout)).toMatchObject({
+      file: map,
+      valid: true,
+      live: true,
+      identityKinds: expect.any(Number),
+      postgresTables: expect.any(Number),
+      searchWarnings: [],
+      learnedColumnWarnings: [
+        expect.objectContaining({ column: 'public.support_tickets.requester_email', identity: 'email' }),
+      ],
+      tablesWithoutErasureRule: expect.any(Array),
+    });
+    expect(invalid.code).toBe(1);
+    expect(JSON.parse(invalid.stdout)).toMatchObject({
+      file: bad,
+      valid: false,
+      problems: [expect.objectContaining({ message: expect.any(String) })],
+    });
+    expect(preview.code).toBe(0);
+    expect(JSON.parse(preview.stdout)).toMatchObject({ breaches: [] });
+    expect(discover.code).toBe(0);
+    const written = JSON.parse(await readFile(out, 'utf8')) as { evidenceHash: string };
+    const summary = JSON.parse(discover.stdout) as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      requestId: 'REQ-J',
+      subjectHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      rows: 11,
+      rounds: expect.any(Number),
+      unreadable: 0,
+      evidenceHash: written.evidenceHash,
+      out,
+    });
+    expect(
+      Object.values(summary.counts as Record<string, Record<string, number>>)
+        .flatMap(Object.values)
+        .reduce((a, b) => a + b, 0),
+    ).toBe(11);
+    expect(discoverToStdout.code).toBe(2);
+    expect(discoverToStdout.stderr).toMatch(/--format json prints the summary on stdout: give --out FILE/);
+    expect(erase.code).toBe(0);
+    const plan = JSON.parse(erase.stdout) as {
+      outcome: string;
+      rehearsal: string;
+      plan: { tables: { rows: number; found: number }[] };
+    };
+    expect(plan).toMatchObject({
+      outcome: 'planned',
+      dryRun: true,
+      rehearsal: 'skipped',
+      plan: { requestId: 'REQ-J', planHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
+    expect(plan.plan.tables.reduce((n, t) => n + t.found, 0)).toBe(11);
+    for (const run of [validate, preview, discover, erase])
+      expect((run.stdout + run.stderr).toLowerCase()).not.toContain('ana.lopez');
+  }, 120_000);
 });

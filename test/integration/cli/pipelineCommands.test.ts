@@ -411,7 +411,7 @@ describe('Command: dsr status', () => {
     const badFormat = await dsr(['status', 'REQ-STATUS-1', '--format', 'xml']);
     expect(badFormat).toMatchObject({
       code: 2,
-      stderr: expect.stringMatching(/--format takes table or json/),
+      stderr: expect.stringMatching(/--format.*'xml' is invalid. Allowed choices are table, json/),
     });
   }, 60_000);
 });
@@ -575,5 +575,77 @@ describe('Command: dsr report', () => {
     });
     const noMap = await dsr(['report', 'REQ-REPORT-1']);
     expect(noMap).toMatchObject({ code: 2, stderr: expect.stringMatching(/--datamap/) });
+  }, 60_000);
+});
+
+describe('Commands: dsr submit, redrive and report with --format json', () => {
+  it('print their result as one JSON document on stdout', async () => {
+    // Prepare
+    const queue = aws.queues.standard.url;
+    const document = findingsDocument('REQ-JSON-REPORT');
+    await seedRequest('REQ-JSON-REPORT', { document });
+    const out = join(dir, 'report-json');
+
+    // Act
+    const submitted = await dsr([
+      'submit',
+      '--queue-url',
+      queue,
+      '--request-id',
+      'REQ-JSON-SUBMIT',
+      '--subject',
+      `email=${EMAIL}`,
+      '--jurisdiction',
+      'GDPR',
+      '--received-at',
+      '2025-03-01T09:30:00Z',
+      '--format',
+      'json',
+    ]);
+    const [message] = await receiveAll(queue, 2);
+    const redriven = await dsr([
+      'redrive',
+      '--dead-letter-arn',
+      aws.queues.load.deadLetterArn,
+      '--format',
+      'json',
+    ]);
+    const reported = await dsr([
+      'report',
+      'REQ-JSON-REPORT',
+      '--datamap',
+      mapFile,
+      '--out-dir',
+      out,
+      '--format',
+      'json',
+    ]);
+
+    // Assess
+    expect(submitted.code).toBe(0);
+    expect(JSON.parse(submitted.stdout)).toEqual({
+      messageId: message?.MessageId,
+      queueUrl: queue,
+      requestId: 'REQ-JSON-SUBMIT',
+      type: 'access',
+      jurisdiction: 'GDPR',
+      deadline: '2025-04-01T09:30:00.000Z',
+    });
+    expect(submitted.stdout).not.toContain(EMAIL);
+    expect(redriven.code).toBe(0);
+    expect(JSON.parse(redriven.stdout)).toEqual({
+      queues: [{ deadLetterArn: aws.queues.load.deadLetterArn, status: 'empty' }],
+      failed: 0,
+    });
+    expect(reported.code).toBe(0);
+    expect(JSON.parse(reported.stdout)).toEqual({
+      requestId: 'REQ-JSON-REPORT',
+      kind: 'access',
+      rows: 3,
+      evidenceHash: document.evidenceHash,
+      evidenceVerified: true,
+      ledger: { verified: true, breaks: 0 },
+      files: [join(out, 'REQ-JSON-REPORT.json'), join(out, 'REQ-JSON-REPORT.md')],
+    });
   }, 60_000);
 });
