@@ -116,6 +116,40 @@ postgres:
       ROLLBACK;`);
     expect(JSON.stringify(plan)).toMatch(/Filter/);
   });
+
+  it('reports a plain UNIQUE index that an index-only scan reads whole under a Filter', async () => {
+    // Prepare: a vacuumed table, so the planner reads the UNIQUE index by an index-only scan.
+    await database.exec(`
+      CREATE TABLE public.agents (email text UNIQUE);
+      INSERT INTO public.agents SELECT 'agent' || i || '@corp.test' FROM generate_series(1, 5000) i;`);
+    await database.exec('VACUUM ANALYZE public.agents');
+    const agents = parseDataMap(
+      `version: 1
+identities: { email: { normalize: lowercase } }
+postgres:
+  - table: public.agents
+    identities: { email: email }
+`,
+      'agents.yaml',
+    );
+
+    // Act
+    const warnings = await checkSearchIndexes(db, agents, await readPgCatalog(db, ['public']));
+    const plan = await database.exec(`
+      BEGIN; SET LOCAL enable_seqscan = off;
+      EXPLAIN SELECT 1 FROM public.agents WHERE lower(normalize(btrim(email), NFC)) = ANY('{}'::text[]);
+      ROLLBACK;`);
+
+    // Assess: the plan it judged is no sequential scan, and it is still reported.
+    const text = JSON.stringify(plan);
+    expect(text).toMatch(/Index Only Scan using agents_email_key on agents/);
+    expect(text).not.toMatch(/Seq Scan|Index Cond/);
+    expect(text).toMatch(/Filter: \(lower\(NORMALIZE\(btrim\(email\), NFC\)\)/);
+    expect(warnings.map((w) => w.column)).toEqual(['public.agents.email']);
+    expect(warnings[0]?.createIndex).toMatch(
+      /^CREATE INDEX ON "public"\."agents" \(\(lower\(normalize\(btrim\("email"/,
+    );
+  });
 });
 
 describe('Function: checkLearnedColumns', () => {
