@@ -357,13 +357,21 @@ if (heavy) {
     '',
     '',
   ]);
-  for (const r of heavy.runs)
+  for (const r of heavy.runs) {
     rows.push([
       `dsr discover, subject with ${r.rows} rows (${f(r.outputMiB, 0)} MiB of findings): wall s (rows/s; after start-up), CPU s (rows per CPU s), peak RSS MiB (with NODE_OPTIONS=--max-old-space-size=4096)`,
       `${f(r.seconds, 1)} s (${f(r.rowsPerSecond, 0)}; ${f(r.rowsPerSecondAfterStartup, 0)}), ${f(r.cpuSeconds, 1)} s (${f(r.rowsPerCpuSecond, 0)}), ${f(r.peakRssMiB, 0)} MiB (${f(r.largeHeapPeakRssMiB, 0)} MiB)`,
       '',
       '≥ 100000 rows/s, < 256 MiB',
     ]);
+    if (r.psql)
+      rows.push([
+        `the same ${r.rows} rows through psql COPY (…) TO STDOUT: wall s (CPU s); dsr discover's wall time / psql's`,
+        `${f(r.psql.seconds, 2)} s (${f(r.psql.cpuSeconds, 2)}); ${f(r.psql.wallRatio, 2)}×`,
+        '',
+        '≤ 2×',
+      ]);
+  }
   if (heavy.largeValue)
     rows.push([
       `dsr discover, a user whose jsonb document is ${heavy.largeValue.mib} MiB of JSON text: wall s, peak RSS MiB`,

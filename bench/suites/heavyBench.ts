@@ -33,6 +33,12 @@ export interface HeavyRun {
   readonly largeHeapPeakRssMiB: number;
   readonly largeHeapSeconds: number;
   readonly outputMiB: number;
+  /**
+   * `psql … COPY (…) TO STDOUT` of the same rows (the user and its events, two statements in one
+   * session, output to /dev/null): wall and CPU seconds of the `psql` process, and `dsr discover`'s
+   * wall time as a multiple of it. Absent when no `psql` is on the PATH.
+   */
+  readonly psql?: { readonly seconds: number; readonly cpuSeconds: number; readonly wallRatio: number };
 }
 
 export interface HeavyResult {
@@ -156,6 +162,39 @@ export async function heavyBench(options: {
         outputMiB,
       };
     };
+    const psql = await findPsql();
+    /** The subject's rows through `psql`'s COPY: the floor a discovery of them is compared with. */
+    const copy = async (email: string) => {
+      if (!psql) return undefined;
+      const timeFile = join(out, 'psql-time.txt');
+      const literal = `'${email.replaceAll("'", "''")}'`;
+      const started = process.hrtime.bigint();
+      await run(
+        '/usr/bin/time',
+        [
+          '-f',
+          '%U %S',
+          '-o',
+          timeFile,
+          psql,
+          dsn,
+          '-X',
+          '-q',
+          '-o',
+          '/dev/null',
+          '-c',
+          `COPY (SELECT * FROM public.users WHERE email = ${literal}) TO STDOUT`,
+          '-c',
+          `COPY (SELECT e.* FROM public.events e JOIN public.users u ON u.id = e.user_id WHERE u.email = ${literal}) TO STDOUT`,
+        ],
+        {},
+      );
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const [user, sys] = ((await readFile(timeFile, 'utf8')).trim().split('\n').at(-1) ?? '')
+        .split(' ')
+        .map(Number);
+      return { seconds, cpuSeconds: (user ?? Number.NaN) + (sys ?? Number.NaN) };
+    };
     // Start-up: the same command for a subject with one row (the sample's first user).
     const firstUser = await firstEmail(dsn);
     await discover(firstUser); // warm the file cache
@@ -167,6 +206,8 @@ export async function heavyBench(options: {
       if (r.rows !== events + 1) throw new Error(`expected ${events + 1} rows, the command found ${r.rows}`);
       options.log(`  dsr discover, ${events} events, old space up to 4096 MiB…`);
       const large = await discover(`heavy.${events}@example.com`, '--max-old-space-size=4096');
+      options.log(`  psql COPY of the same rows…`);
+      const floor = await copy(`heavy.${events}@example.com`);
       runs.push({
         events,
         rows: r.rows,
@@ -179,9 +220,11 @@ export async function heavyBench(options: {
         largeHeapPeakRssMiB: large.peakRssMiB,
         largeHeapSeconds: large.seconds,
         outputMiB: r.outputMiB,
+        ...(floor ? { psql: { ...floor, wallRatio: r.seconds / floor.seconds } } : {}),
       });
       options.log(
-        `    ${r.rows} rows in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} CPU s), peak RSS ${r.peakRssMiB.toFixed(0)} MiB (old space up to 4096 MiB: ${large.peakRssMiB.toFixed(0)} MiB), ${r.outputMiB.toFixed(0)} MiB written`,
+        `${floor ? `    psql COPY: ${floor.seconds.toFixed(2)} s (${floor.cpuSeconds.toFixed(2)} CPU s); dsr discover / psql, wall: ${(r.seconds / floor.seconds).toFixed(2)}×\n` : ''}` +
+          `    ${r.rows} rows in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} CPU s), peak RSS ${r.peakRssMiB.toFixed(0)} MiB (old space up to 4096 MiB: ${large.peakRssMiB.toFixed(0)} MiB), ${r.outputMiB.toFixed(0)} MiB written`,
       );
     }
     let largeValue: HeavyResult['largeValue'];
@@ -203,6 +246,21 @@ export async function heavyBench(options: {
     if (options.postgresDsn) await rm(dataDir, { recursive: true, force: true });
     await server?.stop();
   }
+}
+
+/** `psql` on the PATH (the embedded PostgreSQL package ships none), or undefined. */
+async function findPsql(): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const candidate = join(dir, 'psql');
+    if (
+      await stat(candidate).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return candidate;
+  }
+  return undefined;
 }
 
 async function firstEmail(dsn: string): Promise<string> {
