@@ -87,7 +87,18 @@ const program = new Command('bench')
     (v: string) => v.split(',').map(Number),
     [10, 10_000, 1_000_000],
   )
-  .option('--erasure-subjects <n>', 'subjects erased per size (10 and 1,000 rows; 3 of 100,000)', Number, 30)
+  .option(
+    '--erasure-subjects <n>',
+    'subjects erased per size up to 1,000 rows (a third of it, at least 3, at 10,000; 3 above)',
+    Number,
+    30,
+  )
+  .option(
+    '--erasure-sizes <list>',
+    'rows of each subject erased',
+    (v: string) => v.split(',').map(Number),
+    [10, 10_000, 100_000],
+  )
   .parse();
 const options = program.opts<{
   scale: number;
@@ -106,6 +117,7 @@ const options = program.opts<{
   heavyPartBytes: number;
   heavySizes: number[];
   erasureSubjects: number;
+  erasureSizes: number[];
   initTables: number;
   initRows: number;
   packageSizes: number[];
@@ -214,11 +226,15 @@ try {
     log('erasure per subject (fresh embedded PostgreSQL; discover, plan, check, execute, prove)…');
     const { erasureBench } = await import('./suites/erasureBench');
     erasure = await erasureBench({
-      sizes: [
-        { rows: 10, subjects: options.erasureSubjects },
-        { rows: 1000, subjects: Math.max(3, Math.floor(options.erasureSubjects / 3)) },
-        { rows: 100_000, subjects: 3 },
-      ],
+      sizes: options.erasureSizes.map((rows) => ({
+        rows,
+        subjects:
+          rows <= 1000
+            ? options.erasureSubjects
+            : rows <= 10_000
+              ? Math.max(3, Math.floor(options.erasureSubjects / 3))
+              : 3,
+      })),
       log,
     });
   }
@@ -274,8 +290,8 @@ if (init) {
 if (erasure) {
   for (const e of erasure.sizes)
     rows.push([
-      `erasure per subject of ${e.rows} rows, median / p95, ms (${e.subjects} subjects; discover, plan, check, execute, prove)`,
-      `${f(e.ms.median, 1)} / ${f(e.ms.p95, 1)}`,
+      `erasure per subject of ${e.rows} rows, median / p95, ms (${e.subjects} subjects; discover, plan, check, execute, prove; load average ${f(e.load, 1)})`,
+      `${f(e.ms.median, 1)} / ${f(e.ms.p95, 1)} (CPU ${f(e.cpuMs.median, 1)})`,
       `plain DELETE ${f(e.deleteMs.median, 1)} / ${f(e.deleteMs.p95, 1)}`,
       `${f(e.ratio, 1)}×${e.rows >= 100_000 ? ' (≤ 3×)' : ''}`,
     ]);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { startEmbeddedPostgres } from '../../local/postgres/embeddedPostgres';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
 import { eraseSubject } from '../../shared/erasure/eraseSubject';
@@ -48,11 +49,18 @@ export interface ErasureBenchSize {
   readonly subjects: number;
   /** `eraseSubject` per subject. */
   readonly ms: Summary;
+  /**
+   * CPU time of this process (user + system) per erasure: steadier than wall time on a shared
+   * machine; PostgreSQL's own CPU is not in it.
+   */
+  readonly cpuMs: Summary;
   /** A plain `DELETE` of the same rows of a subject of the same shape, in one transaction. */
   readonly deleteMs: Summary;
   /** Median erasure over median plain DELETE. */
   readonly ratio: number;
   readonly rowsErased: number;
+  /** The machine's 1-minute load average when the size was done (others may share the CPU). */
+  readonly load: number;
 }
 
 export interface ErasureBenchResult {
@@ -126,10 +134,12 @@ export async function erasureBench(options: {
       }
       await db.query('ANALYZE');
       const samples: number[] = [];
+      const cpu: number[] = [];
       const deletes: number[] = [];
       let erased = 0;
       // The first subject of each size warms the caches and is not counted.
       for (const [i, id] of ids.entries()) {
+        const cpuStarted = process.cpuUsage();
         const started = process.hrtime.bigint();
         const result = await eraseSubject(
           {
@@ -144,6 +154,7 @@ export async function erasureBench(options: {
           { requestId: `bench-${id}`, identifiers: { email: [`subject-${id}@bench.test`] }, dryRun: false },
         );
         const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+        const used = process.cpuUsage(cpuStarted);
         if (result.outcome !== 'executed' || result.verification.outcome !== 'erased')
           throw new Error(`subject ${i} of ${size.rows} rows ended ${result.outcome}`);
         const deleteStarted = process.hrtime.bigint();
@@ -155,22 +166,27 @@ export async function erasureBench(options: {
         const deleteElapsed = Number(process.hrtime.bigint() - deleteStarted) / 1e6;
         if (i === 0) continue;
         samples.push(elapsed);
+        cpu.push((used.user + used.system) / 1000);
         deletes.push(deleteElapsed);
         erased += result.steps.reduce((n, s) => n + s.changed, 0);
       }
       const ms = summarize(samples);
       const deleteMs = summarize(deletes);
+      const cpuMs = summarize(cpu);
       const ratio = ms.median / deleteMs.median;
+      const load = loadavg()[0] ?? 0;
       options.log(
-        `  ${size.rows} rows: median ${ms.median.toFixed(1)} ms, p95 ${ms.p95.toFixed(1)} ms; plain DELETE median ${deleteMs.median.toFixed(1)} ms; ${ratio.toFixed(1)}× (${size.subjects} subjects)`,
+        `  ${size.rows} rows: median ${ms.median.toFixed(1)} ms, p95 ${ms.p95.toFixed(1)} ms (CPU ${cpuMs.median.toFixed(1)} ms); plain DELETE median ${deleteMs.median.toFixed(1)} ms, p95 ${deleteMs.p95.toFixed(1)} ms; ${ratio.toFixed(1)}× (${size.subjects} subjects; load average ${load.toFixed(1)})`,
       );
       results.push({
         rows: size.rows,
         subjects: size.subjects,
         ms,
+        cpuMs,
         deleteMs,
         ratio,
         rowsErased: erased / size.subjects,
+        load,
       });
     }
     return { sizes: results };

@@ -12,7 +12,8 @@ import { CanonicalJsonText, type CanonicalObject, type CanonicalValue, JsonNumbe
  * count of marks found differs from the count of exact numbers (a string that happens to look like
  * a mark), or a key is out of order, the exact writer below is used instead: same bytes, slower.
  * A {@link CanonicalJsonText} (a large JSON document kept as text) also takes the exact writer,
- * which copies its text.
+ * which copies its text. The exact writer tries the fast path again on each member, so only the
+ * objects out of order are written slowly, not everything beneath them.
  */
 export function canonicalJson(value: CanonicalValue): string {
   const walk = { exactNumbers: 0 };
@@ -100,10 +101,12 @@ function writeExactly(value: CanonicalValue): string {
       throw new UnexpectedDataError(`a ${typeof value} has no canonical JSON form`);
   }
   if (value instanceof JsonNumber || value instanceof CanonicalJsonText) return value.text;
-  if (Array.isArray(value)) return `[${value.map(writeExactly).join(',')}]`;
+  // Members go through canonicalJson again: a value whose outer object is out of order (a plan built
+  // field by field) still writes its large, ordered parts (rows) natively.
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
   const object = value as CanonicalObject;
   const members = Object.keys(object)
     .sort()
-    .map((key) => `${JSON.stringify(key)}:${writeExactly(object[key] as CanonicalValue)}`);
+    .map((key) => `${JSON.stringify(key)}:${canonicalJson(object[key] as CanonicalValue)}`);
   return `{${members.join(',')}}`;
 }

@@ -58,7 +58,8 @@ export interface ErasureStateStore {
   locationOf(requestId: string): string;
 }
 
-const step = z.strictObject({
+/** One committed table step as stored (see {@link ErasureStep}). */
+export const erasureStepSchema = z.strictObject({
   system: z.enum(['postgres', 'snowflake']),
   table: z.string().min(1),
   action: z.enum(['delete', 'mask']),
@@ -84,7 +85,7 @@ const inProgress = z.strictObject({
     evidenceHash: z.string(),
   }),
   known: identifiers,
-  steps: z.array(step),
+  steps: z.array(erasureStepSchema),
 });
 
 const record = z.strictObject({

@@ -139,7 +139,23 @@ async function undiscoveredReferences(
     const result = await deps.db.query<{ n: string }>(`SELECT count(*)::text AS n ${from}`, filter.params);
     return Number(result.rows[0]?.n ?? 0);
   }
-  // Which of the referencing rows are planned: by key, or for a keyless table by row hash and copies.
+  if (gone.primaryKey.length > 0) {
+    // Which of the referencing rows are planned, by key, in the database: one count, whatever the
+    // number of rows (a key that is NULL or not among the planned ones is counted).
+    const planned = pgKeyFilter(
+      childLive,
+      gone.primaryKey,
+      gone.rows.map((r) => r.key),
+      filter.params.length + 1,
+      'c',
+    );
+    const result = await deps.db.query<{ n: string }>(
+      `SELECT count(*)::text AS n ${from} AND NOT COALESCE(${planned.sql}, false)`,
+      [...filter.params, ...planned.params],
+    );
+    return Number(result.rows[0]?.n ?? 0);
+  }
+  // A keyless table's referencing rows are planned by row hash and copies.
   const spec = deps.dataMap.postgres.find((s) => s.table === fk.table);
   const select = childLive.columns.filter(
     (c) => !(spec?.exclude ?? []).includes(c.name) && (!spec?.columns || spec.columns.includes(c.name)),
@@ -149,10 +165,6 @@ async function undiscoveredReferences(
     filter.params,
   );
   const rows = await readCanonicalRows(deps.db.types, result);
-  if (gone.primaryKey.length > 0) {
-    const planned = new Set(gone.rows.map((r) => keyText(r.key, gone.primaryKey)));
-    return rows.filter(({ row }) => !planned.has(keyText(row, gone.primaryKey))).length;
-  }
   const plannedCopies = new Map<string, number>();
   for (const r of gone.rows) plannedCopies.set(r.rowHash, (plannedCopies.get(r.rowHash) ?? 0) + 1);
   const referencing = new Map<string, number>();

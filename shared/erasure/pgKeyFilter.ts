@@ -31,6 +31,10 @@ export function pgKeyFilter(
       return String(value);
     }),
   );
+  // One column: `= ANY(array)`, which an index scan takes as one sorted array of keys (PostgreSQL
+  // walks the index once instead of probing it once per key from a hashed unnest).
+  if (keyColumns.length === 1)
+    return { sql: `${prefix}${quoteIdent(keyColumns[0] as string)} = ANY(${casts[0]})`, params };
   return {
     sql: `(${keyColumns.map((c) => `${prefix}${quoteIdent(c)}`).join(', ')}) IN (SELECT * FROM unnest(${casts.join(', ')}))`,
     params,

@@ -118,6 +118,51 @@ describe('Function: canonicalJson, fast path against the exact writer', () => {
     );
   });
 
+  it('gives the same bytes when only some depths are out of order (the exact writer hands ordered members back to the fast path)', () => {
+    /** Objects at even depths reversed, at odd depths sorted. */
+    const alternating = (value: CanonicalValue, depth = 0): CanonicalValue => {
+      if (Array.isArray(value)) return value.map((item) => alternating(item, depth + 1));
+      if (
+        value === null ||
+        typeof value !== 'object' ||
+        value instanceof JsonNumber ||
+        value instanceof CanonicalJsonText
+      )
+        return value;
+      const out: Record<string, CanonicalValue> = {};
+      const keys = Object.keys(value).sort();
+      for (const key of depth % 2 === 0 ? keys.reverse() : keys)
+        out[key] = alternating(value[key] as CanonicalValue, depth + 1);
+      return out;
+    };
+    const leaf = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.integer(),
+      fc.constant(null),
+      fc.constant('\uF8FF1\uF8FF'),
+      fc.bigInt().map((n) => new JsonNumber(String(n))),
+    );
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof(
+        { depthSize: 'small' },
+        leaf,
+        fc.array(tie('tree')),
+        fc.dictionary(fc.string(), tie('tree')),
+      ),
+    }));
+    fc.assert(
+      fc.property(tree, (value) => {
+        const v = value as CanonicalValue;
+        expect(canonicalJson(alternating(v))).toBe(canonicalJson(reversed(v)));
+      }),
+      { numRuns: 300 },
+    );
+    const plan = { version: 1, tables: [{ table: 't', rows: [{ key: { id: 1 }, rowHash: 'h' }] }] };
+    expect(canonicalJson(plan)).toBe(
+      '{"tables":[{"rows":[{"key":{"id":1},"rowHash":"h"}],"table":"t"}],"version":1}',
+    );
+  });
+
   it('leaves JSON.stringify of an exact number lossless outside canonical serialisation', () => {
     expect(JSON.stringify({ n: new JsonNumber('123456789012345678901234567890') })).toBe(
       '{"n":"123456789012345678901234567890"}',

@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileErasureStateStore } from '../../../cli/FileErasureStateStore';
 import { JsonNumber } from '../../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { evidenceHash, type Finding } from '../../../shared/discovery/FindingsDocument';
@@ -114,5 +118,79 @@ describe('Function: parseErasureState', () => {
     // Assess
     expect(back).toMatchObject({ phase: 'erased', receiptHash: 'e'.repeat(64) });
     expect(text).not.toContain('ana@x.test');
+  });
+});
+
+describe('Class: FileErasureStateStore', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dsr-erasure-state-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const second = {
+    system: 'snowflake' as const,
+    table: 'ANALYTICS.PUBLIC.EVENTS',
+    action: 'delete' as const,
+    planned: 1,
+    changed: 1,
+    alreadyDone: 0,
+  };
+
+  it('records a step without rewriting the plan and findings, and reads the steps back, also in a new process', async () => {
+    // Prepare
+    const store = new FileErasureStateStore(dir);
+    await store.write(state);
+    const before = await readFile(store.locationOf('r-1'), 'utf8');
+
+    // Act
+    await store.write({ ...state, steps: [...state.steps, second] });
+
+    // Assess
+    expect(await readFile(store.locationOf('r-1'), 'utf8')).toBe(before);
+    const back = await new FileErasureStateStore(dir).read('r-1');
+    expect(back?.phase === 'in_progress' && back.steps).toEqual([...state.steps, second]);
+  });
+
+  it('writes the whole state again for another plan, and ignores a steps file left for another plan', async () => {
+    // Prepare: steps recorded for the plan, then a crash leaves that steps file beside a new plan's state.
+    const store = new FileErasureStateStore(dir);
+    await store.write(state);
+    await store.write({ ...state, steps: [...state.steps, second] });
+    const steps = await readFile(join(dir, 'r-1.steps.json'), 'utf8');
+    const other = { ...state, known: { email: ['ana@x.test', 'b@x.test'] }, steps: [] };
+
+    // Act
+    await store.write(other);
+    await writeFile(join(dir, 'r-1.steps.json'), steps.replace(plan.planHash, 'f'.repeat(64)));
+
+    // Assess
+    expect(await readFile(store.locationOf('r-1'), 'utf8')).toBe(erasureStateText(other));
+    const back = await new FileErasureStateStore(dir).read('r-1');
+    expect(back?.phase === 'in_progress' && back.steps).toEqual([]);
+  });
+
+  it('removes the steps file when the request is erased', async () => {
+    // Prepare
+    const store = new FileErasureStateStore(dir);
+    await store.write(state);
+    await store.write({ ...state, steps: [...state.steps, second] });
+
+    // Act
+    await store.write({
+      kind: 'dsr.erasure-state',
+      version: 1,
+      phase: 'erased',
+      requestId: 'r-1',
+      subjectHash: 'a'.repeat(64),
+      planHash: plan.planHash,
+      receiptHash: 'b'.repeat(64),
+      receipt: '{}',
+    });
+
+    // Assess
+    expect(await readdir(dir)).toEqual(['r-1.json']);
+    expect((await store.read('r-1'))?.phase).toBe('erased');
   });
 });
