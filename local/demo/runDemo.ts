@@ -151,7 +151,16 @@ const MAP_FILE = packageFile('local/demo/datamap.yaml');
  * Returns the exit code: 0 only when every request reached the state it should.
  */
 export async function runDemo(
-  options: { outDir?: string; log?: (line: string) => void } = {},
+  options: {
+    outDir?: string;
+    log?: (line: string) => void;
+    /**
+     * A superuser DSN of an empty database to load the sample shop into, instead of starting an
+     * embedded server (the tests' shared server). The demo's erasure role, `dsr_erasure`, is created
+     * on its cluster. @default an embedded server of its own
+     */
+    postgresDsn?: string;
+  } = {},
 ): Promise<number> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const outDir = options.outDir ?? 'out';
@@ -160,8 +169,14 @@ export async function runDemo(
     emitted.push(line);
   };
 
-  log('Starting embedded PostgreSQL and loading the sample shop database…');
-  const server = await startEmbeddedPostgres({ label: 'demo' });
+  log(
+    options.postgresDsn
+      ? 'Loading the sample shop database…'
+      : 'Starting embedded PostgreSQL and loading the sample shop database…',
+  );
+  const server = options.postgresDsn
+    ? { dsn: options.postgresDsn, stop: async () => {} }
+    : await startEmbeddedPostgres({ label: 'demo' });
   const cleanups: (() => Promise<unknown>)[] = [() => server.stop()];
   try {
     await generateSampleData(server.dsn, { scale: 1, seed: 42 });

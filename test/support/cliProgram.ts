@@ -101,6 +101,42 @@ async function runInProcess(
     if (!registerCommand) throw new Error(`cli/commands/${module}.ts exports no ${register}`);
     registerCommand(program);
   }
+  return captured(env, async () => {
+    try {
+      await program.parseAsync([...args], { from: 'user' });
+      return EXIT.ok;
+    } catch (error) {
+      if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (error instanceof CliError) {
+        process.stderr.write(`dsr: ${error.message}\n`);
+        return error.exitCode;
+      }
+      process.stderr.write(`dsr: ${error instanceof Error ? error.message : String(error)}\n`);
+      return isDsrError(error) && error.code === 'CONFIG_INVALID' ? EXIT.usage : EXIT.failed;
+    }
+  });
+}
+
+/**
+ * Runs the whole `dsr` program (`cli/main.ts`: every command, its groups, its mapping of errors to
+ * exit codes) with `args` in this process, with `env` set and stdout and stderr captured for the
+ * call. What `bin/dsr.js` adds around it (the exit cleanup, the process's exit code) is tested with
+ * the compiled binary in `test/integration/cli/compiledCli.test.ts`.
+ */
+export function runDsr(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const run = queue.then(async () => {
+    const { runCli: runMain } = await import('../../cli/main');
+    return captured(env, () => runMain(args));
+  });
+  queue = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return run;
+}
+
+/** Runs `work` with `env` set and stdout and stderr captured, then puts both back. */
+async function captured(env: NodeJS.ProcessEnv, work: () => Promise<number>): Promise<CliRun> {
   const saved = Object.keys(env).map((key) => [key, process.env[key]] as const);
   for (const [key, value] of Object.entries(env)) {
     if (value === undefined) delete process.env[key];
@@ -121,17 +157,7 @@ async function runInProcess(
   process.stderr.write = capture(stderr) as typeof process.stderr.write;
   let code: number;
   try {
-    await program.parseAsync([...args], { from: 'user' });
-    code = EXIT.ok;
-  } catch (error) {
-    if (error instanceof CommanderError) code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    else if (error instanceof CliError) {
-      process.stderr.write(`dsr: ${error.message}\n`);
-      code = error.exitCode;
-    } else {
-      process.stderr.write(`dsr: ${error instanceof Error ? error.message : String(error)}\n`);
-      code = isDsrError(error) && error.code === 'CONFIG_INVALID' ? EXIT.usage : EXIT.failed;
-    }
+    code = await work();
   } finally {
     process.stdout.write = writes.out;
     process.stderr.write = writes.err;

@@ -234,7 +234,11 @@ export async function startLocalPipelineFixture(
     const sink = (line: string) => {
       lines.push(line);
     };
+    // The deadline check's anchors in a directory removed with the fixture.
+    const anchorDir = await mkdtemp(join(tmpdir(), 'dsr-anchors-'));
+    cleanups.push(() => rm(anchorDir, { recursive: true, force: true }));
     const pipeline = await startLocalPipeline({
+      anchorDir,
       dataMapFile: MAP_FILE,
       pgDsn: appDsn.toString(),
       erasurePgDsn: erasureDsn.toString(),

@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
+import { runDsr } from '../../support/cliProgram';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { startTestSnowflake } from '../../support/snowflake';
 
@@ -20,15 +20,9 @@ snowflake:
     identities: { user_id: USER_ID }
 `;
 
+/** Runs `dsr` in this process (the exit codes and output of the binary; no child process needed). */
 function dsr(args: string[], env: Record<string, string | undefined>) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/dsr.js', ...args],
-      { env: { ...process.env, SNOWFLAKE_ACCOUNT: undefined, ...env } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  return runDsr(args, { SNOWFLAKE_ACCOUNT: undefined, ...env });
 }
 
 let db: TestDatabase;

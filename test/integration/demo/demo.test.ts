@@ -1,20 +1,32 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { runDemo } from '../../../local/demo/runDemo';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 let outDir: string | undefined;
+let database: TestDatabase | undefined;
 
 afterAll(async () => {
   if (outDir) await rm(outDir, { recursive: true, force: true });
+  if (database) {
+    await database.drop();
+    // The demo's erasure role lives on the cluster, not in the database.
+    const admin = new pg.Client({ connectionString: inject('pgAdminDsn') });
+    await admin.connect();
+    await admin.query('DROP ROLE IF EXISTS dsr_erasure').finally(() => admin.end());
+  }
 });
 
 describe('The demo: the whole pipeline on one machine', () => {
   it('drives every request to its terminal state through the real handlers, and leaks no seeded PII', async () => {
     outDir = await mkdtemp(join(tmpdir(), 'dsr-demo-'));
     const lines: string[] = [];
-    const code = await runDemo({ outDir, log: (line) => lines.push(line) });
+    // On the run's PostgreSQL server, in a database of its own (not a second embedded server).
+    database = await createTestDatabase('demo');
+    const code = await runDemo({ outDir, log: (line) => lines.push(line), postgresDsn: database.dsn });
     const text = lines.join('\n');
     expect(text).toMatch(/^DEMO-ANA\s+high\s+loaded\s+loaded\s+11 \/ 2\s/m);
     expect(text).toMatch(/^DEMO-DANA\s+high\s+quarantined\s+quarantined\s*$/m);

@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDsr } from '../../support/cliProgram';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 const HASH_KEY = 'cli-test-subject-hash-key-0123456789abcdef';
@@ -10,24 +10,15 @@ const MASK_KEY = 'cli-test-erasure-mask-key-0123456789abcdef';
 
 const stateDir = join(tmpdir(), `dsr-erase-state-${process.pid}-${Date.now()}`);
 
+/** Runs `dsr` in this process (the exit codes and output of the binary; no child process needed). */
 function dsr(args: string[], env: Record<string, string | undefined> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/dsr.js', ...args],
-      {
-        env: {
-          ...process.env,
-          PG_DSN: undefined,
-          DSR_SUBJECT_HASH_KEY: undefined,
-          DSR_ERASURE_PG_DSN: undefined,
-          // Each run keeps its erasure state in a directory of its own, not in the checkout.
-          DSR_ERASURE_STATE_DIR: stateDir,
-          ...env,
-        },
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
+  return runDsr(args, {
+    PG_DSN: undefined,
+    DSR_SUBJECT_HASH_KEY: undefined,
+    DSR_ERASURE_PG_DSN: undefined,
+    // Each run keeps its erasure state in a directory of its own, not in the checkout.
+    DSR_ERASURE_STATE_DIR: stateDir,
+    ...env,
   });
 }
 

@@ -1,31 +1,22 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
+import { runDsr } from '../../support/cliProgram';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { startTestSnowflake } from '../../support/snowflake';
 
 const stateDir = join(tmpdir(), `dsr-erase-sf-state-${process.pid}-${Date.now()}`);
 
+/** Runs `dsr` in this process (the exit codes and output of the binary; no child process needed). */
 function dsr(args: string[], env: Record<string, string | undefined> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/dsr.js', ...args],
-      {
-        env: {
-          ...process.env,
-          SNOWFLAKE_ACCOUNT: undefined,
-          DSR_ERASURE_PG_DSN: undefined,
-          // The erasure state in a directory of its own, not in the checkout.
-          DSR_ERASURE_STATE_DIR: stateDir,
-          ...env,
-        },
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
+  return runDsr(args, {
+    SNOWFLAKE_ACCOUNT: undefined,
+    DSR_ERASURE_PG_DSN: undefined,
+    // The erasure state in a directory of its own, not in the checkout.
+    DSR_ERASURE_STATE_DIR: stateDir,
+    ...env,
   });
 }
 

@@ -7,6 +7,7 @@ import { DataMapError } from '../../../shared/errors/errors';
 import { redriveStage } from '../../../shared/pipeline/stages/redriveStage';
 import { PostgresError } from '../../../shared/postgres/errors';
 import { createLogger } from '../../../shared/telemetry/createLogger';
+import { waitFor } from '../../support/waitFor';
 import {
   findingsFor,
   hashOf,
@@ -193,7 +194,8 @@ describe('Pipeline on local SQS and S3', () => {
       messages: 1,
     });
     expect(outcomes[h.aws.queues.gate.deadLetterArn]).toEqual({ status: 'empty' });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The move task runs after the call returns: wait for the message to be back on its queue.
+    expect(await waitFor(async () => (await h.pollers.high.pending()) > 0, 10_000)).toBe(true);
     await h.drain();
     // `discovering` again after the redrive is the same (request, state, stage): kept once.
     expect(h.ledger.states('req-x').slice(-6)).toEqual([

@@ -25,10 +25,11 @@ describe('Fault scenario: a poison request among healthy ones', () => {
   it('is dead-lettered as INTERNAL_ERROR after its retries while every other request loads and no circuit opens', {
     timeout: 120_000,
   }, async () => {
-    // Poison requests spread through a steady stream of healthy ones, on both intake queues.
+    // Poison requests spread through a steady stream of healthy ones, on both intake queues: one
+    // before every third healthy request, alternately high and standard.
     const requests = [];
-    for (let i = 0; i < 24; i++) {
-      if (i % 6 === 0) requests.push(f.request(poison, { priority: i % 12 === 0 ? 'high' : 'standard' }));
+    for (let i = 0; i < 12; i++) {
+      if (i % 3 === 0) requests.push(f.request(poison, { priority: i % 6 === 0 ? 'high' : 'standard' }));
       requests.push(
         f.request(f.loadable[i % f.loadable.length] as KnownSubject, {
           priority: i % 3 === 0 ? 'standard' : 'high',

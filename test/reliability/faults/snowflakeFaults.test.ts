@@ -14,10 +14,19 @@ async function runUpToLoad(f: LocalPipelineFixture): Promise<void> {
   throw new Error('extract and gate did not settle');
 }
 
+/**
+ * The statement deadline (retries included) of every handler here: shorter than the local runtime's
+ * 20 s, so a stall outlasts it and a stretch of refusals exhausts it in seconds, not tens of seconds.
+ */
+const STATEMENT_DEADLINE_MS = 5_000;
+
 describe('Fault scenarios: Snowflake under the gate and the load', () => {
   let f: LocalPipelineFixture;
   beforeAll(async () => {
-    f = await startLocalPipelineFixture({ generatedSubjects: 6 });
+    f = await startLocalPipelineFixture({
+      generatedSubjects: 6,
+      env: { SNOWFLAKE_STATEMENT_TIMEOUT_MS: String(STATEMENT_DEADLINE_MS) },
+    });
   }, 60_000);
   afterEach(() => {
     f.snowflake.faults.reset();
@@ -119,8 +128,7 @@ describe('Fault scenarios: Snowflake under the gate and the load', () => {
     const from = f.submitted.length;
     await f.submitMany(2, f.loadable, 'STALL');
     await runUpToLoad(f);
-    // The local runtime's statement deadline is 20 s (SNOWFLAKE_STATEMENT_TIMEOUT_MS).
-    f.snowflake.faults.stallNext(1, 22_000);
+    f.snowflake.faults.stallNext(1, STATEMENT_DEADLINE_MS + 2_000);
     const mark = f.lines.length;
     await f.drain(80_000);
     const codes = f.lines
