@@ -7,7 +7,7 @@ import type { ErasureStep } from '../erasure/ErasureStep';
 import { type ApprovalPolicy, needsApproval } from '../erasure/needsApproval';
 import type { LedgerEntry } from '../ledger/Ledger';
 import type { RequestState } from '../ledger/RequestState';
-import { decideErasure, type EraseCheckpointKind, isEraseCheckpoint } from './ErasureDecision';
+import { decideErasure, type EraseCheckpointKind, isEraseCheckpoint } from './EraseCheckpoint';
 
 /**
  * The erase stage's decisions, each a pure function of values the stage read (the ledger, the plans):

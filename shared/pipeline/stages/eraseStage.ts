@@ -22,7 +22,7 @@ import { lifecycleOf } from '../../ledger/RequestState';
 import { erasurePrefix } from '../../payload/PayloadStore';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
 import { decideErase, decideReplan, erasureProgress, replannedPlanHash } from '../decideErase';
-import { decideErasure, type EraseCheckpointKind, eraseCheckpointStage } from '../ErasureDecision';
+import { decideErasure, type EraseCheckpointKind, eraseCheckpointStage } from '../EraseCheckpoint';
 import { MalformedStageMessageError } from '../errors';
 import { quarantineIntegrity, quarantineRefusedPlan, quarantineRequest } from '../quarantineRequest';
 import { addScrubValues, logFields, type RecordContext, type StageWork } from '../RecordContext';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../../shared/ledger/Ledger';
 import type { RequestState } from '../../../shared/ledger/RequestState';
-import { decideErasure, ERASE_CHECKPOINT } from '../../../shared/pipeline/ErasureDecision';
+import { decideErasure, ERASE_CHECKPOINT } from '../../../shared/pipeline/EraseCheckpoint';
 
 const PLAN = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);

@@ -9,7 +9,7 @@ import {
   erasureProgress,
   replannedPlanHash,
 } from '../../../shared/pipeline/decideErase';
-import { eraseCheckpointStage } from '../../../shared/pipeline/ErasureDecision';
+import { eraseCheckpointStage } from '../../../shared/pipeline/EraseCheckpoint';
 
 let clock = 0;
 const entry = (state: RequestState, detail?: LedgerEntry['detail'], stage = 'erase'): LedgerEntry => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyApproval } from '../../../shared/audit/applyApproval';
-import { decideApproval } from '../../../shared/audit/decideApproval';
+import { decideApproval } from '../../../shared/audit/approval';
 import type { LedgerEntry } from '../../../shared/ledger/Ledger';
 import type { RequestState } from '../../../shared/ledger/RequestState';
 import { InMemoryLedger } from '../../support/InMemoryLedger';
