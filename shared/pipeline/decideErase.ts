@@ -1,13 +1,13 @@
+import { type ApprovalPolicy, approvalOfPlan, needsApproval } from '../audit/approval';
 import type { CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import type { OwnCopiesRemoved } from '../erasure/buildErasureReceipt';
 import { type ErasurePlan, rowsToChange } from '../erasure/ErasurePlan';
 import type { ErasureProblem } from '../erasure/ErasureProblem';
 import type { ErasureStep } from '../erasure/ErasureStep';
-import { type ApprovalPolicy, needsApproval } from '../erasure/needsApproval';
 import type { LedgerEntry } from '../ledger/Ledger';
-import type { RequestState } from '../ledger/RequestState';
-import { decideErasure, type EraseCheckpointKind, isEraseCheckpoint } from './EraseCheckpoint';
+import { FINAL_STATES, lifecycleOf, type RequestState } from '../ledger/RequestState';
+import { type EraseCheckpointKind, isEraseCheckpoint } from './EraseCheckpoint';
 
 /**
  * The erase stage's decisions, each a pure function of values the stage read (the ledger, the plans):
@@ -33,11 +33,18 @@ export type EraseDecision =
   /** Erase; `enter`: record `erasing` first. */
   | { readonly action: 'erase'; readonly enter?: EraseTransition };
 
+/** The final state an erasure request has reached, if it has ended (a delivery then does nothing). */
+export function erasureEnded(history: readonly LedgerEntry[]): RequestState | undefined {
+  return lifecycleOf(history).find((e) => FINAL_STATES.has(e.state))?.state;
+}
+
 /**
  * Decides how the erase stage treats a delivery, from the request's ledger (`history`), the plan it
- * would run and the approval policy: {@link decideErasure} on whether the plan needs approval
- * ({@link needsApproval}), with the detail of the entry to record (the plan's hash, the rows it
- * changes and, for a plan that waits, the codes of why).
+ * would run and the approval policy. An approval counts only for the plan whose hash it names
+ * ({@link approvalOfPlan}); once the request is `erasing`, a redelivery goes on erasing (the
+ * executors count what is already done), so a crash never sends an approved erasure back to wait.
+ * The transition to record carries the plan's hash, the rows it changes and, for a plan that
+ * waits, the codes of why ({@link needsApproval}).
  */
 export function decideErase(input: {
   readonly history: readonly LedgerEntry[];
@@ -45,33 +52,37 @@ export function decideErase(input: {
   readonly policy: ApprovalPolicy;
 }): EraseDecision {
   const { history, plan, policy } = input;
-  const approval = needsApproval(plan, policy);
-  const decision = decideErasure(history, plan.planHash, approval.required);
-  switch (decision.action) {
-    case 'skip':
-      return decision;
-    case 'refuse':
-      return { action: 'refuse', planHash: plan.planHash, approvedPlanHash: decision.approvedPlanHash };
-    case 'await':
-      if (!decision.enter) return { action: 'await' };
-      return {
-        action: 'await',
-        enter: {
-          from: decision.last,
-          detail: {
-            planHash: plan.planHash,
-            rowsToChange: rowsToChange(plan),
-            reasons: approval.required ? reasonCodes(approval.reasons) : '',
-          },
-        },
-      };
-    case 'erase':
-      if (!decision.enter) return { action: 'erase' };
-      return {
-        action: 'erase',
-        enter: { from: decision.last, detail: { planHash: plan.planHash, rowsToChange: rowsToChange(plan) } },
-      };
-  }
+  const ended = erasureEnded(history);
+  if (ended !== undefined) return { action: 'skip', state: ended };
+  const life = lifecycleOf(history);
+  const last = life.at(-1)?.state;
+  if (last === 'erasing') return { action: 'erase' };
+  const approval = approvalOfPlan(history, plan.planHash);
+  const erase: EraseDecision = {
+    action: 'erase',
+    enter: { from: last, detail: { planHash: plan.planHash, rowsToChange: rowsToChange(plan) } },
+  };
+  if (last === 'approved')
+    return approval.approved
+      ? erase
+      : { action: 'refuse', planHash: plan.planHash, approvedPlanHash: approval.approvedPlanHash };
+  // Once waiting, only `dsr approve` or a cancellation moves the request on.
+  if (last === 'awaiting_approval') return { action: 'await' };
+  // gated, or retrying / dead_lettered at any point before or during the erasure.
+  const requirement = needsApproval(plan, policy);
+  const erasedBefore = life.some((e) => e.state === 'erasing');
+  if (erasedBefore || !requirement.required || approval.approved) return erase;
+  return {
+    action: 'await',
+    enter: {
+      from: last,
+      detail: {
+        planHash: plan.planHash,
+        rowsToChange: rowsToChange(plan),
+        reasons: reasonCodes(requirement.reasons),
+      },
+    },
+  };
 }
 
 /** What a plan made again (after rows changed under the erasure) leads to. */

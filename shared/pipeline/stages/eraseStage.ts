@@ -1,4 +1,5 @@
 import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
+import type { ApprovalPolicy } from '../../audit/approval';
 import type { CanonicalValue } from '../../canonical/CanonicalValue';
 import { canonicalJson } from '../../canonical/canonicalJson';
 import { parseExactJson } from '../../canonical/parseExactJson';
@@ -12,7 +13,6 @@ import { checkedPlan, type ErasureCase, readErasureCase } from '../../erasure/Er
 import type { ErasurePlan } from '../../erasure/ErasurePlan';
 import type { ErasureProblem } from '../../erasure/ErasureProblem';
 import type { ErasureExecution, ErasureStep } from '../../erasure/ErasureStep';
-import type { ApprovalPolicy } from '../../erasure/needsApproval';
 import { copiesForReceipt, type OwnCopiesRemoval } from '../../erasure/removeOwnCopies';
 import { reviveFindings } from '../../erasure/reviveFindings';
 import type { ErasureVerification } from '../../erasure/verifyErasure';
@@ -21,8 +21,8 @@ import { IntegrityViolationError } from '../../errors/IntegrityViolationError';
 import { lifecycleOf } from '../../ledger/RequestState';
 import { erasurePrefix } from '../../payload/PayloadStore';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
-import { decideErase, decideReplan, erasureProgress, replannedPlanHash } from '../decideErase';
-import { decideErasure, type EraseCheckpointKind, eraseCheckpointStage } from '../EraseCheckpoint';
+import { decideErase, decideReplan, erasureEnded, erasureProgress, replannedPlanHash } from '../decideErase';
+import { type EraseCheckpointKind, eraseCheckpointStage } from '../EraseCheckpoint';
 import { MalformedStageMessageError } from '../errors';
 import { quarantineIntegrity, quarantineRefusedPlan, quarantineRequest } from '../quarantineRequest';
 import { addScrubValues, logFields, type RecordContext, type StageWork } from '../RecordContext';
@@ -210,11 +210,11 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       await deps.deleteRequestObjects(message.requestId);
       return;
     }
-    const settled = decideErasure(history, reference.planHash, false);
-    if (settled.action === 'skip') {
+    const ended = erasureEnded(history);
+    if (ended !== undefined) {
       logger.info('duplicate delivery: the erasure has ended', {
         ...logFields(stage, context),
-        state: settled.state,
+        state: ended,
       });
       return;
     }

@@ -6,6 +6,7 @@ import type { RequestState } from '../../../shared/ledger/RequestState';
 import {
   decideErase,
   decideReplan,
+  erasureEnded,
   erasureProgress,
   replannedPlanHash,
 } from '../../../shared/pipeline/decideErase';
@@ -100,14 +101,40 @@ describe('Function: decideErase', () => {
     });
   });
 
-  it('goes on erasing after a crash mid-erasure without recording erasing again', () => {
-    const erasing = [...GATED, entry('erasing', { planHash: LARGE.planHash })];
+  it('goes on erasing after a crash or a retry, without asking for approval again', () => {
+    const erasing = [
+      ...GATED,
+      entry('awaiting_approval', { planHash: LARGE.planHash }),
+      entry('approved', { planHash: LARGE.planHash }, 'operator'),
+      entry('erasing', { planHash: LARGE.planHash }),
+      entry('erasing', { table: 'public.customer', checkpoint: 'step' }, eraseCheckpointStage('step', 1)),
+    ];
     expect(decideErase({ history: erasing, plan: LARGE, policy })).toEqual({ action: 'erase' });
+    const retrying = [...erasing, entry('retrying')];
+    expect(decideErase({ history: retrying, plan: LARGE, policy })).toEqual({
+      action: 'erase',
+      enter: { from: 'retrying', detail: { planHash: LARGE.planHash, rowsToChange: 4 } },
+    });
   });
 
-  it('skips a request that has ended', () => {
-    const ended = [...GATED, entry('erasing'), entry('erased')];
-    expect(decideErase({ history: ended, plan: SMALL, policy })).toEqual({ action: 'skip', state: 'erased' });
+  it('does not count an approval given before the plan was made again and sent back to wait', () => {
+    const history = [
+      ...GATED,
+      entry('awaiting_approval', { planHash: SMALL.planHash }),
+      entry('approved', { planHash: SMALL.planHash }, 'operator'),
+      entry('erasing', { planHash: SMALL.planHash }),
+      entry('awaiting_approval', { planHash: LARGE.planHash, replanned: true }),
+    ];
+    expect(decideErase({ history, plan: LARGE, policy })).toEqual({ action: 'await' });
+  });
+
+  it('does nothing for a request that has ended', () => {
+    for (const final of ['erased', 'erasure_unverified', 'cancelled', 'quarantined'] as const) {
+      const history = [...upTo('received', 'gated'), entry(final)];
+      expect(decideErase({ history, plan: SMALL, policy })).toEqual({ action: 'skip', state: final });
+      expect(erasureEnded(history)).toBe(final);
+    }
+    expect(erasureEnded([...GATED, entry('erasing')])).toBeUndefined();
   });
 });
 
