@@ -24,7 +24,12 @@ import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
 import { decideErase, decideReplan, erasureEnded, erasureProgress, replannedPlanHash } from '../decideErase';
 import { type EraseCheckpointKind, eraseCheckpointStage } from '../EraseCheckpoint';
 import { MalformedStageMessageError } from '../errors';
-import { quarantineIntegrity, quarantineRefusedPlan, quarantineRequest } from '../quarantineRequest';
+import {
+  quarantineDepsOf,
+  quarantineIntegrity,
+  quarantineRefusedPlan,
+  quarantineRequest,
+} from '../quarantineRequest';
 import { addScrubValues, logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { RequestLedger } from '../RequestLedger';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
@@ -124,15 +129,7 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
   const now = deps.now ?? (() => new Date());
   const ledger = new RequestLedger(deps.ledger, deps.stage, now);
   const { logger, stage } = deps;
-  const quarantineDeps = {
-    stage,
-    payloads: deps.payloads,
-    metrics: deps.metrics,
-    pagerDuty: deps.pagerDuty,
-    ledger,
-    logger,
-    now,
-  };
+  const quarantineDeps = quarantineDepsOf(deps, ledger, now);
   /**
    * Appends a checkpoint of `kind`, numbered after those `numbers` counted in the history this
    * delivery read (each checkpoint has a stage of its own: the ledger keeps one entry per request,
