@@ -40,14 +40,29 @@ export function stageFoundation(
   runtime: StageRuntime,
 ): StageFoundation {
   const { env, dataMap } = config;
+  return { env, dataMap, ...functionPorts(env, runtime) };
+}
+
+/** The AWS settings a function's logger, queue and bucket adapters are built from. */
+export type FunctionPortsEnv = Pick<
+  StageEnv,
+  'AWS_REGION' | 'DSR_SQS_ENDPOINT' | 'DSR_S3_ENDPOINT' | 'PAYLOAD_BUCKET' | 'PAYLOAD_KMS_KEY_ARN'
+>;
+
+/**
+ * A function's logger (to the runtime's sink) and its queue and bucket adapters, over the runtime's
+ * AWS clients or clients made for the region and (locally) loopback endpoints.
+ */
+export function functionPorts(
+  env: FunctionPortsEnv,
+  runtime: StageRuntime,
+): Pick<StageFoundation, 'logger' | 'sqs' | 'payloads'> {
   const clients = createAwsClients({
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
     ...(env.DSR_SQS_ENDPOINT ? { sqsEndpoint: env.DSR_SQS_ENDPOINT } : {}),
     ...(env.DSR_S3_ENDPOINT ? { s3Endpoint: env.DSR_S3_ENDPOINT } : {}),
   });
   return {
-    env,
-    dataMap,
     logger: createLogger({ ...(runtime.logSink ? { sink: runtime.logSink } : {}) }),
     sqs: new SqsMessageQueue(runtime.sqs ?? clients.sqs),
     payloads: new S3PayloadStore(runtime.s3 ?? clients.s3, {

@@ -1,22 +1,16 @@
-import { S3PayloadStore } from '../../adapters/aws/S3PayloadStore';
-import { SqsMessageQueue } from '../../adapters/aws/SqsMessageQueue';
-import { createAwsClients } from '../../adapters/aws/sqsClients';
 import { normalizeSubject } from '../../shared/discovery/discoverSubject';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { parseIntakeMessage } from '../../shared/intake/parseIntakeMessage';
-import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
 import {
   type DeadLetterRecorderOutcome,
   recordDeadLetters,
 } from '../../shared/pipeline/stages/deadLetterRecorderStage';
-import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
-import { createLogger } from '../../shared/telemetry/createLogger';
-import { withCompletions } from '../common/completionPublisher';
+import { evidenceLedger } from '../common/evidenceLedger';
 import { openSnowflake } from '../common/openSnowflake';
-import { pagerDutyFromEnv } from '../common/pagerDutyFromEnv';
+import { quarantinePorts } from '../common/quarantinePorts';
 import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
-import { lazyHandler, readDataMapFile } from '../common/stageFoundation';
+import { functionPorts, lazyHandler, readDataMapFile } from '../common/stageFoundation';
 import { recorderConfig } from './recorderEnv';
 
 /**
@@ -31,12 +25,7 @@ export function createDeadLetterRecorderHandler(
   return lazyHandler(async () => {
     const config = recorderConfig(rawEnv, readDataMapFile);
     const { env, dataMap } = config;
-    const clients = createAwsClients({
-      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
-      ...(env.DSR_SQS_ENDPOINT ? { sqsEndpoint: env.DSR_SQS_ENDPOINT } : {}),
-      ...(env.DSR_S3_ENDPOINT ? { s3Endpoint: env.DSR_S3_ENDPOINT } : {}),
-    });
-    const sqs = new SqsMessageQueue(runtime.sqs ?? clients.sqs);
+    const { logger, sqs, payloads } = functionPorts(env, runtime);
     const secrets = runtime.secrets ? { client: runtime.secrets } : {};
     const hashKey = await secretValue(
       env.DSR_SUBJECT_HASH_KEY,
@@ -54,19 +43,10 @@ export function createDeadLetterRecorderHandler(
       })),
       inbox: sqs,
       queue: sqs,
-      payloads: new S3PayloadStore(runtime.s3 ?? clients.s3, {
-        bucket: env.PAYLOAD_BUCKET,
-        ...(env.PAYLOAD_KMS_KEY_ARN ? { kmsKeyId: env.PAYLOAD_KMS_KEY_ARN } : {}),
-      }),
-      ledger: withCompletions(
-        new SnowflakeLedger(async () => snowflake, config.location),
-        rawEnv,
-        runtime,
-        env.PAYLOAD_BUCKET,
-      ),
-      metrics: new ComplianceMetrics(runtime.metricSink),
-      pagerDuty: pagerDutyFromEnv(env, runtime),
-      logger: createLogger({ ...(runtime.logSink ? { sink: runtime.logSink } : {}) }),
+      payloads,
+      ledger: evidenceLedger(snowflake, config.location, rawEnv, runtime, env.PAYLOAD_BUCKET),
+      ...quarantinePorts(env, runtime),
+      logger,
       subjectHashOfIntake: (body: string) =>
         subjectHash(hashKey, normalizeSubject(dataMap, parseIntakeMessage(body, { identityKinds }).subject)),
       ...(runtime.now ? { now: runtime.now } : {}),

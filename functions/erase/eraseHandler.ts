@@ -12,7 +12,6 @@ import { readRetentionFacts } from '../../shared/erasure/readSnowflakeRetention'
 import { deleteRequestObjects, removeOwnCopies } from '../../shared/erasure/removeOwnCopies';
 import { loadFindingsPart } from '../../shared/load/loadFindings';
 import { SnowflakeErasureReceipts } from '../../shared/load/SnowflakeErasureReceipts';
-import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
 import { SnowflakeSubjectCopies } from '../../shared/load/SnowflakeSubjectCopies';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { eraseStage } from '../../shared/pipeline/stages/eraseStage';
@@ -21,21 +20,13 @@ import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
 import { snowflakeQueryTag } from '../../shared/snowflake/SnowflakeDatabase';
 import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
-import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
-import { withCompletions } from '../common/completionPublisher';
+import { evidenceLedger } from '../common/evidenceLedger';
 import { openSnowflake } from '../common/openSnowflake';
-import { pagerDutyFromEnv } from '../common/pagerDutyFromEnv';
+import { quarantinePorts } from '../common/quarantinePorts';
 import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
-import {
-  lazyHandler,
-  memoizeSuccess,
-  pgCredentials,
-  readDataMapFile,
-  stageBreakers,
-  stageFoundation,
-  stageProcessor,
-} from '../common/stageFoundation';
+import { memoizeSuccess, pgCredentials } from '../common/stageFoundation';
+import { stageHandler } from '../common/stageHandler';
 import { eraseConfig } from './eraseEnv';
 
 /**
@@ -44,10 +35,8 @@ import { eraseConfig } from './eraseEnv';
  * ledger, the valueless evidence and the receipt as the evidence writer. See `eraseStage`.
  */
 export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime = {}): SqsBatchHandler {
-  return lazyHandler(async () => {
-    const config = eraseConfig(rawEnv, readDataMapFile);
-    const foundation = stageFoundation(config, runtime);
-    const { env, dataMap, logger, sqs, payloads } = foundation;
+  return stageHandler(rawEnv, runtime, eraseConfig, async (wiring) => {
+    const { config, env, dataMap, logger, payloads, stageDeps } = wiring;
     const cfg = config.env;
     const secrets = runtime.secrets ? { client: runtime.secrets } : {};
     const hashKey = await secretValue(
@@ -81,12 +70,7 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
     // proof reads what the erasure user sees. Without Snowflake rows to erase, the evidence writer searches.
     const sfErasure = config.snowflakeErasure ? openSnowflake(config.snowflakeErasure, runtime) : undefined;
     const sfSearch = sfErasure ?? evidence;
-    const ledger = withCompletions(
-      new SnowflakeLedger(async () => evidence, config.location),
-      rawEnv,
-      runtime,
-      config.env.PAYLOAD_BUCKET,
-    );
+    const ledger = evidenceLedger(evidence, config.location, rawEnv, runtime, config.env.PAYLOAD_BUCKET);
     const prepared = memoizeSuccess(async () => {
       const searchers: Partial<Record<System, TableSearcher>> = {
         postgres: await PostgresTableSearcher.create(db, dataMap, env.DSR_DATAMAP_PATH, {
@@ -107,15 +91,8 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
     );
     const now = runtime.now ?? (() => new Date());
     const work = eraseStage({
-      stage: env.DSR_STAGE,
-      ledger,
-      queue: sqs,
-      payloads,
-      logger,
-      breakers: stageBreakers(env, logger),
-      ...(runtime.now ? { now: runtime.now } : {}),
-      metrics: new ComplianceMetrics(runtime.metricSink),
-      pagerDuty: pagerDutyFromEnv(cfg, runtime),
+      ...stageDeps(ledger),
+      ...quarantinePorts(cfg, runtime),
       continueQueueUrl: cfg.CONTINUE_QUEUE_URL,
       approval: { maxRowsWithoutApproval: cfg.DSR_APPROVAL_MAX_ROWS },
       approvalPollSeconds: cfg.DSR_APPROVAL_POLL_SECONDS,
@@ -134,7 +111,12 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
               onStep,
               ...(sfErasure
                 ? (() => {
-                    const part = snowflakeErasurePart({ db: sfErasure, dataMap, maskKey: key, randomBytes });
+                    const part = snowflakeErasurePart({
+                      db: sfErasure,
+                      dataMap,
+                      maskKey: key,
+                      randomBytes,
+                    });
                     const tagged = <T>(work: () => Promise<T>) =>
                       sfErasure.withQueryTag(snowflakeQueryTag(env.DSR_STAGE, plan.requestId), work);
                     return {
@@ -193,10 +175,12 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
         removeOwnCopies(copies, { subjectHash, requestId, at: now() }),
       deleteRequestObjects: (requestId) => deleteRequestObjects(payloads, requestId),
     });
-    const processor = stageProcessor(foundation, ledger, runtime, work);
-    return async (event, context) => {
-      await db.healthCheck().catch(() => undefined);
-      return processor(event, context);
+    return {
+      ledger,
+      work,
+      beforeBatch: async () => {
+        await db.healthCheck().catch(() => undefined);
+      },
     };
   });
 }

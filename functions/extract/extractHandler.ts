@@ -14,15 +14,8 @@ import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearch
 import { removeStaleTempDirs } from '../../shared/tempFiles/privateTempDirs';
 import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
-import {
-  lazyHandler,
-  memoizeSuccess,
-  pgCredentials,
-  readDataMapFile,
-  stageBreakers,
-  stageFoundation,
-  stageProcessor,
-} from '../common/stageFoundation';
+import { memoizeSuccess, pgCredentials } from '../common/stageFoundation';
+import { stageHandler } from '../common/stageHandler';
 import { extractConfig } from './extractEnv';
 
 /** Stands in for the erasure key when a plan is checked (see `planErasure` below). */
@@ -36,10 +29,8 @@ const PLAN_CHECK_MASK_KEY = 'plan-check-stand-in-for-the-erasure-key';
  * travel to the gate, which writes them (see `ForwardedLedger`).
  */
 export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime = {}): SqsBatchHandler {
-  return lazyHandler(async () => {
-    const config = extractConfig(rawEnv, readDataMapFile);
-    const foundation = stageFoundation(config, runtime);
-    const { env, dataMap, logger, sqs, payloads } = foundation;
+  return stageHandler(rawEnv, runtime, extractConfig, async (wiring) => {
+    const { config, env, dataMap, logger, sqs, stageDeps } = wiring;
     const cfg = config.env;
     const priority = cfg.DSR_PRIORITY;
     const gateQueue = cfg.NEXT_QUEUE_URL;
@@ -83,13 +74,7 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
     const hashSubject = (subject: IntakeRequest['subject']) =>
       subjectHash(hashKey, normalizeSubject(dataMap, subject));
     const work = extractStage({
-      stage: env.DSR_STAGE,
-      ledger,
-      queue: sqs,
-      payloads,
-      logger,
-      breakers: stageBreakers(env, logger),
-      ...(runtime.now ? { now: runtime.now } : {}),
+      ...stageDeps(ledger),
       priority,
       nextQueueUrl: gateQueue,
       highQueueUrl: cfg.HIGH_QUEUE_URL ?? gateQueue,
@@ -136,15 +121,17 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
         return findings;
       },
     });
-    const processor = stageProcessor(foundation, ledger, runtime, work);
-    return async (event, context) => {
-      // Once per batch: a connection that died while the container was frozen is replaced before
-      // any record uses it. A database that is down fails the records, which then back off.
-      await db.healthCheck().catch(() => undefined);
-      // A spill left in /tmp by an invocation that its timeout stopped holds a subject's rows: gone
-      // before this invocation starts (each invocation disposes of its own on every other end).
-      await removeStaleTempDirs(SPILL_DIR_PREFIX);
-      return processor(event, context);
+    return {
+      ledger,
+      work,
+      beforeBatch: async () => {
+        // Once per batch: a connection that died while the container was frozen is replaced before
+        // any record uses it. A database that is down fails the records, which then back off.
+        await db.healthCheck().catch(() => undefined);
+        // A spill left in /tmp by an invocation that its timeout stopped holds a subject's rows: gone
+        // before this invocation starts (each invocation disposes of its own on every other end).
+        await removeStaleTempDirs(SPILL_DIR_PREFIX);
+      },
     };
   });
 }

@@ -14,7 +14,7 @@ import { readLedger } from '../../shared/load/readLedger';
 import { SnowflakeErasureReceipts } from '../../shared/load/SnowflakeErasureReceipts';
 import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
 import type { PayloadStore } from '../../shared/payload/PayloadStore';
-import { isEraseCheckpoint } from '../../shared/pipeline/ErasureDecision';
+import { isEraseCheckpoint } from '../../shared/pipeline/EraseCheckpoint';
 import type { PgDatabase } from '../../shared/postgres/PgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
 import { writeErasurePackage } from '../../shared/report/package/writeErasurePackage';

@@ -1,11 +1,18 @@
 import { dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import { countColumn, fromDuckDbType, refineWithDeclared, textColumn } from './describeResultColumns';
+import { fromDuckDbType, refineWithDeclared, textColumn } from './describeResultColumns';
+import { type EngineSession, SESSION_PARAMETERS } from './EngineSession';
 import { mapDuckDbError, TIMESTAMP_NOT_RECOGNIZED } from './mapDuckDbError';
-import type { ResultColumn } from './ResultColumn';
 import { type DeclaredColumn, SnowflakeCatalog } from './SnowflakeCatalog';
 import { SnowflakeSqlError, sqlErrors } from './SnowflakeSqlError';
 import { readSnowflakeType } from './SnowflakeType';
+import {
+  type BindRows,
+  dmlResult,
+  STATEMENT_TYPE,
+  type StatementResult,
+  statusResult,
+} from './StatementResult';
 import { type StatementKind, statementKind } from './statementKind';
 import { isOp, isWord, type SqlToken, tokenizeSql } from './tokenizeSql';
 import {
@@ -19,78 +26,8 @@ import {
   type TranslationContext,
 } from './translateExpression';
 
-/** A Snowflake session's state in the engine: its own DuckDB connection and current database/schema. */
-export interface EngineSession {
-  readonly connection: DuckDBConnection;
-  database: string | undefined;
-  schema: string | undefined;
-  inTransaction: boolean;
-  /** The current warehouse; statements that need compute fail without one (000606). */
-  warehouse: string | undefined;
-  /** Session parameters set with ALTER SESSION (or the account's defaults), names upper-case. */
-  readonly parameters: Map<string, string>;
-  /** The user's name as Snowflake stores it (what `CURRENT_USER()` answers); undefined for the endpoint's own session. */
-  readonly user: string | undefined;
-  /** The primary role (what `CURRENT_ROLE()` answers): the login's, the user's default, or PUBLIC; `USE ROLE` changes it. */
-  role: string;
-}
-
-/**
- * Session parameters `ALTER SESSION SET` accepts; any other name is refused, as Snowflake refuses
- * it. Only `TIMEZONE` and `TIMESTAMP_INPUT_FORMAT` change results here; the rest are recorded.
- * https://docs.snowflake.com/en/sql-reference/parameters
- */
-export const SESSION_PARAMETERS: ReadonlySet<string> = new Set([
-  'TIMEZONE',
-  'TIMESTAMP_INPUT_FORMAT',
-  'TIMESTAMP_OUTPUT_FORMAT',
-  'TIMESTAMP_TZ_OUTPUT_FORMAT',
-  'TIMESTAMP_LTZ_OUTPUT_FORMAT',
-  'TIMESTAMP_NTZ_OUTPUT_FORMAT',
-  'DATE_INPUT_FORMAT',
-  'DATE_OUTPUT_FORMAT',
-  'TIME_INPUT_FORMAT',
-  'TIME_OUTPUT_FORMAT',
-  'BINARY_INPUT_FORMAT',
-  'BINARY_OUTPUT_FORMAT',
-  'QUERY_TAG',
-  'STATEMENT_TIMEOUT_IN_SECONDS',
-  'STATEMENT_QUEUED_TIMEOUT_IN_SECONDS',
-  'LOCK_TIMEOUT',
-  'AUTOCOMMIT',
-  'ABORT_DETACHED_QUERY',
-  'ROWS_PER_RESULTSET',
-  'STRICT_JSON_OUTPUT',
-  'TIMESTAMP_TYPE_MAPPING',
-  'WEEK_START',
-  'JS_TREAT_INTEGER_AS_BIGINT',
-  'CLIENT_SESSION_KEEP_ALIVE',
-]);
-
 /** The largest bound value, VARIANT value and statement text: 16 MB. */
 export const LOB_LIMIT_BYTES = 16 * 1024 * 1024;
-
-/** The outcome of one statement: Snowflake rowtype, raw DuckDB values and the statement type. */
-export interface StatementResult {
-  readonly kind: StatementKind;
-  readonly statementTypeId: number;
-  readonly columns: readonly ResultColumn[];
-  readonly rows: readonly (readonly unknown[])[];
-}
-
-/** Bind values by row: one row for ordinary binds, many for an array bind. */
-export type BindRows = readonly (readonly (string | null)[])[];
-
-const STATEMENT_TYPE: Record<StatementKind, number> = {
-  select: 0x1000,
-  insert: 0x3100,
-  update: 0x3200,
-  delete: 0x3300,
-  merge: 0x3400,
-  ddl: 0x6000,
-  session: 0x4000,
-  transaction: 0x5000,
-};
 
 // Per-connection helpers for the Snowflake functions whose DuckDB form needs more than a rename.
 const MACROS = [
@@ -371,7 +308,7 @@ export class SnowflakeEngine {
         const exists = this.databases.has(name);
         if (exists && !orReplace) {
           if (!ifNotExists) throw sqlErrors.alreadyExists(name);
-          return status('ddl', `${name} already exists, statement succeeded.`);
+          return statusResult('ddl', `${name} already exists, statement succeeded.`);
         }
         if (exists) await this.dropDatabase(name);
         await this.attach(name);
@@ -380,7 +317,7 @@ export class SnowflakeEngine {
           [name],
         );
         await this.use(session, name, 'PUBLIC', false);
-        return status('ddl', `Database ${name} successfully created.`);
+        return statusResult('ddl', `Database ${name} successfully created.`);
       }
       case 'SCHEMA': {
         const [database, schema] =
@@ -392,7 +329,7 @@ export class SnowflakeEngine {
         const exists = await this.schemaExists(database, schema);
         if (exists && !orReplace) {
           if (!ifNotExists) throw sqlErrors.alreadyExists(schema);
-          return status('ddl', `${schema} already exists, statement succeeded.`);
+          return statusResult('ddl', `${schema} already exists, statement succeeded.`);
         }
         if (exists) {
           await this.meta.run(`DROP SCHEMA ${target} CASCADE`);
@@ -400,7 +337,7 @@ export class SnowflakeEngine {
         }
         await this.meta.run(`CREATE SCHEMA ${target}`);
         await this.use(session, database, schema, false);
-        return status('ddl', `Schema ${schema} successfully created.`);
+        return statusResult('ddl', `Schema ${schema} successfully created.`);
       }
       case 'TABLE':
         return this.createTable(session, tokens, parts, next, orReplace, ifNotExists);
@@ -450,13 +387,13 @@ export class SnowflakeEngine {
     const exists = await this.tableExists(name);
     if (exists && !orReplace) {
       if (!ifNotExists) throw sqlErrors.alreadyExists(table);
-      return status('ddl', `${table} already exists, statement succeeded.`);
+      return statusResult('ddl', `${table} already exists, statement succeeded.`);
     }
     await session.connection.run(
       `CREATE ${orReplace ? 'OR REPLACE ' : ''}TABLE ${this.tableSql(name)} (${definitions.join(', ')})`,
     );
     await this.catalog.setTable(database, schema, table, declared);
-    return status('ddl', `Table ${table} successfully created.`);
+    return statusResult('ddl', `Table ${table} successfully created.`);
   }
 
   /** One element of a column list; undefined for a table constraint (Snowflake does not enforce them). */
@@ -539,12 +476,13 @@ export class SnowflakeEngine {
       case 'TABLE': {
         const name = this.resolveTable(session, parts);
         if (!(await this.tableExists(name))) {
-          if (ifExists) return status('ddl', 'Drop statement executed successfully (table already dropped).');
+          if (ifExists)
+            return statusResult('ddl', 'Drop statement executed successfully (table already dropped).');
           throw sqlErrors.objectMissing(name.join('.'));
         }
         await session.connection.run(`DROP TABLE ${this.tableSql(name)}`);
         await this.catalog.dropTable(...name);
-        return status('ddl', `${name[2]} successfully dropped.`);
+        return statusResult('ddl', `${name[2]} successfully dropped.`);
       }
       case 'SCHEMA': {
         const [database, schema] =
@@ -553,19 +491,19 @@ export class SnowflakeEngine {
             : [this.requireDatabase(session), parts[0] ?? ''];
         if (!this.databases.has(database) || !(await this.schemaExists(database, schema))) {
           if (ifExists)
-            return status('ddl', 'Drop statement executed successfully (schema already dropped).');
+            return statusResult('ddl', 'Drop statement executed successfully (schema already dropped).');
           throw sqlErrors.schemaMissing(`${database}.${schema}`);
         }
         await this.meta.run(`DROP SCHEMA ${quoteIdentifier(database)}.${quoteIdentifier(schema)} CASCADE`);
         await this.catalog.dropContainer(database, schema);
         if (session.database === database && session.schema === schema) session.schema = undefined;
-        return status('ddl', `${schema} successfully dropped.`);
+        return statusResult('ddl', `${schema} successfully dropped.`);
       }
       case 'DATABASE': {
         const name = parts.join('.');
         if (!this.databases.has(name)) {
           if (ifExists)
-            return status('ddl', 'Drop statement executed successfully (database already dropped).');
+            return statusResult('ddl', 'Drop statement executed successfully (database already dropped).');
           throw sqlErrors.objectMissing(name);
         }
         if (session.database === name) {
@@ -574,7 +512,7 @@ export class SnowflakeEngine {
           session.schema = undefined;
         }
         await this.dropDatabase(name);
-        return status('ddl', `${name} successfully dropped.`);
+        return statusResult('ddl', `${name} successfully dropped.`);
       }
       default:
         throw sqlErrors.unsupported(`DROP ${objectType}`);
@@ -608,7 +546,7 @@ export class SnowflakeEngine {
       if (!isOp(tokens[from + 1], '=') || !value || to !== from + 3) throw sqlErrors.syntax(`near '${name}'`);
       await this.setParameter(session, name, value.text);
     }
-    return status('session', 'Statement executed successfully.');
+    return statusResult('session', 'Statement executed successfully.');
   }
 
   private async alter(session: EngineSession, tokens: readonly SqlToken[]): Promise<StatementResult> {
@@ -666,7 +604,7 @@ export class SnowflakeEngine {
     } else {
       throw sqlErrors.unsupported(`ALTER TABLE ${action}`);
     }
-    return status('ddl', 'Statement executed successfully.');
+    return statusResult('ddl', 'Statement executed successfully.');
   }
 
   private async truncate(session: EngineSession, tokens: readonly SqlToken[]): Promise<StatementResult> {
@@ -682,11 +620,11 @@ export class SnowflakeEngine {
       throw sqlErrors.syntax('after TRUNCATE');
     const name = this.resolveTable(session, parts);
     if (!(await this.tableExists(name))) {
-      if (ifExists) return status('ddl', 'Statement executed successfully.');
+      if (ifExists) return statusResult('ddl', 'Statement executed successfully.');
       throw sqlErrors.objectMissing(name.join('.'));
     }
     await session.connection.run(`DELETE FROM ${this.tableSql(name)}`);
-    return status('ddl', 'Statement executed successfully.');
+    return statusResult('ddl', 'Statement executed successfully.');
   }
 
   private async useStatement(session: EngineSession, tokens: readonly SqlToken[]): Promise<StatementResult> {
@@ -696,14 +634,14 @@ export class SnowflakeEngine {
       const name = tokens[i + 1] ? identifierName(tokens[i + 1] as SqlToken) : '';
       if (!this.warehouses.has(name)) throw sqlErrors.doesNotExist();
       session.warehouse = name;
-      return status('session', 'Statement executed successfully.');
+      return statusResult('session', 'Statement executed successfully.');
     }
     // The endpoint models no grants: USE ROLE takes any name (Snowflake refuses a role not granted).
     if (isWord(tokens[i], 'ROLE')) {
       if (tokens[i + 1]) session.role = identifierName(tokens[i + 1] as SqlToken);
-      return status('session', 'Statement executed successfully.');
+      return statusResult('session', 'Statement executed successfully.');
     }
-    if (isWord(tokens[i], 'SECONDARY')) return status('session', 'Statement executed successfully.');
+    if (isWord(tokens[i], 'SECONDARY')) return statusResult('session', 'Statement executed successfully.');
     if (isWord(tokens[i], 'DATABASE', 'SCHEMA')) {
       kind = (tokens[i] as SqlToken).text.toUpperCase();
       i++;
@@ -724,7 +662,7 @@ export class SnowflakeEngine {
       }
       await this.use(session, database, schema, false);
     }
-    return status('session', 'Statement executed successfully.');
+    return statusResult('session', 'Statement executed successfully.');
   }
 
   private async use(
@@ -753,7 +691,7 @@ export class SnowflakeEngine {
       await session.connection.run(word);
       session.inTransaction = false;
     }
-    return status('transaction', 'Statement executed successfully.');
+    return statusResult('transaction', 'Statement executed successfully.');
   }
 
   // ---- queries and DML ---------------------------------------------------------------------
@@ -971,47 +909,6 @@ export class SnowflakeEngine {
 function addsOnly(kind: StatementKind, tokens: readonly SqlToken[]): boolean {
   if (kind === 'insert') return true;
   return kind === 'merge' && !tokens.some((t) => isWord(t, 'UPDATE', 'DELETE'));
-}
-
-function status(kind: StatementKind, message: string): StatementResult {
-  return { kind, statementTypeId: STATEMENT_TYPE[kind], columns: [textColumn('status')], rows: [[message]] };
-}
-
-/** Snowflake's DML answer: one row of counts, one column per kind of change. */
-function dmlResult(
-  kind: StatementKind,
-  tokens: readonly SqlToken[],
-  changed: number,
-  growth: number,
-): StatementResult {
-  const make = (names: string[], values: number[]): StatementResult => ({
-    kind,
-    statementTypeId: STATEMENT_TYPE[kind],
-    columns: names.map(countColumn),
-    rows: [values.map(String)],
-  });
-  switch (kind) {
-    case 'insert':
-      return make(['number of rows inserted'], [changed]);
-    case 'update':
-      return make(['number of rows updated', 'number of multi-joined rows updated'], [changed, 0]);
-    case 'delete':
-      return make(['number of rows deleted'], [changed]);
-    default: {
-      const hasInsert = tokens.some((t, i) => isWord(t, 'THEN') && isWord(tokens[i + 1], 'INSERT'));
-      const hasUpdate = tokens.some((t, i) => isWord(t, 'THEN') && isWord(tokens[i + 1], 'UPDATE'));
-      const hasDelete = tokens.some((t, i) => isWord(t, 'THEN') && isWord(tokens[i + 1], 'DELETE'));
-      // DuckDB reports one total; the change in row count separates inserts from the rest.
-      const inserted = hasDelete && !hasUpdate ? Math.max(0, (changed + growth) / 2) : Math.max(0, growth);
-      const rest = changed - inserted;
-      const names: string[] = [];
-      const values: number[] = [];
-      if (hasInsert) names.push('number of rows inserted') && values.push(inserted);
-      if (hasUpdate) names.push('number of rows updated') && values.push(rest);
-      if (hasDelete) names.push('number of rows deleted') && values.push(hasUpdate ? 0 : rest);
-      return make(names, values);
-    }
-  }
 }
 
 function baseName(path: string): string {

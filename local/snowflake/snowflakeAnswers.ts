@@ -1,6 +1,6 @@
 import { encodeWire } from './encodeValue';
-import type { StatementResult } from './SnowflakeEngine';
 import type { SnowflakeSqlError } from './SnowflakeSqlError';
+import type { StatementResult } from './StatementResult';
 
 /** One session parameter as the driver reads it from `data.parameters`. */
 export interface SessionParameter {

@@ -10,11 +10,13 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { AnswerCache } from './AnswerCache';
+import { type EngineSession, SESSION_PARAMETERS } from './EngineSession';
 import { encodeReadable } from './encodeValue';
 import { resolveObjectName } from './resolveObjectName';
-import { type BindRows, type EngineSession, SESSION_PARAMETERS, SnowflakeEngine } from './SnowflakeEngine';
+import { SnowflakeEngine } from './SnowflakeEngine';
 import { FaultPlan, type SnowflakeFaults } from './SnowflakeFaults';
 import { SnowflakeSqlError, sqlErrors } from './SnowflakeSqlError';
+import type { BindRows } from './StatementResult';
 import {
   errorAnswer,
   queryAnswer,

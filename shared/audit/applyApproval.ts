@@ -1,6 +1,6 @@
 import type { Ledger, LedgerEntry } from '../ledger/Ledger';
 import type { Approver } from '../snowflake/readSessionIdentity';
-import { type ApprovalContext, type ApprovalDecision, decideApproval } from './decideApproval';
+import { type ApprovalContext, type ApprovalDecision, decideApproval } from './approval';
 
 /** An approval as applied: the decision, and for an approval the entry the ledger now holds. */
 export type AppliedApproval =

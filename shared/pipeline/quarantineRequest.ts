@@ -35,6 +35,26 @@ export interface QuarantineDeps {
 }
 
 /**
+ * A stage's quarantine dependencies: its name, bucket, logger, metrics and pager (from the stage's
+ * deps), with the request ledger and clock the stage made.
+ */
+export function quarantineDepsOf(
+  deps: Pick<QuarantineDeps, 'stage' | 'payloads' | 'metrics' | 'pagerDuty' | 'logger'>,
+  ledger: RequestLedger,
+  now: () => Date,
+): QuarantineDeps {
+  return {
+    stage: deps.stage,
+    payloads: deps.payloads,
+    metrics: deps.metrics,
+    pagerDuty: deps.pagerDuty,
+    ledger,
+    logger: deps.logger,
+    now,
+  };
+}
+
+/**
  * Stops a request: the message goes to `quarantine/YYYY/MM/DD/<requestId>.json` in the encrypted
  * bucket, PagerDuty gets a trigger whose dedup key is stable for (request, kind), the
  * `ComplianceGateViolation` metric is emitted, and the ledger says `quarantined` with the reason.

@@ -1,4 +1,5 @@
 import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
+import type { ApprovalPolicy } from '../../audit/approval';
 import type { CanonicalValue } from '../../canonical/CanonicalValue';
 import { canonicalJson } from '../../canonical/canonicalJson';
 import { parseExactJson } from '../../canonical/parseExactJson';
@@ -6,31 +7,29 @@ import type { Finding, FindingsDocument } from '../../discovery/FindingsDocument
 import {
   buildErasureReceipt,
   type ErasureReceipt,
-  type OwnCopiesRemoved,
   type RetentionFacts,
 } from '../../erasure/buildErasureReceipt';
 import { checkedPlan, type ErasureCase, readErasureCase } from '../../erasure/ErasureCase';
-import { type ErasurePlan, rowsToChange } from '../../erasure/ErasurePlan';
+import type { ErasurePlan } from '../../erasure/ErasurePlan';
 import type { ErasureProblem } from '../../erasure/ErasureProblem';
 import type { ErasureExecution, ErasureStep } from '../../erasure/ErasureStep';
-import { type ApprovalPolicy, needsApproval } from '../../erasure/needsApproval';
 import { copiesForReceipt, type OwnCopiesRemoval } from '../../erasure/removeOwnCopies';
 import { reviveFindings } from '../../erasure/reviveFindings';
 import type { ErasureVerification } from '../../erasure/verifyErasure';
 import { DsrError } from '../../errors/DsrError';
 import { IntegrityViolationError } from '../../errors/IntegrityViolationError';
-import type { LedgerEntry } from '../../ledger/Ledger';
 import { lifecycleOf } from '../../ledger/RequestState';
 import { erasurePrefix } from '../../payload/PayloadStore';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
-import {
-  decideErasure,
-  type EraseCheckpointKind,
-  eraseCheckpointStage,
-  isEraseCheckpoint,
-} from '../ErasureDecision';
+import { decideErase, decideReplan, erasureEnded, erasureProgress, replannedPlanHash } from '../decideErase';
+import { type EraseCheckpointKind, eraseCheckpointStage } from '../EraseCheckpoint';
 import { MalformedStageMessageError } from '../errors';
-import { quarantineIntegrity, quarantineRefusedPlan, quarantineRequest } from '../quarantineRequest';
+import {
+  quarantineDepsOf,
+  quarantineIntegrity,
+  quarantineRefusedPlan,
+  quarantineRequest,
+} from '../quarantineRequest';
 import { addScrubValues, logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { RequestLedger } from '../RequestLedger';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
@@ -111,7 +110,7 @@ function replanKey(requestId: string, planHash: string): string {
 /**
  * The erase stage. For an erasure request that passed the gate it:
  * 1. checks the hand-off and the erasure case (integrity violations are quarantined);
- * 2. decides from the ledger (`decideErasure`): a plan above the blast radius, or touching a table
+ * 2. decides from the ledger (`decideErase`): a plan above the blast radius, or touching a table
  *    marked `approval: required`, waits in `awaiting_approval` (the message comes back every
  *    `approvalPollSeconds` until `dsr approve` records `approved` for that plan's hash, or the
  *    request is cancelled); otherwise `erasing`;
@@ -130,15 +129,7 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
   const now = deps.now ?? (() => new Date());
   const ledger = new RequestLedger(deps.ledger, deps.stage, now);
   const { logger, stage } = deps;
-  const quarantineDeps = {
-    stage,
-    payloads: deps.payloads,
-    metrics: deps.metrics,
-    pagerDuty: deps.pagerDuty,
-    ledger,
-    logger,
-    now,
-  };
+  const quarantineDeps = quarantineDepsOf(deps, ledger, now);
   /**
    * Appends a checkpoint of `kind`, numbered after those `numbers` counted in the history this
    * delivery read (each checkpoint has a stage of its own: the ledger keeps one entry per request,
@@ -216,11 +207,11 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       await deps.deleteRequestObjects(message.requestId);
       return;
     }
-    const settled = decideErasure(history, reference.planHash, false);
-    if (settled.action === 'skip') {
+    const ended = erasureEnded(history);
+    if (ended !== undefined) {
       logger.info('duplicate delivery: the erasure has ended', {
         ...logFields(stage, context),
-        state: settled.state,
+        state: ended,
       });
       return;
     }
@@ -268,12 +259,11 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
     }
 
     // The plan to run: the case's, or the latest one made again since (kept in the bucket).
-    let working = await workingPlan(deps, reference.case.bucket, history, erasureCase, handed);
-    const decision = decideErasure(
-      history,
-      working.plan.planHash,
-      needsApproval(working.plan, deps.approval).required,
-    );
+    const replanned = replannedPlanHash(history, erasureCase.plan.planHash);
+    let working = replanned
+      ? await readReplannedPlan(deps, reference.case.bucket, replanned, erasureCase)
+      : { plan: erasureCase.plan, findings: handed };
+    const decision = decideErase({ history, plan: working.plan, policy: deps.approval });
     if (decision.action === 'skip') return;
     if (decision.action === 'refuse') {
       await quarantineRequest(
@@ -283,7 +273,7 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
           kind: 'approval_plan_mismatch',
           errorCategory: 'erasure_plan',
           summary: `dsr-bridge: erasure ${message.requestId} quarantined: the approval names another plan than the one to run`,
-          detail: { planHash: working.plan.planHash, approvedPlanHash: decision.approvedPlanHash },
+          detail: { planHash: decision.planHash, approvedPlanHash: decision.approvedPlanHash },
         },
         context,
         last,
@@ -291,26 +281,29 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       return;
     }
     if (decision.action === 'await') {
-      if (decision.enter) {
-        const approval = needsApproval(working.plan, deps.approval);
-        await ledger.transitionAgain(message.requestId, context.traceId, decision.last, 'awaiting_approval', {
-          planHash: working.plan.planHash,
-          rowsToChange: rowsToChange(working.plan),
-          reasons: approval.required ? [...new Set(approval.reasons.map((r) => r.code))].join(',') : '',
-        });
-      }
+      if (decision.enter)
+        await ledger.transitionAgain(
+          message.requestId,
+          context.traceId,
+          decision.enter.from,
+          'awaiting_approval',
+          decision.enter.detail,
+        );
       await waitForApproval(message, body, context);
       return;
     }
     if (decision.enter)
-      await ledger.transitionAgain(message.requestId, context.traceId, decision.last, 'erasing', {
-        planHash: working.plan.planHash,
-        rowsToChange: rowsToChange(working.plan),
-      });
+      await ledger.transitionAgain(
+        message.requestId,
+        context.traceId,
+        decision.enter.from,
+        'erasing',
+        decision.enter.detail,
+      );
 
-    const recorded = await ledger.history(message.requestId);
-    const numbers = checkpointNumbers(recorded);
-    const steps: ErasureStep[] = stepsRecorded(recorded);
+    const progress = erasureProgress(await ledger.history(message.requestId));
+    const { numbers } = progress;
+    const steps: ErasureStep[] = [...progress.steps];
     const onStep = async (step: ErasureStep) => {
       steps.push(step);
       await checkpoint(message, context, numbers, 'step', { ...step });
@@ -347,12 +340,13 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
         requestId: message.requestId,
         identifiers: erasureCase.identifiers,
       });
-      if (again.problems.length > 0) {
+      const next = decideReplan({ running: working.plan, again, policy: deps.approval });
+      if (next.action === 'refuse') {
         await quarantineRefusedPlan(
           quarantineDeps,
           message,
           body,
-          { problems: again.problems, planHash: again.plan.planHash },
+          { problems: next.problems, planHash: next.planHash },
           context,
           'erasing',
         );
@@ -363,22 +357,19 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
         canonicalJson({ findings: again.findings.findings, plan: again.plan } as unknown as CanonicalValue),
         { kind: 'erasure-plan' },
       );
-      const approval = needsApproval(again.plan, deps.approval);
-      if (approval.required && !changesOnlyRowsOf(again.plan, working.plan)) {
+      if (next.action === 'await') {
         // The new plan reaches rows the approved (or small) one did not: it is approved anew.
-        await ledger.transitionAgain(message.requestId, context.traceId, 'erasing', 'awaiting_approval', {
-          planHash: again.plan.planHash,
-          rowsToChange: rowsToChange(again.plan),
-          reasons: [...new Set(approval.reasons.map((r) => r.code))].join(','),
-          replanned: true,
-        });
+        await ledger.transitionAgain(
+          message.requestId,
+          context.traceId,
+          'erasing',
+          'awaiting_approval',
+          next.detail,
+        );
         await waitForApproval(message, body, context);
         return;
       }
-      await checkpoint(message, context, numbers, 'replan', {
-        planHash: again.plan.planHash,
-        rowsToChange: rowsToChange(again.plan),
-      });
+      await checkpoint(message, context, numbers, 'replan', next.checkpoint);
       logger.info('rows changed since discovery: planned again', logFields(stage, context));
       working = { plan: again.plan, findings: again.findings };
     }
@@ -398,7 +389,7 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
         parts: parts.length,
       });
     const copies =
-      copiesRecorded(recorded) ??
+      progress.copies ??
       (await (async () => {
         const removed = copiesForReceipt(
           await deps.removeOwnCopies({ subjectHash: message.subjectHash, requestId: message.requestId }),
@@ -420,24 +411,14 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
   };
 }
 
-/** The plan to run and the findings it was made from: the case's, or the latest one made again. */
-async function workingPlan(
+/** A plan made again and the findings it was made from, read back from the bucket and checked. */
+async function readReplannedPlan(
   deps: EraseStageDeps,
   bucket: string,
-  history: readonly LedgerEntry[],
+  planHash: string,
   erasureCase: ErasureCase,
-  handed: FindingsDocument,
 ): Promise<{ plan: ErasurePlan; findings: FindingsDocument }> {
-  const latest = history
-    .filter(
-      (e) =>
-        isEraseCheckpoint(e, 'replan') ||
-        (e.state === 'awaiting_approval' && String(e.detail?.replanned) === 'true'),
-    )
-    .at(-1)?.detail?.planHash;
-  if (latest === undefined || latest === erasureCase.plan.planHash)
-    return { plan: erasureCase.plan, findings: handed };
-  const key = replanKey(erasureCase.requestId, String(latest));
+  const key = replanKey(erasureCase.requestId, planHash);
   const stored = await deps.payloads.get({ bucket, key });
   if (!stored)
     throw new IntegrityViolationError(
@@ -452,7 +433,7 @@ async function workingPlan(
   }
   // Keys hold canonical values: plain JSON gives them back as the plan's hash was computed.
   const parsed = {
-    plan: checkedPlan((JSON.parse(stored.body) as { plan?: unknown }).plan, String(latest)),
+    plan: checkedPlan((JSON.parse(stored.body) as { plan?: unknown }).plan, planHash),
     findings: raw.findings ?? [],
   };
   return {
@@ -465,55 +446,4 @@ async function workingPlan(
       evidenceHash: parsed.plan.findingsHash,
     },
   };
-}
-
-/** How many checkpoints of each kind the history holds. */
-function checkpointNumbers(history: readonly LedgerEntry[]): Map<EraseCheckpointKind, number> {
-  const numbers = new Map<EraseCheckpointKind, number>();
-  for (const kind of ['step', 'replan', 'copies'] as const)
-    numbers.set(kind, history.filter((e) => isEraseCheckpoint(e, kind)).length);
-  return numbers;
-}
-
-/** Table steps recorded by earlier deliveries (`erase-step` checkpoints). */
-function stepsRecorded(history: readonly LedgerEntry[]): ErasureStep[] {
-  return history
-    .filter((e) => isEraseCheckpoint(e, 'step') && e.detail)
-    .map((e) => {
-      const d = e.detail as Record<string, string | number | boolean>;
-      return {
-        system: d.system as ErasureStep['system'],
-        table: String(d.table),
-        action: d.action as ErasureStep['action'],
-        planned: Number(d.planned),
-        changed: Number(d.changed),
-        alreadyDone: Number(d.alreadyDone),
-      };
-    });
-}
-
-/** Own copies removed by an earlier delivery, as its checkpoint recorded them. */
-function copiesRecorded(history: readonly LedgerEntry[]): OwnCopiesRemoved | undefined {
-  const d = history.filter((e) => isEraseCheckpoint(e, 'copies')).at(-1)?.detail;
-  return d
-    ? {
-        earlierRequests: Number(d.earlierRequests),
-        findingRowsCleared: Number(d.findingRowsCleared),
-        objectsDeleted: Number(d.objectsDeleted),
-      }
-    : undefined;
-}
-
-/** Whether every row `next` changes is one `before` changed too (same system, table and key). */
-function changesOnlyRowsOf(next: ErasurePlan, before: ErasurePlan): boolean {
-  const id = (system: string, table: string, key: unknown) =>
-    `${system}\u0000${table}\u0000${canonicalJson(key as CanonicalValue)}`;
-  const known = new Set(
-    before.tables
-      .filter((t) => t.action === 'delete' || t.action === 'mask')
-      .flatMap((t) => t.rows.map((r) => id(t.system, t.table, r.key))),
-  );
-  return next.tables
-    .filter((t) => t.action === 'delete' || t.action === 'mask')
-    .every((t) => t.rows.every((r) => known.has(id(t.system, t.table, r.key))));
 }

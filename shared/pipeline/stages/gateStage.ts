@@ -11,7 +11,12 @@ import { FINAL_STATES, type RequestState } from '../../ledger/RequestState';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
 import { MalformedStageMessageError } from '../errors';
 import { readLedgerMessage } from '../ForwardedLedger';
-import { quarantineIntegrity, quarantineRefusedPlan, quarantineRequest } from '../quarantineRequest';
+import {
+  quarantineDepsOf,
+  quarantineIntegrity,
+  quarantineRefusedPlan,
+  quarantineRequest,
+} from '../quarantineRequest';
 import { logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { decideEntry, RequestLedger } from '../RequestLedger';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
@@ -67,15 +72,7 @@ export function gateStage(deps: GateStageDeps): StageWork {
   const ledger = new RequestLedger(deps.ledger, deps.stage, now);
   const { logger, stage } = deps;
 
-  const quarantineDeps = {
-    stage,
-    payloads: deps.payloads,
-    metrics: deps.metrics,
-    pagerDuty: deps.pagerDuty,
-    ledger,
-    logger,
-    now,
-  };
+  const quarantineDeps = quarantineDepsOf(deps, ledger, now);
   const quarantine = (
     body: string,
     message: StageMessage,

@@ -11,7 +11,7 @@ import {
   partsLoaded,
   verifiedHandOff,
 } from '../LoadCheckpoint';
-import { quarantineIntegrity, quarantineRequest } from '../quarantineRequest';
+import { quarantineDepsOf, quarantineIntegrity, quarantineRequest } from '../quarantineRequest';
 import { logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { RequestLedger } from '../RequestLedger';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
@@ -73,15 +73,7 @@ export function loadStage(deps: LoadStageDeps): StageWork {
   const ledger = new RequestLedger(deps.ledger, deps.stage, now);
   const { logger, stage } = deps;
   const reserveMs = deps.reserveMs ?? DEFAULT_LOAD_RESERVE_MS;
-  const quarantine = {
-    stage,
-    payloads: deps.payloads,
-    metrics: deps.metrics,
-    pagerDuty: deps.pagerDuty,
-    ledger,
-    logger,
-    now,
-  };
+  const quarantine = quarantineDepsOf(deps, ledger, now);
 
   const valueTooLarge = (
     message: StageMessage,

@@ -5,7 +5,7 @@ import { lifecycleOf } from '../../../shared/ledger/RequestState';
 import { readLedger } from '../../../shared/load/readLedger';
 import { SnowflakeErasureReceipts } from '../../../shared/load/SnowflakeErasureReceipts';
 import { SnowflakeLedger } from '../../../shared/load/SnowflakeLedger';
-import { isEraseCheckpoint } from '../../../shared/pipeline/ErasureDecision';
+import { isEraseCheckpoint } from '../../../shared/pipeline/EraseCheckpoint';
 import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
 import { readSessionIdentity } from '../../../shared/snowflake/readSessionIdentity';
 import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { needsApproval } from '../../../shared/audit/approval';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { buildFindingsDocument } from '../../../shared/discovery/FindingsDocument';
 import type { ProvenanceEntry } from '../../../shared/discovery/Provenance';
 import { planHashOf } from '../../../shared/erasure/ErasurePlan';
 import { looksMasked } from '../../../shared/erasure/maskValue';
-import { needsApproval } from '../../../shared/erasure/needsApproval';
 import { planErasure } from '../../../shared/erasure/planErasure';
 import type { ErasureCatalog } from '../../../shared/erasure/readErasureCatalog';
 

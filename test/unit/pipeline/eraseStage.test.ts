@@ -8,7 +8,7 @@ import { rowHash } from '../../../shared/erasure/planErasure';
 import type { ErasureVerification } from '../../../shared/erasure/verifyErasure';
 import { subjectHash } from '../../../shared/identity/subjectHash';
 import type { IntakeRequest } from '../../../shared/intake/IntakeRequest';
-import { isEraseCheckpoint } from '../../../shared/pipeline/ErasureDecision';
+import { isEraseCheckpoint } from '../../../shared/pipeline/EraseCheckpoint';
 import type { StageWork } from '../../../shared/pipeline/RecordContext';
 import { eraseStage, type SubjectEraser } from '../../../shared/pipeline/stages/eraseStage';
 import { extractStage } from '../../../shared/pipeline/stages/extractStage';

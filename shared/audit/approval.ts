@@ -1,6 +1,68 @@
+import { type ErasurePlan, rowsToChange } from '../erasure/ErasurePlan';
 import type { LedgerEntry } from '../ledger/Ledger';
 import { FINAL_STATES, lifecycleOf, type RequestState } from '../ledger/RequestState';
 import type { Approver } from '../snowflake/readSessionIdentity';
+
+/**
+ * Approval of an erasure plan, in one place: whether a plan must wait for an operator
+ * ({@link needsApproval}), what `dsr approve` records ({@link decideApproval}), and whether the
+ * ledger holds an approval for the plan the erase stage would run ({@link approvalOfPlan}). An
+ * approval is bound to a plan by its hash: a plan made again waits for its own.
+ */
+
+/** When an erasure plan must wait for an operator's approval. */
+export interface ApprovalPolicy {
+  /** Plans changing more rows than this wait. */
+  readonly maxRowsWithoutApproval: number;
+}
+
+/** Why a plan waits for approval. */
+export type ApprovalReason =
+  | { readonly code: 'BLAST_RADIUS'; readonly rows: number; readonly limit: number }
+  | { readonly code: 'TABLE_REQUIRES_APPROVAL'; readonly system: string; readonly table: string };
+
+/** Whether a plan waits for approval, and why. */
+export type ApprovalRequirement =
+  | { readonly required: false }
+  | { readonly required: true; readonly reasons: readonly ApprovalReason[] };
+
+/**
+ * Whether a plan waits for approval: above the policy's number of rows changed, or touching (deleting
+ * or masking rows of) a table the data map marks `approval: required`. A decision, not an action: the
+ * erase stage waits in `awaiting_approval` for `dsr approve` when it says so.
+ */
+export function needsApproval(plan: ErasurePlan, policy: ApprovalPolicy): ApprovalRequirement {
+  const rows = rowsToChange(plan);
+  const reasons: ApprovalReason[] = [];
+  if (rows > policy.maxRowsWithoutApproval)
+    reasons.push({ code: 'BLAST_RADIUS', rows, limit: policy.maxRowsWithoutApproval });
+  for (const t of plan.tables)
+    if (t.approvalRequired && (t.action === 'delete' || t.action === 'mask') && t.rows.length > 0)
+      reasons.push({ code: 'TABLE_REQUIRES_APPROVAL', system: t.system, table: t.table });
+  return reasons.length > 0 ? { required: true, reasons } : { required: false };
+}
+
+/**
+ * The approval the ledger holds for a plan: `approved` when the latest `approved` entry names this
+ * plan's hash and no wait for approval came after it (a plan made again and sent back to wait spends
+ * the older approval); `approvedPlanHash` is the hash the latest approval names (`''` if none).
+ */
+export function approvalOfPlan(
+  history: readonly LedgerEntry[],
+  planHash: string,
+): { readonly approved: boolean; readonly approvedPlanHash: string } {
+  const life = lifecycleOf(history);
+  const approved = life.filter((e) => e.state === 'approved').at(-1);
+  const approvedFor = approved?.detail?.planHash;
+  const waitingSince = life.filter((e) => e.state === 'awaiting_approval').at(-1);
+  return {
+    approved:
+      approved !== undefined &&
+      approvedFor === planHash &&
+      (waitingSince === undefined || life.indexOf(approved) > life.indexOf(waitingSince)),
+    approvedPlanHash: String(approvedFor ?? ''),
+  };
+}
 
 /** Why an approval was refused: a code, with a sentence for the operator. */
 export type ApprovalRefusal = 'unknown_request' | 'not_awaiting_approval' | 'ended' | 'already_approved';

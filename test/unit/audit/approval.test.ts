@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyApproval } from '../../../shared/audit/applyApproval';
-import { decideApproval } from '../../../shared/audit/decideApproval';
+import { approvalOfPlan, decideApproval } from '../../../shared/audit/approval';
 import type { LedgerEntry } from '../../../shared/ledger/Ledger';
 import type { RequestState } from '../../../shared/ledger/RequestState';
 import { InMemoryLedger } from '../../support/InMemoryLedger';
@@ -119,6 +119,36 @@ describe('Function: decideApproval', () => {
     expect(decision).toMatchObject({ outcome: 'refuse', refusal });
     // The message names the request and states, never an approver's note.
     if (decision.outcome === 'refuse') expect(decision.message).toContain('REQ-1');
+  });
+});
+
+describe('Function: approvalOfPlan', () => {
+  const approved = (planHash: string) =>
+    entry('approved', 'operator', { planHash, approver: 'PRIVACY_OFFICER' });
+
+  it('finds no approval in a ledger that holds none', () => {
+    expect(approvalOfPlan([...untilGate(), waiting(PLAN_A)], PLAN_A)).toEqual({
+      approved: false,
+      approvedPlanHash: '',
+    });
+  });
+
+  it('counts an approval for the plan whose hash it names, and only that plan', () => {
+    const history = [...untilGate(), waiting(PLAN_A), approved(PLAN_A)];
+    expect(approvalOfPlan(history, PLAN_A)).toEqual({ approved: true, approvedPlanHash: PLAN_A });
+    expect(approvalOfPlan(history, PLAN_B)).toEqual({ approved: false, approvedPlanHash: PLAN_A });
+  });
+
+  it('spends an approval once a plan made again waits after it, even for the same hash', () => {
+    const history = [
+      ...untilGate(),
+      waiting(PLAN_A),
+      approved(PLAN_A),
+      entry('erasing', 'erase'),
+      waiting(PLAN_A),
+    ];
+    expect(approvalOfPlan(history, PLAN_A).approved).toBe(false);
+    expect(approvalOfPlan([...history, approved(PLAN_A)], PLAN_A).approved).toBe(true);
   });
 });
 
