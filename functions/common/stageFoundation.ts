@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { S3PackageSink } from '../../adapters/aws/S3PackageSink';
 import { S3PayloadStore } from '../../adapters/aws/S3PayloadStore';
 import { SecretsManagerCredentialSource } from '../../adapters/aws/SecretsManagerCredentialSource';
 import { SqsMessageQueue } from '../../adapters/aws/SqsMessageQueue';
@@ -10,6 +11,7 @@ import { ConfigError } from '../../shared/errors/errors';
 import type { Ledger } from '../../shared/ledger/Ledger';
 import { createRecordProcessor } from '../../shared/pipeline/createRecordProcessor';
 import type { StageWork } from '../../shared/pipeline/RecordContext';
+import { packagePrefix } from '../../shared/pipeline/SubjectPackageWriter';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import type { CredentialSource } from '../../shared/postgres/CredentialSource';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
@@ -33,6 +35,8 @@ export interface StageFoundation {
   readonly logger: Logger;
   readonly sqs: SqsMessageQueue;
   readonly payloads: S3PayloadStore;
+  /** Where a request's package is written: `packages/<request id>/` in the payload bucket. */
+  readonly packageSink: (requestId: string) => S3PackageSink;
 }
 
 export function stageFoundation(
@@ -45,15 +49,16 @@ export function stageFoundation(
     ...(env.DSR_SQS_ENDPOINT ? { sqsEndpoint: env.DSR_SQS_ENDPOINT } : {}),
     ...(env.DSR_S3_ENDPOINT ? { s3Endpoint: env.DSR_S3_ENDPOINT } : {}),
   });
+  const s3 = runtime.s3 ?? clients.s3;
+  const kms = env.PAYLOAD_KMS_KEY_ARN ? { kmsKeyId: env.PAYLOAD_KMS_KEY_ARN } : {};
   return {
     env,
     dataMap,
     logger: createLogger({ ...(runtime.logSink ? { sink: runtime.logSink } : {}) }),
     sqs: new SqsMessageQueue(runtime.sqs ?? clients.sqs),
-    payloads: new S3PayloadStore(runtime.s3 ?? clients.s3, {
-      bucket: env.PAYLOAD_BUCKET,
-      ...(env.PAYLOAD_KMS_KEY_ARN ? { kmsKeyId: env.PAYLOAD_KMS_KEY_ARN } : {}),
-    }),
+    payloads: new S3PayloadStore(s3, { bucket: env.PAYLOAD_BUCKET, ...kms }),
+    packageSink: (requestId) =>
+      new S3PackageSink(s3, { bucket: env.PAYLOAD_BUCKET, prefix: packagePrefix(requestId), ...kms }),
   };
 }
 

@@ -14,6 +14,7 @@ import { loadFindingsPart } from '../../shared/load/loadFindings';
 import { SnowflakeErasureReceipts } from '../../shared/load/SnowflakeErasureReceipts';
 import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
 import { SnowflakeSubjectCopies } from '../../shared/load/SnowflakeSubjectCopies';
+import { SubjectPackageWriter } from '../../shared/pipeline/SubjectPackageWriter';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { eraseStage } from '../../shared/pipeline/stages/eraseStage';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
@@ -117,6 +118,7 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
       metrics: new ComplianceMetrics(runtime.metricSink),
       pagerDuty: pagerDutyFromEnv(cfg, runtime),
       continueQueueUrl: cfg.CONTINUE_QUEUE_URL,
+      packages: new SubjectPackageWriter({ dataMap, ledger, sinkFor: foundation.packageSink }),
       approval: { maxRowsWithoutApproval: cfg.DSR_APPROVAL_MAX_ROWS },
       approvalPollSeconds: cfg.DSR_APPROVAL_POLL_SECONDS,
       eraser: {

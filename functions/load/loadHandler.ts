@@ -1,5 +1,6 @@
 import { loadFindingsPart } from '../../shared/load/loadFindings';
 import { SnowflakeLedger } from '../../shared/load/SnowflakeLedger';
+import { SubjectPackageWriter } from '../../shared/pipeline/SubjectPackageWriter';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { loadStage } from '../../shared/pipeline/stages/loadStage';
 import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
@@ -47,6 +48,11 @@ export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
         : {}),
       ...(runtime.now ? { now: runtime.now } : {}),
       continueQueueUrl: config.env.CONTINUE_QUEUE_URL,
+      packages: new SubjectPackageWriter({
+        dataMap: config.dataMap,
+        ledger,
+        sinkFor: foundation.packageSink,
+      }),
       reserveMs: config.env.DSR_LOAD_RESERVE_MS,
       loadPart: async (findings, { message, evidenceHash }) => {
         // Discovery time is the `discovered` entry the message carries from the extractor (the one

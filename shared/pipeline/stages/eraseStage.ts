@@ -175,6 +175,8 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
   /** Deletes the request's working objects and records the receipt's outcome; pages when unverified. */
   const finish = async (message: StageMessage, receipt: ErasureReceipt, context: RecordContext) => {
     const objects = await deps.deleteRequestObjects(message.requestId);
+    // The confirmation is in place before the outcome is recorded, and so before its completion event.
+    await deps.packages?.erasure(message.requestId, receipt);
     const last = lifecycleOf(await ledger.history(message.requestId)).at(-1)?.state;
     if (last !== 'erasing') await ledger.transitionAgain(message.requestId, context.traceId, last, 'erasing');
     await ledger.transitionAgain(message.requestId, context.traceId, 'erasing', receipt.outcome, {

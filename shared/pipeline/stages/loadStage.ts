@@ -16,6 +16,7 @@ import { logFields, type RecordContext, type StageWork } from '../RecordContext'
 import { RequestLedger } from '../RequestLedger';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
 import { stopIfCancelled } from '../stageGuards';
+import { verifiedFindingsSource } from '../verifiedFindingsSource';
 import { openFindingsParts, type VerifiedFindings, verifyFindingsHandOff } from '../verifyFindingsHandOff';
 import type { StageDeps } from './StageDeps';
 
@@ -216,6 +217,8 @@ export function loadStage(deps: LoadStageDeps): StageWork {
       loadedNow++;
       longest = Math.max(longest, now().getTime() - started);
     }
+    // The subject's package is in place before `loaded`, and so before its completion event.
+    await deps.packages?.access(message.requestId, verifiedFindingsSource(findings, message.subjectHash));
     await ledger.transition(message.requestId, context.traceId, 'loading', 'loaded', {
       rows: findings.rows,
       evidenceHash: findings.evidenceHash,
