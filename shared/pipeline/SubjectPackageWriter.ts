@@ -18,11 +18,6 @@ export interface SubjectPackageWriterDeps {
   readonly sinkFor: (requestId: string) => PackageSink;
 }
 
-/** Where a request's package is kept in the payload bucket. */
-export function packagePrefix(requestId: string): string {
-  return `packages/${requestId}/`;
-}
-
 /**
  * The {@link PackageWriter} of the pipeline: the package `dsr report --out` writes, from the
  * findings the stage verified (streamed part by part) or the receipt it stored, in the language
