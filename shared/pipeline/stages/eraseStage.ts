@@ -30,6 +30,7 @@ import {
   isEraseCheckpoint,
 } from '../ErasureDecision';
 import { MalformedStageMessageError } from '../errors';
+import { publishPendingCompletion } from '../PublishingLedger';
 import { quarantineIntegrity, quarantineRefusedPlan, quarantineRequest } from '../quarantineRequest';
 import { addScrubValues, logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { RequestLedger } from '../RequestLedger';
@@ -213,6 +214,7 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
     const reference = message.erasure;
 
     const history = await ledger.history(message.requestId);
+    await publishPendingCompletion(deps.ledger, history);
     if (stopIfCancelled(history, logger, stage, context)) {
       // Nothing more will be done: the subject's identifiers and findings leave the bucket.
       await deps.deleteRequestObjects(message.requestId);

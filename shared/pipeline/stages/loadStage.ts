@@ -11,6 +11,7 @@ import {
   partsLoaded,
   verifiedHandOff,
 } from '../LoadCheckpoint';
+import { publishPendingCompletion } from '../PublishingLedger';
 import { quarantineIntegrity, quarantineRequest } from '../quarantineRequest';
 import { logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { RequestLedger } from '../RequestLedger';
@@ -112,6 +113,7 @@ export function loadStage(deps: LoadStageDeps): StageWork {
     context.traceId = message.traceId;
 
     const history = await ledger.history(message.requestId);
+    await publishPendingCompletion(deps.ledger, history);
     if (stopIfCancelled(history, logger, stage, context)) return;
     const decision = decideLoad(history);
     if (decision.action === 'skip') {
