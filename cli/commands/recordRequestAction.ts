@@ -1,4 +1,6 @@
 import { evidenceLocation, openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
+import { withCompletions } from '../../functions/common/completionPublisher';
+import { FileCompletionPublisher } from '../../local/pipeline/FileCompletionPublisher';
 import { applyRequestAction } from '../../shared/audit/applyRequestAction';
 import { parseReason, type RequestActionKind } from '../../shared/audit/RequestAction';
 import { isDsrError } from '../../shared/errors/DsrError';
@@ -8,7 +10,10 @@ import { type OutputFormat, writeResult } from '../OutputFormat';
 
 /**
  * Records an extension or a cancellation in the ledger (`DSR_LEDGER`), decided as the gate decides
- * one that comes through intake. Prints the outcome; a refusal is exit 1 with its reason.
+ * one that comes through intake. Prints the outcome; a refusal is exit 1 with its reason. A
+ * cancellation publishes its completion event as the stages do: to `COMPLETION_TOPIC_ARN` when it
+ * is set, else to the file `DSR_COMPLETIONS_FILE` (which `dsr up` exports); with neither, the
+ * first stage that meets the request publishes it.
  */
 export async function recordRequestAction(
   action: RequestActionKind,
@@ -27,7 +32,16 @@ export async function recordRequestAction(
     );
   }
   const setup = openSnowflakeFromEnv(process.env);
-  const ledger = new SnowflakeLedger(async () => setup.db, evidenceLocation(setup));
+  const completionsFile = process.env.DSR_COMPLETIONS_FILE;
+  const ledger = withCompletions(
+    new SnowflakeLedger(async () => setup.db, evidenceLocation(setup)),
+    process.env,
+    completionsFile && !process.env.COMPLETION_TOPIC_ARN
+      ? { completions: new FileCompletionPublisher(completionsFile) }
+      : {},
+    // A cancelled request has no package: the event names no location.
+    process.env.PAYLOAD_BUCKET ?? 'none',
+  );
   try {
     const decision = await applyRequestAction(
       ledger,

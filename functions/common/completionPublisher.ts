@@ -35,5 +35,7 @@ export function withCompletions(
           env.COMPLETION_TOPIC_ARN,
         )
       : undefined);
-  return publisher ? new PublishingLedger(ledger, publisher, { packageBucket }) : ledger;
+  return publisher
+    ? new PublishingLedger(ledger, publisher, { packageBucket, ...(runtime.now ? { now: runtime.now } : {}) })
+    : ledger;
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { S3PackageSink } from '../../adapters/aws/S3PackageSink';
 import { S3PayloadStore } from '../../adapters/aws/S3PayloadStore';
 import { SecretsManagerCredentialSource } from '../../adapters/aws/SecretsManagerCredentialSource';
 import { SqsMessageQueue } from '../../adapters/aws/SqsMessageQueue';
@@ -8,6 +9,7 @@ import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
 import { ConfigError } from '../../shared/errors/errors';
 import type { Ledger } from '../../shared/ledger/Ledger';
+import { packagePrefix } from '../../shared/payload/PayloadStore';
 import { createRecordProcessor } from '../../shared/pipeline/createRecordProcessor';
 import type { StageWork } from '../../shared/pipeline/RecordContext';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
@@ -33,6 +35,8 @@ export interface StageFoundation {
   readonly logger: Logger;
   readonly sqs: SqsMessageQueue;
   readonly payloads: S3PayloadStore;
+  /** Where a request's package is written: `packages/<request id>/` in the payload bucket. */
+  readonly packageSink: (requestId: string) => S3PackageSink;
 }
 
 export function stageFoundation(
@@ -56,19 +60,20 @@ export type FunctionPortsEnv = Pick<
 export function functionPorts(
   env: FunctionPortsEnv,
   runtime: StageRuntime,
-): Pick<StageFoundation, 'logger' | 'sqs' | 'payloads'> {
+): Pick<StageFoundation, 'logger' | 'sqs' | 'payloads' | 'packageSink'> {
   const clients = createAwsClients({
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
     ...(env.DSR_SQS_ENDPOINT ? { sqsEndpoint: env.DSR_SQS_ENDPOINT } : {}),
     ...(env.DSR_S3_ENDPOINT ? { s3Endpoint: env.DSR_S3_ENDPOINT } : {}),
   });
+  const s3 = runtime.s3 ?? clients.s3;
+  const kms = env.PAYLOAD_KMS_KEY_ARN ? { kmsKeyId: env.PAYLOAD_KMS_KEY_ARN } : {};
   return {
     logger: createLogger({ ...(runtime.logSink ? { sink: runtime.logSink } : {}) }),
     sqs: new SqsMessageQueue(runtime.sqs ?? clients.sqs),
-    payloads: new S3PayloadStore(runtime.s3 ?? clients.s3, {
-      bucket: env.PAYLOAD_BUCKET,
-      ...(env.PAYLOAD_KMS_KEY_ARN ? { kmsKeyId: env.PAYLOAD_KMS_KEY_ARN } : {}),
-    }),
+    payloads: new S3PayloadStore(s3, { bucket: env.PAYLOAD_BUCKET, ...kms }),
+    packageSink: (requestId) =>
+      new S3PackageSink(s3, { bucket: env.PAYLOAD_BUCKET, prefix: packagePrefix(requestId), ...kms }),
   };
 }
 

@@ -13,6 +13,7 @@ import { deleteRequestObjects, removeOwnCopies } from '../../shared/erasure/remo
 import { loadFindingsPart } from '../../shared/load/loadFindings';
 import { SnowflakeErasureReceipts } from '../../shared/load/SnowflakeErasureReceipts';
 import { SnowflakeSubjectCopies } from '../../shared/load/SnowflakeSubjectCopies';
+import { SubjectPackageWriter } from '../../shared/pipeline/SubjectPackageWriter';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { eraseStage } from '../../shared/pipeline/stages/eraseStage';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
@@ -94,6 +95,7 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
       ...stageDeps(ledger),
       ...quarantinePorts(cfg, runtime),
       continueQueueUrl: cfg.CONTINUE_QUEUE_URL,
+      packages: new SubjectPackageWriter({ dataMap, ledger, sinkFor: wiring.packageSink }),
       approval: { maxRowsWithoutApproval: cfg.DSR_APPROVAL_MAX_ROWS },
       approvalPollSeconds: cfg.DSR_APPROVAL_POLL_SECONDS,
       eraser: {

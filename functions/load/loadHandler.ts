@@ -1,4 +1,5 @@
 import { loadFindingsPart } from '../../shared/load/loadFindings';
+import { SubjectPackageWriter } from '../../shared/pipeline/SubjectPackageWriter';
 import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { loadStage } from '../../shared/pipeline/stages/loadStage';
 import { ComplianceMetrics } from '../../shared/telemetry/ComplianceMetrics';
@@ -11,7 +12,7 @@ import { loadConfig } from './loadEnv';
 
 /** The load stage's handler: lands the findings in `DSR_FINDINGS` (idempotent MERGE) and records `loaded`. */
 export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRuntime = {}): SqsBatchHandler {
-  return stageHandler(rawEnv, runtime, loadConfig, ({ config, stageDeps }) => {
+  return stageHandler(rawEnv, runtime, loadConfig, ({ config, stageDeps, packageSink }) => {
     const env = config.env;
     const snowflake = openSnowflake(config.snowflake, runtime);
     const ledger = evidenceLedger(snowflake, config.location, rawEnv, runtime, env.PAYLOAD_BUCKET);
@@ -24,6 +25,7 @@ export function createLoadHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunti
         ? quarantinePorts(env, runtime)
         : { metrics: new ComplianceMetrics(runtime.metricSink) }),
       continueQueueUrl: env.CONTINUE_QUEUE_URL,
+      packages: new SubjectPackageWriter({ dataMap: config.dataMap, ledger, sinkFor: packageSink }),
       reserveMs: env.DSR_LOAD_RESERVE_MS,
       loadPart: async (findings, { message, evidenceHash }) => {
         // Discovery time is the `discovered` entry the message carries from the extractor (the one

@@ -13,6 +13,7 @@ import { erasureGrants } from '../../shared/erasure/erasureGrants';
 import { makePrivateDirectory, writePrivateFile } from '../../shared/files/writePrivateFile';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { computeDeadline } from '../../shared/intake/computeDeadline';
+import { lifecycleOf } from '../../shared/ledger/RequestState';
 import { readLedger, readLedgerSince } from '../../shared/load/readLedger';
 import { readLoadedFindings } from '../../shared/load/readLoadedFindings';
 import { packageFile } from '../../shared/package/packageFile';
@@ -309,7 +310,7 @@ export async function runDemo(
     let ok = true;
     for (const request of REQUESTS) {
       const history = await readLedger(reader, EVIDENCE, request.requestId);
-      const last = history.at(-1)?.state;
+      const last = lifecycleOf(history).at(-1)?.state;
       const dead = envelopes.some(
         (e) => e?.requestId === request.requestId || (request.raw && e && !e.requestId),
       );

@@ -183,6 +183,8 @@ export async function runUp(options: RunUpOptions): Promise<UpSummary> {
       DSR_QUEUE_URL: pipeline.aws.queues.high.url,
       DSR_STANDARD_QUEUE_URL: pipeline.aws.queues.standard.url,
       DSR_ANCHOR_DIR: join(dir, 'anchors'),
+      // `dsr cancel` appends its completion event where the pipeline's go.
+      DSR_COMPLETIONS_FILE: join(dir, 'completions.ndjson'),
       ...(sf ? localSnowflakeEnv(sf, LOCAL_SESSION) : {}),
     };
     const envFile = join(dir, 'env');

@@ -5,6 +5,7 @@ import {
   deadLetterKey,
   erasurePrefix,
   type PayloadStore,
+  packagePrefix,
   quarantineKey,
 } from '../payload/PayloadStore';
 import type { OwnCopiesRemoved } from './buildErasureReceipt';
@@ -58,15 +59,18 @@ export interface OwnCopiesRemoval {
 
 const DAY_MS = 86_400_000;
 
-/** Prefixes of the objects the bucket holds for one request's findings and erasure. */
+/**
+ * Prefixes of the objects the bucket holds for one request's findings, erasure and package (an
+ * earlier access request's package holds the subject's values).
+ */
 export function requestObjectPrefixes(requestId: string): string[] {
-  return [claimCheckPrefix(requestId), erasurePrefix(requestId)];
+  return [claimCheckPrefix(requestId), erasurePrefix(requestId), packagePrefix(requestId)];
 }
 
 /**
  * Removes the copies dsr-bridge itself holds of an erased subject: the row values of every earlier
  * request's findings in `DSR_FINDINGS` (row keys, row hashes and provenance stay: the evidence keeps
- * its shape) and, for those requests, every object of the payload bucket — claim-checked findings (`claim-check/<requestId>/…`), erasure cases
+ * its shape) and, for those requests, every object of the payload bucket — claim-checked findings (`claim-check/<requestId>/…`), packages (`packages/<requestId>/…`), erasure cases
  * (`erasure/<requestId>/…`), quarantined payloads (`quarantine/YYYY/MM/DD/<requestId>.json`) and
  * dead-lettered bodies (`dead-letter/YYYY/MM/DD/<messageId>.json`) that belong to one of them.
  *

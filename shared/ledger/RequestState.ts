@@ -30,6 +30,11 @@ export const REQUEST_STATES = [
    * subject: an annotation on the earlier request (see {@link ANNOTATION_STATES}).
    */
   'values_erased',
+  /**
+   * The completion event of a terminal state was published (detail: its `eventId` and `state`): an
+   * annotation, so a retry that finds the terminal state without it publishes the event again.
+   */
+  'completion_published',
 ] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 
@@ -57,7 +62,11 @@ export const FINAL_STATES: ReadonlySet<RequestState> = new Set([
  * Entries that record a fact about the request without moving it (an extension of its deadline):
  * they are skipped when the last state is looked for, and no transition leads to or from them.
  */
-export const ANNOTATION_STATES: ReadonlySet<RequestState> = new Set(['extended', 'values_erased']);
+export const ANNOTATION_STATES: ReadonlySet<RequestState> = new Set([
+  'extended',
+  'values_erased',
+  'completion_published',
+]);
 
 /** The entries that make up the lifecycle, without annotations, in the order given. */
 export function lifecycleOf<E extends { readonly state: string }>(history: readonly E[]): E[] {
@@ -114,6 +123,7 @@ export const TRANSITIONS: Readonly<Record<RequestState, readonly RequestState[]>
   erasure_unverified: [],
   extended: [],
   values_erased: [],
+  completion_published: [],
 };
 
 /** Order of the states that mark progress; `retrying` and terminal states are not progress. */

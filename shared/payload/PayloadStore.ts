@@ -52,6 +52,11 @@ export function erasureCaseKey(requestId: string): string {
   return `erasure/${requestId}/case.json`;
 }
 
+/** Where a request's package is kept: the page, data files, evidence or receipt, and the manifest. */
+export function packagePrefix(requestId: string): string {
+  return `packages/${requestId}/`;
+}
+
 /** Prefix of every object the bucket holds for one request's erasure. */
 export function erasurePrefix(requestId: string): string {
   return `erasure/${requestId}/`;

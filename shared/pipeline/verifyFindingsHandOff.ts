@@ -4,7 +4,12 @@ import { canonicalJson } from '../canonical/canonicalJson';
 import { parseExactJson } from '../canonical/parseExactJson';
 import { sha256Hex } from '../canonical/sha256';
 import { EvidenceHasher } from '../discovery/EvidenceHasher';
-import { evidenceHash, type Finding, type FindingsDocument } from '../discovery/FindingsDocument';
+import {
+  evidenceHash,
+  type Finding,
+  type FindingsDocument,
+  type Unreadable,
+} from '../discovery/FindingsDocument';
 import { IntegrityViolationError } from '../errors/IntegrityViolationError';
 import type { PayloadStore } from '../payload/PayloadStore';
 import { PayloadMissingError } from './errors';
@@ -67,6 +72,10 @@ export interface VerifiedFindings {
   readonly requestId: string;
   readonly evidenceHash: string;
   readonly rows: number;
+  /** system → table → rows, every searched table (also with 0), as the hand-off counted them. */
+  readonly counts: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Rows that matched but could not be read, when the hand-off names any. */
+  readonly unreadable?: readonly Unreadable[];
   /**
    * What was verified: the manifest's SHA-256, or the SHA-256 of the inline or claim-checked text.
    * A load checkpoint is valid only for the hand-off it was made for.
@@ -215,6 +224,8 @@ export async function openFindingsParts(
     requestId: manifest.requestId,
     evidenceHash: manifest.evidenceHash,
     rows: manifest.rows,
+    counts: manifest.counts,
+    ...(manifest.unreadable ? { unreadable: unreadableOf(manifest.unreadable) } : {}),
     handOff: pointer.sha256,
     parts: manifest.parts.map((p) => ({ sha256: p.sha256, rows: p.rows })),
     readPart,
@@ -298,7 +309,17 @@ async function verifyDocument(
   );
   checkCounts(counts, perTable);
   checkTablesTouched(message, { counts });
-  return documentFindings(document, sha256Hex(text));
+  return documentFindings({ ...document, counts }, sha256Hex(text));
+}
+
+/** The unreadable rows a manifest carries as canonical JSON text; none when it does not parse. */
+function unreadableOf(text: string): Unreadable[] | undefined {
+  try {
+    const parsed = parseExactJson(text) as unknown;
+    return Array.isArray(parsed) ? (parsed as unknown as Unreadable[]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A verified document as verified findings of one part. */
@@ -307,6 +328,8 @@ export function documentFindings(document: FindingsDocument, handOff: string): V
     requestId: document.requestId,
     evidenceHash: document.evidenceHash,
     rows: document.findings.length,
+    counts: document.counts,
+    ...(document.unreadable ? { unreadable: document.unreadable } : {}),
     handOff,
     parts: [{ sha256: handOff, rows: document.findings.length }],
     readPart: async (index, _options) => {

@@ -64,6 +64,7 @@ const sources = [
 ];
 const deletePayloads = grant(['s3:DeleteObject'], ['FailedPayloadsBucket/*']);
 /** The functions that write terminal states publish completion events to the one topic. */
+// The load and erase functions write the subject's package (`packages/<request id>/`) under putPayloads.
 const publishCompletions = grant(['sns:Publish'], ['CompletionTopic']);
 
 /** The whole of what each function may do. Anything beyond this fails the test. */

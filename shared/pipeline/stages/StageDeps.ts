@@ -3,6 +3,7 @@ import type { Ledger } from '../../ledger/Ledger';
 import type { PayloadStore } from '../../payload/PayloadStore';
 import type { DependencyBreakers } from '../../resilience/DependencyBreakers';
 import type { MessageQueue } from '../MessageQueue';
+import type { PackageWriter } from '../PackageWriter';
 
 /** What every stage is given. */
 export interface StageDeps {
@@ -15,4 +16,6 @@ export interface StageDeps {
   /** Breakers around the dependencies; none means calls go straight through. */
   readonly breakers?: DependencyBreakers;
   readonly now?: () => Date;
+  /** Writes the subject's package when a request ends (load, erase); none writes no package. */
+  readonly packages?: PackageWriter;
 }

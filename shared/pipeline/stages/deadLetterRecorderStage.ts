@@ -8,6 +8,7 @@ import { serializeError } from '../../telemetry/serializeError';
 import { type DeadLetterEnvelope, readDeadLetterEnvelope } from '../DeadLetterEnvelope';
 import { readLedgerMessage } from '../ForwardedLedger';
 import type { DeadLetterInbox, InboxMessage, MessageQueue } from '../MessageQueue';
+import { publishPendingCompletion } from '../PublishingLedger';
 import { parseStageMessage } from '../StageMessage';
 
 /** The code of a dead letter that SQS's redrive policy moved: the handler failed before it could classify. */
@@ -105,6 +106,7 @@ async function recordOne(
   const named = identify(deps, message.body);
   const { requestId, traceId } = named;
   const history = requestId ? await deps.ledger.history(requestId) : [];
+  await publishPendingCompletion(deps.ledger, history);
   // An intake body this function cannot hash may still be known to the ledger.
   const known = history.find((e) => e.state === 'received')?.detail?.subjectHash;
   const subjectHash = named.subjectHash ?? (typeof known === 'string' ? known : undefined);

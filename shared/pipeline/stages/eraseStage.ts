@@ -24,6 +24,7 @@ import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
 import { decideErase, decideReplan, erasureEnded, erasureProgress, replannedPlanHash } from '../decideErase';
 import { type EraseCheckpointKind, eraseCheckpointStage } from '../EraseCheckpoint';
 import { MalformedStageMessageError } from '../errors';
+import { publishPendingCompletion } from '../PublishingLedger';
 import {
   quarantineDepsOf,
   quarantineIntegrity,
@@ -166,6 +167,8 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
   /** Deletes the request's working objects and records the receipt's outcome; pages when unverified. */
   const finish = async (message: StageMessage, receipt: ErasureReceipt, context: RecordContext) => {
     const objects = await deps.deleteRequestObjects(message.requestId);
+    // The confirmation is in place before the outcome is recorded, and so before its completion event.
+    await deps.packages?.erasure(message.requestId, receipt);
     const last = lifecycleOf(await ledger.history(message.requestId)).at(-1)?.state;
     if (last !== 'erasing') await ledger.transitionAgain(message.requestId, context.traceId, last, 'erasing');
     await ledger.transitionAgain(message.requestId, context.traceId, 'erasing', receipt.outcome, {
@@ -202,6 +205,7 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
     const reference = message.erasure;
 
     const history = await ledger.history(message.requestId);
+    await publishPendingCompletion(deps.ledger, history);
     if (stopIfCancelled(history, logger, stage, context)) {
       // Nothing more will be done: the subject's identifiers and findings leave the bucket.
       await deps.deleteRequestObjects(message.requestId);

@@ -11,6 +11,7 @@ import { FINAL_STATES, type RequestState } from '../../ledger/RequestState';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
 import { MalformedStageMessageError } from '../errors';
 import { readLedgerMessage } from '../ForwardedLedger';
+import { publishPendingCompletion } from '../PublishingLedger';
 import {
   quarantineDepsOf,
   quarantineIntegrity,
@@ -133,6 +134,7 @@ export function gateStage(deps: GateStageDeps): StageWork {
     // The extractors' entries ride along with the message; those the ledger lacks are merged into
     // the history here and written only if this delivery goes on (a duplicate adds nothing).
     const stored = await ledger.history(message.requestId);
+    await publishPendingCompletion(deps.ledger, stored);
     if (stopIfCancelled(stored, logger, stage, context)) return;
     const carried = (message.carriedLedger ?? []).filter(
       (e) => !stored.some((s) => s.state === e.state && s.stage === e.stage),

@@ -11,11 +11,13 @@ import {
   partsLoaded,
   verifiedHandOff,
 } from '../LoadCheckpoint';
+import { publishPendingCompletion } from '../PublishingLedger';
 import { quarantineDepsOf, quarantineIntegrity, quarantineRequest } from '../quarantineRequest';
 import { logFields, type RecordContext, type StageWork } from '../RecordContext';
 import { RequestLedger } from '../RequestLedger';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
 import { stopIfCancelled } from '../stageGuards';
+import { verifiedFindingsSource } from '../verifiedFindingsSource';
 import { openFindingsParts, type VerifiedFindings, verifyFindingsHandOff } from '../verifyFindingsHandOff';
 import type { StageDeps } from './StageDeps';
 
@@ -103,6 +105,7 @@ export function loadStage(deps: LoadStageDeps): StageWork {
     context.traceId = message.traceId;
 
     const history = await ledger.history(message.requestId);
+    await publishPendingCompletion(deps.ledger, history);
     if (stopIfCancelled(history, logger, stage, context)) return;
     const decision = decideLoad(history);
     if (decision.action === 'skip') {
@@ -208,6 +211,8 @@ export function loadStage(deps: LoadStageDeps): StageWork {
       loadedNow++;
       longest = Math.max(longest, now().getTime() - started);
     }
+    // The subject's package is in place before `loaded`, and so before its completion event.
+    await deps.packages?.access(message.requestId, verifiedFindingsSource(findings, message.subjectHash));
     await ledger.transition(message.requestId, context.traceId, 'loading', 'loaded', {
       rows: findings.rows,
       evidenceHash: findings.evidenceHash,

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { DirectoryPackageSink } from './DirectoryPackageSink';
+import type { PackageSink, PackageSinkFile } from './PackageSink';
 
 /** Text gathered before it is handed to the file: fewer, larger writes. */
 const BUFFER_CHARS = 256 * 1024;
@@ -13,24 +13,31 @@ export interface PackagedFile {
   readonly sha256: string;
 }
 
+/** Where a package is written: a folder, or any {@link PackageSink} (the payload bucket). */
+export type PackageDestination = { readonly dir: string } | { readonly sink: PackageSink };
+
+/** The sink a destination names. */
+export function sinkOf(destination: PackageDestination): PackageSink {
+  return 'sink' in destination ? destination.sink : new DirectoryPackageSink(destination.dir);
+}
+
 /**
- * One file of a package, written as a stream, owner-only (0600), and hashed as it is written, so a
- * file of any size costs a buffer, not its length. `write` waits when the disk is behind.
+ * One file of a package, written as a stream to its sink and hashed as it is written, so a file of
+ * any size costs a buffer, not its length. `write` waits when the destination is behind.
  */
 export class PackageFile {
-  private readonly stream: WriteStream;
+  private readonly out: PackageSinkFile;
   private readonly hash: Hash = createHash('sha256');
   private pending: string[] = [];
   private pendingChars = 0;
   private bytes = 0;
 
   constructor(
-    absolutePath: string,
+    sink: PackageSink,
     /** The path the manifest names it by. */
     readonly path: string,
   ) {
-    this.stream = createWriteStream(absolutePath, { mode: 0o600, flags: 'w' });
-    this.stream.on('error', () => {}); // reported by the awaited write or close
+    this.out = sink.open(path);
   }
 
   async write(text: string): Promise<void> {
@@ -39,12 +46,22 @@ export class PackageFile {
     if (this.pendingChars >= BUFFER_CHARS) await this.flush();
   }
 
+  /** Writes the whole of a small file at once. */
+  static async write(sink: PackageSink, path: string, text: string): Promise<PackagedFile> {
+    const file = new PackageFile(sink, path);
+    try {
+      await file.write(text);
+      return await file.close();
+    } catch (error) {
+      await file.abort().catch(() => undefined);
+      throw error;
+    }
+  }
+
   /** Writes what is buffered, closes the file and returns what the manifest records. */
   async close(): Promise<PackagedFile> {
     await this.flush();
-    this.stream.end();
-    await once(this.stream, 'close');
-    if (this.stream.errored) throw this.stream.errored;
+    await this.out.close();
     return { path: this.path, bytes: this.bytes, sha256: this.hash.digest('hex') };
   }
 
@@ -55,8 +72,12 @@ export class PackageFile {
     this.pendingChars = 0;
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    if (this.stream.errored) throw this.stream.errored;
-    // `once` rejects when the stream errs while it waits.
-    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+    await this.out.write(chunk);
+  }
+
+  /** Gives the file up after a failure elsewhere. */
+  async abort(): Promise<void> {
+    this.pending = [];
+    await this.out.abort();
   }
 }

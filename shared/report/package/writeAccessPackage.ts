@@ -1,5 +1,3 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { CanonicalObject, CanonicalValue } from '../../canonical/CanonicalValue';
 import { canonicalJson } from '../../canonical/canonicalJson';
@@ -12,7 +10,7 @@ import { csvCell } from './csvCell';
 import { displayValue } from './displayValue';
 import { humaniseTableName } from './humaniseTableName';
 import { PackageEvidenceMismatchError } from './PackageEvidenceMismatchError';
-import { type PackagedFile, PackageFile } from './PackageFile';
+import { type PackageDestination, type PackagedFile, PackageFile, sinkOf } from './PackageFile';
 import { renderPage } from './packageTemplates';
 import { type PackageTimeline, timelineView } from './packageTimeline';
 import { chooseLanguage, Wording } from './Wording';
@@ -45,19 +43,20 @@ export const DEFAULT_PACKAGE_LIMITS: PackageLimits = {
   csvRowsPerFile: 1_048_575,
 };
 
-export interface AccessPackageInput {
+export type AccessPackageInput = AccessPackageFields & PackageDestination;
+
+interface AccessPackageFields {
   /** The request's findings, in canonical order; read twice, never held whole. */
   readonly source: FindingsSource;
   /** The data map the request was discovered with: disclosures, controller, default language. */
   readonly dataMap: DataMap;
   readonly request: PackageRequest;
   readonly timeline?: PackageTimeline;
-  /** The package's folder, created (0700) if absent; its `data/` is replaced. */
-  readonly dir: string;
   readonly limits?: Partial<PackageLimits>;
 }
 
 export interface WrittenPackage {
+  /** Where it was written: the folder (`dir`, created 0700, its `data/` replaced) or the sink's location. */
   readonly dir: string;
   readonly language: string;
   /** Every file but the manifest, sorted by path, then the manifest. */
@@ -106,7 +105,8 @@ const MAX_MATCHES = 50;
  * findings, map and request give byte-identical files. On any failure the package is removed.
  */
 export async function writeAccessPackage(input: AccessPackageInput): Promise<WrittenPackage> {
-  const { source, dataMap, request, dir } = input;
+  const { source, dataMap, request } = input;
+  const sink = sinkOf(input);
   const limits = { ...DEFAULT_PACKAGE_LIMITS, ...input.limits };
   const wording = Wording.of(chooseLanguage(request.language, dataMap.controller?.language ?? 'en'));
   const summary = source.summary;
@@ -127,13 +127,11 @@ export async function writeAccessPackage(input: AccessPackageInput): Promise<Wri
     }),
   );
 
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await rm(join(dir, 'data'), { recursive: true, force: true });
-  await mkdir(join(dir, 'data'), { mode: 0o700 });
+  await sink.prepare(['data']);
   const written: PackagedFile[] = [];
   const open: PackageFile[] = [];
   const openFile = (path: string) => {
-    const file = new PackageFile(join(dir, path), path);
+    const file = new PackageFile(sink, path);
     open.push(file);
     return file;
   };
@@ -207,7 +205,7 @@ export async function writeAccessPackage(input: AccessPackageInput): Promise<Wri
 
     await html.write(renderPage('accessEnd', view));
     await closeFile(html);
-    const manifest = await writeManifest(dir, written, {
+    const manifest = await writeManifest(sink, written, {
       counts: summary.counts as unknown as CanonicalObject,
       evidenceHash: summary.evidenceHash,
       kind: 'access',
@@ -217,23 +215,19 @@ export async function writeAccessPackage(input: AccessPackageInput): Promise<Wri
       subject: { hash: summary.subject.hash },
     });
     return {
-      dir,
+      dir: sink.location,
       language: wording.language,
       files: [...[...written].sort((a, b) => (a.path < b.path ? -1 : 1)), manifest],
       rows: summary.rows,
       evidenceHash: summary.evidenceHash,
     };
   } catch (error) {
-    await Promise.allSettled(open.map((f) => f.close()));
-    await removePackage(dir, ['index.html', 'evidence.json', 'manifest.json']);
+    await Promise.allSettled(open.map((f) => f.abort()));
+    // Nothing half-written is left to be sent where the sink can remove it; a bucket keeps the
+    // files until the next attempt overwrites them (the manifest, written last, is then missing).
+    await sink.discard(['index.html', 'evidence.json', 'manifest.json']);
     throw error;
   }
-}
-
-/** Removes a package's files (after a failure): nothing half-written is left to be sent. */
-export async function removePackage(dir: string, files: readonly string[]): Promise<void> {
-  await rm(join(dir, 'data'), { recursive: true, force: true });
-  await Promise.all(files.map((f) => rm(join(dir, f), { force: true })));
 }
 
 /** Writes one table's CSV and JSON files and, when it ends, its section of the page. */

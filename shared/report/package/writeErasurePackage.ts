@@ -1,18 +1,17 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { sha256Hex } from '../../canonical/sha256';
 import type { DataMap } from '../../datamap/dataMapSchema';
 import type { ErasureReceipt, ReceiptTable } from '../../erasure/buildErasureReceipt';
 import { erasureReceiptText } from '../../erasure/erasureReceiptText';
 import { humaniseTableName } from './humaniseTableName';
-import type { PackagedFile } from './PackageFile';
+import { type PackageDestination, type PackagedFile, PackageFile, sinkOf } from './PackageFile';
 import { renderPage } from './packageTemplates';
 import { type PackageTimeline, timelineView } from './packageTimeline';
 import { chooseLanguage, type Wording, Wording as WordingOf } from './Wording';
 import type { WrittenPackage } from './writeAccessPackage';
 import { writeManifest } from './writeManifest';
 
-export interface ErasurePackageInput {
+export type ErasurePackageInput = ErasurePackageFields & PackageDestination;
+
+interface ErasurePackageFields {
   /** The stored receipt, already verified against its hash and the ledger. */
   readonly receipt: ErasureReceipt;
   /** For table titles, the controller's contacts and the default language; optional. */
@@ -20,7 +19,6 @@ export interface ErasurePackageInput {
   /** The language the subject asked in; else the map's default, else English. */
   readonly language?: string;
   readonly timeline?: PackageTimeline;
-  readonly dir: string;
 }
 
 /**
@@ -30,7 +28,8 @@ export interface ErasurePackageInput {
  * clock is read: the same receipt gives the same files.
  */
 export async function writeErasurePackage(input: ErasurePackageInput): Promise<WrittenPackage> {
-  const { receipt, dataMap, dir } = input;
+  const { receipt, dataMap } = input;
+  const sink = sinkOf(input);
   const wording = WordingOf.of(chooseLanguage(input.language, dataMap?.controller?.language ?? 'en'));
   const titles = new Map(
     [...(dataMap?.postgres ?? []), ...(dataMap?.snowflake ?? [])].map((t) => [t.table, t.disclosure?.title]),
@@ -67,16 +66,14 @@ export async function writeErasurePackage(input: ErasurePackageInput): Promise<W
     timeline: timelineView(input.timeline, wording),
   });
   const receiptText = `${erasureReceiptText(receipt)}\n`;
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await sink.prepare([]);
   const files: PackagedFile[] = [];
   for (const [path, text] of [
     ['index.html', html],
     ['receipt.json', receiptText],
-  ] as const) {
-    await writeFile(join(dir, path), text, { mode: 0o600 });
-    files.push({ path, bytes: Buffer.byteLength(text), sha256: sha256Hex(text) });
-  }
-  const manifest = await writeManifest(dir, files, {
+  ] as const)
+    files.push(await PackageFile.write(sink, path, text));
+  const manifest = await writeManifest(sink, files, {
     kind: 'erasure',
     language: wording.language,
     outcome: receipt.outcome,
@@ -85,7 +82,7 @@ export async function writeErasurePackage(input: ErasurePackageInput): Promise<W
     subject: { hash: receipt.subject.hash },
   });
   return {
-    dir,
+    dir: sink.location,
     language: wording.language,
     files: [...files, manifest],
     rows: 0,

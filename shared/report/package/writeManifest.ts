@@ -1,9 +1,7 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { CanonicalObject, CanonicalValue } from '../../canonical/CanonicalValue';
 import { canonicalJson } from '../../canonical/canonicalJson';
-import { sha256Hex } from '../../canonical/sha256';
-import type { PackagedFile } from './PackageFile';
+import { type PackagedFile, PackageFile } from './PackageFile';
+import type { PackageSink } from './PackageSink';
 
 /** The version of the package's layout, recorded in its manifest. */
 export const PACKAGE_FORMAT = 'dsr-bridge-package/1';
@@ -13,7 +11,7 @@ export const PACKAGE_FORMAT = 'dsr-bridge-package/1';
  * path, size and SHA-256, sorted by path. The same package always gives the same bytes.
  */
 export async function writeManifest(
-  dir: string,
+  sink: PackageSink,
   files: readonly PackagedFile[],
   fields: CanonicalObject,
 ): Promise<PackagedFile> {
@@ -23,6 +21,5 @@ export async function writeManifest(
     files: sorted.map((f) => ({ bytes: f.bytes, path: f.path, sha256: f.sha256 })),
     format: PACKAGE_FORMAT,
   } as unknown as CanonicalValue)}\n`;
-  await writeFile(join(dir, 'manifest.json'), text, { mode: 0o600 });
-  return { path: 'manifest.json', bytes: Buffer.byteLength(text), sha256: sha256Hex(text) };
+  return PackageFile.write(sink, 'manifest.json', text);
 }

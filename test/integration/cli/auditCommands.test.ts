@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,8 +17,8 @@ let evidence: TestEvidence;
 let sf: LocalSnowflake;
 let db: SnowflakeDatabase;
 
-function dsr(args: string[]): Promise<CliRun> {
-  return runCli(program, args, localSnowflakeCliEnv(sf, AT));
+function dsr(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runCli(program, args, { ...localSnowflakeCliEnv(sf, AT), ...env });
 }
 
 /** A request received now under a jurisdiction, with the deadline the extractor records. */
@@ -81,15 +81,38 @@ describe('Commands: dsr extend, dsr cancel, dsr verify', { timeout: 240_000 }, (
     expect(badReason.code).toBe(2);
     expect(badReason.stderr).not.toContain('said so');
 
-    const cancelled = await dsr(['cancel', 'REQ-CLI-1', '--reason', 'withdrawn']);
+    // With `dsr up`'s completions file, the cancellation is announced as the stages announce theirs.
+    const completions = join(dir, 'completions.ndjson');
+    const cancelled = await dsr(['cancel', 'REQ-CLI-1', '--reason', 'withdrawn'], {
+      DSR_COMPLETIONS_FILE: completions,
+    });
     expect(cancelled).toMatchObject({
       code: 0,
       stdout: expect.stringContaining('cancelled (reason withdrawn)'),
     });
     expect((await dsr(['cancel', 'REQ-CLI-1', '--reason', 'withdrawn'])).code).toBe(1);
+    const events = (await readFile(completions, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(events).toEqual([
+      expect.objectContaining({
+        requestId: 'REQ-CLI-1',
+        state: 'cancelled',
+        final: true,
+        reason: 'withdrawn',
+      }),
+    ]);
+    expect(events[0]).not.toHaveProperty('packageLocation');
 
     const history = await readLedger(db, AT, 'REQ-CLI-1');
-    expect(history.map((h) => h.state)).toEqual(['received', 'discovering', 'extended', 'cancelled']);
+    expect(history.map((h) => h.state)).toEqual([
+      'received',
+      'discovering',
+      'extended',
+      'cancelled',
+      'completion_published',
+    ]);
     expect(JSON.stringify(history)).not.toContain('source systems');
 
     const anchors = join(dir, 'anchors');

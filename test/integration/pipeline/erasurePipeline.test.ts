@@ -82,6 +82,8 @@ describe('Pipeline: erasure', () => {
       `SELECT COUNT(*) AS N FROM DSR.EVIDENCE.DSR_FINDINGS WHERE REQUEST_ID = '${access.requestId}' AND ROW IS NOT NULL`,
     );
     expect(Number(accessRows[0]?.N)).toBeGreaterThan(0);
+    const accessManifest = `packages/${access.requestId}/manifest.json`;
+    expect(await bucket.get({ bucket: bucket.bucket, key: accessManifest })).toBeDefined();
 
     // Act
     await f.pipeline.submit(erasureBody('ERASE-CHLOE', CHLOE), 'high');
@@ -110,7 +112,7 @@ describe('Pipeline: erasure', () => {
     expect(receipt?.ownCopies).toMatchObject({ earlierRequests: 1 });
     expect(receipt?.ownCopies?.findingRowsCleared).toBeGreaterThan(0);
     const history = await readLedger(db, EVIDENCE, 'ERASE-CHLOE');
-    expect(history.at(-1)?.detail?.receiptHash).toBe(receipt?.receiptHash);
+    expect(history.find((e) => e.state === 'erased')?.detail?.receiptHash).toBe(receipt?.receiptHash);
     expect(history.find((e) => e.state === 'discovered')?.detail?.planHash).toBe(receipt?.planHash);
     // The evidence of the erasure holds keys and hashes, never values; the earlier request lost its values.
     const evidence = await f.snowflake.sql(
@@ -126,6 +128,24 @@ describe('Pipeline: erasure', () => {
     for (const prefix of ['claim-check/', 'erasure/', 'quarantine/'])
       for await (const page of bucket.list(prefix)) keys.push(...page);
     expect(keys.filter((k) => k.includes('ERASE-CHLOE') || k.includes(access.requestId))).toEqual([]);
+    // Her earlier package went with her values; the erasure's confirmation is in its place.
+    const packages: string[] = [];
+    for await (const page of bucket.list('packages/')) packages.push(...page);
+    expect(packages.filter((k) => k.includes(access.requestId))).toEqual([]);
+    expect(packages.filter((k) => k.startsWith('packages/ERASE-CHLOE/')).sort()).toEqual([
+      'packages/ERASE-CHLOE/index.html',
+      'packages/ERASE-CHLOE/manifest.json',
+      'packages/ERASE-CHLOE/receipt.json',
+    ]);
+    const confirmation = await bucket.get({
+      bucket: bucket.bucket,
+      key: 'packages/ERASE-CHLOE/manifest.json',
+    });
+    expect(JSON.parse(confirmation?.body ?? '{}')).toMatchObject({
+      kind: 'erasure',
+      outcome: 'erased',
+      receiptHash: receipt?.receiptHash,
+    });
     // The scan of every place dsr-bridge writes finds none of her values.
     const deadLetters = await readQueueMessages(
       f.pipeline.aws.sqs,

@@ -78,6 +78,9 @@ async function estate() {
   ]);
   for (let i = 1; i <= 3; i++) await put(findingsPartKey('A', 'ea', i), `{"email":"${EMAIL}"}`);
   await put(findingsManifestKey('A', 'ea'), '{}');
+  // A's package, which holds the subject's values as the subject received them.
+  await put('packages/A/data/users.csv', EMAIL);
+  await put('packages/A/manifest.json', '{}');
   await put(quarantineKey('B', new Date('2026-02-03T23:59:59Z')), `{"phone":"${PHONE}"}`);
   await put(deadLetterKey('m-b', new Date('2026-02-03T23:55:00Z')), PHONE, { 'request-id': 'B' });
   await put(erasureCaseKey('C'), `{"identifiers":{"email":["${EMAIL}"]}}`);
@@ -86,6 +89,7 @@ async function estate() {
   await put(deadLetterKey('m-c', new Date('2026-04-01T08:00:01Z')), EMAIL, { 'subject-hash': SUBJECT });
   // Another subject's objects, on the days searched: they stay.
   await put(findingsPartKey('D', 'ed', 1), 'other');
+  await put('packages/D/manifest.json', 'other');
   await put(quarantineKey('D', new Date('2026-02-03T12:01:00Z')), 'other');
   await put(deadLetterKey('m-d', new Date('2026-02-03T12:00:30Z')), 'other', { 'request-id': 'D' });
   await put(deadLetterKey('m-x', new Date('2026-02-03T13:00:00Z')), 'unattributed', {});
@@ -111,7 +115,7 @@ async function estate() {
 const AT = new Date('2026-04-01T09:00:00.000Z');
 
 describe('Function: removeOwnCopies', () => {
-  it('clears the values of the earlier requests’ findings and deletes their objects; the erasure request keeps its parts and case', async () => {
+  it('clears the values of the earlier requests’ findings and deletes their objects, packages included; the erasure request keeps its parts and case', async () => {
     // Prepare
     const { ports, payloads, findings, asked } = await estate();
     // Act
@@ -121,9 +125,9 @@ describe('Function: removeOwnCopies', () => {
     expect(result).toEqual({
       earlierRequests: 3,
       findingRowsCleared: 3,
-      objectsDeleted: 7,
+      objectsDeleted: 9,
       byRequest: [
-        { requestId: 'A', rows: 3, objects: 4 },
+        { requestId: 'A', rows: 3, objects: 6 },
         { requestId: 'B', rows: 0, objects: 2 },
       ],
     });
@@ -136,6 +140,7 @@ describe('Function: removeOwnCopies', () => {
       'dead-letter/2026/02/03/m-d.json',
       'dead-letter/2026/02/03/m-x.json',
       'erasure/C/case.json',
+      'packages/D/manifest.json',
       'quarantine/2026/02/03/D.json',
     ]);
     // The evidence keeps its shape: keys and hashes stay, values go.
@@ -161,7 +166,7 @@ describe('Function: removeOwnCopies', () => {
         at: AT.toISOString(),
         stage: 'erase',
         traceId: 'trace-c',
-        detail: { byRequest: 'C', rows: 3, objects: 4 },
+        detail: { byRequest: 'C', rows: 3, objects: 6 },
       },
       {
         requestId: 'B',
@@ -205,7 +210,7 @@ describe('Function: removeOwnCopies', () => {
     // The bucket is never listed whole: a key dated on a day A's ledger does not cover is not probed.
     await payloads.put(quarantineKey('A', new Date('2026-01-20T00:00:00Z')), 'stray');
     const result = await removeOwnCopies(ports, { subjectHash: SUBJECT, requestId: 'C', at: AT });
-    expect(result.objectsDeleted).toBe(7);
+    expect(result.objectsDeleted).toBe(9);
     expect(payloads.keys('quarantine/2026/01/')).toEqual(['quarantine/2026/01/20/A.json']);
   });
 });

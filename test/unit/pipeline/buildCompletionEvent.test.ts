@@ -126,5 +126,29 @@ describe('Class: PublishingLedger', () => {
     await ledger.append(entry('loading'));
     await ledger.append(entry('loaded', { evidenceHash: EVIDENCE }));
     expect(published).toEqual([{ state: 'loaded', held: true }]);
+    // The publish is recorded, as an annotation that does not move the request.
+    expect(inner.states('REQ-1')).toEqual(['received', 'loading', 'loaded', 'completion_published']);
+  });
+
+  it('publishes a pending event only for a terminal last step without its record, and records it', async () => {
+    const inner = new InMemoryLedger();
+    const published: string[] = [];
+    const ledger = new PublishingLedger(
+      inner,
+      { publish: async (event) => void published.push(event.state) },
+      { packageBucket: 'b', now: () => new Date('2026-03-01T10:01:00.000Z') },
+    );
+    // Recorded straight into the ledger, as `dsr cancel` without a topic does.
+    await inner.appendAll([...history('access'), entry('loading')]);
+    expect(await ledger.publishPending(await inner.history('REQ-1'))).toBe(false);
+    await inner.append(entry('cancelled', { reasonCode: 'withdrawn' }));
+    expect(await ledger.publishPending(await inner.history('REQ-1'))).toBe(true);
+    expect(await ledger.publishPending(await inner.history('REQ-1'))).toBe(false);
+    expect(published).toEqual(['cancelled']);
+    expect(inner.entries.at(-1)).toMatchObject({
+      state: 'completion_published',
+      at: '2026-03-01T10:01:00.000Z',
+      stage: 'completion-cancelled',
+    });
   });
 });

@@ -4,8 +4,10 @@ import { findingsSourceOf } from '../../../shared/discovery/FindingsStream';
 import { subjectHash } from '../../../shared/identity/subjectHash';
 import type { IntakeRequest } from '../../../shared/intake/IntakeRequest';
 import { MalformedRequestError } from '../../../shared/intake/MalformedRequestError';
-import type { LedgerEntry } from '../../../shared/ledger/Ledger';
+import type { Ledger, LedgerEntry } from '../../../shared/ledger/Ledger';
+import type { CompletionEvent } from '../../../shared/pipeline/CompletionEvent';
 import { ForwardedLedger } from '../../../shared/pipeline/ForwardedLedger';
+import { PublishingLedger } from '../../../shared/pipeline/PublishingLedger';
 import { buildStageMessage, type StageMessage } from '../../../shared/pipeline/StageMessage';
 import { extractStage } from '../../../shared/pipeline/stages/extractStage';
 import { type DriftVerdict, gateStage } from '../../../shared/pipeline/stages/gateStage';
@@ -177,7 +179,7 @@ function gate(verdict: DriftVerdict = compliant, ledger = new InMemoryLedger()) 
 }
 
 function load(
-  ledger = new InMemoryLedger(),
+  ledger: Ledger = new InMemoryLedger(),
   land: (document: FindingsDocument) => Promise<void> = async () => {},
 ) {
   const payloads = new InMemoryPayloadStore();
@@ -411,6 +413,44 @@ describe('Function: loadStage', () => {
     expect(loaded.map((d) => d.evidenceHash)).toEqual([message.evidenceHash]);
     expect(ledger.states('req-20').slice(-2)).toEqual(['loading', 'loaded']);
     expect(ledger.entries.at(-1)?.detail).toEqual({ rows: 3, evidenceHash: message.evidenceHash });
+  });
+
+  it('publishes the completion event again when a retry finds loaded recorded without proof of the publish, and only then', async () => {
+    // Prepare: the topic refuses the first publish, after `loaded` was recorded.
+    const { ledger, message } = await gated('req-2p', 'ana@example.com');
+    const attempts: CompletionEvent[] = [];
+    let topicUp = false;
+    const publishing = new PublishingLedger(
+      ledger,
+      {
+        publish: async (event) => {
+          attempts.push(event);
+          if (!topicUp) throw new Error('SNS unavailable');
+        },
+      },
+      { packageBucket: 'payloads', now },
+    );
+    const { work, loaded } = load(publishing);
+    const body = JSON.stringify(message);
+    await expect(work(body, recordContext(body))).rejects.toThrow('SNS unavailable');
+    expect(ledger.states('req-2p').at(-1)).toBe('loaded');
+    // Act: the retry, with the topic back; then a duplicate delivery.
+    topicUp = true;
+    await work(body, recordContext(body, { id: 'm2' }));
+    await work(body, recordContext(body, { id: 'm3' }));
+    // Assess: loaded once, published twice with the same event id, the second publish recorded.
+    expect(loaded).toHaveLength(1);
+    expect(attempts.map((e) => [e.state, e.eventId])).toEqual([
+      ['loaded', attempts[0]?.eventId],
+      ['loaded', attempts[0]?.eventId],
+    ]);
+    const proof = ledger.entries.filter((e) => e.state === 'completion_published');
+    expect(proof).toEqual([
+      expect.objectContaining({
+        stage: 'completion-loaded',
+        detail: { eventId: attempts[0]?.eventId, state: 'loaded' },
+      }),
+    ]);
   });
 
   it('does not load again on a duplicate delivery', async () => {
