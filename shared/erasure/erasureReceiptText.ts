@@ -33,6 +33,16 @@ const receiptSchema = z.strictObject({
       remaining: count,
       unrecoverableAfterDays: count.nullable(),
       unrecoverableBasis: z.string(),
+      party: z.string().min(1).optional(),
+      shared: z
+        .strictObject({
+          setting: z.enum(['retain', 'erase', 'mask-own']),
+          retained: count,
+          changed: count,
+          otherPersons: count,
+          referencedBy: z.record(z.string(), count),
+        })
+        .optional(),
     }),
   ),
   remaining: z.array(

@@ -158,9 +158,9 @@ async function runPostgresErasure(
       } else await client.query('COMMIT');
       return {
         outcome: 'done' as const,
-        steps: plan.tables.flatMap((t) =>
-          steps.filter((s) => s.table === t.table && t.system === 'postgres'),
-        ),
+        // `steps` ran in the plan's order (masks, then deletes); a table with a step per party
+        // appears once per entry.
+        steps,
       };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -327,5 +327,6 @@ async function applyMask(client: pg.PoolClient, deps: PostgresErasureDeps, l: Lo
     planned: table.rows.length,
     changed,
     alreadyDone: l.alreadyDone,
+    ...(table.party ? { party: table.party } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { canonicalJson } from '../canonical/canonicalJson';
 import type { DataMap } from '../datamap/dataMapSchema';
 import type { System } from '../datamap/System';
 import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
@@ -24,7 +25,8 @@ export interface ErasureVerification {
 /**
  * Proof by re-discovery. `discover` runs discovery again with every identifier known before the
  * erasure (see `learnedIdentifiers`). The subject is `erased` only when every table that is not
- * retained returns zero rows, except masked rows whose masked columns no longer hold any of the
+ * retained returns zero rows, except the rows the plan retained as shared with other people (by
+ * key: reported in the plan and the receipt) and masked rows whose masked columns no longer hold any of the
  * identifiers; otherwise `erasure_unverified`, naming the tables (a trigger that re-inserted a row, a
  * replica that lags, a table with no erasure rule).
  */
@@ -60,10 +62,17 @@ export async function verifyErasure(
     remaining.set(id, { system, table, rows: (r?.rows ?? 0) + 1, reason });
   };
   const skip = deps.notSubject?.(again) ?? new Set<Finding>();
+  // Rows the plan retained because they are shared with other people: reported, not leftovers.
+  const sharedRetained = new Set(
+    plan.tables.flatMap((t) =>
+      (t.shared?.retained ?? []).map((r) => `${t.system}:${t.table}:${canonicalJson(r.key)}`),
+    ),
+  );
   for (const f of again.findings) {
     if (skip.has(f)) continue;
     const id = `${f.system}:${f.table}`;
     refound[id] = (refound[id] ?? 0) + 1;
+    if (sharedRetained.has(`${id}:${canonicalJson(f.key)}`)) continue;
     const rule = specs.get(id)?.erasure;
     if (!rule) count(f.system, f.table, 'no_erasure_rule');
     else if (rule.action === 'delete') count(f.system, f.table, 'rows_remain');

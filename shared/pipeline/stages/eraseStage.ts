@@ -488,6 +488,7 @@ function stepsRecorded(history: readonly LedgerEntry[]): ErasureStep[] {
         planned: Number(d.planned),
         changed: Number(d.changed),
         alreadyDone: Number(d.alreadyDone),
+        ...(typeof d.party === 'string' ? { party: d.party } : {}),
       };
     });
 }
