@@ -1,4 +1,9 @@
-import type { DataMap, PostgresTableSpec, SnowflakeTableSpec } from './dataMapSchema';
+import {
+  type DataMap,
+  type PostgresTableSpec,
+  SHARED_SETTINGS,
+  type SnowflakeTableSpec,
+} from './dataMapSchema';
 import { parseColumnRef } from './parseColumnRef';
 import type { System } from './System';
 
@@ -203,7 +208,12 @@ function sharedRuleProblems(system: System, i: number, table: TableSpec): { path
     });
     return problems;
   }
-  if (shared === 'mask-own' && rule.action !== 'mask')
+  if (shared !== undefined && !(SHARED_SETTINGS as readonly string[]).includes(shared))
+    problems.push({
+      path: at('shared'),
+      message: `shared: ${shared} is not a setting: use retain (the default: keep rows shared with other people and report them), erase (change them anyway) or mask-own (mask the subject's party only)`,
+    });
+  else if (shared === 'mask-own' && rule.action !== 'mask')
     problems.push({
       path: at('shared'),
       message:

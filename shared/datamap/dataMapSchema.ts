@@ -132,7 +132,10 @@ const erasureParties = z
   );
 
 const sharedFields = {
-  shared: z.enum(SHARED_SETTINGS).optional(),
+  // Any text here: `checkDataMapStructure` names the settings, which a union's error would not.
+  shared: z
+    .custom<(typeof SHARED_SETTINGS)[number]>((v) => typeof v === 'string', 'retain, erase or mask-own')
+    .optional(),
   parties: erasureParties.optional(),
 };
 
