@@ -50,7 +50,14 @@ const receiptSchema = z.strictObject({
       system,
       table: z.string().min(1),
       rows: count,
-      reason: z.enum(['rows_remain', 'identifier_in_masked_column', 'no_erasure_rule', 'found_beyond_map']),
+      reason: z.enum([
+        'rows_remain',
+        'identifier_in_masked_column',
+        'no_erasure_rule',
+        'found_beyond_map',
+        'scan_incomplete',
+      ]),
+      column: z.string().min(1).optional(),
     }),
   ),
   ownCopies: z

@@ -10,8 +10,19 @@ export interface Remaining {
   readonly system: System;
   readonly table: string;
   readonly rows: number;
-  /** `found_beyond_map`: in a table an acknowledged trigger writes to (see `searchTriggerTargets`). */
-  readonly reason: 'rows_remain' | 'identifier_in_masked_column' | 'no_erasure_rule' | 'found_beyond_map';
+  /**
+   * `found_beyond_map`: in a table an acknowledged trigger writes to (see `searchTriggerTargets`) or,
+   * with `column`, in a text column the opt-in scan read (`scanTextColumns`); `scan_incomplete`: a
+   * table that scan could not finish within its timeout.
+   */
+  readonly reason:
+    | 'rows_remain'
+    | 'identifier_in_masked_column'
+    | 'no_erasure_rule'
+    | 'found_beyond_map'
+    | 'scan_incomplete';
+  /** The column the opt-in text scan found the subject's identifier in. */
+  readonly column?: string;
 }
 
 export interface ErasureVerification {
