@@ -62,8 +62,24 @@ export function decideSharedRows(
       through: false,
     });
   }
-  // Rows reached only through shared rows are shared too, until nothing changes.
+  // Rows reached only through shared rows are shared too, until nothing changes. Found rows are
+  // indexed by (table, column, value) once per followed column, so this stays linear in the findings.
   const pg = findings.findings.filter((f) => f.system === 'postgres');
+  const index = new Map<string, Map<string, Finding[]>>();
+  const rowsWith = (table: string, column: string, value: CanonicalValue): Finding[] => {
+    const id = `${table}\u0000${column}`;
+    let byValue = index.get(id);
+    if (!byValue) {
+      byValue = new Map();
+      for (const q of pg) {
+        const v = q.row[column];
+        if (q.table !== table || (typeof v !== 'string' && typeof v !== 'number')) continue;
+        byValue.set(String(v), [...(byValue.get(String(v)) ?? []), q]);
+      }
+      index.set(id, byValue);
+    }
+    return typeof value === 'string' || typeof value === 'number' ? (byValue.get(String(value)) ?? []) : [];
+  };
   for (let changed = true; changed; ) {
     changed = false;
     for (const f of pg) {
@@ -72,10 +88,7 @@ export function decideSharedRows(
       const parents = f.provenance.flatMap((p) => {
         if (p.via !== 'follow') return [];
         const from = parseColumnRef(p.from.replace(/^postgres:/, ''));
-        const value = f.row[p.column] ?? null;
-        return pg.filter(
-          (q) => q.table === from.table && value !== null && sameScalar(q.row[from.column], value),
-        );
+        return rowsWith(from.table, from.column, f.row[p.column] ?? null);
       });
       if (parents.length > 0 && parents.every((q) => shared.has(q))) {
         shared.set(f, { referencedBy: {}, others: [], through: true });
@@ -153,8 +166,4 @@ function scalars(value: CanonicalValue): string[] {
   if (typeof value === 'string' || typeof value === 'number') return [String(value)];
   if (Array.isArray(value)) return value.flatMap(scalars);
   return [];
-}
-
-function sameScalar(a: CanonicalValue | undefined, b: CanonicalValue): boolean {
-  return (typeof a === 'string' || typeof a === 'number') && String(a) === String(b);
 }
