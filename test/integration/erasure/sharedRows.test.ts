@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildErasureReceipt } from '../../../shared/erasure/buildErasureReceipt';
+import { erasurePlanSchema } from '../../../shared/erasure/ErasureCase';
+import { type ErasurePlan, planHashOf } from '../../../shared/erasure/ErasurePlan';
 import { formatErasurePlan } from '../../../shared/erasure/formatErasurePlan';
 import { needsApproval } from '../../../shared/erasure/needsApproval';
 import { renderErasureReceipt } from '../../../shared/report/renderErasureReceipt';
@@ -186,6 +188,9 @@ describe('Function: eraseSubject (rows shared with other people)', () => {
       changed: 2,
       otherPersons: 1,
     });
+    // The plan crosses the bucket and the state file intact: parsed back, its hash still holds.
+    const parsed = erasurePlanSchema.parse(JSON.parse(JSON.stringify(result.plan))) as unknown as ErasurePlan;
+    expect(planHashOf(parsed)).toBe(result.plan.planHash);
     expect(await otherParty()).toEqual(beforeParty);
     expect(await snapshotOthers(scratch.test, OTHERS)).toEqual(before);
     const rows = (
