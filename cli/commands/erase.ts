@@ -42,6 +42,7 @@ interface EraseOptions {
   confirmation?: string;
   stateDir?: string;
   format: OutputFormat;
+  proofScanText?: number;
 }
 
 /**
@@ -70,6 +71,11 @@ export function registerErase(program: Command): void {
     .option(
       '--state-dir <dir>',
       'where the plan is persisted before the first commit, for a re-run to resume (default: DSR_ERASURE_STATE_DIR or .dsr/erasure)',
+    )
+    .option(
+      '--proof-scan-text [rows]',
+      "the proof also scans every readable text column outside the data map for the subject's identifiers, reading at most this many rows per table (default 100000; 30 s per table)",
+      parseScanRows,
     );
   addFormatOption(command).action(async (options: EraseOptions) => {
     const dsn = process.env.PG_DSN;
@@ -144,6 +150,16 @@ export function registerErase(program: Command): void {
             ? { snowflake: snowflakeErasurePart({ db: sfWrite, dataMap: map, maskKey, randomBytes }) }
             : {}),
           state,
+          ...(options.proofScanText !== undefined
+            ? {
+                proofScanText: {
+                  // `--proof-scan-text` without a number: commander passes true.
+                  maxRowsPerTable:
+                    options.proofScanText === (true as unknown as number) ? 100_000 : options.proofScanText,
+                  statementTimeoutMs: 30_000,
+                },
+              }
+            : {}),
           onStep: (s) => {
             process.stderr.write(
               `  ${s.system} ${s.table}: ${s.action} ${s.changed} row(s)${s.alreadyDone ? `, ${s.alreadyDone} already done` : ''}\n`,
@@ -232,7 +248,7 @@ export function registerErase(program: Command): void {
       process.stderr.write(`${receipt.outcome}: receipt sha256 ${receipt.receiptHash}\n`);
       if (receipt.outcome !== 'erased')
         throw new CliError(
-          `erasure_unverified: still findable in ${receipt.remaining.map((r) => `${r.system} ${r.table}`).join(', ')}`,
+          `erasure_unverified: still findable in ${receipt.remaining.map((r) => `${r.system} ${r.table}${r.column ? ` (column ${r.column})` : ''}${r.reason === 'scan_incomplete' ? ' (text scan not finished in time)' : ''}`).join(', ')}`,
           EXIT.failed,
         );
     } finally {
@@ -266,4 +282,14 @@ function planSummary(plan: ErasurePlan) {
       approvalRequired: t.approvalRequired,
     })),
   };
+}
+
+function parseScanRows(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliError(
+      `--proof-scan-text takes a number of rows per table, at least 1 (given ${value})`,
+      EXIT.usage,
+    );
+  return n;
 }

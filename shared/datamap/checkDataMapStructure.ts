@@ -1,4 +1,9 @@
-import type { DataMap, PostgresTableSpec, SnowflakeTableSpec } from './dataMapSchema';
+import {
+  type DataMap,
+  type PostgresTableSpec,
+  SHARED_SETTINGS,
+  type SnowflakeTableSpec,
+} from './dataMapSchema';
 import { parseColumnRef } from './parseColumnRef';
 import type { System } from './System';
 
@@ -142,6 +147,7 @@ export function checkDataMapStructure(map: DataMap): { path: Path; message: stri
           path: [system, i, 'erasure', 'triggers'],
           message: 'triggers are acknowledged on PostgreSQL tables only',
         });
+      problems.push(...sharedRuleProblems(system, i, table));
     }
     for (const column of Object.keys(table.categories)) {
       const returned = table.columns ? table.columns.includes(column) : !table.exclude.includes(column);
@@ -180,6 +186,70 @@ export function checkDataMapStructure(map: DataMap): { path: Path; message: stri
       });
     }
   }
+  return problems;
+}
+
+/**
+ * The `shared:` setting and `parties` of a table's erasure rule: shared rows are told apart in
+ * PostgreSQL only; `mask-own` masks a party's columns, so it needs `action: mask` and `parties`;
+ * every identity column belongs to exactly one party, and a party's columns are returned.
+ */
+function sharedRuleProblems(system: System, i: number, table: TableSpec): { path: Path; message: string }[] {
+  const rule = table.erasure;
+  if (!rule || rule.action === 'retain') return [];
+  const problems: { path: Path; message: string }[] = [];
+  const at = (...rest: (string | number)[]) => [system, i, 'erasure', ...rest];
+  const shared = 'shared' in rule ? rule.shared : undefined;
+  const parties = 'parties' in rule ? rule.parties : undefined;
+  if (system === 'snowflake' && (shared || parties)) {
+    problems.push({
+      path: at(shared ? 'shared' : 'parties'),
+      message: 'shared rows are told apart in PostgreSQL tables only: remove shared and parties here',
+    });
+    return problems;
+  }
+  if (shared !== undefined && !(SHARED_SETTINGS as readonly string[]).includes(shared))
+    problems.push({
+      path: at('shared'),
+      message: `shared: ${shared} is not a setting: use retain (the default: keep rows shared with other people and report them), erase (change them anyway) or mask-own (mask the subject's party only)`,
+    });
+  else if (shared === 'mask-own' && rule.action !== 'mask')
+    problems.push({
+      path: at('shared'),
+      message:
+        "shared: mask-own masks the subject's own columns of a shared row, so it needs action: mask (with each column's strategy) and parties; use shared: retain or erase with action: delete",
+    });
+  else if (shared === 'mask-own' && !parties)
+    problems.push({
+      path: at('shared'),
+      message:
+        'shared: mask-own needs parties, the columns of each person a row mentions, e.g. parties: { sender: [sender_email, sender_name], recipient: [recipient_email, recipient_name] }',
+    });
+  if (!parties) return problems;
+  const returned = (c: string) => (table.columns ? table.columns.includes(c) : !table.exclude.includes(c));
+  const owner = new Map<string, string>();
+  for (const [party, columns] of Object.entries(parties))
+    for (const column of columns) {
+      const other = owner.get(column);
+      if (other)
+        problems.push({
+          path: at('parties', party),
+          message: `${column} is in parties ${other} and ${party}: a column belongs to one party`,
+        });
+      else owner.set(column, party);
+      if (!returned(column))
+        problems.push({
+          path: at('parties', party),
+          message: `${column} is not returned (${table.columns ? 'not in columns' : 'excluded'}), so erasure cannot tell whose it is`,
+        });
+    }
+  for (const [kind, columns] of Object.entries(table.identities))
+    for (const column of columns)
+      if (!owner.has(column))
+        problems.push({
+          path: at('parties'),
+          message: `${column} (identity ${kind}) is in no party: list every identity column under the party it identifies`,
+        });
   return problems;
 }
 

@@ -108,15 +108,47 @@ const erasureTriggers = z.strictObject({
   writes: z.array(pgTable).default([]),
 });
 
+/**
+ * What erasure does with a row it would delete or mask that is shared with another person: a row
+ * that rows outside the subject's findings also lead to (a household address, a joint account), or
+ * one that also holds another person's identifier (a message between two people). `retain` (the
+ * default): leave it and report it; `erase`: delete or mask it anyway, changing the other person's
+ * data too (the plan then waits for approval in the pipeline); `mask-own`: mask only the columns of
+ * the subject's own party (see `parties`), leave the other party's and the shared free text alone.
+ */
+export const SHARED_SETTINGS = ['retain', 'erase', 'mask-own'] as const;
+
+/**
+ * The columns of each person a row may mention, by party name: `{ sender: [sender_email,
+ * sender_name], recipient: [recipient_email, recipient_name] }`. Every identity column of the table
+ * belongs to exactly one party; the other columns listed are that party's too (masked with it under
+ * `shared: mask-own`); a column in no party (a message's text) is shared and left alone then.
+ */
+const erasureParties = z
+  .record(identifier, z.array(identifier).min(1, 'at least one column per party'))
+  .refine(
+    (p) => Object.keys(p).length >= 2,
+    'name at least two parties, e.g. { sender: [...], recipient: [...] }',
+  );
+
+const sharedFields = {
+  // Any text here: `checkDataMapStructure` names the settings, which a union's error would not.
+  shared: z
+    .custom<(typeof SHARED_SETTINGS)[number]>((v) => typeof v === 'string', 'retain, erase or mask-own')
+    .optional(),
+  parties: erasureParties.optional(),
+};
+
 const erasureRule = z.union([
   z.literal('delete').transform(() => ({ action: 'delete' as const })),
-  z.strictObject({ action: z.literal('delete'), triggers: erasureTriggers.optional() }),
+  z.strictObject({ action: z.literal('delete'), triggers: erasureTriggers.optional(), ...sharedFields }),
   z.strictObject({
     action: z.literal('mask'),
     columns: z
       .record(identifier, maskStrategy)
       .refine((c) => Object.keys(c).length > 0, 'at least one column to mask'),
     triggers: erasureTriggers.optional(),
+    ...sharedFields,
   }),
   z.strictObject({
     action: z.literal('retain'),
@@ -238,6 +270,7 @@ export type PostgresTableSpec = DataMap['postgres'][number];
 export type SnowflakeTableSpec = DataMap['snowflake'][number];
 export type ErasureRule = z.output<typeof erasureRule>;
 export type ErasureTriggers = z.output<typeof erasureTriggers>;
+export type SharedSetting = (typeof SHARED_SETTINGS)[number];
 export type MaskStrategy = z.output<typeof maskStrategy>;
 export type Disclosure = z.output<typeof disclosure>;
 export type Controller = z.output<typeof controller>;

@@ -43,6 +43,17 @@ const plannedTable = z.strictObject({
   mask: z.array(plannedMask).optional(),
   retain: z.strictObject({ ground: z.string(), until: z.string().optional() }).optional(),
   approvalRequired: z.boolean(),
+  party: z.string().min(1).optional(),
+  shared: z
+    .strictObject({
+      setting: z.enum(['retain', 'erase', 'mask-own']),
+      retained: z.array(plannedRow),
+      changed: z.number().int().min(0),
+      referencedBy: z.record(z.string(), z.number().int().min(0)),
+      otherPersons: z.number().int().min(0),
+      through: z.number().int().min(0),
+    })
+    .optional(),
 });
 
 /** An erasure plan as it crosses the bucket; its hash is recomputed after parsing. */

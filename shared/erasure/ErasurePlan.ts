@@ -37,6 +37,32 @@ export interface PlannedTable {
   readonly mask?: readonly PlannedMask[];
   readonly retain?: { readonly ground: string; readonly until?: string };
   readonly approvalRequired: boolean;
+  /**
+   * A step that masks only one party's columns (`sender`, or `recipient+sender` for rows where the
+   * subject is several parties): rows shared with another person under `shared: mask-own`. A table
+   * then has one entry per column set, each with its own rows and mask; `found` counts the rows of
+   * that entry, so a table's entries add up to what discovery found.
+   */
+  readonly party?: string;
+  /** Rows of the table shared with other people (see {@link PlannedShared}); absent when none. */
+  readonly shared?: PlannedShared;
+}
+
+/**
+ * Rows shared with other people, and what the data map's `shared:` setting made of them. Counts
+ * only, never values or whose: `referencedBy` counts rows outside the subject's findings that lead
+ * to the shared rows, per table; `otherPersons` counts the people whose identifiers they hold.
+ */
+export interface PlannedShared {
+  readonly setting: 'retain' | 'erase' | 'mask-own';
+  /** Shared rows left as they are: reported, and accepted by the proof as retained. */
+  readonly retained: readonly PlannedRow[];
+  /** Shared rows changed anyway: deleted or masked whole (`erase`) or in the subject's party's columns (`mask-own`). */
+  readonly changed: number;
+  readonly referencedBy: Readonly<Record<string, number>>;
+  readonly otherPersons: number;
+  /** Shared only because every row that led to them is shared (a joint account's transactions). */
+  readonly through: number;
 }
 
 /**

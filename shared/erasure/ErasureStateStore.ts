@@ -66,6 +66,7 @@ export const erasureStepSchema = z.strictObject({
   planned: z.number().int().min(0),
   changed: z.number().int().min(0),
   alreadyDone: z.number().int().min(0),
+  party: z.string().min(1).optional(),
 });
 const hash = z.string().regex(/^[0-9a-f]{64}$/);
 const identifiers = z.record(z.string().min(1), z.array(z.string()));

@@ -13,6 +13,8 @@ export interface ErasureStep {
   readonly planned: number;
   readonly changed: number;
   readonly alreadyDone: number;
+  /** The plan entry's party, for a step that masks one party's columns (see `PlannedTable.party`). */
+  readonly party?: string;
 }
 
 /** Rows that changed between discovery and erasure: the plan is stale and must be made again. */

@@ -36,6 +36,17 @@ export interface ReceiptTable {
   /** Days after the erasure until the erased data can no longer be restored; null when unknown or not erased. */
   readonly unrecoverableAfterDays: number | null;
   readonly unrecoverableBasis: string;
+  /** The plan entry's party: a step that masked only that party's columns of shared rows. */
+  readonly party?: string;
+  /** Rows shared with other people and what was done with them (counts only; see `PlannedShared`). */
+  readonly shared?: {
+    readonly setting: 'retain' | 'erase' | 'mask-own';
+    /** Shared rows left as they are (also counted in `retained`). */
+    readonly retained: number;
+    readonly changed: number;
+    readonly otherPersons: number;
+    readonly referencedBy: Readonly<Record<string, number>>;
+  };
 }
 
 /**
@@ -89,7 +100,9 @@ export function buildErasureReceipt(input: {
   const { plan, verification, retention } = input;
   const tables = plan.tables.map((t): ReceiptTable => {
     const id = `${t.system}:${t.table}`;
-    const done = input.steps.filter((s) => s.system === t.system && s.table === t.table);
+    const done = input.steps.filter(
+      (s) => s.system === t.system && s.table === t.table && s.party === t.party,
+    );
     const erased = done.length > 0 ? Math.max(...done.map((s) => s.changed + s.alreadyDone)) : 0;
     return {
       system: t.system,
@@ -100,11 +113,23 @@ export function buildErasureReceipt(input: {
       deleted: t.action === 'delete' ? erased : 0,
       masked: t.action === 'mask' ? erased : 0,
       maskedColumns: (t.mask ?? []).map((m) => m.column),
-      retained: t.action === 'retain' ? t.found : 0,
+      retained: t.action === 'retain' ? t.found : (t.shared?.retained.length ?? 0),
       ground: t.retain?.ground ?? null,
       until: t.retain?.until ?? null,
       remaining: verification.refound[id] ?? 0,
       ...unrecoverable(t.system, t.table, t.action, retention),
+      ...(t.party ? { party: t.party } : {}),
+      ...(t.shared
+        ? {
+            shared: {
+              setting: t.shared.setting,
+              retained: t.shared.retained.length,
+              changed: t.shared.changed,
+              otherPersons: t.shared.otherPersons,
+              referencedBy: t.shared.referencedBy,
+            },
+          }
+        : {}),
     };
   });
   const receipt = {

@@ -1,4 +1,3 @@
-import type { CanonicalObject, CanonicalRow } from '../canonical/CanonicalValue';
 import type { DataMap } from '../datamap/dataMapSchema';
 import type { PgDatabase } from '../postgres/PgDatabase';
 import { quoteIdent } from '../postgres/quoteIdent';
@@ -11,9 +10,9 @@ import type { ErasurePlan, PlannedTable } from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
 import { maskValue, type RandomBytes } from './maskValue';
 import { pgKeyFilter } from './pgKeyFilter';
-import { rowHash } from './planErasure';
 import { readCanonicalRows } from './readCanonicalRows';
 import type { ErasureCatalog, PgForeignKey } from './readErasureCatalog';
+import { rowHash } from './rowHash';
 import { sqlStateOf } from './sqlStateOf';
 
 export interface CheckPlanDeps {
@@ -175,10 +174,6 @@ async function undiscoveredReferences(
   let n = 0;
   for (const [h, count] of referencing) n += Math.max(0, count - (plannedCopies.get(h) ?? 0));
   return n;
-}
-
-export function keyText(key: CanonicalObject | CanonicalRow, columns: readonly string[]): string {
-  return JSON.stringify(columns.map((c) => String(key[c] ?? null)));
 }
 
 /** Evaluates each CHECK over a masked column on the planned rows, with their masked values. */

@@ -1,8 +1,9 @@
 import type { CanonicalObject } from '../canonical/CanonicalValue';
-import { keyText } from './checkPlan';
 import type { PlannedTable } from './ErasurePlan';
+import { keyText } from './keyText';
 import { looksMasked } from './maskValue';
-import { rowHash, withoutColumns } from './planErasure';
+import { withoutColumns } from './planErasure';
+import { rowHash } from './rowHash';
 
 /** A keyed table's planned rows compared with the same rows re-read (and locked) before the change. */
 export interface PlanComparison {

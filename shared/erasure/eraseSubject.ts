@@ -16,6 +16,7 @@ import type { RandomBytes } from './maskValue';
 import { mappedSchemas, planSubjectErasure } from './planSubjectErasure';
 import { proveErasure } from './proveErasure';
 import { type ErasureCatalog, readErasureCatalog } from './readErasureCatalog';
+import type { TextScanBounds } from './scanTextColumns';
 import type { ErasureVerification } from './verifyErasure';
 
 export interface EraseSubjectDeps {
@@ -43,6 +44,11 @@ export interface EraseSubjectDeps {
   readonly state?: ErasureStateStore;
   /** Called once per table step after its system's transaction committed. */
   readonly onStep?: (step: ErasureStep) => void;
+  /**
+   * Opt-in: the proof also scans every text column the read connection may SELECT outside the data
+   * map, within these bounds (`scanTextColumns`).
+   */
+  readonly proofScanText?: TextScanBounds;
   /** Plans made again after rows changed under the erasure. @default 2 */
   readonly maxReplans?: number;
 }

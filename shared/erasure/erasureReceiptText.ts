@@ -33,6 +33,16 @@ const receiptSchema = z.strictObject({
       remaining: count,
       unrecoverableAfterDays: count.nullable(),
       unrecoverableBasis: z.string(),
+      party: z.string().min(1).optional(),
+      shared: z
+        .strictObject({
+          setting: z.enum(['retain', 'erase', 'mask-own']),
+          retained: count,
+          changed: count,
+          otherPersons: count,
+          referencedBy: z.record(z.string(), count),
+        })
+        .optional(),
     }),
   ),
   remaining: z.array(
@@ -40,7 +50,14 @@ const receiptSchema = z.strictObject({
       system,
       table: z.string().min(1),
       rows: count,
-      reason: z.enum(['rows_remain', 'identifier_in_masked_column', 'no_erasure_rule', 'found_beyond_map']),
+      reason: z.enum([
+        'rows_remain',
+        'identifier_in_masked_column',
+        'no_erasure_rule',
+        'found_beyond_map',
+        'scan_incomplete',
+      ]),
+      column: z.string().min(1).optional(),
     }),
   ),
   ownCopies: z

@@ -7,17 +7,18 @@ import type { PgDatabase } from '../postgres/PgDatabase';
 import { quoteIdent } from '../postgres/quoteIdent';
 import type { PgTable } from '../postgres/readPgCatalog';
 import { selectColumnSql } from '../postgres/selectColumnSql';
-import { checkPlan, keyText } from './checkPlan';
+import { checkPlan } from './checkPlan';
 import { checkSideEffects } from './checkSideEffects';
 import { compareWithPlan } from './compareWithPlan';
 import type { ErasurePlan, PlannedTable } from './ErasurePlan';
 import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
+import { keyText } from './keyText';
 import { maskValue, type RandomBytes } from './maskValue';
 import { pgKeyFilter } from './pgKeyFilter';
-import { rowHash } from './planErasure';
 import { mappedSchemas } from './planSubjectErasure';
 import { readCanonicalRows } from './readCanonicalRows';
 import { type ErasureCatalog, readErasureCatalog, readSideEffects } from './readErasureCatalog';
+import { rowHash } from './rowHash';
 import { statementProblem } from './statementProblem';
 
 export interface PostgresErasureDeps {
@@ -158,9 +159,9 @@ async function runPostgresErasure(
       } else await client.query('COMMIT');
       return {
         outcome: 'done' as const,
-        steps: plan.tables.flatMap((t) =>
-          steps.filter((s) => s.table === t.table && t.system === 'postgres'),
-        ),
+        // `steps` ran in the plan's order (masks, then deletes); a table with a step per party
+        // appears once per entry.
+        steps,
       };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -355,5 +356,6 @@ async function applyMask(client: pg.PoolClient, deps: PostgresErasureDeps, l: Lo
     planned: table.rows.length,
     changed,
     alreadyDone: l.alreadyDone,
+    ...(table.party ? { party: table.party } : {}),
   };
 }

@@ -8,7 +8,6 @@ import { quoteSnowflakeIdent, quoteSnowflakeName } from '../snowflake/quoteSnowf
 import { readSnowflakeCatalog } from '../snowflake/readSnowflakeCatalog';
 import type { SnowflakeTable } from '../snowflake/SnowflakeColumn';
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
-import { keyText } from './checkPlan';
 import {
   checkSnowflakePlan,
   isSnowflakeInteger,
@@ -19,6 +18,7 @@ import {
 import { compareWithPlan } from './compareWithPlan';
 import type { ErasurePlan, PlannedMask } from './ErasurePlan';
 import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
+import { keyText } from './keyText';
 import type { RandomBytes } from './maskValue';
 
 export interface SnowflakeErasureDeps {

@@ -1,14 +1,27 @@
 import type { CanonicalRow, CanonicalValue } from '../canonical/CanonicalValue';
-import { canonicalJson } from '../canonical/canonicalJson';
-import { sha256Hex } from '../canonical/sha256';
-import type { DataMap, MaskStrategy, PostgresTableSpec, SnowflakeTableSpec } from '../datamap/dataMapSchema';
+import type {
+  DataMap,
+  ErasureRule,
+  MaskStrategy,
+  PostgresTableSpec,
+  SharedSetting,
+  SnowflakeTableSpec,
+} from '../datamap/dataMapSchema';
 import { parseColumnRef } from '../datamap/parseColumnRef';
 import type { System } from '../datamap/System';
 import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
-import { type ErasurePlan, type PlannedMask, type PlannedTable, sealPlan } from './ErasurePlan';
+import { countOtherPersons, type SharedRow } from './decideSharedRows';
+import {
+  type ErasurePlan,
+  type PlannedMask,
+  type PlannedRow,
+  type PlannedTable,
+  sealPlan,
+} from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
 import { maskRefusal } from './maskValue';
 import type { ErasureCatalog } from './readErasureCatalog';
+import { rowHash } from './rowHash';
 
 export interface PlanErasureDeps {
   readonly dataMap: DataMap;
@@ -35,7 +48,14 @@ type TableSpec = PostgresTableSpec | SnowflakeTableSpec;
  */
 export function planErasure(
   deps: PlanErasureDeps,
-  input: { readonly findings: FindingsDocument },
+  input: {
+    readonly findings: FindingsDocument;
+    /**
+     * The found rows shared with other people (`decideSharedRows`); absent: none are told apart
+     * (Snowflake's findings never are).
+     */
+    readonly shared?: ReadonlyMap<Finding, SharedRow>;
+  },
 ): ErasurePlanning {
   const { dataMap, catalog } = deps;
   const problems: ErasureProblem[] = [];
@@ -43,24 +63,20 @@ export function planErasure(
     ...dataMap.postgres.map((s): [string, TableSpec] => [`postgres:${s.table}`, s]),
     ...dataMap.snowflake.map((s): [string, TableSpec] => [`snowflake:${s.table}`, s]),
   ]);
-  const groups = new Map<
-    string,
-    { system: System; table: string; rows: CanonicalRow[]; keys: CanonicalRow[]; excluded: number }
-  >();
+  const groups = new Map<string, { system: System; table: string; found: Finding[]; excluded: number }>();
   const partial = catalog ? partialKeyMatches(input.findings, catalog) : new Set<Finding>();
   for (const f of input.findings.findings) {
     const id = `${f.system}:${f.table}`;
     let group = groups.get(id);
     if (!group) {
-      group = { system: f.system, table: f.table, rows: [], keys: [], excluded: 0 };
+      group = { system: f.system, table: f.table, found: [], excluded: 0 };
       groups.set(id, group);
     }
     if (partial.has(f)) {
       group.excluded++;
       continue;
     }
-    group.rows.push(f.row);
-    group.keys.push(f.key);
+    group.found.push(f);
   }
 
   const planned: PlannedTable[] = [];
@@ -71,7 +87,7 @@ export function planErasure(
       system: group.system,
       table: group.table,
       primaryKey: [...(spec?.primaryKey ?? [])],
-      found: group.rows.length + group.excluded,
+      found: group.found.length + group.excluded,
       ...(group.excluded > 0 ? { excluded: group.excluded } : {}),
       approvalRequired: spec?.approval === 'required',
     };
@@ -90,13 +106,51 @@ export function planErasure(
     }
     const mask =
       rule.action === 'mask' ? Object.entries(rule.columns).map(([c, s]) => plannedMask(c, s)) : undefined;
-    const masked = new Set(mask?.map((m) => m.column));
-    const rows = group.rows.map((row, i) => ({
-      key: group.keys[i] ?? {},
-      rowHash: rowHash(row),
-      ...(mask ? { restHash: rowHash(withoutColumns(row, masked)) } : {}),
-    }));
-    planned.push({ ...base, action: rule.action, rows, ...(mask ? { mask: mask.sort(byColumn) } : {}) });
+    const plannedRow = (f: Finding, masked: ReadonlySet<string> | undefined): PlannedRow => ({
+      key: f.key,
+      rowHash: rowHash(f.row),
+      ...(masked ? { restHash: rowHash(withoutColumns(f.row, masked)) } : {}),
+    });
+    const split = splitShared(group.found, rule, input.shared);
+    const masked = mask ? new Set(mask.map((m) => m.column)) : undefined;
+    const parties = [...split.byParty.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    const partyRows = parties.reduce((n, [, p]) => n + p.found.length, 0);
+    const main: PlannedTable = {
+      ...base,
+      found: base.found - partyRows,
+      approvalRequired: base.approvalRequired || (split.setting === 'erase' && split.shared.length > 0),
+      action: rule.action,
+      rows: split.act.map((f) => plannedRow(f, masked)),
+      ...(mask ? { mask: [...mask].sort(byColumn) } : {}),
+      ...(split.shared.length > 0
+        ? {
+            shared: {
+              setting: split.setting,
+              retained: split.retained.map((f) => plannedRow(f, undefined)),
+              changed: split.shared.length - split.retained.length,
+              referencedBy: sumReferences(split.shared.map((f) => input.shared?.get(f) as SharedRow)),
+              otherPersons: countOtherPersons(split.shared.map((f) => input.shared?.get(f) as SharedRow)),
+              through: split.shared.filter((f) => input.shared?.get(f)?.through).length,
+            },
+          }
+        : {}),
+    };
+    planned.push(main);
+    for (const [party, p] of parties) {
+      const partyMask = (mask ?? []).filter((m) => p.columns.has(m.column)).sort(byColumn);
+      const partyMasked = new Set(partyMask.map((m) => m.column));
+      planned.push({
+        system: group.system,
+        table: group.table,
+        primaryKey: base.primaryKey,
+        found: p.found.length,
+        approvalRequired: base.approvalRequired,
+        action: 'mask',
+        rows: p.found.map((f) => plannedRow(f, partyMasked)),
+        mask: partyMask,
+        party,
+      });
+    }
     // A warehouse copy fed from this table keeps what is erased here unless it has a rule of its own.
     const mirror = group.system === 'postgres' && spec && 'mirror' in spec ? spec.mirror : undefined;
     if (
@@ -109,8 +163,7 @@ export function planErasure(
         code: 'MIRROR_NOT_ERASED',
         message: `its Snowflake mirror ${mirror} would keep the erased data: list ${mirror} under snowflake with an erasure rule (delete or mask)`,
       });
-    if (group.system === 'postgres' && catalog)
-      problems.push(...checkAgainstCatalog(planned.at(-1) as PlannedTable, catalog));
+    if (group.system === 'postgres' && catalog) problems.push(...checkAgainstCatalog(main, catalog));
   }
 
   const ordered = orderTables(planned, dataMap, catalog, problems);
@@ -126,9 +179,60 @@ export function planErasure(
   };
 }
 
-/** SHA-256 of a row's canonical JSON: the same hash discovery gives a keyless row. */
-export function rowHash(row: CanonicalRow): string {
-  return sha256Hex(canonicalJson(row as CanonicalValue));
+/**
+ * What the table's `shared:` setting makes of its shared rows: `act` are changed as the rule says
+ * (the subject's own rows, and shared ones under `erase`), `retained` are left, `byParty` are masked
+ * in the subject's parties' columns only (`mask-own`; a row shared through references has no party
+ * of its own and is retained, as is one whose subject's parties have no masked column).
+ */
+export function splitShared(
+  found: readonly Finding[],
+  rule: Exclude<ErasureRule, { action: 'retain' }>,
+  shared: ReadonlyMap<Finding, SharedRow> | undefined,
+): {
+  setting: SharedSetting;
+  act: Finding[];
+  shared: Finding[];
+  retained: Finding[];
+  byParty: Map<string, { columns: Set<string>; found: Finding[] }>;
+} {
+  const setting = ('shared' in rule ? rule.shared : undefined) ?? 'retain';
+  const parties = 'parties' in rule ? rule.parties : undefined;
+  const masked = rule.action === 'mask' ? new Set(Object.keys(rule.columns)) : new Set<string>();
+  const act: Finding[] = [];
+  const sharedRows: Finding[] = [];
+  const retained: Finding[] = [];
+  const byParty = new Map<string, { columns: Set<string>; found: Finding[] }>();
+  for (const f of found) {
+    const why = shared?.get(f);
+    if (!why) {
+      act.push(f);
+      continue;
+    }
+    sharedRows.push(f);
+    if (setting === 'erase') {
+      act.push(f);
+      continue;
+    }
+    const own = setting === 'mask-own' && parties && why.subjectParties ? why.subjectParties : [];
+    const ownReferenced = Object.keys(why.referencedBy).length > 0 || why.through;
+    const columns = new Set(own.flatMap((p) => parties?.[p] ?? []).filter((c) => masked.has(c)));
+    if (own.length === 0 || ownReferenced || columns.size === 0) {
+      retained.push(f);
+      continue;
+    }
+    const label = [...own].sort().join('+');
+    const entry = byParty.get(label) ?? { columns, found: [] };
+    entry.found.push(f);
+    byParty.set(label, entry);
+  }
+  return { setting, act, shared: sharedRows, retained, byParty };
+}
+
+function sumReferences(rows: readonly SharedRow[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) for (const [t, n] of Object.entries(r.referencedBy)) out[t] = (out[t] ?? 0) + n;
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 export function withoutColumns(row: CanonicalRow, columns: ReadonlySet<string>): CanonicalRow {

@@ -6,12 +6,14 @@ import type { TableSearcher } from '../discovery/SearchableTable';
 import type { PgDatabase } from '../postgres/PgDatabase';
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
 import { checkPlan } from './checkPlan';
+import { decideSharedRows } from './decideSharedRows';
 import type { ErasurePlan } from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
 import { learnedIdentifiers } from './learnedIdentifiers';
 import type { RandomBytes } from './maskValue';
 import { planErasure } from './planErasure';
 import { type ErasureCatalog, readErasureCatalog } from './readErasureCatalog';
+import { readOutsideReferences } from './readOutsideReferences';
 
 export interface PlanSubjectErasureDeps {
   readonly dataMap: DataMap;
@@ -44,7 +46,8 @@ export function mappedSchemas(dataMap: DataMap): string[] {
 }
 
 /**
- * Discovers the subject and plans its erasure, read-only: discovery, the plan from the catalog
+ * Discovers the subject and plans its erasure, read-only: discovery, the rows shared with other
+ * people on the live data (`readOutsideReferences`, `decideSharedRows`), the plan from the catalog
  * (`planErasure`), then the live checks (`checkPlan`: cascades, CHECKs) when the plan itself has
  * no problem. What the extractor records for an erasure request and what `dsr erase --dry-run` prints.
  */
@@ -57,8 +60,10 @@ export async function planSubjectErasure(
     { dataMap: deps.dataMap, searchers: deps.searchers, subjectHashKey: deps.subjectHashKey },
     { requestId: input.requestId, identifiers: input.identifiers },
   );
-  const { plan, problems } = planErasure({ dataMap: deps.dataMap, catalog }, { findings });
   const known = learnedIdentifiers(deps.dataMap, findings, input.identifiers);
+  const referenced = await readOutsideReferences(deps.db, deps.dataMap, catalog, findings);
+  const shared = decideSharedRows(deps.dataMap, findings, known, referenced);
+  const { plan, problems } = planErasure({ dataMap: deps.dataMap, catalog }, { findings, shared });
   if (problems.length > 0) return { catalog, findings, plan, problems, known };
   return { catalog, findings, plan, problems: await checkPlan({ ...deps, catalog }, plan), known };
 }

@@ -7,23 +7,28 @@ import type { ErasurePlan } from './ErasurePlan';
 import { partialKeyMatches } from './planErasure';
 import type { ErasureCatalog } from './readErasureCatalog';
 import { rediscover } from './rediscover';
+import { scanTextColumns, type TextScanBounds } from './scanTextColumns';
 import { searchTriggerTargets } from './searchTriggerTargets';
-import { type ErasureVerification, verifyErasure } from './verifyErasure';
+import { type ErasureVerification, type Remaining, verifyErasure } from './verifyErasure';
 
 /**
  * The proof after an erasure: discovery again from every identifier `known` before the erasure and
  * the followed values of the rows `findings` held (see `rediscover`, `verifyErasure`), then a search
  * for those identifiers in every table an acknowledged trigger writes to (`searchTriggerTargets`):
- * a hit there ends `erasure_unverified` with the table named (`found_beyond_map`).
+ * a hit there ends `erasure_unverified` with the table named (`found_beyond_map`). With
+ * `proofScanText`, also the bounded scan of every readable text column outside the map
+ * (`scanTextColumns`): a hit names table and column, a table not finished in time `scan_incomplete`.
  */
 export async function proveErasure(
   deps: {
     /** Read connection: when given, the tables acknowledged triggers write to are searched too. */
-    readonly db?: Pick<PgDatabase, 'query'>;
+    readonly db?: Pick<PgDatabase, 'query'> | PgDatabase;
     readonly dataMap: DataMap;
     readonly searchers: Partial<Record<System, TableSearcher>>;
     readonly subjectHashKey: string | Buffer;
     readonly catalog: ErasureCatalog;
+    /** Opt-in: also scan every readable text column outside the map, within these bounds (needs `db`). */
+    readonly proofScanText?: TextScanBounds;
   },
   input: {
     readonly requestId: string;
@@ -44,7 +49,7 @@ export async function proveErasure(
   );
   if (!deps.db) return verification;
   const beyond = await searchTriggerTargets(deps.db, deps.dataMap, input.plan, input.known);
-  const extra = Object.entries(beyond)
+  const extra: Remaining[] = Object.entries(beyond)
     .filter(([table]) => !verification.remaining.some((r) => r.system === 'postgres' && r.table === table))
     .map(([table, rows]) => ({
       system: 'postgres' as const,
@@ -52,9 +57,35 @@ export async function proveErasure(
       rows,
       reason: 'found_beyond_map' as const,
     }));
+  if (deps.proofScanText && 'withClient' in deps.db)
+    for (const hit of await scanTextColumns(
+      deps.db as PgDatabase,
+      deps.dataMap,
+      input.plan,
+      input.known,
+      deps.proofScanText,
+    ))
+      extra.push({
+        system: 'postgres',
+        table: hit.table,
+        rows: hit.rows,
+        ...(hit.column
+          ? { reason: 'found_beyond_map' as const, column: hit.column }
+          : { reason: 'scan_incomplete' as const }),
+      });
   if (extra.length === 0) return verification;
   const remaining = [...verification.remaining, ...extra].sort((a, b) =>
-    a.system < b.system ? -1 : a.system > b.system ? 1 : a.table < b.table ? -1 : a.table > b.table ? 1 : 0,
+    a.system < b.system
+      ? -1
+      : a.system > b.system
+        ? 1
+        : a.table < b.table
+          ? -1
+          : a.table > b.table
+            ? 1
+            : (a.column ?? '') < (b.column ?? '')
+              ? -1
+              : 1,
   );
   return { ...verification, outcome: 'erasure_unverified', remaining };
 }

@@ -1,3 +1,4 @@
+import { canonicalJson } from '../canonical/canonicalJson';
 import type { DataMap } from '../datamap/dataMapSchema';
 import type { System } from '../datamap/System';
 import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
@@ -9,8 +10,19 @@ export interface Remaining {
   readonly system: System;
   readonly table: string;
   readonly rows: number;
-  /** `found_beyond_map`: in a table an acknowledged trigger writes to (see `searchTriggerTargets`). */
-  readonly reason: 'rows_remain' | 'identifier_in_masked_column' | 'no_erasure_rule' | 'found_beyond_map';
+  /**
+   * `found_beyond_map`: in a table an acknowledged trigger writes to (see `searchTriggerTargets`) or,
+   * with `column`, in a text column the opt-in scan read (`scanTextColumns`); `scan_incomplete`: a
+   * table that scan could not finish within its timeout.
+   */
+  readonly reason:
+    | 'rows_remain'
+    | 'identifier_in_masked_column'
+    | 'no_erasure_rule'
+    | 'found_beyond_map'
+    | 'scan_incomplete';
+  /** The column the opt-in text scan found the subject's identifier in. */
+  readonly column?: string;
 }
 
 export interface ErasureVerification {
@@ -24,7 +36,8 @@ export interface ErasureVerification {
 /**
  * Proof by re-discovery. `discover` runs discovery again with every identifier known before the
  * erasure (see `learnedIdentifiers`). The subject is `erased` only when every table that is not
- * retained returns zero rows, except masked rows whose masked columns no longer hold any of the
+ * retained returns zero rows, except the rows the plan retained as shared with other people (by
+ * key: reported in the plan and the receipt) and masked rows whose masked columns no longer hold any of the
  * identifiers; otherwise `erasure_unverified`, naming the tables (a trigger that re-inserted a row, a
  * replica that lags, a table with no erasure rule).
  */
@@ -60,10 +73,17 @@ export async function verifyErasure(
     remaining.set(id, { system, table, rows: (r?.rows ?? 0) + 1, reason });
   };
   const skip = deps.notSubject?.(again) ?? new Set<Finding>();
+  // Rows the plan retained because they are shared with other people: reported, not leftovers.
+  const sharedRetained = new Set(
+    plan.tables.flatMap((t) =>
+      (t.shared?.retained ?? []).map((r) => `${t.system}:${t.table}:${canonicalJson(r.key)}`),
+    ),
+  );
   for (const f of again.findings) {
     if (skip.has(f)) continue;
     const id = `${f.system}:${f.table}`;
     refound[id] = (refound[id] ?? 0) + 1;
+    if (sharedRetained.has(`${id}:${canonicalJson(f.key)}`)) continue;
     const rule = specs.get(id)?.erasure;
     if (!rule) count(f.system, f.table, 'no_erasure_rule');
     else if (rule.action === 'delete') count(f.system, f.table, 'rows_remain');

@@ -166,6 +166,7 @@ export function erasureProgress(history: readonly LedgerEntry[]): ErasureProgres
         planned: Number(d.planned),
         changed: Number(d.changed),
         alreadyDone: Number(d.alreadyDone),
+        ...(typeof d.party === 'string' ? { party: d.party } : {}),
       };
     });
   const d = history.filter((e) => isEraseCheckpoint(e, 'copies')).at(-1)?.detail;

@@ -1,4 +1,5 @@
 import type { ErasureReceipt } from '../erasure/buildErasureReceipt';
+import { describeSharedRows } from '../erasure/describeSharedRows';
 
 /**
  * The erasure confirmation (GDPR Art. 17, CCPA §1798.105) a privacy officer can send: per table
@@ -29,6 +30,17 @@ export function renderErasureReceipt(receipt: ErasureReceipt): string {
     ),
     '',
   ];
+  const shared = receipt.tables.filter((t) => t.shared);
+  if (shared.length > 0)
+    out.push(
+      'Rows shared with other people (counts only):',
+      '',
+      ...shared.map(
+        (t) =>
+          `- ${t.system} ${md(t.table)}: ${md(describeSharedRows(t.shared as NonNullable<typeof t.shared>))}`,
+      ),
+      '',
+    );
   if (receipt.ownCopies)
     out.push(
       `dsr-bridge's own copies: the row values of ${receipt.ownCopies.findingRowsCleared} finding(s) of ${receipt.ownCopies.earlierRequests} earlier request(s) about the same subject were removed from the evidence table (keys, row hashes and provenance kept), and ${receipt.ownCopies.objectsDeleted} object(s) of theirs deleted from the payload bucket. This request's evidence holds keys, row hashes and provenance only; its working objects (findings parts, erasure case) are deleted once this receipt is stored.`,
@@ -42,7 +54,7 @@ function rule(t: ErasureReceipt['tables'][number]): string {
     case 'delete':
       return 'delete';
     case 'mask':
-      return `mask ${t.maskedColumns.map(md).join(', ')}`;
+      return `mask ${t.maskedColumns.map(md).join(', ')}${t.party ? ` (shared rows: ${md(t.party)} only)` : ''}`;
     case 'retain':
       return `retain — ${md(t.ground ?? '')}${t.until ? ` (until ${md(t.until)})` : ''}`;
     case 'none':

@@ -58,6 +58,7 @@ describe('Command: dsr local snowflake --format json', () => {
       },
       { event: 'stopped' },
     ]);
-    expect((events[0]?.env as Record<string, string>).SNOWFLAKE_ACCESS_URL).toBe(events[0]?.url);
+    const started = events[0] as { env: Record<string, string>; url: string };
+    expect(started.env.SNOWFLAKE_ACCESS_URL).toBe(started.url);
   });
 });

@@ -251,28 +251,32 @@ describe('Function: eraseSubject (PostgreSQL)', () => {
     expect(await snapshot()).toBe(before);
   });
 
-  it("refuses to delete a row another person's row still references (an address two customers share)", async () => {
+  it("retains, and reports as shared, an address another person's row still references (an address two customers share)", async () => {
     // Prepare: Ben and Cleo live at address 2; erasing Ben finds it through his customer row.
     await pg.exec('UPDATE public.customer SET referred_by = NULL');
     const map = parseDataMap(MAP, 'test.yaml');
-    const before = await snapshot();
+    const cleo = async () =>
+      (
+        await pg.exec(
+          `SELECT x::text AS t FROM public.customer x WHERE id = 3 UNION ALL SELECT x::text FROM public.address x`,
+        )
+      ).rows;
+    const before = await cleo();
 
     // Act
     const result = await run(map, { email: ['ben@x.test'] });
 
-    // Assess: Cleo's customer row is named as the obstacle; nothing changed.
-    expect(result.outcome).toBe('refused');
-    if (result.outcome !== 'refused') return;
-    expect(result.problems).toEqual([
-      expect.objectContaining({
-        table: 'public.customer',
-        code: 'REFERENCED_BY_UNDISCOVERED',
-        message: expect.stringContaining(
-          '1 row(s) of it that discovery did not find reference planned rows of public.address',
-        ),
-      }),
-    ]);
-    expect(await snapshot()).toBe(before);
+    // Assess: Ben is erased, the shared address is retained and reported, Cleo's rows are as they were.
+    expect(result.outcome).toBe('executed');
+    if (result.outcome !== 'executed') return;
+    expect(result.plan.tables.find((t) => t.table === 'public.address')).toMatchObject({
+      action: 'delete',
+      rows: [],
+      shared: { setting: 'retain', retained: [{ key: { id: 2 } }], referencedBy: { 'public.customer': 1 } },
+    });
+    expect((await pg.exec('SELECT count(*)::int AS n FROM public.customer WHERE id = 2')).rows[0].n).toBe(0);
+    expect(await cleo()).toEqual(before);
+    expect(result.verification.outcome).toBe('erased');
   });
 
   it('re-plans a row that changed between discovery and erasure, never erasing on stale information', async () => {

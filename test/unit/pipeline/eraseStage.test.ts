@@ -4,7 +4,7 @@ import type { ErasureReceipt } from '../../../shared/erasure/buildErasureReceipt
 import { type ErasurePlan, sealPlan } from '../../../shared/erasure/ErasurePlan';
 import type { ErasureProblem } from '../../../shared/erasure/ErasureProblem';
 import type { ErasureStep } from '../../../shared/erasure/ErasureStep';
-import { rowHash } from '../../../shared/erasure/planErasure';
+import { rowHash } from '../../../shared/erasure/rowHash';
 import type { ErasureVerification } from '../../../shared/erasure/verifyErasure';
 import { subjectHash } from '../../../shared/identity/subjectHash';
 import type { IntakeRequest } from '../../../shared/intake/IntakeRequest';

@@ -1,0 +1,169 @@
+import type { CanonicalValue } from '../canonical/CanonicalValue';
+import type { DataMap, PostgresTableSpec } from '../datamap/dataMapSchema';
+import { parseColumnRef } from '../datamap/parseColumnRef';
+import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
+import { normalizeIdentifier } from '../identity/normalizeIdentifier';
+import type { OutsideReferences } from './readOutsideReferences';
+
+/** Why one of the subject's rows is shared with other people. Held in memory only, never written. */
+export interface SharedRow {
+  /** Rows outside the subject's findings that lead to this row, per table. */
+  readonly referencedBy: Readonly<Record<string, number>>;
+  /**
+   * The other people the row names: each person as the identity values (`kind`, NUL, normalised
+   * value) of one party, so the same person across rows is counted once. Never leaves the process.
+   */
+  readonly others: readonly (readonly string[])[];
+  /** The parties whose identity columns hold the subject's values, when the rule names parties. */
+  readonly subjectParties?: readonly string[];
+  /** Shared only because every row that led to it is shared (a joint account's transactions). */
+  readonly through: boolean;
+}
+
+/**
+ * Decides which found PostgreSQL rows are shared with other people. Pure: the references from rows
+ * outside the findings were read before (`readOutsideReferences`).
+ * - Referenced: other people's rows lead to it.
+ * - Another person's identifier: a row with the subject's value in one identity column also holds a
+ *   value that is not the subject's in another identity column of that kind (a message with the
+ *   subject as sender and someone else as recipient). When the table's erasure rule names `parties`,
+ *   the parties decide instead: a party with one of the subject's values is the subject's, any other
+ *   party holding an identity value is another person, whatever the kind.
+ * - Through: a row reached only through follow edges from rows that are all shared.
+ * A value is the subject's when it is among `known` (the request's identifiers and those learned),
+ * compared as the data map normalises its kind.
+ */
+export function decideSharedRows(
+  dataMap: DataMap,
+  findings: FindingsDocument,
+  known: Readonly<Record<string, readonly string[]>>,
+  referenced: OutsideReferences,
+): Map<Finding, SharedRow> {
+  const subject = new Map<string, Set<string>>();
+  const normalizer = (kind: string) => {
+    const spec = dataMap.identities[kind];
+    return (v: string) => normalizeIdentifier(v, spec?.normalize ?? 'none', spec?.region);
+  };
+  for (const [kind, values] of Object.entries(known))
+    subject.set(kind, new Set(values.map(normalizer(kind))));
+  const specs = new Map(dataMap.postgres.map((s) => [s.table, s]));
+  const shared = new Map<Finding, SharedRow>();
+  for (const f of findings.findings) {
+    if (f.system !== 'postgres') continue;
+    const spec = specs.get(f.table);
+    if (!spec) continue;
+    const named = otherPeople(spec, f.row, subject, normalizer);
+    const referencedBy = referenced.get(f) ?? {};
+    if (named.others.length === 0 && Object.keys(referencedBy).length === 0) continue;
+    shared.set(f, {
+      referencedBy,
+      others: named.others,
+      ...(named.subjectParties ? { subjectParties: named.subjectParties } : {}),
+      through: false,
+    });
+  }
+  // Rows reached only through shared rows are shared too, until nothing changes. Found rows are
+  // indexed by (table, column, value) once per followed column, so this stays linear in the findings.
+  const pg = findings.findings.filter((f) => f.system === 'postgres');
+  const index = new Map<string, Map<string, Finding[]>>();
+  const rowsWith = (table: string, column: string, value: CanonicalValue): Finding[] => {
+    const id = `${table}\u0000${column}`;
+    let byValue = index.get(id);
+    if (!byValue) {
+      byValue = new Map();
+      for (const q of pg) {
+        const v = q.row[column];
+        if (q.table !== table || (typeof v !== 'string' && typeof v !== 'number')) continue;
+        byValue.set(String(v), [...(byValue.get(String(v)) ?? []), q]);
+      }
+      index.set(id, byValue);
+    }
+    return typeof value === 'string' || typeof value === 'number' ? (byValue.get(String(value)) ?? []) : [];
+  };
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const f of pg) {
+      if (shared.has(f) || f.provenance.length === 0) continue;
+      if (f.provenance.some((p) => p.via !== 'follow')) continue;
+      const parents = f.provenance.flatMap((p) => {
+        if (p.via !== 'follow') return [];
+        const from = parseColumnRef(p.from.replace(/^postgres:/, ''));
+        return rowsWith(from.table, from.column, f.row[p.column] ?? null);
+      });
+      if (parents.length > 0 && parents.every((q) => shared.has(q))) {
+        shared.set(f, { referencedBy: {}, others: [], through: true });
+        changed = true;
+      }
+    }
+  }
+  return shared;
+}
+
+/**
+ * The people other than the subject that one row names, and (with parties) the subject's parties.
+ * Without parties, each identity column is a party of its kind, compared only within its kind.
+ */
+function otherPeople(
+  spec: PostgresTableSpec,
+  row: Finding['row'],
+  subject: ReadonlyMap<string, ReadonlySet<string>>,
+  normalizer: (kind: string) => (v: string) => string,
+): { others: string[][]; subjectParties?: string[] } {
+  const kindOf = new Map<string, string>();
+  for (const [kind, columns] of Object.entries(spec.identities)) for (const c of columns) kindOf.set(c, kind);
+  const values = (column: string) => {
+    const kind = kindOf.get(column) as string;
+    const normalize = normalizer(kind);
+    return scalars(row[column] ?? null).map((v) => ({ kind, value: normalize(v) }));
+  };
+  const isSubject = (v: { kind: string; value: string }) => subject.get(v.kind)?.has(v.value) === true;
+  const rule = spec.erasure;
+  const parties = rule && 'parties' in rule ? rule.parties : undefined;
+  if (parties) {
+    const subjectParties: string[] = [];
+    const others: string[][] = [];
+    for (const [party, columns] of Object.entries(parties).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const held = columns.filter((c) => kindOf.has(c)).flatMap(values);
+      if (held.some(isSubject)) subjectParties.push(party);
+      else if (held.length > 0) others.push(held.map((v) => `${v.kind}\u0000${v.value}`));
+    }
+    return subjectParties.length > 0 ? { others, subjectParties } : { others: [] };
+  }
+  const others: string[][] = [];
+  for (const [kind, columns] of Object.entries(spec.identities)) {
+    if (columns.length < 2) continue;
+    const held = columns.flatMap(values);
+    if (!held.some(isSubject)) continue;
+    for (const v of held) if (!isSubject(v)) others.push([`${kind}\u0000${v.value}`]);
+  }
+  return { others };
+}
+
+/** How many different people `rows` name: parties sharing an identity value are one person. */
+export function countOtherPersons(rows: readonly SharedRow[]): number {
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    const p = parent.get(x) ?? x;
+    if (p === x) return x;
+    const root = find(p);
+    parent.set(x, root);
+    return root;
+  };
+  for (const row of rows)
+    for (const person of row.others) {
+      const [first, ...rest] = person;
+      if (first === undefined) continue;
+      if (!parent.has(first)) parent.set(first, first);
+      for (const v of rest) {
+        if (!parent.has(v)) parent.set(v, v);
+        parent.set(find(v), find(first));
+      }
+    }
+  return new Set([...parent.keys()].map(find)).size;
+}
+
+function scalars(value: CanonicalValue): string[] {
+  if (typeof value === 'string' || typeof value === 'number') return [String(value)];
+  if (Array.isArray(value)) return value.flatMap(scalars);
+  return [];
+}

@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import { parseDataMap } from '../../../shared/datamap/loadDataMap';
+import { buildFindingsDocument, type Finding } from '../../../shared/discovery/FindingsDocument';
+import type { ProvenanceEntry } from '../../../shared/discovery/Provenance';
+import { countOtherPersons, decideSharedRows } from '../../../shared/erasure/decideSharedRows';
+import { planErasure } from '../../../shared/erasure/planErasure';
+
+const MAP = `version: 1
+identities:
+  email: { normalize: lowercase }
+  staff: {}
+postgres:
+  - table: public.message
+    primaryKey: [id]
+    identities: { email: [sender_email, recipient_email] }
+    erasure: delete
+  - table: public.ticket
+    primaryKey: [id]
+    identities: { email: requester_email, staff: handled_by }
+    erasure: RULE
+  - table: public.account
+    primaryKey: [id]
+    identities: { email: owner_email }
+    erasure: delete
+  - table: public.payment
+    primaryKey: [id]
+    follow: { account_id: public.account.id }
+    erasure: delete
+`;
+const PARTIES = '{ requester: [requester_email, requester_name], staff: [handled_by] }';
+
+const byEmail = (column: string): ProvenanceEntry => ({
+  column,
+  identity: 'email',
+  round: 1,
+  source: 'request',
+  via: 'identity',
+});
+const followed: ProvenanceEntry = {
+  column: 'account_id',
+  from: 'postgres:public.account.id',
+  round: 2,
+  via: 'follow',
+};
+
+function findings() {
+  return buildFindingsDocument({
+    requestId: 'r',
+    subjectHash: 'h',
+    tables: [
+      {
+        system: 'postgres',
+        table: 'public.message',
+        primaryKey: ['id'],
+        rows: [
+          {
+            key: { id: 1 },
+            provenance: [byEmail('sender_email')],
+            row: { id: 1, sender_email: 'ana@x', recipient_email: 'ben@x' },
+          },
+          {
+            key: { id: 2 },
+            provenance: [byEmail('recipient_email')],
+            row: { id: 2, sender_email: 'BEN@x ', recipient_email: 'ana@x' },
+          },
+          {
+            key: { id: 3 },
+            provenance: [byEmail('sender_email')],
+            row: { id: 3, sender_email: 'ana@x', recipient_email: null },
+          },
+          {
+            key: { id: 4 },
+            provenance: [byEmail('sender_email')],
+            row: { id: 4, sender_email: 'ana@x', recipient_email: 'Ana@X' },
+          },
+        ],
+      },
+      {
+        system: 'postgres',
+        table: 'public.ticket',
+        primaryKey: ['id'],
+        rows: [
+          {
+            key: { id: 7 },
+            provenance: [byEmail('requester_email')],
+            row: { id: 7, requester_email: 'ana@x', requester_name: 'Ana', handled_by: 'sam', body: 'late' },
+          },
+        ],
+      },
+      {
+        system: 'postgres',
+        table: 'public.account',
+        primaryKey: ['id'],
+        rows: [
+          { key: { id: 9 }, provenance: [byEmail('owner_email')], row: { id: 9, owner_email: 'ana@x' } },
+        ],
+      },
+      {
+        system: 'postgres',
+        table: 'public.payment',
+        primaryKey: ['id'],
+        rows: [{ key: { id: 90 }, provenance: [followed], row: { id: 90, account_id: 9 } }],
+      },
+    ],
+  });
+}
+
+const find = (doc: ReturnType<typeof findings>, table: string, id: number) =>
+  doc.findings.find((f) => f.table === table && f.key.id === id) as Finding;
+
+describe('Function: decideSharedRows', () => {
+  it("marks a row holding another person's identifier of the same kind, comparing values as the kind normalises them", () => {
+    // Prepare
+    const map = parseDataMap(MAP.replace('RULE', 'delete'), 'unit.yaml');
+    const doc = findings();
+
+    // Act
+    const shared = decideSharedRows(map, doc, { email: ['ana@x'] }, new Map());
+
+    // Assess: messages 1 and 2 name Ben (the same person twice); 3 names nobody else, 4 Ana twice.
+    expect([1, 2, 3, 4].map((id) => shared.has(find(doc, 'public.message', id)))).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(countOtherPersons([1, 2].map((id) => shared.get(find(doc, 'public.message', id)) as never))).toBe(
+      1,
+    );
+    // Without parties a staff member of another kind does not make the ticket shared.
+    expect(shared.has(find(doc, 'public.ticket', 7))).toBe(false);
+  });
+
+  it('with parties, any other party holding an identity value is another person, and the subject parties are named', () => {
+    // Prepare
+    const rule = `{ action: mask, columns: { requester_email: hash, requester_name: null, body: null }, shared: mask-own, parties: ${PARTIES} }`;
+    const map = parseDataMap(MAP.replace('RULE', rule), 'unit.yaml');
+    const doc = findings();
+
+    // Act
+    const shared = decideSharedRows(map, doc, { email: ['ana@x'] }, new Map());
+    const { plan } = planErasure({ dataMap: map }, { findings: doc, shared });
+
+    // Assess: only the requester's columns are masked; the text (in no party) stays.
+    expect(shared.get(find(doc, 'public.ticket', 7))?.subjectParties).toEqual(['requester']);
+    expect(
+      plan.tables
+        .filter((t) => t.table === 'public.ticket')
+        .map((t) => [t.party ?? null, t.rows.length, t.mask?.map((m) => m.column)]),
+    ).toEqual([
+      [null, 0, ['body', 'requester_email', 'requester_name']],
+      ['requester', 1, ['requester_email', 'requester_name']],
+    ]);
+  });
+
+  it('marks rows reached only through shared rows (a joint account’s payments), and plans them retained', () => {
+    // Prepare
+    const map = parseDataMap(MAP.replace('RULE', 'delete'), 'unit.yaml');
+    const doc = findings();
+    const referenced = new Map([[find(doc, 'public.account', 9), { 'public.holder': 1 }]]);
+
+    // Act
+    const shared = decideSharedRows(map, doc, { email: ['ana@x'] }, referenced);
+    const { plan } = planErasure({ dataMap: map }, { findings: doc, shared });
+
+    // Assess
+    expect(shared.get(find(doc, 'public.payment', 90))).toEqual({
+      referencedBy: {},
+      others: [],
+      through: true,
+    });
+    expect(plan.tables.find((t) => t.table === 'public.payment')).toMatchObject({
+      rows: [],
+      shared: { setting: 'retain', retained: [{ key: { id: 90 } }], through: 1 },
+    });
+    expect(plan.tables.find((t) => t.table === 'public.account')).toMatchObject({
+      rows: [],
+      shared: { referencedBy: { 'public.holder': 1 }, otherPersons: 0 },
+    });
+    expect(JSON.stringify(plan)).not.toContain('ben@x');
+  });
+});
+
+describe('Function: parseDataMap (shared rows)', () => {
+  const refused = (rule: string, system: 'postgres' | 'snowflake' = 'postgres') => {
+    const yaml =
+      system === 'postgres'
+        ? MAP.replace('RULE', rule)
+        : `${MAP.replace('RULE', 'delete')}snowflake:\n  - table: A.B.C\n    primaryKey: [ID]\n    identities: { email: EMAIL }\n    erasure: ${rule}\n`;
+    try {
+      parseDataMap(yaml, 'unit.yaml');
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return 'accepted';
+  };
+
+  it('fails if mask-own is set on a delete rule, without parties, or an identity column is in no party', () => {
+    expect(refused('{ action: delete, shared: mask-own }')).toContain(
+      "shared: mask-own masks the subject's own columns of a shared row, so it needs action: mask",
+    );
+    expect(refused('{ action: mask, columns: { body: null }, shared: mask-own }')).toContain(
+      'shared: mask-own needs parties, the columns of each person a row mentions',
+    );
+    expect(
+      refused(
+        '{ action: mask, columns: { body: null }, parties: { requester: [requester_email], other: [body] } }',
+      ),
+    ).toContain('handled_by (identity staff) is in no party');
+    expect(refused('{ action: delete, shared: keep }')).toContain(
+      'postgres[1].erasure.shared (line 13): shared: keep is not a setting: use retain',
+    );
+    expect(refused('{ action: delete, shared: retain }', 'snowflake')).toContain(
+      'shared rows are told apart in PostgreSQL tables only',
+    );
+    expect(refused(`{ action: mask, columns: { body: null }, shared: mask-own, parties: ${PARTIES} }`)).toBe(
+      'accepted',
+    );
+  });
+});
