@@ -1,9 +1,21 @@
 import type { System } from '../datamap/System';
 
+/** Rows of one learning table holding a refused value (counts only). */
+export interface SharedHolder {
+  readonly system: System;
+  readonly table: string;
+  readonly column: string;
+  /** Counted up to the cap. */
+  readonly rows: number;
+  /** Present when counting stopped at the cap: `rows` or more. */
+  readonly capped?: true;
+}
+
 /**
- * Learned values that did not widen the search: each was held by more than one row of the column
- * it was learned from (an office switchboard number, a shared mailbox), so it identifies no one.
- * Counts only, never the values: `values` distinct values were each held by `rows` rows.
+ * Learned values that did not widen the search: each was held by more than one row of the columns
+ * it could be learned from (an office switchboard number two employees share, one number for a
+ * supplier in `suppliers` and a carrier in `shippers`), so it identifies no one. Counts only,
+ * never the values: `values` distinct values were each held by `rows` rows.
  */
 export interface NotFollowed {
   readonly system: System;
@@ -12,12 +24,20 @@ export interface NotFollowed {
   readonly column: string;
   /** The identity kind the table learns through the column. */
   readonly identity: string;
-  /** Rows of `table.column` holding each of these values, counted up to the cap. */
+  /**
+   * Rows holding each of these values across every column of the identity kind that a table
+   * learns (a row and its mirror's copy counted once), each column counted up to the cap.
+   */
   readonly rows: number;
   /** Present when counting stopped at the cap: `rows` or more. */
   readonly capped?: true;
   /** How many distinct values were held by exactly that many rows. */
   readonly values: number;
+  /**
+   * Present when other learning tables than `table` hold the values too: each table holding
+   * them, with its rows, sorted by system, table and column (`table` itself included).
+   */
+  readonly heldBy?: readonly SharedHolder[];
 }
 
 /** One refused value, before refusals of a column with the same count are gathered. */
@@ -28,6 +48,8 @@ export interface RefusedValue {
   readonly identity: string;
   readonly rows: number;
   readonly capped: boolean;
+  /** As in {@link NotFollowed.heldBy}; absent when only `table` holds the value. */
+  readonly heldBy?: readonly SharedHolder[];
 }
 
 /**
@@ -37,7 +59,15 @@ export interface RefusedValue {
 export function summarizeNotFollowed(refused: Iterable<RefusedValue>): NotFollowed[] {
   const groups = new Map<string, { entry: RefusedValue; values: number }>();
   for (const r of refused) {
-    const id = [r.system, r.table, r.column, r.identity, String(r.rows), String(r.capped)].join('\u0000');
+    const id = [
+      r.system,
+      r.table,
+      r.column,
+      r.identity,
+      String(r.rows),
+      String(r.capped),
+      JSON.stringify(r.heldBy ?? []),
+    ].join('\u0000');
     const group = groups.get(id);
     if (group) group.values++;
     else groups.set(id, { entry: r, values: 1 });
@@ -50,12 +80,14 @@ export function summarizeNotFollowed(refused: Iterable<RefusedValue>): NotFollow
         compareText(a.entry.column, b.entry.column) ||
         compareText(a.entry.identity, b.entry.identity) ||
         a.entry.rows - b.entry.rows ||
-        Number(a.entry.capped) - Number(b.entry.capped),
+        Number(a.entry.capped) - Number(b.entry.capped) ||
+        compareText(JSON.stringify(a.entry.heldBy ?? []), JSON.stringify(b.entry.heldBy ?? [])),
     )
     .map(
       ({ entry: e, values }): NotFollowed => ({
         ...(e.capped ? { capped: true as const } : {}),
         column: e.column,
+        ...(e.heldBy ? { heldBy: e.heldBy } : {}),
         identity: e.identity,
         rows: e.rows,
         system: e.system,
@@ -66,11 +98,21 @@ export function summarizeNotFollowed(refused: Iterable<RefusedValue>): NotFollow
 }
 
 /**
- * One refusal in words, e.g. `phone not followed: shared by 2 rows of public.employees.phone`, or
- * `phone not followed (3 values): each shared by 1000 or more rows of …` for several capped values.
+ * One refusal in words, e.g. `phone not followed: shared by 2 rows of public.employees.phone`,
+ * `phone not followed (3 values): each shared by 1000 or more rows of …` for several capped values,
+ * or across tables `phone not followed: shared by 2 rows (1 of trade.suppliers.phone, 1 of
+ * trade.shippers.phone)`; a holder in another system than the refusal's is marked `(snowflake)`.
  */
 export function describeNotFollowed(n: NotFollowed): string {
-  const rows = `${n.rows}${n.capped ? ' or more' : ''} rows of ${n.table}.${n.column}`;
+  const many = (rows: number, capped: boolean | undefined) => `${rows}${capped ? ' or more' : ''}`;
+  const rows = n.heldBy
+    ? `${many(n.rows, n.capped)} rows (${n.heldBy
+        .map(
+          (h) =>
+            `${many(h.rows, h.capped)} of ${h.table}.${h.column}${h.system === n.system ? '' : ` (${h.system})`}`,
+        )
+        .join(', ')})`
+    : `${many(n.rows, n.capped)} rows of ${n.table}.${n.column}`;
   return n.values > 1
     ? `${n.identity.replace(/_/g, ' ')} not followed (${n.values} values): each shared by ${rows}`
     : `${n.identity.replace(/_/g, ' ')} not followed: shared by ${rows}`;
