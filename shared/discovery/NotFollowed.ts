@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { JsonNumber } from '../canonical/CanonicalValue';
 import type { System } from '../datamap/System';
 
 /** Rows of one learning table holding a refused value (counts only). */
@@ -120,4 +122,50 @@ export function describeNotFollowed(n: NotFollowed): string {
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// A count as it crosses an edge: a number, or an exact JSON number where the text was parsed exactly.
+const count = z.preprocess(
+  (v) => (v instanceof JsonNumber ? Number(v.text) : v),
+  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+);
+const system = z.enum(['postgres', 'snowflake']);
+const name = z.string().min(1);
+
+/**
+ * The note of values not followed as it crosses a stage, the bucket or the ledger: counts, names
+ * and reasons only (every field is a name or a count, so no value can travel in it).
+ */
+export const notFollowedSchema = z.array(
+  z.strictObject({
+    system,
+    table: name,
+    column: name,
+    identity: name,
+    rows: count,
+    capped: z.literal(true).optional(),
+    values: count,
+    heldBy: z
+      .array(
+        z.strictObject({
+          system,
+          table: name,
+          column: name,
+          rows: count,
+          capped: z.literal(true).optional(),
+        }),
+      )
+      .readonly()
+      .optional(),
+  }),
+);
+
+/**
+ * The note as the load stage records it in the ledger (its canonical JSON text), parsed; `undefined`
+ * when none was recorded. Throws a `ZodError` when the text is not such a note.
+ */
+export function parseNotFollowed(text: unknown): NotFollowed[] | undefined {
+  if (text === undefined) return undefined;
+  if (typeof text !== 'string') throw new TypeError('the note of values not followed is not text');
+  return notFollowedSchema.parse(JSON.parse(text)) as NotFollowed[];
 }

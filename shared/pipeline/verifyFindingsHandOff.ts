@@ -5,6 +5,7 @@ import { parseExactJson } from '../canonical/parseExactJson';
 import { sha256Hex } from '../canonical/sha256';
 import { EvidenceHasher } from '../discovery/EvidenceHasher';
 import { evidenceHash, type Finding, type FindingsDocument } from '../discovery/FindingsDocument';
+import { type NotFollowed, notFollowedSchema } from '../discovery/NotFollowed';
 import { IntegrityViolationError } from '../errors/IntegrityViolationError';
 import type { PayloadStore } from '../payload/PayloadStore';
 import { PayloadMissingError } from './errors';
@@ -35,6 +36,7 @@ const findingsDocumentSchema = z.looseObject({
   counts: z.record(z.string(), z.record(z.string(), count)),
   evidenceHash: hex64,
   findings: z.array(findingSchema),
+  notFollowed: notFollowedSchema.optional(),
   requestId: z.string().min(1),
   subject: z.looseObject({ hash: hex64 }),
 });
@@ -81,6 +83,8 @@ export interface VerifiedFindings {
   readPart(index: number, options?: { readonly parse?: boolean }): Promise<FindingsPartContent>;
   /** The whole document, for findings that travelled whole (inline or a claim check). */
   readonly document?: FindingsDocument;
+  /** Learned values discovery did not follow because several rows share them (counts only). */
+  readonly notFollowed?: readonly NotFollowed[];
 }
 
 /**
@@ -219,6 +223,7 @@ export async function openFindingsParts(
     parts: manifest.parts.map((p) => ({ sha256: p.sha256, rows: p.rows })),
     readPart,
     manifest,
+    ...(manifest.notFollowed?.length ? { notFollowed: manifest.notFollowed as NotFollowed[] } : {}),
   };
 }
 
@@ -315,6 +320,7 @@ export function documentFindings(document: FindingsDocument, handOff: string): V
       return { lines, findings: document.findings };
     },
     document,
+    ...(document.notFollowed?.length ? { notFollowed: document.notFollowed } : {}),
   };
 }
 

@@ -224,4 +224,38 @@ describe('Function: zipPackage', () => {
       names.push(a.toString('utf8', at + 30, at + 30 + a.readUInt16LE(at + 26)));
     expect(names).toEqual(written.files.map((f) => f.path).sort());
   });
+
+  it("lists the identifiers not followed in the auditor's appendix, by table and count only", async () => {
+    const dir = join(root, 'not-followed');
+    const document = {
+      ...hostileDocument(),
+      notFollowed: [
+        {
+          column: 'phone',
+          identity: 'phone',
+          rows: 2,
+          system: 'postgres' as const,
+          table: 'public.users',
+          values: 1,
+        },
+      ],
+    };
+    await writeAccessPackage({
+      source: findingsSourceOf(document),
+      dataMap: packageMap,
+      request: packageRequest,
+      dir,
+    });
+    const html = await readFile(join(dir, 'index.html'), 'utf8');
+    expect(html).toContain('<h3>Identifiers found in your records that other records share too');
+    expect(html).toContain('<li>phone not followed: shared by 2 rows of public.users.phone (postgres)</li>');
+    const plain = join(root, 'followed');
+    await writeAccessPackage({
+      source: findingsSourceOf(hostileDocument()),
+      dataMap: packageMap,
+      request: packageRequest,
+      dir: plain,
+    });
+    expect(await readFile(join(plain, 'index.html'), 'utf8')).not.toContain('not followed');
+  });
 });
