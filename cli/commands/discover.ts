@@ -5,7 +5,7 @@ import { postgresEnv, readConfig, subjectHashKeyEnv } from '../../shared/config/
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import type { System } from '../../shared/datamap/System';
 import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
-import { describeNotFollowed } from '../../shared/discovery/NotFollowed';
+import { describeNotFollowed, describeUnparsedPhones } from '../../shared/discovery/NotFollowed';
 import type { SearchableTable, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { serializeSpilledFindings } from '../../shared/discovery/serializeSpilledFindings';
 import { writePrivateFile } from '../../shared/files/writePrivateFile';
@@ -130,9 +130,12 @@ export function registerDiscover(program: Command): void {
         const notFollowed = (summary.notFollowed ?? [])
           .map((n) => `  ${n.system} ${describeNotFollowed(n)}\n`)
           .join('');
+        const unparsed = (summary.unparsedPhones ?? [])
+          .map((u) => `  ${u.system} ${describeUnparsedPhones(u)}\n`)
+          .join('');
         process.stderr.write(
           `request ${requestId}: ${summary.rows} rows in ${rounds} rounds, subject ${summary.subject.hash.slice(0, 12)}…\n` +
-            `${perTable}\n${notFollowed}evidence sha256 ${summary.evidenceHash}\n`,
+            `${perTable}\n${notFollowed}${unparsed}evidence sha256 ${summary.evidenceHash}\n`,
         );
       } finally {
         await db.end();

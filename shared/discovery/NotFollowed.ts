@@ -42,6 +42,23 @@ export interface NotFollowed {
   readonly heldBy?: readonly SharedHolder[];
 }
 
+/**
+ * Phone values in found rows that libphonenumber-js could not read in the kind's region, so they
+ * were compared as their digits: rows per table and column, never a value.
+ */
+export interface UnparsedPhones {
+  readonly system: System;
+  readonly table: string;
+  readonly column: string;
+  /** Found rows whose value in the column is not a possible number. */
+  readonly rows: number;
+}
+
+/** `3 rows of public.users.phone hold a phone number that could not be parsed (compared as digits)`. */
+export function describeUnparsedPhones(u: UnparsedPhones): string {
+  return `${u.rows} ${u.rows === 1 ? 'row' : 'rows'} of ${u.table}.${u.column} ${u.rows === 1 ? 'holds' : 'hold'} a phone number that could not be parsed (compared as digits)`;
+}
+
 /** One refused value, before refusals of a column with the same count are gathered. */
 export interface RefusedValue {
   readonly system: System;
@@ -158,6 +175,11 @@ export const notFollowedSchema = z.array(
       .readonly()
       .optional(),
   }),
+);
+
+/** {@link UnparsedPhones} as it crosses a stage: names and counts only. */
+export const unparsedPhonesSchema = z.array(
+  z.strictObject({ system, table: name, column: name, rows: count }),
 );
 
 /**

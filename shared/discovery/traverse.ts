@@ -3,10 +3,17 @@ import { type CanonicalValue, JsonNumber } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import type { System } from '../datamap/System';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
+import { normalizePhone } from '../identity/normalizePhone';
 import { collapseMetRecords, type MetRecord, metRecordOrder } from './collapseMetRecords';
 import { KEYLESS_KEY } from './keylessRowKeys';
 import type { MetRowSink } from './MetRow';
-import { type NotFollowed, type RefusedValue, type SharedHolder, summarizeNotFollowed } from './NotFollowed';
+import {
+  type NotFollowed,
+  type RefusedValue,
+  type SharedHolder,
+  summarizeNotFollowed,
+  type UnparsedPhones,
+} from './NotFollowed';
 import type { ProvenanceEntry } from './Provenance';
 import type {
   FoundRow,
@@ -61,6 +68,8 @@ export interface TraverseResult {
   readonly rounds: number;
   /** Learned values that were not followed because several rows share them (counts only). */
   readonly notFollowed: readonly NotFollowed[];
+  /** Phone values found that could not be parsed, compared as digits (counts only). */
+  readonly unparsedPhones: readonly UnparsedPhones[];
 }
 
 /** What a traversal learned besides its rows (which went to a {@link MetRowSink}). */
@@ -73,6 +82,8 @@ export interface TraversalOutline {
   readonly rounds: number;
   /** Learned values that were not followed because several rows share them (counts only). */
   readonly notFollowed: readonly NotFollowed[];
+  /** Phone values found that could not be parsed, compared as digits (counts only). */
+  readonly unparsedPhones: readonly UnparsedPhones[];
 }
 
 /**
@@ -119,6 +130,7 @@ export async function traverse(
     notSearched: outline.notSearched,
     rounds: outline.rounds,
     notFollowed: outline.notFollowed,
+    unparsedPhones: outline.unparsedPhones,
   };
 }
 
@@ -188,6 +200,22 @@ export async function traverseInto(
     ]),
   );
 
+  // Per table, its phone columns; per (table, column), the keys of found rows whose phone value
+  // could not be parsed (a row met in several rounds is counted once).
+  const phoneColumns = new Map(
+    active.map((t) => [
+      t,
+      [
+        ...new Map(
+          [...t.inputs, ...t.outputs]
+            .filter((io) => io.normalize === 'phone')
+            .map((io) => [io.column, io.region] as const),
+        ),
+      ],
+    ]),
+  );
+  const unparsed = new Map<string, { table: SearchableTable; column: string; keys: Set<string> }>();
+
   const harvest = (
     table: SearchableTable,
     match: ProvenanceEntry,
@@ -196,7 +224,16 @@ export async function traverseInto(
   ) => {
     const keyInputs = selfKeyInputs.get(table) ?? [];
     for (const row of rows) {
-      sink.met(table, { key: row.key, keyJson: canonicalJson(row.key), match, matchId, row: row.row });
+      const keyJson = canonicalJson(row.key);
+      sink.met(table, { key: row.key, keyJson, match, matchId, row: row.row });
+      for (const [column, region] of phoneColumns.get(table) ?? []) {
+        const text = asText(row.row[column]);
+        if (text === undefined || text.trim() === '' || normalizePhone(text, region).parsed) continue;
+        const id = sourceId(table, { column } as SearchOutput);
+        const entry = unparsed.get(id) ?? { table, column, keys: new Set<string>() };
+        unparsed.set(id, entry);
+        entry.keys.add(keyJson);
+      }
       for (const input of keyInputs) {
         const key = asText(row.row[input.column]);
         if (key !== undefined) searchedSet(table, input).add(key);
@@ -371,6 +408,19 @@ export async function traverseInto(
     notFollowed: summarizeNotFollowed(
       [...refused.values()].filter((r) => !pools.get(r.valueKey)?.has(r.value)),
     ),
+    unparsedPhones: [...unparsed.values()]
+      .map(
+        (u): UnparsedPhones => ({
+          column: u.column,
+          rows: u.keys.size,
+          system: u.table.system,
+          table: u.table.table,
+        }),
+      )
+      .sort(
+        (a, b) =>
+          compareText(a.system, b.system) || compareText(a.table, b.table) || compareText(a.column, b.column),
+      ),
     notSearched: plan
       .filter((t) => !options.searchers[t.system])
       .map((t) => ({ system: t.system, table: t.table })),

@@ -131,6 +131,9 @@ export function documentText(summary: FindingsSummary, lines: readonly string[])
       ? { unreadable: summary.unreadable as unknown as CanonicalValue }
       : {}),
     ...(summary.notFollowed?.length ? { notFollowed: summary.notFollowed as unknown as CanonicalValue } : {}),
+    ...(summary.unparsedPhones?.length
+      ? { unparsedPhones: summary.unparsedPhones as unknown as CanonicalValue }
+      : {}),
   };
   const text = canonicalJson(rest);
   // The findings go after the evidence hash (hex, no comma), before the next key.

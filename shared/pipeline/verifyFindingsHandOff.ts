@@ -5,7 +5,7 @@ import { parseExactJson } from '../canonical/parseExactJson';
 import { sha256Hex } from '../canonical/sha256';
 import { EvidenceHasher } from '../discovery/EvidenceHasher';
 import { evidenceHash, type Finding, type FindingsDocument } from '../discovery/FindingsDocument';
-import { type NotFollowed, notFollowedSchema } from '../discovery/NotFollowed';
+import { type NotFollowed, notFollowedSchema, unparsedPhonesSchema } from '../discovery/NotFollowed';
 import { IntegrityViolationError } from '../errors/IntegrityViolationError';
 import type { PayloadStore } from '../payload/PayloadStore';
 import { PayloadMissingError } from './errors';
@@ -37,6 +37,7 @@ const findingsDocumentSchema = z.looseObject({
   evidenceHash: hex64,
   findings: z.array(findingSchema),
   notFollowed: notFollowedSchema.optional(),
+  unparsedPhones: unparsedPhonesSchema.optional(),
   requestId: z.string().min(1),
   subject: z.looseObject({ hash: hex64 }),
 });

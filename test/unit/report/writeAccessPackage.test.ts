@@ -225,7 +225,7 @@ describe('Function: zipPackage', () => {
     expect(names).toEqual(written.files.map((f) => f.path).sort());
   });
 
-  it("lists the identifiers not followed in the auditor's appendix, by table and count only", async () => {
+  it("lists the identifiers not followed and the unparsed phone numbers in the auditor's appendix, by table and count only", async () => {
     const dir = join(root, 'not-followed');
     const document = {
       ...hostileDocument(),
@@ -239,6 +239,7 @@ describe('Function: zipPackage', () => {
           values: 1,
         },
       ],
+      unparsedPhones: [{ column: 'phone', rows: 3, system: 'postgres' as const, table: 'public.users' }],
     };
     await writeAccessPackage({
       source: findingsSourceOf(document),
@@ -249,6 +250,9 @@ describe('Function: zipPackage', () => {
     const html = await readFile(join(dir, 'index.html'), 'utf8');
     expect(html).toContain('<h3>Identifiers found in your records that other records share too');
     expect(html).toContain('<li>phone not followed: shared by 2 rows of public.users.phone (postgres)</li>');
+    expect(html).toContain(
+      '<li>3 rows of public.users.phone hold a phone number that could not be parsed (compared as digits) (postgres)</li>',
+    );
     const plain = join(root, 'followed');
     await writeAccessPackage({
       source: findingsSourceOf(hostileDocument()),
@@ -256,6 +260,8 @@ describe('Function: zipPackage', () => {
       request: packageRequest,
       dir: plain,
     });
-    expect(await readFile(join(plain, 'index.html'), 'utf8')).not.toContain('not followed');
+    const plainHtml = await readFile(join(plain, 'index.html'), 'utf8');
+    expect(plainHtml).not.toContain('not followed');
+    expect(plainHtml).not.toContain('could not be parsed');
   });
 });
