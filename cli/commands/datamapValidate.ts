@@ -46,6 +46,20 @@ export function registerDatamapValidate(datamap: Command): void {
         } finally {
           await db.end();
         }
+        // Learned Snowflake columns, when Snowflake is configured (its driver loaded only then).
+        if (process.env.SNOWFLAKE_ACCOUNT && map.snowflake.some((t) => t.learn.length > 0)) {
+          const { openSnowflakeFromEnv } = await import('../../adapters/aws/openSnowflakeFromEnv');
+          const { checkSnowflakeLearnedColumns } = await import(
+            '../../shared/snowflake/checkSnowflakeLearnedColumns'
+          );
+          const setup = openSnowflakeFromEnv(process.env);
+          try {
+            for (const r of await checkSnowflakeLearnedColumns(setup.db, map))
+              process.stderr.write(`${file}: warning: ${r.column} (learn ${r.identity}): ${r.message}\n`);
+          } finally {
+            await setup.db.close();
+          }
+        }
       }
       // Warnings do not change the exit code: the map is valid, but may make findings overreach.
       for (const warning of dataMapWarnings(map))

@@ -8,6 +8,7 @@ import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
 import { PostgresTableSearcher } from '../../../shared/postgres/PostgresTableSearcher';
 import { readPgCatalog } from '../../../shared/postgres/readPgCatalog';
 import { renderAccessReport } from '../../../shared/report/renderAccessReport';
+import { checkSnowflakeLearnedColumns } from '../../../shared/snowflake/checkSnowflakeLearnedColumns';
 import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
 import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
 import { SnowflakeTableSearcher } from '../../../shared/snowflake/SnowflakeTableSearcher';
@@ -289,5 +290,16 @@ describe('Discovery: a learned value shared by several rows is not followed', ()
     expect(renderAccessReport(REQUEST, document, PARTNER_MAP)).toContain(
       '- phone not followed: shared by 2 rows of TRADE.PUBLIC.PARTNERS.PHONE (snowflake)',
     );
+  });
+});
+
+describe('Function: checkSnowflakeLearnedColumns', () => {
+  it('measures the share of repeated values of a learned Snowflake column, counts only', async () => {
+    const warnings = await checkSnowflakeLearnedColumns(sfDb, PARTNER_MAP);
+    expect(
+      warnings.map(({ column, identity, rows, repeatedRows }) => ({ column, identity, rows, repeatedRows })),
+    ).toEqual([{ column: 'TRADE.PUBLIC.PARTNERS.PHONE', identity: 'phone', rows: 3, repeatedRows: 2 }]);
+    expect(warnings[0]?.message).toContain('66.7 % of its non-null values (2 of 3 rows)');
+    expect(JSON.stringify(warnings)).not.toMatch(/555|2222/);
   });
 });
