@@ -119,13 +119,24 @@ async function liveChecks(file: string, map: DataMap, options: ValidateOptions):
     await PostgresTableSearcher.create(db, map, file);
     const schemas = [...new Set(map.postgres.map((t) => t.table.split('.')[0] as string))];
     const catalog = await readPgCatalog(db, schemas);
+    const searches = await checkSearchIndexes(db, map, catalog);
+    const learned = [...(await checkLearnedColumns(db, map, catalog))];
+    // Learned Snowflake columns, when Snowflake is configured (its driver loaded only then).
+    if (process.env.SNOWFLAKE_ACCOUNT && map.snowflake.some((t) => t.learn.length > 0)) {
+      const { openSnowflakeFromEnv } = await import('../../adapters/aws/openSnowflakeFromEnv');
+      const { checkSnowflakeLearnedColumns } = await import(
+        '../../shared/snowflake/checkSnowflakeLearnedColumns'
+      );
+      const setup = openSnowflakeFromEnv(process.env);
+      try {
+        learned.push(...(await checkSnowflakeLearnedColumns(setup.db, map)));
+      } finally {
+        await setup.db.close();
+      }
+    }
     return {
-      searches: await checkSearchIndexes(db, map, catalog),
-      learned: (await checkLearnedColumns(db, map, catalog)).map((r) => ({
-        column: r.column,
-        identity: r.identity,
-        message: r.message,
-      })),
+      searches,
+      learned: learned.map((r) => ({ column: r.column, identity: r.identity, message: r.message })),
     };
   } finally {
     await db.end();

@@ -6,7 +6,12 @@ import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import type { System } from '../../shared/datamap/System';
 import { discoverSubjectStream, normalizeSubject } from '../../shared/discovery/discoverSubject';
 import type { FindingsSummary } from '../../shared/discovery/FindingsStream';
-import { describeNotFollowed, type NotFollowed } from '../../shared/discovery/NotFollowed';
+import {
+  describeNotFollowed,
+  describeUnparsedPhones,
+  type NotFollowed,
+  type UnparsedPhones,
+} from '../../shared/discovery/NotFollowed';
 import type { SearchableTable, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { serializeSpilledFindings } from '../../shared/discovery/serializeSpilledFindings';
 import { writePrivateFile } from '../../shared/files/writePrivateFile';
@@ -144,6 +149,7 @@ export function registerDiscover(program: Command): void {
         counts: summary.counts,
         unreadable: summary.unreadable?.length ?? 0,
         notFollowed: summary.notFollowed ?? [],
+        unparsedPhones: summary.unparsedPhones ?? [],
         evidenceHash: summary.evidenceHash,
         out: options.out,
       };
@@ -164,15 +170,17 @@ function formatSummary(result: {
   readonly rounds: number;
   readonly counts: FindingsSummary['counts'];
   readonly notFollowed: readonly NotFollowed[];
+  readonly unparsedPhones: readonly UnparsedPhones[];
   readonly evidenceHash: string;
 }): string {
   const perTable = Object.entries(result.counts)
     .flatMap(([system, tables]) => Object.entries(tables).map(([t, n]) => `  ${system} ${t}: ${n}`))
     .join('\n');
   const notFollowed = result.notFollowed.map((n) => `  ${n.system} ${describeNotFollowed(n)}\n`).join('');
+  const unparsed = result.unparsedPhones.map((u) => `  ${u.system} ${describeUnparsedPhones(u)}\n`).join('');
   return (
     `request ${result.requestId}: ${result.rows} rows in ${result.rounds} rounds, subject ${result.subjectHash.slice(0, 12)}…\n` +
-    `${perTable}\n${notFollowed}evidence sha256 ${result.evidenceHash}\n`
+    `${perTable}\n${notFollowed}${unparsed}evidence sha256 ${result.evidenceHash}\n`
   );
 }
 

@@ -8,6 +8,7 @@ import { type LedgerVerification, verifyLedger } from '../../shared/audit/verify
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
 import { findingsSourceOf } from '../../shared/discovery/FindingsStream';
+import { parseNotFollowed } from '../../shared/discovery/NotFollowed';
 import { ErasureReceiptMismatchError } from '../../shared/erasure/ErasureReceiptMismatchError';
 import { erasureReceiptText } from '../../shared/erasure/erasureReceiptText';
 import { makePrivateDirectory, writePrivateFile } from '../../shared/files/writePrivateFile';
@@ -155,7 +156,13 @@ async function reportAccess(c: ReportContext): Promise<void> {
   const findings = await readLoadedFindings(c.db, c.location, requestId);
   let document: ReturnType<typeof loadedFindingsDocument>;
   try {
-    document = loadedFindingsDocument({ dataMap, requestId, subjectHash: c.subjectHash, findings });
+    document = loadedFindingsDocument({
+      dataMap,
+      requestId,
+      subjectHash: c.subjectHash,
+      findings,
+      notFollowed: parseNotFollowed(loaded.detail?.notFollowed),
+    });
   } catch (error) {
     if (error instanceof EvidenceMismatchError) throw new CliError(error.message, EXIT.failed);
     throw error;

@@ -4,7 +4,7 @@ import { sha256Hex } from '../canonical/sha256';
 import type { System } from '../datamap/System';
 import { compareFindingKeys } from './compareFindingKeys';
 import { KEYLESS_KEY } from './keylessRowKeys';
-import type { NotFollowed } from './NotFollowed';
+import type { NotFollowed, UnparsedPhones } from './NotFollowed';
 import type { ProvenanceEntry } from './Provenance';
 import type { UnreadableRow } from './SearchableTable';
 import type { TableResult } from './traverse';
@@ -45,6 +45,12 @@ export interface FindingsDocument {
    * the evidence hash.
    */
   readonly notFollowed?: readonly NotFollowed[];
+  /**
+   * Phone values of found rows that could not be parsed in their kind's region, so they were
+   * compared as their digits: rows per table and column, never a value. Present only when there
+   * are some; not part of the evidence hash.
+   */
+  readonly unparsedPhones?: readonly UnparsedPhones[];
 }
 
 /** A matching row that has no canonical form, reported instead of failing its table. */
@@ -61,6 +67,7 @@ export function buildFindingsDocument(input: {
   subjectHash: string;
   tables: readonly TableResult[];
   notFollowed?: readonly NotFollowed[];
+  unparsedPhones?: readonly UnparsedPhones[];
 }): FindingsDocument {
   // Objects are built with their keys in sorted order, the canonical order.
   const findings = [...input.tables]
@@ -95,6 +102,7 @@ export function buildFindingsDocument(input: {
     ...(input.notFollowed?.length ? { notFollowed: input.notFollowed } : {}),
     requestId: input.requestId,
     subject: { hash: input.subjectHash },
+    ...(input.unparsedPhones?.length ? { unparsedPhones: input.unparsedPhones } : {}),
     ...(unreadable.length > 0 ? { unreadable } : {}),
   };
 }

@@ -11,7 +11,7 @@ import type { FindingsSource, FindingsSummary } from './FindingsStream';
 import { KEYLESS_KEY } from './keylessRowKeys';
 import { LineFileReader, readFileLines } from './LineFileReader';
 import type { MetRow, MetRowSink } from './MetRow';
-import type { NotFollowed } from './NotFollowed';
+import type { NotFollowed, UnparsedPhones } from './NotFollowed';
 import {
   comparePreparedFindingKeys,
   type PreparedFindingKey,
@@ -152,6 +152,7 @@ export class FindingsSpill implements MetRowSink {
     tables: readonly SearchableTable[];
     unreadable: readonly Unreadable[];
     notFollowed?: readonly NotFollowed[];
+    unparsedPhones?: readonly UnparsedPhones[];
   }): SpilledFindings {
     if (this.finished) throw new Error('FindingsSpill: finished twice');
     this.finished = true;
@@ -188,6 +189,7 @@ export class FindingsSpill implements MetRowSink {
       rows: hasher.rows,
       ...(input.unreadable.length > 0 ? { unreadable: input.unreadable } : {}),
       ...(input.notFollowed?.length ? { notFollowed: input.notFollowed } : {}),
+      ...(input.unparsedPhones?.length ? { unparsedPhones: input.unparsedPhones } : {}),
     };
     const dir = this.dir;
     return {

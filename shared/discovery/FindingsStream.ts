@@ -1,7 +1,7 @@
 import type { CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import type { FindingsDocument, Unreadable } from './FindingsDocument';
-import type { NotFollowed } from './NotFollowed';
+import type { NotFollowed, UnparsedPhones } from './NotFollowed';
 
 /**
  * A request's findings summarised without their rows: what a stage needs to know about them before
@@ -20,6 +20,8 @@ export interface FindingsSummary {
   readonly unreadable?: readonly Unreadable[];
   /** Learned values not followed because several rows share them; absent when none. */
   readonly notFollowed?: readonly NotFollowed[];
+  /** Phone values found that could not be parsed, compared as digits; absent when none. */
+  readonly unparsedPhones?: readonly UnparsedPhones[];
 }
 
 /**
@@ -44,6 +46,7 @@ export function findingsSourceOf(document: FindingsDocument): FindingsSource {
       rows: document.findings.length,
       ...(document.unreadable ? { unreadable: document.unreadable } : {}),
       ...(document.notFollowed ? { notFollowed: document.notFollowed } : {}),
+      ...(document.unparsedPhones ? { unparsedPhones: document.unparsedPhones } : {}),
     },
     async *lines() {
       for (const finding of document.findings) yield canonicalJson(finding as unknown as CanonicalValue);

@@ -1,9 +1,23 @@
+import { z } from 'zod';
+import { JsonNumber } from '../canonical/CanonicalValue';
 import type { System } from '../datamap/System';
 
+/** Rows of one learning table holding a refused value (counts only). */
+export interface SharedHolder {
+  readonly system: System;
+  readonly table: string;
+  readonly column: string;
+  /** Counted up to the cap. */
+  readonly rows: number;
+  /** Present when counting stopped at the cap: `rows` or more. */
+  readonly capped?: true;
+}
+
 /**
- * Learned values that did not widen the search: each was held by more than one row of the column
- * it was learned from (an office switchboard number, a shared mailbox), so it identifies no one.
- * Counts only, never the values: `values` distinct values were each held by `rows` rows.
+ * Learned values that did not widen the search: each was held by more than one row of the columns
+ * it could be learned from (an office switchboard number two employees share, one number for a
+ * supplier in `suppliers` and a carrier in `shippers`), so it identifies no one. Counts only,
+ * never the values: `values` distinct values were each held by `rows` rows.
  */
 export interface NotFollowed {
   readonly system: System;
@@ -12,12 +26,37 @@ export interface NotFollowed {
   readonly column: string;
   /** The identity kind the table learns through the column. */
   readonly identity: string;
-  /** Rows of `table.column` holding each of these values, counted up to the cap. */
+  /**
+   * Rows holding each of these values across every column of the identity kind that a table
+   * learns (a row and its mirror's copy counted once), each column counted up to the cap.
+   */
   readonly rows: number;
   /** Present when counting stopped at the cap: `rows` or more. */
   readonly capped?: true;
   /** How many distinct values were held by exactly that many rows. */
   readonly values: number;
+  /**
+   * Present when other learning tables than `table` hold the values too: each table holding
+   * them, with its rows, sorted by system, table and column (`table` itself included).
+   */
+  readonly heldBy?: readonly SharedHolder[];
+}
+
+/**
+ * Phone values in found rows that libphonenumber-js could not read in the kind's region, so they
+ * were compared as their digits: rows per table and column, never a value.
+ */
+export interface UnparsedPhones {
+  readonly system: System;
+  readonly table: string;
+  readonly column: string;
+  /** Found rows whose value in the column is not a possible number. */
+  readonly rows: number;
+}
+
+/** `3 rows of public.users.phone hold a phone number that could not be parsed (compared as digits)`. */
+export function describeUnparsedPhones(u: UnparsedPhones): string {
+  return `${u.rows} ${u.rows === 1 ? 'row' : 'rows'} of ${u.table}.${u.column} ${u.rows === 1 ? 'holds' : 'hold'} a phone number that could not be parsed (compared as digits)`;
 }
 
 /** One refused value, before refusals of a column with the same count are gathered. */
@@ -28,6 +67,8 @@ export interface RefusedValue {
   readonly identity: string;
   readonly rows: number;
   readonly capped: boolean;
+  /** As in {@link NotFollowed.heldBy}; absent when only `table` holds the value. */
+  readonly heldBy?: readonly SharedHolder[];
 }
 
 /**
@@ -37,7 +78,15 @@ export interface RefusedValue {
 export function summarizeNotFollowed(refused: Iterable<RefusedValue>): NotFollowed[] {
   const groups = new Map<string, { entry: RefusedValue; values: number }>();
   for (const r of refused) {
-    const id = [r.system, r.table, r.column, r.identity, String(r.rows), String(r.capped)].join('\u0000');
+    const id = [
+      r.system,
+      r.table,
+      r.column,
+      r.identity,
+      String(r.rows),
+      String(r.capped),
+      JSON.stringify(r.heldBy ?? []),
+    ].join('\u0000');
     const group = groups.get(id);
     if (group) group.values++;
     else groups.set(id, { entry: r, values: 1 });
@@ -50,12 +99,14 @@ export function summarizeNotFollowed(refused: Iterable<RefusedValue>): NotFollow
         compareText(a.entry.column, b.entry.column) ||
         compareText(a.entry.identity, b.entry.identity) ||
         a.entry.rows - b.entry.rows ||
-        Number(a.entry.capped) - Number(b.entry.capped),
+        Number(a.entry.capped) - Number(b.entry.capped) ||
+        compareText(JSON.stringify(a.entry.heldBy ?? []), JSON.stringify(b.entry.heldBy ?? [])),
     )
     .map(
       ({ entry: e, values }): NotFollowed => ({
         ...(e.capped ? { capped: true as const } : {}),
         column: e.column,
+        ...(e.heldBy ? { heldBy: e.heldBy } : {}),
         identity: e.identity,
         rows: e.rows,
         system: e.system,
@@ -66,11 +117,21 @@ export function summarizeNotFollowed(refused: Iterable<RefusedValue>): NotFollow
 }
 
 /**
- * One refusal in words, e.g. `phone not followed: shared by 2 rows of public.employees.phone`, or
- * `phone not followed (3 values): each shared by 1000 or more rows of …` for several capped values.
+ * One refusal in words, e.g. `phone not followed: shared by 2 rows of public.employees.phone`,
+ * `phone not followed (3 values): each shared by 1000 or more rows of …` for several capped values,
+ * or across tables `phone not followed: shared by 2 rows (1 of trade.suppliers.phone, 1 of
+ * trade.shippers.phone)`; a holder in another system than the refusal's is marked `(snowflake)`.
  */
 export function describeNotFollowed(n: NotFollowed): string {
-  const rows = `${n.rows}${n.capped ? ' or more' : ''} rows of ${n.table}.${n.column}`;
+  const many = (rows: number, capped: boolean | undefined) => `${rows}${capped ? ' or more' : ''}`;
+  const rows = n.heldBy
+    ? `${many(n.rows, n.capped)} rows (${n.heldBy
+        .map(
+          (h) =>
+            `${many(h.rows, h.capped)} of ${h.table}.${h.column}${h.system === n.system ? '' : ` (${h.system})`}`,
+        )
+        .join(', ')})`
+    : `${many(n.rows, n.capped)} rows of ${n.table}.${n.column}`;
   return n.values > 1
     ? `${n.identity.replace(/_/g, ' ')} not followed (${n.values} values): each shared by ${rows}`
     : `${n.identity.replace(/_/g, ' ')} not followed: shared by ${rows}`;
@@ -78,4 +139,55 @@ export function describeNotFollowed(n: NotFollowed): string {
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// A count as it crosses an edge: a number, or an exact JSON number where the text was parsed exactly.
+const count = z.preprocess(
+  (v) => (v instanceof JsonNumber ? Number(v.text) : v),
+  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+);
+const system = z.enum(['postgres', 'snowflake']);
+const name = z.string().min(1);
+
+/**
+ * The note of values not followed as it crosses a stage, the bucket or the ledger: counts, names
+ * and reasons only (every field is a name or a count, so no value can travel in it).
+ */
+export const notFollowedSchema = z.array(
+  z.strictObject({
+    system,
+    table: name,
+    column: name,
+    identity: name,
+    rows: count,
+    capped: z.literal(true).optional(),
+    values: count,
+    heldBy: z
+      .array(
+        z.strictObject({
+          system,
+          table: name,
+          column: name,
+          rows: count,
+          capped: z.literal(true).optional(),
+        }),
+      )
+      .readonly()
+      .optional(),
+  }),
+);
+
+/** {@link UnparsedPhones} as it crosses a stage: names and counts only. */
+export const unparsedPhonesSchema = z.array(
+  z.strictObject({ system, table: name, column: name, rows: count }),
+);
+
+/**
+ * The note as the load stage records it in the ledger (its canonical JSON text), parsed; `undefined`
+ * when none was recorded. Throws a `ZodError` when the text is not such a note.
+ */
+export function parseNotFollowed(text: unknown): NotFollowed[] | undefined {
+  if (text === undefined) return undefined;
+  if (typeof text !== 'string') throw new TypeError('the note of values not followed is not text');
+  return notFollowedSchema.parse(JSON.parse(text)) as NotFollowed[];
 }

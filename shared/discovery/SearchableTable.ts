@@ -51,6 +51,18 @@ export interface SearchableTable {
   readonly exclude: readonly string[];
   readonly inputs: readonly SearchInput[];
   readonly outputs: readonly SearchOutput[];
+  /**
+   * Set when each row is one person's record: the table learns, and its single-column key is
+   * mapped to an identity kind or followed by another table (`users.id`, `suppliers.id`). A value
+   * such rows hold is a claimant's identifier; the learning guard follows a value only if at most
+   * one row of all such tables holds it.
+   */
+  readonly personTable?: true;
+  /**
+   * Set on a Snowflake copy of a PostgreSQL table (its `mirror`): the table copied. A copy holds
+   * the same rows, so the learning guard counts a value held by a row and its copy once.
+   */
+  readonly copyOf?: string;
 }
 
 /** A row found, in canonical form, with its primary key (or, keyless, its row identity). */

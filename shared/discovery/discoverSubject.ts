@@ -54,6 +54,7 @@ export async function discoverSubject(
       subjectHash: subjectHash(deps.subjectHashKey, normalized),
       tables: result.tables,
       notFollowed: result.notFollowed,
+      unparsedPhones: result.unparsedPhones,
     }),
     notSearched: result.notSearched,
     rounds: result.rounds,
@@ -109,6 +110,7 @@ export async function discoverSubjectStream(
         })),
       ),
       notFollowed: outline.notFollowed,
+      unparsedPhones: outline.unparsedPhones,
     });
     return { findings, notSearched: outline.notSearched, rounds: outline.rounds, runs: spill.runsWritten };
   } catch (error) {

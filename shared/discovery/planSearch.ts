@@ -24,7 +24,14 @@ export interface PlanOptions {
  * row found through one identity is about the subject, the other identifiers in it need not be.
  */
 export function planSearch(map: DataMap, options: PlanOptions = {}): SearchableTable[] {
-  const plan = planSections(map);
+  const copied = new Map(
+    map.postgres.flatMap((spec) => (spec.mirror ? [[spec.mirror, spec.table] as const] : [])),
+  );
+  // A Snowflake table the map also lists as its own entry may be a PostgreSQL table's mirror.
+  const plan = planSections(map).map((t) => {
+    const copyOf = t.system === 'snowflake' ? copied.get(t.table) : undefined;
+    return copyOf ? { ...t, copyOf } : t;
+  });
   if (!options.mirrors) return plan;
   const upper = <T extends { column: string }>(io: T): T => ({ ...io, column: io.column.toUpperCase() });
   const mirrors = map.postgres.flatMap((spec) => {
@@ -39,6 +46,8 @@ export function planSearch(map: DataMap, options: PlanOptions = {}): SearchableT
         exclude: source.exclude.map((c) => c.toUpperCase()),
         inputs: source.inputs.map(upper),
         outputs: source.outputs.map(upper),
+        ...(source.personTable ? { personTable: true as const } : {}),
+        copyOf: spec.table,
       },
     ];
   });
@@ -86,11 +95,19 @@ function planSections(map: DataMap): SearchableTable[] {
           learned: { identity: kind },
         })),
       );
-      const followed: SearchOutput[] = followersOf(map, system, spec.table).map((ref) => ({
+      const followers = followersOf(map, system, spec.table);
+      const followed: SearchOutput[] = followers.map((ref) => ({
         valueKey: columnKey(system, ref),
         column: parseColumnRef(ref).column,
         normalize: 'none',
       }));
+      const [key, ...rest] = spec.primaryKey;
+      const personTable =
+        learned.length > 0 &&
+        key !== undefined &&
+        rest.length === 0 &&
+        (Object.values(spec.identities).some((columns) => columns.includes(key)) ||
+          followers.some((ref) => parseColumnRef(ref).column === key));
       return {
         system,
         table: spec.table,
@@ -99,6 +116,7 @@ function planSections(map: DataMap): SearchableTable[] {
         exclude: spec.exclude,
         inputs: [...identities, ...follows],
         outputs: [...learned, ...followed],
+        ...(personTable ? { personTable: true as const } : {}),
       };
     }),
   );

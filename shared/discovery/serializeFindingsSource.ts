@@ -8,7 +8,7 @@ const CHUNK_CHARS = 1024 * 1024;
 /**
  * The findings document as canonical JSON, in chunks, without holding the findings: byte for byte
  * what `serializeFindingsDocument` writes for the same findings. The document's keys in canonical
- * order are `counts, evidenceHash, findings, notFollowed, requestId, subject, unreadable`; everything but the
+ * order are `counts, evidenceHash, findings, notFollowed, requestId, subject, unparsedPhones, unreadable`; everything but the
  * findings comes from the summary (known once the findings are complete), and the findings array is
  * the source's lines joined by `,`.
  */
@@ -42,6 +42,7 @@ export function findingsDocumentTail(s: FindingsSummary): string {
     ...(s.notFollowed ? { notFollowed: s.notFollowed } : {}),
     requestId: s.requestId,
     subject: s.subject,
+    ...(s.unparsedPhones ? { unparsedPhones: s.unparsedPhones } : {}),
     ...(s.unreadable ? { unreadable: s.unreadable } : {}),
   };
   // `rest` serialised is `{"requestId":…}`: its members follow the findings array.

@@ -3,10 +3,17 @@ import { type CanonicalValue, JsonNumber } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import type { System } from '../datamap/System';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
+import { normalizePhone } from '../identity/normalizePhone';
 import { collapseMetRecords, type MetRecord, metRecordOrder } from './collapseMetRecords';
 import { KEYLESS_KEY } from './keylessRowKeys';
 import type { MetRowSink } from './MetRow';
-import { type NotFollowed, type RefusedValue, summarizeNotFollowed } from './NotFollowed';
+import {
+  type NotFollowed,
+  type RefusedValue,
+  type SharedHolder,
+  summarizeNotFollowed,
+  type UnparsedPhones,
+} from './NotFollowed';
 import type { ProvenanceEntry } from './Provenance';
 import type {
   FoundRow,
@@ -61,6 +68,8 @@ export interface TraverseResult {
   readonly rounds: number;
   /** Learned values that were not followed because several rows share them (counts only). */
   readonly notFollowed: readonly NotFollowed[];
+  /** Phone values found that could not be parsed, compared as digits (counts only). */
+  readonly unparsedPhones: readonly UnparsedPhones[];
 }
 
 /** What a traversal learned besides its rows (which went to a {@link MetRowSink}). */
@@ -73,6 +82,8 @@ export interface TraversalOutline {
   readonly rounds: number;
   /** Learned values that were not followed because several rows share them (counts only). */
   readonly notFollowed: readonly NotFollowed[];
+  /** Phone values found that could not be parsed, compared as digits (counts only). */
+  readonly unparsedPhones: readonly UnparsedPhones[];
 }
 
 /**
@@ -119,6 +130,7 @@ export async function traverse(
     notSearched: outline.notSearched,
     rounds: outline.rounds,
     notFollowed: outline.notFollowed,
+    unparsedPhones: outline.unparsedPhones,
   };
 }
 
@@ -140,13 +152,13 @@ export async function traverse(
  * in the request (request values were all searched in round 1), so it was learned.
  *
  * **The learning guard.** A learned identity value widens the search only if it identifies one
- * person: at the end of the round that learned it, the rows of the column it was learned from that
- * hold it are counted (with the search's own match, so the search's index serves the count, and
- * at most `sharedValueCap` per value). A value held by more than one row there (two employees'
- * office switchboard number) is not followed, unless another column it was learned from holds it
- * in one row; it is reported in `notFollowed` by table, column and count, never by value. A value
- * refused in one round and learned later from a column where it is unique is followed then, and
- * is no longer reported. Counts depend only on the data, so the same data gives the same rows.
+ * person: at the end of the round that learned it, the rows holding it are counted in every column
+ * of the plan that learns its kind (with the search's own match, so the search's index serves the
+ * count, and at most `sharedValueCap` per value and column). It is followed only when one row of
+ * the tables of people holds it (see `admitLearned`): not a number two employees share in one
+ * table, nor one a supplier and a carrier hold in two. A refusal is reported in
+ * `notFollowed` by table, column and count (and, across tables, each table's count), never by
+ * value. Counts depend only on the data, so the same data gives the same rows.
  */
 export async function traverseInto(
   plan: readonly SearchableTable[],
@@ -188,6 +200,22 @@ export async function traverseInto(
     ]),
   );
 
+  // Per table, its phone columns; per (table, column), the keys of found rows whose phone value
+  // could not be parsed (a row met in several rounds is counted once).
+  const phoneColumns = new Map(
+    active.map((t) => [
+      t,
+      [
+        ...new Map(
+          [...t.inputs, ...t.outputs]
+            .filter((io) => io.normalize === 'phone')
+            .map((io) => [io.column, io.region] as const),
+        ),
+      ],
+    ]),
+  );
+  const unparsed = new Map<string, { table: SearchableTable; column: string; keys: Set<string> }>();
+
   const harvest = (
     table: SearchableTable,
     match: ProvenanceEntry,
@@ -196,7 +224,16 @@ export async function traverseInto(
   ) => {
     const keyInputs = selfKeyInputs.get(table) ?? [];
     for (const row of rows) {
-      sink.met(table, { key: row.key, keyJson: canonicalJson(row.key), match, matchId, row: row.row });
+      const keyJson = canonicalJson(row.key);
+      sink.met(table, { key: row.key, keyJson, match, matchId, row: row.row });
+      for (const [column, region] of phoneColumns.get(table) ?? []) {
+        const text = asText(row.row[column]);
+        if (text === undefined || text.trim() === '' || normalizePhone(text, region).parsed) continue;
+        const id = sourceId(table, { column } as SearchOutput);
+        const entry = unparsed.get(id) ?? { table, column, keys: new Set<string>() };
+        unparsed.set(id, entry);
+        entry.keys.add(keyJson);
+      }
       for (const input of keyInputs) {
         const key = asText(row.row[input.column]);
         if (key !== undefined) searchedSet(table, input).add(key);
@@ -227,48 +264,88 @@ export async function traverseInto(
     }
   };
 
+  // Every column of the plan that learns each kind: a learned value is counted in all of them.
+  const learningColumns = new Map<ValueKey, { table: SearchableTable; output: SearchOutput }[]>();
+  for (const table of active)
+    for (const output of table.outputs) {
+      if (!output.learned) continue;
+      const columns = learningColumns.get(output.valueKey) ?? [];
+      learningColumns.set(output.valueKey, columns);
+      columns.push({ table, output });
+    }
+
   /**
-   * Counts, for each (table, column) values were learned from this round, the rows that hold each
-   * value, then adds to the pools the values held by one row of at least one of those columns.
+   * Counts the rows that hold each value learned this round in every column of the plan that
+   * learns its kind (a row and its mirror's copy count once; so do the several columns of one kind
+   * in one row: a table's count is the largest of its columns'), then adds to the pools the values
+   * that identify one person. Rows of tables of people (`personTable`) are claimants: a value is
+   * followed when exactly one such row holds it, whatever other tables repeat it (a user's tickets
+   * beside the `users` row), and refused when two do, in one table (two employees' switchboard
+   * number) or in two (a supplier in `suppliers` and a carrier in `shippers` with one number). A
+   * value no table of people holds is followed when some learning table holds it in one row.
    */
   const admitLearned = async (
     learned: ReadonlyMap<string, { table: SearchableTable; output: SearchOutput; values: Set<string> }>,
   ) => {
+    const wanted = new Map<ValueKey, Set<string>>();
+    for (const { output, values } of learned.values()) {
+      const set = wanted.get(output.valueKey) ?? new Set<string>();
+      wanted.set(output.valueKey, set);
+      for (const v of values) set.add(v);
+    }
     await Promise.all(
-      [...learned].map(([source, { table, output, values }]) =>
-        limit(async () => {
-          let counts = counted.get(source);
-          if (!counts) {
-            counts = new Map();
-            counted.set(source, counts);
-          }
-          const known = counts;
-          const missing = [...values].filter((v) => !known.has(v)).sort();
-          const searcher = options.searchers[table.system];
-          if (missing.length === 0 || !searcher) return;
-          const answer = await searcher.countRows(table, output, missing, cap);
-          for (const v of missing) known.set(v, Math.min(answer.get(v) ?? 0, cap));
-        }),
+      [...wanted].flatMap(([valueKey, values]) =>
+        (learningColumns.get(valueKey) ?? []).map(({ table, output }) =>
+          limit(async () => {
+            const source = sourceId(table, output);
+            let counts = counted.get(source);
+            if (!counts) {
+              counts = new Map();
+              counted.set(source, counts);
+            }
+            const known = counts;
+            const missing = [...values].filter((v) => !known.has(v)).sort();
+            const searcher = options.searchers[table.system];
+            if (missing.length === 0 || !searcher) return;
+            const answer = await searcher.countRows(table, output, missing, cap);
+            for (const v of missing) known.set(v, Math.min(answer.get(v) ?? 0, cap));
+          }),
+        ),
       ),
     );
     const unique = new Map<ValueKey, Set<string>>();
     for (const [source, { table, output, values }] of learned) {
-      const counts = counted.get(source) ?? new Map<string, number>();
       for (const value of values) {
-        const rows = counts.get(value) ?? 0;
-        if (rows <= 1) {
+        const holders = holdersOf(learningColumns.get(output.valueKey) ?? [], counted, value, cap);
+        const rows = holders.reduce((sum, h) => sum + h.rows, 0);
+        const personRows = holders.reduce((sum, h) => sum + (h.person ? h.rows : 0), 0);
+        if (personRows === 1 || (personRows === 0 && (rows === 0 || holders.some((h) => h.rows === 1)))) {
           const set = unique.get(output.valueKey) ?? new Set<string>();
           unique.set(output.valueKey, set);
           set.add(value);
           continue;
         }
+        const own = groupOf(table);
         refused.set(`${source}\u0000${value}`, {
           system: table.system,
           table: table.table,
           column: output.column,
           identity: output.learned?.identity ?? '',
           rows,
-          capped: rows >= cap,
+          capped: holders.some((h) => h.capped),
+          ...(holders.some((h) => h.group !== own)
+            ? {
+                heldBy: holders.map(
+                  ({ system, table, column, rows, capped }): SharedHolder => ({
+                    ...(capped ? { capped } : {}),
+                    column,
+                    rows,
+                    system,
+                    table,
+                  }),
+                ),
+              }
+            : {}),
           valueKey: output.valueKey,
           value,
         });
@@ -331,11 +408,77 @@ export async function traverseInto(
     notFollowed: summarizeNotFollowed(
       [...refused.values()].filter((r) => !pools.get(r.valueKey)?.has(r.value)),
     ),
+    unparsedPhones: [...unparsed.values()]
+      .map(
+        (u): UnparsedPhones => ({
+          column: u.column,
+          rows: u.keys.size,
+          system: u.table.system,
+          table: u.table.table,
+        }),
+      )
+      .sort(
+        (a, b) =>
+          compareText(a.system, b.system) || compareText(a.table, b.table) || compareText(a.column, b.column),
+      ),
     notSearched: plan
       .filter((t) => !options.searchers[t.system])
       .map((t) => ({ system: t.system, table: t.table })),
     rounds,
   };
+}
+
+/** A table, or for a mirror the table it copies: rows and their copies are one group. */
+function groupOf(table: SearchableTable): string {
+  return table.copyOf ? `postgres\u0000${table.copyOf}` : `${table.system}\u0000${table.table}`;
+}
+
+/** A learning table holding a value, with its group and whether it is a copy. */
+type Holder = Omit<SharedHolder, 'capped'> & {
+  group: string;
+  capped: boolean;
+  copy: boolean;
+  person: boolean;
+};
+
+/**
+ * The learning tables holding `value`, one per group (a table with its copies), each with the
+ * largest count among its columns and copies (the original named before a copy), sorted by
+ * system, table and column. Only groups with a row holding it.
+ */
+function holdersOf(
+  columns: readonly { table: SearchableTable; output: SearchOutput }[],
+  counted: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  value: string,
+  cap: number,
+): Holder[] {
+  const best = new Map<string, Holder>();
+  for (const { table, output } of columns) {
+    const rows = counted.get(sourceId(table, output))?.get(value) ?? 0;
+    if (rows === 0) continue;
+    const group = groupOf(table);
+    const held = best.get(group);
+    // Keep the largest count; on a tie, the first column met, an original before a copy.
+    if (held && (held.rows > rows || (held.rows === rows && (!held.copy || table.copyOf)))) continue;
+    best.set(group, {
+      copy: table.copyOf !== undefined,
+      person: table.personTable === true,
+      group,
+      system: table.system,
+      table: table.table,
+      column: output.column,
+      rows,
+      capped: rows >= cap,
+    });
+  }
+  return [...best.values()].sort(
+    (a, b) =>
+      compareText(a.system, b.system) || compareText(a.table, b.table) || compareText(a.column, b.column),
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Names the column a value was learned from: `system NUL table NUL column`. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notFollowedSchema } from '../discovery/NotFollowed';
 
 /** Default bytes of one findings part (newline-delimited canonical findings). */
 export const DEFAULT_PART_BYTES = 4 * 1024 * 1024;
@@ -36,6 +37,8 @@ export const findingsManifestSchema = z.strictObject({
    * digits of a key survive the manifest being read with `JSON.parse`). Not part of the evidence hash.
    */
   unreadable: z.string().optional(),
+  /** Learned values not followed because several rows share them (counts only). Not hashed. */
+  notFollowed: notFollowedSchema.optional(),
   parts: z.array(findingsPartSchema),
 });
 export type FindingsManifest = z.output<typeof findingsManifestSchema>;

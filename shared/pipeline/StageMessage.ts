@@ -119,7 +119,7 @@ export async function buildStageMessage(
 /**
  * The canonical JSON of the findings document made of `summary` and the findings' canonical
  * `lines`: byte for byte `serializeFindingsDocument` of that document (keys in sorted order:
- * counts, evidenceHash, findings, requestId, subject, unreadable).
+ * counts, evidenceHash, findings, notFollowed, requestId, subject, unreadable).
  */
 export function documentText(summary: FindingsSummary, lines: readonly string[]): string {
   const rest: Record<string, CanonicalValue> = {
@@ -130,9 +130,14 @@ export function documentText(summary: FindingsSummary, lines: readonly string[])
     ...(summary.unreadable && summary.unreadable.length > 0
       ? { unreadable: summary.unreadable as unknown as CanonicalValue }
       : {}),
+    ...(summary.notFollowed?.length ? { notFollowed: summary.notFollowed as unknown as CanonicalValue } : {}),
+    ...(summary.unparsedPhones?.length
+      ? { unparsedPhones: summary.unparsedPhones as unknown as CanonicalValue }
+      : {}),
   };
   const text = canonicalJson(rest);
-  const at = text.indexOf(',"requestId":');
+  // The findings go after the evidence hash (hex, no comma), before the next key.
+  const at = text.indexOf(',"', text.indexOf('"evidenceHash":') + 1);
   return `${text.slice(0, at)},"findings":[${lines.join(',')}]${text.slice(at)}`;
 }
 

@@ -10,6 +10,7 @@ import {
   type FindingsDocument,
   type Unreadable,
 } from '../discovery/FindingsDocument';
+import { type NotFollowed, notFollowedSchema, unparsedPhonesSchema } from '../discovery/NotFollowed';
 import { IntegrityViolationError } from '../errors/IntegrityViolationError';
 import type { PayloadStore } from '../payload/PayloadStore';
 import { PayloadMissingError } from './errors';
@@ -40,6 +41,8 @@ const findingsDocumentSchema = z.looseObject({
   counts: z.record(z.string(), z.record(z.string(), count)),
   evidenceHash: hex64,
   findings: z.array(findingSchema),
+  notFollowed: notFollowedSchema.optional(),
+  unparsedPhones: unparsedPhonesSchema.optional(),
   requestId: z.string().min(1),
   subject: z.looseObject({ hash: hex64 }),
 });
@@ -90,6 +93,8 @@ export interface VerifiedFindings {
   readPart(index: number, options?: { readonly parse?: boolean }): Promise<FindingsPartContent>;
   /** The whole document, for findings that travelled whole (inline or a claim check). */
   readonly document?: FindingsDocument;
+  /** Learned values discovery did not follow because several rows share them (counts only). */
+  readonly notFollowed?: readonly NotFollowed[];
 }
 
 /**
@@ -230,6 +235,7 @@ export async function openFindingsParts(
     parts: manifest.parts.map((p) => ({ sha256: p.sha256, rows: p.rows })),
     readPart,
     manifest,
+    ...(manifest.notFollowed?.length ? { notFollowed: manifest.notFollowed as NotFollowed[] } : {}),
   };
 }
 
@@ -338,6 +344,7 @@ export function documentFindings(document: FindingsDocument, handOff: string): V
       return { lines, findings: document.findings };
     },
     document,
+    ...(document.notFollowed?.length ? { notFollowed: document.notFollowed } : {}),
   };
 }
 

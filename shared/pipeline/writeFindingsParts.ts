@@ -69,6 +69,7 @@ export async function writeFindingsParts(
     ...(summary.unreadable && summary.unreadable.length > 0
       ? { unreadable: canonicalJson(summary.unreadable as unknown as CanonicalValue) }
       : {}),
+    ...(summary.notFollowed?.length ? { notFollowed: [...summary.notFollowed] } : {}),
     parts,
   };
   const body = canonicalJson(manifest as unknown as CanonicalValue);

@@ -1,6 +1,7 @@
 import type { DataMap } from '../datamap/dataMapSchema';
 import type { System } from '../datamap/System';
 import { buildFindingsDocument, type FindingsDocument } from '../discovery/FindingsDocument';
+import type { NotFollowed } from '../discovery/NotFollowed';
 import type { TableResult } from '../discovery/traverse';
 import { DsrError } from '../errors/DsrError';
 import type { LoadedFinding } from '../load/readLoadedFindings';
@@ -32,6 +33,8 @@ export interface LoadedFindingsInput {
   readonly subjectHash: string;
   /** The request's rows as `readLoadedFindings` returns them. */
   readonly findings: readonly LoadedFinding[];
+  /** The note of values not followed, as the load recorded it in the ledger (`parseNotFollowed`). */
+  readonly notFollowed?: readonly NotFollowed[];
 }
 
 /**
@@ -64,6 +67,7 @@ export function loadedFindingsDocument(input: LoadedFindingsInput): FindingsDocu
     requestId: input.requestId,
     subjectHash: input.subjectHash,
     tables,
+    ...(input.notFollowed ? { notFollowed: input.notFollowed } : {}),
   });
 
   const declared = new Set(tables.map((t) => tableId(t.system, t.table)));

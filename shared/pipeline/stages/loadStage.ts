@@ -1,4 +1,6 @@
 import type { PagerDutyClient } from '../../alerting/PagerDutyClient';
+import type { CanonicalValue } from '../../canonical/CanonicalValue';
+import { canonicalJson } from '../../canonical/canonicalJson';
 import type { Finding } from '../../discovery/FindingsDocument';
 import { IntegrityViolationError } from '../../errors/IntegrityViolationError';
 import type { RequestState } from '../../ledger/RequestState';
@@ -217,6 +219,10 @@ export function loadStage(deps: LoadStageDeps): StageWork {
       rows: findings.rows,
       evidenceHash: findings.evidenceHash,
       ...(count > 1 ? { parts: count } : {}),
+      // The note of values not followed (counts and names, never a value), for the report.
+      ...(findings.notFollowed?.length
+        ? { notFollowed: canonicalJson(findings.notFollowed as unknown as CanonicalValue) }
+        : {}),
     });
     logger.info('loaded', { ...logFields(stage, context), rows: findings.rows, parts: count });
   };

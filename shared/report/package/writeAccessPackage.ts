@@ -5,6 +5,7 @@ import { parseExactJson } from '../../canonical/parseExactJson';
 import type { DataMap, Disclosure } from '../../datamap/dataMapSchema';
 import type { Finding } from '../../discovery/FindingsDocument';
 import type { FindingsSource } from '../../discovery/FindingsStream';
+import { describeNotFollowed, describeUnparsedPhones } from '../../discovery/NotFollowed';
 import type { ProvenanceEntry } from '../../discovery/Provenance';
 import { csvCell } from './csvCell';
 import { displayValue } from './displayValue';
@@ -168,6 +169,9 @@ export async function writeAccessPackage(input: AccessPackageInput): Promise<Wri
         ...u,
         key: canonicalJson(u.key as CanonicalValue),
       })),
+      // Counts and names only (never a value), as discovery wrote them.
+      notFollowed: (summary.notFollowed ?? []).map((n) => `${describeNotFollowed(n)} (${n.system})`),
+      unparsedPhones: (summary.unparsedPhones ?? []).map((u) => `${describeUnparsedPhones(u)} (${u.system})`),
       timeline: timelineView(input.timeline, wording),
     };
     const html = openFile('index.html');

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
-import { discoverSubject } from '../../../shared/discovery/discoverSubject';
+import { discoverSubject, discoverSubjectStream } from '../../../shared/discovery/discoverSubject';
+import { serializeFindingsDocument } from '../../../shared/discovery/FindingsDocument';
+import { serializeFindingsSource } from '../../../shared/discovery/serializeFindingsSource';
 import { checkSearchIndexes } from '../../../shared/postgres/checkSearchIndexes';
 import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
 import { PostgresTableSearcher } from '../../../shared/postgres/PostgresTableSearcher';
@@ -107,6 +109,12 @@ async function found(identifiers: Record<string, string[]>): Promise<string[]> {
   return document.findings.map((f) => `${f.system} ${f.table} ${Object.values(f.key).join(',')}`);
 }
 
+async function collect(chunks: AsyncIterable<string>): Promise<string> {
+  let text = '';
+  for await (const chunk of chunks) text += chunk;
+  return text;
+}
+
 /** The rows `ids` of one country's contacts, in both systems. */
 const sortedBoth = (pgTable: string, ids: number[]) =>
   [
@@ -131,8 +139,32 @@ describe('Discovery: phone numbers as people write them', () => {
     expect((await found({ phone_fr: ['+33 4 91 55 12 34'] })).sort()).toEqual(sortedBoth('fr_contacts', [3]));
   });
 
-  it('compares a number that cannot be parsed (88.60.15.31, an eight-digit French number) as its digits', async () => {
+  it('compares a number that cannot be parsed (88.60.15.31, an eight-digit French number) as its digits, and counts it', async () => {
     expect((await found({ phone_fr: ['88-60-15-31'] })).sort()).toEqual(sortedBoth('fr_contacts', [1, 2]));
+    const postgres = await PostgresTableSearcher.create(pg, MAP, 'phones.yaml');
+    const snowflake = await SnowflakeTableSearcher.create(sfDb, MAP, 'phones.yaml');
+    const deps = { dataMap: MAP, searchers: { postgres, snowflake }, subjectHashKey: TEST_HASH_KEY };
+    const request = { requestId: 'req-phone', identifiers: { phone_fr: ['88-60-15-31'] } };
+    const { document } = await discoverSubject(deps, request);
+    expect(document.unparsedPhones).toEqual([
+      { column: 'phone', rows: 2, system: 'postgres', table: 'public.fr_contacts' },
+      { column: 'PHONE', rows: 2, system: 'snowflake', table: 'CRM.PUBLIC.FR_CONTACTS' },
+    ]);
+    // Streamed discovery writes the same bytes, the counts included, and never a value.
+    const streamed = await discoverSubjectStream(deps, request);
+    try {
+      const text = await collect(serializeFindingsSource(streamed.findings));
+      expect(text).toBe(serializeFindingsDocument(document));
+      expect(JSON.stringify(document.unparsedPhones)).not.toMatch(/88/);
+    } finally {
+      await streamed.findings.dispose();
+    }
+    // A number that parses is not counted.
+    const parsed = await discoverSubject(deps, {
+      requestId: 'req-phone',
+      identifiers: { phone_fr: ['+33 4 91 55 12 34'] },
+    });
+    expect(parsed.document.unparsedPhones).toBeUndefined();
   });
 
   it('stays index-backed: validate --live asks for the digits index, and is satisfied once it exists', async () => {

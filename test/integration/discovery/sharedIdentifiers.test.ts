@@ -3,9 +3,12 @@ import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflak
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { discoverSubject } from '../../../shared/discovery/discoverSubject';
 import { serializeFindingsDocument } from '../../../shared/discovery/FindingsDocument';
+import { checkSearchIndexes } from '../../../shared/postgres/checkSearchIndexes';
 import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
 import { PostgresTableSearcher } from '../../../shared/postgres/PostgresTableSearcher';
+import { readPgCatalog } from '../../../shared/postgres/readPgCatalog';
 import { renderAccessReport } from '../../../shared/report/renderAccessReport';
+import { checkSnowflakeLearnedColumns } from '../../../shared/snowflake/checkSnowflakeLearnedColumns';
 import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
 import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
 import { SnowflakeTableSearcher } from '../../../shared/snowflake/SnowflakeTableSearcher';
@@ -57,6 +60,39 @@ snowflake:
   'partners.yaml',
 );
 
+/**
+ * A supplier and a carrier, kept in two learning tables, share one number written two ways; a
+ * second supplier's number is its own, and a call log is searched by phone.
+ */
+const TRADE_MAP = parseDataMap(
+  `version: 1
+identities:
+  email: { normalize: lowercase }
+  phone: { normalize: phone, region: US }
+  supplier_id: {}
+  shipper_id: {}
+postgres:
+  - table: trade.suppliers
+    primaryKey: [id]
+    identities: { email: email, phone: phone, supplier_id: id }
+    learn: [email, phone, supplier_id]
+  - table: trade.shippers
+    primaryKey: [id]
+    identities: { email: email, phone: phone, shipper_id: id }
+    learn: [email, phone, shipper_id]
+  - table: trade.purchase_orders
+    primaryKey: [id]
+    follow: { supplier_id: trade.suppliers.id }
+  - table: trade.shipments
+    primaryKey: [id]
+    follow: { shipper_id: trade.shippers.id }
+  - table: trade.calls
+    primaryKey: [id]
+    identities: { phone: caller }
+`,
+  'trade.yaml',
+);
+
 const REQUEST = {
   requestId: 'req-shared',
   type: 'access',
@@ -84,6 +120,17 @@ beforeAll(async () => {
     INSERT INTO public.call_log VALUES (10, '1-206-555-0100'), (11, '+1 206 555 0199');
     CREATE TABLE public.orders (id int PRIMARY KEY, employee_id int, item text);
     INSERT INTO public.orders VALUES (20, 1, 'stapler'), (21, 2, 'chair'), (22, 2, 'desk'), (23, 3, 'lamp');
+    CREATE SCHEMA trade;
+    CREATE TABLE trade.suppliers (id int PRIMARY KEY, email text, phone text);
+    CREATE TABLE trade.shippers (id int PRIMARY KEY, email text, phone text);
+    CREATE TABLE trade.purchase_orders (id int PRIMARY KEY, supplier_id int);
+    CREATE TABLE trade.shipments (id int PRIMARY KEY, shipper_id int);
+    CREATE TABLE trade.calls (id int PRIMARY KEY, caller text);
+    INSERT INTO trade.suppliers VALUES (1, 'sales@exotic.test', '(206) 555-0142'), (3, 'info@tokyo.test', '206 555 0177');
+    INSERT INTO trade.shippers VALUES (1, 'desk@federal.test', '206-555-0101'), (2, 'desk@speedy.test', '+1 206.555.0142');
+    INSERT INTO trade.purchase_orders VALUES (100, 1), (101, 3), (102, 1);
+    INSERT INTO trade.shipments VALUES (200, 2), (201, 2), (202, 1);
+    INSERT INTO trade.calls VALUES (300, '2065550142'), (301, '+1 (206) 555-0177');
   `);
   pg = openDatabase(pgTest.dsn);
   sf = await startTestSnowflake();
@@ -154,6 +201,71 @@ describe('Discovery: a learned value shared by several rows is not followed', ()
     expect(document.notFollowed).toBeUndefined();
   });
 
+  it("returns exactly a supplier's rows when a carrier in another learning table shares its number", async () => {
+    const postgres = await PostgresTableSearcher.create(pg, TRADE_MAP, 'trade.yaml');
+    const discover = (identifiers: Record<string, string[]>) =>
+      discoverSubject(
+        { dataMap: TRADE_MAP, searchers: { postgres }, subjectHashKey: TEST_HASH_KEY },
+        { requestId: 'req-trade', identifiers },
+      );
+    const { document } = await discover({ email: ['sales@exotic.test'] });
+    expect(rowsOf(document)).toEqual([
+      'trade.purchase_orders 100',
+      'trade.purchase_orders 102',
+      'trade.suppliers 1',
+    ]);
+    expect(document.notFollowed).toEqual([
+      {
+        column: 'phone',
+        heldBy: [
+          { column: 'phone', rows: 1, system: 'postgres', table: 'trade.shippers' },
+          { column: 'phone', rows: 1, system: 'postgres', table: 'trade.suppliers' },
+        ],
+        identity: 'phone',
+        rows: 2,
+        system: 'postgres',
+        table: 'trade.suppliers',
+        values: 1,
+      },
+    ]);
+    const report = renderAccessReport(REQUEST, document, TRADE_MAP);
+    expect(report).toContain(
+      '- phone not followed: shared by 2 rows (1 of trade.shippers.phone, 1 of trade.suppliers.phone) (postgres)',
+    );
+    // The note holds no value; nothing of the carrier reaches the supplier.
+    expect(JSON.stringify(document.notFollowed)).not.toMatch(/0142/);
+    for (const text of [report, serializeFindingsDocument(document)])
+      expect(text).not.toMatch(/speedy|206\.555\.0142/);
+    // The carrier's own request is kept apart the same way.
+    expect(rowsOf((await discover({ shipper_id: ['2'] })).document)).toEqual([
+      'trade.shipments 200',
+      'trade.shipments 201',
+      'trade.shippers 2',
+    ]);
+    // A number one supplier alone holds is followed to the call log.
+    const own = (await discover({ supplier_id: ['3'] })).document;
+    expect(rowsOf(own)).toEqual(['trade.calls 301', 'trade.purchase_orders 101', 'trade.suppliers 3']);
+    expect(own.notFollowed).toBeUndefined();
+  });
+
+  it("keeps the guard's counts on the phone indexes validate --live asks for", async () => {
+    const catalog = async () => readPgCatalog(pg, ['trade']);
+    const before = await checkSearchIndexes(pg, TRADE_MAP, await catalog());
+    // The phone columns the guard counts in are among the searches without an index.
+    expect(before.map((w) => w.column)).toEqual(
+      expect.arrayContaining(['trade.suppliers.phone', 'trade.shippers.phone']),
+    );
+    for (const w of before) if (w.createIndex) await pgTest.exec(w.createIndex);
+    // The guard counts with the search's own match, so the indexes printed serve it too.
+    expect(await checkSearchIndexes(pg, TRADE_MAP, await catalog())).toEqual([]);
+    const postgres = await PostgresTableSearcher.create(pg, TRADE_MAP, 'trade.yaml');
+    const { document } = await discoverSubject(
+      { dataMap: TRADE_MAP, searchers: { postgres }, subjectHashKey: TEST_HASH_KEY },
+      { requestId: 'req-trade', identifiers: { email: ['sales@exotic.test'] } },
+    );
+    expect(document.notFollowed?.map((n) => n.rows)).toEqual([2]);
+  });
+
   it('returns the supplier and its purchase orders, not the carrier that shares its number (Snowflake)', async () => {
     const snowflake = await SnowflakeTableSearcher.create(sfDb, PARTNER_MAP, 'partners.yaml');
     const { document } = await discoverSubject(
@@ -178,5 +290,16 @@ describe('Discovery: a learned value shared by several rows is not followed', ()
     expect(renderAccessReport(REQUEST, document, PARTNER_MAP)).toContain(
       '- phone not followed: shared by 2 rows of TRADE.PUBLIC.PARTNERS.PHONE (snowflake)',
     );
+  });
+});
+
+describe('Function: checkSnowflakeLearnedColumns', () => {
+  it('measures the share of repeated values of a learned Snowflake column, counts only', async () => {
+    const warnings = await checkSnowflakeLearnedColumns(sfDb, PARTNER_MAP);
+    expect(
+      warnings.map(({ column, identity, rows, repeatedRows }) => ({ column, identity, rows, repeatedRows })),
+    ).toEqual([{ column: 'TRADE.PUBLIC.PARTNERS.PHONE', identity: 'phone', rows: 3, repeatedRows: 2 }]);
+    expect(warnings[0]?.message).toContain('66.7 % of its non-null values (2 of 3 rows)');
+    expect(JSON.stringify(warnings)).not.toMatch(/555|2222/);
   });
 });

@@ -3,6 +3,7 @@ import type { CanonicalRow } from '../../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { keylessRowKeys } from '../../../shared/discovery/keylessRowKeys';
+import { describeNotFollowed, type NotFollowed } from '../../../shared/discovery/NotFollowed';
 import { identityKey, planSearch } from '../../../shared/discovery/planSearch';
 import type { FoundRow, TableSearcher } from '../../../shared/discovery/SearchableTable';
 import { traverse } from '../../../shared/discovery/traverse';
@@ -237,24 +238,42 @@ postgres:
   });
 
   describe('Decision: the learning guard', () => {
+    // contact and member are tables of people (their keys are identities); notes mentions them.
     const crm = parseDataMap(
       `version: 1
-identities: { email: {}, phone: {} }
+identities: { email: {}, phone: {}, contact_id: {}, member_id: {} }
 postgres:
   - table: public.contact
     primaryKey: [id]
-    identities: { email: email, phone: phone }
-    learn: [email, phone]
+    identities: { email: email, phone: phone, contact_id: id }
+    learn: [email, phone, contact_id]
   - table: public.member
     primaryKey: [id]
-    identities: { email: email, phone: phone }
-    learn: [email, phone]
+    identities: { email: email, phone: phone, member_id: id }
+    learn: [email, phone, member_id]
+  - table: public.notes
+    primaryKey: [id]
+    identities: { phone: phone }
+    learn: [phone]
   - table: public.calls
     primaryKey: [id]
     identities: { phone: phone }
 `,
       'crm.yaml',
     );
+
+    it('marks tables of people: a learning table whose single key is an identity or followed', () => {
+      expect(planSearch(crm).map((t) => [t.table, t.personTable ?? false])).toEqual([
+        ['public.contact', true],
+        ['public.member', true],
+        ['public.notes', false],
+        ['public.calls', false],
+      ]);
+      expect(planSearch(map).map((t) => [t.table, t.personTable ?? false])).toEqual([
+        ['public.users', true],
+        ['public.friends', false],
+      ]);
+    });
 
     it('does not follow a value two rows of its column hold, counts it once, and reports it by count only', async () => {
       const { searcher, calls, counts } = memorySearcher({
@@ -270,10 +289,16 @@ postgres:
       expect(result.tables.map((t) => [t.table, t.rows.map((r) => r.key.id)])).toEqual([
         ['public.contact', [1]],
         ['public.member', []],
+        ['public.notes', []],
         ['public.calls', []],
       ]);
       expect(calls.some((c) => c.includes('phone='))).toBe(false);
-      expect(counts).toEqual(['public.contact.phone=100']);
+      // Counted in every column that learns phone, once each.
+      expect(counts.filter((c) => c.includes('phone'))).toEqual([
+        'public.contact.phone=100',
+        'public.member.phone=100',
+        'public.notes.phone=100',
+      ]);
       expect(result.notFollowed).toEqual([
         {
           column: 'phone',
@@ -286,7 +311,63 @@ postgres:
       ]);
     });
 
-    it('follows a value that another column it was learned from holds once, and then does not report it', async () => {
+    it('does not follow a value that two learning tables hold once each, and names both tables with their counts', async () => {
+      const { searcher, calls } = memorySearcher({
+        'public.contact': [{ id: 1, email: 'a@x.test', phone: '100' }],
+        'public.member': [{ id: 5, email: 'b@x.test', phone: '100' }],
+        'public.calls': [{ id: 9, phone: '100' }],
+      });
+      const result = await traverse(planSearch(crm), new Map([[identityKey('email'), ['a@x.test']]]), {
+        searchers: { postgres: searcher },
+      });
+      expect(result.tables.map((t) => [t.table, t.rows.map((r) => r.key.id)])).toEqual([
+        ['public.contact', [1]],
+        ['public.member', []],
+        ['public.notes', []],
+        ['public.calls', []],
+      ]);
+      expect(calls.some((c) => c.includes('phone='))).toBe(false);
+      expect(result.notFollowed).toEqual([
+        {
+          column: 'phone',
+          heldBy: [
+            { column: 'phone', rows: 1, system: 'postgres', table: 'public.contact' },
+            { column: 'phone', rows: 1, system: 'postgres', table: 'public.member' },
+          ],
+          identity: 'phone',
+          rows: 2,
+          system: 'postgres',
+          table: 'public.contact',
+          values: 1,
+        },
+      ]);
+      expect(describeNotFollowed(result.notFollowed[0] as NotFollowed)).toBe(
+        'phone not followed: shared by 2 rows (1 of public.contact.phone, 1 of public.member.phone)',
+      );
+    });
+
+    it('follows a value one row of the tables of people holds, whatever tables that mention people repeat it', async () => {
+      const { searcher } = memorySearcher({
+        'public.contact': [{ id: 1, email: 'a@x.test', phone: '100' }],
+        'public.notes': [
+          { id: 7, phone: '100' },
+          { id: 8, phone: '100' },
+        ],
+        'public.calls': [{ id: 9, phone: '100' }],
+      });
+      const result = await traverse(planSearch(crm), new Map([[identityKey('email'), ['a@x.test']]]), {
+        searchers: { postgres: searcher },
+      });
+      expect(result.tables.map((t) => [t.table, t.rows.map((r) => r.key.id)])).toEqual([
+        ['public.contact', [1]],
+        ['public.member', []],
+        ['public.notes', [7, 8]],
+        ['public.calls', [9]],
+      ]);
+      expect(result.notFollowed).toEqual([]);
+    });
+
+    it('refuses a value two rows of a table of people hold, even when another table of people holds it once', async () => {
       const { searcher } = memorySearcher({
         'public.contact': [
           { id: 1, email: 'a@x.test', phone: '100' },
@@ -298,6 +379,45 @@ postgres:
       const result = await traverse(planSearch(crm), new Map([[identityKey('email'), ['a@x.test']]]), {
         searchers: { postgres: searcher },
       });
+      expect(result.tables.find((t) => t.table === 'public.calls')?.rows).toEqual([]);
+      expect(result.notFollowed.map((n) => [n.table, n.rows, n.heldBy?.map((h) => h.rows)])).toEqual([
+        ['public.contact', 3, [2, 1]],
+        ['public.member', 3, [2, 1]],
+      ]);
+    });
+
+    it('follows a value one row holds in two columns of its kind, and one a table and its mirror copy each hold once', async () => {
+      const mirrored = parseDataMap(
+        `version: 1
+identities: { email: {}, phone: {}, contact_id: {} }
+postgres:
+  - table: public.contact
+    primaryKey: [id]
+    identities: { email: email, phone: [phone, mobile], contact_id: id }
+    learn: [email, phone, contact_id]
+    mirror: CRM.PUBLIC.CONTACT
+  - table: public.calls
+    primaryKey: [id]
+    identities: { phone: phone }
+`,
+        'mirrored.yaml',
+      );
+      const { searcher } = memorySearcher({
+        'public.contact': [{ id: 1, email: 'a@x.test', phone: '100', mobile: '100' }],
+        'public.calls': [{ id: 9, phone: '100' }],
+      });
+      const copy = memorySearcher({
+        'CRM.PUBLIC.CONTACT': [{ ID: 1, EMAIL: 'a@x.test', PHONE: '100', MOBILE: '100' }],
+      });
+      const result = await traverse(
+        planSearch(mirrored, { mirrors: true }),
+        new Map([[identityKey('email'), ['a@x.test']]]),
+        { searchers: { postgres: searcher, snowflake: copy.searcher } },
+      );
+      expect(copy.counts.filter((c) => c.includes('PHONE') || c.includes('MOBILE'))).toEqual([
+        'CRM.PUBLIC.CONTACT.PHONE=100',
+        'CRM.PUBLIC.CONTACT.MOBILE=100',
+      ]);
       expect(result.tables.find((t) => t.table === 'public.calls')?.rows.map((r) => r.key.id)).toEqual([9]);
       expect(result.notFollowed).toEqual([]);
     });

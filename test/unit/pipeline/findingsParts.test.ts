@@ -325,3 +325,66 @@ describe('Function: verifyFindingsHandOff (parts)', () => {
     );
   });
 });
+
+describe('The note of values not followed across the hand-off', () => {
+  const note = [
+    {
+      column: 'phone',
+      heldBy: [
+        { column: 'phone', rows: 1, system: 'postgres' as const, table: 'trade.shippers' },
+        { column: 'phone', rows: 1, system: 'postgres' as const, table: 'trade.suppliers' },
+      ],
+      identity: 'phone',
+      rows: 2,
+      system: 'postgres' as const,
+      table: 'trade.suppliers',
+      values: 1,
+    },
+  ];
+  const withNote = (requestId: string): FindingsDocument => ({
+    ...documentFor(requestId),
+    notFollowed: note,
+  });
+
+  it('travels inline as serializeFindingsDocument writes it, and parts in the manifest, outside the evidence hash', async () => {
+    const store = new InMemoryPayloadStore();
+    const small = buildFindingsDocument({
+      requestId: 'req-n1',
+      subjectHash: SUBJECT,
+      tables: [{ system: 'postgres', table: 'trade.suppliers', primaryKey: ['id'], rows: [] }],
+      notFollowed: note,
+    });
+    const inline = await buildStageMessage(
+      { ...header('req-n1'), tablesTouched: [] },
+      findingsSourceOf(small),
+      store,
+    );
+    if (!('inline' in inline.findings)) throw new Error('inline expected');
+    expect(inline.findings.inline).toBe(serializeFindingsDocument(small));
+    expect((await verifyFindingsHandOff(inline, store)).notFollowed).toEqual(note);
+
+    const document = withNote('req-n2');
+    const parted = await buildStageMessage(header('req-n2'), findingsSourceOf(document), store, {
+      thresholdBytes: 1024,
+      partBytes: PART_BYTES,
+    });
+    expect(parted.evidenceHash).toBe(documentFor('req-n2').evidenceHash);
+    const verified = await verifyFindingsHandOff(parted, store);
+    expect(verified.notFollowed).toEqual(note);
+  });
+
+  it('refuses a note that carries anything but names and counts', async () => {
+    const store = new InMemoryPayloadStore();
+    const { message, manifest } = await inParts('req-n3', store);
+    const tampered = await withManifest(store, message, {
+      ...manifest,
+      notFollowed: [{ ...note[0], value: '+1 206 555 0142' }],
+    } as unknown as FindingsManifest);
+    expect(await reasonOf(verifyFindingsHandOff(tampered, store))).toBe('findings_malformed');
+    const counted = await withManifest(store, message, {
+      ...manifest,
+      notFollowed: [{ ...note[0], rows: '2065550142' }],
+    } as unknown as FindingsManifest);
+    expect(await reasonOf(verifyFindingsHandOff(counted, store))).toBe('findings_malformed');
+  });
+});

@@ -224,4 +224,44 @@ describe('Function: zipPackage', () => {
       names.push(a.toString('utf8', at + 30, at + 30 + a.readUInt16LE(at + 26)));
     expect(names).toEqual(written.files.map((f) => f.path).sort());
   });
+
+  it("lists the identifiers not followed and the unparsed phone numbers in the auditor's appendix, by table and count only", async () => {
+    const dir = join(root, 'not-followed');
+    const document = {
+      ...hostileDocument(),
+      notFollowed: [
+        {
+          column: 'phone',
+          identity: 'phone',
+          rows: 2,
+          system: 'postgres' as const,
+          table: 'public.users',
+          values: 1,
+        },
+      ],
+      unparsedPhones: [{ column: 'phone', rows: 3, system: 'postgres' as const, table: 'public.users' }],
+    };
+    await writeAccessPackage({
+      source: findingsSourceOf(document),
+      dataMap: packageMap,
+      request: packageRequest,
+      dir,
+    });
+    const html = await readFile(join(dir, 'index.html'), 'utf8');
+    expect(html).toContain('<h3>Identifiers found in your records that other records share too');
+    expect(html).toContain('<li>phone not followed: shared by 2 rows of public.users.phone (postgres)</li>');
+    expect(html).toContain(
+      '<li>3 rows of public.users.phone hold a phone number that could not be parsed (compared as digits) (postgres)</li>',
+    );
+    const plain = join(root, 'followed');
+    await writeAccessPackage({
+      source: findingsSourceOf(hostileDocument()),
+      dataMap: packageMap,
+      request: packageRequest,
+      dir: plain,
+    });
+    const plainHtml = await readFile(join(plain, 'index.html'), 'utf8');
+    expect(plainHtml).not.toContain('not followed');
+    expect(plainHtml).not.toContain('could not be parsed');
+  });
 });
