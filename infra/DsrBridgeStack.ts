@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Annotations, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -10,10 +9,9 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { erasesSnowflake } from '../functions/erase/eraseEnv';
-import { snowflakeSearchReason } from '../functions/extract/extractEnv';
+import type { FunctionName } from '../functions/functionConfigs';
+import { BUNDLED_DATA_MAP, functionEnvironments } from '../functions/functionEnvironments';
 import { DAYS_LEFT_BUCKETS } from '../shared/audit/checkDeadlines';
-import { parseDataMap } from '../shared/datamap/loadDataMap';
 import { packageFile } from '../shared/package/packageFile';
 import { OPEN_REQUESTS_METRIC } from '../shared/telemetry/ComplianceMetrics';
 import { AnchorBucket } from './constructs/AnchorBucket';
@@ -21,122 +19,13 @@ import { CompletionTopic } from './constructs/CompletionTopic';
 import { FailedPayloadBucket } from './constructs/FailedPayloadBucket';
 import { PagerDutyAlarms } from './constructs/PagerDutyAlarms';
 import { PipelineQueue } from './constructs/PipelineQueue';
-import { type FunctionNetwork, StageFunction } from './constructs/StageFunction';
+import { type FunctionNetwork, StageFunction, type StageFunctionProps } from './constructs/StageFunction';
+import type { DsrBridgeProps } from './DsrBridgeProps';
+import { type BridgeSettings, resolveBridgeSettings } from './resolveBridgeSettings';
 
-/** Snowflake account settings the gate, the loader and the scan connect with (the private key is in a secret). */
-export interface SnowflakeSettings {
-  readonly account: string;
-  readonly user: string;
-  readonly warehouse: string;
-  readonly database: string;
-  readonly schema: string;
-  readonly role?: string;
-  /** An HTTPS proxy the functions reach Snowflake through (e.g. from private subnets without NAT). @default direct */
-  readonly proxy?: { readonly host: string; readonly port: number };
-  /**
-   * The read-only user and role the extractors search Snowflake with, when the data map sends
-   * them there (Snowflake tables, or mirrors searched). Its own key pair, so the extractors can
-   * never assume the loader's role. Required then; see the README for its grants.
-   */
-  readonly reader?: { readonly user: string; readonly role: string };
-  /**
-   * The user and role the erase function deletes and masks Snowflake rows with, when the data map
-   * erases Snowflake rows (a `delete` or `mask` rule on a Snowflake table). Its own key pair, held by
-   * no other function. Required then; `dsr datamap grants` prints its grants.
-   */
-  readonly eraser?: { readonly user: string; readonly role: string };
-}
+export type { SnowflakeSettings } from './DsrBridgeProps';
 
-export interface DsrBridgeStackProps extends StackProps {
-  /** PagerDuty CloudWatch integration URL. @default no subscription (a warning is shown) */
-  readonly pagerDutyUrl?: string;
-  /** VPC, subnets and security groups through which the extractors (and the gate and the scan) reach PostgreSQL. @default no VPC */
-  readonly network?: FunctionNetwork;
-  /** The same, as ids (from context); imported without a lookup. Ignored when `network` is given. */
-  readonly networkIds?: {
-    readonly vpcId: string;
-    readonly availabilityZones: string[];
-    readonly privateSubnetIds: string[];
-    readonly securityGroupIds: string[];
-  };
-  /** An existing RDS-format PostgreSQL secret. @default a new secret to fill in */
-  readonly postgresSecretArn?: string;
-  /** Rotate the PostgreSQL secret with Secrets Manager's hosted single-user rotation. @default false */
-  readonly rotatePostgresSecret?: boolean;
-  /** @default a new secret holding `{ "privateKey": "…PEM…" }` to fill in */
-  readonly snowflakeSecretArn?: string;
-  /** The read-only user's key pair. @default a new secret to fill in, when the extractors search Snowflake */
-  readonly snowflakeReaderSecretArn?: string;
-  /** The extractors also search each PostgreSQL table's Snowflake mirror. @default false */
-  readonly searchMirrors?: boolean;
-  /** @default a new secret with a generated 64-character key */
-  readonly subjectHashKeySecretArn?: string;
-  /**
-   * An existing RDS-format secret of the PostgreSQL erasure role, the only credentials that may
-   * change the source database (read by the erase function alone). @default a new secret to fill in
-   */
-  readonly pgErasureSecretArn?: string;
-  /** The key of keyed-hash masks (read by the erase function alone). @default a new secret with a generated 64-character key */
-  readonly erasureMaskKeySecretArn?: string;
-  /** The Snowflake erasure user's key pair. @default a new secret to fill in, when the data map erases Snowflake rows */
-  readonly snowflakeErasureSecretArn?: string;
-  /**
-   * An erasure planned to delete or mask more rows than this waits for `dsr approve`; between 1 and
-   * 100,000,000 inclusive. @default 1000
-   */
-  readonly approvalMaxRows?: number;
-  /**
-   * Hours an erasure plan may wait for `dsr approve` before the hourly deadline check pages; between
-   * 1 and 8,760 inclusive. @default 24
-   */
-  readonly approvalAlarmHours?: number;
-  /**
-   * Days the operator keeps PostgreSQL backups and WAL archives (when erased rows become
-   * unrecoverable, stated in the receipt); between 0 and 36,500 inclusive. @default not stated
-   */
-  readonly pgBackupRetentionDays?: number;
-  /** @default a new secret to fill in with the PagerDuty Events API v2 routing key */
-  readonly pagerDutyRoutingKeySecretArn?: string;
-  /** Required: the gate and the loader cannot start without it, and the synth is refused (naming the context) when it is missing. */
-  readonly snowflake?: SnowflakeSettings;
-  /** Receives before a message is dead-lettered, 1–1000. @default 5 */
-  readonly maxReceiveCount?: number;
-  /** Concurrent extractors for the high queue, 2–1000 and above the standard one's. @default 20 */
-  readonly highConcurrency?: number;
-  /** Concurrent extractors for the standard queue; protects the source database. 2–1000. @default 5 */
-  readonly standardConcurrency?: number;
-  /** When redrive runs: an EventBridge Scheduler `cron(…)` expression, in UTC. @default 'cron(0 3 ? * SUN *)' */
-  readonly maintenanceWindow?: string;
-  /**
-   * When the data-map coverage scan runs: an EventBridge Scheduler `cron(…)` expression, in UTC.
-   * @default 'cron(0 4 ? * MON *)' (weekly, Monday 04:00)
-   */
-  readonly scanSchedule?: string;
-  /**
-   * Page when a scan finds that the data map reaches less than this share of the PII-bearing
-   * columns, in percent, above 0 and at most 100. @default 95
-   */
-  readonly minCoveragePercent?: number;
-  /** Page when the oldest intake request is older than this. @default 1 hour */
-  readonly oldestRequestAge?: Duration;
-  /** Days quarantined payloads are kept. @default 400 */
-  readonly payloadRetentionDays?: number;
-  /** Days each ledger anchor is locked (Object Lock, compliance mode). @default 730 */
-  readonly anchorRetentionDays?: number;
-  /** Share of its period after which an open request pages (0–1). @default 0.8 */
-  readonly deadlineAlarmShare?: number;
-  /** Public holidays not counted as business days (`YYYY-MM-DD`). @default none */
-  readonly holidays?: readonly string[];
-  /** The data map bundled with the functions. @default local/sample/datamap.yaml */
-  readonly dataMapFile?: string;
-  /** Handler modules by stage; tests may point them elsewhere. @default functions/<stage>/handler.ts */
-  readonly entries?: Partial<
-    Record<
-      'extract' | 'gate' | 'load' | 'erase' | 'redrive' | 'scan' | 'dead-letter-recorder' | 'deadline-check',
-      string
-    >
-  >;
-}
+export interface DsrBridgeStackProps extends DsrBridgeProps, StackProps {}
 
 const ROOT = packageFile('.');
 /** Each function's timeout; the heavy-pipeline bench plays them. */
@@ -157,15 +46,6 @@ export const TIMEOUTS = {
   // Reads the whole ledger once an hour.
   deadlineCheck: Duration.minutes(5),
 };
-
-/**
- * Default coverage bar. Not 100: detection samples at most a thousand rows per table and counts a
- * column when half its samples match, so a column of look-alikes (reference numbers shaped like
- * phone numbers, free text quoting an address) can count as PII until someone adds it to the map's
- * `exclude` list. 95 pages on a real drop (a new table or system the map misses) without paging on
- * one such column in a large estate; `UnmappedPiiColumns` on the dashboard shows every single one.
- */
-const DEFAULT_MIN_COVERAGE_PERCENT = 95;
 
 /**
  * Everything dsr-bridge needs in AWS, secure by default: intake and stage queues with dead-letter
@@ -206,6 +86,8 @@ export class DsrBridgeStack extends Stack {
     readonly snowflakeReader?: secretsmanager.ISecret;
     readonly snowflakeErasure?: secretsmanager.ISecret;
   };
+  /** The props, validated and with their defaults. */
+  readonly settings: BridgeSettings;
   /** Why the extractors search Snowflake (from the data map), or undefined when they do not. */
   readonly extractorSnowflake: string | undefined;
   /** Whether the data map deletes or masks Snowflake rows (the erase function then holds the erasure user). */
@@ -215,87 +97,10 @@ export class DsrBridgeStack extends Stack {
 
   constructor(scope: Construct, id: string, props: DsrBridgeStackProps = {}) {
     super(scope, id, props);
-    const highConcurrency = props.highConcurrency ?? 20;
-    const standardConcurrency = props.standardConcurrency ?? 5;
-    for (const [name, value] of [
-      ['highConcurrency', highConcurrency],
-      ['standardConcurrency', standardConcurrency],
-    ] as const) {
-      if (!Number.isInteger(value) || value < 2 || value > 1000) {
-        throw new Error(`${name} must be an integer between 2 and 1000 inclusive (given ${value})`);
-      }
-    }
-    if (highConcurrency <= standardConcurrency) {
-      throw new Error(
-        `highConcurrency must be above standardConcurrency (given ${highConcurrency} ≤ ${standardConcurrency})`,
-      );
-    }
-    const maintenanceWindow = props.maintenanceWindow ?? 'cron(0 3 ? * SUN *)';
-    const scanSchedule = props.scanSchedule ?? 'cron(0 4 ? * MON *)';
-    for (const [name, value] of [
-      ['maintenanceWindow', maintenanceWindow],
-      ['scanSchedule', scanSchedule],
-    ] as const) {
-      if (!/^cron\([^)]+\)$/.test(value)) {
-        throw new Error(
-          `${name} must be an EventBridge Scheduler cron(…) expression (given ${JSON.stringify(value)})`,
-        );
-      }
-    }
-    const minCoveragePercent = props.minCoveragePercent ?? DEFAULT_MIN_COVERAGE_PERCENT;
-    if (!Number.isFinite(minCoveragePercent) || minCoveragePercent <= 0 || minCoveragePercent > 100) {
-      throw new Error(
-        `minCoveragePercent must be above 0 and at most 100 (given ${minCoveragePercent}); 100 pages on any unmapped PII-bearing column`,
-      );
-    }
-
-    const approvalMaxRows = props.approvalMaxRows ?? 1000;
-    if (!Number.isInteger(approvalMaxRows) || approvalMaxRows < 1 || approvalMaxRows > 100_000_000) {
-      throw new Error(
-        `approvalMaxRows must be an integer between 1 and 100000000 inclusive (given ${approvalMaxRows})`,
-      );
-    }
-    const approvalAlarmHours = props.approvalAlarmHours ?? 24;
-    if (!Number.isInteger(approvalAlarmHours) || approvalAlarmHours < 1 || approvalAlarmHours > 8760) {
-      throw new Error(
-        `approvalAlarmHours must be an integer between 1 and 8760 inclusive (given ${approvalAlarmHours})`,
-      );
-    }
-    const backupDays = props.pgBackupRetentionDays;
-    if (
-      backupDays !== undefined &&
-      (!Number.isInteger(backupDays) || backupDays < 0 || backupDays > 36_500)
-    ) {
-      throw new Error(
-        `pgBackupRetentionDays must be an integer between 0 and 36500 inclusive (given ${backupDays})`,
-      );
-    }
-
-    const dataMapFile = props.dataMapFile ?? join(ROOT, 'local/sample/datamap.yaml');
-    const dataMap = parseDataMap(readFileSync(dataMapFile, 'utf8'), dataMapFile);
-    this.extractorSnowflake = snowflakeSearchReason(dataMap, props.searchMirrors ?? false);
-    this.erasesSnowflake = erasesSnowflake(dataMap);
-    const sf = props.snowflake;
-    // A function deployed without the settings its configuration requires fails every invocation
-    // at cold start: refuse the synth instead, naming the context to give.
-    if (!sf) {
-      throw new Error(
-        'The gate and the loader need Snowflake: give the context values snowflakeAccount, snowflakeUser, snowflakeWarehouse, snowflakeDatabase and snowflakeSchema (see the README, Deploying)',
-      );
-    }
-    if (this.extractorSnowflake && !sf.reader) {
-      throw new Error(
-        `The extractors search Snowflake (${this.extractorSnowflake}): give the context values snowflakeReaderUser and snowflakeReaderRole, a read-only user and role (see the README, Deploying)`,
-      );
-    }
-    if (this.erasesSnowflake && !sf.eraser) {
-      const tables = dataMap.snowflake.filter(
-        (t) => t.erasure?.action === 'delete' || t.erasure?.action === 'mask',
-      ).length;
-      throw new Error(
-        `The erase function deletes or masks Snowflake rows (the data map has ${tables} Snowflake table(s) with a delete or mask rule): give the context values snowflakeErasureUser and snowflakeErasureRole, the user and role only it may use (see the README, Deploying)`,
-      );
-    }
+    const settings = resolveBridgeSettings(props);
+    this.settings = settings;
+    this.extractorSnowflake = settings.extractorSnowflake;
+    this.erasesSnowflake = settings.environment.erasesSnowflake;
     const network = props.network ?? (props.networkIds ? this.importNetwork(props.networkIds) : undefined);
     this.key = new kms.Key(this, 'Key', {
       description: 'dsr-bridge: queues, payload bucket, logs, secrets and alarm topic',
@@ -397,17 +202,11 @@ export class DsrBridgeStack extends Stack {
       accessLogs: this.payloads.accessLogs,
       retentionDays: props.anchorRetentionDays,
     });
-    const deadlineAlarmShare = props.deadlineAlarmShare ?? 0.8;
-    if (!(deadlineAlarmShare > 0 && deadlineAlarmShare <= 1))
-      throw new Error(`deadlineAlarmShare must be above 0 and at most 1 (given ${deadlineAlarmShare})`);
-    for (const day of props.holidays ?? [])
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(day))
-        throw new Error(`holidays must be dates as YYYY-MM-DD (given ${JSON.stringify(day)})`);
     const queue = (name: string, consumerTimeout: Duration) =>
       new PipelineQueue(this, name, {
         encryptionKey: this.key,
         consumerTimeout,
-        maxReceiveCount: props.maxReceiveCount,
+        maxReceiveCount: settings.environment.maxReceiveCount,
       });
     this.queues = {
       high: queue('HighIntake', TIMEOUTS.extract),
@@ -417,229 +216,88 @@ export class DsrBridgeStack extends Stack {
       erase: queue('EraseStage', TIMEOUTS.erase),
     };
 
-    const entry = (stage: keyof NonNullable<DsrBridgeStackProps['entries']>) =>
-      props.entries?.[stage] ?? join(ROOT, 'functions', stage, 'handler.ts');
-    const common = {
-      POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
-      POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
-      DSR_DATAMAP_PATH: 'datamap.yaml',
-      PAYLOAD_BUCKET: this.payloads.bucket.bucketName,
-      PAYLOAD_KMS_KEY_ARN: this.key.keyArn,
-      // The pipeline dead-letters a record itself on its last receive, with metadata and without PII;
-      // the queue's own redrive policy (same count) is only the backstop for a crashing handler.
-      MAX_RECEIVE_COUNT: String(this.queues.high.maxReceiveCount),
-    };
-    // The writer (gate, loader, scan) and, when the extractors search Snowflake, the read-only reader.
-    const connection = (user: string, role: string | undefined, secret: secretsmanager.ISecret) => ({
-      SNOWFLAKE_ACCOUNT: sf.account,
-      SNOWFLAKE_USER: user,
-      SNOWFLAKE_WAREHOUSE: sf.warehouse,
-      SNOWFLAKE_DATABASE: sf.database,
-      SNOWFLAKE_SCHEMA: sf.schema,
-      ...(role ? { SNOWFLAKE_ROLE: role } : {}),
-      ...(sf.proxy
-        ? { SNOWFLAKE_PROXY_HOST: sf.proxy.host, SNOWFLAKE_PROXY_PORT: String(sf.proxy.port) }
-        : {}),
-      SNOWFLAKE_PRIVATE_KEY_SECRET_ID: secret.secretArn,
+    // The topic comes before its publishers: its ARN is part of their environment.
+    this.completions = new CompletionTopic(this, 'CompletionTopic', { encryptionKey: this.key });
+    const queueReference = (q: PipelineQueue) => ({
+      url: q.queue.queueUrl,
+      arn: q.queue.queueArn,
+      deadLetterUrl: q.deadLetterQueue.queueUrl,
+      deadLetterArn: q.deadLetterQueue.queueArn,
     });
-    const snowflakeEnv: Record<string, string> = connection(sf.user, sf.role, this.secrets.snowflake);
-    const readerSecret = this.secrets.snowflakeReader;
-    const readerEnv: Record<string, string> =
-      sf.reader && readerSecret ? connection(sf.reader.user, sf.reader.role, readerSecret) : {};
-    // The erasure user shares the loader's account, warehouse and proxy (its own session in eraseConfig).
-    const erasureSecret = this.secrets.snowflakeErasure;
-    const snowflakeErasureEnv: Record<string, string> =
-      sf.eraser && erasureSecret
-        ? {
-            SNOWFLAKE_ERASURE_USER: sf.eraser.user,
-            SNOWFLAKE_ERASURE_ROLE: sf.eraser.role,
-            SNOWFLAKE_ERASURE_PRIVATE_KEY_SECRET_ID: erasureSecret.secretArn,
-          }
-        : {};
-    const assets: [string, string][] = [[dataMapFile, 'datamap.yaml']];
-    const extractor = (name: string, intake: PipelineQueue, priority: 'high' | 'standard') =>
-      new StageFunction(this, name, {
-        entry: entry('extract'),
-        timeout: TIMEOUTS.extract,
+    const environments = functionEnvironments(settings.environment, {
+      queues: {
+        high: queueReference(this.queues.high),
+        standard: queueReference(this.queues.standard),
+        gate: queueReference(this.queues.gate),
+        load: queueReference(this.queues.load),
+        erase: queueReference(this.queues.erase),
+      },
+      payloadBucket: this.payloads.bucket.bucketName,
+      payloadKeyArn: this.key.keyArn,
+      anchorBucket: this.anchors.bucket.bucketName,
+      completionTopicArn: this.completions.topic.topicArn,
+      secrets: {
+        postgres: this.secrets.postgres.secretArn,
+        postgresErasure: this.secrets.postgresErasure.secretArn,
+        erasureMaskKey: this.secrets.erasureMaskKey.secretArn,
+        snowflake: this.secrets.snowflake.secretArn,
+        subjectHashKey: this.secrets.subjectHashKey.secretArn,
+        pagerDutyRoutingKey: this.secrets.pagerDutyRoutingKey.secretArn,
+        ...(this.secrets.snowflakeReader ? { snowflakeReader: this.secrets.snowflakeReader.secretArn } : {}),
+        ...(this.secrets.snowflakeErasure
+          ? { snowflakeErasure: this.secrets.snowflakeErasure.secretArn }
+          : {}),
+      },
+    });
+    const assets: [string, string][] = [[settings.dataMapFile, BUNDLED_DATA_MAP]];
+    const fn = (
+      id: string,
+      name: FunctionName,
+      stage: keyof NonNullable<DsrBridgeStackProps['entries']>,
+      options: Partial<StageFunctionProps> = {},
+    ) =>
+      new StageFunction(this, id, {
+        entry: props.entries?.[stage] ?? join(ROOT, 'functions', stage, 'handler.ts'),
+        timeout: TIMEOUTS[name === 'extractHigh' || name === 'extractStandard' ? 'extract' : name],
         encryptionKey: this.key,
-        network,
         assets,
-        // Without Snowflake tables in the data map the extractors never load its driver: keep it out
-        // of their bundles. With them, it is bundled and evaluated on first use (`import()`).
-        externalModules: this.extractorSnowflake ? [] : ['snowflake-sdk'],
-        environment: {
-          ...common,
-          ...readerEnv,
-          ...(props.searchMirrors ? { DSR_SEARCH_MIRRORS: 'true' } : {}),
-          DSR_SUBJECT_HASH_KEY_SECRET_ARN: this.secrets.subjectHashKey.secretArn,
-          DSR_STAGE: `extract-${priority}`,
-          DSR_PRIORITY: priority,
-          PG_SECRET_ARN: this.secrets.postgres.secretArn,
-          NEXT_QUEUE_URL: this.queues.gate.queue.queueUrl,
-          // A standard request whose deadline is near is promoted to the high queue.
-          ...(priority === 'standard' ? { HIGH_QUEUE_URL: this.queues.high.queue.queueUrl } : {}),
-          DEAD_LETTER_QUEUE_URL: intake.deadLetterQueue.queueUrl,
-        },
+        environment: environments[name],
+        ...options,
       });
+    // Without Snowflake tables in the data map the extractors never load its driver: keep it out
+    // of their bundles. With them, it is bundled and evaluated on first use (`import()`).
+    const extractorModules = this.extractorSnowflake ? [] : ['snowflake-sdk'];
     this.functions = {
-      extractHigh: extractor('ExtractHigh', this.queues.high, 'high'),
-      extractStandard: extractor('ExtractStandard', this.queues.standard, 'standard'),
-      gate: new StageFunction(this, 'Gate', {
-        entry: entry('gate'),
-        timeout: TIMEOUTS.gate,
-        encryptionKey: this.key,
+      extractHigh: fn('ExtractHigh', 'extractHigh', 'extract', {
         network,
-        assets,
-        environment: {
-          ...common,
-          ...snowflakeEnv,
-          DSR_STAGE: 'gate',
-          PG_SECRET_ARN: this.secrets.postgres.secretArn,
-          PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
-          NEXT_QUEUE_URL: this.queues.load.queue.queueUrl,
-          ERASE_QUEUE_URL: this.queues.erase.queue.queueUrl,
-          DEAD_LETTER_QUEUE_URL: this.queues.gate.deadLetterQueue.queueUrl,
-        },
+        externalModules: extractorModules,
       }),
-      load: new StageFunction(this, 'Load', {
-        entry: entry('load'),
-        timeout: TIMEOUTS.load,
-        encryptionKey: this.key,
-        assets,
-        environment: {
-          ...common,
-          ...snowflakeEnv,
-          DSR_STAGE: 'load',
-          // A request not loaded within one invocation is sent here again and continues after its
-          // last checkpoint (the ledger's part checkpoints), without counting as a failed receive.
-          CONTINUE_QUEUE_URL: this.queues.load.queue.queueUrl,
-          // A hand-off that fails its integrity check at the load is quarantined and paged.
-          PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
-          DEAD_LETTER_QUEUE_URL: this.queues.load.deadLetterQueue.queueUrl,
-        },
+      extractStandard: fn('ExtractStandard', 'extractStandard', 'extract', {
+        network,
+        externalModules: extractorModules,
       }),
+      gate: fn('Gate', 'gate', 'gate', { network }),
+      load: fn('Load', 'load', 'load'),
       // Deletes and masks the subject's rows: the only function given credentials that write the
       // source databases. In the VPC like the extractors: it re-reads PostgreSQL before and after.
-      erase: new StageFunction(this, 'Erase', {
-        entry: entry('erase'),
-        timeout: TIMEOUTS.erase,
-        // The plan's row keys and one table's rows re-read under lock are held at once (not measured
-        // beyond 100k rows; the extractors' 512 MB hold one search page).
-        memorySize: 1024,
-        encryptionKey: this.key,
-        network,
-        assets,
-        environment: {
-          ...common,
-          ...snowflakeEnv,
-          ...snowflakeErasureEnv,
-          ...(props.searchMirrors ? { DSR_SEARCH_MIRRORS: 'true' } : {}),
-          DSR_STAGE: 'erase',
-          PG_SECRET_ARN: this.secrets.postgres.secretArn,
-          DSR_ERASURE_PG_SECRET_ARN: this.secrets.postgresErasure.secretArn,
-          DSR_ERASURE_MASK_KEY_SECRET_ARN: this.secrets.erasureMaskKey.secretArn,
-          DSR_SUBJECT_HASH_KEY_SECRET_ARN: this.secrets.subjectHashKey.secretArn,
-          DSR_APPROVAL_MAX_ROWS: String(approvalMaxRows),
-          ...(backupDays !== undefined ? { DSR_PG_BACKUP_RETENTION_DAYS: String(backupDays) } : {}),
-          // A plan waiting for approval is sent here again, delayed, and looked at once more.
-          CONTINUE_QUEUE_URL: this.queues.erase.queue.queueUrl,
-          // An erasure whose proof finds the subject again (`erasure_unverified`) pages.
-          PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
-          DEAD_LETTER_QUEUE_URL: this.queues.erase.deadLetterQueue.queueUrl,
-        },
-      }),
-      redrive: new StageFunction(this, 'Redrive', {
-        entry: entry('redrive'),
-        timeout: TIMEOUTS.redrive,
-        encryptionKey: this.key,
-        environment: {
-          POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
-          DEAD_LETTER_QUEUE_ARNS: Object.values(this.queues)
-            .map((q) => q.deadLetterQueue.queueArn)
-            .join(','),
-        },
-      }),
-      // Records what SQS's redrive policy moved to a dead-letter queue without an envelope (a
-      // handler that crashed, ran out of memory or time): envelope, ledger entry, metric, page.
-      deadLetterRecorder: new StageFunction(this, 'DeadLetterRecorder', {
-        entry: entry('dead-letter-recorder'),
-        timeout: TIMEOUTS.deadLetterRecorder,
-        encryptionKey: this.key,
-        assets,
-        environment: {
-          ...snowflakeEnv,
-          POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
-          POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
-          DSR_DATAMAP_PATH: 'datamap.yaml',
-          DSR_SUBJECT_HASH_KEY_SECRET_ARN: this.secrets.subjectHashKey.secretArn,
-          PAYLOAD_BUCKET: this.payloads.bucket.bucketName,
-          PAYLOAD_KMS_KEY_ARN: this.key.keyArn,
-          PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
-          DEAD_LETTER_SOURCES: this.toJsonString(
-            (
-              [
-                ['extract-high', this.queues.high],
-                ['extract-standard', this.queues.standard],
-                ['gate', this.queues.gate],
-                ['load', this.queues.load],
-                ['erase', this.queues.erase],
-              ] as const
-            ).map(([stage, q]) => ({
-              stage,
-              url: q.deadLetterQueue.queueUrl,
-              maxReceiveCount: q.maxReceiveCount,
-            })),
-          ),
-        },
-      }),
-      // Reads both systems like the extractors and the gate, through the same network; holds no
-      // queue, bucket or hash key.
-      scan: new StageFunction(this, 'Scan', {
-        entry: entry('scan'),
-        timeout: TIMEOUTS.scan,
-        // Up to four tables' samples (1000 rows, text cut at 4 KB) are held at once.
-        memorySize: 1024,
-        encryptionKey: this.key,
-        network,
-        assets,
-        environment: {
-          ...snowflakeEnv,
-          POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
-          POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
-          DSR_DATAMAP_PATH: 'datamap.yaml',
-          PG_SECRET_ARN: this.secrets.postgres.secretArn,
-        },
-      }),
-      // Hourly: pages for open requests near or past their deadline; takes the day's ledger anchor.
-      deadlineCheck: new StageFunction(this, 'DeadlineCheck', {
-        entry: entry('deadline-check'),
-        timeout: TIMEOUTS.deadlineCheck,
-        encryptionKey: this.key,
-        assets,
-        environment: {
-          ...snowflakeEnv,
-          POWERTOOLS_SERVICE_NAME: 'dsr-bridge',
-          POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
-          DSR_DATAMAP_PATH: 'datamap.yaml',
-          PAGERDUTY_ROUTING_KEY_SECRET_ARN: this.secrets.pagerDutyRoutingKey.secretArn,
-          ANCHOR_BUCKET: this.anchors.bucket.bucketName,
-          DSR_DEADLINE_ALARM_SHARE: String(deadlineAlarmShare),
-          DSR_APPROVAL_ALARM_HOURS: String(approvalAlarmHours),
-          ...(props.holidays?.length ? { DSR_HOLIDAYS: props.holidays.join(',') } : {}),
-        },
-      }),
+      // The plan's row keys and one table's rows re-read under lock are held at once (not measured
+      // beyond 100k rows; the extractors' 512 MB hold one search page).
+      erase: fn('Erase', 'erase', 'erase', { network, memorySize: 1024 }),
+      redrive: fn('Redrive', 'redrive', 'redrive', { assets: undefined }),
+      deadLetterRecorder: fn('DeadLetterRecorder', 'deadLetterRecorder', 'dead-letter-recorder'),
+      // Reads both systems like the extractors and the gate, through the same network. Up to four
+      // tables' samples (1000 rows, text cut at 4 KB) are held at once.
+      scan: fn('Scan', 'scan', 'scan', { network, memorySize: 1024 }),
+      deadlineCheck: fn('DeadlineCheck', 'deadlineCheck', 'deadline-check'),
     };
     this.anchors.grantWriteAnchors(this.functions.deadlineCheck.role);
-    const { gate, load, erase, deadLetterRecorder } = this.functions;
-    this.completions = new CompletionTopic(this, 'CompletionTopic', {
-      encryptionKey: this.key,
-      publishers: [gate, load, erase, deadLetterRecorder].map((f) => f.function),
-    });
-    this.wireStages(highConcurrency, standardConcurrency);
+    for (const name of ['gate', 'load', 'erase', 'deadLetterRecorder'] as const)
+      this.completions.addPublisher(this.functions[name].function);
+    this.wireStages(settings.highConcurrency, settings.standardConcurrency);
     this.scheduleDeadlineCheck();
-    this.scheduleRedrive(maintenanceWindow);
+    this.scheduleRedrive(settings.maintenanceWindow);
     this.scheduleDeadLetterRecorder();
-    this.scheduleScan(scanSchedule);
+    this.scheduleScan(settings.scanSchedule);
 
     this.alerting = new PagerDutyAlarms(this, 'Alerting', {
       encryptionKey: this.key,
@@ -693,8 +351,8 @@ export class DsrBridgeStack extends Stack {
       1,
       'A handler failed without classifying the failure and SQS dead-lettered the message (recorded by the dead-letter recorder)',
     );
-    const scanMetrics = this.alarmOnCoverage(minCoveragePercent);
-    this.dashboard(violations, scanMetrics, minCoveragePercent);
+    const scanMetrics = this.alarmOnCoverage(settings.minCoveragePercent);
+    this.dashboard(violations, scanMetrics, settings.minCoveragePercent);
   }
 
   private importNetwork(ids: NonNullable<DsrBridgeStackProps['networkIds']>): FunctionNetwork {
