@@ -141,7 +141,7 @@ function markedReferences(stack: DsrBridgeStack): ResourceReferences {
     deadLetterArn: marker('AWS::SQS::Queue', logicalId(stack, q.deadLetterQueue), 'Arn'),
   });
   const secrets = Object.fromEntries(
-    Object.entries(stack.secrets).map(([name, secret]) => [
+    Object.entries(stack.bridge.secrets).map(([name, secret]) => [
       name,
       secret.node.defaultChild
         ? marker('AWS::SecretsManager::Secret', logicalId(stack, secret), undefined)
@@ -150,16 +150,20 @@ function markedReferences(stack: DsrBridgeStack): ResourceReferences {
   ) as ResourceReferences['secrets'];
   return {
     queues: {
-      high: queue(stack.queues.high),
-      standard: queue(stack.queues.standard),
-      gate: queue(stack.queues.gate),
-      load: queue(stack.queues.load),
-      erase: queue(stack.queues.erase),
+      high: queue(stack.bridge.queues.high),
+      standard: queue(stack.bridge.queues.standard),
+      gate: queue(stack.bridge.queues.gate),
+      load: queue(stack.bridge.queues.load),
+      erase: queue(stack.bridge.queues.erase),
     },
-    payloadBucket: marker('AWS::S3::Bucket', logicalId(stack, stack.payloads.bucket), undefined),
-    payloadKeyArn: marker('AWS::KMS::Key', logicalId(stack, stack.key), 'Arn'),
-    anchorBucket: marker('AWS::S3::Bucket', logicalId(stack, stack.anchors.bucket), undefined),
-    completionTopicArn: marker('AWS::SNS::Topic', logicalId(stack, stack.completions.topic), undefined),
+    payloadBucket: marker('AWS::S3::Bucket', logicalId(stack, stack.bridge.payloads.bucket), undefined),
+    payloadKeyArn: marker('AWS::KMS::Key', logicalId(stack, stack.bridge.key), 'Arn'),
+    anchorBucket: marker('AWS::S3::Bucket', logicalId(stack, stack.bridge.anchors.bucket), undefined),
+    completionTopicArn: marker(
+      'AWS::SNS::Topic',
+      logicalId(stack, stack.bridge.completions.topic),
+      undefined,
+    ),
     secrets,
   };
 }

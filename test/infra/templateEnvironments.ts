@@ -38,7 +38,7 @@ export function templateEnvironments(
   template: SynthesizedTemplate,
 ): Record<FunctionName, Record<string, TemplateValue>> {
   return Object.fromEntries(
-    Object.entries(stack.functions).map(([name, fn]) => {
+    Object.entries(stack.bridge.functions).map(([name, fn]) => {
       const id = stack.getLogicalId(fn.function.node.defaultChild as never);
       const resource = template.Resources[id];
       if (!resource) throw new Error(`the template has no function ${id} (${name})`);
