@@ -1,18 +1,46 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
-import type { DsrBridgeStack } from './DsrBridgeStack';
+import type { FunctionName } from '../functions/functionConfigs';
+import type { AnchorBucket } from './constructs/AnchorBucket';
+import type { FailedPayloadBucket } from './constructs/FailedPayloadBucket';
+import type { StageFunction } from './constructs/StageFunction';
+
+/** What of `DsrBridge` the acknowledgments name (a shape of its own, so the construct can call this). */
+export interface NagFindingScope extends IConstruct {
+  readonly functions: Readonly<Record<FunctionName, StageFunction>>;
+  readonly payloads: FailedPayloadBucket;
+  readonly anchors: AnchorBucket;
+  readonly secrets: Readonly<
+    Record<
+      | 'postgres'
+      | 'postgresErasure'
+      | 'erasureMaskKey'
+      | 'snowflake'
+      | 'subjectHashKey'
+      | 'pagerDutyRoutingKey',
+      secretsmanager.ISecret
+    >
+  > & {
+    readonly snowflakeReader?: secretsmanager.ISecret;
+    readonly snowflakeErasure?: secretsmanager.ISecret;
+  };
+  readonly postgresRotation: secretsmanager.RotationSchedule | undefined;
+  readonly postgresErasureRotation: secretsmanager.RotationSchedule | undefined;
+}
 
 const nag = (rule: string) => `AwsSolutions::AwsSolutions-${rule}`;
 
 /**
- * Every cdk-nag finding the stack keeps, acknowledged on the construct it concerns with the reason
+ * Every cdk-nag finding the construct keeps, acknowledged on the construct it concerns with the reason
  * it stays. Anything not listed here fails the synth (and the tests).
  */
-export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
+export function acknowledgeNagFindings(bridge: NagFindingScope): void {
+  const stack = Stack.of(bridge);
   const ack = (scope: IConstruct, rule: string, reason: string) =>
     Validations.of(scope).acknowledge({ id: nag(rule), reason });
 
-  for (const fn of Object.values(stack.functions)) {
+  for (const fn of Object.values(bridge.functions)) {
     ack(
       fn,
       'L1',
@@ -20,7 +48,7 @@ export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
     );
   }
   // The scan touches no queue or bucket: its role holds no KMS action (secrets decrypt through the key policy).
-  for (const fn of Object.values(stack.functions).filter((f) => f !== stack.functions.scan)) {
+  for (const fn of Object.values(bridge.functions).filter((f) => f !== bridge.functions.scan)) {
     for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
       ack(
         fn,
@@ -29,7 +57,7 @@ export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
       );
     }
   }
-  for (const fn of Object.values(stack.functions).filter((f) => f.inVpc)) {
+  for (const fn of Object.values(bridge.functions).filter((f) => f.inVpc)) {
     ack(
       fn,
       'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
@@ -37,24 +65,24 @@ export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
     );
   }
   const stages = [
-    stack.functions.extractHigh,
-    stack.functions.extractStandard,
-    stack.functions.gate,
-    stack.functions.load,
-    stack.functions.erase,
+    bridge.functions.extractHigh,
+    bridge.functions.extractStandard,
+    bridge.functions.gate,
+    bridge.functions.load,
+    bridge.functions.erase,
   ];
-  for (const fn of [...stages, stack.functions.deadLetterRecorder]) {
+  for (const fn of [...stages, bridge.functions.deadLetterRecorder]) {
     ack(
       fn,
       'IAM5[Action::s3:Abort*]',
       "Part of CDK grantPut: aborts this function's own multipart uploads of a payload.",
     );
   }
-  for (const fn of [...stages, stack.functions.deadLetterRecorder]) {
+  for (const fn of [...stages, bridge.functions.deadLetterRecorder]) {
     ack(
       fn,
-      `IAM5[Resource::<${stack.getLogicalId(stack.payloads.bucket.node.defaultChild as never)}.Arn>/*]`,
-      fn === stack.functions.erase
+      `IAM5[Resource::<${stack.getLogicalId(bridge.payloads.bucket.node.defaultChild as never)}.Arn>/*]`,
+      fn === bridge.functions.erase
         ? "Payload objects are keyed by date and request id, unknown at deploy time; the grant is limited to the one failed-payload bucket, and DeleteObject is there so an erasure removes the subject's own objects."
         : 'Payload objects are keyed by date and request id, unknown at deploy time; the grant is limited to the one failed-payload bucket.',
     );
@@ -70,75 +98,75 @@ export function acknowledgeNagFindings(stack: DsrBridgeStack): void {
   }
   ack(
     stack,
-    `IAM5[Resource::<${stack.getLogicalId(stack.functions.redrive.function.node.defaultChild as never)}.Arn>:*]`,
+    `IAM5[Resource::<${stack.getLogicalId(bridge.functions.redrive.function.node.defaultChild as never)}.Arn>:*]`,
     "EventBridge Scheduler may invoke the redrive function's versions and aliases; the grant names that one function.",
   );
   ack(
     stack,
-    `IAM5[Resource::<${stack.getLogicalId(stack.functions.deadLetterRecorder.function.node.defaultChild as never)}.Arn>:*]`,
+    `IAM5[Resource::<${stack.getLogicalId(bridge.functions.deadLetterRecorder.function.node.defaultChild as never)}.Arn>:*]`,
     "EventBridge Scheduler may invoke the dead-letter recorder's versions and aliases; the grant names that one function.",
   );
   ack(
     stack,
-    `IAM5[Resource::<${stack.getLogicalId(stack.functions.scan.function.node.defaultChild as never)}.Arn>:*]`,
+    `IAM5[Resource::<${stack.getLogicalId(bridge.functions.scan.function.node.defaultChild as never)}.Arn>:*]`,
     "EventBridge Scheduler may invoke the scan function's versions and aliases; the grant names that one function.",
   );
 
   ack(
     stack,
-    `IAM5[Resource::<${stack.getLogicalId(stack.functions.deadlineCheck.function.node.defaultChild as never)}.Arn>:*]`,
+    `IAM5[Resource::<${stack.getLogicalId(bridge.functions.deadlineCheck.function.node.defaultChild as never)}.Arn>:*]`,
     "EventBridge Scheduler may invoke the deadline check's versions and aliases; the grant names that one function.",
   );
   ack(
-    stack.functions.deadlineCheck,
-    `IAM5[Resource::<${stack.getLogicalId(stack.anchors.bucket.node.defaultChild as never)}.Arn>/anchors/*]`,
+    bridge.functions.deadlineCheck,
+    `IAM5[Resource::<${stack.getLogicalId(bridge.anchors.bucket.node.defaultChild as never)}.Arn>/anchors/*]`,
     'Anchors are keyed by date (anchors/YYYY-MM-DD.json), one per day; PutObject and GetObject only, on the one anchor bucket, whose compliance-mode retention forbids overwriting or deleting any version.',
   );
 
   ack(
-    stack.secrets.snowflake,
+    bridge.secrets.snowflake,
     'SMG4',
     'A Snowflake key pair is rotated in Snowflake (RSA_PUBLIC_KEY_2, then swap); Secrets Manager has no rotation function for it. See README, "Rotating secrets".',
   );
-  if (stack.secrets.snowflakeReader) {
+  if (bridge.secrets.snowflakeReader) {
     ack(
-      stack.secrets.snowflakeReader,
+      bridge.secrets.snowflakeReader,
       'SMG4',
       'The read-only user\'s key pair is rotated in Snowflake like the loader\'s (RSA_PUBLIC_KEY_2, then swap). See README, "Rotating secrets".',
     );
   }
-  if (stack.secrets.snowflakeErasure) {
+  if (bridge.secrets.snowflakeErasure) {
     ack(
-      stack.secrets.snowflakeErasure,
+      bridge.secrets.snowflakeErasure,
       'SMG4',
       'The erasure user\'s key pair is rotated in Snowflake like the loader\'s (RSA_PUBLIC_KEY_2, then swap). See README, "Rotating secrets".',
     );
   }
   ack(
-    stack.secrets.erasureMaskKey,
+    bridge.secrets.erasureMaskKey,
     'SMG4',
     'Rotating the mask key changes every keyed-hash mask written afterwards, so values masked before and after no longer join; it is rotated deliberately, between erasures.',
   );
   ack(
-    stack.secrets.subjectHashKey,
+    bridge.secrets.subjectHashKey,
     'SMG4',
     'Rotating the subject-hash key changes every subject hash and breaks the correlation of past evidence; it is rotated deliberately with the re-keying procedure in the README.',
   );
   ack(
-    stack.secrets.pagerDutyRoutingKey,
+    bridge.secrets.pagerDutyRoutingKey,
     'SMG4',
     'The routing key is issued by PagerDuty and changed there; it has no automatic rotation.',
   );
-  if (!stack.postgresErasureRotation) {
+  if (!bridge.postgresErasureRotation) {
     ack(
-      stack.secrets.postgresErasure,
+      bridge.secrets.postgresErasure,
       'SMG4',
       'Rotation needs network access from the rotation function to the database, which only the deployer can grant: set the context value rotatePostgresSecret=true (with vpcId etc.) to rotate both PostgreSQL secrets.',
     );
   }
-  if (!stack.postgresRotation) {
+  if (!bridge.postgresRotation) {
     ack(
-      stack.secrets.postgres,
+      bridge.secrets.postgres,
       'SMG4',
       'Rotation needs network access from the rotation function to the database, which only the deployer can grant: set the context value rotatePostgresSecret=true (with vpcId etc.) to turn it on.',
     );

@@ -1,6 +1,5 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { acknowledgeNagFindings } from './acknowledgeNagFindings';
 import { DsrBridgeStack, type DsrBridgeStackProps } from './DsrBridgeStack';
 import { type DeployContext, stackPropsFromContext } from './stackPropsFromContext';
 
@@ -65,7 +64,6 @@ export function buildApp(
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     ...overrides,
   });
-  acknowledgeNagFindings(stack);
   return { app, stack };
 }
 

@@ -1,13 +1,7 @@
-import { App } from 'aws-cdk-lib';
 import type { FunctionName } from '../../functions/functionConfigs';
-import { DsrBridgeStack } from '../../infra/DsrBridgeStack';
-import {
-  functionEnvironments,
-  resolveEnvironment,
-  synthesizedTemplate,
-  type TemplateReference,
-} from '../../infra/functionEnvironments';
-import { stackPropsFromContext } from '../../infra/stackPropsFromContext';
+import { functionEnvironments, type ResourceReferences } from '../../functions/functionEnvironments';
+import type { DsrBridgeProps } from '../../infra/DsrBridgeProps';
+import { resolveBridgeSettings } from '../../infra/resolveBridgeSettings';
 import type { LocalQueue, PipelineQueueName } from '../aws/startLocalAws';
 
 /** The loopback services that stand in for what the stack points its functions at. */
@@ -59,74 +53,73 @@ export const SECRET_STAND_INS: Readonly<Record<string, readonly string[]>> = {
 };
 export const ENDPOINT_VARIABLES = ['DSR_SQS_ENDPOINT', 'DSR_S3_ENDPOINT', 'AWS_REGION'] as const;
 
-/** The context a deploy would give, with the local endpoint's account, user and evidence location. */
-export function localContext(standIns: LocalStandIns): Record<string, string> {
+/** The props a deploy would give, with the local endpoint's account, user and evidence location. */
+export function localProps(standIns: LocalStandIns): DsrBridgeProps {
   const sf = standIns.snowflake;
+  // One local user plays the loader, the read-only reader and the erasure user (the endpoint
+  // models no grants).
+  const local = { user: sf.user, role: 'PUBLIC' };
   return {
-    snowflakeAccount: sf.account,
-    snowflakeUser: sf.user,
-    snowflakeWarehouse: 'LOCAL_WH',
-    snowflakeDatabase: sf.database,
-    snowflakeSchema: sf.schema,
-    // One local user plays the loader, the read-only reader and the erasure user (the endpoint
-    // models no grants).
-    snowflakeReaderUser: sf.user,
-    snowflakeReaderRole: 'PUBLIC',
-    snowflakeErasureUser: sf.user,
-    snowflakeErasureRole: 'PUBLIC',
-    maxReceiveCount: String(standIns.maxReceiveCount),
+    dataMapFile: standIns.dataMapFile,
+    maxReceiveCount: standIns.maxReceiveCount,
     pagerDutyUrl: 'https://events.pagerduty.com/integration/local/enqueue',
+    snowflake: {
+      account: sf.account,
+      user: sf.user,
+      warehouse: 'LOCAL_WH',
+      database: sf.database,
+      schema: sf.schema,
+      reader: local,
+      eraser: local,
+    },
   };
 }
 
-/**
- * Synthesises the stack (bundling skipped, no lookup) for the given data map and returns each
- * function's environment as deployed, with references resolved by `resolve`.
- */
-export function synthesizedEnvironments(
-  dataMapFile: string,
-  context: Record<string, string>,
-  resolve: (stack: DsrBridgeStack, reference: TemplateReference) => string,
-): Record<FunctionName, Record<string, string>> {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new DsrBridgeStack(app, 'DsrBridgeStack', { ...stackPropsFromContext(context), dataMapFile });
-  const template = synthesizedTemplate(app, stack);
-  const environments = functionEnvironments(stack, template);
-  return Object.fromEntries(
-    Object.entries(environments).map(([name, vars]) => [
-      name,
-      resolveEnvironment(vars, template, (reference) => resolve(stack, reference)),
-    ]),
-  ) as Record<FunctionName, Record<string, string>>;
-}
+/** Marks a secret's place; every mark is replaced by a plain local value below. */
+const secret = (name: string) => `secret:${name}`;
 
 /**
- * Each function's environment as the stack deploys it, with only endpoints and secrets replaced
- * by their loopback stand-ins (see {@link SECRET_STAND_INS}, {@link ENDPOINT_VARIABLES}): the
- * local runtime runs the deployed configuration.
+ * Each function's environment as the stack deploys it (the same description,
+ * `functions/functionEnvironments.ts`, from the same settings and defaults), with only endpoints
+ * and secrets replaced by their loopback stand-ins (see {@link SECRET_STAND_INS},
+ * {@link ENDPOINT_VARIABLES}): the local runtime runs the deployed configuration. Loads no CDK;
+ * `test/infra/localEnvironments.test.ts` compares the result with the synthesised stack.
  */
 export function localFunctionEnvironments(
   standIns: LocalStandIns,
 ): Record<FunctionName, Record<string, string>> {
   const { aws } = standIns;
-  const deployed = synthesizedEnvironments(standIns.dataMapFile, localContext(standIns), (stack, ref) => {
-    if (ref.type === 'AWS::SecretsManager::Secret') return `secret:${ref.logicalId}`;
-    if (ref.type === 'AWS::S3::Bucket') return aws.bucket;
-    if (ref.type === 'AWS::KMS::Key') return LOCAL_KMS_KEY;
+  const settings = resolveBridgeSettings(localProps(standIns));
+  const queue = (name: PipelineQueueName) => {
+    const q = aws.queues[name];
+    return { url: q.url, arn: q.arn, deadLetterUrl: q.deadLetterUrl, deadLetterArn: q.deadLetterArn };
+  };
+  const references: ResourceReferences = {
+    queues: {
+      high: queue('high'),
+      standard: queue('standard'),
+      gate: queue('gate'),
+      load: queue('load'),
+      erase: queue('erase'),
+    },
+    payloadBucket: aws.bucket,
+    payloadKeyArn: LOCAL_KMS_KEY,
+    // The deadline check writes anchors to files instead (see startLocalPipeline).
+    anchorBucket: aws.bucket,
     // The handlers publish to the runtime's own publisher instead (see startLocalPipeline).
-    if (ref.type === 'AWS::SNS::Topic') return LOCAL_COMPLETION_TOPIC;
-    for (const [name, q] of Object.entries(stack.queues) as [
-      PipelineQueueName,
-      (typeof stack.queues)['high'],
-    ][]) {
-      const local = aws.queues[name];
-      if (ref.logicalId === stack.getLogicalId(q.queue.node.defaultChild as never))
-        return ref.attribute === 'Arn' ? local.arn : local.url;
-      if (ref.logicalId === stack.getLogicalId(q.deadLetterQueue.node.defaultChild as never))
-        return ref.attribute === 'Arn' ? local.deadLetterArn : local.deadLetterUrl;
-    }
-    throw new Error(`no local stand-in for ${ref.type} ${ref.logicalId}`);
-  });
+    completionTopicArn: LOCAL_COMPLETION_TOPIC,
+    secrets: {
+      postgres: secret('postgres'),
+      postgresErasure: secret('postgresErasure'),
+      erasureMaskKey: secret('erasureMaskKey'),
+      snowflake: secret('snowflake'),
+      subjectHashKey: secret('subjectHashKey'),
+      pagerDutyRoutingKey: secret('pagerDutyRoutingKey'),
+      snowflakeReader: secret('snowflakeReader'),
+      snowflakeErasure: secret('snowflakeErasure'),
+    },
+  };
+  const deployed = functionEnvironments(settings.environment, references);
   const plain: Record<string, Record<string, string>> = {
     PG_SECRET_ARN: { PG_DSN: standIns.pgDsn },
     DSR_ERASURE_PG_SECRET_ARN: { DSR_ERASURE_PG_DSN: standIns.erasurePgDsn },

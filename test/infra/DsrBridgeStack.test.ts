@@ -26,9 +26,9 @@ beforeAll(() => {
 
 /** Policy statements attached to a function's role, flattened. */
 function statementsOf(
-  fn: keyof DsrBridgeStack['functions'],
+  fn: keyof DsrBridgeStack['bridge']['functions'],
 ): { Action: string | string[]; Resource: unknown }[] {
-  const roleId = logicalId(stack, stack.functions[fn].role);
+  const roleId = logicalId(stack, stack.bridge.functions[fn].role);
   const policies = template.findResources('AWS::IAM::Policy', {
     Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
   });
@@ -37,9 +37,9 @@ function statementsOf(
       (p as { Properties: { PolicyDocument: { Statement: never[] } } }).Properties.PolicyDocument.Statement,
   );
 }
-const actionsOf = (fn: keyof DsrBridgeStack['functions']) =>
+const actionsOf = (fn: keyof DsrBridgeStack['bridge']['functions']) =>
   statementsOf(fn).flatMap((s) => [s.Action].flat());
-const resourcesFor = (fn: keyof DsrBridgeStack['functions'], action: string) =>
+const resourcesFor = (fn: keyof DsrBridgeStack['bridge']['functions'], action: string) =>
   JSON.stringify(
     statementsOf(fn)
       .filter((s) => [s.Action].flat().includes(action))
@@ -89,7 +89,7 @@ describe('Stack: DsrBridgeStack', () => {
 
   describe('encryption', () => {
     it('encrypts every queue with the customer-managed key and refuses non-TLS requests', () => {
-      const keyRef = { 'Fn::GetAtt': [logicalId(stack, stack.key), 'Arn'] };
+      const keyRef = { 'Fn::GetAtt': [logicalId(stack, stack.bridge.key), 'Arn'] };
       const queues = template.findResources('AWS::SQS::Queue');
       expect(Object.keys(queues)).toHaveLength(10);
       for (const queue of Object.values(queues)) {
@@ -111,20 +111,21 @@ describe('Stack: DsrBridgeStack', () => {
 
     it('rotates the key, and encrypts the alarm topic, the secrets and the log groups with it', () => {
       template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-      const keyArn = { 'Fn::GetAtt': [logicalId(stack, stack.key), 'Arn'] };
+      const keyArn = { 'Fn::GetAtt': [logicalId(stack, stack.bridge.key), 'Arn'] };
       template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: keyArn });
       expect(
         Object.values(template.findResources('AWS::SecretsManager::Secret')).every((s) =>
-          JSON.stringify(s).includes(logicalId(stack, stack.key)),
+          JSON.stringify(s).includes(logicalId(stack, stack.bridge.key)),
         ),
       ).toBe(true);
       const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
       expect(logGroups).toHaveLength(9);
-      for (const group of logGroups) expect(JSON.stringify(group)).toContain(logicalId(stack, stack.key));
+      for (const group of logGroups)
+        expect(JSON.stringify(group)).toContain(logicalId(stack, stack.bridge.key));
     });
 
     it('keeps failed payloads SSE-KMS with a bucket key, private, versioned, logged, expiring and retained', () => {
-      const id = logicalId(stack, stack.payloads.bucket);
+      const id = logicalId(stack, stack.bridge.payloads.bucket);
       template.hasResource('AWS::S3::Bucket', {
         DeletionPolicy: 'Retain',
         Properties: {
@@ -167,7 +168,7 @@ describe('Stack: DsrBridgeStack', () => {
 
   describe('queues and event sources', () => {
     it('gives every stage queue a dead-letter queue kept 14 days, after 5 receives', () => {
-      for (const q of Object.values(stack.queues)) {
+      for (const q of Object.values(stack.bridge.queues)) {
         const queue = template.findResources('AWS::SQS::Queue')[logicalId(stack, q.queue)] as {
           Properties: Record<string, unknown>;
         };
@@ -184,13 +185,16 @@ describe('Stack: DsrBridgeStack', () => {
 
     it("sets each queue's visibility timeout to six times its consumer's timeout", () => {
       const fns = template.findResources('AWS::Lambda::Function');
-      const timeoutOf = (fn: keyof DsrBridgeStack['functions']) =>
-        (fns[logicalId(stack, stack.functions[fn].function)] as { Properties: { Timeout: number } })
+      const timeoutOf = (fn: keyof DsrBridgeStack['bridge']['functions']) =>
+        (fns[logicalId(stack, stack.bridge.functions[fn].function)] as { Properties: { Timeout: number } })
           .Properties.Timeout;
       const queues = template.findResources('AWS::SQS::Queue');
-      const visibilityOf = (q: keyof DsrBridgeStack['queues']) =>
-        (queues[logicalId(stack, stack.queues[q].queue)] as { Properties: { VisibilityTimeout: number } })
-          .Properties.VisibilityTimeout;
+      const visibilityOf = (q: keyof DsrBridgeStack['bridge']['queues']) =>
+        (
+          queues[logicalId(stack, stack.bridge.queues[q].queue)] as {
+            Properties: { VisibilityTimeout: number };
+          }
+        ).Properties.VisibilityTimeout;
       expect(visibilityOf('high')).toBe(6 * timeoutOf('extractHigh'));
       expect(visibilityOf('standard')).toBe(6 * timeoutOf('extractStandard'));
       expect(visibilityOf('gate')).toBe(6 * timeoutOf('gate'));
@@ -209,19 +213,21 @@ describe('Stack: DsrBridgeStack', () => {
       expect(mappings).toHaveLength(5);
       for (const m of mappings)
         expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-      const concurrencyOf = (q: keyof DsrBridgeStack['queues']) =>
+      const concurrencyOf = (q: keyof DsrBridgeStack['bridge']['queues']) =>
         mappings.find((m) =>
-          JSON.stringify(m.Properties.EventSourceArn).includes(logicalId(stack, stack.queues[q].queue)),
+          JSON.stringify(m.Properties.EventSourceArn).includes(
+            logicalId(stack, stack.bridge.queues[q].queue),
+          ),
         )?.Properties.ScalingConfig.MaximumConcurrency;
       expect(concurrencyOf('high')).toBe(20);
       expect(concurrencyOf('standard')).toBe(5);
     });
 
     it('feeds the erase function one request per invocation from its own queue, with five minutes each', () => {
-      const eraseFn = logicalId(stack, stack.functions.erase.function);
+      const eraseFn = logicalId(stack, stack.bridge.functions.erase.function);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: eraseFn },
-        EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, stack.queues.erase.queue), 'Arn'] },
+        EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, stack.bridge.queues.erase.queue), 'Arn'] },
         BatchSize: 1,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         ScalingConfig: { MaximumConcurrency: 2 },
@@ -233,11 +239,13 @@ describe('Stack: DsrBridgeStack', () => {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         DSR_STAGE: 'erase',
         DSR_APPROVAL_MAX_ROWS: '1000',
-        CONTINUE_QUEUE_URL: { Ref: logicalId(stack, stack.queues.erase.queue) },
-        DEAD_LETTER_QUEUE_URL: { Ref: logicalId(stack, stack.queues.erase.deadLetterQueue) },
-        PG_SECRET_ARN: { Ref: logicalId(stack, stack.secrets.postgres as never) },
-        DSR_ERASURE_PG_SECRET_ARN: { Ref: logicalId(stack, stack.secrets.postgresErasure as never) },
-        DSR_ERASURE_MASK_KEY_SECRET_ARN: { Ref: logicalId(stack, stack.secrets.erasureMaskKey as never) },
+        CONTINUE_QUEUE_URL: { Ref: logicalId(stack, stack.bridge.queues.erase.queue) },
+        DEAD_LETTER_QUEUE_URL: { Ref: logicalId(stack, stack.bridge.queues.erase.deadLetterQueue) },
+        PG_SECRET_ARN: { Ref: logicalId(stack, stack.bridge.secrets.postgres as never) },
+        DSR_ERASURE_PG_SECRET_ARN: { Ref: logicalId(stack, stack.bridge.secrets.postgresErasure as never) },
+        DSR_ERASURE_MASK_KEY_SECRET_ARN: {
+          Ref: logicalId(stack, stack.bridge.secrets.erasureMaskKey as never),
+        },
         // The evidence writer's session; a PostgreSQL-only erasure map gives no erasure user.
         SNOWFLAKE_USER: 'DSR_LOADER',
       });
@@ -245,10 +253,10 @@ describe('Stack: DsrBridgeStack', () => {
       expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('DSR_PG_BACKUP_RETENTION_DAYS');
       // The gate routes erasure requests to it.
       const gate = template.findResources('AWS::Lambda::Function')[
-        logicalId(stack, stack.functions.gate.function)
+        logicalId(stack, stack.bridge.functions.gate.function)
       ] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
       expect(gate.Properties.Environment.Variables.ERASE_QUEUE_URL).toEqual({
-        Ref: logicalId(stack, stack.queues.erase.queue),
+        Ref: logicalId(stack, stack.bridge.queues.erase.queue),
       });
     });
 
@@ -268,11 +276,13 @@ describe('Stack: DsrBridgeStack', () => {
           securityGroupIds: 'sg-0a1b2c3d4e5f60789',
         },
       );
-      const fn = t().findResources('AWS::Lambda::Function')[logicalId(s, s.functions.erase.function)] as {
+      const fn = t().findResources('AWS::Lambda::Function')[
+        logicalId(s, s.bridge.functions.erase.function)
+      ] as {
         Properties: { VpcConfig: unknown; Environment: { Variables: Record<string, unknown> } };
       };
       const check = t().findResources('AWS::Lambda::Function')[
-        logicalId(s, s.functions.deadlineCheck.function)
+        logicalId(s, s.bridge.functions.deadlineCheck.function)
       ] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
       expect(check.Properties.Environment.Variables.DSR_APPROVAL_ALARM_HOURS).toBe('8');
       expect(fn.Properties.Environment.Variables).toMatchObject({
@@ -280,7 +290,9 @@ describe('Stack: DsrBridgeStack', () => {
         DSR_PG_BACKUP_RETENTION_DAYS: '35',
         SNOWFLAKE_ERASURE_USER: 'DSR_ERASER',
         SNOWFLAKE_ERASURE_ROLE: 'DSR_ERASURE',
-        SNOWFLAKE_ERASURE_PRIVATE_KEY_SECRET_ID: { Ref: logicalId(s, s.secrets.snowflakeErasure as never) },
+        SNOWFLAKE_ERASURE_PRIVATE_KEY_SECRET_ID: {
+          Ref: logicalId(s, s.bridge.secrets.snowflakeErasure as never),
+        },
       });
       expect(fn.Properties.VpcConfig).toEqual({
         SecurityGroupIds: ['sg-0a1b2c3d4e5f60789'],
@@ -301,27 +313,29 @@ describe('Stack: DsrBridgeStack', () => {
   describe('least privilege', () => {
     it('lets the extractors read only the PostgreSQL secret and the hash key', () => {
       const read = resourcesFor('extractHigh', 'secretsmanager:GetSecretValue');
-      expect(read).toContain(logicalId(stack, stack.secrets.postgres as never));
-      expect(read).toContain(logicalId(stack, stack.secrets.subjectHashKey as never));
-      expect(read).not.toContain(logicalId(stack, stack.secrets.snowflake as never));
-      expect(read).not.toContain(logicalId(stack, stack.secrets.pagerDutyRoutingKey as never));
+      expect(read).toContain(logicalId(stack, stack.bridge.secrets.postgres as never));
+      expect(read).toContain(logicalId(stack, stack.bridge.secrets.subjectHashKey as never));
+      expect(read).not.toContain(logicalId(stack, stack.bridge.secrets.snowflake as never));
+      expect(read).not.toContain(logicalId(stack, stack.bridge.secrets.pagerDutyRoutingKey as never));
     });
 
     it('keeps PostgreSQL credentials from the loader and queue sends to the next stage only', () => {
       expect(resourcesFor('load', 'secretsmanager:GetSecretValue')).not.toContain(
-        logicalId(stack, stack.secrets.postgres as never),
+        logicalId(stack, stack.bridge.secrets.postgres as never),
       );
       const sends = resourcesFor('extractHigh', 'sqs:SendMessage');
-      expect(sends).toContain(logicalId(stack, stack.queues.gate.queue));
-      expect(sends).not.toContain(logicalId(stack, stack.queues.load.queue));
-      expect(sends).not.toContain(logicalId(stack, stack.queues.high.queue));
+      expect(sends).toContain(logicalId(stack, stack.bridge.queues.gate.queue));
+      expect(sends).not.toContain(logicalId(stack, stack.bridge.queues.load.queue));
+      expect(sends).not.toContain(logicalId(stack, stack.bridge.queues.high.queue));
       expect(resourcesFor('extractStandard', 'sqs:SendMessage')).toContain(
-        logicalId(stack, stack.queues.high.queue),
+        logicalId(stack, stack.bridge.queues.high.queue),
       );
     });
 
     it('lets only the erase function delete payloads, and uses no wildcard resource but object keys', () => {
-      for (const fn of Object.keys(stack.functions) as (keyof DsrBridgeStack['functions'])[]) {
+      for (const fn of Object.keys(
+        stack.bridge.functions,
+      ) as (keyof DsrBridgeStack['bridge']['functions'])[]) {
         expect(
           actionsOf(fn).filter((a) => a.startsWith('s3:Delete')),
           fn,
@@ -330,14 +344,19 @@ describe('Stack: DsrBridgeStack', () => {
       }
       expect(resourcesFor('erase', 's3:DeleteObject')).toBe(
         JSON.stringify([
-          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack, stack.payloads.bucket), 'Arn'] }, '/*']] },
+          {
+            'Fn::Join': [
+              '',
+              [{ 'Fn::GetAtt': [logicalId(stack, stack.bridge.payloads.bucket), 'Arn'] }, '/*'],
+            ],
+          },
         ]),
       );
     });
 
     it('lets redrive start message move tasks on the dead-letter queues only', () => {
       const resources = resourcesFor('redrive', 'sqs:StartMessageMoveTask');
-      for (const q of Object.values(stack.queues)) {
+      for (const q of Object.values(stack.bridge.queues)) {
         expect(resources).toContain(logicalId(stack, q.deadLetterQueue));
         expect(resources).not.toContain(`"${logicalId(stack, q.queue)}"`);
       }
@@ -346,7 +365,7 @@ describe('Stack: DsrBridgeStack', () => {
 
   describe('schedule and alarms', () => {
     it('runs the dead-letter recorder every five minutes over every dead-letter queue, and pages on what it records', () => {
-      const recorder = stack.functions.deadLetterRecorder.function;
+      const recorder = stack.bridge.functions.deadLetterRecorder.function;
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: 'rate(5 minutes)',
         Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack, recorder), 'Arn'] } }),
@@ -371,7 +390,7 @@ describe('Stack: DsrBridgeStack', () => {
       expect(env.DEAD_LETTER_SOURCES.map((s) => [s.stage, s.url, s.maxReceiveCount])).toEqual(
         (['high', 'standard', 'gate', 'load', 'erase'] as const).map((q, i) => [
           ['extract-high', 'extract-standard', 'gate', 'load', 'erase'][i],
-          `https://sqs.local/${logicalId(stack, stack.queues[q].deadLetterQueue)}`,
+          `https://sqs.local/${logicalId(stack, stack.bridge.queues[q].deadLetterQueue)}`,
           5,
         ]),
       );
@@ -388,14 +407,14 @@ describe('Stack: DsrBridgeStack', () => {
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: 'cron(0 3 ? * SUN *)',
         Target: Match.objectLike({
-          Arn: { 'Fn::GetAtt': [logicalId(stack, stack.functions.redrive.function), 'Arn'] },
+          Arn: { 'Fn::GetAtt': [logicalId(stack, stack.bridge.functions.redrive.function), 'Arn'] },
         }),
       });
     });
 
     it('pages PagerDuty through the encrypted topic on ALARM and resolves on OK', () => {
       template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'https', Endpoint: PAGERDUTY });
-      const topic = { Ref: logicalId(stack, stack.alerting.topic) };
+      const topic = { Ref: logicalId(stack, stack.bridge.alerting.topic) };
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
         Properties: Record<string, unknown>;
       }[];
@@ -413,7 +432,9 @@ describe('Stack: DsrBridgeStack', () => {
         Dimensions: [
           {
             Name: 'QueueName',
-            Value: { 'Fn::GetAtt': [logicalId(stack, stack.queues.high.deadLetterQueue), 'QueueName'] },
+            Value: {
+              'Fn::GetAtt': [logicalId(stack, stack.bridge.queues.high.deadLetterQueue), 'QueueName'],
+            },
           },
         ],
         Threshold: 1,
@@ -425,7 +446,7 @@ describe('Stack: DsrBridgeStack', () => {
         Dimensions: [
           {
             Name: 'QueueName',
-            Value: { 'Fn::GetAtt': [logicalId(stack, stack.queues.standard.queue), 'QueueName'] },
+            Value: { 'Fn::GetAtt': [logicalId(stack, stack.bridge.queues.standard.queue), 'QueueName'] },
           },
         ],
       });
@@ -442,24 +463,24 @@ describe('Stack: DsrBridgeStack', () => {
       ];
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: queueName(stack.queues.erase.deadLetterQueue),
+        Dimensions: queueName(stack.bridge.queues.erase.deadLetterQueue),
         Threshold: 1,
       });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateAgeOfOldestMessage',
-        Dimensions: queueName(stack.queues.erase.queue),
+        Dimensions: queueName(stack.bridge.queues.erase.queue),
         Threshold: 3600,
       });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'Errors',
         Dimensions: [
-          { Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions.erase.function) } },
+          { Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.bridge.functions.erase.function) } },
         ],
         Threshold: 1,
       });
       // Redrive moves the erase dead letters back too.
       expect(resourcesFor('redrive', 'sqs:StartMessageMoveTask')).toContain(
-        logicalId(stack, stack.queues.erase.deadLetterQueue),
+        logicalId(stack, stack.bridge.queues.erase.deadLetterQueue),
       );
     });
 
@@ -479,7 +500,7 @@ describe('Stack: DsrBridgeStack', () => {
         expect(body).toContain(metric);
       // The erase queue, its dead letters and the erase function's duration are on it.
       for (const label of ['"erase"', '"erase DLQ"']) expect(body).toContain(label.replaceAll('"', '\\"'));
-      expect(body).toContain(logicalId(stack, stack.functions.erase.function));
+      expect(body).toContain(logicalId(stack, stack.bridge.functions.erase.function));
     });
   });
 
@@ -497,7 +518,7 @@ describe('Stack: DsrBridgeStack', () => {
         ScheduleExpressionTimezone: 'Etc/UTC',
         State: 'ENABLED',
         Target: Match.objectLike({
-          Arn: { 'Fn::GetAtt': [logicalId(stack, stack.functions.scan.function), 'Arn'] },
+          Arn: { 'Fn::GetAtt': [logicalId(stack, stack.bridge.functions.scan.function), 'Arn'] },
           Input: JSON.stringify({ source: 'coverage-scan' }),
         }),
       });
@@ -505,18 +526,18 @@ describe('Stack: DsrBridgeStack', () => {
 
     it('gives the scan ten minutes, the bundled data map and the settings of both systems, and no queue', () => {
       const fn = template.findResources('AWS::Lambda::Function')[
-        logicalId(stack, stack.functions.scan.function)
+        logicalId(stack, stack.bridge.functions.scan.function)
       ] as { Properties: { Timeout: number; Environment: { Variables: Record<string, unknown> } } };
       expect(fn.Properties.Timeout).toBe(600);
       expect(fn.Properties.Environment.Variables).toMatchObject({
         DSR_DATAMAP_PATH: 'datamap.yaml',
-        PG_SECRET_ARN: { Ref: logicalId(stack, stack.secrets.postgres as never) },
-        SNOWFLAKE_PRIVATE_KEY_SECRET_ID: { Ref: logicalId(stack, stack.secrets.snowflake as never) },
+        PG_SECRET_ARN: { Ref: logicalId(stack, stack.bridge.secrets.postgres as never) },
+        SNOWFLAKE_PRIVATE_KEY_SECRET_ID: { Ref: logicalId(stack, stack.bridge.secrets.snowflake as never) },
         SNOWFLAKE_ACCOUNT: 'myorg-myaccount',
         POWERTOOLS_METRICS_NAMESPACE: 'DsrBridge',
       });
       const mappings = JSON.stringify(template.findResources('AWS::Lambda::EventSourceMapping'));
-      expect(mappings).not.toContain(logicalId(stack, stack.functions.scan.function));
+      expect(mappings).not.toContain(logicalId(stack, stack.bridge.functions.scan.function));
     });
 
     it('passes the Snowflake settings when given, and runs in the VPC like the extractors', () => {
@@ -537,7 +558,9 @@ describe('Stack: DsrBridgeStack', () => {
           securityGroupIds: 'sg-0a1b2c3d4e5f60789',
         },
       );
-      const fn = t().findResources('AWS::Lambda::Function')[logicalId(s, s.functions.scan.function)] as {
+      const fn = t().findResources('AWS::Lambda::Function')[
+        logicalId(s, s.bridge.functions.scan.function)
+      ] as {
         Properties: { VpcConfig: unknown; Environment: { Variables: Record<string, unknown> } };
       };
       expect(fn.Properties.Environment.Variables).toMatchObject({
@@ -552,7 +575,7 @@ describe('Stack: DsrBridgeStack', () => {
     });
 
     it('pages when the coverage falls below 95 %, keeping the last verdict while no scan reports', () => {
-      const topic = { Ref: logicalId(stack, stack.alerting.topic) };
+      const topic = { Ref: logicalId(stack, stack.bridge.alerting.topic) };
       const alarms = alarmOn(template, COVERAGE_METRIC);
       expect(alarms).toHaveLength(1);
       expect(alarms[0]?.Properties).toMatchObject({
@@ -571,7 +594,7 @@ describe('Stack: DsrBridgeStack', () => {
     });
 
     it('pages when the scan could not sample a table, and when the scan function fails', () => {
-      const topic = { Ref: logicalId(stack, stack.alerting.topic) };
+      const topic = { Ref: logicalId(stack, stack.bridge.alerting.topic) };
       expect(alarmOn(template, TABLES_NOT_SCANNED_METRIC)[0]?.Properties).toMatchObject({
         Namespace: 'DsrBridge',
         Threshold: 1,
@@ -580,7 +603,9 @@ describe('Stack: DsrBridgeStack', () => {
         AlarmActions: [topic],
       });
       const errors = alarmOn(template, 'Errors').filter((a) =>
-        JSON.stringify(a.Properties.Dimensions).includes(logicalId(stack, stack.functions.scan.function)),
+        JSON.stringify(a.Properties.Dimensions).includes(
+          logicalId(stack, stack.bridge.functions.scan.function),
+        ),
       );
       expect(errors).toHaveLength(1);
       expect(errors[0]?.Properties).toMatchObject({ Threshold: 1, AlarmActions: [topic] });
@@ -733,7 +758,7 @@ describe('Stack: DsrBridgeStack', () => {
         },
       );
       const fn = t().findResources('AWS::Lambda::Function')[
-        logicalId(s, s.functions.extractHigh.function)
+        logicalId(s, s.bridge.functions.extractHigh.function)
       ] as { Properties: Record<string, unknown> };
       expect(fn.Properties.VpcConfig).toEqual({
         SecurityGroupIds: ['sg-0a1b2c3d4e5f60789'],

@@ -39,7 +39,7 @@ describe('Construct: AnchorBucket (ledger anchors)', () => {
       },
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'ledger-anchors/' }),
     });
-    const id = logicalId(stack, stack.anchors.bucket);
+    const id = logicalId(stack, stack.bridge.anchors.bucket);
     expect(template.toJSON().Resources[id]).toMatchObject({
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
@@ -69,7 +69,7 @@ describe('Construct: AnchorBucket (ledger anchors)', () => {
 
   it('lets no role delete an anchor or change its retention or legal hold', () => {
     const policies = template.findResources('AWS::IAM::Policy');
-    const bucketId = logicalId(stack, stack.anchors.bucket);
+    const bucketId = logicalId(stack, stack.bridge.anchors.bucket);
     const actionsOnAnchors = Object.values(policies).flatMap((p) =>
       (
         p as {
@@ -85,7 +85,7 @@ describe('Construct: AnchorBucket (ledger anchors)', () => {
 
 describe('Function: DeadlineCheck', () => {
   it('runs hourly from EventBridge Scheduler', () => {
-    const fnId = logicalId(stack, stack.functions.deadlineCheck.function);
+    const fnId = logicalId(stack, stack.bridge.functions.deadlineCheck.function);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 hour)',
       Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } }),
@@ -93,9 +93,9 @@ describe('Function: DeadlineCheck', () => {
   });
 
   it('is configured with the anchor bucket and the default alarm share, which its schema accepts', () => {
-    const env = stack.functions.deadlineCheck.environment;
+    const env = stack.bridge.functions.deadlineCheck.environment;
     expect(env.DSR_DEADLINE_ALARM_SHARE).toBe('0.8');
-    expect(env.ANCHOR_BUCKET).toBe(stack.anchors.bucket.bucketName);
+    expect(env.ANCHOR_BUCKET).toBe(stack.bridge.anchors.bucket.bucketName);
     const parsed = deadlineCheckEnv.safeParse({
       ANCHOR_BUCKET: 'anchors-bucket',
       DSR_DEADLINE_ALARM_SHARE: '0.8',

@@ -4,18 +4,29 @@ import { describe, expect, it } from 'vitest';
 import { type FunctionName, functionConfigs, RUNTIME_VARIABLES } from '../../functions/functionConfigs';
 import {
   functionEnvironments,
-  resolveEnvironment,
-  synthesizedTemplate,
-  type TemplateReference,
-} from '../../infra/functionEnvironments';
+  type QueueReference,
+  type ResourceReferences,
+} from '../../functions/functionEnvironments';
+import type { PipelineQueue } from '../../infra/constructs/PipelineQueue';
+import type { DsrBridgeStack } from '../../infra/DsrBridgeStack';
+import { resolveBridgeSettings } from '../../infra/resolveBridgeSettings';
+import { stackPropsFromContext } from '../../infra/stackPropsFromContext';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
 import { ConfigError } from '../../shared/errors/errors';
 import {
   ERASURE_DATA_MAP,
+  logicalId,
+  SNOWFLAKE_CONTEXT,
   SNOWFLAKE_ERASURE_CONTEXT,
   SNOWFLAKE_READER_CONTEXT,
   synthesize,
 } from './synthesize';
+import {
+  resolveEnvironment,
+  synthesizedTemplate,
+  type TemplateReference,
+  templateEnvironments,
+} from './templateEnvironments';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SAMPLE_MAP = join(ROOT, 'local/sample/datamap.yaml');
@@ -47,7 +58,7 @@ function awsValue(ref: TemplateReference): string {
 function deployedEnvironments(dataMapFile: string, context: Record<string, unknown>) {
   const { app, stack } = synthesize({ dataMapFile }, context);
   const template = synthesizedTemplate(app, stack);
-  const environments = functionEnvironments(stack, template);
+  const environments = templateEnvironments(stack, template);
   return Object.fromEntries(
     Object.entries(environments).map(([name, vars]) => [name, resolveEnvironment(vars, template, awsValue)]),
   ) as Record<FunctionName, Record<string, string>>;
@@ -113,6 +124,92 @@ const VARIANTS: [string, string, Record<string, unknown>][] = [
     { ...SNOWFLAKE_READER_CONTEXT, searchMirrors: 'true' },
   ],
 ];
+
+/** A reference as one marker string: the same whether read from the template or built from the stack. */
+const marker = (type: string, logicalId: string, attribute: string | undefined) =>
+  `<${type} ${logicalId} ${attribute ?? 'Ref'}>`;
+
+/**
+ * The references of the stack's resources as markers, built from each resource's logical ID (an
+ * imported secret is its literal ARN), independently of how the stack wires them.
+ */
+function markedReferences(stack: DsrBridgeStack): ResourceReferences {
+  const queue = (q: PipelineQueue): QueueReference => ({
+    url: marker('AWS::SQS::Queue', logicalId(stack, q.queue), undefined),
+    arn: marker('AWS::SQS::Queue', logicalId(stack, q.queue), 'Arn'),
+    deadLetterUrl: marker('AWS::SQS::Queue', logicalId(stack, q.deadLetterQueue), undefined),
+    deadLetterArn: marker('AWS::SQS::Queue', logicalId(stack, q.deadLetterQueue), 'Arn'),
+  });
+  const secrets = Object.fromEntries(
+    Object.entries(stack.bridge.secrets).map(([name, secret]) => [
+      name,
+      secret.node.defaultChild
+        ? marker('AWS::SecretsManager::Secret', logicalId(stack, secret), undefined)
+        : (stack.resolve(secret.secretArn) as string),
+    ]),
+  ) as ResourceReferences['secrets'];
+  return {
+    queues: {
+      high: queue(stack.bridge.queues.high),
+      standard: queue(stack.bridge.queues.standard),
+      gate: queue(stack.bridge.queues.gate),
+      load: queue(stack.bridge.queues.load),
+      erase: queue(stack.bridge.queues.erase),
+    },
+    payloadBucket: marker('AWS::S3::Bucket', logicalId(stack, stack.bridge.payloads.bucket), undefined),
+    payloadKeyArn: marker('AWS::KMS::Key', logicalId(stack, stack.bridge.key), 'Arn'),
+    anchorBucket: marker('AWS::S3::Bucket', logicalId(stack, stack.bridge.anchors.bucket), undefined),
+    completionTopicArn: marker(
+      'AWS::SNS::Topic',
+      logicalId(stack, stack.bridge.completions.topic),
+      undefined,
+    ),
+    secrets,
+  };
+}
+
+describe('Description: the template holds exactly the environments functions/functionEnvironments.ts describes', {
+  timeout: 120_000,
+}, () => {
+  for (const [label, dataMapFile, context] of VARIANTS) {
+    it(`gives every function the described environment and nothing else: ${label}`, () => {
+      const { app, stack } = synthesize({ dataMapFile }, context);
+      const template = synthesizedTemplate(app, stack);
+      const synthesised = Object.fromEntries(
+        Object.entries(templateEnvironments(stack, template)).map(([name, vars]) => [
+          name,
+          resolveEnvironment(vars, template, (ref) => marker(ref.type, ref.logicalId, ref.attribute)),
+        ]),
+      );
+      // The settings come from the context alone, not from the stack under test.
+      const settings = resolveBridgeSettings({
+        ...stackPropsFromContext({ ...SNOWFLAKE_CONTEXT, ...context } as never),
+        dataMapFile,
+      });
+      const described = functionEnvironments(settings.environment, markedReferences(stack));
+      expect(Object.keys(synthesised).sort()).toEqual(Object.keys(described).sort());
+      // The only addition: source maps for the bundle's stack traces (StageFunction).
+      for (const [name, env] of Object.entries(described))
+        expect(synthesised[name], name).toEqual({ ...env, NODE_OPTIONS: '--enable-source-maps' });
+    });
+  }
+
+  it('tells the stages apart: each stage is pointed at its own queues', () => {
+    const { stack } = synthesize({ dataMapFile: DEMO_MAP }, DEMO_CONTEXT);
+    const refs = markedReferences(stack);
+    const settings = resolveBridgeSettings({
+      ...stackPropsFromContext({ ...SNOWFLAKE_CONTEXT, ...DEMO_CONTEXT }),
+      dataMapFile: DEMO_MAP,
+    });
+    const described = functionEnvironments(settings.environment, refs);
+    expect(described.gate.DEAD_LETTER_QUEUE_URL).toBe(refs.queues.gate.deadLetterUrl);
+    expect(described.extractStandard.HIGH_QUEUE_URL).toBe(refs.queues.high.url);
+    expect(described.extractHigh.HIGH_QUEUE_URL).toBeUndefined();
+    expect(described.erase.CONTINUE_QUEUE_URL).toBe(refs.queues.erase.url);
+    expect(JSON.parse(described.deadLetterRecorder.DEAD_LETTER_SOURCES ?? '')).toHaveLength(5);
+    expect(described.redrive.DEAD_LETTER_QUEUE_ARNS?.split(',')).toHaveLength(5);
+  });
+});
 
 // The first synthesis in a process loads aws-cdk-lib, which takes a while on a busy machine.
 describe('Contract: every function starts with the environment the stack gives it', {

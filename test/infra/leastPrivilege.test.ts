@@ -68,7 +68,7 @@ const deletePayloads = grant(['s3:DeleteObject'], ['FailedPayloadsBucket/*']);
 const publishCompletions = grant(['sns:Publish'], ['CompletionTopic']);
 
 /** The whole of what each function may do. Anything beyond this fails the test. */
-const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
+const EXPECTED: Record<keyof DsrBridgeStack['bridge']['functions'], string[]> = {
   extractHigh: [
     ...kms(['kms:DescribeKey']),
     ...logs('ExtractHigh'),
@@ -166,17 +166,17 @@ const EXPECTED: Record<keyof DsrBridgeStack['functions'], string[]> = {
 
 let stack: DsrBridgeStack;
 let template: Template;
-let inventory: (fn: keyof DsrBridgeStack['functions']) => string[];
+let inventory: (fn: keyof DsrBridgeStack['bridge']['functions']) => string[];
 
 beforeAll(() => {
   const built = synthesize({ pagerDutyUrl: 'https://events.pagerduty.com/integration/abc123/enqueue' });
   stack = built.stack;
   template = built.template();
-  inventory = (fn) => permissionInventory(template, logicalId(stack, stack.functions[fn].role));
+  inventory = (fn) => permissionInventory(template, logicalId(stack, stack.bridge.functions[fn].role));
 });
 
 describe('Least privilege over the synthesised template', () => {
-  for (const fn of Object.keys(EXPECTED) as (keyof DsrBridgeStack['functions'])[]) {
+  for (const fn of Object.keys(EXPECTED) as (keyof DsrBridgeStack['bridge']['functions'])[]) {
     it(`${fn} holds exactly the permissions it needs, on named resources only`, () => {
       const held = inventory(fn);
       expect(held.filter((line) => / on \*$/.test(line))).toEqual([]);
@@ -197,7 +197,7 @@ describe('Least privilege over the synthesised template', () => {
     );
     const t = built.template();
     for (const fn of ['extractHigh', 'extractStandard'] as const) {
-      const held = permissionInventory(t, logicalId(built.stack, built.stack.functions[fn].role));
+      const held = permissionInventory(t, logicalId(built.stack, built.stack.bridge.functions[fn].role));
       expect(held).toEqual(
         expect.arrayContaining(
           readSecrets('SnowflakeReaderSecret', 'PostgresSecret', 'SubjectHashKeySecret'),
@@ -208,7 +208,7 @@ describe('Least privilege over the synthesised template', () => {
     // Nobody else holds the reader's key.
     for (const fn of ['gate', 'load', 'redrive', 'scan'] as const)
       expect(
-        permissionInventory(t, logicalId(built.stack, built.stack.functions[fn].role)).join('\n'),
+        permissionInventory(t, logicalId(built.stack, built.stack.bridge.functions[fn].role)).join('\n'),
       ).not.toMatch(/SnowflakeReaderSecret/);
   });
 
@@ -219,10 +219,12 @@ describe('Least privilege over the synthesised template', () => {
       { ...SNOWFLAKE_READER_CONTEXT, ...SNOWFLAKE_ERASURE_CONTEXT },
     );
     const t = built.template();
-    const held = (fn: keyof DsrBridgeStack['functions']) =>
-      permissionInventory(t, logicalId(built.stack, built.stack.functions[fn].role));
+    const held = (fn: keyof DsrBridgeStack['bridge']['functions']) =>
+      permissionInventory(t, logicalId(built.stack, built.stack.bridge.functions[fn].role));
     const erasing = /PostgresErasureSecret|ErasureMaskKeySecret|SnowflakeErasureSecret|s3:Delete/;
-    for (const fn of Object.keys(built.stack.functions) as (keyof DsrBridgeStack['functions'])[]) {
+    for (const fn of Object.keys(
+      built.stack.bridge.functions,
+    ) as (keyof DsrBridgeStack['bridge']['functions'])[]) {
       if (fn === 'erase') continue;
       expect(
         held(fn).filter((line) => erasing.test(line)),
@@ -243,7 +245,7 @@ describe('Least privilege over the synthesised template', () => {
   });
 
   it('creates no Snowflake erasure secret for a data map that erases only PostgreSQL rows', () => {
-    expect(stack.secrets.snowflakeErasure).toBeUndefined();
+    expect(stack.bridge.secrets.snowflakeErasure).toBeUndefined();
     expect(inventory('erase').join('\n')).not.toMatch(/SnowflakeErasureSecret/);
   });
 
@@ -258,7 +260,7 @@ describe('Least privilege over the synthesised template', () => {
   function expectGrantsFromEnvironment(built: ReturnType<typeof synthesize>): void {
     const t = built.template();
     const functions = t.findResources('AWS::Lambda::Function');
-    for (const [name, fn] of Object.entries(built.stack.functions)) {
+    for (const [name, fn] of Object.entries(built.stack.bridge.functions)) {
       if (name === 'redrive') continue; // its queues travel as one list of ARNs: asserted above
       const variables = (
         functions[logicalId(built.stack, fn.function)] as {
@@ -288,8 +290,8 @@ describe('Least privilege over the synthesised template', () => {
   }
 
   it('lets the scan decrypt with the key only through Secrets Manager', () => {
-    const role = { 'Fn::GetAtt': [logicalId(stack, stack.functions.scan.role), 'Arn'] };
-    const key = template.findResources('AWS::KMS::Key')[logicalId(stack, stack.key)] as {
+    const role = { 'Fn::GetAtt': [logicalId(stack, stack.bridge.functions.scan.role), 'Arn'] };
+    const key = template.findResources('AWS::KMS::Key')[logicalId(stack, stack.bridge.key)] as {
       Properties: {
         KeyPolicy: { Statement: { Principal?: { AWS?: unknown }; Action: unknown; Condition?: unknown }[] };
       };
@@ -304,13 +306,13 @@ describe('Least privilege over the synthesised template', () => {
 
   it('lets the scan schedule invoke the scan function and nothing else', () => {
     const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule')).find((r) =>
-      JSON.stringify(r).includes(logicalId(stack, stack.functions.scan.function)),
+      JSON.stringify(r).includes(logicalId(stack, stack.bridge.functions.scan.function)),
     ) as { Properties: { Target: { RoleArn: { 'Fn::GetAtt': [string, string] } } } } | undefined;
     const roleId = schedule?.Properties.Target.RoleArn['Fn::GetAtt'][0] ?? '';
     const policies = Object.values(
       template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
     ) as { Properties: { PolicyDocument: { Statement: unknown[] } } }[];
-    const arn = { 'Fn::GetAtt': [logicalId(stack, stack.functions.scan.function), 'Arn'] };
+    const arn = { 'Fn::GetAtt': [logicalId(stack, stack.bridge.functions.scan.function), 'Arn'] };
     // The function and its versions and aliases (`:*`), as EventBridge Scheduler grants it.
     expect(policies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
       {

@@ -1,6 +1,6 @@
-import type { App, Stack } from 'aws-cdk-lib';
-import type { FunctionName } from '../functions/functionConfigs';
-import type { DsrBridgeStack } from './DsrBridgeStack';
+import { App, type Stack } from 'aws-cdk-lib';
+import type { FunctionName } from '../../functions/functionConfigs';
+import { DsrBridgeStack, type DsrBridgeStackProps } from '../../infra/DsrBridgeStack';
 
 /** A value in a synthesised environment: a literal, or a CloudFormation reference to a resource. */
 export type TemplateValue =
@@ -30,16 +30,15 @@ export function synthesizedTemplate(app: App, stack: Stack): SynthesizedTemplate
 }
 
 /**
- * Each function's environment as the template deploys it, by function name, with the resource
- * type of every reference, so a reader can resolve references its own way (the infra tests to
- * plausible AWS values, the local runtime to its loopback stand-ins).
+ * Each function's environment as the template deploys it, by function name, references left as
+ * CloudFormation intrinsics for {@link resolveEnvironment}.
  */
-export function functionEnvironments(
+export function templateEnvironments(
   stack: DsrBridgeStack,
   template: SynthesizedTemplate,
 ): Record<FunctionName, Record<string, TemplateValue>> {
   return Object.fromEntries(
-    Object.entries(stack.functions).map(([name, fn]) => {
+    Object.entries(stack.bridge.functions).map(([name, fn]) => {
       const id = stack.getLogicalId(fn.function.node.defaultChild as never);
       const resource = template.Resources[id];
       if (!resource) throw new Error(`the template has no function ${id} (${name})`);
@@ -72,4 +71,24 @@ export function resolveEnvironment(
     return { logicalId, type, attribute };
   };
   return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, value(v, k)]));
+}
+
+/**
+ * Synthesises the stack for `props` (bundling skipped, no lookup) and returns each function's
+ * environment as deployed, with references resolved by `resolve`.
+ */
+export function synthesizedEnvironments(
+  props: DsrBridgeStackProps,
+  resolve: (stack: DsrBridgeStack, reference: TemplateReference) => string,
+): Record<FunctionName, Record<string, string>> {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new DsrBridgeStack(app, 'DsrBridgeStack', props);
+  const template = synthesizedTemplate(app, stack);
+  const environments = templateEnvironments(stack, template);
+  return Object.fromEntries(
+    Object.entries(environments).map(([name, vars]) => [
+      name,
+      resolveEnvironment(vars, template, (reference) => resolve(stack, reference)),
+    ]),
+  ) as Record<FunctionName, Record<string, string>>;
 }
