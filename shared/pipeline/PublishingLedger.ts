@@ -75,7 +75,8 @@ export class PublishingLedger implements Ledger {
       requestId: entry.requestId,
       state: 'completion_published',
       at: this.now().toISOString(),
-      stage: `completion-${entry.state}`,
+      // A stage name is lower-case words joined by hyphens: dead_lettered is recorded as completion-dead-lettered.
+      stage: `completion-${entry.state.replaceAll('_', '-')}`,
       traceId: entry.traceId,
       detail: { eventId: event.eventId, state: event.state },
     });
