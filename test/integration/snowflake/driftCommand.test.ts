@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CliError } from '../../../cli/CliError';
 import { registerDrift } from '../../../cli/commands/drift';
@@ -110,7 +110,10 @@ describe('Command: dsr drift', () => {
       exitCode: 2,
       message: '--threshold takes a percentage between 0 and 100 inclusive', // the value is not repeated
     });
-    expect((await drift(['--datamap', 'x.yaml', '--format', 'xml'])).error).toMatchObject({ exitCode: 2 });
+    // A value outside the choices is commander's usage error, which `dsr` exits 2 for (cli/main.ts).
+    const badFormat = (await drift(['--datamap', 'x.yaml', '--format', 'xml'])).error;
+    expect(badFormat).toBeInstanceOf(CommanderError);
+    expect(badFormat).toMatchObject({ code: 'commander.invalidArgument' });
   });
 
   it('names the variable when the Snowflake configuration is incomplete', async () => {
