@@ -55,7 +55,9 @@ postgres:
   - table: Shop.ticket
     primaryKey: [id]
     identities: { email: [requester, handler] }
-    erasure: { action: mask, columns: { requester: hash, handler: hash, body: { redact: "[erased]" } } }
+    # Each ticket also names another person (sam): shared rows, masked whole here so that the
+    # grants of every masked column are exercised (the default would retain them).
+    erasure: { action: mask, shared: erase, columns: { requester: hash, handler: hash, body: { redact: "[erased]" } } }
   - table: Shop.invoice
     primaryKey: [id]
     identities: { customer_id: customer_id }
