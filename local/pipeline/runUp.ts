@@ -197,10 +197,15 @@ export async function runUp(options: RunUpOptions): Promise<UpSummary> {
     // from the ledger what is left; a duplicate changes nothing).
     const states = new Map<string, string>();
     let resumed = 0;
+    // A request that finished after the last progress line and before the stop is told now.
+    const finishedWhileStopping: string[] = [];
     for (const requestId of await journal.requestIds()) {
       const state = await lastState(reader, evidence, requestId);
       if (state !== undefined && isFinished(state)) {
         await journal.remove(requestId);
+        finishedWhileStopping.push(
+          `  ${requestId}: ${state}${reportHint(requestId, state)}, before the last stop`,
+        );
         continue;
       }
       for (const entry of await journal.entries(requestId)) await pipeline.submit(entry.body, entry.queue);
@@ -212,6 +217,7 @@ export async function runUp(options: RunUpOptions): Promise<UpSummary> {
       `dsr up: the pipeline runs on ${sf ? 'the local Snowflake endpoint' : 'your Snowflake account'}, state in ${dir}`,
     );
     if (moved.length > 0) print(`  (the ${moved.join(', ')} port(s) were taken: source ${envFile} again)`);
+    for (const line of finishedWhileStopping) print(line);
     if (resumed > 0) print(`  ${resumed} unfinished request(s) submitted again`);
     print(`In another terminal: . ${envFile}`);
     print(
@@ -255,10 +261,15 @@ export async function runUp(options: RunUpOptions): Promise<UpSummary> {
         }
         await journal.remove(requestId);
         states.delete(requestId);
-        print(
-          `  ${requestId}: ${state}${state === 'loaded' || state === 'erased' ? ` (npx dsr report ${requestId} --datamap ${options.dataMapFile})` : ''}`,
-        );
+        print(`  ${requestId}: ${state}${reportHint(requestId, state)}`);
       }
+    }
+
+    /** Where a finished request's answer is: the report command, for a loaded or erased request. */
+    function reportHint(requestId: string, state: string): string {
+      return state === 'loaded' || state === 'erased'
+        ? ` (npx dsr report ${requestId} --datamap ${options.dataMapFile})`
+        : '';
     }
 
     // Intake messages sent but not yet delivered are journaled before the queues go away.
