@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -224,6 +224,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     stop: async () => {
       await aws.stop();
       await pagerDuty.stop();
+      // An anchor directory made here (none was given) goes with the runtime.
+      if (!options.anchorDir) rmSync(anchorDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
 import { FileAnchorStore } from '../../../shared/audit/FileAnchorStore';
 import { takeLedgerAnchor } from '../../../shared/audit/takeLedgerAnchor';
@@ -182,6 +182,7 @@ describe('Hash chain over DSR_LEDGER', () => {
   it('detects a rewritten anchor, and a ledger tail changed after anchoring', async () => {
     await writeRequest('REQ-ANCHOR');
     const dir = await mkdtemp(join(tmpdir(), 'dsr-anchors-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const store = new FileAnchorStore(dir);
     const first = await takeLedgerAnchor(db, AT, store, new Date('2026-03-02T00:00:00Z'));
     expect(first?.requests.find((r) => r.requestId === 'REQ-ANCHOR')).toMatchObject({ seq: 5 });

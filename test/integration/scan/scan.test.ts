@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -182,6 +182,7 @@ async function runScan(args: string[]): Promise<{ stdout: string; stderr: string
   } finally {
     out.mockRestore();
     err.mockRestore();
+    await rm(dir, { recursive: true, force: true });
     process.env.PG_DSN = saved.dsn;
     if (saved.account !== undefined) process.env.SNOWFLAKE_ACCOUNT = saved.account;
   }
