@@ -55,18 +55,28 @@ export async function checkLearnedColumns(
         const rows = Number(rowsText ?? 0);
         const repeatedRows = Number(repeatedText ?? 0);
         if (repeatedRows === 0) continue;
-        const share = Math.round((repeatedRows / rows) * 1000) / 10;
-        found.push({
-          column: `${spec.table}.${name}`,
-          identity: kind,
-          rows,
-          repeatedRows,
-          message:
-            `learns ${kind}, but ${share} % of its non-null values (${repeatedRows} of ${rows} rows) are held by more than one row: ` +
-            'discovery does not follow such a value (it identifies no one); learn only from a column with one person a row',
-        });
+        found.push(repeatedLearnedValues(`${spec.table}.${name}`, kind, rows, repeatedRows));
       }
     }
   }
   return found;
+}
+
+/** The warning for a learned column whose non-null values repeat: the share and counts, never a value. */
+export function repeatedLearnedValues(
+  column: string,
+  identity: string,
+  rows: number,
+  repeatedRows: number,
+): RepeatedLearnedValues {
+  const share = Math.round((repeatedRows / rows) * 1000) / 10;
+  return {
+    column,
+    identity,
+    rows,
+    repeatedRows,
+    message:
+      `learns ${identity}, but ${share} % of its non-null values (${repeatedRows} of ${rows} rows) are held by more than one row: ` +
+      'discovery does not follow such a value (it identifies no one); learn only from a column with one person a row',
+  };
 }

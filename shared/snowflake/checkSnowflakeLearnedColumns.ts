@@ -1,5 +1,5 @@
 import type { DataMap } from '../datamap/dataMapSchema';
-import type { RepeatedLearnedValues } from '../postgres/checkLearnedColumns';
+import { type RepeatedLearnedValues, repeatedLearnedValues } from '../postgres/checkLearnedColumns';
 import { quoteSnowflakeIdent, quoteSnowflakeName } from './quoteSnowflakeIdent';
 import type { SnowflakeDatabase } from './SnowflakeDatabase';
 
@@ -33,16 +33,7 @@ export async function checkSnowflakeLearnedColumns(
         const rows = numberOf(row?.ROWS_ALL);
         const repeatedRows = numberOf(row?.ROWS_REPEATED);
         if (repeatedRows === 0) continue;
-        const share = Math.round((repeatedRows / rows) * 1000) / 10;
-        found.push({
-          column: `${spec.table}.${name}`,
-          identity: kind,
-          rows,
-          repeatedRows,
-          message:
-            `learns ${kind}, but ${share} % of its non-null values (${repeatedRows} of ${rows} rows) are held by more than one row: ` +
-            'discovery does not follow such a value (it identifies no one); learn only from a column with one person a row',
-        });
+        found.push(repeatedLearnedValues(`${spec.table}.${name}`, kind, rows, repeatedRows));
       }
     }
   }
