@@ -120,3 +120,21 @@ export async function erasePg(
     { requestId: 'req-erase', identifiers, dryRun: options.dryRun === true },
   );
 }
+
+/** A map erasing a user in PostgreSQL and, through the learned user id, their web sessions in Snowflake. */
+export const CROSS_SYSTEM_ERASURE_MAP = `version: 1
+identities:
+  email: { normalize: lowercase }
+  user_id: {}
+postgres:
+  - table: public.users
+    primaryKey: [id]
+    identities: { email: email, user_id: id }
+    learn: [user_id]
+    erasure: delete
+snowflake:
+  - table: ANALYTICS.PUBLIC.WEB_SESSIONS
+    primaryKey: [SESSION_ID]
+    follow: { USER_ID: public.users.id }
+    erasure: delete
+`;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
 import { runDsr } from '../../support/cliProgram';
+import { CROSS_SYSTEM_ERASURE_MAP } from '../../support/erasureFixture';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { startTestSnowflake } from '../../support/snowflake';
 
@@ -20,22 +21,7 @@ function dsr(args: string[], env: Record<string, string | undefined> = {}) {
   });
 }
 
-const MAP = `version: 1
-identities:
-  email: { normalize: lowercase }
-  user_id: {}
-postgres:
-  - table: public.users
-    primaryKey: [id]
-    identities: { email: email, user_id: id }
-    learn: [user_id]
-    erasure: delete
-snowflake:
-  - table: ANALYTICS.PUBLIC.WEB_SESSIONS
-    primaryKey: [SESSION_ID]
-    follow: { USER_ID: public.users.id }
-    erasure: delete
-`;
+const MAP = CROSS_SYSTEM_ERASURE_MAP;
 
 let pg: TestDatabase;
 let sf: LocalSnowflake;
