@@ -1,4 +1,5 @@
 import { type DsrError, isDsrError } from '../errors/DsrError';
+import { isTransientNetworkCode } from '../resilience/transientNetworkCodes';
 import { PostgresError } from './errors';
 
 /**
@@ -15,14 +16,6 @@ const RETRYABLE_SQLSTATES = new Set([
 ]);
 /** SQLSTATEs after which the session is gone. */
 const CONNECTION_LOST_SQLSTATES = ['08', '57P01', '57P02'];
-const NODE_NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-]);
 /** node-postgres raises these without a code when the socket closes or the client is unusable. */
 const CONNECTION_LOST_MESSAGES = [
   /Connection terminated/i,
@@ -45,7 +38,7 @@ export function classifyPgError(error: unknown): DsrError {
   const isSqlState = code !== undefined && /^[0-9A-Z]{5}$/.test(code);
   const connectionLost =
     (isSqlState && CONNECTION_LOST_SQLSTATES.some((c) => code.startsWith(c))) ||
-    (code !== undefined && NODE_NETWORK_CODES.has(code)) ||
+    isTransientNetworkCode(code) ||
     CONNECTION_LOST_MESSAGES.some((re) => re.test(err.message));
   const retryable = isSqlState
     ? RETRYABLE_SQLSTATES.has(code) || RETRYABLE_SQLSTATE_CLASSES.some((c) => code.startsWith(c))

@@ -1,4 +1,5 @@
 import { type DsrError, isDsrError } from '../errors/DsrError';
+import { isTransientNetworkCode } from '../resilience/transientNetworkCodes';
 import { SnowflakeError } from './errors';
 
 /**
@@ -51,16 +52,6 @@ const CONFIGURATION_FAULTS: readonly {
 ];
 /** SQLSTATE classes that describe a passing condition: connection, transaction rollback, resources, operator. */
 const RETRYABLE_SQLSTATE_CLASSES = ['08', '40', '53', '57'];
-const NODE_NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-]);
 /** Authentication refusals (`390100` bad credentials, `390144` invalid JWT, …): they carry SQLSTATE 08xxx but will not pass. */
 const AUTHENTICATION_REFUSED = /^3901\d\d$|^3903\d\d$/;
 /** A certificate or revocation refusal is a security decision, not a passing fault. */
@@ -83,9 +74,7 @@ export function classifySnowflakeError(error: unknown): DsrError {
     typeof fields.sqlState === 'string' && fields.sqlState !== '' ? fields.sqlState : undefined;
   const causeCode = (fields.cause as { code?: unknown } | undefined)?.code;
   const sessionGone = code !== undefined && SESSION_GONE.has(code);
-  const network =
-    (code !== undefined && NODE_NETWORK_CODES.has(code)) ||
-    (typeof causeCode === 'string' && NODE_NETWORK_CODES.has(causeCode));
+  const network = isTransientNetworkCode(code) || isTransientNetworkCode(causeCode);
   const tlsRefusal = TLS_REFUSAL.test(err.message) || TLS_REFUSAL.test(String(fields.cause ?? ''));
 
   let retryable: boolean;

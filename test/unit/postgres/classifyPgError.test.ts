@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyPgError } from '../../../shared/postgres/classifyPgError';
 import { PoolExhaustedError, PostgresError } from '../../../shared/postgres/errors';
+import { classifySnowflakeError } from '../../../shared/snowflake/classifySnowflakeError';
 
 const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
@@ -26,6 +27,15 @@ describe('Function: classifyPgError', () => {
       retryable: true,
       connectionLost: true,
     });
+  });
+
+  it('treats a resolver that says "try again" and an aborted connection as lost connections, as Snowflake does', () => {
+    for (const code of ['EAI_AGAIN', 'ECONNABORTED']) {
+      expect(classifyPgError(pgError(code))).toMatchObject({ retryable: true, connectionLost: true });
+      expect(classifySnowflakeError(Object.assign(new Error('request failed'), { code }))).toMatchObject({
+        retryable: true,
+      });
+    }
   });
 
   it('keeps an already classified error as it is', () => {
