@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { recorderEnv } from '../../functions/dead-letter-recorder/recorderEnv';
 import { PipelineQueue } from '../../infra/constructs/PipelineQueue';
 import type { DsrBridgeStack } from '../../infra/DsrBridgeStack';
+import { DEFAULT_LOAD_RESERVE_MS, DEFAULT_PACKAGE_MS_PER_ROW } from '../../shared/pipeline/stages/loadStage';
 import {
   COVERAGE_METRIC,
   TABLES_NOT_SCANNED_METRIC,
@@ -200,6 +201,16 @@ describe('Stack: DsrBridgeStack', () => {
       expect(visibilityOf('gate')).toBe(6 * timeoutOf('gate'));
       expect(visibilityOf('load')).toBe(6 * timeoutOf('load'));
       expect(visibilityOf('erase')).toBe(6 * timeoutOf('erase'));
+    });
+
+    it("gives the load the time a million-row subject's package is expected to take in an invocation of its own", () => {
+      const fns = template.findResources('AWS::Lambda::Function');
+      const load = fns[logicalId(stack, stack.bridge.functions.load.function)] as {
+        Properties: { Timeout: number };
+      };
+      expect(load.Properties.Timeout * 1000).toBeGreaterThanOrEqual(
+        DEFAULT_LOAD_RESERVE_MS + 1_000_000 * DEFAULT_PACKAGE_MS_PER_ROW,
+      );
     });
 
     it('reports batch item failures on every event source, with more concurrency for the high queue', () => {

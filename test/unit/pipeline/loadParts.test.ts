@@ -7,6 +7,7 @@ import type { LedgerEntry } from '../../../shared/ledger/Ledger';
 import type { RequestState } from '../../../shared/ledger/RequestState';
 import type { FindingsManifest } from '../../../shared/pipeline/FindingsManifest';
 import { decideLoad, isPartCheckpoint, partsLoaded } from '../../../shared/pipeline/LoadCheckpoint';
+import type { PackageWriter } from '../../../shared/pipeline/PackageWriter';
 import { decideEntry, RequestLedger } from '../../../shared/pipeline/RequestLedger';
 import { buildStageMessage } from '../../../shared/pipeline/StageMessage';
 import { loadStage } from '../../../shared/pipeline/stages/loadStage';
@@ -87,7 +88,12 @@ function gatedLedger(requestId: string): InMemoryLedger {
 function loader(
   ledger: InMemoryLedger,
   payloads: InMemoryPayloadStore,
-  options: { failAtPart?: number; reserveMs?: number } = {},
+  options: {
+    failAtPart?: number;
+    reserveMs?: number;
+    packages?: PackageWriter;
+    packageMsPerRow?: number;
+  } = {},
 ) {
   const queue = new InMemoryQueue();
   const signals = captureSignals();
@@ -104,6 +110,8 @@ function loader(
     pagerDuty: signals.pagerDuty,
     continueQueueUrl: LOAD,
     ...(options.reserveMs !== undefined ? { reserveMs: options.reserveMs } : {}),
+    ...(options.packages ? { packages: options.packages } : {}),
+    ...(options.packageMsPerRow !== undefined ? { packageMsPerRow: options.packageMsPerRow } : {}),
     loadPart: async (findings, { part }) => {
       if (part === failAt) {
         failAt = undefined;
@@ -252,6 +260,55 @@ describe('Function: loadStage (parts)', () => {
       Array.from({ length: manifest.parts.length - 2 }, (_, i) => i + 3),
     );
     expect(ledger.states('req-4').at(-1)).toBe('loaded');
+  });
+
+  it('hands the package on to a fresh invocation when the parts leave less time than it needs, and loads no part twice', async () => {
+    const payloads = new InMemoryPayloadStore();
+    const { manifest, body } = await partsMessage('req-p', payloads);
+    const ledger = gatedLedger('req-p');
+    const written: string[] = [];
+    const packages: PackageWriter = {
+      access: async (requestId) => {
+        written.push(requestId);
+      },
+      erasure: async () => undefined,
+    };
+    // 40 rows at 1 s each and 10 s in reserve: 50 s for the package; 45 s are left after the parts.
+    const options = { reserveMs: 10_000, packages, packageMsPerRow: 1_000 };
+    const first = loader(ledger, payloads, options);
+    await first.work(body, { ...recordContext(body), remainingMs: () => 45_000 });
+    expect(first.landed.map((l) => l.part)).toEqual(manifest.parts.map((_, i) => i + 1));
+    expect(written).toEqual([]);
+    expect(first.queue.bodiesTo(LOAD)).toEqual([body]);
+    expect(ledger.states('req-p')).not.toContain('loaded');
+    // Every part, the last included, has its checkpoint: the next invocation loads none again.
+    expect(ledger.entries.filter(isPartCheckpoint)).toHaveLength(manifest.parts.length);
+    // The next invocation loads nothing and writes the package even with as little time: handing
+    // on again would never end.
+    const next = loader(ledger, payloads, options);
+    await next.work(body, { ...recordContext(body), remainingMs: () => 45_000 });
+    expect(next.landed).toEqual([]);
+    expect(written).toEqual(['req-p']);
+    expect(next.queue.bodiesTo(LOAD)).toEqual([]);
+    expect(ledger.states('req-p').at(-1)).toBe('loaded');
+  });
+
+  it('writes the package in the same invocation when the time left is enough', async () => {
+    const payloads = new InMemoryPayloadStore();
+    const { body } = await partsMessage('req-q', payloads);
+    const ledger = gatedLedger('req-q');
+    const written: string[] = [];
+    const packages: PackageWriter = {
+      access: async (requestId) => {
+        written.push(requestId);
+      },
+      erasure: async () => undefined,
+    };
+    const { work, queue } = loader(ledger, payloads, { reserveMs: 10_000, packages, packageMsPerRow: 1_000 });
+    await work(body, { ...recordContext(body), remainingMs: () => 51_000 });
+    expect(written).toEqual(['req-q']);
+    expect(queue.bodiesTo(LOAD)).toEqual([]);
+    expect(ledger.states('req-q').at(-1)).toBe('loaded');
   });
 
   it('a part changed after the hand-off was verified quarantines the request, saying how many parts landed', async () => {
