@@ -1,8 +1,9 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+// Imported by the package's own name, as an app that depends on dsr-bridge imports it (`exports` in package.json).
+import { DsrBridge } from 'dsr-bridge/construct';
 import { describe, expect, it } from 'vitest';
-import { DsrBridge } from '../../infra/constructs/DsrBridge';
 import { FIXTURE_ENTRIES } from './synthesize';
 
 describe('Construct: DsrBridge', () => {
