@@ -70,6 +70,11 @@ export async function heavyBench(options: {
   postgresDsn?: string;
   /** Scale of the sample data under the heavy subjects. @default 1 */
   sampleScale?: number;
+  /**
+   * Runs the start-up command once, unmeasured, before the measured one, so the file cache is warm.
+   * @default true (the smoke test, which asserts no figure, leaves it out)
+   */
+  warmUp?: boolean;
 }): Promise<HeavyResult> {
   const dataDir = options.postgresDsn
     ? await mkdtemp(join(tmpdir(), 'dsr-heavy-marker-'))
@@ -197,7 +202,7 @@ export async function heavyBench(options: {
     };
     // Start-up: the same command for a subject with one row (the sample's first user).
     const firstUser = await firstEmail(dsn);
-    await discover(firstUser); // warm the file cache
+    if (options.warmUp ?? true) await discover(firstUser); // warm the file cache
     const startup = await discover(firstUser);
     const runs: HeavyRun[] = [];
     for (const events of options.sizes) {

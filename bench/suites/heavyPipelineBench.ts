@@ -72,6 +72,8 @@ export async function heavyPipelineBench(options: {
   log?: (line: string) => void;
   /** An empty database to use instead of a fresh embedded server (the smoke test's). */
   postgresDsn?: string;
+  /** Scale of the sample shop around the heavy subject. @default 0.05 */
+  sampleScale?: number;
 }): Promise<HeavyPipelineResult> {
   const log = options.log ?? (() => undefined);
   const heapMb = options.heapMb ?? 512;
@@ -83,7 +85,7 @@ export async function heavyPipelineBench(options: {
       ? { dsn: options.postgresDsn }
       : await startEmbeddedPostgres({ label: 'bench-heavy' });
     if ('stop' in server) cleanups.unshift(() => server.stop());
-    await generateSampleData(server.dsn, { scale: 0.05, seed: 42 });
+    await generateSampleData(server.dsn, { scale: options.sampleScale ?? 0.05, seed: 42 });
     const db = new PgDatabase({
       credentials: new DsnCredentialSource(server.dsn),
       applicationName: 'dsr-bench',

@@ -222,6 +222,9 @@ export class PgDatabase {
       max: this.poolMax,
       connectionTimeoutMillis: this.connectTimeoutMs,
       idleTimeoutMillis: this.options.idleTimeoutMs ?? 30_000,
+      // Idle pooled connections do not hold the process open: a command (or `dsr up` stopped by a
+      // signal) exits when its work is done, not when the idle timeout closes the last connection.
+      allowExitOnIdle: true,
       statement_timeout: this.options.statementTimeoutMs ?? 30_000,
       idle_in_transaction_session_timeout: this.options.idleInTransactionTimeoutMs ?? 60_000,
       application_name: this.options.applicationName ?? 'dsr-bridge',

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { buildProgram, COMMANDS } from '../../../cli/main';
+import { runDsr } from '../../support/cliProgram';
 
 interface Run {
   code: number;
@@ -56,20 +57,22 @@ describe('Command: dsr, compiled', () => {
   });
 
   it('checks the input before connecting: a DSN that is none, an identifier its kind refuses, an unknown kind', async () => {
+    // The same program in this process: the compiled `discover` runs in a process of its own in
+    // dsr.test.ts, boundedHeap.test.ts and leavesNothingBehind.test.ts.
     const env = { DSR_SUBJECT_HASH_KEY: 'compiled-cli-test-subject-hash-key-0123456789' };
     const args = ['discover', '--datamap', 'local/sample/datamap.yaml', '--subject'];
-    const notDsn = await dsr([...args, 'email=ana@example.com'], { ...env, PG_DSN: 'not a dsn' });
+    const notDsn = await runDsr([...args, 'email=ana@example.com'], { ...env, PG_DSN: 'not a dsn' });
     expect(notDsn).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('not a PostgreSQL connection URL'),
     });
     const closed = { ...env, PG_DSN: 'postgres://dsr@127.0.0.1:9/none' };
-    const notEmail = await dsr([...args, 'email=not-an-email'], closed);
+    const notEmail = await runDsr([...args, 'email=not-an-email'], closed);
     expect(notEmail).toMatchObject({
       code: 2,
       stderr: 'dsr: --subject email: the value is not an e-mail address\n',
     });
-    const unknown = await dsr([...args, 'shoe=42'], closed);
+    const unknown = await runDsr([...args, 'shoe=42'], closed);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/--subject shoe: not an identity kind/);
   });

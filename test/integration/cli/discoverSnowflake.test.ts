@@ -1,6 +1,6 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
 import { runDsr } from '../../support/cliProgram';
@@ -47,6 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sf?.stop();
   await db?.drop();
+  if (mapFile) await rm(dirname(mapFile), { recursive: true, force: true });
 });
 
 describe('Command: dsr discover with Snowflake configured', () => {

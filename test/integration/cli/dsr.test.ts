@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { discoverSubject } from '../../../shared/discovery/discoverSubject';
 import { serializeFindingsDocument } from '../../../shared/discovery/FindingsDocument';
 import { PostgresTableSearcher } from '../../../shared/postgres/PostgresTableSearcher';
-import { runCli, writeCliProgram } from '../../support/cliProgram';
+import { runCli, runDsr, writeCliProgram } from '../../support/cliProgram';
 import { openDatabase } from '../../support/discovery';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
@@ -21,8 +21,19 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the real `dsr` command in a child process. */
+/**
+ * Runs the `dsr` program in this process (every command, its mapping of errors to exit codes),
+ * without `PG_DSN` or `DSR_SUBJECT_HASH_KEY` unless given.
+ */
 function dsr(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  return runDsr(args, { PG_DSN: undefined, DSR_SUBJECT_HASH_KEY: undefined, ...env });
+}
+
+/**
+ * Runs the real `dsr` binary in a child process: `discover` runs itself again with its heap capped
+ * and a private temporary directory, which only a process shows.
+ */
+function dsrProcess(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -47,6 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sample.drop();
+  await rm(dir, { recursive: true, force: true });
 });
 
 describe('Command: dsr datamap validate', () => {
@@ -171,7 +183,9 @@ describe('Command: dsr discover', () => {
       '--subject',
       'email=heavy.3000@example.com',
     ];
-    const run = await dsr([...args, '--request-id', 'REQ-H'], env);
+    // To a pipe, in the binary's own process (heap capped, the pipe's back-pressure); to a file,
+    // the same command in this process.
+    const run = await dsrProcess([...args, '--request-id', 'REQ-H'], env);
     const out = join(dir, 'heavy.json');
     const toFile = await dsr([...args, '--request-id', 'REQ-H', '--out', out], env);
 

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -75,6 +75,7 @@ afterAll(async () => {
   await aws?.stop();
   await sf?.stop();
   await db?.drop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** The environments with `change` applied to each function's (a copy). */
@@ -248,9 +249,12 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
     expect(login).toMatchObject({ status: 'fail', detail: expect.stringMatching(/login refused \(SF_390/) });
     expect(login.status === 'fail' && login.fix).toMatch(/ALTER USER DSR SET RSA_PUBLIC_KEY/);
 
+    // Nothing listens there: the login is refused at once and retried until its deadline, which
+    // need not be the healthy checks' 4 s to end in the same verdict.
     const unreachable = await run(
       changed((_n, env) => {
         if (env.SNOWFLAKE_ACCESS_URL) env.SNOWFLAKE_ACCESS_URL = 'http://127.0.0.1:9';
+        env.SNOWFLAKE_LOGIN_TIMEOUT_MS = '1000';
       }),
     );
     const lost = row(unreachable, /^Snowflake login/);
