@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
@@ -12,6 +15,7 @@ import { checkSnowflakeLearnedColumns } from '../../../shared/snowflake/checkSno
 import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
 import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
 import { SnowflakeTableSearcher } from '../../../shared/snowflake/SnowflakeTableSearcher';
+import { localSnowflakeCliEnv, runDsr } from '../../support/cliProgram';
 import { openDatabase, TEST_HASH_KEY } from '../../support/discovery';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { startTestSnowflake } from '../../support/snowflake';
@@ -40,8 +44,7 @@ postgres:
 );
 
 /** A supplier and a carrier, kept in one table of business partners, share one number. */
-const PARTNER_MAP = parseDataMap(
-  `version: 1
+const PARTNER_YAML = `version: 1
 identities:
   email: { normalize: lowercase }
   phone: { normalize: digits }
@@ -56,9 +59,8 @@ snowflake:
   - table: TRADE.PUBLIC.SHIPMENTS
     primaryKey: [ID]
     follow: { CARRIER_ID: TRADE.PUBLIC.PARTNERS.ID }
-`,
-  'partners.yaml',
-);
+`;
+const PARTNER_MAP = parseDataMap(PARTNER_YAML, 'partners.yaml');
 
 /**
  * A supplier and a carrier, kept in two learning tables, share one number written two ways; a
@@ -301,5 +303,49 @@ describe('Function: checkSnowflakeLearnedColumns', () => {
     ).toEqual([{ column: 'TRADE.PUBLIC.PARTNERS.PHONE', identity: 'phone', rows: 3, repeatedRows: 2 }]);
     expect(warnings[0]?.message).toContain('66.7 % of its non-null values (2 of 3 rows)');
     expect(JSON.stringify(warnings)).not.toMatch(/555|2222/);
+  });
+});
+
+describe('Command: dsr datamap validate --live', () => {
+  it('warns about a learned Snowflake column whose values repeat, by share and counts, never a value', async () => {
+    // Prepare: the partners map in a file; PostgreSQL for the catalog, the local Snowflake endpoint.
+    const dir = await mkdtemp(join(tmpdir(), 'dsr-learned-'));
+    try {
+      const file = join(dir, 'partners.yaml');
+      await writeFile(file, PARTNER_YAML);
+      const env = {
+        PG_DSN: pgTest.dsn,
+        ...localSnowflakeCliEnv(sf, { database: 'TRADE', schema: 'PUBLIC' }),
+      };
+
+      // Act
+      const text = await runDsr(['datamap', 'validate', file, '--live'], env);
+      const json = await runDsr(['datamap', 'validate', file, '--live', '--format', 'json'], env);
+      const withoutSnowflake = await runDsr(['datamap', 'validate', file, '--live'], {
+        PG_DSN: pgTest.dsn,
+        SNOWFLAKE_ACCOUNT: undefined,
+      });
+
+      // Assess: valid (exit 0), with the warning the command measured in Snowflake.
+      expect(text.code).toBe(0);
+      expect(text.stderr).toContain(
+        `${file}: warning: TRADE.PUBLIC.PARTNERS.PHONE (learn phone): learns phone, but 66.7 % of its non-null values (2 of 3 rows) are held by more than one row`,
+      );
+      expect(text.stderr).not.toContain('TRADE.PUBLIC.PARTNERS.EMAIL');
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout).learnedColumnWarnings).toEqual([
+        {
+          column: 'TRADE.PUBLIC.PARTNERS.PHONE',
+          identity: 'phone',
+          message: expect.stringContaining('66.7 % of its non-null values (2 of 3 rows)'),
+        },
+      ]);
+      for (const run of [text, json]) expect(run.stdout + run.stderr).not.toMatch(/555|2222|exotic|speedy/);
+      // Without Snowflake settings the command measures PostgreSQL only, and says nothing of it.
+      expect(withoutSnowflake.code).toBe(0);
+      expect(withoutSnowflake.stderr).not.toContain('TRADE.PUBLIC.PARTNERS.PHONE');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
