@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflak
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { discoverSubject } from '../../../shared/discovery/discoverSubject';
 import { serializeFindingsDocument } from '../../../shared/discovery/FindingsDocument';
+import { subjectHash } from '../../../shared/identity/subjectHash';
 import { checkSearchIndexes } from '../../../shared/postgres/checkSearchIndexes';
 import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
 import { PostgresTableSearcher } from '../../../shared/postgres/PostgresTableSearcher';
@@ -344,6 +346,99 @@ describe('Command: dsr datamap validate --live', () => {
       // Without Snowflake settings the command measures PostgreSQL only, and says nothing of it.
       expect(withoutSnowflake.code).toBe(0);
       expect(withoutSnowflake.stderr).not.toContain('TRADE.PUBLIC.PARTNERS.PHONE');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Command: dsr datamap preview', () => {
+  it('samples Snowflake learning tables too and prints what each subject would get across both systems, by keyed hash only', async () => {
+    // Prepare: the partners of TRADE.PUBLIC.PARTNERS (Snowflake) and a call log in PostgreSQL that
+    // a learned Snowflake phone number reaches (03-3555-5011 is partner 3's number).
+    await pgTest.exec(`
+      CREATE TABLE public.partner_calls (id int PRIMARY KEY, caller text);
+      INSERT INTO public.partner_calls VALUES (1, '03-3555-5011'), (2, '+1 206 555 0000');
+    `);
+    const dir = await mkdtemp(join(tmpdir(), 'dsr-preview-'));
+    try {
+      const file = join(dir, 'partners-calls.yaml');
+      await writeFile(
+        file,
+        PARTNER_YAML.replace(
+          'snowflake:\n',
+          'postgres:\n  - table: public.partner_calls\n    primaryKey: [id]\n    identities: { phone: caller }\nsnowflake:\n',
+        ),
+      );
+      const env = {
+        PG_DSN: pgTest.dsn,
+        DSR_SUBJECT_HASH_KEY: TEST_HASH_KEY,
+        ...localSnowflakeCliEnv(sf, { database: 'TRADE', schema: 'PUBLIC' }),
+      };
+
+      // Act
+      const all = await runDsr(['datamap', 'preview', '--datamap', file], env);
+      const again = await runDsr(['datamap', 'preview', '--datamap', file], env);
+      const two = await runDsr(
+        ['datamap', 'preview', '--datamap', file, '--sample', '2', '--max-rows', '2'],
+        env,
+      );
+      const pgOnly = await runDsr(['datamap', 'preview', '--datamap', file], {
+        PG_DSN: pgTest.dsn,
+        DSR_SUBJECT_HASH_KEY: TEST_HASH_KEY,
+        SNOWFLAKE_ACCOUNT: undefined,
+      });
+
+      // Assess: each partner gets its own row and its orders or shipments; partner 3's number
+      // reaches its call in PostgreSQL; the number partners 1 and 2 share reaches nothing.
+      expect(all.code).toBe(0);
+      expect(all.stdout).toBe(
+        [
+          '3 subjects sampled (TRADE.PUBLIC.PARTNERS by email: 3)',
+          'table                         rows  median  p99  max  largest share',
+          'public.partner_calls             2       0    1    1           50 %',
+          'TRADE.PUBLIC.PARTNERS            3       1    1    1         33.3 %',
+          'TRADE.PUBLIC.PURCHASE_ORDERS     3       1    2    2         66.7 %',
+          'TRADE.PUBLIC.SHIPMENTS           2       0    2    2          100 %',
+          'no sampled subject is over the limits',
+          '',
+        ].join('\n'),
+      );
+      expect(again.stdout).toBe(all.stdout);
+
+      // The two partners with the smallest MD5(seed || e-mail), the seed an HMAC under the key,
+      // each over --max-rows 2 (3 rows), named by the first 16 hex digits of their keyed hash.
+      const seed = createHmac('sha256', TEST_HASH_KEY)
+        .update('dsr-preview:TRADE.PUBLIC.PARTNERS')
+        .digest('hex');
+      const chosen = ['sales@exotic.test', 'desk@speedy.test', 'info@tokyo.test']
+        .sort((a, b) => {
+          const [x, y] = [a, b].map((v) =>
+            createHash('md5')
+              .update(seed + v)
+              .digest('hex'),
+          );
+          return (x as string) < (y as string) ? -1 : 1;
+        })
+        .slice(0, 2);
+      expect(two.code).toBe(1);
+      expect(two.stdout).toContain('2 subjects sampled (TRADE.PUBLIC.PARTNERS by email: 2)');
+      const named = [
+        ...two.stdout.matchAll(
+          /subject ([0-9a-f]{16}) \(sampled from TRADE\.PUBLIC\.PARTNERS\): 3 rows in all/g,
+        ),
+      ].map((m) => m[1]);
+      expect(named.sort()).toEqual(
+        chosen.map((v) => subjectHash(TEST_HASH_KEY, { email: [v] }).slice(0, 16)).sort(),
+      );
+      for (const run of [all, two]) expect(run.stdout + run.stderr).not.toMatch(/@|555|2222|5011/);
+
+      // Without Snowflake settings it says so and previews PostgreSQL only (no learning table there).
+      expect(pgOnly.code).toBe(0);
+      expect(pgOnly.stderr).toContain(
+        'Snowflake is not configured (SNOWFLAKE_ACCOUNT is not set): previewing PostgreSQL only.',
+      );
+      expect(pgOnly.stdout).toContain('0 subjects sampled (no table learns identifiers, so none)');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
