@@ -6,6 +6,7 @@ import { formatPreview } from '../../shared/datamapPreview/formatPreview';
 import { previewDataMap } from '../../shared/datamapPreview/previewDataMap';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
+import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import { CliError, EXIT } from '../CliError';
 import { addFormatOption, writeResult } from '../OutputFormat';
 
@@ -47,14 +48,29 @@ export function registerDatamapPreview(datamap: Command): void {
     const { DSR_SUBJECT_HASH_KEY: key } = readConfig(subjectHashKeyEnv);
     const map = await loadDataMap(options.datamap);
     const db = openPgDatabase(readConfig(postgresEnv), new DsnCredentialSource(dsn));
+    let warehouse: SnowflakeDatabase | undefined;
     try {
-      const preview = await previewDataMap(db, map, {
-        sample: options.sample,
-        subjectHashKey: key,
-        maxRows: options.maxRows,
-        maxShare: options.maxShare,
-        file: options.datamap,
-      });
+      if (map.snowflake.length > 0 && process.env.SNOWFLAKE_ACCOUNT) {
+        // Loaded only here: a PostgreSQL-only preview does not pay for the Snowflake driver.
+        const { openSnowflakeFromEnv } = await import('../../adapters/aws/openSnowflakeFromEnv');
+        warehouse = openSnowflakeFromEnv({ SNOWFLAKE_LOG_LEVEL: 'OFF', ...process.env }).db;
+      } else if (map.snowflake.length > 0) {
+        process.stderr.write(
+          'Snowflake is not configured (SNOWFLAKE_ACCOUNT is not set): previewing PostgreSQL only.\n',
+        );
+      }
+      const preview = await previewDataMap(
+        db,
+        map,
+        {
+          sample: options.sample,
+          subjectHashKey: key,
+          maxRows: options.maxRows,
+          maxShare: options.maxShare,
+          file: options.datamap,
+        },
+        warehouse,
+      );
       writeResult(options.format, preview, () => formatPreview(preview));
       if (preview.breaches.length > 0)
         throw new CliError(
@@ -62,6 +78,7 @@ export function registerDatamapPreview(datamap: Command): void {
           EXIT.failed,
         );
     } finally {
+      await warehouse?.close();
       await db.end();
     }
   });

@@ -8,7 +8,7 @@ import { type LedgerVerification, verifyLedger } from '../../shared/audit/verify
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
 import { findingsSourceOf } from '../../shared/discovery/FindingsStream';
-import { parseNotFollowed } from '../../shared/discovery/NotFollowed';
+import { parseNotFollowed, parseUnparsedPhones } from '../../shared/discovery/NotFollowed';
 import { ErasureReceiptMismatchError } from '../../shared/erasure/ErasureReceiptMismatchError';
 import { erasureReceiptText } from '../../shared/erasure/erasureReceiptText';
 import { makePrivateDirectory, writePrivateFile } from '../../shared/files/writePrivateFile';
@@ -162,6 +162,7 @@ async function reportAccess(c: ReportContext): Promise<void> {
       subjectHash: c.subjectHash,
       findings,
       notFollowed: parseNotFollowed(loaded.detail?.notFollowed),
+      unparsedPhones: parseUnparsedPhones(loaded.detail?.unparsedPhones),
     });
   } catch (error) {
     if (error instanceof EvidenceMismatchError) throw new CliError(error.message, EXIT.failed);

@@ -1,9 +1,14 @@
 import { createHmac } from 'node:crypto';
-import type { DataMap, PostgresTableSpec } from '../datamap/dataMapSchema';
+import type { DataMap, PostgresTableSpec, SnowflakeTableSpec } from '../datamap/dataMapSchema';
+import type { System } from '../datamap/System';
 import { discoverSubjectStream } from '../discovery/discoverSubject';
+import type { TableSearcher } from '../discovery/SearchableTable';
 import type { PgDatabase } from '../postgres/PgDatabase';
 import { PostgresTableSearcher } from '../postgres/PostgresTableSearcher';
 import { quoteIdent } from '../postgres/quoteIdent';
+import { quoteSnowflakeIdent, quoteSnowflakeName } from '../snowflake/quoteSnowflakeIdent';
+import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
+import { SnowflakeTableSearcher } from '../snowflake/SnowflakeTableSearcher';
 
 export interface PreviewOptions {
   /** Subjects sampled per learning table. @default 10 */
@@ -63,45 +68,60 @@ export interface DataMapPreview {
 
 /**
  * What requests would return under a data map, before the first request: for a deterministic
- * sample of subjects of each learning table (the rows with the smallest keyed hash of their
- * identifier, `md5(seed || value)` where the seed is an HMAC under the subject hash key), runs
- * discovery read-only as a request by that identifier would, and reports per table the rows
- * returned (median, p99, max) and the largest share of the table one subject reaches. Subjects
- * are named by their keyed subject hash; no identifier leaves this function.
+ * sample of subjects of each learning table, in PostgreSQL and in Snowflake (the rows with the
+ * smallest keyed hash of their identifier, `md5(seed || value)` where the seed is an HMAC under the
+ * subject hash key), runs discovery read-only across both systems as a request by that identifier
+ * would, and reports per table the rows returned (median, p99, max) and the largest share of the
+ * table one subject reaches. Subjects are named by their keyed subject hash; no identifier leaves
+ * this function. Without `warehouse`, the map's Snowflake tables are neither sampled nor searched.
  */
 export async function previewDataMap(
   db: PgDatabase,
   map: DataMap,
   options: PreviewOptions,
+  warehouse?: SnowflakeDatabase,
 ): Promise<DataMapPreview> {
   const sample = options.sample ?? 10;
   const minRows = Math.max(1, options.minRowsForShare ?? 100);
   const now = options.now ?? Date.now;
   const started = now();
   const file = options.file ?? '(data map)';
-  const searcher = await PostgresTableSearcher.create(db, map, file);
+  const searchers: Partial<Record<System, TableSearcher>> = {
+    postgres: await PostgresTableSearcher.create(db, map, file),
+  };
+  const sources: SampleSource[] = map.postgres.map((spec) => ({
+    system: 'postgres',
+    spec,
+    rows: () => tableRows(db, spec.table),
+    sample: (column, seed, n, rows) => sampleValues(db, spec.table, column, seed, n, rows),
+  }));
+  if (warehouse && map.snowflake.length > 0) {
+    searchers.snowflake = await SnowflakeTableSearcher.create(warehouse, map, file);
+    for (const spec of map.snowflake)
+      sources.push({
+        system: 'snowflake',
+        spec,
+        rows: () => snowflakeTableRows(warehouse, spec.table),
+        sample: (column, seed, n) => sampleSnowflakeValues(warehouse, spec.table, column, seed, n),
+      });
+  }
   const rowsOf = new Map<string, number>();
-  for (const t of map.postgres) rowsOf.set(t.table, await tableRows(db, t.table));
+  for (const source of sources) rowsOf.set(source.spec.table, await source.rows());
 
-  const counts = new Map<string, number[]>(map.postgres.map((t) => [t.table, []]));
+  const counts = new Map<string, number[]>(sources.map((s) => [s.spec.table, []]));
+  const systemOf = new Map<string, System>(sources.map((s) => [s.spec.table, s.system]));
   const breaches: PreviewBreach[] = [];
   const sampledFrom: { table: string; kind: string; subjects: number }[] = [];
   let subjects = 0;
   let stoppedAtDeadline = false;
-  for (const spec of map.postgres) {
+  for (const source of sources) {
+    const spec = source.spec;
     const chosen = requestKind(spec);
     if (!chosen) continue;
     const seed = createHmac('sha256', options.subjectHashKey)
       .update(`dsr-preview:${spec.table}`)
       .digest('hex');
-    const values = await sampleValues(
-      db,
-      spec.table,
-      chosen.column,
-      seed,
-      sample,
-      rowsOf.get(spec.table) ?? 0,
-    );
+    const values = await source.sample(chosen.column, seed, sample, rowsOf.get(spec.table) ?? 0);
     let done = 0;
     for (const value of values) {
       if (options.deadlineMs !== undefined && now() - started > options.deadlineMs) {
@@ -109,15 +129,16 @@ export async function previewDataMap(
         break;
       }
       const { findings } = await discoverSubjectStream(
-        { dataMap: map, searchers: { postgres: searcher }, subjectHashKey: options.subjectHashKey },
+        { dataMap: map, searchers, subjectHashKey: options.subjectHashKey },
         { requestId: 'preview', identifiers: { [chosen.kind]: [value] } },
       );
       try {
-        const found = findings.summary.counts.postgres ?? {};
+        const found = (table: string) =>
+          findings.summary.counts[systemOf.get(table) ?? 'postgres']?.[table] ?? 0;
         let total = 0;
         const over: string[] = [];
         for (const [table, list] of counts) {
-          const n = found[table] ?? 0;
+          const n = found(table);
           list.push(n);
           total += n;
           const rows = rowsOf.get(table) ?? 0;
@@ -129,7 +150,7 @@ export async function previewDataMap(
           reasons.push(`${total} rows in all (above --max-rows ${options.maxRows})`);
         for (const table of over)
           reasons.push(
-            `${percent((found[table] ?? 0) / (rowsOf.get(table) ?? 1))} of ${table} (above --max-share ${percent(options.maxShare ?? 1)})`,
+            `${percent(found(table) / (rowsOf.get(table) ?? 1))} of ${table} (above --max-share ${percent(options.maxShare ?? 1)})`,
           );
         if (reasons.length > 0)
           breaches.push({
@@ -178,7 +199,9 @@ function nearestRank(sorted: readonly number[], p: number): number {
  * The identity kind a sampled subject is requested by: a learned kind mapped to the table's
  * single-column key first (one row per subject), else the first learned kind.
  */
-function requestKind(spec: PostgresTableSpec): { kind: string; column: string } | undefined {
+function requestKind(
+  spec: PostgresTableSpec | SnowflakeTableSpec,
+): { kind: string; column: string } | undefined {
   if (spec.learn.length === 0) return undefined;
   const byKey = spec.learn.find(
     (k) => spec.primaryKey.length === 1 && spec.identities[k]?.[0] === spec.primaryKey[0],
@@ -234,4 +257,45 @@ async function sampleValues(
     if (values.length > 0) return values;
   }
   return run('');
+}
+
+/** A learning table to sample subjects from, in its system. */
+interface SampleSource {
+  readonly system: System;
+  readonly spec: PostgresTableSpec | SnowflakeTableSpec;
+  rows(): Promise<number>;
+  sample(column: string, seed: string, n: number, rows: number): Promise<string[]>;
+}
+
+/** A Snowflake table's rows: `COUNT(*)` is answered from the table's metadata, without a scan. */
+async function snowflakeTableRows(db: SnowflakeDatabase, table: string): Promise<number> {
+  const [row] = await db.query(`SELECT COUNT(*) AS N FROM ${quoteSnowflakeName(table)}`);
+  return numberOf(row?.N);
+}
+
+/**
+ * The `n` values of a Snowflake column with the smallest `MD5(seed || value)`, as the PostgreSQL
+ * side orders them (both give the lower-case hex digest): the same subjects for the same data and
+ * key. Only the chosen values leave the warehouse.
+ */
+async function sampleSnowflakeValues(
+  db: SnowflakeDatabase,
+  table: string,
+  column: string,
+  seed: string,
+  n: number,
+): Promise<string[]> {
+  const c = quoteSnowflakeIdent(column);
+  const rows = await db.query(
+    `SELECT V FROM (SELECT DISTINCT CAST(${c} AS VARCHAR) AS V FROM ${quoteSnowflakeName(table)} WHERE ${c} IS NOT NULL) AS D ` +
+      `ORDER BY MD5(? || V), V LIMIT ${Math.trunc(n)}`,
+    [seed],
+  );
+  return rows.map((r) => String(r.V));
+}
+
+function numberOf(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  if (typeof value === 'object' && 'text' in value) return Number((value as { text: string }).text);
+  return Number(value);
 }

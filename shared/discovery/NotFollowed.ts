@@ -191,3 +191,13 @@ export function parseNotFollowed(text: unknown): NotFollowed[] | undefined {
   if (typeof text !== 'string') throw new TypeError('the note of values not followed is not text');
   return notFollowedSchema.parse(JSON.parse(text)) as NotFollowed[];
 }
+
+/**
+ * The count of unparsed phone values as the load stage records it in the ledger (its canonical JSON
+ * text), parsed; `undefined` when none was recorded. Throws a `ZodError` when the text is not one.
+ */
+export function parseUnparsedPhones(text: unknown): UnparsedPhones[] | undefined {
+  if (text === undefined) return undefined;
+  if (typeof text !== 'string') throw new TypeError('the count of unparsed phone numbers is not text');
+  return unparsedPhonesSchema.parse(JSON.parse(text)) as UnparsedPhones[];
+}

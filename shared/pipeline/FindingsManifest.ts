@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { notFollowedSchema } from '../discovery/NotFollowed';
+import { notFollowedSchema, unparsedPhonesSchema } from '../discovery/NotFollowed';
 
 /** Default bytes of one findings part (newline-delimited canonical findings). */
 export const DEFAULT_PART_BYTES = 4 * 1024 * 1024;
@@ -39,6 +39,8 @@ export const findingsManifestSchema = z.strictObject({
   unreadable: z.string().optional(),
   /** Learned values not followed because several rows share them (counts only). Not hashed. */
   notFollowed: notFollowedSchema.optional(),
+  /** Found phone values that could not be parsed, compared as digits (counts only). Not hashed. */
+  unparsedPhones: unparsedPhonesSchema.optional(),
   parts: z.array(findingsPartSchema),
 });
 export type FindingsManifest = z.output<typeof findingsManifestSchema>;

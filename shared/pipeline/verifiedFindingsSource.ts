@@ -15,6 +15,8 @@ export function verifiedFindingsSource(findings: VerifiedFindings, subjectHash: 
       evidenceHash: findings.evidenceHash,
       rows: findings.rows,
       ...(findings.unreadable ? { unreadable: findings.unreadable } : {}),
+      ...(findings.notFollowed ? { notFollowed: findings.notFollowed } : {}),
+      ...(findings.unparsedPhones ? { unparsedPhones: findings.unparsedPhones } : {}),
     },
     async *lines() {
       for (let i = 0; i < findings.parts.length; i++)

@@ -10,7 +10,12 @@ import {
   type FindingsDocument,
   type Unreadable,
 } from '../discovery/FindingsDocument';
-import { type NotFollowed, notFollowedSchema, unparsedPhonesSchema } from '../discovery/NotFollowed';
+import {
+  type NotFollowed,
+  notFollowedSchema,
+  type UnparsedPhones,
+  unparsedPhonesSchema,
+} from '../discovery/NotFollowed';
 import { IntegrityViolationError } from '../errors/IntegrityViolationError';
 import type { PayloadStore } from '../payload/PayloadStore';
 import { PayloadMissingError } from './errors';
@@ -95,6 +100,8 @@ export interface VerifiedFindings {
   readonly document?: FindingsDocument;
   /** Learned values discovery did not follow because several rows share them (counts only). */
   readonly notFollowed?: readonly NotFollowed[];
+  /** Found phone values that could not be parsed, so were compared as digits (counts only). */
+  readonly unparsedPhones?: readonly UnparsedPhones[];
 }
 
 /**
@@ -236,6 +243,7 @@ export async function openFindingsParts(
     readPart,
     manifest,
     ...(manifest.notFollowed?.length ? { notFollowed: manifest.notFollowed as NotFollowed[] } : {}),
+    ...(manifest.unparsedPhones?.length ? { unparsedPhones: manifest.unparsedPhones } : {}),
   };
 }
 
@@ -345,6 +353,7 @@ export function documentFindings(document: FindingsDocument, handOff: string): V
     },
     document,
     ...(document.notFollowed?.length ? { notFollowed: document.notFollowed } : {}),
+    ...(document.unparsedPhones?.length ? { unparsedPhones: document.unparsedPhones } : {}),
   };
 }
 

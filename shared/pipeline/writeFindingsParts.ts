@@ -70,6 +70,7 @@ export async function writeFindingsParts(
       ? { unreadable: canonicalJson(summary.unreadable as unknown as CanonicalValue) }
       : {}),
     ...(summary.notFollowed?.length ? { notFollowed: [...summary.notFollowed] } : {}),
+    ...(summary.unparsedPhones?.length ? { unparsedPhones: [...summary.unparsedPhones] } : {}),
     parts,
   };
   const body = canonicalJson(manifest as unknown as CanonicalValue);

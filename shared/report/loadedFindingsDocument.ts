@@ -1,7 +1,7 @@
 import type { DataMap } from '../datamap/dataMapSchema';
 import type { System } from '../datamap/System';
 import { buildFindingsDocument, type FindingsDocument } from '../discovery/FindingsDocument';
-import type { NotFollowed } from '../discovery/NotFollowed';
+import type { NotFollowed, UnparsedPhones } from '../discovery/NotFollowed';
 import type { TableResult } from '../discovery/traverse';
 import { DsrError } from '../errors/DsrError';
 import type { LoadedFinding } from '../load/readLoadedFindings';
@@ -35,6 +35,8 @@ export interface LoadedFindingsInput {
   readonly findings: readonly LoadedFinding[];
   /** The note of values not followed, as the load recorded it in the ledger (`parseNotFollowed`). */
   readonly notFollowed?: readonly NotFollowed[];
+  /** Found phone values compared as digits, as the load recorded them (`parseUnparsedPhones`). */
+  readonly unparsedPhones?: readonly UnparsedPhones[];
 }
 
 /**
@@ -68,6 +70,7 @@ export function loadedFindingsDocument(input: LoadedFindingsInput): FindingsDocu
     subjectHash: input.subjectHash,
     tables,
     ...(input.notFollowed ? { notFollowed: input.notFollowed } : {}),
+    ...(input.unparsedPhones ? { unparsedPhones: input.unparsedPhones } : {}),
   });
 
   const declared = new Set(tables.map((t) => tableId(t.system, t.table)));

@@ -70,6 +70,8 @@ export interface LocalPipelineFixture {
    */
   rotatePassword(password: string): Promise<void>;
   readonly dataMap: DataMap;
+  /** The data map's file, as the handlers read it (for `dsr report --datamap`). */
+  readonly dataMapFile: string;
   readonly hashKey: string;
   /** Every log and metric line the handlers wrote. */
   readonly lines: string[];
@@ -111,6 +113,8 @@ export interface LocalPipelineFixtureOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Each function's timeout as the pollers play it (the remaining time its handler sees). */
   readonly functionTimeoutsMs?: LocalPipelineOptions['functionTimeoutsMs'];
+  /** Rewrites the demo's data map (its YAML text) for this fixture. @default the demo's map as is */
+  readonly dataMapYaml?: (yaml: string) => string;
 }
 
 const PERSONAS: readonly KnownSubject[] = [
@@ -190,7 +194,12 @@ export async function startLocalPipelineFixture(
       await database.exec(`ALTER ROLE ${appRole.name} PASSWORD '${password}'`);
     };
 
-    const dataMap = parseDataMap(await readFile(MAP_FILE, 'utf8'), MAP_FILE);
+    let mapFile = MAP_FILE;
+    if (options.dataMapYaml) {
+      mapFile = join(dsnDir, 'datamap.yaml');
+      await writeFile(mapFile, options.dataMapYaml(await readFile(MAP_FILE, 'utf8')), { mode: 0o600 });
+    }
+    const dataMap = parseDataMap(await readFile(mapFile, 'utf8'), mapFile);
     // The erasure role with exactly the grants `dsr datamap grants` prints for the data map.
     const erasureRole = { name: `erase_${database.name}`, password: randomBytes(12).toString('hex') };
     for (const statement of erasureGrants(dataMap, { pgRole: erasureRole.name }).postgres.statements)
@@ -239,7 +248,7 @@ export async function startLocalPipelineFixture(
     cleanups.push(() => rm(anchorDir, { recursive: true, force: true }));
     const pipeline = await startLocalPipeline({
       anchorDir,
-      dataMapFile: MAP_FILE,
+      dataMapFile: mapFile,
       pgDsn: appDsn.toString(),
       erasurePgDsn: erasureDsn.toString(),
       snowflake,
@@ -265,6 +274,7 @@ export async function startLocalPipelineFixture(
       appRole,
       rotatePassword,
       dataMap,
+      dataMapFile: mapFile,
       hashKey: HASH_KEY,
       lines,
       submitted,
@@ -325,7 +335,7 @@ export async function startLocalPipelineFixture(
       expectedDocument: (subject) => {
         let document = expected.get(subject.label);
         if (!document) {
-          document = discoverFaultFree(database.dsn, snowflake, dataMap, subject);
+          document = discoverFaultFree(database.dsn, snowflake, dataMap, mapFile, subject);
           expected.set(subject.label, document);
         }
         return document;
@@ -349,13 +359,14 @@ async function discoverFaultFree(
   dsn: string,
   snowflake: LocalSnowflake,
   dataMap: DataMap,
+  mapFile: string,
   subject: KnownSubject,
 ): Promise<FindingsDocument> {
   const pg = openDatabase(dsn);
   const sf = openTestSnowflakeDatabase(snowflake);
   try {
-    const postgres = await PostgresTableSearcher.create(pg, dataMap, MAP_FILE);
-    const warehouse = await SnowflakeTableSearcher.create(sf, dataMap, MAP_FILE);
+    const postgres = await PostgresTableSearcher.create(pg, dataMap, mapFile);
+    const warehouse = await SnowflakeTableSearcher.create(sf, dataMap, mapFile);
     const { document } = await discoverSubject(
       { dataMap, searchers: { postgres, snowflake: warehouse }, subjectHashKey: HASH_KEY },
       { requestId: 'expected', identifiers: subject.identifiers },

@@ -262,6 +262,10 @@ export function loadStage(deps: LoadStageDeps): StageWork {
       ...(findings.notFollowed?.length
         ? { notFollowed: canonicalJson(findings.notFollowed as unknown as CanonicalValue) }
         : {}),
+      // Found phone values compared as digits (counts and names, never a value), for the report.
+      ...(findings.unparsedPhones?.length
+        ? { unparsedPhones: canonicalJson(findings.unparsedPhones as unknown as CanonicalValue) }
+        : {}),
     });
     logger.info('loaded', { ...logFields(stage, context), rows: findings.rows, parts: count });
   };

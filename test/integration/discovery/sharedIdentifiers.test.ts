@@ -1,8 +1,13 @@
+import { createHash, createHmac } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { discoverSubject } from '../../../shared/discovery/discoverSubject';
 import { serializeFindingsDocument } from '../../../shared/discovery/FindingsDocument';
+import { subjectHash } from '../../../shared/identity/subjectHash';
 import { checkSearchIndexes } from '../../../shared/postgres/checkSearchIndexes';
 import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
 import { PostgresTableSearcher } from '../../../shared/postgres/PostgresTableSearcher';
@@ -12,6 +17,7 @@ import { checkSnowflakeLearnedColumns } from '../../../shared/snowflake/checkSno
 import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
 import type { SnowflakeDatabase } from '../../../shared/snowflake/SnowflakeDatabase';
 import { SnowflakeTableSearcher } from '../../../shared/snowflake/SnowflakeTableSearcher';
+import { localSnowflakeCliEnv, runDsr } from '../../support/cliProgram';
 import { openDatabase, TEST_HASH_KEY } from '../../support/discovery';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { startTestSnowflake } from '../../support/snowflake';
@@ -40,8 +46,7 @@ postgres:
 );
 
 /** A supplier and a carrier, kept in one table of business partners, share one number. */
-const PARTNER_MAP = parseDataMap(
-  `version: 1
+const PARTNER_YAML = `version: 1
 identities:
   email: { normalize: lowercase }
   phone: { normalize: digits }
@@ -56,9 +61,8 @@ snowflake:
   - table: TRADE.PUBLIC.SHIPMENTS
     primaryKey: [ID]
     follow: { CARRIER_ID: TRADE.PUBLIC.PARTNERS.ID }
-`,
-  'partners.yaml',
-);
+`;
+const PARTNER_MAP = parseDataMap(PARTNER_YAML, 'partners.yaml');
 
 /**
  * A supplier and a carrier, kept in two learning tables, share one number written two ways; a
@@ -301,5 +305,140 @@ describe('Function: checkSnowflakeLearnedColumns', () => {
     ).toEqual([{ column: 'TRADE.PUBLIC.PARTNERS.PHONE', identity: 'phone', rows: 3, repeatedRows: 2 }]);
     expect(warnings[0]?.message).toContain('66.7 % of its non-null values (2 of 3 rows)');
     expect(JSON.stringify(warnings)).not.toMatch(/555|2222/);
+  });
+});
+
+describe('Command: dsr datamap validate --live', () => {
+  it('warns about a learned Snowflake column whose values repeat, by share and counts, never a value', async () => {
+    // Prepare: the partners map in a file; PostgreSQL for the catalog, the local Snowflake endpoint.
+    const dir = await mkdtemp(join(tmpdir(), 'dsr-learned-'));
+    try {
+      const file = join(dir, 'partners.yaml');
+      await writeFile(file, PARTNER_YAML);
+      const env = {
+        PG_DSN: pgTest.dsn,
+        ...localSnowflakeCliEnv(sf, { database: 'TRADE', schema: 'PUBLIC' }),
+      };
+
+      // Act
+      const text = await runDsr(['datamap', 'validate', file, '--live'], env);
+      const json = await runDsr(['datamap', 'validate', file, '--live', '--format', 'json'], env);
+      const withoutSnowflake = await runDsr(['datamap', 'validate', file, '--live'], {
+        PG_DSN: pgTest.dsn,
+        SNOWFLAKE_ACCOUNT: undefined,
+      });
+
+      // Assess: valid (exit 0), with the warning the command measured in Snowflake.
+      expect(text.code).toBe(0);
+      expect(text.stderr).toContain(
+        `${file}: warning: TRADE.PUBLIC.PARTNERS.PHONE (learn phone): learns phone, but 66.7 % of its non-null values (2 of 3 rows) are held by more than one row`,
+      );
+      expect(text.stderr).not.toContain('TRADE.PUBLIC.PARTNERS.EMAIL');
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout).learnedColumnWarnings).toEqual([
+        {
+          column: 'TRADE.PUBLIC.PARTNERS.PHONE',
+          identity: 'phone',
+          message: expect.stringContaining('66.7 % of its non-null values (2 of 3 rows)'),
+        },
+      ]);
+      for (const run of [text, json]) expect(run.stdout + run.stderr).not.toMatch(/555|2222|exotic|speedy/);
+      // Without Snowflake settings the command measures PostgreSQL only, and says nothing of it.
+      expect(withoutSnowflake.code).toBe(0);
+      expect(withoutSnowflake.stderr).not.toContain('TRADE.PUBLIC.PARTNERS.PHONE');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Command: dsr datamap preview', () => {
+  it('samples Snowflake learning tables too and prints what each subject would get across both systems, by keyed hash only', async () => {
+    // Prepare: the partners of TRADE.PUBLIC.PARTNERS (Snowflake) and a call log in PostgreSQL that
+    // a learned Snowflake phone number reaches (03-3555-5011 is partner 3's number).
+    await pgTest.exec(`
+      CREATE TABLE public.partner_calls (id int PRIMARY KEY, caller text);
+      INSERT INTO public.partner_calls VALUES (1, '03-3555-5011'), (2, '+1 206 555 0000');
+    `);
+    const dir = await mkdtemp(join(tmpdir(), 'dsr-preview-'));
+    try {
+      const file = join(dir, 'partners-calls.yaml');
+      await writeFile(
+        file,
+        PARTNER_YAML.replace(
+          'snowflake:\n',
+          'postgres:\n  - table: public.partner_calls\n    primaryKey: [id]\n    identities: { phone: caller }\nsnowflake:\n',
+        ),
+      );
+      const env = {
+        PG_DSN: pgTest.dsn,
+        DSR_SUBJECT_HASH_KEY: TEST_HASH_KEY,
+        ...localSnowflakeCliEnv(sf, { database: 'TRADE', schema: 'PUBLIC' }),
+      };
+
+      // Act
+      const all = await runDsr(['datamap', 'preview', '--datamap', file], env);
+      const two = await runDsr(
+        ['datamap', 'preview', '--datamap', file, '--sample', '2', '--max-rows', '2'],
+        env,
+      );
+      const pgOnly = await runDsr(['datamap', 'preview', '--datamap', file], {
+        PG_DSN: pgTest.dsn,
+        DSR_SUBJECT_HASH_KEY: TEST_HASH_KEY,
+        SNOWFLAKE_ACCOUNT: undefined,
+      });
+
+      // Assess: each partner gets its own row and its orders or shipments; partner 3's number
+      // reaches its call in PostgreSQL; the number partners 1 and 2 share reaches nothing.
+      expect(all.code).toBe(0);
+      expect(all.stdout).toBe(
+        [
+          '3 subjects sampled (TRADE.PUBLIC.PARTNERS by email: 3)',
+          'table                         rows  median  p99  max  largest share',
+          'public.partner_calls             2       0    1    1           50 %',
+          'TRADE.PUBLIC.PARTNERS            3       1    1    1         33.3 %',
+          'TRADE.PUBLIC.PURCHASE_ORDERS     3       1    2    2         66.7 %',
+          'TRADE.PUBLIC.SHIPMENTS           2       0    2    2          100 %',
+          'no sampled subject is over the limits',
+          '',
+        ].join('\n'),
+      );
+
+      // The two partners with the smallest MD5(seed || e-mail), the seed an HMAC under the key,
+      // each over --max-rows 2 (3 rows), named by the first 16 hex digits of their keyed hash.
+      const seed = createHmac('sha256', TEST_HASH_KEY)
+        .update('dsr-preview:TRADE.PUBLIC.PARTNERS')
+        .digest('hex');
+      const chosen = ['sales@exotic.test', 'desk@speedy.test', 'info@tokyo.test']
+        .sort((a, b) => {
+          const [x, y] = [a, b].map((v) =>
+            createHash('md5')
+              .update(seed + v)
+              .digest('hex'),
+          );
+          return (x as string) < (y as string) ? -1 : 1;
+        })
+        .slice(0, 2);
+      expect(two.code).toBe(1);
+      expect(two.stdout).toContain('2 subjects sampled (TRADE.PUBLIC.PARTNERS by email: 2)');
+      const named = [
+        ...two.stdout.matchAll(
+          /subject ([0-9a-f]{16}) \(sampled from TRADE\.PUBLIC\.PARTNERS\): 3 rows in all/g,
+        ),
+      ].map((m) => m[1]);
+      expect(named.sort()).toEqual(
+        chosen.map((v) => subjectHash(TEST_HASH_KEY, { email: [v] }).slice(0, 16)).sort(),
+      );
+      for (const run of [all, two]) expect(run.stdout + run.stderr).not.toMatch(/@|555|2222|5011/);
+
+      // Without Snowflake settings it says so and previews PostgreSQL only (no learning table there).
+      expect(pgOnly.code).toBe(0);
+      expect(pgOnly.stderr).toContain(
+        'Snowflake is not configured (SNOWFLAKE_ACCOUNT is not set): previewing PostgreSQL only.',
+      );
+      expect(pgOnly.stdout).toContain('0 subjects sampled (no table learns identifiers, so none)');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
