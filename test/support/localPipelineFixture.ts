@@ -3,13 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import { seedWarehouse } from '../../local/demo/warehouse';
 import {
   type LocalPipeline,
   type LocalPipelineOptions,
   startLocalPipeline,
 } from '../../local/pipeline/startLocalPipeline';
-import { generateSampleData } from '../../local/sample/generateSampleData';
 import type { LocalSnowflake } from '../../local/snowflake/startLocalSnowflake';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
@@ -22,6 +22,7 @@ import { createFindingsTableSql, createLedgerTableSql } from '../../shared/snowf
 import { openTestSnowflakeDatabase } from '../integration/snowflake/helpers';
 import { openDatabase } from './discovery';
 import { createTestDatabase, type TestDatabase } from './postgres';
+import { sampleShopTemplate } from './sampleShopTemplate';
 import { startTestSnowflake } from './snowflake';
 
 /** Where the evidence lands in the local warehouse. */
@@ -29,7 +30,6 @@ export const EVIDENCE = { database: 'DSR', schema: 'EVIDENCE' } as const;
 /** The application name the local runtime's pools connect with. */
 export const PIPELINE_APPLICATION_NAME = 'dsr-bridge-local';
 const MAP_FILE = fileURLToPath(new URL('../../local/demo/datamap.yaml', import.meta.url));
-const DEMO_SQL = new URL('../../local/demo/demo.sql', import.meta.url);
 const HASH_KEY = 'dsr-bridge-fault-scenarios-key-0123456789';
 
 /** How a request ends when nothing goes wrong. */
@@ -159,24 +159,34 @@ const PERSONAS: readonly KnownSubject[] = [
 export async function startLocalPipelineFixture(
   options: LocalPipelineFixtureOptions = {},
 ): Promise<LocalPipelineFixture> {
-  const database = await createTestDatabase('faults', options.adminDsn);
+  const adminDsn = options.adminDsn ?? inject('pgAdminDsn');
+  const template = await sampleShopTemplate(adminDsn, options.scale ?? 0.05);
+  const database = await createTestDatabase('faults', adminDsn, { template });
   const cleanups: (() => Promise<unknown>)[] = [() => database.drop()];
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   };
   try {
-    await generateSampleData(database.dsn, { scale: options.scale ?? 0.05, seed: 42 });
-    await database.exec(await readFile(DEMO_SQL, 'utf8'));
-
     // A login role of its own: connection limits and password changes do not spare superusers.
     const appRole = { name: `app_${database.name}`, password: randomBytes(12).toString('hex') };
+    const dataMap = parseDataMap(await readFile(MAP_FILE, 'utf8'), MAP_FILE);
+    // The erasure role with exactly the grants `dsr datamap grants` prints for the data map.
+    const erasureRole = { name: `erase_${database.name}`, password: randomBytes(12).toString('hex') };
+    // Both roles in one round trip (a connection per statement costs seconds on a busy machine).
+    cleanups.unshift(() => database.exec(`DROP ROLE IF EXISTS ${appRole.name}, ${erasureRole.name}`));
     await database.exec(
-      `CREATE ROLE ${appRole.name} LOGIN PASSWORD '${appRole.password}';
-       GRANT CONNECT ON DATABASE ${database.name} TO ${appRole.name};
-       GRANT USAGE ON SCHEMA public TO ${appRole.name};
-       GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${appRole.name};`,
+      [
+        `CREATE ROLE ${appRole.name} LOGIN PASSWORD '${appRole.password}'`,
+        `GRANT CONNECT ON DATABASE ${database.name} TO ${appRole.name}`,
+        `GRANT USAGE ON SCHEMA public TO ${appRole.name}`,
+        `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${appRole.name}`,
+        ...erasureGrants(dataMap, { pgRole: erasureRole.name }).postgres.statements,
+        `ALTER ROLE ${erasureRole.name} PASSWORD '${erasureRole.password}'`,
+        `GRANT CONNECT ON DATABASE ${database.name} TO ${erasureRole.name}`,
+      ]
+        .map((statement) => statement.replace(/;\s*$/, ''))
+        .join(';\n'),
     );
-    cleanups.unshift(() => database.exec(`DROP ROLE IF EXISTS ${appRole.name}`));
     const appDsn = new URL(database.dsn);
     appDsn.username = appRole.name;
     appDsn.password = appRole.password;
@@ -190,16 +200,6 @@ export async function startLocalPipelineFixture(
       await database.exec(`ALTER ROLE ${appRole.name} PASSWORD '${password}'`);
     };
 
-    const dataMap = parseDataMap(await readFile(MAP_FILE, 'utf8'), MAP_FILE);
-    // The erasure role with exactly the grants `dsr datamap grants` prints for the data map.
-    const erasureRole = { name: `erase_${database.name}`, password: randomBytes(12).toString('hex') };
-    for (const statement of erasureGrants(dataMap, { pgRole: erasureRole.name }).postgres.statements)
-      await database.exec(statement);
-    await database.exec(
-      `ALTER ROLE ${erasureRole.name} PASSWORD '${erasureRole.password}';
-       GRANT CONNECT ON DATABASE ${database.name} TO ${erasureRole.name};`,
-    );
-    cleanups.unshift(() => database.exec(`DROP ROLE IF EXISTS ${erasureRole.name}`));
     const erasureDsn = new URL(database.dsn);
     erasureDsn.username = erasureRole.name;
     erasureDsn.password = erasureRole.password;
