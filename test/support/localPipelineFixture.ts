@@ -3,7 +3,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ListMessageMoveTasksCommand } from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
+import { LocalEventSourcePoller } from '../../local/aws/LocalEventSourcePoller';
+import type { PipelineQueueName } from '../../local/aws/startLocalAws';
 import { seedWarehouse } from '../../local/demo/warehouse';
 import {
   type LocalPipeline,
@@ -91,6 +94,16 @@ export interface LocalPipelineFixture {
   submitMany(count: number, subjects?: readonly KnownSubject[], tag?: string): Promise<SubmittedRequest[]>;
   /** Polls every queue until all are empty. */
   drain(timeoutMs?: number): Promise<void>;
+  /**
+   * Polls only the given queues until they are empty (visible and in flight), e.g. the extract and
+   * gate queues, leaving what they handed to the load waiting in its queue.
+   */
+  settle(queues: readonly PipelineQueueName[], timeoutMs?: number): Promise<void>;
+  /**
+   * Runs the redrive function once and waits until the message moves it started have finished (the
+   * local SQS moves a task's messages on a one-second tick), so one drain afterwards sees them all.
+   */
+  redrive(timeoutMs?: number): Promise<void>;
   /** What a fault-free discovery finds for a subject (computed once per subject). */
   expectedDocument(subject: KnownSubject): Promise<FindingsDocument>;
   /** Runs SQL as the superuser on the file's database. */
@@ -322,6 +335,25 @@ export async function startLocalPipelineFixture(
         return requests;
       },
       drain: (timeoutMs = 45_000) => pipeline.drain(timeoutMs),
+      settle: (queues, timeoutMs = 45_000) =>
+        LocalEventSourcePoller.drain(
+          queues.map((q) => pipeline.pollers[q]),
+          { timeoutMs },
+        ),
+      redrive: async (timeoutMs = 30_000) => {
+        await pipeline.redrive();
+        const deadline = Date.now() + timeoutMs;
+        for (const queue of Object.values(pipeline.aws.queues)) {
+          for (;;) {
+            const { Results } = await pipeline.aws.sqs.send(
+              new ListMessageMoveTasksCommand({ SourceArn: queue.deadLetterArn, MaxResults: 1 }),
+            );
+            if (!Results?.some((t) => t.Status === 'RUNNING')) break;
+            if (Date.now() > deadline) throw new Error(`the redrive did not finish within ${timeoutMs} ms`);
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
+      },
       expectedDocument: (subject) => {
         let document = expected.get(subject.label);
         if (!document) {
