@@ -9,8 +9,8 @@ import {
 } from '../../support/localPipelineFixture';
 import { checkPipelineInvariant, describeReport } from '../../support/pipelineInvariant';
 
-const EVENTS = 2_000;
-const PART_BYTES = 24 * 1024;
+const EVENTS = 1_000;
+const PART_BYTES = 12 * 1024;
 const LEDGER = `${EVIDENCE.database}.${EVIDENCE.schema}.DSR_LEDGER`;
 
 /** The findings MERGEs among the warehouse requests, counted once per statement (not per HTTP retry). */
