@@ -32,7 +32,7 @@ describe('Pipeline: a heavy subject travels in parts and loads part by part', ()
   beforeAll(async () => {
     f = await startLocalPipelineFixture({
       generatedSubjects: 2,
-      // Tiny parts, so a few thousand rows make many of them; a short statement deadline, so a
+      // Tiny parts, so a thousand rows make many of them; a short statement deadline, so a
       // stalled statement fails its load quickly.
       env: {
         DSR_CLAIM_CHECK_BYTES: '4096',
@@ -40,7 +40,7 @@ describe('Pipeline: a heavy subject travels in parts and loads part by part', ()
         SNOWFLAKE_STATEMENT_TIMEOUT_MS: '5000',
       },
     });
-    // Ana's activity: thousands of events with exact decimals in their JSON, no foreign key.
+    // Ana's activity: a thousand events with exact decimals in their JSON, no foreign key.
     await f.sql(
       `ALTER TABLE public.events DROP CONSTRAINT IF EXISTS events_user_fk;
        INSERT INTO public.events (id, user_id, kind, properties, occurred_at)
