@@ -116,12 +116,16 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
     async stop() {
       sqs.destroy();
       s3.destroy();
-      await new Promise<void>((resolve) => {
-        sqsServer.close(() => resolve());
-        sqsServer.closeAllConnections?.();
-      });
-      await s3Server.close();
-      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      try {
+        await new Promise<void>((resolve) => {
+          sqsServer.close(() => resolve());
+          sqsServer.closeAllConnections?.();
+        });
+        await s3Server.close();
+      } finally {
+        // The objects go even when a server fails to close.
+        if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }

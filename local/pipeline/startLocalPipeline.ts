@@ -222,10 +222,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       return done();
     },
     stop: async () => {
-      await aws.stop();
-      await pagerDuty.stop();
-      // An anchor directory made here (none was given) goes with the runtime.
-      if (!options.anchorDir) rmSync(anchorDir, { recursive: true, force: true });
+      try {
+        await aws.stop();
+      } finally {
+        await pagerDuty.stop();
+        // An anchor directory made here (none was given) goes with the runtime, whatever failed above.
+        if (!options.anchorDir) rmSync(anchorDir, { recursive: true, force: true });
+      }
     },
   };
 }

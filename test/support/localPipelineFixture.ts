@@ -3,13 +3,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ListMessageMoveTasksCommand } from '@aws-sdk/client-sqs';
+import { inject } from 'vitest';
+import { LocalEventSourcePoller } from '../../local/aws/LocalEventSourcePoller';
+import type { PipelineQueueName } from '../../local/aws/startLocalAws';
 import { seedWarehouse } from '../../local/demo/warehouse';
 import {
   type LocalPipeline,
   type LocalPipelineOptions,
   startLocalPipeline,
 } from '../../local/pipeline/startLocalPipeline';
-import { generateSampleData } from '../../local/sample/generateSampleData';
 import type { LocalSnowflake } from '../../local/snowflake/startLocalSnowflake';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
@@ -22,6 +25,7 @@ import { createFindingsTableSql, createLedgerTableSql } from '../../shared/snowf
 import { openTestSnowflakeDatabase } from '../integration/snowflake/helpers';
 import { openDatabase } from './discovery';
 import { createTestDatabase, type TestDatabase } from './postgres';
+import { sampleShopTemplate } from './sampleShopTemplate';
 import { startTestSnowflake } from './snowflake';
 
 /** Where the evidence lands in the local warehouse. */
@@ -29,7 +33,6 @@ export const EVIDENCE = { database: 'DSR', schema: 'EVIDENCE' } as const;
 /** The application name the local runtime's pools connect with. */
 export const PIPELINE_APPLICATION_NAME = 'dsr-bridge-local';
 const MAP_FILE = fileURLToPath(new URL('../../local/demo/datamap.yaml', import.meta.url));
-const DEMO_SQL = new URL('../../local/demo/demo.sql', import.meta.url);
 const HASH_KEY = 'dsr-bridge-fault-scenarios-key-0123456789';
 
 /** How a request ends when nothing goes wrong. */
@@ -93,6 +96,16 @@ export interface LocalPipelineFixture {
   submitMany(count: number, subjects?: readonly KnownSubject[], tag?: string): Promise<SubmittedRequest[]>;
   /** Polls every queue until all are empty. */
   drain(timeoutMs?: number): Promise<void>;
+  /**
+   * Polls only the given queues until they are empty (visible and in flight), e.g. the extract and
+   * gate queues, leaving what they handed to the load waiting in its queue.
+   */
+  settle(queues: readonly PipelineQueueName[], timeoutMs?: number): Promise<void>;
+  /**
+   * Runs the redrive function once and waits until the message moves it started have finished (the
+   * local SQS moves a task's messages on a one-second tick), so one drain afterwards sees them all.
+   */
+  redrive(timeoutMs?: number): Promise<void>;
   /** What a fault-free discovery finds for a subject (computed once per subject). */
   expectedDocument(subject: KnownSubject): Promise<FindingsDocument>;
   /** Runs SQL as the superuser on the file's database. */
@@ -163,37 +176,18 @@ const PERSONAS: readonly KnownSubject[] = [
 export async function startLocalPipelineFixture(
   options: LocalPipelineFixtureOptions = {},
 ): Promise<LocalPipelineFixture> {
-  const database = await createTestDatabase('faults', options.adminDsn);
+  const adminDsn = options.adminDsn ?? inject('pgAdminDsn');
+  const template = await sampleShopTemplate(adminDsn, options.scale ?? 0.05);
+  const database = await createTestDatabase('faults', adminDsn, { template });
   const cleanups: (() => Promise<unknown>)[] = [() => database.drop()];
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   };
   try {
-    await generateSampleData(database.dsn, { scale: options.scale ?? 0.05, seed: 42 });
-    await database.exec(await readFile(DEMO_SQL, 'utf8'));
-
     // A login role of its own: connection limits and password changes do not spare superusers.
     const appRole = { name: `app_${database.name}`, password: randomBytes(12).toString('hex') };
-    await database.exec(
-      `CREATE ROLE ${appRole.name} LOGIN PASSWORD '${appRole.password}';
-       GRANT CONNECT ON DATABASE ${database.name} TO ${appRole.name};
-       GRANT USAGE ON SCHEMA public TO ${appRole.name};
-       GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${appRole.name};`,
-    );
-    cleanups.unshift(() => database.exec(`DROP ROLE IF EXISTS ${appRole.name}`));
-    const appDsn = new URL(database.dsn);
-    appDsn.username = appRole.name;
-    appDsn.password = appRole.password;
     const dsnDir = await mkdtemp(join(tmpdir(), 'dsr-faults-'));
     cleanups.push(() => rm(dsnDir, { recursive: true, force: true }));
-    const dsnFile = join(dsnDir, 'pg.dsn');
-    await writeFile(dsnFile, appDsn.toString(), { mode: 0o600 });
-    const rotatePassword = async (password: string) => {
-      appDsn.password = password;
-      await writeFile(dsnFile, appDsn.toString(), { mode: 0o600 });
-      await database.exec(`ALTER ROLE ${appRole.name} PASSWORD '${password}'`);
-    };
-
     let mapFile = MAP_FILE;
     if (options.dataMapYaml) {
       mapFile = join(dsnDir, 'datamap.yaml');
@@ -202,13 +196,32 @@ export async function startLocalPipelineFixture(
     const dataMap = parseDataMap(await readFile(mapFile, 'utf8'), mapFile);
     // The erasure role with exactly the grants `dsr datamap grants` prints for the data map.
     const erasureRole = { name: `erase_${database.name}`, password: randomBytes(12).toString('hex') };
-    for (const statement of erasureGrants(dataMap, { pgRole: erasureRole.name }).postgres.statements)
-      await database.exec(statement);
+    // Both roles in one round trip (a connection per statement costs seconds on a busy machine).
+    cleanups.unshift(() => database.exec(`DROP ROLE IF EXISTS ${appRole.name}, ${erasureRole.name}`));
     await database.exec(
-      `ALTER ROLE ${erasureRole.name} PASSWORD '${erasureRole.password}';
-       GRANT CONNECT ON DATABASE ${database.name} TO ${erasureRole.name};`,
+      [
+        `CREATE ROLE ${appRole.name} LOGIN PASSWORD '${appRole.password}'`,
+        `GRANT CONNECT ON DATABASE ${database.name} TO ${appRole.name}`,
+        `GRANT USAGE ON SCHEMA public TO ${appRole.name}`,
+        `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${appRole.name}`,
+        ...erasureGrants(dataMap, { pgRole: erasureRole.name }).postgres.statements,
+        `ALTER ROLE ${erasureRole.name} PASSWORD '${erasureRole.password}'`,
+        `GRANT CONNECT ON DATABASE ${database.name} TO ${erasureRole.name}`,
+      ]
+        .map((statement) => statement.replace(/;\s*$/, ''))
+        .join(';\n'),
     );
-    cleanups.unshift(() => database.exec(`DROP ROLE IF EXISTS ${erasureRole.name}`));
+    const appDsn = new URL(database.dsn);
+    appDsn.username = appRole.name;
+    appDsn.password = appRole.password;
+    const dsnFile = join(dsnDir, 'pg.dsn');
+    await writeFile(dsnFile, appDsn.toString(), { mode: 0o600 });
+    const rotatePassword = async (password: string) => {
+      appDsn.password = password;
+      await writeFile(dsnFile, appDsn.toString(), { mode: 0o600 });
+      await database.exec(`ALTER ROLE ${appRole.name} PASSWORD '${password}'`);
+    };
+
     const erasureDsn = new URL(database.dsn);
     erasureDsn.username = erasureRole.name;
     erasureDsn.password = erasureRole.password;
@@ -332,6 +345,25 @@ export async function startLocalPipelineFixture(
         return requests;
       },
       drain: (timeoutMs = 45_000) => pipeline.drain(timeoutMs),
+      settle: (queues, timeoutMs = 45_000) =>
+        LocalEventSourcePoller.drain(
+          queues.map((q) => pipeline.pollers[q]),
+          { timeoutMs },
+        ),
+      redrive: async (timeoutMs = 30_000) => {
+        await pipeline.redrive();
+        const deadline = Date.now() + timeoutMs;
+        for (const queue of Object.values(pipeline.aws.queues)) {
+          for (;;) {
+            const { Results } = await pipeline.aws.sqs.send(
+              new ListMessageMoveTasksCommand({ SourceArn: queue.deadLetterArn, MaxResults: 1 }),
+            );
+            if (!Results?.some((t) => t.Status === 'RUNNING')) break;
+            if (Date.now() > deadline) throw new Error(`the redrive did not finish within ${timeoutMs} ms`);
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
+      },
       expectedDocument: (subject) => {
         let document = expected.get(subject.label);
         if (!document) {

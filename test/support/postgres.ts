@@ -18,10 +18,14 @@ function withDatabase(dsn: string, database: string): string {
   return url.toString();
 }
 
-/** Creates a uniquely named database; `drop()` removes it, terminating any session left on it. */
+/**
+ * Creates a uniquely named database (a copy of `template` when one is given); `drop()` removes it,
+ * terminating any session left on it.
+ */
 export async function createTestDatabase(
   prefix = 't',
   admin: string = inject('pgAdminDsn'),
+  options: { readonly template?: string } = {},
 ): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const run = async (dsn: string, sql: string, values?: unknown[]) => {
@@ -33,7 +37,7 @@ export async function createTestDatabase(
       await client.end();
     }
   };
-  await run(admin, `CREATE DATABASE ${name}`);
+  await run(admin, `CREATE DATABASE ${name}${options.template ? ` TEMPLATE ${options.template}` : ''}`);
   const dsn = withDatabase(admin, name);
   return {
     name,

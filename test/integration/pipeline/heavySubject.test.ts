@@ -9,8 +9,8 @@ import {
 } from '../../support/localPipelineFixture';
 import { checkPipelineInvariant, describeReport } from '../../support/pipelineInvariant';
 
-const EVENTS = 2_000;
-const PART_BYTES = 24 * 1024;
+const EVENTS = 1_000;
+const PART_BYTES = 12 * 1024;
 const LEDGER = `${EVIDENCE.database}.${EVIDENCE.schema}.DSR_LEDGER`;
 
 /** The findings MERGEs among the warehouse requests, counted once per statement (not per HTTP retry). */
@@ -23,16 +23,7 @@ function findingsMerges(requests: readonly LocalSnowflakeRequest[]): number {
 }
 
 /** Runs the extract and gate stages until their queues are empty, leaving the load queue full. */
-async function runUpToLoad(f: LocalPipelineFixture): Promise<void> {
-  const { high, standard, gate } = f.pipeline.pollers;
-  for (let i = 0; i < 50; i++) {
-    let received = 0;
-    for (const poller of [high, standard, gate]) received += (await poller.pollOnce(0)).received;
-    const pending = (await high.pending()) + (await standard.pending()) + (await gate.pending());
-    if (received === 0 && pending === 0) return;
-  }
-  throw new Error('extract and gate did not settle');
-}
+const runUpToLoad = (f: LocalPipelineFixture) => f.settle(['high', 'standard', 'gate']);
 
 describe('Pipeline: a heavy subject travels in parts and loads part by part', () => {
   let f: LocalPipelineFixture;
@@ -41,7 +32,7 @@ describe('Pipeline: a heavy subject travels in parts and loads part by part', ()
   beforeAll(async () => {
     f = await startLocalPipelineFixture({
       generatedSubjects: 2,
-      // Tiny parts, so a few thousand rows make many of them; a short statement deadline, so a
+      // Tiny parts, so a thousand rows make many of them; a short statement deadline, so a
       // stalled statement fails its load quickly.
       env: {
         DSR_CLAIM_CHECK_BYTES: '4096',
@@ -49,7 +40,7 @@ describe('Pipeline: a heavy subject travels in parts and loads part by part', ()
         SNOWFLAKE_STATEMENT_TIMEOUT_MS: '5000',
       },
     });
-    // Ana's activity: thousands of events with exact decimals in their JSON, no foreign key.
+    // Ana's activity: a thousand events with exact decimals in their JSON, no foreign key.
     await f.sql(
       `ALTER TABLE public.events DROP CONSTRAINT IF EXISTS events_user_fk;
        INSERT INTO public.events (id, user_id, kind, properties, occurred_at)

@@ -1,20 +1,27 @@
-import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  EVIDENCE,
   type LocalPipelineFixture,
   PIPELINE_APPLICATION_NAME,
   startLocalPipelineFixture,
 } from '../../support/localPipelineFixture';
 import { checkPipelineInvariant, describeReport } from '../../support/pipelineInvariant';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Takes the visible messages of a queue without deleting them: they come back after `seconds` (0:
- * at once, so the stage still gets them). Each message is received once here.
+ * at once, so the stage still gets them), or when {@link release}d. Each message is received once here.
  */
-async function take(f: LocalPipelineFixture, queueUrl: string, seconds: number): Promise<string[]> {
-  const bodies = new Map<string, string>();
+async function take(
+  f: LocalPipelineFixture,
+  queueUrl: string,
+  seconds: number,
+): Promise<{ body: string; receiptHandle: string }[]> {
+  const taken = new Map<string, { body: string; receiptHandle: string }>();
   for (;;) {
     const { Messages } = await f.pipeline.aws.sqs.send(
       new ReceiveMessageCommand({
@@ -24,10 +31,27 @@ async function take(f: LocalPipelineFixture, queueUrl: string, seconds: number):
         VisibilityTimeout: seconds,
       }),
     );
-    const fresh = (Messages ?? []).filter((m) => m.MessageId && !bodies.has(m.MessageId));
-    if (fresh.length === 0) return [...bodies.values()];
-    for (const m of fresh) bodies.set(m.MessageId as string, m.Body ?? '');
+    const fresh = (Messages ?? []).filter((m) => m.MessageId && !taken.has(m.MessageId));
+    if (fresh.length === 0) return [...taken.values()];
+    for (const m of fresh)
+      taken.set(m.MessageId as string, { body: m.Body ?? '', receiptHandle: m.ReceiptHandle ?? '' });
   }
+}
+
+/** Ends the visibility timeout of taken messages now, as its running out does: they are delivered again. */
+async function release(
+  f: LocalPipelineFixture,
+  queueUrl: string,
+  taken: readonly { receiptHandle: string }[],
+): Promise<void> {
+  for (const { receiptHandle } of taken)
+    await f.pipeline.aws.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
 }
 
 async function send(f: LocalPipelineFixture, queueUrl: string, bodies: readonly string[]): Promise<void> {
@@ -69,17 +93,24 @@ describe('Fault scenarios: deliveries, redeliveries and redrive', () => {
     const from = f.submitted.length;
     const { queues } = f.pipeline.aws;
     await f.submitMany(3, f.loadable, 'CRASH');
-    await f.pipeline.pollers.high.pollOnce(0);
-    await f.pipeline.pollers.standard.pollOnce(0);
+    await f.settle(['high', 'standard']);
     // Copies of what the extractors handed to the gate, and then of what the gate hands to the load.
     const toGate = await take(f, queues.gate.url, 0);
-    await f.pipeline.pollers.gate.pollOnce(0);
+    await f.settle(['gate']);
     const toLoad = await take(f, queues.load.url, 0);
     await f.drain();
     const loadedBefore = await checkPipelineInvariant(f, f.submitted.slice(from));
     expect(loadedBefore.violations).toEqual([]);
-    await send(f, queues.gate.url, toGate);
-    await send(f, queues.load.url, toLoad);
+    await send(
+      f,
+      queues.gate.url,
+      toGate.map((m) => m.body),
+    );
+    await send(
+      f,
+      queues.load.url,
+      toLoad.map((m) => m.body),
+    );
     await f.drain();
     const report = await assertInvariant('stage messages re-sent', from);
     expect(toLoad.length).toBeGreaterThan(0);
@@ -93,12 +124,28 @@ describe('Fault scenarios: deliveries, redeliveries and redrive', () => {
   }, async () => {
     const from = f.submitted.length;
     const { queues } = f.pipeline.aws;
-    await f.submitMany(3, f.loadable, 'VISIBLE');
-    // A consumer takes the intake messages and hangs: they reappear after 8 s (the drain waits for
-    // them: in-flight messages count as pending). Meanwhile copies go through the high queue.
-    const hung = [...(await take(f, queues.high.url, 8)), ...(await take(f, queues.standard.url, 8))];
-    expect(hung.length).toBe(3);
-    await send(f, queues.high.url, hung);
+    const requests = await f.submitMany(3, f.loadable, 'VISIBLE');
+    // A consumer takes the intake messages and hangs. Meanwhile copies go through the high queue
+    // and load; then the hung messages' visibility timeout runs out and they are delivered again.
+    const hungHigh = await take(f, queues.high.url, 120);
+    const hungStandard = await take(f, queues.standard.url, 120);
+    expect(hungHigh.length + hungStandard.length).toBe(3);
+    await send(
+      f,
+      queues.high.url,
+      [...hungHigh, ...hungStandard].map((m) => m.body),
+    );
+    const ids = requests.map((r) => `'${r.requestId}'`).join(', ');
+    const copiesLoaded = await f.pipeline.pollUntil(async () => {
+      const rows = await f.snowflake.sql(
+        `SELECT COUNT(DISTINCT "REQUEST_ID") AS "N" FROM ${EVIDENCE.database}.${EVIDENCE.schema}.DSR_LEDGER ` +
+          `WHERE "STATE" = 'loaded' AND "REQUEST_ID" IN (${ids})`,
+      );
+      return Number(rows[0]?.N) === requests.length;
+    }, 45_000);
+    expect(copiesLoaded).toBe(true);
+    await release(f, queues.high.url, hungHigh);
+    await release(f, queues.standard.url, hungStandard);
     await f.drain();
     await assertInvariant('redelivery after a visibility timeout', from);
   });
@@ -127,11 +174,10 @@ describe('Fault scenarios: deliveries, redeliveries and redrive', () => {
     process.stdout.write(`dead-lettered before the redrive: ${dead.length}\n`);
     expect(dead.length).toBeGreaterThan(0);
 
-    await f.pipeline.redrive();
+    const redriven = f.redrive();
     await f.submitMany(3, f.loadable, 'NEW');
-    await f.drain();
-    // The move task may finish after the first drain.
-    await sleep(1000);
+    // The redrive's moves finish while the new requests are worked; one drain then takes the rest.
+    await Promise.all([redriven, f.drain()]);
     await f.drain();
     await assertInvariant('redrive while new requests arrive', from);
   });

@@ -44,7 +44,8 @@ function retries(f: LocalPipelineFixture, from = 0): number {
 describe('Fault scenarios: PostgreSQL under the extractor', () => {
   let f: LocalPipelineFixture;
   beforeAll(async () => {
-    f = await startLocalPipelineFixture();
+    // Six generated users beside the personas: every kind of subject, a fault-free pass of 11 requests.
+    f = await startLocalPipelineFixture({ generatedSubjects: 6 });
   }, 60_000);
   afterAll(async () => {
     await f?.stop();

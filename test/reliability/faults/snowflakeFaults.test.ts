@@ -3,16 +3,7 @@ import { type LocalPipelineFixture, startLocalPipelineFixture } from '../../supp
 import { checkPipelineInvariant, describeReport } from '../../support/pipelineInvariant';
 
 /** Runs the extract and gate stages until their queues are empty, leaving the load queue full. */
-async function runUpToLoad(f: LocalPipelineFixture): Promise<void> {
-  const { high, standard, gate } = f.pipeline.pollers;
-  for (let i = 0; i < 50; i++) {
-    let received = 0;
-    for (const poller of [high, standard, gate]) received += (await poller.pollOnce(0)).received;
-    const pending = (await high.pending()) + (await standard.pending()) + (await gate.pending());
-    if (received === 0 && pending === 0) return;
-  }
-  throw new Error('extract and gate did not settle');
-}
+const runUpToLoad = (f: LocalPipelineFixture) => f.settle(['high', 'standard', 'gate']);
 
 /**
  * The statement deadline (retries included) of every handler here: shorter than the local runtime's
