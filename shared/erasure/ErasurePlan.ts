@@ -1,6 +1,11 @@
-import type { CanonicalObject, CanonicalValue } from '../canonical/CanonicalValue';
+import { createHash, type Hash } from 'node:crypto';
+import {
+  CanonicalJsonText,
+  type CanonicalObject,
+  type CanonicalValue,
+  JsonNumber,
+} from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
-import { sha256Hex } from '../canonical/sha256';
 import type { System } from '../datamap/System';
 
 /** How one column of a masked table is overwritten (the data map's strategy, normalised). */
@@ -84,13 +89,51 @@ export interface ErasurePlan {
 
 /** Seals a plan: the canonical SHA-256 of its content. */
 export function sealPlan(plan: Omit<ErasurePlan, 'planHash'>): ErasurePlan {
-  return { ...plan, planHash: sha256Hex(canonicalJson(plan as unknown as CanonicalValue)) };
+  return { ...plan, planHash: canonicalSha256(plan as unknown as CanonicalValue) };
 }
 
 /** Recomputes a plan's hash; a plan read back from a queue or the ledger is checked with this. */
 export function planHashOf(plan: ErasurePlan): string {
   const { planHash: _ignored, ...content } = plan;
-  return sha256Hex(canonicalJson(content as unknown as CanonicalValue));
+  return canonicalSha256(content as unknown as CanonicalValue);
+}
+
+/**
+ * SHA-256 of `canonicalJson(value)`, the same digest, fed to the hash piece by piece down to each
+ * table's members (a table's rows are written as one string): a plan of 100,000 rows is never
+ * joined into one string of its own and copied again at each level above its rows.
+ */
+function canonicalSha256(value: CanonicalValue): string {
+  const hash = createHash('sha256');
+  feed(hash, value, 3);
+  return hash.digest('hex');
+}
+
+function feed(hash: Hash, value: CanonicalValue, depth: number): void {
+  if (
+    depth === 0 ||
+    value === null ||
+    typeof value !== 'object' ||
+    value instanceof JsonNumber ||
+    value instanceof CanonicalJsonText
+  ) {
+    hash.update(canonicalJson(value));
+    return;
+  }
+  hash.update(Array.isArray(value) ? '[' : '{');
+  if (Array.isArray(value))
+    value.forEach((item, i) => {
+      if (i > 0) hash.update(',');
+      feed(hash, item, depth - 1);
+    });
+  else
+    Object.keys(value)
+      .sort()
+      .forEach((key, i) => {
+        hash.update(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:`);
+        feed(hash, (value as CanonicalObject)[key] as CanonicalValue, depth - 1);
+      });
+  hash.update(Array.isArray(value) ? ']' : '}');
 }
 
 /** Rows the plan changes (deleted or masked). */

@@ -47,12 +47,28 @@ export function decideSharedRows(
   for (const [kind, values] of Object.entries(known))
     subject.set(kind, new Set(values.map(normalizer(kind))));
   const specs = new Map(dataMap.postgres.map((s) => [s.table, s]));
+  // Per table, once: which identity kind each column holds, and whether a row of it can name
+  // another person at all (parties, or two identity columns of one kind); a table that cannot is
+  // not looked into row by row.
+  const kinds = new Map(
+    dataMap.postgres.map((spec) => {
+      const kindOf = new Map<string, string>();
+      for (const [kind, columns] of Object.entries(spec.identities))
+        for (const c of columns) kindOf.set(c, kind);
+      const parties = spec.erasure && 'parties' in spec.erasure ? spec.erasure.parties : undefined;
+      const names = parties !== undefined || Object.values(spec.identities).some((c) => c.length >= 2);
+      return [spec.table, { kindOf, names }] as const;
+    }),
+  );
   const shared = new Map<Finding, SharedRow>();
   for (const f of findings.findings) {
     if (f.system !== 'postgres') continue;
     const spec = specs.get(f.table);
-    if (!spec) continue;
-    const named = otherPeople(spec, f.row, subject, normalizer);
+    const table = kinds.get(f.table);
+    if (!spec || !table) continue;
+    const named = table.names
+      ? otherPeople(spec, table.kindOf, f.row, subject, normalizer)
+      : { others: [] as string[][] };
     const referencedBy = referenced.get(f) ?? {};
     if (named.others.length === 0 && Object.keys(referencedBy).length === 0) continue;
     shared.set(f, {
@@ -62,8 +78,10 @@ export function decideSharedRows(
       through: false,
     });
   }
-  // Rows reached only through shared rows are shared too, until nothing changes. Found rows are
-  // indexed by (table, column, value) once per followed column, so this stays linear in the findings.
+  // Rows reached only through shared rows are shared too, until nothing changes: none are when no
+  // row is shared. Found rows are indexed by (table, column, value) once per followed column, so
+  // this stays linear in the findings.
+  if (shared.size === 0) return shared;
   const pg = findings.findings.filter((f) => f.system === 'postgres');
   const index = new Map<string, Map<string, Finding[]>>();
   const rowsWith = (table: string, column: string, value: CanonicalValue): Finding[] => {
@@ -74,11 +92,22 @@ export function decideSharedRows(
       for (const q of pg) {
         const v = q.row[column];
         if (q.table !== table || (typeof v !== 'string' && typeof v !== 'number')) continue;
-        byValue.set(String(v), [...(byValue.get(String(v)) ?? []), q]);
+        const list = byValue.get(String(v));
+        if (list) list.push(q);
+        else byValue.set(String(v), [q]);
       }
       index.set(id, byValue);
     }
     return typeof value === 'string' || typeof value === 'number' ? (byValue.get(String(value)) ?? []) : [];
+  };
+  const refs = new Map<string, ReturnType<typeof parseColumnRef>>();
+  const refOf = (from: string) => {
+    let ref = refs.get(from);
+    if (!ref) {
+      ref = parseColumnRef(from.replace(/^postgres:/, ''));
+      refs.set(from, ref);
+    }
+    return ref;
   };
   for (let changed = true; changed; ) {
     changed = false;
@@ -87,7 +116,7 @@ export function decideSharedRows(
       if (f.provenance.some((p) => p.via !== 'follow')) continue;
       const parents = f.provenance.flatMap((p) => {
         if (p.via !== 'follow') return [];
-        const from = parseColumnRef(p.from.replace(/^postgres:/, ''));
+        const from = refOf(p.from);
         return rowsWith(from.table, from.column, f.row[p.column] ?? null);
       });
       if (parents.length > 0 && parents.every((q) => shared.has(q))) {
@@ -105,12 +134,11 @@ export function decideSharedRows(
  */
 function otherPeople(
   spec: PostgresTableSpec,
+  kindOf: ReadonlyMap<string, string>,
   row: Finding['row'],
   subject: ReadonlyMap<string, ReadonlySet<string>>,
   normalizer: (kind: string) => (v: string) => string,
 ): { others: string[][]; subjectParties?: string[] } {
-  const kindOf = new Map<string, string>();
-  for (const [kind, columns] of Object.entries(spec.identities)) for (const c of columns) kindOf.set(c, kind);
   const values = (column: string) => {
     const kind = kindOf.get(column) as string;
     const normalize = normalizer(kind);

@@ -106,10 +106,14 @@ export function planErasure(
     }
     const mask =
       rule.action === 'mask' ? Object.entries(rule.columns).map(([c, s]) => plannedMask(c, s)) : undefined;
+    // Built with its fields in canonical order (key, restHash, rowHash), so sealing a plan of many
+    // masked rows writes them natively. A keyless row's key already holds its row hash (`_row`,
+    // `keylessRowKeys`: the SHA-256 of the same canonical row), which is not computed again.
+    const keyless = (spec?.primaryKey.length ?? 0) === 0;
     const plannedRow = (f: Finding, masked: ReadonlySet<string> | undefined): PlannedRow => ({
       key: f.key,
-      rowHash: rowHash(f.row),
       ...(masked ? { restHash: rowHash(withoutColumns(f.row, masked)) } : {}),
+      rowHash: keyless && typeof f.key._row === 'string' ? f.key._row : rowHash(f.row),
     });
     const split = splitShared(group.found, rule, input.shared);
     const masked = mask ? new Set(mask.map((m) => m.column)) : undefined;

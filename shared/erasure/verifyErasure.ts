@@ -83,7 +83,7 @@ export async function verifyErasure(
     if (skip.has(f)) continue;
     const id = `${f.system}:${f.table}`;
     refound[id] = (refound[id] ?? 0) + 1;
-    if (sharedRetained.has(`${id}:${canonicalJson(f.key)}`)) continue;
+    if (sharedRetained.size > 0 && sharedRetained.has(`${id}:${canonicalJson(f.key)}`)) continue;
     const rule = specs.get(id)?.erasure;
     if (!rule) count(f.system, f.table, 'no_erasure_rule');
     else if (rule.action === 'delete') count(f.system, f.table, 'rows_remain');

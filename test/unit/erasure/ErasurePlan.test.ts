@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { type CanonicalValue, JsonNumber } from '../../../shared/canonical/CanonicalValue';
+import { canonicalJson } from '../../../shared/canonical/canonicalJson';
+import { sha256Hex } from '../../../shared/canonical/sha256';
+import { type ErasurePlan, planHashOf, sealPlan } from '../../../shared/erasure/ErasurePlan';
+
+// A plan whose objects are built field by field, out of canonical order, at every level: rows with
+// a composite exact-number key, masked rows with both hashes, a keyless row, shared rows, a retained
+// table and text outside ASCII.
+const content: Omit<ErasurePlan, 'planHash'> = {
+  version: 1,
+  requestId: 'REQ-ü-1',
+  subject: { hash: 'a'.repeat(64) },
+  findingsHash: 'b'.repeat(64),
+  tables: [
+    {
+      system: 'postgres',
+      table: 'public.note',
+      action: 'mask',
+      primaryKey: ['tenant', 'id'],
+      found: 3,
+      rows: [
+        { key: { tenant: 't1', id: new JsonNumber('12345678901234567890') }, rowHash: 'c1', restHash: 'd1' },
+        { rowHash: 'c2', key: { id: 2, tenant: 't1' }, restHash: 'd2' },
+      ],
+      mask: [{ column: 'body', strategy: 'redact', text: '[erasé]' }],
+      approvalRequired: false,
+      shared: {
+        setting: 'retain',
+        retained: [{ key: { id: 3, tenant: 't1' }, rowHash: 'c3' }],
+        changed: 0,
+        referencedBy: { 'public.other': 1 },
+        otherPersons: 1,
+        through: 0,
+      },
+    },
+    {
+      system: 'postgres',
+      table: 'public.event_log',
+      action: 'delete',
+      primaryKey: [],
+      found: 1,
+      rows: [{ key: { _row: 'e'.repeat(64), _n: 1 }, rowHash: 'e'.repeat(64) }],
+      approvalRequired: false,
+    },
+    {
+      system: 'postgres',
+      table: 'public.invoice',
+      action: 'retain',
+      primaryKey: ['id'],
+      found: 1,
+      rows: [],
+      retain: { ground: 'tax law', until: 'P10Y' },
+      approvalRequired: true,
+    },
+  ],
+};
+
+describe('Function: sealPlan', () => {
+  it('hashes the plan piece by piece to the SHA-256 of its whole canonical JSON', () => {
+    const expected = sha256Hex(canonicalJson(content as unknown as CanonicalValue));
+    const sealed = sealPlan(content);
+    expect(sealed.planHash).toBe(expected);
+    expect(planHashOf(sealed)).toBe(expected);
+  });
+
+  it('gives another hash when any row of the plan differs', () => {
+    const sealed = sealPlan(content);
+    const [note, ...rest] = content.tables;
+    const changed = sealPlan({
+      ...content,
+      tables: [
+        {
+          ...(note as ErasurePlan['tables'][number]),
+          rows: [{ key: { id: 2, tenant: 't1' }, rowHash: 'c2' }],
+        },
+        ...rest,
+      ],
+    });
+    expect(changed.planHash).not.toBe(sealed.planHash);
+    expect(planHashOf({ ...sealed, tables: changed.tables })).toBe(changed.planHash);
+  });
+});
