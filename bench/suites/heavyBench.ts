@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../local/postgres/embeddedPostgres';
 import { generateSampleData } from '../../local/sample/generateSampleData';
-import { seedHeavySubject, seedLargeValueSubject } from '../heavySubjectData';
+import {
+  KEYLESS_LOG_DATAMAP_ENTRY,
+  seedHeavySubject,
+  seedKeylessSubject,
+  seedLargeValueSubject,
+} from '../heavySubjectData';
 
 const HASH_KEY = 'bench-subject-hash-key-0123456789abcdef';
 
@@ -41,8 +46,30 @@ export interface HeavyRun {
   readonly psql?: { readonly seconds: number; readonly cpuSeconds: number; readonly wallRatio: number };
 }
 
+/** `dsr discover` of a subject whose rows are in a table without a primary key. */
+export interface KeylessRun {
+  /** Rows seeded in the keyless table (about 1 % identical copies); the command finds one more. */
+  readonly keylessRows: number;
+  /** With `dsr`'s default cap (128 MiB of old space), then with a 4 GiB old space. */
+  readonly capped: KeylessOutcome;
+  readonly largeHeap: KeylessOutcome;
+}
+
+/** A finished run's figures, or the first line of what a failed run printed. */
+export type KeylessOutcome =
+  | {
+      readonly ok: true;
+      readonly rows: number;
+      readonly seconds: number;
+      readonly cpuSeconds: number;
+      readonly peakRssMiB: number;
+      readonly outputMiB: number;
+    }
+  | { readonly ok: false; readonly seconds: number; readonly peakRssMiB: number; readonly error: string };
+
 export interface HeavyResult {
   readonly runs: readonly HeavyRun[];
+  readonly keyless: readonly KeylessRun[];
   /** The same command for a subject with one row: start-up, connection and catalog check. */
   readonly startupSeconds: number;
   readonly startupPeakRssMiB: number;
@@ -70,6 +97,13 @@ export async function heavyBench(options: {
   postgresDsn?: string;
   /** Scale of the sample data under the heavy subjects. @default 1 */
   sampleScale?: number;
+  /**
+   * Rows of each keyless subject (`seedKeylessSubject`), discovered with the sample map plus the
+   * keyless table. @default []
+   */
+  keylessSizes?: readonly number[];
+  /** The checkout whose `bin/dsr.js` is run (to measure another build on the same database). @default the working directory */
+  dsrDir?: string;
 }): Promise<HeavyResult> {
   const dataDir = options.postgresDsn
     ? await mkdtemp(join(tmpdir(), 'dsr-heavy-marker-'))
@@ -87,7 +121,8 @@ export async function heavyBench(options: {
     const largeMarker = `value:${largeMiB}MiB`;
     const missing = options.sizes.filter((n) => !seeded.includes(n));
     const largeMissing = largeMiB > 0 && !seeded.includes(largeMarker);
-    if (missing.length > 0 || largeMissing) {
+    const keylessMissing = (options.keylessSizes ?? []).filter((n) => !seeded.includes(`keyless:${n}`));
+    if (missing.length > 0 || largeMissing || keylessMissing.length > 0) {
       const started = Date.now();
       if (seeded.length === 0) {
         const scale = options.sampleScale ?? 1;
@@ -116,13 +151,27 @@ export async function heavyBench(options: {
           seeded.push(largeMarker);
           await writeFile(marker, JSON.stringify(seeded));
         }
+        for (const rows of keylessMissing) {
+          options.log(`  seeding a subject with ${rows} rows in a keyless table…`);
+          await seedKeylessSubject(client, { rows });
+          seeded.push(`keyless:${rows}`);
+          await writeFile(marker, JSON.stringify(seeded));
+        }
         await client.query('VACUUM ANALYZE public.events');
+        if (keylessMissing.length > 0) await client.query('VACUUM ANALYZE public.event_log');
       } finally {
         await client.end();
       }
       seededSeconds = (Date.now() - started) / 1000;
     }
-    const discover = async (email: string, nodeOptions = '') => {
+    const sampleMap = 'local/sample/datamap.yaml';
+    const keylessMap = join(out, 'datamap-keyless.yaml');
+    await writeFile(
+      keylessMap,
+      (await readFile(sampleMap, 'utf8')).replace(/^snowflake:/m, `${KEYLESS_LOG_DATAMAP_ENTRY}snowflake:`),
+    );
+    const dsrBin = join(options.dsrDir ?? process.cwd(), 'bin', 'dsr.js');
+    const discover = async (email: string, nodeOptions = '', datamap = sampleMap) => {
       const file = join(out, 'findings.json');
       const timeFile = join(out, 'time.txt');
       const started = process.hrtime.bigint();
@@ -134,10 +183,10 @@ export async function heavyBench(options: {
           '-o',
           timeFile,
           process.execPath,
-          'bin/dsr.js',
+          dsrBin,
           'discover',
           '--datamap',
-          'local/sample/datamap.yaml',
+          datamap,
           '--subject',
           `email=${email}`,
           '--request-id',
@@ -227,6 +276,35 @@ export async function heavyBench(options: {
           `    ${r.rows} rows in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} CPU s), peak RSS ${r.peakRssMiB.toFixed(0)} MiB (old space up to 4096 MiB: ${large.peakRssMiB.toFixed(0)} MiB), ${r.outputMiB.toFixed(0)} MiB written`,
       );
     }
+    const keyless: KeylessRun[] = [];
+    const keylessOutcome = async (email: string, nodeOptions: string): Promise<KeylessOutcome> => {
+      const started = process.hrtime.bigint();
+      try {
+        return { ok: true, ...(await discover(email, nodeOptions, keylessMap)) };
+      } catch (error) {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const time = await readFile(join(out, 'time.txt'), 'utf8').catch(() => '');
+        const rssKiB = Number(/^(\d+) /m.exec(time)?.[1] ?? Number.NaN);
+        const message = (error as Error).message;
+        const error_ = /dsr: stopped[^\n]*/.exec(message)?.[0] ?? message.split('\n').at(-2) ?? message;
+        return { ok: false, seconds, peakRssMiB: rssKiB / 1024, error: error_ };
+      }
+    };
+    for (const rows of options.keylessSizes ?? []) {
+      const email = `keyless.${rows}@example.com`;
+      options.log(`  dsr discover, ${rows} rows in a keyless table…`);
+      const capped = await keylessOutcome(email, '');
+      if (capped.ok && capped.rows !== rows + 1)
+        throw new Error(`expected ${rows + 1} rows, the command found ${capped.rows}`);
+      options.log(`  dsr discover, ${rows} rows in a keyless table, old space up to 4096 MiB…`);
+      const largeHeap = await keylessOutcome(email, '--max-old-space-size=4096');
+      keyless.push({ keylessRows: rows, capped, largeHeap });
+      const show = (o: KeylessOutcome) =>
+        o.ok
+          ? `${o.rows} rows in ${o.seconds.toFixed(1)} s (${o.cpuSeconds.toFixed(1)} CPU s), peak RSS ${o.peakRssMiB.toFixed(0)} MiB`
+          : `failed after ${o.seconds.toFixed(1)} s, peak RSS ${o.peakRssMiB.toFixed(0)} MiB: ${o.error}`;
+      options.log(`    default cap: ${show(capped)}\n    old space up to 4096 MiB: ${show(largeHeap)}`);
+    }
     let largeValue: HeavyResult['largeValue'];
     if (largeMiB > 0) {
       options.log(`  dsr discover, one ${largeMiB} MiB json value…`);
@@ -235,6 +313,7 @@ export async function heavyBench(options: {
     }
     return {
       runs,
+      keyless,
       ...(largeValue ? { largeValue } : {}),
       startupSeconds: startup.seconds,
       startupPeakRssMiB: startup.peakRssMiB,
