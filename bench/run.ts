@@ -413,11 +413,11 @@ if (heavy) {
   for (const k of heavy.keyless) {
     const show = (o: (typeof k)['capped']) =>
       o.ok
-        ? `${f(o.seconds, 1)} s, ${f(o.cpuSeconds, 1)} s, ${f(o.peakRssMiB, 0)} MiB`
-        : `failed after ${f(o.seconds, 1)} s (${o.error}), ${f(o.peakRssMiB, 0)} MiB`;
+        ? `${f(o.seconds, 1)} s, ${f(o.cpuSeconds, 1)} s, ${f(o.peakRssMiB, 0)} MiB (document sha256 ${o.sha256.slice(0, 12)}…)`
+        : `failed after ${f(o.seconds, 1)} s, ${f(o.cpuSeconds, 1)} s (${o.error}), ${f(o.peakRssMiB, 0)} MiB`;
     rows.push([
-      `dsr discover, subject with ${k.keylessRows} rows in a keyless table (and its user): wall s, CPU s, peak RSS MiB (with NODE_OPTIONS=--max-old-space-size=4096)`,
-      `${show(k.capped)} (${show(k.largeHeap)})`,
+      `dsr discover, subject with ${k.keylessRows} rows in a keyless table (and its user): wall s, CPU s, peak RSS MiB (when that fails, with NODE_OPTIONS=--max-old-space-size=4096)`,
+      `${show(k.capped)}${k.largeHeap ? ` (${show(k.largeHeap)})` : ''}`,
       '',
       '< 256 MiB with the default cap',
     ]);

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,9 +51,10 @@ export interface HeavyRun {
 export interface KeylessRun {
   /** Rows seeded in the keyless table (about 1 % identical copies); the command finds one more. */
   readonly keylessRows: number;
-  /** With `dsr`'s default cap (128 MiB of old space), then with a 4 GiB old space. */
+  /** With `dsr`'s default cap (128 MiB of old space). */
   readonly capped: KeylessOutcome;
-  readonly largeHeap: KeylessOutcome;
+  /** When that failed: the same with a 4 GiB old space, to show what it needed. */
+  readonly largeHeap?: KeylessOutcome;
 }
 
 /** A finished run's figures, or the first line of what a failed run printed. */
@@ -64,8 +66,16 @@ export type KeylessOutcome =
       readonly cpuSeconds: number;
       readonly peakRssMiB: number;
       readonly outputMiB: number;
+      /** SHA-256 of the document written: two builds that agree write the same bytes. */
+      readonly sha256: string;
     }
-  | { readonly ok: false; readonly seconds: number; readonly peakRssMiB: number; readonly error: string };
+  | {
+      readonly ok: false;
+      readonly seconds: number;
+      readonly cpuSeconds: number;
+      readonly peakRssMiB: number;
+      readonly error: string;
+    };
 
 export interface HeavyResult {
   readonly runs: readonly HeavyRun[];
@@ -202,6 +212,7 @@ export async function heavyBench(options: {
         .split(' ')
         .map(Number);
       const outputMiB = (await stat(file)).size / 1024 / 1024;
+      const sha256 = await fileSha256(file);
       await rm(file);
       return {
         seconds,
@@ -209,6 +220,7 @@ export async function heavyBench(options: {
         peakRssMiB: (rssKiB ?? Number.NaN) / 1024,
         cpuSeconds: (user ?? Number.NaN) + (sys ?? Number.NaN),
         outputMiB,
+        sha256,
       };
     };
     const psql = await findPsql();
@@ -284,10 +296,14 @@ export async function heavyBench(options: {
       } catch (error) {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const time = await readFile(join(out, 'time.txt'), 'utf8').catch(() => '');
-        const rssKiB = Number(/^(\d+) /m.exec(time)?.[1] ?? Number.NaN);
+        const [rssKiB = Number.NaN, user = Number.NaN, sys = Number.NaN] = (
+          time.trim().split('\n').at(-1) ?? ''
+        )
+          .split(' ')
+          .map(Number);
         const message = (error as Error).message;
         const error_ = /dsr: stopped[^\n]*/.exec(message)?.[0] ?? message.split('\n').at(-2) ?? message;
-        return { ok: false, seconds, peakRssMiB: rssKiB / 1024, error: error_ };
+        return { ok: false, seconds, cpuSeconds: user + sys, peakRssMiB: rssKiB / 1024, error: error_ };
       }
     };
     for (const rows of options.keylessSizes ?? []) {
@@ -296,14 +312,19 @@ export async function heavyBench(options: {
       const capped = await keylessOutcome(email, '');
       if (capped.ok && capped.rows !== rows + 1)
         throw new Error(`expected ${rows + 1} rows, the command found ${capped.rows}`);
-      options.log(`  dsr discover, ${rows} rows in a keyless table, old space up to 4096 MiB…`);
-      const largeHeap = await keylessOutcome(email, '--max-old-space-size=4096');
-      keyless.push({ keylessRows: rows, capped, largeHeap });
+      let largeHeap: KeylessOutcome | undefined;
+      if (!capped.ok) {
+        options.log(`  dsr discover, ${rows} rows in a keyless table, old space up to 4096 MiB…`);
+        largeHeap = await keylessOutcome(email, '--max-old-space-size=4096');
+      }
+      keyless.push({ keylessRows: rows, capped, ...(largeHeap ? { largeHeap } : {}) });
       const show = (o: KeylessOutcome) =>
         o.ok
-          ? `${o.rows} rows in ${o.seconds.toFixed(1)} s (${o.cpuSeconds.toFixed(1)} CPU s), peak RSS ${o.peakRssMiB.toFixed(0)} MiB`
-          : `failed after ${o.seconds.toFixed(1)} s, peak RSS ${o.peakRssMiB.toFixed(0)} MiB: ${o.error}`;
-      options.log(`    default cap: ${show(capped)}\n    old space up to 4096 MiB: ${show(largeHeap)}`);
+          ? `${o.rows} rows in ${o.seconds.toFixed(1)} s (${o.cpuSeconds.toFixed(1)} CPU s), peak RSS ${o.peakRssMiB.toFixed(0)} MiB, document sha256 ${o.sha256.slice(0, 12)}…`
+          : `failed after ${o.seconds.toFixed(1)} s (${o.cpuSeconds.toFixed(1)} CPU s), peak RSS ${o.peakRssMiB.toFixed(0)} MiB: ${o.error}`;
+      options.log(
+        `    default cap: ${show(capped)}${largeHeap ? `\n    old space up to 4096 MiB: ${show(largeHeap)}` : ''}`,
+      );
     }
     let largeValue: HeavyResult['largeValue'];
     if (largeMiB > 0) {
@@ -325,6 +346,13 @@ export async function heavyBench(options: {
     if (options.postgresDsn) await rm(dataDir, { recursive: true, force: true });
     await server?.stop();
   }
+}
+
+/** SHA-256 (hex) of a file, read as a stream. */
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /** `psql` on the PATH (the embedded PostgreSQL package ships none), or undefined. */
