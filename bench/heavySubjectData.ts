@@ -82,3 +82,55 @@ export async function seedLargeValueSubject(
   );
   return { email, bytes: options.bytes };
 }
+
+/** The keyless table {@link seedKeylessSubject} writes: no primary key, searched by `user_id`. */
+export const KEYLESS_LOG_TABLE = 'public.event_log';
+
+/**
+ * The data map entry of {@link KEYLESS_LOG_TABLE}, to append to `local/sample/datamap.yaml`'s
+ * PostgreSQL tables: no `primaryKey`, so its rows are keyed by content and occurrence.
+ */
+export const KEYLESS_LOG_DATAMAP_ENTRY = `  - table: ${KEYLESS_LOG_TABLE}
+    identities: { user_id: user_id }
+`;
+
+/**
+ * Gives one user (`keyless.<rows>@example.com` unless `email` is given) `rows` rows in a table
+ * without a primary key, {@link KEYLESS_LOG_TABLE} (made with an index on `user_id` if missing): an
+ * event log whose every hundredth row repeats the one before it, so about 1 % of the rows are
+ * identical copies and the rest are distinct. Generated inside PostgreSQL, deterministically; the
+ * user comes from {@link seedHeavySubject} with no events, so a discovery with the sample map plus
+ * {@link KEYLESS_LOG_DATAMAP_ENTRY} finds `rows + 1` rows.
+ */
+export async function seedKeylessSubject(
+  client: SqlClient,
+  options: HeavySubjectOptions,
+): Promise<{ email: string; rows: number }> {
+  const rows = Math.trunc(options.rows);
+  if (!(rows >= 0) || rows > 30_000_000)
+    throw new RangeError(`rows must be between 0 and 30,000,000 (given ${options.rows})`);
+  const email = (options.email ?? `keyless.${rows}@example.com`).trim().toLowerCase();
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS ${KEYLESS_LOG_TABLE} (
+       user_id bigint NOT NULL, kind text NOT NULL, properties jsonb, occurred_at timestamptz NOT NULL)`,
+  );
+  await client.query(`CREATE INDEX IF NOT EXISTS event_log_user_id ON ${KEYLESS_LOG_TABLE} (user_id)`);
+  await client.query(
+    `DELETE FROM ${KEYLESS_LOG_TABLE} WHERE user_id IN (SELECT id FROM public.users WHERE email = $1)`,
+    [email],
+  );
+  await seedHeavySubject(client, { rows: 0, email });
+  // Row i holds the content of i - 1 when i is a multiple of 100: an identical copy of the row before.
+  await client.query(
+    `INSERT INTO ${KEYLESS_LOG_TABLE} (user_id, kind, properties, occurred_at)
+     SELECT u.id, (ARRAY['login','view','add_to_cart','checkout'])[1 + c % 4],
+       jsonb_build_object('sku', 'SKU-' || (c * 7919) % 5000, 'n', c, 'path', '/p/' || c % 997),
+       timestamptz '2020-01-01 00:00:00+00' + c * interval '1 second'
+     FROM public.users u
+     CROSS JOIN generate_series(1, $2::bigint) AS i
+     CROSS JOIN LATERAL (SELECT CASE WHEN i % 100 = 0 THEN i - 1 ELSE i END AS c) AS content
+     WHERE u.email = $1`,
+    [email, rows],
+  );
+  return { email, rows };
+}

@@ -75,10 +75,23 @@ const program = new Command('bench')
   )
   .option(
     '--heavy-sizes <list>',
-    'events of each heavy subject `dsr discover` is measured on',
-    (v: string) => v.split(',').map(Number),
+    'events of each heavy subject `dsr discover` is measured on (empty: none)',
+    (v: string) => v.split(',').filter(Boolean).map(Number),
     [10_000, 100_000, 1_000_000, 3_000_000],
   )
+  .option(
+    '--heavy-keyless <list>',
+    'rows of each subject in a table without a primary key `dsr discover` is measured on',
+    (v: string) => v.split(',').filter(Boolean).map(Number),
+    [],
+  )
+  .option(
+    '--heavy-value-mib <n>',
+    "MiB of JSON text in the heavy suite's one large value (0: none)",
+    Number,
+    8,
+  )
+  .option('--heavy-dsr <dir>', 'the checkout whose bin/dsr.js the heavy suite runs (default: this one)')
   .option('--init-tables <n>', 'tables of the generated schema datamap init and preview run on', Number, 100)
   .option('--init-rows <n>', 'rows in all of that schema', Number, 10_000_000)
   .option(
@@ -116,6 +129,9 @@ const options = program.opts<{
   heavyHeapMb: number;
   heavyPartBytes: number;
   heavySizes: number[];
+  heavyKeyless: number[];
+  heavyDsr?: string;
+  heavyValueMib: number;
   erasureSubjects: number;
   erasureSizes: number[];
   initTables: number;
@@ -213,7 +229,13 @@ try {
       `heavy subjects: dsr discover (the real CLI, a child process under /usr/bin/time) of subjects with ${options.heavySizes.join(', ')} events…`,
     );
     const { heavyBench } = await import('./suites/heavyBench');
-    heavy = await heavyBench({ sizes: options.heavySizes, log });
+    heavy = await heavyBench({
+      sizes: options.heavySizes,
+      keylessSizes: options.heavyKeyless,
+      largeValueMiB: options.heavyValueMib,
+      ...(options.heavyDsr ? { dsrDir: options.heavyDsr } : {}),
+      log,
+    });
   }
   if (only.has('init')) {
     log(
@@ -387,6 +409,18 @@ if (heavy) {
         '',
         '≤ 2×',
       ]);
+  }
+  for (const k of heavy.keyless) {
+    const show = (o: (typeof k)['capped']) =>
+      o.ok
+        ? `${f(o.seconds, 1)} s, ${f(o.cpuSeconds, 1)} s, ${f(o.peakRssMiB, 0)} MiB (document sha256 ${o.sha256.slice(0, 12)}…)`
+        : `failed after ${f(o.seconds, 1)} s, ${f(o.cpuSeconds, 1)} s (${o.error}), ${f(o.peakRssMiB, 0)} MiB`;
+    rows.push([
+      `dsr discover, subject with ${k.keylessRows} rows in a keyless table (and its user): wall s, CPU s, peak RSS MiB (when that fails, with NODE_OPTIONS=--max-old-space-size=4096)`,
+      `${show(k.capped)}${k.largeHeap ? ` (${show(k.largeHeap)})` : ''}`,
+      '',
+      '< 256 MiB with the default cap',
+    ]);
   }
   if (heavy.largeValue)
     rows.push([

@@ -1,12 +1,18 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../local/postgres/embeddedPostgres';
 import { generateSampleData } from '../../local/sample/generateSampleData';
-import { seedHeavySubject, seedLargeValueSubject } from '../heavySubjectData';
+import {
+  KEYLESS_LOG_DATAMAP_ENTRY,
+  seedHeavySubject,
+  seedKeylessSubject,
+  seedLargeValueSubject,
+} from '../heavySubjectData';
 
 const HASH_KEY = 'bench-subject-hash-key-0123456789abcdef';
 
@@ -41,8 +47,39 @@ export interface HeavyRun {
   readonly psql?: { readonly seconds: number; readonly cpuSeconds: number; readonly wallRatio: number };
 }
 
+/** `dsr discover` of a subject whose rows are in a table without a primary key. */
+export interface KeylessRun {
+  /** Rows seeded in the keyless table (about 1 % identical copies); the command finds one more. */
+  readonly keylessRows: number;
+  /** With `dsr`'s default cap (128 MiB of old space). */
+  readonly capped: KeylessOutcome;
+  /** When that failed: the same with a 4 GiB old space, to show what it needed. */
+  readonly largeHeap?: KeylessOutcome;
+}
+
+/** A finished run's figures, or the first line of what a failed run printed. */
+export type KeylessOutcome =
+  | {
+      readonly ok: true;
+      readonly rows: number;
+      readonly seconds: number;
+      readonly cpuSeconds: number;
+      readonly peakRssMiB: number;
+      readonly outputMiB: number;
+      /** SHA-256 of the document written: two builds that agree write the same bytes. */
+      readonly sha256: string;
+    }
+  | {
+      readonly ok: false;
+      readonly seconds: number;
+      readonly cpuSeconds: number;
+      readonly peakRssMiB: number;
+      readonly error: string;
+    };
+
 export interface HeavyResult {
   readonly runs: readonly HeavyRun[];
+  readonly keyless: readonly KeylessRun[];
   /** The same command for a subject with one row: start-up, connection and catalog check. */
   readonly startupSeconds: number;
   readonly startupPeakRssMiB: number;
@@ -75,6 +112,13 @@ export async function heavyBench(options: {
    * @default true (the smoke test, which asserts no figure, leaves it out)
    */
   warmUp?: boolean;
+  /**
+   * Rows of each keyless subject (`seedKeylessSubject`), discovered with the sample map plus the
+   * keyless table. @default []
+   */
+  keylessSizes?: readonly number[];
+  /** The checkout whose `bin/dsr.js` is run (to measure another build on the same database). @default the working directory */
+  dsrDir?: string;
 }): Promise<HeavyResult> {
   const dataDir = options.postgresDsn
     ? await mkdtemp(join(tmpdir(), 'dsr-heavy-marker-'))
@@ -92,7 +136,8 @@ export async function heavyBench(options: {
     const largeMarker = `value:${largeMiB}MiB`;
     const missing = options.sizes.filter((n) => !seeded.includes(n));
     const largeMissing = largeMiB > 0 && !seeded.includes(largeMarker);
-    if (missing.length > 0 || largeMissing) {
+    const keylessMissing = (options.keylessSizes ?? []).filter((n) => !seeded.includes(`keyless:${n}`));
+    if (missing.length > 0 || largeMissing || keylessMissing.length > 0) {
       const started = Date.now();
       if (seeded.length === 0) {
         const scale = options.sampleScale ?? 1;
@@ -121,13 +166,27 @@ export async function heavyBench(options: {
           seeded.push(largeMarker);
           await writeFile(marker, JSON.stringify(seeded));
         }
+        for (const rows of keylessMissing) {
+          options.log(`  seeding a subject with ${rows} rows in a keyless table…`);
+          await seedKeylessSubject(client, { rows });
+          seeded.push(`keyless:${rows}`);
+          await writeFile(marker, JSON.stringify(seeded));
+        }
         await client.query('VACUUM ANALYZE public.events');
+        if (keylessMissing.length > 0) await client.query('VACUUM ANALYZE public.event_log');
       } finally {
         await client.end();
       }
       seededSeconds = (Date.now() - started) / 1000;
     }
-    const discover = async (email: string, nodeOptions = '') => {
+    const sampleMap = 'local/sample/datamap.yaml';
+    const keylessMap = join(out, 'datamap-keyless.yaml');
+    await writeFile(
+      keylessMap,
+      (await readFile(sampleMap, 'utf8')).replace(/^snowflake:/m, `${KEYLESS_LOG_DATAMAP_ENTRY}snowflake:`),
+    );
+    const dsrBin = join(options.dsrDir ?? process.cwd(), 'bin', 'dsr.js');
+    const discover = async (email: string, nodeOptions = '', datamap = sampleMap) => {
       const file = join(out, 'findings.json');
       const timeFile = join(out, 'time.txt');
       const started = process.hrtime.bigint();
@@ -139,10 +198,10 @@ export async function heavyBench(options: {
           '-o',
           timeFile,
           process.execPath,
-          'bin/dsr.js',
+          dsrBin,
           'discover',
           '--datamap',
-          'local/sample/datamap.yaml',
+          datamap,
           '--subject',
           `email=${email}`,
           '--request-id',
@@ -158,6 +217,7 @@ export async function heavyBench(options: {
         .split(' ')
         .map(Number);
       const outputMiB = (await stat(file)).size / 1024 / 1024;
+      const sha256 = await fileSha256(file);
       await rm(file);
       return {
         seconds,
@@ -165,6 +225,7 @@ export async function heavyBench(options: {
         peakRssMiB: (rssKiB ?? Number.NaN) / 1024,
         cpuSeconds: (user ?? Number.NaN) + (sys ?? Number.NaN),
         outputMiB,
+        sha256,
       };
     };
     const psql = await findPsql();
@@ -232,6 +293,44 @@ export async function heavyBench(options: {
           `    ${r.rows} rows in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} CPU s), peak RSS ${r.peakRssMiB.toFixed(0)} MiB (old space up to 4096 MiB: ${large.peakRssMiB.toFixed(0)} MiB), ${r.outputMiB.toFixed(0)} MiB written`,
       );
     }
+    const keyless: KeylessRun[] = [];
+    const keylessOutcome = async (email: string, nodeOptions: string): Promise<KeylessOutcome> => {
+      const started = process.hrtime.bigint();
+      try {
+        return { ok: true, ...(await discover(email, nodeOptions, keylessMap)) };
+      } catch (error) {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const time = await readFile(join(out, 'time.txt'), 'utf8').catch(() => '');
+        const [rssKiB = Number.NaN, user = Number.NaN, sys = Number.NaN] = (
+          time.trim().split('\n').at(-1) ?? ''
+        )
+          .split(' ')
+          .map(Number);
+        const message = (error as Error).message;
+        const error_ = /dsr: stopped[^\n]*/.exec(message)?.[0] ?? message.split('\n').at(-2) ?? message;
+        return { ok: false, seconds, cpuSeconds: user + sys, peakRssMiB: rssKiB / 1024, error: error_ };
+      }
+    };
+    for (const rows of options.keylessSizes ?? []) {
+      const email = `keyless.${rows}@example.com`;
+      options.log(`  dsr discover, ${rows} rows in a keyless table…`);
+      const capped = await keylessOutcome(email, '');
+      if (capped.ok && capped.rows !== rows + 1)
+        throw new Error(`expected ${rows + 1} rows, the command found ${capped.rows}`);
+      let largeHeap: KeylessOutcome | undefined;
+      if (!capped.ok) {
+        options.log(`  dsr discover, ${rows} rows in a keyless table, old space up to 4096 MiB…`);
+        largeHeap = await keylessOutcome(email, '--max-old-space-size=4096');
+      }
+      keyless.push({ keylessRows: rows, capped, ...(largeHeap ? { largeHeap } : {}) });
+      const show = (o: KeylessOutcome) =>
+        o.ok
+          ? `${o.rows} rows in ${o.seconds.toFixed(1)} s (${o.cpuSeconds.toFixed(1)} CPU s), peak RSS ${o.peakRssMiB.toFixed(0)} MiB, document sha256 ${o.sha256.slice(0, 12)}…`
+          : `failed after ${o.seconds.toFixed(1)} s (${o.cpuSeconds.toFixed(1)} CPU s), peak RSS ${o.peakRssMiB.toFixed(0)} MiB: ${o.error}`;
+      options.log(
+        `    default cap: ${show(capped)}${largeHeap ? `\n    old space up to 4096 MiB: ${show(largeHeap)}` : ''}`,
+      );
+    }
     let largeValue: HeavyResult['largeValue'];
     if (largeMiB > 0) {
       options.log(`  dsr discover, one ${largeMiB} MiB json value…`);
@@ -240,6 +339,7 @@ export async function heavyBench(options: {
     }
     return {
       runs,
+      keyless,
       ...(largeValue ? { largeValue } : {}),
       startupSeconds: startup.seconds,
       startupPeakRssMiB: startup.peakRssMiB,
@@ -251,6 +351,13 @@ export async function heavyBench(options: {
     if (options.postgresDsn) await rm(dataDir, { recursive: true, force: true });
     await server?.stop();
   }
+}
+
+/** SHA-256 (hex) of a file, read as a stream. */
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /** `psql` on the PATH (the embedded PostgreSQL package ships none), or undefined. */

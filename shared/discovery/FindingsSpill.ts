@@ -6,18 +6,20 @@ import { parseExactJson } from '../canonical/parseExactJson';
 import { makePrivateTempDir, removeTempPath } from '../tempFiles/privateTempDirs';
 import { type CollapsedRow, collapseMetRecords, type MetRecord } from './collapseMetRecords';
 import { EvidenceHasher } from './EvidenceHasher';
-import type { Unreadable } from './FindingsDocument';
+import { sortUnreadable } from './FindingsDocument';
 import type { FindingsSource, FindingsSummary } from './FindingsStream';
-import { KEYLESS_KEY } from './keylessRowKeys';
+import { KeylessHoles } from './KeylessHoles';
+import { KEYLESS_MEETING_KEY } from './keylessRowKeys';
 import { LineFileReader, readFileLines } from './LineFileReader';
 import type { MetRow, MetRowSink } from './MetRow';
 import type { NotFollowed, UnparsedPhones } from './NotFollowed';
+import { numberKeylessCopies } from './numberKeylessCopies';
 import {
   comparePreparedFindingKeys,
   type PreparedFindingKey,
   preparedFindingKey,
 } from './preparedFindingKey';
-import type { SearchableTable } from './SearchableTable';
+import type { SearchableTable, UnreadableRow } from './SearchableTable';
 
 export interface FindingsSpillOptions {
   /** Where the spill directory is made. @default `os.tmpdir()` (`/tmp` in Lambda) */
@@ -84,6 +86,10 @@ interface TableSpill {
  * file while {@link EvidenceHasher} hashes them: the bytes and the hash are those of
  * `buildFindingsDocument` for the same rows, however the rows were split into runs.
  *
+ * A keyless table's rows are held and sorted by meeting (`{ _row, _search, _seq }`, see
+ * `keylessRowKeys`), so identical copies meet in the merge, where `numberKeylessCopies` numbers them:
+ * nothing counts copies in memory while the searches run.
+ *
  * Run lines are `round \t match index \t key JSON \t row JSON`: canonical JSON escapes tabs and
  * line feeds inside strings, so the separators are unambiguous. Writes are synchronous: `met` is
  * called from a searcher's page callback, and the search waits while a run is written.
@@ -114,7 +120,7 @@ export class FindingsSpill implements MetRowSink {
     if (!spill) {
       spill = {
         table,
-        order: table.primaryKey.length > 0 ? table.primaryKey : KEYLESS_KEY,
+        order: table.primaryKey.length > 0 ? table.primaryKey : KEYLESS_MEETING_KEY,
         buffer: [],
         bytes: 0,
         runs: [],
@@ -144,13 +150,14 @@ export class FindingsSpill implements MetRowSink {
 
   /**
    * Merges what was met into the findings file and summarises it. `tables` are every table searched
-   * (a table without rows counts 0); `unreadable` is already in document order.
+   * (a table without rows counts 0); `unreadable` holds each table's unreadable rows by key, a
+   * keyless table's by meeting (keyed here, as its copies are numbered).
    */
   finish(input: {
     requestId: string;
     subjectHash: string;
     tables: readonly SearchableTable[];
-    unreadable: readonly Unreadable[];
+    unreadable: ReadonlyMap<SearchableTable, ReadonlyMap<string, UnreadableRow>>;
     notFollowed?: readonly NotFollowed[];
     unparsedPhones?: readonly UnparsedPhones[];
   }): SpilledFindings {
@@ -163,12 +170,15 @@ export class FindingsSpill implements MetRowSink {
     const ordered = [...input.tables].sort(
       (a, b) => compareText(a.system, b.system) || compareText(a.table, b.table),
     );
+    const unreadable = new Map<SearchableTable, UnreadableRow[]>();
     try {
       for (const table of ordered) {
         const spill = this.tables.get(table);
         const suffix = `,"system":${JSON.stringify(table.system)},"table":${JSON.stringify(table.table)}}`;
+        const tableUnreadable = [...(input.unreadable.get(table)?.values() ?? [])];
+        const holes = table.primaryKey.length === 0 ? new KeylessHoles(tableUnreadable) : undefined;
         let count = 0;
-        for (const found of spill ? this.collapsed(spill) : []) {
+        for (const found of spill ? this.collapsed(spill, holes) : []) {
           const provenance = found.matchIds.join(',');
           const line = `{"key":${found.keyJson},"provenance":[${provenance}],"row":${found.row}${suffix}`;
           hasher.add(line);
@@ -177,17 +187,26 @@ export class FindingsSpill implements MetRowSink {
         }
         counts[table.system] ??= {};
         (counts[table.system] as Record<string, number>)[table.table] = count;
+        unreadable.set(table, holes ? holes.resolve(tableUnreadable) : tableUnreadable);
       }
     } finally {
       out.close();
     }
+    const unreadableRows = sortUnreadable(
+      input.tables.map((t) => ({
+        system: t.system,
+        table: t.table,
+        primaryKey: t.primaryKey,
+        unreadable: unreadable.get(t) ?? [...(input.unreadable.get(t)?.values() ?? [])],
+      })),
+    );
     const summary: FindingsSummary = {
       requestId: input.requestId,
       subject: { hash: input.subjectHash },
       counts,
       evidenceHash: hasher.finish(),
       rows: hasher.rows,
-      ...(input.unreadable.length > 0 ? { unreadable: input.unreadable } : {}),
+      ...(unreadableRows.length > 0 ? { unreadable: unreadableRows } : {}),
       ...(input.notFollowed?.length ? { notFollowed: input.notFollowed } : {}),
       ...(input.unparsedPhones?.length ? { unparsedPhones: input.unparsedPhones } : {}),
     };
@@ -206,15 +225,20 @@ export class FindingsSpill implements MetRowSink {
     await removeTempPath(this.dir);
   }
 
-  /** A table's findings in key order, collapsed; from memory when it never spilled. */
-  private collapsed(spill: TableSpill): Iterable<CollapsedRow<string>> {
+  /**
+   * A table's findings in key order, collapsed; from memory when it never spilled. A keyless
+   * table's meetings (given `holes`, its unreadable ones) have their copies numbered first.
+   */
+  private collapsed(spill: TableSpill, holes: KeylessHoles | undefined): Iterable<CollapsedRow<string>> {
+    let records: Iterable<MetRecord<string>>;
     if (spill.runs.length === 0) {
-      const records = spill.buffer.sort(spillOrder);
+      records = spill.buffer.sort(spillOrder);
       spill.buffer = [];
-      return collapseMetRecords(records);
+    } else {
+      if (spill.buffer.length > 0) this.writeRun(spill);
+      records = mergeRuns(spill.runs, spill.order, this.matchIds);
     }
-    if (spill.buffer.length > 0) this.writeRun(spill);
-    return collapseMetRecords(mergeRuns(spill.runs, spill.order, this.matchIds));
+    return collapseMetRecords(holes ? numberKeylessCopies(records, holes) : records);
   }
 
   private spillLargest(): void {

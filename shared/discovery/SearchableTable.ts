@@ -44,7 +44,7 @@ export interface SearchableTable {
   readonly system: System;
   /** As the data map names it. */
   readonly table: string;
-  /** Empty for a keyless table: rows are then keyed by `keylessRowKeys`. */
+  /** Empty for a keyless table: rows are then keyed by `keylessRowKeys`, findings by `{ _n, _row }`. */
   readonly primaryKey: readonly string[];
   /** The allow-list of columns returned, when the data map declares one. */
   readonly columns?: readonly string[];
@@ -87,7 +87,8 @@ export interface TableSearcher {
    * Finds the rows of `table` whose `input.column` (normalised as the input says) equals one of
    * `values`, handing them over page by page. Only the table's returned columns are selected (its
    * `columns` allow-list if any, less `exclude`). A keyless table's rows are keyed with one
-   * `keylessRowKeys` per search (per attempt, if the search is retried from the start). Rows that
+   * `keylessRowKeys` per search (per attempt, if the search is retried from the start): meeting
+   * keys, whose copies the sink numbers (`numberKeylessCopies`); a searcher keeps no row. Rows that
    * cannot be read go to `onUnreadable`.
    */
   search(

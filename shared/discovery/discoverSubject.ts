@@ -3,7 +3,7 @@ import type { System } from '../datamap/System';
 import { InvalidInputError } from '../errors/errors';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import { subjectHash } from '../identity/subjectHash';
-import { buildFindingsDocument, type FindingsDocument, sortUnreadable } from './FindingsDocument';
+import { buildFindingsDocument, type FindingsDocument } from './FindingsDocument';
 import { FindingsSpill, type FindingsSpillOptions, type SpilledFindings } from './FindingsSpill';
 import type { MetRowSink } from './MetRow';
 import { identityKey, planSearch } from './planSearch';
@@ -101,14 +101,7 @@ export async function discoverSubjectStream(
       requestId: input.requestId,
       subjectHash: subjectHash(deps.subjectHashKey, normalized),
       tables: outline.tables,
-      unreadable: sortUnreadable(
-        outline.tables.map((t) => ({
-          system: t.system,
-          table: t.table,
-          primaryKey: t.primaryKey,
-          unreadable: [...(outline.unreadable.get(t)?.values() ?? [])],
-        })),
-      ),
+      unreadable: outline.unreadable,
       notFollowed: outline.notFollowed,
       unparsedPhones: outline.unparsedPhones,
     });

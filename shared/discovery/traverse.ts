@@ -1,11 +1,12 @@
 import pLimit from 'p-limit';
-import { type CanonicalValue, JsonNumber } from '../canonical/CanonicalValue';
+import { type CanonicalObject, type CanonicalValue, JsonNumber } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import type { System } from '../datamap/System';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import { normalizePhone } from '../identity/normalizePhone';
 import { collapseMetRecords, type MetRecord, metRecordOrder } from './collapseMetRecords';
-import { KEYLESS_KEY } from './keylessRowKeys';
+import { KeylessHoles } from './KeylessHoles';
+import { KEYLESS_MEETING_KEY } from './keylessRowKeys';
 import type { MetRowSink } from './MetRow';
 import {
   type NotFollowed,
@@ -14,6 +15,7 @@ import {
   summarizeNotFollowed,
   type UnparsedPhones,
 } from './NotFollowed';
+import { numberKeylessCopies } from './numberKeylessCopies';
 import type { ProvenanceEntry } from './Provenance';
 import type {
   FoundRow,
@@ -112,19 +114,24 @@ export async function traverse(
       const provenance = new Map<string, ProvenanceEntry>();
       const records = met.get(t) ?? [];
       for (const r of records) provenance.set(r.matchId, JSON.parse(r.matchId) as ProvenanceEntry);
-      records.sort(metRecordOrder(t.primaryKey.length > 0 ? t.primaryKey : KEYLESS_KEY));
-      const unreadable = outline.unreadable.get(t);
+      const keyless = t.primaryKey.length === 0;
+      records.sort(metRecordOrder(keyless ? KEYLESS_MEETING_KEY : t.primaryKey));
+      const tableUnreadable = [...(outline.unreadable.get(t)?.values() ?? [])];
+      const holes = keyless ? new KeylessHoles(tableUnreadable) : undefined;
+      const rows = [...collapseMetRecords(holes ? numberKeylessCopies(records, holes) : records)].map(
+        (c): TracedRow => ({
+          key: c.key,
+          row: c.row.row,
+          provenance: c.matchIds.map((id) => provenance.get(id) as ProvenanceEntry),
+        }),
+      );
+      const unreadable = holes ? holes.resolve(tableUnreadable) : tableUnreadable;
       return {
         system: t.system,
         table: t.table,
         primaryKey: t.primaryKey,
-        rows: [...collapseMetRecords(records)].map(
-          (c): TracedRow => ({
-            ...c.row,
-            provenance: c.matchIds.map((id) => provenance.get(id) as ProvenanceEntry),
-          }),
-        ),
-        ...(unreadable?.size ? { unreadable: [...unreadable.values()] } : {}),
+        rows,
+        ...(unreadable.length > 0 ? { unreadable } : {}),
       };
     }),
     notSearched: outline.notSearched,
@@ -214,7 +221,11 @@ export async function traverseInto(
       ],
     ]),
   );
-  const unparsed = new Map<string, { table: SearchableTable; column: string; keys: Set<string> }>();
+  // A keyless table's keys are meetings here (`keylessRowKeys`): they are counted as findings at the end.
+  const unparsed = new Map<
+    string,
+    { table: SearchableTable; column: string; keys: Map<string, CanonicalObject> }
+  >();
 
   const harvest = (
     table: SearchableTable,
@@ -230,9 +241,9 @@ export async function traverseInto(
         const text = asText(row.row[column]);
         if (text === undefined || text.trim() === '' || normalizePhone(text, region).parsed) continue;
         const id = sourceId(table, { column } as SearchOutput);
-        const entry = unparsed.get(id) ?? { table, column, keys: new Set<string>() };
+        const entry = unparsed.get(id) ?? { table, column, keys: new Map<string, CanonicalObject>() };
         unparsed.set(id, entry);
-        entry.keys.add(keyJson);
+        entry.keys.set(keyJson, row.key);
       }
       for (const input of keyInputs) {
         const key = asText(row.row[input.column]);
@@ -412,7 +423,10 @@ export async function traverseInto(
       .map(
         (u): UnparsedPhones => ({
           column: u.column,
-          rows: u.keys.size,
+          rows:
+            u.table.primaryKey.length > 0
+              ? u.keys.size
+              : keylessFindings(u.keys.values(), unreadable.get(u.table)?.values() ?? []),
           system: u.table.system,
           table: u.table.table,
         }),
@@ -426,6 +440,17 @@ export async function traverseInto(
       .map((t) => ({ system: t.system, table: t.table })),
     rounds,
   };
+}
+
+/**
+ * The findings that keyless meetings (`keylessRowKeys`) become, counted: the identical copies each
+ * search met, numbered with the table's unreadable rows in their places (`numberKeylessCopies`).
+ */
+function keylessFindings(meetings: Iterable<CanonicalObject>, unreadable: Iterable<UnreadableRow>): number {
+  const records = [...meetings]
+    .map((key): MetRecord<null> => ({ key, keyJson: canonicalJson(key), round: 0, matchId: '', row: null }))
+    .sort(metRecordOrder(KEYLESS_MEETING_KEY));
+  return [...collapseMetRecords(numberKeylessCopies(records, new KeylessHoles(unreadable)))].length;
 }
 
 /** A table, or for a mirror the table it copies: rows and their copies are one group. */

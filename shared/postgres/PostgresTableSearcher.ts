@@ -39,8 +39,9 @@ export interface PostgresSearchOptions {
  *
  * A keyless table has no key to page by: its matches are read through a cursor inside one READ
  * ONLY, REPEATABLE READ transaction (one snapshot), `pageSize` rows per FETCH, and keyed by
- * `keylessRowKeys`. That search holds one client until its last page; a lost connection restarts
- * it from the first row with fresh keys, which gives the same keys again.
+ * `keylessRowKeys` (each meeting by the row's hash, the search and its place; the sink numbers the
+ * identical copies). That search holds one client until its last page; a lost connection restarts
+ * it from the first row as a new search, whose copies number the same again.
  */
 export class PostgresTableSearcher implements TableSearcher {
   private readonly pageSize: number;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
 import { JsonNumber } from '../../../shared/canonical/CanonicalValue';
 import { buildFindingsDocument } from '../../../shared/discovery/FindingsDocument';
-import { keylessRowKeys } from '../../../shared/discovery/keylessRowKeys';
+import { keylessFindingKey } from '../../../shared/discovery/keylessRowKeys';
 import { erasureReceiptText } from '../../../shared/erasure/erasureReceiptText';
 import type { RequestState } from '../../../shared/ledger/RequestState';
 import { appendLedgerEntries } from '../../../shared/load/appendLedgerEntry';
@@ -79,7 +79,6 @@ const erasurePath: [RequestState, Record<string, string | number>?][] = [
  * names a staff member too, a keyless audit log with two identical rows, and an exact number.
  */
 function accessDocument(requestId: string) {
-  const keyless = keylessRowKeys();
   const logRow = { action: 'login', actor: 'ana@example.com' };
   return buildFindingsDocument({
     requestId,
@@ -108,8 +107,8 @@ function accessDocument(requestId: string) {
         table: 'public.audit_log',
         primaryKey: [],
         rows: [
-          { key: keyless(logRow), provenance: [], row: logRow },
-          { key: keyless(logRow), provenance: [], row: logRow },
+          { key: keylessFindingKey(logRow, 1), provenance: [], row: logRow },
+          { key: keylessFindingKey(logRow, 2), provenance: [], row: logRow },
         ],
       },
       {

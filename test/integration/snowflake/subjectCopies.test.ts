@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
 import { buildFindingsDocument, type FindingsDocument } from '../../../shared/discovery/FindingsDocument';
-import { keylessRowKeys } from '../../../shared/discovery/keylessRowKeys';
+import { keylessFindingKey } from '../../../shared/discovery/keylessRowKeys';
 import { removeOwnCopies } from '../../../shared/erasure/removeOwnCopies';
 import { appendLedgerEntries } from '../../../shared/load/appendLedgerEntry';
 import { loadFindings } from '../../../shared/load/loadFindings';
@@ -26,7 +26,6 @@ const BOB = 'b'.repeat(64);
  * that mentions two people, odd values (an exact big number, a nested document, a unicode name).
  */
 function findingsOf(requestId: string, subjectHash: string, email: string): FindingsDocument {
-  const keyOf = keylessRowKeys();
   const note = { body: `from ${email} to bob@example.net` };
   return buildFindingsDocument({
     requestId,
@@ -50,8 +49,8 @@ function findingsOf(requestId: string, subjectHash: string, email: string): Find
         primaryKey: [],
         rows: [
           // The same row twice: a keyless table's copies are numbered.
-          { key: keyOf(note), provenance: [], row: note },
-          { key: keyOf(note), provenance: [], row: note },
+          { key: keylessFindingKey(note, 1), provenance: [], row: note },
+          { key: keylessFindingKey(note, 2), provenance: [], row: note },
         ],
       },
     ],

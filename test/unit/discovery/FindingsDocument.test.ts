@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildFindingsDocument, serializeFindingsDocument } from '../../../shared/discovery/FindingsDocument';
-import { keylessRowKeys } from '../../../shared/discovery/keylessRowKeys';
+import { keylessFindingKey, keylessRowKeys } from '../../../shared/discovery/keylessRowKeys';
 import type { ProvenanceEntry } from '../../../shared/discovery/Provenance';
 
 const byEmail: ProvenanceEntry = {
@@ -59,9 +59,8 @@ describe('Function: buildFindingsDocument', () => {
   });
 
   it('sorts a keyless table by row hash, then occurrence, whatever order rows arrived in', () => {
-    const keyOf = keylessRowKeys();
-    const rows = [{ e: 'b' }, { e: 'a' }, { e: 'b' }, { e: 'c' }].map((row) => ({
-      key: keyOf(row),
+    const rows = [{ e: 'b' }, { e: 'a' }, { e: 'b' }, { e: 'c' }].map((row, i) => ({
+      key: keylessFindingKey(row, i === 2 ? 2 : 1),
       provenance: [byUser],
       row,
     }));
@@ -89,12 +88,15 @@ describe('Function: buildFindingsDocument', () => {
 });
 
 describe('Function: keylessRowKeys', () => {
-  it('numbers identical rows within one search and starts again for the next', () => {
+  it("keys each meeting by the row's hash, its search and its place there; a new search gets a new id", () => {
     const first = keylessRowKeys();
     const a = first({ x: 1, y: 'a' });
-    expect(first({ y: 'a', x: 1 })).toEqual({ ...a, _n: 2 });
-    expect(first({ x: 2, y: 'a' })._n).toBe(1);
+    expect(first({ y: 'a', x: 1 })).toEqual({ ...a, _seq: 2 });
+    expect(first({ x: 2, y: 'a' })).toMatchObject({ _search: a._search, _seq: 3 });
     expect(a._row).toMatch(/^[0-9a-f]{64}$/);
-    expect(keylessRowKeys()({ x: 1, y: 'a' })).toEqual(a);
+    expect(a._row).toBe(keylessFindingKey({ y: 'a', x: 1 }, 1)._row);
+    const second = keylessRowKeys()({ x: 1, y: 'a' });
+    expect(second).toMatchObject({ _row: a._row, _seq: 1 });
+    expect(second._search).not.toBe(a._search);
   });
 });

@@ -5,7 +5,7 @@ import { type CanonicalRow, JsonNumber } from '../../../shared/canonical/Canonic
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { discoverSubject, discoverSubjectStream } from '../../../shared/discovery/discoverSubject';
 import { serializeFindingsDocument } from '../../../shared/discovery/FindingsDocument';
-import { keylessRowKeys } from '../../../shared/discovery/keylessRowKeys';
+import { keylessFindingKey, keylessRowKeys } from '../../../shared/discovery/keylessRowKeys';
 import type { FoundRow, TableSearcher } from '../../../shared/discovery/SearchableTable';
 import { serializeFindingsSource } from '../../../shared/discovery/serializeFindingsSource';
 import { serializeSpilledFindings } from '../../../shared/discovery/serializeSpilledFindings';
@@ -23,10 +23,11 @@ function memorySearcher(tables: Record<string, CanonicalRow[]>, pageSize: number
       const rows = (tables[table.table] ?? []).filter((row) => values.includes(String(row[input.column])));
       const found: FoundRow[] = [];
       for (const row of rows) {
+        // A keyless row that cannot be read is keyed by what could be read of it, as the searchers do.
         const key =
           table.primaryKey.length > 0
             ? Object.fromEntries([...table.primaryKey].sort().map((k) => [k, row[k] ?? null]))
-            : keyOf(row);
+            : keyOf(row.bad ? { ...row, bad: null } : row);
         if (row.bad) onUnreadable?.({ key, column: 'bad', reason: 'ill_formed_unicode' });
         else found.push({ key, row });
       }
@@ -202,5 +203,80 @@ describe('Function: discoverSubjectStream', () => {
       await streamed.findings.dispose();
     }
     expect(hashes.size).toBe(1);
+  });
+
+  it('numbers identical keyless rows per search as they were met, also when their copies lie in many runs', async () => {
+    // Prepare: a keyless log met by email in round 1 and by the learned customer id in round 2.
+    const logMap = parseDataMap(
+      `version: 1
+identities: { email: { normalize: lowercase }, customer_id: {}, phone: { normalize: phone, region: US } }
+postgres:
+  - table: public.customer
+    primaryKey: [id]
+    identities: { email: email, customer_id: id }
+    learn: [customer_id]
+  - table: public.log
+    identities: { email: email, customer_id: customer_id, phone: phone }
+`,
+      'map.yaml',
+    );
+    const a = { customer_id: 1, email: 'ana@x.test', event: 'login', phone: '12', bad: null };
+    const b = { customer_id: 1, email: null, event: 'login', phone: null, bad: null };
+    const log: CanonicalRow[] = [a, { ...a, bad: true }, a, b, a, b];
+    // Many more copies, of 7 distinct rows, spread over the spill's runs.
+    for (let i = 0; i < 700; i++)
+      log.push({ customer_id: 1, email: 'ana@x.test', event: `view ${i % 7}`, phone: null, bad: null });
+    const rows = { 'public.customer': [{ id: 1, email: 'ana@x.test' }], 'public.log': log };
+    const deps = { dataMap: logMap, subjectHashKey: KEY };
+    const identifiers = { email: ['ana@x.test'] };
+
+    // Act
+    const memory = await discoverSubject(
+      { ...deps, searchers: { postgres: memorySearcher(rows, 7) } },
+      { requestId: 'req-k', identifiers },
+    );
+    const streamed = await discoverSubjectStream(
+      { ...deps, searchers: { postgres: memorySearcher(rows, 7) }, spill: { runBytes: 2000 } },
+      { requestId: 'req-k', identifiers },
+    );
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of serializeSpilledFindings(streamed.findings)) chunks.push(chunk);
+    await streamed.findings.dispose();
+
+    // Assess: the unreadable copy keeps its place (2) among the copies of a; b is met in round 2 only.
+    expect(streamed.runs).toBeGreaterThan(20);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(serializeFindingsDocument(memory.document));
+    const doc = memory.document;
+    const found = doc.findings
+      .filter((f) => f.table === 'public.log' && f.row.event === 'login')
+      .map((f) => ({ key: f.key, via: f.provenance.map((p) => `${p.column}@${p.round}`) }));
+    const byRow = (x: { key: { _row?: unknown } }, y: { key: { _row?: unknown } }) =>
+      String(x.key._row) < String(y.key._row) ? -1 : 1;
+    expect(found).toEqual(
+      [
+        { key: keylessFindingKey(a, 1), via: ['email@1'] },
+        { key: keylessFindingKey(a, 3), via: ['email@1'] },
+        { key: keylessFindingKey(a, 4), via: ['email@1'] },
+        { key: keylessFindingKey(b, 1), via: ['customer_id@2'] },
+        { key: keylessFindingKey(b, 2), via: ['customer_id@2'] },
+      ].sort(byRow),
+    );
+    expect(doc.unreadable).toEqual([
+      {
+        column: 'bad',
+        key: keylessFindingKey(a, 2),
+        reason: 'ill_formed_unicode',
+        system: 'postgres',
+        table: 'public.log',
+      },
+    ]);
+    expect(doc.counts.postgres?.['public.log']).toBe(5 + 700);
+    const views = doc.findings.filter((f) => f.table === 'public.log' && f.row.event === 'view 3');
+    expect(views.map((f) => f.key._n)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    // Its phone '12' cannot be parsed: the three findings of a are counted, not its meetings (six).
+    expect(doc.unparsedPhones).toEqual([
+      { column: 'phone', rows: 3, system: 'postgres', table: 'public.log' },
+    ]);
+    expect(streamed.findings.summary.unparsedPhones).toEqual(doc.unparsedPhones);
   });
 });
