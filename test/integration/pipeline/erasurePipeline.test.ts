@@ -274,4 +274,41 @@ describe('Pipeline: erasure', () => {
     expect((await f.sql('SELECT n::text AS row FROM legacy.notes n ORDER BY id')).rows).toEqual(notesBefore);
     await f.sql('DROP SCHEMA legacy CASCADE');
   }, 120_000);
+
+  it('checks the Snowflake part of the plan when the extractor plans it: a key another row shares is refused at the gate', async () => {
+    // Prepare: another person's web session under the key of Bob's (Snowflake enforces no key), so
+    // a DELETE … USING by that key would take it too.
+    await f.snowflake.sql(
+      `INSERT INTO ANALYTICS.PUBLIC.WEB_SESSIONS (SESSION_ID, USER_ID, STARTED_AT, PAGE_VIEWS, DEVICE)
+       SELECT '5e3a0000-0000-4000-8000-000000000003', 900000123, TO_TIMESTAMP_TZ('2025-03-01T08:00:00+00:00'), 1, PARSE_JSON('{}')`,
+    );
+    const sessions = () =>
+      f.snowflake.sql(
+        'SELECT SESSION_ID, USER_ID FROM ANALYTICS.PUBLIC.WEB_SESSIONS ORDER BY SESSION_ID, USER_ID',
+      );
+    const sessionsBefore = await sessions();
+    const bobBefore = (await f.sql('SELECT u::text AS row FROM public.users u WHERE id = 900000002')).rows;
+    const pagesBefore = f.pipeline.pagerDuty.events.length;
+
+    // Act
+    await f.pipeline.submit(erasureBody('ERASE-BOB', { email: ['bob.marsh@example.net'] }), 'high');
+    expect(await runUntil(ended('ERASE-BOB'))).toBe(true);
+
+    // Assess: the extractor's plan carries the problem, the gate quarantines it, nothing waits or changes.
+    const states = await lifecycle('ERASE-BOB');
+    expect(states).toEqual(['received', 'discovering', 'discovered', 'quarantined']);
+    const discovered = (await readLedger(db, EVIDENCE, 'ERASE-BOB')).find((e) => e.state === 'discovered');
+    expect(Number(discovered?.detail?.planProblems)).toBe(1);
+    const page = f.pipeline.pagerDuty.events.slice(pagesBefore).map((e) => JSON.stringify(e));
+    expect(
+      page.some(
+        (p) => p.includes('erasure_plan_refused') && p.includes('at gate') && p.includes('KEY_REFUSED'),
+      ),
+    ).toBe(true);
+    expect(await sessions()).toEqual(sessionsBefore);
+    expect((await f.sql('SELECT u::text AS row FROM public.users u WHERE id = 900000002')).rows).toEqual(
+      bobBefore,
+    );
+    await f.snowflake.sql('DELETE FROM ANALYTICS.PUBLIC.WEB_SESSIONS WHERE USER_ID = 900000123');
+  }, 120_000);
 });
