@@ -36,6 +36,8 @@ export interface EnvironmentSettings {
   readonly approvalMaxRows: number;
   readonly approvalAlarmHours: number;
   readonly pgBackupRetentionDays: number | undefined;
+  /** Rows per table the erase function's proof scans text columns outside the data map for; off when absent. */
+  readonly proofScanTextRows: number | undefined;
   readonly deadlineAlarmShare: number;
   readonly holidays: readonly string[];
 }
@@ -186,6 +188,9 @@ export function functionEnvironments(
       DSR_APPROVAL_MAX_ROWS: String(settings.approvalMaxRows),
       ...(settings.pgBackupRetentionDays !== undefined
         ? { DSR_PG_BACKUP_RETENTION_DAYS: String(settings.pgBackupRetentionDays) }
+        : {}),
+      ...(settings.proofScanTextRows !== undefined
+        ? { DSR_PROOF_SCAN_TEXT_ROWS: String(settings.proofScanTextRows) }
         : {}),
       // A plan waiting for approval is sent here again, delayed, and looked at once more.
       CONTINUE_QUEUE_URL: queues.erase.url,

@@ -57,6 +57,13 @@ export interface DsrBridgeProps {
    * unrecoverable, stated in the receipt); between 0 and 36,500 inclusive. @default not stated
    */
   readonly pgBackupRetentionDays?: number;
+  /**
+   * Turns on the proof's scan beyond the data map in the erase function: every text column the
+   * reading role may SELECT outside the map is searched for the subject's identifiers, at most this
+   * many rows per table and 30 s per table; a hit ends `erasure_unverified` naming table and column.
+   * Between 1 and 1,000,000 inclusive. @default off
+   */
+  readonly proofScanTextRows?: number;
   /** @default a new secret to fill in with the PagerDuty Events API v2 routing key */
   readonly pagerDutyRoutingKeySecretArn?: string;
   /** Required: the gate and the loader cannot start without it, and the synth is refused (naming the context) when it is missing. */

@@ -31,6 +31,7 @@ const CONTEXT_KEYS: (keyof DeployContext)[] = [
   'approvalMaxRows',
   'approvalAlarmHours',
   'pgBackupRetentionDays',
+  'proofScanTextRows',
   'snowflakeProxyHost',
   'snowflakeProxyPort',
   'searchMirrors',

@@ -5,6 +5,7 @@ import { snowflakeSearchReason } from '../functions/extract/extractEnv';
 import type { EnvironmentSettings } from '../functions/functionEnvironments';
 import type { DataMap } from '../shared/datamap/dataMapSchema';
 import { parseDataMap } from '../shared/datamap/loadDataMap';
+import { TEXT_SCAN_MAX_ROWS } from '../shared/erasure/scanTextColumns';
 import { packageFile } from '../shared/package/packageFile';
 import type { DsrBridgeProps } from './DsrBridgeProps';
 
@@ -78,6 +79,9 @@ export function resolveBridgeSettings(props: DsrBridgeProps): BridgeSettings {
   integerIn('approvalAlarmHours', approvalAlarmHours, 1, 8760);
   const backupDays = props.pgBackupRetentionDays;
   if (backupDays !== undefined) integerIn('pgBackupRetentionDays', backupDays, 0, 36_500);
+  const proofScanTextRows = props.proofScanTextRows;
+  if (proofScanTextRows !== undefined)
+    integerIn('proofScanTextRows', proofScanTextRows, 1, TEXT_SCAN_MAX_ROWS);
   const maxReceiveCount = props.maxReceiveCount ?? 5;
   integerIn('maxReceiveCount', maxReceiveCount, 1, 1000);
   const deadlineAlarmShare = props.deadlineAlarmShare ?? 0.8;
@@ -129,6 +133,7 @@ export function resolveBridgeSettings(props: DsrBridgeProps): BridgeSettings {
       approvalMaxRows,
       approvalAlarmHours,
       pgBackupRetentionDays: backupDays,
+      proofScanTextRows,
       deadlineAlarmShare,
       holidays: props.holidays ?? [],
     },

@@ -30,6 +30,7 @@ export interface DeployContext {
   readonly approvalMaxRows?: string | number;
   readonly approvalAlarmHours?: string | number;
   readonly pgBackupRetentionDays?: string | number;
+  readonly proofScanTextRows?: string | number;
   readonly snowflakeProxyHost?: string;
   readonly snowflakeProxyPort?: string | number;
   readonly searchMirrors?: string | boolean;
@@ -151,6 +152,7 @@ export function stackPropsFromContext(ctx: DeployContext): DsrBridgeStackProps {
     approvalMaxRows: int('approvalMaxRows', ctx.approvalMaxRows),
     approvalAlarmHours: int('approvalAlarmHours', ctx.approvalAlarmHours),
     pgBackupRetentionDays: int('pgBackupRetentionDays', ctx.pgBackupRetentionDays),
+    proofScanTextRows: int('proofScanTextRows', ctx.proofScanTextRows),
     searchMirrors: ctx.searchMirrors === true || ctx.searchMirrors === 'true',
     subjectHashKeySecretArn: ctx.subjectHashKeySecretArn,
     pagerDutyRoutingKeySecretArn: ctx.pagerDutyRoutingKeySecretArn,

@@ -16,6 +16,7 @@ import { erasureEnv } from '../../shared/erasure/erasureEnv';
 import { snowflakeErasurePart } from '../../shared/erasure/executeSnowflakeErasure';
 import { formatErasurePlan } from '../../shared/erasure/formatErasurePlan';
 import { readRetentionFacts } from '../../shared/erasure/readSnowflakeRetention';
+import { TEXT_SCAN_DEFAULT_ROWS, TEXT_SCAN_STATEMENT_TIMEOUT_MS } from '../../shared/erasure/scanTextColumns';
 import { InvalidInputError } from '../../shared/errors/errors';
 import { refuseNonRegular, writePrivateFile } from '../../shared/files/writePrivateFile';
 import { subjectHash } from '../../shared/identity/subjectHash';
@@ -155,8 +156,10 @@ export function registerErase(program: Command): void {
                 proofScanText: {
                   // `--proof-scan-text` without a number: commander passes true.
                   maxRowsPerTable:
-                    options.proofScanText === (true as unknown as number) ? 100_000 : options.proofScanText,
-                  statementTimeoutMs: 30_000,
+                    options.proofScanText === (true as unknown as number)
+                      ? TEXT_SCAN_DEFAULT_ROWS
+                      : options.proofScanText,
+                  statementTimeoutMs: TEXT_SCAN_STATEMENT_TIMEOUT_MS,
                 },
               }
             : {}),

@@ -24,9 +24,11 @@ export function openSnowflake(settings: SnowflakeSettings, runtime: StageRuntime
   });
 }
 
-/** A searcher for cross-system discovery, and how to tag one request's statements. */
+/** A searcher for cross-system discovery, its session, and how to tag one request's statements. */
 export interface OpenedSnowflakeSearcher {
   readonly searcher: SnowflakeTableSearcher;
+  /** The searcher's session: an erasure plan's Snowflake part is checked against its catalog through it. */
+  readonly db: SnowflakeDatabase;
   /**
    * Runs `work` with every statement it sends tagged `dsr-bridge:<stage>:<hash of the request id>`
    * (`QUERY_TAG`), so operators find a request's searches in `QUERY_HISTORY`.
@@ -48,6 +50,7 @@ export async function openSnowflakeSearcher(
   });
   return {
     searcher,
+    db,
     forRequest: (requestId, work) => db.withQueryTag(snowflakeQueryTag(options.stage, requestId), work),
   };
 }

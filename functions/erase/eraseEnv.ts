@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { postgresEnv } from '../../shared/config/readConfig';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
+import { TEXT_SCAN_MAX_ROWS } from '../../shared/erasure/scanTextColumns';
 import { ConfigError } from '../../shared/errors/errors';
 import { count, exactlyOne, forWhat, optional, pagerDutyFields } from '../common/envSchemas';
 import {
@@ -47,6 +48,12 @@ export const eraseEnv = z
     DSR_APPROVAL_POLL_SECONDS: count(900, 900),
     /** Days the operator keeps PostgreSQL backups and WAL archives: when erased rows become unrecoverable. */
     DSR_PG_BACKUP_RETENTION_DAYS: optional(z.coerce.number().int().min(0).max(36_500)),
+    /**
+     * Opt-in: the proof also scans every text column the reading role may SELECT outside the data map
+     * for the subject's identifiers, reading at most this many rows per table (30 s per table), as
+     * `dsr erase --proof-scan-text` does. Unset: no scan.
+     */
+    DSR_PROOF_SCAN_TEXT_ROWS: optional(z.coerce.number().int().min(1).max(TEXT_SCAN_MAX_ROWS)),
     /** Also search the Snowflake mirrors of PostgreSQL tables (as the extractors do). */
     DSR_SEARCH_MIRRORS: z
       .enum(['true', 'false'])

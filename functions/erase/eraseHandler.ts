@@ -10,6 +10,7 @@ import { proveErasure } from '../../shared/erasure/proveErasure';
 import { type ErasureCatalog, readErasureCatalog } from '../../shared/erasure/readErasureCatalog';
 import { readRetentionFacts } from '../../shared/erasure/readSnowflakeRetention';
 import { deleteRequestObjects, removeOwnCopies } from '../../shared/erasure/removeOwnCopies';
+import { TEXT_SCAN_STATEMENT_TIMEOUT_MS } from '../../shared/erasure/scanTextColumns';
 import { loadFindingsPart } from '../../shared/load/loadFindings';
 import { SnowflakeErasureReceipts } from '../../shared/load/SnowflakeErasureReceipts';
 import { SnowflakeSubjectCopies } from '../../shared/load/SnowflakeSubjectCopies';
@@ -152,7 +153,21 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
         prove: async ({ requestId, plan, findings, known }) => {
           const { searchers, catalog } = await prepared();
           return proveErasure(
-            { dataMap, searchers, subjectHashKey: hashKey, catalog, db },
+            {
+              dataMap,
+              searchers,
+              subjectHashKey: hashKey,
+              catalog,
+              db,
+              ...(cfg.DSR_PROOF_SCAN_TEXT_ROWS !== undefined
+                ? {
+                    proofScanText: {
+                      maxRowsPerTable: cfg.DSR_PROOF_SCAN_TEXT_ROWS,
+                      statementTimeoutMs: TEXT_SCAN_STATEMENT_TIMEOUT_MS,
+                    },
+                  }
+                : {}),
+            },
             { requestId, plan, findings, known },
           );
         },

@@ -11,6 +11,7 @@ import type { SqsBatchHandler } from '../../shared/pipeline/sqsEvent';
 import { extractStage } from '../../shared/pipeline/stages/extractStage';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
+import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import { removeStaleTempDirs } from '../../shared/tempFiles/privateTempDirs';
 import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
@@ -52,6 +53,8 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
     // the breaker, so a database that is down at a cold start makes records back off.
     // Tags a request's warehouse statements with the stage and the request's hash, once Snowflake is open.
     let forRequest: (<T>(requestId: string, work: () => Promise<T>) => Promise<T>) | undefined;
+    // The searcher's session, through which an erasure plan's Snowflake part is checked.
+    let snowflakeDb: SnowflakeDatabase | undefined;
     const searchers = memoizeSuccess(async () => {
       const made: Partial<Record<System, TableSearcher>> = {
         postgres: await PostgresTableSearcher.create(db, dataMap, env.DSR_DATAMAP_PATH, {
@@ -66,6 +69,7 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
         });
         made.snowflake = opened.searcher;
         forRequest = opened.forRequest;
+        snowflakeDb = opened.db;
       }
       return made;
     });
@@ -97,6 +101,9 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
               // the extractor never holds the erasure key, so a stand-in of the same length does.
               maskKey: PLAN_CHECK_MASK_KEY,
               randomBytes,
+              // The Snowflake part against Snowflake's catalog (types, lengths, NOT NULL, keys), so a
+              // rule that cannot run is refused at the gate, before anything waits for approval.
+              ...(snowflakeDb ? { snowflakeDb } : {}),
             },
             { requestId: request.requestId, identifiers: request.subject },
           );

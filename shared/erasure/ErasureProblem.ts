@@ -10,7 +10,11 @@ import type { System } from '../datamap/System';
  * - `KEY_REFUSED`: a Snowflake table to erase has no usable key (keyless, a missing or untyped key
  *   column, a key shared by several rows);
  * - `REHEARSAL_FAILED`: Snowflake refused a planned statement when it was rehearsed in a transaction
- *   rolled back.
+ *   rolled back;
+ * - `ROWS_HIDDEN`: row security hides planned rows from the erasure role (its statement would skip
+ *   them), or may hide the subject's rows from the reading role (the plan and proof would miss them);
+ * - `ROWS_NOT_CHANGED`: a planned statement changed fewer rows than it locked (a `DO INSTEAD` rule, a
+ *   BEFORE trigger returning NULL, a narrower DELETE policy) and was rolled back.
  */
 export const ERASURE_PROBLEM_CODES = [
   'MASK_REFUSED',
@@ -27,6 +31,8 @@ export const ERASURE_PROBLEM_CODES = [
   'BLOCKED',
   'KEY_REFUSED',
   'REHEARSAL_FAILED',
+  'ROWS_HIDDEN',
+  'ROWS_NOT_CHANGED',
 ] as const;
 export type ErasureProblemCode = (typeof ERASURE_PROBLEM_CODES)[number];
 

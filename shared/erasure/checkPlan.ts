@@ -4,6 +4,7 @@ import { quoteIdent } from '../postgres/quoteIdent';
 import type { PgTable } from '../postgres/readPgCatalog';
 import { selectColumnSql } from '../postgres/selectColumnSql';
 import type { SnowflakeDatabase } from '../snowflake/SnowflakeDatabase';
+import { checkReaderRowSecurity } from './checkReaderRowSecurity';
 import { acknowledgedTriggers, checkSideEffects } from './checkSideEffects';
 import { checkSnowflakePlan } from './checkSnowflakePlan';
 import type { ErasurePlan, PlannedTable } from './ErasurePlan';
@@ -36,13 +37,18 @@ export interface CheckPlanDeps {
  * - a trigger, rule or row-security policy that fires on a planned statement stops the plan unless
  *   the data map acknowledges it, and every table an acknowledged one writes must exist (the proof
  *   searches it);
+ * - a table to delete from or mask must be read without row security (`checkReaderRowSecurity`):
+ *   rows a policy hides from the reading role would be missed by the plan and the proof alike;
  * - each CHECK constraint over a masked column is evaluated on the planned rows with their masked
  *   values (a random value with a sample of the same type and length);
  * - with `snowflakeDb`, the Snowflake part against Snowflake's catalog (`checkSnowflakePlan`).
  * Returns the problems; none means the plan can run.
  */
 export async function checkPlan(deps: CheckPlanDeps, plan: ErasurePlan): Promise<ErasureProblem[]> {
-  const problems: ErasureProblem[] = checkSideEffects(deps.dataMap, plan, deps.catalog.sideEffects);
+  const problems: ErasureProblem[] = [
+    ...checkSideEffects(deps.dataMap, plan, deps.catalog.sideEffects),
+    ...(await checkReaderRowSecurity(deps.db, deps.catalog, plan)),
+  ];
   const pgTables = plan.tables.filter((t) => t.system === 'postgres');
   for (const table of pgTables) {
     if (table.rows.length === 0) continue;

@@ -7,11 +7,13 @@ import type { PgDatabase } from '../postgres/PgDatabase';
 import { quoteIdent } from '../postgres/quoteIdent';
 import type { PgTable } from '../postgres/readPgCatalog';
 import { selectColumnSql } from '../postgres/selectColumnSql';
+import { checkChangedRows } from './checkChangedRows';
 import { checkPlan } from './checkPlan';
 import { checkSideEffects } from './checkSideEffects';
 import { compareWithPlan } from './compareWithPlan';
 import type { ErasurePlan, PlannedTable } from './ErasurePlan';
 import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
+import { findHiddenRows } from './findHiddenRows';
 import { keyText } from './keyText';
 import { maskValue, type RandomBytes } from './maskValue';
 import { pgKeyFilter } from './pgKeyFilter';
@@ -120,6 +122,17 @@ async function runPostgresErasure(
       }
       // Under the locks no new reference to a planned row can commit: the checks see every one.
       const checkDb = deps.checkDb ?? deps.db;
+      // A planned row the erasure role could not lock counts as done only if row security does not hide it.
+      const hidden = await findHiddenRows(
+        client,
+        checkDb,
+        deps.catalog,
+        locked.filter((l) => l.alreadyDone > 0).map((l) => l.table),
+      );
+      if (hidden.length > 0) {
+        await client.query('ROLLBACK');
+        return { outcome: 'refused' as const, problems: hidden };
+      }
       const schemas = mappedSchemas(deps.dataMap);
       // PostgreSQL's checks only: Snowflake's part was checked before this transaction began, and
       // is not read again while these rows are locked.
@@ -147,7 +160,19 @@ async function runPostgresErasure(
         Object.assign(at, { table: l.table.table, statement: 'DELETE' });
         steps.push(await applyDelete(client, l));
       }
-      const effects = checkSideEffects(deps.dataMap, plan, await readSideEffects(client, schemas));
+      const sideEffects = await readSideEffects(client, schemas);
+      // Each statement changed every row it locked: nothing rewrote or skipped it without an error.
+      const ran = [
+        ...locked.filter((x) => x.table.action === 'mask'),
+        ...locked.filter((x) => x.table.action === 'delete'),
+      ];
+      const effects = [
+        ...checkSideEffects(deps.dataMap, plan, sideEffects),
+        ...checkChangedRows(
+          ran.map((l, i) => ({ table: l.table, locked: l.targets.length, changed: steps[i]?.changed ?? 0 })),
+          sideEffects,
+        ),
+      ];
       if (effects.length > 0) {
         await client.query('ROLLBACK');
         return { outcome: 'refused' as const, problems: effects };

@@ -88,7 +88,10 @@ WHERE con.contype = 'c' AND ns.nspname = ANY($1::text[])
 ORDER BY 2, 1`;
 
 // Triggers (tgtype bits: 8 DELETE, 16 UPDATE; internal RI triggers and disabled ones left out), rules
-// on DELETE (ev_type 4) or UPDATE (3), and row-security policies of tables with row security enabled.
+// on DELETE (ev_type 4) or UPDATE (3), and row-security policies of tables with row security enabled:
+// every policy but an INSERT one applies to a planned statement, since a DELETE or UPDATE reads its
+// rows through the SELECT policies and the change's `SELECT … FOR UPDATE` through the UPDATE ones
+// (https://www.postgresql.org/docs/current/sql-createpolicy.html, "Policies Applied by Command Type").
 const SIDE_EFFECTS_SQL = `
 SELECT 'trigger' AS kind, t.tgname AS name, ns.nspname || '.' || cl.relname AS "table",
        (t.tgtype & 8 <> 0)::text AS on_delete, (t.tgtype & 16 <> 0)::text AS on_update,
@@ -105,8 +108,8 @@ JOIN pg_catalog.pg_class cl ON cl.oid = r.ev_class
 JOIN pg_catalog.pg_namespace ns ON ns.oid = cl.relnamespace
 WHERE r.rulename <> '_RETURN' AND r.ev_enabled <> 'D' AND r.ev_type IN ('3', '4') AND ns.nspname = ANY($1::text[])
 UNION ALL
-SELECT 'policy', p.polname, ns.nspname || '.' || cl.relname, (p.polcmd IN ('*', 'd'))::text,
-       (p.polcmd IN ('*', 'w'))::text, '[]'
+SELECT 'policy', p.polname, ns.nspname || '.' || cl.relname, (p.polcmd IN ('*', 'r', 'w', 'd'))::text,
+       (p.polcmd IN ('*', 'r', 'w'))::text, '[]'
 FROM pg_catalog.pg_policy p
 JOIN pg_catalog.pg_class cl ON cl.oid = p.polrelid
 JOIN pg_catalog.pg_namespace ns ON ns.oid = cl.relnamespace

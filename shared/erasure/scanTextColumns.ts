@@ -6,6 +6,13 @@ import { acknowledgedTriggers } from './checkSideEffects';
 import type { ErasurePlan } from './ErasurePlan';
 import { sqlStateOf } from './sqlStateOf';
 
+/** Rows read per table when the opt-in scan is asked for without a number (`dsr erase --proof-scan-text`). */
+export const TEXT_SCAN_DEFAULT_ROWS = 100_000;
+/** The most rows per table a deployed erase function may be set to read (`DSR_PROOF_SCAN_TEXT_ROWS`). */
+export const TEXT_SCAN_MAX_ROWS = 1_000_000;
+/** `statement_timeout` of each table's scan, in the command line and the erase function alike. */
+export const TEXT_SCAN_STATEMENT_TIMEOUT_MS = 30_000;
+
 /** How far the opt-in scan of the database's text columns reads. */
 export interface TextScanBounds {
   /** Rows read per table (the first ones the table returns). */

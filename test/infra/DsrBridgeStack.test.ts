@@ -262,6 +262,8 @@ describe('Stack: DsrBridgeStack', () => {
       });
       expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('SNOWFLAKE_ERASURE_USER');
       expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('DSR_PG_BACKUP_RETENTION_DAYS');
+      // The proof's text scan beyond the data map is off unless asked for.
+      expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('DSR_PROOF_SCAN_TEXT_ROWS');
       // The gate routes erasure requests to it.
       const gate = template.findResources('AWS::Lambda::Function')[
         logicalId(stack, stack.bridge.functions.gate.function)
@@ -281,6 +283,7 @@ describe('Stack: DsrBridgeStack', () => {
           approvalMaxRows: '250',
           approvalAlarmHours: '8',
           pgBackupRetentionDays: '35',
+          proofScanTextRows: '5000',
           vpcId: 'vpc-0a1b2c3d4e5f60789',
           availabilityZones: 'eu-west-1a',
           privateSubnetIds: 'subnet-0a1b2c3d4e5f60781',
@@ -299,6 +302,7 @@ describe('Stack: DsrBridgeStack', () => {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         DSR_APPROVAL_MAX_ROWS: '250',
         DSR_PG_BACKUP_RETENTION_DAYS: '35',
+        DSR_PROOF_SCAN_TEXT_ROWS: '5000',
         SNOWFLAKE_ERASURE_USER: 'DSR_ERASER',
         SNOWFLAKE_ERASURE_ROLE: 'DSR_ERASURE',
         SNOWFLAKE_ERASURE_PRIVATE_KEY_SECRET_ID: {
@@ -679,7 +683,7 @@ describe('Stack: DsrBridgeStack', () => {
       );
     });
 
-    it('fails on an approval threshold or a backup retention out of range, stating the value', () => {
+    it('fails on an approval threshold, a backup retention or a text-scan bound out of range, stating the value', () => {
       for (const given of [0, 1.5, 100_000_001])
         expect(() => synthesize({ approvalMaxRows: given })).toThrow(
           `approvalMaxRows must be an integer between 1 and 100000000 inclusive (given ${given})`,
@@ -691,6 +695,10 @@ describe('Stack: DsrBridgeStack', () => {
       expect(() => synthesize({ pgBackupRetentionDays: -1 })).toThrow(
         'pgBackupRetentionDays must be an integer between 0 and 36500 inclusive (given -1)',
       );
+      for (const given of [0, 1_000_001])
+        expect(() => synthesize({ proofScanTextRows: given })).toThrow(
+          `proofScanTextRows must be an integer between 1 and 1000000 inclusive (given ${given})`,
+        );
       expect(() => synthesize({}, { approvalMaxRows: 'many' })).toThrow(
         'context approvalMaxRows must be a whole number (given "many")',
       );

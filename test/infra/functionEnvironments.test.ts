@@ -260,6 +260,7 @@ describe('Contract: every function starts with the environment the stack gives i
       snowflakeProxyPort: '3128',
       approvalMaxRows: '250',
       pgBackupRetentionDays: '35',
+      proofScanTextRows: '5000',
     });
     const parsed = functionConfigs.erase.parse(environments.erase, bundledMap(ERASURE_DATA_MAP)) as {
       env: Record<string, unknown>;
@@ -270,6 +271,7 @@ describe('Contract: every function starts with the environment the stack gives i
       DSR_STAGE: 'erase',
       DSR_APPROVAL_MAX_ROWS: 250,
       DSR_PG_BACKUP_RETENTION_DAYS: 35,
+      DSR_PROOF_SCAN_TEXT_ROWS: 5000,
       DSR_ERASURE_PG_SECRET_ARN: expect.stringContaining('PostgresErasureSecret'),
       DSR_ERASURE_MASK_KEY_SECRET_ARN: expect.stringContaining('ErasureMaskKeySecret'),
       CONTINUE_QUEUE_URL: expect.stringContaining('EraseStageQueue'),

@@ -21,6 +21,7 @@ const CHLOE = { email: ['chloe.dubois@example.org'] };
 const CHLOE_VALUES = ['chloe.dubois@example.org', 'Chloé Dubois', 'Je suis Chloé Dubois, née le 1985-07-14'];
 const GRETA = { email: ['greta.nilsson@example.se'] };
 const HANA = 'hana.sato@example.jp';
+const IRIS = 'iris.moreau@example.fr';
 
 let f: LocalPipelineFixture;
 let db: SnowflakeDatabase;
@@ -57,8 +58,9 @@ beforeAll(async () => {
   configureSnowflakeDriver({ logLevel: 'OFF' });
   f = await startLocalPipelineFixture({
     generatedSubjects: 0,
-    // Greta's three tickets are more than an erasure may change without approval here.
-    env: { DSR_APPROVAL_MAX_ROWS: '2', DSR_APPROVAL_POLL_SECONDS: '1' },
+    // Greta's three tickets are more than an erasure may change without approval here. The proof
+    // also scans the text columns outside the data map (the sample shop maps every table it has).
+    env: { DSR_APPROVAL_MAX_ROWS: '2', DSR_APPROVAL_POLL_SECONDS: '1', DSR_PROOF_SCAN_TEXT_ROWS: '1000' },
   });
   db = openTestSnowflakeDatabase(f.snowflake, EVIDENCE);
   bucket = new S3PayloadStore(f.pipeline.aws.s3, { bucket: f.pipeline.aws.bucket });
@@ -237,5 +239,76 @@ describe('Pipeline: erasure', () => {
     expect(page.join('\n')).not.toContain(HANA);
     expect(await tickets(HANA)).toBe(1);
     await f.sql('DROP TRIGGER keep_ticket ON public.support_tickets; DROP FUNCTION public.keep_ticket()');
+  }, 120_000);
+
+  it('with the text scan on, ends erasure_unverified naming the table and column outside the map that holds a copy', async () => {
+    // Prepare: a subject's ticket, and a note about her in a table the data map does not name that
+    // the reading role may read (the scan reads what that role may SELECT).
+    await f.sql(
+      `INSERT INTO public.support_tickets (ticket_id, requester_email, user_id, subject, body, opened_at)
+       VALUES ('7d9f6c2e-0000-4000-8000-0000000000c1', '${IRIS}', NULL, 'Parcel', '{"messages": []}', '2025-05-06 10:00:00+00');
+       CREATE SCHEMA legacy;
+       CREATE TABLE legacy.notes (id int PRIMARY KEY, body text);
+       INSERT INTO legacy.notes VALUES (1, 'call back ${IRIS} about the parcel'), (2, 'no note');
+       GRANT USAGE ON SCHEMA legacy TO ${f.appRole.name}; GRANT SELECT ON legacy.notes TO ${f.appRole.name};`,
+    );
+    const notesBefore = (await f.sql('SELECT n::text AS row FROM legacy.notes n ORDER BY id')).rows;
+    const pagesBefore = f.pipeline.pagerDuty.events.length;
+
+    // Act
+    await f.pipeline.submit(erasureBody('ERASE-IRIS', { email: [IRIS] }), 'high');
+    expect(await runUntil(ended('ERASE-IRIS'))).toBe(true);
+
+    // Assess: her mapped row is erased, the copy is found and named, never quoted, and left alone.
+    expect((await lifecycle('ERASE-IRIS')).at(-1)).toBe('erasure_unverified');
+    expect(await tickets(IRIS)).toBe(0);
+    const receipt = await new SnowflakeErasureReceipts(async () => db, EVIDENCE).get('ERASE-IRIS');
+    expect(receipt?.remaining).toEqual([
+      { system: 'postgres', table: 'legacy.notes', column: 'body', rows: 1, reason: 'found_beyond_map' },
+    ]);
+    const page = f.pipeline.pagerDuty.events.slice(pagesBefore).map((e) => JSON.stringify(e));
+    expect(page.some((p) => p.includes('erasure_unverified') && p.includes('postgres:legacy.notes'))).toBe(
+      true,
+    );
+    expect(page.join('\n')).not.toContain(IRIS);
+    expect((await f.sql('SELECT n::text AS row FROM legacy.notes n ORDER BY id')).rows).toEqual(notesBefore);
+    await f.sql('DROP SCHEMA legacy CASCADE');
+  }, 120_000);
+
+  it('checks the Snowflake part of the plan when the extractor plans it: a key another row shares is refused at the gate', async () => {
+    // Prepare: another person's web session under the key of Bob's (Snowflake enforces no key), so
+    // a DELETE … USING by that key would take it too.
+    await f.snowflake.sql(
+      `INSERT INTO ANALYTICS.PUBLIC.WEB_SESSIONS (SESSION_ID, USER_ID, STARTED_AT, PAGE_VIEWS, DEVICE)
+       SELECT '5e3a0000-0000-4000-8000-000000000003', 900000123, TO_TIMESTAMP_TZ('2025-03-01T08:00:00+00:00'), 1, PARSE_JSON('{}')`,
+    );
+    const sessions = () =>
+      f.snowflake.sql(
+        'SELECT SESSION_ID, USER_ID FROM ANALYTICS.PUBLIC.WEB_SESSIONS ORDER BY SESSION_ID, USER_ID',
+      );
+    const sessionsBefore = await sessions();
+    const bobBefore = (await f.sql('SELECT u::text AS row FROM public.users u WHERE id = 900000002')).rows;
+    const pagesBefore = f.pipeline.pagerDuty.events.length;
+
+    // Act
+    await f.pipeline.submit(erasureBody('ERASE-BOB', { email: ['bob.marsh@example.net'] }), 'high');
+    expect(await runUntil(ended('ERASE-BOB'))).toBe(true);
+
+    // Assess: the extractor's plan carries the problem, the gate quarantines it, nothing waits or changes.
+    const states = await lifecycle('ERASE-BOB');
+    expect(states).toEqual(['received', 'discovering', 'discovered', 'quarantined']);
+    const discovered = (await readLedger(db, EVIDENCE, 'ERASE-BOB')).find((e) => e.state === 'discovered');
+    expect(Number(discovered?.detail?.planProblems)).toBe(1);
+    const page = f.pipeline.pagerDuty.events.slice(pagesBefore).map((e) => JSON.stringify(e));
+    expect(
+      page.some(
+        (p) => p.includes('erasure_plan_refused') && p.includes('at gate') && p.includes('KEY_REFUSED'),
+      ),
+    ).toBe(true);
+    expect(await sessions()).toEqual(sessionsBefore);
+    expect((await f.sql('SELECT u::text AS row FROM public.users u WHERE id = 900000002')).rows).toEqual(
+      bobBefore,
+    );
+    await f.snowflake.sql('DELETE FROM ANALYTICS.PUBLIC.WEB_SESSIONS WHERE USER_ID = 900000123');
   }, 120_000);
 });
