@@ -62,6 +62,6 @@ export const functionConfigs: Readonly<Record<FunctionName, FunctionConfig>> = {
   },
   deadlineCheck: {
     parse: deadlineCheckConfig,
-    variables: keys(deadlineCheckEnv.shape, snowflakeEnv.shape),
+    variables: keys(deadlineCheckEnv.shape, snowflakeEnv.shape, completionEnv.shape),
   },
 };

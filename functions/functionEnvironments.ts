@@ -234,10 +234,13 @@ export function functionEnvironments(
     },
     // Reads both systems like the extractors and the gate; holds no queue, bucket or hash key.
     scan: { ...writer, ...service, PG_SECRET_ARN: secrets.postgres },
-    // Hourly: pages for open requests near or past their deadline; takes the day's ledger anchor.
+    // Hourly: pages for open requests near or past their deadline, announces terminal requests whose
+    // completion event was never published, and takes the day's ledger anchor.
     deadlineCheck: {
       ...writer,
       ...service,
+      ...completion,
+      PAYLOAD_BUCKET: refs.payloadBucket,
       PAGERDUTY_ROUTING_KEY_SECRET_ARN: secrets.pagerDutyRoutingKey,
       ANCHOR_BUCKET: refs.anchorBucket,
       DSR_DEADLINE_ALARM_SHARE: String(settings.deadlineAlarmShare),

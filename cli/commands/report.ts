@@ -5,9 +5,9 @@ import type { Command } from 'commander';
 import { evidenceLocation, openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import { FileAnchorStore } from '../../shared/audit/FileAnchorStore';
 import { type LedgerVerification, verifyLedger } from '../../shared/audit/verifyLedger';
+import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocument';
-import { findingsSourceOf } from '../../shared/discovery/FindingsStream';
 import { parseNotFollowed, parseUnparsedPhones } from '../../shared/discovery/NotFollowed';
 import { ErasureReceiptMismatchError } from '../../shared/erasure/ErasureReceiptMismatchError';
 import { erasureReceiptText } from '../../shared/erasure/erasureReceiptText';
@@ -16,6 +16,7 @@ import { lifecycleOf } from '../../shared/ledger/RequestState';
 import type { LedgerRecord } from '../../shared/load/readLedger';
 import { readLoadedFindings } from '../../shared/load/readLoadedFindings';
 import { SnowflakeErasureReceipts } from '../../shared/load/SnowflakeErasureReceipts';
+import { LoadedEvidenceMismatchError } from '../../shared/report/LoadedEvidenceMismatchError';
 import { EvidenceMismatchError, loadedFindingsDocument } from '../../shared/report/loadedFindingsDocument';
 import { PackageEvidenceMismatchError } from '../../shared/report/package/PackageEvidenceMismatchError';
 import { type WrittenPackage, writeAccessPackage } from '../../shared/report/package/writeAccessPackage';
@@ -25,6 +26,7 @@ import { type ReportRequest, renderAccessReport } from '../../shared/report/rend
 import { renderErasureReceipt } from '../../shared/report/renderErasureReceipt';
 import { renderTimeline } from '../../shared/report/renderTimeline';
 import { renderValuesErasedReport } from '../../shared/report/renderValuesErasedReport';
+import { type StreamedLoadedFindings, streamLoadedFindings } from '../../shared/report/streamLoadedFindings';
 import { valuesErasedOf, verifyErasedEvidence } from '../../shared/report/verifyErasedEvidence';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import type { LoadLocation } from '../../shared/snowflake/statements';
@@ -153,6 +155,10 @@ async function reportAccess(c: ReportContext): Promise<void> {
       EXIT.usage,
     );
   const dataMap = await loadDataMap(options.datamap);
+  if (wantsPackage(options)) {
+    await reportAccessPackage(c, dataMap, loaded);
+    return;
+  }
   const findings = await readLoadedFindings(c.db, c.location, requestId);
   let document: ReturnType<typeof loadedFindingsDocument>;
   try {
@@ -185,23 +191,6 @@ async function reportAccess(c: ReportContext): Promise<void> {
     ledger: ledgerOf(c.verification),
   } as const;
   const accessLine = `request ${requestId}: ${document.findings.length} rows, evidence sha256 ${document.evidenceHash} (matches the evidence loaded)\n`;
-  if (wantsPackage(options)) {
-    const written = await writePackage(options, (dir) =>
-      writeAccessPackage({
-        source: findingsSourceOf(document),
-        dataMap,
-        request: { ...c.request, ...languageOf(c, options) },
-        timeline: { history, verification: c.verification },
-        dir,
-      }),
-    );
-    printReport(
-      options.format,
-      { ...accessResult, files: [], ...written },
-      `${accessLine}${ledgerLine(c.verification)}${packageLines(written)}`,
-    );
-    return;
-  }
   await makePrivateDirectory(options.outDir);
   const json = join(options.outDir, `${requestId}.json`);
   const md = join(options.outDir, `${requestId}.md`);
@@ -216,6 +205,68 @@ async function reportAccess(c: ReportContext): Promise<void> {
     { ...accessResult, files: [json, md] },
     `${accessLine}${ledgerLine(c.verification)}${json}\n${md}\n`,
   );
+}
+
+/**
+ * The subject's package of an access request, in bounded memory: a first pass reads DSR_FINDINGS
+ * in pages into a private file in canonical order while hashing it (`streamLoadedFindings`), and
+ * refuses evidence whose recomputed hash is not the one stored with the rows or recorded in the
+ * ledger, before a file of the package is written; the writer then reads that file (twice) and
+ * checks evidence.json's SHA-256 once more as it writes it.
+ */
+async function reportAccessPackage(c: ReportContext, dataMap: DataMap, loaded: LedgerRecord): Promise<void> {
+  const { requestId, history, options } = c;
+  let source: StreamedLoadedFindings;
+  try {
+    source = await streamLoadedFindings({
+      db: c.db,
+      at: c.location,
+      dataMap,
+      requestId,
+      subjectHash: c.subjectHash,
+      notFollowed: parseNotFollowed(loaded.detail?.notFollowed),
+      unparsedPhones: parseUnparsedPhones(loaded.detail?.unparsedPhones),
+    });
+  } catch (error) {
+    if (error instanceof LoadedEvidenceMismatchError) throw new CliError(error.message, EXIT.failed);
+    throw error;
+  }
+  try {
+    const { summary } = source;
+    // The load stage records the hash it loaded: this also covers a request with no rows.
+    const ledgerHash = loaded.detail?.evidenceHash;
+    if (typeof ledgerHash === 'string' && ledgerHash !== summary.evidenceHash)
+      throw new CliError(
+        `request ${requestId}: the evidence read back hashes to ${summary.evidenceHash}, but the ledger recorded ${ledgerHash} when it was loaded`,
+        EXIT.failed,
+      );
+    const written = await writePackage(options, (dir) =>
+      writeAccessPackage({
+        source,
+        dataMap,
+        request: { ...c.request, ...languageOf(c, options) },
+        timeline: { history, verification: c.verification },
+        dir,
+      }),
+    );
+    printReport(
+      options.format,
+      {
+        requestId,
+        kind: 'access',
+        rows: summary.rows,
+        evidenceHash: summary.evidenceHash,
+        evidenceVerified: true,
+        ledger: ledgerOf(c.verification),
+        files: [],
+        ...written,
+      },
+      `request ${requestId}: ${summary.rows} rows, evidence sha256 ${summary.evidenceHash} (matches the evidence loaded)\n` +
+        `${ledgerLine(c.verification)}${packageLines(written)}`,
+    );
+  } finally {
+    await source.dispose();
+  }
 }
 
 /**

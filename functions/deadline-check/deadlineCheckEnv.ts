@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
-import { count, optional, pagerDutyFields } from '../common/envSchemas';
+import { count, forWhat, optional, pagerDutyFields } from '../common/envSchemas';
 import { type EvidenceWriterConfig, evidenceWriterConfig } from '../common/snowflakeSettings';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -24,6 +24,13 @@ export const deadlineCheckEnv = z
         .transform((v) => v.split(',').map((d) => d.trim()))
         .pipe(z.array(z.string().regex(DATE, 'must list dates as YYYY-MM-DD, comma-separated'))),
     ),
+    /**
+     * Days back the completion sweep looks for terminal requests never announced (see
+     * `sweepCompletions`): older ones are left alone, so a first run does not announce the past.
+     */
+    DSR_COMPLETION_SWEEP_DAYS: count(30, 366),
+    /** The payload bucket, for the package location a late completion event names. */
+    PAYLOAD_BUCKET: z.string(forWhat('the payload bucket the packages are written to')).min(3),
     ANCHOR_BUCKET: optional(z.string().min(3)),
     DSR_ANCHOR_DIR: optional(z.string().min(1)),
     ...pagerDutyFields,

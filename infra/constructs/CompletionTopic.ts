@@ -34,7 +34,7 @@ export class CompletionTopic extends Construct {
     });
   }
 
-  /** Lets a function that writes terminal states publish to this topic, and to nothing else. */
+  /** Lets a function that announces terminal states publish to this topic, and to nothing else. */
   addPublisher(fn: lambda.IFunction): void {
     this.topic.grantPublish(fn);
     this.publishers += 1;

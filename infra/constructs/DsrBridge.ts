@@ -294,7 +294,9 @@ export class DsrBridge extends Construct {
       deadlineCheck: fn('DeadlineCheck', 'deadlineCheck', 'deadline-check'),
     };
     this.anchors.grantWriteAnchors(this.functions.deadlineCheck.role);
-    for (const name of ['gate', 'load', 'erase', 'deadLetterRecorder'] as const)
+    // The functions that write terminal states, and the deadline check, whose hourly sweep announces
+    // terminal requests whose event was never published.
+    for (const name of ['gate', 'load', 'erase', 'deadLetterRecorder', 'deadlineCheck'] as const)
       this.completions.addPublisher(this.functions[name].function);
     this.wireStages(settings.highConcurrency, settings.standardConcurrency);
     const { expression, rate } = scheduler.ScheduleExpression;
@@ -474,7 +476,7 @@ export class DsrBridge extends Construct {
    * environment holds, send on every queue whose URL it holds, and put and read on the payload
    * bucket when it holds its name (dead-lettered bodies and quarantined payloads are written,
    * claim checks and redriven bodies read, except by the dead-letter recorder, which only writes;
-   * only the erase function deletes, granted in {@link wireStages}). A setting removed from a
+   * only the erase function deletes, granted in {@link wireStages}; the deadline check gets none). A setting removed from a
    * function's environment takes its permission with it.
    */
   private grantWhatConfigurationNames(): void {
@@ -484,7 +486,9 @@ export class DsrBridge extends Construct {
       const values = new Set(Object.values(fn.environment));
       for (const secret of secrets) if (values.has(secret.secretArn)) secret.grantRead(fn.role);
       for (const queue of queues) if (values.has(queue.queueUrl)) queue.grantSendMessages(fn.role);
-      if (values.has(this.payloads.bucket.bucketName)) {
+      // The deadline check names the bucket only in the package location of the completion events
+      // it publishes late: it neither reads nor writes it.
+      if (values.has(this.payloads.bucket.bucketName) && fn !== this.functions.deadlineCheck) {
         // The dead-letter recorder only stores bodies; it never reads a payload back.
         if (fn !== this.functions.deadLetterRecorder) this.payloads.bucket.grantRead(fn.role);
         this.payloads.bucket.grantPut(fn.role);

@@ -234,7 +234,10 @@ export async function runUp(options: RunUpOptions): Promise<UpSummary> {
       stopping = true;
     });
     const every = options.deadlineCheckEveryMs ?? 3_600_000;
-    let nextCheck = Date.now() + every;
+    // The first check runs at start: it pages for what came due while the runtime was down and
+    // announces terminal requests whose completion event was never published (a cancellation
+    // recorded without a completions file, a publish that failed before the last stop).
+    let nextCheck = Date.now();
     while (!stopping) {
       let received = 0;
       for (const poller of Object.values(pipeline.pollers)) {
@@ -245,7 +248,9 @@ export async function runUp(options: RunUpOptions): Promise<UpSummary> {
       if (received > 0 || states.size > 0) await reportProgress();
       if (Date.now() >= nextCheck) {
         nextCheck = Date.now() + every;
-        await pipeline.deadlineCheck().catch(() => undefined);
+        const check = await pipeline.deadlineCheck().catch(() => undefined);
+        for (const requestId of check?.announced ?? [])
+          print(`  ${requestId}: completion event published late, by the deadline check`);
       }
       if (received === 0) await Promise.race([sleep(250), stopped]);
     }

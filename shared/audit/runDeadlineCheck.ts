@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PagerDutyClient } from '../alerting/PagerDutyClient';
 import type { LedgerRecord } from '../load/readLedger';
+import { serializeError } from '../telemetry/serializeError';
 import {
   checkDeadlines,
   type DaysLeftBucket,
@@ -22,11 +23,23 @@ export interface DeadlineCheckDeps {
   /** Takes the day's ledger anchor (once per UTC day; later runs write nothing). */
   readonly anchor?: (now: Date) => Promise<LedgerAnchor | undefined>;
   readonly options?: DeadlineCheckOptions;
+  /**
+   * Announces terminal requests whose completion event was never published, from the ledger just
+   * read (the pipeline's completion sweep). Absent where nothing publishes completion events.
+   */
+  readonly announceCompletions?: (
+    ledger: readonly LedgerRecord[],
+    now: Date,
+  ) => Promise<{ readonly announced: readonly string[]; readonly failed?: string; readonly error?: unknown }>;
 }
 
 export interface DeadlineCheckOutcome extends DeadlineCheck {
   readonly paged: number;
   readonly anchored?: string;
+  /** Requests whose missing completion event this run published. */
+  readonly announced: readonly string[];
+  /** The request whose late publish failed (the next run tries again). */
+  readonly announceFailed?: string;
 }
 
 /**
@@ -39,7 +52,8 @@ export interface DeadlineCheckOutcome extends DeadlineCheck {
  */
 export async function runDeadlineCheck(deps: DeadlineCheckDeps): Promise<DeadlineCheckOutcome> {
   const now = deps.now();
-  const check = checkDeadlines(await deps.readLedger(), now, deps.options);
+  const ledger = await deps.readLedger();
+  const check = checkDeadlines(ledger, now, deps.options);
   deps.metrics.openRequests(check.byDaysLeft);
   for (const alert of check.alerts) {
     await deps.pagerDuty.trigger({
@@ -76,16 +90,27 @@ export async function runDeadlineCheck(deps: DeadlineCheckDeps): Promise<Deadlin
       },
     });
   }
+  // After the pages: a topic that fails does not keep an overdue request from paging.
+  const sweep = deps.announceCompletions ? await deps.announceCompletions(ledger, now) : { announced: [] };
+  if (sweep.failed !== undefined)
+    deps.logger.warn('completion sweep stopped: a publish failed', {
+      requestId: sweep.failed,
+      announced: sweep.announced.length,
+      error: serializeError(sweep.error),
+    });
   const anchor = deps.anchor ? await deps.anchor(now) : undefined;
   deps.logger.info('deadline check', {
     open: check.open,
     paged: check.alerts.length + overdueApprovals.length,
     awaitingApproval: check.awaitingApproval.length,
+    announced: sweep.announced.length,
     ...(anchor ? { anchored: anchor.date, anchorRoot: anchor.root } : {}),
   });
   return {
     ...check,
     paged: check.alerts.length + overdueApprovals.length,
+    announced: sweep.announced,
+    ...(sweep.failed !== undefined ? { announceFailed: sweep.failed } : {}),
     ...(anchor ? { anchored: anchor.date } : {}),
   };
 }

@@ -33,22 +33,25 @@ export async function readLoadedFindings(
 ): Promise<LoadedFinding[]> {
   const rows = await db.query(selectFindingsSql(at), [requestId]);
   return rows
-    .map(
-      (r): LoadedFinding => ({
-        system: String(r.SYSTEM) as System,
-        table: String(r.TABLE_NAME),
-        key: parseExactJson(String(r.ROW_KEY)) as CanonicalObject,
-        row: (r.ROW ?? {}) as CanonicalRow,
-        provenance: (r.PROVENANCE ?? []) as unknown as ProvenanceEntry[],
-        rowHash: String(r.ROW_HASH),
-        evidenceHash: String(r.EVIDENCE_HASH),
-        discoveredAt: String(r.DISCOVERED_AT),
-        loadedAt: String(r.LOADED_AT),
-      }),
-    )
+    .map(loadedFindingOf)
     .sort(
       (a, b) => compareText(a.system, b.system) || compareText(a.table, b.table) || compareKeys(a.key, b.key),
     );
+}
+
+/** A row of `DSR_FINDINGS` (as `selectFindingsSql` selects it) as a loaded finding. */
+export function loadedFindingOf(r: CanonicalRow): LoadedFinding {
+  return {
+    system: String(r.SYSTEM) as System,
+    table: String(r.TABLE_NAME),
+    key: parseExactJson(String(r.ROW_KEY)) as CanonicalObject,
+    row: (r.ROW ?? {}) as CanonicalRow,
+    provenance: (r.PROVENANCE ?? []) as unknown as ProvenanceEntry[],
+    rowHash: String(r.ROW_HASH),
+    evidenceHash: String(r.EVIDENCE_HASH),
+    discoveredAt: String(r.DISCOVERED_AT),
+    loadedAt: String(r.LOADED_AT),
+  };
 }
 
 function compareText(a: string, b: string): number {

@@ -12,6 +12,16 @@ const COMPLETED: ReadonlySet<string> = new Set([
   'dead_lettered',
 ]);
 
+/** Whether a state is one a completion event is published for. */
+export function isCompletionState(state: string): boolean {
+  return COMPLETED.has(state);
+}
+
+/** The event's id: the same for every publish of one request's terminal state, so repeats can be dropped. */
+export function completionEventId(requestId: string, state: string): string {
+  return createHash('sha256').update(`${requestId}\u0000${state}`).digest('hex');
+}
+
 /** Where a request's package is written in the payload bucket. */
 export function packageLocation(bucket: string, requestId: string): string {
   return `s3://${bucket}/packages/${requestId}/`;
@@ -42,7 +52,7 @@ export function buildCompletionEvent(
   const event = {
     kind: 'dsr.request-completed',
     version: 1,
-    eventId: createHash('sha256').update(`${entry.requestId}\u0000${entry.state}`).digest('hex'),
+    eventId: completionEventId(entry.requestId, entry.state),
     requestId: entry.requestId,
     type,
     state: entry.state,

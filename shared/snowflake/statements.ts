@@ -225,6 +225,24 @@ export function selectFindingsSql(at: LoadLocation): string {
   );
 }
 
+/**
+ * One page of a request's loaded findings, after the last row of the previous page (keyset
+ * pagination on the table's key, which is unique per request): at most `limit` rows, in
+ * the order of {@link selectFindingsSql}. Binds: request id, then the previous page's last system,
+ * system, table, table, row key (the first page passes empty strings: every system name sorts after).
+ * https://docs.snowflake.com/en/sql-reference/constructs/limit
+ */
+export function selectFindingsPageSql(at: LoadLocation, limit: number): string {
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000)
+    throw new RangeError(`limit must be an integer from 1 to 1000000 (given ${limit})`);
+  return (
+    'SELECT "SYSTEM", "TABLE_NAME", "ROW_KEY", "ROW", "ROW_HASH", "EVIDENCE_HASH", "DISCOVERED_AT", "LOADED_AT", ' +
+    '"PROVENANCE" ' +
+    `FROM ${findings(at)} WHERE "REQUEST_ID" = ? AND ("SYSTEM" > ? OR ("SYSTEM" = ? AND ("TABLE_NAME" > ? OR ` +
+    `("TABLE_NAME" = ? AND "ROW_KEY" > ?)))) ORDER BY "SYSTEM", "TABLE_NAME", "ROW_KEY" LIMIT ${limit}`
+  );
+}
+
 /** The request ledger: one row per (request, state, stage). */
 export function createLedgerTableSql(at: LoadLocation): string {
   return (

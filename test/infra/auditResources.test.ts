@@ -96,12 +96,17 @@ describe('Function: DeadlineCheck', () => {
     const env = stack.bridge.functions.deadlineCheck.environment;
     expect(env.DSR_DEADLINE_ALARM_SHARE).toBe('0.8');
     expect(env.ANCHOR_BUCKET).toBe(stack.bridge.anchors.bucket.bucketName);
+    expect(env.PAYLOAD_BUCKET).toBe(stack.bridge.payloads.bucket.bucketName);
     const parsed = deadlineCheckEnv.safeParse({
       ANCHOR_BUCKET: 'anchors-bucket',
+      PAYLOAD_BUCKET: 'payload-bucket',
       DSR_DEADLINE_ALARM_SHARE: '0.8',
     });
     expect(parsed.success).toBe(true);
-    expect(deadlineCheckEnv.safeParse({ DSR_DEADLINE_ALARM_SHARE: '0.8' }).success).toBe(false);
+    expect(
+      deadlineCheckEnv.safeParse({ PAYLOAD_BUCKET: 'payload-bucket', DSR_DEADLINE_ALARM_SHARE: '0.8' })
+        .success,
+    ).toBe(false);
   });
 
   it('fails if the alarm share is outside (0, 1] or a holiday is not a date', () => {

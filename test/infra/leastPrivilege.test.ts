@@ -63,7 +63,7 @@ const sources = [
   'EraseStageQueue',
 ];
 const deletePayloads = grant(['s3:DeleteObject'], ['FailedPayloadsBucket/*']);
-/** The functions that write terminal states publish completion events to the one topic. */
+/** The functions that write terminal states, and the deadline check's sweep, publish completion events to the one topic. */
 // The load and erase functions write the subject's package (`packages/<request id>/`) under putPayloads.
 const publishCompletions = grant(['sns:Publish'], ['CompletionTopic']);
 
@@ -155,9 +155,11 @@ const EXPECTED: Record<keyof DsrBridgeStack['bridge']['functions'], string[]> = 
   // itself holds no KMS action.
   scan: [...logs('Scan'), ...readSecrets('PostgresSecret', 'SnowflakeSecret')],
   // Writes and reads anchors; cannot delete one or change its retention (nor could anyone: compliance mode).
+  // Publishes the completion events its hourly sweep finds never published.
   deadlineCheck: [
     ...kms(),
     ...logs('DeadlineCheck'),
+    ...publishCompletions,
     ...grant(['s3:GetObject', 's3:PutObject'], ['LedgerAnchorsBucket/*']),
     ...grant(['s3:ListBucket'], ['LedgerAnchorsBucket']),
     ...readSecrets('SnowflakeSecret', 'PagerDutyRoutingKeySecret'),

@@ -535,6 +535,20 @@ describe('Command: dsr report', () => {
     await expect(readdir(out)).rejects.toMatchObject({ code: 'ENOENT' });
   }, 60_000);
 
+  it("refuses the subject's package, writing nothing, when the evidence read back does not match the hash loaded", async () => {
+    const document = findingsDocument('REQ-REPORT-7');
+    await seedRequest('REQ-REPORT-7', { document: { ...document, evidenceHash: 'c'.repeat(64) } });
+    const out = join(dir, 'tampered-package');
+    const zipFile = join(dir, 'tampered-package.zip');
+    const run = await dsr(['report', 'REQ-REPORT-7', '--datamap', mapFile, '--out', out, '--zip', zipFile]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `the evidence read back hashes to ${document.evidenceHash}, but ${'c'.repeat(64)} was loaded`,
+    );
+    await expect(readdir(out)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(readFile(zipFile)).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 60_000);
+
   it('fails with exit 1 when the data map does not declare a table the rows were loaded from', async () => {
     await seedRequest('REQ-REPORT-3', { document: findingsDocument('REQ-REPORT-3') });
     const narrow = join(dir, 'narrow.yaml');

@@ -77,8 +77,30 @@ describe('Deadline check in the local runtime, under an injected clock', () => {
   it('stays quiet before 80 % of the period', async () => {
     const before = fixture.pipeline.pagerDuty.events.length;
     const outcome = await fixture.pipeline.deadlineCheck(day(10));
-    expect(outcome).toMatchObject({ open: 2, paged: 0 });
+    expect(outcome).toMatchObject({ open: 2, paged: 0, announced: ['REQ-CANCELLED'] });
     expect(fixture.pipeline.pagerDuty.events.length).toBe(before);
+  });
+
+  it('announces the request cancelled without a topic (its completion event never published), on its first run only', async () => {
+    // The first run (day 10) found REQ-CANCELLED terminal without a completion_published annotation.
+    const cancelled = () =>
+      fixture.pipeline.completions.events.filter((e) => e.requestId === 'REQ-CANCELLED');
+    expect(cancelled()).toHaveLength(1);
+    expect(cancelled()[0]).toMatchObject({
+      state: 'cancelled',
+      final: true,
+      jurisdiction: 'GDPR',
+      reason: 'withdrawn',
+    });
+    expect(JSON.stringify(cancelled()[0])).not.toContain(SUBJECT_HASH);
+    const history = (await readLedgerSince(db, EVIDENCE)).filter((r) => r.requestId === 'REQ-CANCELLED');
+    expect(history.filter((r) => r.state === 'completion_published')).toMatchObject([
+      { stage: 'completion-cancelled', detail: { eventId: cancelled()[0]?.eventId, state: 'cancelled' } },
+    ]);
+    // Another run finds it announced.
+    const again = await fixture.pipeline.deadlineCheck(day(11));
+    expect(again.announced).toEqual([]);
+    expect(cancelled()).toHaveLength(1);
   });
 
   it('pages for an open request past 80 % of its period, with the request id and subject hash only', async () => {
@@ -113,10 +135,10 @@ describe('Deadline check in the local runtime, under an injected clock', () => {
 
   it('took one anchor per day it ran, and the ledger verifies against them', async () => {
     const anchors = await new FileAnchorStore(fixture.pipeline.anchorDir).list();
-    expect(anchors.map((a) => a.date)).toEqual(['2026-03-12', '2026-03-28', '2026-04-03']);
+    expect(anchors.map((a) => a.date)).toEqual(['2026-03-12', '2026-03-13', '2026-03-28', '2026-04-03']);
     const result = verifyLedger(await readLedgerSince(db, EVIDENCE), anchors);
     expect(result.breaks).toEqual([]);
-    expect(result.anchors).toBe(3);
+    expect(result.anchors).toBe(4);
   });
 
   it('pages an erasure waiting for approval longer than DSR_APPROVAL_ALARM_HOURS (default 24), once per request, and counts it', async () => {
