@@ -80,7 +80,7 @@ describe('Stack: DsrBridgeStack', () => {
     });
 
     it('fails the synth when a finding is not acknowledged', () => {
-      const { app, stack: fresh } = synthesize();
+      const { app, stack: fresh } = synthesize({}, {}, { fresh: true });
       // A plain secret added without a reason must be caught by the gate.
       new secretsmanager.Secret(fresh, 'Unacknowledged');
       expect(() => app.synth()).toThrow(/AwsSolutions-SMG4/);
