@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -45,6 +45,16 @@ export const SNOWFLAKE_ERASURE_CONTEXT = {
 export const ERASURE_DATA_MAP = join(import.meta.dirname, 'fixtures', 'erasure-datamap.yaml');
 
 /**
+ * The context `cdk.json` gives every `cdk synth` (the feature flags among it), so the tests build
+ * the template that deploys.
+ */
+export const CDK_JSON_CONTEXT: Readonly<Record<string, unknown>> = (
+  JSON.parse(readFileSync(join(import.meta.dirname, '../../cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  }
+).context;
+
+/**
  * What the tests add to an app's context. Bundling is skipped (`aws:cdk:bundling-stacks`): the
  * tests read templates, not code. Stack traces are not recorded in the assembly's metadata
  * (`aws:cdk:disable-stack-trace`, `aws:cdk:disable-creation-stack-traces`): nothing here reads them,
@@ -63,13 +73,13 @@ afterAll(() => {
 });
 
 /**
- * A fresh app with the test context and `context`, whose cloud assembly goes to a directory this
+ * A fresh app with `cdk.json`'s context, the test context and `context`, whose cloud assembly goes to a directory this
  * file removes when it ends.
  */
 export function testApp(context: Record<string, unknown> = {}): App {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk.out-'));
   outdirs.push(outdir);
-  return new App({ outdir, context: { ...TEST_CONTEXT, ...context } });
+  return new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...TEST_CONTEXT, ...context } });
 }
 
 type Synthesized = { app: App; stack: DsrBridgeStack; template: () => Template };
