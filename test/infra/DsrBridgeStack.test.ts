@@ -11,7 +11,7 @@ import {
   TABLES_NOT_SCANNED_METRIC,
   UNMAPPED_PII_METRIC,
 } from '../../shared/scan/coverageMetric';
-import { ERASURE_DATA_MAP, logicalId, SNOWFLAKE_ERASURE_CONTEXT, synthesize } from './synthesize';
+import { ERASURE_DATA_MAP, logicalId, SNOWFLAKE_ERASURE_CONTEXT, synthesize, testApp } from './synthesize';
 
 const PAGERDUTY = 'https://events.pagerduty.com/integration/abc123/enqueue';
 
@@ -654,7 +654,7 @@ describe('Stack: DsrBridgeStack', () => {
 
   describe('props', () => {
     it('fails if the visibility timeout is below six times the consumer timeout, stating the values', () => {
-      const scope = new Stack();
+      const scope = new Stack(testApp(), 'Scope');
       const key = new kms.Key(scope, 'K');
       expect(
         () =>
