@@ -5,7 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/chaos/**/*.test.ts'],
     exclude: ['node_modules/**'],
-    globalSetup: ['test/support/globalSetup.ts'],
+    globalSetup: ['test/support/runTempDir.ts', 'test/support/globalSetup.ts'],
     reporters: ['default', './test/support/summaryReporter.ts'],
     pool: 'forks',
     // One file at a time: the soak measures throughput.

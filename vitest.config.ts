@@ -4,7 +4,11 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/chaos/**', 'node_modules/**'],
-    globalSetup: ['test/support/globalSetup.ts', 'test/support/buildCliOnce.ts'],
+    globalSetup: [
+      'test/support/runTempDir.ts',
+      'test/support/globalSetup.ts',
+      'test/support/buildCliOnce.ts',
+    ],
     reporters: ['default', './test/support/summaryReporter.ts'],
     // Integration files each get their own PostgreSQL database, so files run in parallel.
     pool: 'forks',

@@ -12,7 +12,7 @@ import {
   TABLES_NOT_SCANNED_METRIC,
   UNMAPPED_PII_METRIC,
 } from '../../shared/scan/coverageMetric';
-import { ERASURE_DATA_MAP, logicalId, SNOWFLAKE_ERASURE_CONTEXT, synthesize } from './synthesize';
+import { ERASURE_DATA_MAP, logicalId, SNOWFLAKE_ERASURE_CONTEXT, synthesize, testApp } from './synthesize';
 
 const PAGERDUTY = 'https://events.pagerduty.com/integration/abc123/enqueue';
 
@@ -81,7 +81,7 @@ describe('Stack: DsrBridgeStack', () => {
     });
 
     it('fails the synth when a finding is not acknowledged', () => {
-      const { app, stack: fresh } = synthesize();
+      const { app, stack: fresh } = synthesize({}, {}, { fresh: true });
       // A plain secret added without a reason must be caught by the gate.
       new secretsmanager.Secret(fresh, 'Unacknowledged');
       expect(() => app.synth()).toThrow(/AwsSolutions-SMG4/);
@@ -669,7 +669,7 @@ describe('Stack: DsrBridgeStack', () => {
 
   describe('props', () => {
     it('fails if the visibility timeout is below six times the consumer timeout, stating the values', () => {
-      const scope = new Stack();
+      const scope = new Stack(testApp(), 'Scope');
       const key = new kms.Key(scope, 'K');
       expect(
         () =>

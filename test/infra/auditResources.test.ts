@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { deadlineCheckEnv } from '../../functions/deadline-check/deadlineCheckEnv';
 import { AnchorBucket } from '../../infra/constructs/AnchorBucket';
 import type { DsrBridgeStack } from '../../infra/DsrBridgeStack';
-import { logicalId, synthesize } from './synthesize';
+import { logicalId, synthesize, testApp } from './synthesize';
 
 let stack: DsrBridgeStack;
 let template: Template;
@@ -56,7 +56,7 @@ describe('Construct: AnchorBucket (ledger anchors)', () => {
   });
 
   it('fails if the retention is not a whole number of days in range', () => {
-    const scope = new Stack();
+    const scope = new Stack(testApp(), 'Scope');
     const key = new kms.Key(scope, 'Key');
     const accessLogs = new s3.Bucket(scope, 'Logs');
     expect(() => new AnchorBucket(scope, 'A', { encryptionKey: key, accessLogs, retentionDays: 0 })).toThrow(

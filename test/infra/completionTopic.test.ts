@@ -1,10 +1,10 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { type App, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CompletionTopic } from '../../infra/constructs/CompletionTopic';
 import type { DsrBridgeStack } from '../../infra/DsrBridgeStack';
-import { logicalId, synthesize } from './synthesize';
+import { logicalId, synthesize, testApp } from './synthesize';
 
 let stack: DsrBridgeStack;
 let template: Template;
@@ -62,7 +62,7 @@ describe('Construct: CompletionTopic', () => {
   });
 
   it('fails if no function may publish', () => {
-    const freshApp = new App();
+    const freshApp = testApp();
     const fresh = new Stack(freshApp, 'Fresh');
     new CompletionTopic(fresh, 'Completions', { encryptionKey: new kms.Key(fresh, 'Key') });
     expect(() => freshApp.synth()).toThrow(

@@ -1,17 +1,17 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 // Imported by the package's own name, as an app that depends on dsr-bridge imports it (`exports` in package.json).
 import { DsrBridge } from 'dsr-bridge/construct';
 import { describe, expect, it } from 'vitest';
-import { FIXTURE_ENTRIES } from './synthesize';
+import { FIXTURE_ENTRIES, testApp } from './synthesize';
 
 describe('Construct: DsrBridge', () => {
   // The first synthesis in a process loads aws-cdk-lib, which takes a while on a busy machine.
   it('adds the whole bridge to a stack of an existing app, with no unacknowledged cdk-nag finding', {
     timeout: 180_000,
   }, () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     const existing = new Stack(app, 'CustomerPlatform', { env: { region: 'eu-west-1' } });
     const bridge = new DsrBridge(existing, 'Dsr', {
@@ -37,7 +37,7 @@ describe('Construct: DsrBridge', () => {
   });
 
   it('refuses props it cannot deploy before making any resource, naming what to give', () => {
-    const stack = new Stack(new App(), 'CustomerPlatform');
+    const stack = new Stack(testApp(), 'CustomerPlatform');
     expect(() => new DsrBridge(stack, 'Dsr', { entries: FIXTURE_ENTRIES })).toThrow(
       /The gate and the loader need Snowflake/,
     );

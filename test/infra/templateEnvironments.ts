@@ -1,6 +1,7 @@
-import { App, type Stack } from 'aws-cdk-lib';
+import type { App, Stack } from 'aws-cdk-lib';
 import type { FunctionName } from '../../functions/functionConfigs';
 import { DsrBridgeStack, type DsrBridgeStackProps } from '../../infra/DsrBridgeStack';
+import { testApp } from './synthesize';
 
 /** A value in a synthesised environment: a literal, or a CloudFormation reference to a resource. */
 export type TemplateValue =
@@ -74,14 +75,14 @@ export function resolveEnvironment(
 }
 
 /**
- * Synthesises the stack for `props` (bundling skipped, no lookup) and returns each function's
+ * Synthesises the stack for `props` in a {@link testApp} (bundling skipped, no lookup) and returns each function's
  * environment as deployed, with references resolved by `resolve`.
  */
 export function synthesizedEnvironments(
   props: DsrBridgeStackProps,
   resolve: (stack: DsrBridgeStack, reference: TemplateReference) => string,
 ): Record<FunctionName, Record<string, string>> {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   const stack = new DsrBridgeStack(app, 'DsrBridgeStack', props);
   const template = synthesizedTemplate(app, stack);
   const environments = templateEnvironments(stack, template);

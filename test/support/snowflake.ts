@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
@@ -116,13 +116,15 @@ export function destroyDriver(conn: snowflake.Connection): Promise<void> {
  * A local certificate authority and a leaf for 127.0.0.1/localhost signed by it. The leaf carries no
  * Authority Information Access (no OCSP responder): the driver's OCSP check hangs on a self-signed
  * leaf, while a CA-signed leaf without AIA passes fail-open and is refused fail-closed. The CA PEM is
- * written to a temporary file for `NODE_EXTRA_CA_CERTS`, which Node reads only at process start.
+ * written to a temporary file for `NODE_EXTRA_CA_CERTS`, which Node reads only at process start;
+ * `remove()` deletes it (call it in `afterAll`).
  */
 export async function createTestCertificates(): Promise<{
   caPem: string;
   caFile: string;
   cert: string;
   key: string;
+  remove: () => Promise<void>;
 }> {
   const ca = await generate([{ name: 'commonName', value: 'dsr-bridge local test CA' }], {
     keySize: 2048,
@@ -152,5 +154,11 @@ export async function createTestCertificates(): Promise<{
   const dir = await mkdtemp(join(tmpdir(), 'dsr-sf-ca-'));
   const caFile = join(dir, 'ca.pem');
   await writeFile(caFile, ca.cert);
-  return { caPem: ca.cert, caFile, cert: leaf.cert, key: leaf.private };
+  return {
+    caPem: ca.cert,
+    caFile,
+    cert: leaf.cert,
+    key: leaf.private,
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
 }

@@ -73,6 +73,7 @@ afterAll(async () => {
   await pg.exec(`DROP OWNED BY erase_${pg.name}; DROP ROLE erase_${pg.name}`).catch(() => undefined);
   await pg.drop();
   await rm(stateDir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 async function snapshot(): Promise<string> {

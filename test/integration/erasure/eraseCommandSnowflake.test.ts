@@ -25,6 +25,7 @@ const MAP = CROSS_SYSTEM_ERASURE_MAP;
 
 let pg: TestDatabase;
 let sf: LocalSnowflake;
+let dir: string;
 let file: string;
 beforeAll(async () => {
   pg = await createTestDatabase('erasesfcli');
@@ -36,13 +37,15 @@ beforeAll(async () => {
   await sf.sql('CREATE TABLE ANALYTICS.PUBLIC.WEB_SESSIONS (SESSION_ID VARCHAR, USER_ID NUMBER(38,0))');
   await sf.sql(`INSERT INTO ANALYTICS.PUBLIC.WEB_SESSIONS SELECT 's-1', 1`);
   await sf.sql(`INSERT INTO ANALYTICS.PUBLIC.WEB_SESSIONS SELECT 's-2', 2`);
-  file = join(await mkdtemp(join(tmpdir(), 'dsr-erase-sf-')), 'map.yaml');
+  dir = await mkdtemp(join(tmpdir(), 'dsr-erase-sf-'));
+  file = join(dir, 'map.yaml');
   await writeFile(file, MAP);
 });
 afterAll(async () => {
   await sf?.stop();
   await pg?.drop();
   await rm(stateDir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('Command: dsr erase across PostgreSQL and Snowflake', () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -60,9 +60,13 @@ beforeAll(async () => {
   db = new PgDatabase({ credentials: new DsnCredentialSource(test.dsn) });
 });
 
+/** Temporary directories the cases write to, removed when the file ends. */
+const tempDirs: string[] = [];
+
 afterAll(async () => {
   await db?.end();
   await test?.drop();
+  await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
 describe('Function: initDataMap', () => {
@@ -196,6 +200,7 @@ describe('Command: dsr datamap init', () => {
 
   it('writes the proposed map to --out and says on stderr that only PostgreSQL was read', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dsr-init-'));
+    tempDirs.push(dir);
     const out = join(dir, 'proposed.yaml');
     let stderr = '';
     const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,9 +92,13 @@ beforeAll(async () => {
   doc = parse(yaml);
 });
 
+/** Temporary directories the cases write to, removed when the file ends. */
+const tempDirs: string[] = [];
+
 afterAll(async () => {
   await db?.end();
   await test?.drop();
+  await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: see above
@@ -251,6 +255,7 @@ describe('Function: initDataMap on a schema without foreign keys', () => {
 
   it('loads as a data map that passes the structural and live-catalog checks', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dsr-init-nofk-'));
+    tempDirs.push(dir);
     const file = join(dir, 'proposed.yaml');
     await writeFile(file, yaml);
     const map = await loadDataMap(file);

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,17 +8,20 @@ import { FIXTURE_DATAMAP, type PiiFixture, seedPiiFixture } from './piiFixture';
 
 let db: TestDatabase;
 let fixture: PiiFixture;
+let dir: string;
 let mapFile: string;
 
 beforeAll(async () => {
   db = await createTestDatabase('scanfn');
   fixture = await seedPiiFixture(db);
-  mapFile = join(await mkdtemp(join(tmpdir(), 'dsr-scanfn-')), 'datamap.yaml');
+  dir = await mkdtemp(join(tmpdir(), 'dsr-scanfn-'));
+  mapFile = join(dir, 'datamap.yaml');
   await writeFile(mapFile, FIXTURE_DATAMAP);
 }, 60_000);
 
 afterAll(async () => {
   await db?.drop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('Handler: the scheduled coverage scan', () => {

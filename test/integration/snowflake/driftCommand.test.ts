@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -55,6 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pgTest?.drop();
   await sf?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** Runs `dsr drift …` in-process; returns what it printed and what it threw. */

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sf?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 async function selectOne(env: Record<string, string>): Promise<unknown> {

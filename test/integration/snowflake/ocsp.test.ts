@@ -8,15 +8,18 @@ const PROBE = fileURLToPath(new URL('./fixtures/ocspProbe.ts', import.meta.url))
 
 let sf: LocalSnowflake;
 let caFile: string;
+let removeCertificates: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   const certificates = await createTestCertificates();
   caFile = certificates.caFile;
+  removeCertificates = certificates.remove;
   sf = await startTestSnowflake({ tls: { cert: certificates.cert, key: certificates.key } });
 });
 
 afterAll(async () => {
   await sf?.stop();
+  await removeCertificates?.();
 });
 
 /** Runs the probe in a fresh Node process that trusts the test CA. */

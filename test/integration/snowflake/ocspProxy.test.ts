@@ -1,9 +1,9 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
@@ -122,6 +122,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise((resolve) => proxy?.close(resolve));
   await sf?.stop();
+  // The certificates' directory holds the CA file; the cache directory the driver's OCSP cache.
+  await Promise.all(
+    [caFile && dirname(caFile), cacheDir].map((d) => d && rm(d, { recursive: true, force: true })),
+  );
 });
 
 function probe(

@@ -9,13 +9,16 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, im
 
 describe('Local Snowflake endpoint: HTTPS', () => {
   let sf: LocalSnowflake | undefined;
+  let removeCertificates: (() => Promise<void>) | undefined;
   afterAll(async () => {
     await sf?.stop();
+    await removeCertificates?.();
   });
 
   it('serves the driver over HTTPS with a leaf signed by a local CA (OCSP fail-open)', async () => {
     // Prepare
     const certificates = await createTestCertificates();
+    removeCertificates = certificates.remove;
     sf = await startTestSnowflake({ tls: { cert: certificates.cert, key: certificates.key } });
 
     // Act: NODE_EXTRA_CA_CERTS is read at start, so the driver runs in a child process
