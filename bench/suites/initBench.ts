@@ -31,9 +31,12 @@ export async function initBench(options: {
   readonly rows: number;
   readonly previewSample: number;
   readonly log: (line: string) => void;
+  /** An empty database to generate the schema in (the bench smoke test's); @default a fresh embedded server */
+  readonly postgresDsn?: string;
 }): Promise<InitBenchResult> {
-  const server = await startEmbeddedPostgres({ label: 'bench-init' });
-  const db = new PgDatabase({ credentials: new DsnCredentialSource(server.dsn), poolMax: 4 });
+  const server = options.postgresDsn ? undefined : await startEmbeddedPostgres({ label: 'bench-init' });
+  const dsn = options.postgresDsn ?? (server as { dsn: string }).dsn;
+  const db = new PgDatabase({ credentials: new DsnCredentialSource(dsn), poolMax: 4 });
   try {
     const transactions = options.tables - 3;
     const customers = Math.max(1000, Math.floor(options.rows / 50));
@@ -97,6 +100,6 @@ export async function initBench(options: {
     };
   } finally {
     await db.end();
-    await server.stop();
+    await server?.stop();
   }
 }

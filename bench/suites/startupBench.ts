@@ -26,8 +26,12 @@ function timed(args: readonly string[]): Promise<number> {
  * Start-up of the `dsr` command: builds the CLI, then times `node -e 0` and `dsr --help` in turns
  * (so a change of load on the machine touches both alike), after one warm-up of each.
  */
-export async function startupBench(options: { runs: number }): Promise<StartupResult> {
-  await buildCli();
+export async function startupBench(options: {
+  runs: number;
+  /** Builds the CLI first. @default true (the smoke test runs the build its global setup made) */
+  build?: boolean;
+}): Promise<StartupResult> {
+  if (options.build ?? true) await buildCli();
   const node = ['-e', '0'];
   const help = ['bin/dsr.js', '--help'];
   await timed(node);

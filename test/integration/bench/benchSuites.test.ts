@@ -5,10 +5,13 @@ import { discoveryBench } from '../../../bench/suites/discoveryBench';
 import { erasureBench } from '../../../bench/suites/erasureBench';
 import { heavyBench } from '../../../bench/suites/heavyBench';
 import { heavyPipelineBench } from '../../../bench/suites/heavyPipelineBench';
+import { initBench } from '../../../bench/suites/initBench';
 import { loadBench } from '../../../bench/suites/loadBench';
+import { packageBench } from '../../../bench/suites/packageBench';
 import { pipelineBench } from '../../../bench/suites/pipelineBench';
 import { poolPressureBench } from '../../../bench/suites/poolPressureBench';
 import { serializationBench } from '../../../bench/suites/serializationBench';
+import { startupBench } from '../../../bench/suites/startupBench';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import '../../support/snowflake';
 
@@ -113,6 +116,31 @@ describe('bench suites at a tiny scale', () => {
     expect(result.runs[0]?.largeHeapPeakRssMiB).toBeGreaterThan(0);
     // Three `dsr discover` processes (start-up, the subject, the subject with a large heap).
   }, 120_000);
+
+  it('start-up: dsr --help and node -e 0 both start and are timed', async () => {
+    const result = await startupBench({ runs: 1, build: false });
+    expect(result.helpMs.n).toBe(1);
+    expect(result.ratio).toBeGreaterThan(0);
+  });
+
+  it('init and preview: a proposal for every generated table, the workforce edges held back', async () => {
+    const result = await initBench({
+      tables: 5,
+      rows: 2_000,
+      previewSample: 2,
+      log: quiet,
+      postgresDsn: await database(),
+    });
+    expect(result.proposedTables).toBe(5);
+    expect(result.heldEdges).toBe(2);
+    expect(result.previewSubjects).toBeGreaterThan(0);
+  });
+
+  it("package: the subject's package of a few rows is written and measured", async () => {
+    const [result] = await packageBench({ sizes: [10], log: quiet });
+    expect(result?.rows).toBe(10);
+    expect(result?.bytes).toBeGreaterThan(0);
+  });
 
   it('cold start: a function bundles and initialises in a fresh process', async () => {
     const gate = FUNCTIONS.filter((f) => f.name === 'gate');
