@@ -41,9 +41,9 @@ describe('Construct: CompletionTopic', () => {
     });
   });
 
-  it('tells each function that writes terminal states where to publish, and no other function', () => {
+  it('tells each function that writes terminal states, and the deadline check that sweeps for unannounced ones, where to publish, and no other function', () => {
     const topicRef = { Ref: logicalId(stack, stack.bridge.completions.topic) };
-    for (const fn of ['gate', 'load', 'erase', 'deadLetterRecorder'] as const)
+    for (const fn of ['gate', 'load', 'erase', 'deadLetterRecorder', 'deadlineCheck'] as const)
       template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: Match.absent(),
         Role: { 'Fn::GetAtt': [logicalId(stack, stack.bridge.functions[fn].role), 'Arn'] },
@@ -54,7 +54,7 @@ describe('Construct: CompletionTopic', () => {
         (f as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties
           .Environment?.Variables?.COMPLETION_TOPIC_ARN !== undefined,
     );
-    expect(others).toHaveLength(4);
+    expect(others).toHaveLength(5);
   });
 
   it('synthesises with the topic and no unacknowledged cdk-nag finding', () => {

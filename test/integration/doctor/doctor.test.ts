@@ -335,7 +335,7 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
     const text = out.join('');
     expect(text).toMatch(/^#\s+result\s+functions\s+check\s+detail/);
     expect(text).toMatch(
-      /FAIL\s+extractHigh, extractStandard, gate, load, erase, deadLetterRecorder\s+payload bucket PAYLOAD_BUCKET/,
+      /FAIL\s+extractHigh, extractStandard, gate, load, erase, deadLetterRecorder, deadlineCheck\s+payload bucket PAYLOAD_BUCKET/,
     );
     expect(text).toMatch(/\d+ passed, 1 failed/);
     expect(text).toMatch(/To fix:\n\s+\d+\. payload bucket PAYLOAD_BUCKET: check that PAYLOAD_BUCKET names/);
