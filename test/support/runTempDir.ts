@@ -55,7 +55,7 @@ export function describeLeftovers(leftovers: TempLeftovers, strict: boolean): st
   return [
     `${leftovers.leaked.length} temporary entr${leftovers.leaked.length === 1 ? 'y was' : 'ies were'} left behind by the tests:`,
     ...leftovers.leaked.map((name) => `  ${name}`),
-    strict ? '' : `(reported only; ${STRICT_SWITCH}=1 fails the run on this)`,
+    strict ? `(${STRICT_SWITCH}=0 reports without failing)` : `(reported only, as ${STRICT_SWITCH}=0 asks)`,
   ]
     .filter(Boolean)
     .join('\n');
@@ -65,7 +65,7 @@ export function describeLeftovers(leftovers: TempLeftovers, strict: boolean): st
  * Gives the run a fresh temporary directory and points `TMPDIR` at it, so every test worker (forked
  * after global setup, with this process's environment) and every child process a test starts makes
  * its temporary files there (`os.tmpdir()`, CDK's default `cdk.out` directory, `mkdtemp`). When the
- * run ends, whatever is left in it is named on stderr, the run fails if `DSR_TEST_TMP_STRICT=1`,
+ * run ends, whatever is left in it is named, the run fails on it unless `DSR_TEST_TMP_STRICT=0`,
  * and the directory is removed either way.
  */
 export default function setup(project: TestProject): () => void {
@@ -81,7 +81,8 @@ export default function setup(project: TestProject): () => void {
     else process.env.TMPDIR = previous;
     const leftovers = classifyLeftovers(readdirSync(dir));
     rmSync(dir, { recursive: true, force: true });
-    const strict = process.env[STRICT_SWITCH] === '1';
+    // A test that leaves a file behind fails the run, unless the switch is 0 (a local look at a leak).
+    const strict = process.env[STRICT_SWITCH] !== '0';
     const message = describeLeftovers(leftovers, strict);
     if (message === undefined) return;
     if (strict) throw new Error(message);
