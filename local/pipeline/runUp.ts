@@ -12,6 +12,7 @@ import { FINAL_STATES, lifecycleOf, type RequestState } from '../../shared/ledge
 import { ensureEvidenceTables } from '../../shared/load/ensureEvidenceTables';
 import { readLedger } from '../../shared/load/readLedger';
 import { packageFile } from '../../shared/package/packageFile';
+import { packageLocation } from '../../shared/pipeline/buildCompletionEvent';
 import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowflakeDriver';
 import { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import { loadLocationFromEnv } from '../../shared/snowflake/snowflakeEnv';
@@ -21,6 +22,7 @@ import { type LocalSnowflake, startLocalSnowflake } from '../snowflake/startLoca
 import { FileCompletionPublisher } from './FileCompletionPublisher';
 import { MessageJournal } from './MessageJournal';
 import { type LocalPipeline, startLocalPipeline } from './startLocalPipeline';
+import type { UpEvent, UpRequestEvent } from './UpEvent';
 import { userSnowflakeEnv } from './userSnowflakeEnv';
 
 export interface RunUpOptions {
@@ -31,8 +33,8 @@ export interface RunUpOptions {
   readonly env: NodeJS.ProcessEnv;
   /** Resolves when the runtime should stop (a signal). */
   readonly stopped: Promise<unknown>;
-  /** Where progress lines go. */
-  readonly print: (line: string) => void;
+  /** Receives what the runtime tells its user (start-up, each request's progress): the caller prints it. */
+  readonly emit: (event: UpEvent) => void;
   /** Runs the hourly deadline check this often, ms. @default one hour */
   readonly deadlineCheckEveryMs?: number;
 }
@@ -68,7 +70,7 @@ type Ports = z.output<typeof portsSchema>;
  * from which unfinished requests are submitted again on start.
  */
 export async function runUp(options: RunUpOptions): Promise<UpSummary> {
-  const { env, print } = options;
+  const { env, emit } = options;
   const pgDsn = env.PG_DSN;
   if (!pgDsn) throw new UpConfigError('PG_DSN is not set: the connection string of your PostgreSQL');
   const dataMapFile = resolve(options.dataMapFile);
@@ -198,14 +200,12 @@ export async function runUp(options: RunUpOptions): Promise<UpSummary> {
     const states = new Map<string, string>();
     let resumed = 0;
     // A request that finished after the last progress line and before the stop is told now.
-    const finishedWhileStopping: string[] = [];
+    const finishedWhileStopping: UpRequestEvent[] = [];
     for (const requestId of await journal.requestIds()) {
       const state = await lastState(reader, evidence, requestId);
       if (state !== undefined && isFinished(state)) {
         await journal.remove(requestId);
-        finishedWhileStopping.push(
-          `  ${requestId}: ${state}${reportHint(requestId, state)}, before the last stop`,
-        );
+        finishedWhileStopping.push({ ...requestEvent(requestId, state), beforeLastStop: true });
         continue;
       }
       for (const entry of await journal.entries(requestId)) await pipeline.submit(entry.body, entry.queue);
@@ -213,21 +213,38 @@ export async function runUp(options: RunUpOptions): Promise<UpSummary> {
       resumed++;
     }
 
-    print(
-      `dsr up: the pipeline runs on ${sf ? 'the local Snowflake endpoint' : 'your Snowflake account'}, state in ${dir}`,
-    );
-    if (moved.length > 0) print(`  (the ${moved.join(', ')} port(s) were taken: source ${envFile} again)`);
-    for (const line of finishedWhileStopping) print(line);
-    if (resumed > 0) print(`  ${resumed} unfinished request(s) submitted again`);
-    print(`In another terminal: . ${envFile}`);
-    print(
-      `  npx dsr submit --queue-url "$DSR_QUEUE_URL" --request-id REQ-1 --subject email=… --jurisdiction GDPR --datamap ${options.dataMapFile}`,
-    );
-    print(`  npx dsr status REQ-1 · npx dsr report REQ-1 --datamap ${options.dataMapFile}`);
-    print(
-      `Completion events (what the deployed stack publishes to its SNS topic): ${join(dir, 'completions.ndjson')}`,
-    );
-    print('Press Ctrl+C to stop; unfinished requests are picked up again on the next start.');
+    const completionsFile = join(dir, 'completions.ndjson');
+    emit({
+      event: 'started',
+      stateDir: dir,
+      envFile,
+      dataMapFile: options.dataMapFile,
+      warehouse: sf
+        ? {
+            kind: 'local',
+            warehouse: LOCAL_SESSION.warehouse,
+            database: LOCAL_SESSION.database,
+            schema: LOCAL_SESSION.schema,
+            url: sf.url,
+            file: join(dir, 'warehouse.duckdb'),
+          }
+        : {
+            kind: 'account',
+            warehouse: env.SNOWFLAKE_WAREHOUSE || null,
+            database: evidence.database,
+            schema: evidence.schema,
+            url: null,
+            file: null,
+          },
+      queues: { high: pipeline.aws.queues.high.url, standard: pipeline.aws.queues.standard.url },
+      endpoints: { sqs: pipeline.aws.sqsEndpoint, s3: pipeline.aws.s3Endpoint },
+      ports,
+      portsMoved: moved,
+      bucket: pipeline.aws.bucket,
+      completionsFile,
+    });
+    for (const event of finishedWhileStopping) emit(event);
+    emit({ event: 'ready', resumed, envFile, dataMapFile: options.dataMapFile, completionsFile });
 
     let stopping = false;
     const stopped = options.stopped.then(() => {
@@ -250,7 +267,7 @@ export async function runUp(options: RunUpOptions): Promise<UpSummary> {
         nextCheck = Date.now() + every;
         const check = await pipeline.deadlineCheck().catch(() => undefined);
         for (const requestId of check?.announced ?? [])
-          print(`  ${requestId}: completion event published late, by the deadline check`);
+          emit({ event: 'completion_published_late', requestId });
       }
       if (received === 0) await Promise.race([sleep(250), stopped]);
     }
@@ -261,20 +278,30 @@ export async function runUp(options: RunUpOptions): Promise<UpSummary> {
         if (state === undefined || states.get(requestId) === state) continue;
         states.set(requestId, state);
         if (!isFinished(state)) {
-          print(`  ${requestId}: ${state}`);
+          emit(requestEvent(requestId, state));
           continue;
         }
         await journal.remove(requestId);
         states.delete(requestId);
-        print(`  ${requestId}: ${state}${reportHint(requestId, state)}`);
+        emit(requestEvent(requestId, state));
       }
     }
 
-    /** Where a finished request's answer is: the report command, for a loaded or erased request. */
-    function reportHint(requestId: string, state: string): string {
-      return state === 'loaded' || state === 'erased'
-        ? ` (npx dsr report ${requestId} --datamap ${options.dataMapFile})`
-        : '';
+    /**
+     * A request's state, with where its answer is: the package the pipeline wrote, and the command
+     * that writes the report for a loaded or erased request.
+     */
+    function requestEvent(requestId: string, state: string): UpRequestEvent {
+      return {
+        event: 'request',
+        requestId,
+        state,
+        final: isFinished(state),
+        ...(PACKAGED.has(state) ? { package: packageLocation(pipeline.aws.bucket, requestId) } : {}),
+        ...(state === 'loaded' || state === 'erased'
+          ? { report: `npx dsr report ${requestId} --datamap ${options.dataMapFile}` }
+          : {}),
+      };
     }
 
     // Intake messages sent but not yet delivered are journaled before the queues go away.
@@ -296,6 +323,9 @@ export async function runUp(options: RunUpOptions): Promise<UpSummary> {
     await cleanup();
   }
 }
+
+/** States after which the pipeline has written the request's package to the payload bucket. */
+const PACKAGED: ReadonlySet<string> = new Set(['loaded', 'erased', 'erasure_unverified']);
 
 /** Finished for the runtime: a final state, or dead-lettered (which an operator redrives). */
 function isFinished(state: string): boolean {
