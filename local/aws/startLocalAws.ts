@@ -4,24 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import S3rver from 's3rver';
 import { createAwsClients } from '../../adapters/aws/sqsClients';
+import { createPipelineQueues, type LocalQueue, type PipelineQueueName } from './createPipelineQueues';
 import { enableS3rverContinuationTokens } from './enableS3rverContinuationTokens';
 
-/** The pipeline's queues, as in the stack. */
-export const PIPELINE_QUEUES = ['high', 'standard', 'gate', 'load', 'erase'] as const;
-export type PipelineQueueName = (typeof PIPELINE_QUEUES)[number];
-
-export interface LocalQueue {
-  readonly url: string;
-  readonly arn: string;
-  readonly deadLetterUrl: string;
-  readonly deadLetterArn: string;
-  /** Receives before a message is dead-lettered, enforced by the {@link LocalEventSourcePoller}. */
-  readonly maxReceiveCount: number;
-}
+export { type LocalQueue, PIPELINE_QUEUES, type PipelineQueueName } from './createPipelineQueues';
 
 export interface StartLocalAwsOptions {
   /** Directory of the S3 objects. @default a new temporary directory, removed on stop */
@@ -83,21 +73,11 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
   const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
   const { sqs, s3 } = createAwsClients({ region: REGION, sqsEndpoint, s3Endpoint, credentials: CREDENTIALS });
 
-  const queues = {} as Record<PipelineQueueName, LocalQueue>;
-  for (const name of PIPELINE_QUEUES) {
-    const deadLetterUrl = await createQueue(sqs, `dsr-${name}-dlq`, {});
-    const deadLetterArn = await queueArn(sqs, deadLetterUrl);
-    const url = await createQueue(sqs, `dsr-${name}`, {
-      VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
-      // local-aws-sqs counts a ChangeMessageVisibility as a receive, so its own move would come after
-      // about half the receives; the poller enforces `maxReceiveCount` and this is only a backstop.
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: deadLetterArn,
-        maxReceiveCount: maxReceiveCount * 2 + 2,
-      }),
-    });
-    queues[name] = { url, arn: await queueArn(sqs, url), deadLetterUrl, deadLetterArn, maxReceiveCount };
-  }
+  const queues = await createPipelineQueues(sqs, {
+    prefix: 'dsr',
+    maxReceiveCount,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+  });
   // A data directory kept from an earlier run already holds the bucket.
   await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: unknown) => {
     const name = (error as { name?: string }).name;
@@ -128,23 +108,4 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
       }
     },
   };
-}
-
-async function createQueue(
-  sqs: SQSClient,
-  name: string,
-  attributes: Record<string, string>,
-): Promise<string> {
-  const result = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  if (!result.QueueUrl) throw new Error(`queue ${name} was not created`);
-  return result.QueueUrl;
-}
-
-async function queueArn(sqs: SQSClient, url: string): Promise<string> {
-  const result = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
-  );
-  const arn = result.Attributes?.QueueArn;
-  if (!arn) throw new Error(`no ARN for ${url}`);
-  return arn;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type LocalAws, startLocalAws } from '../../local/aws/startLocalAws';
 import { MalformedRequestError } from '../../shared/intake/MalformedRequestError';
 import { parseIntakeMessage } from '../../shared/intake/parseIntakeMessage';
 import { readDeadLetterEnvelope } from '../../shared/pipeline/DeadLetterEnvelope';
@@ -264,12 +265,20 @@ describe('Pipeline on local SQS and S3: the hostile corpus', () => {
 });
 
 describe('Pipeline on local SQS and S3: a request id reused for another subject', () => {
+  // SQS and S3 start once; each test gets its own queues and bucket on them.
+  let aws: LocalAws;
   let h: PipelineHarness;
+  beforeAll(async () => {
+    aws = await startLocalAws();
+  });
+  afterAll(async () => {
+    await aws?.stop();
+  });
   beforeEach(async () => {
-    h = await startPipelineHarness();
+    h = await startPipelineHarness({ aws });
   });
   afterEach(async () => {
-    await h.stop();
+    await h?.stop();
   });
 
   const FIRST = { email: ['first.holder@example.com'] };

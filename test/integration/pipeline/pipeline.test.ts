@@ -1,7 +1,8 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SqsMessageQueue } from '../../../adapters/aws/SqsMessageQueue';
+import { type LocalAws, startLocalAws } from '../../../local/aws/startLocalAws';
 import { dedupKey } from '../../../shared/alerting/PagerDutyClient';
 import { DataMapError } from '../../../shared/errors/errors';
 import { redriveStage } from '../../../shared/pipeline/stages/redriveStage';
@@ -41,12 +42,20 @@ async function send(h: PipelineHarness, url: string, body: string): Promise<void
 const farDeadline = () => new Date(Date.now() + 20 * 86_400_000).toISOString();
 
 describe('Pipeline on local SQS and S3', () => {
+  // SQS and S3 start once; each test gets its own queues and bucket on them.
+  let aws: LocalAws;
   let h: PipelineHarness;
+  beforeAll(async () => {
+    aws = await startLocalAws();
+  });
+  afterAll(async () => {
+    await aws?.stop();
+  });
   beforeEach(async () => {
-    h = await startPipelineHarness();
+    h = await startPipelineHarness({ aws });
   });
   afterEach(async () => {
-    await h.stop();
+    await h?.stop();
   });
 
   it('dead-letters a poison message with its reason while its batch-mates are loaded', async () => {

@@ -1,5 +1,6 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalAws, startLocalAws } from '../../../local/aws/startLocalAws';
 import { PostgresError } from '../../../shared/postgres/errors';
 import { DependencyBreakers } from '../../../shared/resilience/DependencyBreakers';
 import {
@@ -10,9 +11,17 @@ import {
 } from './support/pipelineHarness';
 
 describe('Pipeline resilience on local SQS', () => {
+  // SQS and S3 start once; each test gets its own queues and bucket on them.
+  let aws: LocalAws;
   let h: PipelineHarness;
+  beforeAll(async () => {
+    aws = await startLocalAws();
+  });
+  afterAll(async () => {
+    await aws?.stop();
+  });
   afterEach(async () => {
-    await h.stop();
+    await h?.stop();
   });
 
   it('returns records to the queue with backoff, untried, while the circuit is open', async () => {
@@ -24,7 +33,7 @@ describe('Pipeline resilience on local SQS', () => {
         .execute('postgres', () => Promise.reject(new PostgresError('reset', true, '08006', true)))
         .catch(() => undefined);
     }
-    h = await startPipelineHarness({ breakers });
+    h = await startPipelineHarness({ aws, breakers });
     let tried = 0;
     h.discover = async (request) => {
       tried += 1;
@@ -50,7 +59,7 @@ describe('Pipeline resilience on local SQS', () => {
   });
 
   it('promotes a standard request whose deadline is near to the high queue', async () => {
-    h = await startPipelineHarness();
+    h = await startPipelineHarness({ aws });
     const deadline = new Date(Date.now() + 3 * 86_400_000).toISOString();
     await h.aws.sqs.send(
       new SendMessageCommand({
@@ -74,7 +83,7 @@ describe('Pipeline resilience on local SQS', () => {
   });
 
   it('sends large findings through the bucket between stages as parts with a manifest', async () => {
-    h = await startPipelineHarness({ claimCheckBytes: 10, partBytes: 10 });
+    h = await startPipelineHarness({ aws, claimCheckBytes: 10, partBytes: 10 });
     await h.aws.sqs.send(
       new SendMessageCommand({
         QueueUrl: h.aws.queues.high.url,

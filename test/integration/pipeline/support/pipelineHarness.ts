@@ -23,6 +23,7 @@ import type { DependencyBreakers } from '../../../../shared/resilience/Dependenc
 import { ComplianceMetrics } from '../../../../shared/telemetry/ComplianceMetrics';
 import { createLogger } from '../../../../shared/telemetry/createLogger';
 import { InMemoryLedger } from '../../../support/InMemoryLedger';
+import { scopeLocalAws } from '../../../support/scopeLocalAws';
 
 export const HASH_KEY = 'k'.repeat(32);
 const IDENTITY_KINDS = { email: 'lowercase', user_id: 'none', phone: 'digits' } as const;
@@ -99,10 +100,22 @@ export function findingsFor(request: IntakeRequest): FindingsDocument {
   });
 }
 
+/**
+ * Wires the stages over local SQS and S3. Given `aws` (a file's `startLocalAws`, started once in
+ * `beforeAll`), the harness gets its own queues and bucket there and its `stop()` leaves the
+ * servers running; without it, the harness starts and stops its own.
+ */
 export async function startPipelineHarness(
-  options: { breakers?: DependencyBreakers; claimCheckBytes?: number; partBytes?: number } = {},
+  options: {
+    aws?: LocalAws;
+    breakers?: DependencyBreakers;
+    claimCheckBytes?: number;
+    partBytes?: number;
+  } = {},
 ): Promise<PipelineHarness> {
-  const aws = await startLocalAws({ maxReceiveCount: 5 });
+  const aws = options.aws
+    ? await scopeLocalAws(options.aws, { maxReceiveCount: 5 })
+    : await startLocalAws({ maxReceiveCount: 5 });
   const pagerDuty = await startLocalPagerDuty();
   const ledger = new InMemoryLedger();
   const logs: string[] = [];
