@@ -164,7 +164,9 @@ export class LocalEventSourcePoller {
       let pending = 0;
       for (const poller of pollers) pending += await poller.pending();
       if (received === 0 && pending === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // A round that received something goes straight on: its output is the next round's input.
+      // Only a round that found messages in flight (not yet visible) waits before polling again.
+      if (received === 0) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`queues not drained within ${options.timeoutMs ?? 30_000} ms`);
   }
