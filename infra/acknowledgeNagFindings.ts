@@ -2,8 +2,10 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import type { FunctionName } from '../functions/functionConfigs';
+import { PAYLOAD_PREFIXES, type PayloadPrefix } from '../shared/payload/PayloadStore';
 import type { AnchorBucket } from './constructs/AnchorBucket';
 import type { FailedPayloadBucket } from './constructs/FailedPayloadBucket';
+import { PAYLOAD_WRITES } from './constructs/payloadWrites';
 import type { StageFunction } from './constructs/StageFunction';
 
 /** What of `DsrBridge` the acknowledgments name (a shape of its own, so the construct can call this). */
@@ -78,14 +80,27 @@ export function acknowledgeNagFindings(bridge: NagFindingScope): void {
       "Part of CDK grantPut: aborts this function's own multipart uploads of a payload.",
     );
   }
-  for (const fn of [...stages, bridge.functions.deadLetterRecorder]) {
+  const payloadBucket = stack.getLogicalId(bridge.payloads.bucket.node.defaultChild as never);
+  // Read (and, for the erase function, delete) on every object of the bucket; put only under a prefix.
+  for (const fn of stages) {
     ack(
       fn,
-      `IAM5[Resource::<${stack.getLogicalId(bridge.payloads.bucket.node.defaultChild as never)}.Arn>/*]`,
+      `IAM5[Resource::<${payloadBucket}.Arn>/*]`,
       fn === bridge.functions.erase
-        ? "Payload objects are keyed by date and request id, unknown at deploy time; the grant is limited to the one failed-payload bucket, and DeleteObject is there so an erasure removes the subject's own objects."
-        : 'Payload objects are keyed by date and request id, unknown at deploy time; the grant is limited to the one failed-payload bucket.',
+        ? "Payload objects are keyed by date and request id, unknown at deploy time; read and delete on the one failed-payload bucket, DeleteObject so an erasure removes the subject's own objects (puts are granted per prefix)."
+        : 'Payload objects are keyed by date and request id, unknown at deploy time; read on the one failed-payload bucket (puts are granted per prefix).',
     );
+  }
+  for (const [name, prefixes] of Object.entries(PAYLOAD_WRITES) as [
+    FunctionName,
+    readonly PayloadPrefix[],
+  ][]) {
+    for (const prefix of prefixes)
+      ack(
+        bridge.functions[name],
+        `IAM5[Resource::<${payloadBucket}.Arn>/${PAYLOAD_PREFIXES[prefix]}*]`,
+        `Put under ${PAYLOAD_PREFIXES[prefix]} only, the prefix of keys this function writes (keyed by date and request or message id, unknown at deploy time), in the one failed-payload bucket.`,
+      );
   }
   for (const fn of stages) {
     for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {

@@ -13,6 +13,7 @@ import type { FunctionName } from '../../functions/functionConfigs';
 import { BUNDLED_DATA_MAP, functionEnvironments } from '../../functions/functionEnvironments';
 import { DAYS_LEFT_BUCKETS } from '../../shared/audit/checkDeadlines';
 import { packageFile } from '../../shared/package/packageFile';
+import { PAYLOAD_PREFIXES } from '../../shared/payload/PayloadStore';
 import { OPEN_REQUESTS_METRIC } from '../../shared/telemetry/ComplianceMetrics';
 import { acknowledgeNagFindings } from '../acknowledgeNagFindings';
 import type { DsrBridgeProps } from '../DsrBridgeProps';
@@ -22,6 +23,7 @@ import { CompletionTopic } from './CompletionTopic';
 import { FailedPayloadBucket } from './FailedPayloadBucket';
 import { PagerDutyAlarms } from './PagerDutyAlarms';
 import { PipelineQueue } from './PipelineQueue';
+import { PAYLOAD_WRITES } from './payloadWrites';
 import { type FunctionNetwork, StageFunction, type StageFunctionProps } from './StageFunction';
 
 const ROOT = packageFile('.');
@@ -473,16 +475,17 @@ export class DsrBridge extends Construct {
 
   /**
    * Each function's permissions follow from its configuration: read on every secret whose ARN its
-   * environment holds, send on every queue whose URL it holds, and put and read on the payload
-   * bucket when it holds its name (dead-lettered bodies and quarantined payloads are written,
-   * claim checks and redriven bodies read, except by the dead-letter recorder, which only writes;
-   * only the erase function deletes, granted in {@link wireStages}; the deadline check gets none). A setting removed from a
-   * function's environment takes its permission with it.
+   * environment holds, send on every queue whose URL it holds, and read and put on the payload
+   * bucket when it holds its name: read on the whole bucket (claim checks, erasure cases, redriven
+   * bodies), except for the dead-letter recorder, which only writes; put only under the prefixes the
+   * function writes ({@link PAYLOAD_WRITES}); only the erase function deletes, granted in
+   * {@link wireStages}; the deadline check gets none. A setting removed from a function's
+   * environment takes its permission with it.
    */
   private grantWhatConfigurationNames(): void {
     const secrets = Object.values(this.secrets).filter((s): s is secretsmanager.ISecret => s !== undefined);
     const queues = Object.values(this.queues).flatMap((q) => [q.queue, q.deadLetterQueue]);
-    for (const fn of Object.values(this.functions)) {
+    for (const [name, fn] of Object.entries(this.functions) as [FunctionName, StageFunction][]) {
       const values = new Set(Object.values(fn.environment));
       for (const secret of secrets) if (values.has(secret.secretArn)) secret.grantRead(fn.role);
       for (const queue of queues) if (values.has(queue.queueUrl)) queue.grantSendMessages(fn.role);
@@ -491,7 +494,8 @@ export class DsrBridge extends Construct {
       if (values.has(this.payloads.bucket.bucketName) && fn !== this.functions.deadlineCheck) {
         // The dead-letter recorder only stores bodies; it never reads a payload back.
         if (fn !== this.functions.deadLetterRecorder) this.payloads.bucket.grantRead(fn.role);
-        this.payloads.bucket.grantPut(fn.role);
+        for (const prefix of PAYLOAD_WRITES[name])
+          this.payloads.bucket.grantPut(fn.role, `${PAYLOAD_PREFIXES[prefix]}*`);
       }
     }
   }

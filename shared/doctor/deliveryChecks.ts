@@ -39,7 +39,7 @@ export function bucketReachable(probe: ReachabilityProbe, bucket: string, functi
       } catch (error) {
         return fail(
           `${bucket}: ${firstLine(error)}`,
-          'check that PAYLOAD_BUCKET names the stack’s FailedPayloads bucket and the role may s3:PutObject and s3:GetObject in it',
+          'check that PAYLOAD_BUCKET names the stack’s FailedPayloads bucket, that you may s3:ListBucket on it, and that each function’s role may s3:GetObject in it and s3:PutObject under the prefixes it writes (README, Deploying)',
         );
       }
     },

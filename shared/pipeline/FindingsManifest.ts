@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { notFollowedSchema, unparsedPhonesSchema } from '../discovery/NotFollowed';
+import { claimCheckPrefix } from '../payload/PayloadStore';
 
 /** Default bytes of one findings part (newline-delimited canonical findings). */
 export const DEFAULT_PART_BYTES = 4 * 1024 * 1024;
@@ -47,7 +48,7 @@ export type FindingsManifest = z.output<typeof findingsManifestSchema>;
 
 /** Prefix of a request's parts and manifest: the same findings give the same keys. */
 export function findingsPartsPrefix(requestId: string, evidenceHash: string): string {
-  return `claim-check/${requestId}/${evidenceHash}/`;
+  return `${claimCheckPrefix(requestId)}${evidenceHash}/`;
 }
 
 /** Key of part `index` (1-based) of a request's findings. */

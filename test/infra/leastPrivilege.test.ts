@@ -31,17 +31,19 @@ const consume = (queue: string) =>
   );
 const send = (...queues: string[]) =>
   grant(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], queues);
-const putPayloads = grant(
-  [
-    's3:Abort*',
-    's3:PutObject',
-    's3:PutObjectLegalHold',
-    's3:PutObjectRetention',
-    's3:PutObjectTagging',
-    's3:PutObjectVersionTagging',
-  ],
-  ['FailedPayloadsBucket/*'],
-);
+/** Put under the payload bucket's named prefixes only (`claim-check/*`, `packages/*`…), never on the whole bucket. */
+const putPayloads = (...prefixes: string[]) =>
+  grant(
+    [
+      's3:Abort*',
+      's3:PutObject',
+      's3:PutObjectLegalHold',
+      's3:PutObjectRetention',
+      's3:PutObjectTagging',
+      's3:PutObjectVersionTagging',
+    ],
+    prefixes.map((p) => `FailedPayloadsBucket/${p}/*`),
+  );
 const readPayloads = grant(
   ['s3:GetBucket*', 's3:GetObject*', 's3:List*'],
   ['FailedPayloadsBucket', 'FailedPayloadsBucket/*'],
@@ -64,7 +66,6 @@ const sources = [
 ];
 const deletePayloads = grant(['s3:DeleteObject'], ['FailedPayloadsBucket/*']);
 /** The functions that write terminal states, and the deadline check's sweep, publish completion events to the one topic. */
-// The load and erase functions write the subject's package (`packages/<request id>/`) under putPayloads.
 const publishCompletions = grant(['sns:Publish'], ['CompletionTopic']);
 
 /** The whole of what each function may do. Anything beyond this fails the test. */
@@ -74,7 +75,8 @@ const EXPECTED: Record<keyof DsrBridgeStack['bridge']['functions'], string[]> = 
     ...logs('ExtractHigh'),
     ...consume('HighIntakeQueue'),
     ...send('GateStageQueue', 'HighIntakeDeadLetter'),
-    ...putPayloads,
+    // Claim-checked findings, the erasure case, a dead-lettered body.
+    ...putPayloads('claim-check', 'erasure', 'dead-letter'),
     ...readPayloads,
     ...readSecrets('PostgresSecret', 'SubjectHashKeySecret'),
   ],
@@ -83,7 +85,7 @@ const EXPECTED: Record<keyof DsrBridgeStack['bridge']['functions'], string[]> = 
     ...logs('ExtractStandard'),
     ...consume('StandardIntakeQueue'),
     ...send('GateStageQueue', 'HighIntakeQueue', 'StandardIntakeDeadLetter'),
-    ...putPayloads,
+    ...putPayloads('claim-check', 'erasure', 'dead-letter'),
     ...readPayloads,
     ...readSecrets('PostgresSecret', 'SubjectHashKeySecret'),
   ],
@@ -92,7 +94,7 @@ const EXPECTED: Record<keyof DsrBridgeStack['bridge']['functions'], string[]> = 
     ...logs('Gate'),
     ...consume('GateStageQueue'),
     ...send('LoadStageQueue', 'EraseStageQueue', 'GateStageDeadLetter'),
-    ...putPayloads,
+    ...putPayloads('quarantine', 'dead-letter'),
     ...readPayloads,
     ...publishCompletions,
     ...readSecrets('PostgresSecret', 'SnowflakeSecret', 'PagerDutyRoutingKeySecret'),
@@ -102,7 +104,8 @@ const EXPECTED: Record<keyof DsrBridgeStack['bridge']['functions'], string[]> = 
     ...logs('Load'),
     ...consume('LoadStageQueue'),
     ...send('LoadStageQueue', 'LoadStageDeadLetter'),
-    ...putPayloads,
+    // The subject's package (`packages/<request id>/`): only the load and erase functions write one.
+    ...putPayloads('quarantine', 'dead-letter', 'packages'),
     ...readPayloads,
     ...publishCompletions,
     ...readSecrets('SnowflakeSecret', 'PagerDutyRoutingKeySecret'),
@@ -113,7 +116,8 @@ const EXPECTED: Record<keyof DsrBridgeStack['bridge']['functions'], string[]> = 
     ...logs('Erase'),
     ...consume('EraseStageQueue'),
     ...send('EraseStageQueue', 'EraseStageDeadLetter'),
-    ...putPayloads,
+    // Plans made again, and the erasure confirmation's package.
+    ...putPayloads('erasure', 'quarantine', 'dead-letter', 'packages'),
     ...readPayloads,
     ...deletePayloads,
     ...publishCompletions,
@@ -147,7 +151,7 @@ const EXPECTED: Record<keyof DsrBridgeStack['bridge']['functions'], string[]> = 
     ...kms(),
     ...logs('DeadLetterRecorder'),
     ...deadLetters.flatMap((q) => [...consume(q), ...send(q)]),
-    ...putPayloads,
+    ...putPayloads('dead-letter'),
     ...publishCompletions,
     ...readSecrets('SnowflakeSecret', 'SubjectHashKeySecret', 'PagerDutyRoutingKeySecret'),
   ],
@@ -160,7 +164,7 @@ const EXPECTED: Record<keyof DsrBridgeStack['bridge']['functions'], string[]> = 
     ...kms(),
     ...logs('DeadlineCheck'),
     ...publishCompletions,
-    ...grant(['s3:GetObject', 's3:PutObject'], ['LedgerAnchorsBucket/*']),
+    ...grant(['s3:GetObject', 's3:PutObject'], ['LedgerAnchorsBucket/anchors/*']),
     ...grant(['s3:ListBucket'], ['LedgerAnchorsBucket']),
     ...readSecrets('SnowflakeSecret', 'PagerDutyRoutingKeySecret'),
   ],
@@ -185,6 +189,31 @@ describe('Least privilege over the synthesised template', () => {
       expect(held).toEqual([...new Set(EXPECTED[fn])].sort());
     });
   }
+
+  it('lets only the load and erase functions put packages, and no function put anywhere in the payload bucket', () => {
+    // The statements under which `fn` may put this key: action and resource read as IAM wildcards.
+    const glob = (pattern: string) =>
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      );
+    const mayPut = (fn: keyof DsrBridgeStack['bridge']['functions'], key: string) =>
+      inventory(fn).filter((line) => {
+        const [action = '', resource = ''] = line.replace(/^Allow /, '').split(' on ');
+        return glob(action).test('s3:PutObject') && glob(resource).test(`FailedPayloadsBucket/${key}`);
+      });
+    const packageFile = 'packages/REQ-1/index.html';
+    for (const fn of Object.keys(stack.bridge.functions) as (keyof DsrBridgeStack['bridge']['functions'])[]) {
+      // A key under no prefix any function writes: only a whole-bucket grant would allow it.
+      expect(mayPut(fn, 'elsewhere/REQ-1.json'), `${fn} may put anywhere in the bucket`).toEqual([]);
+      if (fn === 'load' || fn === 'erase') continue;
+      expect(mayPut(fn, packageFile), `${fn} may put packages`).toEqual([]);
+    }
+    for (const fn of ['load', 'erase'] as const)
+      expect(mayPut(fn, packageFile), fn).toEqual(['Allow s3:PutObject on FailedPayloadsBucket/packages/*']);
+  });
 
   it('keeps the extractors of a PostgreSQL-only data map away from Snowflake, and the loader away from PostgreSQL', () => {
     for (const fn of ['extractHigh', 'extractStandard'] as const)

@@ -2,7 +2,8 @@ import type { Template } from 'aws-cdk-lib/assertions';
 
 /**
  * Every permission a role holds, as sorted `action on resource` lines, with resources named by
- * the logical ID they reference (hash suffix removed) or written out when literal.
+ * the logical ID they reference (hash suffix removed) and the object path joined after it
+ * (`FailedPayloadsBucket/packages/*`), or written out when literal.
  */
 export function permissionInventory(template: Template, roleLogicalId: string): string[] {
   const policies = template.findResources('AWS::IAM::Policy');
@@ -30,6 +31,7 @@ function describeResource(resource: unknown): string {
   const names = [...text.matchAll(/"(?:Ref|Fn::GetAtt)":\s*(?:"([A-Za-z0-9]+)"|\["([A-Za-z0-9]+)")/g)].map(
     (m) => (m[1] ?? m[2] ?? '').replace(/[0-9A-F]{8}$/, ''),
   );
-  const suffix = text.includes('/*') ? '/*' : '';
+  // The literal path joined after a reference: `/*` for every object, `/packages/*` for a prefix.
+  const suffix = /"(\/[^"]*)"/.exec(text)?.[1] ?? '';
   return names.length ? `${names.join('+')}${suffix}` : text;
 }
