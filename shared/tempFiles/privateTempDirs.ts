@@ -77,7 +77,8 @@ export async function removeStaleTempDirs(prefix: string, parent: string = tmpdi
   return removed;
 }
 
-function processRuns(pid: number): boolean {
+/** Whether a process with this id runs (as any user). */
+export function processRuns(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { processRuns } from '../../shared/tempFiles/privateTempDirs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -88,13 +89,4 @@ export default function setup(project: TestProject): () => void {
     if (strict) throw new Error(message);
     process.stderr.write(`\n${message}\n`);
   };
-}
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
