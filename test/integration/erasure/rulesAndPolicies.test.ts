@@ -81,6 +81,14 @@ async function asRole<T>(role: string, use: (db: PgDatabase) => Promise<T>): Pro
   }
 }
 
+/** The dry run, then the change, of the subject's erasure under `map`, both as the erasure role. */
+function dryRunThenErase(map: string) {
+  return asRole(ERASER, async (writeDb) => [
+    await erasePg(scratch.db, map, ANA, { dryRun: true, writeDb }),
+    await erasePg(scratch.db, map, ANA, { writeDb }),
+  ]);
+}
+
 describe('Function: eraseSubject (a rule on a planned table)', () => {
   const RULE = `CREATE RULE keep_deleted AS ON DELETE TO shop.customer
     DO ALSO INSERT INTO audit.deleted_customer VALUES (OLD.id, OLD.email, OLD.name)`;
@@ -91,10 +99,7 @@ describe('Function: eraseSubject (a rule on a planned table)', () => {
     const before = await snapshotOthers(scratch.test, EVERY_ROW);
 
     // Act
-    const [dry, change] = await asRole(ERASER, async (writeDb) => [
-      await erasePg(scratch.db, mapWith('delete'), ANA, { dryRun: true, writeDb }),
-      await erasePg(scratch.db, mapWith('delete'), ANA, { writeDb }),
-    ]);
+    const [dry, change] = await dryRunThenErase(mapWith('delete'));
 
     // Assess
     for (const r of [dry, change])
@@ -145,10 +150,7 @@ describe('Function: eraseSubject (a rule on a planned table)', () => {
     const map = mapWith('delete', '{ action: delete, triggers: { acknowledge: [keep_orders] } }');
 
     // Act
-    const [dry, change] = await asRole(ERASER, async (writeDb) => [
-      await erasePg(scratch.db, map, ANA, { dryRun: true, writeDb }),
-      await erasePg(scratch.db, map, ANA, { writeDb }),
-    ]);
+    const [dry, change] = await dryRunThenErase(map);
 
     // Assess
     for (const r of [dry, change])
@@ -177,10 +179,7 @@ describe('Function: eraseSubject (a row-security policy on a planned table)', ()
     const before = await snapshotOthers(scratch.test, EVERY_ROW);
 
     // Act
-    const [dry, change] = await asRole(ERASER, async (writeDb) => [
-      await erasePg(scratch.db, mapWith('delete'), ANA, { dryRun: true, writeDb }),
-      await erasePg(scratch.db, mapWith('delete'), ANA, { writeDb }),
-    ]);
+    const [dry, change] = await dryRunThenErase(mapWith('delete'));
 
     // Assess
     for (const r of [dry, change])
@@ -214,10 +213,7 @@ describe('Function: eraseSubject (a row-security policy on a planned table)', ()
       const map = mapWith('delete', ACKNOWLEDGED(name));
 
       // Act
-      const [dry, change] = await asRole(ERASER, async (writeDb) => [
-        await erasePg(scratch.db, map, ANA, { dryRun: true, writeDb }),
-        await erasePg(scratch.db, map, ANA, { writeDb }),
-      ]);
+      const [dry, change] = await dryRunThenErase(map);
 
       // Assess
       for (const r of [dry, change])
