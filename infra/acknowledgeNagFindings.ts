@@ -4,6 +4,7 @@ import type { IConstruct } from 'constructs';
 import type { FunctionName } from '../functions/functionConfigs';
 import { PAYLOAD_PREFIXES, type PayloadPrefix } from '../shared/payload/PayloadStore';
 import type { AnchorBucket } from './constructs/AnchorBucket';
+import type { BridgeSecrets } from './constructs/BridgeSecrets';
 import type { FailedPayloadBucket } from './constructs/FailedPayloadBucket';
 import { PAYLOAD_WRITES } from './constructs/payloadWrites';
 import type { StageFunction } from './constructs/StageFunction';
@@ -13,20 +14,7 @@ export interface NagFindingScope extends IConstruct {
   readonly functions: Readonly<Record<FunctionName, StageFunction>>;
   readonly payloads: FailedPayloadBucket;
   readonly anchors: AnchorBucket;
-  readonly secrets: Readonly<
-    Record<
-      | 'postgres'
-      | 'postgresErasure'
-      | 'erasureMaskKey'
-      | 'snowflake'
-      | 'subjectHashKey'
-      | 'pagerDutyRoutingKey',
-      secretsmanager.ISecret
-    >
-  > & {
-    readonly snowflakeReader?: secretsmanager.ISecret;
-    readonly snowflakeErasure?: secretsmanager.ISecret;
-  };
+  readonly secrets: BridgeSecrets;
   readonly postgresRotation: secretsmanager.RotationSchedule | undefined;
   readonly postgresErasureRotation: secretsmanager.RotationSchedule | undefined;
 }

@@ -19,6 +19,7 @@ import { acknowledgeNagFindings } from '../acknowledgeNagFindings';
 import type { DsrBridgeProps } from '../DsrBridgeProps';
 import { type BridgeSettings, resolveBridgeSettings } from '../resolveBridgeSettings';
 import { AnchorBucket } from './AnchorBucket';
+import type { BridgeSecrets } from './BridgeSecrets';
 import { CompletionTopic } from './CompletionTopic';
 import { FailedPayloadBucket } from './FailedPayloadBucket';
 import { PagerDutyAlarms } from './PagerDutyAlarms';
@@ -79,18 +80,7 @@ export class DsrBridge extends Construct {
   /** Where intake systems are told that a request is finished. */
   readonly completions: CompletionTopic;
   readonly alerting: PagerDutyAlarms;
-  readonly secrets: Record<
-    | 'postgres'
-    | 'postgresErasure'
-    | 'erasureMaskKey'
-    | 'snowflake'
-    | 'subjectHashKey'
-    | 'pagerDutyRoutingKey',
-    secretsmanager.ISecret
-  > & {
-    readonly snowflakeReader?: secretsmanager.ISecret;
-    readonly snowflakeErasure?: secretsmanager.ISecret;
-  };
+  readonly secrets: BridgeSecrets;
   /** The props, validated and with their defaults. */
   readonly settings: BridgeSettings;
   /** Why the extractors search Snowflake (from the data map), or undefined when they do not. */
