@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll } from 'vitest';
 import { buildApp } from '../../infra/app';
 import type { DsrBridgeStack, DsrBridgeStackProps } from '../../infra/DsrBridgeStack';
+import { atFileEnd } from '../support/fileCleanup';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'handler.ts');
 export const FIXTURE_ENTRIES = {
@@ -68,9 +68,6 @@ const TEST_CONTEXT = {
 
 /** Output directories of this file's apps, removed when the file ends (CDK makes one per app). */
 const outdirs: string[] = [];
-afterAll(() => {
-  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
 /**
  * A fresh app with `cdk.json`'s context, the test context and `context`, whose cloud assembly goes to a directory this
@@ -78,6 +75,7 @@ afterAll(() => {
  */
 export function testApp(context: Record<string, unknown> = {}): App {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk.out-'));
+  if (outdirs.length === 0) atFileEnd(forgetApps);
   outdirs.push(outdir);
   return new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...TEST_CONTEXT, ...context } });
 }
@@ -86,6 +84,12 @@ type Synthesized = { app: App; stack: DsrBridgeStack; template: () => Template }
 
 /** Apps already built in this file, by configuration: each distinct one is synthesised once. */
 const built = new Map<string, Synthesized>();
+
+/** Removes this file's output directories and forgets its apps, when the file ends. */
+function forgetApps(): void {
+  built.clear();
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 /**
  * The app and stack of a configuration, with cdk-nag registered as in production, and the Snowflake
