@@ -25,8 +25,8 @@ export interface SharedRow {
 /**
  * Decides which found rows, PostgreSQL's and Snowflake's, are shared with other people. Pure: the
  * references from rows outside the findings were read before (`readOutsideReferences`).
- * - Referenced: other people's rows lead to it (PostgreSQL rows only: Snowflake has no enforced
- *   foreign keys, and references into Snowflake rows are not read).
+ * - Referenced: other people's rows lead to it (in Snowflake through the data map's follow edges
+ *   only: it enforces no foreign keys).
  * - Another person's identifier: a row with the subject's value in one identity column also holds a
  *   value that is not the subject's in another identity column of that kind (a message with the
  *   subject as sender and someone else as recipient). When the table's erasure rule names `parties`,

@@ -286,12 +286,58 @@ describe('Function: eraseSubject (rows of a Snowflake table shared with other pe
       ['recipient', 1],
       ['sender', 1],
     ]);
+  });
 
-    // A second erasure of Ana finds nothing of hers left to mask and changes no row.
-    const after = await messages([1000, 1001, 1002, 1003]);
-    const again = await erase(map(MASK_OWN));
-    expect(again).toMatchObject({ outcome: 'executed', verification: { outcome: 'erased' } });
-    expect(await messages([1000, 1001, 1002, 1003])).toBe(after);
+  it("retains a Snowflake address another person's Snowflake row follows onto its key, and deletes the subject's own", async () => {
+    // Prepare: Ana and Ben live at address 1, Ana alone at address 2 (a second home), Cy at 3.
+    await sf.sql(
+      `CREATE OR REPLACE TABLE ANALYTICS.PUBLIC.PEOPLE (PERSON_ID NUMBER(38,0), EMAIL VARCHAR, ADDRESS_ID NUMBER(38,0))`,
+    );
+    await sf.sql(
+      `CREATE OR REPLACE TABLE ANALYTICS.PUBLIC.ADDRESSES (ADDRESS_ID NUMBER(38,0), STREET VARCHAR)`,
+    );
+    await sf.sql(
+      `INSERT INTO ANALYTICS.PUBLIC.PEOPLE VALUES (1, 'ana@x.test', 1), (4, 'ana@x.test', 2), (2, 'ben@x.test', 1), (3, 'cy@x.test', 3)`,
+    );
+    await sf.sql(
+      `INSERT INTO ANALYTICS.PUBLIC.ADDRESSES VALUES (1, '1 Shared Road'), (2, '2 Own Lane'), (3, '3 Far Away')`,
+    );
+    const yaml = `${map()}  - table: ANALYTICS.PUBLIC.PEOPLE
+    primaryKey: [PERSON_ID]
+    identities: { email: EMAIL }
+    erasure: delete
+  - table: ANALYTICS.PUBLIC.ADDRESSES
+    primaryKey: [ADDRESS_ID]
+    follow: { ADDRESS_ID: ANALYTICS.PUBLIC.PEOPLE.ADDRESS_ID }
+    erasure: delete
+`;
+    const snapshot = async () =>
+      JSON.stringify([
+        await sf.sql('SELECT * FROM ANALYTICS.PUBLIC.PEOPLE WHERE PERSON_ID IN (2, 3) ORDER BY PERSON_ID'),
+        await sf.sql(
+          'SELECT * FROM ANALYTICS.PUBLIC.ADDRESSES WHERE ADDRESS_ID IN (1, 3) ORDER BY ADDRESS_ID',
+        ),
+        await others(),
+      ]);
+    const before = await snapshot();
+
+    // Act
+    const result = await erase(yaml);
+
+    // Assess: address 1 is Ben's too and stays, reported; address 2 and Ana's rows are gone.
+    expect(result.outcome).toBe('executed');
+    if (result.outcome !== 'executed') return;
+    expect(formatErasurePlan(result.plan)).toContain(
+      "snowflake ANALYTICS.PUBLIC.ADDRESSES: delete 1 row(s); 1 row(s) retained: shared reached from 1 row(s) of ANALYTICS.PUBLIC.PEOPLE outside the subject's data",
+    );
+    expect(await snapshot()).toBe(before);
+    expect(
+      (await sf.sql('SELECT ADDRESS_ID FROM ANALYTICS.PUBLIC.ADDRESSES ORDER BY 1')).map((r) => r.ADDRESS_ID),
+    ).toEqual(['1', '3']);
+    expect(
+      (await sf.sql('SELECT PERSON_ID FROM ANALYTICS.PUBLIC.PEOPLE ORDER BY 1')).map((r) => r.PERSON_ID),
+    ).toEqual(['2', '3']);
+    expect(result.verification).toMatchObject({ outcome: 'erased', remaining: [] });
   });
 
   it("refuses a party's mask that Snowflake's catalog cannot take before anything runs in either system", async () => {
