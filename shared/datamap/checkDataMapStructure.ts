@@ -190,8 +190,8 @@ export function checkDataMapStructure(map: DataMap): { path: Path; message: stri
 }
 
 /**
- * The `shared:` setting and `parties` of a table's erasure rule: shared rows are told apart in
- * PostgreSQL only; `mask-own` masks a party's columns, so it needs `action: mask` and `parties`;
+ * The `shared:` setting and `parties` of a table's erasure rule, the same for PostgreSQL and
+ * Snowflake tables: `mask-own` masks a party's columns, so it needs `action: mask` and `parties`;
  * every identity column belongs to exactly one party, and a party's columns are returned.
  */
 function sharedRuleProblems(system: System, i: number, table: TableSpec): { path: Path; message: string }[] {
@@ -201,13 +201,6 @@ function sharedRuleProblems(system: System, i: number, table: TableSpec): { path
   const at = (...rest: (string | number)[]) => [system, i, 'erasure', ...rest];
   const shared = 'shared' in rule ? rule.shared : undefined;
   const parties = 'parties' in rule ? rule.parties : undefined;
-  if (system === 'snowflake' && (shared || parties)) {
-    problems.push({
-      path: at(shared ? 'shared' : 'parties'),
-      message: 'shared rows are told apart in PostgreSQL tables only: remove shared and parties here',
-    });
-    return problems;
-  }
   if (shared !== undefined && !(SHARED_SETTINGS as readonly string[]).includes(shared))
     problems.push({
       path: at('shared'),

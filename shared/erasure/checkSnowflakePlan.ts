@@ -58,7 +58,7 @@ export function snowflakeMaskRefusal(mask: PlannedMask, column: SnowflakeColumn)
  *   NUMBER, and no two live rows share a planned key (`KEY_REFUSED`): Snowflake does not enforce
  *   primary keys, and a `DELETE … USING` by a shared key would take another person's row with it;
  * - each masked column exists, is not a key column, and can take its strategy (`MASK_REFUSED`,
- *   {@link snowflakeMaskRefusal}).
+ *   {@link snowflakeMaskRefusal}), the columns of each party's entry (`shared: mask-own`) included.
  * Messages name tables and columns, never values.
  */
 export async function checkSnowflakePlan(
@@ -74,8 +74,14 @@ export async function checkSnowflakePlan(
     work.map((t) => t.table),
   );
   const problems: ErasureProblem[] = [];
+  // A table masked per party (`shared: mask-own`) has several entries, each checked with its own
+  // columns and keys; a problem two entries share is named once.
+  const named = new Set<string>();
   for (const table of work) {
-    const refuse = (code: ErasureProblem['code'], message: string, column?: string) =>
+    const refuse = (code: ErasureProblem['code'], message: string, column?: string) => {
+      const id = JSON.stringify([table.table, column ?? null, code, message]);
+      if (named.has(id)) return;
+      named.add(id);
       problems.push({
         system: 'snowflake',
         table: table.table,
@@ -83,6 +89,7 @@ export async function checkSnowflakePlan(
         code,
         message,
       });
+    };
     const live = catalog.tables.get(table.table);
     if (!live) {
       refuse('TABLE_MISSING', 'the table does not exist in Snowflake (or the erasure cannot see it)');

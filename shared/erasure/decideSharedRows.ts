@@ -1,9 +1,11 @@
 import type { CanonicalValue } from '../canonical/CanonicalValue';
-import type { DataMap, PostgresTableSpec } from '../datamap/dataMapSchema';
-import { parseColumnRef } from '../datamap/parseColumnRef';
+import type { DataMap, PostgresTableSpec, SnowflakeTableSpec } from '../datamap/dataMapSchema';
+import { type ColumnRef, parseColumnRef } from '../datamap/parseColumnRef';
 import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import type { OutsideReferences } from './readOutsideReferences';
+
+type TableSpec = PostgresTableSpec | SnowflakeTableSpec;
 
 /** Why one of the subject's rows is shared with other people. Held in memory only, never written. */
 export interface SharedRow {
@@ -21,15 +23,17 @@ export interface SharedRow {
 }
 
 /**
- * Decides which found PostgreSQL rows are shared with other people. Pure: the references from rows
- * outside the findings were read before (`readOutsideReferences`).
- * - Referenced: other people's rows lead to it.
+ * Decides which found rows, PostgreSQL's and Snowflake's, are shared with other people. Pure: the
+ * references from rows outside the findings were read before (`readOutsideReferences`).
+ * - Referenced: other people's rows lead to it (in Snowflake through the data map's follow edges
+ *   only: it enforces no foreign keys).
  * - Another person's identifier: a row with the subject's value in one identity column also holds a
  *   value that is not the subject's in another identity column of that kind (a message with the
  *   subject as sender and someone else as recipient). When the table's erasure rule names `parties`,
  *   the parties decide instead: a party with one of the subject's values is the subject's, any other
  *   party holding an identity value is another person, whatever the kind.
- * - Through: a row reached only through follow edges from rows that are all shared.
+ * - Through: a row reached only through follow edges from rows that are all shared (in either
+ *   system: a Snowflake row followed only from shared rows is shared too).
  * A value is the subject's when it is among `known` (the request's identifiers and those learned),
  * compared as the data map normalises its kind.
  */
@@ -46,25 +50,27 @@ export function decideSharedRows(
   };
   for (const [kind, values] of Object.entries(known))
     subject.set(kind, new Set(values.map(normalizer(kind))));
-  const specs = new Map(dataMap.postgres.map((s) => [s.table, s]));
+  const specs = new Map<string, TableSpec>([
+    ...dataMap.postgres.map((s): [string, TableSpec] => [`postgres:${s.table}`, s]),
+    ...dataMap.snowflake.map((s): [string, TableSpec] => [`snowflake:${s.table}`, s]),
+  ]);
   // Per table, once: which identity kind each column holds, and whether a row of it can name
   // another person at all (parties, or two identity columns of one kind); a table that cannot is
   // not looked into row by row.
   const kinds = new Map(
-    dataMap.postgres.map((spec) => {
+    [...specs].map(([id, spec]) => {
       const kindOf = new Map<string, string>();
       for (const [kind, columns] of Object.entries(spec.identities))
         for (const c of columns) kindOf.set(c, kind);
       const parties = spec.erasure && 'parties' in spec.erasure ? spec.erasure.parties : undefined;
       const names = parties !== undefined || Object.values(spec.identities).some((c) => c.length >= 2);
-      return [spec.table, { kindOf, names }] as const;
+      return [id, { kindOf, names }] as const;
     }),
   );
   const shared = new Map<Finding, SharedRow>();
   for (const f of findings.findings) {
-    if (f.system !== 'postgres') continue;
-    const spec = specs.get(f.table);
-    const table = kinds.get(f.table);
+    const spec = specs.get(`${f.system}:${f.table}`);
+    const table = kinds.get(`${f.system}:${f.table}`);
     if (!spec || !table) continue;
     const named = table.names
       ? otherPeople(spec, table.kindOf, f.row, subject, normalizer)
@@ -82,16 +88,21 @@ export function decideSharedRows(
   // row is shared. Found rows are indexed by (table, column, value) once per followed column, so
   // this stays linear in the findings.
   if (shared.size === 0) return shared;
-  const pg = findings.findings.filter((f) => f.system === 'postgres');
+  const all = findings.findings;
   const index = new Map<string, Map<string, Finding[]>>();
-  const rowsWith = (table: string, column: string, value: CanonicalValue): Finding[] => {
-    const id = `${table}\u0000${column}`;
+  const rowsWith = (ref: ColumnRef, value: CanonicalValue): Finding[] => {
+    const id = `${ref.system}:${ref.table}\u0000${ref.column}`;
     let byValue = index.get(id);
     if (!byValue) {
       byValue = new Map();
-      for (const q of pg) {
-        const v = q.row[column];
-        if (q.table !== table || (typeof v !== 'string' && typeof v !== 'number')) continue;
+      for (const q of all) {
+        const v = q.row[ref.column];
+        if (
+          q.system !== ref.system ||
+          q.table !== ref.table ||
+          (typeof v !== 'string' && typeof v !== 'number')
+        )
+          continue;
         const list = byValue.get(String(v));
         if (list) list.push(q);
         else byValue.set(String(v), [q]);
@@ -100,24 +111,23 @@ export function decideSharedRows(
     }
     return typeof value === 'string' || typeof value === 'number' ? (byValue.get(String(value)) ?? []) : [];
   };
-  const refs = new Map<string, ReturnType<typeof parseColumnRef>>();
+  const refs = new Map<string, ColumnRef>();
   const refOf = (from: string) => {
     let ref = refs.get(from);
     if (!ref) {
-      ref = parseColumnRef(from.replace(/^postgres:/, ''));
+      ref = parseColumnRef(from.replace(/^(postgres|snowflake):/, ''));
       refs.set(from, ref);
     }
     return ref;
   };
   for (let changed = true; changed; ) {
     changed = false;
-    for (const f of pg) {
+    for (const f of all) {
       if (shared.has(f) || f.provenance.length === 0) continue;
       if (f.provenance.some((p) => p.via !== 'follow')) continue;
       const parents = f.provenance.flatMap((p) => {
         if (p.via !== 'follow') return [];
-        const from = refOf(p.from);
-        return rowsWith(from.table, from.column, f.row[p.column] ?? null);
+        return rowsWith(refOf(p.from), f.row[p.column] ?? null);
       });
       if (parents.length > 0 && parents.every((q) => shared.has(q))) {
         shared.set(f, { referencedBy: {}, others: [], through: true });
@@ -133,7 +143,7 @@ export function decideSharedRows(
  * Without parties, each identity column is a party of its kind, compared only within its kind.
  */
 function otherPeople(
-  spec: PostgresTableSpec,
+  spec: TableSpec,
   kindOf: ReadonlyMap<string, string>,
   row: Finding['row'],
   subject: ReadonlyMap<string, ReadonlySet<string>>,

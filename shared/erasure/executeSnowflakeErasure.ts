@@ -16,7 +16,7 @@ import {
   snowflakeKeysJson,
 } from './checkSnowflakePlan';
 import { compareWithPlan } from './compareWithPlan';
-import type { ErasurePlan, PlannedMask } from './ErasurePlan';
+import type { ErasurePlan, PlannedMask, PlannedTable } from './ErasurePlan';
 import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
 import { keyText } from './keyText';
 import type { RandomBytes } from './maskValue';
@@ -75,6 +75,8 @@ export function snowflakeErasurePart(deps: SnowflakeErasureDeps): SnowflakeErasu
  * `rehearse`, the same statements run and the transaction is rolled back: a statement Snowflake
  * refuses ends `refused` (`REHEARSAL_FAILED`, naming the table and Snowflake's error code, never its
  * message, which may quote a value). Keyless Snowflake tables are refused (`checkSnowflakePlan`).
+ * A table masked per party (`shared: mask-own`) runs one `UPDATE` per plan entry, each setting only
+ * that entry's columns (the subject's party's), and reports one step each, with its party.
  * https://docs.snowflake.com/en/sql-reference/transactions
  * https://docs.snowflake.com/en/sql-reference/sql/delete
  * https://docs.snowflake.com/en/sql-reference/sql/update
@@ -107,7 +109,9 @@ export async function executeSnowflakeErasure(
   };
   try {
     const stale: StaleRows[] = [];
-    const steps: ErasureStep[] = [];
+    // One step per plan entry: a table masked per party (`shared: mask-own`) has an entry, and a
+    // statement, for each party's columns, and one for the subject's own rows.
+    const steps = new Map<PlannedTable, ErasureStep>();
     for (const table of [
       ...work.filter((t) => t.action === 'mask'),
       ...work.filter((t) => t.action === 'delete'),
@@ -175,13 +179,14 @@ export async function executeSnowflakeErasure(
           ],
         };
       }
-      steps.push({
+      steps.set(table, {
         system: 'snowflake',
         table: table.table,
         action: table.action as 'delete' | 'mask',
         planned: table.rows.length,
         changed,
         alreadyDone,
+        ...(table.party ? { party: table.party } : {}),
       });
     }
     if (stale.length > 0) {
@@ -191,7 +196,10 @@ export async function executeSnowflakeErasure(
     await end(options.rehearse ? 'ROLLBACK' : 'COMMIT');
     return {
       outcome: 'done',
-      steps: plan.tables.flatMap((t) => steps.filter((s) => s.table === t.table && t.system === 'snowflake')),
+      steps: plan.tables.flatMap((t) => {
+        const step = steps.get(t);
+        return step ? [step] : [];
+      }),
     };
   } catch (error) {
     if (open) await deps.db.query('ROLLBACK').catch(() => undefined);

@@ -51,8 +51,8 @@ export function planErasure(
   input: {
     readonly findings: FindingsDocument;
     /**
-     * The found rows shared with other people (`decideSharedRows`); absent: none are told apart
-     * (Snowflake's findings never are).
+     * The found rows shared with other people, in either system (`decideSharedRows`); absent: none
+     * are told apart.
      */
     readonly shared?: ReadonlyMap<Finding, SharedRow>;
   },

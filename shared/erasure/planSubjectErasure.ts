@@ -14,6 +14,7 @@ import type { RandomBytes } from './maskValue';
 import { planErasure } from './planErasure';
 import { type ErasureCatalog, readErasureCatalog } from './readErasureCatalog';
 import { readOutsideReferences } from './readOutsideReferences';
+import { readSnowflakeOutsideReferences } from './readSnowflakeOutsideReferences';
 
 export interface PlanSubjectErasureDeps {
   readonly dataMap: DataMap;
@@ -47,7 +48,8 @@ export function mappedSchemas(dataMap: DataMap): string[] {
 
 /**
  * Discovers the subject and plans its erasure, read-only: discovery, the rows shared with other
- * people on the live data (`readOutsideReferences`, `decideSharedRows`), the plan from the catalog
+ * people on the live data (`readOutsideReferences`, `readSnowflakeOutsideReferences`,
+ * `decideSharedRows`), the plan from the catalog
  * (`planErasure`), then the live checks (`checkPlan`: cascades, CHECKs) when the plan itself has
  * no problem. What the extractor records for an erasure request and what `dsr erase --dry-run` prints.
  */
@@ -61,7 +63,12 @@ export async function planSubjectErasure(
     { requestId: input.requestId, identifiers: input.identifiers },
   );
   const known = learnedIdentifiers(deps.dataMap, findings, input.identifiers);
-  const referenced = await readOutsideReferences(deps.db, deps.dataMap, catalog, findings);
+  const referenced = new Map([
+    ...(await readOutsideReferences(deps.db, deps.dataMap, catalog, findings)),
+    ...(deps.searchers.snowflake
+      ? await readSnowflakeOutsideReferences(deps.searchers.snowflake, deps.dataMap, findings)
+      : []),
+  ]);
   const shared = decideSharedRows(deps.dataMap, findings, known, referenced);
   const { plan, problems } = planErasure({ dataMap: deps.dataMap, catalog }, { findings, shared });
   if (problems.length > 0) return { catalog, findings, plan, problems, known };

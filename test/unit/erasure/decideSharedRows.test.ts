@@ -186,7 +186,7 @@ describe('Function: parseDataMap (shared rows)', () => {
     const yaml =
       system === 'postgres'
         ? MAP.replace('RULE', rule)
-        : `${MAP.replace('RULE', 'delete')}snowflake:\n  - table: A.B.C\n    primaryKey: [ID]\n    identities: { email: EMAIL }\n    erasure: ${rule}\n`;
+        : `${MAP.replace('RULE', 'delete')}snowflake:\n  - table: A.B.C\n    primaryKey: [ID]\n    identities: { email: EMAIL, staff: OTHER }\n    erasure: ${rule}\n`;
     try {
       parseDataMap(yaml, 'unit.yaml');
     } catch (error) {
@@ -210,11 +210,178 @@ describe('Function: parseDataMap (shared rows)', () => {
     expect(refused('{ action: delete, shared: keep }')).toContain(
       'postgres[1].erasure.shared (line 13): shared: keep is not a setting: use retain',
     );
-    expect(refused('{ action: delete, shared: retain }', 'snowflake')).toContain(
-      'shared rows are told apart in PostgreSQL tables only',
-    );
     expect(refused(`{ action: mask, columns: { body: null }, shared: mask-own, parties: ${PARTIES} }`)).toBe(
       'accepted',
     );
+  });
+
+  it('fails on a Snowflake table for the same reasons as on a PostgreSQL one, and accepts the same settings', () => {
+    expect(refused('{ action: delete, shared: mask-own }', 'snowflake')).toContain(
+      "snowflake[0].erasure.shared (line 26): shared: mask-own masks the subject's own columns of a shared row, so it needs action: mask",
+    );
+    expect(refused('{ action: mask, columns: { NOTE: null }, shared: mask-own }', 'snowflake')).toContain(
+      'shared: mask-own needs parties',
+    );
+    expect(refused('{ action: delete, shared: keep }', 'snowflake')).toContain(
+      'shared: keep is not a setting: use retain',
+    );
+    expect(
+      refused('{ action: mask, columns: { NOTE: null }, parties: { a: [NOTE], b: [NAME] } }', 'snowflake'),
+    ).toContain('EMAIL (identity email) is in no party');
+    expect(refused('{ action: delete, parties: { a: [EMAIL, NAME], b: [NAME] } }', 'snowflake')).toContain(
+      'NAME is in parties a and b: a column belongs to one party',
+    );
+    expect(refused('{ action: delete, shared: retain }', 'snowflake')).toBe('accepted');
+    expect(refused('{ action: delete, shared: erase }', 'snowflake')).toBe('accepted');
+    expect(
+      refused(
+        '{ action: mask, columns: { EMAIL: hash, NOTE: null }, shared: mask-own, parties: { me: [EMAIL], them: [OTHER] } }',
+        'snowflake',
+      ),
+    ).toBe('accepted');
+  });
+});
+
+describe('Function: decideSharedRows (Snowflake rows)', () => {
+  const SF_MAP = `version: 1
+identities:
+  email: { normalize: lowercase }
+  staff: {}
+snowflake:
+  - table: A.B.MESSAGES
+    primaryKey: [ID]
+    identities: { email: [SENDER, RECIPIENT] }
+    erasure: delete
+  - table: A.B.TICKETS
+    primaryKey: [ID]
+    identities: { email: REQUESTER, staff: HANDLER }
+    erasure: RULE
+  - table: A.B.ATTACHMENTS
+    primaryKey: [ID]
+    follow: { MESSAGE_ID: A.B.MESSAGES.ID }
+    erasure: delete
+`;
+  const sfEmail = (column: string): ProvenanceEntry => ({ ...byEmail(column) });
+  const sfFindings = () =>
+    buildFindingsDocument({
+      requestId: 'r',
+      subjectHash: 'h',
+      tables: [
+        {
+          system: 'snowflake',
+          table: 'A.B.MESSAGES',
+          primaryKey: ['ID'],
+          rows: [
+            {
+              key: { ID: '1' },
+              provenance: [sfEmail('SENDER')],
+              row: { ID: '1', SENDER: 'ana@x', RECIPIENT: 'Ben@x' },
+            },
+            {
+              key: { ID: '2' },
+              provenance: [sfEmail('SENDER')],
+              row: { ID: '2', SENDER: 'ana@x', RECIPIENT: null },
+            },
+            {
+              key: { ID: '3' },
+              provenance: [sfEmail('RECIPIENT')],
+              row: { ID: '3', SENDER: 'ANA@x', RECIPIENT: 'ana@x' },
+            },
+          ],
+        },
+        {
+          system: 'snowflake',
+          table: 'A.B.TICKETS',
+          primaryKey: ['ID'],
+          rows: [
+            {
+              key: { ID: '7' },
+              provenance: [sfEmail('REQUESTER')],
+              row: { ID: '7', REQUESTER: 'ana@x', HANDLER: 'sam', BODY: 'late' },
+            },
+          ],
+        },
+        {
+          system: 'snowflake',
+          table: 'A.B.ATTACHMENTS',
+          primaryKey: ['ID'],
+          rows: [
+            {
+              key: { ID: '50' },
+              provenance: [
+                { column: 'MESSAGE_ID', from: 'snowflake:A.B.MESSAGES.ID', round: 2, via: 'follow' },
+              ],
+              row: { ID: '50', MESSAGE_ID: '1' },
+            },
+            {
+              key: { ID: '51' },
+              provenance: [
+                { column: 'MESSAGE_ID', from: 'snowflake:A.B.MESSAGES.ID', round: 2, via: 'follow' },
+              ],
+              row: { ID: '51', MESSAGE_ID: '2' },
+            },
+          ],
+        },
+      ],
+    });
+  const sfFind = (doc: ReturnType<typeof sfFindings>, table: string, id: string) =>
+    doc.findings.find((f) => f.table === table && f.key.ID === id) as Finding;
+
+  it("marks a Snowflake row holding another person's identifier of the same kind, and the rows reached only through it", () => {
+    // Prepare
+    const map = parseDataMap(SF_MAP.replace('RULE', 'delete'), 'unit.yaml');
+    const doc = sfFindings();
+
+    // Act
+    const shared = decideSharedRows(map, doc, { email: ['ana@x'] }, new Map());
+    const { plan } = planErasure({ dataMap: map }, { findings: doc, shared });
+
+    // Assess: message 1 names Ben; 2 nobody else; 3 Ana twice. Attachment 50 hangs off message 1 only.
+    expect(['1', '2', '3'].map((id) => shared.has(sfFind(doc, 'A.B.MESSAGES', id)))).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect(shared.get(sfFind(doc, 'A.B.MESSAGES', '1'))?.others).toEqual([['email\u0000ben@x']]);
+    expect(shared.get(sfFind(doc, 'A.B.ATTACHMENTS', '50'))?.through).toBe(true);
+    expect(shared.has(sfFind(doc, 'A.B.ATTACHMENTS', '51'))).toBe(false);
+    // Without parties a staff member of another kind does not make the ticket shared.
+    expect(shared.has(sfFind(doc, 'A.B.TICKETS', '7'))).toBe(false);
+    expect(plan.tables.find((t) => t.table === 'A.B.MESSAGES')).toMatchObject({
+      system: 'snowflake',
+      rows: [{ key: { ID: '2' } }, { key: { ID: '3' } }],
+      shared: { setting: 'retain', retained: [{ key: { ID: '1' } }], otherPersons: 1, referencedBy: {} },
+    });
+    expect(plan.tables.find((t) => t.table === 'A.B.ATTACHMENTS')).toMatchObject({
+      rows: [{ key: { ID: '51' } }],
+      shared: { retained: [{ key: { ID: '50' } }], through: 1 },
+    });
+    expect(JSON.stringify(plan)).not.toMatch(/ben@x/i);
+  });
+
+  it('with parties on a Snowflake table, plans one mask entry for the subject’s party with its columns only', () => {
+    // Prepare
+    const rule =
+      '{ action: mask, columns: { REQUESTER: hash, REQUESTER_NAME: null, HANDLER: hash, BODY: null }, shared: mask-own, parties: { requester: [REQUESTER, REQUESTER_NAME], staff: [HANDLER] } }';
+    const map = parseDataMap(SF_MAP.replace('RULE', rule), 'unit.yaml');
+    const doc = sfFindings();
+
+    // Act
+    const shared = decideSharedRows(map, doc, { email: ['ana@x'] }, new Map());
+    const { plan } = planErasure({ dataMap: map }, { findings: doc, shared });
+
+    // Assess: the staff member is another person; the handler's column and the text stay.
+    expect(shared.get(sfFind(doc, 'A.B.TICKETS', '7'))).toMatchObject({
+      subjectParties: ['requester'],
+      others: [['staff\u0000sam']],
+    });
+    expect(
+      plan.tables
+        .filter((t) => t.table === 'A.B.TICKETS')
+        .map((t) => [t.system, t.party ?? null, t.rows.length, t.mask?.map((m) => m.column)]),
+    ).toEqual([
+      ['snowflake', null, 0, ['BODY', 'HANDLER', 'REQUESTER', 'REQUESTER_NAME']],
+      ['snowflake', 'requester', 1, ['REQUESTER', 'REQUESTER_NAME']],
+    ]);
   });
 });
