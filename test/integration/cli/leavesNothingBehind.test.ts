@@ -23,8 +23,9 @@ beforeAll(async () => {
   await client.connect();
   try {
     await seedHeavySubject(client, { rows: 20_000, email: HEAVY });
-    // A document of about 12 MiB of JSON: more than V8's old space capped at 40 MiB can parse.
-    await seedLargeValueSubject(client, { bytes: 12 * 1024 * 1024, email: BIG });
+    // A document of about 6 MiB of JSON: more than V8's old space capped at 24 MiB can parse (one
+    // of 3 MiB is already too much for it), while a subject of ordinary rows needs less than 16 MiB.
+    await seedLargeValueSubject(client, { bytes: 6 * 1024 * 1024, email: BIG });
   } finally {
     await client.end();
   }
@@ -126,7 +127,7 @@ describe('Command: dsr discover leaves nothing behind', () => {
     timeout: 120_000,
   }, async () => {
     tmp = await mkdtemp(join(tmpdir(), 'dsr-cleanup-test-'));
-    const result = await discover(BIG, { DSR_DISCOVER_HEAP_MIB: '40' }).done;
+    const result = await discover(BIG, { DSR_DISCOVER_HEAP_MIB: '24' }).done;
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^dsr: stopped: out of memory .*; temporary files removed; run it again/m);
     expect(await tree(tmp)).toEqual([]);

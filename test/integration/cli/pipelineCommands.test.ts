@@ -227,7 +227,8 @@ describe('Command: dsr submit', () => {
       stderr: expect.stringMatching(/GDPR, UK_GDPR, CCPA or LGPD/),
     });
 
-    expect(await receiveAll(queue, 1)).toEqual([]);
+    // Each command has returned, so a message it sent would be on the queue already.
+    expect(await receiveAll(queue)).toEqual([]);
   }, 60_000);
 
   it('prints its usage with --help and exits 0', async () => {

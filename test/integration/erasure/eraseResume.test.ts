@@ -1,9 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
+import { runDsr } from '../../support/cliProgram';
 import { CROSS_SYSTEM_ERASURE_MAP } from '../../support/erasureFixture';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { startTestSnowflake } from '../../support/snowflake';
@@ -51,15 +52,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/**
+ * Runs `dsr` in this process (its exit code and output, as the binary gives them): only the crash
+ * needs a process of its own, to be killed.
+ */
 function dsr(args: string[]) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/dsr.js', ...args],
-      { env: { ...process.env, ...env } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  return runDsr(args, env);
 }
 
 const ERASE = ['erase', '--datamap', '', '--subject', 'email=ana@x.test', '--request-id', 'req-crash'];

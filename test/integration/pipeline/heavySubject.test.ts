@@ -9,8 +9,13 @@ import {
 } from '../../support/localPipelineFixture';
 import { checkPipelineInvariant, describeReport } from '../../support/pipelineInvariant';
 
-const EVENTS = 1_000;
-const PART_BYTES = 12 * 1024;
+/**
+ * The tests need more than 10 parts (and a failure after the 4th). An event's finding is about
+ * 360 bytes of canonical text, so 150 events (with Ana's other rows, about 60 KB) make about 15
+ * parts of 4 KiB: each part costs a MERGE and a checkpoint, so no more parts than that.
+ */
+const EVENTS = 150;
+const PART_BYTES = 4 * 1024;
 const LEDGER = `${EVIDENCE.database}.${EVIDENCE.schema}.DSR_LEDGER`;
 
 /** The findings MERGEs among the warehouse requests, counted once per statement (not per HTTP retry). */
@@ -32,7 +37,7 @@ describe('Pipeline: a heavy subject travels in parts and loads part by part', ()
   beforeAll(async () => {
     f = await startLocalPipelineFixture({
       generatedSubjects: 2,
-      // Tiny parts, so a thousand rows make many of them; a short statement deadline, so a
+      // Tiny parts, so a hundred and fifty rows make many of them; a short statement deadline, so a
       // stalled statement fails its load quickly.
       env: {
         DSR_CLAIM_CHECK_BYTES: '4096',
@@ -40,7 +45,7 @@ describe('Pipeline: a heavy subject travels in parts and loads part by part', ()
         SNOWFLAKE_STATEMENT_TIMEOUT_MS: '5000',
       },
     });
-    // Ana's activity: a thousand events with exact decimals in their JSON, no foreign key.
+    // Ana's activity: her events with exact decimals in their JSON, no foreign key.
     await f.sql(
       `ALTER TABLE public.events DROP CONSTRAINT IF EXISTS events_user_fk;
        INSERT INTO public.events (id, user_id, kind, properties, occurred_at)

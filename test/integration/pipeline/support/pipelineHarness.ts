@@ -46,6 +46,13 @@ export interface PipelineHarness {
   /** Replace to make discovery fail or return something else. */
   discover: (request: IntakeRequest) => Promise<FindingsDocument>;
   checkDrift: (tables: readonly string[]) => Promise<DriftVerdict>;
+  /**
+   * Whether a message returned for a retry stays hidden for its backoff, as SQS keeps it (the
+   * default), or comes back at once: the visibility change is still made with the backoff's seconds
+   * (and recorded in {@link visibilityChanges}), then the message is made visible again, so a test
+   * of the backoff's growth need not wait it out.
+   */
+  waitOutBackoff: boolean;
   drain(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -135,6 +142,7 @@ export async function startPipelineHarness(
     changeVisibility: async (queueArn, handle, seconds) => {
       visibilityChanges.push({ queueArn, seconds });
       await sqsQueue.changeVisibility(queueArn, handle, seconds);
+      if (!harness.waitOutBackoff) await sqsQueue.changeVisibility(queueArn, handle, 0);
     },
   };
   const payloads = new S3PayloadStore(aws.s3, { bucket: aws.bucket, kmsKeyId: 'alias/dsr-bridge' });
@@ -151,6 +159,7 @@ export async function startPipelineHarness(
     loadedParts,
     sent,
     discover: async (request: IntakeRequest) => findingsFor(request),
+    waitOutBackoff: true,
     checkDrift: async (): Promise<DriftVerdict> => ({
       status: 'COMPLIANT',
       halt: false,
