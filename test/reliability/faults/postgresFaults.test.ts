@@ -41,6 +41,14 @@ function retries(f: LocalPipelineFixture, from = 0): number {
   return f.lines.slice(from).filter((l) => l.includes('"will retry"')).length;
 }
 
+/** The error codes of the pipeline's `will retry` lines since line `from`. */
+function retryCodes(f: LocalPipelineFixture, from: number): (string | undefined)[] {
+  return f.lines
+    .slice(from)
+    .filter((l) => l.includes('"will retry"'))
+    .map((l) => (JSON.parse(l) as { error?: { code?: string } }).error?.code);
+}
+
 describe('Fault scenarios: PostgreSQL under the extractor', () => {
   let f: LocalPipelineFixture;
   beforeAll(async () => {
@@ -112,17 +120,15 @@ describe('Fault scenarios: PostgreSQL under the extractor', () => {
       // Fewer failures than the breaker's threshold (5 in a row): see breakerFaults for longer ones.
       await f.submitMany(3, f.loadable, 'LOCK');
       const drained = f.drain();
-      await sleep(800);
+      // The lock goes once a search on the table has given up on it and been put back for a retry.
+      await waitFor(() => retryCodes(f, mark).includes('PG_55P03'), 30_000);
       await holder.query('COMMIT');
       await drained;
     } finally {
       await holder.end();
       await f.sql(`ALTER ROLE ${f.appRole.name} RESET lock_timeout`);
     }
-    const codes = f.lines
-      .slice(mark)
-      .filter((l) => l.includes('"will retry"'))
-      .map((l) => (JSON.parse(l) as { error?: { code?: string } }).error?.code);
+    const codes = retryCodes(f, mark);
     const report = await checkPipelineInvariant(f);
     process.stdout.write(
       `lock timeout: retry codes ${[...new Set(codes)].join(',')}; ${describeReport(report)}\n`,
@@ -145,10 +151,7 @@ describe('Fault scenarios: PostgreSQL under the extractor', () => {
     } finally {
       await f.sql(`ALTER ROLE ${f.appRole.name} CONNECTION LIMIT -1`);
     }
-    const codes = f.lines
-      .slice(mark)
-      .filter((l) => l.includes('"will retry"'))
-      .map((l) => (JSON.parse(l) as { error?: { code?: string } }).error?.code);
+    const codes = retryCodes(f, mark);
     const report = await checkPipelineInvariant(f);
     process.stdout.write(
       `too many clients: retry codes ${[...new Set(codes)].join(',')}; ${describeReport(report)}\n`,
