@@ -53,7 +53,12 @@ describe('Fault scenarios: PostgreSQL under the extractor', () => {
   let f: LocalPipelineFixture;
   beforeAll(async () => {
     // Six generated users beside the personas: every kind of subject, a fault-free pass of 11 requests.
-    f = await startLocalPipelineFixture({ generatedSubjects: 6 });
+    f = await startLocalPipelineFixture({
+      generatedSubjects: 6,
+      // Circuits open for 1 s and retries back off at most 2 s (the local runtime: 3 s and 4 s), so
+      // an outage's records come back within a second or two of the database's return.
+      env: { DSR_BREAKER_OPEN_MS: '1000', DSR_BACKOFF_CAP_SECONDS: '2' },
+    });
   }, 60_000);
   afterAll(async () => {
     await f?.stop();
@@ -209,6 +214,42 @@ describe('Fault scenarios: PostgreSQL under the extractor', () => {
     // The pipeline reads its credentials from PG_DSN_FILE, reread after a 28P01 as a secret would be.
     it('loads every request after the rotation', () => {
       expect(report?.unexpected.filter((u) => u.requestId.startsWith('ROT'))).toEqual([]);
+    });
+  });
+  // Last: it redrives every dead-letter queue, and leaves the pipeline with freshly started handlers.
+  describe('Fault scenario: a cold start while a circuit is open', () => {
+    it('new containers start with closed circuits, protect the database again, and nothing is lost', {
+      timeout: 180_000,
+    }, async () => {
+      const from = f.submitted.length;
+      const start = f.lines.length;
+      const refusing = (l: string) => l.includes('CIRCUIT_OPEN');
+      // The database refuses the pipeline's connections (too many clients for its role).
+      await f.sql(`ALTER ROLE ${f.appRole.name} CONNECTION LIMIT 0`);
+      await terminatePipelineBackends(f);
+      let draining: Promise<void> | undefined;
+      try {
+        await f.submitMany(12, f.loadable, 'COLD');
+        draining = f.drain(150_000).catch(() => undefined);
+        expect(await waitFor(() => f.lines.slice(start).some(refusing), 60_000)).toBe(true);
+
+        // New containers: fresh pools and closed circuits, while the database still refuses.
+        const mark = f.lines.length;
+        f.pipeline.coldStart();
+        expect(await waitFor(() => f.lines.slice(mark).some(refusing), 60_000)).toBe(true);
+      } finally {
+        await f.sql(`ALTER ROLE ${f.appRole.name} CONNECTION LIMIT -1`);
+      }
+      await draining;
+      // What ran out of receives meanwhile comes back with the redrive.
+      await f.redrive();
+      await f.drain(120_000);
+
+      const report = await checkPipelineInvariant(f, f.submitted.slice(from));
+      process.stdout.write(`cold start during an open circuit: ${describeReport(report)}\n`);
+      expect(report.violations).toEqual([]);
+      expect(report.unexpected).toEqual([]);
+      expect(report.counts.loaded).toBe(12);
     });
   });
 });
