@@ -279,6 +279,9 @@ export async function startLocalPipelineFixture(
     let sequence = 0;
     const nextId = (tag: string) => `${tag}-${String(++sequence).padStart(5, '0')}`;
     const expected = new Map<string, Promise<FindingsDocument>>();
+    // One pair of searchers (each reads its catalog once) for every subject's fault-free discovery.
+    const faultFree = faultFreeDiscovery(database.dsn, snowflake, dataMap, mapFile);
+    cleanups.push(() => faultFree.close());
 
     const fixture: LocalPipelineFixture = {
       pipeline,
@@ -367,7 +370,7 @@ export async function startLocalPipelineFixture(
       expectedDocument: (subject) => {
         let document = expected.get(subject.label);
         if (!document) {
-          document = discoverFaultFree(database.dsn, snowflake, dataMap, mapFile, subject);
+          document = faultFree.discover(subject);
           expected.set(subject.label, document);
         }
         return document;
@@ -383,29 +386,50 @@ export async function startLocalPipelineFixture(
 }
 
 /**
- * The subject's findings as a fault-free run produces them: the same discovery code the extractor
+ * The subjects' findings as a fault-free run produces them: the same discovery code the extractor
  * runs (PostgreSQL and Snowflake searchers over the same data map and hash key), on connections of
- * its own. The request id is a placeholder: neither the findings nor their evidence hash depend on it.
+ * its own, opened and the catalogs read on the first subject asked for, closed with the fixture. The
+ * request id is a placeholder: neither the findings nor their evidence hash depend on it.
  */
-async function discoverFaultFree(
+function faultFreeDiscovery(
   dsn: string,
   snowflake: LocalSnowflake,
   dataMap: DataMap,
   mapFile: string,
-  subject: KnownSubject,
-): Promise<FindingsDocument> {
-  const pg = openDatabase(dsn);
-  const sf = openTestSnowflakeDatabase(snowflake);
-  try {
-    const postgres = await PostgresTableSearcher.create(pg, dataMap, mapFile);
-    const warehouse = await SnowflakeTableSearcher.create(sf, dataMap, mapFile);
-    const { document } = await discoverSubject(
-      { dataMap, searchers: { postgres, snowflake: warehouse }, subjectHashKey: HASH_KEY },
-      { requestId: 'expected', identifiers: subject.identifiers },
-    );
-    return document;
-  } finally {
-    await pg.end();
-    await sf.close();
-  }
+): { discover(subject: KnownSubject): Promise<FindingsDocument>; close(): Promise<void> } {
+  let opened:
+    | {
+        readonly pg: ReturnType<typeof openDatabase>;
+        readonly sf: ReturnType<typeof openTestSnowflakeDatabase>;
+        readonly searchers: Promise<{ postgres: PostgresTableSearcher; snowflake: SnowflakeTableSearcher }>;
+      }
+    | undefined;
+  const searchers = () => {
+    if (!opened) {
+      const pg = openDatabase(dsn);
+      const sf = openTestSnowflakeDatabase(snowflake);
+      const both = Promise.all([
+        PostgresTableSearcher.create(pg, dataMap, mapFile),
+        SnowflakeTableSearcher.create(sf, dataMap, mapFile),
+      ]).then(([postgres, warehouse]) => ({ postgres, snowflake: warehouse }));
+      opened = { pg, sf, searchers: both };
+    }
+    return opened.searchers;
+  };
+  return {
+    discover: async (subject) => {
+      const { document } = await discoverSubject(
+        { dataMap, searchers: await searchers(), subjectHashKey: HASH_KEY },
+        { requestId: 'expected', identifiers: subject.identifiers },
+      );
+      return document;
+    },
+    close: async () => {
+      const current = opened;
+      opened = undefined;
+      if (!current) return;
+      await current.pg.end();
+      await current.sf.close();
+    },
+  };
 }

@@ -41,11 +41,24 @@ function retries(f: LocalPipelineFixture, from = 0): number {
   return f.lines.slice(from).filter((l) => l.includes('"will retry"')).length;
 }
 
+/** The error codes of the pipeline's `will retry` lines since line `from`. */
+function retryCodes(f: LocalPipelineFixture, from: number): (string | undefined)[] {
+  return f.lines
+    .slice(from)
+    .filter((l) => l.includes('"will retry"'))
+    .map((l) => (JSON.parse(l) as { error?: { code?: string } }).error?.code);
+}
+
 describe('Fault scenarios: PostgreSQL under the extractor', () => {
   let f: LocalPipelineFixture;
   beforeAll(async () => {
     // Six generated users beside the personas: every kind of subject, a fault-free pass of 11 requests.
-    f = await startLocalPipelineFixture({ generatedSubjects: 6 });
+    f = await startLocalPipelineFixture({
+      generatedSubjects: 6,
+      // Circuits open for 1 s and retries back off at most 2 s (the local runtime: 3 s and 4 s), so
+      // an outage's records come back within a second or two of the database's return.
+      env: { DSR_BREAKER_OPEN_MS: '1000', DSR_BACKOFF_CAP_SECONDS: '2' },
+    });
   }, 60_000);
   afterAll(async () => {
     await f?.stop();
@@ -112,17 +125,15 @@ describe('Fault scenarios: PostgreSQL under the extractor', () => {
       // Fewer failures than the breaker's threshold (5 in a row): see breakerFaults for longer ones.
       await f.submitMany(3, f.loadable, 'LOCK');
       const drained = f.drain();
-      await sleep(800);
+      // The lock goes once a search on the table has given up on it and been put back for a retry.
+      await waitFor(() => retryCodes(f, mark).includes('PG_55P03'), 30_000);
       await holder.query('COMMIT');
       await drained;
     } finally {
       await holder.end();
       await f.sql(`ALTER ROLE ${f.appRole.name} RESET lock_timeout`);
     }
-    const codes = f.lines
-      .slice(mark)
-      .filter((l) => l.includes('"will retry"'))
-      .map((l) => (JSON.parse(l) as { error?: { code?: string } }).error?.code);
+    const codes = retryCodes(f, mark);
     const report = await checkPipelineInvariant(f);
     process.stdout.write(
       `lock timeout: retry codes ${[...new Set(codes)].join(',')}; ${describeReport(report)}\n`,
@@ -145,10 +156,7 @@ describe('Fault scenarios: PostgreSQL under the extractor', () => {
     } finally {
       await f.sql(`ALTER ROLE ${f.appRole.name} CONNECTION LIMIT -1`);
     }
-    const codes = f.lines
-      .slice(mark)
-      .filter((l) => l.includes('"will retry"'))
-      .map((l) => (JSON.parse(l) as { error?: { code?: string } }).error?.code);
+    const codes = retryCodes(f, mark);
     const report = await checkPipelineInvariant(f);
     process.stdout.write(
       `too many clients: retry codes ${[...new Set(codes)].join(',')}; ${describeReport(report)}\n`,
@@ -206,6 +214,42 @@ describe('Fault scenarios: PostgreSQL under the extractor', () => {
     // The pipeline reads its credentials from PG_DSN_FILE, reread after a 28P01 as a secret would be.
     it('loads every request after the rotation', () => {
       expect(report?.unexpected.filter((u) => u.requestId.startsWith('ROT'))).toEqual([]);
+    });
+  });
+  // Last: it redrives every dead-letter queue, and leaves the pipeline with freshly started handlers.
+  describe('Fault scenario: a cold start while a circuit is open', () => {
+    it('new containers start with closed circuits, protect the database again, and nothing is lost', {
+      timeout: 180_000,
+    }, async () => {
+      const from = f.submitted.length;
+      const start = f.lines.length;
+      const refusing = (l: string) => l.includes('CIRCUIT_OPEN');
+      // The database refuses the pipeline's connections (too many clients for its role).
+      await f.sql(`ALTER ROLE ${f.appRole.name} CONNECTION LIMIT 0`);
+      await terminatePipelineBackends(f);
+      let draining: Promise<void> | undefined;
+      try {
+        await f.submitMany(12, f.loadable, 'COLD');
+        draining = f.drain(150_000).catch(() => undefined);
+        expect(await waitFor(() => f.lines.slice(start).some(refusing), 60_000)).toBe(true);
+
+        // New containers: fresh pools and closed circuits, while the database still refuses.
+        const mark = f.lines.length;
+        f.pipeline.coldStart();
+        expect(await waitFor(() => f.lines.slice(mark).some(refusing), 60_000)).toBe(true);
+      } finally {
+        await f.sql(`ALTER ROLE ${f.appRole.name} CONNECTION LIMIT -1`);
+      }
+      await draining;
+      // What ran out of receives meanwhile comes back with the redrive.
+      await f.redrive();
+      await f.drain(120_000);
+
+      const report = await checkPipelineInvariant(f, f.submitted.slice(from));
+      process.stdout.write(`cold start during an open circuit: ${describeReport(report)}\n`);
+      expect(report.violations).toEqual([]);
+      expect(report.unexpected).toEqual([]);
+      expect(report.counts.loaded).toBe(12);
     });
   });
 });

@@ -3,7 +3,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StageMessage } from '../../../shared/pipeline/StageMessage';
-import { alterFirstRow } from '../../support/faultInjection';
+import { alterFirstRow, breakerOpenings, seedPoisonSubject } from '../../support/faultInjection';
 import {
   type KnownSubject,
   type LocalPipelineFixture,
@@ -11,6 +11,27 @@ import {
   startLocalPipelineFixture,
 } from '../../support/localPipelineFixture';
 import { checkPipelineInvariant, describeReport } from '../../support/pipelineInvariant';
+
+/**
+ * Requests that must not load among healthy ones that must: poison requests (dead-lettered after
+ * their retries) and tampered hand-offs between stages (quarantined). One pipeline for both; each
+ * scenario checks its own requests and the log lines written while it ran.
+ */
+let f: LocalPipelineFixture;
+beforeAll(async () => {
+  f = await startLocalPipelineFixture({
+    generatedSubjects: 8,
+    // A poison request's retries back off at most 1 s (the local runtime: up to 4 s).
+    env: { DSR_BACKOFF_CAP_SECONDS: '1' },
+  });
+}, 90_000);
+afterAll(async () => {
+  await f?.stop();
+});
+
+/** Log lines that say a circuit opened, or that a record was refused by an open one. */
+const breakerLines = (lines: readonly string[]) =>
+  lines.filter((l) => l.includes('"CIRCUIT_OPEN"') || l.includes('circuit opened'));
 
 /** Receives and deletes every message of a queue: the test now holds them. */
 async function takeAll(f: LocalPipelineFixture, queueUrl: string): Promise<string[]> {
@@ -51,15 +72,59 @@ const inlineOf = (m: StageMessage): string => {
   return m.findings.inline;
 };
 
-describe('Fault scenario: hand-offs between stages that do not check out', () => {
-  let f: LocalPipelineFixture;
+describe('Fault scenario: a poison request among healthy ones', () => {
+  let poison: KnownSubject;
   beforeAll(async () => {
-    f = await startLocalPipelineFixture({ generatedSubjects: 8 });
+    poison = await seedPoisonSubject(f);
   }, 90_000);
-  afterAll(async () => {
-    await f?.stop();
-  });
 
+  it('is dead-lettered as INTERNAL_ERROR after its retries while every other request loads and no circuit opens', {
+    timeout: 120_000,
+  }, async () => {
+    // Poison requests spread through a steady stream of healthy ones, on both intake queues: one
+    // before every third healthy request, alternately high and standard.
+    const requests = [];
+    for (let i = 0; i < 12; i++) {
+      if (i % 3 === 0) requests.push(f.request(poison, { priority: i % 6 === 0 ? 'high' : 'standard' }));
+      requests.push(
+        f.request(f.loadable[i % f.loadable.length] as KnownSubject, {
+          priority: i % 3 === 0 ? 'standard' : 'high',
+        }),
+      );
+    }
+    const mark = f.lines.length;
+    await f.submit(requests);
+    await f.drain(90_000);
+    const lines = f.lines.slice(mark);
+
+    const report = await checkPipelineInvariant(f, requests);
+    process.stdout.write(`poison requests: ${describeReport(report)}\n`);
+    expect(report.violations).toEqual([]);
+    expect(report.unexpected).toEqual([]);
+    const poisonIds = new Set(requests.filter((r) => r.subject === poison).map((r) => r.requestId));
+    expect(report.counts.loaded).toBe(requests.length - poisonIds.size);
+    const poisonLetters = report.deadLetters.filter((d) => d.requestId && poisonIds.has(d.requestId));
+    expect(poisonLetters).toHaveLength(poisonIds.size);
+    // Not a dependency's fault: no circuit opened, no healthy request waited on one.
+    expect(breakerLines(lines).length).toBe(0);
+    expect(breakerOpenings(lines)).toEqual([]);
+    for (const letter of poisonLetters) expect(letter.code).toBe('INTERNAL_ERROR');
+    // Each poison request was retried a bounded number of times, then dead-lettered with a
+    // fingerprint of where it failed and an InternalError metric for the alarm.
+    const deadLetterLines = lines
+      .filter((l) => l.includes('"dead-lettered"') && l.includes('"INTERNAL_ERROR"'))
+      .map((l) => JSON.parse(l) as { error: { fingerprint?: string }; attempt: number });
+    expect(deadLetterLines).toHaveLength(poisonIds.size);
+    for (const line of deadLetterLines) {
+      expect(line.error.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+      expect(line.attempt).toBeLessThanOrEqual(3);
+    }
+    expect(new Set(deadLetterLines.map((l) => l.error.fingerprint)).size).toBe(1);
+    expect(lines.filter((l) => l.includes('"InternalError"')).length).toBe(poisonIds.size);
+  });
+});
+
+describe('Fault scenario: hand-offs between stages that do not check out', () => {
   it('quarantines every tampered hand-off with its reason, pages, and loads the untouched ones', {
     timeout: 120_000,
   }, async () => {
