@@ -68,6 +68,8 @@ export interface SearchableTable {
 /** A row found, in canonical form, with its primary key (or, keyless, its row identity). */
 export interface FoundRow {
   readonly key: CanonicalObject;
+  /** `canonicalJson(key)`, when the searcher wrote it along with `json`. */
+  readonly keyJson?: string;
   /** The row; only the columns {@link RowForm} names when the search was given one and `json` is set. */
   readonly row: CanonicalRow;
   /**

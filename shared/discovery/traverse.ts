@@ -236,7 +236,7 @@ export async function traverseInto(
   ) => {
     const keyInputs = selfKeyInputs.get(table) ?? [];
     for (const row of rows) {
-      const keyJson = canonicalJson(row.key);
+      const keyJson = row.keyJson ?? canonicalJson(row.key);
       sink.met(table, { key: row.key, keyJson, match, matchId, row: row.row, rowJson: row.json });
       for (const [column, region] of phoneColumns.get(table) ?? []) {
         const text = asText(row.row[column]);

@@ -1,5 +1,6 @@
 import type { IPolicy } from 'cockatiel';
 import type { CanonicalObject, CanonicalRow } from '../canonical/CanonicalValue';
+import { canonicalJson } from '../canonical/canonicalJson';
 import { UnreadableValueError } from '../canonical/UnreadableValueError';
 import type { DataMap } from '../datamap/dataMapSchema';
 import { keylessRowKeys } from '../discovery/keylessRowKeys';
@@ -126,7 +127,10 @@ export class PostgresTableSearcher implements TableSearcher {
           const key: CanonicalObject = {};
           for (const k of keyColumns) key[k] = row[k] ?? null;
           if (failure) onUnreadable?.({ key, ...failure });
-          else rows.push(json === undefined ? { key, row } : { key, row, json });
+          else
+            rows.push(
+              json === undefined ? { key, row } : { key, keyJson: flatKeyJson(key, keyColumns), row, json },
+            );
         }
         onPage(rows);
       }
@@ -273,6 +277,25 @@ export class PostgresTableSearcher implements TableSearcher {
       return { row, json: parts.join('') };
     });
   }
+}
+
+/**
+ * The canonical JSON of a key whose columns are `columns` (sorted), written member by member: a
+ * key's values are strings and numbers (ints), which `JSON.stringify` writes as canonical JSON.
+ * Anything else (a structure, a float written with an exponent) goes through `canonicalJson`.
+ */
+function flatKeyJson(key: CanonicalObject, columns: readonly string[]): string {
+  let json = '{';
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i] as string;
+    const value = key[column] ?? null;
+    const text =
+      typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value))
+        ? JSON.stringify(value)
+        : canonicalJson(value);
+    json += `${i === 0 ? '' : ','}${JSON.stringify(column)}:${text}`;
+  }
+  return `${json}}`;
 }
 
 /**
