@@ -113,12 +113,7 @@ class Writer {
     }
     if (sorted) parts.push('}');
     else {
-      const order = keys.map((_, i) => i);
-      order.sort((a, b) => {
-        const ka = keys[a] as string;
-        const kb = keys[b] as string;
-        return ka < kb ? -1 : ka > kb ? 1 : 0;
-      });
+      const order = sortedOrder(keys);
       const written = parts.splice(base + 1);
       for (let i = 0; i < order.length; i++) {
         const m = order[i] as number;
@@ -238,4 +233,27 @@ class Writer {
 
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
+}
+
+/** The indexes of `keys` in code-unit order of the keys: an insertion sort for the few keys of most objects. */
+function sortedOrder(keys: readonly string[]): number[] {
+  const order: number[] = [];
+  if (keys.length > 16) {
+    for (let i = 0; i < keys.length; i++) order.push(i);
+    return order.sort((a, b) => {
+      const ka = keys[a] as string;
+      const kb = keys[b] as string;
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    });
+  }
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i;
+    while (j > 0 && (keys[order[j - 1] as number] as string) > key) {
+      order[j] = order[j - 1] as number;
+      j--;
+    }
+    order[j] = i;
+  }
+  return order;
 }
