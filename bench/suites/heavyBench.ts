@@ -39,6 +39,8 @@ export interface HeavyRun {
   readonly largeHeapPeakRssMiB: number;
   readonly largeHeapSeconds: number;
   readonly outputMiB: number;
+  /** SHA-256 of the document written: two builds that agree write the same bytes. */
+  readonly sha256: string;
   /**
    * `psql … COPY (…) TO STDOUT` of the same rows (the user and its events, two statements in one
    * session, output to /dev/null): wall and CPU seconds of the `psql` process, and `dsr discover`'s
@@ -286,11 +288,12 @@ export async function heavyBench(options: {
         largeHeapPeakRssMiB: large.peakRssMiB,
         largeHeapSeconds: large.seconds,
         outputMiB: r.outputMiB,
+        sha256: r.sha256,
         ...(floor ? { psql: { ...floor, wallRatio: r.seconds / floor.seconds } } : {}),
       });
       options.log(
         `${floor ? `    psql COPY: ${floor.seconds.toFixed(2)} s (${floor.cpuSeconds.toFixed(2)} CPU s); dsr discover / psql, wall: ${(r.seconds / floor.seconds).toFixed(2)}×\n` : ''}` +
-          `    ${r.rows} rows in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} CPU s), peak RSS ${r.peakRssMiB.toFixed(0)} MiB (old space up to 4096 MiB: ${large.peakRssMiB.toFixed(0)} MiB), ${r.outputMiB.toFixed(0)} MiB written`,
+          `    ${r.rows} rows in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} CPU s), peak RSS ${r.peakRssMiB.toFixed(0)} MiB (old space up to 4096 MiB: ${large.peakRssMiB.toFixed(0)} MiB), ${r.outputMiB.toFixed(0)} MiB written, document sha256 ${r.sha256.slice(0, 12)}…`,
       );
     }
     const keyless: KeylessRun[] = [];

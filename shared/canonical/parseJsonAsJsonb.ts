@@ -1,6 +1,7 @@
 import { type CanonicalObject, type CanonicalValue, JsonNumber } from './CanonicalValue';
 import { isWellFormedText } from './isWellFormedText';
 import { UnreadableValueError } from './UnreadableValueError';
+import { writeCanonicalJsonb } from './writeCanonicalJsonb';
 
 /** `numeric` holds at most 131072 digits before and 16383 after the decimal point. */
 const MAX_INTEGER_DIGITS = 131_072;
@@ -33,9 +34,12 @@ export function parseJsonAsJsonb(text: string): CanonicalValue {
  * The canonical JSON text of `parseJsonAsJsonb(text)`, byte for byte, without building the tree:
  * each object and array is written as soon as it is read (an object's members are kept as their
  * texts until it is sorted), so a large document costs a few times its text instead of a tree of
- * small objects (10–30 times). Same refusals as {@link parseJsonAsJsonb}.
+ * small objects (10–30 times). Same refusals as {@link parseJsonAsJsonb}. The common shape of JSON
+ * (`jsonb`'s own output among it) is written in one pass by {@link writeCanonicalJsonb}.
  */
 export function canonicalJsonbText(text: string): string {
+  const parts: string[] = [];
+  if (writeCanonicalJsonb(text, parts)) return parts.join('');
   const parser = new TextParser(text);
   const value = parser.textValue();
   parser.skipWhiteSpace();

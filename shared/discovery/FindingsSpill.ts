@@ -103,6 +103,8 @@ export class FindingsSpill implements MetRowSink {
   private bytes = 0;
   private runCount = 0;
   private finished = false;
+  /** Rows are kept as their canonical JSON only: searchers may write it (see `MetRowSink`). */
+  readonly rowsAsJson = true;
 
   constructor(options: FindingsSpillOptions = {}) {
     this.runBytes = options.runBytes ?? 16 * 1024 * 1024;
@@ -133,7 +135,7 @@ export class FindingsSpill implements MetRowSink {
       this.matchIds.push(met.matchId);
       this.matchIndex.set(met.matchId, index);
     }
-    const row = canonicalJson(met.row);
+    const row = met.rowJson ?? canonicalJson(met.row);
     const bytes = row.length + met.keyJson.length + RECORD_OVERHEAD;
     spill.buffer.push({
       key: met.key,
@@ -252,8 +254,10 @@ export class FindingsSpill implements MetRowSink {
     const path = join(this.dir, `run-${this.runCount++}.tsv`);
     const out = new ChunkedWriter(path);
     try {
-      for (const r of records)
-        out.line(String(r.round), '\t', String(this.matchIndex.get(r.matchId)), '\t', r.keyJson, '\t', r.row);
+      for (const r of records) {
+        out.ascii(`${r.round}\t${this.matchIndex.get(r.matchId)}\t`);
+        out.line(r.keyJson, '\t', r.row);
+      }
     } finally {
       out.close();
     }
@@ -281,7 +285,18 @@ class ChunkedWriter {
   /** Writes the pieces one after the other, then a line feed. */
   line(...pieces: string[]): void {
     for (const piece of pieces) this.piece(piece);
-    this.piece('\n');
+    this.byte(0x0a);
+  }
+
+  /** Writes a short text of ASCII characters only (digits, tabs) byte by byte: no call into the encoder. */
+  ascii(text: string): void {
+    if (this.at + text.length > WRITE_BYTES) this.flush();
+    for (let i = 0; i < text.length; i++) this.buffer[this.at++] = text.charCodeAt(i);
+  }
+
+  private byte(value: number): void {
+    if (this.at + 1 > WRITE_BYTES) this.flush();
+    this.buffer[this.at++] = value;
   }
 
   close(): void {
@@ -293,6 +308,10 @@ class ChunkedWriter {
   }
 
   private piece(text: string): void {
+    if (text.length === 1 && text.charCodeAt(0) < 0x80) {
+      this.byte(text.charCodeAt(0));
+      return;
+    }
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
     if (this.at + text.length * 3 > WRITE_BYTES) {
       this.flush();

@@ -29,10 +29,11 @@ export class LineFileReader {
       }
       const end = this.chunk.indexOf(10, this.at);
       if (end >= 0) {
-        const tail = this.chunk.subarray(this.at, end);
+        const start = this.at;
         this.at = end + 1;
-        if (!pieces) return tail.toString('utf8');
-        pieces.push(tail);
+        // Decoded in place, without a Buffer view per line.
+        if (!pieces) return this.chunk.toString('utf8', start, end);
+        pieces.push(this.chunk.subarray(start, end));
         return Buffer.concat(pieces).toString('utf8');
       }
       // No line end in this chunk: keep a copy (the chunk buffer is reused) and read on.

@@ -11,6 +11,12 @@ import type { SearchableTable } from './SearchableTable';
  */
 export interface MetRowSink {
   met(table: SearchableTable, met: MetRow): void;
+  /**
+   * Set when the sink reads a row only through its canonical JSON (`MetRow.rowJson`, or
+   * `canonicalJson(row)` without it): searchers are then asked for rows as JSON, and `row` holds
+   * only the columns the traversal reads.
+   */
+  readonly rowsAsJson?: boolean;
 }
 
 /** One meeting of a row by one match. */
@@ -21,5 +27,8 @@ export interface MetRow {
   readonly key: CanonicalObject;
   /** The canonical JSON of `key`: rows are the same row when these are equal. */
   readonly keyJson: string;
+  /** The row; only the columns the traversal reads when the sink takes rows as JSON and `rowJson` is set. */
   readonly row: CanonicalRow;
+  /** The canonical JSON of the whole row, when the searcher wrote it (see `MetRowSink.rowsAsJson`). */
+  readonly rowJson?: string;
 }

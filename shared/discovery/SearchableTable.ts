@@ -68,7 +68,26 @@ export interface SearchableTable {
 /** A row found, in canonical form, with its primary key (or, keyless, its row identity). */
 export interface FoundRow {
   readonly key: CanonicalObject;
+  /** `canonicalJson(key)`, when the searcher wrote it along with `json`. */
+  readonly keyJson?: string;
+  /** The row; only the columns {@link RowForm} names when the search was given one and `json` is set. */
   readonly row: CanonicalRow;
+  /**
+   * The canonical JSON of the whole row (every returned column), when the search was given a
+   * {@link RowForm} and the searcher writes it: then `row` may hold only the form's columns.
+   */
+  readonly json?: string;
+}
+
+/**
+ * Asks a searcher for rows as their canonical JSON (`FoundRow.json`), with only `columns` as
+ * values in `row`: a sink that writes rows out needs no object per row, and the traversal reads a
+ * few columns. A searcher may ignore it and hand over whole rows without `json`.
+ */
+export interface RowForm {
+  readonly json: true;
+  /** The columns the caller reads from `row`. */
+  readonly columns: readonly string[];
 }
 
 /**
@@ -89,7 +108,8 @@ export interface TableSearcher {
    * `columns` allow-list if any, less `exclude`). A keyless table's rows are keyed with one
    * `keylessRowKeys` per search (per attempt, if the search is retried from the start): meeting
    * keys, whose copies the sink numbers (`numberKeylessCopies`); a searcher keeps no row. Rows that
-   * cannot be read go to `onUnreadable`.
+   * cannot be read go to `onUnreadable`. Given `form`, rows may come as their canonical JSON with
+   * only the form's columns in `row` (see {@link RowForm}).
    */
   search(
     table: SearchableTable,
@@ -97,6 +117,7 @@ export interface TableSearcher {
     values: readonly string[],
     onPage: (rows: readonly FoundRow[]) => void,
     onUnreadable?: (row: UnreadableRow) => void,
+    form?: RowForm,
   ): Promise<void>;
 
   /**

@@ -146,5 +146,6 @@ function withRowMet(sink: MetRowSink, onRowMet: (table: SearchableTable) => void
       onRowMet(table);
       sink.met(table, met);
     },
+    ...(sink.rowsAsJson ? { rowsAsJson: true } : {}),
   };
 }

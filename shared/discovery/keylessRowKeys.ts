@@ -29,12 +29,17 @@ let searches = 0;
  * (`KEYLESS_MEETING_KEY`) and numbers the copies as it merges them (`numberKeylessCopies`), on
  * disk when it spills.
  *
- * Returns a keyer for ONE search: call it once per search (and again if a search restarts).
+ * Returns a keyer for ONE search: call it once per search (and again if a search restarts). Given
+ * `json`, the row's canonical JSON already written (`FoundRow.json`), it hashes that instead.
  */
-export function keylessRowKeys(): (row: CanonicalRow) => CanonicalObject {
+export function keylessRowKeys(): (row: CanonicalRow, json?: string) => CanonicalObject {
   const search = ++searches;
   let seq = 0;
-  return (row) => ({ _row: keylessRowHash(row), _search: search, _seq: ++seq });
+  return (row, json) => ({
+    _row: json === undefined ? keylessRowHash(row) : sha256Hex(json),
+    _search: search,
+    _seq: ++seq,
+  });
 }
 
 /** The finding key of the `n`th identical copy of `row` (from 1). */

@@ -40,6 +40,42 @@ export function comparePreparedFindingKeys(a: PreparedFindingKey, b: PreparedFin
 }
 
 function prepare(value: CanonicalValue): PreparedValue {
+  if (typeof value === 'string') return prepareDigits(value) ?? prepareAny(value);
+  return prepareAny(value);
+}
+
+/**
+ * A string of plain decimal digits (an int8 or numeric key), split with one scan and no regular
+ * expression; undefined when it is not one (`prepareAny` decides then).
+ */
+function prepareDigits(text: string): PreparedValue | undefined {
+  const negative = text.charCodeAt(0) === 0x2d; // -
+  let i = negative ? 1 : 0;
+  const start = i;
+  while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+  const intEnd = i;
+  if (intEnd === start) return undefined;
+  let fracEnd = i;
+  if (i < text.length) {
+    if (text.charCodeAt(i) !== 0x2e || i + 1 === text.length) return undefined; // .
+    for (i++; i < text.length; i++) if (!isDigit(text.charCodeAt(i))) return undefined;
+    fracEnd = i;
+    while (fracEnd > intEnd + 1 && text.charCodeAt(fracEnd - 1) === 0x30) fracEnd--;
+  }
+  // Leading zeros off the integer digits (one digit stays), trailing zeros off the fraction.
+  let intStart = start;
+  while (intStart < intEnd - 1 && text.charCodeAt(intStart) === 0x30) intStart++;
+  const int = intStart === 0 && intEnd === text.length ? text : text.slice(intStart, intEnd);
+  const frac = fracEnd > intEnd + 1 ? text.slice(intEnd + 1, fracEnd) : '';
+  const zero = int === '0' && frac === '';
+  return { decimal: true, sign: negative && !zero ? -1 : 1, int, frac, zero };
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function prepareAny(value: CanonicalValue): PreparedValue {
   const text = decimalText(value);
   if (text === undefined)
     return { decimal: false, text: typeof value === 'string' ? value : JSON.stringify(value) };

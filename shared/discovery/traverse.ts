@@ -19,6 +19,7 @@ import { numberKeylessCopies } from './numberKeylessCopies';
 import type { ProvenanceEntry } from './Provenance';
 import type {
   FoundRow,
+  RowForm,
   SearchableTable,
   SearchInput,
   SearchOutput,
@@ -235,8 +236,8 @@ export async function traverseInto(
   ) => {
     const keyInputs = selfKeyInputs.get(table) ?? [];
     for (const row of rows) {
-      const keyJson = canonicalJson(row.key);
-      sink.met(table, { key: row.key, keyJson, match, matchId, row: row.row });
+      const keyJson = row.keyJson ?? canonicalJson(row.key);
+      sink.met(table, { key: row.key, keyJson, match, matchId, row: row.row, rowJson: row.json });
       for (const [column, region] of phoneColumns.get(table) ?? []) {
         const text = asText(row.row[column]);
         if (text === undefined || text.trim() === '' || normalizePhone(text, region).parsed) continue;
@@ -369,6 +370,25 @@ export async function traverseInto(
     }
   };
 
+  // A sink that writes rows out as JSON gets them as JSON; the traversal reads only the columns
+  // it searches by, follows or learns from, and the key.
+  const forms = new Map(
+    active.map((t): [SearchableTable, RowForm | undefined] => [
+      t,
+      sink.rowsAsJson
+        ? {
+            json: true,
+            columns: [
+              ...new Set([
+                ...t.primaryKey,
+                ...t.inputs.map((i) => i.column),
+                ...t.outputs.map((o) => o.column),
+              ]),
+            ],
+          }
+        : undefined,
+    ]),
+  );
   const unreadable = new Map(active.map((t) => [t, new Map<string, UnreadableRow>()]));
   let rounds = 0;
   for (;;) {
@@ -401,6 +421,7 @@ export async function traverseInto(
             fresh.sort(),
             (rows) => harvest(table, match, matchId, kept(rows)),
             (row) => unreadable.get(table)?.set(canonicalJson(row.key), row),
+            forms.get(table),
           ),
         );
       }

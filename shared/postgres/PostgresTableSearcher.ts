@@ -1,10 +1,12 @@
 import type { IPolicy } from 'cockatiel';
 import type { CanonicalObject, CanonicalRow } from '../canonical/CanonicalValue';
+import { canonicalJson } from '../canonical/canonicalJson';
 import { UnreadableValueError } from '../canonical/UnreadableValueError';
 import type { DataMap } from '../datamap/dataMapSchema';
 import { keylessRowKeys } from '../discovery/keylessRowKeys';
 import type {
   FoundRow,
+  RowForm,
   SearchableTable,
   SearchInput,
   TableSearcher,
@@ -22,6 +24,7 @@ import type { PgDatabase } from './PgDatabase';
 import { quoteIdent } from './quoteIdent';
 import { type PgCatalog, type PgColumn, type PgTable, readPgCatalog } from './readPgCatalog';
 import { selectColumnSql } from './selectColumnSql';
+import { writeCanonicalPgValueJson } from './writeCanonicalPgValueJson';
 
 export interface PostgresSearchOptions {
   /** Rows per keyset page. @default 1000 */
@@ -81,6 +84,7 @@ export class PostgresTableSearcher implements TableSearcher {
     values: readonly string[],
     onPage: (rows: readonly FoundRow[]) => void,
     onUnreadable?: (row: UnreadableRow) => void,
+    form?: RowForm,
   ): Promise<void> {
     const pgTable = this.catalog.tables.get(table.table);
     const column = pgTable?.columns.find((c) => c.name === input.column);
@@ -95,7 +99,7 @@ export class PostgresTableSearcher implements TableSearcher {
       const chunk = accepted.slice(i, i + this.valuesPerQuery);
       if (table.primaryKey.length === 0) {
         const sql = searchSql(pgTable, select, [], column, input, false);
-        await this.retry.execute(() => this.searchKeyless(sql, [chunk], onPage, onUnreadable));
+        await this.retry.execute(() => this.searchKeyless(sql, [chunk], onPage, onUnreadable, form));
         continue;
       }
       // The next page is asked for as soon as a page arrives (its last key is all the next query
@@ -119,11 +123,14 @@ export class PostgresTableSearcher implements TableSearcher {
         // If handing this page on fails, the prefetched page's outcome is not wanted.
         next?.catch(() => undefined);
         const rows: FoundRow[] = [];
-        for (const { row, failure } of await this.canonicalRows(result)) {
+        for (const { row, json, failure } of await this.canonicalRows(result, form)) {
           const key: CanonicalObject = {};
           for (const k of keyColumns) key[k] = row[k] ?? null;
           if (failure) onUnreadable?.({ key, ...failure });
-          else rows.push({ key, row });
+          else
+            rows.push(
+              json === undefined ? { key, row } : { key, keyJson: flatKeyJson(key, keyColumns), row, json },
+            );
         }
         onPage(rows);
       }
@@ -173,6 +180,7 @@ export class PostgresTableSearcher implements TableSearcher {
     params: unknown[],
     onPage: (rows: readonly FoundRow[]) => void,
     onUnreadable: ((row: UnreadableRow) => void) | undefined,
+    form: RowForm | undefined,
   ): Promise<void> {
     const keyOf = keylessRowKeys();
     await this.db.withClient(async (client) => {
@@ -185,10 +193,11 @@ export class PostgresTableSearcher implements TableSearcher {
             rowMode: 'array',
           });
           const rows: FoundRow[] = [];
-          for (const { row, failure } of await this.canonicalRows(result)) {
+          for (const { row, json, failure } of await this.canonicalRows(result, form)) {
             // An unreadable keyless row is identified by what could be read of it (the value is null).
             if (failure) onUnreadable?.({ key: keyOf(row), ...failure });
-            else rows.push({ key: keyOf(row), row });
+            else
+              rows.push(json === undefined ? { key: keyOf(row), row } : { key: keyOf(row, json), row, json });
           }
           onPage(rows);
           if (result.rows.length < this.pageSize) break;
@@ -205,11 +214,19 @@ export class PostgresTableSearcher implements TableSearcher {
   /**
    * Rows in canonical form, built with their keys in sorted order (the canonical order). A value
    * without a canonical form costs its row, reported with its column and reason, not the search.
+   *
+   * Given a {@link RowForm}, each row's canonical JSON is written straight from PostgreSQL's text
+   * (`writeCanonicalPgValueJson`, column by column in the canonical order) and `row` holds the form's
+   * columns only: no object per value, no tree per `jsonb` document. An unreadable row is built
+   * whole, as without a form.
    */
-  private async canonicalRows(result: {
-    fields: readonly { name: string; dataTypeID: number }[];
-    rows: readonly (string | null)[][];
-  }): Promise<{ row: CanonicalRow; failure?: { column: string; reason: string } }[]> {
+  private async canonicalRows(
+    result: {
+      fields: readonly { name: string; dataTypeID: number }[];
+      rows: readonly (string | null)[][];
+    },
+    form?: RowForm,
+  ): Promise<{ row: CanonicalRow; json?: string; failure?: { column: string; reason: string } }[]> {
     const types = await this.db.types.resolveAll(result.fields.map((f) => f.dataTypeID));
     const columns = result.fields
       .map((f, j) => ({
@@ -218,7 +235,7 @@ export class PostgresTableSearcher implements TableSearcher {
         type: types[j] ?? { oid: f.dataTypeID, kind: 'text' as const },
       }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return result.rows.map((raw) => {
+    const whole = (raw: readonly (string | null)[]) => {
       const row: CanonicalRow = {};
       let failure: { column: string; reason: string } | undefined;
       for (const c of columns) {
@@ -231,8 +248,54 @@ export class PostgresTableSearcher implements TableSearcher {
         }
       }
       return failure ? { row, failure } : { row };
+    };
+    if (!form) return result.rows.map(whole);
+    const wanted = new Set(form.columns);
+    const writers = columns.map((c, i) => ({
+      ...c,
+      // `{"name":` before the first column, `,"name":` before the others.
+      prefix: `${i === 0 ? '{' : ','}${JSON.stringify(c.name)}:`,
+      wanted: wanted.has(c.name),
+    }));
+    // One array of pieces for the page, joined once per row: no string per member in between.
+    const parts: string[] = [];
+    return result.rows.map((raw) => {
+      const row: CanonicalRow = {};
+      parts.length = 0;
+      try {
+        for (const c of writers) {
+          const text = raw[c.j] ?? null;
+          parts.push(c.prefix);
+          writeCanonicalPgValueJson(text, c.type, parts);
+          if (c.wanted) row[c.name] = canonicalizePgValue(text, c.type);
+        }
+      } catch (error) {
+        if (!(error instanceof UnreadableValueError)) throw error;
+        return whole(raw);
+      }
+      parts.push(writers.length === 0 ? '{}' : '}');
+      return { row, json: parts.join('') };
     });
   }
+}
+
+/**
+ * The canonical JSON of a key whose columns are `columns` (sorted), written member by member: a
+ * key's values are strings and numbers (ints), which `JSON.stringify` writes as canonical JSON.
+ * Anything else (a structure, a float written with an exponent) goes through `canonicalJson`.
+ */
+function flatKeyJson(key: CanonicalObject, columns: readonly string[]): string {
+  let json = '{';
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i] as string;
+    const value = key[column] ?? null;
+    const text =
+      typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value))
+        ? JSON.stringify(value)
+        : canonicalJson(value);
+    json += `${i === 0 ? '' : ','}${JSON.stringify(column)}:${text}`;
+  }
+  return `${json}}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { canonicalizePgValue } from '../../../shared/postgres/canonicalizePgValue';
@@ -15,6 +16,40 @@ describe('Function: canonicalTimestamptz', () => {
     ['0044-03-15 12:00:00+00 BC', '-000043-03-15T12:00:00.000000Z'],
   ])('%s is %s', (text, expected) => {
     expect(canonicalTimestamptz(text)).toBe(expected);
+  });
+
+  it('gives the UTC instant of any text PostgreSQL prints, at any offset, years 1 to 9999', () => {
+    const two = (n: number) => String(n).padStart(2, '0');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -62135596800, max: 253402300799 - 86400 }), // 0001-01-01 … 9999-12-30, UTC seconds
+        fc.integer({ min: 0, max: 999999 }),
+        fc.constantFrom(0, 0, 3600, -3600, 19800, -34200, 3208, 45900, -50400, 86399 - 3600),
+        fc.integer({ min: 0, max: 6 }),
+        (seconds, micros, offset, digits) => {
+          // Prepare: the instant as PostgreSQL prints it in a zone `offset` seconds east of UTC.
+          const local = new Date((seconds + offset) * 1000).toISOString(); // …T…Z, no millis
+          if (local.startsWith('-') || local.startsWith('+') || local.startsWith('0000')) return;
+          const fraction = String(micros).padStart(6, '0').slice(0, digits).replace(/0+$/, '');
+          const abs = Math.abs(offset);
+          const zone = `${offset < 0 ? '-' : '+'}${two(Math.floor(abs / 3600))}${
+            abs % 3600 === 0
+              ? ''
+              : `:${two(Math.floor((abs % 3600) / 60))}${abs % 60 === 0 ? '' : `:${two(abs % 60)}`}`
+          }`;
+          const text = `${local.slice(0, 10)} ${local.slice(11, 19)}${fraction ? `.${fraction}` : ''}${zone}`;
+          const utc = new Date(seconds * 1000).toISOString();
+          const expected = `${utc.slice(0, 19)}.${fraction.padEnd(6, '0')}Z`;
+
+          // Act / Assess
+          expect(canonicalTimestamptz(text)).toBe(expected);
+          expect(canonicalTimestamp(text.slice(0, text.length - zone.length))).toBe(
+            `${local.slice(0, 19)}.${fraction.padEnd(6, '0')}`,
+          );
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 
   it('keeps infinity as PostgreSQL prints it', () => {
