@@ -4,6 +4,7 @@ import type { ErasureReceipt } from '../../../shared/erasure/buildErasureReceipt
 import { type ErasurePlan, sealPlan } from '../../../shared/erasure/ErasurePlan';
 import type { ErasureProblem } from '../../../shared/erasure/ErasureProblem';
 import type { ErasureStep } from '../../../shared/erasure/ErasureStep';
+import type { ErasureResume } from '../../../shared/erasure/executeErasurePlan';
 import { rowHash } from '../../../shared/erasure/rowHash';
 import type { ErasureVerification } from '../../../shared/erasure/verifyErasure';
 import { subjectHash } from '../../../shared/identity/subjectHash';
@@ -111,6 +112,8 @@ function pipeline(
     breakers?: DependencyBreakers;
     /** Executions that fail with this fault before one goes through. */
     executeFaults?: { count: number; fault: () => Error };
+    /** The invocation's remaining time each delivery sees (ms, called before each unit): none by default. */
+    remainingMs?: () => number;
   } = {},
 ) {
   const ledger = new InMemoryLedger();
@@ -131,43 +134,65 @@ function pipeline(
   const executions: string[] = [];
   let stale = options.stale ?? 0;
   const eraser: SubjectEraser = {
-    execute: vi.fn(async (plan: ErasurePlan, _findings, onStep: (s: ErasureStep) => Promise<void>) => {
-      executions.push(plan.planHash);
-      if (options.refused) return { outcome: 'refused' as const, problems: options.refused };
-      if (options.executeFaults && options.executeFaults.count > 0) {
-        options.executeFaults.count--;
-        throw options.executeFaults.fault();
-      }
-      if (stale > 0) {
-        stale--;
-        return {
-          outcome: 'stale' as const,
-          stale: [{ system: 'postgres' as const, table: 'public.orders', rows: 1 }],
-        };
-      }
-      for (const t of plan.tables) {
-        let changed = 0;
-        let alreadyDone = 0;
-        for (const r of t.rows) {
-          const id = `${t.table}:${String(r.key.id)}`;
-          if (database.delete(id)) changed++;
-          else alreadyDone++;
+    // Each table is a unit (a transaction): one with a step in `resume.done` is not run again, and
+    // `beforeUnit` is asked before each further unit once one committed, as `executeErasureUnits` does.
+    execute: vi.fn(
+      async (
+        plan: ErasurePlan,
+        _findings,
+        onStep: (s: ErasureStep) => Promise<void>,
+        resume?: ErasureResume,
+      ) => {
+        executions.push(plan.planHash);
+        if (options.refused) return { outcome: 'refused' as const, problems: options.refused };
+        if (options.executeFaults && options.executeFaults.count > 0) {
+          options.executeFaults.count--;
+          throw options.executeFaults.fault();
         }
-        await onStep({
-          system: t.system,
-          table: t.table,
-          action: 'delete',
-          planned: t.rows.length,
-          changed,
-          alreadyDone,
-        });
-        if (crashAfterFirstTable) {
-          crashAfterFirstTable = false;
-          throw new Error('the process died');
+        if (stale > 0) {
+          stale--;
+          return {
+            outcome: 'stale' as const,
+            stale: [{ system: 'postgres' as const, table: 'public.orders', rows: 1 }],
+          };
         }
-      }
-      return { outcome: 'done' as const, steps: [] };
-    }),
+        const done = new Set((resume?.done ?? []).map((s) => s.table));
+        const steps: ErasureStep[] = [];
+        let committed = 0;
+        for (const t of plan.tables) {
+          if (done.has(t.table)) continue;
+          if (committed > 0 && resume?.beforeUnit && !(await resume.beforeUnit()))
+            return {
+              outcome: 'paused' as const,
+              steps,
+              units: { done: done.size + committed, of: plan.tables.length },
+            };
+          let changed = 0;
+          let alreadyDone = 0;
+          for (const r of t.rows) {
+            const id = `${t.table}:${String(r.key.id)}`;
+            if (database.delete(id)) changed++;
+            else alreadyDone++;
+          }
+          const step = {
+            system: t.system,
+            table: t.table,
+            action: 'delete' as const,
+            planned: t.rows.length,
+            changed,
+            alreadyDone,
+          };
+          steps.push(step);
+          await onStep(step);
+          if (crashAfterFirstTable) {
+            crashAfterFirstTable = false;
+            throw new Error('the process died');
+          }
+          committed++;
+        }
+        return { outcome: 'done' as const, steps };
+      },
+    ),
     replan: vi.fn(async ({ requestId }: { requestId: string }) => {
       const after = options.ordersAfterChange ?? orders;
       for (let i = orders + 1; i <= after; i++) database.add(`public.orders:${i}`);
@@ -260,7 +285,11 @@ function pipeline(
       return keys.length;
     },
   });
-  const run = (work: StageWork, body: string) => work(body, recordContext(body));
+  const run = (work: StageWork, body: string) =>
+    work(body, {
+      ...recordContext(body),
+      ...(options.remainingMs ? { remainingMs: options.remainingMs } : {}),
+    });
   const deliver = async (queueUrl: string, work: StageWork) => {
     const bodies = queue.bodiesTo(queueUrl);
     queue.sent.splice(0, queue.sent.length, ...queue.sent.filter((s) => s.queueUrl !== queueUrl));
@@ -429,12 +458,57 @@ describe('Stage: erase', () => {
     expect(p.database.size).toBe(0);
     expect(transitions(p, 'r-5').slice(-2)).toEqual(['erasing', 'erased']);
     const steps = p.ledger.entries.filter((e) => isEraseCheckpoint(e, 'step')).map((e) => e.detail);
+    // The committed step is not run again: the resumed delivery starts after it.
     expect(steps).toEqual([
       expect.objectContaining({ table: 'public.orders', changed: 3, alreadyDone: 0 }),
-      expect.objectContaining({ table: 'public.orders', changed: 0, alreadyDone: 3 }),
       expect.objectContaining({ table: 'public.customer', changed: 1, alreadyDone: 0 }),
     ]);
     expect(p.receipts.get('r-5')?.tables.map((t) => t.deleted)).toEqual([3, 1]);
+  });
+
+  it('hands on when time is short: one unit per invocation, the proof in one of its own, each unit committed once', async () => {
+    // Prepare: every invocation has 10 s left, less than the 20 s reserve.
+    const p = pipeline({ remainingMs: () => 10_000 });
+    await p.upToErase('r-20');
+
+    // Act: deliver what the erase queue holds until it is empty.
+    const afterEach: number[] = [];
+    let invocations = 0;
+    while (p.queue.bodiesTo(ERASE).length > 0 && invocations < 10) {
+      await p.deliver(ERASE, p.erase);
+      invocations++;
+      afterEach.push(p.database.size);
+    }
+
+    // Assess: each invocation committed one unit (orders, then the customer) before handing on, even
+    // with its time short; the third, with nothing left to commit, proved whatever its time.
+    expect(invocations).toBe(3);
+    expect(afterEach).toEqual([1, 0, 0]);
+    expect(transitions(p, 'r-20')).toEqual([
+      'received',
+      'discovering',
+      'discovered',
+      'gated',
+      'erasing',
+      'erased',
+    ]);
+    const steps = p.ledger.entries.filter((e) => isEraseCheckpoint(e, 'step')).map((e) => e.detail?.table);
+    expect(steps).toEqual(['public.orders', 'public.customer']);
+    expect(p.eraser.prove).toHaveBeenCalledTimes(1);
+    expect(p.receipts.get('r-20')?.tables.map((t) => t.deleted)).toEqual([3, 1]);
+    const handOns = p.signals.lines.filter((l) => l.includes('time short: the erasure continues'));
+    expect(handOns).toHaveLength(2);
+  });
+
+  it('runs the whole erasure in one invocation when time is plentiful', async () => {
+    const p = pipeline({ remainingMs: () => 250_000 });
+    await p.upToErase('r-21');
+
+    await p.deliver(ERASE, p.erase);
+
+    expect(p.queue.bodiesTo(ERASE)).toEqual([]);
+    expect(transitions(p, 'r-21').at(-1)).toBe('erased');
+    expect(p.database.size).toBe(0);
   });
 
   it('ends erasure_unverified and pages when the proof still finds the subject', async () => {
