@@ -114,6 +114,8 @@ function pipeline(
     executeFaults?: { count: number; fault: () => Error };
     /** The invocation's remaining time each delivery sees (ms, called before each unit): none by default. */
     remainingMs?: () => number;
+    /** The tables whose findings the eraser needs besides the plan. @default every table */
+    needs?: (table: { system: string; table: string }) => boolean;
   } = {},
 ) {
   const ledger = new InMemoryLedger();
@@ -132,6 +134,8 @@ function pipeline(
   database.add('public.customer:7');
   let crashAfterFirstTable = false;
   const executions: string[] = [];
+  /** The tables of the findings each execution was given. */
+  const heldFindings: string[][] = [];
   let stale = options.stale ?? 0;
   const eraser: SubjectEraser = {
     // Each table is a unit (a transaction): one with a step in `resume.done` is not run again, and
@@ -139,11 +143,12 @@ function pipeline(
     execute: vi.fn(
       async (
         plan: ErasurePlan,
-        _findings,
+        given: FindingsDocument,
         onStep: (s: ErasureStep) => Promise<void>,
         resume?: ErasureResume,
       ) => {
         executions.push(plan.planHash);
+        heldFindings.push(given.findings.map((f) => f.table));
         if (options.refused) return { outcome: 'refused' as const, problems: options.refused };
         if (options.executeFaults && options.executeFaults.count > 0) {
           options.executeFaults.count--;
@@ -217,6 +222,7 @@ function pipeline(
           : { outcome: 'erased' as const, remaining: [], refound: {} },
     ),
     retention: async () => ({ postgresBackupRetentionDays: 30 }),
+    ...(options.needs ? { needs: async () => options.needs as NonNullable<typeof options.needs> } : {}),
   };
   const receipts = new Map<string, ErasureReceipt>();
   const receiptStore = {
@@ -310,6 +316,7 @@ function pipeline(
     database,
     eraser,
     executions,
+    heldFindings,
     receipts,
     receiptStore,
     evidence,
@@ -498,6 +505,17 @@ describe('Stage: erase', () => {
     expect(p.receipts.get('r-20')?.tables.map((t) => t.deleted)).toEqual([3, 1]);
     const handOns = p.signals.lines.filter((l) => l.includes('time short: the erasure continues'));
     expect(handOns).toHaveLength(2);
+  });
+
+  it('holds only the findings the eraser needs, and still lands the evidence of every finding', async () => {
+    const p = pipeline({ needs: (t) => t.table === 'public.customer' });
+    await p.upToErase('r-22');
+
+    await p.deliver(ERASE, p.erase);
+
+    expect(transitions(p, 'r-22').at(-1)).toBe('erased');
+    expect(p.heldFindings).toEqual([['public.customer']]);
+    expect(p.evidence).toEqual([{ rows: 4, part: 1 }]);
   });
 
   it('runs the whole erasure in one invocation when time is plentiful', async () => {
