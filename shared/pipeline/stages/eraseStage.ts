@@ -140,9 +140,12 @@ function replanKey(requestId: string, planHash: string): string {
  *    marked `approval: required`, waits in `awaiting_approval` (the message comes back every
  *    `approvalPollSeconds` until `dsr approve` records `approved` for that plan's hash, or the
  *    request is cancelled); otherwise `erasing`;
- * 3. executes the plan, recording each committed table step as an `erasing` checkpoint; rows that
- *    changed since discovery are planned again from a fresh discovery (a plan that now needs approval
- *    waits again), never erased on stale information;
+ * 3. executes the plan unit by unit (one transaction each; see `erasureUnits`), recording each
+ *    committed table step as an `erasing` checkpoint and never running a checkpointed unit again;
+ *    when the invocation's time runs short (`handOnErasure`) it sends the message to its own queue
+ *    and the next invocation resumes; rows that changed since discovery, before anything committed,
+ *    are planned again from a fresh discovery (a plan that now needs approval waits again), never
+ *    erased on stale information;
  * 4. proves the erasure by discovery from every identifier known before it;
  * 5. stores the evidence WITHOUT values (keys, row hashes, provenance), removes dsr-bridge's own
  *    copies of the subject from earlier requests, and stores the receipt (first one wins);
