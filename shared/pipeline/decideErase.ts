@@ -183,6 +183,20 @@ export function erasureProgress(history: readonly LedgerEntry[]): ErasureProgres
   return { numbers, steps, copies };
 }
 
+/**
+ * The findings hand-off (its manifest's SHA-256) the stage verified whole when the request entered
+ * `erasing`, as that transition recorded it. An invocation that resumes the same hand-off checks the
+ * manifest against it and each part against the manifest as it reads it, without reading every
+ * part first again (as the load does).
+ */
+export function erasingHandOff(history: readonly LedgerEntry[]): string | undefined {
+  const entered = lifecycleOf(history)
+    .filter((e) => e.state === 'erasing' && !isEraseCheckpoint(e))
+    .at(-1);
+  const handOff = entered?.detail?.handOff;
+  return typeof handOff === 'string' ? handOff : undefined;
+}
+
 /** Remaining time kept in reserve by default: no new unit is started, nor the proof, with less. */
 export const DEFAULT_ERASE_RESERVE_MS = 20_000;
 

@@ -26,6 +26,7 @@ import {
   DEFAULT_ERASE_RESERVE_MS,
   decideErase,
   decideReplan,
+  erasingHandOff,
   erasureEnded,
   erasureProgress,
   handOnErasure,
@@ -44,7 +45,7 @@ import { addScrubValues, logFields, type RecordContext, type StageWork } from '.
 import { RequestLedger } from '../RequestLedger';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
 import { stopIfCancelled } from '../stageGuards';
-import { type VerifiedFindings, verifyFindingsHandOff } from '../verifyFindingsHandOff';
+import { openFindingsParts, type VerifiedFindings, verifyFindingsHandOff } from '../verifyFindingsHandOff';
 import type { LoadPartContext } from './loadStage';
 import type { StageDeps } from './StageDeps';
 
@@ -259,7 +260,15 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
     let erasureCase: ErasureCase;
     let handed: FindingsDocument;
     try {
-      handOff = await verifyFindingsHandOff(message, deps.payloads);
+      // A resumed erasure of a hand-off verified whole when it began: the manifest is checked, and
+      // each part against it as it is read.
+      const trusted =
+        last === 'erasing' &&
+        'parts' in message.findings &&
+        erasingHandOff(history) === message.findings.parts.sha256;
+      handOff = trusted
+        ? await openFindingsParts(message, deps.payloads)
+        : await verifyFindingsHandOff(message, deps.payloads);
       erasureCase = await readErasureCase(deps.payloads, reference, message);
       // An error raised from here on (a database's message quoting a value) is scrubbed of every
       // identifier known before the erasure before it reaches a log line or a dead letter.
@@ -334,13 +343,10 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       return;
     }
     if (decision.enter)
-      await ledger.transitionAgain(
-        message.requestId,
-        context.traceId,
-        decision.enter.from,
-        'erasing',
-        decision.enter.detail,
-      );
+      await ledger.transitionAgain(message.requestId, context.traceId, decision.enter.from, 'erasing', {
+        ...decision.enter.detail,
+        handOff: handOff.handOff,
+      });
 
     const progress = erasureProgress(await ledger.history(message.requestId));
     const { numbers } = progress;
@@ -469,14 +475,24 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       findings: working.findings,
       known: erasureCase.known,
     });
-    // The evidence of what was found, without the values being erased, a part at a time.
-    for (let i = 0; i < handOff.parts.length; i++)
-      await deps.loadEvidence((await handOff.readPart(i)).findings, {
+    // The evidence of what was found, without the values being erased, a part at a time (each part
+    // checked against the manifest as it is read: one changed since is an integrity violation).
+    for (let i = 0; i < handOff.parts.length; i++) {
+      let part: Awaited<ReturnType<VerifiedFindings['readPart']>>;
+      try {
+        part = await handOff.readPart(i);
+      } catch (error) {
+        if (!(error instanceof IntegrityViolationError)) throw error;
+        await quarantineIntegrity(quarantineDeps, message, body, error, context, 'erasing');
+        return;
+      }
+      await deps.loadEvidence(part.findings, {
         message,
         evidenceHash: handOff.evidenceHash,
         part: i + 1,
         parts: handOff.parts.length,
       });
+    }
     const copies =
       progress.copies ??
       (await (async () => {

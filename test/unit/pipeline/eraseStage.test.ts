@@ -507,6 +507,46 @@ describe('Stage: erase', () => {
     expect(handOns).toHaveLength(2);
   });
 
+  it('does not read every part again when it resumes the hand-off it verified whole when the erasure began', async () => {
+    const p = pipeline({ remainingMs: () => 10_000, needs: () => false });
+    await p.upToErase('r-23');
+    const partGets = vi.spyOn(p.payloads, 'get');
+    const partsRead = () => partGets.mock.calls.filter(([pointer]) => pointer.key.endsWith('.ndjson')).length;
+
+    await p.deliver(ERASE, p.erase);
+    const first = partsRead();
+    partGets.mockClear();
+    await p.deliver(ERASE, p.erase);
+    const second = partsRead();
+
+    expect(first).toBeGreaterThan(0);
+    expect(second).toBe(0);
+    const erasing = p.ledger.entries.find((e) => e.state === 'erasing' && !isEraseCheckpoint(e));
+    expect(erasing?.detail?.handOff).toEqual(expect.stringMatching(/^[0-9a-f]{64}$/));
+    // The third invocation proves, and lands the evidence part by part.
+    await p.deliver(ERASE, p.erase);
+    expect(transitions(p, 'r-23').at(-1)).toBe('erased');
+    expect(p.evidence.reduce((n, e) => n + e.rows, 0)).toBe(4);
+  });
+
+  it('quarantines a resumed erasure whose part changed after it was verified, when it reads the part', async () => {
+    const p = pipeline({ remainingMs: () => 10_000, needs: () => false });
+    await p.upToErase('r-24');
+    await p.deliver(ERASE, p.erase);
+    await p.deliver(ERASE, p.erase);
+    const [key] = p.payloads.keys('claim-check/r-24/').filter((k) => k.endsWith('.ndjson'));
+    const stored = p.payloads.objects.get(key as string);
+    p.payloads.objects.set(key as string, {
+      body: `${stored?.body.slice(0, -2)} \n`,
+      metadata: stored?.metadata ?? {},
+    });
+
+    await p.deliver(ERASE, p.erase);
+
+    expect(transitions(p, 'r-24').at(-1)).toBe('quarantined');
+    expect(p.receipts.get('r-24')).toBeUndefined();
+  });
+
   it('holds only the findings the eraser needs, and still lands the evidence of every finding', async () => {
     const p = pipeline({ needs: (t) => t.table === 'public.customer' });
     await p.upToErase('r-22');
