@@ -7,7 +7,7 @@
  * the process's peak memory, on a fresh embedded PostgreSQL with the erasure bench's schema (70 %
  * orders, 10 % masked notes, 20 % keyless events).
  *
- *   npx tsx bench/eraseInBatches.ts --rows 200000 [--batch-rows 10000] [--timeout-ms 300000]
+ *   NODE_OPTIONS=--expose-gc npx tsx bench/eraseInBatches.ts --rows 200000 [--batch-rows 10000] [--timeout-ms 300000]
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -93,15 +93,23 @@ try {
   };
 
   let started = Date.now();
-  const planned = await planSubjectErasure(deps, {
+  let planning: Awaited<ReturnType<typeof planSubjectErasure>> | undefined = await planSubjectErasure(deps, {
     requestId: 'bench-batches',
     identifiers: { email: ['subject-1@bench.test'] },
   });
-  if (planned.problems.length > 0) throw new Error(`plan refused: ${planned.problems.map((p) => p.code)}`);
+  if (planning.problems.length > 0) throw new Error(`plan refused: ${planning.problems.map((p) => p.code)}`);
   const planMs = Date.now() - started;
-  const planBytes = JSON.stringify(planned.plan).length;
+  const planBytes = JSON.stringify(planning.plan).length;
   const needs = findingsErasureNeeds(dataMap, catalog);
-  const held = { ...planned.findings, findings: planned.findings.findings.filter((f) => needs(f)) };
+  const found = planning.findings.findings.length;
+  const held = { ...planning.findings, findings: planning.findings.findings.filter((f) => needs(f)) };
+  const planned = { plan: planning.plan, known: planning.known };
+  // What an erase invocation holds: the plan and the findings it needs (with `--expose-gc`, the heap
+  // once the discovery's other findings are collected).
+  planning = undefined;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const heldHeap = gc ? process.memoryUsage().heapUsed : undefined;
 
   const steps: ErasureStep[] = [];
   const unitMs: number[] = [];
@@ -160,7 +168,7 @@ try {
   process.stdout.write(
     [
       `subject of ${rows} rows (${orders} orders, ${notes} masked notes, ${events} keyless events), batches of ${batchRows}, a ${seconds(timeoutMs)} s function with a ${seconds(DEFAULT_ERASE_RESERVE_MS)} s reserve`,
-      `  plan (discover, check): ${seconds(planMs)} s; the plan's JSON ${mib(planBytes)} MiB; findings held ${held.findings.length} of ${planned.findings.findings.length}`,
+      `  plan (discover, check): ${seconds(planMs)} s; the plan's JSON ${mib(planBytes)} MiB; findings held ${held.findings.length} of ${found}${heldHeap === undefined ? '' : `; heap then ${mib(heldHeap)} MiB`}`,
       `  execute: ${seconds(executeMs)} s over ${invocations} invocation(s), ${unitMs.length} units (${steps.length} steps), unit median ${median} ms, longest ${sorted.at(-1)} ms`,
       `  prove: ${seconds(proveMs)} s, ${verification.outcome}; the other person's rows left: ${other.rows[0]?.n} of ${rows}`,
       `  peak RSS ${mib(peakRss)} MiB; load average ${loadavg()[0]?.toFixed(1)}`,
