@@ -11,8 +11,9 @@ import { type Summary, summarize } from '../stats';
 const HASH_KEY = 'bench-subject-hash-key-0123456789abcdef';
 const MASK_KEY = 'bench-erasure-mask-key-0123456789abcdef';
 
-// A customer, orders with a RESTRICT foreign key, masked profile rows and a keyless event log.
-const SCHEMA = `
+// A customer, orders with a RESTRICT foreign key, masked profile rows and a keyless event log
+// (also the schema and map of `eraseInBatches`).
+export const SCHEMA = `
   CREATE TABLE public.customer (id bigint PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL);
   CREATE TABLE public.orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL REFERENCES public.customer ON DELETE RESTRICT, total numeric(10,2));
   CREATE INDEX ON public.orders (customer_id);
@@ -21,7 +22,7 @@ const SCHEMA = `
   CREATE TABLE public.event_log (customer_id bigint, kind text, at timestamptz);
   CREATE INDEX ON public.event_log (customer_id);
 `;
-const MAP = `version: 1
+export const MAP = `version: 1
 identities:
   email: { normalize: none }
   customer_id: {}

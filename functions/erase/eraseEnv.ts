@@ -38,10 +38,25 @@ export const eraseEnv = z
     DSR_ERASURE_PG_DSN: optional(z.string().min(1)),
     DSR_ERASURE_MASK_KEY: optional(z.string().min(32, 'must be at least 32 characters')),
     DSR_ERASURE_MASK_KEY_SECRET_ARN: optional(z.string().min(1)),
-    /** The erase queue itself: a plan waiting for approval is looked at again from there. */
+    /**
+     * The erase queue itself: a plan waiting for approval is looked at again from there, and an
+     * erasure not finished in one invocation continues from there.
+     */
     CONTINUE_QUEUE_URL: z.url(
-      forWhat('the erase queue, where a plan waiting for approval is looked at again'),
+      forWhat(
+        'the erase queue, where a plan waiting for approval is looked at again and an erasure continues',
+      ),
     ),
+    /**
+     * No new transaction of the erasure, nor its proof, is started with less time left than this
+     * (ms): the request continues in the next invocation (through `CONTINUE_QUEUE_URL`).
+     */
+    DSR_ERASE_RESERVE_MS: count(20_000, 600_000),
+    /**
+     * Above this many PostgreSQL rows to change, each table is erased in batches of at most this
+     * many rows, each batch its own transaction and checkpoint; at or below it, in one transaction.
+     */
+    DSR_ERASE_BATCH_ROWS: count(10_000, 1_000_000),
     /** Plans deleting or masking more rows than this wait for `dsr approve`. */
     DSR_APPROVAL_MAX_ROWS: count(1000, 100_000_000),
     /** How long a waiting plan's message is delayed before the ledger is read again (SQS allows 900 at most). */

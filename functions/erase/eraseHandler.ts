@@ -3,8 +3,9 @@ import { SecretsManagerCredentialSource } from '../../adapters/aws/SecretsManage
 import type { System } from '../../shared/datamap/System';
 import type { TableSearcher } from '../../shared/discovery/SearchableTable';
 import type { ErasurePlan } from '../../shared/erasure/ErasurePlan';
-import { executeErasurePlan } from '../../shared/erasure/executeErasurePlan';
+import { executeErasureUnits } from '../../shared/erasure/executeErasurePlan';
 import { snowflakeErasurePart } from '../../shared/erasure/executeSnowflakeErasure';
+import { findingsErasureNeeds } from '../../shared/erasure/findingsErasureNeeds';
 import { mappedSchemas, planSubjectErasure } from '../../shared/erasure/planSubjectErasure';
 import { proveErasure } from '../../shared/erasure/proveErasure';
 import { type ErasureCatalog, readErasureCatalog } from '../../shared/erasure/readErasureCatalog';
@@ -99,11 +100,12 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
       packages: new SubjectPackageWriter({ dataMap, ledger, sinkFor: wiring.packageSink }),
       approval: { maxRowsWithoutApproval: cfg.DSR_APPROVAL_MAX_ROWS },
       approvalPollSeconds: cfg.DSR_APPROVAL_POLL_SECONDS,
+      reserveMs: cfg.DSR_ERASE_RESERVE_MS,
       eraser: {
-        execute: async (plan, findings, onStep) => {
+        execute: async (plan, findings, onStep, resume) => {
           const { catalog } = await prepared();
           const key = await maskKey();
-          return executeErasurePlan(
+          return executeErasureUnits(
             {
               dataMap,
               writeDb,
@@ -112,6 +114,7 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
               maskKey: key,
               randomBytes,
               onStep,
+              batchRows: cfg.DSR_ERASE_BATCH_ROWS,
               ...(sfErasure
                 ? (() => {
                     const part = snowflakeErasurePart({
@@ -133,6 +136,7 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
             },
             plan,
             findings,
+            resume,
           );
         },
         replan: async ({ requestId, identifiers }) => {
@@ -172,6 +176,7 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
           );
         },
         retention: () => readRetentionFacts(sfSearch, dataMap, cfg.DSR_PG_BACKUP_RETENTION_DAYS),
+        needs: async () => findingsErasureNeeds(dataMap, (await prepared()).catalog),
       },
       loadEvidence: async (findings, { message, evidenceHash }) => {
         const discovered = message.carriedLedger?.find((e) => e.state === 'discovered');

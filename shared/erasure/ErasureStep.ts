@@ -15,6 +15,13 @@ export interface ErasureStep {
   readonly alreadyDone: number;
   /** The plan entry's party, for a step that masks one party's columns (see `PlannedTable.party`). */
   readonly party?: string;
+  /**
+   * For a step of a table erased in batches (see `erasureUnits`): the batch's number (1-based), how
+   * many batches the table has, and the batch size; `planned` then counts the batch's rows.
+   */
+  readonly batch?: number;
+  readonly batches?: number;
+  readonly batchRows?: number;
 }
 
 /** Rows that changed between discovery and erasure: the plan is stale and must be made again. */
@@ -41,6 +48,11 @@ export type ErasureExecution =
    * Nothing was changed anywhere: Snowflake's part was refused by its catalog check or its rehearsal
    * before any commit, or PostgreSQL's part was refused by a check repeated under the locks (a
    * reference written since the plan, a new trigger) or by the database (a constraint, a timeout) and
-   * rolled back before Snowflake's part ran.
+   * rolled back before Snowflake's part ran. With `afterCommit`, the refused transaction was a batch
+   * after earlier ones had committed (see `erasureUnits`): what they erased stays erased.
    */
-  | { readonly outcome: 'refused'; readonly problems: readonly ErasureProblem[] };
+  | {
+      readonly outcome: 'refused';
+      readonly problems: readonly ErasureProblem[];
+      readonly afterCommit?: true;
+    };

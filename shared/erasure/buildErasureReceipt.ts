@@ -103,7 +103,7 @@ export function buildErasureReceipt(input: {
     const done = input.steps.filter(
       (s) => s.system === t.system && s.table === t.table && s.party === t.party,
     );
-    const erased = done.length > 0 ? Math.max(...done.map((s) => s.changed + s.alreadyDone)) : 0;
+    const erased = erasedBy(done);
     return {
       system: t.system,
       table: t.table,
@@ -145,6 +145,30 @@ export function buildErasureReceipt(input: {
     ...(input.ownCopies ? { ownCopies: input.ownCopies } : {}),
   };
   return { ...receipt, receiptHash: receiptHashOf(receipt) };
+}
+
+/**
+ * Rows a table entry's steps erased (changed or found already done). A step run again (a
+ * redelivery) repeats its count, so the largest counts; steps of batches (see `erasureUnits`) add
+ * up per batch size, each batch counted once, and the largest of those sums counts (a batch size
+ * changed between two invocations gives two sets of batches over the same rows).
+ */
+function erasedBy(steps: readonly ErasureStep[]): number {
+  const bySize = new Map<number, Map<number, number>>();
+  for (const s of steps) {
+    const size = s.batchRows ?? 0;
+    const batch = s.batch ?? 0;
+    const batches = bySize.get(size) ?? new Map<number, number>();
+    batches.set(batch, Math.max(batches.get(batch) ?? 0, s.changed + s.alreadyDone));
+    bySize.set(size, batches);
+  }
+  let erased = 0;
+  for (const batches of bySize.values())
+    erased = Math.max(
+      erased,
+      [...batches.values()].reduce((a, b) => a + b, 0),
+    );
+  return erased;
 }
 
 /** The hash of a receipt's content without its completion time; a stored receipt is checked with it. */

@@ -167,6 +167,9 @@ export function erasureProgress(history: readonly LedgerEntry[]): ErasureProgres
         changed: Number(d.changed),
         alreadyDone: Number(d.alreadyDone),
         ...(typeof d.party === 'string' ? { party: d.party } : {}),
+        ...(d.batch !== undefined
+          ? { batch: Number(d.batch), batches: Number(d.batches), batchRows: Number(d.batchRows) }
+          : {}),
       };
     });
   const d = history.filter((e) => isEraseCheckpoint(e, 'copies')).at(-1)?.detail;
@@ -178,6 +181,44 @@ export function erasureProgress(history: readonly LedgerEntry[]): ErasureProgres
       }
     : undefined;
   return { numbers, steps, copies };
+}
+
+/**
+ * The findings hand-off (its manifest's SHA-256) the stage verified whole when the request entered
+ * `erasing`, as that transition recorded it. An invocation that resumes the same hand-off checks the
+ * manifest against it and each part against the manifest as it reads it, without reading every
+ * part first again (as the load does).
+ */
+export function erasingHandOff(history: readonly LedgerEntry[]): string | undefined {
+  const entered = lifecycleOf(history)
+    .filter((e) => e.state === 'erasing' && !isEraseCheckpoint(e))
+    .at(-1);
+  const handOff = entered?.detail?.handOff;
+  return typeof handOff === 'string' ? handOff : undefined;
+}
+
+/** Remaining time kept in reserve by default: no new unit is started, nor the proof, with less. */
+export const DEFAULT_ERASE_RESERVE_MS = 20_000;
+
+/**
+ * Whether the erase stage stops here and hands the request on to its next invocation (the erase
+ * queue), decided before each unit of the plan (see `erasureUnits`) and before the proof: when this
+ * invocation has committed at least one unit and has less time left than `reserveMs`, or than twice
+ * its longest unit so far. An invocation that committed nothing goes on whatever its time, so every
+ * hand-on follows progress and an erasure never cycles through the queue without erasing (a unit
+ * that cannot finish in a whole invocation fails it instead: retried, then dead-lettered). Without
+ * `remainingMs` (no Lambda context), never.
+ */
+export function handOnErasure(input: {
+  readonly remainingMs: number | undefined;
+  readonly reserveMs: number;
+  /** Units this invocation committed. */
+  readonly unitsNow: number;
+  /** The longest of them, ms. */
+  readonly longestUnitMs: number;
+}): boolean {
+  const { remainingMs, reserveMs, unitsNow, longestUnitMs } = input;
+  return unitsNow > 0 && remainingMs !== undefined && remainingMs < Math.max(reserveMs, 2 * longestUnitMs);
 }
 
 /** The distinct reason codes of a plan that waits, comma-separated, as the ledger records them. */

@@ -12,7 +12,8 @@ import {
 import { checkedPlan, type ErasureCase, readErasureCase } from '../../erasure/ErasureCase';
 import type { ErasurePlan } from '../../erasure/ErasurePlan';
 import type { ErasureProblem } from '../../erasure/ErasureProblem';
-import type { ErasureExecution, ErasureStep } from '../../erasure/ErasureStep';
+import type { ErasureStep } from '../../erasure/ErasureStep';
+import type { ErasurePlanExecution, ErasureResume } from '../../erasure/executeErasurePlan';
 import { copiesForReceipt, type OwnCopiesRemoval } from '../../erasure/removeOwnCopies';
 import { reviveFindings } from '../../erasure/reviveFindings';
 import type { ErasureVerification } from '../../erasure/verifyErasure';
@@ -21,7 +22,16 @@ import { IntegrityViolationError } from '../../errors/IntegrityViolationError';
 import { lifecycleOf } from '../../ledger/RequestState';
 import { erasurePrefix } from '../../payload/PayloadStore';
 import type { ComplianceMetrics } from '../../telemetry/ComplianceMetrics';
-import { decideErase, decideReplan, erasureEnded, erasureProgress, replannedPlanHash } from '../decideErase';
+import {
+  DEFAULT_ERASE_RESERVE_MS,
+  decideErase,
+  decideReplan,
+  erasingHandOff,
+  erasureEnded,
+  erasureProgress,
+  handOnErasure,
+  replannedPlanHash,
+} from '../decideErase';
 import { type EraseCheckpointKind, eraseCheckpointStage } from '../EraseCheckpoint';
 import { MalformedStageMessageError } from '../errors';
 import { publishPendingCompletion } from '../PublishingLedger';
@@ -35,7 +45,7 @@ import { addScrubValues, logFields, type RecordContext, type StageWork } from '.
 import { RequestLedger } from '../RequestLedger';
 import { parseStageMessage, type StageMessage } from '../StageMessage';
 import { stopIfCancelled } from '../stageGuards';
-import { type VerifiedFindings, verifyFindingsHandOff } from '../verifyFindingsHandOff';
+import { openFindingsParts, type VerifiedFindings, verifyFindingsHandOff } from '../verifyFindingsHandOff';
 import type { LoadPartContext } from './loadStage';
 import type { StageDeps } from './StageDeps';
 
@@ -48,14 +58,17 @@ export class ErasureStaleError extends DsrError {
 /** The erasure work the stage drives; the handler builds it from the erasure role's connections. */
 export interface SubjectEraser {
   /**
-   * Executes a plan: PostgreSQL in one transaction, then Snowflake in one; rows already erased count
-   * as done. `onStep` is called for each table step once its system committed.
+   * Executes a plan unit by unit (`executeErasureUnits`: PostgreSQL in one transaction or, above a
+   * batch size, in batches; then Snowflake in one); rows already erased count as done. `onStep` is
+   * called for each table step once its transaction committed; `resume` names the steps committed
+   * before (not run again) and is asked before each further unit whether to go on (`paused` if not).
    */
   execute(
     plan: ErasurePlan,
     findings: FindingsDocument,
     onStep: (step: ErasureStep) => Promise<void>,
-  ): Promise<ErasureExecution>;
+    resume: ErasureResume,
+  ): Promise<ErasurePlanExecution>;
   /** Discovers again from the request's identifiers and plans, read-only (after rows changed). */
   replan(input: {
     readonly requestId: string;
@@ -70,6 +83,12 @@ export interface SubjectEraser {
   }): Promise<ErasureVerification>;
   /** When erased data becomes unrecoverable: Snowflake's retention, the operator's backups. */
   retention(): Promise<RetentionFacts>;
+  /**
+   * Which tables' findings `execute` and `prove` need besides the plan (`findingsErasureNeeds`):
+   * only those are held in memory; the others are read part by part for the evidence only.
+   * @default every table's
+   */
+  needs?(): Promise<(table: Pick<Finding, 'system' | 'table'>) => boolean>;
 }
 
 /** Where receipts are kept (`DSR_ERASURE_RECEIPTS` beside the ledger). */
@@ -101,6 +120,13 @@ export interface EraseStageDeps extends StageDeps {
   readonly deleteRequestObjects: (requestId: string) => Promise<number>;
   /** Plans made again after rows changed under the erasure, per delivery. @default 2 */
   readonly maxReplans?: number;
+  /**
+   * No new unit of the plan (a transaction), nor the proof, is started when the invocation has less
+   * time left than this, or than twice its longest unit so far: the request is sent to the erase
+   * queue again and the next invocation resumes after the last committed unit (`handOnErasure`).
+   * @default {@link DEFAULT_ERASE_RESERVE_MS}
+   */
+  readonly reserveMs?: number;
 }
 
 /** A plan made again, kept in the bucket beside the case with the findings it was made from. */
@@ -115,9 +141,12 @@ function replanKey(requestId: string, planHash: string): string {
  *    marked `approval: required`, waits in `awaiting_approval` (the message comes back every
  *    `approvalPollSeconds` until `dsr approve` records `approved` for that plan's hash, or the
  *    request is cancelled); otherwise `erasing`;
- * 3. executes the plan, recording each committed table step as an `erasing` checkpoint; rows that
- *    changed since discovery are planned again from a fresh discovery (a plan that now needs approval
- *    waits again), never erased on stale information;
+ * 3. executes the plan unit by unit (one transaction each; see `erasureUnits`), recording each
+ *    committed table step as an `erasing` checkpoint and never running a checkpointed unit again;
+ *    when the invocation's time runs short (`handOnErasure`) it sends the message to its own queue
+ *    and the next invocation resumes; rows that changed since discovery, before anything committed,
+ *    are planned again from a fresh discovery (a plan that now needs approval waits again), never
+ *    erased on stale information;
  * 4. proves the erasure by discovery from every identifier known before it;
  * 5. stores the evidence WITHOUT values (keys, row hashes, provenance), removes dsr-bridge's own
  *    copies of the subject from earlier requests, and stores the receipt (first one wins);
@@ -230,18 +259,35 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
     let handOff: VerifiedFindings;
     let erasureCase: ErasureCase;
     let handed: FindingsDocument;
-    const parts: Finding[][] = [];
     try {
-      handOff = await verifyFindingsHandOff(message, deps.payloads);
+      // A resumed erasure of a hand-off verified whole when it began: the manifest is checked, and
+      // each part against it as it is read.
+      const trusted =
+        last === 'erasing' &&
+        'parts' in message.findings &&
+        erasingHandOff(history) === message.findings.parts.sha256;
+      handOff = trusted
+        ? await openFindingsParts(message, deps.payloads)
+        : await verifyFindingsHandOff(message, deps.payloads);
       erasureCase = await readErasureCase(deps.payloads, reference, message);
       // An error raised from here on (a database's message quoting a value) is scrubbed of every
       // identifier known before the erasure before it reaches a log line or a dead letter.
       addScrubValues(context, Object.values(erasureCase.known).flat());
-      for (let i = 0; i < handOff.parts.length; i++) parts.push([...(await handOff.readPart(i)).findings]);
+      // Only the findings the eraser needs besides the plan are held, read one part at a time; no
+      // part is read when none of their tables has rows.
+      const needs = (await deps.eraser.needs?.()) ?? (() => true);
+      const wanted = Object.entries(handOff.counts).some(([system, tables]) =>
+        Object.entries(tables).some(
+          ([table, rows]) => rows > 0 && needs({ system: system as Finding['system'], table }),
+        ),
+      );
+      const kept: Finding[] = [];
+      for (let i = 0; wanted && i < handOff.parts.length; i++)
+        for (const f of (await handOff.readPart(i)).findings) if (needs(f)) kept.push(f);
       handed = {
         requestId: message.requestId,
         subject: { hash: message.subjectHash },
-        findings: reviveFindings(parts.flat()),
+        findings: reviveFindings(kept),
         counts: {},
         evidenceHash: handOff.evidenceHash,
       };
@@ -297,13 +343,10 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       return;
     }
     if (decision.enter)
-      await ledger.transitionAgain(
-        message.requestId,
-        context.traceId,
-        decision.enter.from,
-        'erasing',
-        decision.enter.detail,
-      );
+      await ledger.transitionAgain(message.requestId, context.traceId, decision.enter.from, 'erasing', {
+        ...decision.enter.detail,
+        handOff: handOff.handOff,
+      });
 
     const progress = erasureProgress(await ledger.history(message.requestId));
     const { numbers } = progress;
@@ -312,16 +355,58 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       steps.push(step);
       await checkpoint(message, context, numbers, 'step', { ...step });
     };
+    // Time: each unit committed in this invocation, and the longest, decide whether the next starts.
+    const reserveMs = deps.reserveMs ?? DEFAULT_ERASE_RESERVE_MS;
+    let unitsNow = 0;
+    let longestUnitMs = 0;
+    let unitStarted = now().getTime();
+    const unitEnded = () => {
+      const at = now().getTime();
+      unitsNow++;
+      longestUnitMs = Math.max(longestUnitMs, at - unitStarted);
+      unitStarted = at;
+    };
+    const handOn = () =>
+      handOnErasure({ remainingMs: context.remainingMs?.(), reserveMs, unitsNow, longestUnitMs });
+    const continueLater = async (what: Record<string, number | string>) => {
+      await deps.queue.send(deps.continueQueueUrl, body, {
+        traceId: context.traceId,
+        requestId: message.requestId,
+      });
+      logger.info('time short: the erasure continues in the next invocation', {
+        ...logFields(stage, context),
+        ...what,
+      });
+    };
     for (let replans = 0; ; replans++) {
-      const run = () => deps.eraser.execute(working.plan, working.findings, onStep);
+      const run = () =>
+        deps.eraser.execute(working.plan, working.findings, onStep, {
+          done: [...steps],
+          beforeUnit: () => {
+            unitEnded();
+            return !handOn();
+          },
+        });
       const executed = await (deps.breakers
         ? deps.breakers.executeAcross(
             working.plan.tables.map((t) => t.system),
             run,
           )
         : run());
-      if (executed.outcome === 'done') break;
+      if (executed.outcome === 'paused') {
+        await continueLater({ unitsDone: executed.units.done, units: executed.units.of });
+        return;
+      }
+      if (executed.outcome === 'done') {
+        if (executed.steps.length > 0) unitEnded();
+        break;
+      }
       if (executed.outcome === 'refused') {
+        if (executed.afterCommit)
+          logger.error('erasure refused after earlier batches committed', {
+            ...logFields(stage, context),
+            stepsCommitted: steps.length,
+          });
         // Nothing was changed anywhere: Snowflake's catalog or rehearsal refused its part before any
         // commit, or a check repeated under PostgreSQL's locks, or the database itself, refused it.
         await quarantineRefusedPlan(
@@ -378,20 +463,36 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
       working = { plan: again.plan, findings: again.findings };
     }
 
+    // The proof is started with a whole reserve: an invocation that committed units and has less
+    // left hands on, and the next one (nothing left to commit) proves whatever its time.
+    if (handOn()) {
+      await continueLater({ before: 'proof' });
+      return;
+    }
     const verification = await deps.eraser.prove({
       requestId: message.requestId,
       plan: working.plan,
       findings: working.findings,
       known: erasureCase.known,
     });
-    // The evidence of what was found, without the values being erased.
-    for (let i = 0; i < parts.length; i++)
-      await deps.loadEvidence(parts[i] ?? [], {
+    // The evidence of what was found, without the values being erased, a part at a time (each part
+    // checked against the manifest as it is read: one changed since is an integrity violation).
+    for (let i = 0; i < handOff.parts.length; i++) {
+      let part: Awaited<ReturnType<VerifiedFindings['readPart']>>;
+      try {
+        part = await handOff.readPart(i);
+      } catch (error) {
+        if (!(error instanceof IntegrityViolationError)) throw error;
+        await quarantineIntegrity(quarantineDeps, message, body, error, context, 'erasing');
+        return;
+      }
+      await deps.loadEvidence(part.findings, {
         message,
         evidenceHash: handOff.evidenceHash,
         part: i + 1,
-        parts: parts.length,
+        parts: handOff.parts.length,
       });
+    }
     const copies =
       progress.copies ??
       (await (async () => {

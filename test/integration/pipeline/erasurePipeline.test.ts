@@ -22,6 +22,7 @@ const CHLOE_VALUES = ['chloe.dubois@example.org', 'Chloé Dubois', 'Je suis Chlo
 const GRETA = { email: ['greta.nilsson@example.se'] };
 const HANA = 'hana.sato@example.jp';
 const IRIS = 'iris.moreau@example.fr';
+const JONAS = 'jonas.berg@example.no';
 
 let f: LocalPipelineFixture;
 let db: SnowflakeDatabase;
@@ -60,7 +61,17 @@ beforeAll(async () => {
     generatedSubjects: 0,
     // Greta's three tickets are more than an erasure may change without approval here. The proof
     // also scans the text columns outside the data map (the sample shop maps every table it has).
-    env: { DSR_APPROVAL_MAX_ROWS: '2', DSR_APPROVAL_POLL_SECONDS: '1', DSR_PROOF_SCAN_TEXT_ROWS: '1000' },
+    // Every erasure here runs across invocations: the erase function's 30 s are always less than its
+    // 60 s reserve, so each invocation commits one transaction and hands the rest on, and PostgreSQL
+    // tables of more than one row to change are erased a row per transaction.
+    env: {
+      DSR_APPROVAL_MAX_ROWS: '2',
+      DSR_APPROVAL_POLL_SECONDS: '1',
+      DSR_PROOF_SCAN_TEXT_ROWS: '1000',
+      DSR_ERASE_RESERVE_MS: '60000',
+      DSR_ERASE_BATCH_ROWS: '1',
+    },
+    functionTimeoutsMs: { erase: 30_000 },
   });
   db = openTestSnowflakeDatabase(f.snowflake, EVIDENCE);
   bucket = new S3PayloadStore(f.pipeline.aws.s3, { bucket: f.pipeline.aws.bucket });
@@ -310,5 +321,73 @@ describe('Pipeline: erasure', () => {
       bobBefore,
     );
     await f.snowflake.sql('DELETE FROM ANALYTICS.PUBLIC.WEB_SESSIONS WHERE USER_ID = 900000123');
+  }, 120_000);
+
+  it('erases a subject across invocations, a batch per transaction, resuming from the ledger: erased with its proof, nobody else changed', async () => {
+    // Prepare: two tickets of a person without an account.
+    await f.sql(
+      `INSERT INTO public.support_tickets (ticket_id, requester_email, user_id, subject, body, opened_at) VALUES
+       ('7d9f6c2e-0000-4000-8000-0000000000d1', '${JONAS}', NULL, 'Sizes', '{"messages": []}', '2025-05-07 10:00:00+00'),
+       ('7d9f6c2e-0000-4000-8000-0000000000d2', '${JONAS}', NULL, 'Refund', '{"messages": []}', '2025-05-08 10:00:00+00')`,
+    );
+    // Every other person's rows, as text, in every mapped table of both systems.
+    const others = async () => ({
+      postgres: await Promise.all(
+        f.dataMap.postgres.map(
+          async (t) =>
+            (
+              await f.sql(
+                `SELECT x::text AS row FROM ${t.table} x ${t.table === 'public.support_tickets' ? `WHERE requester_email <> '${JONAS}'` : ''} ORDER BY 1`,
+              )
+            ).rows,
+        ),
+      ),
+      snowflake: JSON.stringify(
+        await f.snowflake.sql('SELECT * FROM ANALYTICS.PUBLIC.WEB_SESSIONS ORDER BY SESSION_ID'),
+      ),
+    });
+    const before = await others();
+    const linesBefore = f.lines.length;
+
+    // Act
+    await f.pipeline.submit(erasureBody('ERASE-JONAS', { email: [JONAS] }), 'high');
+    expect(await runUntil(ended('ERASE-JONAS'))).toBe(true);
+
+    // Assess: one batch per invocation, handed on each time (the second before the proof, which
+    // ran in an invocation of its own); every batch committed once.
+    expect(await lifecycle('ERASE-JONAS')).toEqual([
+      'received',
+      'discovering',
+      'discovered',
+      'gated',
+      'erasing',
+      'erased',
+    ]);
+    const handOns = f.lines
+      .slice(linesBefore)
+      .filter((l) => l.includes('time short: the erasure continues') && l.includes('ERASE-JONAS'));
+    expect(handOns).toHaveLength(2);
+    const steps = (await readLedger(db, EVIDENCE, 'ERASE-JONAS'))
+      .filter((e) => isEraseCheckpoint(e, 'step'))
+      .map((e) => [
+        e.detail?.table,
+        Number(e.detail?.batch),
+        Number(e.detail?.batches),
+        Number(e.detail?.changed),
+      ]);
+    expect(steps).toEqual([
+      ['public.support_tickets', 1, 2, 1],
+      ['public.support_tickets', 2, 2, 1],
+    ]);
+    const receipt = await new SnowflakeErasureReceipts(async () => db, EVIDENCE).get('ERASE-JONAS');
+    expect(receipt?.outcome).toBe('erased');
+    expect(receipt?.remaining).toEqual([]);
+    expect(receipt?.tables.find((t) => t.table === 'public.support_tickets')).toMatchObject({
+      found: 2,
+      deleted: 2,
+      remaining: 0,
+    });
+    expect(await tickets(JONAS)).toBe(0);
+    expect(await others()).toEqual(before);
   }, 120_000);
 });

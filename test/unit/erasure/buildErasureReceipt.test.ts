@@ -53,4 +53,37 @@ describe('Function: buildErasureReceipt', () => {
     ).not.toBe(first.receiptHash);
     expect(first.tables[0]).toMatchObject({ deleted: 2, unrecoverableAfterDays: 30 });
   });
+
+  it('adds up the batches of a table, each counted once however often it ran', () => {
+    const step = (batch: number, changed: number, alreadyDone: number, batchRows = 1) => ({
+      system: 'postgres' as const,
+      table: 'public.tickets',
+      action: 'delete' as const,
+      planned: 1,
+      changed,
+      alreadyDone,
+      batch,
+      batches: 2,
+      batchRows,
+    });
+    const build = (steps: ReturnType<typeof step>[]) =>
+      buildErasureReceipt({
+        plan,
+        steps,
+        verification: { outcome: 'erased', remaining: [], refound: {} },
+        retention: {},
+        completedAt: '2026-12-01T10:00:00.000Z',
+      });
+
+    const once = build([step(1, 1, 0), step(2, 1, 0)]);
+    // Batch 1 ran again after a crash before its checkpoint, and found its row erased.
+    const again = build([step(1, 1, 0), step(1, 0, 1), step(2, 1, 0)]);
+    // The whole table once more in batches of another size: its rows are not counted twice.
+    const resized = build([step(1, 1, 0), step(1, 0, 2, 2), step(2, 1, 0)]);
+
+    expect(once.tables[0]?.deleted).toBe(2);
+    expect(again.receiptHash).toBe(once.receiptHash);
+    expect(resized.tables[0]?.deleted).toBe(2);
+    expect(receipt('2026-12-01T10:00:00.000Z', 2).tables[0]?.deleted).toBe(2);
+  });
 });

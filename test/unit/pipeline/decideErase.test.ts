@@ -8,6 +8,7 @@ import {
   decideReplan,
   erasureEnded,
   erasureProgress,
+  handOnErasure,
   replannedPlanHash,
 } from '../../../shared/pipeline/decideErase';
 import { eraseCheckpointStage } from '../../../shared/pipeline/EraseCheckpoint';
@@ -250,5 +251,69 @@ describe('Function: erasureProgress', () => {
     expect(progress.steps).toEqual([]);
     expect(progress.copies).toBeUndefined();
     expect(Object.fromEntries(progress.numbers)).toEqual({ step: 0, replan: 0, copies: 0 });
+  });
+});
+
+describe('Function: handOnErasure', () => {
+  const at = (remainingMs: number | undefined, unitsNow: number, longestUnitMs = 1_000) =>
+    handOnErasure({ remainingMs, reserveMs: 20_000, unitsNow, longestUnitMs });
+
+  it('hands on once a unit committed and less than the reserve is left', () => {
+    expect(at(19_999, 1)).toBe(true);
+    expect(at(20_000, 1)).toBe(false);
+    expect(at(250_000, 7)).toBe(false);
+  });
+
+  it('keeps twice the longest unit so far when that is more than the reserve', () => {
+    expect(at(50_000, 2, 30_000)).toBe(true);
+    expect(at(60_000, 2, 30_000)).toBe(false);
+  });
+
+  it('never hands on before this invocation committed a unit, whatever its time: a hand-on always follows progress', () => {
+    expect(at(1, 0)).toBe(false);
+    expect(at(0, 0, 60_000)).toBe(false);
+  });
+
+  it('never hands on without a Lambda context', () => {
+    expect(at(undefined, 5)).toBe(false);
+  });
+});
+
+describe('Function: erasureProgress (batches)', () => {
+  it('reads back the batch of each step checkpoint', () => {
+    const history = [
+      ...GATED,
+      entry('erasing'),
+      entry(
+        'erasing',
+        {
+          checkpoint: 'step',
+          system: 'postgres',
+          table: 'public.orders',
+          action: 'delete',
+          planned: 2,
+          changed: 2,
+          alreadyDone: 0,
+          batch: 2,
+          batches: 3,
+          batchRows: 2,
+        },
+        eraseCheckpointStage('step', 1),
+      ),
+    ];
+
+    expect(erasureProgress(history).steps).toEqual([
+      {
+        system: 'postgres',
+        table: 'public.orders',
+        action: 'delete',
+        planned: 2,
+        changed: 2,
+        alreadyDone: 0,
+        batch: 2,
+        batches: 3,
+        batchRows: 2,
+      },
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import type { ErasureReceipt } from '../../../shared/erasure/buildErasureReceipt
 import { type ErasurePlan, sealPlan } from '../../../shared/erasure/ErasurePlan';
 import type { ErasureProblem } from '../../../shared/erasure/ErasureProblem';
 import type { ErasureStep } from '../../../shared/erasure/ErasureStep';
+import type { ErasureResume } from '../../../shared/erasure/executeErasurePlan';
 import { rowHash } from '../../../shared/erasure/rowHash';
 import type { ErasureVerification } from '../../../shared/erasure/verifyErasure';
 import { subjectHash } from '../../../shared/identity/subjectHash';
@@ -111,6 +112,10 @@ function pipeline(
     breakers?: DependencyBreakers;
     /** Executions that fail with this fault before one goes through. */
     executeFaults?: { count: number; fault: () => Error };
+    /** The invocation's remaining time each delivery sees (ms, called before each unit): none by default. */
+    remainingMs?: () => number;
+    /** The tables whose findings the eraser needs besides the plan. @default every table */
+    needs?: (table: { system: string; table: string }) => boolean;
   } = {},
 ) {
   const ledger = new InMemoryLedger();
@@ -129,45 +134,70 @@ function pipeline(
   database.add('public.customer:7');
   let crashAfterFirstTable = false;
   const executions: string[] = [];
+  /** The tables of the findings each execution was given. */
+  const heldFindings: string[][] = [];
   let stale = options.stale ?? 0;
   const eraser: SubjectEraser = {
-    execute: vi.fn(async (plan: ErasurePlan, _findings, onStep: (s: ErasureStep) => Promise<void>) => {
-      executions.push(plan.planHash);
-      if (options.refused) return { outcome: 'refused' as const, problems: options.refused };
-      if (options.executeFaults && options.executeFaults.count > 0) {
-        options.executeFaults.count--;
-        throw options.executeFaults.fault();
-      }
-      if (stale > 0) {
-        stale--;
-        return {
-          outcome: 'stale' as const,
-          stale: [{ system: 'postgres' as const, table: 'public.orders', rows: 1 }],
-        };
-      }
-      for (const t of plan.tables) {
-        let changed = 0;
-        let alreadyDone = 0;
-        for (const r of t.rows) {
-          const id = `${t.table}:${String(r.key.id)}`;
-          if (database.delete(id)) changed++;
-          else alreadyDone++;
+    // Each table is a unit (a transaction): one with a step in `resume.done` is not run again, and
+    // `beforeUnit` is asked before each further unit once one committed, as `executeErasureUnits` does.
+    execute: vi.fn(
+      async (
+        plan: ErasurePlan,
+        given: FindingsDocument,
+        onStep: (s: ErasureStep) => Promise<void>,
+        resume?: ErasureResume,
+      ) => {
+        executions.push(plan.planHash);
+        heldFindings.push(given.findings.map((f) => f.table));
+        if (options.refused) return { outcome: 'refused' as const, problems: options.refused };
+        if (options.executeFaults && options.executeFaults.count > 0) {
+          options.executeFaults.count--;
+          throw options.executeFaults.fault();
         }
-        await onStep({
-          system: t.system,
-          table: t.table,
-          action: 'delete',
-          planned: t.rows.length,
-          changed,
-          alreadyDone,
-        });
-        if (crashAfterFirstTable) {
-          crashAfterFirstTable = false;
-          throw new Error('the process died');
+        if (stale > 0) {
+          stale--;
+          return {
+            outcome: 'stale' as const,
+            stale: [{ system: 'postgres' as const, table: 'public.orders', rows: 1 }],
+          };
         }
-      }
-      return { outcome: 'done' as const, steps: [] };
-    }),
+        const done = new Set((resume?.done ?? []).map((s) => s.table));
+        const steps: ErasureStep[] = [];
+        let committed = 0;
+        for (const t of plan.tables) {
+          if (done.has(t.table)) continue;
+          if (committed > 0 && resume?.beforeUnit && !(await resume.beforeUnit()))
+            return {
+              outcome: 'paused' as const,
+              steps,
+              units: { done: done.size + committed, of: plan.tables.length },
+            };
+          let changed = 0;
+          let alreadyDone = 0;
+          for (const r of t.rows) {
+            const id = `${t.table}:${String(r.key.id)}`;
+            if (database.delete(id)) changed++;
+            else alreadyDone++;
+          }
+          const step = {
+            system: t.system,
+            table: t.table,
+            action: 'delete' as const,
+            planned: t.rows.length,
+            changed,
+            alreadyDone,
+          };
+          steps.push(step);
+          await onStep(step);
+          if (crashAfterFirstTable) {
+            crashAfterFirstTable = false;
+            throw new Error('the process died');
+          }
+          committed++;
+        }
+        return { outcome: 'done' as const, steps };
+      },
+    ),
     replan: vi.fn(async ({ requestId }: { requestId: string }) => {
       const after = options.ordersAfterChange ?? orders;
       for (let i = orders + 1; i <= after; i++) database.add(`public.orders:${i}`);
@@ -192,6 +222,7 @@ function pipeline(
           : { outcome: 'erased' as const, remaining: [], refound: {} },
     ),
     retention: async () => ({ postgresBackupRetentionDays: 30 }),
+    ...(options.needs ? { needs: async () => options.needs as NonNullable<typeof options.needs> } : {}),
   };
   const receipts = new Map<string, ErasureReceipt>();
   const receiptStore = {
@@ -260,7 +291,11 @@ function pipeline(
       return keys.length;
     },
   });
-  const run = (work: StageWork, body: string) => work(body, recordContext(body));
+  const run = (work: StageWork, body: string) =>
+    work(body, {
+      ...recordContext(body),
+      ...(options.remainingMs ? { remainingMs: options.remainingMs } : {}),
+    });
   const deliver = async (queueUrl: string, work: StageWork) => {
     const bodies = queue.bodiesTo(queueUrl);
     queue.sent.splice(0, queue.sent.length, ...queue.sent.filter((s) => s.queueUrl !== queueUrl));
@@ -281,6 +316,7 @@ function pipeline(
     database,
     eraser,
     executions,
+    heldFindings,
     receipts,
     receiptStore,
     evidence,
@@ -429,12 +465,108 @@ describe('Stage: erase', () => {
     expect(p.database.size).toBe(0);
     expect(transitions(p, 'r-5').slice(-2)).toEqual(['erasing', 'erased']);
     const steps = p.ledger.entries.filter((e) => isEraseCheckpoint(e, 'step')).map((e) => e.detail);
+    // The committed step is not run again: the resumed delivery starts after it.
     expect(steps).toEqual([
       expect.objectContaining({ table: 'public.orders', changed: 3, alreadyDone: 0 }),
-      expect.objectContaining({ table: 'public.orders', changed: 0, alreadyDone: 3 }),
       expect.objectContaining({ table: 'public.customer', changed: 1, alreadyDone: 0 }),
     ]);
     expect(p.receipts.get('r-5')?.tables.map((t) => t.deleted)).toEqual([3, 1]);
+  });
+
+  it('hands on when time is short: one unit per invocation, the proof in one of its own, each unit committed once', async () => {
+    // Prepare: every invocation has 10 s left, less than the 20 s reserve.
+    const p = pipeline({ remainingMs: () => 10_000 });
+    await p.upToErase('r-20');
+
+    // Act: deliver what the erase queue holds until it is empty.
+    const afterEach: number[] = [];
+    let invocations = 0;
+    while (p.queue.bodiesTo(ERASE).length > 0 && invocations < 10) {
+      await p.deliver(ERASE, p.erase);
+      invocations++;
+      afterEach.push(p.database.size);
+    }
+
+    // Assess: each invocation committed one unit (orders, then the customer) before handing on, even
+    // with its time short; the third, with nothing left to commit, proved whatever its time.
+    expect(invocations).toBe(3);
+    expect(afterEach).toEqual([1, 0, 0]);
+    expect(transitions(p, 'r-20')).toEqual([
+      'received',
+      'discovering',
+      'discovered',
+      'gated',
+      'erasing',
+      'erased',
+    ]);
+    const steps = p.ledger.entries.filter((e) => isEraseCheckpoint(e, 'step')).map((e) => e.detail?.table);
+    expect(steps).toEqual(['public.orders', 'public.customer']);
+    expect(p.eraser.prove).toHaveBeenCalledTimes(1);
+    expect(p.receipts.get('r-20')?.tables.map((t) => t.deleted)).toEqual([3, 1]);
+    const handOns = p.signals.lines.filter((l) => l.includes('time short: the erasure continues'));
+    expect(handOns).toHaveLength(2);
+  });
+
+  it('does not read every part again when it resumes the hand-off it verified whole when the erasure began', async () => {
+    const p = pipeline({ remainingMs: () => 10_000, needs: () => false });
+    await p.upToErase('r-23');
+    const partGets = vi.spyOn(p.payloads, 'get');
+    const partsRead = () => partGets.mock.calls.filter(([pointer]) => pointer.key.endsWith('.ndjson')).length;
+
+    await p.deliver(ERASE, p.erase);
+    const first = partsRead();
+    partGets.mockClear();
+    await p.deliver(ERASE, p.erase);
+    const second = partsRead();
+
+    expect(first).toBeGreaterThan(0);
+    expect(second).toBe(0);
+    const erasing = p.ledger.entries.find((e) => e.state === 'erasing' && !isEraseCheckpoint(e));
+    expect(erasing?.detail?.handOff).toEqual(expect.stringMatching(/^[0-9a-f]{64}$/));
+    // The third invocation proves, and lands the evidence part by part.
+    await p.deliver(ERASE, p.erase);
+    expect(transitions(p, 'r-23').at(-1)).toBe('erased');
+    expect(p.evidence.reduce((n, e) => n + e.rows, 0)).toBe(4);
+  });
+
+  it('quarantines a resumed erasure whose part changed after it was verified, when it reads the part', async () => {
+    const p = pipeline({ remainingMs: () => 10_000, needs: () => false });
+    await p.upToErase('r-24');
+    await p.deliver(ERASE, p.erase);
+    await p.deliver(ERASE, p.erase);
+    const [key] = p.payloads.keys('claim-check/r-24/').filter((k) => k.endsWith('.ndjson'));
+    const stored = p.payloads.objects.get(key as string);
+    p.payloads.objects.set(key as string, {
+      body: `${stored?.body.slice(0, -2)} \n`,
+      metadata: stored?.metadata ?? {},
+    });
+
+    await p.deliver(ERASE, p.erase);
+
+    expect(transitions(p, 'r-24').at(-1)).toBe('quarantined');
+    expect(p.receipts.get('r-24')).toBeUndefined();
+  });
+
+  it('holds only the findings the eraser needs, and still lands the evidence of every finding', async () => {
+    const p = pipeline({ needs: (t) => t.table === 'public.customer' });
+    await p.upToErase('r-22');
+
+    await p.deliver(ERASE, p.erase);
+
+    expect(transitions(p, 'r-22').at(-1)).toBe('erased');
+    expect(p.heldFindings).toEqual([['public.customer']]);
+    expect(p.evidence).toEqual([{ rows: 4, part: 1 }]);
+  });
+
+  it('runs the whole erasure in one invocation when time is plentiful', async () => {
+    const p = pipeline({ remainingMs: () => 250_000 });
+    await p.upToErase('r-21');
+
+    await p.deliver(ERASE, p.erase);
+
+    expect(p.queue.bodiesTo(ERASE)).toEqual([]);
+    expect(transitions(p, 'r-21').at(-1)).toBe('erased');
+    expect(p.database.size).toBe(0);
   });
 
   it('ends erasure_unverified and pages when the proof still finds the subject', async () => {
