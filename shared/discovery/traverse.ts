@@ -183,6 +183,9 @@ export async function traverseInto(
   let learnedNow = new Map<string, { table: SearchableTable; output: SearchOutput; values: Set<string> }>();
   // Rows holding each value, per (table, column): a value is counted once per column.
   const counted = new Map<string, Map<string, number>>();
+  // The subject's own rows met so far holding each learned value not yet followed, per (table,
+  // column) of a keyed table: their keys, at most `cap` (see `admitLearned`).
+  const ownHolders = new Map<string, Map<string, Set<string>>>();
   // Values refused so far, by (table, column, value); those followed later are dropped at the end.
   const refused = new Map<string, RefusedValue & { valueKey: ValueKey; value: string }>();
 
@@ -258,6 +261,17 @@ export async function traverseInto(
         if (output.learned) {
           if (pools.get(output.valueKey)?.has(value)) continue;
           const source = sourceId(table, output);
+          // A keyless table's meeting keys name a search, not a row: its rows get no such credit.
+          if (table.primaryKey.length > 0) {
+            let byValue = ownHolders.get(source);
+            if (!byValue) {
+              byValue = new Map();
+              ownHolders.set(source, byValue);
+            }
+            const keys = byValue.get(value) ?? new Set<string>();
+            byValue.set(value, keys);
+            if (keys.size < cap) keys.add(keyJson);
+          }
           let learned = learnedNow.get(source);
           if (!learned) {
             learned = { table, output, values: new Set() };
@@ -328,10 +342,15 @@ export async function traverseInto(
     const unique = new Map<ValueKey, Set<string>>();
     for (const [source, { table, output, values }] of learned) {
       for (const value of values) {
-        const holders = holdersOf(learningColumns.get(output.valueKey) ?? [], counted, value, cap);
+        const columns = learningColumns.get(output.valueKey) ?? [];
+        const holders = holdersOf(columns, counted, value, cap);
         const rows = holders.reduce((sum, h) => sum + h.rows, 0);
         const personRows = holders.reduce((sum, h) => sum + (h.person ? h.rows : 0), 0);
-        if (personRows === 1 || (personRows === 0 && (rows === 0 || holders.some((h) => h.rows === 1)))) {
+        if (
+          personRows === 1 ||
+          (personRows === 0 && (rows === 0 || holders.some((h) => h.rows === 1))) ||
+          heldOnlyByOwnRows(columns, counted, ownHolders, value, cap)
+        ) {
           const set = unique.get(output.valueKey) ?? new Set<string>();
           unique.set(output.valueKey, set);
           set.add(value);
@@ -367,6 +386,11 @@ export async function traverseInto(
       const pool = pools.get(valueKey) ?? new Set<string>();
       pools.set(valueKey, pool);
       for (const v of values) pool.add(v);
+    }
+    // A followed value's own holders are no longer needed: it is in its pool and never learned again.
+    for (const [source, { output }] of learned) {
+      const byValue = ownHolders.get(source);
+      for (const v of unique.get(output.valueKey) ?? []) byValue?.delete(v);
     }
   };
 
@@ -472,6 +496,32 @@ function keylessFindings(meetings: Iterable<CanonicalObject>, unreadable: Iterab
     .map((key): MetRecord<null> => ({ key, keyJson: canonicalJson(key), round: 0, matchId: '', row: null }))
     .sort(metRecordOrder(KEYLESS_MEETING_KEY));
   return [...collapseMetRecords(numberKeylessCopies(records, new KeylessHoles(unreadable)))].length;
+}
+
+/**
+ * Whether every row holding `value` in the columns that learn its kind is already one of the
+ * subject's found rows: each column's count equals the subject's rows met holding it (two tickets of
+ * one requester that carry her user id, which no account row holds). Such a value ties the subject
+ * to no one else, so it is followed as a value held by one row is. A count at the cap, or rows in a
+ * keyless table (whose meetings are not rows), never qualify.
+ */
+function heldOnlyByOwnRows(
+  columns: readonly { table: SearchableTable; output: SearchOutput }[],
+  counted: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  ownHolders: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<string>>>,
+  value: string,
+  cap: number,
+): boolean {
+  let held = false;
+  for (const { table, output } of columns) {
+    const source = sourceId(table, output);
+    const rows = counted.get(source)?.get(value) ?? 0;
+    if (rows === 0) continue;
+    if (rows >= cap) return false;
+    if ((ownHolders.get(source)?.get(value)?.size ?? 0) < rows) return false;
+    held = true;
+  }
+  return held;
 }
 
 /** A table, or for a mirror the table it copies: rows and their copies are one group. */
