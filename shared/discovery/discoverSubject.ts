@@ -30,6 +30,11 @@ export interface DiscoverSubjectResult {
   readonly document: FindingsDocument;
   readonly notSearched: readonly { system: System; table: string }[];
   readonly rounds: number;
+  /**
+   * Per identity kind, the normalised values searched: the request's and the learned values
+   * followed (`TraversalOutline.identities`). For the proof of an erasure; never logged.
+   */
+  readonly identities: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -58,6 +63,7 @@ export async function discoverSubject(
     }),
     notSearched: result.notSearched,
     rounds: result.rounds,
+    identities: result.identities,
   };
 }
 

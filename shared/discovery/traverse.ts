@@ -17,6 +17,7 @@ import {
 } from './NotFollowed';
 import { numberKeylessCopies } from './numberKeylessCopies';
 import type { ProvenanceEntry } from './Provenance';
+import { identityKey } from './planSearch';
 import type {
   FoundRow,
   RowForm,
@@ -39,6 +40,9 @@ export interface TraverseOptions {
    */
   readonly sharedValueCap?: number;
 }
+
+/** The prefix of an identity kind's value key (`identityKey`). */
+const IDENTITY_PREFIX = identityKey('');
 
 /** Default of {@link TraverseOptions.sharedValueCap}. */
 export const SHARED_VALUE_CAP = 1000;
@@ -73,6 +77,8 @@ export interface TraverseResult {
   readonly notFollowed: readonly NotFollowed[];
   /** Phone values found that could not be parsed, compared as digits (counts only). */
   readonly unparsedPhones: readonly UnparsedPhones[];
+  /** See {@link TraversalOutline.identities}. */
+  readonly identities: Readonly<Record<string, readonly string[]>>;
 }
 
 /** What a traversal learned besides its rows (which went to a {@link MetRowSink}). */
@@ -87,6 +93,12 @@ export interface TraversalOutline {
   readonly notFollowed: readonly NotFollowed[];
   /** Phone values found that could not be parsed, compared as digits (counts only). */
   readonly unparsedPhones: readonly UnparsedPhones[];
+  /**
+   * Per identity kind, the normalised values the search was widened with: the request's and the
+   * learned values the learning guard followed, never one it refused; sorted. The proof of an
+   * erasure searches with these (`learnedIdentifiers`). Values: for the process, never for a log.
+   */
+  readonly identities: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -139,6 +151,7 @@ export async function traverse(
     rounds: outline.rounds,
     notFollowed: outline.notFollowed,
     unparsedPhones: outline.unparsedPhones,
+    identities: outline.identities,
   };
 }
 
@@ -484,6 +497,12 @@ export async function traverseInto(
       .filter((t) => !options.searchers[t.system])
       .map((t) => ({ system: t.system, table: t.table })),
     rounds,
+    identities: Object.fromEntries(
+      [...pools]
+        .filter(([key]) => key.startsWith(IDENTITY_PREFIX))
+        .map(([key, values]) => [key.slice(IDENTITY_PREFIX.length), [...values].sort()] as const)
+        .sort(([a], [b]) => compareText(a, b)),
+    ),
   };
 }
 

@@ -1,16 +1,29 @@
 import type { DataMap } from '../datamap/dataMapSchema';
 import type { FindingsDocument } from '../discovery/FindingsDocument';
+import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 
 /**
  * Every identifier of the subject known before the erasure: the request's, plus the values of the
- * columns mapped to a learned kind in the found rows of the tables that `learn` it — the same
- * values discovery widened its search with. Proof of erasure searches again with all of them.
+ * columns mapped to a learned kind in the found rows of the tables that `learn` it that discovery
+ * widened its search with (`followed`, discovery's `identities`: a value the learning guard refused
+ * as shared with other people is not the subject's identifier, and searching with it would lead the
+ * proof to their rows). Values are kept as the rows hold them. Proof of erasure searches again with
+ * all of them.
  */
 export function learnedIdentifiers(
   dataMap: DataMap,
   findings: FindingsDocument,
   request: Readonly<Record<string, readonly string[]>>,
+  followed: Readonly<Record<string, readonly string[]>>,
 ): Record<string, string[]> {
+  const searched = new Map(Object.entries(followed).map(([kind, values]) => [kind, new Set(values)]));
+  const wasFollowed = (kind: string, value: string) => {
+    const identity = dataMap.identities[kind];
+    return (
+      searched.get(kind)?.has(normalizeIdentifier(value, identity?.normalize ?? 'none', identity?.region)) ===
+      true
+    );
+  };
   const all = new Map<string, Set<string>>();
   const add = (kind: string, value: string) => {
     let set = all.get(kind);
@@ -30,9 +43,10 @@ export function learnedIdentifiers(
     for (const kind of spec?.learn ?? [])
       for (const column of spec?.identities[kind] ?? []) {
         const value = f.row[column];
-        if (typeof value === 'string' || typeof value === 'number') add(kind, String(value));
-        else if (Array.isArray(value))
-          for (const v of value) if (typeof v === 'string' || typeof v === 'number') add(kind, String(v));
+        const values = Array.isArray(value) ? value : [value];
+        for (const v of values)
+          if ((typeof v === 'string' || typeof v === 'number') && wasFollowed(kind, String(v)))
+            add(kind, String(v));
       }
   }
   return Object.fromEntries(

@@ -58,11 +58,11 @@ export async function planSubjectErasure(
   input: { readonly requestId: string; readonly identifiers: Readonly<Record<string, readonly string[]>> },
 ): Promise<SubjectErasurePlanning> {
   const catalog = deps.catalog ?? (await readErasureCatalog(deps.db, mappedSchemas(deps.dataMap)));
-  const { document: findings } = await discoverSubject(
+  const { document: findings, identities } = await discoverSubject(
     { dataMap: deps.dataMap, searchers: deps.searchers, subjectHashKey: deps.subjectHashKey },
     { requestId: input.requestId, identifiers: input.identifiers },
   );
-  const known = learnedIdentifiers(deps.dataMap, findings, input.identifiers);
+  const known = learnedIdentifiers(deps.dataMap, findings, input.identifiers, identities);
   const referenced = new Map([
     ...(await readOutsideReferences(deps.db, deps.dataMap, catalog, findings)),
     ...(deps.searchers.snowflake

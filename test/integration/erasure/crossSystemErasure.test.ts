@@ -93,7 +93,7 @@ describe('Erasure across PostgreSQL and the local Snowflake endpoint', () => {
     // Prepare: discover and plan once, as the erase stage would record them.
     const s = await searchers();
     const identifiers = { email: ['ana@x.test'] };
-    const { document } = await discoverSubject(
+    const { document, identities } = await discoverSubject(
       { dataMap: map, searchers: s, subjectHashKey: TEST_HASH_KEY },
       { requestId: 'req-x', identifiers },
     );
@@ -124,7 +124,7 @@ describe('Erasure across PostgreSQL and the local Snowflake endpoint', () => {
           ),
       },
       plan,
-      learnedIdentifiers(map, document, identifiers),
+      learnedIdentifiers(map, document, identifiers, identities),
     );
 
     // Assess

@@ -91,6 +91,28 @@ async function searchers() {
   };
 }
 
+async function erase(requestId: string, email: string) {
+  return eraseSubject(
+    {
+      dataMap: MAP,
+      db,
+      writeDb: db,
+      searchers: await searchers(),
+      subjectHashKey: TEST_HASH_KEY,
+      maskKey: 'test-mask-key',
+      randomBytes: deterministicBytes,
+      snowflakeDb: sfDb,
+      snowflake: snowflakeErasurePart({
+        db: sfDb,
+        dataMap: MAP,
+        maskKey: 'test-mask-key',
+        randomBytes: deterministicBytes,
+      }),
+    },
+    { requestId, identifiers: { email: [email] }, dryRun: false },
+  );
+}
+
 const found = (doc: { findings: readonly { system: string; table: string; key: unknown }[] }) =>
   doc.findings.map((f) => `${f.system}:${f.table}:${JSON.stringify(f.key)}`);
 
@@ -102,7 +124,7 @@ describe('Learned identifiers held only by the subject’s own rows', () => {
     const identifiers = { email: ['jonas@example.test'] };
 
     // Act: discovery (what an access request reports), then the proof's search from what it learned.
-    const { document } = await discoverSubject(
+    const { document, identities } = await discoverSubject(
       { dataMap: MAP, searchers: s, subjectHashKey: TEST_HASH_KEY },
       { requestId: 'req-jonas', identifiers },
     );
@@ -111,7 +133,7 @@ describe('Learned identifiers held only by the subject’s own rows', () => {
       {
         requestId: 'req-jonas',
         findings: document,
-        identifiers: learnedIdentifiers(MAP, document, identifiers),
+        identifiers: learnedIdentifiers(MAP, document, identifiers, identities),
       },
     );
 
@@ -122,34 +144,16 @@ describe('Learned identifiers held only by the subject’s own rows', () => {
       'snowflake:ANALYTICS.PUBLIC.WEB_SESSIONS:{"SESSION_ID":"s-77"}',
     ]);
     expect(found(proof)).toEqual(found(document));
+    expect(identities).toEqual({ email: ['jonas@example.test'], user_id: ['77'] });
     expect(document.notFollowed ?? []).toEqual([]);
   });
 
   it('erases the session discovery found and proves it: erased, every other session kept', async () => {
     // Prepare
     await seed();
-    const s = await searchers();
 
     // Act
-    const result = await eraseSubject(
-      {
-        dataMap: MAP,
-        db,
-        writeDb: db,
-        searchers: s,
-        subjectHashKey: TEST_HASH_KEY,
-        maskKey: 'test-mask-key',
-        randomBytes: deterministicBytes,
-        snowflakeDb: sfDb,
-        snowflake: snowflakeErasurePart({
-          db: sfDb,
-          dataMap: MAP,
-          maskKey: 'test-mask-key',
-          randomBytes: deterministicBytes,
-        }),
-      },
-      { requestId: 'req-erase-jonas', identifiers: { email: ['jonas@example.test'] }, dryRun: false },
-    );
+    const result = await erase('req-erase-jonas', 'jonas@example.test');
 
     // Assess
     expect(result.outcome).toBe('executed');
@@ -187,6 +191,30 @@ describe('Learned identifiers held only by the subject’s own rows', () => {
         rows: 2,
         values: 1,
       },
+    ]);
+  });
+
+  it('proves an erasure with the identifiers discovery followed: a refused user id leads the proof to no one else’s rows', async () => {
+    // Prepare
+    await seed();
+
+    // Act
+    const result = await erase('req-erase-ola', 'ola@example.test');
+
+    // Assess: Ola's ticket is erased and proved so; Pia's ticket and the session of the shared id
+    // are not hers (discovery refused the id) and stay, outside the proof.
+    expect(result.outcome).toBe('executed');
+    if (result.outcome !== 'executed') return;
+    expect(result.verification).toMatchObject({ outcome: 'erased', remaining: [] });
+    expect((await pg.exec('SELECT ticket_id FROM public.support_tickets ORDER BY 1')).rows).toEqual([
+      { ticket_id: 1 },
+      { ticket_id: 2 },
+      { ticket_id: 6 },
+    ]);
+    expect(await sf.sql('SELECT SESSION_ID FROM ANALYTICS.PUBLIC.WEB_SESSIONS ORDER BY SESSION_ID')).toEqual([
+      { SESSION_ID: 's-5' },
+      { SESSION_ID: 's-77' },
+      { SESSION_ID: 's-88' },
     ]);
   });
 });
