@@ -443,4 +443,56 @@ postgres:
       ]);
     });
   });
+
+  it('follows a learned value that only the subject’s own keyed rows hold, below the cap; never from a keyless table', async () => {
+    // Prepare: Jonas's two tickets carry user id 77; his two log lines (keyless) carry 66.
+    const ownMap = parseDataMap(
+      `version: 1
+identities: { email: { normalize: lowercase }, user_id: {} }
+postgres:
+  - table: public.tickets
+    primaryKey: [id]
+    identities: { email: requester, user_id: user_id }
+    learn: [user_id]
+  - table: public.log
+    identities: { email: requester, user_id: user_id }
+    learn: [user_id]
+  - table: public.sessions
+    primaryKey: [id]
+    identities: { user_id: user_id }
+`,
+      'own.yaml',
+    );
+    const { searcher } = memorySearcher({
+      'public.tickets': [
+        { id: 1, requester: 'jonas@x.test', user_id: 77 },
+        { id: 2, requester: 'jonas@x.test', user_id: 77 },
+      ],
+      'public.log': [
+        { requester: 'jonas@x.test', user_id: 66 },
+        { requester: 'jonas@x.test', user_id: 66 },
+      ],
+      'public.sessions': [
+        { id: 7, user_id: 77 },
+        { id: 6, user_id: 66 },
+      ],
+    });
+    const seeds = new Map([[identityKey('email'), ['jonas@x.test']]]);
+    const sessions = (r: Awaited<ReturnType<typeof traverse>>) =>
+      r.tables.find((t) => t.table === 'public.sessions')?.rows.map((x) => x.key.id);
+
+    // Act
+    const below = await traverse(planSearch(ownMap), seeds, { searchers: { postgres: searcher } });
+    const atCap = await traverse(planSearch(ownMap), seeds, {
+      searchers: { postgres: searcher },
+      sharedValueCap: 2,
+    });
+
+    // Assess
+    expect(sessions(below)).toEqual([7]);
+    expect(below.identities).toEqual({ email: ['jonas@x.test'], user_id: ['77'] });
+    expect(below.notFollowed.map((n) => [n.table, n.rows])).toEqual([['public.log', 2]]);
+    expect(sessions(atCap)).toEqual([]);
+    expect(atCap.identities).toEqual({ email: ['jonas@x.test'] });
+  });
 });
