@@ -82,6 +82,7 @@ export const erasureCaseSchema = z.strictObject({
   subjectHash: z.string().regex(/^[0-9a-f]{64}$/),
   identifiers,
   known: identifiers,
+  unfollowed: identifiers.optional(),
   plan: erasurePlanSchema,
   problems: z.array(problemSchema),
 });
@@ -95,6 +96,11 @@ export interface ErasureCase {
   readonly identifiers: Readonly<Record<string, readonly string[]>>;
   /** Every identifier known before the erasure: the request's and those learned in the found rows. */
   readonly known: Record<string, string[]>;
+  /**
+   * Values of learned kinds in the found rows that discovery did not follow (shared with other
+   * people): never searched for, only kept out of error text like `known`. Absent when none.
+   */
+  readonly unfollowed?: Record<string, string[]>;
   readonly plan: ErasurePlan;
   readonly problems: readonly ErasureProblem[];
 }

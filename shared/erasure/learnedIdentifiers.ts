@@ -8,16 +8,17 @@ import { normalizeIdentifier } from '../identity/normalizeIdentifier';
  * widened its search with (`followed`, discovery's `identities`: a value the learning guard refused
  * as shared with other people is not the subject's identifier, and searching with it would lead the
  * proof to their rows). Values are kept as the rows hold them. Proof of erasure searches again with
- * all of them.
+ * all of them. Without `followed`, every learned value in the found rows, followed or not.
  */
 export function learnedIdentifiers(
   dataMap: DataMap,
   findings: FindingsDocument,
   request: Readonly<Record<string, readonly string[]>>,
-  followed: Readonly<Record<string, readonly string[]>>,
+  followed?: Readonly<Record<string, readonly string[]>>,
 ): Record<string, string[]> {
-  const searched = new Map(Object.entries(followed).map(([kind, values]) => [kind, new Set(values)]));
+  const searched = new Map(Object.entries(followed ?? {}).map(([kind, values]) => [kind, new Set(values)]));
   const wasFollowed = (kind: string, value: string) => {
+    if (!followed) return true;
     const identity = dataMap.identities[kind];
     return (
       searched.get(kind)?.has(normalizeIdentifier(value, identity?.normalize ?? 'none', identity?.region)) ===

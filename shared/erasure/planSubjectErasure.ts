@@ -39,6 +39,11 @@ export interface SubjectErasurePlanning {
   readonly problems: readonly ErasureProblem[];
   /** Every identifier known before the erasure: the request's and those learned in the found rows. */
   readonly known: Record<string, string[]>;
+  /**
+   * Values of learned kinds in the found rows that discovery did not follow (shared with other
+   * people): not the subject's identifiers, never searched for, but still kept out of error text.
+   */
+  readonly unfollowed: Record<string, string[]>;
 }
 
 /** The PostgreSQL schemas the data map names (the erasure catalog is read for these). */
@@ -63,6 +68,7 @@ export async function planSubjectErasure(
     { requestId: input.requestId, identifiers: input.identifiers },
   );
   const known = learnedIdentifiers(deps.dataMap, findings, input.identifiers, identities);
+  const unfollowed = withoutValues(learnedIdentifiers(deps.dataMap, findings, {}), known);
   const referenced = new Map([
     ...(await readOutsideReferences(deps.db, deps.dataMap, catalog, findings)),
     ...(deps.searchers.snowflake
@@ -71,6 +77,27 @@ export async function planSubjectErasure(
   ]);
   const shared = decideSharedRows(deps.dataMap, findings, known, referenced);
   const { plan, problems } = planErasure({ dataMap: deps.dataMap, catalog }, { findings, shared });
-  if (problems.length > 0) return { catalog, findings, plan, problems, known };
-  return { catalog, findings, plan, problems: await checkPlan({ ...deps, catalog }, plan), known };
+  if (problems.length > 0) return { catalog, findings, plan, problems, known, unfollowed };
+  return {
+    catalog,
+    findings,
+    plan,
+    problems: await checkPlan({ ...deps, catalog }, plan),
+    known,
+    unfollowed,
+  };
+}
+
+/** The values of `all` that `known` does not hold, by kind; kinds left empty are dropped. */
+function withoutValues(
+  all: Record<string, string[]>,
+  known: Readonly<Record<string, readonly string[]>>,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [kind, values] of Object.entries(all)) {
+    const have = new Set(known[kind] ?? []);
+    const rest = values.filter((v) => !have.has(v));
+    if (rest.length > 0) out[kind] = rest;
+  }
+  return out;
 }

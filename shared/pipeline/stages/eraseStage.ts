@@ -271,8 +271,12 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
         : await verifyFindingsHandOff(message, deps.payloads);
       erasureCase = await readErasureCase(deps.payloads, reference, message);
       // An error raised from here on (a database's message quoting a value) is scrubbed of every
-      // identifier known before the erasure before it reaches a log line or a dead letter.
-      addScrubValues(context, Object.values(erasureCase.known).flat());
+      // identifier known before the erasure, and of every learned value discovery did not follow,
+      // before it reaches a log line or a dead letter.
+      addScrubValues(context, [
+        ...Object.values(erasureCase.known).flat(),
+        ...Object.values(erasureCase.unfollowed ?? {}).flat(),
+      ]);
       // Only the findings the eraser needs besides the plan are held, read one part at a time; no
       // part is read when none of their tables has rows.
       const needs = (await deps.eraser.needs?.()) ?? (() => true);

@@ -70,6 +70,8 @@ export interface ErasurePlanned {
   readonly problems: readonly ErasureProblem[];
   /** Every identifier known before the erasure (the request's and those learned). */
   readonly known: Record<string, string[]>;
+  /** Learned values discovery did not follow (kept out of error text only). */
+  readonly unfollowed?: Record<string, string[]>;
 }
 
 /**
@@ -183,6 +185,9 @@ export function extractStage(deps: ExtractStageDeps): StageWork {
             subjectHash,
             identifiers: request.subject,
             known: planned.known,
+            ...(planned.unfollowed && Object.keys(planned.unfollowed).length > 0
+              ? { unfollowed: planned.unfollowed }
+              : {}),
             plan: planned.plan,
             problems: planned.problems,
           },

@@ -257,6 +257,8 @@ function pipeline(
         plan: planOf(document),
         problems: options.problems ?? [],
         known: { email: [EMAIL], customer_id: ['7'] },
+        // A customer id in the subject's rows that another person's rows hold too: never searched.
+        unfollowed: { customer_id: ['8808'] },
       };
     },
     claimCheckBytes: 1,
@@ -705,7 +707,7 @@ describe('Stage: erase', () => {
     expect(p.database.size).toBe(0);
   });
 
-  it('scrubs every identifier known before the erasure from what a failure may carry', async () => {
+  it('scrubs every identifier known before the erasure, and every learned value not followed, from what a failure may carry', async () => {
     const p = pipeline();
     const [body] = await p.upToErase('r-11');
     p.crashNextAfterFirstTable();
@@ -713,7 +715,7 @@ describe('Stage: erase', () => {
 
     await expect(p.erase(body as string, context)).rejects.toThrow('the process died');
 
-    expect([...context.scrub]).toEqual(expect.arrayContaining([EMAIL]));
+    expect([...context.scrub]).toEqual(expect.arrayContaining([EMAIL, '8808']));
   });
 
   it("counts PostgreSQL faults of a PostgreSQL plan towards PostgreSQL's breaker, and runs it while Snowflake's is open", async () => {
