@@ -17,6 +17,7 @@ import {
 } from './NotFollowed';
 import { numberKeylessCopies } from './numberKeylessCopies';
 import type { ProvenanceEntry } from './Provenance';
+import { rememberRowJson } from './rowJsonOf';
 import type {
   FoundRow,
   RowForm,
@@ -101,7 +102,9 @@ export async function traverse(
 ): Promise<TraverseResult> {
   const met = new Map<SearchableTable, MetRecord<FoundRow>[]>();
   const outline = await traverseInto(plan, seeds, options, {
-    met(table, { key, keyJson, match, matchId, row }) {
+    wholeRowsWithJson: true,
+    met(table, { key, keyJson, match, matchId, row, rowJson }) {
+      if (rowJson !== undefined) rememberRowJson(row, rowJson);
       let records = met.get(table);
       if (!records) {
         records = [];
@@ -386,7 +389,9 @@ export async function traverseInto(
               ]),
             ],
           }
-        : undefined,
+        : sink.wholeRowsWithJson
+          ? { json: true, columns: [], whole: true }
+          : undefined,
     ]),
   );
   const unreadable = new Map(active.map((t) => [t, new Map<string, UnreadableRow>()]));
