@@ -1,23 +1,28 @@
 import type { CanonicalRow } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 
-// Canonical JSON of rows a searcher wrote from PostgreSQL's text as it built them: the same bytes
-// `canonicalJson(row)` gives (`writeCanonicalPgValueJson`), kept so the evidence hash and row hashes
-// do not canonicalise the row again. Weak: a row dropped drops its text. Rows are never changed
-// after a searcher built them (a masked or revived row is a new object).
-const written = new WeakMap<CanonicalRow, string>();
+/**
+ * The canonical JSON of a row a searcher wrote from PostgreSQL's text as it built the row: the same
+ * bytes `canonicalJson(row)` gives (`writeCanonicalPgValueJson`), kept so the evidence hash and row
+ * hashes do not canonicalise the row again. It is held on the row under a symbol, not enumerable:
+ * `Object.keys`, `JSON.stringify`, `canonicalJson`, spreads and `Object.assign` do not see it, so a
+ * row built from another (a row less its masked columns, a revived row) never carries it. (A
+ * `WeakMap` from rows to their text did the same at several times the cost, in its own upkeep and
+ * in garbage collection.) Rows are never changed after a searcher built them.
+ */
+const ROW_JSON = Symbol('dsr.rowJson');
 
 /** Remembers `json` as the canonical JSON of `row` (the searcher wrote both from the same values). */
 export function rememberRowJson(row: CanonicalRow, json: string): void {
-  written.set(row, json);
+  Object.defineProperty(row, ROW_JSON, { value: json, configurable: true, writable: true });
 }
 
 /** The canonical JSON of `row` as its searcher wrote it; undefined for any other row. */
 export function writtenRowJson(row: CanonicalRow): string | undefined {
-  return written.get(row);
+  return (row as { [ROW_JSON]?: string })[ROW_JSON];
 }
 
 /** The canonical JSON of `row`: as its searcher wrote it, or `canonicalJson(row)`. */
 export function rowJsonOf(row: CanonicalRow): string {
-  return written.get(row) ?? canonicalJson(row);
+  return (row as { [ROW_JSON]?: string })[ROW_JSON] ?? canonicalJson(row);
 }

@@ -5,6 +5,7 @@ import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { evidenceHash, type Finding } from '../../../shared/discovery/FindingsDocument';
 import type { ProvenanceEntry } from '../../../shared/discovery/Provenance';
 import { rememberRowJson } from '../../../shared/discovery/rowJsonOf';
+import { withoutColumns } from '../../../shared/erasure/planErasure';
 import { rowHash } from '../../../shared/erasure/rowHash';
 
 const byEmail: ProvenanceEntry = {
@@ -68,5 +69,22 @@ describe('Function: evidenceHash', () => {
   it('gives a remembered row the row hash of its canonical JSON', () => {
     const { row } = written(7);
     expect(rowHash(row)).toBe(sha256(canonicalJson(row)));
+  });
+
+  it("does not carry a row's remembered text to rows built from it", () => {
+    // Prepare: a remembered row, and its text made wrong on purpose
+    const row = { id: 1, note: 'secret' };
+    rememberRowJson(row, '{"id":1,"note":"as written"}');
+
+    // Act: a copy, a row less a masked column, and the row as JSON
+    const copy = { ...row };
+    const rest = withoutColumns(row, new Set(['note']));
+
+    // Assess: only the row itself answers with the remembered text
+    expect(rowHash(row)).toBe(sha256('{"id":1,"note":"as written"}'));
+    expect(rowHash(copy)).toBe(sha256('{"id":1,"note":"secret"}'));
+    expect(rowHash(rest)).toBe(sha256('{"id":1}'));
+    expect(canonicalJson(row)).toBe('{"id":1,"note":"secret"}');
+    expect(Object.keys(row)).toEqual(['id', 'note']);
   });
 });
