@@ -6,7 +6,7 @@ import { compareFindingKeys } from './compareFindingKeys';
 import { KEYLESS_KEY } from './keylessRowKeys';
 import type { NotFollowed, UnparsedPhones } from './NotFollowed';
 import type { ProvenanceEntry } from './Provenance';
-import { writtenRowJson } from './rowJsonOf';
+import { writtenJson } from './rowJsonOf';
 import type { UnreadableRow } from './SearchableTable';
 import type { TableResult } from './traverse';
 
@@ -140,7 +140,7 @@ export function sortUnreadable(
 /**
  * SHA-256 of the canonical JSON of the findings, fed to the digest a chunk at a time (no string of
  * the whole array is built). A finding of the five members discovery builds, whose row its searcher
- * wrote as JSON (`writtenRowJson`), is written member by member in canonical order with that text;
+ * wrote as JSON (`writtenJson`), is written member by member in canonical order with that text;
  * any other (read back from a document, say) is written by `canonicalJson`, extra members and all.
  * The bytes hashed are `canonicalJson(findings)`'s.
  */
@@ -159,14 +159,14 @@ export function evidenceHash(findings: readonly Finding[]): string {
   let chunk = '[';
   for (let i = 0; i < findings.length; i++) {
     const f = findings[i] as Finding;
-    const row = writtenRowJson(f.row);
+    const row = writtenJson(f.row);
     if (row === undefined || Object.keys(f).length !== 5) {
       chunk += `${i === 0 ? '' : ','}${canonicalJson(f as unknown as CanonicalValue)}`;
     } else {
       let provenance = '[';
       for (let j = 0; j < f.provenance.length; j++)
         provenance += `${j === 0 ? '' : ','}${entryJson(f.provenance[j] as ProvenanceEntry)}`;
-      chunk += `${i === 0 ? '' : ','}{"key":${canonicalJson(f.key)},"provenance":${provenance}],"row":${row},"system":${JSON.stringify(f.system)},"table":${JSON.stringify(f.table)}}`;
+      chunk += `${i === 0 ? '' : ','}{"key":${writtenJson(f.key) ?? canonicalJson(f.key)},"provenance":${provenance}],"row":${row},"system":${JSON.stringify(f.system)},"table":${JSON.stringify(f.table)}}`;
     }
     if (chunk.length >= 1 << 16) {
       hash.update(chunk, 'utf8');

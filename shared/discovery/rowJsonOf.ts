@@ -1,4 +1,4 @@
-import type { CanonicalRow } from '../canonical/CanonicalValue';
+import type { CanonicalObject, CanonicalRow } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 
 /**
@@ -12,14 +12,17 @@ import { canonicalJson } from '../canonical/canonicalJson';
  */
 const ROW_JSON = Symbol('dsr.rowJson');
 
-/** Remembers `json` as the canonical JSON of `row` (the searcher wrote both from the same values). */
-export function rememberRowJson(row: CanonicalRow, json: string): void {
-  Object.defineProperty(row, ROW_JSON, { value: json, configurable: true, writable: true });
+/**
+ * Remembers `json` as the canonical JSON of `value`, a row or a key its searcher wrote from the
+ * same values (`FoundRow.json`, `FoundRow.keyJson`).
+ */
+export function rememberWrittenJson(value: CanonicalObject, json: string): void {
+  Object.defineProperty(value, ROW_JSON, { value: json, configurable: true, writable: true });
 }
 
-/** The canonical JSON of `row` as its searcher wrote it; undefined for any other row. */
-export function writtenRowJson(row: CanonicalRow): string | undefined {
-  return (row as { [ROW_JSON]?: string })[ROW_JSON];
+/** The canonical JSON of a row or key as its searcher wrote it; undefined for any other object. */
+export function writtenJson(value: CanonicalObject): string | undefined {
+  return (value as { [ROW_JSON]?: string })[ROW_JSON];
 }
 
 /** The canonical JSON of `row`: as its searcher wrote it, or `canonicalJson(row)`. */

@@ -17,7 +17,7 @@ import {
 } from './NotFollowed';
 import { numberKeylessCopies } from './numberKeylessCopies';
 import type { ProvenanceEntry } from './Provenance';
-import { rememberRowJson } from './rowJsonOf';
+import { rememberWrittenJson } from './rowJsonOf';
 import type {
   FoundRow,
   RowForm,
@@ -104,7 +104,10 @@ export async function traverse(
   const outline = await traverseInto(plan, seeds, options, {
     wholeRowsWithJson: true,
     met(table, { key, keyJson, match, matchId, row, rowJson }) {
-      if (rowJson !== undefined) rememberRowJson(row, rowJson);
+      if (rowJson !== undefined) {
+        rememberWrittenJson(row, rowJson);
+        rememberWrittenJson(key, keyJson);
+      }
       let records = met.get(table);
       if (!records) {
         records = [];

@@ -1,6 +1,6 @@
 import type { CanonicalRow } from '../canonical/CanonicalValue';
 import { UnreadableValueError } from '../canonical/UnreadableValueError';
-import { rememberRowJson } from '../discovery/rowJsonOf';
+import { rememberWrittenJson } from '../discovery/rowJsonOf';
 import { canonicalizePgValue } from '../postgres/canonicalizePgValue';
 import type { PgTypeRegistry } from '../postgres/PgTypeRegistry';
 import { writeCanonicalPgValueJson } from '../postgres/writeCanonicalPgValueJson';
@@ -70,7 +70,7 @@ export async function readCanonicalRows(
       return { row: whole(raw), extra: extraOf(raw) };
     }
     parts.push(writers.length === 0 ? '{}' : '}');
-    rememberRowJson(row, parts.join(''));
+    rememberWrittenJson(row, parts.join(''));
     return { row, extra: extraOf(raw) };
   });
 }

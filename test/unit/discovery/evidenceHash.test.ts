@@ -4,7 +4,7 @@ import { type CanonicalValue, JsonNumber } from '../../../shared/canonical/Canon
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { evidenceHash, type Finding } from '../../../shared/discovery/FindingsDocument';
 import type { ProvenanceEntry } from '../../../shared/discovery/Provenance';
-import { rememberRowJson } from '../../../shared/discovery/rowJsonOf';
+import { rememberWrittenJson } from '../../../shared/discovery/rowJsonOf';
 import { withoutColumns } from '../../../shared/erasure/planErasure';
 import { rowHash } from '../../../shared/erasure/rowHash';
 
@@ -27,7 +27,7 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 /** A finding whose row a searcher wrote as JSON (remembered), like the in-memory discovery's. */
 function written(n: number): Finding {
   const row = { doc: { a: [1, 'x'], b: null }, id: new JsonNumber(String(n)), note: `ü${n} "q"` };
-  rememberRowJson(row, canonicalJson(row));
+  rememberWrittenJson(row, canonicalJson(row));
   return {
     key: { id: new JsonNumber(String(n)) },
     provenance: n % 3 === 0 ? [byEmail, followed] : [n % 2 === 0 ? byEmail : followed],
@@ -74,7 +74,7 @@ describe('Function: evidenceHash', () => {
   it("does not carry a row's remembered text to rows built from it", () => {
     // Prepare: a remembered row, and its text made wrong on purpose
     const row = { id: 1, note: 'secret' };
-    rememberRowJson(row, '{"id":1,"note":"as written"}');
+    rememberWrittenJson(row, '{"id":1,"note":"as written"}');
 
     // Act: a copy, a row less a masked column, and the row as JSON
     const copy = { ...row };
