@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { startEmbeddedPostgres } from '../../local/postgres/embeddedPostgres';
 import { parseDataMap } from '../../shared/datamap/loadDataMap';
+import { buildErasureReceipt } from '../../shared/erasure/buildErasureReceipt';
 import { eraseSubject } from '../../shared/erasure/eraseSubject';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
 import { PgDatabase } from '../../shared/postgres/PgDatabase';
@@ -62,6 +63,11 @@ export interface ErasureBenchSize {
   readonly rowsErased: number;
   /** The machine's 1-minute load average when the size was done (others may share the CPU). */
   readonly load: number;
+  /**
+   * SHA-256 over every erased subject's plan hash and receipt hash (its completion time aside), in
+   * order: the same data gives the same digest, so two builds can be compared on what they erase.
+   */
+  readonly digest: string;
 }
 
 export interface ErasureBenchResult {
@@ -138,6 +144,7 @@ export async function erasureBench(options: {
       const cpu: number[] = [];
       const deletes: number[] = [];
       let erased = 0;
+      const digest = createHash('sha256');
       // The first subject of each size warms the caches and is not counted.
       for (const [i, id] of ids.entries()) {
         const cpuStarted = process.cpuUsage();
@@ -158,6 +165,14 @@ export async function erasureBench(options: {
         const used = process.cpuUsage(cpuStarted);
         if (result.outcome !== 'executed' || result.verification.outcome !== 'erased')
           throw new Error(`subject ${i} of ${size.rows} rows ended ${result.outcome}`);
+        const receipt = buildErasureReceipt({
+          plan: result.plan,
+          steps: result.steps,
+          verification: result.verification,
+          retention: {},
+          completedAt: '2026-01-01T00:00:00.000Z',
+        });
+        digest.update(`${result.plan.planHash} ${receipt.receiptHash}\n`);
         const deleteStarted = process.hrtime.bigint();
         await db.withClient(async (c) => {
           await c.query('BEGIN');
@@ -176,8 +191,9 @@ export async function erasureBench(options: {
       const cpuMs = summarize(cpu);
       const ratio = ms.median / deleteMs.median;
       const load = loadavg()[0] ?? 0;
+      const digestHex = digest.digest('hex');
       options.log(
-        `  ${size.rows} rows: median ${ms.median.toFixed(1)} ms, p95 ${ms.p95.toFixed(1)} ms (CPU ${cpuMs.median.toFixed(1)} ms); plain DELETE median ${deleteMs.median.toFixed(1)} ms, p95 ${deleteMs.p95.toFixed(1)} ms; ${ratio.toFixed(1)}× (${size.subjects} subjects; load average ${load.toFixed(1)})`,
+        `  ${size.rows} rows: median ${ms.median.toFixed(1)} ms, p95 ${ms.p95.toFixed(1)} ms (CPU ${cpuMs.median.toFixed(1)} ms); plain DELETE median ${deleteMs.median.toFixed(1)} ms, p95 ${deleteMs.p95.toFixed(1)} ms; ${ratio.toFixed(1)}× (${size.subjects} subjects; load average ${load.toFixed(1)}); plans and receipts sha256 ${digestHex.slice(0, 12)}`,
       );
       results.push({
         rows: size.rows,
@@ -188,6 +204,7 @@ export async function erasureBench(options: {
         ratio,
         rowsErased: erased / size.subjects,
         load,
+        digest: digestHex,
       });
     }
     return { sizes: results };

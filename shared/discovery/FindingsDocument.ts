@@ -1,11 +1,12 @@
+import { createHash } from 'node:crypto';
 import type { CanonicalObject, CanonicalRow, CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
-import { sha256Hex } from '../canonical/sha256';
 import type { System } from '../datamap/System';
 import { compareFindingKeys } from './compareFindingKeys';
 import { KEYLESS_KEY } from './keylessRowKeys';
 import type { NotFollowed, UnparsedPhones } from './NotFollowed';
 import type { ProvenanceEntry } from './Provenance';
+import { writtenJson } from './rowJsonOf';
 import type { UnreadableRow } from './SearchableTable';
 import type { TableResult } from './traverse';
 
@@ -136,9 +137,44 @@ export function sortUnreadable(
     );
 }
 
-/** SHA-256 of the canonical JSON of the findings. */
+/**
+ * SHA-256 of the canonical JSON of the findings, fed to the digest a chunk at a time (no string of
+ * the whole array is built). A finding of the five members discovery builds, whose row its searcher
+ * wrote as JSON (`writtenJson`), is written member by member in canonical order with that text;
+ * any other (read back from a document, say) is written by `canonicalJson`, extra members and all.
+ * The bytes hashed are `canonicalJson(findings)`'s.
+ */
 export function evidenceHash(findings: readonly Finding[]): string {
-  return sha256Hex(canonicalJson(findings as unknown as CanonicalValue));
+  const hash = createHash('sha256');
+  // Provenance entries are shared between the rows one search met: each is written once.
+  const entries = new Map<ProvenanceEntry, string>();
+  const entryJson = (entry: ProvenanceEntry) => {
+    let json = entries.get(entry);
+    if (json === undefined) {
+      json = canonicalJson(entry as unknown as CanonicalValue);
+      entries.set(entry, json);
+    }
+    return json;
+  };
+  let chunk = '[';
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i] as Finding;
+    const row = writtenJson(f.row);
+    if (row === undefined || Object.keys(f).length !== 5) {
+      chunk += `${i === 0 ? '' : ','}${canonicalJson(f as unknown as CanonicalValue)}`;
+    } else {
+      let provenance = '[';
+      for (let j = 0; j < f.provenance.length; j++)
+        provenance += `${j === 0 ? '' : ','}${entryJson(f.provenance[j] as ProvenanceEntry)}`;
+      chunk += `${i === 0 ? '' : ','}{"key":${writtenJson(f.key) ?? canonicalJson(f.key)},"provenance":${provenance}],"row":${row},"system":${JSON.stringify(f.system)},"table":${JSON.stringify(f.table)}}`;
+    }
+    if (chunk.length >= 1 << 16) {
+      hash.update(chunk, 'utf8');
+      chunk = '';
+    }
+  }
+  hash.update(`${chunk}]`, 'utf8');
+  return hash.digest('hex');
 }
 
 /** The document as canonical JSON: the same findings always give the same bytes. */

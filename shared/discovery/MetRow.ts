@@ -17,6 +17,11 @@ export interface MetRowSink {
    * only the columns the traversal reads.
    */
   readonly rowsAsJson?: boolean;
+  /**
+   * Set when the sink keeps whole rows and would take their canonical JSON along (`MetRow.rowJson`)
+   * where a searcher writes it: what the rows are hashed from later, without canonicalising them again.
+   */
+  readonly wholeRowsWithJson?: boolean;
 }
 
 /** One meeting of a row by one match. */

@@ -88,6 +88,8 @@ export interface RowForm {
   readonly json: true;
   /** The columns the caller reads from `row`. */
   readonly columns: readonly string[];
+  /** Every column in `row` as well as in `json`: the caller keeps whole rows and their JSON. */
+  readonly whole?: true;
 }
 
 /**

@@ -18,6 +18,7 @@ import {
 import { numberKeylessCopies } from './numberKeylessCopies';
 import type { ProvenanceEntry } from './Provenance';
 import { identityKey } from './planSearch';
+import { rememberWrittenJson } from './rowJsonOf';
 import type {
   FoundRow,
   RowForm,
@@ -113,7 +114,12 @@ export async function traverse(
 ): Promise<TraverseResult> {
   const met = new Map<SearchableTable, MetRecord<FoundRow>[]>();
   const outline = await traverseInto(plan, seeds, options, {
-    met(table, { key, keyJson, match, matchId, row }) {
+    wholeRowsWithJson: true,
+    met(table, { key, keyJson, match, matchId, row, rowJson }) {
+      if (rowJson !== undefined) {
+        rememberWrittenJson(row, rowJson);
+        rememberWrittenJson(key, keyJson);
+      }
       let records = met.get(table);
       if (!records) {
         records = [];
@@ -423,7 +429,9 @@ export async function traverseInto(
               ]),
             ],
           }
-        : undefined,
+        : sink.wholeRowsWithJson
+          ? { json: true, columns: [], whole: true }
+          : undefined,
     ]),
   );
   const unreadable = new Map(active.map((t) => [t, new Map<string, UnreadableRow>()]));

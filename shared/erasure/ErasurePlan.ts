@@ -7,6 +7,7 @@ import {
 } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
 import type { System } from '../datamap/System';
+import { writtenJson } from '../discovery/rowJsonOf';
 
 /** How one column of a masked table is overwritten (the data map's strategy, normalised). */
 export type PlannedMask =
@@ -110,6 +111,10 @@ function canonicalSha256(value: CanonicalValue): string {
 }
 
 function feed(hash: Hash, value: CanonicalValue, depth: number): void {
+  if (depth === 0 && Array.isArray(value)) {
+    feedItems(hash, value);
+    return;
+  }
   if (
     depth === 0 ||
     value === null ||
@@ -134,6 +139,43 @@ function feed(hash: Hash, value: CanonicalValue, depth: number): void {
         feed(hash, (value as CanonicalObject)[key] as CanonicalValue, depth - 1);
       });
   hash.update(Array.isArray(value) ? ']' : '}');
+}
+
+/**
+ * An array (a table's rows) fed a chunk at a time. A planned row whose key discovery's searcher
+ * wrote as JSON (`writtenJson`) is written member by member with that text; any other item by
+ * `canonicalJson`. The bytes are `canonicalJson(items)`'s.
+ */
+function feedItems(hash: Hash, items: readonly CanonicalValue[]): void {
+  let chunk = '[';
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as CanonicalValue;
+    const row = plannedRowWithWrittenKey(item);
+    chunk += i === 0 ? '' : ',';
+    chunk += row
+      ? `{"key":${row.keyJson}${row.restHash === undefined ? '' : `,"restHash":${JSON.stringify(row.restHash)}`},"rowHash":${JSON.stringify(row.rowHash)}}`
+      : canonicalJson(item);
+    if (chunk.length >= 1 << 16) {
+      hash.update(chunk, 'utf8');
+      chunk = '';
+    }
+  }
+  hash.update(`${chunk}]`, 'utf8');
+}
+
+/** `item` as a planned row of exactly `key`, `rowHash` and maybe `restHash`, with its key's written JSON. */
+function plannedRowWithWrittenKey(
+  item: CanonicalValue,
+): { keyJson: string; rowHash: string; restHash?: string } | undefined {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return undefined;
+  if (Object.getPrototypeOf(item) !== Object.prototype) return undefined;
+  const { key, rowHash, restHash } = item as Record<string, unknown>;
+  const members = Object.keys(item).length;
+  if (typeof rowHash !== 'string' || key === null || typeof key !== 'object') return undefined;
+  const keyJson = writtenJson(key as CanonicalObject);
+  if (keyJson === undefined) return undefined;
+  if (restHash === undefined) return members === 2 ? { keyJson, rowHash } : undefined;
+  return typeof restHash === 'string' && members === 3 ? { keyJson, rowHash, restHash } : undefined;
 }
 
 /** Rows the plan changes (deleted or masked). */

@@ -200,7 +200,10 @@ async function runPostgresErasure(
 interface Locked {
   readonly table: PlannedTable;
   readonly live: PgTable;
-  /** Rows to change: their key (keyed) or ctid (keyless), and the row as read under the lock. */
+  /**
+   * Rows to change: their key (keyed) or ctid (keyless), and the row as read under the lock (whole
+   * for a mask; a deleted row's key columns only).
+   */
   readonly targets: { key: CanonicalObject; ctid?: string; row: CanonicalObject }[];
   readonly alreadyDone: number;
   readonly stale: number;
@@ -231,8 +234,11 @@ async function lockRows(
       values: filter.params,
       rowMode: 'array',
     });
+    // Rows are hashed from the JSON written from their text; a deleted row's values are not needed
+    // beyond its key, a masked row's are (its masks, and its other columns when it looks done).
+    const only = table.action === 'mask' ? select.map((c) => c.name) : table.primaryKey;
     const current = new Map(
-      (await readCanonicalRows(deps.db.types, result)).map(({ row }) => [
+      (await readCanonicalRows(deps.db.types, result, [], only)).map(({ row }) => [
         keyText(row, table.primaryKey),
         row,
       ]),
@@ -265,7 +271,7 @@ async function lockRows(
       values: [[...values]],
       rowMode: 'array',
     });
-    for (const { row, extra } of await readCanonicalRows(deps.db.types, result, [CTID])) {
+    for (const { row, extra } of await readCanonicalRows(deps.db.types, result, [CTID], [])) {
       const ctid = extra[CTID] as string;
       const h = rowHash(row);
       if (taken.has(ctid) || (wanted.get(h) ?? 0) === 0) continue;

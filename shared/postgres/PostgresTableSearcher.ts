@@ -255,7 +255,7 @@ export class PostgresTableSearcher implements TableSearcher {
       ...c,
       // `{"name":` before the first column, `,"name":` before the others.
       prefix: `${i === 0 ? '{' : ','}${JSON.stringify(c.name)}:`,
-      wanted: wanted.has(c.name),
+      wanted: form.whole === true || wanted.has(c.name),
     }));
     // One array of pieces for the page, joined once per row: no string per member in between.
     const parts: string[] = [];

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CanonicalValue } from '../../../shared/canonical/CanonicalValue';
+import { canonicalJson } from '../../../shared/canonical/canonicalJson';
+import { sha256Hex } from '../../../shared/canonical/sha256';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { discoverSubjectStream } from '../../../shared/discovery/discoverSubject';
+import { writtenJson } from '../../../shared/discovery/rowJsonOf';
 import { serializeFindingsSource } from '../../../shared/discovery/serializeFindingsSource';
 import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
 import { PostgresTableSearcher } from '../../../shared/postgres/PostgresTableSearcher';
@@ -102,6 +106,15 @@ describe('Streamed discovery: rows written as canonical JSON from PostgreSQL tex
     expect(document.unreadable).toEqual([
       expect.objectContaining({ table: 'public.everything', key: { id: 2 }, column: 'legacy_json' }),
     ]);
+    // … hashed every readable row from the JSON its searcher wrote from the text, the bytes of the
+    // row it holds, so the evidence hash is that of the findings' canonical JSON …
+    for (const f of document.findings) {
+      expect(writtenJson(f.row)).toBe(canonicalJson(f.row));
+      if (f.table !== 'public.log') expect(writtenJson(f.key)).toBe(canonicalJson(f.key));
+    }
+    expect(document.evidenceHash).toBe(
+      sha256Hex(canonicalJson(document.findings as unknown as CanonicalValue)),
+    );
     // … and the streamed discovery writes it byte for byte, in any session time zone.
     for (const zone of ['UTC', 'Asia/Kathmandu', 'America/St_Johns']) expect(await streamed(zone)).toBe(json);
   });

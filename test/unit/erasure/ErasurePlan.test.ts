@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type CanonicalValue, JsonNumber } from '../../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { sha256Hex } from '../../../shared/canonical/sha256';
+import { rememberWrittenJson } from '../../../shared/discovery/rowJsonOf';
 import { type ErasurePlan, planHashOf, sealPlan } from '../../../shared/erasure/ErasurePlan';
 
 // A plan whose objects are built field by field, out of canonical order, at every level: rows with
@@ -62,6 +63,28 @@ describe('Function: sealPlan', () => {
     const sealed = sealPlan(content);
     expect(sealed.planHash).toBe(expected);
     expect(planHashOf(sealed)).toBe(expected);
+  });
+
+  it('hashes rows whose keys discovery wrote as JSON to the same digest, in chunks, other items as they are', () => {
+    // Prepare: 3,000 rows (several chunks) with remembered key texts, masked and not, and one row
+    // with a member a planned row never has
+    const rows = Array.from({ length: 3000 }, (_, i) => {
+      const key = { id: new JsonNumber(String(10_000_000_000_000_000n + BigInt(i))), tenant: `t-ü${i}` };
+      rememberWrittenJson(key, canonicalJson(key));
+      return i % 2 === 0 ? { key, rowHash: `r${i}` } : { key, restHash: `m${i}`, rowHash: `r${i}` };
+    });
+    const odd = { ...rows[0], note: 'extra' } as unknown as (typeof rows)[number];
+    const [note, ...rest] = content.tables;
+    const plan = {
+      ...content,
+      tables: [{ ...(note as ErasurePlan['tables'][number]), rows: [...rows, odd] }, ...rest],
+    };
+
+    // Act
+    const sealed = sealPlan(plan);
+
+    // Assess
+    expect(sealed.planHash).toBe(sha256Hex(canonicalJson(plan as unknown as CanonicalValue)));
   });
 
   it('gives another hash when any row of the plan differs', () => {
