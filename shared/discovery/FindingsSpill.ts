@@ -67,6 +67,10 @@ export const SPILL_DIR_PREFIX = 'dsr-findings-';
 const RECORD_OVERHEAD = 160;
 /** Bytes of output collected before one write. */
 const WRITE_BYTES = 1024 * 1024;
+/** Bytes a run kept open for appending collects before one write (one such buffer per table). */
+const RUN_WRITE_BYTES = 256 * 1024;
+/** The key of a record read back where no comparison needs it (one run of a keyed table). */
+const UNREAD_KEY: CanonicalObject = Object.freeze({}) as CanonicalObject;
 
 interface TableSpill {
   readonly table: SearchableTable;
@@ -74,6 +78,12 @@ interface TableSpill {
   buffer: SpillRecord[];
   bytes: number;
   readonly runs: string[];
+  /**
+   * The table's last run, still open: a row that sorts after its last record is appended to it
+   * as it arrives, without being held. Keyset pages arrive in key order, so a large table's rows
+   * after its first run mostly go straight to disk, and it ends as one run.
+   */
+  open?: { readonly writer: ChunkedWriter; last: SpillRecord };
 }
 
 /**
@@ -136,15 +146,22 @@ export class FindingsSpill implements MetRowSink {
       this.matchIndex.set(met.matchId, index);
     }
     const row = met.rowJson ?? canonicalJson(met.row);
-    const bytes = row.length + met.keyJson.length + RECORD_OVERHEAD;
-    spill.buffer.push({
+    const record: SpillRecord = {
       key: met.key,
       keyJson: met.keyJson,
       prepared: preparedFindingKey(met.key, spill.order),
       round: met.match.round,
       matchId: met.matchId,
       row,
-    });
+    };
+    const open = spill.open;
+    if (open && spillOrder(open.last, record) <= 0) {
+      this.writeRecord(open.writer, record);
+      open.last = record;
+      return;
+    }
+    const bytes = row.length + met.keyJson.length + RECORD_OVERHEAD;
+    spill.buffer.push(record);
     spill.bytes += bytes;
     this.bytes += bytes;
     if (this.bytes > this.runBytes) this.spillLargest();
@@ -193,6 +210,7 @@ export class FindingsSpill implements MetRowSink {
       }
     } finally {
       out.close();
+      for (const spill of this.tables.values()) this.closeRun(spill);
     }
     const unreadableRows = sortUnreadable(
       input.tables.map((t) => ({
@@ -224,6 +242,7 @@ export class FindingsSpill implements MetRowSink {
   /** Deletes the spill directory (after a failure; `SpilledFindings.dispose` after success). */
   async discard(): Promise<void> {
     this.finished = true;
+    for (const spill of this.tables.values()) this.closeRun(spill);
     await removeTempPath(this.dir);
   }
 
@@ -238,7 +257,10 @@ export class FindingsSpill implements MetRowSink {
       spill.buffer = [];
     } else {
       if (spill.buffer.length > 0) this.writeRun(spill);
-      records = mergeRuns(spill.runs, spill.order, this.matchIds);
+      this.closeRun(spill);
+      // One run of a keyed table is read in its order: its keys are never compared.
+      const compared = spill.runs.length > 1 || holes !== undefined;
+      records = mergeRuns(spill.runs, spill.order, this.matchIds, compared);
     }
     return collapseMetRecords(holes ? numberKeylessCopies(records, holes) : records);
   }
@@ -249,22 +271,40 @@ export class FindingsSpill implements MetRowSink {
     if (largest) this.writeRun(largest);
   }
 
+  /**
+   * Sorts the table's buffer and writes it out: appended to the open run when it sorts after that
+   * run's last record, else as a new run, which stays open for the rows that follow it.
+   */
   private writeRun(spill: TableSpill): void {
     const records = spill.buffer.sort(spillOrder);
-    const path = join(this.dir, `run-${this.runCount++}.tsv`);
-    const out = new ChunkedWriter(path);
-    try {
-      for (const r of records) {
-        out.ascii(`${r.round}\t${this.matchIndex.get(r.matchId)}\t`);
-        out.line(r.keyJson, '\t', r.row);
-      }
-    } finally {
-      out.close();
+    const first = records[0];
+    const last = records.at(-1);
+    if (!first || !last) return;
+    if (!spill.open || spillOrder(spill.open.last, first) > 0) {
+      this.closeRun(spill);
+      const path = join(this.dir, `run-${this.runCount++}.tsv`);
+      spill.open = { writer: new ChunkedWriter(path, RUN_WRITE_BYTES), last };
+      spill.runs.push(path);
     }
-    spill.runs.push(path);
+    const open = spill.open;
+    for (const r of records) this.writeRecord(open.writer, r);
+    open.last = last;
     this.bytes -= spill.bytes;
     spill.buffer = [];
     spill.bytes = 0;
+  }
+
+  private writeRecord(out: ChunkedWriter, r: SpillRecord): void {
+    out.ascii(`${r.round}\t${this.matchIndex.get(r.matchId)}\t`);
+    out.line(r.keyJson, '\t', r.row);
+  }
+
+  /** Writes out and closes the table's open run, if any. */
+  private closeRun(spill: TableSpill): void {
+    const open = spill.open;
+    if (!open) return;
+    spill.open = undefined;
+    open.writer.close();
   }
 }
 
@@ -275,11 +315,15 @@ export class FindingsSpill implements MetRowSink {
  */
 class ChunkedWriter {
   private readonly fd: number;
-  private readonly buffer = Buffer.allocUnsafe(WRITE_BYTES);
+  private readonly buffer: Buffer;
   private at = 0;
 
-  constructor(path: string) {
+  constructor(
+    path: string,
+    private readonly size: number = WRITE_BYTES,
+  ) {
     this.fd = openSync(path, 'wx', 0o600);
+    this.buffer = Buffer.allocUnsafe(size);
   }
 
   /** Writes the pieces one after the other, then a line feed. */
@@ -290,12 +334,12 @@ class ChunkedWriter {
 
   /** Writes a short text of ASCII characters only (digits, tabs) byte by byte: no call into the encoder. */
   ascii(text: string): void {
-    if (this.at + text.length > WRITE_BYTES) this.flush();
+    if (this.at + text.length > this.size) this.flush();
     for (let i = 0; i < text.length; i++) this.buffer[this.at++] = text.charCodeAt(i);
   }
 
   private byte(value: number): void {
-    if (this.at + 1 > WRITE_BYTES) this.flush();
+    if (this.at + 1 > this.size) this.flush();
     this.buffer[this.at++] = value;
   }
 
@@ -313,9 +357,9 @@ class ChunkedWriter {
       return;
     }
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    if (this.at + text.length * 3 > WRITE_BYTES) {
+    if (this.at + text.length * 3 > this.size) {
       this.flush();
-      if (text.length * 3 > WRITE_BYTES) {
+      if (text.length * 3 > this.size) {
         writeSync(this.fd, text);
         return;
       }
@@ -339,6 +383,8 @@ class RunReader {
     path: string,
     private readonly order: readonly string[],
     private readonly matchIds: readonly string[],
+    /** Whether records are compared (several runs, or keyless meetings): else keys are not parsed. */
+    private readonly compared: boolean,
   ) {
     this.lines = new LineFileReader(path);
     this.advance();
@@ -354,13 +400,13 @@ class RunReader {
     const b = line.indexOf('\t', a + 1);
     const c = line.indexOf('\t', b + 1);
     const keyJson = line.slice(b + 1, c);
-    const key = parseKey(keyJson);
+    const key = this.compared ? parseKey(keyJson) : UNREAD_KEY;
     this.head = {
       round: Number(line.slice(0, a)),
       matchId: this.matchIds[Number(line.slice(a + 1, b))] as string,
       keyJson,
       key,
-      prepared: preparedFindingKey(key, this.order),
+      prepared: this.compared ? preparedFindingKey(key, this.order) : [],
       row: line.slice(c + 1),
     };
   }
@@ -383,8 +429,11 @@ function* mergeRuns(
   paths: readonly string[],
   order: readonly string[],
   matchIds: readonly string[],
+  compared: boolean,
 ): Generator<SpillRecord> {
-  const heap = paths.map((p) => new RunReader(p, order, matchIds)).filter((r) => r.head !== undefined);
+  const heap = paths
+    .map((p) => new RunReader(p, order, matchIds, compared))
+    .filter((r) => r.head !== undefined);
   const less = (i: number, j: number) =>
     spillOrder((heap[i] as RunReader).head as SpillRecord, (heap[j] as RunReader).head as SpillRecord) < 0;
   const swap = (i: number, j: number) => {
