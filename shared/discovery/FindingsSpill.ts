@@ -39,8 +39,11 @@ export interface SpilledFindings extends FindingsSource {
   dispose(): Promise<void>;
 }
 
-/** A meeting of a row, with the row as its canonical JSON and its key prepared for sorting once. */
-interface SpillRecord extends MetRecord<string> {
+/**
+ * A meeting of a row, with the row as its canonical JSON (a string as met, its UTF-8 bytes as read
+ * back from a run) and its key prepared for sorting once.
+ */
+interface SpillRecord extends MetRecord<string | Uint8Array> {
   readonly prepared: PreparedFindingKey;
 }
 
@@ -199,9 +202,16 @@ export class FindingsSpill implements MetRowSink {
         let count = 0;
         for (const found of spill ? this.collapsed(spill, holes) : []) {
           const provenance = found.matchIds.join(',');
-          const line = `{"key":${found.keyJson},"provenance":[${provenance}],"row":${found.row}${suffix}`;
-          hasher.add(line);
-          out.line(line);
+          out.finding(
+            hasher,
+            '{"key":',
+            found.keyJson,
+            ',"provenance":[',
+            provenance,
+            '],"row":',
+            found.row,
+            suffix,
+          );
           count++;
         }
         counts[table.system] ??= {};
@@ -250,8 +260,11 @@ export class FindingsSpill implements MetRowSink {
    * A table's findings in key order, collapsed; from memory when it never spilled. A keyless
    * table's meetings (given `holes`, its unreadable ones) have their copies numbered first.
    */
-  private collapsed(spill: TableSpill, holes: KeylessHoles | undefined): Iterable<CollapsedRow<string>> {
-    let records: Iterable<MetRecord<string>>;
+  private collapsed(
+    spill: TableSpill,
+    holes: KeylessHoles | undefined,
+  ): Iterable<CollapsedRow<string | Uint8Array>> {
+    let records: Iterable<MetRecord<string | Uint8Array>>;
     if (spill.runs.length === 0) {
       records = spill.buffer.sort(spillOrder);
       spill.buffer = [];
@@ -327,9 +340,36 @@ class ChunkedWriter {
   }
 
   /** Writes the pieces one after the other, then a line feed. */
-  line(...pieces: string[]): void {
+  line(...pieces: (string | Uint8Array)[]): void {
     for (const piece of pieces) this.piece(piece);
     this.byte(0x0a);
+  }
+
+  /**
+   * Writes one finding's pieces as a line and hashes the line's bytes as they stand in the buffer:
+   * each piece is encoded once, for the file and the hash alike. A line that may not fit in the
+   * buffer is joined as text and written on its own.
+   */
+  finding(hasher: EvidenceHasher, ...pieces: (string | Uint8Array)[]): void {
+    let most = 1;
+    for (const piece of pieces) most += typeof piece === 'string' ? piece.length * 3 : piece.length;
+    if (most > this.size) {
+      const text = pieces.map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('utf8'))).join('');
+      hasher.add(text);
+      this.line(text);
+      return;
+    }
+    if (this.at + most > this.size) this.flush();
+    const start = this.at;
+    for (const piece of pieces) {
+      if (typeof piece === 'string') this.at += this.buffer.write(piece, this.at);
+      else {
+        this.buffer.set(piece, this.at);
+        this.at += piece.length;
+      }
+    }
+    hasher.addBytes(this.buffer.subarray(start, this.at));
+    this.buffer[this.at++] = 0x0a;
   }
 
   /** Writes a short text of ASCII characters only (digits, tabs) byte by byte: no call into the encoder. */
@@ -351,7 +391,19 @@ class ChunkedWriter {
     }
   }
 
-  private piece(text: string): void {
+  private piece(text: string | Uint8Array): void {
+    if (typeof text !== 'string') {
+      if (this.at + text.length > this.size) {
+        this.flush();
+        if (text.length > this.size) {
+          writeSync(this.fd, text);
+          return;
+        }
+      }
+      this.buffer.set(text, this.at);
+      this.at += text.length;
+      return;
+    }
     if (text.length === 1 && text.charCodeAt(0) < 0x80) {
       this.byte(text.charCodeAt(0));
       return;
@@ -390,26 +442,36 @@ class RunReader {
     this.advance();
   }
 
+  /** Reads the next record; its row stays bytes (it is copied into the findings as it is). */
   advance(): void {
-    const line = this.lines.next();
+    const line = this.lines.nextBytes();
     if (line === undefined) {
       this.head = undefined;
       return;
     }
-    const a = line.indexOf('\t');
-    const b = line.indexOf('\t', a + 1);
-    const c = line.indexOf('\t', b + 1);
-    const keyJson = line.slice(b + 1, c);
+    const a = line.indexOf(TAB);
+    const b = line.indexOf(TAB, a + 1);
+    const c = line.indexOf(TAB, b + 1);
+    const keyJson = line.toString('utf8', b + 1, c);
     const key = this.compared ? parseKey(keyJson) : UNREAD_KEY;
     this.head = {
-      round: Number(line.slice(0, a)),
-      matchId: this.matchIds[Number(line.slice(a + 1, b))] as string,
+      round: asciiNumber(line, 0, a),
+      matchId: this.matchIds[asciiNumber(line, a + 1, b)] as string,
       keyJson,
       key,
       prepared: this.compared ? preparedFindingKey(key, this.order) : [],
-      row: line.slice(c + 1),
+      row: line.subarray(c + 1),
     };
   }
+}
+
+const TAB = 0x09;
+
+/** The non-negative integer written in decimal digits at `bytes[start, end)`. */
+function asciiNumber(bytes: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) n = n * 10 + ((bytes[i] as number) - 0x30);
+  return n;
 }
 
 /**
