@@ -23,6 +23,14 @@ export class EvidenceHasher {
     this.count++;
   }
 
+  /** Adds the next finding's canonical JSON as UTF-8 bytes (the same hash as `add` of its text). */
+  addBytes(bytes: Uint8Array): void {
+    if (this.digest !== undefined) throw new Error('EvidenceHasher: add after finish');
+    if (this.count > 0) this.hash.update(',');
+    this.hash.update(bytes);
+    this.count++;
+  }
+
   /** Findings added so far. */
   get rows(): number {
     return this.count;

@@ -39,8 +39,11 @@ export interface SpilledFindings extends FindingsSource {
   dispose(): Promise<void>;
 }
 
-/** A meeting of a row, with the row as its canonical JSON and its key prepared for sorting once. */
-interface SpillRecord extends MetRecord<string> {
+/**
+ * A meeting of a row, with the row as its canonical JSON (a string as met, its UTF-8 bytes as read
+ * back from a run) and its key prepared for sorting once.
+ */
+interface SpillRecord extends MetRecord<string | Uint8Array> {
   readonly prepared: PreparedFindingKey;
 }
 
@@ -67,6 +70,10 @@ export const SPILL_DIR_PREFIX = 'dsr-findings-';
 const RECORD_OVERHEAD = 160;
 /** Bytes of output collected before one write. */
 const WRITE_BYTES = 1024 * 1024;
+/** Bytes a run kept open for appending collects before one write (one such buffer per table). */
+const RUN_WRITE_BYTES = 256 * 1024;
+/** The key of a record read back where no comparison needs it (one run of a keyed table). */
+const UNREAD_KEY: CanonicalObject = Object.freeze({}) as CanonicalObject;
 
 interface TableSpill {
   readonly table: SearchableTable;
@@ -74,6 +81,12 @@ interface TableSpill {
   buffer: SpillRecord[];
   bytes: number;
   readonly runs: string[];
+  /**
+   * The table's last run, still open: a row that sorts after its last record is appended to it
+   * as it arrives, without being held. Keyset pages arrive in key order, so a large table's rows
+   * after its first run mostly go straight to disk, and it ends as one run.
+   */
+  open?: { readonly writer: ChunkedWriter; last: SpillRecord };
 }
 
 /**
@@ -136,15 +149,22 @@ export class FindingsSpill implements MetRowSink {
       this.matchIndex.set(met.matchId, index);
     }
     const row = met.rowJson ?? canonicalJson(met.row);
-    const bytes = row.length + met.keyJson.length + RECORD_OVERHEAD;
-    spill.buffer.push({
+    const record: SpillRecord = {
       key: met.key,
       keyJson: met.keyJson,
       prepared: preparedFindingKey(met.key, spill.order),
       round: met.match.round,
       matchId: met.matchId,
       row,
-    });
+    };
+    const open = spill.open;
+    if (open && spillOrder(open.last, record) <= 0) {
+      this.writeRecord(open.writer, record);
+      open.last = record;
+      return;
+    }
+    const bytes = row.length + met.keyJson.length + RECORD_OVERHEAD;
+    spill.buffer.push(record);
     spill.bytes += bytes;
     this.bytes += bytes;
     if (this.bytes > this.runBytes) this.spillLargest();
@@ -182,9 +202,16 @@ export class FindingsSpill implements MetRowSink {
         let count = 0;
         for (const found of spill ? this.collapsed(spill, holes) : []) {
           const provenance = found.matchIds.join(',');
-          const line = `{"key":${found.keyJson},"provenance":[${provenance}],"row":${found.row}${suffix}`;
-          hasher.add(line);
-          out.line(line);
+          out.finding(
+            hasher,
+            '{"key":',
+            found.keyJson,
+            ',"provenance":[',
+            provenance,
+            '],"row":',
+            found.row,
+            suffix,
+          );
           count++;
         }
         counts[table.system] ??= {};
@@ -193,6 +220,7 @@ export class FindingsSpill implements MetRowSink {
       }
     } finally {
       out.close();
+      for (const spill of this.tables.values()) this.closeRun(spill);
     }
     const unreadableRows = sortUnreadable(
       input.tables.map((t) => ({
@@ -224,6 +252,7 @@ export class FindingsSpill implements MetRowSink {
   /** Deletes the spill directory (after a failure; `SpilledFindings.dispose` after success). */
   async discard(): Promise<void> {
     this.finished = true;
+    for (const spill of this.tables.values()) this.closeRun(spill);
     await removeTempPath(this.dir);
   }
 
@@ -231,14 +260,20 @@ export class FindingsSpill implements MetRowSink {
    * A table's findings in key order, collapsed; from memory when it never spilled. A keyless
    * table's meetings (given `holes`, its unreadable ones) have their copies numbered first.
    */
-  private collapsed(spill: TableSpill, holes: KeylessHoles | undefined): Iterable<CollapsedRow<string>> {
-    let records: Iterable<MetRecord<string>>;
+  private collapsed(
+    spill: TableSpill,
+    holes: KeylessHoles | undefined,
+  ): Iterable<CollapsedRow<string | Uint8Array>> {
+    let records: Iterable<MetRecord<string | Uint8Array>>;
     if (spill.runs.length === 0) {
       records = spill.buffer.sort(spillOrder);
       spill.buffer = [];
     } else {
       if (spill.buffer.length > 0) this.writeRun(spill);
-      records = mergeRuns(spill.runs, spill.order, this.matchIds);
+      this.closeRun(spill);
+      // One run of a keyed table is read in its order: its keys are never compared.
+      const compared = spill.runs.length > 1 || holes !== undefined;
+      records = mergeRuns(spill.runs, spill.order, this.matchIds, compared);
     }
     return collapseMetRecords(holes ? numberKeylessCopies(records, holes) : records);
   }
@@ -249,22 +284,40 @@ export class FindingsSpill implements MetRowSink {
     if (largest) this.writeRun(largest);
   }
 
+  /**
+   * Sorts the table's buffer and writes it out: appended to the open run when it sorts after that
+   * run's last record, else as a new run, which stays open for the rows that follow it.
+   */
   private writeRun(spill: TableSpill): void {
     const records = spill.buffer.sort(spillOrder);
-    const path = join(this.dir, `run-${this.runCount++}.tsv`);
-    const out = new ChunkedWriter(path);
-    try {
-      for (const r of records) {
-        out.ascii(`${r.round}\t${this.matchIndex.get(r.matchId)}\t`);
-        out.line(r.keyJson, '\t', r.row);
-      }
-    } finally {
-      out.close();
+    const first = records[0];
+    const last = records.at(-1);
+    if (!first || !last) return;
+    if (!spill.open || spillOrder(spill.open.last, first) > 0) {
+      this.closeRun(spill);
+      const path = join(this.dir, `run-${this.runCount++}.tsv`);
+      spill.open = { writer: new ChunkedWriter(path, RUN_WRITE_BYTES), last };
+      spill.runs.push(path);
     }
-    spill.runs.push(path);
+    const open = spill.open;
+    for (const r of records) this.writeRecord(open.writer, r);
+    open.last = last;
     this.bytes -= spill.bytes;
     spill.buffer = [];
     spill.bytes = 0;
+  }
+
+  private writeRecord(out: ChunkedWriter, r: SpillRecord): void {
+    out.ascii(`${r.round}\t${this.matchIndex.get(r.matchId)}\t`);
+    out.line(r.keyJson, '\t', r.row);
+  }
+
+  /** Writes out and closes the table's open run, if any. */
+  private closeRun(spill: TableSpill): void {
+    const open = spill.open;
+    if (!open) return;
+    spill.open = undefined;
+    open.writer.close();
   }
 }
 
@@ -275,27 +328,58 @@ export class FindingsSpill implements MetRowSink {
  */
 class ChunkedWriter {
   private readonly fd: number;
-  private readonly buffer = Buffer.allocUnsafe(WRITE_BYTES);
+  private readonly buffer: Buffer;
   private at = 0;
 
-  constructor(path: string) {
+  constructor(
+    path: string,
+    private readonly size: number = WRITE_BYTES,
+  ) {
     this.fd = openSync(path, 'wx', 0o600);
+    this.buffer = Buffer.allocUnsafe(size);
   }
 
   /** Writes the pieces one after the other, then a line feed. */
-  line(...pieces: string[]): void {
+  line(...pieces: (string | Uint8Array)[]): void {
     for (const piece of pieces) this.piece(piece);
     this.byte(0x0a);
   }
 
+  /**
+   * Writes one finding's pieces as a line and hashes the line's bytes as they stand in the buffer:
+   * each piece is encoded once, for the file and the hash alike. A line that may not fit in the
+   * buffer is joined as text and written on its own.
+   */
+  finding(hasher: EvidenceHasher, ...pieces: (string | Uint8Array)[]): void {
+    let most = 1;
+    for (const piece of pieces) most += typeof piece === 'string' ? piece.length * 3 : piece.length;
+    if (most > this.size) {
+      const text = pieces.map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('utf8'))).join('');
+      hasher.add(text);
+      this.line(text);
+      return;
+    }
+    if (this.at + most > this.size) this.flush();
+    const start = this.at;
+    for (const piece of pieces) {
+      if (typeof piece === 'string') this.at += this.buffer.write(piece, this.at);
+      else {
+        this.buffer.set(piece, this.at);
+        this.at += piece.length;
+      }
+    }
+    hasher.addBytes(this.buffer.subarray(start, this.at));
+    this.buffer[this.at++] = 0x0a;
+  }
+
   /** Writes a short text of ASCII characters only (digits, tabs) byte by byte: no call into the encoder. */
   ascii(text: string): void {
-    if (this.at + text.length > WRITE_BYTES) this.flush();
+    if (this.at + text.length > this.size) this.flush();
     for (let i = 0; i < text.length; i++) this.buffer[this.at++] = text.charCodeAt(i);
   }
 
   private byte(value: number): void {
-    if (this.at + 1 > WRITE_BYTES) this.flush();
+    if (this.at + 1 > this.size) this.flush();
     this.buffer[this.at++] = value;
   }
 
@@ -307,15 +391,27 @@ class ChunkedWriter {
     }
   }
 
-  private piece(text: string): void {
+  private piece(text: string | Uint8Array): void {
+    if (typeof text !== 'string') {
+      if (this.at + text.length > this.size) {
+        this.flush();
+        if (text.length > this.size) {
+          writeSync(this.fd, text);
+          return;
+        }
+      }
+      this.buffer.set(text, this.at);
+      this.at += text.length;
+      return;
+    }
     if (text.length === 1 && text.charCodeAt(0) < 0x80) {
       this.byte(text.charCodeAt(0));
       return;
     }
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    if (this.at + text.length * 3 > WRITE_BYTES) {
+    if (this.at + text.length * 3 > this.size) {
       this.flush();
-      if (text.length * 3 > WRITE_BYTES) {
+      if (text.length * 3 > this.size) {
         writeSync(this.fd, text);
         return;
       }
@@ -339,31 +435,43 @@ class RunReader {
     path: string,
     private readonly order: readonly string[],
     private readonly matchIds: readonly string[],
+    /** Whether records are compared (several runs, or keyless meetings): else keys are not parsed. */
+    private readonly compared: boolean,
   ) {
     this.lines = new LineFileReader(path);
     this.advance();
   }
 
+  /** Reads the next record; its row stays bytes (it is copied into the findings as it is). */
   advance(): void {
-    const line = this.lines.next();
+    const line = this.lines.nextBytes();
     if (line === undefined) {
       this.head = undefined;
       return;
     }
-    const a = line.indexOf('\t');
-    const b = line.indexOf('\t', a + 1);
-    const c = line.indexOf('\t', b + 1);
-    const keyJson = line.slice(b + 1, c);
-    const key = parseKey(keyJson);
+    const a = line.indexOf(TAB);
+    const b = line.indexOf(TAB, a + 1);
+    const c = line.indexOf(TAB, b + 1);
+    const keyJson = line.toString('utf8', b + 1, c);
+    const key = this.compared ? parseKey(keyJson) : UNREAD_KEY;
     this.head = {
-      round: Number(line.slice(0, a)),
-      matchId: this.matchIds[Number(line.slice(a + 1, b))] as string,
+      round: asciiNumber(line, 0, a),
+      matchId: this.matchIds[asciiNumber(line, a + 1, b)] as string,
       keyJson,
       key,
-      prepared: preparedFindingKey(key, this.order),
-      row: line.slice(c + 1),
+      prepared: this.compared ? preparedFindingKey(key, this.order) : [],
+      row: line.subarray(c + 1),
     };
   }
+}
+
+const TAB = 0x09;
+
+/** The non-negative integer written in decimal digits at `bytes[start, end)`. */
+function asciiNumber(bytes: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) n = n * 10 + ((bytes[i] as number) - 0x30);
+  return n;
 }
 
 /**
@@ -383,8 +491,11 @@ function* mergeRuns(
   paths: readonly string[],
   order: readonly string[],
   matchIds: readonly string[],
+  compared: boolean,
 ): Generator<SpillRecord> {
-  const heap = paths.map((p) => new RunReader(p, order, matchIds)).filter((r) => r.head !== undefined);
+  const heap = paths
+    .map((p) => new RunReader(p, order, matchIds, compared))
+    .filter((r) => r.head !== undefined);
   const less = (i: number, j: number) =>
     spillOrder((heap[i] as RunReader).head as SpillRecord, (heap[j] as RunReader).head as SpillRecord) < 0;
   const swap = (i: number, j: number) => {

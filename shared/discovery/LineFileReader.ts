@@ -19,6 +19,32 @@ export class LineFileReader {
     this.fd = openSync(path, 'r');
   }
 
+  /**
+   * The next line's bytes without its `\n`, or undefined at the end (the file is then closed). The
+   * bytes stay valid after later reads: each chunk is read into a new buffer, never into one a
+   * line handed out may still view.
+   */
+  nextBytes(): Buffer | undefined {
+    let pieces: Buffer[] | undefined;
+    for (;;) {
+      if (this.at >= this.chunk.length && !this.fill(true)) {
+        if (!pieces) return undefined;
+        return Buffer.concat(pieces);
+      }
+      const end = this.chunk.indexOf(10, this.at);
+      if (end >= 0) {
+        const start = this.at;
+        this.at = end + 1;
+        if (!pieces) return this.chunk.subarray(start, end);
+        pieces.push(this.chunk.subarray(start, end));
+        return Buffer.concat(pieces);
+      }
+      pieces ??= [];
+      pieces.push(this.chunk.subarray(this.at));
+      this.at = this.chunk.length;
+    }
+  }
+
   /** The next line without its `\n`, or undefined at the end (the file is then closed). */
   next(): string | undefined {
     let pieces: Buffer[] | undefined;
@@ -49,9 +75,9 @@ export class LineFileReader {
     this.fd = undefined;
   }
 
-  private fill(): boolean {
+  private fill(fresh = false): boolean {
     if (this.fd === undefined) return false;
-    const buffer = this.chunk.length === CHUNK_BYTES ? this.chunk : Buffer.allocUnsafe(CHUNK_BYTES);
+    const buffer = !fresh && this.chunk.length === CHUNK_BYTES ? this.chunk : Buffer.allocUnsafe(CHUNK_BYTES);
     const read = readSync(this.fd, buffer, 0, CHUNK_BYTES, null);
     if (read === 0) {
       this.close();

@@ -27,8 +27,13 @@ import { selectColumnSql } from './selectColumnSql';
 import { writeCanonicalPgValueJson } from './writeCanonicalPgValueJson';
 
 export interface PostgresSearchOptions {
-  /** Rows per keyset page. @default 1000 */
+  /** Rows of a search's first keyset page (and of each keyless FETCH). @default 1000 */
   readonly pageSize?: number;
+  /**
+   * Rows a keyset page may grow to: after a full page whose text took less than
+   * {@link GROW_BELOW_BYTES}, the next asks for twice as many rows, up to this. @default 8 × `pageSize`
+   */
+  readonly maxPageSize?: number;
   /** Values bound in one query; larger lists are split. @default 5000 */
   readonly valuesPerQuery?: number;
   /** Retries a page after a lost connection. @default {@link connectionFaultRetry} */
@@ -48,6 +53,7 @@ export interface PostgresSearchOptions {
  */
 export class PostgresTableSearcher implements TableSearcher {
   private readonly pageSize: number;
+  private readonly maxPageSize: number;
   private readonly valuesPerQuery: number;
   private readonly retry: IPolicy;
 
@@ -57,6 +63,7 @@ export class PostgresTableSearcher implements TableSearcher {
     options: PostgresSearchOptions,
   ) {
     this.pageSize = options.pageSize ?? 1000;
+    this.maxPageSize = Math.max(this.pageSize, options.maxPageSize ?? 8 * this.pageSize);
     this.valuesPerQuery = options.valuesPerQuery ?? 5000;
     this.retry = options.retry ?? connectionFaultRetry();
   }
@@ -104,22 +111,29 @@ export class PostgresTableSearcher implements TableSearcher {
       }
       // The next page is asked for as soon as a page arrives (its last key is all the next query
       // needs), so PostgreSQL reads page n+1 while page n is canonicalised and handed on: at most
-      // two pages are held at a time.
+      // two pages are held at a time. Pages of small rows grow (fewer round trips to wait for);
+      // their text stays under about twice GROW_BELOW_BYTES.
       const keyColumns = [...table.primaryKey].sort();
       type Page = { fields: { name: string; dataTypeID: number }[]; rows: (string | null)[][] };
-      const page = (after: (string | null)[] | undefined): Promise<Page> => {
+      const page = (after: (string | null)[] | undefined, limit: number): Promise<Page> => {
         const sql = searchSql(pgTable, select, table.primaryKey, column, input, after !== undefined);
-        const params: unknown[] = [chunk, ...(after ?? []), this.pageSize];
+        const params: unknown[] = [chunk, ...(after ?? []), limit];
         return this.retry.execute(() => this.db.queryRaw(sql, params, { prepare: true }));
       };
-      let next: Promise<Page> | undefined = page(undefined);
+      let limit = this.pageSize;
+      let next: Promise<Page> | undefined = page(undefined, limit);
       while (next) {
         const result: Page = await next;
         const last: (string | null)[] | undefined = result.rows.at(-1);
-        next =
-          last && result.rows.length >= this.pageSize
-            ? page(keyIndexes.map((j) => last[j] ?? null))
-            : undefined;
+        const full = last !== undefined && result.rows.length >= limit;
+        if (full && limit < this.maxPageSize && textBytes(result.rows) < GROW_BELOW_BYTES)
+          limit = Math.min(2 * limit, this.maxPageSize);
+        next = full
+          ? page(
+              keyIndexes.map((j) => last[j] ?? null),
+              limit,
+            )
+          : undefined;
         // If handing this page on fails, the prefetched page's outcome is not wanted.
         next?.catch(() => undefined);
         const rows: FoundRow[] = [];
@@ -277,6 +291,16 @@ export class PostgresTableSearcher implements TableSearcher {
       return { row, json: parts.join('') };
     });
   }
+}
+
+/** A keyset page grows only while a full page's text (UTF-16 code units) is below this. */
+const GROW_BELOW_BYTES = 1024 * 1024;
+
+/** The length of a page's text values, in UTF-16 code units. */
+function textBytes(rows: readonly (readonly (string | null)[])[]): number {
+  let n = 0;
+  for (const row of rows) for (const value of row) if (value !== null) n += value.length;
+  return n;
 }
 
 /**

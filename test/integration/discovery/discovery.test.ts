@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleData } from '../../../local/sample/generateSampleData';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
+import { planSearch } from '../../../shared/discovery/planSearch';
 import { DataMapError } from '../../../shared/errors/errors';
 import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
 import { PostgresTableSearcher } from '../../../shared/postgres/PostgresTableSearcher';
@@ -92,6 +93,37 @@ describe('Discovery on the sample shop database', () => {
     const paged = await discoverWith(db, SAMPLE_MAP, { user_id: ['1', '2', '3', '4', '5'] }, { pageSize: 2 });
     expect(all.document.findings.length).toBeGreaterThan(20);
     expect(paged.json).toBe(all.json);
+  });
+
+  it('grows keyset pages of small rows up to maxPageSize without losing or repeating rows', async () => {
+    // Prepare: the events of the users with the most events, searched directly.
+    const dataMap = parseDataMap(SAMPLE_MAP, 'map.yaml');
+    const table = planSearch(dataMap).find((t) => t.table === 'public.events');
+    const input = table?.inputs.find((i) => i.column === 'user_id');
+    if (!table || !input) throw new Error('public.events.user_id is not searchable');
+    const { rows: users } = await sample.exec(
+      'SELECT user_id::text AS id FROM public.events GROUP BY 1 ORDER BY count(*) DESC LIMIT 5',
+    );
+    const values = users.map((u) => String(u.id));
+    const read = async (pageSize: number, maxPageSize: number) => {
+      const searcher = await PostgresTableSearcher.create(db, dataMap, 'map.yaml', { pageSize, maxPageSize });
+      const pages: number[] = [];
+      const ids: unknown[] = [];
+      await searcher.search(table, input, values, (rows) => {
+        pages.push(rows.length);
+        for (const row of rows) ids.push(row.key.id);
+      });
+      return { pages, ids };
+    };
+
+    // Act
+    const whole = await read(100_000, 100_000);
+    const grown = await read(2, 8);
+
+    // Assess
+    expect(whole.ids.length).toBeGreaterThan(30);
+    expect(grown.ids).toEqual(whole.ids);
+    expect(grown.pages.slice(0, 4)).toEqual([2, 4, 8, 8]);
   });
 
   it('returns nothing and breaks nothing for injection attempts in identifier values', async () => {

@@ -36,6 +36,23 @@ describe('Class: LineFileReader', () => {
     expect(reader.next()).toBeUndefined();
   });
 
+  it('gives every line as bytes that stay as they were while the following chunks are read', async () => {
+    // Prepare: many short lines over several chunks, one long line across a boundary, no final line feed.
+    const lines = Array.from({ length: 60_000 }, (_, i) => `${i}\t{"v":"é ${i}"}`);
+    lines.splice(30_000, 0, `${'y'.repeat(300_000)}€`);
+    const path = join(dir, 'bytes.txt');
+    await writeFile(path, lines.join('\n'));
+
+    // Act: every line held until the end (as a merge holds a run's head).
+    const reader = new LineFileReader(path);
+    const held: Buffer[] = [];
+    for (let line = reader.nextBytes(); line !== undefined; line = reader.nextBytes()) held.push(line);
+
+    // Assess
+    expect(held.map((b) => b.toString('utf8'))).toEqual(lines);
+    expect(reader.nextBytes()).toBeUndefined();
+  });
+
   it('reads a last line without a line feed, and nothing from an empty file', async () => {
     const path = join(dir, 'tail.txt');
     await writeFile(path, 'a\nb');
