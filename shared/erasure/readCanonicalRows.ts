@@ -3,7 +3,7 @@ import { UnreadableValueError } from '../canonical/UnreadableValueError';
 import { rememberWrittenJson } from '../discovery/rowJsonOf';
 import { canonicalizePgValue } from '../postgres/canonicalizePgValue';
 import type { PgTypeRegistry } from '../postgres/PgTypeRegistry';
-import { writeCanonicalPgValueJson } from '../postgres/writeCanonicalPgValueJson';
+import { rowJsonFromText } from '../postgres/rowJsonFromText';
 
 /**
  * Rows of an array-mode result in canonical form, the way discovery reads them, so their hashes
@@ -48,29 +48,11 @@ export async function readCanonicalRows(
   };
   if (!only) return result.rows.map((raw) => ({ row: whole(raw), extra: extraOf(raw) }));
   const wanted = new Set(only);
-  const writers = values.map((c, i) => ({
-    ...c,
-    // `{"name":` before the first column, `,"name":` before the others.
-    prefix: `${i === 0 ? '{' : ','}${JSON.stringify(c.name)}:`,
-    wanted: wanted.has(c.name),
-  }));
-  const parts: string[] = [];
+  const write = rowJsonFromText(values, (column) => wanted.has(column));
   return result.rows.map((raw) => {
-    const row: CanonicalRow = {};
-    parts.length = 0;
-    try {
-      for (const c of writers) {
-        const text = raw[c.j] ?? null;
-        parts.push(c.prefix);
-        writeCanonicalPgValueJson(text, c.type, parts);
-        if (c.wanted) row[c.name] = canonicalizePgValue(text, c.type);
-      }
-    } catch (error) {
-      if (!(error instanceof UnreadableValueError)) throw error;
-      return { row: whole(raw), extra: extraOf(raw) };
-    }
-    parts.push(writers.length === 0 ? '{}' : '}');
-    rememberWrittenJson(row, parts.join(''));
-    return { row, extra: extraOf(raw) };
+    const written = write(raw);
+    if (!written) return { row: whole(raw), extra: extraOf(raw) };
+    rememberWrittenJson(written.row, written.json);
+    return { row: written.row, extra: extraOf(raw) };
   });
 }

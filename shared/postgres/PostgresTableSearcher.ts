@@ -23,8 +23,8 @@ import { matchExpression } from './matchExpression';
 import type { PgDatabase } from './PgDatabase';
 import { quoteIdent } from './quoteIdent';
 import { type PgCatalog, type PgColumn, type PgTable, readPgCatalog } from './readPgCatalog';
+import { rowJsonFromText } from './rowJsonFromText';
 import { selectColumnSql } from './selectColumnSql';
-import { writeCanonicalPgValueJson } from './writeCanonicalPgValueJson';
 
 export interface PostgresSearchOptions {
   /** Rows of a search's first keyset page (and of each keyless FETCH). @default 1000 */
@@ -265,31 +265,8 @@ export class PostgresTableSearcher implements TableSearcher {
     };
     if (!form) return result.rows.map(whole);
     const wanted = new Set(form.columns);
-    const writers = columns.map((c, i) => ({
-      ...c,
-      // `{"name":` before the first column, `,"name":` before the others.
-      prefix: `${i === 0 ? '{' : ','}${JSON.stringify(c.name)}:`,
-      wanted: form.whole === true || wanted.has(c.name),
-    }));
-    // One array of pieces for the page, joined once per row: no string per member in between.
-    const parts: string[] = [];
-    return result.rows.map((raw) => {
-      const row: CanonicalRow = {};
-      parts.length = 0;
-      try {
-        for (const c of writers) {
-          const text = raw[c.j] ?? null;
-          parts.push(c.prefix);
-          writeCanonicalPgValueJson(text, c.type, parts);
-          if (c.wanted) row[c.name] = canonicalizePgValue(text, c.type);
-        }
-      } catch (error) {
-        if (!(error instanceof UnreadableValueError)) throw error;
-        return whole(raw);
-      }
-      parts.push(writers.length === 0 ? '{}' : '}');
-      return { row, json: parts.join('') };
-    });
+    const write = rowJsonFromText(columns, (column) => form.whole === true || wanted.has(column));
+    return result.rows.map((raw) => write(raw) ?? whole(raw));
   }
 }
 
