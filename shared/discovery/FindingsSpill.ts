@@ -186,8 +186,8 @@ export class FindingsSpill implements MetRowSink {
     if (this.finished) throw new Error('FindingsSpill: finished twice');
     this.finished = true;
     const path = join(this.dir, 'findings.ndjson');
-    const out = new ChunkedWriter(path);
     const hasher = new EvidenceHasher();
+    const out = new FindingsWriter(path, hasher);
     const counts: Record<string, Record<string, number>> = {};
     const ordered = [...input.tables].sort(
       (a, b) => compareText(a.system, b.system) || compareText(a.table, b.table),
@@ -200,18 +200,11 @@ export class FindingsSpill implements MetRowSink {
         const tableUnreadable = [...(input.unreadable.get(table)?.values() ?? [])];
         const holes = table.primaryKey.length === 0 ? new KeylessHoles(tableUnreadable) : undefined;
         let count = 0;
-        for (const found of spill ? this.collapsed(spill, holes) : []) {
+        const oneRun = spill && !holes ? this.oneRun(spill) : undefined;
+        if (oneRun !== undefined) count = copyOneRun(oneRun, this.matchIds, out, suffix);
+        for (const found of spill && oneRun === undefined ? this.collapsed(spill, holes) : []) {
           const provenance = found.matchIds.join(',');
-          out.finding(
-            hasher,
-            '{"key":',
-            found.keyJson,
-            ',"provenance":[',
-            provenance,
-            '],"row":',
-            found.row,
-            suffix,
-          );
+          out.finding('{"key":', found.keyJson, ',"provenance":[', provenance, '],"row":', found.row, suffix);
           count++;
         }
         counts[table.system] ??= {};
@@ -254,6 +247,17 @@ export class FindingsSpill implements MetRowSink {
     this.finished = true;
     for (const spill of this.tables.values()) this.closeRun(spill);
     await removeTempPath(this.dir);
+  }
+
+  /**
+   * The path of a keyed table's only run, once what it still holds in memory is written out, when
+   * that leaves one run (which is then in order: nothing to merge); else undefined.
+   */
+  private oneRun(spill: TableSpill): string | undefined {
+    if (spill.runs.length === 0) return undefined;
+    if (spill.buffer.length > 0) this.writeRun(spill);
+    this.closeRun(spill);
+    return spill.runs.length === 1 ? spill.runs[0] : undefined;
   }
 
   /**
@@ -328,12 +332,12 @@ export class FindingsSpill implements MetRowSink {
  */
 class ChunkedWriter {
   private readonly fd: number;
-  private readonly buffer: Buffer;
-  private at = 0;
+  protected readonly buffer: Buffer;
+  protected at = 0;
 
   constructor(
     path: string,
-    private readonly size: number = WRITE_BYTES,
+    protected readonly size: number = WRITE_BYTES,
   ) {
     this.fd = openSync(path, 'wx', 0o600);
     this.buffer = Buffer.allocUnsafe(size);
@@ -343,33 +347,6 @@ class ChunkedWriter {
   line(...pieces: (string | Uint8Array)[]): void {
     for (const piece of pieces) this.piece(piece);
     this.byte(0x0a);
-  }
-
-  /**
-   * Writes one finding's pieces as a line and hashes the line's bytes as they stand in the buffer:
-   * each piece is encoded once, for the file and the hash alike. A line that may not fit in the
-   * buffer is joined as text and written on its own.
-   */
-  finding(hasher: EvidenceHasher, ...pieces: (string | Uint8Array)[]): void {
-    let most = 1;
-    for (const piece of pieces) most += typeof piece === 'string' ? piece.length * 3 : piece.length;
-    if (most > this.size) {
-      const text = pieces.map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('utf8'))).join('');
-      hasher.add(text);
-      this.line(text);
-      return;
-    }
-    if (this.at + most > this.size) this.flush();
-    const start = this.at;
-    for (const piece of pieces) {
-      if (typeof piece === 'string') this.at += this.buffer.write(piece, this.at);
-      else {
-        this.buffer.set(piece, this.at);
-        this.at += piece.length;
-      }
-    }
-    hasher.addBytes(this.buffer.subarray(start, this.at));
-    this.buffer[this.at++] = 0x0a;
   }
 
   /** Writes a short text of ASCII characters only (digits, tabs) byte by byte: no call into the encoder. */
@@ -419,11 +396,209 @@ class ChunkedWriter {
     this.at += this.buffer.write(text, this.at);
   }
 
-  private flush(): void {
+  /** Writes `text` straight to the file (after a flush: the buffer's bytes come first). */
+  protected writeDirect(text: string): void {
+    writeSync(this.fd, text);
+  }
+
+  protected flush(): void {
     let done = 0;
     while (done < this.at) done += writeSync(this.fd, this.buffer, done, this.at - done);
     this.at = 0;
   }
+}
+
+/**
+ * The findings file: each line one finding, hashed as the evidence hash hashes it. Lines are
+ * hashed a buffer at a time when the buffer is written: every line feed in the buffer ends a
+ * finding (canonical JSON escapes line feeds inside strings), so turning them into commas gives
+ * the findings joined by `,`, hashed in one call (`EvidenceHasher.addJoinedBytes`), and back into
+ * line feeds before the write.
+ */
+class FindingsWriter extends ChunkedWriter {
+  /** Where each finding in the buffer ends (its line feed), for the hash. */
+  private ends = new Int32Array(8192);
+  private rows = 0;
+  /** Provenance arrays' bytes by match index (one match) or by joined indexes (several). */
+  private readonly provenanceOfOne: Buffer[] = [];
+  private readonly provenanceOfMany = new Map<string, Buffer>();
+
+  constructor(
+    path: string,
+    private readonly hasher: EvidenceHasher,
+  ) {
+    super(path);
+  }
+
+  /** Writes one finding's pieces as a line. */
+  finding(...pieces: (string | Uint8Array)[]): void {
+    let most = 1;
+    for (const piece of pieces) most += typeof piece === 'string' ? piece.length * 3 : piece.length;
+    if (most > this.size) {
+      this.long(pieces.map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('utf8'))).join(''));
+      return;
+    }
+    if (this.at + most > this.size) this.flush();
+    for (const piece of pieces) {
+      if (typeof piece === 'string') this.at += this.buffer.write(piece, this.at);
+      else {
+        this.buffer.set(piece, this.at);
+        this.at += piece.length;
+      }
+    }
+    this.endFinding();
+  }
+
+  /**
+   * Writes one finding from a run's line: `{"key":` key `,"provenance":[` the matches `],"row":` row
+   * suffix, copying the key and the row from `line` as they are.
+   */
+  fromRun(
+    line: Buffer,
+    key: { start: number; end: number },
+    row: { start: number; end: number },
+    matches: readonly number[],
+    matchIds: readonly string[],
+    suffix: Buffer,
+  ): void {
+    const provenance = this.provenance(matches, matchIds);
+    const length =
+      KEY_OPEN.length +
+      (key.end - key.start) +
+      PROVENANCE_OPEN.length +
+      provenance.length +
+      ROW_OPEN.length +
+      (row.end - row.start) +
+      suffix.length +
+      1;
+    if (length > this.size) {
+      this.long(
+        `{"key":${line.toString('utf8', key.start, key.end)},"provenance":[${provenance.toString('utf8')}],"row":${line.toString('utf8', row.start, row.end)}${suffix.toString('utf8')}`,
+      );
+      return;
+    }
+    if (this.at + length > this.size) this.flush();
+    const b = this.buffer;
+    this.at += KEY_OPEN.copy(b, this.at);
+    this.at += line.copy(b, this.at, key.start, key.end);
+    this.at += PROVENANCE_OPEN.copy(b, this.at);
+    this.at += provenance.copy(b, this.at);
+    this.at += ROW_OPEN.copy(b, this.at);
+    this.at += line.copy(b, this.at, row.start, row.end);
+    this.at += suffix.copy(b, this.at);
+    this.endFinding();
+  }
+
+  protected override flush(): void {
+    if (this.rows > 0) {
+      const b = this.buffer;
+      const ends = this.ends;
+      const rows = this.rows;
+      for (let i = 0; i < rows; i++) b[ends[i] as number] = COMMA;
+      this.hasher.addJoinedBytes(b.subarray(0, ends[rows - 1]), rows);
+      for (let i = 0; i < rows; i++) b[ends[i] as number] = LINE_FEED;
+      this.rows = 0;
+    }
+    super.flush();
+  }
+
+  /** A finding longer than the buffer: written and hashed on its own, after what the buffer holds. */
+  private long(text: string): void {
+    this.flush();
+    this.hasher.add(text);
+    this.writeDirect(`${text}\n`);
+  }
+
+  private endFinding(): void {
+    if (this.rows === this.ends.length) {
+      const ends = new Int32Array(2 * this.ends.length);
+      ends.set(this.ends);
+      this.ends = ends;
+    }
+    this.ends[this.rows++] = this.at;
+    this.buffer[this.at++] = LINE_FEED;
+  }
+
+  private provenance(matches: readonly number[], matchIds: readonly string[]): Buffer {
+    if (matches.length === 1) {
+      const index = matches[0] as number;
+      let bytes = this.provenanceOfOne[index];
+      if (!bytes) {
+        bytes = Buffer.from(matchIds[index] as string);
+        this.provenanceOfOne[index] = bytes;
+      }
+      return bytes;
+    }
+    const joined = matches.join(',');
+    let bytes = this.provenanceOfMany.get(joined);
+    if (!bytes) {
+      bytes = Buffer.from(matches.map((m) => matchIds[m]).join(','));
+      this.provenanceOfMany.set(joined, bytes);
+    }
+    return bytes;
+  }
+}
+
+const KEY_OPEN = Buffer.from('{"key":');
+const PROVENANCE_OPEN = Buffer.from(',"provenance":[');
+const ROW_OPEN = Buffer.from('],"row":');
+const COMMA = 0x2c;
+const LINE_FEED = 0x0a;
+
+/**
+ * Writes a keyed table's findings from its one run (in key order, so a row's meetings are
+ * adjacent, its first round first) straight from the run's bytes: the collapse of
+ * `collapseMetRecords` (a row's matches of its first round, each once) without a record, key or
+ * string per line. Returns the number of findings.
+ */
+function copyOneRun(path: string, matchIds: readonly string[], out: FindingsWriter, suffix: string): number {
+  const suffixBytes = Buffer.from(suffix);
+  const reader = new LineFileReader(path);
+  let count = 0;
+  // The finding being collapsed: the line of its first meeting, its key and row there, its round
+  // and the matches of that round.
+  let line: Buffer | undefined;
+  const key = { start: 0, end: 0 };
+  const row = { start: 0, end: 0 };
+  let round = 0;
+  const matches: number[] = [];
+  try {
+    while (reader.nextInPlace()) {
+      const bytes = reader.line;
+      const a = bytes.indexOf(TAB, reader.start);
+      const b = bytes.indexOf(TAB, a + 1);
+      const c = bytes.indexOf(TAB, b + 1);
+      const metRound = asciiNumber(bytes, reader.start, a);
+      const match = asciiNumber(bytes, a + 1, b);
+      if (
+        line !== undefined &&
+        c - (b + 1) === key.end - key.start &&
+        line.compare(bytes, b + 1, c, key.start, key.end) === 0
+      ) {
+        if (metRound === round && matches.at(-1) !== match) matches.push(match);
+        continue;
+      }
+      if (line !== undefined) {
+        out.fromRun(line, key, row, matches, matchIds, suffixBytes);
+        count++;
+      }
+      line = bytes;
+      key.start = b + 1;
+      key.end = c;
+      row.start = c + 1;
+      row.end = reader.end;
+      round = metRound;
+      matches.length = 0;
+      matches.push(match);
+    }
+    if (line !== undefined) {
+      out.fromRun(line, key, row, matches, matchIds, suffixBytes);
+      count++;
+    }
+  } finally {
+    reader.close();
+  }
+  return count;
 }
 
 /** Reads one run back, a record at a time. */

@@ -45,6 +45,35 @@ export class LineFileReader {
     }
   }
 
+  /** The buffer that holds the line {@link nextInPlace} found, from `start` to `end` (its `\n`). */
+  line: Buffer = Buffer.alloc(0);
+  start = 0;
+  end = 0;
+
+  /**
+   * Finds the next line without a Buffer view of it: `line`, `start` and `end` say where it is.
+   * False at the end (the file is then closed). Like {@link nextBytes}, a line's bytes stay valid
+   * after later reads.
+   */
+  nextInPlace(): boolean {
+    if (this.at < this.chunk.length) {
+      const end = this.chunk.indexOf(10, this.at);
+      if (end >= 0) {
+        this.line = this.chunk;
+        this.start = this.at;
+        this.end = end;
+        this.at = end + 1;
+        return true;
+      }
+    }
+    const bytes = this.nextBytes();
+    if (bytes === undefined) return false;
+    this.line = bytes;
+    this.start = 0;
+    this.end = bytes.length;
+    return true;
+  }
+
   /** The next line without its `\n`, or undefined at the end (the file is then closed). */
   next(): string | undefined {
     let pieces: Buffer[] | undefined;

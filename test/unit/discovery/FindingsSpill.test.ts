@@ -71,6 +71,55 @@ describe('Class: FindingsSpill', () => {
     expect(inMemory.lines[4]).toContain('"provenance":["a"]');
   });
 
+  it('collapses the meetings of a row within one run as the in-memory sort does', async () => {
+    // Prepare: rows in key order, each met by two matches of round 1 (twice by one of them) and
+    // again in round 2: every meeting sorts after the one before, so all go to one run.
+    const meetings: MetRow[] = [];
+    for (let id = 1; id <= 3000; id++) {
+      meetings.push(meeting(id, 1, '"a"'));
+      if (id % 3 === 0) meetings.push(meeting(id, 1, '"b"'));
+      if (id % 3 === 0) meetings.push(meeting(id, 1, '"b"'));
+      if (id % 5 === 0) meetings.push(meeting(id, 2, '"c"'));
+    }
+
+    // Act
+    const inMemory = await spill(meetings, 64 * 1024 * 1024);
+    const spilled = await spill(meetings, 4096);
+
+    // Assess
+    expect(spilled.runs).toBe(1);
+    expect(spilled.lines).toEqual(inMemory.lines);
+    expect(spilled.hash).toBe(inMemory.hash);
+    expect(spilled.lines[2]).toContain('"provenance":["a","b"]');
+    expect(spilled.lines[4]).toContain('"provenance":["a"]');
+  });
+
+  it('writes and hashes a finding longer than the write buffer in its place among the others', async () => {
+    // Prepare: a row of 1.5 M characters (more than the 1 MiB buffer, in UTF-8) between small ones.
+    const meetings: MetRow[] = [];
+    for (let id = 1; id <= 2000; id++) {
+      const met = meeting(id, 1, '"a"');
+      if (id !== 1000) meetings.push(met);
+      else {
+        const row: CanonicalRow = { id, note: 'é'.repeat(750_000) };
+        meetings.push({ ...met, row, rowJson: canonicalJson(row) });
+      }
+    }
+
+    // Act
+    const inMemory = await spill(meetings, 64 * 1024 * 1024);
+    const spilled = await spill(meetings, 4096);
+
+    // Assess
+    expect(spilled.runs).toBe(1);
+    expect(spilled.lines).toEqual(inMemory.lines);
+    expect(spilled.hash).toBe(inMemory.hash);
+    expect(spilled.lines[999]).toMatch(
+      /^\{"key":\{"id":1000\},"provenance":\["a"\],"row":\{"id":1000,"note":"é{750000}"\}/,
+    );
+    expect(Buffer.byteLength(spilled.lines[999] as string)).toBeGreaterThan(1024 * 1024);
+  });
+
   it('starts a new run when a buffer sorts before the open run, and still merges in order', async () => {
     // Prepare: two ordered passes over the same keys (two searches, one after the other).
     const meetings: MetRow[] = [];
