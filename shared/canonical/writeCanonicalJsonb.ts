@@ -29,13 +29,39 @@ export function writeCanonicalJsonb(text: string, parts: string[]): boolean {
     if (writer.at === text.length) return true;
   } catch (error) {
     if (error !== GENERAL) throw error;
+    clearScratch();
   }
   parts.length = base;
   return false;
 }
 
+/** Drops the strings a writer that stopped midway left in the shared scratch arrays. */
+function clearScratch(): void {
+  for (const { keys } of OBJECT_SCRATCH) keys.fill('');
+  WRITTEN.fill('');
+}
+
+/** The keys and members' places of an object being written, one set per nesting depth. */
+interface ObjectScratch {
+  readonly keys: string[];
+  readonly starts: number[];
+  readonly ends: number[];
+}
+
+/**
+ * Scratch arrays shared by every {@link Writer}: a writer runs to its end without yielding and
+ * never starts another, so one set per depth serves all. Entries past a call's count are stale;
+ * strings are cleared after use (and after a writer that stopped midway), so nothing of a
+ * document is held after it.
+ */
+const OBJECT_SCRATCH: ObjectScratch[] = [];
+const WRITTEN: string[] = [];
+const ORDER: number[] = [];
+
 class Writer {
   at = 0;
+  /** Objects open around the current place (indexes {@link OBJECT_SCRATCH}). */
+  depth = 0;
   /** The last string read, decoded (set by `string`). */
   private decoded = '';
 
@@ -87,46 +113,56 @@ class Writer {
     }
     const base = parts.length;
     parts.push('{');
-    const keys: string[] = [];
+    // This depth's scratch arrays, used from index 0 up to `count` (their length is never reset,
+    // so their storage is not allocated again for every object).
+    const scratch = (OBJECT_SCRATCH[this.depth] ??= { keys: [], starts: [], ends: [] });
+    this.depth++;
+    const { keys, starts, ends } = scratch;
     // Each member's pieces: parts[starts[m]] to parts[ends[m] - 1], its key's token first.
-    const starts: number[] = [];
-    const ends: number[] = [];
+    let count = 0;
     let sorted = true;
     for (;;) {
       this.skipWhiteSpace();
       if (this.text.charCodeAt(this.at) !== 0x22) throw GENERAL;
-      starts.push(parts.length);
+      starts[count] = parts.length;
       parts.push(this.string(), ':');
       const key = this.decoded;
       this.skipWhiteSpace();
       if (this.text.charCodeAt(this.at) !== 0x3a) throw GENERAL; // :
       this.at++;
       this.value();
-      ends.push(parts.length);
-      if (keys.length > 0 && !((keys[keys.length - 1] as string) < key)) sorted = false;
-      keys.push(key);
+      ends[count] = parts.length;
+      if (count > 0 && !((keys[count - 1] as string) < key)) sorted = false;
+      keys[count++] = key;
       this.skipWhiteSpace();
       const next = this.text.charCodeAt(this.at++);
       if (next === 0x7d) break; // }
       if (next !== 0x2c) throw GENERAL; // ,
       parts.push(',');
     }
+    this.depth--;
     if (sorted) parts.push('}');
     else {
-      const order = sortedOrder(keys);
-      const written = parts.splice(base + 1);
-      for (let i = 0; i < order.length; i++) {
+      const order = sortedOrder(keys, count);
+      // The members' pieces move to WRITTEN, then come back in key order into the same places
+      // (as many pieces and commas as before: `parts` neither shrinks nor grows meanwhile).
+      const written = parts.length - base - 1;
+      for (let j = 0; j < written; j++) WRITTEN[j] = parts[base + 1 + j] as string;
+      let w = base + 1;
+      for (let i = 0; i < count; i++) {
         const m = order[i] as number;
         // A repeated key: jsonb keeps its last value; the general parser does that.
         if (i > 0) {
           if (keys[order[i - 1] as number] === keys[m]) throw GENERAL;
-          parts.push(',');
+          parts[w++] = ',';
         }
         for (let j = (starts[m] as number) - base - 1; j < (ends[m] as number) - base - 1; j++)
-          parts.push(written[j] as string);
+          parts[w++] = WRITTEN[j] as string;
       }
       parts.push('}');
+      for (let j = 0; j < written; j++) WRITTEN[j] = '';
     }
+    for (let m = 0; m < count; m++) keys[m] = '';
     this.joinLarge(base);
   }
 
@@ -235,18 +271,22 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-/** The indexes of `keys` in code-unit order of the keys: an insertion sort for the few keys of most objects. */
-function sortedOrder(keys: readonly string[]): number[] {
-  const order: number[] = [];
-  if (keys.length > 16) {
-    for (let i = 0; i < keys.length; i++) order.push(i);
+/**
+ * The indexes of the first `count` keys in code-unit order of the keys: an insertion sort into the
+ * shared {@link ORDER} for the few keys of most objects (valid until the next call).
+ */
+function sortedOrder(keys: readonly string[], count: number): readonly number[] {
+  if (count > 16) {
+    const order: number[] = [];
+    for (let i = 0; i < count; i++) order.push(i);
     return order.sort((a, b) => {
       const ka = keys[a] as string;
       const kb = keys[b] as string;
       return ka < kb ? -1 : ka > kb ? 1 : 0;
     });
   }
-  for (let i = 0; i < keys.length; i++) {
+  const order = ORDER;
+  for (let i = 0; i < count; i++) {
     const key = keys[i] as string;
     let j = i;
     while (j > 0 && (keys[order[j - 1] as number] as string) > key) {

@@ -588,7 +588,8 @@ function copyOneRun(path: string, matchIds: readonly string[], out: FindingsWrit
       row.start = c + 1;
       row.end = reader.end;
       round = metRound;
-      matches.length = 0;
+      // Emptied by popping, which keeps the array's storage (`length = 0` gives it up).
+      while (matches.length > 0) matches.pop();
       matches.push(match);
     }
     if (line !== undefined) {
