@@ -115,7 +115,11 @@ class Writer {
     parts.push('{');
     // This depth's scratch arrays, used from index 0 up to `count` (their length is never reset,
     // so their storage is not allocated again for every object).
-    const scratch = (OBJECT_SCRATCH[this.depth] ??= { keys: [], starts: [], ends: [] });
+    let scratch = OBJECT_SCRATCH[this.depth];
+    if (!scratch) {
+      scratch = { keys: [], starts: [], ends: [] };
+      OBJECT_SCRATCH[this.depth] = scratch;
+    }
     this.depth++;
     const { keys, starts, ends } = scratch;
     // Each member's pieces: parts[starts[m]] to parts[ends[m] - 1], its key's token first.
