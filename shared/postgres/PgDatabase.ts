@@ -93,6 +93,43 @@ export class PgDatabase {
   }
 
   /**
+   * Runs one statement and hands each row (arrays of PostgreSQL text) to `onRow` as it arrives,
+   * with the field descriptions: the driver keeps no result set, so a large result costs no more
+   * memory than the row at hand. `onRow` runs inside the driver's read of the socket: it must not
+   * throw (a throw is caught, the rest of the rows are ignored, and the statement fails with it
+   * once it has ended). Resolves with the number of rows.
+   */
+  async streamRaw(
+    text: string,
+    values: unknown[],
+    options: { readonly prepare?: boolean },
+    onRow: (row: (string | null)[], fields: readonly { name: string; dataTypeID: number }[]) => void,
+  ): Promise<number> {
+    const name = options.prepare ? statementName(text) : undefined;
+    return this.withClient(
+      (client) =>
+        new Promise<number>((resolve, reject) => {
+          let rows = 0;
+          let failure: unknown;
+          const config: pg.QueryArrayConfig = { text, values, rowMode: 'array', ...(name ? { name } : {}) };
+          const query = new pg.Query(config as unknown as pg.QueryConfig);
+          query.on('row', (row: (string | null)[], result?: pg.ResultBuilder) => {
+            if (failure !== undefined) return;
+            try {
+              onRow(row, result?.fields ?? []);
+              rows++;
+            } catch (error) {
+              failure = error;
+            }
+          });
+          query.on('error', reject);
+          query.on('end', () => (failure === undefined ? resolve(rows) : reject(failure)));
+          client.query(query);
+        }),
+    );
+  }
+
+  /**
    * Lends a client to `work` and takes it back on every path. A client whose work failed is
    * destroyed rather than returned, since its session state is unknown. Errors come out classified.
    */

@@ -27,6 +27,17 @@ export class PgTypeRegistry {
     return oids.map((oid) => this.known(oid) ?? { oid, kind: 'text' });
   }
 
+  /** Every OID's type when all are known without a query (built-in or resolved before), else undefined. */
+  cachedAll(oids: readonly number[]): PgTypeInfo[] | undefined {
+    const types: PgTypeInfo[] = [];
+    for (const oid of oids) {
+      const type = this.known(oid);
+      if (type === undefined) return undefined;
+      types.push(type);
+    }
+    return types;
+  }
+
   private known(oid: number): PgTypeInfo | undefined {
     const builtin = BUILTIN_SCALARS.get(oid);
     if (builtin) return builtin;

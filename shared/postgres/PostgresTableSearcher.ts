@@ -21,6 +21,7 @@ import { checkPostgresCatalog } from './checkPostgresCatalog';
 import { connectionFaultRetry } from './connectionFaultRetry';
 import { matchExpression } from './matchExpression';
 import type { PgDatabase } from './PgDatabase';
+import type { PgTypeInfo } from './PgTypeInfo';
 import { quoteIdent } from './quoteIdent';
 import { type PgCatalog, type PgColumn, type PgTable, readPgCatalog } from './readPgCatalog';
 import { rowJsonFromText } from './rowJsonFromText';
@@ -109,44 +110,76 @@ export class PostgresTableSearcher implements TableSearcher {
         await this.retry.execute(() => this.searchKeyless(sql, [chunk], onPage, onUnreadable, form));
         continue;
       }
-      // The next page is asked for as soon as a page arrives (its last key is all the next query
-      // needs), so PostgreSQL reads page n+1 while page n is canonicalised and handed on: at most
-      // two pages are held at a time. Pages of small rows grow (fewer round trips to wait for);
-      // their text stays under about twice GROW_BELOW_BYTES.
+      // Each page's rows are canonicalised as the driver reads them (`streamRaw`: no page of raw
+      // rows is held) and handed on in batches of BATCH_ROWS; the next page starts after the last
+      // row handed on, also when a lost connection cut a page short and it is retried. Pages of
+      // small rows grow (fewer round trips to wait for); their text stays under about twice
+      // GROW_BELOW_BYTES.
       const keyColumns = [...table.primaryKey].sort();
-      type Page = { fields: { name: string; dataTypeID: number }[]; rows: (string | null)[][] };
-      const page = (after: (string | null)[] | undefined, limit: number): Promise<Page> => {
-        const sql = searchSql(pgTable, select, table.primaryKey, column, input, after !== undefined);
-        const params: unknown[] = [chunk, ...(after ?? []), limit];
-        return this.retry.execute(() => this.db.queryRaw(sql, params, { prepare: true }));
-      };
+      // Types of the selected columns resolved up front, so the rows' converter is made without a
+      // query while the rows arrive (else that page's rows are held and converted at its end).
+      await this.db.types.resolveAll(select.map(outputTypeOid));
+      let after: (string | null)[] | undefined;
       let limit = this.pageSize;
-      let next: Promise<Page> | undefined = page(undefined, limit);
-      while (next) {
-        const result: Page = await next;
-        const last: (string | null)[] | undefined = result.rows.at(-1);
-        const full = last !== undefined && result.rows.length >= limit;
-        if (full && limit < this.maxPageSize && textBytes(result.rows) < GROW_BELOW_BYTES)
+      for (;;) {
+        let rowsInPage = 0;
+        let textInPage = 0;
+        await this.retry.execute(async () => {
+          rowsInPage = 0;
+          textInPage = 0;
+          const sql = searchSql(pgTable, select, table.primaryKey, column, input, after !== undefined);
+          const params: unknown[] = [chunk, ...(after ?? []), limit];
+          let convert: RowConverter | undefined;
+          let held:
+            | { fields: readonly { name: string; dataTypeID: number }[]; rows: (string | null)[][] }
+            | undefined;
+          let batch: FoundRow[] = [];
+          let lastRaw: (string | null)[] | undefined;
+          const flush = () => {
+            if (lastRaw === undefined) return;
+            const rows = batch;
+            batch = [];
+            const last = lastRaw;
+            lastRaw = undefined;
+            after = keyIndexes.map((j) => last[j] ?? null);
+            onPage(rows);
+          };
+          const take = (raw: (string | null)[], converter: RowConverter) => {
+            const { row, json, failure } = converter(raw);
+            const key: CanonicalObject = {};
+            for (const k of keyColumns) key[k] = row[k] ?? null;
+            if (failure) onUnreadable?.({ key, ...failure });
+            else
+              batch.push(
+                json === undefined ? { key, row } : { key, keyJson: flatKeyJson(key, keyColumns), row, json },
+              );
+            lastRaw = raw;
+            if (batch.length >= BATCH_ROWS) flush();
+          };
+          try {
+            await this.db.streamRaw(sql, params, { prepare: true }, (raw, fields) => {
+              rowsInPage++;
+              for (const value of raw) if (value !== null) textInPage += value.length;
+              if (held === undefined && convert === undefined) {
+                const types = this.db.types.cachedAll(fields.map((f) => f.dataTypeID));
+                if (types) convert = rowConverter(fields, types, form);
+                else held = { fields, rows: [] };
+              }
+              if (convert) take(raw, convert);
+              else held?.rows.push(raw);
+            });
+            if (held) {
+              const converter = await this.converterFor(held.fields, form);
+              for (const raw of held.rows) take(raw, converter);
+            }
+          } finally {
+            // Rows read before a failure are handed on: the retry starts after them.
+            flush();
+          }
+        });
+        if (rowsInPage < limit) break;
+        if (limit < this.maxPageSize && textInPage < GROW_BELOW_BYTES)
           limit = Math.min(2 * limit, this.maxPageSize);
-        next = full
-          ? page(
-              keyIndexes.map((j) => last[j] ?? null),
-              limit,
-            )
-          : undefined;
-        // If handing this page on fails, the prefetched page's outcome is not wanted.
-        next?.catch(() => undefined);
-        const rows: FoundRow[] = [];
-        for (const { row, json, failure } of await this.canonicalRows(result, form)) {
-          const key: CanonicalObject = {};
-          for (const k of keyColumns) key[k] = row[k] ?? null;
-          if (failure) onUnreadable?.({ key, ...failure });
-          else
-            rows.push(
-              json === undefined ? { key, row } : { key, keyJson: flatKeyJson(key, keyColumns), row, json },
-            );
-        }
-        onPage(rows);
       }
     }
   }
@@ -225,60 +258,93 @@ export class PostgresTableSearcher implements TableSearcher {
     });
   }
 
-  /**
-   * Rows in canonical form, built with their keys in sorted order (the canonical order). A value
-   * without a canonical form costs its row, reported with its column and reason, not the search.
-   *
-   * Given a {@link RowForm}, each row's canonical JSON is written straight from PostgreSQL's text
-   * (`writeCanonicalPgValueJson`, column by column in the canonical order) and `row` holds the form's
-   * columns only: no object per value, no tree per `jsonb` document. An unreadable row is built
-   * whole, as without a form.
-   */
+  /** The rows of a result in canonical form (see {@link rowConverter}). */
   private async canonicalRows(
     result: {
       fields: readonly { name: string; dataTypeID: number }[];
       rows: readonly (string | null)[][];
     },
     form?: RowForm,
-  ): Promise<{ row: CanonicalRow; json?: string; failure?: { column: string; reason: string } }[]> {
-    const types = await this.db.types.resolveAll(result.fields.map((f) => f.dataTypeID));
-    const columns = result.fields
-      .map((f, j) => ({
-        name: f.name,
-        j,
-        type: types[j] ?? { oid: f.dataTypeID, kind: 'text' as const },
-      }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const whole = (raw: readonly (string | null)[]) => {
-      const row: CanonicalRow = {};
-      let failure: { column: string; reason: string } | undefined;
-      for (const c of columns) {
-        try {
-          row[c.name] = canonicalizePgValue(raw[c.j] ?? null, c.type);
-        } catch (error) {
-          if (!(error instanceof UnreadableValueError)) throw error;
-          failure ??= { column: c.name, reason: error.reason };
-          row[c.name] = null;
-        }
-      }
-      return failure ? { row, failure } : { row };
-    };
-    if (!form) return result.rows.map(whole);
-    const wanted = new Set(form.columns);
-    const write = rowJsonFromText(columns, (column) => form.whole === true || wanted.has(column));
-    return result.rows.map((raw) => write(raw) ?? whole(raw));
+  ): Promise<CanonicalRowResult[]> {
+    return result.rows.map(await this.converterFor(result.fields, form));
+  }
+
+  /** {@link rowConverter} for `fields`, their types resolved first (a catalog query for unknown ones). */
+  private async converterFor(
+    fields: readonly { name: string; dataTypeID: number }[],
+    form?: RowForm,
+  ): Promise<RowConverter> {
+    return rowConverter(fields, await this.db.types.resolveAll(fields.map((f) => f.dataTypeID)), form);
   }
 }
 
+/** A row in canonical form: its values, its canonical JSON when asked for, or why it is unreadable. */
+interface CanonicalRowResult {
+  readonly row: CanonicalRow;
+  readonly json?: string;
+  readonly failure?: { column: string; reason: string };
+}
+
+type RowConverter = (raw: readonly (string | null)[]) => CanonicalRowResult;
+
+/**
+ * Rows in canonical form, built with their keys in sorted order (the canonical order). A value
+ * without a canonical form costs its row, reported with its column and reason, not the search.
+ *
+ * Given a {@link RowForm}, each row's canonical JSON is written straight from PostgreSQL's text
+ * (`writeCanonicalPgValueJson`, column by column in the canonical order) and `row` holds the form's
+ * columns only: no object per value, no tree per `jsonb` document. An unreadable row is built
+ * whole, as without a form.
+ */
+function rowConverter(
+  fields: readonly { name: string; dataTypeID: number }[],
+  types: readonly PgTypeInfo[],
+  form?: RowForm,
+): RowConverter {
+  const columns = fields
+    .map((f, j) => ({
+      name: f.name,
+      j,
+      type: types[j] ?? { oid: f.dataTypeID, kind: 'text' as const },
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const whole = (raw: readonly (string | null)[]): CanonicalRowResult => {
+    const row: CanonicalRow = {};
+    let failure: { column: string; reason: string } | undefined;
+    for (const c of columns) {
+      try {
+        row[c.name] = canonicalizePgValue(raw[c.j] ?? null, c.type);
+      } catch (error) {
+        if (!(error instanceof UnreadableValueError)) throw error;
+        failure ??= { column: c.name, reason: error.reason };
+        row[c.name] = null;
+      }
+    }
+    return failure ? { row, failure } : { row };
+  };
+  if (!form) return whole;
+  const wanted = new Set(form.columns);
+  const write = rowJsonFromText(columns, (column) => form.whole === true || wanted.has(column));
+  return (raw) => write(raw) ?? whole(raw);
+}
+
+/** Rows handed on at a time while a page streams in. */
+const BATCH_ROWS = 256;
+
+/** The type OID a selected column arrives with (`money` is read as `numeric`, see `selectColumnSql`). */
+function outputTypeOid(column: PgColumn): number {
+  if (column.typeOid === MONEY) return NUMERIC;
+  if (column.typeOid === MONEY_ARRAY) return NUMERIC_ARRAY;
+  return column.typeOid;
+}
+
+const MONEY = 790;
+const MONEY_ARRAY = 791;
+const NUMERIC = 1700;
+const NUMERIC_ARRAY = 1231;
+
 /** A keyset page grows only while a full page's text (UTF-16 code units) is below this. */
 const GROW_BELOW_BYTES = 1024 * 1024;
-
-/** The length of a page's text values, in UTF-16 code units. */
-function textBytes(rows: readonly (readonly (string | null)[])[]): number {
-  let n = 0;
-  for (const row of rows) for (const value of row) if (value !== null) n += value.length;
-  return n;
-}
 
 /**
  * The canonical JSON of a key whose columns are `columns` (sorted), written member by member: a
