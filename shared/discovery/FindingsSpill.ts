@@ -29,6 +29,12 @@ export interface FindingsSpillOptions {
    * table's are sorted and written out as one sorted run. @default 16 MiB
    */
   readonly runBytes?: number;
+  /**
+   * Records of a table arriving in order after which its run is written early (see
+   * {@link ORDERED_RUN_ROWS}); `Infinity` holds every table until the budget is spent.
+   * @default 1024
+   */
+  readonly orderedRunRows?: number;
 }
 
 /** Findings written to a file, with their summary; delete the file with `dispose()`. */
@@ -66,6 +72,12 @@ function spillOrder(a: SpillRecord, b: SpillRecord): number {
  */
 export const SPILL_DIR_PREFIX = 'dsr-findings-';
 
+/**
+ * Records of a table that arrived in order after which its run is written and opened for appends,
+ * before the memory budget is spent: a large table's rows are then held only briefly, which also
+ * keeps V8 from taking them for long-lived objects and allocating their like in the old space.
+ */
+const ORDERED_RUN_ROWS = 1024;
 /** Per-record overhead counted towards `runBytes` besides the JSON text (object, key, strings). */
 const RECORD_OVERHEAD = 160;
 /** Bytes of output collected before one write. */
@@ -81,6 +93,8 @@ interface TableSpill {
   buffer: SpillRecord[];
   bytes: number;
   readonly runs: string[];
+  /** Whether every record of `buffer` arrived in order (each sorts after the one before). */
+  ordered: boolean;
   /**
    * The table's last run, still open: a row that sorts after its last record is appended to it
    * as it arrives, without being held. Keyset pages arrive in key order, so a large table's rows
@@ -110,6 +124,7 @@ interface TableSpill {
 export class FindingsSpill implements MetRowSink {
   private readonly dir: string;
   private readonly runBytes: number;
+  private readonly orderedRunRows: number;
   private readonly tables = new Map<SearchableTable, TableSpill>();
   private readonly matchIds: string[] = [];
   private readonly matchIndex = new Map<string, number>();
@@ -121,6 +136,7 @@ export class FindingsSpill implements MetRowSink {
 
   constructor(options: FindingsSpillOptions = {}) {
     this.runBytes = options.runBytes ?? 16 * 1024 * 1024;
+    this.orderedRunRows = options.orderedRunRows ?? ORDERED_RUN_ROWS;
     this.dir = makePrivateTempDir(SPILL_DIR_PREFIX, options.tempDir);
   }
 
@@ -139,6 +155,7 @@ export class FindingsSpill implements MetRowSink {
         buffer: [],
         bytes: 0,
         runs: [],
+        ordered: true,
       };
       this.tables.set(table, spill);
     }
@@ -164,10 +181,15 @@ export class FindingsSpill implements MetRowSink {
       return;
     }
     const bytes = row.length + met.keyJson.length + RECORD_OVERHEAD;
+    const previous = spill.buffer.at(-1);
+    if (previous && spillOrder(previous, record) > 0) spill.ordered = false;
     spill.buffer.push(record);
     spill.bytes += bytes;
     this.bytes += bytes;
     if (this.bytes > this.runBytes) this.spillLargest();
+    // A table whose rows keep arriving in order gets its run early: the rows after these go
+    // straight to disk instead of being held until the budget is spent.
+    else if (!open && spill.ordered && spill.buffer.length >= this.orderedRunRows) this.writeRun(spill);
   }
 
   /**
@@ -309,6 +331,7 @@ export class FindingsSpill implements MetRowSink {
     this.bytes -= spill.bytes;
     spill.buffer = [];
     spill.bytes = 0;
+    spill.ordered = true;
   }
 
   private writeRecord(out: ChunkedWriter, r: SpillRecord): void {

@@ -27,9 +27,13 @@ function meeting(id: number, round: number, matchId: string): MetRow {
   };
 }
 
-/** Feeds the meetings to a spill of `runBytes` and returns its findings file's lines and runs. */
-async function spill(meetings: readonly MetRow[], runBytes: number) {
-  const sink = new FindingsSpill({ runBytes });
+/**
+ * Feeds the meetings to a spill of `runBytes` and returns its findings file's lines and runs. A
+ * budget of 64 MiB or more is the in-memory reference: no run is written early either.
+ */
+async function spill(meetings: readonly MetRow[], runBytes: number, orderedRunRows?: number) {
+  const early = orderedRunRows ?? (runBytes >= 64 * 1024 * 1024 ? Number.POSITIVE_INFINITY : undefined);
+  const sink = new FindingsSpill({ runBytes, ...(early === undefined ? {} : { orderedRunRows: early }) });
   for (const met of meetings) sink.met(table, met);
   const findings = sink.finish({
     requestId: 'req-1',
@@ -118,6 +122,23 @@ describe('Class: FindingsSpill', () => {
       /^\{"key":\{"id":1000\},"provenance":\["a"\],"row":\{"id":1000,"note":"é{750000}"\}/,
     );
     expect(Buffer.byteLength(spilled.lines[999] as string)).toBeGreaterThan(1024 * 1024);
+  });
+
+  it('writes the run of a table whose rows arrive in order early, within the budget, with the same bytes', async () => {
+    // Prepare: 3,000 rows in key order, and 500 more of a second search out of order.
+    const meetings: MetRow[] = [];
+    for (let id = 1; id <= 3000; id++) meetings.push(meeting(id, 1, '"a"'));
+    for (let id = 2999; id >= 2000; id -= 2) meetings.push(meeting(id, 1, '"b"'));
+
+    // Act: a budget that is never spent, and runs after 1,024 ordered rows (the default).
+    const inMemory = await spill(meetings, 64 * 1024 * 1024);
+    const early = await spill(meetings, 64 * 1024 * 1024, 1024);
+
+    // Assess: the ordered rows went to one run; the unordered ones stayed in memory until the end.
+    expect(inMemory.runs).toBe(0);
+    expect(early.runs).toBe(2);
+    expect(early.lines).toEqual(inMemory.lines);
+    expect(early.hash).toBe(inMemory.hash);
   });
 
   it('starts a new run when a buffer sorts before the open run, and still merges in order', async () => {
