@@ -1,6 +1,7 @@
 import type { IPolicy } from 'cockatiel';
 import type { CanonicalObject, CanonicalRow } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
+import { needsJsonEscape } from '../canonical/needsJsonEscape';
 import { UnreadableValueError } from '../canonical/UnreadableValueError';
 import type { DataMap } from '../datamap/dataMapSchema';
 import { keylessRowKeys } from '../discovery/keylessRowKeys';
@@ -116,6 +117,7 @@ export class PostgresTableSearcher implements TableSearcher {
       // small rows grow (fewer round trips to wait for); their text stays under about twice
       // GROW_BELOW_BYTES.
       const keyColumns = [...table.primaryKey].sort();
+      const keyJsonOf = flatKeyJson(keyColumns);
       // Types of the selected columns resolved up front, so the rows' converter is made without a
       // query while the rows arrive (else that page's rows are held and converted at its end).
       await this.db.types.resolveAll(select.map(outputTypeOid));
@@ -149,10 +151,7 @@ export class PostgresTableSearcher implements TableSearcher {
             const key: CanonicalObject = {};
             for (const k of keyColumns) key[k] = row[k] ?? null;
             if (failure) onUnreadable?.({ key, ...failure });
-            else
-              batch.push(
-                json === undefined ? { key, row } : { key, keyJson: flatKeyJson(key, keyColumns), row, json },
-              );
+            else batch.push(json === undefined ? { key, row } : { key, keyJson: keyJsonOf(key), row, json });
             lastRaw = raw;
             if (batch.length >= BATCH_ROWS) flush();
           };
@@ -347,22 +346,29 @@ const NUMERIC_ARRAY = 1231;
 const GROW_BELOW_BYTES = 1024 * 1024;
 
 /**
- * The canonical JSON of a key whose columns are `columns` (sorted), written member by member: a
- * key's values are strings and numbers (ints), which `JSON.stringify` writes as canonical JSON.
- * Anything else (a structure, a float written with an exponent) goes through `canonicalJson`.
+ * A writer of the canonical JSON of keys whose columns are `columns` (sorted), member by member,
+ * each member's `"column":` written once: a key's values are strings and numbers (ints), which
+ * `JSON.stringify` writes as canonical JSON (a string with nothing to escape is put between quotes
+ * as it is). Anything else (a structure, a float written with an exponent) goes through `canonicalJson`.
  */
-function flatKeyJson(key: CanonicalObject, columns: readonly string[]): string {
-  let json = '{';
-  for (let i = 0; i < columns.length; i++) {
-    const column = columns[i] as string;
-    const value = key[column] ?? null;
-    const text =
-      typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value))
-        ? JSON.stringify(value)
-        : canonicalJson(value);
-    json += `${i === 0 ? '' : ','}${JSON.stringify(column)}:${text}`;
-  }
-  return `${json}}`;
+function flatKeyJson(columns: readonly string[]): (key: CanonicalObject) => string {
+  const prefixes = columns.map((column, i) => `${i === 0 ? '{' : ','}${JSON.stringify(column)}:`);
+  return (key) => {
+    let json = '';
+    for (let i = 0; i < columns.length; i++) {
+      const value = key[columns[i] as string] ?? null;
+      const text =
+        typeof value === 'string'
+          ? needsJsonEscape(value)
+            ? JSON.stringify(value)
+            : `"${value}"`
+          : typeof value === 'number' && Number.isSafeInteger(value)
+            ? JSON.stringify(value)
+            : canonicalJson(value);
+      json += (prefixes[i] as string) + text;
+    }
+    return columns.length === 0 ? '{}' : `${json}}`;
+  };
 }
 
 /**

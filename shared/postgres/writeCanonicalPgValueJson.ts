@@ -1,4 +1,5 @@
 import { canonicalJson } from '../canonical/canonicalJson';
+import { needsJsonEscape } from '../canonical/needsJsonEscape';
 import { canonicalJsonbText } from '../canonical/parseJsonAsJsonb';
 import { writeCanonicalJsonb } from '../canonical/writeCanonicalJsonb';
 import { canonicalizePgValue } from './canonicalizePgValue';
@@ -41,10 +42,21 @@ export function writeCanonicalPgValueJson(text: string | null, type: PgTypeInfo,
       return;
     case 'array':
       break;
+    case 'int8':
+    case 'exact':
+      // Digits, a sign and a point (or NaN, Infinity): nothing JSON escapes.
+      parts.push('"', text, '"');
+      return;
     default:
       // Everything else is a string in the canonical form.
-      parts.push(JSON.stringify(canonicalizePgValue(text, type) as string));
+      pushJsonString(canonicalizePgValue(text, type) as string, parts);
       return;
   }
   parts.push(canonicalJson(canonicalizePgValue(text, type)));
+}
+
+/** Appends `JSON.stringify(text)` to `parts`, without a copy of the text when nothing in it is escaped. */
+function pushJsonString(text: string, parts: string[]): void {
+  if (needsJsonEscape(text)) parts.push(JSON.stringify(text));
+  else parts.push('"', text, '"');
 }
