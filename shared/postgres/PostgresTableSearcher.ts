@@ -33,7 +33,7 @@ export interface PostgresSearchOptions {
   readonly pageSize?: number;
   /**
    * Rows a keyset page may grow to: after a full page whose text took less than
-   * {@link GROW_BELOW_BYTES}, the next asks for twice as many rows, up to this. @default 8 × `pageSize`
+   * {@link GROW_BELOW_BYTES}, the next asks for twice as many rows, up to this. @default 64 × `pageSize`
    */
   readonly maxPageSize?: number;
   /** Values bound in one query; larger lists are split. @default 5000 */
@@ -65,7 +65,7 @@ export class PostgresTableSearcher implements TableSearcher {
     options: PostgresSearchOptions,
   ) {
     this.pageSize = options.pageSize ?? 1000;
-    this.maxPageSize = Math.max(this.pageSize, options.maxPageSize ?? 8 * this.pageSize);
+    this.maxPageSize = Math.max(this.pageSize, options.maxPageSize ?? 64 * this.pageSize);
     this.valuesPerQuery = options.valuesPerQuery ?? 5000;
     this.retry = options.retry ?? connectionFaultRetry();
   }
@@ -114,8 +114,8 @@ export class PostgresTableSearcher implements TableSearcher {
       // Each page's rows are canonicalised as the driver reads them (`streamRaw`: no page of raw
       // rows is held) and handed on in batches of BATCH_ROWS; the next page starts after the last
       // row handed on, also when a lost connection cut a page short and it is retried. Pages of
-      // small rows grow (fewer round trips to wait for); their text stays under about twice
-      // GROW_BELOW_BYTES.
+      // small rows grow (fewer round trips and plans to wait for): a page costs no memory, but its
+      // text stays under about twice GROW_BELOW_BYTES so that one statement stays short.
       const keyColumns = [...table.primaryKey].sort();
       const keyJsonOf = flatKeyJson(keyColumns);
       // Types of the selected columns resolved up front, so the rows' converter is made without a
@@ -342,8 +342,11 @@ const MONEY_ARRAY = 791;
 const NUMERIC = 1700;
 const NUMERIC_ARRAY = 1231;
 
-/** A keyset page grows only while a full page's text (UTF-16 code units) is below this. */
-const GROW_BELOW_BYTES = 1024 * 1024;
+/**
+ * A keyset page grows only while a full page's text (UTF-16 code units) is below this: a bound on
+ * one statement's time (under the statement timeout), not on memory, since pages stream.
+ */
+const GROW_BELOW_BYTES = 16 * 1024 * 1024;
 
 /**
  * A writer of the canonical JSON of keys whose columns are `columns` (sorted), member by member,
