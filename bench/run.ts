@@ -402,10 +402,16 @@ if (heavy) {
       '',
       '≥ 100000 rows/s, < 256 MiB',
     ]);
+    rows.push([
+      `the same discovery with the document on standard output to /dev/null (\`--out -\`): wall s, CPU s (rows per CPU s)`,
+      `${f(r.toNull.seconds, 1)} s, ${f(r.toNull.cpuSeconds, 1)} s (${f(r.rows / r.toNull.cpuSeconds, 0)})`,
+      '',
+      '',
+    ]);
     if (r.psql)
       rows.push([
-        `the same ${r.rows} rows through psql COPY (…) TO STDOUT: wall s (CPU s); dsr discover's wall time / psql's`,
-        `${f(r.psql.seconds, 2)} s (${f(r.psql.cpuSeconds, 2)}); ${f(r.psql.wallRatio, 2)}×`,
+        `the same ${r.rows} rows through psql COPY (…) TO STDOUT to /dev/null: wall s (CPU s); dsr discover's wall time / psql's, to /dev/null (to a file)`,
+        `${f(r.psql.seconds, 2)} s (${f(r.psql.cpuSeconds, 2)}); ${f(r.psql.wallRatio, 2)}× (${f(r.psql.fileWallRatio, 2)}×)`,
         '',
         '≤ 2×',
       ]);

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -42,11 +42,23 @@ export interface HeavyRun {
   /** SHA-256 of the document written: two builds that agree write the same bytes. */
   readonly sha256: string;
   /**
-   * `psql … COPY (…) TO STDOUT` of the same rows (the user and its events, two statements in one
-   * session, output to /dev/null): wall and CPU seconds of the `psql` process, and `dsr discover`'s
-   * wall time as a multiple of it. Absent when no `psql` is on the PATH.
+   * The same command writing the document to standard output, sent to /dev/null (`--out -`), as
+   * `psql` below writes its rows: wall and CPU seconds. The document to a file (`--out <file>`,
+   * above) is also synced to disk before it is renamed into place.
    */
-  readonly psql?: { readonly seconds: number; readonly cpuSeconds: number; readonly wallRatio: number };
+  readonly toNull: { readonly seconds: number; readonly cpuSeconds: number };
+  /**
+   * `psql … COPY (…) TO STDOUT` of the same rows (the user and its events, two statements in one
+   * session, output to /dev/null): wall and CPU seconds of the `psql` process, and the wall time of
+   * `dsr discover` to /dev/null (`wallRatio`, like for like) and to a file (`fileWallRatio`) as
+   * multiples of it. Absent when no `psql` is on the PATH.
+   */
+  readonly psql?: {
+    readonly seconds: number;
+    readonly cpuSeconds: number;
+    readonly wallRatio: number;
+    readonly fileWallRatio: number;
+  };
 }
 
 /** `dsr discover` of a subject whose rows are in a table without a primary key. */
@@ -230,6 +242,28 @@ export async function heavyBench(options: {
         sha256,
       };
     };
+    /** The same command with the document on standard output, sent to /dev/null as `psql`'s rows are. */
+    const discoverToNull = async (email: string) => {
+      const timeFile = join(out, 'time-null.txt');
+      const started = process.hrtime.bigint();
+      await runToNull(
+        '/usr/bin/time',
+        ['-f', '%U %S', '-o', timeFile, process.execPath, dsrBin, 'discover', '--datamap', sampleMap].concat([
+          '--subject',
+          `email=${email}`,
+          '--request-id',
+          'BENCH-HEAVY',
+          '--out',
+          '-',
+        ]),
+        { PG_DSN: dsn, DSR_SUBJECT_HASH_KEY: HASH_KEY },
+      );
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const [user, sys] = ((await readFile(timeFile, 'utf8')).trim().split('\n').at(-1) ?? '')
+        .split(' ')
+        .map(Number);
+      return { seconds, cpuSeconds: (user ?? Number.NaN) + (sys ?? Number.NaN) };
+    };
     const psql = await findPsql();
     /** The subject's rows through `psql`'s COPY: the floor a discovery of them is compared with. */
     const copy = async (email: string) => {
@@ -274,6 +308,8 @@ export async function heavyBench(options: {
       if (r.rows !== events + 1) throw new Error(`expected ${events + 1} rows, the command found ${r.rows}`);
       options.log(`  dsr discover, ${events} events, old space up to 4096 MiB…`);
       const large = await discover(`heavy.${events}@example.com`, '--max-old-space-size=4096');
+      options.log(`  dsr discover, ${events} events, the document to /dev/null…`);
+      const toNull = await discoverToNull(`heavy.${events}@example.com`);
       options.log(`  psql COPY of the same rows…`);
       const floor = await copy(`heavy.${events}@example.com`);
       runs.push({
@@ -289,10 +325,20 @@ export async function heavyBench(options: {
         largeHeapSeconds: large.seconds,
         outputMiB: r.outputMiB,
         sha256: r.sha256,
-        ...(floor ? { psql: { ...floor, wallRatio: r.seconds / floor.seconds } } : {}),
+        toNull,
+        ...(floor
+          ? {
+              psql: {
+                ...floor,
+                wallRatio: toNull.seconds / floor.seconds,
+                fileWallRatio: r.seconds / floor.seconds,
+              },
+            }
+          : {}),
       });
       options.log(
-        `${floor ? `    psql COPY: ${floor.seconds.toFixed(2)} s (${floor.cpuSeconds.toFixed(2)} CPU s); dsr discover / psql, wall: ${(r.seconds / floor.seconds).toFixed(2)}×\n` : ''}` +
+        `    to /dev/null: ${toNull.seconds.toFixed(1)} s (${toNull.cpuSeconds.toFixed(1)} CPU s)\n` +
+          `${floor ? `    psql COPY: ${floor.seconds.toFixed(2)} s (${floor.cpuSeconds.toFixed(2)} CPU s); dsr discover / psql, wall: ${(toNull.seconds / floor.seconds).toFixed(2)}× to /dev/null, ${(r.seconds / floor.seconds).toFixed(2)}× to a file\n` : ''}` +
           `    ${r.rows} rows in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} CPU s), peak RSS ${r.peakRssMiB.toFixed(0)} MiB (old space up to 4096 MiB: ${large.peakRssMiB.toFixed(0)} MiB), ${r.outputMiB.toFixed(0)} MiB written, document sha256 ${r.sha256.slice(0, 12)}…`,
       );
     }
@@ -390,6 +436,27 @@ async function firstEmail(dsn: string): Promise<string> {
 }
 
 /** Runs a command; resolves with its stderr, rejects with it when the command fails. */
+/** Runs `command` with its standard output sent to /dev/null; fails with the end of its standard error. */
+function runToNull(command: string, args: string[], env: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-2000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${command} ${args.slice(4, 7).join(' ')} failed: ${stderr}`)),
+    );
+  });
+}
+
 function run(command: string, args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(

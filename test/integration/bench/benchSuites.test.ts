@@ -114,7 +114,8 @@ describe('bench suites at a tiny scale', () => {
     expect(result.runs[0]?.rows).toBe(6);
     expect(result.startupSeconds).toBeGreaterThan(0);
     expect(result.runs[0]?.largeHeapPeakRssMiB).toBeGreaterThan(0);
-    // Three `dsr discover` processes (start-up, the subject, the subject with a large heap).
+    expect(result.runs[0]?.toNull.cpuSeconds).toBeGreaterThan(0);
+    // Four `dsr discover` processes (start-up, the subject, with a large heap, to /dev/null).
   }, 120_000);
 
   it('start-up: dsr --help and node -e 0 both start and are timed', async () => {
