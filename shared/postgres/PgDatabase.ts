@@ -95,9 +95,9 @@ export class PgDatabase {
   /**
    * Runs one statement and hands each row (arrays of PostgreSQL text) to `onRow` as it arrives,
    * with the field descriptions: the driver keeps no result set, so a large result costs no more
-   * memory than the row at hand. `onRow` runs inside the driver's read of the socket: it must not
-   * throw (a throw is caught, the rest of the rows are ignored, and the statement fails with it
-   * once it has ended). Resolves with the number of rows.
+   * memory than the row at hand. `onRow` runs inside the driver's read of the socket: what it
+   * throws is caught, the rest of the rows are ignored, and it is thrown as it is (not as a
+   * PostgreSQL error) once the statement has ended. Resolves with the number of rows.
    */
   async streamRaw(
     text: string,
@@ -106,27 +106,32 @@ export class PgDatabase {
     onRow: (row: (string | null)[], fields: readonly { name: string; dataTypeID: number }[]) => void,
   ): Promise<number> {
     const name = options.prepare ? statementName(text) : undefined;
-    return this.withClient(
+    // What `onRow` throws is the caller's, not PostgreSQL's: it is kept apart from the driver's
+    // errors (which `withClient` classifies) and thrown once the statement has ended, the client
+    // going back to the pool unharmed.
+    let failure: { readonly error: unknown } | undefined;
+    const rows = await this.withClient(
       (client) =>
         new Promise<number>((resolve, reject) => {
-          let rows = 0;
-          let failure: unknown;
+          let count = 0;
           const config: pg.QueryArrayConfig = { text, values, rowMode: 'array', ...(name ? { name } : {}) };
           const query = new pg.Query(config as unknown as pg.QueryConfig);
           query.on('row', (row: (string | null)[], result?: pg.ResultBuilder) => {
             if (failure !== undefined) return;
             try {
               onRow(row, result?.fields ?? []);
-              rows++;
+              count++;
             } catch (error) {
-              failure = error;
+              failure = { error };
             }
           });
           query.on('error', reject);
-          query.on('end', () => (failure === undefined ? resolve(rows) : reject(failure)));
+          query.on('end', () => resolve(count));
           client.query(query);
         }),
     );
+    if (failure !== undefined) throw failure.error;
+    return rows;
   }
 
   /**

@@ -139,6 +139,30 @@ describe('Class: PostgresTableSearcher, pages read as they stream in', () => {
     }
   });
 
+  it("fails with what the consumer threw, not as a PostgreSQL error, and leaves the pool's client usable", async () => {
+    // Arrange: a consumer that fails on its third batch (as a full disk would fail the spill).
+    const db = openDatabase(database.dsn, { poolMax: 1 });
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    try {
+      let batches = 0;
+
+      // Act
+      const failed = await search(db, {
+        pageSize: ROWS,
+        onBatch: () => {
+          if (++batches === 3) throw full;
+        },
+      }).catch((error: unknown) => error);
+      const again = await search(db, { pageSize: ROWS });
+
+      // Assess: the very error, unclassified; the one pooled client serves the next search.
+      expect(failed).toBe(full);
+      expect(again.keys).toHaveLength(ROWS - ROWS / 10);
+    } finally {
+      await db.end();
+    }
+  });
+
   it('converts the rows of a page whose types were not known when it began at its end, with the same bytes', async () => {
     // Arrange: a type registry that knows nothing without a query while rows arrive.
     const db = openDatabase(database.dsn);
