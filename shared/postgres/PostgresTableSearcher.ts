@@ -123,14 +123,23 @@ export class PostgresTableSearcher implements TableSearcher {
       await this.db.types.resolveAll(select.map(outputTypeOid));
       let after: (string | null)[] | undefined;
       let limit = this.pageSize;
+      const single = chunk.length === 1 && singleValueExpression(column, input) !== undefined;
       for (;;) {
         let rowsInPage = 0;
         let textInPage = 0;
         await this.retry.execute(async () => {
           rowsInPage = 0;
           textInPage = 0;
-          const sql = searchSql(pgTable, select, table.primaryKey, column, input, after !== undefined);
-          const params: unknown[] = [chunk, ...(after ?? []), limit];
+          const sql = searchSql(
+            pgTable,
+            select,
+            table.primaryKey,
+            column,
+            input,
+            after !== undefined,
+            single,
+          );
+          const params: unknown[] = [single ? chunk[0] : chunk, ...(after ?? []), limit];
           let convert: RowConverter | undefined;
           let held:
             | { fields: readonly { name: string; dataTypeID: number }[]; rows: (string | null)[][] }
@@ -391,8 +400,27 @@ function countSql(table: PgTable, column: PgColumn, normalize: Normalization): s
 }
 
 /**
+ * The match of one value bound alone as `$1`, `<expression> = $1`, when the column's match is an
+ * equality an index can serve (`typed`, `normalized`); else undefined. The same rows as `= ANY`
+ * of a one-element array, but PostgreSQL plans it as an equality: an index on the column and the
+ * key (`(user_id, id)`) then yields a keyset page in key order, instead of a walk of the primary
+ * key that filters out other people's rows (and, on the last page, every row after the subject's).
+ */
+function singleValueExpression(column: PgColumn, input: SearchInput): string | undefined {
+  const match = matchExpression(column, input.normalize);
+  return (match.kind === 'typed' || match.kind === 'normalized') && match.indexExpression
+    ? match.indexExpression
+    : undefined;
+}
+
+function singleValueMatch(column: PgColumn, input: SearchInput): string {
+  return `${singleValueExpression(column, input)} = $1`;
+}
+
+/**
  * `SELECT <columns> FROM "schema"."table" WHERE <match over $1> [AND (pk) > ($2, …)] ORDER BY pk LIMIT $n`,
- * or without the key clauses for a keyless table.
+ * or without the key clauses for a keyless table. With `single`, `$1` is one value compared by
+ * equality ({@link singleValueExpression}) rather than an array.
  * Parameter types are inferred by PostgreSQL from the columns they are compared with; the match
  * depends on the column's type and normalisation ({@link matchExpression}).
  */
@@ -403,9 +431,10 @@ function searchSql(
   column: PgColumn,
   input: SearchInput,
   paged: boolean,
+  single = false,
 ): string {
   const columns = select.map(selectColumnSql).join(', ');
-  const match = matchExpression(column, input.normalize).condition;
+  const match = single ? singleValueMatch(column, input) : matchExpression(column, input.normalize).condition;
   const from = `SELECT ${columns} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} WHERE ${match}`;
   // A keyless search is read through a cursor, unordered: its rows' keys do not depend on order.
   if (primaryKey.length === 0) return from;
