@@ -15,6 +15,7 @@ import { DsnCredentialSource } from '../../../shared/postgres/DsnCredentialSourc
 import { PgDatabase } from '../../../shared/postgres/PgDatabase';
 import { readPgCatalog } from '../../../shared/postgres/readPgCatalog';
 import type { CatalogSource, ScanTable } from '../../../shared/scan/ScanSource';
+import { restoreEnv } from '../../support/environment';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 let test: TestDatabase;
@@ -216,7 +217,7 @@ describe('Command: dsr datamap init', () => {
       await program.parseAsync(['datamap', 'init', '--schema', 'shop', '--out', out], { from: 'user' });
     } finally {
       errSpy.mockRestore();
-      process.env.PG_DSN = saved.dsn;
+      restoreEnv('PG_DSN', saved.dsn);
       if (saved.account !== undefined) process.env.SNOWFLAKE_ACCOUNT = saved.account;
     }
     const map = parseDataMap(await readFile(out, 'utf8'), out);

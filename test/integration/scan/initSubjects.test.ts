@@ -20,6 +20,7 @@ import { checkPostgresCatalog } from '../../../shared/postgres/checkPostgresCata
 import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
 import { readPgCatalog } from '../../../shared/postgres/readPgCatalog';
 import { discoverWith, openDatabase, TEST_HASH_KEY } from '../../support/discovery';
+import { restoreEnv } from '../../support/environment';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 /**
@@ -429,8 +430,8 @@ describe('Command: dsr datamap preview', () => {
         return { stdout, error };
       } finally {
         spy.mockRestore();
-        process.env.PG_DSN = saved.dsn;
-        process.env.DSR_SUBJECT_HASH_KEY = saved.key;
+        restoreEnv('PG_DSN', saved.dsn);
+        restoreEnv('DSR_SUBJECT_HASH_KEY', saved.key);
       }
     };
     const ok = await run(['--sample', '3', '--max-share', '0.01', '--format', 'json']);
@@ -467,8 +468,8 @@ describe('Command: dsr datamap init', () => {
       );
     } finally {
       spy.mockRestore();
-      process.env.PG_DSN = saved.dsn;
-      process.env.DSR_SUBJECT_HASH_KEY = saved.key;
+      restoreEnv('PG_DSN', saved.dsn);
+      restoreEnv('DSR_SUBJECT_HASH_KEY', saved.key);
     }
     expect(await readFile(out, 'utf8')).toBe(yamlOf.get('office'));
     expect(stderr).toContain(

@@ -12,6 +12,7 @@ import { formatScanReport } from '../../../shared/scan/formatScanReport';
 import { PostgresScanSource } from '../../../shared/scan/PostgresScanSource';
 import type { PiiFinding, ScanReport } from '../../../shared/scan/ScanReport';
 import { scanForPii } from '../../../shared/scan/scanForPii';
+import { restoreEnv } from '../../support/environment';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { FIXTURE_DATAMAP, type PiiFixture, seedPiiFixture } from './piiFixture';
 
@@ -185,7 +186,7 @@ async function runScan(args: string[]): Promise<{ stdout: string; stderr: string
     out.mockRestore();
     err.mockRestore();
     await rm(dir, { recursive: true, force: true });
-    process.env.PG_DSN = saved.dsn;
+    restoreEnv('PG_DSN', saved.dsn);
     if (saved.account !== undefined) process.env.SNOWFLAKE_ACCOUNT = saved.account;
   }
 }

@@ -8,6 +8,7 @@ import { registerDrift } from '../../../cli/commands/drift';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
 import { ConfigError } from '../../../shared/errors/errors';
 import { configureSnowflakeDriver } from '../../../shared/snowflake/configureSnowflakeDriver';
+import { restoreEnv } from '../../support/environment';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { startTestSnowflake } from '../../support/snowflake';
 
@@ -125,7 +126,7 @@ describe('Command: dsr drift', () => {
       expect(run.error).toBeInstanceOf(ConfigError);
       expect(String((run.error as Error).message)).toMatch(/^SNOWFLAKE_ACCOUNT: is not set/);
     } finally {
-      process.env.SNOWFLAKE_ACCOUNT = saved;
+      restoreEnv('SNOWFLAKE_ACCOUNT', saved);
     }
   });
 });
