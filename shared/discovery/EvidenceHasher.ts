@@ -23,17 +23,9 @@ export class EvidenceHasher {
     this.count++;
   }
 
-  /** Adds the next finding's canonical JSON as UTF-8 bytes (the same hash as `add` of its text). */
-  addBytes(bytes: Uint8Array): void {
-    if (this.digest !== undefined) throw new Error('EvidenceHasher: add after finish');
-    if (this.count > 0) this.hash.update(',');
-    this.hash.update(bytes);
-    this.count++;
-  }
-
   /**
    * Adds `rows` findings at once: `bytes` holds their canonical JSON as UTF-8, joined by `,` (the
-   * same hash as `addBytes` of each). One call per chunk of a findings file instead of one per row.
+   * same hash as `add` of each one's text). One call per chunk of a findings file instead of one per row.
    */
   addJoinedBytes(bytes: Uint8Array, rows: number): void {
     if (this.digest !== undefined) throw new Error('EvidenceHasher: add after finish');
