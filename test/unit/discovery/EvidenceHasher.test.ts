@@ -32,6 +32,18 @@ describe('EvidenceHasher', () => {
     },
   );
 
+  it('hashes findings added a chunk at a time, joined by commas, as it hashes them one by one', () => {
+    const lines = ['{"a":1}', '{"b":"é"}', '{"c":[1,2]}', '{"d":null}'];
+    const oneByOne = new EvidenceHasher();
+    for (const line of lines) oneByOne.add(line);
+    const chunked = new EvidenceHasher();
+    chunked.addJoinedBytes(Buffer.from(lines.slice(0, 3).join(',')), 3);
+    chunked.addJoinedBytes(Buffer.alloc(0), 0);
+    chunked.addJoinedBytes(Buffer.from(lines[3] as string), 1);
+    expect(chunked.rows).toBe(4);
+    expect(chunked.finish()).toBe(oneByOne.finish());
+  });
+
   it('refuses a line after the digest is taken', () => {
     const hasher = new EvidenceHasher();
     hasher.finish();
