@@ -123,7 +123,7 @@ export class PostgresTableSearcher implements TableSearcher {
       await this.db.types.resolveAll(select.map(outputTypeOid));
       let after: (string | null)[] | undefined;
       let limit = this.pageSize;
-      const single = chunk.length === 1 && singleValueExpression(column, input) !== undefined;
+      const single = chunk.length === 1 ? singleValueExpression(column, input) : undefined;
       for (;;) {
         let rowsInPage = 0;
         let textInPage = 0;
@@ -139,7 +139,7 @@ export class PostgresTableSearcher implements TableSearcher {
             after !== undefined,
             single,
           );
-          const params: unknown[] = [single ? chunk[0] : chunk, ...(after ?? []), limit];
+          const params: unknown[] = [single === undefined ? chunk : chunk[0], ...(after ?? []), limit];
           let convert: RowConverter | undefined;
           let held:
             | { fields: readonly { name: string; dataTypeID: number }[]; rows: (string | null)[][] }
@@ -413,14 +413,10 @@ function singleValueExpression(column: PgColumn, input: SearchInput): string | u
     : undefined;
 }
 
-function singleValueMatch(column: PgColumn, input: SearchInput): string {
-  return `${singleValueExpression(column, input)} = $1`;
-}
-
 /**
  * `SELECT <columns> FROM "schema"."table" WHERE <match over $1> [AND (pk) > ($2, …)] ORDER BY pk LIMIT $n`,
- * or without the key clauses for a keyless table. With `single`, `$1` is one value compared by
- * equality ({@link singleValueExpression}) rather than an array.
+ * or without the key clauses for a keyless table. Given `single` (a {@link singleValueExpression}),
+ * `$1` is one value compared with it by equality rather than an array.
  * Parameter types are inferred by PostgreSQL from the columns they are compared with; the match
  * depends on the column's type and normalisation ({@link matchExpression}).
  */
@@ -431,10 +427,10 @@ function searchSql(
   column: PgColumn,
   input: SearchInput,
   paged: boolean,
-  single = false,
+  single?: string,
 ): string {
   const columns = select.map(selectColumnSql).join(', ');
-  const match = single ? singleValueMatch(column, input) : matchExpression(column, input.normalize).condition;
+  const match = single !== undefined ? `${single} = $1` : matchExpression(column, input.normalize).condition;
   const from = `SELECT ${columns} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} WHERE ${match}`;
   // A keyless search is read through a cursor, unordered: its rows' keys do not depend on order.
   if (primaryKey.length === 0) return from;
