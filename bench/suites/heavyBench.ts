@@ -227,9 +227,7 @@ export async function heavyBench(options: {
       );
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const rows = Number(/: (\d+) rows in/.exec(stderr)?.[1] ?? Number.NaN);
-      const [rssKiB, user, sys] = ((await readFile(timeFile, 'utf8')).trim().split('\n').at(-1) ?? '')
-        .split(' ')
-        .map(Number);
+      const [rssKiB, user, sys] = timeFigures(await readFile(timeFile, 'utf8'));
       const outputMiB = (await stat(file)).size / 1024 / 1024;
       const sha256 = await fileSha256(file);
       await rm(file);
@@ -259,9 +257,7 @@ export async function heavyBench(options: {
         { PG_DSN: dsn, DSR_SUBJECT_HASH_KEY: HASH_KEY },
       );
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const [user, sys] = ((await readFile(timeFile, 'utf8')).trim().split('\n').at(-1) ?? '')
-        .split(' ')
-        .map(Number);
+      const [user, sys] = timeFigures(await readFile(timeFile, 'utf8'));
       return { seconds, cpuSeconds: (user ?? Number.NaN) + (sys ?? Number.NaN) };
     };
     const psql = await findPsql();
@@ -292,9 +288,7 @@ export async function heavyBench(options: {
         {},
       );
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const [user, sys] = ((await readFile(timeFile, 'utf8')).trim().split('\n').at(-1) ?? '')
-        .split(' ')
-        .map(Number);
+      const [user, sys] = timeFigures(await readFile(timeFile, 'utf8'));
       return { seconds, cpuSeconds: (user ?? Number.NaN) + (sys ?? Number.NaN) };
     };
     // Start-up: the same command for a subject with one row (the sample's first user).
@@ -350,11 +344,7 @@ export async function heavyBench(options: {
       } catch (error) {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const time = await readFile(join(out, 'time.txt'), 'utf8').catch(() => '');
-        const [rssKiB = Number.NaN, user = Number.NaN, sys = Number.NaN] = (
-          time.trim().split('\n').at(-1) ?? ''
-        )
-          .split(' ')
-          .map(Number);
+        const [rssKiB = Number.NaN, user = Number.NaN, sys = Number.NaN] = timeFigures(time);
         const message = (error as Error).message;
         const error_ = /dsr: stopped[^\n]*/.exec(message)?.[0] ?? message.split('\n').at(-2) ?? message;
         return { ok: false, seconds, cpuSeconds: user + sys, peakRssMiB: rssKiB / 1024, error: error_ };
@@ -436,6 +426,11 @@ async function firstEmail(dsn: string): Promise<string> {
 }
 
 /** Runs a command; resolves with its stderr, rejects with it when the command fails. */
+/** The numbers on the last line `/usr/bin/time -o <file> -f '…'` wrote, in its format's order. */
+function timeFigures(text: string): number[] {
+  return (text.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+}
+
 /** Runs `command` with its standard output sent to /dev/null; fails with the end of its standard error. */
 function runToNull(command: string, args: string[], env: Record<string, string>): Promise<void> {
   return new Promise((resolve, reject) => {
