@@ -317,6 +317,13 @@ if (erasure) {
       `plain DELETE ${f(e.deleteMs.median, 1)} / ${f(e.deleteMs.p95, 1)}`,
       `${f(e.ratio, 1)}×${e.rows >= 100_000 ? ' (≤ 3×)' : ''}`,
     ]);
+  for (const e of erasure.sizes)
+    rows.push([
+      `the statements an erasure's checks need alone, ${e.rows} rows (read, rehearse and roll back, lock and read, change, read again), median / p95, ms`,
+      `${f(e.floorMs.median, 1)} / ${f(e.floorMs.p95, 1)}`,
+      `plain DELETE ${f(e.deleteMs.median, 1)}`,
+      `${f(e.floorRatio, 1)}× (the erasure ${f(e.overFloor, 1)}× them)`,
+    ]);
 }
 if (serialization) {
   rows.push([

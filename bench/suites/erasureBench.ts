@@ -58,8 +58,19 @@ export interface ErasureBenchSize {
   readonly cpuMs: Summary;
   /** A plain `DELETE` of the same rows of a subject of the same shape, in one transaction. */
   readonly deleteMs: Summary;
+  /**
+   * The statements the erasure's checks need, alone, for a third subject of the same shape: its rows
+   * read (discovery), the change rehearsed and rolled back, the rows locked and read again, the
+   * change committed, the rows left read again (the proof). No canonical form, hash or comparison:
+   * the least any erasure that rehearses, locks and proves costs, through the same driver.
+   */
+  readonly floorMs: Summary;
   /** Median erasure over median plain DELETE. */
   readonly ratio: number;
+  /** Median floor over median plain DELETE: what the checks cost before any processing. */
+  readonly floorRatio: number;
+  /** Median erasure over median floor: what the processing adds to the checks' statements. */
+  readonly overFloor: number;
   readonly rowsErased: number;
   /** The machine's 1-minute load average when the size was done (others may share the CPU). */
   readonly load: number;
@@ -82,13 +93,60 @@ const PLAIN_DELETE = [
   'DELETE FROM public.customer WHERE id = $1',
 ];
 
+/** A subject's rows by table, as discovery and the proof read them. */
+const READ_SUBJECT = [
+  'SELECT * FROM public.customer WHERE id = $1',
+  'SELECT * FROM public.orders WHERE customer_id = $1',
+  'SELECT * FROM public.note WHERE customer_id = $1',
+  'SELECT * FROM public.event_log WHERE customer_id = $1',
+];
+/** The same rows locked, as the change locks them before it compares and writes. */
+const LOCK_SUBJECT = READ_SUBJECT.map((sql) => `${sql} FOR UPDATE`);
+/** The map's change: notes masked (a keyed hash stands in as md5), the rest deleted, children first. */
+const CHANGE = [
+  `UPDATE public.note SET author_email = md5(author_email), body = '[erased]' WHERE customer_id = $1`,
+  'DELETE FROM public.orders WHERE customer_id = $1',
+  'DELETE FROM public.event_log WHERE customer_id = $1',
+  'DELETE FROM public.customer WHERE id = $1',
+];
+
+/**
+ * The statements an erasure with a rehearsal, locks and a proof must run for one subject, with
+ * nothing else: read, rehearse (change and roll back; its writes lock what they touch), lock and
+ * read again (what the change compares with the plan), change, commit, read again. Rows come to
+ * the client as arrays through `pg` (the cheapest it reads them).
+ */
+async function checksFloor(db: PgDatabase, id: number): Promise<void> {
+  await db.withClient(async (c) => {
+    const each = async (statements: readonly string[]) => {
+      const rows: number[] = [];
+      for (const text of statements)
+        rows.push((await c.query({ text, values: [id], rowMode: 'array' })).rowCount ?? 0);
+      return rows;
+    };
+    await each(READ_SUBJECT);
+    await c.query('BEGIN');
+    await each(CHANGE);
+    await c.query('ROLLBACK');
+    await c.query('BEGIN');
+    await each(LOCK_SUBJECT);
+    await each(CHANGE);
+    await c.query('COMMIT');
+    // Only the masked notes are left.
+    const [customer, orders, , events] = await each(READ_SUBJECT);
+    if (customer !== 0 || orders !== 0 || events !== 0)
+      throw new Error(`checksFloor: subject ${id} still has rows`);
+  });
+}
+
 /**
  * Erasure time per subject (discover, plan with catalog checks, check the plan against the database,
  * execute in one transaction, prove by re-discovery) on a fresh embedded PostgreSQL, for subjects
  * of about `sizes` rows each: 1 customer, 70 % orders, 10 % masked notes, 20 % keyless events;
  * next to it, in the same run and interleaved subject by subject, a plain `DELETE` of the same rows
- * of a subject of the same shape (the floor a hand-written erasure costs). Start-up (process,
- * connections, the searchers' catalog checks) is excluded from both.
+ * of a subject of the same shape (the floor a hand-written erasure costs), and the statements the
+ * checks need alone (`checksFloor`) for a third. Start-up (process, connections, the searchers'
+ * catalog checks) is excluded from all three.
  */
 export async function erasureBench(options: {
   readonly sizes: readonly { rows: number; subjects: number }[];
@@ -112,9 +170,10 @@ export async function erasureBench(options: {
     for (const size of options.sizes) {
       const ids: number[] = [];
       const plain: number[] = [];
-      for (let s = 0; s < 2 * (size.subjects + 1); s++) {
+      const floor: number[] = [];
+      for (let s = 0; s < 3 * (size.subjects + 1); s++) {
         const id = nextCustomer++;
-        (s % 2 === 0 ? ids : plain).push(id);
+        [ids, plain, floor][s % 3]?.push(id);
         const orders = Math.floor((size.rows - 1) * 0.7);
         const notes = Math.floor((size.rows - 1) * 0.1);
         const events = size.rows - 1 - orders - notes;
@@ -143,6 +202,7 @@ export async function erasureBench(options: {
       const samples: number[] = [];
       const cpu: number[] = [];
       const deletes: number[] = [];
+      const floors: number[] = [];
       let erased = 0;
       const digest = createHash('sha256');
       // The first subject of each size warms the caches and is not counted.
@@ -180,7 +240,11 @@ export async function erasureBench(options: {
           await c.query('COMMIT');
         });
         const deleteElapsed = Number(process.hrtime.bigint() - deleteStarted) / 1e6;
+        const floorStarted = process.hrtime.bigint();
+        await checksFloor(db, floor[i] as number);
+        const floorElapsed = Number(process.hrtime.bigint() - floorStarted) / 1e6;
         if (i === 0) continue;
+        floors.push(floorElapsed);
         samples.push(elapsed);
         cpu.push((used.user + used.system) / 1000);
         deletes.push(deleteElapsed);
@@ -189,11 +253,14 @@ export async function erasureBench(options: {
       const ms = summarize(samples);
       const deleteMs = summarize(deletes);
       const cpuMs = summarize(cpu);
+      const floorMs = summarize(floors);
       const ratio = ms.median / deleteMs.median;
+      const floorRatio = floorMs.median / deleteMs.median;
+      const overFloor = ms.median / floorMs.median;
       const load = loadavg()[0] ?? 0;
       const digestHex = digest.digest('hex');
       options.log(
-        `  ${size.rows} rows: median ${ms.median.toFixed(1)} ms, p95 ${ms.p95.toFixed(1)} ms (CPU ${cpuMs.median.toFixed(1)} ms); plain DELETE median ${deleteMs.median.toFixed(1)} ms, p95 ${deleteMs.p95.toFixed(1)} ms; ${ratio.toFixed(1)}× (${size.subjects} subjects; load average ${load.toFixed(1)}); plans and receipts sha256 ${digestHex.slice(0, 12)}`,
+        `  ${size.rows} rows: median ${ms.median.toFixed(1)} ms, p95 ${ms.p95.toFixed(1)} ms (CPU ${cpuMs.median.toFixed(1)} ms); plain DELETE median ${deleteMs.median.toFixed(1)} ms, p95 ${deleteMs.p95.toFixed(1)} ms; ${ratio.toFixed(1)}×; the checks' statements alone median ${floorMs.median.toFixed(1)} ms (${floorRatio.toFixed(1)}× the DELETE; the erasure ${overFloor.toFixed(1)}× them) (${size.subjects} subjects; load average ${load.toFixed(1)}); plans and receipts sha256 ${digestHex.slice(0, 12)}`,
       );
       results.push({
         rows: size.rows,
@@ -201,7 +268,10 @@ export async function erasureBench(options: {
         ms,
         cpuMs,
         deleteMs,
+        floorMs,
         ratio,
+        floorRatio,
+        overFloor,
         rowsErased: erased / size.subjects,
         load,
         digest: digestHex,

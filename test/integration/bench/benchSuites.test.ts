@@ -65,6 +65,7 @@ describe('bench suites at a tiny scale', () => {
       postgresDsn: await database(),
     });
     expect(result.sizes[0]?.rowsErased).toBeGreaterThan(0);
+    expect(result.sizes[0]?.floorMs.median).toBeGreaterThan(0);
   });
 
   it(
