@@ -6,6 +6,7 @@ import { compareFindingKeys } from './compareFindingKeys';
 import { KEYLESS_KEY } from './keylessRowKeys';
 import type { NotFollowed, UnparsedPhones } from './NotFollowed';
 import type { ProvenanceEntry } from './Provenance';
+import { sortedByFindingKey } from './preparedFindingKey';
 import { writtenJson } from './rowJsonOf';
 import type { UnreadableRow } from './SearchableTable';
 import type { TableResult } from './traverse';
@@ -74,19 +75,15 @@ export function buildFindingsDocument(input: {
   const findings = [...input.tables]
     .sort((a, b) => compareText(a.system, b.system) || compareText(a.table, b.table))
     .flatMap((t) =>
-      [...t.rows]
-        .sort((a, b) =>
-          compareFindingKeys(a.key, b.key, t.primaryKey.length > 0 ? t.primaryKey : KEYLESS_KEY),
-        )
-        .map(
-          (r): Finding => ({
-            key: r.key,
-            provenance: r.provenance,
-            row: r.row,
-            system: t.system,
-            table: t.table,
-          }),
-        ),
+      sortedByFindingKey(t.rows, t.primaryKey.length > 0 ? t.primaryKey : KEYLESS_KEY).map(
+        (r): Finding => ({
+          key: r.key,
+          provenance: r.provenance,
+          row: r.row,
+          system: t.system,
+          table: t.table,
+        }),
+      ),
     );
   const counts: Record<string, Record<string, number>> = {};
   for (const t of [...input.tables].sort(

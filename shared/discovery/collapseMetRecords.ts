@@ -1,5 +1,6 @@
 import type { CanonicalObject } from '../canonical/CanonicalValue';
 import { compareFindingKeys } from './compareFindingKeys';
+import { comparePreparedFindingKeys, preparedFindingKey } from './preparedFindingKey';
 
 /** One meeting of a row, reduced to what ordering and collapsing need; `row` is kept opaque. */
 export interface MetRecord<R> {
@@ -31,6 +32,23 @@ export function metRecordOrder(order: readonly string[]) {
     compareText(a.keyJson, b.keyJson) ||
     a.round - b.round ||
     compareText(a.matchId, b.matchId);
+}
+
+/**
+ * `records` sorted in place by {@link metRecordOrder}, each key prepared once
+ * (`preparedFindingKey`) rather than its values parsed again at every comparison. Returns `records`.
+ */
+export function sortMetRecords<R, T extends MetRecord<R>>(records: T[], order: readonly string[]): T[] {
+  const prepared = records.map((record) => ({ record, key: preparedFindingKey(record.key, order) }));
+  prepared.sort(
+    (a, b) =>
+      comparePreparedFindingKeys(a.key, b.key) ||
+      compareText(a.record.keyJson, b.record.keyJson) ||
+      a.record.round - b.record.round ||
+      compareText(a.record.matchId, b.record.matchId),
+  );
+  for (let i = 0; i < prepared.length; i++) records[i] = (prepared[i] as { record: T }).record;
+  return records;
 }
 
 /**

@@ -39,6 +39,20 @@ export function comparePreparedFindingKeys(a: PreparedFindingKey, b: PreparedFin
   return 0;
 }
 
+/**
+ * A copy of `items` sorted by their `key` as `compareFindingKeys(a.key, b.key, order)` sorts them,
+ * each key prepared once; items whose keys compare equal keep their order.
+ */
+export function sortedByFindingKey<T extends { readonly key: CanonicalObject }>(
+  items: readonly T[],
+  order: readonly string[],
+): T[] {
+  return items
+    .map((item) => ({ item, key: preparedFindingKey(item.key, order) }))
+    .sort((a, b) => comparePreparedFindingKeys(a.key, b.key))
+    .map((p) => p.item);
+}
+
 function prepare(value: CanonicalValue): PreparedValue {
   if (typeof value === 'string') return prepareDigits(value) ?? prepareAny(value);
   return prepareAny(value);

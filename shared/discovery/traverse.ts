@@ -4,7 +4,7 @@ import { canonicalJson } from '../canonical/canonicalJson';
 import type { System } from '../datamap/System';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import { normalizePhone } from '../identity/normalizePhone';
-import { collapseMetRecords, type MetRecord, metRecordOrder } from './collapseMetRecords';
+import { collapseMetRecords, type MetRecord, sortMetRecords } from './collapseMetRecords';
 import { KeylessHoles } from './KeylessHoles';
 import { KEYLESS_MEETING_KEY } from './keylessRowKeys';
 import type { MetRowSink } from './MetRow';
@@ -134,7 +134,7 @@ export async function traverse(
       const records = met.get(t) ?? [];
       for (const r of records) provenance.set(r.matchId, JSON.parse(r.matchId) as ProvenanceEntry);
       const keyless = t.primaryKey.length === 0;
-      records.sort(metRecordOrder(keyless ? KEYLESS_MEETING_KEY : t.primaryKey));
+      sortMetRecords(records, keyless ? KEYLESS_MEETING_KEY : t.primaryKey);
       const tableUnreadable = [...(outline.unreadable.get(t)?.values() ?? [])];
       const holes = keyless ? new KeylessHoles(tableUnreadable) : undefined;
       const rows = [...collapseMetRecords(holes ? numberKeylessCopies(records, holes) : records)].map(
@@ -519,9 +519,12 @@ export async function traverseInto(
  * search met, numbered with the table's unreadable rows in their places (`numberKeylessCopies`).
  */
 function keylessFindings(meetings: Iterable<CanonicalObject>, unreadable: Iterable<UnreadableRow>): number {
-  const records = [...meetings]
-    .map((key): MetRecord<null> => ({ key, keyJson: canonicalJson(key), round: 0, matchId: '', row: null }))
-    .sort(metRecordOrder(KEYLESS_MEETING_KEY));
+  const records = sortMetRecords(
+    [...meetings].map(
+      (key): MetRecord<null> => ({ key, keyJson: canonicalJson(key), round: 0, matchId: '', row: null }),
+    ),
+    KEYLESS_MEETING_KEY,
+  );
   return [...collapseMetRecords(numberKeylessCopies(records, new KeylessHoles(unreadable)))].length;
 }
 

@@ -4,8 +4,13 @@ import {
   type CanonicalValue,
   JsonNumber,
 } from '../../../shared/canonical/CanonicalValue';
+import { type MetRecord, metRecordOrder, sortMetRecords } from '../../../shared/discovery/collapseMetRecords';
 import { compareFindingKeys } from '../../../shared/discovery/compareFindingKeys';
-import { comparePreparedFindingKeys, preparedFindingKey } from '../../../shared/discovery/preparedFindingKey';
+import {
+  comparePreparedFindingKeys,
+  preparedFindingKey,
+  sortedByFindingKey,
+} from '../../../shared/discovery/preparedFindingKey';
 
 // Values real keys hold: ints, int8/numeric as text (leading and trailing zeros, signs, zeros),
 // floats, numbers that print with an exponent, uuids and other text, jsonb keys, nulls.
@@ -102,5 +107,35 @@ describe('Finding keys prepared once compare as the keys do', () => {
 
     // Assess
     expect(byPrepared).toEqual(byKeys);
+  });
+
+  it('sorts meetings as metRecordOrder does, and items by key as compareFindingKeys does, ties kept', () => {
+    // Prepare: meetings of pseudo-random composite keys, several per key, in rounds and matches.
+    let seed = 11;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    const order = ['tenant', 'id'];
+    const keys: CanonicalObject[] = Array.from({ length: 60 }, () => ({
+      tenant: VALUES[next() % VALUES.length] ?? null,
+      id: VALUES[next() % VALUES.length] ?? null,
+    }));
+    const records: MetRecord<number>[] = Array.from({ length: 400 }, (_, i) => {
+      const key = keys[next() % keys.length] as CanonicalObject;
+      return { key, keyJson: JSON.stringify(key), round: next() % 3, matchId: `m${next() % 4}`, row: i };
+    });
+
+    // Act
+    const byOrder = [...records].sort(metRecordOrder(order)).map((r) => r.row);
+    const sorted = sortMetRecords([...records], order).map((r) => r.row);
+    const byKey = [...records]
+      .sort((a, b) => compareFindingKeys(a.key, b.key, order) || a.row - b.row)
+      .map((r) => r.row);
+    const byPreparedKey = sortedByFindingKey(records, order).map((r) => r.row);
+
+    // Assess
+    expect(sorted).toEqual(byOrder);
+    expect(byPreparedKey).toEqual(byKey);
   });
 });
