@@ -4,6 +4,7 @@ import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { TEXT_SCAN_MAX_ROWS } from '../../shared/erasure/scanTextColumns';
 import { ConfigError } from '../../shared/errors/errors';
 import { count, exactlyOne, forWhat, optional, pagerDutyFields } from '../common/envSchemas';
+import { erasePlanLimitFields } from '../common/erasePlanLimit';
 import {
   type EvidenceWriterConfig,
   evidenceWriterConfig,
@@ -51,6 +52,7 @@ export const eraseEnv = z
      * No new transaction of the erasure, nor its proof, is started with less time left than this
      * (ms): the request continues in the next invocation (through `CONTINUE_QUEUE_URL`).
      */
+    ...erasePlanLimitFields,
     DSR_ERASE_RESERVE_MS: count(20_000, 600_000),
     /**
      * Above this many PostgreSQL rows to change, each table is erased in batches of at most this

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { postgresEnv, readConfig } from '../../shared/config/readConfig';
 import type { DataMap } from '../../shared/datamap/dataMapSchema';
 import { count, exactlyOne, forWhat, optional } from '../common/envSchemas';
+import { erasePlanLimitFields } from '../common/erasePlanLimit';
 import { type SnowflakeSettings, snowflakeSettings } from '../common/snowflakeSettings';
 import {
   PG_CREDENTIAL_VARIABLES,
@@ -21,6 +22,7 @@ export const extractEnv = z
     ...postgresEnv.shape,
     ...pgCredentialFields,
     ...subjectHashKeyFields,
+    ...erasePlanLimitFields,
     DSR_PRIORITY: z.enum(['high', 'standard'], forWhat('which intake queue this extractor consumes')),
     NEXT_QUEUE_URL: z.url(forWhat('the gate queue, where findings go')),
     /** Required of extract-standard: where a request near its deadline is promoted. */

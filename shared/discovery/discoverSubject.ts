@@ -18,6 +18,11 @@ export interface DiscoverSubjectDeps {
   readonly tableConcurrency?: number;
   /** Search the Snowflake mirrors of PostgreSQL tables too. @default false */
   readonly searchMirrors?: boolean;
+  /**
+   * Rows `discoverSubject` holds in memory at most (`TraverseOptions.maxRows`): more stop it with
+   * `SubjectTooLargeError`. The streamed discovery holds none. @default no limit
+   */
+  readonly maxRows?: number;
 }
 
 export interface DiscoverSubjectInput {
@@ -52,6 +57,7 @@ export async function discoverSubject(
   const result = await traverse(planSearch(deps.dataMap, { mirrors: deps.searchMirrors }), seeds, {
     searchers: deps.searchers,
     tableConcurrency: deps.tableConcurrency,
+    ...(deps.maxRows !== undefined ? { maxRows: deps.maxRows } : {}),
   });
   return {
     document: buildFindingsDocument({

@@ -29,6 +29,7 @@ import type {
   UnreadableRow,
   ValueKey,
 } from './SearchableTable';
+import { SubjectTooLargeError } from './SubjectTooLargeError';
 
 export interface TraverseOptions {
   /** Searchers by system; tables of a system without one are skipped and reported as not searched. */
@@ -40,6 +41,12 @@ export interface TraverseOptions {
    * {@link traverseInto}); a value held by more is reported as held by this many or more. @default 1000
    */
   readonly sharedValueCap?: number;
+  /**
+   * Meetings of rows `traverse` holds in memory at most (a row met again counts again): one more
+   * stops the traversal with {@link SubjectTooLargeError} before the process runs out of memory.
+   * `traverseInto` hands rows on and holds none: its sink decides. @default no limit
+   */
+  readonly maxRows?: number;
 }
 
 /** The prefix of an identity kind's value key (`identityKey`). */
@@ -113,9 +120,12 @@ export async function traverse(
   options: TraverseOptions,
 ): Promise<TraverseResult> {
   const met = new Map<SearchableTable, MetRecord<FoundRow>[]>();
+  const maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
+  let held = 0;
   const outline = await traverseInto(plan, seeds, options, {
     wholeRowsWithJson: true,
     met(table, { key, keyJson, match, matchId, row, rowJson }) {
+      if (++held > maxRows) throw new SubjectTooLargeError(maxRows);
       if (rowJson !== undefined) {
         rememberWrittenJson(row, rowJson);
         rememberWrittenJson(key, keyJson);

@@ -29,6 +29,11 @@ export interface PlanSubjectErasureDeps {
   readonly snowflakeDb?: SnowflakeDatabase;
   /** The catalog read before; read here when absent. */
   readonly catalog?: ErasureCatalog;
+  /**
+   * Rows the discovery behind the plan may hold in memory (see `erasePlanMaxRows`); a subject with
+   * more is refused with `SubjectTooLargeError` before anything is planned. @default no limit
+   */
+  readonly maxRows?: number;
 }
 
 export interface SubjectErasurePlanning {
@@ -64,7 +69,12 @@ export async function planSubjectErasure(
 ): Promise<SubjectErasurePlanning> {
   const catalog = deps.catalog ?? (await readErasureCatalog(deps.db, mappedSchemas(deps.dataMap)));
   const { document: findings, identities } = await discoverSubject(
-    { dataMap: deps.dataMap, searchers: deps.searchers, subjectHashKey: deps.subjectHashKey },
+    {
+      dataMap: deps.dataMap,
+      searchers: deps.searchers,
+      subjectHashKey: deps.subjectHashKey,
+      ...(deps.maxRows !== undefined ? { maxRows: deps.maxRows } : {}),
+    },
     { requestId: input.requestId, identifiers: input.identifiers },
   );
   const known = learnedIdentifiers(deps.dataMap, findings, input.identifiers, identities);

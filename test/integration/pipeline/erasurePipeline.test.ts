@@ -23,6 +23,7 @@ const GRETA = { email: ['greta.nilsson@example.se'] };
 const HANA = 'hana.sato@example.jp';
 const IRIS = 'iris.moreau@example.fr';
 const JONAS = 'jonas.berg@example.no';
+const KAI = 'kai.lindqvist@example.fi';
 
 let f: LocalPipelineFixture;
 let db: SnowflakeDatabase;
@@ -70,6 +71,8 @@ beforeAll(async () => {
       DSR_PROOF_SCAN_TEXT_ROWS: '1000',
       DSR_ERASE_RESERVE_MS: '60000',
       DSR_ERASE_BATCH_ROWS: '1',
+      // An erasure is planned from at most 20 rows held in memory (every other subject here has fewer).
+      DSR_ERASE_PLAN_MAX_ROWS: '20',
     },
     functionTimeoutsMs: { erase: 30_000 },
   });
@@ -389,5 +392,35 @@ describe('Pipeline: erasure', () => {
     });
     expect(await tickets(JONAS)).toBe(0);
     expect(await others()).toEqual(before);
+  }, 120_000);
+
+  it('refuses to plan an erasure from more rows than its memory limit: dead-lettered at once with the cause, nothing changed', async () => {
+    // Prepare: 21 tickets of one person, one more than DSR_ERASE_PLAN_MAX_ROWS.
+    await f.sql(
+      `INSERT INTO public.support_tickets (ticket_id, requester_email, user_id, subject, body, opened_at)
+       SELECT ('7d9f6c2e-0000-4000-8000-0000000e' || lpad(g::text, 4, '0'))::uuid, '${KAI}', NULL, 'Question', '{"messages": []}',
+              timestamptz '2025-06-01 10:00:00+00' + g * interval '1 hour'
+       FROM generate_series(1, 21) g`,
+    );
+    const dead = () => async () => (await lifecycle('ERASE-KAI')).includes('dead_lettered');
+
+    // Act
+    await f.pipeline.submit(erasureBody('ERASE-KAI', { email: [KAI] }), 'high');
+    expect(await runUntil(dead())).toBe(true);
+
+    // Assess: one extraction, refused with the cause; nothing erased; no identifier in the ledger or queues.
+    expect(await lifecycle('ERASE-KAI')).toEqual(['received', 'discovering', 'dead_lettered']);
+    const entry = (await readLedger(db, EVIDENCE, 'ERASE-KAI')).find((e) => e.state === 'dead_lettered');
+    expect(entry?.detail?.code).toBe('SUBJECT_TOO_LARGE_FOR_MEMORY');
+    expect(Number(entry?.detail?.attempt)).toBe(1);
+    expect(await tickets(KAI)).toBe(21);
+    const deadLetters = JSON.stringify(
+      await readQueueMessages(
+        f.pipeline.aws.sqs,
+        Object.values(f.pipeline.aws.queues).map((q) => q.deadLetterUrl),
+      ),
+    );
+    expect(deadLetters).toContain('SUBJECT_TOO_LARGE_FOR_MEMORY');
+    expect(deadLetters).not.toContain(KAI);
   }, 120_000);
 });

@@ -6,6 +6,7 @@ import { keylessRowKeys } from '../../../shared/discovery/keylessRowKeys';
 import { describeNotFollowed, type NotFollowed } from '../../../shared/discovery/NotFollowed';
 import { identityKey, planSearch } from '../../../shared/discovery/planSearch';
 import type { FoundRow, TableSearcher } from '../../../shared/discovery/SearchableTable';
+import { SubjectTooLargeError } from '../../../shared/discovery/SubjectTooLargeError';
 import { traverse } from '../../../shared/discovery/traverse';
 
 /** Tables held in memory; records every search it is asked for. */
@@ -75,6 +76,30 @@ describe('Function: traverse', () => {
       'public.friends.friend_of=10',
       'public.friends.friend_of=11',
     ]);
+  });
+
+  it('holds as many rows as maxRows allows and stops at one more, naming the limit and no value', async () => {
+    // Prepare: a user and three friendships: four rows.
+    const { searcher } = memorySearcher({
+      'public.users': [{ id: 1, email: 'ana@x.test' }],
+      'public.friends': [
+        { id: 10, user_id: 1, friend_of: null },
+        { id: 11, user_id: 1, friend_of: null },
+        { id: 12, user_id: 1, friend_of: null },
+      ],
+    });
+    const seeds = new Map([[identityKey('email'), ['ana@x.test']]]);
+    const run = (maxRows: number) =>
+      traverse(planSearch(map), seeds, { searchers: { postgres: searcher }, maxRows });
+
+    // Act & Assess
+    const whole = await run(4);
+    expect(whole.tables.reduce((n, t) => n + t.rows.length, 0)).toBe(4);
+    const refused = await run(3).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SubjectTooLargeError);
+    expect(refused).toMatchObject({ retryable: false, code: 'SUBJECT_TOO_LARGE_FOR_MEMORY', maxRows: 3 });
+    expect(String((refused as Error).message)).toContain('DSR_ERASE_PLAN_MAX_ROWS');
+    expect(String((refused as Error).message)).not.toContain('ana@x.test');
   });
 
   it('does not search a table by the primary key of a row it already found, but does for keys learned elsewhere', async () => {
