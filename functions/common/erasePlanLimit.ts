@@ -7,41 +7,43 @@ import { optional } from './envSchemas';
  */
 export const erasePlanLimitFields = {
   /**
-   * Rows the discovery behind an erasure plan may hold; a subject with more is refused
-   * (`SUBJECT_TOO_LARGE_FOR_MEMORY`, quarantined) instead of running the function out of memory.
-   * Unset: {@link erasePlanMaxRows} of the function's memory, no limit when that is unknown.
+   * MiB of heap the rows behind an erasure plan may take, estimated per row (`heldRowBytes`); a
+   * subject whose rows take more is refused (`SUBJECT_TOO_LARGE_FOR_MEMORY`, dead-lettered) instead
+   * of running the function out of memory. Unset: {@link erasePlanHeapBytes} of the function's
+   * memory, no limit when that is unknown.
    */
-  DSR_ERASE_PLAN_MAX_ROWS: optional(z.coerce.number().int().min(1).max(100_000_000)),
+  DSR_ERASE_PLAN_HEAP_MIB: optional(z.coerce.number().int().min(1).max(1_000_000)),
   /** Set by Lambda itself (MiB); absent on one machine. */
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: optional(z.coerce.number().int().min(128)),
 };
 
 /**
- * Rows an erasure is planned from per MiB of the function's memory above {@link BASE_MIB}. Planning
- * holds about 1.2–1.5 KiB of heap per found row and peaks near twice that (measured on the erasure
- * bench's shape: 140,000 rows peaked at 296–336 MiB RSS, 200,000 at 427 MiB): 400 rows per MiB
- * (2.5 KiB a row) leaves room for wider rows.
+ * The process before any row (the runtime, the modules, connection pools, the data map), MiB: the
+ * planning process's resident size was 121–122 MiB before discovery in the measurements of `heldRowBytes`.
  */
-export const ERASE_PLAN_ROWS_PER_MIB = 400;
-/** The process before any row: the runtime, the modules, connection pools, the data map. */
 export const BASE_MIB = 160;
 
 /**
- * The rows an erasure plan may hold: `DSR_ERASE_PLAN_MAX_ROWS` when set, else what the function's
- * memory holds (512 MiB: 140,800 rows; 1024 MiB: 345,600), else no limit (one machine, where the
- * process has the machine's memory).
+ * The estimated peak heap the rows behind an erasure plan may take (`heldRowBytes`):
+ * `DSR_ERASE_PLAN_HEAP_MIB` when set, else two thirds of the function's memory above
+ * {@link BASE_MIB} (the extractors' 512 MiB: 234 MiB, about 160,000 rows of 64 bytes or 42,000 of
+ * 2 KiB; the erase function's 1024: 576 MiB), else no limit (one machine, where the process has
+ * the machine's memory). The rest is left to what planning holds besides (the plan's JSON for the
+ * erasure case, the hand-off's parts) and to the heap's own slack.
  */
-export function erasePlanMaxRows(env: {
-  readonly DSR_ERASE_PLAN_MAX_ROWS?: number | undefined;
+export function erasePlanHeapBytes(env: {
+  readonly DSR_ERASE_PLAN_HEAP_MIB?: number | undefined;
   readonly AWS_LAMBDA_FUNCTION_MEMORY_SIZE?: number | undefined;
 }): number | undefined {
-  if (env.DSR_ERASE_PLAN_MAX_ROWS !== undefined) return env.DSR_ERASE_PLAN_MAX_ROWS;
-  const memory = env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
-  if (memory === undefined) return undefined;
-  return Math.max(1, Math.floor((memory - BASE_MIB) * ERASE_PLAN_ROWS_PER_MIB));
+  const mib =
+    env.DSR_ERASE_PLAN_HEAP_MIB ??
+    (env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE === undefined
+      ? undefined
+      : Math.max(1, Math.floor(((env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE - BASE_MIB) * 2) / 3)));
+  return mib === undefined ? undefined : mib * 2 ** 20;
 }
 
-/** `{ maxRows }` for a limit, nothing for none (the deps' property is optional, not undefined). */
-export function maxRowsOption(maxRows: number | undefined): { maxRows?: number } {
-  return maxRows === undefined ? {} : { maxRows };
+/** `{ maxHeldBytes }` for a limit, nothing for none (the deps' property is optional, not undefined). */
+export function heldBytesOption(maxHeldBytes: number | undefined): { maxHeldBytes?: number } {
+  return maxHeldBytes === undefined ? {} : { maxHeldBytes };
 }

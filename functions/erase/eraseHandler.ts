@@ -23,7 +23,7 @@ import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
 import { snowflakeQueryTag } from '../../shared/snowflake/SnowflakeDatabase';
 import { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
-import { erasePlanMaxRows, maxRowsOption } from '../common/erasePlanLimit';
+import { erasePlanHeapBytes, heldBytesOption } from '../common/erasePlanLimit';
 import { evidenceLedger } from '../common/evidenceLedger';
 import { openSnowflake } from '../common/openSnowflake';
 import { quarantinePorts } from '../common/quarantinePorts';
@@ -151,7 +151,7 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
               maskKey: await maskKey(),
               randomBytes,
               catalog,
-              ...maxRowsOption(erasePlanMaxRows(cfg)),
+              ...heldBytesOption(erasePlanHeapBytes(cfg)),
             },
             { requestId, identifiers },
           );

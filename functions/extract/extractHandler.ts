@@ -13,7 +13,7 @@ import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
 import { removeStaleTempDirs } from '../../shared/tempFiles/privateTempDirs';
-import { erasePlanMaxRows, maxRowsOption } from '../common/erasePlanLimit';
+import { erasePlanHeapBytes, heldBytesOption } from '../common/erasePlanLimit';
 import type { StageRuntime } from '../common/StageRuntime';
 import { secretValue } from '../common/secretValue';
 import { memoizeSuccess, pgCredentials } from '../common/stageFoundation';
@@ -103,7 +103,7 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
               maskKey: PLAN_CHECK_MASK_KEY,
               randomBytes,
               // A subject too large for this function's memory is refused, not run out of memory on.
-              ...maxRowsOption(erasePlanMaxRows(cfg)),
+              ...heldBytesOption(erasePlanHeapBytes(cfg)),
               // The Snowflake part against Snowflake's catalog (types, lengths, NOT NULL, keys), so a
               // rule that cannot run is refused at the gate, before anything waits for approval.
               ...(snowflakeDb ? { snowflakeDb } : {}),

@@ -19,10 +19,10 @@ export interface DiscoverSubjectDeps {
   /** Search the Snowflake mirrors of PostgreSQL tables too. @default false */
   readonly searchMirrors?: boolean;
   /**
-   * Rows `discoverSubject` holds in memory at most (`TraverseOptions.maxRows`): more stop it with
-   * `SubjectTooLargeError`. The streamed discovery holds none. @default no limit
+   * Heap `discoverSubject` may hold rows in, estimated (`TraverseOptions.maxHeldBytes`): more stop
+   * it with `SubjectTooLargeError`. The streamed discovery holds none. @default no limit
    */
-  readonly maxRows?: number;
+  readonly maxHeldBytes?: number;
 }
 
 export interface DiscoverSubjectInput {
@@ -57,7 +57,7 @@ export async function discoverSubject(
   const result = await traverse(planSearch(deps.dataMap, { mirrors: deps.searchMirrors }), seeds, {
     searchers: deps.searchers,
     tableConcurrency: deps.tableConcurrency,
-    ...(deps.maxRows !== undefined ? { maxRows: deps.maxRows } : {}),
+    ...(deps.maxHeldBytes !== undefined ? { maxHeldBytes: deps.maxHeldBytes } : {}),
   });
   return {
     document: buildFindingsDocument({

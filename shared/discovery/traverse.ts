@@ -5,6 +5,7 @@ import type { System } from '../datamap/System';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import { normalizePhone } from '../identity/normalizePhone';
 import { collapseMetRecords, type MetRecord, sortMetRecords } from './collapseMetRecords';
+import { estimatedJsonLength, heldRowBytes } from './heldRowBytes';
 import { KeylessHoles } from './KeylessHoles';
 import { KEYLESS_MEETING_KEY } from './keylessRowKeys';
 import type { MetRowSink } from './MetRow';
@@ -42,11 +43,12 @@ export interface TraverseOptions {
    */
   readonly sharedValueCap?: number;
   /**
-   * Meetings of rows `traverse` holds in memory at most (a row met again counts again): one more
-   * stops the traversal with {@link SubjectTooLargeError} before the process runs out of memory.
-   * `traverseInto` hands rows on and holds none: its sink decides. @default no limit
+   * Heap `traverse` may hold rows in, estimated per row met by `heldRowBytes` (a row met again
+   * counts again): a row beyond it stops the traversal with {@link SubjectTooLargeError} before the
+   * process runs out of memory. `traverseInto` hands rows on and holds none: its sink decides.
+   * @default no limit
    */
-  readonly maxRows?: number;
+  readonly maxHeldBytes?: number;
 }
 
 /** The prefix of an identity kind's value key (`identityKey`). */
@@ -120,12 +122,15 @@ export async function traverse(
   options: TraverseOptions,
 ): Promise<TraverseResult> {
   const met = new Map<SearchableTable, MetRecord<FoundRow>[]>();
-  const maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
-  let held = 0;
+  const maxHeldBytes = options.maxHeldBytes ?? Number.POSITIVE_INFINITY;
+  let heldBytes = 0;
+  let rowsMet = 0;
   const outline = await traverseInto(plan, seeds, options, {
     wholeRowsWithJson: true,
     met(table, { key, keyJson, match, matchId, row, rowJson }) {
-      if (++held > maxRows) throw new SubjectTooLargeError(maxRows);
+      rowsMet++;
+      heldBytes += heldRowBytes(rowJson?.length ?? estimatedJsonLength(row));
+      if (heldBytes > maxHeldBytes) throw new SubjectTooLargeError(maxHeldBytes, rowsMet);
       if (rowJson !== undefined) {
         rememberWrittenJson(row, rowJson);
         rememberWrittenJson(key, keyJson);

@@ -30,10 +30,11 @@ export interface PlanSubjectErasureDeps {
   /** The catalog read before; read here when absent. */
   readonly catalog?: ErasureCatalog;
   /**
-   * Rows the discovery behind the plan may hold in memory (see `erasePlanMaxRows`); a subject with
-   * more is refused with `SubjectTooLargeError` before anything is planned. @default no limit
+   * Heap the discovery behind the plan may hold rows in, estimated (`TraverseOptions.maxHeldBytes`);
+   * a subject whose rows take more is refused with `SubjectTooLargeError` before anything is
+   * planned. @default no limit
    */
-  readonly maxRows?: number;
+  readonly maxHeldBytes?: number;
 }
 
 export interface SubjectErasurePlanning {
@@ -73,7 +74,7 @@ export async function planSubjectErasure(
       dataMap: deps.dataMap,
       searchers: deps.searchers,
       subjectHashKey: deps.subjectHashKey,
-      ...(deps.maxRows !== undefined ? { maxRows: deps.maxRows } : {}),
+      ...(deps.maxHeldBytes !== undefined ? { maxHeldBytes: deps.maxHeldBytes } : {}),
     },
     { requestId: input.requestId, identifiers: input.identifiers },
   );

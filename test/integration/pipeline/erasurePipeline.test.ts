@@ -71,8 +71,9 @@ beforeAll(async () => {
       DSR_PROOF_SCAN_TEXT_ROWS: '1000',
       DSR_ERASE_RESERVE_MS: '60000',
       DSR_ERASE_BATCH_ROWS: '1',
-      // An erasure is planned from at most 20 rows held in memory (every other subject here has fewer).
-      DSR_ERASE_PLAN_MAX_ROWS: '20',
+      // An erasure is planned from rows taking at most 1 MiB of heap, estimated (about 800 tickets;
+      // every other subject here has a few rows).
+      DSR_ERASE_PLAN_HEAP_MIB: '1',
     },
     functionTimeoutsMs: { erase: 30_000 },
   });
@@ -394,13 +395,13 @@ describe('Pipeline: erasure', () => {
     expect(await others()).toEqual(before);
   }, 120_000);
 
-  it('refuses to plan an erasure from more rows than its memory limit: dead-lettered at once with the cause, nothing changed', async () => {
-    // Prepare: 21 tickets of one person, one more than DSR_ERASE_PLAN_MAX_ROWS.
+  it('refuses to plan an erasure from rows that would take more than its memory limit: dead-lettered at once with the cause, nothing changed', async () => {
+    // Prepare: 2,000 tickets of one person: about 2 MiB held, over DSR_ERASE_PLAN_HEAP_MIB's 1 MiB.
     await f.sql(
       `INSERT INTO public.support_tickets (ticket_id, requester_email, user_id, subject, body, opened_at)
        SELECT ('7d9f6c2e-0000-4000-8000-0000000e' || lpad(g::text, 4, '0'))::uuid, '${KAI}', NULL, 'Question', '{"messages": []}',
               timestamptz '2025-06-01 10:00:00+00' + g * interval '1 hour'
-       FROM generate_series(1, 21) g`,
+       FROM generate_series(1, 2000) g`,
     );
     const dead = () => async () => (await lifecycle('ERASE-KAI')).includes('dead_lettered');
 
@@ -413,7 +414,7 @@ describe('Pipeline: erasure', () => {
     const entry = (await readLedger(db, EVIDENCE, 'ERASE-KAI')).find((e) => e.state === 'dead_lettered');
     expect(entry?.detail?.code).toBe('SUBJECT_TOO_LARGE_FOR_MEMORY');
     expect(Number(entry?.detail?.attempt)).toBe(1);
-    expect(await tickets(KAI)).toBe(21);
+    expect(await tickets(KAI)).toBe(2000);
     const deadLetters = JSON.stringify(
       await readQueueMessages(
         f.pipeline.aws.sqs,

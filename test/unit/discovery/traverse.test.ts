@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CanonicalRow } from '../../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
+import { estimatedJsonLength, heldRowBytes } from '../../../shared/discovery/heldRowBytes';
 import { keylessRowKeys } from '../../../shared/discovery/keylessRowKeys';
 import { describeNotFollowed, type NotFollowed } from '../../../shared/discovery/NotFollowed';
 import { identityKey, planSearch } from '../../../shared/discovery/planSearch';
@@ -78,28 +79,27 @@ describe('Function: traverse', () => {
     ]);
   });
 
-  it('holds as many rows as maxRows allows and stops at one more, naming the limit and no value', async () => {
-    // Prepare: a user and three friendships: four rows.
-    const { searcher } = memorySearcher({
-      'public.users': [{ id: 1, email: 'ana@x.test' }],
-      'public.friends': [
-        { id: 10, user_id: 1, friend_of: null },
-        { id: 11, user_id: 1, friend_of: null },
-        { id: 12, user_id: 1, friend_of: null },
-      ],
-    });
+  it('holds rows up to maxHeldBytes, estimated per row, and stops at the row beyond it, naming the limit and no value', async () => {
+    // Prepare: a user and three friendships: four rows, each estimated from its values (no JSON written).
+    const users = [{ id: 1, email: 'ana@x.test' }];
+    const friends = [10, 11, 12].map((id) => ({ id, user_id: 1, friend_of: null }));
+    const { searcher } = memorySearcher({ 'public.users': users, 'public.friends': friends });
     const seeds = new Map([[identityKey('email'), ['ana@x.test']]]);
-    const run = (maxRows: number) =>
-      traverse(planSearch(map), seeds, { searchers: { postgres: searcher }, maxRows });
+    const run = (maxHeldBytes: number) =>
+      traverse(planSearch(map), seeds, { searchers: { postgres: searcher }, maxHeldBytes });
+    const weights = [...users, ...friends].map((row) => heldRowBytes(estimatedJsonLength(row)));
+    const all = weights.reduce((a, b) => a + b, 0);
 
-    // Act & Assess
-    const whole = await run(4);
+    // Act & Assess: exactly the four rows' weight holds them; a byte less stops at the fourth row.
+    const whole = await run(all);
     expect(whole.tables.reduce((n, t) => n + t.rows.length, 0)).toBe(4);
-    const refused = await run(3).catch((error: unknown) => error);
+    const refused = await run(all - 1).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(SubjectTooLargeError);
-    expect(refused).toMatchObject({ retryable: false, code: 'SUBJECT_TOO_LARGE_FOR_MEMORY', maxRows: 3 });
-    expect(String((refused as Error).message)).toContain('DSR_ERASE_PLAN_MAX_ROWS');
+    expect(refused).toMatchObject({ retryable: false, code: 'SUBJECT_TOO_LARGE_FOR_MEMORY', rowsMet: 4 });
+    expect(String((refused as Error).message)).toContain('DSR_ERASE_PLAN_HEAP_MIB');
     expect(String((refused as Error).message)).not.toContain('ana@x.test');
+    // Every row weighs its overhead and twice its text: a wider row weighs more.
+    expect(heldRowBytes(2048) - heldRowBytes(64)).toBe(2 * (2048 - 64));
   });
 
   it('does not search a table by the primary key of a row it already found, but does for keys learned elsewhere', async () => {

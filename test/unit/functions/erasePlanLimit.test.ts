@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { erasePlanMaxRows } from '../../../functions/common/erasePlanLimit';
+import { erasePlanHeapBytes } from '../../../functions/common/erasePlanLimit';
 import { extractConfig } from '../../../functions/extract/extractEnv';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { ConfigError } from '../../../shared/errors/errors';
@@ -25,20 +25,22 @@ const BASE = {
   DSR_SUBJECT_HASH_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:hk',
 };
 const limitOf = (env: Record<string, string>) =>
-  erasePlanMaxRows(extractConfig({ ...BASE, ...env }, () => MAP).env);
+  erasePlanHeapBytes(extractConfig({ ...BASE, ...env }, () => MAP).env);
 
-describe('The rows an erasure plan may hold in a function', () => {
-  it('follows the memory Lambda gives the function', () => {
-    expect(limitOf({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512' })).toBe(140_800);
-    expect(limitOf({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024' })).toBe(345_600);
-    expect(limitOf({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128' })).toBe(1);
+const MIB = 2 ** 20;
+
+describe("The heap an erasure plan's rows may take in a function", () => {
+  it('is two thirds of the memory Lambda gives the function above its base', () => {
+    expect(limitOf({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512' })).toBe(234 * MIB);
+    expect(limitOf({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024' })).toBe(576 * MIB);
+    expect(limitOf({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128' })).toBe(1 * MIB);
   });
 
-  it('is DSR_ERASE_PLAN_MAX_ROWS when set, whatever the memory', () => {
-    expect(limitOf({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512', DSR_ERASE_PLAN_MAX_ROWS: '1000000' })).toBe(
-      1_000_000,
+  it('is DSR_ERASE_PLAN_HEAP_MIB when set, whatever the memory', () => {
+    expect(limitOf({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512', DSR_ERASE_PLAN_HEAP_MIB: '3000' })).toBe(
+      3000 * MIB,
     );
-    expect(limitOf({ DSR_ERASE_PLAN_MAX_ROWS: '20' })).toBe(20);
+    expect(limitOf({ DSR_ERASE_PLAN_HEAP_MIB: '1' })).toBe(MIB);
   });
 
   it('has no limit on one machine, where Lambda sets no memory size', () => {
@@ -46,7 +48,7 @@ describe('The rows an erasure plan may hold in a function', () => {
   });
 
   it('refuses a limit that is not a positive whole number, naming the variable', () => {
-    expect(() => limitOf({ DSR_ERASE_PLAN_MAX_ROWS: '0' })).toThrow(ConfigError);
-    expect(() => limitOf({ DSR_ERASE_PLAN_MAX_ROWS: 'lots' })).toThrow(/DSR_ERASE_PLAN_MAX_ROWS/);
+    expect(() => limitOf({ DSR_ERASE_PLAN_HEAP_MIB: '0' })).toThrow(ConfigError);
+    expect(() => limitOf({ DSR_ERASE_PLAN_HEAP_MIB: 'lots' })).toThrow(/DSR_ERASE_PLAN_HEAP_MIB/);
   });
 });
