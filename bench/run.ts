@@ -422,6 +422,13 @@ if (heavy) {
         '',
         '≤ 2×',
       ]);
+    if (r.driver)
+      rows.push([
+        `the same ${r.rows} rows through the pg driver alone (read as arrays of text and dropped, in the bench's process): wall s (CPU s); its wall time / psql's`,
+        `${f(r.driver.seconds, 2)} s (${f(r.driver.cpuSeconds, 2)})${r.driver.psqlRatio === undefined ? '' : `; ${f(r.driver.psqlRatio, 2)}×`}`,
+        '',
+        '',
+      ]);
   }
   for (const k of heavy.keyless) {
     const show = (o: (typeof k)['capped']) =>

@@ -59,6 +59,13 @@ export interface HeavyRun {
     readonly wallRatio: number;
     readonly fileWallRatio: number;
   };
+  /**
+   * The same two statements through the `pg` driver dsr-bridge reads with, in the bench's own
+   * process, each row handed to a listener as an array of PostgreSQL's texts (no type parsing, as
+   * dsr-bridge's pool reads them) and dropped (no canonical form, no hash, no file): what reading the rows into Node costs before any of dsr-bridge's work. Wall and
+   * CPU seconds (this process's, user + system), and its wall time as a multiple of `psql`'s.
+   */
+  readonly driver?: { readonly seconds: number; readonly cpuSeconds: number; readonly psqlRatio?: number };
 }
 
 /** `dsr discover` of a subject whose rows are in a table without a primary key. */
@@ -291,6 +298,38 @@ export async function heavyBench(options: {
       const [user, sys] = timeFigures(await readFile(timeFile, 'utf8'));
       return { seconds, cpuSeconds: (user ?? Number.NaN) + (sys ?? Number.NaN) };
     };
+    /** The same statements through `pg` alone, rows read and dropped (see `HeavyRun.driver`). */
+    const driverRead = async (email: string) => {
+      // Every value as PostgreSQL's text, as dsr-bridge's pool reads it (no Date, no JSON.parse).
+      const client = new pg.Client({
+        connectionString: dsn,
+        types: { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig,
+      });
+      await client.connect();
+      try {
+        const cpu = process.cpuUsage();
+        const started = process.hrtime.bigint();
+        let rows = 0;
+        for (const text of [
+          'SELECT * FROM public.users WHERE email = $1',
+          'SELECT e.* FROM public.events e JOIN public.users u ON u.id = e.user_id WHERE u.email = $1',
+        ])
+          await new Promise<void>((resolve, reject) => {
+            const query = new pg.Query({ text, values: [email], rowMode: 'array' } as pg.QueryConfig);
+            query.on('row', () => {
+              rows++;
+            });
+            query.on('error', reject);
+            query.on('end', () => resolve());
+            client.query(query);
+          });
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const used = process.cpuUsage(cpu);
+        return { seconds, cpuSeconds: (used.user + used.system) / 1e6, rows };
+      } finally {
+        await client.end();
+      }
+    };
     // Start-up: the same command for a subject with one row (the sample's first user).
     const firstUser = await firstEmail(dsn);
     if (options.warmUp ?? true) await discover(firstUser); // warm the file cache
@@ -306,6 +345,9 @@ export async function heavyBench(options: {
       const toNull = await discoverToNull(`heavy.${events}@example.com`);
       options.log(`  psql COPY of the same rows…`);
       const floor = await copy(`heavy.${events}@example.com`);
+      options.log(`  the same rows through pg alone…`);
+      const driver = await driverRead(`heavy.${events}@example.com`);
+      if (driver.rows !== events + 1) throw new Error(`expected ${events + 1} rows, pg read ${driver.rows}`);
       runs.push({
         events,
         rows: r.rows,
@@ -320,6 +362,11 @@ export async function heavyBench(options: {
         outputMiB: r.outputMiB,
         sha256: r.sha256,
         toNull,
+        driver: {
+          seconds: driver.seconds,
+          cpuSeconds: driver.cpuSeconds,
+          ...(floor ? { psqlRatio: driver.seconds / floor.seconds } : {}),
+        },
         ...(floor
           ? {
               psql: {
@@ -333,6 +380,7 @@ export async function heavyBench(options: {
       options.log(
         `    to /dev/null: ${toNull.seconds.toFixed(1)} s (${toNull.cpuSeconds.toFixed(1)} CPU s)\n` +
           `${floor ? `    psql COPY: ${floor.seconds.toFixed(2)} s (${floor.cpuSeconds.toFixed(2)} CPU s); dsr discover / psql, wall: ${(toNull.seconds / floor.seconds).toFixed(2)}× to /dev/null, ${(r.seconds / floor.seconds).toFixed(2)}× to a file\n` : ''}` +
+          `    pg alone (rows read and dropped): ${driver.seconds.toFixed(2)} s (${driver.cpuSeconds.toFixed(2)} CPU s)${floor ? `, ${(driver.seconds / floor.seconds).toFixed(2)}× psql` : ''}\n` +
           `    ${r.rows} rows in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} CPU s), peak RSS ${r.peakRssMiB.toFixed(0)} MiB (old space up to 4096 MiB: ${large.peakRssMiB.toFixed(0)} MiB), ${r.outputMiB.toFixed(0)} MiB written, document sha256 ${r.sha256.slice(0, 12)}…`,
       );
     }
