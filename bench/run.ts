@@ -68,6 +68,11 @@ const program = new Command('bench')
   .option('--heavy-rows <n>', 'rows of the one subject in the heavy-pipeline run', Number, 1_000_000)
   .option('--heavy-heap-mb <n>', "each function's heap cap in the heavy-pipeline run", Number, 512)
   .option(
+    '--heavy-type <type>',
+    'the heavy-pipeline request: access (intake → loaded) or erasure (intake → erased, through the erase function)',
+    'access',
+  )
+  .option(
     '--heavy-part-bytes <n>',
     'bytes per findings part in the heavy-pipeline run',
     Number,
@@ -128,6 +133,7 @@ const options = program.opts<{
   heavyRows: number;
   heavyHeapMb: number;
   heavyPartBytes: number;
+  heavyType: string;
   heavySizes: number[];
   heavyKeyless: number[];
   heavyDsr?: string;
@@ -214,13 +220,16 @@ try {
   }
   if (only.has('heavy-pipeline')) {
     log(
-      `heavy pipeline: one subject with ${options.heavyRows} rows, intake → loaded, each function in a worker capped at ${options.heavyHeapMb} MB of heap, the stack's timeouts…`,
+      `heavy pipeline: one subject with ${options.heavyRows} rows, ${options.heavyType === 'erasure' ? 'an erasure, intake → erased' : 'intake → loaded'}, each function in a worker capped at ${options.heavyHeapMb} MB of heap, the stack's timeouts…`,
     );
+    if (options.heavyType !== 'access' && options.heavyType !== 'erasure')
+      throw new Error(`--heavy-type is access or erasure, not ${options.heavyType}`);
     const { heavyPipelineBench } = await import('./suites/heavyPipelineBench');
     heavyPipeline = await heavyPipelineBench({
       rows: options.heavyRows,
       heapMb: options.heavyHeapMb,
       partBytes: options.heavyPartBytes,
+      type: options.heavyType,
       log,
     });
   }
@@ -381,12 +390,20 @@ if (pipeline) {
 }
 if (heavyPipeline) {
   const h = heavyPipeline;
-  rows.push([
-    `heavy subject intake → loaded, s (${h.rows} rows; extract, gate, load each capped at ${h.heapMb} MB of heap; parts of ≤ ${kb(h.partBytes)} KB; ${h.rowsLanded} rows landed, ${h.retries} retries, ${h.handedOn} hand-ons)`,
-    h.timeToLoadedMs === undefined ? h.state : f(h.timeToLoadedMs / 1000, 1),
-    '',
-    '',
-  ]);
+  if (h.erasure)
+    rows.push([
+      `heavy subject's erasure intake → its end, s (${h.rows} rows; extract, gate, erase each capped at ${h.heapMb} MB of heap; ${h.retries} retries, ${h.handedOn} hand-ons; the subject's events left; every other person's events before → after)`,
+      `${h.timeToEndMs === undefined ? h.state : `${f(h.timeToEndMs / 1000, 1)} (${h.state})`}; ${h.erasure.subjectEventsLeft}; ${h.erasure.othersBefore} → ${h.erasure.othersAfter}`,
+      '',
+      '',
+    ]);
+  else
+    rows.push([
+      `heavy subject intake → loaded, s (${h.rows} rows; extract, gate, load each capped at ${h.heapMb} MB of heap; parts of ≤ ${kb(h.partBytes)} KB; ${h.rowsLanded} rows landed, ${h.retries} retries, ${h.handedOn} hand-ons)`,
+      h.timeToLoadedMs === undefined ? h.state : f(h.timeToLoadedMs / 1000, 1),
+      '',
+      '',
+    ]);
   for (const st of h.stages)
     rows.push([
       `heavy subject, ${st.fn}: rows/s of busy time; invocations; longest invocation / timeout, s; peak heap / cap, MB`,

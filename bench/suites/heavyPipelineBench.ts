@@ -27,7 +27,7 @@ const MAP_FILE = 'local/demo/datamap.yaml';
 const SUBJECT_EMAIL = 'heavy.pipeline@example.com';
 
 export interface HeavyStage {
-  readonly fn: 'extract' | 'gate' | 'load';
+  readonly fn: 'extract' | 'gate' | 'load' | 'erase';
   readonly invocations: number;
   /** Sum of the invocations' durations, ms. */
   readonly busyMs: number;
@@ -42,6 +42,8 @@ export interface HeavyStage {
 }
 
 export interface HeavyPipelineResult {
+  /** An access request (intake → loaded) or an erasure (intake → erased or erasure_unverified). */
+  readonly type: 'access' | 'erasure';
   readonly rows: number;
   readonly heapMb: number;
   readonly partBytes: number;
@@ -57,6 +59,14 @@ export interface HeavyPipelineResult {
   readonly retries: number;
   readonly handedOn: number;
   readonly stages: readonly HeavyStage[];
+  /** An erasure's: intake → its end in the ledger, ms. */
+  readonly timeToEndMs?: number;
+  /** An erasure's: the subject's events left (0 once erased) and every other person's events before and after. */
+  readonly erasure?: {
+    readonly subjectEventsLeft: number;
+    readonly othersBefore: number;
+    readonly othersAfter: number;
+  };
 }
 
 /**
@@ -77,7 +87,14 @@ export async function heavyPipelineBench(options: {
   postgresDsn?: string;
   /** Scale of the sample shop around the heavy subject. @default 0.05 */
   sampleScale?: number;
+  /**
+   * `erasure`: the subject's erasure request instead, through extract, gate and erase (its plan
+   * never waits for approval here); ends `erasure_unverified`, as the demo's map has no erasure rule
+   * for users. @default 'access'
+   */
+  type?: 'access' | 'erasure';
 }): Promise<HeavyPipelineResult> {
+  const type = options.type ?? 'access';
   const log = options.log ?? (() => undefined);
   const heapMb = options.heapMb ?? 512;
   const partBytes = options.partBytes ?? 4 * 1024 * 1024;
@@ -129,8 +146,25 @@ export async function heavyPipelineBench(options: {
     const functions = [
       { fn: 'extract', env: deployed.extractHigh, queue: aws.queues.high, timeout: TIMEOUTS.extract },
       { fn: 'gate', env: deployed.gate, queue: aws.queues.gate, timeout: TIMEOUTS.gate },
-      { fn: 'load', env: deployed.load, queue: aws.queues.load, timeout: TIMEOUTS.load },
+      type === 'erasure'
+        ? {
+            fn: 'erase' as const,
+            env: { ...deployed.erase, DSR_APPROVAL_MAX_ROWS: '100000000' },
+            queue: aws.queues.erase,
+            timeout: TIMEOUTS.erase,
+          }
+        : { fn: 'load' as const, env: deployed.load, queue: aws.queues.load, timeout: TIMEOUTS.load },
     ] as const;
+    const othersEvents = async () =>
+      Number(
+        (
+          await db.query<{ n: string }>(
+            'SELECT count(*) AS n FROM public.events WHERE user_id NOT IN (SELECT id FROM public.users WHERE email = $1)',
+            [SUBJECT_EMAIL],
+          )
+        ).rows[0]?.n,
+      );
+    const othersBefore = type === 'erasure' ? await othersEvents() : 0;
     const stats = new Map(
       functions.map((f) => [
         f.fn,
@@ -181,7 +215,11 @@ export async function heavyPipelineBench(options: {
           if (entry.message === 'loaded') {
             loadedLine = entry;
             terminal = 'loaded';
-          } else if (entry.message === 'will retry') retries += 1;
+          } else if (entry.message === 'erased') terminal = 'erased';
+          else if (entry.message === 'erasure not verified') terminal = 'erasure_unverified';
+          else if (entry.message?.startsWith('quarantined') || entry.message?.startsWith('erasure refused'))
+            terminal = 'quarantined';
+          else if (entry.message === 'will retry') retries += 1;
           else if (entry.message === 'dead-lettered') terminal = 'dead_lettered';
           else if (entry.message?.startsWith('time short')) handedOn += 1;
           log(`  ${f.fn}: ${entry.message}${entry.rows !== undefined ? ` (${entry.rows} rows)` : ''}`);
@@ -207,7 +245,7 @@ export async function heavyPipelineBench(options: {
         MessageBody: JSON.stringify({
           version: 1,
           requestId,
-          type: 'access',
+          type,
           subject: { email: [SUBJECT_EMAIL] },
           jurisdiction: 'GDPR',
           receivedAt: new Date(submitted).toISOString(),
@@ -221,6 +259,17 @@ export async function heavyPipelineBench(options: {
       [requestId],
     );
     const loadedAt = ledger.find((e) => e.STATE === 'loaded')?.EVENT_TIME;
+    const endedAt = ledger.find((e) =>
+      ['erased', 'erasure_unverified', 'quarantined'].includes(String(e.STATE)),
+    )?.EVENT_TIME;
+    const subjectEventsLeft = Number(
+      (
+        await db.query<{ n: string }>(
+          'SELECT count(*) AS n FROM public.events WHERE user_id IN (SELECT id FROM public.users WHERE email = $1)',
+          [SUBJECT_EMAIL],
+        )
+      ).rows[0]?.n,
+    );
     const landed = await sf.sql(
       `SELECT COUNT(*) AS N, COUNT(DISTINCT "SYSTEM" || '|' || "TABLE_NAME" || '|' || "ROW_KEY") AS D FROM ${EVIDENCE.database}.${EVIDENCE.schema}.DSR_FINDINGS WHERE "REQUEST_ID" = ?`,
       [requestId],
@@ -229,6 +278,13 @@ export async function heavyPipelineBench(options: {
     if (Number(landed[0]?.D ?? 0) !== rowsLanded) log('  DSR_FINDINGS holds a finding more than once');
     const rows = loadedLine?.rows ?? rowsLanded;
     return {
+      type,
+      ...(type === 'erasure'
+        ? {
+            ...(endedAt ? { timeToEndMs: Date.parse(endedAt) - submitted } : {}),
+            erasure: { subjectEventsLeft, othersBefore, othersAfter: await othersEvents() },
+          }
+        : {}),
       rows: options.rows,
       heapMb,
       partBytes,

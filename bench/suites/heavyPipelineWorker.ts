@@ -1,6 +1,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createAwsClients } from '../../adapters/aws/sqsClients';
+import { createEraseHandler } from '../../functions/erase/eraseHandler';
 import { createExtractHandler } from '../../functions/extract/extractHandler';
 import { createGateHandler } from '../../functions/gate/gateHandler';
 import { createLoadHandler } from '../../functions/load/loadHandler';
@@ -11,7 +12,7 @@ import { configureSnowflakeDriver } from '../../shared/snowflake/configureSnowfl
 
 /** What the bench gives one function's worker. */
 export interface HeavyPipelineWorkerData {
-  readonly fn: 'extract' | 'gate' | 'load';
+  readonly fn: 'extract' | 'gate' | 'load' | 'erase';
   readonly env: Record<string, string>;
   readonly queue: { url: string; arn: string; deadLetterUrl: string; maxReceiveCount: number };
   readonly timeoutMs: number;
@@ -42,8 +43,12 @@ if (!port) throw new Error('heavyPipelineWorker runs as a worker thread');
 configureSnowflakeDriver({ logLevel: 'OFF' });
 const { sqs, s3 } = createAwsClients(data.aws);
 const sink = (line: string) => {
-  // Requests' progress only: the bench reads `loaded`, retries and failures.
-  if (/"message":"(loaded|will retry|dead-lettered|discovered|gate passed|time short[^"]*)"/.test(line))
+  // Requests' progress only: the bench reads `loaded` (or an erasure's end), retries and failures.
+  if (
+    /"message":"(loaded|will retry|dead-lettered|discovered|gate passed|time short[^"]*|erased|erasure not verified|waiting for approval|rows changed since discovery[^"]*|erasure refused[^"]*|quarantined[^"]*)"/.test(
+      line,
+    )
+  )
     port.postMessage({ kind: 'line', line } satisfies HeavyPipelineWorkerReport);
 };
 // Completion events stay in the worker's memory: the local runtime's stand-in for the SNS topic.
@@ -60,7 +65,9 @@ const handler: SqsBatchHandler =
     ? createExtractHandler(env, runtime)
     : data.fn === 'gate'
       ? createGateHandler(env, runtime)
-      : createLoadHandler(env, runtime);
+      : data.fn === 'erase'
+        ? createEraseHandler(env, runtime)
+        : createLoadHandler(env, runtime);
 const timed: SqsBatchHandler = async (event, context) => {
   const started = Date.now();
   try {
