@@ -26,8 +26,8 @@ export const BASE_MIB = 160;
 /**
  * The estimated peak heap the rows behind an erasure plan may take (`heldRowBytes`):
  * `DSR_ERASE_PLAN_HEAP_MIB` when set, else two thirds of the function's memory above
- * {@link BASE_MIB} (the extractors' 512 MiB: 234 MiB, about 160,000 rows of 64 bytes or 42,000 of
- * 2 KiB; the erase function's 1024: 576 MiB), else no limit (one machine, where the process has
+ * {@link BASE_MIB} (the extractors' 512 MiB: 234 MiB, about 99,000 rows of 160 bytes of JSON or
+ * 30,000 of 2 KiB; the erase function's 1024: 576 MiB), else no limit (one machine, where the process has
  * the machine's memory). The rest is left to what planning holds besides (the plan's JSON for the
  * erasure case, the hand-off's parts) and to the heap's own slack.
  */
