@@ -68,6 +68,16 @@ const program = new Command('bench')
   .option('--heavy-rows <n>', 'rows of the one subject in the heavy-pipeline run', Number, 1_000_000)
   .option('--heavy-heap-mb <n>', "each function's heap cap in the heavy-pipeline run", Number, 512)
   .option(
+    '--heavy-extract-heap-mb <n>',
+    "the extractor's heap cap in the heavy-pipeline run (default: --heavy-heap-mb)",
+    Number,
+  )
+  .option(
+    '--heavy-erase-heap-mb <n>',
+    "the erase function's heap cap in the heavy-pipeline run (default: --heavy-heap-mb)",
+    Number,
+  )
+  .option(
     '--heavy-type <type>',
     'the heavy-pipeline request: access (intake → loaded) or erasure (intake → erased, through the erase function)',
     'access',
@@ -134,6 +144,8 @@ const options = program.opts<{
   heavyHeapMb: number;
   heavyPartBytes: number;
   heavyType: string;
+  heavyExtractHeapMb?: number;
+  heavyEraseHeapMb?: number;
   heavySizes: number[];
   heavyKeyless: number[];
   heavyDsr?: string;
@@ -230,6 +242,10 @@ try {
       heapMb: options.heavyHeapMb,
       partBytes: options.heavyPartBytes,
       type: options.heavyType,
+      heapMbOf: {
+        ...(options.heavyExtractHeapMb ? { extract: options.heavyExtractHeapMb } : {}),
+        ...(options.heavyEraseHeapMb ? { erase: options.heavyEraseHeapMb } : {}),
+      },
       log,
     });
   }
@@ -392,7 +408,7 @@ if (heavyPipeline) {
   const h = heavyPipeline;
   if (h.erasure)
     rows.push([
-      `heavy subject's erasure intake → its end, s (${h.rows} rows; extract, gate, erase each capped at ${h.heapMb} MB of heap; ${h.retries} retries, ${h.handedOn} hand-ons; the subject's events left; every other person's events before → after)`,
+      `heavy subject's erasure intake → its end, s (${h.rows} rows; extract, gate, erase each in a heap-capped worker (caps below); ${h.retries} retries, ${h.handedOn} hand-ons; the subject's events left; every other person's events before → after)`,
       `${h.timeToEndMs === undefined ? h.state : `${f(h.timeToEndMs / 1000, 1)} (${h.state})`}; ${h.erasure.subjectEventsLeft}; ${h.erasure.othersBefore} → ${h.erasure.othersAfter}`,
       '',
       '',

@@ -68,6 +68,15 @@ export interface DsrBridgeProps {
   readonly pagerDutyRoutingKeySecretArn?: string;
   /** Required: the gate and the loader cannot start without it, and the synth is refused (naming the context) when it is missing. */
   readonly snowflake?: SnowflakeSettings;
+  /**
+   * Memory of each extractor, MiB (128–10,240; Lambda gives CPU in proportion, one vCPU at 1,769).
+   * An extractor plans an erasure from the subject's rows held in memory: about 99,000 rows of
+   * 160 bytes of JSON at 512 MiB, and the rows of a subject whose rows weigh more are refused
+   * (`SUBJECT_TOO_LARGE_FOR_MEMORY`, see the README's "Erasure in the pipeline"). @default 512
+   */
+  readonly extractMemoryMiB?: number;
+  /** Memory of the erase function, MiB (128–10,240). @default 1024 */
+  readonly eraseMemoryMiB?: number;
   /** Receives before a message is dead-lettered, 1–1000. @default 5 */
   readonly maxReceiveCount?: number;
   /** Concurrent extractors for the high queue, 2–1000 and above the standard one's. @default 20 */

@@ -29,6 +29,8 @@ const CONTEXT_KEYS: (keyof DeployContext)[] = [
   'pgErasureSecretArn',
   'erasureMaskKeySecretArn',
   'approvalMaxRows',
+  'extractMemoryMiB',
+  'eraseMemoryMiB',
   'approvalAlarmHours',
   'pgBackupRetentionDays',
   'proofScanTextRows',

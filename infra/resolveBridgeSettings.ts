@@ -29,6 +29,9 @@ export interface BridgeSettings {
   readonly maintenanceWindow: string;
   readonly scanSchedule: string;
   readonly minCoveragePercent: number;
+  /** Memory of each extractor and of the erase function, MiB. */
+  readonly extractMemoryMiB: number;
+  readonly eraseMemoryMiB: number;
   /** What decides the functions' environments (see `functionEnvironments`). */
   readonly environment: EnvironmentSettings;
 }
@@ -82,6 +85,10 @@ export function resolveBridgeSettings(props: DsrBridgeProps): BridgeSettings {
   const proofScanTextRows = props.proofScanTextRows;
   if (proofScanTextRows !== undefined)
     integerIn('proofScanTextRows', proofScanTextRows, 1, TEXT_SCAN_MAX_ROWS);
+  const extractMemoryMiB = props.extractMemoryMiB ?? 512;
+  integerIn('extractMemoryMiB', extractMemoryMiB, 128, 10_240);
+  const eraseMemoryMiB = props.eraseMemoryMiB ?? 1024;
+  integerIn('eraseMemoryMiB', eraseMemoryMiB, 128, 10_240);
   const maxReceiveCount = props.maxReceiveCount ?? 5;
   integerIn('maxReceiveCount', maxReceiveCount, 1, 1000);
   const deadlineAlarmShare = props.deadlineAlarmShare ?? 0.8;
@@ -124,6 +131,8 @@ export function resolveBridgeSettings(props: DsrBridgeProps): BridgeSettings {
     maintenanceWindow,
     scanSchedule,
     minCoveragePercent,
+    extractMemoryMiB,
+    eraseMemoryMiB,
     environment: {
       snowflake: sf,
       extractorsSearchSnowflake: extractorSnowflake !== undefined,

@@ -28,6 +28,8 @@ export interface DeployContext {
   readonly pgErasureSecretArn?: string;
   readonly erasureMaskKeySecretArn?: string;
   readonly approvalMaxRows?: string | number;
+  readonly extractMemoryMiB?: string | number;
+  readonly eraseMemoryMiB?: string | number;
   readonly approvalAlarmHours?: string | number;
   readonly pgBackupRetentionDays?: string | number;
   readonly proofScanTextRows?: string | number;
@@ -150,6 +152,8 @@ export function stackPropsFromContext(ctx: DeployContext): DsrBridgeStackProps {
     pgErasureSecretArn: ctx.pgErasureSecretArn,
     erasureMaskKeySecretArn: ctx.erasureMaskKeySecretArn,
     approvalMaxRows: int('approvalMaxRows', ctx.approvalMaxRows),
+    extractMemoryMiB: int('extractMemoryMiB', ctx.extractMemoryMiB),
+    eraseMemoryMiB: int('eraseMemoryMiB', ctx.eraseMemoryMiB),
     approvalAlarmHours: int('approvalAlarmHours', ctx.approvalAlarmHours),
     pgBackupRetentionDays: int('pgBackupRetentionDays', ctx.pgBackupRetentionDays),
     proofScanTextRows: int('proofScanTextRows', ctx.proofScanTextRows),

@@ -80,6 +80,8 @@ export interface HeavyPipelineResult {
 export async function heavyPipelineBench(options: {
   rows: number;
   heapMb?: number;
+  /** A function's own heap cap, MB, instead of `heapMb` (e.g. the erase function's). */
+  heapMbOf?: Partial<Record<HeavyStage['fn'], number>>;
   partBytes?: number;
   timeoutMs?: number;
   log?: (line: string) => void;
@@ -198,7 +200,7 @@ export async function heavyPipelineBench(options: {
       };
       const worker = new Worker(workerFile, {
         workerData: data,
-        resourceLimits: { maxOldGenerationSizeMb: heapMb },
+        resourceLimits: { maxOldGenerationSizeMb: options.heapMbOf?.[f.fn] ?? heapMb },
       });
       const s = stats.get(f.fn);
       worker.on('message', (report: HeavyPipelineWorkerReport) => {

@@ -263,21 +263,25 @@ export class DsrBridge extends Construct {
     // of their bundles. With them, it is bundled and evaluated on first use (`import()`).
     const extractorModules = this.extractorSnowflake ? [] : ['snowflake-sdk'];
     this.functions = {
+      // An extractor plans an erasure from the subject's rows held in memory, within a limit that
+      // follows this memory (`DSR_ERASE_PLAN_HEAP_MIB`, from Lambda's `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`).
       extractHigh: fn('ExtractHigh', 'extractHigh', 'extract', {
         network,
         externalModules: extractorModules,
+        memorySize: settings.extractMemoryMiB,
       }),
       extractStandard: fn('ExtractStandard', 'extractStandard', 'extract', {
         network,
         externalModules: extractorModules,
+        memorySize: settings.extractMemoryMiB,
       }),
       gate: fn('Gate', 'gate', 'gate', { network }),
       load: fn('Load', 'load', 'load'),
       // Deletes and masks the subject's rows: the only function given credentials that write the
       // source databases. In the VPC like the extractors: it re-reads PostgreSQL before and after.
-      // The plan's row keys and one table's rows re-read under lock are held at once (not measured
-      // beyond 100k rows; the extractors' 512 MB hold one search page).
-      erase: fn('Erase', 'erase', 'erase', { network, memorySize: 1024 }),
+      // The plan's row keys and what the change and the proof need of the findings are held at once
+      // (see the README's "Erasure in the pipeline", memory).
+      erase: fn('Erase', 'erase', 'erase', { network, memorySize: settings.eraseMemoryMiB }),
       redrive: fn('Redrive', 'redrive', 'redrive', { assets: undefined }),
       deadLetterRecorder: fn('DeadLetterRecorder', 'deadLetterRecorder', 'dead-letter-recorder'),
       // Reads both systems like the extractors and the gate, through the same network. Up to four

@@ -704,6 +704,33 @@ describe('Stack: DsrBridgeStack', () => {
       );
     });
 
+    it("sizes the extractors' and the erase function's memory from props or context, 512 and 1024 MiB by default", () => {
+      const memoryOf = (
+        built: Pick<ReturnType<typeof synthesize>, 'stack' | 'template'>,
+        fn: keyof DsrBridgeStack['bridge']['functions'],
+      ) =>
+        (
+          built.template().findResources('AWS::Lambda::Function')[
+            logicalId(built.stack, built.stack.bridge.functions[fn].function)
+          ] as { Properties: { MemorySize: number } }
+        ).Properties.MemorySize;
+      const defaults = { stack, template: () => template };
+      expect(memoryOf(defaults, 'extractHigh')).toBe(512);
+      expect(memoryOf(defaults, 'erase')).toBe(1024);
+      const sized = synthesize({}, { extractMemoryMiB: '3008', eraseMemoryMiB: '2048' });
+      expect(memoryOf(sized, 'extractHigh')).toBe(3008);
+      expect(memoryOf(sized, 'extractStandard')).toBe(3008);
+      expect(memoryOf(sized, 'erase')).toBe(2048);
+      expect(memoryOf(sized, 'gate')).toBe(512);
+      for (const given of [127, 10_241, 1.5])
+        expect(() => synthesize({ extractMemoryMiB: given })).toThrow(
+          `extractMemoryMiB must be an integer between 128 and 10240 inclusive (given ${given})`,
+        );
+      expect(() => synthesize({}, { eraseMemoryMiB: 'lots' })).toThrow(
+        'context eraseMemoryMiB must be a whole number (given "lots")',
+      );
+    });
+
     it('fails if a data map erases Snowflake rows without an erasure user, naming the context', () => {
       expect(() =>
         synthesize(
