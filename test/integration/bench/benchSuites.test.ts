@@ -103,6 +103,27 @@ describe('bench suites at a tiny scale', () => {
     PIPELINE_MS * 2,
   );
 
+  it(
+    "heavy pipeline, erasure: one subject's events erased through the erase function under heap caps, nobody else's",
+    async () => {
+      const result = await heavyPipelineBench({
+        rows: 20,
+        heapMb: 256,
+        timeoutMs: PIPELINE_MS,
+        log: quiet,
+        postgresDsn: await database(),
+        sampleScale: 0.01,
+        type: 'erasure',
+      });
+      // The demo's map has no erasure rule for users: the user's row stays, so not verified.
+      expect(result.state).toBe('erasure_unverified');
+      expect(result.erasure?.subjectEventsLeft).toBe(0);
+      expect(result.erasure?.othersAfter).toBe(result.erasure?.othersBefore);
+      expect(result.stages.map((s) => s.fn)).toEqual(['extract', 'gate', 'erase']);
+    },
+    PIPELINE_MS * 2,
+  );
+
   it('heavy: dsr discover finds every row of a heavy subject', async () => {
     const result = await heavyBench({
       sizes: [5],
