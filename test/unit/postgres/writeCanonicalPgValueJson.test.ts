@@ -2,14 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { canonicalizePgValue } from '../../../shared/postgres/canonicalizePgValue';
 import type { PgTypeInfo } from '../../../shared/postgres/PgTypeInfo';
-import { writeCanonicalPgValueJson } from '../../../shared/postgres/writeCanonicalPgValueJson';
-
-/** What the writer appends after a piece already there, joined. */
-const canonicalPgValueJson = (text: string | null, pgType: PgTypeInfo): string => {
-  const parts = ['{"a":'];
-  writeCanonicalPgValueJson(text, pgType, parts);
-  return parts.slice(1).join('');
-};
+import { canonicalPgValueJson } from '../../../shared/postgres/writeCanonicalPgValueJson';
 
 const type = (kind: PgTypeInfo['kind'], element?: PgTypeInfo): PgTypeInfo => ({ oid: 0, kind, element });
 
