@@ -3,7 +3,7 @@ import { canonicalJson } from '../canonical/canonicalJson';
 
 /**
  * The canonical JSON of a row a searcher wrote from PostgreSQL's text as it built the row: the same
- * bytes `canonicalJson(row)` gives (`writeCanonicalPgValueJson`), kept so the evidence hash and row
+ * bytes `canonicalJson(row)` gives (`canonicalPgValueJson`), kept so the evidence hash and row
  * hashes do not canonicalise the row again. It is held on the row under a symbol, not enumerable:
  * `Object.keys`, `JSON.stringify`, `canonicalJson`, spreads and `Object.assign` do not see it, so a
  * row built from another (a row less its masked columns, a revived row) never carries it. (A

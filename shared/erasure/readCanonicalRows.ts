@@ -12,7 +12,7 @@ import { rowJsonFromText } from '../postgres/rowJsonFromText';
  * row is treated as changed.
  *
  * Given `only`, each row's canonical JSON is written straight from PostgreSQL's text, as discovery's
- * searcher writes it (`writeCanonicalPgValueJson`), and remembered as the row's (`rowJsonOf`, so
+ * searcher writes it (`canonicalPgValueJson`), and remembered as the row's (`rowJsonOf`, so
  * `rowHash` hashes that text), and `row` holds only the columns in `only`: no value object per
  * other column, no tree per `jsonb` document. A row with a value without a canonical form is built
  * whole, as without `only`.

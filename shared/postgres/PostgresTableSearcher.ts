@@ -300,7 +300,7 @@ type RowConverter = (raw: readonly (string | null)[]) => CanonicalRowResult;
  * without a canonical form costs its row, reported with its column and reason, not the search.
  *
  * Given a {@link RowForm}, each row's canonical JSON is written straight from PostgreSQL's text
- * (`writeCanonicalPgValueJson`, column by column in the canonical order) and `row` holds the form's
+ * (`canonicalPgValueJson`, column by column in the canonical order) and `row` holds the form's
  * columns only: no object per value, no tree per `jsonb` document. An unreadable row is built
  * whole, as without a form.
  */

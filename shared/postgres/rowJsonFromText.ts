@@ -1,8 +1,8 @@
 import type { CanonicalRow } from '../canonical/CanonicalValue';
 import { UnreadableValueError } from '../canonical/UnreadableValueError';
 import { canonicalizePgValue } from './canonicalizePgValue';
+import { canonicalPgValueJson } from './canonicalPgValueJson';
 import type { PgTypeInfo } from './PgTypeInfo';
-import { canonicalPgValueJson } from './writeCanonicalPgValueJson';
 
 /** A column of an array-mode result: its name, its index in each row and its type. */
 export interface TextColumn {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { canonicalizePgValue } from '../../../shared/postgres/canonicalizePgValue';
+import { canonicalPgValueJson } from '../../../shared/postgres/canonicalPgValueJson';
 import type { PgTypeInfo } from '../../../shared/postgres/PgTypeInfo';
-import { canonicalPgValueJson } from '../../../shared/postgres/writeCanonicalPgValueJson';
 
 const type = (kind: PgTypeInfo['kind'], element?: PgTypeInfo): PgTypeInfo => ({ oid: 0, kind, element });
 
@@ -36,7 +36,7 @@ const CASES: [PgTypeInfo, (string | null)[]][] = [
   [type('text'), ['plain', 'quote " backslash \\ tab \t line\nfeed', '\u0001\u001f\u007f\u2028', '🦊 é', '']],
 ];
 
-describe('Function: writeCanonicalPgValueJson', () => {
+describe('Function: canonicalPgValueJson', () => {
   it.each(CASES)('writes the canonical JSON of canonicalizePgValue for %o', (pgType, texts) => {
     for (const text of texts)
       expect(canonicalPgValueJson(text, pgType)).toBe(canonicalJson(canonicalizePgValue(text, pgType)));
