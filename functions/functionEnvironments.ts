@@ -133,6 +133,19 @@ export function functionEnvironments(
         ),
       }
     : {};
+  // Without an erasure user, the erase function searches Snowflake (plans again, proves) as the
+  // read-only user: the evidence writer may not read the source tables.
+  const eraseReader: Record<string, string> =
+    settings.extractorsSearchSnowflake && !settings.erasesSnowflake
+      ? {
+          SNOWFLAKE_READER_USER: required(sf.reader, 'snowflake.reader').user,
+          SNOWFLAKE_READER_ROLE: required(sf.reader, 'snowflake.reader').role,
+          SNOWFLAKE_READER_PRIVATE_KEY_SECRET_ID: required(
+            secrets.snowflakeReader,
+            'secrets.snowflakeReader',
+          ),
+        }
+      : {};
   const mirrors: Record<string, string> = settings.searchMirrors ? { DSR_SEARCH_MIRRORS: 'true' } : {};
   const completion = { COMPLETION_TOPIC_ARN: refs.completionTopicArn };
   const extractor = (priority: 'high' | 'standard'): Record<string, string> => ({
@@ -178,6 +191,7 @@ export function functionEnvironments(
       ...common,
       ...writer,
       ...eraser,
+      ...eraseReader,
       ...mirrors,
       ...completion,
       DSR_STAGE: 'erase',

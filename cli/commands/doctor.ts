@@ -43,8 +43,13 @@ interface ParsedConfig {
   readonly snowflake?: SnowflakeSettings;
   /** The erase function's session as the Snowflake erasure user, when the map erases Snowflake rows. */
   readonly snowflakeErasure?: SnowflakeSettings;
+  /** The erase function's session as the read-only user, when it searches Snowflake but erases none of it. */
+  readonly snowflakeReader?: SnowflakeSettings;
   readonly location?: LoadLocation;
 }
+
+/** Where a Snowflake session's user and key are given. */
+type SessionPrefix = 'SNOWFLAKE_' | 'SNOWFLAKE_ERASURE_' | 'SNOWFLAKE_READER_';
 
 export interface DoctorOptions {
   /** Replaces `DSR_DATAMAP_PATH` (the bundled `datamap.yaml`) with the data map deployed. */
@@ -93,8 +98,11 @@ export function doctorChecks(
       settings: SnowflakeSettings;
       reads: Set<string>;
       locations: Map<string, LoadLocation>;
-      /** The erasure user's session: its key is in `SNOWFLAKE_ERASURE_*`. */
-      erasing: boolean;
+      /**
+       * Where the session's user and key are: `SNOWFLAKE_*`, or the erase function's second session
+       * in `SNOWFLAKE_ERASURE_*` (the erasure user) or `SNOWFLAKE_READER_*` (the read-only user).
+       */
+      prefix: SessionPrefix;
     }
   >();
   const queues = new Map<string, { names: string[]; variable: string }>();
@@ -163,9 +171,10 @@ export function doctorChecks(
         name,
       );
     }
-    for (const [settings, erasing] of [
-      [config.snowflake, false],
-      [config.snowflakeErasure, true],
+    for (const [settings, prefix] of [
+      [config.snowflake, 'SNOWFLAKE_'],
+      [config.snowflakeErasure, 'SNOWFLAKE_ERASURE_'],
+      [config.snowflakeReader, 'SNOWFLAKE_READER_'],
     ] as const) {
       if (!settings) continue;
       const c = settings.connection;
@@ -179,23 +188,24 @@ export function doctorChecks(
           settings,
           reads: new Set<string>(),
           locations: new Map(),
-          erasing,
+          prefix,
         }),
         name,
       );
       const map = config.dataMap;
       // The erasure user reads each table it deletes from or masks (the re-check before the change).
-      if (map && erasing)
+      if (map && prefix === 'SNOWFLAKE_ERASURE_')
         for (const t of map.snowflake)
           if (t.erasure?.action === 'delete' || t.erasure?.action === 'mask') entry.reads.add(t.table);
-      if (map && name.startsWith('extract')) {
+      // The extractors, and the erase function's read-only session, search every mapped table.
+      if (map && (name.startsWith('extract') || prefix === 'SNOWFLAKE_READER_')) {
         for (const t of map.snowflake) entry.reads.add(t.table);
         if (config.env.DSR_SEARCH_MIRRORS === true)
           for (const t of snowflakeTablesOf(map)) entry.reads.add(t);
       }
       // The gate reads each mirror's catalog, which shows only what the role may read.
       if (map && name === 'gate') for (const t of map.postgres) if (t.mirror) entry.reads.add(t.mirror);
-      if (config.location && !erasing && (name === 'gate' || name === 'load'))
+      if (config.location && prefix === 'SNOWFLAKE_' && (name === 'gate' || name === 'load'))
         entry.locations.set(`${config.location.database}.${config.location.schema}`, config.location);
     }
     for (const v of QUEUE_VARIABLES) {
@@ -213,9 +223,9 @@ export function doctorChecks(
     checks.push(postgresReachable(db, list(names), variable, role));
     if (dataMap) checks.push(dataMapMatchesPostgres(db, dataMap, file, list(names)));
   }
-  for (const { names, db, settings, reads, locations, erasing } of snowflake.values()) {
+  for (const { names, db, settings, reads, locations, prefix } of snowflake.values()) {
     const c = settings.connection;
-    const variable = (v: string) => (erasing ? v.replace('SNOWFLAKE_', 'SNOWFLAKE_ERASURE_') : v);
+    const variable = (v: string) => v.replace('SNOWFLAKE_', prefix);
     const who = {
       account: c.account,
       user: c.user,

@@ -18,6 +18,7 @@ import {
   stageEnv,
   subjectHashKeyFields,
 } from '../common/stageEnv';
+import { snowflakeSearchReason } from '../extract/extractEnv';
 
 /** The erasure role's PostgreSQL credentials: its own secret in AWS, a DSN on one machine. */
 export const ERASURE_PG_VARIABLES = ['DSR_ERASURE_PG_SECRET_ARN', 'DSR_ERASURE_PG_DSN'];
@@ -81,6 +82,15 @@ export const eraseEnv = z
     SNOWFLAKE_ERASURE_ROLE: optional(z.string().min(1)),
     SNOWFLAKE_ERASURE_PRIVATE_KEY_SECRET_ID: optional(z.string().min(1)),
     SNOWFLAKE_ERASURE_PASSWORD: optional(z.string().min(1)),
+    /**
+     * The extractors' read-only user and role: the erase function searches Snowflake as them (plans
+     * again and proves) when the data map sends it to Snowflake but erases no Snowflake row, so no
+     * erasure user is given and the evidence writer may not read the source tables.
+     */
+    SNOWFLAKE_READER_USER: optional(z.string().min(1)),
+    SNOWFLAKE_READER_ROLE: optional(z.string().min(1)),
+    SNOWFLAKE_READER_PRIVATE_KEY_SECRET_ID: optional(z.string().min(1)),
+    SNOWFLAKE_READER_PASSWORD: optional(z.string().min(1)),
     // `erasure_unverified` pages.
     ...pagerDutyFields,
   })
@@ -102,6 +112,12 @@ export interface EraseConfig extends EvidenceWriterConfig<EraseEnv> {
    * the data map has Snowflake tables to delete from or mask.
    */
   readonly snowflakeErasure: SnowflakeSettings | undefined;
+  /**
+   * The read-only session the erase function searches Snowflake with when it has no erasure user:
+   * present when the data map sends it to Snowflake (Snowflake tables, or mirrors searched) but
+   * erases no Snowflake row.
+   */
+  readonly snowflakeReader: SnowflakeSettings | undefined;
 }
 
 /** Whether any Snowflake table of the map is erased by deleting or masking rows. */
@@ -113,7 +129,8 @@ export function erasesSnowflake(dataMap: DataMap): boolean {
  * Parses the erase function's environment: its own settings, the evidence writer's Snowflake
  * session (ledger, valueless evidence, receipts) and, when the map erases Snowflake rows, the
  * erasure user's session (`SNOWFLAKE_ERASURE_USER` with its key's secret, or its password towards
- * a loopback endpoint).
+ * a loopback endpoint); when the map sends it to Snowflake but erases no Snowflake row, the
+ * read-only user's session instead (`SNOWFLAKE_READER_*`).
  */
 export function eraseConfig(rawEnv: NodeJS.ProcessEnv, readDataMap: (path: string) => DataMap): EraseConfig {
   const base = evidenceWriterConfig(
@@ -122,18 +139,50 @@ export function eraseConfig(rawEnv: NodeJS.ProcessEnv, readDataMap: (path: strin
     readDataMap,
     'the erase stage writes the ledger, the valueless evidence and the receipt in Snowflake',
   );
-  if (!erasesSnowflake(base.dataMap)) return { ...base, snowflakeErasure: undefined };
+  if (!erasesSnowflake(base.dataMap)) {
+    const reason = snowflakeSearchReason(base.dataMap, base.env.DSR_SEARCH_MIRRORS);
+    return {
+      ...base,
+      snowflakeErasure: undefined,
+      snowflakeReader: reason
+        ? sessionOf(
+            rawEnv,
+            'SNOWFLAKE_READER_',
+            `${reason}; it erases none, so the erase function searches them as the read-only user`,
+          )
+        : undefined,
+    };
+  }
   const why = 'the data map deletes or masks Snowflake rows, which only the erasure user may do';
-  const user = rawEnv.SNOWFLAKE_ERASURE_USER;
-  if (!user) throw new ConfigError('SNOWFLAKE_ERASURE_USER', `is not set: ${why}`);
-  const erasureEnv: NodeJS.ProcessEnv = {
-    ...rawEnv,
-    SNOWFLAKE_USER: user,
-    SNOWFLAKE_ROLE: rawEnv.SNOWFLAKE_ERASURE_ROLE,
-    SNOWFLAKE_PRIVATE_KEY_SECRET_ID: rawEnv.SNOWFLAKE_ERASURE_PRIVATE_KEY_SECRET_ID,
-    SNOWFLAKE_PASSWORD: rawEnv.SNOWFLAKE_ERASURE_PASSWORD,
-    SNOWFLAKE_PRIVATE_KEY_PATH: undefined,
-    SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: undefined,
+  return {
+    ...base,
+    snowflakeErasure: sessionOf(rawEnv, 'SNOWFLAKE_ERASURE_', why),
+    snowflakeReader: undefined,
   };
-  return { ...base, snowflakeErasure: snowflakeSettings(erasureEnv, why) };
+}
+
+/**
+ * A second Snowflake session on the evidence writer's account, warehouse and proxy, as the user,
+ * role and key (or loopback password) given under `prefix` (`SNOWFLAKE_ERASURE_USER`, …); its
+ * user is required, `why` says for what.
+ */
+function sessionOf(
+  rawEnv: NodeJS.ProcessEnv,
+  prefix: 'SNOWFLAKE_ERASURE_' | 'SNOWFLAKE_READER_',
+  why: string,
+): SnowflakeSettings {
+  const user = rawEnv[`${prefix}USER`];
+  if (!user) throw new ConfigError(`${prefix}USER`, `is not set: ${why}`);
+  return snowflakeSettings(
+    {
+      ...rawEnv,
+      SNOWFLAKE_USER: user,
+      SNOWFLAKE_ROLE: rawEnv[`${prefix}ROLE`],
+      SNOWFLAKE_PRIVATE_KEY_SECRET_ID: rawEnv[`${prefix}PRIVATE_KEY_SECRET_ID`],
+      SNOWFLAKE_PASSWORD: rawEnv[`${prefix}PASSWORD`],
+      SNOWFLAKE_PRIVATE_KEY_PATH: undefined,
+      SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: undefined,
+    },
+    why,
+  );
 }

@@ -71,9 +71,12 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
     // The evidence writer: ledger, valueless evidence, receipts.
     const evidence = openSnowflake(config.snowflake, runtime);
     // The erasure user: changes (and re-reads) the mapped Snowflake tables; searches them too, so the
-    // proof reads what the erasure user sees. Without Snowflake rows to erase, the evidence writer searches.
+    // proof reads what the erasure user sees. Without Snowflake rows to erase, the read-only user
+    // searches (the evidence writer may not read the source tables), and without Snowflake to
+    // search, nothing does.
     const sfErasure = config.snowflakeErasure ? openSnowflake(config.snowflakeErasure, runtime) : undefined;
-    const sfSearch = sfErasure ?? evidence;
+    const sfReader = config.snowflakeReader ? openSnowflake(config.snowflakeReader, runtime) : undefined;
+    const sfSearch = sfErasure ?? sfReader ?? evidence;
     const ledger = evidenceLedger(evidence, config.location, rawEnv, runtime, config.env.PAYLOAD_BUCKET);
     const prepared = memoizeSuccess(async () => {
       const searchers: Partial<Record<System, TableSearcher>> = {

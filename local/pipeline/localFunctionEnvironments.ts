@@ -49,6 +49,8 @@ export const SECRET_STAND_INS: Readonly<Record<string, readonly string[]>> = {
   SNOWFLAKE_PRIVATE_KEY_SECRET_ID: ['SNOWFLAKE_PASSWORD', 'SNOWFLAKE_ACCESS_URL'],
   // The erasure user's session takes the account and endpoint of the evidence writer's.
   SNOWFLAKE_ERASURE_PRIVATE_KEY_SECRET_ID: ['SNOWFLAKE_ERASURE_PASSWORD'],
+  // So does the read-only user's session of the erase function.
+  SNOWFLAKE_READER_PRIVATE_KEY_SECRET_ID: ['SNOWFLAKE_READER_PASSWORD'],
   PAGERDUTY_ROUTING_KEY_SECRET_ARN: ['PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_EVENTS_URL'],
 };
 export const ENDPOINT_VARIABLES = ['DSR_SQS_ENDPOINT', 'DSR_S3_ENDPOINT', 'AWS_REGION'] as const;
@@ -125,6 +127,7 @@ export function localFunctionEnvironments(
     DSR_ERASURE_PG_SECRET_ARN: { DSR_ERASURE_PG_DSN: standIns.erasurePgDsn },
     DSR_ERASURE_MASK_KEY_SECRET_ARN: { DSR_ERASURE_MASK_KEY: standIns.erasureMaskKey },
     SNOWFLAKE_ERASURE_PRIVATE_KEY_SECRET_ID: { SNOWFLAKE_ERASURE_PASSWORD: standIns.snowflake.password },
+    SNOWFLAKE_READER_PRIVATE_KEY_SECRET_ID: { SNOWFLAKE_READER_PASSWORD: standIns.snowflake.password },
     DSR_SUBJECT_HASH_KEY_SECRET_ARN: { DSR_SUBJECT_HASH_KEY: standIns.subjectHashKey },
     SNOWFLAKE_PRIVATE_KEY_SECRET_ID: {
       SNOWFLAKE_PASSWORD: standIns.snowflake.password,

@@ -361,6 +361,35 @@ describe('Contract: every function starts with the environment the stack gives i
     );
   });
 
+  it('gives the erase function the read-only user when the data map sends it to Snowflake but erases none of it', () => {
+    // Prepare: mirrors searched, no Snowflake table erased (the sample map) against a map that erases some.
+    const searching = deployedEnvironments(SAMPLE_MAP, {
+      ...SNOWFLAKE_READER_CONTEXT,
+      searchMirrors: 'true',
+    });
+    const erasing = deployedEnvironments(ERASURE_DATA_MAP, {
+      ...SNOWFLAKE_READER_CONTEXT,
+      ...SNOWFLAKE_ERASURE_CONTEXT,
+    });
+
+    // Assess: the reader's user, role and key for the first; the erasure user alone for the second.
+    expect(searching.erase.SNOWFLAKE_READER_USER).toBe(searching.extractHigh.SNOWFLAKE_USER);
+    expect(searching.erase.SNOWFLAKE_READER_ROLE).toBe(searching.extractHigh.SNOWFLAKE_ROLE);
+    expect(searching.erase.SNOWFLAKE_READER_PRIVATE_KEY_SECRET_ID).toBe(
+      searching.extractHigh.SNOWFLAKE_PRIVATE_KEY_SECRET_ID,
+    );
+    const config = functionConfigs.erase.parse(searching.erase, bundledMap(SAMPLE_MAP)) as {
+      snowflakeReader?: { connection: { user: string } };
+    };
+    expect(config.snowflakeReader?.connection.user).toBe(searching.extractHigh.SNOWFLAKE_USER);
+    expect(Object.keys(erasing.erase).filter((k) => k.startsWith('SNOWFLAKE_READER_'))).toEqual([]);
+    // Without it, the function refuses to start, naming the variable and why.
+    const { SNOWFLAKE_READER_USER: _, ...rest } = searching.erase;
+    expect(() => functionConfigs.erase.parse(rest, bundledMap(SAMPLE_MAP))).toThrow(
+      /SNOWFLAKE_READER_USER.*searches them as the read-only user/,
+    );
+  });
+
   it('refuses half-given proxy and reader context', () => {
     expect(() => synthesize({}, { snowflakeProxyHost: 'proxy.internal' })).toThrow(
       /snowflakeProxyHost and snowflakeProxyPort go together/,

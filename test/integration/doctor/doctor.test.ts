@@ -116,18 +116,20 @@ describe('Command: dsr doctor, against the local stack configured as deployed', 
       functions: 'erase',
       status: 'pass',
     });
-    // The extractors log in with the read-only role, the gate and the loader with theirs.
+    // The extractors log in with the read-only role, the gate and the loader with theirs; the erase
+    // function, which erases no Snowflake row under this map, searches as the read-only role too.
     expect(
       rows.filter((r) => /^Snowflake login as DSR/.test(r.name)).map((r) => `${r.functions}: ${r.name}`),
     ).toEqual([
-      'extractHigh, extractStandard: Snowflake login as DSR (role PUBLIC)',
+      'extractHigh, extractStandard, erase: Snowflake login as DSR (role PUBLIC)',
       'gate, load, erase, deadLetterRecorder, scan, deadlineCheck: Snowflake login as DSR',
     ]);
-    // The extractors read the mapped Snowflake table, the gate the mirror.
+    // The extractors and the erase function's read-only session read the mapped Snowflake table,
+    // the gate the mirror.
     expect(
       rows.filter((r) => /^Snowflake SELECT/.test(r.name)).map((r) => `${r.functions}: ${r.detail}`),
     ).toEqual([
-      'extractHigh, extractStandard: 1 readable',
+      'extractHigh, extractStandard, erase: 1 readable',
       'gate, load, erase, deadLetterRecorder, scan, deadlineCheck: 1 readable',
     ]);
     expect(row(rows, /^Snowflake load location DSR\.EVIDENCE$/).status).toBe('pass');

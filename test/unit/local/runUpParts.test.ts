@@ -79,6 +79,9 @@ describe('Function: userSnowflakeEnv', () => {
       SNOWFLAKE_ERASURE_USER: 'DSR_LOADER',
       SNOWFLAKE_ERASURE_ROLE: '',
       SNOWFLAKE_ERASURE_PASSWORD: '',
+      SNOWFLAKE_READER_USER: 'DSR_LOADER',
+      SNOWFLAKE_READER_ROLE: '',
+      SNOWFLAKE_READER_PASSWORD: '',
     });
   });
 });
