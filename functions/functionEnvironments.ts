@@ -122,29 +122,27 @@ export function functionEnvironments(
         required(secrets.snowflakeReader, 'secrets.snowflakeReader'),
       )
     : {};
-  // The erasure user shares the loader's account, warehouse and proxy (its own session in eraseConfig).
+  /**
+   * A second session of the erase function on the loader's account, warehouse and proxy (its own
+   * session in eraseConfig): the user, role and key's secret under `prefix`.
+   */
+  const session = (
+    prefix: 'SNOWFLAKE_ERASURE_' | 'SNOWFLAKE_READER_',
+    who: SnowflakeAccountSettings['reader'],
+    secretArn: string | undefined,
+    name: 'eraser' | 'reader',
+  ): Record<string, string> => ({
+    [`${prefix}USER`]: required(who, `snowflake.${name}`).user,
+    [`${prefix}ROLE`]: required(who, `snowflake.${name}`).role,
+    [`${prefix}PRIVATE_KEY_SECRET_ID`]: required(secretArn, `the ${name}'s secret`),
+  });
+  // The erasure user, when the map erases Snowflake rows; without one, the erase function searches
+  // Snowflake (plans again, proves) as the read-only user: the evidence writer may not read the
+  // source tables.
   const eraser: Record<string, string> = settings.erasesSnowflake
-    ? {
-        SNOWFLAKE_ERASURE_USER: required(sf.eraser, 'snowflake.eraser').user,
-        SNOWFLAKE_ERASURE_ROLE: required(sf.eraser, 'snowflake.eraser').role,
-        SNOWFLAKE_ERASURE_PRIVATE_KEY_SECRET_ID: required(
-          secrets.snowflakeErasure,
-          'secrets.snowflakeErasure',
-        ),
-      }
-    : {};
-  // Without an erasure user, the erase function searches Snowflake (plans again, proves) as the
-  // read-only user: the evidence writer may not read the source tables.
-  const eraseReader: Record<string, string> =
-    settings.extractorsSearchSnowflake && !settings.erasesSnowflake
-      ? {
-          SNOWFLAKE_READER_USER: required(sf.reader, 'snowflake.reader').user,
-          SNOWFLAKE_READER_ROLE: required(sf.reader, 'snowflake.reader').role,
-          SNOWFLAKE_READER_PRIVATE_KEY_SECRET_ID: required(
-            secrets.snowflakeReader,
-            'secrets.snowflakeReader',
-          ),
-        }
+    ? session('SNOWFLAKE_ERASURE_', sf.eraser, secrets.snowflakeErasure, 'eraser')
+    : settings.extractorsSearchSnowflake
+      ? session('SNOWFLAKE_READER_', sf.reader, secrets.snowflakeReader, 'reader')
       : {};
   const mirrors: Record<string, string> = settings.searchMirrors ? { DSR_SEARCH_MIRRORS: 'true' } : {};
   const completion = { COMPLETION_TOPIC_ARN: refs.completionTopicArn };
@@ -191,7 +189,6 @@ export function functionEnvironments(
       ...common,
       ...writer,
       ...eraser,
-      ...eraseReader,
       ...mirrors,
       ...completion,
       DSR_STAGE: 'erase',

@@ -86,17 +86,22 @@ describe('bench suites at a tiny scale', () => {
     PIPELINE_MS * 2,
   );
 
+  /** The heavy pipeline of 20 rows, every heap capped at 256 MB, on a database of its own. */
+  const tinyHeavyPipeline = async (type: 'access' | 'erasure') =>
+    heavyPipelineBench({
+      rows: 20,
+      heapMb: 256,
+      timeoutMs: PIPELINE_MS,
+      log: quiet,
+      postgresDsn: await database(),
+      sampleScale: 0.01,
+      type,
+    });
+
   it(
     'heavy pipeline: one subject goes from intake to loaded under heap caps',
     async () => {
-      const result = await heavyPipelineBench({
-        rows: 20,
-        heapMb: 256,
-        timeoutMs: PIPELINE_MS,
-        log: quiet,
-        postgresDsn: await database(),
-        sampleScale: 0.01,
-      });
+      const result = await tinyHeavyPipeline('access');
       expect(result.state).toBe('loaded');
       expect(result.rowsLanded).toBeGreaterThan(20);
     },
@@ -106,15 +111,7 @@ describe('bench suites at a tiny scale', () => {
   it(
     "heavy pipeline, erasure: one subject's events erased through the erase function under heap caps, nobody else's",
     async () => {
-      const result = await heavyPipelineBench({
-        rows: 20,
-        heapMb: 256,
-        timeoutMs: PIPELINE_MS,
-        log: quiet,
-        postgresDsn: await database(),
-        sampleScale: 0.01,
-        type: 'erasure',
-      });
+      const result = await tinyHeavyPipeline('erasure');
       // The demo's map has no erasure rule for users: the user's row stays, so not verified.
       expect(result.state).toBe('erasure_unverified');
       expect(result.erasure?.subjectEventsLeft).toBe(0);
