@@ -136,14 +136,31 @@ export function sortUnreadable(
 
 /**
  * SHA-256 of the canonical JSON of the findings, fed to the digest a chunk at a time (no string of
- * the whole array is built). A finding of the five members discovery builds, whose row its searcher
- * wrote as JSON (`writtenJson`), is written member by member in canonical order with that text;
- * any other (read back from a document, say) is written by `canonicalJson`, extra members and all.
- * The bytes hashed are `canonicalJson(findings)`'s.
+ * the whole array is built), each finding written by {@link findingLineWriter}. The bytes hashed are
+ * `canonicalJson(findings)`'s.
  */
 export function evidenceHash(findings: readonly Finding[]): string {
   const hash = createHash('sha256');
-  // Provenance entries are shared between the rows one search met: each is written once.
+  const line = findingLineWriter();
+  let chunk = '[';
+  for (let i = 0; i < findings.length; i++) {
+    chunk += `${i === 0 ? '' : ','}${line(findings[i] as Finding)}`;
+    if (chunk.length >= 1 << 16) {
+      hash.update(chunk, 'utf8');
+      chunk = '';
+    }
+  }
+  hash.update(`${chunk}]`, 'utf8');
+  return hash.digest('hex');
+}
+
+/**
+ * A writer of findings' canonical JSON, `canonicalJson(finding)`'s bytes: a finding whose row its
+ * searcher wrote as JSON (`writtenJson`) is written member by member with that text, its
+ * provenance entries (shared between the rows one search met) each written once per writer; any
+ * other (read back from a document, say) by `canonicalJson`, extra members and all.
+ */
+export function findingLineWriter(): (finding: Finding) => string {
   const entries = new Map<ProvenanceEntry, string>();
   const entryJson = (entry: ProvenanceEntry) => {
     let json = entries.get(entry);
@@ -153,25 +170,15 @@ export function evidenceHash(findings: readonly Finding[]): string {
     }
     return json;
   };
-  let chunk = '[';
-  for (let i = 0; i < findings.length; i++) {
-    const f = findings[i] as Finding;
+  return (f) => {
     const row = writtenJson(f.row);
-    if (row === undefined || Object.keys(f).length !== 5) {
-      chunk += `${i === 0 ? '' : ','}${canonicalJson(f as unknown as CanonicalValue)}`;
-    } else {
-      let provenance = '[';
-      for (let j = 0; j < f.provenance.length; j++)
-        provenance += `${j === 0 ? '' : ','}${entryJson(f.provenance[j] as ProvenanceEntry)}`;
-      chunk += `${i === 0 ? '' : ','}{"key":${writtenJson(f.key) ?? canonicalJson(f.key)},"provenance":${provenance}],"row":${row},"system":${JSON.stringify(f.system)},"table":${JSON.stringify(f.table)}}`;
-    }
-    if (chunk.length >= 1 << 16) {
-      hash.update(chunk, 'utf8');
-      chunk = '';
-    }
-  }
-  hash.update(`${chunk}]`, 'utf8');
-  return hash.digest('hex');
+    if (row === undefined || Object.keys(f).length !== 5)
+      return canonicalJson(f as unknown as CanonicalValue);
+    let provenance = '[';
+    for (let j = 0; j < f.provenance.length; j++)
+      provenance += `${j === 0 ? '' : ','}${entryJson(f.provenance[j] as ProvenanceEntry)}`;
+    return `{"key":${writtenJson(f.key) ?? canonicalJson(f.key)},"provenance":${provenance}],"row":${row},"system":${JSON.stringify(f.system)},"table":${JSON.stringify(f.table)}}`;
+  };
 }
 
 /** The document as canonical JSON: the same findings always give the same bytes. */

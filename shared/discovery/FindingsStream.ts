@@ -1,6 +1,4 @@
-import type { CanonicalValue } from '../canonical/CanonicalValue';
-import { canonicalJson } from '../canonical/canonicalJson';
-import type { FindingsDocument, Unreadable } from './FindingsDocument';
+import { type FindingsDocument, findingLineWriter, type Unreadable } from './FindingsDocument';
 import type { NotFollowed, UnparsedPhones } from './NotFollowed';
 
 /**
@@ -49,7 +47,9 @@ export function findingsSourceOf(document: FindingsDocument): FindingsSource {
       ...(document.unparsedPhones ? { unparsedPhones: document.unparsedPhones } : {}),
     },
     async *lines() {
-      for (const finding of document.findings) yield canonicalJson(finding as unknown as CanonicalValue);
+      // Each row's text as its searcher wrote it, where it did: not canonicalised again.
+      const line = findingLineWriter();
+      for (const finding of document.findings) yield line(finding);
     },
   };
 }

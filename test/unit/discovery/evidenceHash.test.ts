@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type CanonicalValue, JsonNumber } from '../../../shared/canonical/CanonicalValue';
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
-import { evidenceHash, type Finding } from '../../../shared/discovery/FindingsDocument';
+import {
+  evidenceHash,
+  type Finding,
+  type FindingsDocument,
+} from '../../../shared/discovery/FindingsDocument';
+import { findingsSourceOf } from '../../../shared/discovery/FindingsStream';
 import type { ProvenanceEntry } from '../../../shared/discovery/Provenance';
 import { rememberWrittenJson } from '../../../shared/discovery/rowJsonOf';
 import { withoutColumns } from '../../../shared/erasure/planErasure';
@@ -86,5 +91,24 @@ describe('Function: evidenceHash', () => {
     expect(rowHash(rest)).toBe(sha256('{"id":1}'));
     expect(canonicalJson(row)).toBe('{"id":1,"note":"secret"}');
     expect(Object.keys(row)).toEqual(['id', 'note']);
+  });
+
+  it("hands a document's findings on as their canonical JSON lines, written rows from their text", async () => {
+    // Prepare: rows written as JSON, one not remembered, one with a member discovery never writes
+    const findings = [
+      written(1),
+      { ...written(2), row: { id: 2, note: 'not remembered' } },
+      { ...written(3), extra: 'added' } as Finding,
+      written(6),
+    ];
+    const document = { findings, evidenceHash: evidenceHash(findings) } as unknown as FindingsDocument;
+
+    // Act
+    const lines: string[] = [];
+    for await (const line of findingsSourceOf(document).lines()) lines.push(line);
+
+    // Assess: each line is the finding's canonical JSON, and they hash to the evidence hash
+    expect(lines).toEqual(findings.map((f) => canonicalJson(f as unknown as CanonicalValue)));
+    expect(sha256(`[${lines.join(',')}]`)).toBe(document.evidenceHash);
   });
 });
