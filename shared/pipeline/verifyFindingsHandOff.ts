@@ -63,6 +63,14 @@ export interface HandOffExpectations {
   readonly parseLines?: boolean;
 }
 
+/** What `VerifiedFindings.readPart` parses of a part. */
+export interface ReadPartOptions {
+  /** @default true */
+  readonly parse?: boolean;
+  /** Parse and give only the findings of the tables this accepts. @default every table */
+  readonly only?: (table: { readonly system: string; readonly table: string }) => boolean;
+}
+
 /** One part of verified findings, read back and checked against the hash its manifest gives. */
 export interface FindingsPartContent {
   /** The findings' canonical JSON, one per line, as they were written. */
@@ -93,9 +101,11 @@ export interface VerifiedFindings {
   readonly parts: readonly { readonly sha256: string; readonly rows: number }[];
   /**
    * Part `index` (0-based); throws {@link IntegrityViolationError} if it is not what the manifest
-   * lists. With `parse: false` the findings are not parsed (`findings` is empty).
+   * lists. With `parse: false` the findings are not parsed (`findings` is empty); with `only`, just
+   * the findings of the tables it accepts are parsed and given (each line's table is read from its
+   * end, where canonical order puts it, and a line that does not end as a finding's is refused).
    */
-  readPart(index: number, options?: { readonly parse?: boolean }): Promise<FindingsPartContent>;
+  readPart(index: number, options?: ReadPartOptions): Promise<FindingsPartContent>;
   /** The whole document, for findings that travelled whole (inline or a claim check). */
   readonly document?: FindingsDocument;
   /** Learned values discovery did not follow because several rows share them (counts only). */
@@ -202,10 +212,7 @@ export async function openFindingsParts(
     );
   checkTablesTouched(message, manifest);
 
-  const readPart = async (
-    index: number,
-    options: { readonly parse?: boolean } = {},
-  ): Promise<FindingsPartContent> => {
+  const readPart = async (index: number, options: ReadPartOptions = {}): Promise<FindingsPartContent> => {
     const part = manifest.parts[index];
     if (part === undefined) throw new Error(`part ${index + 1} is not in the manifest`);
     const got = await store.get({ bucket: pointer.bucket, key: part.key });
@@ -229,7 +236,12 @@ export async function openFindingsParts(
         `part ${index + 1} holds ${lines.length} findings, its manifest says ${part.rows}`,
       );
     if (options.parse === false) return { lines, findings: [] };
-    const findings = lines.map((line, n) => parseFinding(line, `part ${index + 1} line ${n + 1}`));
+    const only = options.only;
+    const findings: Finding[] = [];
+    lines.forEach((line, n) => {
+      const where = `part ${index + 1} line ${n + 1}`;
+      if (!only || only(systemAndTableOfLine(line, where))) findings.push(parseFinding(line, where));
+    });
     return { lines, findings };
   };
   return {
@@ -254,6 +266,12 @@ export async function openFindingsParts(
  * so the last one is the key's. A line that does not end so is malformed.
  */
 function tableOfLine(line: string, where: string): string {
+  const { system, table } = systemAndTableOfLine(line, where);
+  return `${system}:${table}`;
+}
+
+/** The system and table of a finding's canonical line, read from its end (see {@link tableOfLine}). */
+function systemAndTableOfLine(line: string, where: string): { system: string; table: string } {
   const at = line.lastIndexOf(',"system":');
   let tail: unknown;
   try {
@@ -270,7 +288,7 @@ function tableOfLine(line: string, where: string): string {
     Object.keys(t).length !== 2
   )
     throw new IntegrityViolationError('findings_malformed', `${where} is not a finding`);
-  return `${t.system}:${t.table}`;
+  return { system: t.system, table: t.table };
 }
 
 function parseFinding(line: string, where: string): Finding {
@@ -346,10 +364,11 @@ export function documentFindings(document: FindingsDocument, handOff: string): V
     ...(document.unreadable ? { unreadable: document.unreadable } : {}),
     handOff,
     parts: [{ sha256: handOff, rows: document.findings.length }],
-    readPart: async (index, _options) => {
+    readPart: async (index, options = {}) => {
       if (index !== 0) throw new Error(`part ${index + 1} is not in the hand-off`);
       const lines = document.findings.map((f) => canonicalJson(f as unknown as CanonicalValue));
-      return { lines, findings: document.findings };
+      const only = options.only;
+      return { lines, findings: only ? document.findings.filter((f) => only(f)) : document.findings };
     },
     document,
     ...(document.notFollowed?.length ? { notFollowed: document.notFollowed } : {}),

@@ -286,8 +286,11 @@ export function eraseStage(deps: EraseStageDeps): StageWork {
         ),
       );
       const kept: Finding[] = [];
+      // Only the lines of those tables are parsed (each line's table is read from its end).
+      const only = (t: { readonly system: string; readonly table: string }) =>
+        needs(t as Pick<Finding, 'system' | 'table'>);
       for (let i = 0; wanted && i < handOff.parts.length; i++)
-        for (const f of (await handOff.readPart(i)).findings) if (needs(f)) kept.push(f);
+        for (const f of (await handOff.readPart(i, { only })).findings) kept.push(f);
       handed = {
         requestId: message.requestId,
         subject: { hash: message.subjectHash },

@@ -166,6 +166,31 @@ describe('Function: verifyFindingsHandOff (parts)', () => {
     );
   });
 
+  it("with only, parses and gives just the accepted tables' findings, exactly as a whole read does", async () => {
+    // Prepare
+    const store = new InMemoryPayloadStore();
+    const { message } = await inParts('req-1', store);
+    const verified = await verifyFindingsHandOff(message, store, { ledgerSubjectHash: SUBJECT });
+    const audit = (t: { readonly system: string; readonly table: string }) => t.table === 'public.audit_log';
+
+    // Act
+    const all = [];
+    const some = [];
+    for (let i = 0; i < verified.parts.length; i++) {
+      all.push(...(await verified.readPart(i)).findings);
+      const part = await verified.readPart(i, { only: audit });
+      some.push(...part.findings);
+      // Every line is still given, for whoever hashes or copies them.
+      expect(part.lines).toEqual((await verified.readPart(i, { parse: false })).lines);
+    }
+
+    // Assess
+    expect(some.length).toBe(12);
+    expect(canonicalJson(some as unknown as CanonicalValue)).toBe(
+      canonicalJson(all.filter(audit) as unknown as CanonicalValue),
+    );
+  });
+
   it('reads each part once, never more than one part at a time', async () => {
     const inner = new InMemoryPayloadStore();
     const { message, manifest, pointer } = await inParts('req-1', inner);
