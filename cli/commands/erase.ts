@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
 import type { Command } from 'commander';
 import { openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import type { CanonicalValue } from '../../shared/canonical/CanonicalValue';
@@ -8,6 +9,7 @@ import { loadDataMap } from '../../shared/datamap/loadDataMap';
 import type { System } from '../../shared/datamap/System';
 import { normalizeSubject } from '../../shared/discovery/discoverSubject';
 import type { TableSearcher } from '../../shared/discovery/SearchableTable';
+import { SubjectTooLargeError } from '../../shared/discovery/SubjectTooLargeError';
 import { buildErasureReceipt } from '../../shared/erasure/buildErasureReceipt';
 import type { ErasurePlan } from '../../shared/erasure/ErasurePlan';
 import { formatErasureProblems } from '../../shared/erasure/ErasureProblem';
@@ -151,6 +153,10 @@ export function registerErase(program: Command): void {
             ? { snowflake: snowflakeErasurePart({ db: sfWrite, dataMap: map, maskKey, randomBytes }) }
             : {}),
           state,
+          // Refused with the cause and the fix rather than V8 stopping the process out of memory.
+          maxHeldBytes: erasure.DSR_ERASE_PLAN_HEAP_MIB
+            ? erasure.DSR_ERASE_PLAN_HEAP_MIB * 2 ** 20
+            : Math.floor((getHeapStatistics().heap_size_limit * 2) / 3),
           ...(options.proofScanText !== undefined
             ? {
                 proofScanText: {
@@ -177,6 +183,14 @@ export function registerErase(program: Command): void {
         },
       ).catch((error: unknown) => {
         if (error instanceof InvalidInputError) throw new CliError(error.message, EXIT.usage);
+        if (error instanceof SubjectTooLargeError)
+          throw new CliError(
+            `the subject's rows would take more than ${Math.round(error.maxHeldBytes / 2 ** 20)} MiB of this process's ` +
+              `heap to plan their erasure (stopped after ${error.rowsMet} rows; nothing was changed): run it again with ` +
+              'a larger heap, NODE_OPTIONS="--max-old-space-size=<MiB>" (the limit is two thirds of it), or set ' +
+              'DSR_ERASE_PLAN_HEAP_MIB',
+            EXIT.failed,
+          );
         throw error;
       });
       if (result.outcome === 'already_erased') {

@@ -49,6 +49,12 @@ export interface EraseSubjectDeps {
    * map, within these bounds (`scanTextColumns`).
    */
   readonly proofScanText?: TextScanBounds;
+  /**
+   * Heap the discovery behind the plan may hold rows in, estimated (`planSubjectErasure`): a subject
+   * whose rows take more is refused with `SubjectTooLargeError` before anything is planned.
+   * @default no limit
+   */
+  readonly maxHeldBytes?: number;
   /** Plans made again after rows changed under the erasure. @default 2 */
   readonly maxReplans?: number;
 }

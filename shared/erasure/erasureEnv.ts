@@ -12,5 +12,11 @@ export const erasureEnv = z.object({
   DSR_ERASURE_MASK_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Days the operator keeps PostgreSQL backups and WAL archives: when erased rows become unrecoverable. */
   DSR_PG_BACKUP_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).optional(),
+  /**
+   * MiB of heap the rows behind the plan may take, estimated per row (`heldRowBytes`); a subject
+   * whose rows take more is refused before anything is planned. Default: two thirds of the process's
+   * heap limit (`dsr erase`).
+   */
+  DSR_ERASE_PLAN_HEAP_MIB: z.coerce.number().int().min(1).max(1_000_000).optional(),
 });
 export type ErasureEnv = z.output<typeof erasureEnv>;

@@ -204,4 +204,32 @@ describe('Command: dsr erase', () => {
       expect(text).not.toContain('Ana');
     }
   });
+
+  it('refuses a subject whose rows would take more heap than it may hold, naming the fix, changing nothing', async () => {
+    // Prepare: a third person with 1,000 purchases, about 2 MiB by the plan's estimate, under a 1 MiB limit.
+    await pg.exec(`INSERT INTO public.account VALUES (3, 'cy@x.test', 'Cy');
+      INSERT INTO public.purchase SELECT 1000 + g, 3, 'item ' || g FROM generate_series(1, 1000) g`);
+    const before = await snapshot();
+
+    // Act
+    const run = await dsr(['erase', '--dry-run', '--datamap', file, '--subject', 'email=cy@x.test'], {
+      PG_DSN: pg.dsn,
+      DSR_SUBJECT_HASH_KEY: HASH_KEY,
+      DSR_ERASE_PLAN_HEAP_MIB: '1',
+    });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/would take more than 1 MiB .*stopped after \d+ rows; nothing was changed/);
+    expect(run.stderr).toContain('NODE_OPTIONS="--max-old-space-size=<MiB>"');
+    expect(`${run.stdout}${run.stderr}`).not.toContain('cy@x.test');
+    expect(await snapshot()).toBe(before);
+    // The same subject plans under the default limit (two thirds of this process's heap).
+    const planned = await dsr(['erase', '--dry-run', '--datamap', file, '--subject', 'email=cy@x.test'], {
+      PG_DSN: pg.dsn,
+      DSR_SUBJECT_HASH_KEY: HASH_KEY,
+    });
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain('postgres public.purchase: delete 1000 row(s)');
+  });
 });
