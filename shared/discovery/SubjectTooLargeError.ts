@@ -17,7 +17,8 @@ export class SubjectTooLargeError extends DsrError {
     super(
       `the subject's rows would take more than ${Math.round(maxHeldBytes / 2 ** 20)} MiB of this process's memory ` +
         `to plan an erasure from (DSR_ERASE_PLAN_HEAP_MIB; stopped after ${rowsMet} rows); erase this subject with ` +
-        '`dsr erase` on a machine with more memory, or give the function more memory (and raise DSR_ERASE_PLAN_HEAP_MIB)',
+        '`dsr erase` on a machine with more memory, or give the function more memory (extractMemoryMiB; ' +
+        'the limit follows it unless DSR_ERASE_PLAN_HEAP_MIB is set)',
     );
   }
 }
