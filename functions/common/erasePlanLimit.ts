@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { erasePlanHeapMib } from '../../shared/erasure/erasureEnv';
 import { optional } from './envSchemas';
 
 /**
@@ -12,7 +13,7 @@ export const erasePlanLimitFields = {
    * of running the function out of memory. Unset: {@link erasePlanHeapBytes} of the function's
    * memory, no limit when that is unknown.
    */
-  DSR_ERASE_PLAN_HEAP_MIB: optional(z.coerce.number().int().min(1).max(1_000_000)),
+  DSR_ERASE_PLAN_HEAP_MIB: optional(erasePlanHeapMib),
   /** Set by Lambda itself (MiB); absent on one machine. */
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: optional(z.coerce.number().int().min(128)),
 };

@@ -5,6 +5,12 @@ import { z } from 'zod';
  * UPDATE on the mapped tables only, SELECT for the re-check; see README, Erasure); the discovery
  * connection (`PG_DSN`) stays read-only.
  */
+/**
+ * MiB of heap the rows behind an erasure plan may take, estimated per row (`heldRowBytes`): read by
+ * `dsr erase` here and by the functions that plan erasures (`functions/common/erasePlanLimit.ts`).
+ */
+export const erasePlanHeapMib = z.coerce.number().int().min(1).max(1_000_000);
+
 export const erasureEnv = z.object({
   /** DSN of the erasure role; `dsr erase --write-dsn` takes precedence. */
   DSR_ERASURE_PG_DSN: z.string().min(1).optional(),
@@ -17,6 +23,6 @@ export const erasureEnv = z.object({
    * whose rows take more is refused before anything is planned. Default: two thirds of the process's
    * heap limit (`dsr erase`).
    */
-  DSR_ERASE_PLAN_HEAP_MIB: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  DSR_ERASE_PLAN_HEAP_MIB: erasePlanHeapMib.optional(),
 });
 export type ErasureEnv = z.output<typeof erasureEnv>;

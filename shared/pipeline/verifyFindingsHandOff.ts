@@ -146,7 +146,10 @@ export async function verifyFindingsHandOff(
     for (const line of part.lines) hasher.add(line);
     const tables = parse
       ? part.findings.map((f) => `${f.system}:${f.table}`)
-      : part.lines.map((line, n) => tableOfLine(line, `part ${i + 1} line ${n + 1}`));
+      : part.lines.map((line, n) => {
+          const { system, table } = systemAndTableOfLine(line, `part ${i + 1} line ${n + 1}`);
+          return `${system}:${table}`;
+        });
     for (const table of tables) perTable.set(table, (perTable.get(table) ?? 0) + 1);
   }
   if (hasher.finish() !== verified.evidenceHash)
@@ -260,17 +263,11 @@ export async function openFindingsParts(
 }
 
 /**
- * `system:table` of a finding's canonical line without parsing the rest: canonical JSON sorts a
+ * The system and table of a finding's canonical line without parsing the rest: canonical JSON sorts a
  * finding's keys (key, provenance, row, system, table), so each line ends with
  * `,"system":"…","table":"…"}`; a `,"system":` inside a string value would have its quotes escaped,
  * so the last one is the key's. A line that does not end so is malformed.
  */
-function tableOfLine(line: string, where: string): string {
-  const { system, table } = systemAndTableOfLine(line, where);
-  return `${system}:${table}`;
-}
-
-/** The system and table of a finding's canonical line, read from its end (see {@link tableOfLine}). */
 function systemAndTableOfLine(line: string, where: string): { system: string; table: string } {
   const at = line.lastIndexOf(',"system":');
   let tail: unknown;
