@@ -165,7 +165,13 @@ export function buildInitialDataMap(input: InitInput): InitialDataMap {
       categories: new Map(),
       exclude: [],
       mirror: undefined,
-      notes: key ? [] : ['no primary key: searched without one, each found row listed in full'],
+      notes: key
+        ? []
+        : pg.inheritedBy?.length
+          ? [
+              `child tables by inheritance (${pg.inheritedBy.join(', ')}), whose rows a search of it reads too: searched without a key (none holds across them), each found row listed in full`,
+            ]
+          : ['no primary key: searched without one, each found row listed in full'],
     });
   }
   for (const { table, note } of input.nameNotes ?? []) drafts.get(table)?.notes.push(note);
@@ -223,12 +229,16 @@ export function buildInitialDataMap(input: InitInput): InitialDataMap {
 
 /**
  * The table's primary key; for a partitioned table without one, the key every partition declares
- * (its primary key or a unique index over NOT NULL columns), so findings keep a real key.
+ * (its primary key or a unique index over NOT NULL columns) with the columns the table is
+ * partitioned by, so findings keep a real key (`checkPostgresCatalog` accepts no less). None for a
+ * table with child tables by inheritance (no key holds across them) or one partitioned by an
+ * expression without a key of its own.
  */
 function keyOf(pg: PgTable): Inferred<readonly string[]> | undefined {
+  if (pg.inheritedBy && pg.inheritedBy.length > 0) return undefined;
   if (pg.primaryKey) return { value: pg.primaryKey, reason: 'primary key constraint' };
   const partitions = pg.partitions ?? [];
-  if (partitions.length === 0) return undefined;
+  if (partitions.length === 0 || !pg.partitionedBy || pg.partitionedBy.expression) return undefined;
   const keysOf = (p: (typeof partitions)[number]) => [
     ...(p.primaryKey ? [p.primaryKey] : []),
     ...p.uniqueKeys.filter((k) => k.every((c) => p.notNull.includes(c))),
@@ -239,12 +249,15 @@ function keyOf(pg: PgTable): Inferred<readonly string[]> | undefined {
   const shared = first
     ? keysOf(first).find((k) => rest.every((p) => keysOf(p).some((o) => same(o, k))))
     : undefined;
-  return shared
-    ? {
-        value: shared,
-        reason: `the key each of its ${partitions.length} partitions declares (the partitioned table itself has none)`,
-      }
-    : undefined;
+  if (!shared) return undefined;
+  const by = pg.partitionedBy.columns.filter((c) => !shared.includes(c));
+  return {
+    value: [...shared, ...by],
+    reason:
+      by.length > 0
+        ? `the key each of its ${partitions.length} partitions declares, with the column(s) it is partitioned by (${by.join(', ')}): each partition's key holds within that partition alone (the partitioned table itself has none)`
+        : `the key each of its ${partitions.length} partitions declares (the partitioned table itself has none)`,
+  };
 }
 
 function compare(a: string, b: string): number {

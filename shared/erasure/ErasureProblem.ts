@@ -8,13 +8,15 @@ import type { System } from '../datamap/System';
  *   rehearsal or the change (SQLSTATE class 23 / 22), which was rolled back;
  * - `BLOCKED`: a lock or statement timeout, or a deadlock, stopped the rehearsal or the change;
  * - `KEY_REFUSED`: a Snowflake table to erase has no usable key (keyless, a missing or untyped key
- *   column, a key shared by several rows);
+ *   column, a key shared by several rows), or a PostgreSQL table's planned key names several rows
+ *   under the lock (a child table by inheritance or a partition holds a row with the same key);
  * - `REHEARSAL_FAILED`: Snowflake refused a planned statement when it was rehearsed in a transaction
  *   rolled back;
  * - `ROWS_HIDDEN`: row security hides planned rows from the erasure role (its statement would skip
  *   them), or may hide the subject's rows from the reading role (the plan and proof would miss them);
  * - `ROWS_NOT_CHANGED`: a planned statement changed fewer rows than it locked (a `DO INSTEAD` rule, a
- *   BEFORE trigger returning NULL, a narrower DELETE policy) and was rolled back.
+ *   BEFORE trigger returning NULL, a narrower DELETE policy) or more (rows sharing a planned row's
+ *   key or address in a child table or partition), and was rolled back.
  */
 export const ERASURE_PROBLEM_CODES = [
   'MASK_REFUSED',

@@ -12,6 +12,7 @@ import { checkPlan } from './checkPlan';
 import { checkSideEffects } from './checkSideEffects';
 import { compareWithPlan } from './compareWithPlan';
 import type { ErasurePlan, PlannedTable } from './ErasurePlan';
+import type { ErasureProblem } from './ErasureProblem';
 import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
 import { findHiddenRows } from './findHiddenRows';
 import { keyText } from './keyText';
@@ -41,7 +42,19 @@ export interface PostgresErasureDeps {
   readonly statementTimeoutMs?: number;
 }
 
-const CTID = 'dsr$ctid';
+const ADDRESS = 'dsr$address';
+
+/**
+ * A keyless row's address: the physical table it is in and its `ctid` there (`16385:(0,1)`). A
+ * `ctid` alone names a row of one physical table only: reading a partitioned table, or a table with
+ * child tables by inheritance, reads several, and the first row of each has the same `ctid`.
+ */
+const ROW_ADDRESS = `(tableoid::oid::text || ':' || ctid::text)`;
+
+/** The `ctid` of a {@link ROW_ADDRESS}. */
+function ctidOf(address: string): string {
+  return address.slice(address.indexOf(':') + 1);
+}
 
 /**
  * Executes the PostgreSQL part of a plan in ONE transaction, with a lock and a statement timeout.
@@ -115,6 +128,11 @@ async function runPostgresErasure(
         const l = await lockRows(client, deps, table, live, findings);
         if (l.stale > 0) stale.push({ system: 'postgres', table: table.table, rows: l.stale });
         locked.push(l);
+      }
+      const shared = locked.filter((l) => l.sharedKeys > 0);
+      if (shared.length > 0) {
+        await client.query('ROLLBACK');
+        return { outcome: 'refused' as const, problems: shared.map(sharedKeyProblem) };
       }
       if (stale.length > 0) {
         await client.query('ROLLBACK');
@@ -201,12 +219,24 @@ interface Locked {
   readonly table: PlannedTable;
   readonly live: PgTable;
   /**
-   * Rows to change: their key (keyed) or ctid (keyless), and the row as read under the lock (whole
+   * Rows to change: their key (keyed) or address (keyless, a {@link ROW_ADDRESS}), and the row as read under the lock (whole
    * for a mask; a deleted row's key columns only).
    */
-  readonly targets: { key: CanonicalObject; ctid?: string; row: CanonicalObject }[];
+  readonly targets: { key: CanonicalObject; address?: string; row: CanonicalObject }[];
   readonly alreadyDone: number;
   readonly stale: number;
+  /** Rows locked beyond one per planned key: rows of other tables sharing a planned row's key. */
+  readonly sharedKeys: number;
+}
+
+/** A keyed table whose planned keys each name more than one row under the lock. */
+function sharedKeyProblem(l: Locked): ErasureProblem {
+  return {
+    system: 'postgres',
+    table: l.table.table,
+    code: 'KEY_REFUSED',
+    message: `${l.sharedKeys} row(s) locked share a planned row's key [${l.table.primaryKey.join(', ')}] (in a child table by inheritance or a partition): the key does not name one row, so a statement by it would change rows the plan does not name, another person's perhaps; nothing was changed; map the table with a key that holds across its child tables and partitions, or without one`,
+  };
 }
 
 async function lockRows(
@@ -244,7 +274,9 @@ async function lockRows(
       ]),
     );
     const { targets, alreadyDone, stale } = compareWithPlan(table, current);
-    return { table, live, targets, alreadyDone, stale };
+    // Rows sharing a planned key (a child table by inheritance or a partition created since the
+    // plan's catalog check): the key no longer names one row, and its statement would change both.
+    return { table, live, targets, alreadyDone, stale, sharedKeys: result.rows.length - current.size };
   }
   // Keyless: read the rows matching the column each finding was found by, lock them, and take as
   // many copies of each planned row hash as were planned. Copies are interchangeable.
@@ -267,21 +299,21 @@ async function lockRows(
   const taken = new Set<string>();
   for (const [column, values] of [...byColumn].sort()) {
     const result = await client.query<(string | null)[]>({
-      text: `SELECT ctid::text AS ${quoteIdent(CTID)}, ${columns} ${from} WHERE ${keylessMatch(live, column, values)} FOR UPDATE`,
+      text: `SELECT ${ROW_ADDRESS} AS ${quoteIdent(ADDRESS)}, ${columns} ${from} WHERE ${keylessMatch(live, column, values)} FOR UPDATE`,
       values: [[...values]],
       rowMode: 'array',
     });
-    for (const { row, extra } of await readCanonicalRows(deps.db.types, result, [CTID], [])) {
-      const ctid = extra[CTID] as string;
+    for (const { row, extra } of await readCanonicalRows(deps.db.types, result, [ADDRESS], [])) {
+      const address = extra[ADDRESS] as string;
       const h = rowHash(row);
-      if (taken.has(ctid) || (wanted.get(h) ?? 0) === 0) continue;
+      if (taken.has(address) || (wanted.get(h) ?? 0) === 0) continue;
       wanted.set(h, (wanted.get(h) ?? 0) - 1);
-      taken.add(ctid);
-      targets.push({ key: { _row: h }, ctid, row });
+      taken.add(address);
+      targets.push({ key: { _row: h }, address, row });
     }
   }
   const alreadyDone = [...wanted.values()].reduce((a, b) => a + b, 0);
-  return { table, live, targets, alreadyDone, stale: 0 };
+  return { table, live, targets, alreadyDone, stale: 0, sharedKeys: 0 };
 }
 
 const INTEGER = /^-?\d{1,18}$/;
@@ -328,9 +360,12 @@ async function applyDelete(client: pg.PoolClient, l: Locked): Promise<ErasureSte
             );
             return client.query(`DELETE FROM ${from} WHERE ${filter.sql}`, filter.params);
           })()
-        : await client.query(`DELETE FROM ${from} WHERE ctid = ANY($1::tid[])`, [
-            l.targets.map((t) => t.ctid),
-          ]);
+        : await client.query(
+            // The address alone lets PostgreSQL fetch the rows by address (a TID scan of each
+            // partition or child table); with the table it names exactly the rows locked.
+            `DELETE FROM ${from} WHERE ctid = ANY($1::tid[]) AND ${ROW_ADDRESS} = ANY($2::text[])`,
+            [l.targets.map((t) => ctidOf(t.address as string)), l.targets.map((t) => t.address)],
+          );
     changed = result.rowCount ?? 0;
   }
   return {

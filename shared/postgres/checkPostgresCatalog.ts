@@ -8,7 +8,9 @@ import type { PgCatalog, PgColumn, PgTable } from './readPgCatalog';
  * Checks the data map's PostgreSQL section against the live catalog, before any query runs:
  * every table and column exists, each declared primary key is the table's primary key or a unique
  * index over NOT NULL columns, or for a partitioned table without one the key each of its
- * partitions declares (otherwise rows could be merged or lost), normalisations apply to
+ * partitions declares with the columns it is partitioned by, and never the key of a table with
+ * child tables by inheritance (otherwise rows could be merged or lost, or changed in another's
+ * place; see `whyNotKey`), normalisations apply to
  * text columns, and follow edges join columns of compatible types.
  */
 export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapProblem[] {
@@ -41,17 +43,13 @@ export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapP
 
     const keyColumns = spec.primaryKey.map((name, j) => column(['postgres', i, 'primaryKey', j], name));
     // A keyless table (no primaryKey declared) is keyed by its rows' content: nothing to check here.
-    if (spec.primaryKey.length > 0 && keyColumns.every(Boolean) && !isKey(table, spec.primaryKey)) {
+    const notKey =
+      spec.primaryKey.length > 0 && keyColumns.every(Boolean) ? whyNotKey(table, spec.primaryKey) : undefined;
+    if (notKey !== undefined)
       add(
         ['postgres', i, 'primaryKey'],
-        `[${spec.primaryKey.join(', ')}] is not the primary key of ${spec.table} nor a unique index over NOT NULL columns` +
-          (table.primaryKey
-            ? ` (its primary key is [${table.primaryKey.join(', ')}])`
-            : table.partitions && table.partitions.length > 0
-              ? `, nor a key each of its partitions declares (not in ${(partitionsLacking(table, spec.primaryKey) ?? []).join(', ')})`
-              : ' (it has no primary key)'),
+        `[${spec.primaryKey.join(', ')}] ${notKey.replaceAll('$TABLE', spec.table)}`,
       );
-    }
     for (const [kind, name] of Object.entries(spec.identities).flatMap(([k, names]) =>
       names.map((n) => [k, n] as const),
     )) {
@@ -100,33 +98,53 @@ export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapP
   return problems;
 }
 
-function isKey(table: PgTable, columns: readonly string[]): boolean {
+/**
+ * Why `columns` do not identify one row of what a search of `table` reads (the text after the
+ * columns, `$TABLE` for the table's name), or undefined when they do: the primary key, a unique
+ * index over NOT NULL columns, or for a partitioned table without such a key of its own, a key
+ * each partition declares (or a part of it) together with every column the table is partitioned
+ * by (each partition's key holds within that partition alone). A table with child tables by
+ * inheritance has no key: a search of it reads their rows too, and its keys do not hold across them.
+ */
+function whyNotKey(table: PgTable, columns: readonly string[]): string | undefined {
   const same = (key: readonly string[]) =>
     key.length === columns.length && key.every((c) => columns.includes(c));
-  if (table.primaryKey && same(table.primaryKey)) return true;
+  if (table.inheritedBy && table.inheritedBy.length > 0)
+    return `cannot be the key of $TABLE: it has child tables by inheritance (${table.inheritedBy.join(', ')}), whose rows a search of it reads too, and no key holds across them, so two rows could share a key and one would be lost or changed in the other's place; declare no primaryKey (rows are then told apart by their content, and an erasure changes each by its table and address)`;
+  if (table.primaryKey && same(table.primaryKey)) return undefined;
   if (
     table.uniqueKeys.some(
       (key) => same(key) && key.every((name) => table.columns.find((c) => c.name === name)?.notNull),
     )
   )
-    return true;
-  // A partitioned table without a key of its own: every partition must declare it.
-  return partitionsLacking(table, columns)?.length === 0;
+    return undefined;
+  const lacking = partitionsLacking(table, columns);
+  const notKey = `is not the primary key of $TABLE nor a unique index over NOT NULL columns`;
+  if (lacking === undefined)
+    return `${notKey}${table.primaryKey ? ` (its primary key is [${table.primaryKey.join(', ')}])` : ' (it has no primary key)'}`;
+  if (lacking.length > 0)
+    return `${notKey}, nor a key each of its partitions declares (not in ${lacking.join(', ')})`;
+  const by = table.partitionedBy;
+  if (!by || by.expression)
+    return `${notKey}, and its partitions' keys hold within each partition alone: it is partitioned by an expression, so no key of its partitions tells its rows apart; declare no primaryKey (rows are then told apart by their content)`;
+  const missing = by.columns.filter((c) => !columns.includes(c));
+  if (missing.length > 0)
+    return `${notKey}, and its partitions' keys hold within each partition alone, so two partitions could each hold a row with the same [${columns.join(', ')}]; add the column(s) it is partitioned by (${missing.join(', ')}) to primaryKey`;
+  return undefined;
 }
 
 /**
- * The partitions of a partitioned table that do not declare `columns` as their primary key or as
- * a unique index over NOT NULL columns; undefined for a table that is not partitioned.
+ * The partitions of a partitioned table that declare no key within `columns` (a primary key or a
+ * unique index over NOT NULL columns); undefined for a table that is not partitioned.
  */
 function partitionsLacking(table: PgTable, columns: readonly string[]): string[] | undefined {
   if (!table.partitions || table.partitions.length === 0) return undefined;
-  const same = (key: readonly string[]) =>
-    key.length === columns.length && key.every((c) => columns.includes(c));
+  const within = (key: readonly string[]) => key.every((c) => columns.includes(c));
   return table.partitions
     .filter(
       (p) =>
-        !(p.primaryKey && same(p.primaryKey)) &&
-        !p.uniqueKeys.some((key) => same(key) && key.every((c) => p.notNull.includes(c))),
+        !(p.primaryKey && within(p.primaryKey)) &&
+        !p.uniqueKeys.some((key) => within(key) && key.every((c) => p.notNull.includes(c))),
     )
     .map((p) => p.name);
 }

@@ -25,9 +25,22 @@ export interface PgTable {
   readonly uniqueKeys: readonly (readonly string[])[];
   /**
    * For a partitioned table: its leaf partitions, each with its own keys. A key the parent lacks
-   * but every partition declares is the key of the partitioned table's rows.
+   * is the key of the partitioned table's rows when every partition declares it (or a part of it)
+   * and it holds every column the table is partitioned by, at every level (`partitionedBy`).
    */
   readonly partitions?: readonly PgPartition[];
+  /**
+   * For a partitioned table: the columns it and its sub-partitioned partitions are partitioned by,
+   * and whether any of them is partitioned by an expression (no set of columns then tells the
+   * partition of a row).
+   */
+  readonly partitionedBy?: { readonly columns: readonly string[]; readonly expression: boolean };
+  /**
+   * `schema.table` of its child tables by inheritance (`INHERITS`, at any depth; partitions are
+   * not listed here): reading or changing the table reads and changes their rows too, and no key
+   * of the table holds across them.
+   */
+  readonly inheritedBy?: readonly string[];
 }
 
 /** One leaf partition of a partitioned table, with its keys. */
@@ -112,12 +125,54 @@ JOIN pg_catalog.pg_class c ON c.oid = t.child JOIN pg_catalog.pg_namespace cn ON
 WHERE c.relkind IN ('r', 'f')
 ORDER BY 1, 2, 3, 4`;
 
-/** Reads the catalog of the given schemas in three queries, whatever the connection's `search_path`. */
+// The columns each partitioned table is partitioned by, its sub-partitioned partitions' included
+// (`partattrs` holds 0 for an expression).
+const PARTITIONED_BY_SQL = `
+WITH RECURSIVE tree AS (
+  SELECT c.oid AS root, c.oid AS node
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'p' AND n.nspname = ANY($1::text[])
+  UNION ALL
+  SELECT t.root, i.inhrelid FROM tree t JOIN pg_catalog.pg_inherits i ON i.inhparent = t.node
+  JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid WHERE c.relkind = 'p'
+)
+SELECT rn.nspname AS schema, r.relname AS table, bool_or(k.attnum = 0)::text AS expression,
+       COALESCE(array_to_json(array_agg(DISTINCT a.attname) FILTER (WHERE a.attname IS NOT NULL)), '[]')::text AS columns
+FROM tree t
+JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = t.node
+CROSS JOIN LATERAL unnest(pt.partattrs::int2[]) AS k(attnum)
+LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = t.node AND a.attnum = k.attnum AND k.attnum > 0
+JOIN pg_catalog.pg_class r ON r.oid = t.root JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
+GROUP BY rn.nspname, r.relname`;
+
+// Child tables by inheritance (not partitions) of the tables of these schemas, at any depth, in any schema.
+const INHERITED_BY_SQL = `
+WITH RECURSIVE tree AS (
+  SELECT c.oid AS root, i.inhrelid AS child
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_inherits i ON i.inhparent = c.oid
+  WHERE c.relkind IN ('r', 'f') AND n.nspname = ANY($1::text[])
+  UNION ALL
+  SELECT t.root, i.inhrelid FROM tree t JOIN pg_catalog.pg_inherits i ON i.inhparent = t.child
+)
+SELECT rn.nspname AS schema, r.relname AS table, cn.nspname AS child_schema, c.relname AS child
+FROM tree t
+JOIN pg_catalog.pg_class r ON r.oid = t.root JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
+JOIN pg_catalog.pg_class c ON c.oid = t.child JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
+ORDER BY 1, 2, 3, 4`;
+
+/** Reads the catalog of the given schemas in five queries, whatever the connection's `search_path`. */
 export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]): Promise<PgCatalog> {
-  const [columns, keys, partitions] = await Promise.all([
+  const [columns, keys, partitions, partitionedBy, inheritedBy] = await Promise.all([
     db.query<ColumnRow>(COLUMNS_SQL, [schemas]),
     db.query<KeyRow>(KEYS_SQL, [schemas]),
     db.query<{ schema: string; table: string; partition_schema: string; partition: string }>(PARTITIONS_SQL, [
+      schemas,
+    ]),
+    db.query<{ schema: string; table: string; expression: string; columns: string }>(PARTITIONED_BY_SQL, [
+      schemas,
+    ]),
+    db.query<{ schema: string; table: string; child_schema: string; child: string }>(INHERITED_BY_SQL, [
       schemas,
     ]),
   ]);
@@ -167,6 +222,20 @@ export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]):
       notNull: part?.columns.filter((c) => c.notNull).map((c) => c.name) ?? [],
     });
   }
+  const partitionedByOf = new Map(
+    partitionedBy.rows.map((r) => [
+      `${r.schema}.${r.table}`,
+      {
+        columns: (JSON.parse(r.columns) as string[]).sort(),
+        expression: r.expression === 't' || r.expression === 'true',
+      },
+    ]),
+  );
+  const inheritedByOf = new Map<string, string[]>();
+  for (const r of inheritedBy.rows) {
+    const parent = `${r.schema}.${r.table}`;
+    inheritedByOf.set(parent, [...(inheritedByOf.get(parent) ?? []), `${r.child_schema}.${r.child}`]);
+  }
   return {
     tables: new Map(
       [...tables].map(([id, t]) => [
@@ -176,6 +245,8 @@ export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]):
           primaryKey: t.primaryKey,
           uniqueKeys: t.uniqueKeys,
           ...(partitionsOf.has(id) ? { partitions: partitionsOf.get(id) } : {}),
+          ...(partitionedByOf.has(id) ? { partitionedBy: partitionedByOf.get(id) } : {}),
+          ...(inheritedByOf.has(id) ? { inheritedBy: inheritedByOf.get(id) } : {}),
         },
       ]),
     ),

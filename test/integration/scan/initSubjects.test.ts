@@ -207,13 +207,13 @@ describe('Function: initDataMap on shapes that mix subjects and workforce', () =
     );
   });
 
-  it('declares the key the partitions of a keyless partitioned table share', () => {
+  it('declares the key the partitions of a keyless partitioned table share, with the column it is partitioned by', () => {
     expect(entry('part', 'part.events')).toMatchObject({
-      primaryKey: ['event_id'],
+      primaryKey: ['event_id', 'at'],
       follow: { member_id: 'part.members.member_id' },
     });
     expect(yamlOf.get('part')).toContain(
-      'primaryKey: [event_id] # the key each of its 2 partitions declares (the partitioned table itself has none)',
+      "primaryKey: [event_id, at] # the key each of its 2 partitions declares, with the column(s) it is partitioned by (at): each partition's key holds within that partition alone (the partitioned table itself has none)",
     );
   });
 
@@ -240,7 +240,23 @@ postgres:
       '[visit_id] is not the primary key of part.visits nor a unique index over NOT NULL columns, nor a key each of its partitions declares (not in part.visits_b)',
     ]);
     await test.exec('ALTER TABLE part.visits_b ADD PRIMARY KEY (visit_id)');
-    expect(checkPostgresCatalog(map, await readPgCatalog(db, ['part']))).toEqual([]);
+    // Each partition's key holds within that partition alone: the column it is partitioned by is needed too.
+    expect(checkPostgresCatalog(map, await readPgCatalog(db, ['part'])).map((p) => p.message)).toEqual([
+      "[visit_id] is not the primary key of part.visits nor a unique index over NOT NULL columns, and its partitions' keys hold within each partition alone, so two partitions could each hold a row with the same [visit_id]; add the column(s) it is partitioned by (at) to primaryKey",
+    ]);
+    const withPartitionColumn = parseDataMap(
+      `version: 1
+identities: { email: { normalize: lowercase } }
+postgres:
+  - table: part.members
+    primaryKey: [member_id]
+    identities: { email: email }
+  - table: part.visits
+    primaryKey: [visit_id, at]
+    follow: { member_id: part.members.member_id }`,
+      'hand.yaml',
+    );
+    expect(checkPostgresCatalog(withPartitionColumn, await readPgCatalog(db, ['part']))).toEqual([]);
   });
 
   it('keeps an empty table by its names, and writes out the table nothing reaches', () => {
@@ -307,9 +323,19 @@ describe('Discovery with the proposed maps, without a hand edit', () => {
     });
   });
 
-  it('finds rows of a partitioned table by the key its partitions share', async () => {
+  it('finds rows of a partitioned table by the key its partitions share and the column it is partitioned by', async () => {
     expect(await rowsFor('part', { email: ['member3@club-example.org'] })).toEqual({
-      'part.events': ['2', '52', '102', '152', '202', '252', '302', '352'],
+      // Key members in canonical order (at, event_id); rows in key order (event_id, at).
+      'part.events': [
+        '2025-06-15/2',
+        '2026-05-31/52',
+        '2026-05-16/102',
+        '2026-05-01/152',
+        '2026-04-16/202',
+        '2026-04-01/252',
+        '2026-03-17/302',
+        '2026-03-02/352',
+      ],
       'part.members': ['3'],
     });
   });

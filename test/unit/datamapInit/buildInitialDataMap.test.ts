@@ -203,6 +203,23 @@ describe('Function: buildInitialDataMap', () => {
     expect(follows(map)['app.visits']).toEqual({ user_id: ['app.users.id'] });
   });
 
+  it('proposes a table with child tables by inheritance without a key, saying why', () => {
+    const notes = {
+      ...table('app.notes', ['id int', 'user_id int', 'body text'], ['id']),
+      inheritedBy: ['app.notes_old'],
+    };
+    const map = build(
+      [users, notes],
+      { 'app.users': { email: 'email' } },
+      { nameReferences: [ref('app.notes', 'user_id', 'app.users', 40, 40)] },
+    );
+    const entry = map.postgres.find((t) => t.table === 'app.notes');
+    expect(entry?.primaryKey).toBeUndefined();
+    expect(entry?.notes).toEqual([
+      'child tables by inheritance (app.notes_old), whose rows a search of it reads too: searched without a key (none holds across them), each found row listed in full',
+    ]);
+  });
+
   it('gives no identity kind to a reference name whose table is not there', () => {
     const events = table('app.events', ['id int', 'customer_id int', 'kind text'], ['id']);
     const map = build([users, events], { 'app.users': { email: 'email' } });
