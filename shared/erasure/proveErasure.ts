@@ -4,6 +4,7 @@ import type { FindingsDocument } from '../discovery/FindingsDocument';
 import type { TableSearcher } from '../discovery/SearchableTable';
 import type { PgDatabase } from '../postgres/PgDatabase';
 import type { ErasurePlan } from './ErasurePlan';
+import { materializedViewsOver } from './materializedViewsOver';
 import { partialKeyMatches } from './planErasure';
 import type { ErasureCatalog } from './readErasureCatalog';
 import { rediscover } from './rediscover';
@@ -14,7 +15,9 @@ import { type ErasureVerification, type Remaining, verifyErasure } from './verif
 /**
  * The proof after an erasure: discovery again from every identifier `known` before the erasure and
  * the followed values of the rows `findings` held (see `rediscover`, `verifyErasure`), then a search
- * for those identifiers in every table an acknowledged trigger writes to (`searchTriggerTargets`):
+ * for those identifiers in every table an acknowledged trigger writes to and every materialized view
+ * the map does not name that reads a table it deletes or masks rows of (`searchTriggerTargets`,
+ * `materializedViewsOver`):
  * a hit there ends `erasure_unverified` with the table named (`found_beyond_map`). With
  * `proofScanText`, also the bounded scan of every readable text column outside the map
  * (`scanTextColumns`): a hit names table and column, a table not finished in time `scan_incomplete`.
@@ -48,7 +51,15 @@ export async function proveErasure(
     input.known,
   );
   if (!deps.db) return verification;
-  const beyond = await searchTriggerTargets(deps.db, deps.dataMap, input.plan, input.known);
+  // Materialized views the data map does not name, over the tables it deletes or masks rows of:
+  // copies of the subject's rows until their owner refreshes them. Every such table, not only
+  // those the plan changed: a run after an earlier one finds nothing left to change.
+  const erased = deps.dataMap.postgres
+    .filter((t) => t.erasure?.action === 'delete' || t.erasure?.action === 'mask')
+    .map((t) => t.table);
+  const mapped = new Set(deps.dataMap.postgres.map((t) => t.table));
+  const copies = (await materializedViewsOver(deps.db, erased)).filter((v) => !mapped.has(v));
+  const beyond = await searchTriggerTargets(deps.db, deps.dataMap, input.plan, input.known, copies);
   const extra: Remaining[] = Object.entries(beyond)
     .filter(([table]) => !verification.remaining.some((r) => r.system === 'postgres' && r.table === table))
     .map(([table, rows]) => ({

@@ -10,9 +10,11 @@ const MIN_SUBSTRING = 6;
 
 /**
  * Rows holding one of the subject's identifier values in each table that an acknowledged trigger,
- * rule or policy of a planned table writes to (`triggers.writes` of the data map) and that the map
- * does not retain: an audit copy made by an `AFTER DELETE` trigger is found here though discovery
- * never maps it. A row counts when any scalar in it — a column, or any value nested in a json/jsonb
+ * rule or policy of a planned table writes to (`triggers.writes` of the data map), and in each of
+ * `copies` (materialized views over tables the map erases rows of, `materializedViewsOver`), that
+ * the map does not retain: an audit copy made by an `AFTER DELETE` trigger, or a report
+ * materialized before the erasure and not refreshed since, is found here though discovery never
+ * maps it. A row counts when any scalar in it — a column, or any value nested in a json/jsonb
  * column (`jsonb_path_query(to_jsonb(row), 'strict $.**')`) — equals a value (case-insensitively), or
  * when a value of at least 6 characters occurs anywhere in the row's text (`row_to_json` copies kept
  * as text). Counts per `schema.table`, only tables with rows; never a value.
@@ -22,8 +24,9 @@ export async function searchTriggerTargets(
   dataMap: DataMap,
   plan: ErasurePlan,
   known: Record<string, string[]>,
+  copies: readonly string[] = [],
 ): Promise<Record<string, number>> {
-  const tables = new Set<string>();
+  const tables = new Set<string>(copies);
   for (const t of plan.tables)
     if (t.system === 'postgres' && (t.action === 'delete' || t.action === 'mask'))
       for (const w of acknowledgedTriggers(dataMap, t.table)?.writes ?? []) tables.add(w);

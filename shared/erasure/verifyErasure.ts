@@ -11,7 +11,8 @@ export interface Remaining {
   readonly table: string;
   readonly rows: number;
   /**
-   * `found_beyond_map`: in a table an acknowledged trigger writes to (see `searchTriggerTargets`) or,
+   * `found_beyond_map`: in a table an acknowledged trigger writes to or a materialized view over a
+   * table the map erases rows of, not refreshed since (see `searchTriggerTargets`) or,
    * with `column`, in a text column the opt-in scan read (`scanTextColumns`); `scan_incomplete`: a
    * table that scan could not finish within its timeout.
    */
