@@ -261,6 +261,17 @@ function checkAgainstCatalog(table: PlannedTable, catalog: ErasureCatalog): Eras
   const at = { system: table.system, table: table.table };
   if (!live)
     return [{ ...at, code: 'TABLE_MISSING', message: 'the table does not exist in the live catalog' }];
+  if (
+    (table.action === 'delete' || table.action === 'mask') &&
+    (live.kind === 'view' || live.kind === 'materialized view')
+  )
+    return [
+      {
+        ...at,
+        code: 'TABLE_MISSING',
+        message: `is a ${live.kind}, not a table: an erasure changes the rows of the tables it reads; give them the rule (map them if the map does not), and keep the ${live.kind} for access only (no erasure rule)`,
+      },
+    ];
   for (const mask of table.mask ?? []) {
     const refuse = (message: string) =>
       problems.push({ ...at, column: mask.column, code: 'MASK_REFUSED', message });

@@ -19,6 +19,8 @@ export interface PgColumn {
 export interface PgTable {
   readonly schema: string;
   readonly name: string;
+  /** What the relation is when it is not a table (or a partitioned table): its rows are read, never changed. */
+  readonly kind?: 'view' | 'materialized view' | 'foreign table';
   readonly columns: readonly PgColumn[];
   /** Column lists of the primary key and of every plain unique index. */
   readonly primaryKey: readonly string[] | undefined;
@@ -69,6 +71,7 @@ interface ColumnRow {
   cast_type: string;
   category: string;
   not_null: string;
+  relkind: string;
   element_oid: string | null;
   element_category: string | null;
 }
@@ -85,7 +88,7 @@ SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, a.attnum::t
        a.atttypid::int8::text AS type_oid, format_type(a.atttypid, a.atttypmod) AS type_name,
        format_type(a.atttypid, NULL) AS cast_type,
        (CASE WHEN t.typtype = 'd' THEN bt.typcategory ELSE t.typcategory END)::text AS category,
-       a.attnotnull::text AS not_null,
+       a.attnotnull::text AS not_null, c.relkind::text AS relkind,
        et.oid::int8::text AS element_oid, et.typcategory::text AS element_category
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
@@ -161,6 +164,12 @@ JOIN pg_catalog.pg_class r ON r.oid = t.root JOIN pg_catalog.pg_namespace rn ON 
 JOIN pg_catalog.pg_class c ON c.oid = t.child JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
 ORDER BY 1, 2, 3, 4`;
 
+const RELATION_KINDS: Record<string, PgTable['kind']> = {
+  v: 'view',
+  m: 'materialized view',
+  f: 'foreign table',
+};
+
 /** Reads the catalog of the given schemas in five queries, whatever the connection's `search_path`. */
 export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]): Promise<PgCatalog> {
   const [columns, keys, partitions, partitionedBy, inheritedBy] = await Promise.all([
@@ -178,13 +187,21 @@ export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]):
   ]);
   const tables = new Map<
     string,
-    { schema: string; name: string; columns: PgColumn[]; primaryKey?: string[]; uniqueKeys: string[][] }
+    {
+      schema: string;
+      name: string;
+      kind?: PgTable['kind'];
+      columns: PgColumn[];
+      primaryKey?: string[];
+      uniqueKeys: string[][];
+    }
   >();
   for (const row of columns.rows) {
     const id = `${row.schema}.${row.table}`;
     let table = tables.get(id);
     if (!table) {
-      table = { schema: row.schema, name: row.table, columns: [], uniqueKeys: [] };
+      const kind = RELATION_KINDS[row.relkind];
+      table = { schema: row.schema, name: row.table, ...(kind ? { kind } : {}), columns: [], uniqueKeys: [] };
       tables.set(id, table);
     }
     table.columns.push({

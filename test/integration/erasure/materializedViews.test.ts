@@ -105,3 +105,42 @@ describe('Function: eraseSubject (materialized views the data map does not name)
     });
   });
 });
+
+describe('Function: eraseSubject (a view given an erasure rule)', () => {
+  it('refuses a view or a materialized view with an erasure rule, naming the fix, and changes nothing', async () => {
+    // Prepare
+    const map = `${MAP}  - table: reports.recent_orders
+    follow: { customer_id: shop.customer.id }
+    erasure: delete
+  - table: reports.order_lines
+    identities: { email: email }
+    erasure: delete
+`;
+    const before = await snapshotOthers(scratch.test, { 'shop.orders': 'true', 'shop.customer': 'true' });
+
+    // Act
+    const result = await erasePg(scratch.db, map, ANA, { writeDb: scratch.db });
+
+    // Assess
+    expect(result).toMatchObject({
+      outcome: 'refused',
+      problems: expect.arrayContaining([
+        expect.objectContaining({
+          table: 'reports.recent_orders',
+          code: 'TABLE_MISSING',
+          message: expect.stringContaining(
+            'is a view, not a table: an erasure changes the rows of the tables it reads',
+          ),
+        }),
+        expect.objectContaining({
+          table: 'reports.order_lines',
+          code: 'TABLE_MISSING',
+          message: expect.stringContaining('is a materialized view, not a table'),
+        }),
+      ]),
+    });
+    expect(await snapshotOthers(scratch.test, { 'shop.orders': 'true', 'shop.customer': 'true' })).toEqual(
+      before,
+    );
+  });
+});
