@@ -144,8 +144,21 @@ export function buildInitialDataMap(input: InitInput): InitialDataMap {
   const limits = input.limits ?? DEFAULT_LIMITS;
   const leftOut: { table: string; reason: string; primaryKey?: readonly string[] }[] = [];
   const drafts = new Map<string, Draft>();
+  // A child table by inheritance is read through its parent: proposed on its own too, its rows
+  // would be found twice.
+  const parentOf = new Map<string, string>();
+  for (const [id, pg] of input.catalog.tables)
+    for (const child of pg.inheritedBy ?? []) if (!parentOf.has(child)) parentOf.set(child, id);
   for (const [id, pg] of input.catalog.tables) {
     if (!input.baseTables.has(id)) continue;
+    const parent = parentOf.get(id);
+    if (parent && input.baseTables.has(parent)) {
+      leftOut.push({
+        table: id,
+        reason: `a child table of ${parent} by inheritance: a search of ${parent} reads its rows`,
+      });
+      continue;
+    }
     if (!pg.schema.match(PLAIN) || !pg.name.match(PLAIN)) {
       leftOut.push({ table: id, reason: 'its name is not a plain identifier, which a data map cannot hold' });
       continue;

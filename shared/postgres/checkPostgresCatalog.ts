@@ -43,6 +43,15 @@ export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapP
 
     const keyColumns = spec.primaryKey.map((name, j) => column(['postgres', i, 'primaryKey', j], name));
     // A keyless table (no primaryKey declared) is keyed by its rows' content: nothing to check here.
+    const parent = [...catalog.tables].find(
+      ([id, t]) =>
+        id !== spec.table && t.inheritedBy?.includes(spec.table) && map.postgres.some((s) => s.table === id),
+    )?.[0];
+    if (parent)
+      add(
+        ['postgres', i, 'table'],
+        `${spec.table} is a child table of ${parent} by inheritance, which the data map also names: a search of ${parent} reads its rows, so they would be found twice; remove one of the two entries (the parent's reads both)`,
+      );
     const notKey =
       spec.primaryKey.length > 0 && keyColumns.every(Boolean) ? whyNotKey(table, spec.primaryKey) : undefined;
     if (notKey !== undefined)

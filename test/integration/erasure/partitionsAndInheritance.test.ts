@@ -159,6 +159,16 @@ describe('Function: checkPostgresCatalog (keys of partitioned and inherited tabl
     expect(problems[0]?.message).toContain('declare no primaryKey');
   });
 
+  it("refuses a map naming both a table and its child table by inheritance: the child's rows would be found twice", async () => {
+    const problems = checkPostgresCatalog(
+      parseDataMap(HEAD + follow('app.notes') + follow('app.notes_archive'), 'test.yaml'),
+      await readPgCatalog(scratch.db, ['app']),
+    );
+    expect(problems.map((p) => p.message)).toEqual([
+      "app.notes_archive is a child table of app.notes by inheritance, which the data map also names: a search of app.notes reads its rows, so they would be found twice; remove one of the two entries (the parent's reads both)",
+    ]);
+  });
+
   it("refuses a partitioned table keyed by an expression's partitions, and accepts it keyless", async () => {
     await scratch.test.exec(`
       CREATE TABLE app.calls (id bigint NOT NULL, user_id int NOT NULL, country text NOT NULL) PARTITION BY LIST ((lower(country)));

@@ -215,8 +215,34 @@ describe('Function: buildInitialDataMap', () => {
     );
     const entry = map.postgres.find((t) => t.table === 'app.notes');
     expect(entry?.primaryKey).toBeUndefined();
+    expect(map.leftOut).toEqual([]);
     expect(entry?.notes).toEqual([
       'child tables by inheritance (app.notes_old), whose rows a search of it reads too: searched without a key (none holds across them), each found row listed in full',
+    ]);
+  });
+
+  it('leaves a child table by inheritance out when its parent is proposed: the parent reads its rows', () => {
+    const notes = {
+      ...table('app.notes', ['id int', 'user_id int', 'body text'], ['id']),
+      inheritedBy: ['app.notes_old'],
+    };
+    const old = table('app.notes_old', ['id int', 'user_id int', 'body text']);
+    const map = build(
+      [users, notes, old],
+      { 'app.users': { email: 'email' } },
+      {
+        nameReferences: [
+          ref('app.notes', 'user_id', 'app.users', 40, 40),
+          ref('app.notes_old', 'user_id', 'app.users', 40, 40),
+        ],
+      },
+    );
+    expect(map.postgres.map((t) => t.table).sort()).toEqual(['app.notes', 'app.users']);
+    expect(map.leftOut).toEqual([
+      {
+        table: 'app.notes_old',
+        reason: 'a child table of app.notes by inheritance: a search of app.notes reads its rows',
+      },
     ]);
   });
 
