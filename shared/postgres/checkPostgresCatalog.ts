@@ -43,14 +43,18 @@ export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapP
 
     const keyColumns = spec.primaryKey.map((name, j) => column(['postgres', i, 'primaryKey', j], name));
     // A keyless table (no primaryKey declared) is keyed by its rows' content: nothing to check here.
+    // A child table by inheritance, or a partition, of a table the map also names: its rows are
+    // read through the parent too.
     const parent = [...catalog.tables].find(
       ([id, t]) =>
-        id !== spec.table && t.inheritedBy?.includes(spec.table) && map.postgres.some((s) => s.table === id),
-    )?.[0];
+        id !== spec.table &&
+        (t.inheritedBy?.includes(spec.table) || t.partitions?.some((p) => p.name === spec.table)) &&
+        map.postgres.some((s) => s.table === id),
+    );
     if (parent)
       add(
         ['postgres', i, 'table'],
-        `${spec.table} is a child table of ${parent} by inheritance, which the data map also names: a search of ${parent} reads its rows, so they would be found twice; remove one of the two entries (the parent's reads both)`,
+        `${spec.table} is ${parent[1].inheritedBy?.includes(spec.table) ? 'a child table' : 'a partition'} of ${parent[0]}${parent[1].inheritedBy?.includes(spec.table) ? ' by inheritance' : ''}, which the data map also names: a search of ${parent[0]} reads its rows, so they would be found twice; remove one of the two entries (the parent's reads both)`,
       );
     const notKey =
       spec.primaryKey.length > 0 && keyColumns.every(Boolean) ? whyNotKey(table, spec.primaryKey) : undefined;

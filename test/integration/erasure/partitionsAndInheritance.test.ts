@@ -169,6 +169,16 @@ describe('Function: checkPostgresCatalog (keys of partitioned and inherited tabl
     ]);
   });
 
+  it('refuses a map naming both a partitioned table and one of its partitions', async () => {
+    const problems = checkPostgresCatalog(
+      parseDataMap(HEAD + follow('app.logs') + follow('app.logs_eu'), 'test.yaml'),
+      await readPgCatalog(scratch.db, ['app']),
+    );
+    expect(problems.map((p) => p.message)).toEqual([
+      "app.logs_eu is a partition of app.logs, which the data map also names: a search of app.logs reads its rows, so they would be found twice; remove one of the two entries (the parent's reads both)",
+    ]);
+  });
+
   it("refuses a partitioned table keyed by an expression's partitions, and accepts it keyless", async () => {
     await scratch.test.exec(`
       CREATE TABLE app.calls (id bigint NOT NULL, user_id int NOT NULL, country text NOT NULL) PARTITION BY LIST ((lower(country)));
