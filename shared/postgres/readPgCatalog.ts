@@ -7,7 +7,11 @@ export interface PgColumn {
   readonly typeOid: number;
   /** `format_type` with the type modifier, e.g. `character varying(255)`, `numeric(38,18)`. */
   readonly typeName: string;
-  /** `format_type` without the modifier, usable in a cast, e.g. `character varying`, `numeric`. */
+  /**
+   * The type to cast a value to: `format_type` without the modifier, e.g. `character varying`,
+   * `numeric`, except for `character(n)` and `bit(n)` (and their arrays), whose modifier it keeps:
+   * without it they are `character(1)` and `bit(1)`, and a cast would cut a value to one character.
+   */
   readonly castType: string;
   /** `pg_type.typcategory` of the (base) type: N numeric, S string, U user (uuid), D date/time, … */
   readonly category: string;
@@ -86,7 +90,8 @@ interface KeyRow {
 const COLUMNS_SQL = `
 SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, a.attnum::text AS ordinal,
        a.atttypid::int8::text AS type_oid, format_type(a.atttypid, a.atttypmod) AS type_name,
-       format_type(a.atttypid, NULL) AS cast_type,
+       (CASE WHEN t.typname IN ('bpchar', '_bpchar', 'bit', '_bit') THEN format_type(a.atttypid, a.atttypmod)
+             ELSE format_type(a.atttypid, NULL) END) AS cast_type,
        (CASE WHEN t.typtype = 'd' THEN bt.typcategory ELSE t.typcategory END)::text AS category,
        a.attnotnull::text AS not_null, c.relkind::text AS relkind,
        et.oid::int8::text AS element_oid, et.typcategory::text AS element_category
