@@ -11,7 +11,8 @@ export function acknowledgedTriggers(dataMap: DataMap, table: string): ErasureTr
 
 /**
  * Triggers, rules and row-security policies that fire on a planned statement — DELETE on a table
- * rows are deleted from, UPDATE (of a masked column, for an `UPDATE OF` trigger) on a masked one —
+ * rows are deleted from, UPDATE (of a masked column, for an `UPDATE OF` trigger) on a masked one,
+ * row-level triggers of its partitions and child tables included —
  * whatever they do: a trigger may copy the row elsewhere (an audit table the map does not name), a
  * rule may turn the DELETE into something else, a policy may hide the subject's rows from it. Each
  * stops the plan unless the table's erasure rule acknowledges it by name
@@ -39,7 +40,7 @@ export function checkSideEffects(
       const what =
         effect.kind === 'policy'
           ? `row-security policy ${effect.name} applies to the planned ${statement} and may hide rows from it`
-          : `${effect.kind} ${effect.name} fires on the planned ${statement} and may write the subject's data elsewhere`;
+          : `${effect.kind} ${effect.name}${effect.on ? ` (on ${effect.on}, whose rows the planned ${statement} changes too)` : ''} fires on the planned ${statement} and may write the subject's data elsewhere`;
       problems.push({
         system: 'postgres',
         table: table.table,

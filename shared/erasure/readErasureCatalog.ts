@@ -32,8 +32,13 @@ export interface PgCheck {
 export interface PgSideEffect {
   readonly kind: 'trigger' | 'rule' | 'policy';
   readonly name: string;
-  /** `schema.table` it fires on. */
+  /** `schema.table` of the mapped table whose statement it fires on. */
   readonly table: string;
+  /**
+   * For a row-level trigger on one of that table's partitions or child tables by inheritance: that
+   * relation (`schema.table`), whose rows the table's statement changes too.
+   */
+  readonly on?: string;
   readonly onDelete: boolean;
   readonly onUpdate: boolean;
   /** An `UPDATE OF` trigger's columns; empty when it fires on any column. */
@@ -87,34 +92,57 @@ JOIN pg_catalog.pg_namespace ns ON ns.oid = cl.relnamespace
 WHERE con.contype = 'c' AND ns.nspname = ANY($1::text[])
 ORDER BY 2, 1`;
 
-// Triggers (tgtype bits: 8 DELETE, 16 UPDATE; internal RI triggers and disabled ones left out), rules
-// on DELETE (ev_type 4) or UPDATE (3), and row-security policies of tables with row security enabled:
-// every policy but an INSERT one applies to a planned statement, since a DELETE or UPDATE reads its
-// rows through the SELECT policies and the change's `SELECT … FOR UPDATE` through the UPDATE ones
-// (https://www.postgresql.org/docs/current/sql-createpolicy.html, "Policies Applied by Command Type").
+// Triggers (tgtype bits: 1 ROW, 8 DELETE, 16 UPDATE; internal RI triggers and disabled ones left
+// out), rules on DELETE (ev_type 4) or UPDATE (3), and row-security policies of tables with row
+// security enabled: every policy but an INSERT one applies to a planned statement, since a DELETE or
+// UPDATE reads its rows through the SELECT policies and the change's `SELECT … FOR UPDATE` through
+// the UPDATE ones (https://www.postgresql.org/docs/current/sql-createpolicy.html, "Policies Applied
+// by Command Type"). A statement on a table changes the rows of its partitions and child tables by
+// inheritance too, and their row-level triggers fire: each is listed under the table, with the
+// relation it is on (`on`), except the copies PostgreSQL makes on each partition of a partitioned
+// table's own trigger (`tgparentid`), which is listed already. An `UPDATE OF` trigger naming a
+// generated column fires when any column it is computed from is updated: its columns are read as
+// none (it fires on every UPDATE).
 const SIDE_EFFECTS_SQL = `
-SELECT 'trigger' AS kind, t.tgname AS name, ns.nspname || '.' || cl.relname AS "table",
+WITH RECURSIVE family AS (
+  SELECT c.oid AS root, c.oid AS rel
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
+  UNION ALL
+  SELECT f.root, i.inhrelid FROM family f JOIN pg_catalog.pg_inherits i ON i.inhparent = f.rel
+)
+SELECT 'trigger' AS kind, t.tgname AS name, rn.nspname || '.' || r.relname AS "table",
+       (CASE WHEN t.tgrelid = f.root THEN NULL ELSE ns.nspname || '.' || cl.relname END) AS "on",
        (t.tgtype & 8 <> 0)::text AS on_delete, (t.tgtype & 16 <> 0)::text AS on_update,
-       array_to_json(ARRAY(SELECT a.attname FROM unnest(t.tgattr::int2[]) k(n)
-         JOIN pg_catalog.pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.n ORDER BY a.attname))::text AS columns
-FROM pg_catalog.pg_trigger t
+       (CASE WHEN EXISTS (SELECT 1 FROM unnest(t.tgattr::int2[]) k(n)
+                          JOIN pg_catalog.pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.n
+                          WHERE a.attgenerated <> '')
+             THEN '[]'
+             ELSE array_to_json(ARRAY(SELECT a.attname FROM unnest(t.tgattr::int2[]) k(n)
+               JOIN pg_catalog.pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.n ORDER BY a.attname))::text
+        END) AS columns
+FROM family f
+JOIN pg_catalog.pg_trigger t ON t.tgrelid = f.rel
 JOIN pg_catalog.pg_class cl ON cl.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace ns ON ns.oid = cl.relnamespace
-WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgtype & 24 <> 0 AND ns.nspname = ANY($1::text[])
+JOIN pg_catalog.pg_class r ON r.oid = f.root
+JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
+WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgtype & 24 <> 0
+  AND (t.tgrelid = f.root OR (t.tgtype & 1 <> 0 AND t.tgparentid = 0))
 UNION ALL
-SELECT 'rule', r.rulename, ns.nspname || '.' || cl.relname, (r.ev_type = '4')::text, (r.ev_type = '3')::text, '[]'
+SELECT 'rule', r.rulename, ns.nspname || '.' || cl.relname, NULL, (r.ev_type = '4')::text, (r.ev_type = '3')::text, '[]'
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class cl ON cl.oid = r.ev_class
 JOIN pg_catalog.pg_namespace ns ON ns.oid = cl.relnamespace
 WHERE r.rulename <> '_RETURN' AND r.ev_enabled <> 'D' AND r.ev_type IN ('3', '4') AND ns.nspname = ANY($1::text[])
 UNION ALL
-SELECT 'policy', p.polname, ns.nspname || '.' || cl.relname, (p.polcmd IN ('*', 'r', 'w', 'd'))::text,
+SELECT 'policy', p.polname, ns.nspname || '.' || cl.relname, NULL, (p.polcmd IN ('*', 'r', 'w', 'd'))::text,
        (p.polcmd IN ('*', 'r', 'w'))::text, '[]'
 FROM pg_catalog.pg_policy p
 JOIN pg_catalog.pg_class cl ON cl.oid = p.polrelid
 JOIN pg_catalog.pg_namespace ns ON ns.oid = cl.relnamespace
 WHERE cl.relrowsecurity AND ns.nspname = ANY($1::text[])
-ORDER BY 3, 1, 2`;
+ORDER BY 3, 1, 2, 4`;
 
 /**
  * Reads tables, keys, foreign keys (with their ON DELETE action), CHECK constraints, triggers, rules
@@ -169,6 +197,7 @@ export async function readSideEffects(db: PgQueryable, schemas: readonly string[
     kind: 'trigger' | 'rule' | 'policy';
     name: string;
     table: string;
+    on: string | null;
     on_delete: string;
     on_update: string;
     columns: string;
@@ -177,6 +206,7 @@ export async function readSideEffects(db: PgQueryable, schemas: readonly string[
     kind: r.kind,
     name: r.name,
     table: r.table,
+    ...(r.on ? { on: r.on } : {}),
     onDelete: r.on_delete === 'true',
     onUpdate: r.on_update === 'true',
     columns: JSON.parse(r.columns) as string[],

@@ -135,6 +135,75 @@ describe('Function: eraseSubject (rows in partitions and child tables)', () => {
   });
 });
 
+describe('Function: eraseSubject (triggers of partitions, child tables and generated columns)', () => {
+  const AUDIT = `
+    CREATE SCHEMA IF NOT EXISTS audit; CREATE TABLE IF NOT EXISTS audit.copies (row_text text);
+    CREATE OR REPLACE FUNCTION audit.keep() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO audit.copies VALUES (OLD::text); RETURN NULL; END $$;`;
+  const EVERY_ROW = { ...OTHERS, 'app.logs': 'true', 'app.notes': 'true', 'app.users': 'true' };
+
+  async function refusedNaming(map: string, trigger: string, message: string) {
+    await scratch.test.exec('DROP TABLE IF EXISTS audit.copies; CREATE TABLE audit.copies (row_text text)');
+    const before = await snapshotOthers(scratch.test, EVERY_ROW);
+    const result = await erase(map);
+    expect(result).toMatchObject({
+      outcome: 'refused',
+      problems: [
+        expect.objectContaining({
+          code: 'SIDE_EFFECT_UNACKNOWLEDGED',
+          message: expect.stringContaining(message),
+        }),
+      ],
+    });
+    expect(result.outcome === 'refused' ? result.problems : []).toHaveLength(1);
+    expect(JSON.stringify(result)).toContain(trigger);
+    expect(await snapshotOthers(scratch.test, EVERY_ROW)).toEqual(before);
+    expect((await scratch.test.exec('SELECT count(*)::int AS n FROM audit.copies')).rows[0].n).toBe(0);
+  }
+
+  it("refuses the plan for a row trigger on one partition, which fires on the partitioned table's DELETE", async () => {
+    await scratch.test.exec(`${AUDIT}
+      CREATE TRIGGER keep_eu AFTER DELETE ON app.logs_eu FOR EACH ROW EXECUTE FUNCTION audit.keep();`);
+    await refusedNaming(
+      HEAD + follow('app.logs'),
+      'keep_eu',
+      'trigger keep_eu (on app.logs_eu, whose rows the planned DELETE changes too) fires on the planned DELETE',
+    );
+  });
+
+  it("refuses the plan once for a partitioned table's own trigger, not once per partition it is copied to", async () => {
+    await scratch.test.exec(`${AUDIT}
+      CREATE TRIGGER keep_all AFTER DELETE ON app.logs FOR EACH ROW EXECUTE FUNCTION audit.keep();`);
+    await refusedNaming(
+      HEAD + follow('app.logs'),
+      'keep_all',
+      'trigger keep_all fires on the planned DELETE',
+    );
+  });
+
+  it('refuses the plan for a row trigger on a child table by inheritance', async () => {
+    await scratch.test.exec(`${AUDIT}
+      CREATE TRIGGER keep_archived AFTER DELETE ON app.notes_archive FOR EACH ROW EXECUTE FUNCTION audit.keep();`);
+    await refusedNaming(
+      HEAD + follow('app.notes'),
+      'keep_archived',
+      'trigger keep_archived (on app.notes_archive, whose rows the planned DELETE changes too)',
+    );
+  });
+
+  it('refuses a mask for an UPDATE OF trigger on a generated column computed from the masked column', async () => {
+    await scratch.test.exec(`${AUDIT}
+      ALTER TABLE app.users ADD COLUMN domain text GENERATED ALWAYS AS (split_part(email, '@', 2)) STORED;
+      CREATE TRIGGER keep_domain AFTER UPDATE OF domain ON app.users FOR EACH ROW EXECUTE FUNCTION audit.keep();
+      ALTER TABLE app.users DROP CONSTRAINT users_email_key;`);
+    const map = HEAD.replace(
+      'erasure: { action: retain, ground: "the account stays open" }',
+      'erasure: { action: mask, columns: { email: hash } }',
+    );
+    await refusedNaming(map, 'keep_domain', 'trigger keep_domain fires on the planned UPDATE');
+  });
+});
+
 describe('Function: checkPostgresCatalog (keys of partitioned and inherited tables)', () => {
   it('refuses a key its partitions declare without the column it is partitioned by, naming the column to add', async () => {
     const problems = checkPostgresCatalog(
