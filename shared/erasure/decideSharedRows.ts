@@ -29,7 +29,8 @@ export interface SharedRow {
  *   only: it enforces no foreign keys).
  * - Another person's identifier: a row with the subject's value in one identity column also holds a
  *   value that is not the subject's in another identity column of that kind (a message with the
- *   subject as sender and someone else as recipient). When the table's erasure rule names `parties`,
+ *   subject as sender and someone else as recipient), or in the same column when it holds a list
+ *   (an array of addresses). When the table's erasure rule names `parties`,
  *   the parties decide instead: a party with one of the subject's values is the subject's, any other
  *   party holding an identity value is another person, whatever the kind.
  * - Through: a row reached only through follow edges from rows that are all shared (in either
@@ -72,9 +73,10 @@ export function decideSharedRows(
     const spec = specs.get(`${f.system}:${f.table}`);
     const table = kinds.get(`${f.system}:${f.table}`);
     if (!spec || !table) continue;
-    const named = table.names
-      ? otherPeople(spec, table.kindOf, f.row, subject, normalizer)
-      : { others: [] as string[][] };
+    const named =
+      table.names || holdsList(table.kindOf, f.row)
+        ? otherPeople(spec, table.kindOf, f.row, subject, normalizer)
+        : { others: [] as string[][] };
     const referencedBy = referenced.get(f) ?? {};
     if (named.others.length === 0 && Object.keys(referencedBy).length === 0) continue;
     shared.set(f, {
@@ -169,9 +171,10 @@ function otherPeople(
   }
   const others: string[][] = [];
   for (const [kind, columns] of Object.entries(spec.identities)) {
-    if (columns.length < 2) continue;
+    // Two columns of the kind, or one holding a list (an array of addresses): one value alone
+    // names nobody else.
     const held = columns.flatMap(values);
-    if (!held.some(isSubject)) continue;
+    if (held.length < 2 || !held.some(isSubject)) continue;
     for (const v of held) if (!isSubject(v)) others.push([`${kind}\u0000${v.value}`]);
   }
   return { others };
@@ -198,6 +201,12 @@ export function countOtherPersons(rows: readonly SharedRow[]): number {
       }
     }
   return new Set([...parent.keys()].map(find)).size;
+}
+
+/** Whether an identity column of the row holds a list, which may name several people. */
+function holdsList(kindOf: ReadonlyMap<string, string>, row: Finding['row']): boolean {
+  for (const column of kindOf.keys()) if (Array.isArray(row[column])) return true;
+  return false;
 }
 
 function scalars(value: CanonicalValue): string[] {

@@ -259,3 +259,45 @@ describe('Function: eraseSubject (rows shared with other people)', () => {
     expect(message.verification).toMatchObject({ outcome: 'erased', remaining: [] });
   });
 });
+
+describe('Function: eraseSubject (a list of addresses in one column)', () => {
+  it("retains a row whose array of addresses also holds another person's, and erases the subject's own", async () => {
+    // Prepare: one identity column holding a list, the second row shared by Ana and Ben.
+    await scratch.test.exec(`
+      CREATE TABLE app.contact (id int PRIMARY KEY, emails text[], note text);
+      INSERT INTO app.contact VALUES (1, ARRAY['ana@x.test'], 'ana alone'),
+        (2, ARRAY['ben@x.test', 'Ana@x.test'], 'ana and ben'), (3, ARRAY['ben@x.test'], 'ben alone');`);
+    const listMap = `version: 1
+identities:
+  email: { normalize: lowercase }
+postgres:
+  - table: app.contact
+    primaryKey: [id]
+    identities: { email: emails }
+    erasure: delete
+`;
+    const others = { 'app.contact': 'id <> 1' };
+    const before = await snapshotOthers(scratch.test, others);
+
+    // Act
+    const result = await erasePg(scratch.db, listMap, { email: ['ana@x.test'] }, { writeDb: scratch.db });
+
+    // Assess
+    expect(result).toMatchObject({
+      outcome: 'executed',
+      plan: {
+        tables: [
+          {
+            table: 'app.contact',
+            action: 'delete',
+            rows: [{ key: { id: 1 } }],
+            shared: { setting: 'retain', retained: [{ key: { id: 2 } }], changed: 0, otherPersons: 1 },
+          },
+        ],
+      },
+      verification: { outcome: 'erased' },
+    });
+    expect(await snapshotOthers(scratch.test, others)).toEqual(before);
+    expect(before['app.contact']).toHaveLength(2);
+  });
+});
