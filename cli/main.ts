@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { isDsrError } from '../shared/errors/DsrError';
+import { classifyPgError } from '../shared/postgres/classifyPgError';
 import { CliError, EXIT } from './CliError';
 import { installExitCleanup } from './installExitCleanup';
 
@@ -185,6 +186,18 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
 /** Typed errors that mean the command line itself is wrong (exit 2): a setting, an output path. */
 const USAGE_ERRORS: ReadonlySet<string> = new Set(['CONFIG_INVALID', 'OUTPUT_PATH_REFUSED']);
 
+/**
+ * The message of an error no command classified. A PostgreSQL error that reached here unclassified
+ * is classified now, so its message is one that quotes no value (`classifyPgError`).
+ */
+function lastMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  if (!isDsrError(error) && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code))
+    return classifyPgError(error).message;
+  return error.message;
+}
+
 /** Runs the program and returns the exit code; errors become one clear message on stderr. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   try {
@@ -203,7 +216,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`dsr: ${error.message}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`dsr: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`dsr: ${lastMessage(error)}\n`);
     return EXIT.failed;
   }
 }

@@ -16,7 +16,10 @@ import type { System } from '../datamap/System';
  *   them), or may hide the subject's rows from the reading role (the plan and proof would miss them);
  * - `ROWS_NOT_CHANGED`: a planned statement changed fewer rows than it locked (a `DO INSTEAD` rule, a
  *   BEFORE trigger returning NULL, a narrower DELETE policy) or more (rows sharing a planned row's
- *   key or address in a child table or partition), and was rolled back.
+ *   key or address in a child table or partition), and was rolled back;
+ * - `STATEMENT_REFUSED`: the database refused a planned statement for another reason it names by
+ *   SQLSTATE only — a function or trigger raised an error (class P0, whose text may hold values),
+ *   the erasure role lacks a privilege (42501), a column only PostgreSQL may set (428C9).
  */
 export const ERASURE_PROBLEM_CODES = [
   'MASK_REFUSED',
@@ -35,6 +38,7 @@ export const ERASURE_PROBLEM_CODES = [
   'REHEARSAL_FAILED',
   'ROWS_HIDDEN',
   'ROWS_NOT_CHANGED',
+  'STATEMENT_REFUSED',
 ] as const;
 export type ErasureProblemCode = (typeof ERASURE_PROBLEM_CODES)[number];
 

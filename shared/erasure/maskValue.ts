@@ -23,6 +23,8 @@ export const MIN_MASK_LENGTH = 16;
 export function maskRefusal(mask: PlannedMask, column: PgColumn): string | undefined {
   const text = column.category === 'S';
   const max = maxLengthOf(column);
+  if (column.generated)
+    return 'is set by PostgreSQL alone (a generated column, or an identity column GENERATED ALWAYS): it cannot be masked; mask the columns it is computed from';
   switch (mask.strategy) {
     case 'null':
       return column.notNull ? 'is NOT NULL: it cannot be masked with null' : undefined;

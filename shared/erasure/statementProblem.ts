@@ -9,6 +9,14 @@ const CONSTRAINTS: Record<string, string> = {
   '23514': 'CHECK constraint',
   '23P01': 'exclusion constraint',
 };
+/** Refusals named by SQLSTATE alone; `P0` stands for the class (a function's own `RAISE`). */
+const REFUSED: Record<string, string> = {
+  P0: 'a function or trigger raised an error, whose text is not shown as it may hold values; see the functions and triggers on the table, or acknowledge and change them',
+  '42501':
+    'the erasure role lacks a privilege it needs; grant what `dsr datamap grants` prints for this data map',
+  '428C9':
+    'a generated or GENERATED ALWAYS identity column can only be set by PostgreSQL; mask the columns it is computed from instead',
+};
 const BLOCKED: Record<string, string> = {
   '40P01': 'a deadlock with another session',
   '55P03': 'the lock timeout: another session holds a lock on the rows or the table',
@@ -56,6 +64,15 @@ export function statementProblem(
       ...column,
       code: 'VALUE_REFUSED',
       message: `the planned ${at.statement} of ${at.table} writes a value its column${domain} refuses (SQLSTATE ${state}); nothing was changed`,
+    };
+  const refused = REFUSED[state] ?? (state.startsWith('P0') ? REFUSED.P0 : undefined);
+  if (refused)
+    return {
+      system: 'postgres',
+      table,
+      ...column,
+      code: 'STATEMENT_REFUSED',
+      message: `the planned ${at.statement} of ${at.table} was refused: ${refused} (SQLSTATE ${state}); nothing was changed`,
     };
   const blocked = BLOCKED[state];
   if (blocked)

@@ -27,8 +27,8 @@ const RETRYABLE_MESSAGES = [/connection timeout/i, /timeout exceeded when trying
 
 /**
  * The one place where a PostgreSQL or driver error is classified: retryable or permanent, and
- * whether the connection under it was lost. Messages keep the server's text, which names objects
- * but never bind values.
+ * whether the connection under it was lost. Messages keep the server's text, which names objects,
+ * except where it can quote a value (see {@link valueFreeMessage}).
  */
 export function classifyPgError(error: unknown): DsrError {
   if (isDsrError(error)) return error;
@@ -43,5 +43,26 @@ export function classifyPgError(error: unknown): DsrError {
   const retryable = isSqlState
     ? RETRYABLE_SQLSTATES.has(code) || RETRYABLE_SQLSTATE_CLASSES.some((c) => code.startsWith(c))
     : connectionLost || RETRYABLE_MESSAGES.some((re) => re.test(err.message));
-  return new PostgresError(`PostgreSQL: ${err.message}`, retryable, code, connectionLost, { cause: error });
+  return new PostgresError(
+    `PostgreSQL: ${isSqlState ? valueFreeMessage(code, err.message) : err.message}`,
+    retryable,
+    code,
+    connectionLost,
+    { cause: error },
+  );
+}
+
+/**
+ * The server's message, unless it can hold a value: a data exception (class 22) quotes the value
+ * it could not take (`invalid input syntax for type uuid: "…"`), so its text is kept only up to the
+ * first quote; a function's own error (`RAISE EXCEPTION`, class P0) says whatever its author wrote,
+ * so only its SQLSTATE is kept. Values are never logged or printed (identifiers among them).
+ */
+export function valueFreeMessage(sqlState: string, message: string): string {
+  if (sqlState.startsWith('P0'))
+    return `a function or trigger raised an error (SQLSTATE ${sqlState}); its text is not shown, as it may hold values`;
+  if (!sqlState.startsWith('22')) return message;
+  const quote = message.indexOf('"');
+  if (quote < 0) return message;
+  return `${message.slice(0, quote).replace(/[\s:]+$/, '')} (SQLSTATE ${sqlState}; the value is not shown)`;
 }

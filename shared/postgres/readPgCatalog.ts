@@ -16,6 +16,8 @@ export interface PgColumn {
   /** `pg_type.typcategory` of the (base) type: N numeric, S string, U user (uuid), D date/time, … */
   readonly category: string;
   readonly notNull: boolean;
+  /** A generated column, or an identity column GENERATED ALWAYS: only PostgreSQL sets its value. */
+  readonly generated?: true;
   /** For an array column (category `A`): its element type's OID and category. */
   readonly element?: { readonly typeOid: number; readonly category: string };
 }
@@ -75,6 +77,7 @@ interface ColumnRow {
   cast_type: string;
   category: string;
   not_null: string;
+  generated: string;
   relkind: string;
   element_oid: string | null;
   element_category: string | null;
@@ -93,7 +96,8 @@ SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, a.attnum::t
        (CASE WHEN t.typname IN ('bpchar', '_bpchar', 'bit', '_bit') THEN format_type(a.atttypid, a.atttypmod)
              ELSE format_type(a.atttypid, NULL) END) AS cast_type,
        (CASE WHEN t.typtype = 'd' THEN bt.typcategory ELSE t.typcategory END)::text AS category,
-       a.attnotnull::text AS not_null, c.relkind::text AS relkind,
+       a.attnotnull::text AS not_null, (a.attgenerated <> '' OR a.attidentity = 'a')::text AS generated,
+       c.relkind::text AS relkind,
        et.oid::int8::text AS element_oid, et.typcategory::text AS element_category
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
@@ -217,6 +221,7 @@ export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]):
       castType: row.cast_type,
       category: row.category,
       notNull: row.not_null === 't' || row.not_null === 'true',
+      ...(row.generated === 't' || row.generated === 'true' ? { generated: true as const } : {}),
       ...(row.element_oid && row.element_category
         ? { element: { typeOid: Number(row.element_oid), category: row.element_category } }
         : {}),

@@ -169,7 +169,7 @@ describe('Function: erasureGrants, on a real PostgreSQL', { timeout: 120_000 }, 
     );
   });
 
-  it('needs the one UPDATE column of a delete table: without it the lock is refused and nothing changes', async () => {
+  it('needs the one UPDATE column of a delete table: without it the lock is refused, naming the grants, and nothing changes', async () => {
     // Prepare: take back the column the generator grants only for SELECT … FOR UPDATE.
     const map = parseDataMap(MAP, 'grants.yaml');
     const postgres = await PostgresTableSearcher.create(db, map, 'grants.yaml');
@@ -190,8 +190,19 @@ describe('Function: erasureGrants, on a real PostgreSQL', { timeout: 120_000 }, 
         { requestId: 'req-grants-2', identifiers: { email: ['ben@x.test'] }, dryRun: false },
       );
 
-      // Assess
-      await expect(erasing).rejects.toThrow(/permission denied for table orders/);
+      // Assess: refused, naming the table and the grants to give.
+      expect(await erasing).toMatchObject({
+        outcome: 'refused',
+        problems: [
+          {
+            table: 'Shop.orders',
+            code: 'STATEMENT_REFUSED',
+            message: expect.stringContaining(
+              'the planned lock (SELECT … FOR UPDATE) of Shop.orders was refused: the erasure role lacks a privilege it needs; grant what `dsr datamap grants` prints',
+            ),
+          },
+        ],
+      });
       expect((await owner.exec('SELECT email FROM "Shop"."Customer" WHERE id = 2')).rows).toEqual(before);
       expect(
         (await owner.exec('SELECT count(*)::int AS n FROM "Shop".orders WHERE tenant = 8')).rows[0].n,

@@ -46,4 +46,35 @@ describe('Function: classifyPgError', () => {
   it('treats an unknown driver error as permanent', () => {
     expect(classifyPgError(new Error('something odd'))).toMatchObject({ retryable: false });
   });
+
+  it('never keeps a value the server quotes in a data exception, nor the text a function raised', () => {
+    const cases: [string, string, string][] = [
+      [
+        '22P02',
+        'invalid input syntax for type uuid: "{ana@x.test"',
+        'PostgreSQL: invalid input syntax for type uuid (SQLSTATE 22P02; the value is not shown)',
+      ],
+      [
+        '22007',
+        'invalid value "ana@x.test" for "YYYY"',
+        'PostgreSQL: invalid value (SQLSTATE 22007; the value is not shown)',
+      ],
+      [
+        '22001',
+        'value too long for type character varying(5)',
+        'PostgreSQL: value too long for type character varying(5)',
+      ],
+      [
+        'P0001',
+        'refusing to delete customer ana@x.test',
+        'PostgreSQL: a function or trigger raised an error (SQLSTATE P0001); its text is not shown, as it may hold values',
+      ],
+      ['42P01', 'relation "app.users" does not exist', 'PostgreSQL: relation "app.users" does not exist'],
+    ];
+    for (const [code, message, shown] of cases) {
+      const error = classifyPgError(pgError(code, message));
+      expect(error.message).toBe(shown);
+      expect(error.message).not.toContain('ana@x.test');
+    }
+  });
 });
