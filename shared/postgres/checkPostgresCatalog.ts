@@ -2,7 +2,7 @@ import { didYouMean } from '../datamap/closeMatches';
 import type { DataMap } from '../datamap/dataMapSchema';
 import { formatPath } from '../datamap/loadDataMap';
 import type { DataMapProblem } from '../errors/errors';
-import type { PgCatalog, PgColumn, PgTable } from './readPgCatalog';
+import { neverNull, type PgCatalog, type PgColumn, type PgTable } from './readPgCatalog';
 
 /**
  * Checks the data map's PostgreSQL section against the live catalog, before any query runs:
@@ -127,14 +127,19 @@ function whyNotKey(table: PgTable, columns: readonly string[]): string | undefin
   if (table.primaryKey && same(table.primaryKey)) return undefined;
   if (
     table.uniqueKeys.some(
-      (key) => same(key) && key.every((name) => table.columns.find((c) => c.name === name)?.notNull),
+      (key) =>
+        same(key) &&
+        key.every((name) => {
+          const column = table.columns.find((c) => c.name === name);
+          return column !== undefined && neverNull(column);
+        }),
     )
   )
     return undefined;
   const lacking = partitionsLacking(table, columns);
   const notKey = `is not the primary key of $TABLE nor a unique index over NOT NULL columns`;
   if (lacking === undefined)
-    return `${notKey}${table.primaryKey ? ` (its primary key is [${table.primaryKey.join(', ')}])` : ' (it has no primary key)'}`;
+    return `${notKey}${table.primaryKey ? ` (its primary key is [${table.primaryKey.join(', ')}])` : ' (it has no primary key; a unique index left invalid, one whose collation differs from a nondeterministic column collation, and a NOT NULL added NOT VALID do not count)'}`;
   if (lacking.length > 0)
     return `${notKey}, nor a key each of its partitions declares (not in ${lacking.join(', ')})`;
   const by = table.partitionedBy;

@@ -16,6 +16,11 @@ export interface PgColumn {
   /** `pg_type.typcategory` of the (base) type: N numeric, S string, U user (uuid), D date/time, … */
   readonly category: string;
   readonly notNull: boolean;
+  /**
+   * Its NOT NULL constraint was added `NOT VALID` (PostgreSQL 18): new values cannot be NULL, rows
+   * written before may still hold NULL, so it does not make a key.
+   */
+  readonly notNullUnvalidated?: true;
   /** A generated column, or an identity column GENERATED ALWAYS: only PostgreSQL sets its value. */
   readonly generated?: true;
   /** For an array column (category `A`): its element type's OID and category. */
@@ -57,7 +62,7 @@ export interface PgPartition {
   readonly name: string;
   readonly primaryKey: readonly string[] | undefined;
   readonly uniqueKeys: readonly (readonly string[])[];
-  /** Its NOT NULL columns. */
+  /** Its columns that hold no NULL ({@link neverNull}). */
   readonly notNull: readonly string[];
 }
 
@@ -77,6 +82,7 @@ interface ColumnRow {
   cast_type: string;
   category: string;
   not_null: string;
+  not_null_unvalidated: string;
   generated: string;
   relkind: string;
   element_oid: string | null;
@@ -96,7 +102,10 @@ SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, a.attnum::t
        (CASE WHEN t.typname IN ('bpchar', '_bpchar', 'bit', '_bit') THEN format_type(a.atttypid, a.atttypmod)
              ELSE format_type(a.atttypid, NULL) END) AS cast_type,
        (CASE WHEN t.typtype = 'd' THEN bt.typcategory ELSE t.typcategory END)::text AS category,
-       a.attnotnull::text AS not_null, (a.attgenerated <> '' OR a.attidentity = 'a')::text AS generated,
+       a.attnotnull::text AS not_null,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = c.oid AND nn.contype = 'n'
+               AND NOT nn.convalidated AND nn.conkey[1] = a.attnum)::text AS not_null_unvalidated,
+       (a.attgenerated <> '' OR a.attidentity = 'a')::text AS generated,
        c.relkind::text AS relkind,
        et.oid::int8::text AS element_oid, et.typcategory::text AS element_category
 FROM pg_catalog.pg_attribute a
@@ -108,7 +117,10 @@ LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
 WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY n.nspname, c.relname, a.attnum`;
 
-// Plain unique indexes only: a partial or expression index does not make a key.
+// Plain unique indexes only: a partial or expression index does not make a key, nor one left
+// invalid (a failed CREATE UNIQUE INDEX CONCURRENTLY), nor one whose collation differs from its
+// column's where either is nondeterministic (rows it holds apart can be equal in the column's
+// collation, which orders and compares a search's pages, so a page would skip them).
 const KEYS_SQL = `
 SELECT n.nspname AS schema, c.relname AS table, i.indisprimary::text AS is_primary,
        array_to_json(array_agg(a.attname ORDER BY k.ord))::text AS columns
@@ -118,6 +130,13 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
 WHERE n.nspname = ANY($1::text[]) AND (i.indisprimary OR i.indisunique) AND i.indpred IS NULL AND i.indexprs IS NULL
+  AND i.indisvalid AND i.indisready AND i.indislive
+  AND NOT EXISTS (
+    SELECT 1 FROM unnest(i.indkey::int2[], i.indcollation::oid[]) AS kc(attnum, coll)
+    JOIN pg_catalog.pg_attribute ka ON ka.attrelid = c.oid AND ka.attnum = kc.attnum
+    JOIN pg_catalog.pg_collation co ON co.oid = ka.attcollation
+    WHERE kc.coll <> ka.attcollation AND (NOT co.collisdeterministic
+      OR NOT (SELECT ic.collisdeterministic FROM pg_catalog.pg_collation ic WHERE ic.oid = kc.coll)))
 GROUP BY n.nspname, c.relname, i.indexrelid, i.indisprimary`;
 
 // Leaf partitions of the partitioned tables, through any depth of sub-partitioning.
@@ -221,6 +240,9 @@ export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]):
       castType: row.cast_type,
       category: row.category,
       notNull: row.not_null === 't' || row.not_null === 'true',
+      ...(row.not_null_unvalidated === 't' || row.not_null_unvalidated === 'true'
+        ? { notNullUnvalidated: true as const }
+        : {}),
       ...(row.generated === 't' || row.generated === 'true' ? { generated: true as const } : {}),
       ...(row.element_oid && row.element_category
         ? { element: { typeOid: Number(row.element_oid), category: row.element_category } }
@@ -246,7 +268,7 @@ export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]):
       name,
       primaryKey: part?.primaryKey,
       uniqueKeys: part?.uniqueKeys ?? [],
-      notNull: part?.columns.filter((c) => c.notNull).map((c) => c.name) ?? [],
+      notNull: part?.columns.filter(neverNull).map((c) => c.name) ?? [],
     });
   }
   const partitionedByOf = new Map(
@@ -278,4 +300,9 @@ export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]):
       ]),
     ),
   };
+}
+
+/** Whether a column holds no NULL: NOT NULL, and not a constraint added `NOT VALID`. */
+export function neverNull(column: PgColumn): boolean {
+  return column.notNull && column.notNullUnvalidated !== true;
 }
