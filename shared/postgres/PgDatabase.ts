@@ -38,10 +38,12 @@ export interface PgDatabaseOptions {
 
 /**
  * Fixed output settings for every connection, so that PostgreSQL's text output, and with it the
- * canonical form, does not depend on server or role defaults.
+ * canonical form, does not depend on server or role defaults. `TimeZone=UTC`: a `timestamptz` is
+ * made UTC from any offset, but one inside a range or a composite value is text as the session
+ * prints it, which would otherwise follow the database's time zone.
  */
 const SESSION_OPTIONS =
-  '-c DateStyle=ISO -c IntervalStyle=iso_8601 -c bytea_output=hex -c extra_float_digits=1';
+  '-c DateStyle=ISO -c IntervalStyle=iso_8601 -c bytea_output=hex -c extra_float_digits=1 -c TimeZone=UTC';
 
 /** Every value arrives as PostgreSQL's text; canonicalisation happens in one place, not in the driver. */
 const RAW_TEXT_TYPES = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;

@@ -88,14 +88,16 @@ describe('Canonical form of PostgreSQL values', () => {
     }
   });
 
-  it('gives the same bytes whatever the session time zone', async () => {
+  it("gives the same bytes whatever the database's time zone: every session is UTC", async () => {
     const outputs = new Set<string>();
     for (const zone of ['UTC', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Chatham']) {
       await db.exec(`ALTER DATABASE ${db.name} SET timezone = '${zone}'`);
       const pg = openDatabase(db.dsn);
       try {
-        const { rows } = await pg.query<{ tz: string }>("SELECT current_setting('TimeZone') AS tz");
-        expect(rows[0]?.tz).toBe(zone);
+        const { rows } = await pg.query<{ tz: string; database: string }>(
+          `SELECT current_setting('TimeZone') AS tz, (SELECT s FROM pg_db_role_setting, unnest(setconfig) s WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s LIKE 'TimeZone=%' LIMIT 1) AS database`,
+        );
+        expect(rows[0]).toEqual({ tz: 'UTC', database: `TimeZone=${zone}` });
         outputs.add((await discoverWith(pg, MAP, { email: ['ana@example.com'] })).json);
       } finally {
         await pg.end();
