@@ -199,7 +199,7 @@ export function registerErase(program: Command): void {
         if (options.out) await writePrivateFile(options.out, record.receipt);
         else process.stdout.write(record.receipt);
         process.stderr.write(
-          `already erased: request ${requestId} has its receipt of record, sha256 ${record.receiptHash}, in ${state.locationOf(requestId)}${record.writtenTo ? ` (first written to ${record.writtenTo})` : ''}; nothing was changed\n`,
+          `already erased: request ${requestId} has its receipt of record, sha256 ${record.receiptHash}, in ${state.locationOf(requestId)}${record.writtenTo ? ` (first written to ${record.writtenTo})` : ''}; nothing was changed, nor looked for: rows written about the subject since that erasure are not covered by it; to erase them, run a new request (--request-id${options.requestId === undefined ? ', as this one was derived from the subject' : ''})\n`,
         );
         return;
       }

@@ -149,6 +149,10 @@ describe('Command: dsr erase across a crash between the two systems', () => {
       `already erased: request req-crash has its receipt of record, sha256 ${hash}`,
     );
     expect(again.stderr).toContain(join(dir, 'state', 'req-crash.json'));
+    // It says what the receipt does not cover, and how to erase what was written since.
+    expect(again.stderr).toContain(
+      'rows written about the subject since that erasure are not covered by it; to erase them, run a new request (--request-id)',
+    );
     expect(again.stdout).toBe(first);
     expect(await readFile(join(dir, 'receipt.json'), 'utf8')).toBe(first);
   }, 30_000);
