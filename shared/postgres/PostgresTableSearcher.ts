@@ -16,7 +16,7 @@ import type {
 import { DataMapError, InvalidArgumentError } from '../errors/errors';
 import type { Normalization } from '../identity/Normalization';
 import { boundSearchValues, tallyPhoneNumbers } from '../identity/normalizePhone';
-import { acceptsValue } from './acceptsValue';
+import { acceptsValue, searchFormOf } from './acceptsValue';
 import { canonicalizePgValue } from './canonicalizePgValue';
 import { checkPostgresCatalog } from './checkPostgresCatalog';
 import { connectionFaultRetry } from './connectionFaultRetry';
@@ -99,7 +99,14 @@ export class PostgresTableSearcher implements TableSearcher {
     const column = pgTable?.columns.find((c) => c.name === input.column);
     if (!pgTable || !column)
       throw new InvalidArgumentError(`${table.table}.${input.column} was not checked against the catalog`);
-    const accepted = boundSearchValues(values, input).filter((v) => acceptsValue(column, v));
+    const accepted = [
+      ...new Set(
+        boundSearchValues(values, input).flatMap((v) => {
+          const form = searchFormOf(column, v);
+          return form === undefined ? [] : [form];
+        }),
+      ),
+    ];
     const select = pgTable.columns.filter(
       (c) => !table.exclude.includes(c.name) && (!table.columns || table.columns.includes(c.name)),
     );
@@ -219,12 +226,19 @@ export class PostgresTableSearcher implements TableSearcher {
         cap,
       );
     }
-    const accepted = values.filter((v) => acceptsValue(column, v));
+    // Each value counted as the search binds it; values with one form share its count.
+    const valuesOf = new Map<string, string[]>();
+    for (const v of values) {
+      const form = searchFormOf(column, v);
+      if (form !== undefined) valuesOf.set(form, [...(valuesOf.get(form) ?? []), v]);
+    }
+    const accepted = [...valuesOf.keys()];
     const sql = countSql(pgTable, column, searched.normalize);
     for (let i = 0; i < accepted.length; i += this.valuesPerQuery) {
       const chunk = accepted.slice(i, i + this.valuesPerQuery);
       const result = await this.retry.execute(() => this.db.queryRaw(sql, [chunk, cap], { prepare: true }));
-      for (const row of result.rows) if (row[0] != null) counts.set(row[0], Number(row[1]));
+      for (const row of result.rows)
+        if (row[0] != null) for (const v of valuesOf.get(row[0]) ?? []) counts.set(v, Number(row[1]));
     }
     return counts;
   }

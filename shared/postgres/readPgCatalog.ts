@@ -4,6 +4,11 @@ import type { PgDatabase } from './PgDatabase';
 export interface PgColumn {
   readonly name: string;
   readonly ordinal: number;
+  /**
+   * Its type's OID; for a column of a domain, the domain's base type (what PostgreSQL sends for it
+   * in a result, and what a search value must be read as: a domain's CHECK would refuse a search
+   * value that matches nothing, and fail the whole statement).
+   */
   readonly typeOid: number;
   /** `format_type` with the type modifier, e.g. `character varying(255)`, `numeric(38,18)`. */
   readonly typeName: string;
@@ -11,6 +16,8 @@ export interface PgColumn {
    * The type to cast a value to: `format_type` without the modifier, e.g. `character varying`,
    * `numeric`, except for `character(n)` and `bit(n)` (and their arrays), whose modifier it keeps:
    * without it they are `character(1)` and `bit(1)`, and a cast would cut a value to one character.
+   * For a column of a domain, its base type (a value is checked against the domain where it is
+   * written, not where it is compared).
    */
   readonly castType: string;
   /** `pg_type.typcategory` of the (base) type: N numeric, S string, U user (uuid), D date/time, … */
@@ -98,8 +105,11 @@ interface KeyRow {
 
 const COLUMNS_SQL = `
 SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, a.attnum::text AS ordinal,
-       a.atttypid::int8::text AS type_oid, format_type(a.atttypid, a.atttypmod) AS type_name,
-       (CASE WHEN t.typname IN ('bpchar', '_bpchar', 'bit', '_bit') THEN format_type(a.atttypid, a.atttypmod)
+       (CASE WHEN t.typtype = 'd' AND bt.typtype <> 'd' THEN t.typbasetype ELSE a.atttypid END)::int8::text AS type_oid,
+       format_type(a.atttypid, a.atttypmod) AS type_name,
+       (CASE WHEN t.typtype = 'd' AND bt.typtype <> 'd'
+               THEN format_type(t.typbasetype, CASE WHEN bt.typname IN ('bpchar', '_bpchar', 'bit', '_bit') THEN t.typtypmod END)
+             WHEN t.typname IN ('bpchar', '_bpchar', 'bit', '_bit') THEN format_type(a.atttypid, a.atttypmod)
              ELSE format_type(a.atttypid, NULL) END) AS cast_type,
        (CASE WHEN t.typtype = 'd' THEN bt.typcategory ELSE t.typcategory END)::text AS category,
        a.attnotnull::text AS not_null,
