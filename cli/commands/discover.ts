@@ -88,6 +88,8 @@ export function registerDiscover(program: Command): void {
         pageSize: env.DSR_PAGE_SIZE,
       });
       await db.healthCheck();
+      // A reading role that row security filters for would answer with less than there is.
+      await postgres.refuseRowSecurity();
       const searchers: Partial<Record<System, TableSearcher>> = { postgres };
       if (process.env.SNOWFLAKE_ACCOUNT) {
         // Loaded only here: a PostgreSQL-only discovery does not pay for the Snowflake driver.

@@ -56,12 +56,14 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
     let forRequest: (<T>(requestId: string, work: () => Promise<T>) => Promise<T>) | undefined;
     // The searcher's session, through which an erasure plan's Snowflake part is checked.
     let snowflakeDb: SnowflakeDatabase | undefined;
+    // The PostgreSQL searcher as made: an access request's discovery first asks it whether row
+    // security filters any mapped table for the reading role.
+    let pgSearcher: PostgresTableSearcher | undefined;
     const searchers = memoizeSuccess(async () => {
-      const made: Partial<Record<System, TableSearcher>> = {
-        postgres: await PostgresTableSearcher.create(db, dataMap, env.DSR_DATAMAP_PATH, {
-          pageSize: pg.DSR_PAGE_SIZE,
-        }),
-      };
+      pgSearcher = await PostgresTableSearcher.create(db, dataMap, env.DSR_DATAMAP_PATH, {
+        pageSize: pg.DSR_PAGE_SIZE,
+      });
+      const made: Partial<Record<System, TableSearcher>> = { postgres: pgSearcher };
       if (snowflake) {
         const { openSnowflakeSearcher } = await import('../common/openSnowflake');
         const opened = await openSnowflakeSearcher(snowflake, dataMap, env.DSR_DATAMAP_PATH, runtime, {
@@ -114,6 +116,9 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
       },
       discover: async (request) => {
         const ready = await searchers();
+        // Rows a policy hides would be left out of the answer without an error: refused (permanent,
+        // PG_ROW_SECURITY_ACTIVE), naming the tables. An erasure's plan has its own check (ROWS_HIDDEN).
+        await pgSearcher?.refuseRowSecurity();
         // Rows spill to the function's temporary directory as they are found: memory does not grow
         // with the subject. The stage disposes of the findings file once the message is sent.
         const run = () =>

@@ -20,6 +20,7 @@ import { acceptsValue, searchFormOf } from './acceptsValue';
 import { canonicalizePgValue } from './canonicalizePgValue';
 import { checkPostgresCatalog } from './checkPostgresCatalog';
 import { connectionFaultRetry } from './connectionFaultRetry';
+import { RowSecurityError } from './errors';
 import { matchExpression } from './matchExpression';
 import type { PgDatabase } from './PgDatabase';
 import type { PgTypeInfo } from './PgTypeInfo';
@@ -62,6 +63,8 @@ export class PostgresTableSearcher implements TableSearcher {
   private constructor(
     private readonly db: PgDatabase,
     private readonly catalog: PgCatalog,
+    /** `schema.table` of the tables the data map names. */
+    private readonly mapped: readonly string[],
     options: PostgresSearchOptions,
   ) {
     this.pageSize = options.pageSize ?? 1000;
@@ -84,7 +87,12 @@ export class PostgresTableSearcher implements TableSearcher {
     const catalog = await readPgCatalog(db, schemas);
     const problems = checkPostgresCatalog(map, catalog);
     if (problems.length > 0) throw new DataMapError(file, problems);
-    return new PostgresTableSearcher(db, catalog, options);
+    return new PostgresTableSearcher(
+      db,
+      catalog,
+      map.postgres.map((t) => t.table),
+      options,
+    );
   }
 
   async search(
@@ -197,6 +205,34 @@ export class PostgresTableSearcher implements TableSearcher {
           limit = Math.min(2 * limit, this.maxPageSize);
       }
     }
+  }
+
+  /**
+   * The tables of the data map whose rows row security filters for the role this searcher reads as
+   * (`row_security_active`: enabled, and the role neither `BYPASSRLS` nor the owner of a table that
+   * does not force it); sorted `schema.table`. A search of such a table answers with the rows its
+   * policies show, without an error.
+   */
+  async tablesUnderRowSecurity(): Promise<string[]> {
+    const tables = this.mapped.flatMap((name) => {
+      const t = this.catalog.tables.get(name);
+      return t ? [t] : [];
+    });
+    if (tables.length === 0) return [];
+    const result = await this.db.query<{ name: string }>(
+      'SELECT t.name FROM unnest($1::text[], $2::text[]) AS t(name, qualified) WHERE row_security_active(to_regclass(t.qualified)) ORDER BY 1',
+      [
+        tables.map((t) => `${t.schema}.${t.name}`),
+        tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`),
+      ],
+    );
+    return result.rows.map((r) => r.name);
+  }
+
+  /** Refuses, with {@link RowSecurityError}, a reading role row security filters any mapped table for. */
+  async refuseRowSecurity(): Promise<void> {
+    const tables = await this.tablesUnderRowSecurity();
+    if (tables.length > 0) throw new RowSecurityError(tables);
   }
 
   async countRows(

@@ -35,3 +35,19 @@ export class PgAuthenticationError extends DsrError {
   readonly retryable = true;
   readonly code = 'PG_28P01';
 }
+
+/**
+ * Row security is active for the reading role on tables the data map names: its policies may hide
+ * some of the subject's rows from every search, without an error. Permanent: the role's grants
+ * decide it, not the moment.
+ */
+export class RowSecurityError extends DsrError {
+  override readonly dependency = 'postgres' as const;
+  readonly retryable = false;
+  readonly code = 'PG_ROW_SECURITY_ACTIVE';
+  constructor(readonly tables: readonly string[]) {
+    super(
+      `row security is active for the reading role on ${tables.join(', ')}: its policies may hide some of the subject's rows from the search, which would answer with less than there is; give the reading role BYPASSRLS, or make it the tables' owner`,
+    );
+  }
+}
