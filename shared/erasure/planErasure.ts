@@ -10,6 +10,7 @@ import type {
 import { parseColumnRef } from '../datamap/parseColumnRef';
 import type { System } from '../datamap/System';
 import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
+import type { PgColumn } from '../postgres/readPgCatalog';
 import { countOtherPersons, type SharedRow } from './decideSharedRows';
 import {
   type ErasurePlan,
@@ -272,6 +273,17 @@ function checkAgainstCatalog(table: PlannedTable, catalog: ErasureCatalog): Eras
         message: `is a ${live.kind}, not a table: an erasure changes the rows of the tables it reads; give them the rule (map them if the map does not), and keep the ${live.kind} for access only (no erasure rule)`,
       },
     ];
+  if (table.action === 'delete' || table.action === 'mask')
+    for (const name of table.primaryKey) {
+      const column = live.columns.find((c) => c.name === name);
+      if (column && !scalarKeyColumn(column))
+        problems.push({
+          ...at,
+          column: name,
+          code: 'KEY_REFUSED',
+          message: `is a key column of type ${column.typeName}: a statement cannot name rows by a value of that type; map the table without a primaryKey (its rows are then erased by their content, table and address)`,
+        });
+    }
   for (const mask of table.mask ?? []) {
     const refuse = (message: string) =>
       problems.push({ ...at, column: mask.column, code: 'MASK_REFUSED', message });
@@ -434,3 +446,16 @@ export function partialKeyMatches(
   }
   return excluded;
 }
+
+/** Whether a key column holds scalars a statement can name rows by: not an array, a structure or JSON. */
+function scalarKeyColumn(column: PgColumn): boolean {
+  return (
+    column.category !== 'A' &&
+    column.category !== 'C' &&
+    column.typeOid !== JSON_OID &&
+    column.typeOid !== JSONB_OID
+  );
+}
+
+const JSON_OID = 114;
+const JSONB_OID = 3802;

@@ -122,4 +122,40 @@ describe('Function: eraseSubject (statements the database refuses for reasons of
     }
     expect(await snapshotOthers(scratch.test, EVERY_ROW)).toEqual(before);
   });
+
+  it('refuses to erase by a key of a type a statement cannot name rows by (an array), naming the way out', async () => {
+    // Prepare
+    await scratch.test.exec(`
+      CREATE TABLE app.tagged (tags text[] PRIMARY KEY, email text);
+      INSERT INTO app.tagged VALUES ('{a,b}', 'ana@x.test'), ('{c}', 'ben@x.test');`);
+    const map = `version: 1
+identities:
+  email: { normalize: lowercase }
+postgres:
+  - table: app.tagged
+    primaryKey: [tags]
+    identities: { email: email }
+    erasure: delete
+`;
+    const before = await snapshotOthers(scratch.test, { 'app.tagged': 'true' });
+
+    // Act
+    const result = await erasePg(scratch.db, map, ANA, { writeDb: scratch.db });
+
+    // Assess
+    expect(result).toMatchObject({
+      outcome: 'refused',
+      problems: [
+        {
+          table: 'app.tagged',
+          column: 'tags',
+          code: 'KEY_REFUSED',
+          message: expect.stringContaining(
+            'is a key column of type text[]: a statement cannot name rows by a value of that type; map the table without a primaryKey',
+          ),
+        },
+      ],
+    });
+    expect(await snapshotOthers(scratch.test, { 'app.tagged': 'true' })).toEqual(before);
+  });
 });
