@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { DataMap } from '../../../shared/datamap/dataMapSchema';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { executePostgresErasure } from '../../../shared/erasure/executePostgresErasure';
 import { planSubjectErasure } from '../../../shared/erasure/planSubjectErasure';
@@ -270,18 +271,7 @@ describe('Function: executePostgresErasure (a child table created between plan a
       CREATE TABLE app.tickets (id bigint PRIMARY KEY, user_id int NOT NULL, subject text);
       INSERT INTO app.tickets VALUES (1, 1, 'ana refund'), (2, 1, 'ana login'), (3, 2, 'ben refund');`);
     const map = parseDataMap(HEAD + follow('app.tickets', 'id'), 'test.yaml');
-    const postgres = await PostgresTableSearcher.create(scratch.db, map, 'test.yaml');
-    const planning = await planSubjectErasure(
-      {
-        dataMap: map,
-        db: scratch.db,
-        searchers: { postgres },
-        subjectHashKey: TEST_HASH_KEY,
-        maskKey: 'k',
-        randomBytes: deterministicBytes,
-      },
-      { requestId: 'r', identifiers: ANA },
-    );
+    const planning = await planForAna(map);
     expect(planning.problems).toEqual([]);
     await scratch.test.exec(`
       CREATE TABLE app.tickets_old () INHERITS (app.tickets);
@@ -318,11 +308,10 @@ describe('Function: executePostgresErasure (a child table created between plan a
   });
 });
 
-/** The keys each table's findings hold for Ana under `map`, as canonical JSON. */
-async function findingsOf(map: string): Promise<Record<string, string[]>> {
-  const dataMap = parseDataMap(map, 'test.yaml');
+/** Ana's erasure planned under `dataMap` (discovery, plan and checks; nothing changed). */
+async function planForAna(dataMap: DataMap) {
   const postgres = await PostgresTableSearcher.create(scratch.db, dataMap, 'test.yaml');
-  const planning = await planSubjectErasure(
+  return planSubjectErasure(
     {
       dataMap,
       db: scratch.db,
@@ -333,6 +322,11 @@ async function findingsOf(map: string): Promise<Record<string, string[]>> {
     },
     { requestId: 'r', identifiers: ANA },
   );
+}
+
+/** The keys each table's findings hold for Ana under `map`, as canonical JSON. */
+async function findingsOf(map: string): Promise<Record<string, string[]>> {
+  const planning = await planForAna(parseDataMap(map, 'test.yaml'));
   const out: Record<string, string[]> = {};
   for (const f of planning.findings.findings) out[f.table] = [...(out[f.table] ?? []), JSON.stringify(f.key)];
   return out;
