@@ -16,27 +16,31 @@ WITH RECURSIVE reads AS (
   UNION
   SELECT d.reader, r.read FROM reads d JOIN reach r ON r.reader = d.read
 )
-SELECT DISTINCT mn.nspname AS schema, m.relname AS name
+SELECT DISTINCT mn.nspname AS schema, m.relname AS name, has_table_privilege(m.oid, 'SELECT')::text AS readable
 FROM reach
 JOIN pg_catalog.pg_class m ON m.oid = reach.reader
 JOIN pg_catalog.pg_namespace mn ON mn.oid = m.relnamespace
 JOIN pg_catalog.pg_class b ON b.oid = reach.read
 JOIN pg_catalog.pg_namespace bn ON bn.oid = b.relnamespace
-WHERE m.relkind = 'm' AND m.relispopulated AND has_table_privilege(m.oid, 'SELECT')
+WHERE m.relkind = 'm' AND m.relispopulated
   AND (bn.nspname || '.' || b.relname) = ANY($1::text[])
 ORDER BY 1, 2`;
 
 /**
  * The populated materialized views, in any schema, that read any of `tables` (`schema.table`),
- * directly or through views, and that the connection may read: each holds copies of those tables'
- * rows as they were when it was last refreshed, which an erasure of the rows does not change.
- * Sorted `schema.table` names.
+ * directly or through views: each holds copies of those tables' rows as they were when it was last
+ * refreshed, which an erasure of the rows does not change. Sorted `schema.table` names, apart those
+ * the connection may read and those it may not (which cannot be searched).
  */
 export async function materializedViewsOver(
   db: Pick<PgDatabase, 'query'>,
   tables: readonly string[],
-): Promise<string[]> {
-  if (tables.length === 0) return [];
-  const result = await db.query<{ schema: string; name: string }>(SQL, [tables]);
-  return result.rows.map((r) => `${r.schema}.${r.name}`);
+): Promise<{ readonly readable: string[]; readonly unreadable: string[] }> {
+  if (tables.length === 0) return { readable: [], unreadable: [] };
+  const result = await db.query<{ schema: string; name: string; readable: string }>(SQL, [tables]);
+  const named = (readable: boolean) =>
+    result.rows
+      .filter((r) => (r.readable === 'true' || r.readable === 't') === readable)
+      .map((r) => `${r.schema}.${r.name}`);
+  return { readable: named(true), unreadable: named(false) };
 }

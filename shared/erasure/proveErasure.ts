@@ -58,7 +58,8 @@ export async function proveErasure(
     .filter((t) => t.erasure?.action === 'delete' || t.erasure?.action === 'mask')
     .map((t) => t.table);
   const mapped = new Set(deps.dataMap.postgres.map((t) => t.table));
-  const copies = (await materializedViewsOver(deps.db, erased)).filter((v) => !mapped.has(v));
+  const views = await materializedViewsOver(deps.db, erased);
+  const copies = views.readable.filter((v) => !mapped.has(v));
   const beyond = await searchTriggerTargets(deps.db, deps.dataMap, input.plan, input.known, copies);
   const extra: Remaining[] = Object.entries(beyond)
     .filter(([table]) => !verification.remaining.some((r) => r.system === 'postgres' && r.table === table))
@@ -68,6 +69,9 @@ export async function proveErasure(
       rows,
       reason: 'found_beyond_map' as const,
     }));
+  // One the reading role may not read cannot be searched: not proven erased.
+  for (const view of views.unreadable.filter((v) => !mapped.has(v)))
+    extra.push({ system: 'postgres', table: view, rows: 0, reason: 'scan_incomplete' });
   if (deps.proofScanText && 'withClient' in deps.db)
     for (const hit of await scanTextColumns(
       deps.db as PgDatabase,

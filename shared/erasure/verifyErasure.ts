@@ -14,7 +14,8 @@ export interface Remaining {
    * `found_beyond_map`: in a table an acknowledged trigger writes to or a materialized view over a
    * table the map erases rows of, not refreshed since (see `searchTriggerTargets`) or,
    * with `column`, in a text column the opt-in scan read (`scanTextColumns`); `scan_incomplete`: a
-   * table that scan could not finish within its timeout.
+   * table that scan could not finish within its timeout, or a materialized view over a table the
+   * map erases rows of that the reading role may not read.
    */
   readonly reason:
     | 'rows_remain'

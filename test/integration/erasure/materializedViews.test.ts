@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { materializedViewsOver } from '../../../shared/erasure/materializedViewsOver';
+import { openDatabase } from '../../support/discovery';
 import { countValues, erasePg, snapshotOthers, useErasureDatabase } from '../../support/erasureFixture';
 
 /**
@@ -45,12 +47,15 @@ const scratch = useErasureDatabase('erase_matviews', SCHEMA, { freshPool: true }
 
 describe('Function: materializedViewsOver', () => {
   it('lists the populated materialized views reading a table, directly or through a view, in any schema', async () => {
-    expect(await materializedViewsOver(scratch.db, ['shop.orders'])).toEqual([
-      'reports.items',
-      'reports.order_lines',
-    ]);
-    expect(await materializedViewsOver(scratch.db, ['shop.customer'])).toEqual(['reports.order_lines']);
-    expect(await materializedViewsOver(scratch.db, [])).toEqual([]);
+    expect(await materializedViewsOver(scratch.db, ['shop.orders'])).toEqual({
+      readable: ['reports.items', 'reports.order_lines'],
+      unreadable: [],
+    });
+    expect(await materializedViewsOver(scratch.db, ['shop.customer'])).toEqual({
+      readable: ['reports.order_lines'],
+      unreadable: [],
+    });
+    expect(await materializedViewsOver(scratch.db, [])).toEqual({ readable: [], unreadable: [] });
   });
 });
 
@@ -103,6 +108,39 @@ describe('Function: eraseSubject (materialized views the data map does not name)
         remaining: [{ table: 'reports.order_lines', reason: 'found_beyond_map' }],
       },
     });
+  });
+});
+
+describe('Function: eraseSubject (a report the reading role may not read)', () => {
+  it('ends erasure_unverified naming it as not searched, not erased', async () => {
+    // Prepare: a reading role that may read the tables but not the report.
+    const reader = `mv_reader_${randomBytes(4).toString('hex')}`;
+    await scratch.test.exec(`CREATE ROLE ${reader} LOGIN PASSWORD 'reader';
+      GRANT USAGE ON SCHEMA shop, reports TO ${reader};
+      GRANT SELECT ON ALL TABLES IN SCHEMA shop TO ${reader};
+      GRANT SELECT ON reports.items TO ${reader};`);
+    const url = new URL(scratch.test.dsn);
+    url.username = reader;
+    url.password = 'reader';
+    const readDb = openDatabase(url.toString());
+    try {
+      // Act
+      const result = await erasePg(readDb, MAP, ANA, { writeDb: scratch.db });
+
+      // Assess
+      expect(result).toMatchObject({
+        outcome: 'executed',
+        verification: {
+          outcome: 'erasure_unverified',
+          remaining: [
+            { system: 'postgres', table: 'reports.order_lines', rows: 0, reason: 'scan_incomplete' },
+          ],
+        },
+      });
+    } finally {
+      await readDb.end();
+      await scratch.test.exec(`DROP OWNED BY ${reader}; DROP ROLE ${reader}`);
+    }
   });
 });
 
