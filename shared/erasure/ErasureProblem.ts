@@ -19,7 +19,9 @@ import type { System } from '../datamap/System';
  *   key or address in a child table or partition), and was rolled back;
  * - `STATEMENT_REFUSED`: the database refused a planned statement for another reason it names by
  *   SQLSTATE only — a function or trigger raised an error (class P0, whose text may hold values),
- *   the erasure role lacks a privilege (42501), a column only PostgreSQL may set (428C9).
+ *   the erasure role lacks a privilege (42501), a column only PostgreSQL may set (428C9);
+ * - `FOLLOW_AMBIGUOUS`: a table the plan changes follows a column that is not unique in its table
+ *   (part of a composite key), with no foreign key naming the pair: it can reach other people's rows.
  */
 export const ERASURE_PROBLEM_CODES = [
   'MASK_REFUSED',
@@ -39,6 +41,7 @@ export const ERASURE_PROBLEM_CODES = [
   'ROWS_HIDDEN',
   'ROWS_NOT_CHANGED',
   'STATEMENT_REFUSED',
+  'FOLLOW_AMBIGUOUS',
 ] as const;
 export type ErasureProblemCode = (typeof ERASURE_PROBLEM_CODES)[number];
 

@@ -1,7 +1,7 @@
 import type { CanonicalObject } from '../canonical/CanonicalValue';
 import type { PlannedTable } from './ErasurePlan';
 import { keyText } from './keyText';
-import { looksMasked } from './maskValue';
+import { looksMasked, type MaskShape } from './maskValue';
 import { withoutColumns } from './planErasure';
 import { rowHash } from './rowHash';
 
@@ -22,6 +22,8 @@ export interface PlanComparison {
 export function compareWithPlan(
   table: PlannedTable,
   current: ReadonlyMap<string, CanonicalObject>,
+  /** What a `hash` or `random` mask writes into each masked column (see `looksMasked`). */
+  shapeOf: (column: string) => MaskShape | undefined = () => undefined,
 ): PlanComparison {
   const masked = new Set((table.mask ?? []).map((m) => m.column));
   const targets: PlanComparison['targets'] = [];
@@ -34,7 +36,7 @@ export function compareWithPlan(
     else if (
       table.action === 'mask' &&
       rowHash(withoutColumns(row, masked)) === planned.restHash &&
-      (table.mask ?? []).every((m) => looksMasked(m, row[m.column]))
+      (table.mask ?? []).every((m) => looksMasked(m, row[m.column], shapeOf(m.column)))
     )
       alreadyDone++;
     else stale++;

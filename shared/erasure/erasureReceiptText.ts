@@ -53,6 +53,7 @@ const receiptSchema = z.strictObject({
       reason: z.enum([
         'rows_remain',
         'identifier_in_masked_column',
+        'identifier_in_unmasked_column',
         'no_erasure_rule',
         'found_beyond_map',
         'scan_incomplete',

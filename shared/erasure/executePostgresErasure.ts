@@ -16,7 +16,7 @@ import type { ErasureProblem } from './ErasureProblem';
 import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
 import { findHiddenRows } from './findHiddenRows';
 import { keyText } from './keyText';
-import { maskValue, type RandomBytes } from './maskValue';
+import { maskValue, pgMaskShape, type RandomBytes } from './maskValue';
 import { pgKeyFilter } from './pgKeyFilter';
 import { mappedSchemas } from './planSubjectErasure';
 import { readCanonicalRows } from './readCanonicalRows';
@@ -273,7 +273,10 @@ async function lockRows(
         row,
       ]),
     );
-    const { targets, alreadyDone, stale } = compareWithPlan(table, current);
+    const { targets, alreadyDone, stale } = compareWithPlan(table, current, (name) => {
+      const column = live.columns.find((c) => c.name === name);
+      return column ? pgMaskShape(column) : undefined;
+    });
     // Rows sharing a planned key (a child table by inheritance or a partition created since the
     // plan's catalog check): the key no longer names one row, and its statement would change both.
     return { table, live, targets, alreadyDone, stale, sharedKeys: result.rows.length - current.size };

@@ -129,7 +129,15 @@ export async function executeSnowflakeErasure(
         [snowflakeKeysJson(table)],
       );
       const current = new Map(rows.map((row) => [keyText(row, table.primaryKey), row]));
-      const { targets, alreadyDone, stale: changedRows } = compareWithPlan(table, current);
+      const {
+        targets,
+        alreadyDone,
+        stale: changedRows,
+      } = compareWithPlan(table, current, (name) => {
+        const column = live.columns.find((c) => c.name === name);
+        if (!column) return undefined;
+        return isSnowflakeInteger(column) ? 'integer' : { hexLength: Math.min(column.length ?? 64, 64) };
+      });
       // A key that two rows share now would take the other row with it: never erase by it.
       const shared = rows.length - current.size;
       if (changedRows + shared > 0) {

@@ -87,12 +87,34 @@ function asUuid(bytes: Buffer): string {
 }
 
 /**
- * Whether a value looks like what `mask` writes: exactly null or the redaction text, or for `hash`
- * and `random` a hex string, a UUID or an integer (or null, where the original was null). A row whose
- * unmasked columns are unchanged and whose masked columns all look masked counts as already masked
- * (a redelivery); anything else is a change since discovery.
+ * What a `hash` or `random` mask writes into a column: hex text of a known length (cut to the
+ * column's length, at most 64), a UUID (version 4, RFC 4122 variant), or an integer.
  */
-export function looksMasked(mask: PlannedMask, value: CanonicalValue | undefined): boolean {
+export type MaskShape = { readonly hexLength: number } | 'uuid' | 'integer';
+
+/** The {@link MaskShape} of a PostgreSQL column (see {@link maskValue}); undefined where none is made. */
+export function pgMaskShape(column: PgColumn): MaskShape | undefined {
+  if (column.castType === 'uuid') return 'uuid';
+  if (column.castType in INTEGER_RANGES) return 'integer';
+  if (column.category === 'S') return { hexLength: Math.min(maxLengthOf(column) ?? 64, 64) };
+  return undefined;
+}
+
+const MASKED_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * Whether a value is what `mask` writes: exactly null or the redaction text, or for `hash` and
+ * `random` a value of the column's {@link MaskShape} — hex text of exactly the length the mask
+ * writes (a `character(n)` column's padding aside), a version-4 UUID, an integer — or null, where
+ * the original was null. A row whose unmasked columns are unchanged and whose masked columns are
+ * all masked counts as already masked (a redelivery); anything else is a change since discovery.
+ * Without a shape (an older caller), any hex string, UUID or integer is taken as masked.
+ */
+export function looksMasked(
+  mask: PlannedMask,
+  value: CanonicalValue | undefined,
+  shape?: MaskShape,
+): boolean {
   if (value === null || value === undefined) return mask.strategy !== 'redact';
   switch (mask.strategy) {
     case 'null':
@@ -100,10 +122,18 @@ export function looksMasked(mask: PlannedMask, value: CanonicalValue | undefined
     case 'redact':
       return value === mask.text;
     default:
-      return (
-        (typeof value === 'string' &&
-          /^(?:[0-9a-f]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+)$/.test(value)) ||
-        (typeof value === 'number' && Number.isInteger(value))
-      );
+      if (shape === 'integer')
+        return (
+          (typeof value === 'number' && Number.isInteger(value)) ||
+          (typeof value === 'string' && /^\d+$/.test(value))
+        );
+      if (typeof value !== 'string')
+        return shape === undefined && typeof value === 'number' && Number.isInteger(value);
+      if (shape === 'uuid') return MASKED_UUID.test(value);
+      if (shape !== undefined) {
+        const text = value.replace(/ +$/, '');
+        return text.length === shape.hexLength && /^[0-9a-f]+$/.test(text);
+      }
+      return /^(?:[0-9a-f]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+)$/.test(value);
   }
 }

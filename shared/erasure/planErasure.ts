@@ -171,6 +171,7 @@ export function planErasure(
     if (group.system === 'postgres' && catalog) problems.push(...checkAgainstCatalog(main, catalog));
   }
 
+  if (catalog) problems.push(...ambiguousFollows(dataMap, catalog, planned));
   const ordered = orderTables(planned, dataMap, catalog, problems);
   return {
     plan: sealPlan({
@@ -459,3 +460,52 @@ function scalarKeyColumn(column: PgColumn): boolean {
 
 const JSON_OID = 114;
 const JSONB_OID = 3802;
+
+/**
+ * Follow edges that can reach rows of other people, on PostgreSQL tables the plan deletes or masks
+ * rows of: `column` follows `target`, and neither is unique in its table, nor does a foreign key of
+ * the table name the pair (as part of a composite key, which `partialKeyMatches` then holds to its
+ * whole tuple). A value of `target` may then belong to several rows of its table (another tenant's
+ * customer 5), and the rows of this table holding it are theirs as much as the subject's.
+ */
+function ambiguousFollows(
+  dataMap: DataMap,
+  catalog: ErasureCatalog,
+  planned: readonly PlannedTable[],
+): ErasureProblem[] {
+  const unique = (table: string, column: string) => {
+    const live = catalog.tables.get(table);
+    const one = (key: readonly string[] | undefined) => key?.length === 1 && key[0] === column;
+    return live !== undefined && (one(live.primaryKey) || live.uniqueKeys.some(one));
+  };
+  const problems: ErasureProblem[] = [];
+  const seen = new Set<string>();
+  for (const table of planned) {
+    if (table.system !== 'postgres' || (table.action !== 'delete' && table.action !== 'mask')) continue;
+    if (seen.has(table.table)) continue;
+    seen.add(table.table);
+    const spec = dataMap.postgres.find((s) => s.table === table.table);
+    for (const [column, targets] of Object.entries(spec?.follow ?? {})) {
+      if (unique(table.table, column)) continue;
+      for (const target of targets) {
+        const ref = parseColumnRef(target);
+        if (ref.system !== 'postgres' || unique(ref.table, ref.column)) continue;
+        const declared = catalog.foreignKeys.some(
+          (fk) =>
+            fk.table === table.table &&
+            fk.refTable === ref.table &&
+            fk.columns.some((c, i) => c === column && fk.refColumns[i] === ref.column),
+        );
+        if (declared) continue;
+        problems.push({
+          system: 'postgres',
+          table: table.table,
+          column,
+          code: 'FOLLOW_AMBIGUOUS',
+          message: `follows ${ref.table}.${ref.column}, which is not unique there (part of a composite key, or no key), and no foreign key of ${table.table} names the pair: a value of it can belong to other people's rows of ${ref.table}, and the rows here holding it would be changed with the subject's; declare the foreign key (the whole key) in the database, which keeps those rows out, or follow a unique column`,
+        });
+      }
+    }
+  }
+  return problems;
+}

@@ -15,11 +15,14 @@ export interface Remaining {
    * table the map erases rows of, not refreshed since (see `searchTriggerTargets`) or,
    * with `column`, in a text column the opt-in scan read (`scanTextColumns`); `scan_incomplete`: a
    * table that scan could not finish within its timeout, or a materialized view over a table the
-   * map erases rows of that the reading role may not read.
+   * map erases rows of that the reading role may not read; `identifier_in_masked_column` /
+   * `identifier_in_unmasked_column`: a masked row found again holds one of the subject's identifiers
+   * in a masked column, or in an identity column its rule leaves unmasked.
    */
   readonly reason:
     | 'rows_remain'
     | 'identifier_in_masked_column'
+    | 'identifier_in_unmasked_column'
     | 'no_erasure_rule'
     | 'found_beyond_map'
     | 'scan_incomplete';
@@ -90,12 +93,21 @@ export async function verifyErasure(
     if (!rule) count(f.system, f.table, 'no_erasure_rule');
     else if (rule.action === 'delete') count(f.system, f.table, 'rows_remain');
     else if (rule.action === 'mask') {
-      const holds = Object.keys(rule.columns).some((column) => {
+      const holds = (column: string) => {
         const value = f.row[column];
         if (typeof value !== 'string' && typeof value !== 'number') return false;
         return known.some((k) => k.values.has(normalizeIdentifier(String(value), k.normalize, k.region)));
-      });
-      if (holds) count(f.system, f.table, 'identifier_in_masked_column');
+      };
+      // A masked row must hold none of the subject's identifiers: in the columns masked, nor in an
+      // identity column the rule leaves as it was (the row would still be the subject's, found by
+      // it), its own key aside (a key cannot be masked: a masked row keeps it).
+      const spec = specs.get(id);
+      const masked = Object.keys(rule.columns);
+      const identity = Object.values(spec?.identities ?? {})
+        .flat()
+        .filter((c) => !masked.includes(c) && !(spec?.primaryKey ?? []).includes(c));
+      if (masked.some(holds)) count(f.system, f.table, 'identifier_in_masked_column');
+      else if (identity.some(holds)) count(f.system, f.table, 'identifier_in_unmasked_column');
     }
   }
   // Tables the plan erased that discovery no longer finds anything in count as 0.

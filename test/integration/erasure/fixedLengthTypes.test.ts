@@ -41,7 +41,7 @@ const MEMBERS = `${HEAD}  - table: app.member
     primaryKey: [id]
     identities: { email: email, club: club }
     learn: [club]
-    erasure: { action: mask, columns: { badge: hash } }
+    erasure: { action: mask, columns: { email: hash, badge: hash } }
   - table: app.ticket
     primaryKey: [id]
     identities: { club: club }

@@ -11,6 +11,7 @@ import { DataMapError } from '../../../shared/errors/errors';
 import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
 import { PostgresTableSearcher } from '../../../shared/postgres/PostgresTableSearcher';
 import { openDatabase, TEST_HASH_KEY } from '../../support/discovery';
+import { erasePg } from '../../support/erasureFixture';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 const SCHEMA = `
@@ -157,6 +158,49 @@ describe('Masking strategies against the live catalog', () => {
       phone: '+44 2',
       note: 'new',
       handle: 'ben',
+    });
+  });
+
+  it('counts a masked column changed since the plan to a value that only looks masked (digits) as a change, never as done', async () => {
+    // Prepare: the plan, then another session writes digit strings (which are hex too) where the
+    // masks would write 64 hex characters.
+    const { plan, problems, deps, document } = await planFor('{ note: hash, alt_email: random }');
+    expect(problems).toEqual([]);
+    await pg.exec(`UPDATE public.person SET note = '123456789', alt_email = '5559876' WHERE id = 1`);
+
+    // Act
+    const result = await executePostgresErasure(deps, plan, { findings: document });
+
+    // Assess: stale (planned again by eraseSubject), and the row as the other session left it.
+    expect(result).toEqual({
+      outcome: 'stale',
+      stale: [{ system: 'postgres', table: 'public.person', rows: 1 }],
+    });
+    expect((await pg.exec('SELECT note, alt_email FROM public.person WHERE id = 1')).rows).toEqual([
+      { note: '123456789', alt_email: '5559876' },
+    ]);
+  });
+
+  it("ends erasure_unverified when the mask leaves an identity column holding the subject's identifier", async () => {
+    // Act: a rule that masks the note and leaves the address the row is found by.
+    const result = await erasePg(
+      db,
+      mapWith('{ note: { redact: "[erased]" } }'),
+      { email: ['ana@x.test'] },
+      {
+        writeDb: db,
+      },
+    );
+
+    // Assess
+    expect(result).toMatchObject({
+      outcome: 'executed',
+      verification: {
+        outcome: 'erasure_unverified',
+        remaining: [
+          { system: 'postgres', table: 'public.person', rows: 1, reason: 'identifier_in_unmasked_column' },
+        ],
+      },
     });
   });
 });

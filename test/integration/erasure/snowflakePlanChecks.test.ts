@@ -190,15 +190,18 @@ describe('Snowflake rules checked against Snowflake’s catalog before anything 
   it('erases with random on a NUMBER(10,0) column and hash on a VARCHAR: the rules that can run do run', async () => {
     // Act
     const result = await erase(
-      contacts('{ action: mask, columns: { SCORE: random, NOTE: hash } }'),
+      contacts('{ action: mask, columns: { EMAIL: hash, SCORE: random, NOTE: hash } }'),
       false,
       'req-random-int',
     );
 
     // Assess
     expect(result).toMatchObject({ outcome: 'executed', verification: { outcome: 'erased' } });
-    const rows = await sf.sql('SELECT CONTACT_ID, SCORE, NOTE FROM ANALYTICS.PUBLIC.CONTACTS ORDER BY 1');
-    expect(rows[1]).toEqual({ CONTACT_ID: '71', SCORE: '6', NOTE: 'n' });
+    const rows = await sf.sql(
+      'SELECT CONTACT_ID, SCORE, NOTE, EMAIL FROM ANALYTICS.PUBLIC.CONTACTS ORDER BY 1',
+    );
+    expect(rows[1]).toEqual({ CONTACT_ID: '71', SCORE: '6', NOTE: 'n', EMAIL: 'ben@x.test' });
+    expect(rows[0]?.EMAIL).toMatch(/^[0-9a-f]{64}$/);
     expect(rows[0]?.SCORE).toMatch(/^\d{1,10}$/);
     expect(rows[0]?.NOTE).toMatch(/^[0-9a-f]{64}$/);
     expect((await db.query('SELECT id::text AS id FROM public.customer ORDER BY id')).rows).toEqual([

@@ -158,4 +158,64 @@ postgres:
     });
     expect(await snapshotOthers(scratch.test, { 'app.tagged': 'true' })).toEqual(before);
   });
+
+  it("refuses to erase through a follow onto part of another table's composite key that no foreign key names", async () => {
+    // Prepare: customer 5 in two tenants; orders follow customer ids alone, with no foreign key.
+    await scratch.test.exec(`
+      CREATE TABLE app.client (tenant int, id int, email text, PRIMARY KEY (tenant, id));
+      INSERT INTO app.client VALUES (1, 5, 'ana@x.test'), (2, 5, 'ben@x.test');
+      CREATE TABLE app.purchase (id int PRIMARY KEY, tenant int, client_id int, total int);
+      INSERT INTO app.purchase VALUES (100, 1, 5, 10), (101, 2, 5, 20);`);
+    const map = `version: 1
+identities:
+  email: { normalize: lowercase }
+postgres:
+  - table: app.client
+    primaryKey: [tenant, id]
+    identities: { email: email }
+    erasure: { action: retain, ground: "the account stays open" }
+  - table: app.purchase
+    primaryKey: [id]
+    follow: { client_id: app.client.id }
+    erasure: delete
+`;
+    const before = await snapshotOthers(scratch.test, { 'app.purchase': 'true' });
+
+    // Act
+    const result = await erasePg(scratch.db, map, ANA, { writeDb: scratch.db });
+
+    // Assess: refused before anything changes; Ben's purchase 101 is still there.
+    expect(result).toMatchObject({
+      outcome: 'refused',
+      problems: [
+        {
+          table: 'app.purchase',
+          column: 'client_id',
+          code: 'FOLLOW_AMBIGUOUS',
+          message: expect.stringContaining('follows app.client.id, which is not unique there'),
+        },
+      ],
+    });
+    expect(await snapshotOthers(scratch.test, { 'app.purchase': 'true' })).toEqual(before);
+
+    // With the foreign key declared, the other tenant's purchase is excluded and the subject's erased.
+    await scratch.test.exec(
+      'ALTER TABLE app.purchase ADD FOREIGN KEY (tenant, client_id) REFERENCES app.client (tenant, id)',
+    );
+    const declared = await erasePg(scratch.db, map, ANA, { writeDb: scratch.db });
+    expect(declared).toMatchObject({
+      outcome: 'executed',
+      plan: {
+        tables: expect.arrayContaining([
+          expect.objectContaining({
+            table: 'app.purchase',
+            found: 2,
+            excluded: 1,
+            rows: [expect.objectContaining({ key: { id: 100 } })],
+          }),
+        ]),
+      },
+    });
+    expect((await scratch.test.exec('SELECT id FROM app.purchase')).rows).toEqual([{ id: 101 }]);
+  });
 });
