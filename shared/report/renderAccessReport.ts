@@ -123,7 +123,8 @@ function categoryLines(t: TableFound): string[] {
   const byCategory = new Map<string, string[]>();
   const other: string[] = [];
   for (const column of t.columns) {
-    const category = t.categories[column];
+    // Own properties only: a column named `constructor` or `__proto__` is not a category.
+    const category = Object.hasOwn(t.categories, column) ? t.categories[column] : undefined;
     if (category === undefined) other.push(column);
     else byCategory.set(category, [...(byCategory.get(category) ?? []), column]);
   }

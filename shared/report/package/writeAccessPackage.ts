@@ -426,7 +426,8 @@ function categoryLines(p: TablePlan): string[] {
   const byCategory = new Map<string, string[]>();
   const other: string[] = [];
   for (const column of p.columns) {
-    const category = p.categories[column];
+    // Own properties only: a column named `constructor` or `__proto__` is not a category.
+    const category = Object.hasOwn(p.categories, column) ? p.categories[column] : undefined;
     if (category === undefined) other.push(column);
     else byCategory.set(category, [...(byCategory.get(category) ?? []), column]);
   }

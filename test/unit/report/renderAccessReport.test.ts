@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JsonNumber } from '../../../shared/canonical/CanonicalValue';
+import { parseExactJson } from '../../../shared/canonical/parseExactJson';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { buildFindingsDocument } from '../../../shared/discovery/FindingsDocument';
 import type { ProvenanceEntry } from '../../../shared/discovery/Provenance';
@@ -138,5 +139,13 @@ describe('Function: renderAccessReport', () => {
     );
     // Provenance names kinds and columns, never the values matched.
     expect(report.split('How these records were found')[1]?.split('|')[0]).not.toContain('ana@example.com');
+  });
+
+  it('lists columns named constructor and __proto__ as fields without a category', () => {
+    const row = parseExactJson('{"__proto__":"p","constructor":"c","id":3}') as Record<string, unknown>;
+    const report = renderAccessReport(request, document([{ table: 'public.ticket_notes', row }]), map);
+    // Markdown escapes the underscores.
+    expect(report).toContain('\\_\\_proto\\_\\_');
+    expect(report).toContain('constructor');
   });
 });

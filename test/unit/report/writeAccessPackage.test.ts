@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { parseExactJson } from '../../../shared/canonical/parseExactJson';
+import { buildFindingsDocument } from '../../../shared/discovery/FindingsDocument';
 import { findingsSourceOf } from '../../../shared/discovery/FindingsStream';
 import { PackageEvidenceMismatchError } from '../../../shared/report/package/PackageEvidenceMismatchError';
 import { writeAccessPackage } from '../../../shared/report/package/writeAccessPackage';
@@ -263,5 +264,35 @@ describe('Function: zipPackage', () => {
     const plainHtml = await readFile(join(plain, 'index.html'), 'utf8');
     expect(plainHtml).not.toContain('not followed');
     expect(plainHtml).not.toContain('could not be parsed');
+  });
+
+  it('writes a table with columns named constructor and __proto__, which are no category', async () => {
+    // Prepare: a row as parsed from the hand-off (parseExactJson keeps __proto__ as a column).
+    const row = parseExactJson('{"__proto__":"p-value","constructor":"c-value","id":7,"user_id":42}');
+    const document = buildFindingsDocument({
+      requestId: packageRequest.requestId,
+      subjectHash: 'a'.repeat(64),
+      tables: [
+        {
+          system: 'postgres',
+          table: 'public.orders',
+          primaryKey: ['id'],
+          rows: [{ key: { id: 7 }, provenance: [], row: row as never }],
+        },
+      ],
+    });
+    const dir = join(root, 'proto-columns');
+
+    // Act
+    await writeAccessPackage({
+      source: findingsSourceOf(document),
+      dataMap: packageMap,
+      request: packageRequest,
+      dir,
+    });
+
+    // Assess: both columns and their values are on the page, as fields without a category.
+    const page = await readFile(join(dir, 'index.html'), 'utf8');
+    for (const text of ['constructor', '__proto__', 'c-value', 'p-value']) expect(page).toContain(text);
   });
 });
