@@ -14,7 +14,7 @@ import {
 } from '../../shared/discovery/NotFollowed';
 import type { SearchableTable, TableSearcher } from '../../shared/discovery/SearchableTable';
 import { serializeSpilledFindings } from '../../shared/discovery/serializeSpilledFindings';
-import { writePrivateFile } from '../../shared/files/writePrivateFile';
+import { refuseNonRegular, writePrivateFile } from '../../shared/files/writePrivateFile';
 import { subjectHash } from '../../shared/identity/subjectHash';
 import { COMMAND_CONNECT_ATTEMPTS, connectionLimitRetry } from '../../shared/postgres/connectionLimitRetry';
 import { DsnCredentialSource } from '../../shared/postgres/DsnCredentialSource';
@@ -69,6 +69,8 @@ export function registerDiscover(program: Command): void {
         '--format json prints the summary on stdout: give --out FILE for the findings',
         EXIT.usage,
       );
+    // The output path is checked before anything is read (and again when written).
+    if (options.out && options.out !== '-') await refuseNonRegular(options.out);
     const dsn = pgDsnFromEnv();
     const { DSR_SUBJECT_HASH_KEY: key } = readConfig(subjectHashKeyEnv);
     const env = readConfig(postgresEnv);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import type { Command } from 'commander';
 import { openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
@@ -106,6 +107,17 @@ export function registerErase(program: Command): void {
     const state = new FileErasureStateStore(
       options.stateDir ?? process.env.DSR_ERASURE_STATE_DIR ?? '.dsr/erasure',
     );
+    // The receipt, the confirmation and the state of record are three files, never one.
+    const outputs = [options.out, options.confirmation]
+      .filter((p): p is string => p !== undefined)
+      .map((p) => resolve(p));
+    if (new Set(outputs).size < outputs.length)
+      throw new CliError('--out and --confirmation name the same file: give each its own', EXIT.usage);
+    if (outputs.includes(resolve(state.locationOf(requestId))))
+      throw new CliError(
+        `${state.locationOf(requestId)} holds the erasure's state of record: write the receipt or the confirmation elsewhere`,
+        EXIT.usage,
+      );
     const open = (d: string) =>
       openPgDatabase(env, new DsnCredentialSource(d), undefined, {
         connectRetry: connectionLimitRetry(COMMAND_CONNECT_ATTEMPTS),

@@ -54,10 +54,20 @@ export async function writePrivateFile(
  */
 export async function refuseNonRegular(path: string): Promise<void> {
   const link = await lstat(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
+    // ENOTDIR: a part of the path is a file, so there is no such path.
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
     throw error;
   });
-  if (!link) return;
+  if (!link) {
+    // A new path: its folder must be there to hold it (and the new file made beside it).
+    const folder = dirname(path);
+    const info = await stat(folder).catch(() => undefined);
+    if (!info?.isDirectory())
+      throw new OutputPathError(
+        `${path} cannot be written: its folder ${folder} ${info ? 'is not a directory' : 'does not exist'}; create it first, or write elsewhere`,
+      );
+    return;
+  }
   const target = link.isSymbolicLink()
     ? await stat(path).catch((error: NodeJS.ErrnoException) => {
         // A dangling link: replacing it writes no file it pointed to.

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +111,35 @@ describe('Command: dsr erase', () => {
     );
     expect(run.stdout).toContain('dry run: nothing was changed');
     expect(`${run.stdout}${run.stderr}`).not.toContain('ana@x.test');
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('refuses output paths that cannot hold the receipt before anything changes: a missing folder, one file for two outputs, the state of record', async () => {
+    // Prepare
+    const before = await snapshot();
+    const env = {
+      PG_DSN: pg.dsn,
+      DSR_SUBJECT_HASH_KEY: HASH_KEY,
+      DSR_ERASURE_PG_DSN: pg.dsn,
+      DSR_ERASURE_MASK_KEY: HASH_KEY,
+    };
+    const erase = (...extra: string[]) =>
+      dsr(
+        ['erase', '--datamap', file, '--subject', 'email=ana@x.test', '--request-id', 'req-paths', ...extra],
+        env,
+      );
+
+    // Act
+    const missing = await erase('--out', join(dir, 'no-such-folder', 'receipt.json'));
+    const same = await erase('--out', join(dir, 'one.txt'), '--confirmation', join(dir, 'one.txt'));
+    await mkdir(stateDir, { recursive: true });
+    const state = await erase('--out', join(stateDir, 'req-paths.json'));
+
+    // Assess: usage errors naming the cause; nothing erased.
+    expect([missing.code, same.code, state.code]).toEqual([2, 2, 2]);
+    expect(missing.stderr).toContain(`its folder ${join(dir, 'no-such-folder')} does not exist`);
+    expect(same.stderr).toContain('--out and --confirmation name the same file');
+    expect(state.stderr).toContain("holds the erasure's state of record");
     expect(await snapshot()).toBe(before);
   });
 

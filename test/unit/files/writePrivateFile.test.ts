@@ -76,6 +76,24 @@ describe('Function: writePrivateFile on paths that are not regular files', () =>
     expect((await stat(fifo)).mode & 0o777).toBe(0o666);
   });
 
+  it('refuses a new path whose folder does not exist or is a file, naming the folder, and creates nothing', async () => {
+    // Prepare
+    const file = join(dir, 'plain.txt');
+    await writeFile(file, 'x');
+
+    // Act
+    const missing = await writePrivateFile(join(dir, 'nowhere', 'out.json'), 'x').catch((e) => e);
+    const underFile = await writePrivateFile(join(file, 'out.json'), 'x').catch((e) => e);
+
+    // Assess
+    expect(missing).toBeInstanceOf(OutputPathError);
+    expect((missing as OutputPathError).message).toContain(
+      `its folder ${join(dir, 'nowhere')} does not exist`,
+    );
+    expect((underFile as OutputPathError).message).toContain(`its folder ${file} is not a directory`);
+    expect((await readdir(dir)).filter((n) => n.startsWith('nowhere') || n.includes('.tmp'))).toEqual([]);
+  });
+
   it('writes through a new file renamed over the target: no temporary file is left, a link to a regular file is replaced and its target kept', async () => {
     // Prepare
     const target = join(dir, 'kept.txt');
