@@ -11,7 +11,7 @@ import { parseIntakeMessage } from '../../shared/intake/parseIntakeMessage';
 import { CliError, EXIT } from '../CliError';
 import { describeAwsFailure } from '../describeAwsFailure';
 import { addFormatOption, type OutputFormat, writeResult } from '../OutputFormat';
-import { checkRequestId, collectSubject } from '../parseSubjects';
+import { checkRequestId, checkSubjectKinds, collectSubject } from '../parseSubjects';
 
 interface SubmitOptions {
   queueUrl: string;
@@ -63,9 +63,8 @@ export function registerSubmit(program: Command): void {
   addFormatOption(command).action(async (options: SubmitOptions) => {
     const body =
       options.file === undefined ? buildMessage(options) : await readMessage(options.file, options);
-    const kinds = options.datamap
-      ? Object.keys((await loadDataMap(options.datamap)).identities)
-      : kindsInMessage(body);
+    const identities = options.datamap ? (await loadDataMap(options.datamap)).identities : undefined;
+    const kinds = identities ? Object.keys(identities) : kindsInMessage(body);
     let request: ReturnType<typeof parseIntakeMessage>;
     try {
       request = parseIntakeMessage(body, { identityKinds: kinds });
@@ -75,6 +74,12 @@ export function registerSubmit(program: Command): void {
         throw new CliError(`invalid intake message, nothing sent: ${error.message}`, EXIT.usage);
       throw error;
     }
+    // Each identifier's syntax as `dsr discover` checks it (an e-mail kind takes an address only):
+    // a message sent with a value no row can hold would be answered "we hold nothing about you".
+    checkSubjectKinds(
+      identities ?? Object.fromEntries(kinds.map((kind) => [kind, { normalize: 'none' }])),
+      request.subject,
+    );
 
     // A queue URL that is not AWS's (a local SQS) is its own endpoint: said here, the SDK does not
     // warn that the URL's host differs from the regional endpoint.

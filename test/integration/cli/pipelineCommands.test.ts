@@ -200,14 +200,22 @@ describe('Command: dsr submit', () => {
       ...more,
     ];
     // Independent processes: run side by side.
-    const [unknownKind, badDate, hostile, incomplete, mixed, badJurisdiction] = await Promise.all([
-      dsr(build('REQ-BAD-1', 'passport=P99887766', '--datamap', mapFile)),
-      dsr(build('REQ-BAD-2', `email=${EMAIL}`, '--received-at', '2025-02-30T10:00:00Z')),
-      dsr(['submit', '--queue-url', queue, '--file', file]),
-      dsr(['submit', '--queue-url', queue, '--request-id', 'REQ-BAD-4']),
-      dsr(['submit', '--queue-url', queue, '--file', file, '--request-id', 'X']),
-      dsr(['submit', '--queue-url', queue, '--jurisdiction', 'PIPEDA']),
-    ]);
+    const [unknownKind, badDate, hostile, incomplete, mixed, badJurisdiction, notAnAddress] =
+      await Promise.all([
+        dsr(build('REQ-BAD-1', 'passport=P99887766', '--datamap', mapFile)),
+        dsr(build('REQ-BAD-2', `email=${EMAIL}`, '--received-at', '2025-02-30T10:00:00Z')),
+        dsr(['submit', '--queue-url', queue, '--file', file]),
+        dsr(['submit', '--queue-url', queue, '--request-id', 'REQ-BAD-4']),
+        dsr(['submit', '--queue-url', queue, '--file', file, '--request-id', 'X']),
+        dsr(['submit', '--queue-url', queue, '--jurisdiction', 'PIPEDA']),
+        // An e-mail kind given something no row can hold: it would be answered "we hold nothing".
+        dsr(build('REQ-BAD-5', 'email=mira.secret')),
+      ]);
+    expect(notAnAddress).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--subject email: the value is not an e-mail address'),
+    });
+    expect(notAnAddress.stderr).not.toContain('mira.secret');
     expect(unknownKind.code).toBe(2);
     expect(unknownKind.stderr).toMatch(
       /invalid intake message, nothing sent: unknown_identity_kind: unknown identity kind "passport"/,
