@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { evidenceLocation, openSnowflakeFromEnv } from '../../adapters/aws/openSnowflakeFromEnv';
 import { S3AnchorStore } from '../../adapters/aws/S3AnchorStore';
@@ -65,7 +66,16 @@ export function registerVerify(program: Command): void {
 function anchorStore(options: VerifyOptions): AnchorStore | undefined {
   if (options.anchors && options.anchorBucket)
     throw new CliError('give --anchors or --anchor-bucket, not both', EXIT.usage);
-  if (options.anchors) return new FileAnchorStore(options.anchors);
+  if (options.anchors) {
+    // A mistyped folder would check no anchor and still pass: the chains alone cannot see a
+    // removed last entry.
+    if (!statSync(options.anchors, { throwIfNoEntry: false })?.isDirectory())
+      throw new CliError(
+        `--anchors ${options.anchors}: no such folder of anchors (dsr anchor --anchors DIR writes them)`,
+        EXIT.usage,
+      );
+    return new FileAnchorStore(options.anchors);
+  }
   if (options.anchorBucket) return new S3AnchorStore(createAwsClients().s3, options.anchorBucket);
   return undefined;
 }

@@ -122,6 +122,9 @@ describe('Commands: dsr extend, dsr cancel, dsr verify', { timeout: 240_000 }, (
     const verified = await dsr(['verify', '--anchors', anchors]);
     expect(verified).toMatchObject({ code: 0, stdout: expect.stringContaining('result: PASS, no break') });
     expect((await dsr(['verify', 'REQ-CLI-1'])).code).toBe(0);
+    // A folder that is not there checks no anchor: refused, not passed.
+    const mistyped = await dsr(['verify', '--anchors', join(dir, 'anchros')]);
+    expect(mistyped).toMatchObject({ code: 2, stderr: expect.stringContaining('no such folder of anchors') });
   });
 
   it('refuses an extension after the notice window', async () => {
