@@ -52,15 +52,33 @@ export function classifyPgError(error: unknown): DsrError {
   );
 }
 
+/** PostgreSQL's own messages for integrity violations (class 23), which name objects only. */
+const INTEGRITY_MESSAGES = [
+  /^duplicate key value violates unique constraint "[^"]*"$/,
+  /^new row for relation "[^"]*" violates check constraint "[^"]*"$/,
+  /^value for domain [^"\s]+ violates check constraint "[^"]*"$/,
+  /^null value in column "[^"]*"( of relation "[^"]*")? violates not-null constraint$/,
+  /^domain [^"\s]+ does not allow null values$/,
+  /^(insert or update|update or delete) on table "[^"]*" violates (RESTRICT setting of )?foreign key constraint "[^"]*"( on table "[^"]*")?$/,
+  /^conflicting key value violates exclusion constraint "[^"]*"$/,
+];
+
 /**
  * The server's message, unless it can hold a value: a data exception (class 22) quotes the value
  * it could not take (`invalid input syntax for type uuid: "…"`), so its text is kept only up to the
  * first quote; a function's own error (`RAISE EXCEPTION`, class P0) says whatever its author wrote,
- * so only its SQLSTATE is kept. Values are never logged or printed (identifiers among them).
+ * so only its SQLSTATE is kept, as for an integrity violation (class 23) whose text is not one of
+ * PostgreSQL's own. Values are never logged or printed (identifiers among them).
  */
 export function valueFreeMessage(sqlState: string, message: string): string {
   if (sqlState.startsWith('P0'))
     return `a function or trigger raised an error (SQLSTATE ${sqlState}); its text is not shown, as it may hold values`;
+  // An integrity violation's own message names objects (its values are in `detail`, never shown);
+  // a function may raise one with any text, which is then not shown.
+  if (sqlState.startsWith('23'))
+    return INTEGRITY_MESSAGES.some((re) => re.test(message))
+      ? message
+      : `an integrity constraint refused the statement (SQLSTATE ${sqlState}); the text raised with it is not shown, as it may hold values`;
   if (!sqlState.startsWith('22')) return message;
   const quote = message.indexOf('"');
   if (quote < 0) return message;

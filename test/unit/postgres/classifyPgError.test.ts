@@ -70,6 +70,16 @@ describe('Function: classifyPgError', () => {
         'PostgreSQL: a function or trigger raised an error (SQLSTATE P0001); its text is not shown, as it may hold values',
       ],
       ['42P01', 'relation "app.users" does not exist', 'PostgreSQL: relation "app.users" does not exist'],
+      [
+        '23505',
+        'duplicate key value violates unique constraint "users_email_key"',
+        'PostgreSQL: duplicate key value violates unique constraint "users_email_key"',
+      ],
+      [
+        '23514',
+        'bad ana@x.test',
+        'PostgreSQL: an integrity constraint refused the statement (SQLSTATE 23514); the text raised with it is not shown, as it may hold values',
+      ],
     ];
     for (const [code, message, shown] of cases) {
       const error = classifyPgError(pgError(code, message));
