@@ -277,7 +277,7 @@ export function registerErase(program: Command): void {
       process.stderr.write(`${receipt.outcome}: receipt sha256 ${receipt.receiptHash}\n`);
       if (receipt.outcome !== 'erased')
         throw new CliError(
-          `erasure_unverified: still findable in ${receipt.remaining.map((r) => `${r.system} ${r.table}${r.column ? ` (column ${r.column})` : ''}${r.reason === 'scan_incomplete' ? ' (not searched in full: a text scan out of time, or a view the reading role may not read)' : r.reason === 'identifier_in_unmasked_column' ? " (an identity column the mask leaves holds the subject's identifier)" : ''}`).join(', ')}`,
+          `erasure_unverified: still findable in ${receipt.remaining.map((r) => `${r.system} ${r.table}${r.column ? ` (column ${r.column})` : ''}${r.reason === 'scan_incomplete' ? ' (not searched in full: a text scan out of time, or a view the reading role may not read)' : r.reason === 'identifier_in_unmasked_column' ? " (an identity column the mask leaves holds the subject's identifier)" : ''}`).join(', ')}; a re-run of request ${requestId} proves it again (and resumes its plan, made with the data map of its first run); after changing the data map or the database, run a new request (--request-id) to plan again`,
           EXIT.failed,
         );
     } finally {

@@ -143,6 +143,30 @@ describe('Command: dsr erase', () => {
     expect(await snapshot()).toBe(before);
   });
 
+  it('ends erasure_unverified naming the table, and says how to plan again after changing the map', async () => {
+    // Prepare: Dee is only in the newsletter, which has no erasure rule.
+    await pg.exec(`INSERT INTO public.newsletter VALUES ('dee@x.test')`);
+    const env = {
+      PG_DSN: pg.dsn,
+      DSR_SUBJECT_HASH_KEY: HASH_KEY,
+      DSR_ERASURE_PG_DSN: pg.dsn,
+      DSR_ERASURE_MASK_KEY: HASH_KEY,
+    };
+
+    // Act
+    const run = await dsr(
+      ['erase', '--datamap', file, '--subject', 'email=dee@x.test', '--request-id', 'req-dee'],
+      env,
+    );
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('erasure_unverified: still findable in postgres public.newsletter');
+    expect(run.stderr).toContain('run a new request (--request-id) to plan again');
+    expect(run.stderr).not.toContain('dee@x.test');
+    await pg.exec(`DELETE FROM public.newsletter WHERE email = 'dee@x.test'`);
+  });
+
   it('refuses to execute without the erasure role', async () => {
     const run = await dsr(['erase', '--datamap', file, '--subject', 'email=ana@x.test'], {
       PG_DSN: pg.dsn,
