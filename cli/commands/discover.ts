@@ -145,13 +145,15 @@ export function registerDiscover(program: Command): void {
         await findings.dispose();
       }
       const { summary } = findings;
+      const unreadableRows = summary.unreadable ?? [];
       const result = {
         requestId,
         subjectHash: summary.subject.hash,
         rows: summary.rows,
         rounds,
         counts: summary.counts,
-        unreadable: summary.unreadable?.length ?? 0,
+        unreadable: unreadableRows.length,
+        unreadableByTable: countByTable(unreadableRows),
         notFollowed: summary.notFollowed ?? [],
         unparsedPhones: summary.unparsedPhones ?? [],
         evidenceHash: summary.evidenceHash,
@@ -175,6 +177,7 @@ function formatSummary(result: {
   readonly counts: FindingsSummary['counts'];
   readonly notFollowed: readonly NotFollowed[];
   readonly unparsedPhones: readonly UnparsedPhones[];
+  readonly unreadableByTable: Readonly<Record<string, number>>;
   readonly evidenceHash: string;
 }): string {
   const perTable = Object.entries(result.counts)
@@ -182,10 +185,27 @@ function formatSummary(result: {
     .join('\n');
   const notFollowed = result.notFollowed.map((n) => `  ${n.system} ${describeNotFollowed(n)}\n`).join('');
   const unparsed = result.unparsedPhones.map((u) => `  ${u.system} ${describeUnparsedPhones(u)}\n`).join('');
+  // Rows that matched but hold a value without a canonical form: not in the findings, nor followed
+  // further, so the answer may lack what they lead to. Said here, not only in the document.
+  const unreadable = Object.entries(result.unreadableByTable)
+    .map(
+      ([table, n]) =>
+        `  ${table}: ${n} matching row(s) could not be read (a value without a canonical form; see "unreadable" in the findings): they and the rows they lead to are not in the answer\n`,
+    )
+    .join('');
   return (
     `request ${result.requestId}: ${result.rows} rows in ${result.rounds} rounds, subject ${result.subjectHash.slice(0, 12)}…\n` +
-    `${perTable}\n${notFollowed}${unparsed}evidence sha256 ${result.evidenceHash}\n`
+    `${perTable}\n${notFollowed}${unparsed}${unreadable}evidence sha256 ${result.evidenceHash}\n`
   );
+}
+
+/** Unreadable rows per `system table`. */
+function countByTable(
+  rows: readonly { readonly system: string; readonly table: string }[],
+): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of rows) counts[`${r.system} ${r.table}`] = (counts[`${r.system} ${r.table}`] ?? 0) + 1;
+  return counts;
 }
 
 async function* documentWithNewline(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array | string> {

@@ -1,6 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
-import { discoverWith, openDatabase } from '../../support/discovery';
+import { runDsr } from '../../support/cliProgram';
+import { discoverWith, openDatabase, TEST_HASH_KEY } from '../../support/discovery';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 /**
@@ -22,6 +26,8 @@ const SCHEMA = `
   SET lc_monetary = 'C';
   INSERT INTO account VALUES (1, 'ana@x.test', 'U1', '12.50');
   INSERT INTO legacy VALUES (1, 'ana@x.test', 'legacy-7');
+  CREATE TABLE jotting (id int PRIMARY KEY, email text, doc json);
+  INSERT INTO jotting VALUES (1, 'ana@x.test', '{"a": "\\ud800"}'), (2, 'ana@x.test', '{"a": 1}');
 `;
 const MEMBERS = `version: 1
 identities:
@@ -77,5 +83,27 @@ describe('Discovery: values carried across types', () => {
     expect(document.counts).toEqual({ postgres: { 'public.account': 1, 'public.legacy': 1 } });
     const account = document.findings.find((f) => f.table === 'public.account');
     expect(account?.row.credit).toBe('12.50');
+  });
+
+  it('dsr discover says on stderr how many matching rows could not be read, per table', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dsr-unreadable-'));
+    try {
+      const mapFile = join(dir, 'map.yaml');
+      await writeFile(
+        mapFile,
+        `version: 1\nidentities:\n  email: { normalize: lowercase }\npostgres:\n  - table: public.jotting\n    primaryKey: [id]\n    identities: { email: email }\n`,
+      );
+      const run = await runDsr(
+        ['discover', '--datamap', mapFile, '--subject', 'email=ana@x.test', '--out', join(dir, 'f.json')],
+        {
+          PG_DSN: pg.dsn,
+          DSR_SUBJECT_HASH_KEY: TEST_HASH_KEY,
+        },
+      );
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain('postgres public.jotting: 1 matching row(s) could not be read');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
