@@ -15,7 +15,7 @@ const DISCLOSED = ['purposes', 'retention', 'source'] as const;
 /**
  * Where the map does not yet say what the subject's package must (GDPR Art. 15(1)–(2)): no
  * `controller` block, a value still beginning with `TODO` (the stubs `dsr datamap init` writes),
- * and tables whose `disclosure` lacks purposes, retention or source. Reported by `dsr datamap
+ * transfers or automated decisions not stated, and tables whose `disclosure` lacks purposes, retention or source. Reported by `dsr datamap
  * validate`; not an error, since discovery and erasure do not need them.
  */
 export function disclosureGaps(map: DataMap): DisclosureGap[] {
@@ -25,9 +25,23 @@ export function disclosureGaps(map: DataMap): DisclosureGap[] {
       path: ['controller'],
       message: 'no controller block: the package cannot say who is responsible or whom to contact',
     });
-  else
+  else {
     for (const path of stubsIn(map.controller, ['controller']))
       gaps.push({ path, message: 'still a stub: fill it in' });
+    // Said only by the map: `[]` states there are none, left out the package says it was not stated.
+    if (map.controller.transfers === undefined)
+      gaps.push({
+        path: ['controller', 'transfers'],
+        message:
+          'not stated: the package says so and sends the subject to ask; list the transfers outside the EU/EEA, or write [] when there are none',
+      });
+    if (map.controller.automatedDecisions === undefined)
+      gaps.push({
+        path: ['controller', 'automatedDecisions'],
+        message:
+          'not stated: the package says so and sends the subject to ask; describe them, or write [] when there are none',
+      });
+  }
   for (const { system, i, spec } of tablesOf(map)) {
     const at: (string | number)[] = [system, i, 'disclosure'];
     const missing = DISCLOSED.filter((field) => spec.disclosure?.[field] === undefined);

@@ -48,8 +48,9 @@ export function renderInitialDataMap(proposal: InitialDataMap, source: string): 
       email: 'TODO: where the subject writes to',
       dpo: { name: 'TODO: the data protection officer', email: 'TODO: their address' },
       supervisoryAuthority: { name: 'TODO: the supervisory authority a complaint goes to' },
-      transfers: [],
-      automatedDecisions: [],
+      // No `transfers` or `automatedDecisions`: `[]` would tell the subject there are none, a
+      // statement nobody has made yet. Left out, the package says they were not stated, and
+      // `dsr datamap validate` lists both until they are written.
     },
   });
 

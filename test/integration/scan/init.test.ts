@@ -110,6 +110,10 @@ describe('Function: initDataMap', () => {
       },
     });
     expect(map.controller.name).toMatch(/^TODO/);
+    // Nothing is said for the controller about transfers or automated decisions: an empty list
+    // would tell the subject there are none.
+    expect(map.controller).not.toHaveProperty('transfers');
+    expect(map.controller).not.toHaveProperty('automatedDecisions');
     expect(table('shop.order_lines')).toMatchObject({
       primaryKey: ['order_id', 'line_no'],
       follow: { order_id: 'shop.orders.id' },

@@ -36,9 +36,31 @@ postgres:
     expect(gapsOf(stubbed)).toEqual([
       'controller.name: still a stub: fill it in',
       'controller.dpo.name: still a stub: fill it in',
+      'controller.transfers: not stated: the package says so and sends the subject to ask; list the transfers outside the EU/EEA, or write [] when there are none',
       'postgres[0].disclosure.purposes[0]: still a stub: fill it in',
       'postgres[0].disclosure.retention: still a stub: fill it in',
     ]);
-    expect(gapsOf(stubbed.replaceAll(/"TODO: [^"]*"/g, 'filled'))).toEqual([]);
+    expect(
+      gapsOf(
+        stubbed
+          .replaceAll(/"TODO: [^"]*"/g, 'filled')
+          .replace('automatedDecisions: []', 'automatedDecisions: []\n  transfers: []'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('reports transfers and automated decisions left unstated: an empty list says there are none', () => {
+    const gaps = gapsOf(`version: 1
+identities: { email: {} }
+controller: { name: Shop, email: privacy@shop.example }
+postgres:
+  - table: public.users
+    identities: { email: email }
+    disclosure: { purposes: [accounts], retention: 2 years, source: you }
+`);
+    expect(gaps).toEqual([
+      expect.stringMatching(/^controller\.transfers: not stated/),
+      expect.stringMatching(/^controller\.automatedDecisions: not stated/),
+    ]);
   });
 });
