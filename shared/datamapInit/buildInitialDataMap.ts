@@ -202,11 +202,14 @@ export function buildInitialDataMap(input: InitInput): InitialDataMap {
   const kept = [...drafts.values()].filter((d) => {
     if (reach.has(d.table)) return true;
     const referrers = edges.filter((e) => e.to === d.table && reach.has(e.from)).map((e) => e.from);
+    // An edge to a reachable table that the limits held back: say so, with its figures.
+    const tooWide = d.notes.find((n) => n.includes('(decided by fan-out)'));
     leftOut.push({
       table: d.table,
       ...(d.primaryKey ? { primaryKey: d.primaryKey.value } : {}),
-      reason:
-        referrers.length > 0
+      reason: tooWide
+        ? `${tooWide}; so no subject reaches it: raise --max-fanout or --max-share, or connect it by hand after review`
+        : referrers.length > 0
           ? `referred to by ${[...new Set(referrers)].join(', ')} but holds no personal data the sample showed, so it is not followed`
           : 'no identity column found and no reference to or from a reachable table, so no subject can reach it',
     });

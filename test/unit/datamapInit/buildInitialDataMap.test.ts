@@ -246,6 +246,27 @@ describe('Function: buildInitialDataMap', () => {
     ]);
   });
 
+  it('says why a table is left out when its only edge is held back by the fan-out limits, with the figures', () => {
+    const map = build(
+      [users, orders],
+      { 'app.users': { email: 'email' } },
+      {
+        nameReferences: [ref('app.orders', 'user_id', 'app.users', 100)],
+        fanOut: new Map([['app.orders.user_id', { rows: 200, keys: 5, median: 40, p99: 40, max: 40 }]]),
+      },
+    );
+    expect(map.postgres.map((t) => t.table)).toEqual(['app.users']);
+    expect(map.leftOut).toEqual([
+      expect.objectContaining({
+        table: 'app.orders',
+        reason: expect.stringContaining(
+          'user_id is not followed to app.users.id (decided by fan-out): its typical key reaches 20 % of the table (above 10 %)',
+        ),
+      }),
+    ]);
+    expect(map.leftOut[0]?.reason).toContain('raise --max-fanout or --max-share');
+  });
+
   it('gives no identity kind to a reference name whose table is not there', () => {
     const events = table('app.events', ['id int', 'customer_id int', 'kind text'], ['id']);
     const map = build([users, events], { 'app.users': { email: 'email' } });
