@@ -11,7 +11,11 @@ import { serializeFindingsDocument } from '../../shared/discovery/FindingsDocume
 import { parseNotFollowed, parseUnparsedPhones } from '../../shared/discovery/NotFollowed';
 import { ErasureReceiptMismatchError } from '../../shared/erasure/ErasureReceiptMismatchError';
 import { erasureReceiptText } from '../../shared/erasure/erasureReceiptText';
-import { makePrivateDirectory, writePrivateFile } from '../../shared/files/writePrivateFile';
+import {
+  makePrivateDirectory,
+  refuseNonRegular,
+  writePrivateFile,
+} from '../../shared/files/writePrivateFile';
 import { lifecycleOf } from '../../shared/ledger/RequestState';
 import type { LedgerRecord } from '../../shared/load/readLedger';
 import { readLoadedFindings } from '../../shared/load/readLoadedFindings';
@@ -19,6 +23,7 @@ import { SnowflakeErasureReceipts } from '../../shared/load/SnowflakeErasureRece
 import { LoadedEvidenceMismatchError } from '../../shared/report/LoadedEvidenceMismatchError';
 import { EvidenceMismatchError, loadedFindingsDocument } from '../../shared/report/loadedFindingsDocument';
 import { PackageEvidenceMismatchError } from '../../shared/report/package/PackageEvidenceMismatchError';
+import { LANGUAGES } from '../../shared/report/package/Wording';
 import { type WrittenPackage, writeAccessPackage } from '../../shared/report/package/writeAccessPackage';
 import { writeErasurePackage } from '../../shared/report/package/writeErasurePackage';
 import { zipPackage } from '../../shared/report/package/zipPackage';
@@ -94,6 +99,14 @@ export function registerReport(program: Command): void {
         'erasure removed is reported as such: the rest of its evidence is verified.',
     );
   addFormatOption(command).action(async (requestId: string, options: ReportOptions) => {
+    const primary = options.language?.toLowerCase().split('-')[0];
+    if (primary !== undefined && !(LANGUAGES as string[]).includes(primary))
+      throw new CliError(
+        `--language ${options.language}: the package is written in ${LANGUAGES.join(' or ')} (leave it out for the request's language, else the data map's)`,
+        EXIT.usage,
+      );
+    // The paths written are checked before anything is read.
+    for (const path of [options.zip]) if (path) await refuseNonRegular(path);
     const setup = openSnowflakeFromEnv(process.env);
     const { db } = setup;
     const location = evidenceLocation(setup);

@@ -1,7 +1,6 @@
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import yazl from 'yazl';
+import { writePrivateFile } from '../../files/writePrivateFile';
 import type { PackagedFile } from './PackageFile';
 
 /**
@@ -26,7 +25,7 @@ export async function zipPackage(
   for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)))
     zip.addFile(join(dir, f.path), f.path, { mtime, mode: 0o100600, forceDosTimestamp: true });
   zip.end();
-  const out = createWriteStream(zipPath, { mode: 0o600 });
-  zip.outputStream.pipe(out);
-  await once(out, 'close');
+  // As every file dsr writes: owner-only, through a new file renamed over the target, and never
+  // into a directory, a device or a FIFO (refused as a usage error).
+  await writePrivateFile(zipPath, zip.outputStream as AsyncIterable<Uint8Array>);
 }

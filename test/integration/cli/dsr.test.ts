@@ -347,3 +347,14 @@ describe('Commands: dsr datamap validate, datamap preview, discover and erase wi
       expect((run.stdout + run.stderr).toLowerCase()).not.toContain('ana.lopez');
   }, 120_000);
 });
+
+describe('Command: dsr report (arguments checked before anything is read)', () => {
+  it('refuses a language it has no words for and a zip path that is a folder, with exit 2', async () => {
+    const language = await dsr(['report', 'REQ-ANY', '--zip', join(dir, 'p.zip'), '--language', 'fr']);
+    expect(language.code).toBe(2);
+    expect(language.stderr).toContain('--language fr: the package is written in en or de');
+    const folder = await dsr(['report', 'REQ-ANY', '--zip', dir]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain('is a directory: output is written only to a regular file');
+  });
+});
