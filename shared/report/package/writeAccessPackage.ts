@@ -321,7 +321,9 @@ class TableWriter {
     this.csv = this.openFile(path);
     this.csvRows = 0;
     // A byte order mark, so spreadsheets read the file as UTF-8.
-    await this.csv.write(`\uFEFF${stringify([this.plan.columns as string[]], CSV_OPTIONS)}`);
+    // Column names are the database's: a header cell a spreadsheet would read as a formula is
+    // neutralised as a value's is.
+    await this.csv.write(`\uFEFF${stringify([this.plan.columns.map((c) => csvCell(c))], CSV_OPTIONS)}`);
   }
 
   private async flushCsv(): Promise<void> {

@@ -295,4 +295,38 @@ describe('Function: zipPackage', () => {
     const page = await readFile(join(dir, 'index.html'), 'utf8');
     for (const text of ['constructor', '__proto__', 'c-value', 'p-value']) expect(page).toContain(text);
   });
+
+  it("neutralises a column name a spreadsheet would read as a formula in the CSV's header", async () => {
+    // Prepare
+    const row = parseExactJson(`{"=cmd|' /C calc'!A0":"x","id":7,"user_id":42}`);
+    const document = buildFindingsDocument({
+      requestId: packageRequest.requestId,
+      subjectHash: 'a'.repeat(64),
+      tables: [
+        {
+          system: 'postgres',
+          table: 'public.orders',
+          primaryKey: ['id'],
+          rows: [{ key: { id: 7 }, provenance: [], row: row as never }],
+        },
+      ],
+    });
+    const dir = join(root, 'formula-header');
+
+    // Act
+    await writeAccessPackage({
+      source: findingsSourceOf(document),
+      dataMap: packageMap,
+      request: packageRequest,
+      dir,
+    });
+
+    // Assess
+    const csv = (await filesOf(dir)).find((f) => f.endsWith('.csv')) as string;
+    const header = (await readFile(join(dir, csv), 'utf8'))
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/)[0] as string;
+    expect(header).toContain(`'=cmd|' /C calc'!A0`);
+    expect(header.startsWith('=') || header.includes(',=')).toBe(false);
+  });
 });
