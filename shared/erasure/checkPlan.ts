@@ -65,12 +65,14 @@ export async function checkPlan(deps: CheckPlanDeps, plan: ErasurePlan): Promise
         });
     }
   }
-  const byName = new Map(pgTables.map((t) => [t.table, t]));
+  // Every entry of a table: one per party when the rule masks each party's columns on its own.
+  const byName = new Map<string, PlannedTable[]>();
+  for (const t of pgTables) byName.set(t.table, [...(byName.get(t.table) ?? []), t]);
   for (const parent of pgTables.filter(
     (t) => t.action === 'delete' && t.primaryKey.length > 0 && t.rows.length > 0,
   )) {
     for (const fk of deps.catalog.foreignKeys.filter((f) => f.refTable === parent.table)) {
-      const n = await undiscoveredReferences(deps, parent, fk, byName.get(fk.table)).catch(
+      const n = await undiscoveredReferences(deps, parent, fk, byName.get(fk.table) ?? []).catch(
         (error: unknown) => {
           if (sqlStateOf(error) === '42501') return 'unreadable' as const;
           throw error;
@@ -120,7 +122,7 @@ async function undiscoveredReferences(
   deps: CheckPlanDeps,
   parent: PlannedTable,
   fk: PgForeignKey,
-  child: PlannedTable | undefined,
+  children: readonly PlannedTable[],
 ): Promise<number> {
   const parentLive = deps.catalog.tables.get(parent.table) as PgTable;
   const childLive = deps.catalog.tables.get(fk.table);
@@ -136,10 +138,16 @@ async function undiscoveredReferences(
     .map((c, i) => `c.${quoteIdent(c)} = p.${quoteIdent(fk.refColumns[i] as string)}`)
     .join(' AND ');
   const from = `FROM ${quoteIdent(childLive.schema)}.${quoteIdent(childLive.name)} c JOIN ${quoteIdent(parentLive.schema)}.${quoteIdent(parentLive.name)} p ON ${join} WHERE ${filter.sql}`;
-  const unlinks =
-    child?.action === 'mask' &&
-    (child.mask ?? []).some((m) => m.strategy === 'null' && fk.columns.includes(m.column));
-  const gone = child && (child.action === 'delete' || unlinks) ? child : undefined;
+  // The entries of the referencing table that delete their rows, or null the reference in them:
+  // their rows, all entries together, no longer reference the parent.
+  const goneEntries = children.filter(
+    (child) =>
+      child.action === 'delete' ||
+      (child.action === 'mask' &&
+        (child.mask ?? []).some((m) => m.strategy === 'null' && fk.columns.includes(m.column))),
+  );
+  const first = goneEntries[0];
+  const gone = first ? { primaryKey: first.primaryKey, rows: goneEntries.flatMap((c) => c.rows) } : undefined;
   if (!gone) {
     const result = await deps.db.query<{ n: string }>(`SELECT count(*)::text AS n ${from}`, filter.params);
     return Number(result.rows[0]?.n ?? 0);

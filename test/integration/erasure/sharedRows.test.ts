@@ -301,3 +301,50 @@ postgres:
     expect(before['app.contact']).toHaveLength(2);
   });
 });
+
+describe('Function: eraseSubject (each party unlinked from a deleted person, shared: mask-own)', () => {
+  it("erases a person whose notes two foreign keys reference, masking each note's own party: no reference is left to refuse", async () => {
+    // Prepare: both references SET NULL on delete; each party's id is masked in its own entry.
+    await scratch.test.exec(`
+      CREATE TABLE app.member (id int PRIMARY KEY, email text NOT NULL UNIQUE);
+      CREATE TABLE app.note (id int PRIMARY KEY,
+        sender_id int REFERENCES app.member ON DELETE SET NULL,
+        recipient_id int REFERENCES app.member ON DELETE SET NULL, body text);
+      INSERT INTO app.member VALUES (1, 'ana@x.test'), (2, 'ben@x.test');
+      INSERT INTO app.note VALUES (10, 1, 2, 'ana to ben'), (11, 2, 1, 'ben to ana');`);
+    const partiesMap = `version: 1
+identities:
+  email: { normalize: lowercase }
+  member_id: {}
+postgres:
+  - table: app.member
+    primaryKey: [id]
+    identities: { email: email, member_id: id }
+    learn: [member_id]
+    erasure: delete
+  - table: app.note
+    primaryKey: [id]
+    identities: { member_id: [sender_id, recipient_id] }
+    erasure:
+      action: mask
+      columns: { sender_id: null, recipient_id: null }
+      parties: { sender: [sender_id], recipient: [recipient_id] }
+      shared: mask-own
+`;
+
+    // Act
+    const result = await erasePg(scratch.db, partiesMap, { email: ['ana@x.test'] }, { writeDb: scratch.db });
+
+    // Assess: erased; each note keeps Ben's id and text, and loses Ana's.
+    expect(result).toMatchObject({ outcome: 'executed', verification: { outcome: 'erased' } });
+    expect(
+      (await scratch.test.exec('SELECT id, sender_id, recipient_id, body FROM app.note ORDER BY id')).rows,
+    ).toEqual([
+      { id: 10, sender_id: null, recipient_id: 2, body: 'ana to ben' },
+      { id: 11, sender_id: 2, recipient_id: null, body: 'ben to ana' },
+    ]);
+    expect((await scratch.test.exec('SELECT id, email FROM app.member')).rows).toEqual([
+      { id: 2, email: 'ben@x.test' },
+    ]);
+  });
+});
