@@ -149,22 +149,24 @@ WHERE n.nspname = ANY($1::text[]) AND (i.indisprimary OR i.indisunique) AND i.in
       OR NOT (SELECT ic.collisdeterministic FROM pg_catalog.pg_collation ic WHERE ic.oid = kc.coll)))
 GROUP BY n.nspname, c.relname, i.indexrelid, i.indisprimary`;
 
-// Leaf partitions of the partitioned tables, through any depth of sub-partitioning.
-const PARTITIONS_SQL = `
+// Every table descending from a table, partitioned table or foreign table of these schemas, at any
+// depth and in any schema, with the kinds of both: a partitioned table's partitions (leaves and
+// sub-partitioned ones), a table's child tables by inheritance.
+const DESCENDANTS_SQL = `
 WITH RECURSIVE tree AS (
   SELECT c.oid AS root, i.inhrelid AS child
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_inherits i ON i.inhparent = c.oid
-  WHERE c.relkind = 'p' AND n.nspname = ANY($1::text[])
+  WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
   UNION ALL
   SELECT t.root, i.inhrelid FROM tree t JOIN pg_catalog.pg_inherits i ON i.inhparent = t.child
 )
-SELECT rn.nspname AS schema, r.relname AS table, cn.nspname AS partition_schema, c.relname AS partition
+SELECT rn.nspname AS schema, r.relname AS table, r.relkind::text AS table_kind,
+       cn.nspname AS child_schema, c.relname AS child, c.relkind::text AS child_kind
 FROM tree t
 JOIN pg_catalog.pg_class r ON r.oid = t.root JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
 JOIN pg_catalog.pg_class c ON c.oid = t.child JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'f')
-ORDER BY 1, 2, 3, 4`;
+ORDER BY 1, 2, 4, 5`;
 
 // The columns each partitioned table is partitioned by, its sub-partitioned partitions' included
 // (`partattrs` holds 0 for an expression).
@@ -186,43 +188,34 @@ LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = t.node AND a.attnum = k.attn
 JOIN pg_catalog.pg_class r ON r.oid = t.root JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
 GROUP BY rn.nspname, r.relname`;
 
-// Child tables by inheritance (not partitions) of the tables of these schemas, at any depth, in any schema.
-const INHERITED_BY_SQL = `
-WITH RECURSIVE tree AS (
-  SELECT c.oid AS root, i.inhrelid AS child
-  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  JOIN pg_catalog.pg_inherits i ON i.inhparent = c.oid
-  WHERE c.relkind IN ('r', 'f') AND n.nspname = ANY($1::text[])
-  UNION ALL
-  SELECT t.root, i.inhrelid FROM tree t JOIN pg_catalog.pg_inherits i ON i.inhparent = t.child
-)
-SELECT rn.nspname AS schema, r.relname AS table, cn.nspname AS child_schema, c.relname AS child
-FROM tree t
-JOIN pg_catalog.pg_class r ON r.oid = t.root JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
-JOIN pg_catalog.pg_class c ON c.oid = t.child JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
-ORDER BY 1, 2, 3, 4`;
-
 const RELATION_KINDS: Record<string, PgTable['kind']> = {
   v: 'view',
   m: 'materialized view',
   f: 'foreign table',
 };
 
-/** Reads the catalog of the given schemas in five queries, whatever the connection's `search_path`. */
+/** Reads the catalog of the given schemas in four queries, whatever the connection's `search_path`. */
 export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]): Promise<PgCatalog> {
-  const [columns, keys, partitions, partitionedBy, inheritedBy] = await Promise.all([
+  const [columns, keys, descendants, partitionedBy] = await Promise.all([
     db.query<ColumnRow>(COLUMNS_SQL, [schemas]),
     db.query<KeyRow>(KEYS_SQL, [schemas]),
-    db.query<{ schema: string; table: string; partition_schema: string; partition: string }>(PARTITIONS_SQL, [
-      schemas,
-    ]),
+    db.query<{
+      schema: string;
+      table: string;
+      table_kind: string;
+      child_schema: string;
+      child: string;
+      child_kind: string;
+    }>(DESCENDANTS_SQL, [schemas]),
     db.query<{ schema: string; table: string; expression: string; columns: string }>(PARTITIONED_BY_SQL, [
       schemas,
     ]),
-    db.query<{ schema: string; table: string; child_schema: string; child: string }>(INHERITED_BY_SQL, [
-      schemas,
-    ]),
   ]);
+  // A partitioned table's leaf partitions; a table's (or foreign table's) child tables.
+  const partitions = descendants.rows.filter(
+    (r) => r.table_kind === 'p' && (r.child_kind === 'r' || r.child_kind === 'f'),
+  );
+  const inheritedBy = descendants.rows.filter((r) => r.table_kind !== 'p');
   const tables = new Map<
     string,
     {
@@ -267,9 +260,9 @@ export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]):
     if (row.is_primary === 't' || row.is_primary === 'true') table.primaryKey = keyColumns;
   }
   const partitionsOf = new Map<string, PgPartition[]>();
-  for (const row of partitions.rows) {
+  for (const row of partitions) {
     const parent = `${row.schema}.${row.table}`;
-    const name = `${row.partition_schema}.${row.partition}`;
+    const name = `${row.child_schema}.${row.child}`;
     // A partition in a schema not read is not known here: the parent then shows no shared key.
     const part = tables.get(name);
     const list = partitionsOf.get(parent) ?? [];
@@ -291,7 +284,7 @@ export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]):
     ]),
   );
   const inheritedByOf = new Map<string, string[]>();
-  for (const r of inheritedBy.rows) {
+  for (const r of inheritedBy) {
     const parent = `${r.schema}.${r.table}`;
     inheritedByOf.set(parent, [...(inheritedByOf.get(parent) ?? []), `${r.child_schema}.${r.child}`]);
   }
