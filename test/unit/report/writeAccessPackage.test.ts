@@ -267,29 +267,10 @@ describe('Function: zipPackage', () => {
   });
 
   it('writes a table with columns named constructor and __proto__, which are no category', async () => {
-    // Prepare: a row as parsed from the hand-off (parseExactJson keeps __proto__ as a column).
-    const row = parseExactJson('{"__proto__":"p-value","constructor":"c-value","id":7,"user_id":42}');
-    const document = buildFindingsDocument({
-      requestId: packageRequest.requestId,
-      subjectHash: 'a'.repeat(64),
-      tables: [
-        {
-          system: 'postgres',
-          table: 'public.orders',
-          primaryKey: ['id'],
-          rows: [{ key: { id: 7 }, provenance: [], row: row as never }],
-        },
-      ],
-    });
     const dir = join(root, 'proto-columns');
 
     // Act
-    await writeAccessPackage({
-      source: findingsSourceOf(document),
-      dataMap: packageMap,
-      request: packageRequest,
-      dir,
-    });
+    await writeOneOrder(dir, '{"__proto__":"p-value","constructor":"c-value","id":7,"user_id":42}');
 
     // Assess: both columns and their values are on the page, as fields without a category.
     const page = await readFile(join(dir, 'index.html'), 'utf8');
@@ -297,29 +278,10 @@ describe('Function: zipPackage', () => {
   });
 
   it("neutralises a column name a spreadsheet would read as a formula in the CSV's header", async () => {
-    // Prepare
-    const row = parseExactJson(`{"=cmd|' /C calc'!A0":"x","id":7,"user_id":42}`);
-    const document = buildFindingsDocument({
-      requestId: packageRequest.requestId,
-      subjectHash: 'a'.repeat(64),
-      tables: [
-        {
-          system: 'postgres',
-          table: 'public.orders',
-          primaryKey: ['id'],
-          rows: [{ key: { id: 7 }, provenance: [], row: row as never }],
-        },
-      ],
-    });
     const dir = join(root, 'formula-header');
 
     // Act
-    await writeAccessPackage({
-      source: findingsSourceOf(document),
-      dataMap: packageMap,
-      request: packageRequest,
-      dir,
-    });
+    await writeOneOrder(dir, `{"=cmd|' /C calc'!A0":"x","id":7,"user_id":42}`);
 
     // Assess
     const csv = (await filesOf(dir)).find((f) => f.endsWith('.csv')) as string;
@@ -330,3 +292,28 @@ describe('Function: zipPackage', () => {
     expect(header.startsWith('=') || header.includes(',=')).toBe(false);
   });
 });
+
+/**
+ * Writes the package of one order row given as the JSON the hand-off carries (read exactly, so a
+ * column named `__proto__` stays a column).
+ */
+async function writeOneOrder(dir: string, rowJson: string): Promise<void> {
+  const document = buildFindingsDocument({
+    requestId: packageRequest.requestId,
+    subjectHash: 'a'.repeat(64),
+    tables: [
+      {
+        system: 'postgres',
+        table: 'public.orders',
+        primaryKey: ['id'],
+        rows: [{ key: { id: 7 }, provenance: [], row: parseExactJson(rowJson) as never }],
+      },
+    ],
+  });
+  await writeAccessPackage({
+    source: findingsSourceOf(document),
+    dataMap: packageMap,
+    request: packageRequest,
+    dir,
+  });
+}
