@@ -1,7 +1,8 @@
+import { rowSecurityActive } from '../postgres/rowSecurityActive';
 import type { ErasurePlan } from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
+import { policiesOn } from './policiesOn';
 import type { ErasureCatalog, PgQueryable } from './readErasureCatalog';
-import { policiesOn, rowSecurityActive } from './rowSecurityActive';
 
 /**
  * Discovery and the proof read through the reading role: a row-security policy that hides some of

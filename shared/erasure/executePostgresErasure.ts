@@ -273,10 +273,14 @@ async function lockRows(
         row,
       ]),
     );
-    const { targets, alreadyDone, stale } = compareWithPlan(table, current, (name) => {
-      const column = live.columns.find((c) => c.name === name);
-      return column ? pgMaskShape(column) : undefined;
-    });
+    // Each masked column's shape once, not once per row compared.
+    const shapes = new Map(
+      (table.mask ?? []).map((m) => {
+        const column = live.columns.find((c) => c.name === m.column);
+        return [m.column, column ? pgMaskShape(column) : undefined];
+      }),
+    );
+    const { targets, alreadyDone, stale } = compareWithPlan(table, current, (name) => shapes.get(name));
     // Rows sharing a planned key (a child table by inheritance or a partition created since the
     // plan's catalog check): the key no longer names one row, and its statement would change both.
     return { table, live, targets, alreadyDone, stale, sharedKeys: result.rows.length - current.size };

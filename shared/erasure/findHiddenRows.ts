@@ -1,10 +1,11 @@
 import type { PgDatabase } from '../postgres/PgDatabase';
 import { quoteIdent } from '../postgres/quoteIdent';
+import { rowSecurityActive } from '../postgres/rowSecurityActive';
 import type { PlannedTable } from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
 import { pgKeyFilter } from './pgKeyFilter';
+import { policiesOn } from './policiesOn';
 import type { ErasureCatalog, PgQueryable } from './readErasureCatalog';
-import { policiesOn, rowSecurityActive } from './rowSecurityActive';
 
 /**
  * Planned rows the erasure role could not lock are counted as already erased, which is right only

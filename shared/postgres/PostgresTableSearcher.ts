@@ -27,6 +27,7 @@ import type { PgTypeInfo } from './PgTypeInfo';
 import { quoteIdent } from './quoteIdent';
 import { type PgCatalog, type PgColumn, type PgTable, readPgCatalog } from './readPgCatalog';
 import { rowJsonFromText } from './rowJsonFromText';
+import { rowSecurityActive } from './rowSecurityActive';
 import { selectColumnSql } from './selectColumnSql';
 
 export interface PostgresSearchOptions {
@@ -214,19 +215,7 @@ export class PostgresTableSearcher implements TableSearcher {
    * policies show, without an error.
    */
   async tablesUnderRowSecurity(): Promise<string[]> {
-    const tables = this.mapped.flatMap((name) => {
-      const t = this.catalog.tables.get(name);
-      return t ? [t] : [];
-    });
-    if (tables.length === 0) return [];
-    const result = await this.db.query<{ name: string }>(
-      'SELECT t.name FROM unnest($1::text[], $2::text[]) AS t(name, qualified) WHERE row_security_active(to_regclass(t.qualified)) ORDER BY 1',
-      [
-        tables.map((t) => `${t.schema}.${t.name}`),
-        tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`),
-      ],
-    );
-    return result.rows.map((r) => r.name);
+    return [...(await rowSecurityActive(this.db, this.catalog, this.mapped))].sort();
   }
 
   /** Refuses, with {@link RowSecurityError}, a reading role row security filters any mapped table for. */

@@ -1,15 +1,16 @@
-import { quoteIdent } from '../postgres/quoteIdent';
-import type { ErasureCatalog, PgQueryable } from './readErasureCatalog';
+import { quoteIdent } from './quoteIdent';
+import type { PgCatalog } from './readPgCatalog';
 
 /**
  * The tables among `tables` (`schema.table`, as the catalog names them) whose rows row security
  * filters for the role `db` runs as (`row_security_active`: row security enabled, the role neither
  * the owner of an unforced table nor `BYPASSRLS`). Such a role's statements skip the rows its
  * policies hide without an error, and a command without a policy of its own sees no row at all.
+ * Tables the catalog does not know are left out.
  */
 export async function rowSecurityActive(
-  db: PgQueryable,
-  catalog: ErasureCatalog,
+  db: { query<R extends object>(text: string, values?: unknown[]): Promise<{ rows: R[] }> },
+  catalog: PgCatalog,
   tables: readonly string[],
 ): Promise<Set<string>> {
   const known = [...new Set(tables)].flatMap((name) => {
@@ -22,12 +23,4 @@ export async function rowSecurityActive(
     [known.map((t) => t.name), known.map((t) => t.qualified)],
   );
   return new Set(result.rows.map((r) => r.name));
-}
-
-/** The names of the row-security policies on `table`, for a message: `a, b`, or `none`. */
-export function policiesOn(catalog: ErasureCatalog, table: string): string {
-  const names = catalog.sideEffects
-    .filter((e) => e.kind === 'policy' && e.table === table)
-    .map((e) => e.name);
-  return names.length > 0 ? [...new Set(names)].join(', ') : 'none';
 }
