@@ -14,21 +14,30 @@ export interface SharedHolder {
 }
 
 /**
- * Learned values that did not widen the search: each was held by more than one row of the columns
- * it could be learned from (an office switchboard number two employees share, one number for a
- * supplier in `suppliers` and a carrier in `shippers`), so it identifies no one. Counts only,
- * never the values: `values` distinct values were each held by `rows` rows.
+ * Values that did not widen the search, counts only, never the values: `values` distinct values
+ * were each held by `rows` rows. Either learned values (`identity`), each held by more than one
+ * row of the columns it could be learned from (an office switchboard number two employees share,
+ * one number for a supplier in `suppliers` and a carrier in `shippers`), so it identifies no one;
+ * or values of a followed column (`into`), each held by rows of that column other than the
+ * subject's, followed by columns that are not keys (a customer number every tenant repeats), so
+ * the rows they lead to need not be the subject's (see `FollowGuard`).
  */
 export interface NotFollowed {
   readonly system: System;
   /** As the data map names it. */
   readonly table: string;
   readonly column: string;
-  /** The identity kind the table learns through the column. */
-  readonly identity: string;
+  /** The identity kind the table learns through the column (learned values only). */
+  readonly identity?: string;
   /**
-   * Rows holding each of these values across every column of the identity kind that a table
-   * learns (a row and its mirror's copy counted once), each column counted up to the cap.
+   * The columns that follow this one and were not searched with the values, as
+   * `<system>:<table>.<column>`, sorted (followed values only).
+   */
+  readonly into?: readonly string[];
+  /**
+   * Learned values: rows holding each of these values across every column of the identity kind
+   * that a table learns (a row and its mirror's copy counted once), each column counted up to the
+   * cap. Followed values: rows of `column` holding each, counted up to the cap.
    */
   readonly rows: number;
   /** Present when counting stopped at the cap: `rows` or more. */
@@ -71,21 +80,36 @@ export interface RefusedValue {
   readonly heldBy?: readonly SharedHolder[];
 }
 
+/** One refused followed value (see `FollowGuard`), before refusals are gathered. */
+export interface RefusedFollow {
+  readonly system: System;
+  readonly table: string;
+  readonly column: string;
+  /** As in {@link NotFollowed.into}. */
+  readonly into: readonly string[];
+  readonly rows: number;
+  readonly capped: boolean;
+}
+
 /**
- * Refusals gathered per column and count, sorted by system, table, column, identity, then rows:
- * the same data gives the same list, whatever order the searches ended in.
+ * Refusals gathered per column and count, sorted by system, table, column, identity (a followed
+ * value's before a learned one's), then rows: the same data gives the same list, whatever order
+ * the searches ended in.
  */
-export function summarizeNotFollowed(refused: Iterable<RefusedValue>): NotFollowed[] {
-  const groups = new Map<string, { entry: RefusedValue; values: number }>();
+export function summarizeNotFollowed(refused: Iterable<RefusedValue | RefusedFollow>): NotFollowed[] {
+  const groups = new Map<string, { entry: RefusedValue | RefusedFollow; values: number }>();
+  const identityOf = (r: RefusedValue | RefusedFollow) => ('identity' in r ? r.identity : '');
+  const intoOf = (r: RefusedValue | RefusedFollow) => ('into' in r ? r.into.join('\u0001') : '');
   for (const r of refused) {
     const id = [
       r.system,
       r.table,
       r.column,
-      r.identity,
+      identityOf(r),
+      intoOf(r),
       String(r.rows),
       String(r.capped),
-      JSON.stringify(r.heldBy ?? []),
+      heldByOf(r),
     ].join('\u0000');
     const group = groups.get(id);
     if (group) group.values++;
@@ -97,17 +121,19 @@ export function summarizeNotFollowed(refused: Iterable<RefusedValue>): NotFollow
         compareText(a.entry.system, b.entry.system) ||
         compareText(a.entry.table, b.entry.table) ||
         compareText(a.entry.column, b.entry.column) ||
-        compareText(a.entry.identity, b.entry.identity) ||
+        compareText(identityOf(a.entry), identityOf(b.entry)) ||
+        compareText(intoOf(a.entry), intoOf(b.entry)) ||
         a.entry.rows - b.entry.rows ||
         Number(a.entry.capped) - Number(b.entry.capped) ||
-        compareText(JSON.stringify(a.entry.heldBy ?? []), JSON.stringify(b.entry.heldBy ?? [])),
+        compareText(heldByOf(a.entry), heldByOf(b.entry)),
     )
     .map(
       ({ entry: e, values }): NotFollowed => ({
         ...(e.capped ? { capped: true as const } : {}),
         column: e.column,
-        ...(e.heldBy ? { heldBy: e.heldBy } : {}),
-        identity: e.identity,
+        ...('heldBy' in e && e.heldBy ? { heldBy: e.heldBy } : {}),
+        ...('identity' in e ? { identity: e.identity } : {}),
+        ...('into' in e ? { into: e.into } : {}),
         rows: e.rows,
         system: e.system,
         table: e.table,
@@ -121,8 +147,19 @@ export function summarizeNotFollowed(refused: Iterable<RefusedValue>): NotFollow
  * `phone not followed (3 values): each shared by 1000 or more rows of …` for several capped values,
  * or across tables `phone not followed: shared by 2 rows (1 of trade.suppliers.phone, 1 of
  * trade.shippers.phone)`; a holder in another system than the refusal's is marked `(snowflake)`.
+ * A followed value: `a value of public.customers.customer_no not followed into
+ * postgres:public.orders.customer_no: held by 2 rows of public.customers.customer_no, not all of
+ * them found for the subject`.
  */
 export function describeNotFollowed(n: NotFollowed): string {
+  if (n.into) {
+    const held = `${n.rows}${n.capped ? ' or more' : ''} rows of ${n.table}.${n.column}, not all of them found for the subject`;
+    const into = n.into.join(', ');
+    return n.values > 1
+      ? `${n.values} values of ${n.table}.${n.column} not followed into ${into}: each held by ${held}`
+      : `a value of ${n.table}.${n.column} not followed into ${into}: held by ${held}`;
+  }
+  const identity = (n.identity ?? '').replace(/_/g, ' ');
   const many = (rows: number, capped: boolean | undefined) => `${rows}${capped ? ' or more' : ''}`;
   const rows = n.heldBy
     ? `${many(n.rows, n.capped)} rows (${n.heldBy
@@ -133,8 +170,12 @@ export function describeNotFollowed(n: NotFollowed): string {
         .join(', ')})`
     : `${many(n.rows, n.capped)} rows of ${n.table}.${n.column}`;
   return n.values > 1
-    ? `${n.identity.replace(/_/g, ' ')} not followed (${n.values} values): each shared by ${rows}`
-    : `${n.identity.replace(/_/g, ' ')} not followed: shared by ${rows}`;
+    ? `${identity} not followed (${n.values} values): each shared by ${rows}`
+    : `${identity} not followed: shared by ${rows}`;
+}
+
+function heldByOf(r: RefusedValue | RefusedFollow): string {
+  return JSON.stringify(('heldBy' in r ? r.heldBy : undefined) ?? []);
 }
 
 function compareText(a: string, b: string): number {
@@ -154,27 +195,36 @@ const name = z.string().min(1);
  * and reasons only (every field is a name or a count, so no value can travel in it).
  */
 export const notFollowedSchema = z.array(
-  z.strictObject({
-    system,
-    table: name,
-    column: name,
-    identity: name,
-    rows: count,
-    capped: z.literal(true).optional(),
-    values: count,
-    heldBy: z
-      .array(
-        z.strictObject({
-          system,
-          table: name,
-          column: name,
-          rows: count,
-          capped: z.literal(true).optional(),
-        }),
-      )
-      .readonly()
-      .optional(),
-  }),
+  z
+    .strictObject({
+      system,
+      table: name,
+      column: name,
+      identity: name.optional(),
+      into: z
+        .array(z.string().regex(/^(postgres|snowflake):.+$/))
+        .min(1)
+        .readonly()
+        .optional(),
+      rows: count,
+      capped: z.literal(true).optional(),
+      values: count,
+      heldBy: z
+        .array(
+          z.strictObject({
+            system,
+            table: name,
+            column: name,
+            rows: count,
+            capped: z.literal(true).optional(),
+          }),
+        )
+        .readonly()
+        .optional(),
+    })
+    .refine((n) => (n.identity === undefined) !== (n.into === undefined), {
+      message: 'names either the identity kind learned or the columns that follow, not both',
+    }),
 );
 
 /** {@link UnparsedPhones} as it crosses a stage: names and counts only. */

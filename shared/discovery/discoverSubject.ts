@@ -23,6 +23,8 @@ export interface DiscoverSubjectDeps {
    * it with `SubjectTooLargeError`. The streamed discovery holds none. @default no limit
    */
   readonly maxHeldBytes?: number;
+  /** See `TraverseOptions.followGuard`. @default true */
+  readonly followGuard?: boolean;
 }
 
 export interface DiscoverSubjectInput {
@@ -58,6 +60,7 @@ export async function discoverSubject(
     searchers: deps.searchers,
     tableConcurrency: deps.tableConcurrency,
     ...(deps.maxHeldBytes !== undefined ? { maxHeldBytes: deps.maxHeldBytes } : {}),
+    ...(deps.followGuard === false ? { followGuard: false } : {}),
   });
   return {
     document: buildFindingsDocument({
@@ -106,7 +109,11 @@ export async function discoverSubjectStream(
     const outline = await traverseInto(
       planSearch(deps.dataMap, { mirrors: deps.searchMirrors }),
       seeds,
-      { searchers: deps.searchers, tableConcurrency: deps.tableConcurrency },
+      {
+        searchers: deps.searchers,
+        tableConcurrency: deps.tableConcurrency,
+        ...(deps.followGuard === false ? { followGuard: false } : {}),
+      },
       deps.onRowMet ? withRowMet(spill, deps.onRowMet) : spill,
     );
     const findings = spill.finish({

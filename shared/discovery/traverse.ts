@@ -5,6 +5,7 @@ import type { System } from '../datamap/System';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import { normalizePhone } from '../identity/normalizePhone';
 import { collapseMetRecords, type MetRecord, sortMetRecords } from './collapseMetRecords';
+import { FollowGuard } from './FollowGuard';
 import { estimatedJsonLength, heldRowBytes } from './heldRowBytes';
 import { KeylessHoles } from './KeylessHoles';
 import { KEYLESS_MEETING_KEY } from './keylessRowKeys';
@@ -49,6 +50,13 @@ export interface TraverseOptions {
    * @default no limit
    */
   readonly maxHeldBytes?: number;
+  /**
+   * Follow a value onto a column that is not a key only when every row of the followed column
+   * holding it is the subject's (`FollowGuard`). Erasure turns it off: its plan refuses such a
+   * follow unless a foreign key names the pair, and then leaves out the rows the pair excludes
+   * (`planErasure`), and its proof must reach every row the plan could. @default true
+   */
+  readonly followGuard?: boolean;
 }
 
 /** The prefix of an identity kind's value key (`identityKey`). */
@@ -222,6 +230,7 @@ export async function traverseInto(
   const ownHolders = new Map<string, Map<string, Set<string>>>();
   // Values refused so far, by (table, column, value); those followed later are dropped at the end.
   const refused = new Map<string, RefusedValue & { valueKey: ValueKey; value: string }>();
+  const guard = options.followGuard === false ? undefined : new FollowGuard(active, options.searchers, cap);
 
   const searchedSet = (table: SearchableTable, input: SearchInput) => {
     const id = `${table.system}\u0000${table.table}\u0000${input.column}\u0000${input.valueKey}`;
@@ -320,6 +329,7 @@ export async function traverseInto(
           pools.set(output.valueKey, pool);
         }
         pool.add(value);
+        guard?.held(table, output, value, keyJson);
       }
     }
   };
@@ -453,38 +463,58 @@ export async function traverseInto(
   let rounds = 0;
   for (;;) {
     const tasks: (() => Promise<void>)[] = [];
+    // Values a guarded follow would search with are counted first, and searched only if admitted;
+    // a refused value stays unsearched, to be judged again after the subject's next rows.
+    const candidates: { table: SearchableTable; input: SearchInput; fresh: string[] }[] = [];
+    const toCount = new Map<ValueKey, Set<string>>();
     for (const table of active) {
-      const searcher = options.searchers[table.system];
-      if (!searcher) continue;
+      if (!options.searchers[table.system]) continue;
       for (const input of table.inputs) {
         const done = searchedSet(table, input);
         const fresh = [...(pools.get(input.valueKey) ?? [])].filter((v) => !done.has(v));
         if (fresh.length === 0) continue;
-        for (const v of fresh) done.add(v);
-        const match = provenanceOf(input, rounds + 1);
-        const matchId = canonicalJson(match as unknown as CanonicalValue);
-        const wanted = new Set(fresh);
-        // A phone is searched by candidate forms of its digits, which over-match (a London
-        // number's digits are also a US number's): keep the rows whose number it is.
-        const kept =
-          input.normalize === 'phone'
-            ? (rows: readonly FoundRow[]) =>
-                rows.filter((r) => {
-                  const text = asText(r.row[input.column]);
-                  return text !== undefined && wanted.has(normalizeIdentifier(text, 'phone', input.region));
-                })
-            : (rows: readonly FoundRow[]) => rows;
-        tasks.push(() =>
-          searcher.search(
-            table,
-            input,
-            fresh.sort(),
-            (rows) => harvest(table, match, matchId, kept(rows)),
-            (row) => unreadable.get(table)?.set(canonicalJson(row.key), row),
-            forms.get(table),
-          ),
-        );
+        candidates.push({ table, input, fresh });
+        if (!guard?.guards(table, input)) continue;
+        const set = toCount.get(input.valueKey) ?? new Set<string>();
+        toCount.set(input.valueKey, set);
+        for (const v of fresh) set.add(v);
       }
+    }
+    if (guard && toCount.size > 0) await guard.count(toCount, limit);
+    for (const candidate of candidates) {
+      const { table, input } = candidate;
+      const searcher = options.searchers[table.system];
+      if (!searcher) continue;
+      const done = searchedSet(table, input);
+      const fresh =
+        guard?.guards(table, input) === true
+          ? candidate.fresh.filter((v) => guard.admits(input.valueKey, v, table, input))
+          : candidate.fresh;
+      if (fresh.length === 0) continue;
+      for (const v of fresh) done.add(v);
+      const match = provenanceOf(input, rounds + 1);
+      const matchId = canonicalJson(match as unknown as CanonicalValue);
+      const wanted = new Set(fresh);
+      // A phone is searched by candidate forms of its digits, which over-match (a London
+      // number's digits are also a US number's): keep the rows whose number it is.
+      const kept =
+        input.normalize === 'phone'
+          ? (rows: readonly FoundRow[]) =>
+              rows.filter((r) => {
+                const text = asText(r.row[input.column]);
+                return text !== undefined && wanted.has(normalizeIdentifier(text, 'phone', input.region));
+              })
+          : (rows: readonly FoundRow[]) => rows;
+      tasks.push(() =>
+        searcher.search(
+          table,
+          input,
+          fresh.sort(),
+          (rows) => harvest(table, match, matchId, kept(rows)),
+          (row) => unreadable.get(table)?.set(canonicalJson(row.key), row),
+          forms.get(table),
+        ),
+      );
     }
     if (tasks.length === 0) break;
     rounds++;
@@ -497,9 +527,10 @@ export async function traverseInto(
   return {
     tables: active,
     unreadable,
-    notFollowed: summarizeNotFollowed(
-      [...refused.values()].filter((r) => !pools.get(r.valueKey)?.has(r.value)),
-    ),
+    notFollowed: summarizeNotFollowed([
+      ...[...refused.values()].filter((r) => !pools.get(r.valueKey)?.has(r.value)),
+      ...(guard?.refusals() ?? []),
+    ]),
     unparsedPhones: [...unparsed.values()]
       .map(
         (u): UnparsedPhones => ({

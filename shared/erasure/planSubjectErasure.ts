@@ -75,6 +75,9 @@ export async function planSubjectErasure(
       searchers: deps.searchers,
       subjectHashKey: deps.subjectHashKey,
       ...(deps.maxHeldBytes !== undefined ? { maxHeldBytes: deps.maxHeldBytes } : {}),
+      // The plan judges follows onto columns that are not keys itself (`FOLLOW_AMBIGUOUS`, rows a
+      // foreign key's pair excludes), so it needs every row such a follow reaches.
+      followGuard: false,
     },
     { requestId: input.requestId, identifiers: input.identifiers },
   );

@@ -57,7 +57,8 @@ export async function rediscover(
   const result = await traverse(
     planSearch(deps.dataMap),
     new Map([...seeds].map(([k, v]) => [k, [...v].sort()])),
-    { searchers: deps.searchers },
+    // As the plan's discovery (`planSubjectErasure`): the proof reaches every row a follow reaches.
+    { searchers: deps.searchers, followGuard: false },
   );
   return buildFindingsDocument({
     requestId: input.requestId,

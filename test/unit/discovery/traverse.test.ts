@@ -520,4 +520,143 @@ postgres:
     expect(sessions(atCap)).toEqual([]);
     expect(atCap.identities).toEqual({ email: ['jonas@x.test'] });
   });
+
+  describe('Decision: the follow guard', () => {
+    // Customer numbers repeat per tenant: (tenant, customer_no) names a customer, customer_no alone does not.
+    const tenants = parseDataMap(
+      `version: 1
+identities: { email: { normalize: lowercase } }
+postgres:
+  - table: public.accounts
+    primaryKey: [id]
+    identities: { email: email }
+  - table: public.customers
+    primaryKey: [id]
+    identities: { email: email }
+    follow: { account_id: public.accounts.id }
+  - table: public.orders
+    primaryKey: [id]
+    follow: { customer_no: public.customers.customer_no }
+  - table: public.invoices
+    primaryKey: [id]
+    follow: { order_id: public.orders.id }
+`,
+      'tenants.yaml',
+    );
+    const seeds = new Map([[identityKey('email'), ['ana@x.test']]]);
+    const idsOf = (r: Awaited<ReturnType<typeof traverse>>, table: string) =>
+      r.tables.find((t) => t.table === table)?.rows.map((x) => x.key.id);
+
+    it("does not follow a value other people's rows of the followed column hold, and reports it by count only", async () => {
+      // Prepare: Ana is customer 42 of tenant A; Ben is customer 42 of tenant B.
+      const { searcher, calls, counts } = memorySearcher({
+        'public.accounts': [],
+        'public.customers': [
+          { id: 1, tenant: 'A', customer_no: 42, email: 'ana@x.test', account_id: null },
+          { id: 2, tenant: 'B', customer_no: 42, email: 'ben@x.test', account_id: null },
+        ],
+        'public.orders': [
+          { id: 10, tenant: 'A', customer_no: 42 },
+          { id: 20, tenant: 'B', customer_no: 42 },
+        ],
+        'public.invoices': [{ id: 200, order_id: 20 }],
+      });
+
+      // Act
+      const result = await traverse(planSearch(tenants), seeds, { searchers: { postgres: searcher } });
+      const guardedCalls = [...calls];
+      const unguarded = await traverse(planSearch(tenants), seeds, {
+        searchers: { postgres: searcher },
+        followGuard: false,
+      });
+
+      // Assess: no order is searched by 42, so neither Ben's order nor his invoice is found.
+      expect(idsOf(result, 'public.customers')).toEqual([1]);
+      expect(idsOf(result, 'public.orders')).toEqual([]);
+      expect(idsOf(result, 'public.invoices')).toEqual([]);
+      expect(guardedCalls.filter((c) => c.startsWith('public.orders.customer_no'))).toEqual([]);
+      expect(counts).toEqual(['public.customers.customer_no=42']);
+      const note: NotFollowed = {
+        column: 'customer_no',
+        into: ['postgres:public.orders.customer_no'],
+        rows: 2,
+        system: 'postgres',
+        table: 'public.customers',
+        values: 1,
+      };
+      expect(result.notFollowed).toEqual([note]);
+      expect(describeNotFollowed(note)).toBe(
+        'a value of public.customers.customer_no not followed into postgres:public.orders.customer_no: held by 2 rows of public.customers.customer_no, not all of them found for the subject',
+      );
+      expect(JSON.stringify(result.notFollowed)).not.toContain('42');
+      // Without the guard (erasure's discovery, which judges such follows itself) both orders are reached.
+      expect(idsOf(unguarded, 'public.orders')).toEqual([10, 20]);
+      expect(unguarded.notFollowed).toEqual([]);
+    });
+
+    it("follows a value only the subject's own rows hold, judging it again once her later rows hold it", async () => {
+      // Prepare: Ana's customer rows 1 (found by e-mail, round 1) and 3 (found through her account,
+      // round 2) both hold 42, which no one else holds: 42 is refused in round 2 (one of two holders
+      // found), then followed in round 3.
+      const { searcher, calls } = memorySearcher({
+        'public.accounts': [{ id: 5, email: 'ana@x.test' }],
+        'public.customers': [
+          { id: 1, tenant: 'A', customer_no: 42, email: 'ana@x.test', account_id: null },
+          { id: 3, tenant: 'B', customer_no: 42, email: null, account_id: 5 },
+          { id: 4, tenant: 'B', customer_no: 43, email: 'ben@x.test', account_id: null },
+        ],
+        'public.orders': [
+          { id: 10, tenant: 'A', customer_no: 42 },
+          { id: 30, tenant: 'B', customer_no: 42 },
+          { id: 40, tenant: 'B', customer_no: 43 },
+        ],
+        'public.invoices': [{ id: 300, order_id: 30 }],
+      });
+
+      // Act
+      const result = await traverse(planSearch(tenants), seeds, { searchers: { postgres: searcher } });
+
+      // Assess
+      expect(idsOf(result, 'public.customers')).toEqual([1, 3]);
+      expect(idsOf(result, 'public.orders')).toEqual([10, 30]);
+      expect(idsOf(result, 'public.invoices')).toEqual([300]);
+      expect(result.notFollowed).toEqual([]);
+      expect(calls.filter((c) => c.startsWith('public.orders.customer_no'))).toEqual([
+        'public.orders.customer_no=42',
+      ]);
+      const order = result.tables.find((t) => t.table === 'public.orders')?.rows[0];
+      expect(order?.provenance.map((p) => p.round)).toEqual([3]);
+    });
+
+    it('does not guard a follow onto or from a key, and refuses a value counted at the cap', async () => {
+      // Prepare: three of Ana's own customer rows hold 42; with a cap of 3 the count cannot tell.
+      const { searcher, counts } = memorySearcher({
+        'public.accounts': [],
+        'public.customers': [1, 2, 3].map((id) => ({
+          id,
+          tenant: `T${id}`,
+          customer_no: 42,
+          email: 'ana@x.test',
+          account_id: null,
+        })),
+        'public.orders': [{ id: 10, tenant: 'T1', customer_no: 42 }],
+        'public.invoices': [{ id: 100, order_id: 10 }],
+      });
+
+      // Act
+      const below = await traverse(planSearch(tenants), seeds, { searchers: { postgres: searcher } });
+      const atCap = await traverse(planSearch(tenants), seeds, {
+        searchers: { postgres: searcher },
+        sharedValueCap: 3,
+      });
+
+      // Assess: invoices follow orders.id (a key) and accounts.id is a key: neither is counted.
+      expect(idsOf(below, 'public.invoices')).toEqual([100]);
+      expect(counts.every((c) => c.startsWith('public.customers.customer_no='))).toBe(true);
+      expect(idsOf(atCap, 'public.orders')).toEqual([]);
+      expect(atCap.notFollowed.map((n) => [n.table, n.rows, n.capped])).toEqual([
+        ['public.customers', 3, true],
+      ]);
+    });
+  });
 });

@@ -1,0 +1,99 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDsr } from '../../support/cliProgram';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+
+/**
+ * Customer numbers are per tenant: Ana is customer 42 of tenant A, Ben customer 42 of tenant B.
+ * The data map follows orders by the customer number alone (it cannot name the pair), so the
+ * value 42 leads to both tenants' orders.
+ */
+const MAP = `version: 1
+identities: { email: { normalize: lowercase } }
+postgres:
+  - table: public.customers
+    primaryKey: [id]
+    identities: { email: email }
+  - table: public.orders
+    primaryKey: [id]
+    follow: { customer_no: public.customers.customer_no }
+`;
+
+let db: TestDatabase;
+let mapFile: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase('follow_guard');
+  await db.exec(`
+    CREATE TABLE public.customers (id int PRIMARY KEY, tenant text NOT NULL, customer_no int NOT NULL,
+      email text NOT NULL, UNIQUE (tenant, customer_no));
+    CREATE INDEX ON public.customers (customer_no);
+    CREATE TABLE public.orders (id int PRIMARY KEY, tenant text NOT NULL, customer_no int NOT NULL, item text,
+      FOREIGN KEY (tenant, customer_no) REFERENCES public.customers (tenant, customer_no));
+    CREATE INDEX ON public.orders (customer_no, id);
+    INSERT INTO public.customers VALUES (1, 'A', 42, 'ana@x.test'), (2, 'B', 42, 'ben@x.test'),
+      (3, 'A', 43, 'cleo@x.test'), (4, 'A', 44, 'dora@x.test'), (5, 'B', 44, 'dora@x.test');
+    INSERT INTO public.orders VALUES (10, 'A', 42, 'ana-lamp'), (20, 'B', 42, 'ben-private-order'),
+      (30, 'A', 43, 'cleo-chair'), (40, 'A', 44, 'dora-desk'), (50, 'B', 44, 'dora-shelf');`);
+  mapFile = join(await mkdtemp(join(tmpdir(), 'dsr-follow-guard-')), 'map.yaml');
+  await writeFile(mapFile, MAP);
+}, 60_000);
+
+afterAll(async () => {
+  await db?.drop();
+  if (mapFile) await rm(dirname(mapFile), { recursive: true, force: true });
+});
+
+const discover = (email: string, format: string[] = []) =>
+  runDsr(['discover', '--datamap', mapFile, '--subject', `email=${email}`, ...format], {
+    PG_DSN: db.dsn,
+    DSR_SUBJECT_HASH_KEY: 'k'.repeat(32),
+    SNOWFLAKE_ACCOUNT: undefined,
+  });
+
+describe('Discovery: a followed value other people hold is not followed (PostgreSQL, dsr discover)', () => {
+  it("gives Ana her customer row and not Ben's order under the same number, and says what it left out", async () => {
+    // Act
+    const run = await discover('ana@x.test');
+
+    // Assess
+    expect(run.code).toBe(0);
+    const document = JSON.parse(run.stdout);
+    const rows = document.findings.map((f: { table: string; row: { id: number } }) => [f.table, f.row.id]);
+    expect(rows).toEqual([['public.customers', 1]]);
+    expect(run.stdout).not.toContain('ben-private-order');
+    expect(run.stdout).not.toContain('ana-lamp');
+    expect(document.notFollowed).toEqual([
+      {
+        column: 'customer_no',
+        into: ['postgres:public.orders.customer_no'],
+        rows: 2,
+        system: 'postgres',
+        table: 'public.customers',
+        values: 1,
+      },
+    ]);
+    expect(run.stderr).toContain(
+      'postgres a value of public.customers.customer_no not followed into postgres:public.orders.customer_no: held by 2 rows of public.customers.customer_no, not all of them found for the subject',
+    );
+    // The note names columns and counts, never the value (Ana's own row, in the findings, holds it).
+    expect(run.stderr).not.toContain('42');
+    expect(JSON.stringify(document.notFollowed)).not.toContain('42');
+  });
+
+  it("follows a number only the subject's rows hold: Cleo's own, and Dora's in both tenants", async () => {
+    // Act
+    const cleo = JSON.parse((await discover('cleo@x.test')).stdout);
+    const dora = JSON.parse((await discover('dora@x.test')).stdout);
+
+    // Assess
+    const items = (d: { findings: { table: string; row: { item?: string } }[] }) =>
+      d.findings.filter((f) => f.table === 'public.orders').map((f) => f.row.item);
+    expect(items(cleo)).toEqual(['cleo-chair']);
+    expect(cleo.notFollowed).toBeUndefined();
+    expect(items(dora)).toEqual(['dora-desk', 'dora-shelf']);
+    expect(dora.notFollowed).toBeUndefined();
+  });
+});
