@@ -1,4 +1,5 @@
 import type { DataMap } from '../datamap/dataMapSchema';
+import { parseColumnRef } from '../datamap/parseColumnRef';
 import type { Normalization } from '../identity/Normalization';
 import { type MatchExpression, matchExpression } from './matchExpression';
 import type { PgDatabase } from './PgDatabase';
@@ -93,7 +94,33 @@ function searchedColumns(map: DataMap, catalog: PgCatalog): SearchedColumn[] {
         });
     }
   }
+  // The follow guard counts the followed column's rows holding each value it would follow onto a
+  // column that is not a key, with the search's own match (`FollowGuard`): that count wants an index too.
+  const counted = new Set<string>();
+  for (const spec of map.postgres)
+    for (const [name, targets] of Object.entries(spec.follow)) {
+      if (isSingleKey(spec.primaryKey, name)) continue;
+      for (const target of ([] as string[]).concat(targets)) {
+        const { system, table: tableName, column: columnName } = parseColumnRef(target);
+        if (system !== 'postgres') continue;
+        const followed = map.postgres.find((t) => t.table === tableName);
+        const column = catalog.tables.get(tableName)?.columns.find((c) => c.name === columnName);
+        if (!followed || !column || isSingleKey(followed.primaryKey, columnName) || counted.has(target))
+          continue;
+        counted.add(target);
+        searched.push({
+          table: tableName,
+          column,
+          normalize: 'none',
+          searchedAs: `counted by the follow guard for ${spec.table}.${name}`,
+        });
+      }
+    }
   return searched;
+}
+
+function isSingleKey(primaryKey: readonly string[], column: string): boolean {
+  return primaryKey.length === 1 && primaryKey[0] === column;
 }
 
 /**

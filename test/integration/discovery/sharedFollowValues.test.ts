@@ -97,3 +97,32 @@ describe('Discovery: a followed value other people hold is not followed (Postgre
     expect(dora.notFollowed).toBeUndefined();
   });
 });
+
+describe('Command: dsr datamap validate --live, for the follow guard', () => {
+  it("asks for an index on the followed column the guard counts, and not on a key's", async () => {
+    // Prepare: no index leads with customer_no (the unique (tenant, customer_no) one can serve it as a
+    // condition on its second column, so it goes too, with the foreign key that needs it).
+    await db.exec(`ALTER TABLE public.orders DROP CONSTRAINT orders_tenant_customer_no_fkey;
+      ALTER TABLE public.customers DROP CONSTRAINT customers_tenant_customer_no_key;
+      DROP INDEX public.customers_customer_no_idx;`);
+    try {
+      // Act
+      const run = await runDsr(['datamap', 'validate', mapFile, '--live'], {
+        PG_DSN: db.dsn,
+        SNOWFLAKE_ACCOUNT: undefined,
+      });
+
+      // Assess
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain(
+        'warning: public.customers.customer_no (counted by the follow guard for public.orders.customer_no): no index serves the search ("customer_no")',
+      );
+      expect(run.stderr).toContain('CREATE INDEX ON "public"."customers" ("customer_no");');
+      expect(run.stderr).not.toContain('public.orders.customer_no (follow');
+    } finally {
+      await db.exec(`CREATE INDEX ON public.customers (customer_no);
+        ALTER TABLE public.customers ADD UNIQUE (tenant, customer_no);
+        ALTER TABLE public.orders ADD FOREIGN KEY (tenant, customer_no) REFERENCES public.customers (tenant, customer_no);`);
+    }
+  });
+});
