@@ -325,6 +325,12 @@ if (discovery) {
       '',
       '',
     ],
+    [
+      `catalogs read again per request by a warm process, median / p95 ms (${d.catalogRefreshMs.n} reads)`,
+      `searcher ${f(d.catalogRefreshMs.median)} / ${f(d.catalogRefreshMs.p95)}`,
+      `erasure ${f(d.erasureCatalogMs.median)} / ${f(d.erasureCatalogMs.p95)}`,
+      `searcher/discovery p50 ${f(d.catalogRefreshMs.median / d.latencyMs.median, 2)}×`,
+    ],
   );
 }
 if (init) {

@@ -78,19 +78,27 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
     const sfReader = config.snowflakeReader ? openSnowflake(config.snowflakeReader, runtime) : undefined;
     const sfSearch = sfErasure ?? sfReader ?? evidence;
     const ledger = evidenceLedger(evidence, config.location, rawEnv, runtime, config.env.PAYLOAD_BUCKET);
-    const prepared = memoizeSuccess(async () => {
-      const searchers: Partial<Record<System, TableSearcher>> = {
-        postgres: await PostgresTableSearcher.create(db, dataMap, env.DSR_DATAMAP_PATH, {
-          pageSize: cfg.DSR_PAGE_SIZE,
-        }),
-      };
+    let pgSearcher: PostgresTableSearcher | undefined;
+    const made = memoizeSuccess(async () => {
+      pgSearcher = await PostgresTableSearcher.create(db, dataMap, env.DSR_DATAMAP_PATH, {
+        pageSize: cfg.DSR_PAGE_SIZE,
+      });
+      const searchers: Partial<Record<System, TableSearcher>> = { postgres: pgSearcher };
       if (dataMap.snowflake.length > 0)
         searchers.snowflake = await SnowflakeTableSearcher.create(sfSearch, dataMap, env.DSR_DATAMAP_PATH, {
           mirrors: cfg.DSR_SEARCH_MIRRORS,
         });
+      return searchers;
+    });
+    // The searchers are made once per container; the catalogs are read for every use, so a warm
+    // container plans, executes and proves against the tables as they are now.
+    const prepared = async () => {
+      const existing = pgSearcher;
+      const searchers = await made();
+      if (existing) await existing.refreshCatalog();
       const catalog: ErasureCatalog = await readErasureCatalog(db, mappedSchemas(dataMap));
       return { searchers, catalog };
-    });
+    };
     const receipts = new SnowflakeErasureReceipts(async () => evidence, config.location);
     const copies = new SnowflakeSubjectCopies(async () => evidence, config.location).portsWith(
       payloads,

@@ -59,7 +59,7 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
     // The PostgreSQL searcher as made: an access request's discovery first asks it whether row
     // security filters any mapped table for the reading role.
     let pgSearcher: PostgresTableSearcher | undefined;
-    const searchers = memoizeSuccess(async () => {
+    const made = memoizeSuccess(async () => {
       pgSearcher = await PostgresTableSearcher.create(db, dataMap, env.DSR_DATAMAP_PATH, {
         pageSize: pg.DSR_PAGE_SIZE,
       });
@@ -76,6 +76,14 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
       }
       return made;
     });
+    // Made once per container, and its PostgreSQL catalog read again for every later request, so a
+    // warm container searches the columns the tables have now (a column added since it started).
+    const searchers = async () => {
+      const existing = pgSearcher;
+      const ready = await made();
+      if (existing) await existing.refreshCatalog();
+      return ready;
+    };
 
     const ledger = new ForwardedLedger(sqs, gateQueue);
     const hashSubject = (subject: IntakeRequest['subject']) =>

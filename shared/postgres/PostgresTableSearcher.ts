@@ -26,6 +26,7 @@ import type { PgDatabase } from './PgDatabase';
 import type { PgTypeInfo } from './PgTypeInfo';
 import { quoteIdent } from './quoteIdent';
 import { type PgCatalog, type PgColumn, type PgTable, readPgCatalog } from './readPgCatalog';
+import { readPgCatalogFingerprint } from './readPgCatalogFingerprint';
 import { rowJsonFromText } from './rowJsonFromText';
 import { rowSecurityActive } from './rowSecurityActive';
 import { selectColumnSql } from './selectColumnSql';
@@ -60,13 +61,17 @@ export class PostgresTableSearcher implements TableSearcher {
   private readonly maxPageSize: number;
   private readonly valuesPerQuery: number;
   private readonly retry: IPolicy;
+  /** The digest of the catalog last read (`readPgCatalogFingerprint`), read before it. */
+  private fingerprint = '';
 
   private constructor(
     private readonly db: PgDatabase,
-    private readonly catalog: PgCatalog,
+    private catalog: PgCatalog,
     /** `schema.table` of the tables the data map names. */
     private readonly mapped: readonly string[],
     options: PostgresSearchOptions,
+    private readonly map: DataMap,
+    private readonly file: string,
   ) {
     this.pageSize = options.pageSize ?? 1000;
     this.maxPageSize = Math.max(this.pageSize, options.maxPageSize ?? 64 * this.pageSize);
@@ -84,16 +89,34 @@ export class PostgresTableSearcher implements TableSearcher {
     file: string,
     options: PostgresSearchOptions = {},
   ): Promise<PostgresTableSearcher> {
-    const schemas = [...new Set(map.postgres.map((t) => t.table.split('.')[0] as string))];
-    const catalog = await readPgCatalog(db, schemas);
-    const problems = checkPostgresCatalog(map, catalog);
-    if (problems.length > 0) throw new DataMapError(file, problems);
-    return new PostgresTableSearcher(
+    const fingerprint = await readPgCatalogFingerprint(db, schemasOf(map));
+    const catalog = await readCheckedCatalog(db, map, file);
+    const searcher = new PostgresTableSearcher(
       db,
       catalog,
       map.postgres.map((t) => t.table),
       options,
+      map,
+      file,
     );
+    searcher.fingerprint = fingerprint;
+    return searcher;
+  }
+
+  /**
+   * Asks whether the catalog changed since it was last read (one query: `readPgCatalogFingerprint`)
+   * and, when it did, reads it again, checks the data map against it and searches with it from then
+   * on: a process that lives on (a warm Lambda container, `dsr up`) returns a column added since it
+   * started, and a column dropped since then no longer fails every search until it restarts.
+   * Throws {@link DataMapError} when the map no longer matches (the catalog read before stays, and
+   * the next call checks again). Resolves whether the catalog was read again.
+   */
+  async refreshCatalog(): Promise<boolean> {
+    const fingerprint = await readPgCatalogFingerprint(this.db, schemasOf(this.map));
+    if (fingerprint === this.fingerprint) return false;
+    this.catalog = await readCheckedCatalog(this.db, this.map, this.file);
+    this.fingerprint = fingerprint;
+    return true;
   }
 
   async search(
@@ -477,4 +500,17 @@ function searchSql(
   const keyset = paged ? ` AND (${key}) > (${primaryKey.map((_, i) => `$${i + 2}`).join(', ')})` : '';
   const limit = `$${paged ? primaryKey.length + 2 : 2}`;
   return `${from}${keyset} ORDER BY ${key} LIMIT ${limit}`;
+}
+
+/** The schemas the data map names PostgreSQL tables in. */
+function schemasOf(map: DataMap): string[] {
+  return [...new Set(map.postgres.map((t) => t.table.split('.')[0] as string))];
+}
+
+/** The live catalog of the schemas the data map names, checked against the map. */
+async function readCheckedCatalog(db: PgDatabase, map: DataMap, file: string): Promise<PgCatalog> {
+  const catalog = await readPgCatalog(db, schemasOf(map));
+  const problems = checkPostgresCatalog(map, catalog);
+  if (problems.length > 0) throw new DataMapError(file, problems);
+  return catalog;
 }

@@ -183,3 +183,27 @@ describe('The notes discovery writes beside the findings, through the local pipe
     }
   }, 180_000);
 });
+
+describe('A warm extractor and the tables as they are now', () => {
+  it('returns a column added after the extractor started, and goes on after a column it read is dropped', async () => {
+    // Prepare: the extractor read the catalog for the requests above; then the table changes.
+    await fixture.sql(`ALTER TABLE public.addresses ADD COLUMN delivery_note text;
+      ALTER TABLE public.addresses DROP COLUMN kind;
+      INSERT INTO public.addresses (id, user_id, line1, city, postal_code, country, delivery_note)
+        VALUES (900000101, 900000100, '1 Line Road', 'Leeds', 'LS1 1AA', 'GB', 'leave at the door')`);
+    const after = fixture.request(ines, { tag: 'AFTER-DDL' });
+
+    // Act
+    await fixture.submit([after]);
+    await fixture.drain();
+
+    // Assess: loaded, and Ines's address carries the new column and not the dropped one.
+    const loaded = (await readLedger(warehouse, EVIDENCE, after.requestId)).find((e) => e.state === 'loaded');
+    expect(loaded).toBeDefined();
+    const address = (await readLoadedFindings(warehouse, EVIDENCE, after.requestId)).find(
+      (f) => f.table === 'public.addresses',
+    );
+    expect(address?.row).toMatchObject({ delivery_note: 'leave at the door', line1: '1 Line Road' });
+    expect(address?.row).not.toHaveProperty('kind');
+  }, 180_000);
+});
