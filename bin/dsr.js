@@ -43,7 +43,13 @@ if (!capped) {
       fileURLToPath(import.meta.url),
       ...process.argv.slice(2),
     ],
-    { stdio: 'inherit', env: { ...process.env, TMPDIR: tempDir } },
+    // The IPC channel tells the child when this process is gone (killed with SIGKILL, which it
+    // cannot pass on): the child then removes its files and this directory, and stops, instead of
+    // running on and writing its --out with no one waiting for it.
+    {
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, TMPDIR: tempDir, DSR_LAUNCHER_TEMP_DIR: tempDir },
+    },
   );
   // Ctrl+C reaches the whole process group; a signal sent to this process alone is passed on. The
   // child removes its files and says so; this process waits for it.

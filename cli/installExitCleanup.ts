@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { removeAllPrivateTempPathsSync } from '../shared/tempFiles/privateTempDirs';
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
@@ -30,4 +31,19 @@ export function installExitCleanup(write: (line: string) => void = (l) => proces
     stop(1, `stopped by an unexpected ${error instanceof Error ? error.name : typeof error}`, true);
   process.on('uncaughtException', failed);
   process.on('unhandledRejection', failed);
+  // Run by `bin/dsr.js` with a capped heap: the launcher's end closes the IPC channel. A launcher
+  // killed with SIGKILL passes no signal on, so the discovery would run on and write its --out for
+  // no one: it stops, and removes the launcher's private TMPDIR too, which no one else will.
+  const launcherTemp = process.env.DSR_LAUNCHER_TEMP_DIR;
+  if (process.channel && launcherTemp) {
+    process.channel.unref();
+    process.once('disconnect', () => {
+      try {
+        rmSync(launcherTemp, { recursive: true, force: true });
+      } catch {
+        // Best effort, as for the other paths: the next sweep takes what is left.
+      }
+      stop(1, 'stopped: the dsr process that started it ended', true);
+    });
+  }
 }

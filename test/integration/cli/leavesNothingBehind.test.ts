@@ -123,6 +123,29 @@ describe('Command: dsr discover leaves nothing behind', () => {
       expect(await tree(tmp)).toEqual([]);
     });
 
+  it('stops the discovery and removes everything when its launcher is killed with SIGKILL, writing no --out', {
+    timeout: 60_000,
+  }, async () => {
+    // Prepare: the launcher (`bin/dsr.js`) runs the discovery in a child process, which SIGKILL
+    // cannot reach through it.
+    tmp = await mkdtemp(join(tmpdir(), 'dsr-cleanup-test-'));
+    const out = join(tmp, 'findings.json');
+    const run = discover(HEAVY, {}, ['--out', out]);
+    await untilSpilling();
+
+    // Act
+    run.child.kill('SIGKILL');
+    // The stderr pipe closes when the discovery, which holds it too, has ended.
+    const result = await run.done;
+
+    // Assess: nothing under TMPDIR (the launcher's private directory included), no --out, one line.
+    expect(result.code).toBeNull();
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'dsr: stopped: the dsr process that started it ended; temporary files removed',
+    ]);
+    expect(await tree(tmp)).toEqual([]);
+  });
+
   it('removes the spill when the capped heap runs out of memory, says so, exits 1', {
     timeout: 120_000,
   }, async () => {
