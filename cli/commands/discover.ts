@@ -25,6 +25,7 @@ import { CliError, EXIT } from '../CliError';
 import { addFormatOption, type OutputFormat, writeResult } from '../OutputFormat';
 import { ProgressLine, progressMode } from '../ProgressLine';
 import { checkRequestId, checkSubjectKinds, collectSubject, pgDsnFromEnv } from '../parseSubjects';
+import { refuseSubjectThatFitsNoColumn } from '../refuseSubjectThatFitsNoColumn';
 
 /** Bytes of met rows held in memory before a sorted run is written to disk. */
 const spillEnv = z.object({
@@ -111,6 +112,10 @@ export function registerDiscover(program: Command): void {
           'Snowflake is not configured (SNOWFLAKE_ACCOUNT is not set): searching PostgreSQL only.\n',
         );
       }
+      refuseSubjectThatFitsNoColumn(map, options.subject, postgres, {
+        snowflakeSearched: searchers.snowflake !== undefined,
+        mirrors: options.mirrors ?? false,
+      });
       // Rows go from the searchers' pages to a spill on disk, and the document is written from
       // the merged findings file: memory does not grow with the subject.
       const progress = new ProgressLine(

@@ -35,6 +35,7 @@ import { CliError, EXIT } from '../CliError';
 import { FileErasureStateStore } from '../FileErasureStateStore';
 import { addFormatOption, type OutputFormat, writeResult } from '../OutputFormat';
 import { checkRequestId, collectSubject } from '../parseSubjects';
+import { refuseSubjectThatFitsNoColumn } from '../refuseSubjectThatFitsNoColumn';
 
 interface EraseOptions {
   datamap: string;
@@ -149,6 +150,9 @@ export function registerErase(program: Command): void {
             SNOWFLAKE_PASSWORD: process.env.SNOWFLAKE_ERASURE_PASSWORD ?? process.env.SNOWFLAKE_PASSWORD,
           }).db;
       }
+      refuseSubjectThatFitsNoColumn(map, options.subject, postgres, {
+        snowflakeSearched: searchers.snowflake !== undefined,
+      });
       const maskKey = erasure.DSR_ERASURE_MASK_KEY ?? 'dry-run-stand-in-mask-key';
       const result = await eraseSubject(
         {

@@ -119,6 +119,18 @@ export class PostgresTableSearcher implements TableSearcher {
     return true;
   }
 
+  /**
+   * Whether a search of `table` by `input` could match `value` at all: false when the column's
+   * type cannot hold it (`abc` or ` 7 ` for an integer column, which the search drops from its
+   * values), true for a normalised identity (compared as text). Undefined for a table this
+   * searcher has not checked.
+   */
+  fits(table: SearchableTable, input: SearchInput, value: string): boolean | undefined {
+    const column = this.catalog.tables.get(table.table)?.columns.find((c) => c.name === input.column);
+    if (!column) return undefined;
+    return boundSearchValues([value], input).some((v) => searchFormOf(column, v) !== undefined);
+  }
+
   async search(
     table: SearchableTable,
     input: SearchInput,
