@@ -23,8 +23,8 @@ export const HOSTILE = {
 /** A value of 10 MB: shown cut on the page, whole in data/. */
 export const BIG_VALUE_LENGTH = 10 * 1024 * 1024;
 
-export const packageMap = parseDataMap(
-  `version: 1
+/** The YAML of {@link packageMap}. */
+export const PACKAGE_MAP_YAML = `version: 1
 identities: { email: { normalize: lowercase }, user_id: {} }
 controller:
   name: Example Shop GmbH
@@ -53,9 +53,9 @@ postgres:
   - table: public.orders
     primaryKey: [id]
     follow: { user_id: public.users.id }
-`,
-  'package-map.yaml',
-);
+`;
+
+export const packageMap = parseDataMap(PACKAGE_MAP_YAML, 'package-map.yaml');
 
 export const packageRequest: PackageRequest = {
   requestId: 'REQ-PKG-1',

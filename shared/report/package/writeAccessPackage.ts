@@ -14,6 +14,7 @@ import { PackageEvidenceMismatchError } from './PackageEvidenceMismatchError';
 import { type PackageDestination, type PackagedFile, PackageFile, sinkOf } from './PackageFile';
 import { renderPage } from './packageTemplates';
 import { type PackageTimeline, timelineView } from './packageTimeline';
+import { visibleDataMapTexts } from './visibleDataMapTexts';
 import { chooseLanguage, Wording } from './Wording';
 import { writeManifest } from './writeManifest';
 
@@ -106,7 +107,9 @@ const MAX_MATCHES = 50;
  * findings, map and request give byte-identical files. On any failure the package is removed.
  */
 export async function writeAccessPackage(input: AccessPackageInput): Promise<WrittenPackage> {
-  const { source, dataMap, request } = input;
+  const { source, request } = input;
+  // Texts from the data map are shown as values are: a bidirectional control cannot turn them around.
+  const dataMap = visibleDataMapTexts(input.dataMap);
   const sink = sinkOf(input);
   const limits = { ...DEFAULT_PACKAGE_LIMITS, ...input.limits };
   const wording = Wording.of(chooseLanguage(request.language, dataMap.controller?.language ?? 'en'));

@@ -5,6 +5,7 @@ import { humaniseTableName } from './humaniseTableName';
 import { type PackageDestination, type PackagedFile, PackageFile, sinkOf } from './PackageFile';
 import { renderPage } from './packageTemplates';
 import { type PackageTimeline, timelineView } from './packageTimeline';
+import { visibleDataMapTexts } from './visibleDataMapTexts';
 import { chooseLanguage, type Wording, Wording as WordingOf } from './Wording';
 import type { WrittenPackage } from './writeAccessPackage';
 import { writeManifest } from './writeManifest';
@@ -28,7 +29,9 @@ interface ErasurePackageFields {
  * clock is read: the same receipt gives the same files.
  */
 export async function writeErasurePackage(input: ErasurePackageInput): Promise<WrittenPackage> {
-  const { receipt, dataMap } = input;
+  const { receipt } = input;
+  // Texts from the data map are shown as values are: a bidirectional control cannot turn them around.
+  const dataMap = input.dataMap && visibleDataMapTexts(input.dataMap);
   const sink = sinkOf(input);
   const wording = WordingOf.of(chooseLanguage(input.language, dataMap?.controller?.language ?? 'en'));
   const titles = new Map(

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../shared/canonical/canonicalJson';
 import { parseExactJson } from '../../../shared/canonical/parseExactJson';
+import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { buildFindingsDocument } from '../../../shared/discovery/FindingsDocument';
 import { findingsSourceOf } from '../../../shared/discovery/FindingsStream';
 import { PackageEvidenceMismatchError } from '../../../shared/report/package/PackageEvidenceMismatchError';
@@ -16,6 +17,7 @@ import {
   packageMap,
   packageRequest,
   packageTempDir,
+  PACKAGE_MAP_YAML as YAML_OF_PACKAGE_MAP,
 } from '../../support/packageFixture';
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -84,6 +86,32 @@ describe('Function: writeAccessPackage', () => {
     expect(body).toContain('We make no decision about you based solely on automated processing');
     expect(body).toContain('Standard contractual clauses (Art. 46(2)(c) GDPR)');
     expect(body).toContain('dpo@shop.example');
+  });
+
+  it("shows the data map's texts as values are shown: a right-to-left override in a title or the controller's name is visible", async () => {
+    // Prepare: a disclosure title and the controller's name each hold U+202E.
+    const map = parseDataMap(
+      YAML_OF_PACKAGE_MAP.replace(
+        'title: Your customer account',
+        'title: "Your account \u202Egnp.exe"',
+      ).replace('name: Example Shop GmbH', 'name: "Example \u202EHbmG pohS"'),
+      'bidi-map.yaml',
+    );
+    const dir = join(root, 'bidi-map');
+
+    // Act
+    await writeAccessPackage({
+      source: findingsSourceOf(hostileDocument()),
+      dataMap: map,
+      request: packageRequest,
+      dir,
+    });
+
+    // Assess
+    const html = await readFile(join(dir, 'index.html'), 'utf8');
+    expect(html).toContain('Your account [U+202E]gnp.exe');
+    expect(html).toContain('Example [U+202E]HbmG pohS');
+    expect(html).not.toContain('\u202E');
   });
 
   it('writes byte-identical packages from the same evidence', async () => {
