@@ -473,36 +473,47 @@ function ambiguousFollows(
   catalog: ErasureCatalog,
   planned: readonly PlannedTable[],
 ): ErasureProblem[] {
-  const unique = (table: string, column: string) => {
-    const live = catalog.tables.get(table);
+  // PostgreSQL: a primary key or a plain unique index of the column alone. Snowflake enforces no
+  // key: the data map's single-column primary key is taken as the table's (as discovery takes it).
+  const unique = (system: System, table: string, column: string) => {
     const one = (key: readonly string[] | undefined) => key?.length === 1 && key[0] === column;
+    if (system === 'snowflake') return one(dataMap.snowflake.find((s) => s.table === table)?.primaryKey);
+    const live = catalog.tables.get(table);
     return live !== undefined && (one(live.primaryKey) || live.uniqueKeys.some(one));
   };
   const problems: ErasureProblem[] = [];
   const seen = new Set<string>();
   for (const table of planned) {
-    if (table.system !== 'postgres' || (table.action !== 'delete' && table.action !== 'mask')) continue;
-    if (seen.has(table.table)) continue;
-    seen.add(table.table);
-    const spec = dataMap.postgres.find((s) => s.table === table.table);
+    if (table.action !== 'delete' && table.action !== 'mask') continue;
+    const id = `${table.system}\u0000${table.table}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const spec = dataMap[table.system].find((s) => s.table === table.table);
     for (const [column, targets] of Object.entries(spec?.follow ?? {})) {
-      if (unique(table.table, column)) continue;
+      if (unique(table.system, table.table, column)) continue;
       for (const target of targets) {
         const ref = parseColumnRef(target);
-        if (ref.system !== 'postgres' || unique(ref.table, ref.column)) continue;
-        const declared = catalog.foreignKeys.some(
-          (fk) =>
-            fk.table === table.table &&
-            fk.refTable === ref.table &&
-            fk.columns.some((c, i) => c === column && fk.refColumns[i] === ref.column),
-        );
+        if (unique(ref.system, ref.table, ref.column)) continue;
+        // Only PostgreSQL declares foreign keys, and only within one database.
+        const declared =
+          table.system === 'postgres' &&
+          ref.system === 'postgres' &&
+          catalog.foreignKeys.some(
+            (fk) =>
+              fk.table === table.table &&
+              fk.refTable === ref.table &&
+              fk.columns.some((c, i) => c === column && fk.refColumns[i] === ref.column),
+          );
         if (declared) continue;
         problems.push({
-          system: 'postgres',
+          system: table.system,
           table: table.table,
           column,
           code: 'FOLLOW_AMBIGUOUS',
-          message: `follows ${ref.table}.${ref.column}, which is not unique there (part of a composite key, or no key), and no foreign key of ${table.table} names the pair: a value of it can belong to other people's rows of ${ref.table}, and the rows here holding it would be changed with the subject's; declare the foreign key (the whole key) in the database, which keeps those rows out, or follow a unique column`,
+          message:
+            table.system === 'postgres' && ref.system === 'postgres'
+              ? `follows ${ref.table}.${ref.column}, which is not unique there (part of a composite key, or no key), and no foreign key of ${table.table} names the pair: a value of it can belong to other people's rows of ${ref.table}, and the rows here holding it would be changed with the subject's; declare the foreign key (the whole key) in the database, which keeps those rows out, or follow a unique column`
+              : `follows ${ref.table}.${ref.column}, which is not a key there (${ref.system === 'snowflake' ? "not the data map's single-column primary key" : 'not unique'}), and ${table.table}.${column} is not one either: a value of it can belong to other people's rows, and the rows here holding it would be changed with the subject's (no foreign key can tell them apart across systems or in Snowflake); follow a key column instead`,
         });
       }
     }

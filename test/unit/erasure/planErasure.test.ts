@@ -224,4 +224,98 @@ ${mirrorRule}`,
     );
     expect(withRule.problems).toEqual([]);
   });
+
+  it('refuses a Snowflake table that follows a column which is not a key, from either system (FOLLOW_AMBIGUOUS), and not one that follows a key', () => {
+    // Prepare: customer numbers repeat per tenant in PostgreSQL; the warehouse keys orders by ID.
+    const map = parseDataMap(
+      `version: 1
+identities: { email: {} }
+postgres:
+  - table: public.customers
+    primaryKey: [id]
+    identities: { email: email }
+    erasure: delete
+snowflake:
+  - table: DW.PUBLIC.ORDERS
+    primaryKey: [ID]
+    follow: { CUSTOMER_NO: public.customers.customer_no }
+    erasure: delete
+  - table: DW.PUBLIC.ORDER_LINES
+    primaryKey: [ID]
+    follow: { ORDER_ID: DW.PUBLIC.ORDERS.ID, CUSTOMER_NO: DW.PUBLIC.ORDERS.CUSTOMER_NO }
+    erasure: { action: mask, columns: { NOTE: null } }
+`,
+      'cross.yaml',
+    );
+    const catalog: ErasureCatalog = {
+      tables: new Map([
+        [
+          'public.customers',
+          {
+            schema: 'public',
+            name: 'customers',
+            columns: [],
+            primaryKey: ['id'],
+            uniqueKeys: [['tenant', 'customer_no']],
+          },
+        ],
+      ]),
+      checks: [],
+      sideEffects: [],
+      foreignKeys: [],
+    };
+    const document = buildFindingsDocument({
+      requestId: 'r',
+      subjectHash: 'h',
+      tables: [
+        {
+          system: 'postgres',
+          table: 'public.customers',
+          primaryKey: ['id'],
+          rows: [row(1, { email: 'x', customer_no: 42 })],
+        },
+        {
+          system: 'snowflake',
+          table: 'DW.PUBLIC.ORDERS',
+          primaryKey: ['ID'],
+          rows: [
+            {
+              key: { ID: 10 },
+              provenance: [follow('postgres:public.customers.customer_no', 'CUSTOMER_NO')],
+              row: { ID: 10, CUSTOMER_NO: 42 },
+            },
+          ],
+        },
+        {
+          system: 'snowflake',
+          table: 'DW.PUBLIC.ORDER_LINES',
+          primaryKey: ['ID'],
+          rows: [
+            {
+              key: { ID: 100 },
+              provenance: [follow('snowflake:DW.PUBLIC.ORDERS.ID', 'ORDER_ID')],
+              row: { ID: 100, ORDER_ID: 10, CUSTOMER_NO: 42, NOTE: 'n' },
+            },
+          ],
+        },
+      ],
+    });
+
+    // Act
+    const { problems } = planErasure({ dataMap: map, catalog }, { findings: document });
+
+    // Assess: both edges onto a customer number are refused; ORDER_LINES.ORDER_ID onto ORDERS.ID is not.
+    expect(
+      problems.filter((p) => p.code === 'FOLLOW_AMBIGUOUS').map((p) => [p.system, p.table, p.column]),
+    ).toEqual([
+      ['snowflake', 'DW.PUBLIC.ORDERS', 'CUSTOMER_NO'],
+      ['snowflake', 'DW.PUBLIC.ORDER_LINES', 'CUSTOMER_NO'],
+    ]);
+    expect(problems.find((p) => p.table === 'DW.PUBLIC.ORDERS')?.message).toContain(
+      'follows public.customers.customer_no, which is not a key there (not unique)',
+    );
+    expect(problems.find((p) => p.table === 'DW.PUBLIC.ORDER_LINES')?.message).toContain(
+      "not the data map's single-column primary key",
+    );
+  });
 });
