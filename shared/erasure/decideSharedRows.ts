@@ -3,6 +3,7 @@ import type { DataMap, PostgresTableSpec, SnowflakeTableSpec } from '../datamap/
 import { type ColumnRef, parseColumnRef } from '../datamap/parseColumnRef';
 import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
+import type { PgForeignKey } from './readErasureCatalog';
 import type { OutsideReferences } from './readOutsideReferences';
 
 type TableSpec = PostgresTableSpec | SnowflakeTableSpec;
@@ -43,6 +44,7 @@ export function decideSharedRows(
   findings: FindingsDocument,
   known: Readonly<Record<string, readonly string[]>>,
   referenced: OutsideReferences,
+  foreignKeys: readonly PgForeignKey[] = [],
 ): Map<Finding, SharedRow> {
   const subject = new Map<string, Set<string>>();
   const normalizer = (kind: string) => {
@@ -68,6 +70,7 @@ export function decideSharedRows(
       return [id, { kindOf, names }] as const;
     }),
   );
+  const followed = followedPeople(specs, findings, foreignKeys);
   const shared = new Map<Finding, SharedRow>();
   for (const f of findings.findings) {
     const spec = specs.get(`${f.system}:${f.table}`);
@@ -77,11 +80,13 @@ export function decideSharedRows(
       table.names || holdsList(table.kindOf, f.row)
         ? otherPeople(spec, table.kindOf, f.row, subject, normalizer)
         : { others: [] as string[][] };
+    const byReference = followed(f);
     const referencedBy = referenced.get(f) ?? {};
-    if (named.others.length === 0 && Object.keys(referencedBy).length === 0) continue;
+    if (named.others.length === 0 && byReference.length === 0 && Object.keys(referencedBy).length === 0)
+      continue;
     shared.set(f, {
       referencedBy,
-      others: named.others,
+      others: [...named.others, ...byReference],
       ...(named.subjectParties ? { subjectParties: named.subjectParties } : {}),
       through: false,
     });
@@ -178,6 +183,99 @@ function otherPeople(
     for (const v of held) if (!isSubject(v)) others.push([`${kind}\u0000${v.value}`]);
   }
   return { others };
+}
+
+/**
+ * For each found row, the other people it refers to through follow columns (see
+ * `decideSharedRows`): per group of two or more follow columns of its table onto one table, when
+ * one holds a key of the subject's found rows there and another a key of none, each such key as a
+ * person (`follow`, NUL, table, NUL, the key's JSON). Keys are compared as the whole foreign key of
+ * PostgreSQL that names the column, else as the column's value.
+ */
+function followedPeople(
+  specs: ReadonlyMap<string, TableSpec>,
+  findings: FindingsDocument,
+  foreignKeys: readonly PgForeignKey[],
+): (f: Finding) => string[][] {
+  interface Edge {
+    readonly target: string;
+    /** This table's columns, and the followed table's, compared together. */
+    readonly columns: readonly string[];
+    readonly refColumns: readonly string[];
+  }
+  const groups = new Map<string, Edge[][]>();
+  for (const [id, spec] of specs) {
+    const system = id.slice(0, id.indexOf(':'));
+    const byTarget = new Map<string, Edge[]>();
+    for (const [column, targets] of Object.entries(spec.follow))
+      for (const target of ([] as string[]).concat(targets)) {
+        const ref = parseColumnRef(target);
+        const fk =
+          system === 'postgres' && ref.system === 'postgres'
+            ? foreignKeys.find(
+                (k) =>
+                  k.table === spec.table &&
+                  k.refTable === ref.table &&
+                  k.columns.some((c, i) => c === column && k.refColumns[i] === ref.column),
+              )
+            : undefined;
+        const targetId = `${ref.system}:${ref.table}`;
+        const edges = byTarget.get(targetId) ?? [];
+        byTarget.set(targetId, edges);
+        edges.push({
+          target: targetId,
+          columns: fk ? fk.columns : [column],
+          refColumns: fk ? fk.refColumns : [ref.column],
+        });
+      }
+    const many = [...byTarget.values()].filter((edges) => edges.length >= 2);
+    if (many.length > 0) groups.set(id, many);
+  }
+  if (groups.size === 0) return () => [];
+  // The subject's keys in a followed table, per set of its columns: her found rows there.
+  const keys = new Map<string, Set<string>>();
+  const subjectKeys = (target: string, refColumns: readonly string[]) => {
+    const id = `${target}\u0000${refColumns.join('\u0000')}`;
+    let set = keys.get(id);
+    if (!set) {
+      set = new Set();
+      for (const q of findings.findings) {
+        if (`${q.system}:${q.table}` !== target) continue;
+        const key = tupleOf(q.row, refColumns);
+        if (key !== undefined) set.add(key);
+      }
+      keys.set(id, set);
+    }
+    return set;
+  };
+  return (f) => {
+    const tableGroups = groups.get(`${f.system}:${f.table}`);
+    if (!tableGroups) return [];
+    const others: string[][] = [];
+    for (const edges of tableGroups) {
+      let subjects = 0;
+      const strangers: string[] = [];
+      for (const edge of edges) {
+        const key = tupleOf(f.row, edge.columns);
+        if (key === undefined) continue;
+        if (subjectKeys(edge.target, edge.refColumns).has(key)) subjects++;
+        else strangers.push(`follow\u0000${edge.target}\u0000${key}`);
+      }
+      if (subjects > 0) for (const s of strangers) others.push([s]);
+    }
+    return others;
+  };
+}
+
+/** The values of `columns` in a row as one JSON key; undefined when any is null or not a scalar. */
+function tupleOf(row: Finding['row'], columns: readonly string[]): string | undefined {
+  const values: string[] = [];
+  for (const c of columns) {
+    const v = row[c];
+    if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+    values.push(String(v));
+  }
+  return JSON.stringify(values);
 }
 
 /** How many different people `rows` name: parties sharing an identity value are one person. */

@@ -89,7 +89,7 @@ export async function planSubjectErasure(
       ? await readSnowflakeOutsideReferences(deps.searchers.snowflake, deps.dataMap, findings)
       : []),
   ]);
-  const shared = decideSharedRows(deps.dataMap, findings, known, referenced);
+  const shared = decideSharedRows(deps.dataMap, findings, known, referenced, catalog.foreignKeys);
   const { plan, problems } = planErasure({ dataMap: deps.dataMap, catalog }, { findings, shared });
   if (problems.length > 0) return { catalog, findings, plan, problems, known, unfollowed };
   return {

@@ -384,4 +384,83 @@ snowflake:
       ['snowflake', 'requester', 1, ['REQUESTER', 'REQUESTER_NAME']],
     ]);
   });
+
+  it("shares a row whose other follow column onto the people table holds someone else's key, comparing a foreign key's whole pair", () => {
+    // Prepare: users are keyed by (tenant, id); Ana is (t1, 1) and (t3, 57); (t1, 57) is someone else.
+    const map = parseDataMap(
+      `version: 1
+identities: { email: { normalize: lowercase } }
+postgres:
+  - table: app.users
+    primaryKey: [tenant, id]
+    identities: { email: email }
+    erasure: delete
+  - table: app.messages
+    primaryKey: [id]
+    follow: { sender_id: app.users.id, recipient_id: app.users.id }
+    erasure: delete
+`,
+      'messages.yaml',
+    );
+    const sent = (id: number, tenant: string, sender: number, recipient: number | null) => ({
+      key: { id },
+      provenance: [
+        { column: 'sender_id', from: 'postgres:app.users.id', round: 2, via: 'follow' } as ProvenanceEntry,
+      ],
+      row: { id, tenant, sender_id: sender, recipient_id: recipient, body: 'hi' },
+    });
+    const document = buildFindingsDocument({
+      requestId: 'r',
+      subjectHash: 'h',
+      tables: [
+        {
+          system: 'postgres',
+          table: 'app.users',
+          primaryKey: ['tenant', 'id'],
+          rows: [
+            {
+              key: { tenant: 't1', id: 1 },
+              provenance: [byEmail('email')],
+              row: { tenant: 't1', id: 1, email: 'ana@x' },
+            },
+            {
+              key: { tenant: 't3', id: 57 },
+              provenance: [byEmail('email')],
+              row: { tenant: 't3', id: 57, email: 'ana@x' },
+            },
+          ],
+        },
+        {
+          system: 'postgres',
+          table: 'app.messages',
+          primaryKey: ['id'],
+          // To Carl (2); to herself; a draft with no recipient; to (t1, 57), not Ana's 57.
+          rows: [sent(1, 't1', 1, 2), sent(2, 't1', 1, 1), sent(3, 't1', 1, null), sent(4, 't1', 1, 57)],
+        },
+      ],
+    });
+    const pair = (column: string) => ({
+      name: `messages_${column}`,
+      table: 'app.messages',
+      columns: ['tenant', column],
+      refTable: 'app.users',
+      refColumns: ['tenant', 'id'],
+      onDelete: 'no action' as const,
+    });
+    const ids = (shared: Map<Finding, unknown>) => [...shared.keys()].map((f) => f.key.id).sort();
+
+    // Act
+    const byColumn = decideSharedRows(map, document, { email: ['ana@x'] }, new Map());
+    const byPair = decideSharedRows(map, document, { email: ['ana@x'] }, new Map(), [
+      pair('sender_id'),
+      pair('recipient_id'),
+    ]);
+
+    // Assess: by the id alone, 57 looks like Ana's; the foreign keys' pairs tell (t1, 57) apart.
+    expect(ids(byColumn)).toEqual([1]);
+    expect(ids(byPair)).toEqual([1, 4]);
+    expect(countOtherPersons([...byPair.values()])).toBe(2);
+    const { plan } = planErasure({ dataMap: map }, { findings: document, shared: byPair });
+    expect(plan.tables.find((t) => t.table === 'app.messages')?.rows.map((r) => r.key.id)).toEqual([2, 3]);
+  });
 });
