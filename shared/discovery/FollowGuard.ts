@@ -127,9 +127,10 @@ export class FollowGuard {
     let ok = true;
     for (const source of this.sources.get(valueKey) ?? []) {
       const rows = this.counted.get(source.id)?.get(value) ?? 0;
-      if (rows === 0) continue;
       const own = this.own.get(source.id)?.get(value)?.size ?? 0;
-      if (rows < this.cap && own >= rows) continue;
+      // Every holder is one of the subject's rows met. More of hers than the count found means the
+      // count and the search disagree (a row changed since, or a comparison of another kind): refused.
+      if (rows < this.cap && own === rows) continue;
       ok = false;
       const id = `${valueKey}\u0000${value}\u0000${source.id}`;
       const target = `${into.system}:${into.table}.${input.column}`;

@@ -153,7 +153,7 @@ export function summarizeNotFollowed(refused: Iterable<RefusedValue | RefusedFol
  */
 export function describeNotFollowed(n: NotFollowed): string {
   if (n.into) {
-    const held = `${n.rows}${n.capped ? ' or more' : ''} rows of ${n.table}.${n.column}, not all of them found for the subject`;
+    const held = `${n.rows}${n.capped ? ' or more' : ''} rows of ${n.table}.${n.column}, not all of them known to be the subject's`;
     const into = n.into.join(', ');
     return n.values > 1
       ? `${n.values} values of ${n.table}.${n.column} not followed into ${into}: each held by ${held}`

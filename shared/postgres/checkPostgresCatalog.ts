@@ -105,6 +105,13 @@ export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapP
           ['postgres', i, 'follow', name],
           `${spec.table}.${name} (${source.typeName}) cannot be compared with ${target} (${targetColumn.typeName})`,
         );
+      } else if (source && targetColumn) {
+        const looser = looserComparison(source, targetColumn);
+        if (looser)
+          add(
+            ['postgres', i, 'follow', name],
+            `${spec.table}.${name} (${source.typeName}) compares values ${looser} than ${target} (${targetColumn.typeName}) does: a value of another person's row there, which ${target} holds apart from the subject's, would find the same rows here; give both columns one type and collation, or follow from an exact text column`,
+          );
       }
     }
   });
@@ -168,6 +175,35 @@ function partitionsLacking(table: PgTable, columns: readonly string[]): string[]
 }
 
 /** Values travel between tables as text; a text column can hold any of them, otherwise kinds must agree. */
+const NUMBERS = new Set(['smallint', 'integer', 'bigint', 'numeric']);
+const EXACT_TEXT = new Set(['text', 'character varying', 'name']);
+
+/**
+ * How a follower column's equality is looser than the followed column's, or undefined when it is
+ * not: then every follower row a value finds holds what the followed column holds for it, and the
+ * follow guard's count in the followed column counts what the search finds. Not looser: an exact
+ * text column (a deterministic collation: equal means the same characters) whatever it follows, two
+ * columns of one type and collation, and numbers following numbers. Looser, among others: `citext`
+ * or a case-insensitive collation following plain text (`ABC` finds `abc`'s rows), an integer
+ * following text (`7` finds `007`'s), `character(n)` following text (trailing spaces ignored), a
+ * `uuid` following text (case ignored). Arrays are left to the other checks.
+ */
+function looserComparison(follower: PgColumn, followed: PgColumn): string | undefined {
+  if (follower.category === 'A' || followed.category === 'A') return undefined;
+  const deterministic = follower.nondeterministicCollation === undefined;
+  if (deterministic && EXACT_TEXT.has(follower.castType)) return undefined;
+  if (follower.castType === followed.castType)
+    return deterministic || follower.nondeterministicCollation === followed.nondeterministicCollation
+      ? undefined
+      : 'under a nondeterministic collation (case- or accent-insensitive), more loosely';
+  if (NUMBERS.has(follower.castType) && NUMBERS.has(followed.castType)) return undefined;
+  if (!deterministic) return 'under a nondeterministic collation (case- or accent-insensitive), more loosely';
+  if (follower.castType === 'citext') return 'case-insensitively, more loosely';
+  if (follower.castType.startsWith('character(')) return 'ignoring trailing spaces, more loosely';
+  if (NUMBERS.has(follower.castType)) return 'as numbers (007 equals 7), more loosely';
+  return `as ${follower.castType}, which may hold equal what the other type holds apart, more loosely`;
+}
+
 function compatible(a: PgColumn, b: PgColumn): boolean {
   return a.castType === b.castType || a.category === b.category || a.category === 'S' || b.category === 'S';
 }

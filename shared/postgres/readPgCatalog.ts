@@ -30,6 +30,11 @@ export interface PgColumn {
   readonly notNullUnvalidated?: true;
   /** A generated column, or an identity column GENERATED ALWAYS: only PostgreSQL sets its value. */
   readonly generated?: true;
+  /**
+   * The OID of its collation when that collation is nondeterministic (equal values may differ in
+   * bytes: case- or accent-insensitive); absent for a deterministic one, whose equality is bytes.
+   */
+  readonly nondeterministicCollation?: number;
   /** For an array column (category `A`): its element type's OID and category. */
   readonly element?: { readonly typeOid: number; readonly category: string };
 }
@@ -94,6 +99,7 @@ interface ColumnRow {
   relkind: string;
   element_oid: string | null;
   element_category: string | null;
+  nondeterministic_collation: string | null;
 }
 
 interface KeyRow {
@@ -117,7 +123,9 @@ SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, a.attnum::t
                AND NOT nn.convalidated AND nn.conkey[1] = a.attnum)::text AS not_null_unvalidated,
        (a.attgenerated <> '' OR a.attidentity = 'a')::text AS generated,
        c.relkind::text AS relkind,
-       et.oid::int8::text AS element_oid, et.typcategory::text AS element_category
+       et.oid::int8::text AS element_oid, et.typcategory::text AS element_category,
+       (SELECT a.attcollation::int8::text FROM pg_catalog.pg_collation co
+         WHERE co.oid = a.attcollation AND NOT co.collisdeterministic) AS nondeterministic_collation
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -249,6 +257,9 @@ export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]):
       ...(row.generated === 't' || row.generated === 'true' ? { generated: true as const } : {}),
       ...(row.element_oid && row.element_category
         ? { element: { typeOid: Number(row.element_oid), category: row.element_category } }
+        : {}),
+      ...(row.nondeterministic_collation
+        ? { nondeterministicCollation: Number(row.nondeterministic_collation) }
         : {}),
     });
   }

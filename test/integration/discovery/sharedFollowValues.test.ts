@@ -76,7 +76,7 @@ describe('Discovery: a followed value other people hold is not followed (Postgre
       },
     ]);
     expect(run.stderr).toContain(
-      'postgres a value of public.customers.customer_no not followed into postgres:public.orders.customer_no: held by 2 rows of public.customers.customer_no, not all of them found for the subject',
+      "postgres a value of public.customers.customer_no not followed into postgres:public.orders.customer_no: held by 2 rows of public.customers.customer_no, not all of them known to be the subject's",
     );
     // The note names columns and counts, never the value (Ana's own row, in the findings, holds it).
     expect(run.stderr).not.toContain('42');
@@ -123,6 +123,70 @@ describe('Command: dsr datamap validate --live, for the follow guard', () => {
       await db.exec(`CREATE INDEX ON public.customers (customer_no);
         ALTER TABLE public.customers ADD UNIQUE (tenant, customer_no);
         ALTER TABLE public.orders ADD FOREIGN KEY (tenant, customer_no) REFERENCES public.customers (tenant, customer_no);`);
+    }
+  });
+});
+
+describe('Catalog check: a follower that compares more loosely than the column it follows', () => {
+  it('refuses citext, a case-insensitive collation, an integer, character(n) or numeric after text or money, and accepts exact text and numbers', async () => {
+    // Prepare: Ana's code is `abc`, Ben's `ABC`; Ana's number `007`, Ben's `7`; a follower of each kind.
+    const loose = await createTestDatabase('follow_loose');
+    try {
+      await loose.exec(`CREATE EXTENSION IF NOT EXISTS citext;
+        CREATE COLLATION IF NOT EXISTS ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+        CREATE TABLE public.customers (id int PRIMARY KEY, email text NOT NULL, code text, num text, fee money,
+          seq bigint, code_ci text COLLATE ci);
+        CREATE TABLE public.orders (id int PRIMARY KEY, code citext, code_ci text COLLATE ci, num int,
+          code_fixed character(6), fee numeric, code_exact varchar(20), seq numeric, code_same_ci text COLLATE ci);
+        INSERT INTO public.customers VALUES (1, 'ana@x.test', 'abc', '007', 12.5, 1, 'abc'),
+          (2, 'ben@x.test', 'ABC', '7', 12.5, 2, 'ABC');
+        INSERT INTO public.orders VALUES (20, 'ABC', 'ABC', 7, 'ABC', 12.5, 'ABC', 2, 'ABC');`);
+      const follows = (columns: string) => `version: 1
+identities: { email: { normalize: lowercase } }
+postgres:
+  - table: public.customers
+    primaryKey: [id]
+    identities: { email: email }
+  - table: public.orders
+    primaryKey: [id]
+    follow: { ${columns} }
+`;
+      const dir = await mkdtemp(join(tmpdir(), 'dsr-follow-loose-'));
+      const validate = async (yaml: string) => {
+        const file = join(dir, 'map.yaml');
+        await writeFile(file, yaml);
+        return runDsr(['datamap', 'validate', file, '--live'], {
+          PG_DSN: loose.dsn,
+          SNOWFLAKE_ACCOUNT: undefined,
+        });
+      };
+
+      // Act
+      const refused = await validate(
+        follows(
+          'code: public.customers.code, code_ci: public.customers.code, num: public.customers.num, code_fixed: public.customers.code, fee: public.customers.fee',
+        ),
+      );
+      const accepted = await validate(
+        follows(
+          'code_exact: public.customers.code, seq: public.customers.seq, code_same_ci: public.customers.code_ci',
+        ),
+      );
+      await rm(dir, { recursive: true, force: true });
+
+      // Assess
+      expect(refused.code).toBe(1);
+      for (const line of [
+        'postgres[1].follow.code: public.orders.code (citext) compares values case-insensitively, more loosely than public.customers.code (text) does',
+        'postgres[1].follow.code_ci: public.orders.code_ci (text) compares values under a nondeterministic collation (case- or accent-insensitive), more loosely than public.customers.code (text) does',
+        'postgres[1].follow.num: public.orders.num (integer) compares values as numbers (007 equals 7), more loosely than public.customers.num (text) does',
+        'postgres[1].follow.code_fixed: public.orders.code_fixed (character(6)) compares values ignoring trailing spaces, more loosely than public.customers.code (text) does',
+        'postgres[1].follow.fee: public.orders.fee (numeric) compares values as numbers (007 equals 7), more loosely than public.customers.fee (money) does',
+      ])
+        expect(refused.stderr).toContain(line);
+      expect(accepted.code).toBe(0);
+    } finally {
+      await loose.drop();
     }
   });
 });

@@ -586,7 +586,7 @@ postgres:
       };
       expect(result.notFollowed).toEqual([note]);
       expect(describeNotFollowed(note)).toBe(
-        'a value of public.customers.customer_no not followed into postgres:public.orders.customer_no: held by 2 rows of public.customers.customer_no, not all of them found for the subject',
+        "a value of public.customers.customer_no not followed into postgres:public.orders.customer_no: held by 2 rows of public.customers.customer_no, not all of them known to be the subject's",
       );
       expect(JSON.stringify(result.notFollowed)).not.toContain('42');
       // Without the guard (erasure's discovery, which judges such follows itself) both orders are reached.
@@ -626,6 +626,30 @@ postgres:
       ]);
       const order = result.tables.find((t) => t.table === 'public.orders')?.rows[0];
       expect(order?.provenance.map((p) => p.round)).toEqual([3]);
+    });
+
+    it("refuses a value when the count finds fewer holders than the subject's own rows (the count and the search disagree)", async () => {
+      // Prepare: a count that compares differently from the search finds no row holding 42.
+      const { searcher } = memorySearcher({
+        'public.accounts': [],
+        'public.customers': [{ id: 1, tenant: 'A', customer_no: 42, email: 'ana@x.test', account_id: null }],
+        'public.orders': [{ id: 10, tenant: 'A', customer_no: 42 }],
+        'public.invoices': [],
+      });
+      const blind = {
+        ...searcher,
+        countRows: async (_t: unknown, _c: unknown, values: readonly string[]) =>
+          new Map(values.map((v) => [v, 0])),
+      };
+
+      // Act
+      const result = await traverse(planSearch(tenants), seeds, { searchers: { postgres: blind } });
+
+      // Assess
+      expect(idsOf(result, 'public.orders')).toEqual([]);
+      expect(result.notFollowed.map((n) => [n.table, n.column, n.rows])).toEqual([
+        ['public.customers', 'customer_no', 0],
+      ]);
     });
 
     it('does not guard a follow onto or from a key, and refuses a value counted at the cap', async () => {
