@@ -87,10 +87,16 @@ export function referencesByName(
   return { references, notes };
 }
 
-/** The column other tables refer to a table by: its single-column key, or its `id` column. */
+/**
+ * The column other tables refer to a table by: its single-column key, or, for a table that
+ * declares no key at all, its `id` column. A table keyed by several columns (`users (tenant_id,
+ * id)`) has none: its `id` names a row only with the other columns, so a reference by `id` alone,
+ * or `id` as an identity, would reach one row in each tenant.
+ */
 export function keyColumnOf(table: PgTable): PgColumn | undefined {
   const single = [table.primaryKey, ...table.uniqueKeys].find((k) => k?.length === 1)?.[0];
-  const name = single ?? (table.columns.some((c) => c.name === 'id') ? 'id' : undefined);
+  const keyless = table.primaryKey === undefined && table.uniqueKeys.length === 0;
+  const name = single ?? (keyless && table.columns.some((c) => c.name === 'id') ? 'id' : undefined);
   const column = table.columns.find((c) => c.name === name);
   return column && PLAIN.test(column.name) ? column : undefined;
 }

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { initDataMap } from '../../../shared/datamapInit/initDataMap';
+import { renderInitialDataMap } from '../../../shared/datamapInit/renderInitialDataMap';
+import { DsnCredentialSource } from '../../../shared/postgres/DsnCredentialSource';
+import { PgDatabase } from '../../../shared/postgres/PgDatabase';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+
+/**
+ * A multi-tenant schema: users are keyed by (tenant_id, id), with the same ids 1-20 in each of
+ * three tenants; tickets name their user by the pair, and a log names it by `user_id` alone.
+ */
+const SCHEMA = `
+  CREATE SCHEMA app;
+  CREATE TABLE app.users (tenant_id int, id int, email text NOT NULL, phone text, PRIMARY KEY (tenant_id, id));
+  CREATE TABLE app.tickets (id int PRIMARY KEY, tenant_id int, user_id int, subject text,
+    FOREIGN KEY (tenant_id, user_id) REFERENCES app.users (tenant_id, id));
+  CREATE TABLE app.activity (id int PRIMARY KEY, user_id int, action text);
+  INSERT INTO app.users SELECT t, i, 'user' || t || '-' || i || '@tenant-example.org', '+44 7700 9' || lpad((t * 100 + i)::text, 5, '0')
+    FROM generate_series(1, 3) t, generate_series(1, 20) i;
+  INSERT INTO app.tickets SELECT k, k % 3 + 1, k % 20 + 1, 'help' FROM generate_series(1, 60) k;
+  INSERT INTO app.activity SELECT k, k % 20 + 1, 'login' FROM generate_series(1, 80) k;
+  ANALYZE;
+`;
+
+let test: TestDatabase;
+let db: PgDatabase;
+// biome-ignore lint/suspicious/noExplicitAny: the rendered YAML is read as a plain document
+let doc: any;
+
+beforeAll(async () => {
+  test = await createTestDatabase('init_composite');
+  await test.exec(SCHEMA);
+  db = new PgDatabase({ credentials: new DsnCredentialSource(test.dsn) });
+  doc = parse(renderInitialDataMap(await initDataMap(db, { schemas: ['app'] }), 'the PostgreSQL catalog'));
+});
+
+afterAll(async () => {
+  await db?.end();
+  await test?.drop();
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: see above
+const table = (name: string): any => doc.postgres?.find((t: { table: string }) => t.table === name);
+
+describe('Function: initDataMap on a table keyed by several columns', () => {
+  it('takes neither its id as an identity kind nor a reference by id alone', () => {
+    // `user_id: id` with `learn` made a request for user 1 return user 1 of every tenant.
+    expect(Object.keys(doc.identities ?? {})).not.toContain('user_id');
+    expect(table('app.users')?.identities?.user_id).toBeUndefined();
+    expect(table('app.users')?.learn ?? []).not.toContain('user_id');
+    // `activity.user_id` names a user by id alone: not proposed as a follow of users.id.
+    expect(table('app.activity')?.follow?.user_id).toBeUndefined();
+  });
+});
