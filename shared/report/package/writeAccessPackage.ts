@@ -117,6 +117,10 @@ export async function writeAccessPackage(input: AccessPackageInput): Promise<Wri
 
   const scans = await scanFindings(source);
   const plans = planTables(summary.counts, scans, dataMap, limits.csvRowsPerFile);
+  // Tables a followed value was refused for (the follow guard): rows of the subject's may be there.
+  const notAllSearched = new Set(
+    (summary.notFollowed ?? []).flatMap((n) => (n.into ?? []).map((c) => c.slice(0, c.lastIndexOf('.')))),
+  );
   const searched = Object.entries(summary.counts).flatMap(([system, tables]) =>
     Object.entries(tables).map(([table, rows]) => {
       const plan = plans.find((p) => p.system === system && p.table === table);
@@ -127,9 +131,15 @@ export async function writeAccessPackage(input: AccessPackageInput): Promise<Wri
         rows,
         title: plan?.title,
         howFound: matches.map((m) => describeMatch(m, wording)).sort(),
+        incomplete: notAllSearched.has(`${system}:${table}`),
       };
     }),
   );
+  // Named for the subject as the package names them: the map's title, or the table's name in words.
+  const incompletePlaces = searched
+    .filter((s) => s.incomplete)
+    .map((s) => s.title ?? titleOf(dataMap, s.system, s.table))
+    .join(', ');
 
   await sink.prepare(['data']);
   const written: PackagedFile[] = [];
@@ -166,6 +176,7 @@ export async function writeAccessPackage(input: AccessPackageInput): Promise<Wri
       automatedStated: dataMap.controller?.automatedDecisions !== undefined,
       automated: dataMap.controller?.automatedDecisions ?? [],
       searched,
+      incompletePlaces,
       subjectHash: summary.subject.hash,
       evidenceHash: summary.evidenceHash,
       unreadable: (summary.unreadable ?? []).map((u) => ({
@@ -473,4 +484,10 @@ function parseFindingLine(line: string): Finding {
 
 function tableKey(system: string, table: string): string {
   return `${system}\u0000${table}`;
+}
+
+/** A table's name for the subject: the data map's disclosure title, or its name in words. */
+function titleOf(map: DataMap, system: string, table: string): string {
+  const specs = system === 'snowflake' ? map.snowflake : map.postgres;
+  return specs.find((t) => t.table === table)?.disclosure?.title ?? humaniseTableName(table);
 }

@@ -114,6 +114,49 @@ describe('Function: writeAccessPackage', () => {
     expect(html).not.toContain('\u202E');
   });
 
+  it('says the answer may be incomplete where the follow guard left values out, instead of "nothing found"', async () => {
+    // Prepare: the subject's customer row only; the value her orders are reached by was refused.
+    const document = buildFindingsDocument({
+      requestId: packageRequest.requestId,
+      subjectHash: 'a'.repeat(64),
+      tables: [
+        { system: 'postgres', table: 'public.users', primaryKey: ['id'], rows: [] },
+        { system: 'postgres', table: 'public.orders', primaryKey: ['id'], rows: [] },
+      ],
+      notFollowed: [
+        {
+          system: 'postgres',
+          table: 'public.users',
+          column: 'id',
+          into: ['postgres:public.orders.user_id'],
+          rows: 2,
+          values: 1,
+        },
+      ],
+    });
+    const dir = join(root, 'incomplete');
+
+    // Act
+    await writeAccessPackage({
+      source: findingsSourceOf(document),
+      dataMap: packageMap,
+      request: packageRequest,
+      dir,
+    });
+
+    // Assess
+    const html = await readFile(join(dir, 'index.html'), 'utf8');
+    const [body, appendix] = html.split('id="appendix"') as [string, string];
+    expect(body).toContain('This answer may not be complete: some records in Orders could not be told apart');
+    expect(body).not.toContain('We found no personal data about you.');
+    expect(appendix).toMatch(
+      /<code>public\.orders<\/code><\/td><td>0<\/td><td><span class="empty">Not searched in full/,
+    );
+    expect(appendix).toMatch(
+      /<code>public\.users<\/code><\/td><td>0<\/td><td><span class="empty">Searched, nothing found/,
+    );
+  });
+
   it('writes byte-identical packages from the same evidence', async () => {
     const write = async (name: string) => {
       const dir = join(root, name);
