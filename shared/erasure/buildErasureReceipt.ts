@@ -113,7 +113,8 @@ export function buildErasureReceipt(input: {
       deleted: t.action === 'delete' ? erased : 0,
       masked: t.action === 'mask' ? erased : 0,
       maskedColumns: (t.mask ?? []).map((m) => m.column),
-      retained: t.action === 'retain' ? t.found : (t.shared?.retained.length ?? 0),
+      // Rows a foreign key's pair showed to be other people's (`excluded`) are not the subject's retained rows.
+      retained: t.action === 'retain' ? t.found - (t.excluded ?? 0) : (t.shared?.retained.length ?? 0),
       ground: t.retain?.ground ?? null,
       until: t.retain?.until ?? null,
       remaining: verification.refound[id] ?? 0,

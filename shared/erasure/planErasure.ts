@@ -483,8 +483,10 @@ function ambiguousFollows(
   };
   const problems: ErasureProblem[] = [];
   const seen = new Set<string>();
+  // Every table with found rows, whatever its rule: a retained table's rows reached through such an
+  // edge are counted as the subject's in the receipt, and the rows they lead to (a `tenants` row
+  // each other person's event names) would be planned as hers, to be deleted where the rule says so.
   for (const table of planned) {
-    if (table.action !== 'delete' && table.action !== 'mask') continue;
     const id = `${table.system}\u0000${table.table}`;
     if (seen.has(id)) continue;
     seen.add(id);

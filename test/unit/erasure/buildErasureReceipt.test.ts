@@ -86,4 +86,39 @@ describe('Function: buildErasureReceipt', () => {
     expect(resized.tables[0]?.deleted).toBe(2);
     expect(receipt('2026-12-01T10:00:00.000Z', 2).tables[0]?.deleted).toBe(2);
   });
+
+  it("counts as retained only the subject's rows, not those a foreign key's pair showed to be other people's", () => {
+    // Prepare: 6 invoices found through a customer number, 4 of them another tenant's (excluded).
+    const retainedPlan = sealPlan({
+      version: 1,
+      requestId: 'r-2',
+      subject: { hash: 'a'.repeat(64) },
+      findingsHash: 'b'.repeat(64),
+      tables: [
+        {
+          system: 'postgres',
+          table: 'public.invoices',
+          action: 'retain',
+          primaryKey: ['id'],
+          found: 6,
+          excluded: 4,
+          rows: [],
+          retain: { ground: 'tax law' },
+          approvalRequired: false,
+        },
+      ],
+    });
+
+    // Act
+    const built = buildErasureReceipt({
+      plan: retainedPlan,
+      steps: [],
+      verification: { outcome: 'erased', remaining: [], refound: {} },
+      retention: {},
+      completedAt: '2026-12-01T10:00:00.000Z',
+    });
+
+    // Assess
+    expect(built.tables[0]).toMatchObject({ found: 6, excluded: 4, retained: 2 });
+  });
 });

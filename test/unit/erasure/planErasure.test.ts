@@ -318,4 +318,84 @@ snowflake:
       "not the data map's single-column primary key",
     );
   });
+
+  it('refuses a retained table, or one without a rule, that follows a column which is not a key, whatever is downstream', () => {
+    // Prepare: events (retained) follow users.code, not unique; tenants (deleted) follow events by key.
+    const map = parseDataMap(
+      `version: 1
+identities: { email: {} }
+postgres:
+  - table: public.users
+    primaryKey: [id]
+    identities: { email: email }
+    erasure: delete
+  - table: public.events
+    primaryKey: [id]
+    follow: { user_code: public.users.code }
+    erasure: { action: retain, ground: "security logs: 1 year" }
+  - table: public.notes
+    primaryKey: [id]
+    follow: { user_code: public.users.code }
+  - table: public.tenants
+    primaryKey: [id]
+    follow: { id: public.events.tenant_id }
+    erasure: delete
+`,
+      'retained.yaml',
+    );
+    const keyedById = (name: string) =>
+      [
+        `public.${name}`,
+        { schema: 'public', name, columns: [], primaryKey: ['id'], uniqueKeys: [['id']] },
+      ] as const;
+    const catalog: ErasureCatalog = {
+      tables: new Map(['users', 'events', 'notes', 'tenants'].map(keyedById)),
+      checks: [],
+      sideEffects: [],
+      foreignKeys: [],
+    };
+    const document = buildFindingsDocument({
+      requestId: 'r',
+      subjectHash: 'h',
+      tables: [
+        {
+          system: 'postgres',
+          table: 'public.users',
+          primaryKey: ['id'],
+          rows: [row(1, { email: 'x', code: 'u1' })],
+        },
+        {
+          system: 'postgres',
+          table: 'public.events',
+          primaryKey: ['id'],
+          rows: [
+            row(10, { user_code: 'u1', tenant_id: 7 }, [follow('postgres:public.users.code', 'user_code')]),
+          ],
+        },
+        {
+          system: 'postgres',
+          table: 'public.notes',
+          primaryKey: ['id'],
+          rows: [row(20, { user_code: 'u1' }, [follow('postgres:public.users.code', 'user_code')])],
+        },
+        {
+          system: 'postgres',
+          table: 'public.tenants',
+          primaryKey: ['id'],
+          rows: [row(7, {}, [follow('postgres:public.events.tenant_id', 'id')])],
+        },
+      ],
+    });
+
+    // Act
+    const { problems } = planErasure({ dataMap: map, catalog }, { findings: document });
+
+    // Assess
+    expect(
+      problems
+        .filter((p) => p.code === 'FOLLOW_AMBIGUOUS')
+        .map((p) => p.table)
+        .sort(),
+    ).toEqual(['public.events', 'public.notes']);
+  });
 });
