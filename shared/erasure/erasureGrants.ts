@@ -67,7 +67,9 @@ function requireName(what: string, name: string): string {
  * - Snowflake `delete`: SELECT and DELETE; `mask`: SELECT and UPDATE (Snowflake grants table
  *   privileges only, no column ones); every other Snowflake table of the map: SELECT only, because
  *   the erase function searches Snowflake as this role to prove the erasure;
- * - `retain` and tables without a rule: nothing, so the role cannot touch them.
+ * - `retain` and tables without a rule: nothing, so the role cannot touch them;
+ * - a PostgreSQL table an acknowledged trigger writes to (`triggers.writes`): INSERT, as the trigger
+ *   runs with the erasure role's privileges.
  * SELECT is on the whole table: the executors re-read every returned column of a planned row and
  * compare it with what discovery read before changing it. Every name is quoted as given.
  */
@@ -100,7 +102,25 @@ export function erasureGrants(dataMap: DataMap, options: ErasureGrantsOptions = 
       ],
     };
   });
-  const pgSchemas = [...new Set(erased(dataMap.postgres).map((t) => t.table.split('.')[0] as string))].sort();
+  // A trigger the map acknowledges runs as the statement's role (unless SECURITY DEFINER): the
+  // tables it writes to (`triggers.writes`) need INSERT, which an audit trigger does. A trigger
+  // that also updates or deletes there needs those too: see the trigger's function.
+  const written = [
+    ...new Set(
+      erased(dataMap.postgres).flatMap((spec) =>
+        spec.erasure && 'triggers' in spec.erasure ? (spec.erasure.triggers?.writes ?? []) : [],
+      ),
+    ),
+  ].sort();
+  const triggerGrants = written.map((w) => {
+    const [schema, name] = w.split('.') as [string, string];
+    return `GRANT INSERT ON TABLE ${quoteIdent(schema)}.${quoteIdent(name)} TO ${role};`;
+  });
+  const pgSchemas = [
+    ...new Set(
+      [...erased(dataMap.postgres).map((t) => t.table), ...written].map((t) => t.split('.')[0] as string),
+    ),
+  ].sort();
 
   const sfRoleName = quoteSnowflakeIdent(sfRole);
   const sfTables = erased(dataMap.snowflake).map(
@@ -138,6 +158,7 @@ export function erasureGrants(dataMap: DataMap, options: ErasureGrantsOptions = 
               `CREATE ROLE ${role} LOGIN;`,
               ...pgSchemas.map((s) => `GRANT USAGE ON SCHEMA ${quoteIdent(s)} TO ${role};`),
               ...pgTables.flatMap((t) => t.statements),
+              ...triggerGrants,
             ],
     },
     snowflake: {

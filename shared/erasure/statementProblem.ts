@@ -65,7 +65,17 @@ export function statementProblem(
       code: 'VALUE_REFUSED',
       message: `the planned ${at.statement} of ${at.table} writes a value its column${domain} refuses (SQLSTATE ${state}); nothing was changed`,
     };
-  const refused = REFUSED[state] ?? (state.startsWith('P0') ? REFUSED.P0 : undefined);
+  // PostgreSQL names the object a privilege is missing on (`permission denied for table audit_log`):
+  // a name, never a value, and the one to grant on (a trigger's target, say).
+  const object =
+    state === '42501'
+      ? /^permission denied for (table|relation|sequence|schema|function) ([\w$."]+)$/.exec(
+          String((raw as { message?: unknown }).message ?? (error as { message?: unknown }).message ?? ''),
+        )
+      : null;
+  const refused = object
+    ? `the erasure role lacks a privilege on ${object[1]} ${object[2]} (the table itself, or one a trigger on it writes to); grant what \`dsr datamap grants\` prints for this data map`
+    : (REFUSED[state] ?? (state.startsWith('P0') ? REFUSED.P0 : undefined));
   if (refused)
     return {
       system: 'postgres',

@@ -198,7 +198,7 @@ describe('Function: erasureGrants, on a real PostgreSQL', { timeout: 120_000 }, 
             table: 'Shop.orders',
             code: 'STATEMENT_REFUSED',
             message: expect.stringContaining(
-              'the planned lock (SELECT … FOR UPDATE) of Shop.orders was refused: the erasure role lacks a privilege it needs; grant what `dsr datamap grants` prints',
+              'the planned lock (SELECT … FOR UPDATE) of Shop.orders was refused: the erasure role lacks a privilege on table orders (the table itself, or one a trigger on it writes to); grant what `dsr datamap grants` prints',
             ),
           },
         ],

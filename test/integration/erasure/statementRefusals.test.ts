@@ -112,7 +112,7 @@ describe('Function: eraseSubject (statements the database refuses for reasons of
             table: 'app.customer',
             code: 'STATEMENT_REFUSED',
             message: expect.stringContaining(
-              'the erasure role lacks a privilege it needs; grant what `dsr datamap grants` prints',
+              'the erasure role lacks a privilege on table customer (the table itself, or one a trigger on it writes to); grant what `dsr datamap grants` prints',
             ),
           },
         ],

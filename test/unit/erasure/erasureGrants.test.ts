@@ -104,6 +104,34 @@ describe('Function: erasureGrants', () => {
     ]);
   });
 
+  it('grants INSERT on the tables an acknowledged trigger writes to, with usage on their schema, once each', () => {
+    // Prepare: two erased tables whose audit triggers write to one audit table in its own schema.
+    const map = parseDataMap(
+      `version: 1
+identities: { email: {} }
+postgres:
+  - table: app.users
+    primaryKey: [id]
+    identities: { email: email }
+    erasure: { action: mask, columns: { email: hash }, triggers: { acknowledge: [users_audit], writes: [audit.log] } }
+  - table: app.messages
+    primaryKey: [id]
+    identities: { email: sender }
+    erasure: { action: delete, triggers: { acknowledge: [messages_audit], writes: [audit.log] } }
+`,
+      'audit.yaml',
+    );
+
+    // Act
+    const { postgres } = erasureGrants(map, { pgRole: 'dsr_erasure' });
+
+    // Assess
+    expect(postgres.statements.filter((s) => s.includes('audit'))).toEqual([
+      'GRANT USAGE ON SCHEMA "audit" TO "dsr_erasure";',
+      'GRANT INSERT ON TABLE "audit"."log" TO "dsr_erasure";',
+    ]);
+  });
+
   it('quotes role and warehouse names so that none can break out of the statement', () => {
     const grants = erasureGrants(MAP, {
       pgRole: 'eraser"; DROP TABLE x; --',
