@@ -2,7 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDataMap } from '../../../shared/datamap/loadDataMap';
+import { planSearch } from '../../../shared/discovery/planSearch';
+import { PostgresTableSearcher } from '../../../shared/postgres/PostgresTableSearcher';
 import { runDsr } from '../../support/cliProgram';
+import { openDatabase } from '../../support/discovery';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 /**
@@ -187,6 +191,42 @@ postgres:
       expect(accepted.code).toBe(0);
     } finally {
       await loose.drop();
+    }
+  });
+});
+
+describe('Method: PostgresTableSearcher.countRows', () => {
+  it('counts many values in statements of at most 100 values, each value exactly', async () => {
+    // Prepare: 250 numbers, each customer number held once but 42 (twice).
+    const database = openDatabase(db.dsn);
+    try {
+      const map = parseDataMap(MAP, 'map.yaml');
+      const searcher = await PostgresTableSearcher.create(database, map, 'map.yaml');
+      const customers = planSearch(map).find((t) => t.table === 'public.customers');
+      if (!customers) throw new Error('the plan has customers');
+      const statements: unknown[][] = [];
+      const queryRaw = database.queryRaw.bind(database);
+      database.queryRaw = (text, values, options) => {
+        if (text.includes('unnest')) statements.push(values ?? []);
+        return queryRaw(text, values, options);
+      };
+      const values = Array.from({ length: 250 }, (_, i) => String(i + 1));
+
+      // Act
+      const counts = await searcher.countRows(
+        customers,
+        { column: 'customer_no', normalize: 'none' },
+        values,
+        1000,
+      );
+
+      // Assess
+      expect(statements.map((p) => (p[0] as unknown[]).length)).toEqual([100, 100, 50]);
+      expect(counts.get('42')).toBe(2);
+      expect(counts.get('43')).toBe(1);
+      expect(counts.get('250')).toBe(0);
+    } finally {
+      await database.end();
     }
   });
 });
