@@ -88,26 +88,34 @@ export async function checkPlan(deps: CheckPlanDeps, plan: ErasurePlan): Promise
         continue;
       }
       if (n === 0) continue;
+      // A table the map retains keeps its found rows: those are not rows discovery missed.
+      const retained = (byName.get(fk.table) ?? []).some((c) => c.action === 'retain');
+      const which = retained
+        ? 'that the plan leaves in place (its rule retains them, or discovery did not find them)'
+        : 'that discovery did not find';
+      const fix = retained
+        ? `retain the referenced rows of ${parent.table} too, or change the rule of ${fk.table}`
+        : 'add the table to the data map or change its rule';
       const [code, what] =
         fk.onDelete === 'cascade'
           ? ([
               'CASCADE_TO_UNDISCOVERED',
-              `deleting the planned rows of ${parent.table} would cascade to ${n} row(s) of it that discovery did not find`,
+              `deleting the planned rows of ${parent.table} would cascade to ${n} row(s) of it ${which}`,
             ] as const)
           : fk.onDelete === 'set null' || fk.onDelete === 'set default'
             ? ([
                 'CASCADE_TO_UNDISCOVERED',
-                `deleting the planned rows of ${parent.table} would ${fk.onDelete} ${n} row(s) of it that discovery did not find`,
+                `deleting the planned rows of ${parent.table} would ${fk.onDelete} ${n} row(s) of it ${which}`,
               ] as const)
             : ([
                 'REFERENCED_BY_UNDISCOVERED',
-                `${n} row(s) of it that discovery did not find reference planned rows of ${parent.table} (ON DELETE ${fk.onDelete.toUpperCase()}): the delete would be refused`,
+                `${n} row(s) of it ${which} reference planned rows of ${parent.table} (ON DELETE ${fk.onDelete.toUpperCase()}): the delete would be refused`,
               ] as const);
       problems.push({
         system: 'postgres',
         table: fk.table,
         code,
-        message: `${what} (foreign key ${fk.name} on ${fk.columns.join(', ')}); add the table to the data map or change its rule`,
+        message: `${what} (foreign key ${fk.name} on ${fk.columns.join(', ')}); ${fix}`,
       });
     }
   }

@@ -90,6 +90,32 @@ describe('Function: eraseSubject (references from a schema the data map does not
     expect(await snapshotOthers(scratch.test, OTHERS)).toEqual(before);
   });
 
+  it('says a retained table keeps the referencing rows, instead of calling them rows discovery did not find', async () => {
+    // Prepare: Ana's own review of order 100 is in the map and retained, under NO ACTION.
+    await scratch.test.exec(`INSERT INTO loyalty.review VALUES (3, 'ana@x.test', 100)`);
+    const retained = `${MAP}  - table: loyalty.review
+    primaryKey: [id]
+    identities: { email: author_email }
+    erasure: { action: retain, ground: "consumer law: reviews kept" }
+`;
+
+    // Act
+    const result = await erasePg(scratch.db, retained, { email: ['ana@x.test'] }, { dryRun: true });
+
+    // Assess
+    expect(result.outcome).toBe('refused');
+    if (result.outcome !== 'refused') return;
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        table: 'loyalty.review',
+        code: 'REFERENCED_BY_UNDISCOVERED',
+        message:
+          '1 row(s) of it that the plan leaves in place (its rule retains them, or discovery did not find them) reference planned rows of shop.orders (ON DELETE NO ACTION): the delete would be refused (foreign key review_order_id_fkey on order_id); retain the referenced rows of shop.orders too, or change the rule of loyalty.review',
+      }),
+    ]);
+    await scratch.test.exec('DELETE FROM loyalty.review WHERE id = 3');
+  });
+
   it("erases when unmapped references touch only other people's rows, leaving them byte for byte", async () => {
     // Prepare
     const before = await snapshotOthers(scratch.test, OTHERS);
