@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { removeAllPrivateTempPathsSync } from '../shared/tempFiles/privateTempDirs';
+import { hasPrivateTempPaths, removeAllPrivateTempPathsSync } from '../shared/tempFiles/privateTempDirs';
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
@@ -23,7 +23,12 @@ export function installExitCleanup(write: (line: string) => void = (l) => proces
     if (exit) process.exit(code);
   };
   for (const [signal, code] of Object.entries(SIGNAL_EXIT)) {
-    const handler = () => stop(code, `stopped by ${signal}`, process.listenerCount(signal) === 1);
+    const handler = () => {
+      // A command that listens itself (`dsr up`) says it stopped, and how: this line then only
+      // when files were removed, so that one stop reads as one.
+      if (process.listenerCount(signal) > 1 && !hasPrivateTempPaths()) return;
+      stop(code, `stopped by ${signal}`, process.listenerCount(signal) === 1);
+    };
     process.on(signal, handler);
   }
   // The error's class only: a message may quote a value.

@@ -20,6 +20,11 @@ export function makePrivateTempDir(prefix: string, parent: string = tmpdir()): s
   return dir;
 }
 
+/** Whether any registered temporary path is still there to remove. */
+export function hasPrivateTempPaths(): boolean {
+  return live.size > 0;
+}
+
 /** Registers a temporary file or directory made elsewhere (a partly written output file). */
 export function registerTempPath(path: string): void {
   live.add(path);

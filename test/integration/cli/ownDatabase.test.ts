@@ -165,6 +165,9 @@ describe('README: your own database', () => {
     );
     expect(secondCode).toBe(130);
     expect(second.output()).toContain('dsr: stopped on SIGINT; 0 unfinished request(s)');
+    // One stop reads as one: not also the exit cleanup's own line, with no file of its to remove.
+    expect(first.output()).not.toContain('dsr: stopped by SIGTERM');
+    expect(second.output()).not.toContain('dsr: stopped by SIGINT');
     expect(tempLeft).toEqual([]);
     // State kept owner-only, and nothing of a finished request left in the journal
     expect((await stat(join(dir, '.dsr'))).mode & 0o777).toBe(0o700);
