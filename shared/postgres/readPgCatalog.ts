@@ -5,7 +5,7 @@ export interface PgColumn {
   readonly name: string;
   readonly ordinal: number;
   /**
-   * Its type's OID; for a column of a domain, the domain's base type (what PostgreSQL sends for it
+   * Its type's OID; for a column of a domain (over domains too), the domain's base type (what PostgreSQL sends for it
    * in a result, and what a search value must be read as: a domain's CHECK would refuse a search
    * value that matches nothing, and fail the whole statement).
    */
@@ -111,10 +111,10 @@ interface KeyRow {
 
 const COLUMNS_SQL = `
 SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, a.attnum::text AS ordinal,
-       (CASE WHEN t.typtype = 'd' AND bt.typtype <> 'd' THEN t.typbasetype ELSE a.atttypid END)::int8::text AS type_oid,
+       (CASE WHEN t.typtype = 'd' THEN root.oid ELSE a.atttypid END)::int8::text AS type_oid,
        format_type(a.atttypid, a.atttypmod) AS type_name,
-       (CASE WHEN t.typtype = 'd' AND bt.typtype <> 'd'
-               THEN format_type(t.typbasetype, CASE WHEN bt.typname IN ('bpchar', '_bpchar', 'bit', '_bit') THEN t.typtypmod END)
+       (CASE WHEN t.typtype = 'd'
+               THEN format_type(root.oid, CASE WHEN bt.typname IN ('bpchar', '_bpchar', 'bit', '_bit') THEN root.mod END)
              WHEN t.typname IN ('bpchar', '_bpchar', 'bit', '_bit') THEN format_type(a.atttypid, a.atttypmod)
              ELSE format_type(a.atttypid, NULL) END) AS cast_type,
        (CASE WHEN t.typtype = 'd' THEN bt.typcategory ELSE t.typcategory END)::text AS category,
@@ -130,7 +130,19 @@ FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
+-- A domain's base type, through domains over domains: the type PostgreSQL sends and compares, and
+-- the length modifier the innermost domain with one declares.
+LEFT JOIN LATERAL (
+  WITH RECURSIVE chain(oid, kind, base, mod, depth) AS (
+    SELECT t.oid, t.typtype, t.typbasetype, t.typtypmod, 0
+    UNION ALL
+    SELECT d.oid, d.typtype, d.typbasetype, CASE WHEN chain.mod <> -1 THEN chain.mod ELSE d.typtypmod END, chain.depth + 1
+    FROM chain JOIN pg_catalog.pg_type d ON d.oid = chain.base
+    WHERE chain.kind = 'd' AND chain.depth < 32
+  )
+  SELECT chain.oid, chain.mod FROM chain WHERE chain.kind <> 'd' LIMIT 1
+) root ON t.typtype = 'd'
+LEFT JOIN pg_catalog.pg_type bt ON bt.oid = root.oid
 LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
 WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY n.nspname, c.relname, a.attnum`;

@@ -230,3 +230,50 @@ describe('Method: PostgresTableSearcher.countRows', () => {
     }
   });
 });
+
+describe('Catalog: a column of a domain over a domain', () => {
+  it('is read as its base type, so the guard counts it without the domain CHECK a value may fail', async () => {
+    // Prepare: `code` is of d2, a domain over the domain d1 over text, whose CHECK (added NOT VALID)
+    // the stored value fails; orders follow it by a text column.
+    const nested = await createTestDatabase('follow_nested_domain');
+    const dir = await mkdtemp(join(tmpdir(), 'dsr-nested-'));
+    try {
+      await nested.exec(`CREATE DOMAIN d1 AS text; CREATE DOMAIN d2 AS d1;
+        CREATE TABLE public.customers (id int PRIMARY KEY, email text NOT NULL, code d2);
+        CREATE TABLE public.orders (id int PRIMARY KEY, code text, item text);
+        INSERT INTO public.customers VALUES (1, 'ana@x.test', 'secret-code-ana');
+        INSERT INTO public.orders VALUES (10, 'secret-code-ana', 'lamp');
+        ALTER DOMAIN d2 ADD CONSTRAINT short CHECK (length(VALUE) < 5) NOT VALID;`);
+      const file = join(dir, 'map.yaml');
+      await writeFile(
+        file,
+        `version: 1
+identities: { email: { normalize: lowercase } }
+postgres:
+  - table: public.customers
+    primaryKey: [id]
+    identities: { email: email }
+  - table: public.orders
+    primaryKey: [id]
+    follow: { code: public.customers.code }
+`,
+      );
+
+      // Act
+      const run = await runDsr(['discover', '--datamap', file, '--subject', 'email=ana@x.test'], {
+        PG_DSN: nested.dsn,
+        DSR_SUBJECT_HASH_KEY: 'k'.repeat(32),
+        SNOWFLAKE_ACCOUNT: undefined,
+      });
+
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).counts).toEqual({
+        postgres: { 'public.customers': 1, 'public.orders': 1 },
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await nested.drop();
+    }
+  });
+});
