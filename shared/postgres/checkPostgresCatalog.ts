@@ -105,6 +105,11 @@ export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapP
           ['postgres', i, 'follow', name],
           `${spec.table}.${name} (${source.typeName}) cannot be compared with ${target} (${targetColumn.typeName})`,
         );
+      } else if (source && targetColumn && carriedBlind(targetColumn)) {
+        add(
+          ['postgres', i, 'follow', name],
+          `${target} (${targetColumn.typeName}) cannot be followed: ${carriedBlind(targetColumn)}, so ${spec.table}.${name} would find nothing and say nothing; follow a key or text column instead`,
+        );
       } else if (source && targetColumn) {
         const looser = looserComparison(source, targetColumn);
         if (looser)
@@ -175,6 +180,32 @@ function partitionsLacking(table: PgTable, columns: readonly string[]): string[]
 }
 
 /** Values travel between tables as text; a text column can hold any of them, otherwise kinds must agree. */
+/**
+ * Why values of a followed column never reach its followers, or undefined when they do. A followed
+ * value travels as the text of its canonical form: a `boolean`, an array or a JSON document has
+ * none to carry, and a timestamp, `bytea`, `money` or `interval` carries one PostgreSQL does not
+ * print (ISO 8601 in UTC, base64, a plain decimal, ISO 8601 durations) and the search compares
+ * such columns by their printed text.
+ */
+function carriedBlind(followed: PgColumn): string | undefined {
+  if (followed.category === 'A') return 'an array value is not carried to the tables that follow it';
+  if (followed.category === 'B') return 'a boolean value is not carried to the tables that follow it';
+  if (followed.castType === 'json' || followed.castType === 'jsonb')
+    return 'a JSON document is not carried to the tables that follow it';
+  if (
+    [
+      'timestamp with time zone',
+      'timestamp without time zone',
+      'time with time zone',
+      'bytea',
+      'money',
+      'interval',
+    ].includes(followed.castType)
+  )
+    return `its values are carried in their canonical form, which is not the text PostgreSQL prints for ${followed.castType}`;
+  return undefined;
+}
+
 const NUMBERS = new Set(['smallint', 'integer', 'bigint', 'numeric']);
 const EXACT_TEXT = new Set(['text', 'character varying', 'name']);
 

@@ -132,19 +132,22 @@ describe('Command: dsr datamap validate --live, for the follow guard', () => {
 });
 
 describe('Catalog check: a follower that compares more loosely than the column it follows', () => {
-  it('refuses citext, a case-insensitive collation, an integer, character(n) or numeric after text or money, and accepts exact text and numbers', async () => {
+  it('refuses citext, a case-insensitive collation, an integer or character(n) after text, and a followed value that is never carried; accepts exact text and numbers', async () => {
     // Prepare: Ana's code is `abc`, Ben's `ABC`; Ana's number `007`, Ben's `7`; a follower of each kind.
     const loose = await createTestDatabase('follow_loose');
     try {
       await loose.exec(`CREATE EXTENSION IF NOT EXISTS citext;
         CREATE COLLATION IF NOT EXISTS ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
         CREATE TABLE public.customers (id int PRIMARY KEY, email text NOT NULL, code text, num text, fee money,
-          seq bigint, code_ci text COLLATE ci);
+          seq bigint, code_ci text COLLATE ci, at timestamptz, flag boolean, doc jsonb);
         CREATE TABLE public.orders (id int PRIMARY KEY, code citext, code_ci text COLLATE ci, num int,
-          code_fixed character(6), fee numeric, code_exact varchar(20), seq numeric, code_same_ci text COLLATE ci);
+          code_fixed character(6), fee numeric, code_exact varchar(20), seq numeric, code_same_ci text COLLATE ci,
+          at timestamptz, flag boolean, doc jsonb);
         INSERT INTO public.customers VALUES (1, 'ana@x.test', 'abc', '007', 12.5, 1, 'abc'),
           (2, 'ben@x.test', 'ABC', '7', 12.5, 2, 'ABC');
         INSERT INTO public.orders VALUES (20, 'ABC', 'ABC', 7, 'ABC', 12.5, 'ABC', 2, 'ABC');`);
+      // Followed columns whose values never reach a follower (no carried text, or another one).
+      const blind = 'at: public.customers.at, flag: public.customers.flag, doc: public.customers.doc';
       const follows = (columns: string) => `version: 1
 identities: { email: { normalize: lowercase } }
 postgres:
@@ -168,7 +171,7 @@ postgres:
       // Act
       const refused = await validate(
         follows(
-          'code: public.customers.code, code_ci: public.customers.code, num: public.customers.num, code_fixed: public.customers.code, fee: public.customers.fee',
+          `code: public.customers.code, code_ci: public.customers.code, num: public.customers.num, code_fixed: public.customers.code, fee: public.customers.fee, ${blind}`,
         ),
       );
       const accepted = await validate(
@@ -185,7 +188,10 @@ postgres:
         'postgres[1].follow.code_ci: public.orders.code_ci (text) compares values under a nondeterministic collation (case- or accent-insensitive), more loosely than public.customers.code (text) does',
         'postgres[1].follow.num: public.orders.num (integer) compares values as numbers (007 equals 7), more loosely than public.customers.num (text) does',
         'postgres[1].follow.code_fixed: public.orders.code_fixed (character(6)) compares values ignoring trailing spaces, more loosely than public.customers.code (text) does',
-        'postgres[1].follow.fee: public.orders.fee (numeric) compares values as numbers (007 equals 7), more loosely than public.customers.fee (money) does',
+        'postgres[1].follow.fee: public.customers.fee (money) cannot be followed: its values are carried in their canonical form, which is not the text PostgreSQL prints for money, so public.orders.fee would find nothing and say nothing',
+        'postgres[1].follow.at: public.customers.at (timestamp with time zone) cannot be followed: its values are carried in their canonical form',
+        'postgres[1].follow.flag: public.customers.flag (boolean) cannot be followed: a boolean value is not carried',
+        'postgres[1].follow.doc: public.customers.doc (jsonb) cannot be followed: a JSON document is not carried',
       ])
         expect(refused.stderr).toContain(line);
       expect(accepted.code).toBe(0);
