@@ -6,6 +6,7 @@ import { latencyChartSvg } from './latencyChart';
 import type { ColdStartResult } from './suites/coldStartBench';
 import { type DiscoveryBenchResult, discoveryBench } from './suites/discoveryBench';
 import type { ErasureBenchResult } from './suites/erasureBench';
+import type { FollowGuardBenchResult } from './suites/followGuardBench';
 import type { HeavyResult } from './suites/heavyBench';
 import type { HeavyPipelineResult } from './suites/heavyPipelineBench';
 import type { InitBenchResult } from './suites/initBench';
@@ -34,6 +35,7 @@ const SUITES = [
   'heavy-pipeline',
   'init',
   'package',
+  'guard',
 ] as const;
 type Suite = (typeof SUITES)[number];
 /** Run unless `--only` says otherwise: the heavy-pipeline run (a million rows) only when asked for. */
@@ -115,6 +117,7 @@ const program = new Command('bench')
     (v: string) => v.split(',').map(Number),
     [10, 10_000, 1_000_000],
   )
+  .option('--guard-values <n>', "the follow guard's subject: followed values, each counted", Number, 50_000)
   .option(
     '--erasure-subjects <n>',
     'subjects erased per size up to 1,000 rows (a third of it, at least 3, at 10,000; 3 above)',
@@ -150,6 +153,7 @@ const options = program.opts<{
   heavyKeyless: number[];
   heavyDsr?: string;
   heavyValueMib: number;
+  guardValues: number;
   erasureSubjects: number;
   erasureSizes: number[];
   initTables: number;
@@ -174,6 +178,7 @@ let pipeline: PipelineResult | undefined;
 let heavyPipeline: HeavyPipelineResult | undefined;
 let heavy: HeavyResult | undefined;
 let erasure: ErasureBenchResult | undefined;
+let guard: FollowGuardBenchResult | undefined;
 let init: InitBenchResult | undefined;
 let startup: StartupResult | undefined;
 try {
@@ -269,6 +274,11 @@ try {
     const { initBench } = await import('./suites/initBench');
     init = await initBench({ tables: options.initTables, rows: options.initRows, previewSample: 10, log });
   }
+  if (only.has('guard')) {
+    log(`the follow guard: a subject with ${options.guardValues} followed values, with and without it…`);
+    const { followGuardBench } = await import('./suites/followGuardBench');
+    guard = await followGuardBench({ values: options.guardValues, runs: 5 });
+  }
   if (only.has('erasure')) {
     log('erasure per subject (fresh embedded PostgreSQL; discover, plan, check, execute, prove)…');
     const { erasureBench } = await import('./suites/erasureBench');
@@ -339,6 +349,14 @@ if (init) {
       `(${init.proposedTables} tables proposed, ${init.heldEdges} workforce edges held); ` +
       `preview of ${init.previewSubjects} subjects: ${Math.round(init.previewMs)} ms; generation ${Math.round(init.generateMs / 1000)} s`,
   );
+}
+if (guard) {
+  rows.push([
+    `discovery through a guarded follow: ${guard.values} values counted, ${guard.rows} rows, median / p95 ms of ${guard.runs} (alternately)`,
+    `${f(guard.guardedMs.median, 0)} / ${f(guard.guardedMs.p95, 0)}`,
+    `without the guard ${f(guard.unguardedMs.median, 0)} / ${f(guard.unguardedMs.p95, 0)}`,
+    `${f(guard.ratio, 2)}×`,
+  ]);
 }
 if (erasure) {
   for (const e of erasure.sizes)
@@ -531,6 +549,7 @@ await writeFile(
       ...(pipeline ? { pipeline } : {}),
       ...(heavyPipeline ? { heavyPipeline } : {}),
       ...(heavy ? { heavy } : {}),
+      ...(guard ? { guard } : {}),
       elapsedSeconds: elapsed,
     },
     null,

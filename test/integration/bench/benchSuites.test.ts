@@ -3,6 +3,7 @@ import { benchContextOn } from '../../../bench/BenchContext';
 import { coldStartBench, FUNCTIONS } from '../../../bench/suites/coldStartBench';
 import { discoveryBench } from '../../../bench/suites/discoveryBench';
 import { erasureBench } from '../../../bench/suites/erasureBench';
+import { followGuardBench } from '../../../bench/suites/followGuardBench';
 import { heavyBench } from '../../../bench/suites/heavyBench';
 import { heavyPipelineBench } from '../../../bench/suites/heavyPipelineBench';
 import { initBench } from '../../../bench/suites/initBench';
@@ -56,6 +57,13 @@ describe('bench suites at a tiny scale', () => {
     const load = await loadBench({ rows: 12, baselineRows: 3, runs: 1 });
     expect(load.batchedMs).toHaveLength(1);
     expect(load.oneRowMs).toHaveLength(1);
+  });
+
+  it('guard: discovery through a guarded follow finds the same rows with and without the guard', async () => {
+    const result = await followGuardBench({ values: 20, runs: 1, postgresDsn: await database() });
+    // The customer, 20 orders and their 20 shipments, the same both ways (the suite checks it).
+    expect(result.rows).toBe(41);
+    expect(result.guardedMs.median).toBeGreaterThan(0);
   });
 
   it('erasure erases subjects of each size', async () => {
