@@ -40,6 +40,19 @@ beforeAll(async () => {
   await sf.sql(
     "INSERT INTO ANALYTICS.PUBLIC.SESSIONS (SESSION_ID, USER_ID) VALUES ('s-1', 1), ('s-2', 2), ('s-3', 1)",
   );
+  // Team numbers: Ana's accounts are in teams 5 and 6, Bob's in team 5; a note per team.
+  await sf.sql(
+    'CREATE TABLE ANALYTICS.PUBLIC.ACCOUNTS (ID NUMBER(38,0), USER_ID NUMBER(38,0), TEAM_NO NUMBER(38,0))',
+  );
+  await sf.sql(
+    'INSERT INTO ANALYTICS.PUBLIC.ACCOUNTS (ID, USER_ID, TEAM_NO) VALUES (10, 1, 5), (11, 1, 6), (20, 2, 5)',
+  );
+  await sf.sql(
+    'CREATE TABLE ANALYTICS.PUBLIC.TEAM_NOTES (ID NUMBER(38,0), TEAM_NO NUMBER(38,0), NOTE VARCHAR(40))',
+  );
+  await sf.sql(
+    "INSERT INTO ANALYTICS.PUBLIC.TEAM_NOTES (ID, TEAM_NO, NOTE) VALUES (100, 5, 'team-5-note'), (101, 6, 'team-6-note')",
+  );
   mapFile = join(await mkdtemp(join(tmpdir(), 'dsr-cli-sf-')), 'map.yaml');
   await writeFile(mapFile, MAP);
 }, 60_000);
@@ -84,5 +97,50 @@ describe('Command: dsr discover with Snowflake configured', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/Snowflake is not configured \(SNOWFLAKE_ACCOUNT is not set\)/);
     expect(JSON.parse(run.stdout).counts).toEqual({ postgres: { 'public.users': 1 } });
+  }, 60_000);
+
+  it('guards a follow between two Snowflake columns that are not keys: a team number another person holds is not followed', async () => {
+    // Prepare
+    const guarded = join(dirname(mapFile), 'teams.yaml');
+    await writeFile(
+      guarded,
+      `${MAP}  - table: ANALYTICS.PUBLIC.ACCOUNTS
+    primaryKey: [ID]
+    identities: { user_id: USER_ID }
+  - table: ANALYTICS.PUBLIC.TEAM_NOTES
+    primaryKey: [ID]
+    follow: { TEAM_NO: ANALYTICS.PUBLIC.ACCOUNTS.TEAM_NO }
+`,
+    );
+
+    // Act
+    const run = await dsr(['discover', '--datamap', guarded, '--subject', 'email=ana@example.com'], {
+      ...base(),
+      SNOWFLAKE_ACCOUNT: sf.account,
+      SNOWFLAKE_USER: 'DSR',
+      SNOWFLAKE_PASSWORD: 'dsr',
+      SNOWFLAKE_ACCESS_URL: sf.url,
+      SNOWFLAKE_DATABASE: 'ANALYTICS',
+      SNOWFLAKE_SCHEMA: 'PUBLIC',
+    });
+
+    // Assess: team 6 is Ana's alone; team 5 is Bob's too, counted in Snowflake and refused.
+    expect(run.code, run.stderr).toBe(0);
+    const document = JSON.parse(run.stdout);
+    expect(
+      document.findings
+        .filter((f: { table: string }) => f.table === 'ANALYTICS.PUBLIC.TEAM_NOTES')
+        .map((f: { row: { NOTE: string } }) => f.row.NOTE),
+    ).toEqual(['team-6-note']);
+    expect(document.notFollowed).toEqual([
+      {
+        column: 'TEAM_NO',
+        into: ['snowflake:ANALYTICS.PUBLIC.TEAM_NOTES.TEAM_NO'],
+        rows: 2,
+        system: 'snowflake',
+        table: 'ANALYTICS.PUBLIC.ACCOUNTS',
+        values: 1,
+      },
+    ]);
   }, 60_000);
 });
