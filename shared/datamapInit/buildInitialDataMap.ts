@@ -551,11 +551,15 @@ function holdWorkforceSide(
 ): Set<Edge> {
   const open = new Set(edges);
   const byTable = new Map<string, Edge[]>();
+  // A table of people keyed by several columns (`users (tenant_id, id)`) is not in `people` (its
+  // key is not one column), but a table referring to it by that key still names one of its people:
+  // that reference is a side too, so a case naming a customer so and its agent by key is split.
+  const composite = (e: Edge) => e.composite && namesPeople(e.to) && !people.has(e.to);
   for (const e of edges)
-    if (people.has(e.to) && !people.has(e.from) && !e.composite && e.from !== e.to)
-      byTable.set(e.from, [...(byTable.get(e.from) ?? []), e]);
+    if ((people.has(e.to) && !e.composite) || composite(e))
+      if (!people.has(e.from) && e.from !== e.to) byTable.set(e.from, [...(byTable.get(e.from) ?? []), e]);
   for (const [table, refs] of byTable) {
-    if (new Set(refs.map((e) => e.to)).size < 2) continue;
+    if (new Set(refs.map((e) => e.to)).size < 2 || refs.every(composite)) continue;
     const draft = drafts.get(table);
     if (!draft) continue;
     const named = new Set(refs.filter((e) => namesWorkforce(e.column) || namesWorkforce(e.to)));
