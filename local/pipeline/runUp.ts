@@ -304,14 +304,17 @@ export async function runUp(options: RunUpOptions): Promise<UpSummary> {
       };
     }
 
-    // Intake messages sent but not yet delivered are journaled before the queues go away.
+    // Intake messages sent but not yet delivered are journaled before the queues go away. Each
+    // queue is drained with a long poll: a short poll (WaitTimeSeconds 0) may answer empty while
+    // messages wait, as SQS's sampling does and as the local server did on a loaded machine, and a
+    // request submitted just before the stop was lost with the queue.
     for (const queue of ['high', 'standard'] as const)
       for (;;) {
         const { Messages: messages = [] } = await pipeline.aws.sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: pipeline.aws.queues[queue].url,
             MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 0,
+            WaitTimeSeconds: 1,
           }),
         );
         if (messages.length === 0) break;
