@@ -411,7 +411,7 @@ function planTables(
         system,
         table,
         rows,
-        title: spec?.disclosure?.title ?? humaniseTableName(table),
+        title: titleOf(map, system, table),
         anchor: `t${plans.length + 1}`,
         columns: [...scan.columns].sort(),
         disclosure: spec?.disclosure,
