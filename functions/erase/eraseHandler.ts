@@ -79,23 +79,31 @@ export function createEraseHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRunt
     const sfSearch = sfErasure ?? sfReader ?? evidence;
     const ledger = evidenceLedger(evidence, config.location, rawEnv, runtime, config.env.PAYLOAD_BUCKET);
     let pgSearcher: PostgresTableSearcher | undefined;
+    let sfSearcher: SnowflakeTableSearcher | undefined;
     const made = memoizeSuccess(async () => {
       pgSearcher = await PostgresTableSearcher.create(db, dataMap, env.DSR_DATAMAP_PATH, {
         pageSize: cfg.DSR_PAGE_SIZE,
       });
       const searchers: Partial<Record<System, TableSearcher>> = { postgres: pgSearcher };
       if (dataMap.snowflake.length > 0)
-        searchers.snowflake = await SnowflakeTableSearcher.create(sfSearch, dataMap, env.DSR_DATAMAP_PATH, {
-          mirrors: cfg.DSR_SEARCH_MIRRORS,
-        });
+        searchers.snowflake = sfSearcher = await SnowflakeTableSearcher.create(
+          sfSearch,
+          dataMap,
+          env.DSR_DATAMAP_PATH,
+          {
+            mirrors: cfg.DSR_SEARCH_MIRRORS,
+          },
+        );
       return searchers;
     });
     // The searchers are made once per container; the catalogs are read for every use, so a warm
     // container plans, executes and proves against the tables as they are now.
     const prepared = async () => {
       const existing = pgSearcher;
+      const existingSnowflake = sfSearcher;
       const searchers = await made();
       if (existing) await existing.refreshCatalog();
+      if (existingSnowflake) await existingSnowflake.refreshCatalog();
       const catalog: ErasureCatalog = await readErasureCatalog(db, mappedSchemas(dataMap));
       return { searchers, catalog };
     };

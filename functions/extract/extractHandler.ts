@@ -12,6 +12,7 @@ import { extractStage } from '../../shared/pipeline/stages/extractStage';
 import { openPgDatabase } from '../../shared/postgres/openPgDatabase';
 import { PostgresTableSearcher } from '../../shared/postgres/PostgresTableSearcher';
 import type { SnowflakeDatabase } from '../../shared/snowflake/SnowflakeDatabase';
+import type { SnowflakeTableSearcher } from '../../shared/snowflake/SnowflakeTableSearcher';
 import { removeStaleTempDirs } from '../../shared/tempFiles/privateTempDirs';
 import { erasePlanHeapBytes, heldBytesOption } from '../common/erasePlanLimit';
 import type { StageRuntime } from '../common/StageRuntime';
@@ -59,6 +60,7 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
     // The PostgreSQL searcher as made: an access request's discovery first asks it whether row
     // security filters any mapped table for the reading role.
     let pgSearcher: PostgresTableSearcher | undefined;
+    let sfSearcher: SnowflakeTableSearcher | undefined;
     const made = memoizeSuccess(async () => {
       pgSearcher = await PostgresTableSearcher.create(db, dataMap, env.DSR_DATAMAP_PATH, {
         pageSize: pg.DSR_PAGE_SIZE,
@@ -70,18 +72,20 @@ export function createExtractHandler(rawEnv: NodeJS.ProcessEnv, runtime: StageRu
           mirrors: searchMirrors,
           stage: env.DSR_STAGE,
         });
-        made.snowflake = opened.searcher;
+        made.snowflake = sfSearcher = opened.searcher;
         forRequest = opened.forRequest;
         snowflakeDb = opened.db;
       }
       return made;
     });
-    // Made once per container, and its PostgreSQL catalog read again for every later request, so a
-    // warm container searches the columns the tables have now (a column added since it started).
+    // Made once per container, and both catalogs read again for every later request, so a warm
+    // container searches the columns the tables have now (a column added since it started).
     const searchers = async () => {
       const existing = pgSearcher;
+      const existingSnowflake = sfSearcher;
       const ready = await made();
       if (existing) await existing.refreshCatalog();
+      if (existingSnowflake) await existingSnowflake.refreshCatalog();
       return ready;
     };
 

@@ -40,7 +40,11 @@ export class SnowflakeTableSearcher implements TableSearcher {
 
   private constructor(
     private readonly db: SnowflakeDatabase,
-    private readonly catalog: SnowflakeCatalog,
+    private readonly map: DataMap,
+    private readonly file: string,
+    private readonly mirrors: boolean,
+    private catalog: SnowflakeCatalog,
+    private fingerprint: string,
     options: SnowflakeSearchOptions,
   ) {
     this.pageSize = options.pageSize ?? 1000;
@@ -58,30 +62,26 @@ export class SnowflakeTableSearcher implements TableSearcher {
     options: SnowflakeSearchOptions = {},
   ): Promise<SnowflakeTableSearcher> {
     const mirrors = options.mirrors ?? false;
-    const catalog = await readSnowflakeCatalog(
-      db,
-      mirrors ? snowflakeTablesOf(map) : map.snowflake.map((t) => t.table),
-      { wholeSchemas: true },
-    );
-    const problems = checkSnowflakeCatalog(map, catalog, { mirrors });
-    if (mirrors && problems.length === 0) {
-      // A mirror is searched by its source's columns, upper-cased: each must exist there.
-      const plan = planSearch(map, { mirrors: true });
-      map.postgres.forEach((spec, i) => {
-        const planned = plan.find((t) => t.system === 'snowflake' && t.table === spec.mirror);
-        const table = spec.mirror ? catalog.tables.get(spec.mirror) : undefined;
-        if (!planned || !table) return;
-        const columns = new Set(table.columns.map((c) => c.name));
-        for (const name of new Set([...planned.primaryKey, ...planned.inputs.map((x) => x.column)]))
-          if (!columns.has(name))
-            problems.push({
-              path: formatPath(['postgres', i, 'mirror']),
-              message: `mirror ${spec.mirror} has no column ${name} to search by.${didYouMean(name, columns)}`,
-            });
-      });
-    }
-    if (problems.length > 0) throw new DataMapError(file, problems);
-    return new SnowflakeTableSearcher(db, catalog, options);
+    const catalog = await readSearchCatalog(db, map, mirrors);
+    checkSearchCatalog(map, file, mirrors, catalog);
+    return new SnowflakeTableSearcher(db, map, file, mirrors, catalog, catalogFingerprint(catalog), options);
+  }
+
+  /**
+   * Reads the catalog again (one `INFORMATION_SCHEMA` query per schema) and, when it changed since
+   * the last read, checks the map against it and searches by it from now on: a warm container
+   * searches the columns the tables have now, not those it started with. Answers whether the
+   * catalog changed; throws {@link DataMapError} (and keeps the last good catalog) when the map no
+   * longer matches.
+   */
+  async refreshCatalog(): Promise<boolean> {
+    const catalog = await readSearchCatalog(this.db, this.map, this.mirrors);
+    const fingerprint = catalogFingerprint(catalog);
+    if (fingerprint === this.fingerprint) return false;
+    checkSearchCatalog(this.map, this.file, this.mirrors, catalog);
+    this.catalog = catalog;
+    this.fingerprint = fingerprint;
+    return true;
   }
 
   async search(
@@ -259,4 +259,42 @@ function keyText(value: CanonicalValue | undefined): string {
   if (value === null || value === undefined)
     throw new UnexpectedDataError('a primary-key value is NULL: the key does not identify rows');
   return typeof value === 'string' ? value : String(value);
+}
+
+/** The catalog a searcher reads: the map's Snowflake tables' schemas, and its mirrors' when searched. */
+function readSearchCatalog(db: SnowflakeDatabase, map: DataMap, mirrors: boolean): Promise<SnowflakeCatalog> {
+  return readSnowflakeCatalog(db, mirrors ? snowflakeTablesOf(map) : map.snowflake.map((t) => t.table), {
+    wholeSchemas: true,
+  });
+}
+
+/** Throws {@link DataMapError} listing every way the map does not match `catalog`. */
+function checkSearchCatalog(map: DataMap, file: string, mirrors: boolean, catalog: SnowflakeCatalog): void {
+  const problems = checkSnowflakeCatalog(map, catalog, { mirrors });
+  if (mirrors && problems.length === 0) {
+    // A mirror is searched by its source's columns, upper-cased: each must exist there.
+    const plan = planSearch(map, { mirrors: true });
+    map.postgres.forEach((spec, i) => {
+      const planned = plan.find((t) => t.system === 'snowflake' && t.table === spec.mirror);
+      const table = spec.mirror ? catalog.tables.get(spec.mirror) : undefined;
+      if (!planned || !table) return;
+      const columns = new Set(table.columns.map((c) => c.name));
+      for (const name of new Set([...planned.primaryKey, ...planned.inputs.map((x) => x.column)]))
+        if (!columns.has(name))
+          problems.push({
+            path: formatPath(['postgres', i, 'mirror']),
+            message: `mirror ${spec.mirror} has no column ${name} to search by.${didYouMean(name, columns)}`,
+          });
+    });
+  }
+  if (problems.length > 0) throw new DataMapError(file, problems);
+}
+
+/** Every table and column the catalog describes, in a stable order: equal when nothing changed. */
+function catalogFingerprint(catalog: SnowflakeCatalog): string {
+  return JSON.stringify(
+    [...catalog.tables.values()]
+      .map((t) => [t.name, [...t.columns].sort((a, b) => a.ordinal - b.ordinal)] as const)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
 }

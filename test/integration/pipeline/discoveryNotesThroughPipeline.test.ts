@@ -186,11 +186,18 @@ describe('The notes discovery writes beside the findings, through the local pipe
 
 describe('A warm extractor and the tables as they are now', () => {
   it('returns a column added after the extractor started, and goes on after a column it read is dropped', async () => {
-    // Prepare: the extractor read the catalog for the requests above; then the table changes.
+    // Prepare: the extractor read both catalogs for the requests above; then the tables change, in
+    // PostgreSQL and in Snowflake.
     await fixture.sql(`ALTER TABLE public.addresses ADD COLUMN delivery_note text;
       ALTER TABLE public.addresses DROP COLUMN kind;
       INSERT INTO public.addresses (id, user_id, line1, city, postal_code, country, delivery_note)
         VALUES (900000101, 900000100, '1 Line Road', 'Leeds', 'LS1 1AA', 'GB', 'leave at the door')`);
+    await fixture.snowflake.sql('ALTER TABLE ANALYTICS.PUBLIC.WEB_SESSIONS ADD COLUMN REFERRER VARCHAR');
+    await fixture.snowflake.sql('ALTER TABLE ANALYTICS.PUBLIC.WEB_SESSIONS DROP COLUMN PAGE_VIEWS');
+    await fixture.snowflake.sql(
+      `INSERT INTO ANALYTICS.PUBLIC.WEB_SESSIONS (SESSION_ID, USER_ID, STARTED_AT, REFERRER)
+       SELECT '5e3a0000-0000-4000-8000-0000000000aa', 900000100, TO_TIMESTAMP_TZ('2026-01-02T03:04:05Z'), 'newsletter'`,
+    );
     const after = fixture.request(ines, { tag: 'AFTER-DDL' });
 
     // Act
@@ -205,5 +212,10 @@ describe('A warm extractor and the tables as they are now', () => {
     );
     expect(address?.row).toMatchObject({ delivery_note: 'leave at the door', line1: '1 Line Road' });
     expect(address?.row).not.toHaveProperty('kind');
+    const session = (await readLoadedFindings(warehouse, EVIDENCE, after.requestId)).find(
+      (f) => f.table === 'ANALYTICS.PUBLIC.WEB_SESSIONS',
+    );
+    expect(session?.row).toMatchObject({ REFERRER: 'newsletter', USER_ID: '900000100' });
+    expect(session?.row).not.toHaveProperty('PAGE_VIEWS');
   }, 180_000);
 });
