@@ -21,7 +21,7 @@ import {
 } from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
 import { maskRefusal } from './maskValue';
-import type { ErasureCatalog } from './readErasureCatalog';
+import type { ErasureCatalog, PgForeignKey } from './readErasureCatalog';
 import { rowHash } from './rowHash';
 
 export interface PlanErasureDeps {
@@ -56,6 +56,11 @@ export function planErasure(
      * are told apart.
      */
     readonly shared?: ReadonlyMap<Finding, SharedRow>;
+    /**
+     * Found rows a composite foreign key does not bind whose followed value only the subject's rows
+     * hold (`unboundOwnRows`): planned as the subject's. Absent: none.
+     */
+    readonly unboundOwn?: ReadonlySet<Finding>;
   },
 ): ErasurePlanning {
   const { dataMap, catalog } = deps;
@@ -65,7 +70,9 @@ export function planErasure(
     ...dataMap.snowflake.map((s): [string, TableSpec] => [`snowflake:${s.table}`, s]),
   ]);
   const groups = new Map<string, { system: System; table: string; found: Finding[]; excluded: number }>();
-  const partial = catalog ? partialKeyMatches(input.findings, catalog) : new Set<Finding>();
+  const partial = catalog
+    ? partialKeyMatches(input.findings, catalog, input.findings, input.unboundOwn)
+    : new Set<Finding>();
   for (const f of input.findings.findings) {
     const id = `${f.system}:${f.table}`;
     let group = groups.get(id);
@@ -412,16 +419,17 @@ function orderTables(
  * `order_line.order_id` to `orders.id`, the catalog says the key is `(tenant, order_id)`, so an
  * `order_line` of another tenant's order 100 matches too. Such a row is not the subject's; it is left
  * out of the erasure and counted as excluded. Only checked where the found parents' referenced
- * columns were returned.
+ * columns were returned. Rows in `own` are kept whatever their pair (see `unboundOwnRows`: a pair
+ * the key does not bind, whose value only the subject's rows hold).
  */
 export function partialKeyMatches(
   findings: FindingsDocument,
   catalog: ErasureCatalog,
   parentsFrom: FindingsDocument = findings,
+  own: ReadonlySet<Finding> = new Set(),
 ): Set<Finding> {
   const excluded = new Set<Finding>();
-  const composite = catalog.foreignKeys.filter((fk) => fk.columns.length > 1);
-  if (composite.length === 0) return excluded;
+  if (!catalog.foreignKeys.some((fk) => fk.columns.length > 1)) return excluded;
   const parents = new Map<string, Finding[]>();
   for (const f of parentsFrom.findings) {
     if (f.system !== 'postgres') continue;
@@ -430,13 +438,9 @@ export function partialKeyMatches(
     parents.set(f.table, list);
   }
   for (const f of findings.findings) {
-    if (f.system !== 'postgres' || f.provenance.some((p) => p.via === 'identity')) continue;
+    if (f.system !== 'postgres' || own.has(f) || f.provenance.some((p) => p.via === 'identity')) continue;
     const escapes = f.provenance.every((p) => {
-      if (p.via !== 'follow') return false;
-      const fk = composite.find(
-        (k) =>
-          k.table === f.table && p.from.startsWith(`postgres:${k.refTable}.`) && k.columns.includes(p.column),
-      );
+      const fk = p.via === 'follow' ? compositeKeyOf(f, p.from, p.column, catalog) : undefined;
       if (!fk) return false;
       const found = parents.get(fk.refTable) ?? [];
       if (found.some((r) => fk.refColumns.some((c) => !(c in r.row)))) return false;
@@ -446,6 +450,33 @@ export function partialKeyMatches(
     if (escapes) excluded.add(f);
   }
   return excluded;
+}
+
+/** The composite foreign keys of `f`'s table that its follow provenances ran along, with the column followed. */
+export function compositeEscapes(
+  f: Finding,
+  catalog: ErasureCatalog,
+): { readonly fk: PgForeignKey; readonly column: string }[] {
+  return f.provenance.flatMap((p) => {
+    const fk = p.via === 'follow' ? compositeKeyOf(f, p.from, p.column, catalog) : undefined;
+    return fk && p.via === 'follow' ? [{ fk, column: p.column }] : [];
+  });
+}
+
+/** The composite foreign key of `f`'s table holding `column` and referring to the table `from` names. */
+function compositeKeyOf(
+  f: Finding,
+  from: string,
+  column: string,
+  catalog: ErasureCatalog,
+): PgForeignKey | undefined {
+  return catalog.foreignKeys.find(
+    (k) =>
+      k.columns.length > 1 &&
+      k.table === f.table &&
+      from.startsWith(`postgres:${k.refTable}.`) &&
+      k.columns.includes(column),
+  );
 }
 
 /** Whether a key column holds scalars a statement can name rows by: not an array, a structure or JSON. */

@@ -15,6 +15,7 @@ import { planErasure } from './planErasure';
 import { type ErasureCatalog, readErasureCatalog } from './readErasureCatalog';
 import { readOutsideReferences } from './readOutsideReferences';
 import { readSnowflakeOutsideReferences } from './readSnowflakeOutsideReferences';
+import { unboundOwnRows } from './unboundOwnRows';
 
 export interface PlanSubjectErasureDeps {
   readonly dataMap: DataMap;
@@ -90,7 +91,11 @@ export async function planSubjectErasure(
       : []),
   ]);
   const shared = decideSharedRows(deps.dataMap, findings, known, referenced, catalog.foreignKeys);
-  const { plan, problems } = planErasure({ dataMap: deps.dataMap, catalog }, { findings, shared });
+  const unboundOwn = await unboundOwnRows(deps.db, deps.dataMap, catalog, findings);
+  const { plan, problems } = planErasure(
+    { dataMap: deps.dataMap, catalog },
+    { findings, shared, unboundOwn },
+  );
   if (problems.length > 0) return { catalog, findings, plan, problems, known, unfollowed };
   return {
     catalog,

@@ -10,6 +10,7 @@ import type { ErasureCatalog } from './readErasureCatalog';
 import { rediscover } from './rediscover';
 import { scanTextColumns, type TextScanBounds } from './scanTextColumns';
 import { searchTriggerTargets } from './searchTriggerTargets';
+import { unboundOwnRows } from './unboundOwnRows';
 import { type ErasureVerification, type Remaining, verifyErasure } from './verifyErasure';
 
 /**
@@ -45,7 +46,15 @@ export async function proveErasure(
       dataMap: deps.dataMap,
       discover: (identifiers) =>
         rediscover(deps, { requestId: input.requestId, findings: input.findings, identifiers }),
-      notSubject: (again) => partialKeyMatches(again, deps.catalog, input.findings),
+      notSubject: async (again) =>
+        partialKeyMatches(
+          again,
+          deps.catalog,
+          input.findings,
+          deps.db
+            ? await unboundOwnRows(deps.db, deps.dataMap, deps.catalog, again, input.findings)
+            : undefined,
+        ),
     },
     input.plan,
     input.known,

@@ -51,7 +51,7 @@ export async function verifyErasure(
     readonly dataMap: DataMap;
     readonly discover: (identifiers: Record<string, string[]>) => Promise<FindingsDocument>;
     /** Rows found again that are not the subject's (see `partialKeyMatches`). */
-    readonly notSubject?: (again: FindingsDocument) => ReadonlySet<Finding>;
+    readonly notSubject?: (again: FindingsDocument) => ReadonlySet<Finding> | Promise<ReadonlySet<Finding>>;
   },
   plan: ErasurePlan,
   identifiers: Record<string, string[]>,
@@ -77,7 +77,7 @@ export async function verifyErasure(
     const r = remaining.get(id);
     remaining.set(id, { system, table, rows: (r?.rows ?? 0) + 1, reason });
   };
-  const skip = deps.notSubject?.(again) ?? new Set<Finding>();
+  const skip = (await deps.notSubject?.(again)) ?? new Set<Finding>();
   // Rows the plan retained because they are shared with other people: reported, not leftovers.
   const sharedRetained = new Set(
     plan.tables.flatMap((t) =>
