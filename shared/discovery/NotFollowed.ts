@@ -27,8 +27,13 @@ export interface NotFollowed {
   /** As the data map names it. */
   readonly table: string;
   readonly column: string;
-  /** The identity kind the table learns through the column (learned values only). */
+  /** The identity kind the table learns through the column (learned and requested values only). */
   readonly identity?: string;
+  /**
+   * Present when the values were the request's own, not searched because several rows of the
+   * tables of people hold each (`table` and `column`: the first of them; see the request guard).
+   */
+  readonly requested?: true;
   /**
    * The columns that follow this one and were not searched with the values, as
    * `<system>:<table>.<column>`, sorted (followed values only).
@@ -74,6 +79,8 @@ export interface RefusedValue {
   readonly table: string;
   readonly column: string;
   readonly identity: string;
+  /** The request's own value (see {@link NotFollowed.requested}). */
+  readonly requested?: true;
   readonly rows: number;
   readonly capped: boolean;
   /** As in {@link NotFollowed.heldBy}; absent when only `table` holds the value. */
@@ -100,12 +107,15 @@ export function summarizeNotFollowed(refused: Iterable<RefusedValue | RefusedFol
   const groups = new Map<string, { entry: RefusedValue | RefusedFollow; values: number }>();
   const identityOf = (r: RefusedValue | RefusedFollow) => ('identity' in r ? r.identity : '');
   const intoOf = (r: RefusedValue | RefusedFollow) => ('into' in r ? r.into.join('\u0001') : '');
+  // The request's values before learned ones of the same column.
+  const learnedOf = (r: RefusedValue | RefusedFollow) => ('requested' in r && r.requested ? '0' : '1');
   for (const r of refused) {
     const id = [
       r.system,
       r.table,
       r.column,
       identityOf(r),
+      learnedOf(r),
       intoOf(r),
       String(r.rows),
       String(r.capped),
@@ -122,6 +132,7 @@ export function summarizeNotFollowed(refused: Iterable<RefusedValue | RefusedFol
         compareText(a.entry.table, b.entry.table) ||
         compareText(a.entry.column, b.entry.column) ||
         compareText(identityOf(a.entry), identityOf(b.entry)) ||
+        compareText(learnedOf(a.entry), learnedOf(b.entry)) ||
         compareText(intoOf(a.entry), intoOf(b.entry)) ||
         a.entry.rows - b.entry.rows ||
         Number(a.entry.capped) - Number(b.entry.capped) ||
@@ -134,6 +145,7 @@ export function summarizeNotFollowed(refused: Iterable<RefusedValue | RefusedFol
         ...('heldBy' in e && e.heldBy ? { heldBy: e.heldBy } : {}),
         ...('identity' in e ? { identity: e.identity } : {}),
         ...('into' in e ? { into: e.into } : {}),
+        ...('requested' in e && e.requested ? { requested: true as const } : {}),
         rows: e.rows,
         system: e.system,
         table: e.table,
@@ -169,6 +181,10 @@ export function describeNotFollowed(n: NotFollowed): string {
         )
         .join(', ')})`
     : `${many(n.rows, n.capped)} rows of ${n.table}.${n.column}`;
+  if (n.requested)
+    return n.values > 1
+      ? `${identity} of the request not searched (${n.values} values): each held by ${rows}, which may be different people`
+      : `${identity} of the request not searched: held by ${rows}, which may be different people`;
   return n.values > 1
     ? `${identity} not followed (${n.values} values): each shared by ${rows}`
     : `${identity} not followed: shared by ${rows}`;
@@ -206,6 +222,7 @@ export const notFollowedSchema = z.array(
         .min(1)
         .readonly()
         .optional(),
+      requested: z.literal(true).optional(),
       rows: count,
       capped: z.literal(true).optional(),
       values: count,
@@ -224,6 +241,9 @@ export const notFollowedSchema = z.array(
     })
     .refine((n) => (n.identity === undefined) !== (n.into === undefined), {
       message: 'names either the identity kind learned or the columns that follow, not both',
+    })
+    .refine((n) => n.requested === undefined || n.identity !== undefined, {
+      message: "a request's value names its identity kind",
     }),
 );
 

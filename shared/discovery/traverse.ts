@@ -344,25 +344,8 @@ export async function traverseInto(
       columns.push({ table, output });
     }
 
-  /**
-   * Counts the rows that hold each value learned this round in every column of the plan that
-   * learns its kind (a row and its mirror's copy count once; so do the several columns of one kind
-   * in one row: a table's count is the largest of its columns'), then adds to the pools the values
-   * that identify one person. Rows of tables of people (`personTable`) are claimants: a value is
-   * followed when exactly one such row holds it, whatever other tables repeat it (a user's tickets
-   * beside the `users` row), and refused when two do, in one table (two employees' switchboard
-   * number) or in two (a supplier in `suppliers` and a carrier in `shippers` with one number). A
-   * value no table of people holds is followed when some learning table holds it in one row.
-   */
-  const admitLearned = async (
-    learned: ReadonlyMap<string, { table: SearchableTable; output: SearchOutput; values: Set<string> }>,
-  ) => {
-    const wanted = new Map<ValueKey, Set<string>>();
-    for (const { output, values } of learned.values()) {
-      const set = wanted.get(output.valueKey) ?? new Set<string>();
-      wanted.set(output.valueKey, set);
-      for (const v of values) set.add(v);
-    }
+  /** Counts the rows holding each value in every column of the plan that learns its kind (once per column). */
+  const countHolders = async (wanted: ReadonlyMap<ValueKey, ReadonlySet<string>>) => {
     await Promise.all(
       [...wanted].flatMap(([valueKey, values]) =>
         (learningColumns.get(valueKey) ?? []).map(({ table, output }) =>
@@ -383,6 +366,80 @@ export async function traverseInto(
         ),
       ),
     );
+  };
+
+  /**
+   * **The request guard.** A value the request names is searched only if it names one person: it is
+   * counted, before the first search, as a learned value is, in every column of the plan that learns
+   * its kind, and it is not searched when two or more rows of one table of people hold it (a
+   * household's phone number in two `users` rows, an e-mail address two accounts share): the answer
+   * would otherwise hold every one of those people's rows. One row in each of two tables of people
+   * (`users` and `contacts`) is searched: that is most often one person known to two systems, which
+   * counts cannot tell from two people. It is reported in `notFollowed` as the
+   * request's (`requested`), by table, column and count, never by value; the value is judged again,
+   * as a learned one, when the subject's own rows found through her other identifiers hold it, and
+   * followed if every row holding it is hers. A value that no table of people holds, or one such row
+   * holds, is searched as before.
+   */
+  const refuseSharedRequestValues = async () => {
+    const wanted = new Map<ValueKey, Set<string>>();
+    for (const [valueKey, values] of pools)
+      if (learningColumns.has(valueKey) && values.size > 0) wanted.set(valueKey, new Set(values));
+    if (wanted.size === 0) return;
+    await countHolders(wanted);
+    for (const [valueKey, values] of wanted)
+      for (const value of values) {
+        const holders = holdersOf(learningColumns.get(valueKey) ?? [], counted, value, cap);
+        const first = holders.find((h) => h.person && h.rows >= 2);
+        if (!first) continue;
+        pools.get(valueKey)?.delete(value);
+        refused.set(requestRefusalId(valueKey, value), {
+          system: first.system,
+          table: first.table,
+          column: first.column,
+          identity: valueKey.startsWith(IDENTITY_PREFIX) ? valueKey.slice(IDENTITY_PREFIX.length) : valueKey,
+          requested: true,
+          rows: holders.reduce((sum, h) => sum + h.rows, 0),
+          capped: holders.some((h) => h.capped),
+          ...(holders.some((h) => h.group !== first.group)
+            ? {
+                heldBy: holders.map(
+                  ({ system, table, column, rows, capped }): SharedHolder => ({
+                    ...(capped ? { capped } : {}),
+                    column,
+                    rows,
+                    system,
+                    table,
+                  }),
+                ),
+              }
+            : {}),
+          valueKey,
+          value,
+        });
+      }
+  };
+
+  /**
+   * Counts the rows that hold each value learned this round in every column of the plan that
+   * learns its kind (a row and its mirror's copy count once; so do the several columns of one kind
+   * in one row: a table's count is the largest of its columns'), then adds to the pools the values
+   * that identify one person. Rows of tables of people (`personTable`) are claimants: a value is
+   * followed when exactly one such row holds it, whatever other tables repeat it (a user's tickets
+   * beside the `users` row), and refused when two do, in one table (two employees' switchboard
+   * number) or in two (a supplier in `suppliers` and a carrier in `shippers` with one number). A
+   * value no table of people holds is followed when some learning table holds it in one row.
+   */
+  const admitLearned = async (
+    learned: ReadonlyMap<string, { table: SearchableTable; output: SearchOutput; values: Set<string> }>,
+  ) => {
+    const wanted = new Map<ValueKey, Set<string>>();
+    for (const { output, values } of learned.values()) {
+      const set = wanted.get(output.valueKey) ?? new Set<string>();
+      wanted.set(output.valueKey, set);
+      for (const v of values) set.add(v);
+    }
+    await countHolders(wanted);
     const unique = new Map<ValueKey, Set<string>>();
     for (const [source, { table, output, values }] of learned) {
       for (const value of values) {
@@ -400,6 +457,8 @@ export async function traverseInto(
           set.add(value);
           continue;
         }
+        // A value the request named and this guard refused already is reported once, as the request's.
+        if (refused.has(requestRefusalId(output.valueKey, value))) continue;
         const own = groupOf(table);
         refused.set(`${source}\u0000${value}`, {
           system: table.system,
@@ -461,6 +520,7 @@ export async function traverseInto(
   );
   const unreadable = new Map(active.map((t) => [t, new Map<string, UnreadableRow>()]));
   let rounds = 0;
+  await refuseSharedRequestValues();
   for (;;) {
     const tasks: (() => Promise<void>)[] = [];
     // Values a guarded follow would search with are counted first, and searched only if admitted;
@@ -553,7 +613,7 @@ export async function traverseInto(
     rounds,
     identities: Object.fromEntries(
       [...pools]
-        .filter(([key]) => key.startsWith(IDENTITY_PREFIX))
+        .filter(([key, values]) => key.startsWith(IDENTITY_PREFIX) && values.size > 0)
         .map(([key, values]) => [key.slice(IDENTITY_PREFIX.length), [...values].sort()] as const)
         .sort(([a], [b]) => compareText(a, b)),
     ),
@@ -598,6 +658,11 @@ function heldOnlyByOwnRows(
     held = true;
   }
   return held;
+}
+
+/** The key of a request value's refusal among the learned values' (`table NUL column NUL value`). */
+function requestRefusalId(valueKey: ValueKey, value: string): string {
+  return `request\u0000${valueKey}\u0000${value}`;
 }
 
 /** A table, or for a mirror the table it copies: rows and their copies are one group. */

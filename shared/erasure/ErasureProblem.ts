@@ -21,7 +21,9 @@ import type { System } from '../datamap/System';
  *   SQLSTATE only — a function or trigger raised an error (class P0, whose text may hold values),
  *   the erasure role lacks a privilege (42501), a column only PostgreSQL may set (428C9);
  * - `FOLLOW_AMBIGUOUS`: a table the plan changes follows a column that is not unique in its table
- *   (part of a composite key), with no foreign key naming the pair: it can reach other people's rows.
+ *   (part of a composite key), with no foreign key naming the pair: it can reach other people's rows;
+ * - `IDENTIFIER_SHARED`: a value the request names is held by several rows of one table of people,
+ *   so discovery did not search by it (the request guard): the rows it names may be other people's.
  */
 export const ERASURE_PROBLEM_CODES = [
   'MASK_REFUSED',
@@ -42,6 +44,7 @@ export const ERASURE_PROBLEM_CODES = [
   'ROWS_NOT_CHANGED',
   'STATEMENT_REFUSED',
   'FOLLOW_AMBIGUOUS',
+  'IDENTIFIER_SHARED',
 ] as const;
 export type ErasureProblemCode = (typeof ERASURE_PROBLEM_CODES)[number];
 

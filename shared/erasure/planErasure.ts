@@ -10,6 +10,7 @@ import type {
 import { parseColumnRef } from '../datamap/parseColumnRef';
 import type { System } from '../datamap/System';
 import type { Finding, FindingsDocument } from '../discovery/FindingsDocument';
+import { describeNotFollowed } from '../discovery/NotFollowed';
 import type { PgColumn } from '../postgres/readPgCatalog';
 import { countOtherPersons, type SharedRow } from './decideSharedRows';
 import {
@@ -86,6 +87,18 @@ export function planErasure(
     }
     group.found.push(f);
   }
+
+  // A value the request named that several people's rows hold was not searched (the request
+  // guard): what it would have found cannot be told apart from other people's, so nothing is planned.
+  for (const n of input.findings.notFollowed ?? [])
+    if (n.requested)
+      problems.push({
+        system: n.system,
+        table: n.table,
+        column: n.column,
+        code: 'IDENTIFIER_SHARED',
+        message: `the request's ${n.identity ?? 'identifier'} is held by ${n.rows}${n.capped ? ' or more' : ''} rows that may be different people (${describeNotFollowed(n)}): it was not searched, so an erasure by it could not tell the subject's rows from theirs. Erase by an identifier only the subject holds (a key or an address of her own)`,
+      });
 
   const planned: PlannedTable[] = [];
   for (const [id, group] of groups) {

@@ -135,6 +135,16 @@ export async function writeAccessPackage(input: AccessPackageInput): Promise<Wri
       };
     }),
   );
+  // Identifiers of the request that several people's records hold (the request guard): not searched.
+  const unsearched = [
+    ...new Set(
+      (summary.notFollowed ?? []).flatMap((n) =>
+        n.requested && n.identity ? [n.identity.replace(/_/g, ' ')] : [],
+      ),
+    ),
+  ]
+    .sort()
+    .join(', ');
   // Named for the subject as the package names them: the map's title, or the table's name in words.
   const incompletePlaces = searched
     .filter((s) => s.incomplete)
@@ -177,6 +187,7 @@ export async function writeAccessPackage(input: AccessPackageInput): Promise<Wri
       automated: dataMap.controller?.automatedDecisions ?? [],
       searched,
       incompletePlaces,
+      unsearched,
       subjectHash: summary.subject.hash,
       evidenceHash: summary.evidenceHash,
       unreadable: (summary.unreadable ?? []).map((u) => ({

@@ -411,6 +411,78 @@ postgres:
       ]);
     });
 
+    it("does not search by the request's own value when two rows of one table of people hold it, and says so", async () => {
+      // Prepare: a household's phone on two contacts; calls and notes under it.
+      const { searcher } = memorySearcher({
+        'public.contact': [
+          { id: 1, email: 'a@x.test', phone: '100' },
+          { id: 2, email: 'b@x.test', phone: '100' },
+        ],
+        'public.notes': [{ id: 3, phone: '100' }],
+        'public.calls': [{ id: 9, phone: '100' }],
+      });
+
+      // Act
+      const byPhone = await traverse(planSearch(crm), new Map([[identityKey('phone'), ['100']]]), {
+        searchers: { postgres: searcher },
+      });
+
+      // Assess: nothing of either person, and the note names the table, the column and the count.
+      expect(byPhone.tables.flatMap((t) => t.rows)).toEqual([]);
+      expect(byPhone.identities).toEqual({});
+      expect(byPhone.notFollowed).toEqual([
+        {
+          column: 'phone',
+          heldBy: [
+            { column: 'phone', rows: 2, system: 'postgres', table: 'public.contact' },
+            { column: 'phone', rows: 1, system: 'postgres', table: 'public.notes' },
+          ],
+          identity: 'phone',
+          requested: true,
+          rows: 3,
+          system: 'postgres',
+          table: 'public.contact',
+          values: 1,
+        },
+      ]);
+      expect(describeNotFollowed(byPhone.notFollowed[0] as NotFollowed)).toBe(
+        'phone of the request not searched: held by 3 rows (2 of public.contact.phone, 1 of public.notes.phone), which may be different people',
+      );
+    });
+
+    it("searches by the request's value when one row of each of two tables of people holds it, and by the other values of the request", async () => {
+      // Prepare: a@x.test is a contact and a member (one person known to two systems); the
+      // request also names the shared phone, which a@x.test's contact row holds.
+      const { searcher } = memorySearcher({
+        'public.contact': [
+          { id: 1, email: 'a@x.test', phone: '100' },
+          { id: 2, email: 'b@x.test', phone: '100' },
+        ],
+        'public.member': [{ id: 5, email: 'a@x.test', phone: '200' }],
+      });
+
+      // Act
+      const result = await traverse(
+        planSearch(crm),
+        new Map([
+          [identityKey('email'), ['a@x.test']],
+          [identityKey('phone'), ['100']],
+        ]),
+        { searchers: { postgres: searcher } },
+      );
+
+      // Assess: both of a@x.test's rows; b@x.test's contact row is not reached through the phone.
+      expect(result.tables.map((t) => [t.table, t.rows.map((r) => r.key.id)])).toEqual([
+        ['public.contact', [1]],
+        ['public.member', [5]],
+        ['public.notes', []],
+        ['public.calls', []],
+      ]);
+      expect(result.notFollowed.map((n) => [n.table, n.identity, n.requested ?? false])).toEqual([
+        ['public.contact', 'phone', true],
+      ]);
+    });
+
     it('follows a value one row holds in two columns of its kind, and one a table and its mirror copy each hold once', async () => {
       const mirrored = parseDataMap(
         `version: 1

@@ -157,6 +157,44 @@ describe('Function: writeAccessPackage', () => {
     );
   });
 
+  it('says which of the request\'s identifiers it did not search by, instead of "nothing found"', async () => {
+    // Prepare: the request named a phone number two people's accounts hold; nothing was searched.
+    const document = buildFindingsDocument({
+      requestId: packageRequest.requestId,
+      subjectHash: 'a'.repeat(64),
+      tables: [{ system: 'postgres', table: 'public.users', primaryKey: ['id'], rows: [] }],
+      notFollowed: [
+        {
+          system: 'postgres',
+          table: 'public.users',
+          column: 'phone',
+          identity: 'phone',
+          requested: true,
+          rows: 2,
+          values: 1,
+        },
+      ],
+    });
+    const dir = join(root, 'identifier-shared');
+
+    // Act
+    await writeAccessPackage({
+      source: findingsSourceOf(document),
+      dataMap: packageMap,
+      request: packageRequest,
+      dir,
+    });
+
+    // Assess
+    const html = await readFile(join(dir, 'index.html'), 'utf8');
+    const [body, appendix] = html.split('id="appendix"') as [string, string];
+    expect(body).toContain(
+      'We did not search by the phone you gave us: it is recorded for more than one person',
+    );
+    expect(body).not.toContain('We found no personal data about you.');
+    expect(appendix).toContain('phone of the request not searched: held by 2 rows of public.users.phone');
+  });
+
   it('writes byte-identical packages from the same evidence', async () => {
     const write = async (name: string) => {
       const dir = join(root, name);
