@@ -127,6 +127,18 @@ export function planErasure(
     }
     const mask =
       rule.action === 'mask' ? Object.entries(rule.columns).map(([c, s]) => plannedMask(c, s)) : undefined;
+    // A masked row keeps its key: a key column that identifies people keeps the subject findable.
+    if (mask && group.found.length > 0)
+      for (const column of spec?.primaryKey ?? [])
+        if (Object.values(spec?.identities ?? {}).some((c) => (Array.isArray(c) ? c : [c]).includes(column)))
+          problems.push({
+            system: group.system,
+            table: group.table,
+            column,
+            code: 'MASK_REFUSED',
+            message:
+              'is a key column and an identity column: a masked row keeps its key, so the subject would stay findable by it; erase the row with action: delete',
+          });
     // Built with its fields in canonical order (key, restHash, rowHash), so sealing a plan of many
     // masked rows writes them natively. A keyless row's key already holds its row hash (`_row`,
     // `keylessRowKeys`: the SHA-256 of the same canonical row), which is not computed again.

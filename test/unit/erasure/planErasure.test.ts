@@ -139,6 +139,46 @@ describe('Function: planErasure', () => {
   });
 });
 
+describe('Function: planErasure (a key that identifies)', () => {
+  it('refuses a mask of a table whose key column is an identity column: the masked row would keep it', () => {
+    // Prepare: subscribers keyed by their e-mail address, masked.
+    const map = parseDataMap(
+      `version: 1
+identities: { email: {} }
+postgres:
+  - table: public.subscribers
+    primaryKey: [email]
+    identities: { email: email }
+    erasure: { action: mask, columns: { name: null, city: null } }
+`,
+      'keyed.yaml',
+    );
+    const document = buildFindingsDocument({
+      requestId: 'r',
+      subjectHash: 'h',
+      tables: [
+        {
+          system: 'postgres',
+          table: 'public.subscribers',
+          primaryKey: ['email'],
+          rows: [
+            { key: { email: 'x' }, provenance: [identity], row: { email: 'x', name: 'Ana', city: 'Porto' } },
+          ],
+        },
+      ],
+    });
+
+    // Act
+    const { problems } = planErasure({ dataMap: map }, { findings: document });
+
+    // Assess
+    expect(problems).toEqual([
+      expect.objectContaining({ table: 'public.subscribers', column: 'email', code: 'MASK_REFUSED' }),
+    ]);
+    expect(problems[0]?.message).toContain('a masked row keeps its key');
+  });
+});
+
 describe('Function: looksMasked', () => {
   it('tells a masked value from an edit', () => {
     expect(looksMasked({ column: 'c', strategy: 'redact', text: '[erased]' }, '[erased]')).toBe(true);
