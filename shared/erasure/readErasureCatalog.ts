@@ -66,6 +66,11 @@ const DELETE_ACTIONS: Record<string, OnDelete> = {
 
 // Foreign keys touching the schemas in either direction: a table outside the data map's schemas
 // that references one of its tables still decides whether a delete is accepted.
+// A partition's rows are its partitioned table's: a foreign key declared on a partition, or onto
+// one, is read as the partitioned table's (the root of its tree, `pg_partition_root`), which is what
+// the data map names; the copies PostgreSQL makes of a partitioned table's own foreign key on each
+// partition, and onto each partition of a partitioned table it references (`conparentid`), are that
+// key already and left out. A column of a partition is its root's column of the same name.
 const FOREIGN_KEYS_SQL = `
 SELECT con.conname AS name, ns.nspname || '.' || cl.relname AS "table",
        nf.nspname || '.' || cf.relname AS ref_table, con.confdeltype::text AS on_delete,
@@ -74,11 +79,12 @@ SELECT con.conname AS name, ns.nspname || '.' || cl.relname AS "table",
        array_to_json(ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, o)
          JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o))::text AS ref_columns
 FROM pg_catalog.pg_constraint con
-JOIN pg_catalog.pg_class cl ON cl.oid = con.conrelid
+JOIN pg_catalog.pg_class cl ON cl.oid = COALESCE(pg_catalog.pg_partition_root(con.conrelid), con.conrelid)
 JOIN pg_catalog.pg_namespace ns ON ns.oid = cl.relnamespace
-JOIN pg_catalog.pg_class cf ON cf.oid = con.confrelid
+JOIN pg_catalog.pg_class cf ON cf.oid = COALESCE(pg_catalog.pg_partition_root(con.confrelid), con.confrelid)
 JOIN pg_catalog.pg_namespace nf ON nf.oid = cf.relnamespace
-WHERE con.contype = 'f' AND (ns.nspname = ANY($1::text[]) OR nf.nspname = ANY($1::text[]))
+WHERE con.contype = 'f' AND con.conparentid = 0
+  AND (ns.nspname = ANY($1::text[]) OR nf.nspname = ANY($1::text[]))
 ORDER BY 2, 1`;
 
 const CHECKS_SQL = `
