@@ -127,17 +127,23 @@ export function planErasure(
     }
     const mask =
       rule.action === 'mask' ? Object.entries(rule.columns).map(([c, s]) => plannedMask(c, s)) : undefined;
-    // A masked row keeps its key: a key column that identifies people keeps the subject findable.
+    // A masked row keeps its key: a text key that is an identity column (an e-mail address, a phone
+    // number) keeps the subject's identifier in the row. A number or uuid the table names its rows by
+    // (`customer_id: id`) is the row's surrogate, kept as every masked row's key is.
+    const live = group.system === 'postgres' ? catalog?.tables.get(group.table) : undefined;
     if (mask && group.found.length > 0)
       for (const column of spec?.primaryKey ?? [])
-        if (Object.values(spec?.identities ?? {}).some((c) => (Array.isArray(c) ? c : [c]).includes(column)))
+        if (
+          live?.columns.find((c) => c.name === column)?.category === 'S' &&
+          Object.values(spec?.identities ?? {}).some((c) => (Array.isArray(c) ? c : [c]).includes(column))
+        )
           problems.push({
             system: group.system,
             table: group.table,
             column,
             code: 'MASK_REFUSED',
             message:
-              'is a key column and an identity column: a masked row keeps its key, so the subject would stay findable by it; erase the row with action: delete',
+              'is a text key column and an identity column: a masked row keeps its key, so the subject would stay findable by it; erase the row with action: delete',
           });
     // Built with its fields in canonical order (key, restHash, rowHash), so sealing a plan of many
     // masked rows writes them natively. A keyless row's key already holds its row hash (`_row`,
@@ -200,7 +206,11 @@ export function planErasure(
         code: 'MIRROR_NOT_ERASED',
         message: `its Snowflake mirror ${mirror} would keep the erased data: list ${mirror} under snowflake with an erasure rule (delete or mask)`,
       });
-    if (group.system === 'postgres' && catalog) problems.push(...checkAgainstCatalog(main, catalog));
+    if (group.system === 'postgres' && catalog) {
+      problems.push(...checkAgainstCatalog(main, catalog));
+      if (main.action !== 'retain' && main.action !== 'none' && main.rows.length > 0)
+        problems.push(...keylessReferenced(main, dataMap, catalog));
+    }
   }
 
   if (catalog) problems.push(...ambiguousFollows(dataMap, catalog, planned));
@@ -287,6 +297,47 @@ function plannedMask(column: string, strategy: MaskStrategy): PlannedMask {
 
 function byColumn(a: { column: string }, b: { column: string }): number {
   return a.column < b.column ? -1 : a.column > b.column ? 1 : 0;
+}
+
+/**
+ * A keyless table whose rows other rows lead to: a foreign key onto it (from any schema), or a follow
+ * edge of its own onto a column of another mapped table that is not that table's single key
+ * (`address.id` following `users.address_id`). Its planned rows are named by their content, so
+ * neither the references a delete would cascade through or break nor the other people's rows that
+ * share one of them can be counted row by row: the plan is refused, asking for the key its referenced
+ * columns are unique by. (Before, such a table's references went unchecked: a cascade from it
+ * changed another person's row, and a household address without a key was deleted under one of its
+ * two residents.)
+ */
+function keylessReferenced(table: PlannedTable, dataMap: DataMap, catalog: ErasureCatalog): ErasureProblem[] {
+  if (table.primaryKey.length > 0) return [];
+  const at = { system: table.system, table: table.table, code: 'KEY_REFUSED' as const };
+  const fk = catalog.foreignKeys.find((k) => k.refTable === table.table);
+  if (fk)
+    return [
+      {
+        ...at,
+        column: fk.refColumns.join(', '),
+        message: `is referenced by ${fk.table} (foreign key ${fk.name}) and has no primaryKey in the data map, so the references to the planned rows cannot be checked row by row; give it the key its referenced columns are unique by (primaryKey: [${fk.refColumns.join(', ')}])`,
+      },
+    ];
+  const spec = dataMap.postgres.find((t) => t.table === table.table);
+  const mapped = new Map(dataMap.postgres.map((t) => [t.table, t]));
+  for (const [column, targets] of Object.entries(spec?.follow ?? {}))
+    for (const target of targets) {
+      const ref = parseColumnRef(target);
+      const other = mapped.get(ref.table);
+      if (ref.system !== 'postgres' || !other) continue;
+      if (other.primaryKey.length === 1 && other.primaryKey[0] === ref.column) continue;
+      return [
+        {
+          ...at,
+          column,
+          message: `has no primaryKey in the data map and is reached from ${ref.table}.${ref.column}, which other people's rows may hold too, so whether the planned rows are shared cannot be told row by row; give it a primaryKey (the column ${column} if it is unique)`,
+        },
+      ];
+    }
+  return [];
 }
 
 function checkAgainstCatalog(table: PlannedTable, catalog: ErasureCatalog): ErasureProblem[] {

@@ -132,8 +132,15 @@ export function referencesInto(dataMap: DataMap, catalog: ErasureCatalog, table:
       const other = mapped.get(ref.table);
       if (ref.system !== 'postgres' || !other) continue;
       // Only an edge from a plain column to this table's key leads here (`address.id` follows
-      // `customer.address_id`); one onto the other table's key points the other way.
-      if (!mapped.get(table)?.primaryKey.includes(column) || other.primaryKey.includes(ref.column)) continue;
+      // `customer.address_id`); one onto the other table's key points the other way. Except when
+      // this table's single key follows a column that is only part of the other's composite key
+      // (`groups.id` following `group_members.group_id`, keyed by the group and the member): that
+      // column names no row alone, and several people's rows lead to one group.
+      const own = mapped.get(table)?.primaryKey ?? [];
+      if (!own.includes(column)) continue;
+      const ownSingle = own.length === 1;
+      const otherSingle = other.primaryKey.length === 1 && other.primaryKey[0] === ref.column;
+      if (other.primaryKey.includes(ref.column) && (otherSingle || !ownSingle)) continue;
       add({ from: ref.table, fromColumns: [ref.column], to: table, toColumns: [column] });
     }
   return [...refs.values()].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));

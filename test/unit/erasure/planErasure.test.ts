@@ -168,14 +168,43 @@ postgres:
       ],
     });
 
-    // Act
-    const { problems } = planErasure({ dataMap: map }, { findings: document });
+    const column = (name: string, category: string) => ({
+      name,
+      ordinal: 1,
+      typeOid: 25,
+      typeName: 'text',
+      castType: 'text',
+      category,
+      notNull: false,
+    });
+    const catalogWith = (keyCategory: string): ErasureCatalog => ({
+      tables: new Map([
+        [
+          'public.subscribers',
+          {
+            schema: 'public',
+            name: 'subscribers',
+            columns: [column('email', keyCategory), column('name', 'S'), column('city', 'S')],
+            primaryKey: ['email'],
+            uniqueKeys: [],
+          },
+        ],
+      ]),
+      checks: [],
+      sideEffects: [],
+      foreignKeys: [],
+    });
+
+    // Act: keyed by the address itself, and (for contrast) by a number under the same kind.
+    const { problems } = planErasure({ dataMap: map, catalog: catalogWith('S') }, { findings: document });
+    const numbered = planErasure({ dataMap: map, catalog: catalogWith('N') }, { findings: document });
 
     // Assess
-    expect(problems).toEqual([
+    expect(problems.filter((p) => p.code === 'MASK_REFUSED')).toEqual([
       expect.objectContaining({ table: 'public.subscribers', column: 'email', code: 'MASK_REFUSED' }),
     ]);
-    expect(problems[0]?.message).toContain('a masked row keeps its key');
+    expect(problems.find((p) => p.code === 'MASK_REFUSED')?.message).toContain('a masked row keeps its key');
+    expect(numbered.problems.filter((p) => p.code === 'MASK_REFUSED')).toEqual([]);
   });
 });
 
