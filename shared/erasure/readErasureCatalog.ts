@@ -106,7 +106,8 @@ ORDER BY 2, 1`;
 // by Command Type"). A statement on a table changes the rows of its partitions and child tables by
 // inheritance too, and their row-level triggers fire: each is listed under the table, with the
 // relation it is on (`on`), except the copies PostgreSQL makes on each partition of a partitioned
-// table's own trigger (`tgparentid`), which is listed already. An `UPDATE OF` trigger naming a
+// table's own trigger (`tgparentid`), which is listed already; a copy enabled on a partition while
+// the partitioned table's own trigger is disabled still fires, and is listed. An `UPDATE OF` trigger naming a
 // generated column fires when any column it is computed from is updated: its columns are read as
 // none (it fires on every UPDATE).
 const SIDE_EFFECTS_SQL = `
@@ -134,7 +135,8 @@ JOIN pg_catalog.pg_namespace ns ON ns.oid = cl.relnamespace
 JOIN pg_catalog.pg_class r ON r.oid = f.root
 JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
 WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgtype & 24 <> 0
-  AND (t.tgrelid = f.root OR (t.tgtype & 1 <> 0 AND t.tgparentid = 0))
+  AND (t.tgrelid = f.root OR (t.tgtype & 1 <> 0 AND (t.tgparentid = 0 OR EXISTS (
+    SELECT 1 FROM pg_catalog.pg_trigger pt WHERE pt.oid = t.tgparentid AND pt.tgenabled = 'D'))))
 UNION ALL
 SELECT 'rule', r.rulename, ns.nspname || '.' || cl.relname, NULL, (r.ev_type = '4')::text, (r.ev_type = '3')::text, '[]'
 FROM pg_catalog.pg_rewrite r

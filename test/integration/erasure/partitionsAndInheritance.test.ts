@@ -182,6 +182,18 @@ describe('Function: eraseSubject (triggers of partitions, child tables and gener
     );
   });
 
+  it("refuses the plan for a partitioned table's trigger disabled there and enabled again on one partition", async () => {
+    await scratch.test.exec(`${AUDIT}
+      CREATE TRIGGER keep_all AFTER DELETE ON app.logs FOR EACH ROW EXECUTE FUNCTION audit.keep();
+      ALTER TABLE app.logs DISABLE TRIGGER keep_all;
+      ALTER TABLE app.logs_eu ENABLE TRIGGER keep_all;`);
+    await refusedNaming(
+      HEAD + follow('app.logs'),
+      'keep_all',
+      'trigger keep_all (on app.logs_eu, whose rows the planned DELETE changes too) fires on the planned DELETE',
+    );
+  });
+
   it('refuses the plan for a row trigger on a child table by inheritance', async () => {
     await scratch.test.exec(`${AUDIT}
       CREATE TRIGGER keep_archived AFTER DELETE ON app.notes_archive FOR EACH ROW EXECUTE FUNCTION audit.keep();`);
