@@ -389,6 +389,19 @@ function checkAgainstCatalog(table: PlannedTable, catalog: ErasureCatalog): Eras
       );
       continue;
     }
+    // A stored generated column is computed again when a column it reads changes: one a foreign key
+    // refers to changes with the masked column, and `ON UPDATE CASCADE` would carry the change into
+    // the referencing rows (other people's).
+    const computed = live.columns.filter((c) => c.computedFrom?.includes(mask.column)).map((c) => c.name);
+    const throughGenerated = catalog.foreignKeys.find(
+      (fk) => fk.refTable === table.table && fk.refColumns.some((c) => computed.includes(c)),
+    );
+    if (throughGenerated) {
+      refuse(
+        `the generated column ${throughGenerated.refColumns.filter((c) => computed.includes(c)).join(', ')}, computed from it, is referenced by ${throughGenerated.table} (foreign key ${throughGenerated.name}): a mask would change it and the rows that refer to it; erase the row with action: delete`,
+      );
+      continue;
+    }
     const why = maskRefusal(mask, column);
     if (why) {
       refuse(why);

@@ -31,6 +31,11 @@ export interface PgColumn {
   /** A generated column, or an identity column GENERATED ALWAYS: only PostgreSQL sets its value. */
   readonly generated?: true;
   /**
+   * A generated column (`GENERATED ALWAYS AS (…) STORED`): the columns of its table it is computed
+   * from (`pg_depend`), sorted; it is computed again when one of them changes.
+   */
+  readonly computedFrom?: readonly string[];
+  /**
    * The OID of its collation when that collation is nondeterministic (equal values may differ in
    * bytes: case- or accent-insensitive); absent for a deterministic one, whose equality is bytes.
    */
@@ -96,6 +101,7 @@ interface ColumnRow {
   not_null: string;
   not_null_unvalidated: string;
   generated: string;
+  computed_from: string | null;
   relkind: string;
   element_oid: string | null;
   element_category: string | null;
@@ -122,6 +128,13 @@ SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, a.attnum::t
        EXISTS (SELECT 1 FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = c.oid AND nn.contype = 'n'
                AND NOT nn.convalidated AND nn.conkey[1] = a.attnum)::text AS not_null_unvalidated,
        (a.attgenerated <> '' OR a.attidentity = 'a')::text AS generated,
+       (CASE WHEN a.attgenerated <> '' THEN (SELECT array_to_json(ARRAY(
+          SELECT ra.attname FROM pg_catalog.pg_depend d
+          JOIN pg_catalog.pg_attribute ra ON ra.attrelid = d.refobjid AND ra.attnum = d.refobjsubid
+          JOIN pg_catalog.pg_attrdef ad ON ad.oid = d.objid AND ad.adrelid = c.oid AND ad.adnum = a.attnum
+          WHERE d.classid = 'pg_catalog.pg_attrdef'::regclass
+            AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid > 0
+          ORDER BY ra.attname))::text) END) AS computed_from,
        c.relkind::text AS relkind,
        et.oid::int8::text AS element_oid, et.typcategory::text AS element_category,
        (SELECT a.attcollation::int8::text FROM pg_catalog.pg_collation co
@@ -267,6 +280,7 @@ export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]):
         ? { notNullUnvalidated: true as const }
         : {}),
       ...(row.generated === 't' || row.generated === 'true' ? { generated: true as const } : {}),
+      ...(row.computed_from ? { computedFrom: JSON.parse(row.computed_from) as string[] } : {}),
       ...(row.element_oid && row.element_category
         ? { element: { typeOid: Number(row.element_oid), category: row.element_category } }
         : {}),
