@@ -89,13 +89,20 @@ export async function checkPlan(deps: CheckPlanDeps, plan: ErasurePlan): Promise
       }
       if (n === 0) continue;
       // A table the map retains keeps its found rows: those are not rows discovery missed.
-      const retained = (byName.get(fk.table) ?? []).some((c) => c.action === 'retain');
+      const entries = byName.get(fk.table) ?? [];
+      const retained = entries.some((c) => c.action === 'retain');
+      // Rows the plan keeps because they are shared with other people (a message to someone else).
+      const shared = entries.some((c) => (c.shared?.retained.length ?? 0) > 0);
       const which = retained
         ? 'that the plan leaves in place (its rule retains them, or discovery did not find them)'
-        : 'that discovery did not find';
+        : shared
+          ? 'that the plan leaves in place (shared with other people, or not found by discovery)'
+          : 'that discovery did not find';
       const fix = retained
         ? `retain the referenced rows of ${parent.table} too, or change the rule of ${fk.table}`
-        : 'add the table to the data map or change its rule';
+        : shared
+          ? `mask the subject's party in the shared rows of ${fk.table} (erasure: { action: mask, shared: mask-own, parties: … }, un-linking ${fk.columns.join(', ')}), or retain the referenced rows of ${parent.table}`
+          : 'add the table to the data map or change its rule';
       const [code, what] =
         fk.onDelete === 'cascade'
           ? ([

@@ -31,7 +31,9 @@ export interface SharedRow {
  * - Another person's identifier: a row with the subject's value in one identity column also holds a
  *   value that is not the subject's in another identity column of that kind (a message with the
  *   subject as sender and someone else as recipient), or in the same column when it holds a list
- *   (an array of addresses). When the table's erasure rule names `parties`,
+ *   (an array of addresses); or, across kinds, a row that names the subject in one column and
+ *   someone else in a column of another kind she is known by (a message from `sender_email` to
+ *   `recipient_id`, see `mixedPeople`). When the table's erasure rule names `parties`,
  *   the parties decide instead: a party with one of the subject's values is the subject's, any other
  *   party holding an identity value is another person, whatever the kind.
  * - Through: a row reached only through follow edges from rows that are all shared (in either
@@ -71,6 +73,7 @@ export function decideSharedRows(
     }),
   );
   const followed = followedPeople(specs, findings, foreignKeys);
+  const mixed = mixedPeople(specs, findings, foreignKeys, kinds, subject, normalizer);
   const shared = new Map<Finding, SharedRow>();
   for (const f of findings.findings) {
     const spec = specs.get(`${f.system}:${f.table}`);
@@ -80,7 +83,7 @@ export function decideSharedRows(
       table.names || holdsList(table.kindOf, f.row)
         ? otherPeople(spec, table.kindOf, f.row, subject, normalizer)
         : { others: [] as string[][] };
-    const byReference = followed(f);
+    const byReference = [...followed(f), ...mixed(f)];
     const referencedBy = referenced.get(f) ?? {};
     if (named.others.length === 0 && byReference.length === 0 && Object.keys(referencedBy).length === 0)
       continue;
@@ -264,6 +267,102 @@ function followedPeople(
       if (subjects > 0) for (const s of strangers) others.push([s]);
     }
     return others;
+  };
+}
+
+/**
+ * For each found row of a table without `parties` whose people are named by columns of different
+ * kinds — two identity columns of different kinds, or an identity column and a follow column onto
+ * a table of people (one that maps an identity) — the other people it names, when it names the
+ * subject too (a message from `sender_email` to `recipient_id`). A column names another person only
+ * where the subject is known in its terms: an identity value of a kind she has values of that is
+ * not hers, or a key of a table she has rows in that is not one of hers (a ticket's agent, in a
+ * table of staff she is not in, names nobody the subject is compared with). Rows of one kind
+ * throughout are `otherPeople`'s and `followedPeople`'s.
+ */
+function mixedPeople(
+  specs: ReadonlyMap<string, TableSpec>,
+  findings: FindingsDocument,
+  foreignKeys: readonly PgForeignKey[],
+  kinds: ReadonlyMap<string, { readonly kindOf: ReadonlyMap<string, string> }>,
+  subject: ReadonlyMap<string, ReadonlySet<string>>,
+  normalizer: (kind: string) => (v: string) => string,
+): (f: Finding) => string[][] {
+  interface Edge {
+    readonly target: string;
+    readonly columns: readonly string[];
+    readonly refColumns: readonly string[];
+  }
+  const people = new Set(
+    [...specs].filter(([, spec]) => Object.keys(spec.identities).length > 0).map(([id]) => id),
+  );
+  const plans = new Map<string, { identity: [string, string][]; edges: Edge[] }>();
+  for (const [id, spec] of specs) {
+    if (spec.erasure && 'parties' in spec.erasure && spec.erasure.parties) continue;
+    const system = id.slice(0, id.indexOf(':'));
+    const identity = [...(kinds.get(id)?.kindOf ?? new Map<string, string>())];
+    const edges: Edge[] = [];
+    for (const [column, targets] of Object.entries(spec.follow))
+      for (const target of ([] as string[]).concat(targets)) {
+        const ref = parseColumnRef(target);
+        const targetId = `${ref.system}:${ref.table}`;
+        // A person's own record naming another of its table (`referred_by`, `manager_id`) is hers.
+        if (!people.has(targetId) || targetId === id) continue;
+        const fk =
+          system === 'postgres' && ref.system === 'postgres'
+            ? foreignKeys.find(
+                (k) =>
+                  k.table === spec.table &&
+                  k.refTable === ref.table &&
+                  k.columns.some((c, i) => c === column && k.refColumns[i] === ref.column),
+              )
+            : undefined;
+        edges.push({
+          target: targetId,
+          columns: fk ? fk.columns : [column],
+          refColumns: fk ? fk.refColumns : [ref.column],
+        });
+      }
+    const identityKinds = new Set(identity.map(([, kind]) => kind));
+    if (identityKinds.size + (identity.length > 0 ? edges.length : 0) >= 2) plans.set(id, { identity, edges });
+  }
+  if (plans.size === 0) return () => [];
+  const keys = new Map<string, Set<string>>();
+  const subjectKeys = (target: string, refColumns: readonly string[]) => {
+    const id = `${target}\u0000${refColumns.join('\u0000')}`;
+    let set = keys.get(id);
+    if (!set) {
+      set = new Set();
+      for (const q of findings.findings) {
+        if (`${q.system}:${q.table}` !== target) continue;
+        const key = tupleOf(q.row, refColumns);
+        if (key !== undefined) set.add(key);
+      }
+      keys.set(id, set);
+    }
+    return set;
+  };
+  return (f) => {
+    const plan = plans.get(`${f.system}:${f.table}`);
+    if (!plan) return [];
+    let named = false;
+    const others: string[][] = [];
+    for (const [column, kind] of plan.identity) {
+      const known = subject.get(kind);
+      for (const v of scalars(f.row[column] ?? null)) {
+        const value = normalizer(kind)(v);
+        if (known?.has(value)) named = true;
+        else if (known && known.size > 0) others.push([`${kind}\u0000${value}`]);
+      }
+    }
+    for (const edge of plan.edges) {
+      const key = tupleOf(f.row, edge.columns);
+      if (key === undefined) continue;
+      const mine = subjectKeys(edge.target, edge.refColumns);
+      if (mine.has(key)) named = true;
+      else if (mine.size > 0) others.push([`follow\u0000${edge.target}\u0000${key}`]);
+    }
+    return named ? others : [];
   };
 }
 
