@@ -324,7 +324,8 @@ function mixedPeople(
         });
       }
     const identityKinds = new Set(identity.map(([, kind]) => kind));
-    if (identityKinds.size + (identity.length > 0 ? edges.length : 0) >= 2) plans.set(id, { identity, edges });
+    if (identityKinds.size + (identity.length > 0 ? edges.length : 0) >= 2)
+      plans.set(id, { identity, edges });
   }
   if (plans.size === 0) return () => [];
   const keys = new Map<string, Set<string>>();
