@@ -10,7 +10,7 @@ import { checkSnowflakePlan } from './checkSnowflakePlan';
 import type { ErasurePlan, PlannedTable } from './ErasurePlan';
 import type { ErasureProblem } from './ErasureProblem';
 import { maskValue, type RandomBytes } from './maskValue';
-import { pgKeyFilter } from './pgKeyFilter';
+import { pgKeyFilter, typedArray } from './pgKeyFilter';
 import { readCanonicalRows } from './readCanonicalRows';
 import type { ErasureCatalog, PgForeignKey } from './readErasureCatalog';
 import { rowHash } from './rowHash';
@@ -229,8 +229,8 @@ async function checkMaskConstraints(deps: CheckPlanDeps, table: PlannedTable): P
   const masked = pgKeyFilter(live, table.primaryKey, rowKeys, 1);
   const n = table.primaryKey.length;
   const unnest = [
-    ...table.primaryKey.map(
-      (c, i) => `$${i + 1}::text[]::${live.columns.find((x) => x.name === c)?.castType}[]`,
+    ...table.primaryKey.map((c, i) =>
+      typedArray(live.columns.find((x) => x.name === c)?.castType ?? 'text', i + 1),
     ),
     ...masks.map((_, i) => `$${n + i + 1}::text[]`),
   ];

@@ -17,7 +17,7 @@ import type { ErasureExecution, ErasureStep, StaleRows } from './ErasureStep';
 import { findHiddenRows } from './findHiddenRows';
 import { keyText } from './keyText';
 import { maskValue, pgMaskShape, type RandomBytes } from './maskValue';
-import { pgKeyFilter } from './pgKeyFilter';
+import { pgKeyFilter, typedArray } from './pgKeyFilter';
 import { mappedSchemas } from './planSubjectErasure';
 import { readCanonicalRows } from './readCanonicalRows';
 import { type ErasureCatalog, readErasureCatalog, readSideEffects } from './readErasureCatalog';
@@ -337,13 +337,19 @@ function keylessMatch(live: PgTable, column: string, values: ReadonlySet<string>
   const typed =
     type === 'text' ||
     type === 'character varying' ||
+    // Their text is not their canonical form (`203.0.113.7/32`, a fixed-length string without
+    // its padding, hex): compared as text they would match nothing, and the rows be taken for done.
+    type === 'inet' ||
+    type === 'cidr' ||
+    type === 'bytea' ||
+    type?.startsWith('character(') === true ||
     (type === 'uuid' && [...values].every((v) => UUID.test(v))) ||
     ((type === 'bigint' || type === 'integer' || type === 'smallint') &&
       [...values].every(
         (v) => INTEGER.test(v) && Number.isSafeInteger(Number(v)) && inRange(type, Number(v)),
       ));
-  return typed
-    ? `${quoteIdent(column)} = ANY($1::text[]::${type}[])`
+  return typed && type
+    ? `${quoteIdent(column)} = ANY(${typedArray(type, 1)})`
     : `${quoteIdent(column)}::text = ANY($1::text[])`;
 }
 
@@ -403,8 +409,8 @@ async function applyMask(client: pg.PoolClient, deps: PostgresErasureDeps, l: Lo
       return l.targets.map((t) => maskValue(m, column, t.row[m.column] ?? null, deps));
     });
     const casts = [
-      ...table.primaryKey.map(
-        (c, i) => `$${i + 1}::text[]::${live.columns.find((x) => x.name === c)?.castType}[]`,
+      ...table.primaryKey.map((c, i) =>
+        typedArray(live.columns.find((x) => x.name === c)?.castType ?? 'text', i + 1),
       ),
       ...masks.map((_, i) => `$${n + i + 1}::text[]`),
     ];

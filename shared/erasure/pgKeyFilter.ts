@@ -21,7 +21,7 @@ export function pgKeyFilter(
     const column = table.columns.find((c) => c.name === name);
     if (!column)
       throw new UnexpectedDataError(`key column ${name} is not a column of ${table.schema}.${table.name}`);
-    return `$${firstParam + i}::text[]::${column.castType}[]`;
+    return typedArray(column.castType, firstParam + i);
   });
   const params = keyColumns.map((name) =>
     keys.map((key) => {
@@ -39,4 +39,14 @@ export function pgKeyFilter(
     sql: `(${keyColumns.map((c) => `${prefix}${quoteIdent(c)}`).join(', ')}) IN (SELECT * FROM unnest(${casts.join(', ')}))`,
     params,
   };
+}
+
+/**
+ * Parameter `$n` (canonical values as text) as an array of the column's type: a `bytea` value's
+ * canonical form is base64, decoded here; every other type reads its canonical text itself.
+ */
+export function typedArray(castType: string, n: number): string {
+  return castType === 'bytea'
+    ? `ARRAY(SELECT decode(v, 'base64') FROM unnest($${n}::text[]) v)`
+    : `$${n}::text[]::${castType}[]`;
 }
