@@ -89,7 +89,9 @@ export function decideSharedRows(
       continue;
     shared.set(f, {
       referencedBy,
-      others: [...named.others, ...byReference],
+      // One person named by two rules (two columns of a kind, and a row reached only through
+      // follows) is listed once.
+      others: [...new Map([...named.others, ...byReference].map((o) => [o.join('\u0001'), o])).values()],
       ...(named.subjectParties ? { subjectParties: named.subjectParties } : {}),
       through: false,
     });
@@ -271,10 +273,11 @@ function followedPeople(
 }
 
 /**
- * For each found row of a table without `parties` whose people are named by columns of different
- * kinds — two identity columns of different kinds, or an identity column and a follow column onto
- * a table of people (one that maps an identity) — the other people it names, when it names the
- * subject too (a message from `sender_email` to `recipient_id`). A column names another person only
+ * For each found row of a table without `parties` whose people are named by columns — identity
+ * columns, and follow columns onto a table of people (one that maps an identity) — the other people
+ * it names, when it names the subject too in a column of another kind (a message from
+ * `sender_email` to `recipient_id`), or when it was reached only through follow edges and names
+ * other people but not her (Ben's vote on her poll, his document in her team). A column names another person only
  * where the subject is known in its terms: an identity value of a kind she has values of that is
  * not hers, or a key of a table she has rows in that is not one of hers (a ticket's agent, in a
  * table of staff she is not in, names nobody the subject is compared with). Rows of one kind
@@ -323,9 +326,7 @@ function mixedPeople(
           refColumns: fk ? fk.refColumns : [ref.column],
         });
       }
-    const identityKinds = new Set(identity.map(([, kind]) => kind));
-    if (identityKinds.size + (identity.length > 0 ? edges.length : 0) >= 2)
-      plans.set(id, { identity, edges });
+    if (identity.length + edges.length > 0) plans.set(id, { identity, edges });
   }
   if (plans.size === 0) return () => [];
   const keys = new Map<string, Set<string>>();
@@ -363,7 +364,10 @@ function mixedPeople(
       if (mine.has(key)) named = true;
       else if (mine.size > 0) others.push([`follow\u0000${edge.target}\u0000${key}`]);
     }
-    return named ? others : [];
+    if (named) return others;
+    // Reached only through follow edges (from an object or a group of hers: her poll, her team),
+    // naming other people and not her: their row (Ben's vote on her poll), not hers to erase.
+    return others.length > 0 && f.provenance.every((p) => p.via === 'follow') ? others : [];
   };
 }
 
