@@ -35,6 +35,11 @@ export interface NotFollowed {
    */
   readonly requested?: true;
   /**
+   * Present when `rows` rows reached by following `column` into `into` were left out because they
+   * name other people and not the subject (`values` is then 1).
+   */
+  readonly othersOnly?: true;
+  /**
    * The columns that follow this one and were not searched with the values, as
    * `<system>:<table>.<column>`, sorted (followed values only).
    */
@@ -87,6 +92,20 @@ export interface RefusedValue {
   readonly heldBy?: readonly SharedHolder[];
 }
 
+/**
+ * Rows reached by following `table.column` into `into` that were left out because they name other
+ * people and not the subject (see `traverseInto`): `rows` of them.
+ */
+export interface RefusedOthersOnly {
+  readonly system: System;
+  readonly table: string;
+  readonly column: string;
+  readonly into: readonly string[];
+  readonly othersOnly: true;
+  readonly rows: number;
+  readonly capped: boolean;
+}
+
 /** One refused followed value (see `FollowGuard`), before refusals are gathered. */
 export interface RefusedFollow {
   readonly system: System;
@@ -103,12 +122,16 @@ export interface RefusedFollow {
  * value's before a learned one's), then rows: the same data gives the same list, whatever order
  * the searches ended in.
  */
-export function summarizeNotFollowed(refused: Iterable<RefusedValue | RefusedFollow>): NotFollowed[] {
-  const groups = new Map<string, { entry: RefusedValue | RefusedFollow; values: number }>();
-  const identityOf = (r: RefusedValue | RefusedFollow) => ('identity' in r ? r.identity : '');
-  const intoOf = (r: RefusedValue | RefusedFollow) => ('into' in r ? r.into.join('\u0001') : '');
-  // The request's values before learned ones of the same column.
-  const learnedOf = (r: RefusedValue | RefusedFollow) => ('requested' in r && r.requested ? '0' : '1');
+export function summarizeNotFollowed(
+  refused: Iterable<RefusedValue | RefusedFollow | RefusedOthersOnly>,
+): NotFollowed[] {
+  type Refused = RefusedValue | RefusedFollow | RefusedOthersOnly;
+  const groups = new Map<string, { entry: Refused; values: number }>();
+  const identityOf = (r: Refused) => ('identity' in r ? r.identity : '');
+  const intoOf = (r: Refused) => ('into' in r ? r.into.join('\u0001') : '');
+  // The request's values before learned ones of the same column; rows left out after values.
+  const learnedOf = (r: Refused) =>
+    'requested' in r && r.requested ? '0' : 'othersOnly' in r && r.othersOnly ? '2' : '1';
   for (const r of refused) {
     const id = [
       r.system,
@@ -145,6 +168,7 @@ export function summarizeNotFollowed(refused: Iterable<RefusedValue | RefusedFol
         ...('heldBy' in e && e.heldBy ? { heldBy: e.heldBy } : {}),
         ...('identity' in e ? { identity: e.identity } : {}),
         ...('into' in e ? { into: e.into } : {}),
+        ...('othersOnly' in e && e.othersOnly ? { othersOnly: true as const } : {}),
         ...('requested' in e && e.requested ? { requested: true as const } : {}),
         rows: e.rows,
         system: e.system,
@@ -164,6 +188,8 @@ export function summarizeNotFollowed(refused: Iterable<RefusedValue | RefusedFol
  * them found for the subject`.
  */
 export function describeNotFollowed(n: NotFollowed): string {
+  if (n.into && n.othersOnly)
+    return `${n.rows} ${n.rows === 1 ? 'row' : 'rows'} of ${n.into.map((c) => c.slice(c.indexOf(':') + 1, c.lastIndexOf('.'))).join(', ')} reached through ${n.table}.${n.column} left out: ${n.rows === 1 ? 'it names' : 'they name'} other people and not the subject`;
   if (n.into) {
     const held = `${n.rows}${n.capped ? ' or more' : ''} rows of ${n.table}.${n.column}, not all of them known to be the subject's`;
     const into = n.into.join(', ');
@@ -190,7 +216,7 @@ export function describeNotFollowed(n: NotFollowed): string {
     : `${identity} not followed: shared by ${rows}`;
 }
 
-function heldByOf(r: RefusedValue | RefusedFollow): string {
+function heldByOf(r: RefusedValue | RefusedFollow | RefusedOthersOnly): string {
   return JSON.stringify(('heldBy' in r ? r.heldBy : undefined) ?? []);
 }
 
@@ -223,6 +249,7 @@ export const notFollowedSchema = z.array(
         .readonly()
         .optional(),
       requested: z.literal(true).optional(),
+      othersOnly: z.literal(true).optional(),
       rows: count,
       capped: z.literal(true).optional(),
       values: count,
@@ -244,6 +271,9 @@ export const notFollowedSchema = z.array(
     })
     .refine((n) => n.requested === undefined || n.identity !== undefined, {
       message: "a request's value names its identity kind",
+    })
+    .refine((n) => n.othersOnly === undefined || n.into !== undefined, {
+      message: 'rows left out name the columns that followed',
     }),
 );
 

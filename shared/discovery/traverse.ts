@@ -12,6 +12,7 @@ import { KEYLESS_MEETING_KEY } from './keylessRowKeys';
 import type { MetRowSink } from './MetRow';
 import {
   type NotFollowed,
+  type RefusedOthersOnly,
   type RefusedValue,
   type SharedHolder,
   summarizeNotFollowed,
@@ -274,6 +275,56 @@ export async function traverseInto(
     { table: SearchableTable; column: string; keys: Map<string, CanonicalObject> }
   >();
 
+  // **Rows that name only other people** (with the follow guard). A row reached by following a
+  // column that is not the key of a table of people (an object or a group of the subject's: her
+  // poll, her team) is left out when its columns that name people — identity columns, and follow
+  // columns onto the single key of a table that maps an identity — name someone the subject is
+  // not, and never her: Ben's vote on her poll, a document another member wrote in her team. A
+  // column names someone only where she is known in its terms (her values of its kind, her keys of
+  // the table it follows), as the pools stood when the round began, so the outcome does not depend
+  // on the order searches end. Her own rows among them are reached through the column that names
+  // her, where the map follows it.
+  const peopleTables = new Set(
+    active
+      .filter((t) => t.inputs.some((i) => i.reason.via === 'identity'))
+      .map((t) => `${t.system}:${t.table}`),
+  );
+  // `<system>:<table>.<column>` of each table of people's single key: a column following one names a person.
+  const personKeys = new Set(
+    active
+      .filter((t) => peopleTables.has(`${t.system}:${t.table}`) && t.primaryKey.length === 1)
+      .map((t) => `${t.system}:${t.table}.${t.primaryKey[0]}`),
+  );
+  const personColumns = new Map(
+    active.map((t) => [
+      t,
+      t.inputs.filter(
+        (i) => i.reason.via === 'identity' || (i.reason.via === 'follow' && personKeys.has(i.reason.from)),
+      ),
+    ]),
+  );
+  const judgedKeys = new Set(
+    active
+      .filter((t) => t.inputs.some((i) => i.reason.via === 'follow' && !personKeys.has(i.reason.from)))
+      .flatMap((t) => (personColumns.get(t) ?? []).map((i) => i.valueKey)),
+  );
+  let knownAtRound = new Map<ValueKey, ReadonlySet<string>>();
+  const othersOnly = new Map<string, RefusedOthersOnly & { keys: Set<string> }>();
+  const namesOnlyOthers = (table: SearchableTable, match: ProvenanceEntry, row: FoundRow): boolean => {
+    if (!guard || match.via !== 'follow' || personKeys.has(match.from)) return false;
+    let others = false;
+    for (const c of personColumns.get(table) ?? []) {
+      const known = knownAtRound.get(c.valueKey);
+      const text = asText(row.row[c.column]);
+      if (!known || known.size === 0 || text === undefined) continue;
+      const value = normalizeIdentifier(text, c.normalize, c.region);
+      if (value === '') continue;
+      if (known.has(value)) return false;
+      others = true;
+    }
+    return others;
+  };
+
   const harvest = (
     table: SearchableTable,
     match: ProvenanceEntry,
@@ -283,6 +334,22 @@ export async function traverseInto(
     const keyInputs = selfKeyInputs.get(table) ?? [];
     for (const row of rows) {
       const keyJson = row.keyJson ?? canonicalJson(row.key);
+      if (match.via === 'follow' && namesOnlyOthers(table, match, row)) {
+        const source = parseFrom(match.from);
+        const into = `${table.system}:${table.table}.${match.column}`;
+        const id = `${match.from}\u0000${into}`;
+        const entry = othersOnly.get(id) ?? {
+          ...source,
+          into: [into],
+          othersOnly: true as const,
+          rows: 0,
+          capped: false,
+          keys: new Set<string>(),
+        };
+        othersOnly.set(id, entry);
+        entry.keys.add(keyJson);
+        continue;
+      }
       sink.met(table, { key: row.key, keyJson, match, matchId, row: row.row, rowJson: row.json });
       for (const [column, region] of phoneColumns.get(table) ?? []) {
         const text = asText(row.row[column]);
@@ -522,6 +589,7 @@ export async function traverseInto(
   let rounds = 0;
   await refuseSharedRequestValues();
   for (;;) {
+    knownAtRound = new Map([...judgedKeys].map((k) => [k, new Set(pools.get(k) ?? [])]));
     const tasks: (() => Promise<void>)[] = [];
     // Values a guarded follow would search with are counted first, and searched only if admitted;
     // a refused value stays unsearched, to be judged again after the subject's next rows.
@@ -590,6 +658,7 @@ export async function traverseInto(
     notFollowed: summarizeNotFollowed([
       ...[...refused.values()].filter((r) => !pools.get(r.valueKey)?.has(r.value)),
       ...(guard?.refusals() ?? []),
+      ...[...othersOnly.values()].map(({ keys, ...entry }) => ({ ...entry, rows: keys.size })),
     ]),
     unparsedPhones: [...unparsed.values()]
       .map(
@@ -658,6 +727,17 @@ function heldOnlyByOwnRows(
     held = true;
   }
   return held;
+}
+
+/** The system, table and column of a followed column's `<system>:<table>.<column>`. */
+function parseFrom(from: string): { system: System; table: string; column: string } {
+  const colon = from.indexOf(':');
+  const dot = from.lastIndexOf('.');
+  return {
+    system: from.slice(0, colon) as System,
+    table: from.slice(colon + 1, dot),
+    column: from.slice(dot + 1),
+  };
 }
 
 /** The key of a request value's refusal among the learned values' (`table NUL column NUL value`). */

@@ -178,7 +178,7 @@ describe('Discovery on the sample shop database', () => {
 });
 
 describe('Discovery over cycles', () => {
-  it('terminates on a cycle of follow edges and finds every row on it', async () => {
+  it('terminates on a cycle of follow edges and finds every row of hers on it', async () => {
     await sample.exec(`
       CREATE TABLE public.accounts (id int PRIMARY KEY, primary_contact_id int);
       CREATE TABLE public.contacts (id int PRIMARY KEY, account_id int, email text);
@@ -196,10 +196,13 @@ postgres:
     follow: { primary_contact_id: public.contacts.id }
 `;
     const { document } = await discoverWith(db, map, { email: ['ana@acme.test'] });
+    // Ben's contact row of the same account names him and not her: left out, and said so.
     expect(document.findings.map((f) => `${f.table}:${f.key.id}`)).toEqual([
       'public.accounts:10',
       'public.contacts:1',
-      'public.contacts:2',
+    ]);
+    expect(document.notFollowed).toEqual([
+      expect.objectContaining({ table: 'public.accounts', column: 'id', othersOnly: true, rows: 1 }),
     ]);
   });
 });

@@ -60,7 +60,7 @@ describe('Function: traverse', () => {
       'public.users': [{ id: 1, email: 'ana@x.test' }],
       'public.friends': [
         { id: 10, user_id: 1, friend_of: 11 },
-        { id: 11, user_id: 2, friend_of: 10 },
+        { id: 11, user_id: 1, friend_of: 10 },
       ],
     });
     const result = await traverse(planSearch(map), new Map([[identityKey('email'), ['ana@x.test']]]), {
@@ -74,8 +74,51 @@ describe('Function: traverse', () => {
     expect(calls).toEqual([
       'public.users.email=ana@x.test',
       'public.friends.user_id=1',
-      'public.friends.friend_of=10',
-      'public.friends.friend_of=11',
+      'public.friends.friend_of=10|11',
+    ]);
+  });
+
+  it('leaves out a row reached through one of hers that names another person and not her, and says so', async () => {
+    // Prepare: row 11, Ben's (user 2), points at Ana's friendship row 10.
+    const { searcher } = memorySearcher({
+      'public.users': [{ id: 1, email: 'ana@x.test' }],
+      'public.friends': [
+        { id: 10, user_id: 1, friend_of: null },
+        { id: 11, user_id: 2, friend_of: 10 },
+      ],
+    });
+
+    // Act
+    const result = await traverse(planSearch(map), new Map([[identityKey('email'), ['ana@x.test']]]), {
+      searchers: { postgres: searcher },
+    });
+    const unguarded = await traverse(planSearch(map), new Map([[identityKey('email'), ['ana@x.test']]]), {
+      searchers: { postgres: searcher },
+      followGuard: false,
+    });
+
+    // Assess
+    expect(result.tables.map((t) => [t.table, t.rows.map((r) => r.key.id)])).toEqual([
+      ['public.users', [1]],
+      ['public.friends', [10]],
+    ]);
+    expect(result.notFollowed).toEqual([
+      {
+        column: 'id',
+        into: ['postgres:public.friends.friend_of'],
+        othersOnly: true,
+        rows: 1,
+        system: 'postgres',
+        table: 'public.friends',
+        values: 1,
+      },
+    ]);
+    expect(describeNotFollowed(result.notFollowed[0] as NotFollowed)).toBe(
+      '1 row of public.friends reached through public.friends.id left out: it names other people and not the subject',
+    );
+    // Erasure's discovery runs without the guards, and judges such rows in its plan.
+    expect(unguarded.tables.find((t) => t.table === 'public.friends')?.rows.map((r) => r.key.id)).toEqual([
+      10, 11,
     ]);
   });
 
