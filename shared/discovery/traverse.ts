@@ -332,9 +332,16 @@ export async function traverseInto(
     rows: readonly FoundRow[],
   ) => {
     const keyInputs = selfKeyInputs.get(table) ?? [];
+    // Judged once per page: a match onto a person's key, or a table with no column naming people,
+    // leaves every row in.
+    const judged =
+      guard !== undefined &&
+      match.via === 'follow' &&
+      !personKeys.has(match.from) &&
+      (personColumns.get(table)?.length ?? 0) > 0;
     for (const row of rows) {
       const keyJson = row.keyJson ?? canonicalJson(row.key);
-      if (match.via === 'follow' && namesOnlyOthers(table, match, row)) {
+      if (judged && match.via === 'follow' && namesOnlyOthers(table, match, row)) {
         const source = parseFrom(match.from);
         const into = `${table.system}:${table.table}.${match.column}`;
         const id = `${match.from}\u0000${into}`;
