@@ -419,10 +419,14 @@ export async function traverseInto(
     }
 
   /** Counts the rows holding each value in every column of the plan that learns its kind (once per column). */
-  const countHolders = async (wanted: ReadonlyMap<ValueKey, ReadonlySet<string>>) => {
+  const countHolders = async (
+    wanted: ReadonlyMap<ValueKey, ReadonlySet<string>>,
+    columnsOf: (valueKey: ValueKey) => readonly { table: SearchableTable; output: SearchOutput }[] = (k) =>
+      learningColumns.get(k) ?? [],
+  ) => {
     await Promise.all(
       [...wanted].flatMap(([valueKey, values]) =>
-        (learningColumns.get(valueKey) ?? []).map(({ table, output }) =>
+        columnsOf(valueKey).map(({ table, output }) =>
           limit(async () => {
             const source = sourceId(table, output);
             let counts = counted.get(source);
@@ -444,8 +448,8 @@ export async function traverseInto(
 
   /**
    * **The request guard.** A value the request names is searched only if it names one person: it is
-   * counted, before the first search, as a learned value is, in every column of the plan that learns
-   * its kind, and it is not searched when two or more rows of one table of people hold it (a
+   * counted, before the first search, as a learned value is, in every column of a table of people
+   * that learns its kind, and it is not searched when two or more rows of one such table hold it (a
    * household's phone number in two `users` rows, an e-mail address two accounts share): the answer
    * would otherwise hold every one of those people's rows. One row in each of two tables of people
    * (`users` and `contacts`) is searched: that is most often one person known to two systems, which
@@ -460,10 +464,14 @@ export async function traverseInto(
     for (const [valueKey, values] of pools)
       if (learningColumns.has(valueKey) && values.size > 0) wanted.set(valueKey, new Set(values));
     if (wanted.size === 0) return;
-    await countHolders(wanted);
+    // Only the tables of people decide, so only their columns are counted (an index serves the
+    // search of each: `validate --live` asks for one); other learning tables are counted when a
+    // value is learned.
+    const people = (k: ValueKey) => (learningColumns.get(k) ?? []).filter(({ table }) => table.personTable);
+    await countHolders(wanted, people);
     for (const [valueKey, values] of wanted)
       for (const value of values) {
-        const holders = holdersOf(learningColumns.get(valueKey) ?? [], counted, value, cap);
+        const holders = holdersOf(people(valueKey), counted, value, cap);
         const first = holders.find((h) => h.person && h.rows >= 2);
         if (!first) continue;
         pools.get(valueKey)?.delete(value);
