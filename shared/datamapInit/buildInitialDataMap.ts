@@ -442,7 +442,7 @@ function uniqueness(
   table: string,
   column: string,
   input: InitInput,
-): { unique: true; evidence: string } | { unique: false; why: string } {
+): { unique: true; evidence: string } | { unique: false; why: string; repeatsWithin?: true } {
   const id = `${table}.${column}`;
   const shared = (input.sharedValues?.get(id) ?? []).filter((s) => s.shared > 0);
   if (shared.length > 0) {
@@ -459,6 +459,7 @@ function uniqueness(
   return {
     unique: false,
     why: `${pct} % of sampled values repeat (${repeats.repeated} of ${repeats.sampled})`,
+    repeatsWithin: true,
   };
 }
 
@@ -482,11 +483,22 @@ function proposeIdentities(draft: Draft, input: InitInput, person: Person | unde
       continue;
     }
     // In a table that learns, a row found by a shared value would teach its identifiers to
-    // whoever else holds that value: such a column is not mapped at all.
+    // whoever else holds that value. Values that repeat within this table are mapped and learned
+    // all the same: discovery measures each value at run time, and neither searches a request's
+    // value two rows of this table hold nor follows a learned one (the request and learning
+    // guards), so the other values still answer (before, an address re-registered after a soft
+    // delete left the column out and every request by e-mail found nothing). Values another table
+    // of people holds too (a number a supplier and a carrier share) are not mapped: one row in each
+    // of two tables may be one person, and the guards search it.
     const verdict = uniqueness(draft.table, column.name, input);
     if (verdict.unique) {
       add(contact.kind, column.name, contact.reason);
       learned.push(`learns ${contact.kind} (${column.name}): ${verdict.evidence}`);
+    } else if (verdict.repeatsWithin) {
+      add(contact.kind, column.name, contact.reason);
+      learned.push(
+        `learns ${contact.kind} (${column.name}): ${verdict.why}, so a value two rows hold is neither searched for a request nor followed (the request and learning guards)`,
+      );
     } else {
       draft.notes.push(
         `${column.name} (${contact.kind}) is not learned nor searched here: ${verdict.why}; a value two rows share identifies no one`,
