@@ -283,7 +283,9 @@ export async function traverseInto(
   // column names someone only where she is known in its terms (her values of its kind, her keys of
   // the table it follows), as the pools stood when the round began, so the outcome does not depend
   // on the order searches end. Her own rows among them are reached through the column that names
-  // her, where the map follows it.
+  // her, where the map follows it. A row of a table of people (`personTable`: a person's own
+  // record) reached by any follow is judged by its identity columns alone (another user's account,
+  // reached through `users.referred_by`, is his though it names her as his referrer).
   const peopleTables = new Set(
     active
       .filter((t) => t.inputs.some((i) => i.reason.via === 'identity'))
@@ -305,15 +307,24 @@ export async function traverseInto(
   );
   const judgedKeys = new Set(
     active
-      .filter((t) => t.inputs.some((i) => i.reason.via === 'follow' && !personKeys.has(i.reason.from)))
+      .filter((t) =>
+        t.inputs.some(
+          (i) => i.reason.via === 'follow' && (!personKeys.has(i.reason.from) || t.personTable === true),
+        ),
+      )
       .flatMap((t) => (personColumns.get(t) ?? []).map((i) => i.valueKey)),
   );
   let knownAtRound = new Map<ValueKey, ReadonlySet<string>>();
   const othersOnly = new Map<string, RefusedOthersOnly & { keys: Set<string> }>();
   const namesOnlyOthers = (table: SearchableTable, match: ProvenanceEntry, row: FoundRow): boolean => {
-    if (!guard || match.via !== 'follow' || personKeys.has(match.from)) return false;
+    if (!guard || match.via !== 'follow') return false;
     let others = false;
-    for (const c of personColumns.get(table) ?? []) {
+    // A table of people's row is a person's own record: whose it is, its identity columns say (Ben's
+    // account refers to Ana through `referred_by`, and is still Ben's).
+    const columns = (personColumns.get(table) ?? []).filter(
+      (c) => table.personTable !== true || c.reason.via === 'identity',
+    );
+    for (const c of columns) {
       const known = knownAtRound.get(c.valueKey);
       const text = asText(row.row[c.column]);
       if (!known || known.size === 0 || text === undefined) continue;
@@ -337,7 +348,7 @@ export async function traverseInto(
     const judged =
       guard !== undefined &&
       match.via === 'follow' &&
-      !personKeys.has(match.from) &&
+      (!personKeys.has(match.from) || table.personTable === true) &&
       (personColumns.get(table)?.length ?? 0) > 0;
     for (const row of rows) {
       const keyJson = row.keyJson ?? canonicalJson(row.key);

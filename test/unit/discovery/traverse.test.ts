@@ -122,6 +122,40 @@ describe('Function: traverse', () => {
     ]);
   });
 
+  it("leaves out another person's record reached through a follow of a table of people onto itself", async () => {
+    // Prepare: users.referred_by follows users.id; Ben was referred by Ana, Cy by Ben.
+    const referrals = parseDataMap(
+      `version: 1
+identities: { email: { normalize: lowercase }, user_id: {} }
+postgres:
+  - table: public.users
+    primaryKey: [id]
+    identities: { email: email, user_id: id }
+    learn: [email, user_id]
+    follow: { referred_by: public.users.id }
+`,
+      'referrals.yaml',
+    );
+    const { searcher } = memorySearcher({
+      'public.users': [
+        { id: 1, email: 'ana@x.test', referred_by: null },
+        { id: 2, email: 'ben@x.test', referred_by: 1 },
+        { id: 3, email: 'cy@x.test', referred_by: 2 },
+      ],
+    });
+
+    // Act
+    const result = await traverse(planSearch(referrals), new Map([[identityKey('email'), ['ana@x.test']]]), {
+      searchers: { postgres: searcher },
+    });
+
+    // Assess: Ana only; before, the chain of referrals reached every user.
+    expect(result.tables.map((t) => [t.table, t.rows.map((r) => r.key.id)])).toEqual([['public.users', [1]]]);
+    expect(result.notFollowed).toEqual([
+      expect.objectContaining({ othersOnly: true, rows: 1, table: 'public.users' }),
+    ]);
+  });
+
   it('holds rows up to maxHeldBytes, estimated per row, and stops at the row beyond it, naming the limit and no value', async () => {
     // Prepare: a user and three friendships: four rows, each estimated from its values (no JSON written).
     const users = [{ id: 1, email: 'ana@x.test' }];
