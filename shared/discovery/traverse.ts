@@ -494,19 +494,7 @@ export async function traverseInto(
           requested: true,
           rows: holders.reduce((sum, h) => sum + h.rows, 0),
           capped: holders.some((h) => h.capped),
-          ...(holders.some((h) => h.group !== first.group)
-            ? {
-                heldBy: holders.map(
-                  ({ system, table, column, rows, capped }): SharedHolder => ({
-                    ...(capped ? { capped } : {}),
-                    column,
-                    rows,
-                    system,
-                    table,
-                  }),
-                ),
-              }
-            : {}),
+          ...heldByOthers(holders, first.group),
           valueKey,
           value,
         });
@@ -560,19 +548,7 @@ export async function traverseInto(
           identity: output.learned?.identity ?? '',
           rows,
           capped: holders.some((h) => h.capped),
-          ...(holders.some((h) => h.group !== own)
-            ? {
-                heldBy: holders.map(
-                  ({ system, table, column, rows, capped }): SharedHolder => ({
-                    ...(capped ? { capped } : {}),
-                    column,
-                    rows,
-                    system,
-                    table,
-                  }),
-                ),
-              }
-            : {}),
+          ...heldByOthers(holders, own),
           valueKey: output.valueKey,
           value,
         });
@@ -769,6 +745,22 @@ function parseFrom(from: string): { system: System; table: string; column: strin
 /** The key of a request value's refusal among the learned values' (`table NUL column NUL value`). */
 function requestRefusalId(valueKey: ValueKey, value: string): string {
   return `request\u0000${valueKey}\u0000${value}`;
+}
+
+/** `heldBy` of a refusal: every holder, when one of them is another group than `own`; else nothing. */
+function heldByOthers(holders: readonly Holder[], own: string): { heldBy?: SharedHolder[] } {
+  if (!holders.some((h) => h.group !== own)) return {};
+  return {
+    heldBy: holders.map(
+      ({ system, table, column, rows, capped }): SharedHolder => ({
+        ...(capped ? { capped } : {}),
+        column,
+        rows,
+        system,
+        table,
+      }),
+    ),
+  };
 }
 
 /** A table, or for a mirror the table it copies: rows and their copies are one group. */

@@ -202,57 +202,19 @@ function followedPeople(
   findings: FindingsDocument,
   foreignKeys: readonly PgForeignKey[],
 ): (f: Finding) => string[][] {
-  interface Edge {
-    readonly target: string;
-    /** This table's columns, and the followed table's, compared together. */
-    readonly columns: readonly string[];
-    readonly refColumns: readonly string[];
-  }
-  const groups = new Map<string, Edge[][]>();
+  const groups = new Map<string, FollowEdge[][]>();
   for (const [id, spec] of specs) {
-    const system = id.slice(0, id.indexOf(':'));
-    const byTarget = new Map<string, Edge[]>();
-    for (const [column, targets] of Object.entries(spec.follow))
-      for (const target of ([] as string[]).concat(targets)) {
-        const ref = parseColumnRef(target);
-        const fk =
-          system === 'postgres' && ref.system === 'postgres'
-            ? foreignKeys.find(
-                (k) =>
-                  k.table === spec.table &&
-                  k.refTable === ref.table &&
-                  k.columns.some((c, i) => c === column && k.refColumns[i] === ref.column),
-              )
-            : undefined;
-        const targetId = `${ref.system}:${ref.table}`;
-        const edges = byTarget.get(targetId) ?? [];
-        byTarget.set(targetId, edges);
-        edges.push({
-          target: targetId,
-          columns: fk ? fk.columns : [column],
-          refColumns: fk ? fk.refColumns : [ref.column],
-        });
-      }
+    const byTarget = new Map<string, FollowEdge[]>();
+    for (const edge of followEdgesOf(id, spec, foreignKeys)) {
+      const edges = byTarget.get(edge.target) ?? [];
+      byTarget.set(edge.target, edges);
+      edges.push(edge);
+    }
     const many = [...byTarget.values()].filter((edges) => edges.length >= 2);
     if (many.length > 0) groups.set(id, many);
   }
   if (groups.size === 0) return () => [];
-  // The subject's keys in a followed table, per set of its columns: her found rows there.
-  const keys = new Map<string, Set<string>>();
-  const subjectKeys = (target: string, refColumns: readonly string[]) => {
-    const id = `${target}\u0000${refColumns.join('\u0000')}`;
-    let set = keys.get(id);
-    if (!set) {
-      set = new Set();
-      for (const q of findings.findings) {
-        if (`${q.system}:${q.table}` !== target) continue;
-        const key = tupleOf(q.row, refColumns);
-        if (key !== undefined) set.add(key);
-      }
-      keys.set(id, set);
-    }
-    return set;
-  };
+  const subjectKeys = subjectKeysIn(findings);
   return (f) => {
     const tableGroups = groups.get(`${f.system}:${f.table}`);
     if (!tableGroups) return [];
@@ -291,59 +253,19 @@ function mixedPeople(
   subject: ReadonlyMap<string, ReadonlySet<string>>,
   normalizer: (kind: string) => (v: string) => string,
 ): (f: Finding) => string[][] {
-  interface Edge {
-    readonly target: string;
-    readonly columns: readonly string[];
-    readonly refColumns: readonly string[];
-  }
   const people = new Set(
     [...specs].filter(([, spec]) => Object.keys(spec.identities).length > 0).map(([id]) => id),
   );
-  const plans = new Map<string, { identity: [string, string][]; edges: Edge[] }>();
+  const plans = new Map<string, { identity: [string, string][]; edges: FollowEdge[] }>();
   for (const [id, spec] of specs) {
     if (spec.erasure && 'parties' in spec.erasure && spec.erasure.parties) continue;
-    const system = id.slice(0, id.indexOf(':'));
     const identity = [...(kinds.get(id)?.kindOf ?? new Map<string, string>())];
-    const edges: Edge[] = [];
-    for (const [column, targets] of Object.entries(spec.follow))
-      for (const target of ([] as string[]).concat(targets)) {
-        const ref = parseColumnRef(target);
-        const targetId = `${ref.system}:${ref.table}`;
-        // A person's own record naming another of its table (`referred_by`, `manager_id`) is hers.
-        if (!people.has(targetId) || targetId === id) continue;
-        const fk =
-          system === 'postgres' && ref.system === 'postgres'
-            ? foreignKeys.find(
-                (k) =>
-                  k.table === spec.table &&
-                  k.refTable === ref.table &&
-                  k.columns.some((c, i) => c === column && k.refColumns[i] === ref.column),
-              )
-            : undefined;
-        edges.push({
-          target: targetId,
-          columns: fk ? fk.columns : [column],
-          refColumns: fk ? fk.refColumns : [ref.column],
-        });
-      }
+    // A person's own record naming another of its table (`referred_by`, `manager_id`) is hers.
+    const edges = followEdgesOf(id, spec, foreignKeys).filter((e) => people.has(e.target) && e.target !== id);
     if (identity.length + edges.length > 0) plans.set(id, { identity, edges });
   }
   if (plans.size === 0) return () => [];
-  const keys = new Map<string, Set<string>>();
-  const subjectKeys = (target: string, refColumns: readonly string[]) => {
-    const id = `${target}\u0000${refColumns.join('\u0000')}`;
-    let set = keys.get(id);
-    if (!set) {
-      set = new Set();
-      for (const q of findings.findings) {
-        if (`${q.system}:${q.table}` !== target) continue;
-        const key = tupleOf(q.row, refColumns);
-        if (key !== undefined) set.add(key);
-      }
-      keys.set(id, set);
-    }
-    return set;
-  };
+  const subjectKeys = subjectKeysIn(findings);
   return (f) => {
     const plan = plans.get(`${f.system}:${f.table}`);
     if (!plan) return [];
@@ -368,6 +290,61 @@ function mixedPeople(
     // Reached only through follow edges (from an object or a group of hers: her poll, her team),
     // naming other people and not her: their row (Ben's vote on her poll), not hers to erase.
     return others.length > 0 && f.provenance.every((p) => p.via === 'follow') ? others : [];
+  };
+}
+
+/** A follow edge of a table: its columns and the followed table's, compared together. */
+interface FollowEdge {
+  readonly target: string;
+  readonly columns: readonly string[];
+  readonly refColumns: readonly string[];
+}
+
+/**
+ * The follow edges of the table `id` names, each onto `<system>:<table>`: compared as the whole
+ * PostgreSQL foreign key that names the column where there is one, else as the column's value.
+ */
+function followEdgesOf(id: string, spec: TableSpec, foreignKeys: readonly PgForeignKey[]): FollowEdge[] {
+  const system = id.slice(0, id.indexOf(':'));
+  return Object.entries(spec.follow).flatMap(([column, targets]) =>
+    ([] as string[]).concat(targets).map((target) => {
+      const ref = parseColumnRef(target);
+      const fk =
+        system === 'postgres' && ref.system === 'postgres'
+          ? foreignKeys.find(
+              (k) =>
+                k.table === spec.table &&
+                k.refTable === ref.table &&
+                k.columns.some((c, i) => c === column && k.refColumns[i] === ref.column),
+            )
+          : undefined;
+      return {
+        target: `${ref.system}:${ref.table}`,
+        columns: fk ? fk.columns : [column],
+        refColumns: fk ? fk.refColumns : [ref.column],
+      };
+    }),
+  );
+}
+
+/** The subject's keys in a followed table, per set of its columns: her found rows there (made once each). */
+function subjectKeysIn(
+  findings: FindingsDocument,
+): (target: string, refColumns: readonly string[]) => Set<string> {
+  const keys = new Map<string, Set<string>>();
+  return (target, refColumns) => {
+    const id = `${target}\u0000${refColumns.join('\u0000')}`;
+    let set = keys.get(id);
+    if (!set) {
+      set = new Set();
+      for (const q of findings.findings) {
+        if (`${q.system}:${q.table}` !== target) continue;
+        const key = tupleOf(q.row, refColumns);
+        if (key !== undefined) set.add(key);
+      }
+      keys.set(id, set);
+    }
+    return set;
   };
 }
 
