@@ -77,6 +77,6 @@ export function repeatedLearnedValues(
     repeatedRows,
     message:
       `learns ${identity}, but ${share} % of its non-null values (${repeatedRows} of ${rows} rows) are held by more than one row: ` +
-      'discovery does not follow such a value (it identifies no one); learn only from a column with one person a row',
+      'discovery follows no such value it learns, and does not search by one a request names where two rows of a table of people hold it (the learning and request guards): those requests answer with a note instead of rows',
   };
 }
