@@ -27,6 +27,8 @@ export interface InitTable {
 
 /** A data map proposed from the live catalog, every entry carrying why it was inferred. */
 export interface InitialDataMap {
+  /** What the measurements say about the map as a whole, written in its header. */
+  readonly notes?: readonly string[];
   readonly identities: ReadonlyMap<string, Normalization>;
   readonly postgres: readonly InitTable[];
   /**

@@ -16,7 +16,7 @@ import {
 } from './identityRules';
 import type { FanOut } from './measureFanOut';
 import type { Overlap } from './measureOverlap';
-import type { SampledRepeats } from './measureUniqueness';
+import type { PhoneForms, SampledRepeats } from './measureUniqueness';
 import type { PgForeignKey } from './readForeignKeys';
 import { keyColumnOf, type NameReference } from './referencesByName';
 
@@ -46,6 +46,8 @@ export interface InitInput {
   readonly repeats?: ReadonlyMap<string, SampledRepeats>;
   /** `schema.table.column` → columns of other tables that hold some of its sampled values. */
   readonly sharedValues?: ReadonlyMap<string, readonly SharedValues[]>;
+  /** `schema.table.column` → how many sampled phone numbers carry a country code. */
+  readonly phoneForms?: ReadonlyMap<string, PhoneForms>;
   /** `schema.table.column` → rows of its table per distinct value (an edge's fan-out). */
   readonly fanOut?: ReadonlyMap<string, FanOut>;
   /** When a followed column's keys reach too much of its table. */
@@ -222,7 +224,23 @@ export function buildInitialDataMap(input: InitInput): InitialDataMap {
 
   const identities = new Map<string, Normalization>();
   for (const d of kept) for (const kind of d.identities.keys()) identities.set(kind, normalizationOf(kind));
+  // Phone identities compared as digits: numbers written with a country code never match the same
+  // numbers written without one, so a mix is said, with the counts and the fix.
+  const notes: string[] = [];
+  if (identities.get('phone') === 'digits') {
+    const mapped = new Set(
+      kept.flatMap((d) => (d.identities.get('phone') ?? []).map((c) => `${d.table}.${c.value}`)),
+    );
+    const forms = [...(input.phoneForms ?? [])].filter(([id]) => mapped.has(id)).map(([, f]) => f);
+    const sampled = forms.reduce((n, f) => n + f.sampled, 0);
+    const withCode = forms.reduce((n, f) => n + f.withCountryCode, 0);
+    if (withCode > 0 && withCode < sampled)
+      notes.push(
+        `phone: ${withCode} of ${sampled} sampled numbers are written with a country code and ${sampled - withCode} without one. Compared as digits, the two forms of one number never match (+44 20 7946 0958 is not 020 7946 0958): set phone: { normalize: phone, region: <the country of the numbers written without one> }.`,
+      );
+  }
   return {
+    ...(notes.length > 0 ? { notes } : {}),
     identities: new Map([...identities].sort(([a], [b]) => compare(a, b))),
     postgres: kept.map(
       (d): InitTable => ({

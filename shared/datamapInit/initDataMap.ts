@@ -17,7 +17,13 @@ import type { InitialDataMap } from './InitialDataMap';
 import { normalizationOf } from './identityRules';
 import { type FanOut, measureFanOut } from './measureFanOut';
 import { measureOverlap } from './measureOverlap';
-import { measureRepeats, measureSharedValues, type SampledRepeats } from './measureUniqueness';
+import {
+  measurePhoneForms,
+  measureRepeats,
+  measureSharedValues,
+  type PhoneForms,
+  type SampledRepeats,
+} from './measureUniqueness';
 import { qualifiedName } from './qualifiedName';
 import { readBaseTables, readForeignKeys, readUserSchemas } from './readForeignKeys';
 import { readUniqueIndexes } from './readUniqueIndexes';
@@ -180,6 +186,21 @@ export async function initDataMap(db: PgDatabase, options: InitOptions = {}): Pr
     ),
   );
 
+  // Phone columns of every table: are numbers written both with and without a country code?
+  const phoneForms = new Map<string, PhoneForms>();
+  await Promise.all(
+    tables.flatMap((t) =>
+      contactColumnsOf(t, columnEvidence.get(`${t.schema}.${t.name}`))
+        .filter((c) => c.kind === 'phone')
+        .map((c) =>
+          limit(async () => {
+            const table = `${t.schema}.${t.name}`;
+            phoneForms.set(`${table}.${c.column}`, await measurePhoneForms(db, table, c.column, 1000));
+          }),
+        ),
+    ),
+  );
+
   const snowflakeTables = options.snowflake
     ? (await options.snowflake.listTables()).map((t) => t.table)
     : undefined;
@@ -195,6 +216,7 @@ export async function initDataMap(db: PgDatabase, options: InitOptions = {}): Pr
     uniqueIndexes,
     repeats,
     sharedValues,
+    phoneForms,
     fanOut,
     emptyTables,
     limits: { ...DEFAULT_LIMITS, ...options.limits },

@@ -93,3 +93,33 @@ export async function measureSharedValues(
   const row = result.rows[0];
   return { sampled: Number(row?.sampled ?? 0), shared: Number(row?.shared ?? 0) };
 }
+
+/** How many of a phone column's sampled non-null values are written with a country code. */
+export interface PhoneForms {
+  readonly sampled: number;
+  /** Values that start with `+` or `00` (after spaces and an opening parenthesis). */
+  readonly withCountryCode: number;
+}
+
+/**
+ * Counts, among up to `sample` non-null values of a phone column (the first the table returns),
+ * those written with a country code (`+1 206 …`, `0044 20 …`) and the others. Under `digits` the
+ * two forms of one number never match each other. Only counts leave the database.
+ */
+export async function measurePhoneForms(
+  db: PgDatabase,
+  table: string,
+  column: string,
+  sample: number,
+): Promise<PhoneForms> {
+  const c = quoteIdent(column);
+  const row = (
+    await db.query<{ sampled: string; with_code: string }>(
+      `SELECT count(*)::int8::text AS sampled,
+              count(*) FILTER (WHERE v ~ '^[[:space:](]*(\\+|00)')::int8::text AS with_code
+       FROM (SELECT ${c}::text AS v FROM ${qualifiedName(table)} WHERE ${c} IS NOT NULL AND btrim(${c}::text) <> '' LIMIT $1) s`,
+      [sample],
+    )
+  ).rows[0];
+  return { sampled: Number(row?.sampled ?? 0), withCountryCode: Number(row?.with_code ?? 0) };
+}

@@ -61,6 +61,7 @@ export function renderInitialDataMap(proposal: InitialDataMap, source: string): 
     ' sampled values of the column were found in the column it points at), add identities the',
     ' names and samples did not reveal, and exclude columns not to hand over.',
   ];
+  if (proposal.notes?.length) header.push('', ...proposal.notes.map((n) => ` ${n}`));
   if (proposal.leftOut.length > 0) {
     header.push('', ' Not searched yet (written out, commented, at the end of the file):');
     for (const { table, reason } of proposal.leftOut) header.push(`   ${table}: ${reason}`);
