@@ -1,14 +1,11 @@
-import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
 import { discoverSubject } from '../../../shared/discovery/discoverSubject';
-import { eraseSubject } from '../../../shared/erasure/eraseSubject';
 import { proveErasure } from '../../../shared/erasure/proveErasure';
 import { readErasureCatalog } from '../../../shared/erasure/readErasureCatalog';
-import type { PgDatabase } from '../../../shared/postgres/PgDatabase';
 import { PostgresTableSearcher } from '../../../shared/postgres/PostgresTableSearcher';
-import { openDatabase, TEST_HASH_KEY } from '../../support/discovery';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { TEST_HASH_KEY } from '../../support/discovery';
+import { erasePg, useErasureDatabase } from '../../support/erasureFixture';
 
 /**
  * Orders keyed by (tenant, id); notes refer to an order by the pair, under a foreign key that does
@@ -17,6 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../../support/postgres';
  * exists in tenants 7 (Ana's) and 8 (Ben's).
  */
 const SCHEMA = `
+  DROP SCHEMA public CASCADE; CREATE SCHEMA public;
   CREATE TABLE public.customer (id int PRIMARY KEY, email text NOT NULL UNIQUE);
   CREATE TABLE public.orders (tenant int, id int, customer_id int NOT NULL REFERENCES public.customer,
     PRIMARY KEY (tenant, id));
@@ -29,8 +27,7 @@ const SCHEMA = `
     (3, 7, 100, 'ana, bound'), (4, 8, 100, 'ben, bound'), (5, NULL, 100, 'unbound, either tenant');
 `;
 
-const MAP = parseDataMap(
-  `version: 1
+const MAP_YAML = `version: 1
 identities:
   email: { normalize: lowercase }
 postgres:
@@ -46,35 +43,21 @@ postgres:
     primaryKey: [id]
     follow: { order_id: public.orders.id }
     erasure: delete
-`,
-  'notes.yaml',
-);
+`;
+const MAP = parseDataMap(MAP_YAML, 'test.yaml');
 
-let pg: TestDatabase;
-let db: PgDatabase;
-const random = (n: number) => createHash('sha256').update(`seed-${n}`).digest().subarray(0, n);
+const scratch = useErasureDatabase('unbound', SCHEMA);
 
 async function notes(): Promise<string[]> {
-  return (await pg.exec('SELECT n::text AS t FROM public.order_note n ORDER BY id')).rows.map((r) => r.t);
+  return (await scratch.test.exec('SELECT n::text AS t FROM public.order_note n ORDER BY id')).rows.map(
+    (r) => r.t,
+  );
 }
-
-beforeAll(async () => {
-  pg = await createTestDatabase('unbound');
-  db = openDatabase(pg.dsn);
-});
-afterAll(async () => {
-  await db.end();
-  await pg.drop();
-});
-beforeEach(async () => {
-  await pg.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
-  await pg.exec(SCHEMA);
-});
 
 describe('A follower row the composite foreign key does not bind (NULL in its other column)', () => {
   it('is erased where the access answer holds it, and kept where another person holds the value', async () => {
     // Prepare: what the access answer says is Ana's.
-    const searchers = { postgres: await PostgresTableSearcher.create(db, MAP, 'notes.yaml') };
+    const searchers = { postgres: await PostgresTableSearcher.create(scratch.db, MAP, 'test.yaml') };
     const access = await discoverSubject(
       { dataMap: MAP, searchers, subjectHashKey: TEST_HASH_KEY },
       { requestId: 'req-access', identifiers: { email: ['ana@x.test'] } },
@@ -88,18 +71,7 @@ describe('A follower row the composite foreign key does not bind (NULL in its ot
     const before = await notes();
 
     // Act
-    const result = await eraseSubject(
-      {
-        dataMap: MAP,
-        db,
-        writeDb: db,
-        searchers,
-        subjectHashKey: TEST_HASH_KEY,
-        maskKey: 'test-mask-key',
-        randomBytes: random,
-      },
-      { requestId: 'req-erase', identifiers: { email: ['ana@x.test'] }, dryRun: false },
-    );
+    const result = await erasePg(scratch.db, MAP_YAML, { email: ['ana@x.test'] });
 
     // Assess: erased, with every note the access answer held gone, and the notes the foreign key
     // gives to Ben (4) or leaves to either tenant's order 100 (5) as they were, byte for byte.
@@ -113,28 +85,17 @@ describe('A follower row the composite foreign key does not bind (NULL in its ot
 
   it('is looked for by the proof: such a row written after the change ends erasure_unverified', async () => {
     // Prepare: Ana erased.
-    const searchers = { postgres: await PostgresTableSearcher.create(db, MAP, 'notes.yaml') };
-    const result = await eraseSubject(
-      {
-        dataMap: MAP,
-        db,
-        writeDb: db,
-        searchers,
-        subjectHashKey: TEST_HASH_KEY,
-        maskKey: 'test-mask-key',
-        randomBytes: random,
-      },
-      { requestId: 'req-erase', identifiers: { email: ['ana@x.test'] }, dryRun: false },
-    );
+    const searchers = { postgres: await PostgresTableSearcher.create(scratch.db, MAP, 'test.yaml') };
+    const result = await erasePg(scratch.db, MAP_YAML, { email: ['ana@x.test'] });
     if (result.outcome !== 'executed') throw new Error(`expected executed, got ${result.outcome}`);
     const prove = async () =>
       proveErasure(
         {
-          db,
+          db: scratch.db,
           dataMap: MAP,
           searchers,
           subjectHashKey: TEST_HASH_KEY,
-          catalog: await readErasureCatalog(db, ['public']),
+          catalog: await readErasureCatalog(scratch.db, ['public']),
         },
         {
           requestId: 'req-erase',
@@ -145,10 +106,10 @@ describe('A follower row the composite foreign key does not bind (NULL in its ot
       );
 
     // Act and assess: a late unbound note on order 100, which Ben's order holds too, is not hers.
-    await pg.exec(`INSERT INTO public.order_note VALUES (6, NULL, 100, 'late, either tenant')`);
+    await scratch.test.exec(`INSERT INTO public.order_note VALUES (6, NULL, 100, 'late, either tenant')`);
     expect((await prove()).outcome).toBe('erased');
     // One on order 101, which only her (erased) order held, is: the proof names its table.
-    await pg.exec(`INSERT INTO public.order_note VALUES (7, NULL, 101, 'late, hers')`);
+    await scratch.test.exec(`INSERT INTO public.order_note VALUES (7, NULL, 101, 'late, hers')`);
     const proof = await prove();
     expect(proof.outcome).toBe('erasure_unverified');
     expect(proof.remaining).toEqual([expect.objectContaining({ table: 'public.order_note', rows: 1 })]);
