@@ -314,17 +314,21 @@ export async function traverseInto(
       )
       .flatMap((t) => (personColumns.get(t) ?? []).map((i) => i.valueKey)),
   );
+  // The columns that say whose a row is, per table: a table of people's row is a person's own
+  // record, so its identity columns alone (Ben's account refers to Ana through `referred_by`, and
+  // is still Ben's).
+  const judgingColumns = new Map(
+    active.map((t) => [
+      t,
+      (personColumns.get(t) ?? []).filter((c) => t.personTable !== true || c.reason.via === 'identity'),
+    ]),
+  );
   let knownAtRound = new Map<ValueKey, ReadonlySet<string>>();
   const othersOnly = new Map<string, RefusedOthersOnly & { keys: Set<string> }>();
   const namesOnlyOthers = (table: SearchableTable, match: ProvenanceEntry, row: FoundRow): boolean => {
     if (!guard || match.via !== 'follow') return false;
     let others = false;
-    // A table of people's row is a person's own record: whose it is, its identity columns say (Ben's
-    // account refers to Ana through `referred_by`, and is still Ben's).
-    const columns = (personColumns.get(table) ?? []).filter(
-      (c) => table.personTable !== true || c.reason.via === 'identity',
-    );
-    for (const c of columns) {
+    for (const c of judgingColumns.get(table) ?? []) {
       const known = knownAtRound.get(c.valueKey);
       const text = asText(row.row[c.column]);
       if (!known || known.size === 0 || text === undefined) continue;
@@ -349,7 +353,7 @@ export async function traverseInto(
       guard !== undefined &&
       match.via === 'follow' &&
       (!personKeys.has(match.from) || table.personTable === true) &&
-      (personColumns.get(table)?.length ?? 0) > 0;
+      (judgingColumns.get(table)?.length ?? 0) > 0;
     for (const row of rows) {
       const keyJson = row.keyJson ?? canonicalJson(row.key);
       if (judged && match.via === 'follow' && namesOnlyOthers(table, match, row)) {
