@@ -81,6 +81,18 @@ export function checkDataMapStructure(map: DataMap): { path: Path; message: stri
         }
       });
     }
+    for (const column of Object.keys(table.followWhere)) {
+      if (system !== 'postgres')
+        problems.push({
+          path: [system, i, 'followWhere', column],
+          message: 'followWhere is read for PostgreSQL tables only',
+        });
+      else if (!(column in table.follow))
+        problems.push({
+          path: [system, i, 'followWhere', column],
+          message: `${column} is not a follow column of ${table.table}: followWhere narrows the rows a follow edge reaches`,
+        });
+    }
     // The first role a column plays names it in the message.
     const linked = new Map<string, string>();
     const roles: [string, string][] = [

@@ -68,6 +68,17 @@ const oneOrMany = <T extends z.ZodType<string>>(item: T) =>
     .union([item, z.array(item).min(1, 'at least one entry')])
     .transform((v) => [...new Set(typeof v === 'string' ? [v] : (v as string[]))]);
 
+/**
+ * A value a discriminator column holds (`User`, `App::Models::User`, `12`), written into the search
+ * as a quoted literal: letters, digits, spaces and `_ . : / -`, never a quote or a backslash.
+ */
+const discriminatorValue = z
+  .string()
+  .regex(
+    /^[\p{L}\p{N}_.:/ -]{1,200}$/u,
+    'a value of 1 to 200 letters, digits, spaces and _ . : / - (no quotes or backslashes)',
+  );
+
 /** `schema.table.column` (PostgreSQL) or `DATABASE.SCHEMA.TABLE.COLUMN` (Snowflake): the shape names the system. */
 const columnRef = z
   .string()
@@ -180,6 +191,22 @@ const tableFields = {
   /** Column → data category, for the access report. */
   categories: z.record(identifier, category).default({}),
   follow: z.record(identifier, oneOrMany(columnRef)).default({}),
+  /**
+   * Follow column → `{ column: value(s) }`: the rows a follow of that column reaches must also hold
+   * one of these values in that column. For a column that refers to rows of several tables, told
+   * apart by a column beside it (`commentable_id` with `commentable_type: User`); PostgreSQL tables.
+   */
+  followWhere: z
+    .record(
+      identifier,
+      z
+        .record(identifier, oneOrMany(discriminatorValue))
+        .refine(
+          (c) => Object.keys(c).length === 1,
+          'name one column and its value(s): { commentable_type: User }',
+        ),
+    )
+    .default({}),
   description: z.string().optional(),
   disclosure: disclosure.optional(),
   /** How the subject's rows in this table are erased; absent: not touched, and reported. */

@@ -1,3 +1,4 @@
+import { discriminatorBeside } from '../postgres/discriminatorBeside';
 import type { PgColumn, PgTable } from '../postgres/readPgCatalog';
 import { nameWords } from '../scan/detectors/Detector';
 import { singularOf } from './identityRules';
@@ -76,6 +77,14 @@ export function referencesByName(
           notes.push({
             table: fromId,
             note: `${column.name} is not followed: its type ${column.typeName} cannot join ${targetId}.${key.name} (${key.typeName})`,
+          });
+          break;
+        }
+        const beside = discriminatorBeside(from, column.name);
+        if (beside) {
+          notes.push({
+            table: fromId,
+            note: `${column.name} is not followed: it sits beside ${beside}, so it may refer to rows of several tables; to follow it to ${targetId}.${key.name}, write the follow with followWhere: { ${column.name}: { ${beside}: <the value naming ${target.name}> } }`,
           });
           break;
         }

@@ -23,6 +23,11 @@ export interface SearchInput {
   /** For `phone`: the region of numbers written without a country code. */
   readonly region?: string;
   readonly reason: SearchReason;
+  /**
+   * A follow narrowed by the data map's `followWhere`: only rows whose `column` holds one of
+   * `values` (compared as text) are reached.
+   */
+  readonly where?: { readonly column: string; readonly values: readonly string[] };
 }
 
 /** A column whose values, in found rows, feed further searches. */

@@ -83,6 +83,7 @@ function planSections(map: DataMap): SearchableTable[] {
             column,
             normalize: 'none' as const,
             reason: { via: 'follow' as const, from: `${target.system}:${target.table}.${target.column}` },
+            ...whereOf(spec.followWhere[column]),
           };
         }),
       );
@@ -120,4 +121,13 @@ function planSections(map: DataMap): SearchableTable[] {
       };
     }),
   );
+}
+
+/** A follow column's `followWhere` condition as a search input's `where` (one column). */
+function whereOf(condition: Readonly<Record<string, readonly string[]>> | undefined): {
+  where?: { column: string; values: readonly string[] };
+} {
+  const [entry] = Object.entries(condition ?? {});
+  if (!entry) return {};
+  return { where: { column: entry[0], values: entry[1] } };
 }

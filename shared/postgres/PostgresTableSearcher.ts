@@ -511,13 +511,23 @@ function searchSql(
 ): string {
   const columns = select.map(selectColumnSql).join(', ');
   const match = single !== undefined ? `${single} = $1` : matchExpression(column, input.normalize).condition;
-  const from = `SELECT ${columns} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} WHERE ${match}`;
+  const from = `SELECT ${columns} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} WHERE ${match}${narrowedBy(input)}`;
   // A keyless search is read through a cursor, unordered: its rows' keys do not depend on order.
   if (primaryKey.length === 0) return from;
   const key = primaryKey.map(quoteIdent).join(', ');
   const keyset = paged ? ` AND (${key}) > (${primaryKey.map((_, i) => `$${i + 2}`).join(', ')})` : '';
   const limit = `$${paged ? primaryKey.length + 2 : 2}`;
   return `${from}${keyset} ORDER BY ${key} LIMIT ${limit}`;
+}
+
+/**
+ * ` AND CAST("column" AS text) IN ('v', …)` for a follow narrowed by `followWhere`, else nothing.
+ * The values are literals: the data map's schema admits no quote or backslash in them.
+ */
+function narrowedBy(input: SearchInput): string {
+  if (!input.where) return '';
+  const values = input.where.values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ');
+  return ` AND CAST(${quoteIdent(input.where.column)} AS text) IN (${values})`;
 }
 
 /** The schemas the data map names PostgreSQL tables in. */

@@ -2,6 +2,7 @@ import { didYouMean } from '../datamap/closeMatches';
 import type { DataMap } from '../datamap/dataMapSchema';
 import { formatPath } from '../datamap/loadDataMap';
 import type { DataMapProblem } from '../errors/errors';
+import { discriminatorBeside } from './discriminatorBeside';
 import { neverNull, type PgCatalog, type PgColumn, type PgTable } from './readPgCatalog';
 
 /**
@@ -118,6 +119,20 @@ export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapP
             `${spec.table}.${name} (${source.typeName}) compares values ${looser} than ${target} (${targetColumn.typeName}) does: a value of another person's row there, which ${target} holds apart from the subject's, would find the same rows here; give both columns one type and collation, or follow from an exact text column`,
           );
       }
+    }
+    for (const name of Object.keys(spec.follow)) {
+      const condition = Object.keys(spec.followWhere[name] ?? {})[0];
+      if (condition !== undefined) {
+        column(['postgres', i, 'followWhere', name, condition], condition);
+        continue;
+      }
+      const source = table.columns.find((c) => c.name === name);
+      const beside = source && !source.inForeignKey ? discriminatorBeside(table, name) : undefined;
+      if (beside)
+        add(
+          ['postgres', i, 'follow', name],
+          `${spec.table}.${name} sits beside ${beside}, the shape of a reference to rows of several tables (${beside} naming the table), and no foreign key ties it to one: following it from ${spec.follow[name]?.join(', ')} would also reach the rows that refer to other tables' rows with the same id, which may be other people's; say which rows refer to it, with followWhere: { ${name}: { ${beside}: <the value naming that table> } }, or declare the foreign key if ${beside} does not name a table`,
+        );
     }
   });
   return problems;

@@ -42,6 +42,8 @@ export interface PgColumn {
   readonly nondeterministicCollation?: number;
   /** For an array column (category `A`): its element type's OID and category. */
   readonly element?: { readonly typeOid: number; readonly category: string };
+  /** Set when a foreign key of its table names it: its values refer to rows of one table. */
+  readonly inForeignKey?: true;
 }
 
 export interface PgTable {
@@ -106,6 +108,7 @@ interface ColumnRow {
   element_oid: string | null;
   element_category: string | null;
   nondeterministic_collation: string | null;
+  in_foreign_key: string;
 }
 
 interface KeyRow {
@@ -138,7 +141,9 @@ SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, a.attnum::t
        c.relkind::text AS relkind,
        et.oid::int8::text AS element_oid, et.typcategory::text AS element_category,
        (SELECT a.attcollation::int8::text FROM pg_catalog.pg_collation co
-         WHERE co.oid = a.attcollation AND NOT co.collisdeterministic) AS nondeterministic_collation
+         WHERE co.oid = a.attcollation AND NOT co.collisdeterministic) AS nondeterministic_collation,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_constraint fk WHERE fk.conrelid = c.oid AND fk.contype = 'f'
+               AND a.attnum = ANY (fk.conkey))::text AS in_foreign_key
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -287,6 +292,7 @@ export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]):
       ...(row.nondeterministic_collation
         ? { nondeterministicCollation: Number(row.nondeterministic_collation) }
         : {}),
+      ...(row.in_foreign_key === 't' || row.in_foreign_key === 'true' ? { inForeignKey: true as const } : {}),
     });
   }
   for (const row of keys.rows) {

@@ -168,6 +168,30 @@ snowflake:
     });
   });
 
+  it('reads followWhere for a follow column, and refuses it elsewhere, with quotes, or naming two columns', () => {
+    const narrowed = (where: string) =>
+      valid.replace(
+        'follow: { user_id: public.users.id }',
+        `follow: { user_id: public.users.id }\n    followWhere: ${where}`,
+      );
+    expect(
+      parseDataMap(narrowed('{ user_id: { owner_type: [User, Admin] } }'), 'map.yaml').postgres[1]
+        ?.followWhere,
+    ).toEqual({ user_id: { owner_type: ['User', 'Admin'] } });
+    expect(problemsOf(narrowed('{ total: { owner_type: User } }'))[0]).toMatchObject({
+      path: 'postgres[1].followWhere.total',
+      message: expect.stringMatching(/is not a follow column of public\.orders/),
+    });
+    expect(problemsOf(narrowed(`{ user_id: { owner_type: "x' OR true --" } }`))[0]).toMatchObject({
+      path: 'postgres[1].followWhere.user_id.owner_type',
+      message: expect.stringMatching(/no quotes or backslashes/),
+    });
+    expect(problemsOf(narrowed('{ user_id: { owner_type: User, kind: a } }'))[0]).toMatchObject({
+      path: 'postgres[1].followWhere.user_id',
+      message: expect.stringMatching(/name one column/),
+    });
+  });
+
   it('refuses an identity kind that is not declared', () => {
     const problems = problemsOf(
       valid.replace('identities: { email: email, user_id: id }', 'identities: { mail: email }'),

@@ -43,6 +43,23 @@ describe('Function: referencesByName', () => {
     ]);
   });
 
+  it('does not propose a column beside a column naming its table (owner_id beside owner_type), and says how to follow it', () => {
+    const owners = table('app.owners', ['id int', 'email text'], ['id']);
+    const files = table(
+      'app.files',
+      ['id int', 'owner_id int', 'Owner_Type text', 'customer_id int'],
+      ['id'],
+    );
+    const { references, notes } = referencesByName([owners, customers, files]);
+    expect(references.map((r) => `${r.column}->${r.target}`)).toEqual(['customer_id->app.customers']);
+    expect(notes).toContainEqual({
+      table: 'app.files',
+      note: expect.stringContaining(
+        'owner_id is not followed: it sits beside Owner_Type, so it may refer to rows of several tables',
+      ),
+    });
+  });
+
   it('prefers a table named by the whole prefix over one named by its last word', () => {
     const cards = table('app.cards', ['id int'], ['id']);
     const paymentCards = table('app.payment_cards', ['id int'], ['id']);
