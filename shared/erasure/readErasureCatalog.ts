@@ -72,7 +72,7 @@ const DELETE_ACTIONS: Record<string, OnDelete> = {
 // partition, and onto each partition of a partitioned table it references (`conparentid`), are that
 // key already and left out. A column of a partition is its root's column of the same name.
 const FOREIGN_KEYS_SQL = `
-SELECT con.conname AS name, ns.nspname || '.' || cl.relname AS "table",
+SELECT con.conname AS name, ns.nspname || '.' || cl.relname AS "table", ns.nspname AS schema,
        nf.nspname || '.' || cf.relname AS ref_table, con.confdeltype::text AS on_delete,
        array_to_json(ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, o)
          JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o))::text AS columns,
@@ -99,7 +99,7 @@ WHERE con.contype = 'c' AND ns.nspname = ANY($1::text[])
 ORDER BY 2, 1`;
 
 // Triggers (tgtype bits: 1 ROW, 8 DELETE, 16 UPDATE; internal RI triggers and disabled ones left
-// out), rules on DELETE (ev_type 4) or UPDATE (3), and row-security policies of tables with row
+// out), rules on DELETE (ev_type 4) or UPDATE (2; 3 is INSERT), and row-security policies of tables with row
 // security enabled: every policy but an INSERT one applies to a planned statement, since a DELETE or
 // UPDATE reads its rows through the SELECT policies and the change's `SELECT … FOR UPDATE` through
 // the UPDATE ones (https://www.postgresql.org/docs/current/sql-createpolicy.html, "Policies Applied
@@ -138,11 +138,11 @@ WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgtype & 24 <> 0
   AND (t.tgrelid = f.root OR (t.tgtype & 1 <> 0 AND (t.tgparentid = 0 OR EXISTS (
     SELECT 1 FROM pg_catalog.pg_trigger pt WHERE pt.oid = t.tgparentid AND pt.tgenabled = 'D'))))
 UNION ALL
-SELECT 'rule', r.rulename, ns.nspname || '.' || cl.relname, NULL, (r.ev_type = '4')::text, (r.ev_type = '3')::text, '[]'
+SELECT 'rule', r.rulename, ns.nspname || '.' || cl.relname, NULL, (r.ev_type = '4')::text, (r.ev_type = '2')::text, '[]'
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class cl ON cl.oid = r.ev_class
 JOIN pg_catalog.pg_namespace ns ON ns.oid = cl.relnamespace
-WHERE r.rulename <> '_RETURN' AND r.ev_enabled <> 'D' AND r.ev_type IN ('3', '4') AND ns.nspname = ANY($1::text[])
+WHERE r.rulename <> '_RETURN' AND r.ev_enabled <> 'D' AND r.ev_type IN ('2', '4') AND ns.nspname = ANY($1::text[])
 UNION ALL
 SELECT 'policy', p.polname, ns.nspname || '.' || cl.relname, NULL, (p.polcmd IN ('*', 'r', 'w', 'd'))::text,
        (p.polcmd IN ('*', 'r', 'w'))::text, '[]'
@@ -164,6 +164,7 @@ export async function readErasureCatalog(
     db.query<{
       name: string;
       table: string;
+      schema: string;
       ref_table: string;
       on_delete: string;
       columns: string;
@@ -172,7 +173,8 @@ export async function readErasureCatalog(
     db.query<{ name: string; table: string; expression: string; columns: string }>(CHECKS_SQL, [schemas]),
     readSideEffects(db, schemas),
   ]);
-  const referencing = fks.rows.map((r) => r.table.split('.')[0] as string);
+  // The schema as the catalog names it: a schema's name may hold a dot (`"Other.Stuff".refs`).
+  const referencing = fks.rows.map((r) => r.schema);
   const catalog = await readPgCatalog(db, [...new Set([...schemas, ...referencing])].sort());
   return {
     tables: catalog.tables,

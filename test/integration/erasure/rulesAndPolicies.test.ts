@@ -116,6 +116,36 @@ describe('Function: eraseSubject (a rule on a planned table)', () => {
     expect(await snapshotOthers(scratch.test, EVERY_ROW)).toEqual(before);
   });
 
+  it('refuses a mask while an ON UPDATE rule copies the old row, and lets an ON INSERT rule be', async () => {
+    // Prepare: a rule's event is `ev_type` 2 for UPDATE and 3 for INSERT in pg_rewrite.
+    await scratch.test.exec(`
+      CREATE RULE keep_old AS ON UPDATE TO shop.customer
+        DO ALSO INSERT INTO audit.deleted_customer VALUES (OLD.id, OLD.email, OLD.name);
+      CREATE RULE log_new AS ON INSERT TO shop.customer
+        DO ALSO INSERT INTO audit.deleted_customer VALUES (NEW.id, NULL, NULL);
+    `);
+    const before = await snapshotOthers(scratch.test, EVERY_ROW);
+
+    // Act
+    const [dry, change] = await dryRunThenErase(
+      mapWith('{ action: mask, columns: { email: hash, name: { redact: "[erased]" } } }'),
+    );
+
+    // Assess: before, the UPDATE rule was not seen: "erased", with Ana's address and name in the audit table.
+    for (const r of [dry, change])
+      expect(r).toMatchObject({
+        outcome: 'refused',
+        problems: [
+          {
+            table: 'shop.customer',
+            code: 'SIDE_EFFECT_UNACKNOWLEDGED',
+            message: expect.stringContaining('rule keep_old fires on the planned UPDATE'),
+          },
+        ],
+      });
+    expect(await snapshotOthers(scratch.test, EVERY_ROW)).toEqual(before);
+  });
+
   it('acknowledged with the table it writes: the proof finds the copy there and ends erasure_unverified naming it', async () => {
     // Prepare
     await scratch.test.exec(RULE);
