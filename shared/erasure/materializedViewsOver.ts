@@ -1,4 +1,5 @@
 import type { PgDatabase } from '../postgres/PgDatabase';
+import { qualifiedName } from '../postgres/qualifiedName';
 
 /**
  * Relations whose query reads a relation, from their rewrite rules' dependencies (a view's or a
@@ -29,7 +30,7 @@ ORDER BY 1, 2`;
 /**
  * The populated materialized views, in any schema, that read any of `tables` (`schema.table`),
  * directly or through views: each holds copies of those tables' rows as they were when it was last
- * refreshed, which an erasure of the rows does not change. Sorted `schema.table` names, apart those
+ * refreshed, which an erasure of the rows does not change. Sorted `schema.table` names (`qualifiedName`), apart those
  * the connection may read and those it may not (which cannot be searched).
  */
 export async function materializedViewsOver(
@@ -41,6 +42,6 @@ export async function materializedViewsOver(
   const named = (readable: boolean) =>
     result.rows
       .filter((r) => (r.readable === 'true' || r.readable === 't') === readable)
-      .map((r) => `${r.schema}.${r.name}`);
+      .map((r) => qualifiedName(r.schema, r.name));
   return { readable: named(true), unreadable: named(false) };
 }

@@ -1,6 +1,7 @@
 import type { DataMap } from '../datamap/dataMapSchema';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import type { PgDatabase } from '../postgres/PgDatabase';
+import { qualifiedName, quoteQualifiedName } from '../postgres/qualifiedName';
 import { quoteIdent } from '../postgres/quoteIdent';
 import { acknowledgedTriggers } from './checkSideEffects';
 import type { ErasurePlan } from './ErasurePlan';
@@ -70,18 +71,17 @@ export async function scanTextColumns(
   );
   const byTable = new Map<string, string[]>();
   for (const r of columns.rows) {
-    const table = `${r.schema}.${r.table}`;
+    const table = qualifiedName(r.schema, r.table);
     if (skip.has(table)) continue;
     byTable.set(table, [...(byTable.get(table) ?? []), r.column]);
   }
   const hits: TextScanHit[] = [];
   if (exact.length === 0) return hits;
   for (const [table, cols] of byTable) {
-    const [schema, name] = table.split('.') as [string, string];
     const match = (c: string) =>
       `lower(${quoteIdent(c)}::text) = ANY($1::text[]) OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS s WHERE strpos(lower(${quoteIdent(c)}::text), s) > 0)`;
     const sql = `SELECT ${cols.map((c, i) => `count(*) FILTER (WHERE ${match(c)})::int AS c${i}`).join(', ')}
-      FROM (SELECT ${cols.map(quoteIdent).join(', ')} FROM ${quoteIdent(schema)}.${quoteIdent(name)} LIMIT $3) AS x`;
+      FROM (SELECT ${cols.map(quoteIdent).join(', ')} FROM ${quoteQualifiedName(table)} LIMIT $3) AS x`;
     const counts = await db
       .withClient(async (client) => {
         await client.query('BEGIN READ ONLY');

@@ -1,7 +1,7 @@
 import type { DataMap } from '../datamap/dataMapSchema';
 import { normalizeIdentifier } from '../identity/normalizeIdentifier';
 import type { PgDatabase } from '../postgres/PgDatabase';
-import { quoteIdent } from '../postgres/quoteIdent';
+import { quoteQualifiedName } from '../postgres/qualifiedName';
 import { acknowledgedTriggers } from './checkSideEffects';
 import type { ErasurePlan } from './ErasurePlan';
 
@@ -40,9 +40,8 @@ export async function searchTriggerTargets(
   const hits: Record<string, number> = {};
   for (const table of [...tables].sort()) {
     if (dataMap.postgres.find((s) => s.table === table)?.erasure?.action === 'retain') continue;
-    const [schema, name] = table.split('.') as [string, string];
     const result = await db.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM ${quoteIdent(schema)}.${quoteIdent(name)} t
+      `SELECT count(*)::text AS n FROM ${quoteQualifiedName(table)} t
        WHERE EXISTS (SELECT 1 FROM jsonb_path_query(to_jsonb(t), 'strict $.**') AS v
                      WHERE jsonb_typeof(v) IN ('string', 'number') AND lower(v #>> '{}') = ANY($1::text[]))
           OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS s WHERE strpos(lower(t::text), s) > 0)`,
