@@ -289,16 +289,23 @@ async function lockRows(
   // many copies of each planned row hash as were planned. Copies are interchangeable.
   const found = findings.findings.filter((f) => f.system === 'postgres' && f.table === table.table);
   const byColumn = new Map<string, Set<string>>();
+  // An array column the rows were found by (`participants text[]`): each row is found again by its
+  // elements, so it is locked and changed rather than counted as already done for ever.
+  const arrays = new Set<string>();
   for (const f of found)
     for (const p of f.provenance) {
       const value = f.row[p.column];
-      if (value === null || value === undefined || typeof value === 'object') continue;
-      let set = byColumn.get(p.column);
-      if (!set) {
-        set = new Set();
-        byColumn.set(p.column, set);
+      const elements = Array.isArray(value) ? value : [value];
+      if (Array.isArray(value)) arrays.add(p.column);
+      for (const element of elements) {
+        if (element === null || element === undefined || typeof element === 'object') continue;
+        let set = byColumn.get(p.column);
+        if (!set) {
+          set = new Set();
+          byColumn.set(p.column, set);
+        }
+        set.add(String(element));
       }
-      set.add(String(value));
     }
   const wanted = new Map<string, number>();
   for (const r of table.rows) wanted.set(r.rowHash, (wanted.get(r.rowHash) ?? 0) + 1);
@@ -306,7 +313,7 @@ async function lockRows(
   const taken = new Set<string>();
   for (const [column, values] of [...byColumn].sort()) {
     const result = await client.query<(string | null)[]>({
-      text: `SELECT ${ROW_ADDRESS} AS ${quoteIdent(ADDRESS)}, ${columns} ${from} WHERE ${keylessMatch(live, column, values)} FOR UPDATE`,
+      text: `SELECT ${ROW_ADDRESS} AS ${quoteIdent(ADDRESS)}, ${columns} ${from} WHERE ${arrays.has(column) ? elementMatch(column) : keylessMatch(live, column, values)} FOR UPDATE`,
       values: [[...values]],
       rowMode: 'array',
     });
@@ -351,6 +358,15 @@ function keylessMatch(live: PgTable, column: string, values: ReadonlySet<string>
   return typed && type
     ? `${quoteIdent(column)} = ANY(${typedArray(type, 1)})`
     : `${quoteIdent(column)}::text = ANY($1::text[])`;
+}
+
+/**
+ * The condition that finds a keyless table's rows by the elements of an array column they were
+ * found by: any element whose text is one of `$1`. Matches at least the found rows, which are then
+ * matched by hash.
+ */
+function elementMatch(column: string): string {
+  return `EXISTS (SELECT 1 FROM unnest(${quoteIdent(column)}) AS e(v) WHERE e.v::text = ANY($1::text[]))`;
 }
 
 function inRange(type: string, n: number): boolean {

@@ -75,4 +75,33 @@ describe('Function: eraseSubject (keys and found columns whose text is not their
     });
     expect(await snapshotOthers(scratch.test, OTHERS)).toEqual(before);
   });
+
+  it('erases the keyless rows found by an element of a text[] column, and retains the thread shared with Ben', async () => {
+    // Prepare
+    await scratch.test.exec(`
+      CREATE TABLE app.threads (participants text[], subject text);
+      INSERT INTO app.threads VALUES ('{ana@x.test,ben@x.test}', 'ana+ben'), ('{ana@x.test}', 'ana alone'),
+        ('{ben@x.test}', 'ben alone');
+    `);
+    const map = MAP.replace(
+      '  - table: app.codes',
+      '  - table: app.threads\n    identities: { email: participants }\n    erasure: delete\n  - table: app.codes',
+    );
+    const others = { ...OTHERS, 'app.threads': "subject <> 'ana alone'" };
+    const before = await snapshotOthers(scratch.test, others);
+
+    // Act
+    const result = await erasePg(scratch.db, map, { email: ['ana@x.test'] });
+
+    // Assess: before, no row was locked by an array value, the thread was counted as already done,
+    // and every run ended erasure_unverified with it left.
+    expect(result.outcome).toBe('executed');
+    if (result.outcome !== 'executed') return;
+    expect(result.steps.find((s) => s.table === 'app.threads')?.changed).toBe(1);
+    expect(result.verification).toMatchObject({ outcome: 'erased', remaining: [] });
+    expect(await snapshotOthers(scratch.test, { 'app.threads': "subject = 'ana alone'" })).toEqual({
+      'app.threads': [],
+    });
+    expect(await snapshotOthers(scratch.test, others)).toEqual(before);
+  });
 });
