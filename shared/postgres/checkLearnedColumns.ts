@@ -40,12 +40,15 @@ export async function checkLearnedColumns(
         if (!column || column.category === 'A') continue;
         const kindOf = matchExpression(column, normalize).kind;
         const quoted = quoteIdent(column.name);
-        const value =
+        // Grouped as the search compares: byte for byte under a nondeterministic collation.
+        const exact = column.nondeterministicCollation !== undefined ? ' COLLATE "C"' : '';
+        const value = `${
           normalize !== 'none'
             ? normalizedSql(quoted, normalize)
             : kindOf === 'as-text'
               ? `${quoted}::text`
-              : quoted;
+              : quoted
+        }${column.category === 'S' ? exact : ''}`;
         const sql =
           'SELECT coalesce(sum(n), 0)::text, coalesce(sum(n) FILTER (WHERE n > 1), 0)::text FROM ' +
           `(SELECT count(*) AS n FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} ` +

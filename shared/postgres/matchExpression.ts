@@ -56,14 +56,20 @@ export interface MatchExpression {
 export function matchExpression(column: PgColumn, normalize: Normalization, param = '$1'): MatchExpression {
   const quoted = quoteIdent(column.name);
   const element = column.category === 'A' ? column.element : undefined;
+  // Under a nondeterministic (case- or accent-insensitive) collation, `=` holds 'jose' and 'josé'
+  // equal: text is compared in "C" instead, byte for byte, as the request's values are compared in
+  // JavaScript. No index under the column's own collation serves that comparison.
+  const loose = column.nondeterministicCollation !== undefined;
+  const exact = loose ? ' COLLATE "C"' : '';
   if (normalize !== 'none') {
     if (element) {
       return {
         kind: 'array-elements',
-        condition: `EXISTS (SELECT FROM unnest(${quoted}) AS m(v) WHERE ${normalizedSql('m.v', normalize)} = ANY(${param}))`,
+        condition: `EXISTS (SELECT FROM unnest(${quoted}) AS m(v) WHERE ${normalizedSql('m.v', normalize)}${exact} = ANY(${param}))`,
       };
     }
     const expression = normalizedSql(quoted, normalize);
+    if (loose) return { kind: 'as-text', condition: `${expression}${exact} = ANY(${param})` };
     return {
       kind: 'normalized',
       condition: `${expression} = ANY(${param})`,
@@ -71,6 +77,13 @@ export function matchExpression(column: PgColumn, normalize: Normalization, para
       indexMethod: 'btree',
     };
   }
+  if (loose && (column.category === 'S' || element?.category === 'S'))
+    return element
+      ? {
+          kind: 'array-elements',
+          condition: `EXISTS (SELECT FROM unnest(${quoted}) AS m(v) WHERE m.v::text${exact} = ANY(${param}))`,
+        }
+      : { kind: 'as-text', condition: `${quoted}::text${exact} = ANY(${param})` };
   if (element) {
     if (isTyped(element)) {
       return {

@@ -28,6 +28,20 @@ const TSTZ_ARRAY = column('seen', 1185, 'A', { typeOid: 1184, category: 'D' });
 const JSON_COLUMN = column('doc', 114, 'U');
 
 describe('Function: matchExpression', () => {
+  it('compares text under a nondeterministic collation byte for byte ("C"), which no index of the column serves', () => {
+    const loose = { ...TEXT, nondeterministicCollation: 16_384 };
+    expect(matchExpression(loose, 'none')).toEqual({
+      kind: 'as-text',
+      condition: '"email"::text COLLATE "C" = ANY($1)',
+    });
+    expect(matchExpression(loose, 'lowercase').condition).toMatch(
+      /^lower\(normalize\(btrim\("email", .*\), NFC\)\) COLLATE "C" = ANY\(\$1\)$/,
+    );
+    expect(matchExpression({ ...TEXT_ARRAY, nondeterministicCollation: 16_384 }, 'none').condition).toBe(
+      'EXISTS (SELECT FROM unnest("tags") AS m(v) WHERE m.v::text COLLATE "C" = ANY($1))',
+    );
+  });
+
   it('compares text, integers and network addresses in their own type', () => {
     expect(matchExpression(TEXT, 'none')).toEqual({
       kind: 'typed',
