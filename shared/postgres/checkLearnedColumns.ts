@@ -1,5 +1,5 @@
 import type { DataMap } from '../datamap/dataMapSchema';
-import { matchExpression, normalizedSql } from './matchExpression';
+import { caseText, matchExpression, normalizedSql } from './matchExpression';
 import type { PgDatabase } from './PgDatabase';
 import { quoteIdent } from './quoteIdent';
 import type { PgCatalog } from './readPgCatalog';
@@ -44,7 +44,7 @@ export async function checkLearnedColumns(
         const exact = column.nondeterministicCollation !== undefined ? ' COLLATE "C"' : '';
         const value = `${
           normalize !== 'none'
-            ? normalizedSql(quoted, normalize)
+            ? normalizedSql(caseText(column, quoted), normalize)
             : kindOf === 'as-text'
               ? `${quoted}::text`
               : quoted

@@ -76,6 +76,11 @@ export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapP
           `identity kind ${kind} is normalised (${normalize}), which needs a text column (or an array of text); ${name} is ${col.typeName}`,
         );
       }
+      if (col && normalize === 'lowercase' && col.caseCollation === null)
+        add(
+          ['postgres', i, 'identities', kind],
+          `${spec.table}.${name} is under a Turkish or Azeri collation, whose lower() turns I into ı, so an address written with a capital I would not be found; this server has no ICU root collation (und-x-icu) to lower it under: give the column a collation of another language, or map the kind without normalize: lowercase`,
+        );
     }
     spec.exclude.forEach((name, j) => {
       column(['postgres', i, 'exclude', j], name);

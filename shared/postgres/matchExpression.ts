@@ -65,10 +65,10 @@ export function matchExpression(column: PgColumn, normalize: Normalization, para
     if (element) {
       return {
         kind: 'array-elements',
-        condition: `EXISTS (SELECT FROM unnest(${quoted}) AS m(v) WHERE ${normalizedSql('m.v', normalize)}${exact} = ANY(${param}))`,
+        condition: `EXISTS (SELECT FROM unnest(${quoted}) AS m(v) WHERE ${normalizedSql(caseText(column, 'm.v'), normalize)}${exact} = ANY(${param}))`,
       };
     }
-    const expression = normalizedSql(quoted, normalize);
+    const expression = normalizedSql(caseText(column, quoted), normalize);
     if (loose) return { kind: 'as-text', condition: `${expression}${exact} = ANY(${param})` };
     return {
       kind: 'normalized',
@@ -107,6 +107,14 @@ export function matchExpression(column: PgColumn, normalize: Normalization, para
     };
   }
   return { kind: 'as-text', condition: `${quoted}::text = ANY(${param})` };
+}
+
+/**
+ * A column's text as `lower()` must read it to lower it as the request's values are lowered: under
+ * ICU's root collation where the column's own is Turkish or Azeri (`PgColumn.caseCollation`).
+ */
+export function caseText(column: PgColumn, expression: string): string {
+  return column.caseCollation ? `${expression} COLLATE ${quoteIdent(column.caseCollation)}` : expression;
 }
 
 /** The SQL twin of `normalizeIdentifier` applied to a text expression. */

@@ -42,6 +42,13 @@ export interface PgColumn {
   readonly nondeterministicCollation?: number;
   /** For an array column (category `A`): its element type's OID and category. */
   readonly element?: { readonly typeOid: number; readonly category: string };
+  /**
+   * The collation `lower()` is computed under for a text column whose own collation (or the
+   * database's, for `default`) is Turkish or Azeri, where `lower('I')` is `ı` and not `i` as the
+   * request's values are lowered: ICU's root collation (`und-x-icu`), or `null` when the server has
+   * none (the column then cannot be searched by a lowercased kind; see `checkPostgresCatalog`).
+   */
+  readonly caseCollation?: string | null;
   /** Set when a foreign key of its table names it: its values refer to rows of one table. */
   readonly inForeignKey?: true;
 }
@@ -109,6 +116,8 @@ interface ColumnRow {
   element_category: string | null;
   nondeterministic_collation: string | null;
   in_foreign_key: string;
+  collation_locale: string | null;
+  root_collation: string;
 }
 
 interface KeyRow {
@@ -117,6 +126,9 @@ interface KeyRow {
   is_primary: string;
   columns: string;
 }
+
+/** A Turkish or Azeri locale (`tr_TR.UTF-8`, `tr-TR`, `az-Latn-AZ`, `tr-x-icu`): `lower('I')` is `ı` there. */
+const TURKIC = /(^|[\s])(tr|az)([-_.@\s]|$)/i;
 
 const COLUMNS_SQL = `
 SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, a.attnum::text AS ordinal,
@@ -143,7 +155,14 @@ SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, a.attnum::t
        (SELECT a.attcollation::int8::text FROM pg_catalog.pg_collation co
          WHERE co.oid = a.attcollation AND NOT co.collisdeterministic) AS nondeterministic_collation,
        EXISTS (SELECT 1 FROM pg_catalog.pg_constraint fk WHERE fk.conrelid = c.oid AND fk.contype = 'f'
-               AND a.attnum = ANY (fk.conkey))::text AS in_foreign_key
+               AND a.attnum = ANY (fk.conkey))::text AS in_foreign_key,
+       (CASE WHEN a.attcollation = 0 THEN NULL
+             WHEN a.attcollation = 100 THEN (SELECT concat_ws(' ', to_jsonb(d) ->> 'datlocale', to_jsonb(d) ->> 'daticulocale', d.datcollate)
+                                             FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+             ELSE (SELECT concat_ws(' ', to_jsonb(co) ->> 'colllocale', to_jsonb(co) ->> 'colliculocale', co.collcollate)
+                   FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation) END) AS collation_locale,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_collation r WHERE r.collname = 'und-x-icu'
+               AND r.collnamespace = 'pg_catalog'::regnamespace)::text AS root_collation
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -293,6 +312,9 @@ export async function readPgCatalog(db: PgDatabase, schemas: readonly string[]):
         ? { nondeterministicCollation: Number(row.nondeterministic_collation) }
         : {}),
       ...(row.in_foreign_key === 't' || row.in_foreign_key === 'true' ? { inForeignKey: true as const } : {}),
+      ...(row.collation_locale !== null && TURKIC.test(row.collation_locale)
+        ? { caseCollation: row.root_collation === 't' || row.root_collation === 'true' ? 'und-x-icu' : null }
+        : {}),
     });
   }
   for (const row of keys.rows) {
