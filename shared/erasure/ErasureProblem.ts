@@ -23,7 +23,9 @@ import type { System } from '../datamap/System';
  * - `FOLLOW_AMBIGUOUS`: a table the plan changes follows a column that is not unique in its table
  *   (part of a composite key), with no foreign key naming the pair: it can reach other people's rows;
  * - `IDENTIFIER_SHARED`: a value the request names is held by several rows of one table of people,
- *   so discovery did not search by it (the request guard): the rows it names may be other people's.
+ *   so discovery did not search by it (the request guard): the rows it names may be other people's;
+ * - `LARGE_OBJECT_LEFT`: a planned row refers to a large object (an `oid` column): the object, in
+ *   `pg_largeobject`, is neither removed with the row nor read by discovery or the proof.
  */
 export const ERASURE_PROBLEM_CODES = [
   'MASK_REFUSED',
@@ -45,6 +47,7 @@ export const ERASURE_PROBLEM_CODES = [
   'STATEMENT_REFUSED',
   'FOLLOW_AMBIGUOUS',
   'IDENTIFIER_SHARED',
+  'LARGE_OBJECT_LEFT',
 ] as const;
 export type ErasureProblemCode = (typeof ERASURE_PROBLEM_CODES)[number];
 

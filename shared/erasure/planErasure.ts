@@ -208,6 +208,14 @@ export function planErasure(
       });
     if (group.system === 'postgres' && catalog) {
       problems.push(...checkAgainstCatalog(main, catalog));
+      if (main.action === 'delete' || main.action === 'mask')
+        problems.push(
+          ...largeObjectsLeft(
+            main,
+            group.found.filter((f) => !input.shared?.has(f)),
+            catalog,
+          ),
+        );
       if (main.action !== 'retain' && main.action !== 'none' && main.rows.length > 0)
         problems.push(...keylessReferenced(main, dataMap, catalog));
     }
@@ -339,6 +347,39 @@ function keylessReferenced(table: PlannedTable, dataMap: DataMap, catalog: Erasu
     }
   return [];
 }
+
+/**
+ * The `oid` columns (large objects, the `lo` type included) that the subject's changed rows hold a
+ * value in: deleting or masking the row leaves the object in `pg_largeobject`, where neither
+ * discovery nor the proof looks, so "erased" would be said with a scanned passport left behind.
+ */
+function largeObjectsLeft(
+  table: PlannedTable,
+  changed: readonly Finding[],
+  catalog: ErasureCatalog,
+): ErasureProblem[] {
+  const live = catalog.tables.get(table.table);
+  return (live?.columns ?? [])
+    .filter((c) => c.typeOid === OID_TYPE)
+    .flatMap((c) => {
+      // A column the map does not return (excluded) is counted as holding one.
+      const rows = changed.filter((f) => f.row[c.name] !== null).length;
+      return rows === 0
+        ? []
+        : [
+            {
+              system: 'postgres' as const,
+              table: table.table,
+              column: c.name,
+              code: 'LARGE_OBJECT_LEFT' as const,
+              message: `${c.name} refers to large objects (${c.typeName}) in ${rows} of the subject's rows to change: the erasure would leave the objects in pg_largeobject, where neither discovery nor the proof reads them; remove them first (lo_unlink of each, then ${c.name} = NULL), and erase again`,
+            },
+          ];
+    });
+}
+
+/** `pg_type.oid` of `oid`, a large object's reference (the `lo` extension's type is a domain over it). */
+const OID_TYPE = 26;
 
 function checkAgainstCatalog(table: PlannedTable, catalog: ErasureCatalog): ErasureProblem[] {
   const problems: ErasureProblem[] = [];
