@@ -37,8 +37,9 @@ export interface CheckPlanDeps {
  * - a trigger, rule or row-security policy that fires on a planned statement stops the plan unless
  *   the data map acknowledges it, and every table an acknowledged one writes must exist (the proof
  *   searches it);
- * - a table to delete from or mask must be read without row security (`checkReaderRowSecurity`):
- *   rows a policy hides from the reading role would be missed by the plan and the proof alike;
+ * - every mapped table, and every table referring to one the plan changes, must be read without
+ *   row security (`checkReaderRowSecurity`): rows a policy hides from the reading role would be
+ *   missed by the plan, its reference counts and the proof alike;
  * - each CHECK constraint over a masked column is evaluated on the planned rows with their masked
  *   values (a random value with a sample of the same type and length);
  * - with `snowflakeDb`, the Snowflake part against Snowflake's catalog (`checkSnowflakePlan`).
@@ -47,7 +48,7 @@ export interface CheckPlanDeps {
 export async function checkPlan(deps: CheckPlanDeps, plan: ErasurePlan): Promise<ErasureProblem[]> {
   const problems: ErasureProblem[] = [
     ...checkSideEffects(deps.dataMap, plan, deps.catalog.sideEffects),
-    ...(await checkReaderRowSecurity(deps.db, deps.catalog, plan)),
+    ...(await checkReaderRowSecurity(deps.db, deps.dataMap, deps.catalog, plan)),
   ];
   const pgTables = plan.tables.filter((t) => t.system === 'postgres');
   for (const table of pgTables) {

@@ -313,3 +313,55 @@ describe('Function: eraseSubject (a row-security policy on a planned table)', ()
     expect(await snapshotOthers(scratch.test, EVERY_ROW)).toEqual(before);
   });
 });
+
+describe('Function: eraseSubject (row security on tables the plan only reads)', () => {
+  it('refuses while a policy hides from the reading role a row of another table that a cascade from hers would reach', async () => {
+    // Prepare: Ben's note on Ana's wall, in a table the map does not name, hidden from the reader.
+    await scratch.test.exec(`
+      CREATE TABLE audit.wall (id int PRIMARY KEY, on_customer int REFERENCES shop.customer ON DELETE CASCADE, body text);
+      INSERT INTO audit.wall VALUES (10, 1, 'ben writes on ana''s wall'), (11, 2, 'ben''s own');
+      ALTER TABLE audit.wall ENABLE ROW LEVEL SECURITY;
+      CREATE POLICY own_wall ON audit.wall FOR SELECT USING (on_customer = 2);
+      GRANT SELECT ON audit.wall TO ${READER};
+    `);
+    const every = { ...EVERY_ROW, 'audit.wall': 'true' };
+    const before = await snapshotOthers(scratch.test, every);
+
+    // Act
+    const result = await asRole(READER, (db) => erasePg(db, mapWith('delete'), ANA, { writeDb: scratch.db }));
+
+    // Assess: before, the reader counted no reference, and the cascade deleted Ben's note with "erased".
+    expect(result).toMatchObject({
+      outcome: 'refused',
+      problems: [
+        {
+          table: 'audit.wall',
+          code: 'ROWS_HIDDEN',
+          message: expect.stringContaining(
+            'refers to rows the plan changes (foreign key wall_on_customer_fkey onto shop.customer)',
+          ),
+        },
+      ],
+    });
+    expect(await snapshotOthers(scratch.test, every)).toEqual(before);
+  });
+
+  it('refuses while a policy hides from the reading role the rows of a mapped table the plan retains', async () => {
+    // Prepare: the orders are retained, and the reader sees only Ana's.
+    await scratch.test.exec(`ALTER TABLE shop.orders ENABLE ROW LEVEL SECURITY;
+      CREATE POLICY hers ON shop.orders FOR SELECT USING (customer_id = 1)`);
+    const before = await snapshotOthers(scratch.test, EVERY_ROW);
+
+    // Act
+    const result = await asRole(READER, (db) =>
+      erasePg(db, mapWith('delete', '{ action: retain, ground: "tax law" }'), ANA, { writeDb: scratch.db }),
+    );
+
+    // Assess: a table the plan only reads decides which of her rows are shared with others.
+    expect(result).toMatchObject({
+      outcome: 'refused',
+      problems: [{ table: 'shop.orders', code: 'ROWS_HIDDEN' }],
+    });
+    expect(await snapshotOthers(scratch.test, EVERY_ROW)).toEqual(before);
+  });
+});
