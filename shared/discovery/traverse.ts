@@ -325,9 +325,25 @@ export async function traverseInto(
   );
   let knownAtRound = new Map<ValueKey, ReadonlySet<string>>();
   const othersOnly = new Map<string, RefusedOthersOnly & { keys: Set<string> }>();
-  const namesOnlyOthers = (table: SearchableTable, match: ProvenanceEntry, row: FoundRow): boolean => {
+  // Whether a row's identity columns hold one of the subject's values as the round began.
+  const namesSubject = (table: SearchableTable, row: FoundRow): boolean =>
+    (judgingColumns.get(table) ?? []).some((c) => {
+      const text = asText(row.row[c.column]);
+      return (
+        text !== undefined &&
+        knownAtRound.get(c.valueKey)?.has(normalizeIdentifier(text, c.normalize, c.region)) === true
+      );
+    });
+  // A person's record reached through a follow from its own table (the people she manages, through
+  // `manager_id`) is another person's unless it names her, also where its identity columns are empty.
+  const namesOnlyOthers = (
+    table: SearchableTable,
+    match: ProvenanceEntry,
+    row: FoundRow,
+    ownTable: boolean,
+  ): boolean => {
     if (!guard || match.via !== 'follow') return false;
-    let others = false;
+    let others = ownTable && table.personTable === true;
     for (const c of judgingColumns.get(table) ?? []) {
       const known = knownAtRound.get(c.valueKey);
       const text = asText(row.row[c.column]);
@@ -354,9 +370,11 @@ export async function traverseInto(
       match.via === 'follow' &&
       (!personKeys.has(match.from) || table.personTable === true) &&
       (judgingColumns.get(table)?.length ?? 0) > 0;
+    const ownTable = match.via === 'follow' && match.from.startsWith(`${table.system}:${table.table}.`);
+    const otherRecords = ownTable && table.personTable === true;
     for (const row of rows) {
       const keyJson = row.keyJson ?? canonicalJson(row.key);
-      if (judged && match.via === 'follow' && namesOnlyOthers(table, match, row)) {
+      if (judged && match.via === 'follow' && namesOnlyOthers(table, match, row, ownTable)) {
         const source = parseFrom(match.from);
         const into = `${table.system}:${table.table}.${match.column}`;
         const id = `${match.from}\u0000${into}`;
@@ -385,6 +403,11 @@ export async function traverseInto(
         const key = asText(row.row[input.column]);
         if (key !== undefined) searchedSet(table, input).add(key);
       }
+      // Another person's record, met through a follow from its own table (the people she manages):
+      // kept for the plan to judge where the guard is off (erasure), but nothing in it is hers to
+      // learn or to follow on (before, an erasure learned Ivy's address from her record and erased
+      // her as the subject).
+      if (otherRecords && !namesSubject(table, row)) continue;
       for (const output of table.outputs) {
         const text = asText(row.row[output.column]);
         if (text === undefined) continue;

@@ -287,6 +287,18 @@ function mixedPeople(
       else if (mine.size > 0) others.push([`follow\u0000${edge.target}\u0000${key}`]);
     }
     if (named) return others;
+    // A record of a table of people reached only through follows from its own table (the people
+    // she manages, through `manager_id`; those she referred): another person's own record, whether
+    // its identity columns name them or are empty.
+    const own = `${f.system}:${f.table}.`;
+    if (
+      people.has(`${f.system}:${f.table}`) &&
+      f.provenance.length > 0 &&
+      f.provenance.every((p) => p.via === 'follow' && p.from.startsWith(own))
+    )
+      return others.length > 0
+        ? others
+        : [[`record\u0000${f.system}:${f.table}\u0000${JSON.stringify(f.key)}`]];
     // Reached only through follow edges (from an object or a group of hers: her poll, her team),
     // naming other people and not her: their row (Ben's vote on her poll), not hers to erase.
     return others.length > 0 && f.provenance.every((p) => p.via === 'follow') ? others : [];
