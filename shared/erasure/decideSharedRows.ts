@@ -223,7 +223,7 @@ function followedPeople(
       let subjects = 0;
       const strangers: string[] = [];
       for (const edge of edges) {
-        const key = tupleOf(f.row, edge.columns);
+        const key = edgeTuple(f.row, edge);
         if (key === undefined) continue;
         if (subjectKeys(edge.target, edge.refColumns).has(key)) subjects++;
         else strangers.push(`follow\u0000${edge.target}\u0000${key}`);
@@ -280,7 +280,7 @@ function mixedPeople(
       }
     }
     for (const edge of plan.edges) {
-      const key = tupleOf(f.row, edge.columns);
+      const key = edgeTuple(f.row, edge);
       if (key === undefined) continue;
       const mine = subjectKeys(edge.target, edge.refColumns);
       if (mine.has(key)) named = true;
@@ -310,6 +310,17 @@ interface FollowEdge {
   readonly target: string;
   readonly columns: readonly string[];
   readonly refColumns: readonly string[];
+  /** The data map's `followWhere`: a row refers through the edge only when `column` holds one of `values`. */
+  readonly where?: { readonly column: string; readonly values: ReadonlySet<string> };
+}
+
+/** The edge's columns in a row as one JSON key (`tupleOf`); undefined where its `followWhere` excludes the row. */
+function edgeTuple(row: Finding['row'], edge: FollowEdge): string | undefined {
+  if (edge.where) {
+    const v = row[edge.where.column];
+    if ((typeof v !== 'string' && typeof v !== 'number') || !edge.where.values.has(String(v))) return undefined;
+  }
+  return tupleOf(row, edge.columns);
 }
 
 /**
@@ -330,10 +341,12 @@ function followEdgesOf(id: string, spec: TableSpec, foreignKeys: readonly PgFore
                 k.columns.some((c, i) => c === column && k.refColumns[i] === ref.column),
             )
           : undefined;
+      const [where] = Object.entries(spec.followWhere[column] ?? {});
       return {
         target: `${ref.system}:${ref.table}`,
         columns: fk ? fk.columns : [column],
         refColumns: fk ? fk.refColumns : [ref.column],
+        ...(where ? { where: { column: where[0], values: new Set(where[1]) } } : {}),
       };
     }),
   );

@@ -116,6 +116,16 @@ export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapP
           ['postgres', i, 'follow', name],
           `${target} (${targetColumn.typeName}) cannot be followed: ${carriedBlind(targetColumn)}, so ${spec.table}.${name} would find nothing and say nothing; follow a key or text column instead`,
         );
+      } else if (
+        targetTable &&
+        targetColumn &&
+        !targetColumn.inForeignKey &&
+        discriminatorBeside(targetTable, targetColumn.name)
+      ) {
+        add(
+          ['postgres', i, 'follow', name],
+          `${target} sits beside ${discriminatorBeside(targetTable, targetColumn.name)}, the shape of a reference to rows of several tables, and no foreign key ties it to one: its values are ids of rows of several tables, so following it would reach the rows of ${spec.table} whose ${name} equals the id of another table's row, which may be other people's; follow a column that refers to ${spec.table} alone`,
+        );
       } else if (source && targetColumn) {
         const looser = looserComparison(source, targetColumn);
         if (looser)

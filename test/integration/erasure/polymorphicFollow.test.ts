@@ -102,4 +102,50 @@ describe('Follow edges from a column that refers to rows of several tables', () 
       { id: 1 },
     ]);
   });
+
+  it('refuses a follow onto the column that refers to rows of several tables, as from it', async () => {
+    // Prepare: attachments followed from the comments' commentable_id (attachment 7 and Ben's post 7 alike).
+    await scratch.test.exec(`CREATE TABLE app.attachments (id int PRIMARY KEY, filename text);
+      INSERT INTO app.attachments VALUES (7, 'ben_passport.pdf')`);
+    const map = `${NARROWED}  - table: app.attachments
+    primaryKey: [id]
+    follow: { id: app.comments.commentable_id }
+    erasure: delete
+`;
+
+    // Act
+    const refused = await discoverWith(scratch.db, map, { email: ['ana@x.test'] }).catch((e) => e);
+
+    // Assess: before, Ben's passport (attachment 7) was in Ana's answer and erased with her.
+    expect(refused).toBeInstanceOf(DataMapError);
+    expect(String(refused.message)).toContain(
+      'app.comments.commentable_id sits beside commentable_type, the shape of a reference to rows of several tables, and no foreign key ties it to one: its values are ids of rows of several tables',
+    );
+  });
+
+  it("decides which rows are shared by the narrowed follow: Ana's comment on post 8 names no user 8, and is erased", async () => {
+    // Prepare: Ana's own comments carry her as author; one is on post 8, whose id is Ben's user id.
+    await scratch.test.exec(`ALTER TABLE app.comments ADD COLUMN author_id int;
+      INSERT INTO app.posts VALUES (8, 7, 'ana writes');
+      INSERT INTO app.comments VALUES (4, 'Post', 8, 'ana on her post 8', 7), (5, 'User', 8, 'ana on ben''s profile', 7)`);
+    const map = NARROWED.replace(
+      'follow: { commentable_id: app.users.id }',
+      'follow: { commentable_id: app.users.id, author_id: app.users.id }',
+    );
+    const others = { 'app.users': 'id = 8', 'app.comments': 'id IN (2, 3, 5)' };
+    const before = await snapshotOthers(scratch.test, others);
+
+    // Act
+    const result = await erasePg(scratch.db, map, { email: ['ana@x.test'] });
+
+    // Assess: before, comment 4 was retained as "shared with 1 other person" (post 8 read as user 8)
+    // and left in place with "erased"; comment 5, on Ben's profile, is shared and retained.
+    expect(result.outcome).toBe('executed');
+    if (result.outcome !== 'executed') return;
+    expect(await snapshotOthers(scratch.test, { 'app.comments': 'id = 4' })).toEqual({ 'app.comments': [] });
+    expect(await snapshotOthers(scratch.test, others)).toEqual(before);
+    expect(
+      result.plan.tables.find((t) => t.table === 'app.comments')?.shared?.retained.map((r) => r.key),
+    ).toEqual([{ id: 5 }]);
+  });
 });
