@@ -318,7 +318,8 @@ interface FollowEdge {
 function edgeTuple(row: Finding['row'], edge: FollowEdge): string | undefined {
   if (edge.where) {
     const v = row[edge.where.column];
-    if ((typeof v !== 'string' && typeof v !== 'number') || !edge.where.values.has(String(v))) return undefined;
+    if ((typeof v !== 'string' && typeof v !== 'number') || !edge.where.values.has(String(v)))
+      return undefined;
   }
   return tupleOf(row, edge.columns);
 }
