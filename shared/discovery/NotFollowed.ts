@@ -40,6 +40,12 @@ export interface NotFollowed {
    */
   readonly othersOnly?: true;
   /**
+   * With `othersOnly`: the rows left out name no one, and only rows shared with other people (a
+   * payment between two people) point at them through `column`, which is not their key: the payer's
+   * billing address, which the payee must not be given.
+   */
+  readonly throughShared?: true;
+  /**
    * The columns that follow this one and were not searched with the values, as
    * `<system>:<table>.<column>`, sorted (followed values only).
    */
@@ -102,6 +108,7 @@ export interface RefusedOthersOnly {
   readonly column: string;
   readonly into: readonly string[];
   readonly othersOnly: true;
+  readonly throughShared?: true;
   readonly rows: number;
   readonly capped: boolean;
 }
@@ -131,7 +138,13 @@ export function summarizeNotFollowed(
   const intoOf = (r: Refused) => ('into' in r ? r.into.join('\u0001') : '');
   // The request's values before learned ones of the same column; rows left out after values.
   const learnedOf = (r: Refused) =>
-    'requested' in r && r.requested ? '0' : 'othersOnly' in r && r.othersOnly ? '2' : '1';
+    'requested' in r && r.requested
+      ? '0'
+      : 'othersOnly' in r && r.othersOnly
+        ? r.throughShared
+          ? '3'
+          : '2'
+        : '1';
   for (const r of refused) {
     const id = [
       r.system,
@@ -173,6 +186,7 @@ export function summarizeNotFollowed(
         rows: e.rows,
         system: e.system,
         table: e.table,
+        ...('throughShared' in e && e.throughShared ? { throughShared: true as const } : {}),
         values,
       }),
     );
@@ -188,6 +202,8 @@ export function summarizeNotFollowed(
  * them found for the subject`.
  */
 export function describeNotFollowed(n: NotFollowed): string {
+  if (n.into && n.othersOnly && n.throughShared)
+    return `${n.rows} ${n.rows === 1 ? 'row' : 'rows'} of ${n.into.map((c) => c.slice(c.indexOf(':') + 1, c.lastIndexOf('.'))).join(', ')} reached through ${n.table}.${n.column} left out: only rows shared with other people point at ${n.rows === 1 ? 'it' : 'them'}, and ${n.rows === 1 ? 'it names' : 'they name'} no one, so ${n.rows === 1 ? 'it' : 'they'} may be another person's`;
   if (n.into && n.othersOnly)
     return `${n.rows} ${n.rows === 1 ? 'row' : 'rows'} of ${n.into.map((c) => c.slice(c.indexOf(':') + 1, c.lastIndexOf('.'))).join(', ')} reached through ${n.table}.${n.column} left out: ${n.rows === 1 ? 'it names' : 'they name'} other people and not the subject`;
   if (n.into) {
@@ -250,6 +266,7 @@ export const notFollowedSchema = z.array(
         .optional(),
       requested: z.literal(true).optional(),
       othersOnly: z.literal(true).optional(),
+      throughShared: z.literal(true).optional(),
       rows: count,
       capped: z.literal(true).optional(),
       values: count,
@@ -274,6 +291,9 @@ export const notFollowedSchema = z.array(
     })
     .refine((n) => n.othersOnly === undefined || n.into !== undefined, {
       message: 'rows left out name the columns that followed',
+    })
+    .refine((n) => n.throughShared === undefined || n.othersOnly !== undefined, {
+      message: 'rows left out through shared rows are rows left out',
     }),
 );
 

@@ -305,15 +305,9 @@ export async function traverseInto(
       ),
     ]),
   );
-  const judgedKeys = new Set(
-    active
-      .filter((t) =>
-        t.inputs.some(
-          (i) => i.reason.via === 'follow' && (!personKeys.has(i.reason.from) || t.personTable === true),
-        ),
-      )
-      .flatMap((t) => (personColumns.get(t) ?? []).map((i) => i.valueKey)),
-  );
+  // Snapshotted each round: the columns that judge rows reached through follows, and those that
+  // tell a row shared by the subject and another person (a payment between two people).
+  const judgedKeys = new Set(active.flatMap((t) => (personColumns.get(t) ?? []).map((i) => i.valueKey)));
   // The columns that say whose a row is, per table: a table of people's row is a person's own
   // record, so its identity columns alone (Ben's account refers to Ana through `referred_by`, and
   // is still Ben's).
@@ -325,6 +319,40 @@ export async function traverseInto(
   );
   let knownAtRound = new Map<ValueKey, ReadonlySet<string>>();
   const othersOnly = new Map<string, RefusedOthersOnly & { keys: Set<string> }>();
+  // **Details only shared rows point at** (with the follow guard). Values a row shared by the
+  // subject and another person (its columns that name people name both) hands on through a column
+  // that is not its key — the payment's `billing_address_id` — per value key; and those rows naming
+  // only her hand on. A row reached only by such a value that names no one (the payer's billing
+  // address) is left out of the payee's answer: it may be the other person's. As the round began.
+  const sharedOut = new Map<ValueKey, Set<string>>();
+  const ownOut = new Map<ValueKey, Set<string>>();
+  let sharedOnlyAtRound = new Map<ValueKey, ReadonlySet<string>>();
+  const addTo = (map: Map<ValueKey, Set<string>>, key: ValueKey, value: string) => {
+    let set = map.get(key);
+    if (!set) {
+      set = new Set();
+      map.set(key, set);
+    }
+    set.add(value);
+  };
+  // Whether a row's columns that name people name the subject, and whether they name someone else.
+  const peopleNamed = (table: SearchableTable, row: FoundRow): { her: boolean; others: boolean } => {
+    let her = false;
+    let others = false;
+    for (const c of personColumns.get(table) ?? []) {
+      const known = knownAtRound.get(c.valueKey);
+      const text = asText(row.row[c.column]);
+      if (!known || known.size === 0 || text === undefined) continue;
+      const value = normalizeIdentifier(text, c.normalize, c.region);
+      if (value === '') continue;
+      if (known.has(value)) her = true;
+      else others = true;
+    }
+    return { her, others };
+  };
+  // A table's single key: a value it hands on through its key names the row itself (an order's
+  // lines), not something it points at.
+  const singleKey = (table: SearchableTable) => (table.primaryKey.length === 1 ? table.primaryKey[0] : undefined);
   // Whether a row's identity columns hold one of the subject's values as the round began.
   const namesSubject = (table: SearchableTable, row: FoundRow): boolean =>
     (judgingColumns.get(table) ?? []).some((c) => {
@@ -372,8 +400,34 @@ export async function traverseInto(
       (judgingColumns.get(table)?.length ?? 0) > 0;
     const ownTable = match.via === 'follow' && match.from.startsWith(`${table.system}:${table.table}.`);
     const otherRecords = ownTable && table.personTable === true;
+    const sharedOnly =
+      guard !== undefined && match.via === 'follow' ? sharedOnlyAtRound.get(`column:${match.from}`) : undefined;
+    const handsOn = (personColumns.get(table)?.length ?? 0) > 0 && guard !== undefined;
     for (const row of rows) {
       const keyJson = row.keyJson ?? canonicalJson(row.key);
+      if (sharedOnly && match.via === 'follow') {
+        const value = asText(row.row[match.column]);
+        if (value !== undefined && sharedOnly.has(value)) {
+          const named = peopleNamed(table, row);
+          if (!named.her && !named.others) {
+            const source = parseFrom(match.from);
+            const into = `${table.system}:${table.table}.${match.column}`;
+            const id = `${match.from}\u0000${into}\u0000shared`;
+            const entry = othersOnly.get(id) ?? {
+              ...source,
+              into: [into],
+              othersOnly: true as const,
+              throughShared: true as const,
+              rows: 0,
+              capped: false,
+              keys: new Set<string>(),
+            };
+            othersOnly.set(id, entry);
+            entry.keys.add(keyJson);
+            continue;
+          }
+        }
+      }
       if (judged && match.via === 'follow' && namesOnlyOthers(table, match, row, ownTable)) {
         const source = parseFrom(match.from);
         const into = `${table.system}:${table.table}.${match.column}`;
@@ -442,6 +496,10 @@ export async function traverseInto(
         }
         pool.add(value);
         guard?.held(table, output, value, keyJson);
+        if (handsOn && output.column !== singleKey(table)) {
+          const named = peopleNamed(table, row);
+          if (named.her) addTo(named.others ? sharedOut : ownOut, output.valueKey, value);
+        }
       }
     }
   };
@@ -619,6 +677,9 @@ export async function traverseInto(
   await refuseSharedRequestValues();
   for (;;) {
     knownAtRound = new Map([...judgedKeys].map((k) => [k, new Set(pools.get(k) ?? [])]));
+    sharedOnlyAtRound = new Map(
+      [...sharedOut].map(([k, values]) => [k, new Set([...values].filter((v) => !ownOut.get(k)?.has(v)))]),
+    );
     const tasks: (() => Promise<void>)[] = [];
     // Values a guarded follow would search with are counted first, and searched only if admitted;
     // a refused value stays unsearched, to be judged again after the subject's next rows.
