@@ -567,8 +567,9 @@ export function describeFanOut(f: FanOut): string {
 }
 
 /**
- * Splits the edges of a table that refers to two or more tables of people into its subject side
- * and its workforce side: the rental's customer and the staff member who handled it. The
+ * Splits the edges of a table that refers to tables of people through two or more columns (two
+ * tables, or one table twice) into its subject side and its workforce side: the rental's customer
+ * and the staff member who handled it, the dispute's opener and the user who handled it. The
  * workforce edges are not followed and are written commented out. Names (`staff_id`,
  * `support_rep_id`, a table `employees`) and fan-out (a key reaching ten times the rows the other
  * side's keys reach) each vote; the comment says which decided. Returns the edges left to direct.
@@ -589,7 +590,8 @@ function holdWorkforceSide(
     if ((people.has(e.to) && !e.composite) || composite(e))
       if (!people.has(e.from) && e.from !== e.to) byTable.set(e.from, [...(byTable.get(e.from) ?? []), e]);
   for (const [table, refs] of byTable) {
-    if (new Set(refs.map((e) => e.to)).size < 2 || refs.every(composite)) continue;
+    // Two references to one table of people count too (`disputes (opened_by, handled_by)` onto `users`).
+    if (refs.length < 2 || refs.every(composite)) continue;
     const draft = drafts.get(table);
     if (!draft) continue;
     const named = new Set(refs.filter((e) => namesWorkforce(e.column) || namesWorkforce(e.to)));
@@ -601,8 +603,11 @@ function holdWorkforceSide(
     );
     const workforce = byName.size > 0 ? byName : byFanOut;
     if (workforce.size === 0) {
+      const targets = [...new Set(refs.map((e) => e.to))];
       draft.notes.push(
-        `refers to several tables of people (${[...new Set(refs.map((e) => e.to))].join(', ')}); neither names nor fan-out tell a workforce side, so it is searched from each`,
+        targets.length > 1
+          ? `refers to several tables of people (${targets.join(', ')}); neither names nor fan-out tell a workforce side, so it is searched from each`
+          : `refers to ${targets[0]} through several columns (${refs.map((e) => e.column).join(', ')}); neither names nor fan-out tell a workforce side, so it is searched from each`,
       );
       continue;
     }

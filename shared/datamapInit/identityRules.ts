@@ -111,7 +111,6 @@ const WORKFORCE_WORDS = new Set([
   'assignee',
   'assigned',
   'salesperson',
-  'seller',
   'worker',
   'officer',
   'admin',
@@ -122,6 +121,17 @@ const WORKFORCE_WORDS = new Set([
   'processed',
   'created',
   'updated',
+  'actor',
+  'tagger',
+  'doctor',
+  'physician',
+  'nurse',
+  'clinician',
+  'practitioner',
+  'therapist',
+  'dentist',
+  'prescriber',
+  'prescribed',
 ]);
 
 /** Whether a table or column name names the workforce (`staff`, `support_rep_id`, `handled_by`). */

@@ -352,7 +352,8 @@ export async function traverseInto(
   };
   // A table's single key: a value it hands on through its key names the row itself (an order's
   // lines), not something it points at.
-  const singleKey = (table: SearchableTable) => (table.primaryKey.length === 1 ? table.primaryKey[0] : undefined);
+  const singleKey = (table: SearchableTable) =>
+    table.primaryKey.length === 1 ? table.primaryKey[0] : undefined;
   // Whether a row's identity columns hold one of the subject's values as the round began.
   const namesSubject = (table: SearchableTable, row: FoundRow): boolean =>
     (judgingColumns.get(table) ?? []).some((c) => {
@@ -401,7 +402,9 @@ export async function traverseInto(
     const ownTable = match.via === 'follow' && match.from.startsWith(`${table.system}:${table.table}.`);
     const otherRecords = ownTable && table.personTable === true;
     const sharedOnly =
-      guard !== undefined && match.via === 'follow' ? sharedOnlyAtRound.get(`column:${match.from}`) : undefined;
+      guard !== undefined && match.via === 'follow'
+        ? sharedOnlyAtRound.get(`column:${match.from}`)
+        : undefined;
     const handsOn = (personColumns.get(table)?.length ?? 0) > 0 && guard !== undefined;
     for (const row of rows) {
       const keyJson = row.keyJson ?? canonicalJson(row.key);
