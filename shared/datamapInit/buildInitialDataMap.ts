@@ -44,6 +44,11 @@ export interface InitInput {
   readonly uniqueIndexes?: ReadonlyMap<string, string>;
   /** `schema.table.column` → repeats among its sampled values, normalised as its identity kind. */
   readonly repeats?: ReadonlyMap<string, SampledRepeats>;
+  /**
+   * `schema.table` → the table of people it extends one row per person (a single-column foreign key
+   * under a unique index: `accounts_profile.user_id` onto `auth_user`).
+   */
+  readonly extensionOf?: ReadonlyMap<string, string>;
   /** `schema.table.column` → columns of other tables that hold some of its sampled values. */
   readonly sharedValues?: ReadonlyMap<string, readonly SharedValues[]>;
   /** `schema.table.column` → how many sampled phone numbers carry a country code. */
@@ -497,6 +502,16 @@ function proposeIdentities(draft: Draft, input: InitInput, person: Person | unde
     const contact = contactKindOf(draft, column.name, evidence);
     if (!contact) continue;
     if (!person) {
+      // One row per person of another table (a profile): a value two rows hold is two people's
+      // (a household's phone number), and a request by it would answer with both.
+      const extended = input.extensionOf?.get(draft.table);
+      const repeats = input.repeats?.get(`${draft.table}.${column.name}`);
+      if (extended && repeats && repeats.repeated > 0) {
+        draft.notes.push(
+          `${column.name} (${contact.kind}) is not searched here: ${repeats.repeated} of ${repeats.sampled} sampled values repeat, and each row belongs to one row of ${extended}, so a repeated value is held by several people`,
+        );
+        continue;
+      }
       add(contact.kind, column.name, contact.reason);
       continue;
     }

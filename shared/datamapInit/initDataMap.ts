@@ -152,8 +152,19 @@ export async function initDataMap(db: PgDatabase, options: InitOptions = {}): Pr
   // Contact columns of tables other tables refer to (the tables that may hold people): are their
   // values unique per row, and shared with no other such table?
   const referenced = new Set([...foreignKeys.map((fk) => fk.references), ...confirmed.map((r) => r.target)]);
+  // Tables that extend another one row per row (a profile per user): their contact values are
+  // measured too, since a value two of their rows hold is two people's.
+  const extensionOf = new Map(
+    foreignKeys
+      .filter((fk) => fk.columns.length === 1 && uniqueIndexes.has(`${fk.table}.${fk.columns[0]}`))
+      .map((fk) => [fk.table, fk.references] as const),
+  );
   const contacts = tables
-    .filter((t) => referenced.has(`${t.schema}.${t.name}`) && keyColumnOf(t))
+    .filter(
+      (t) =>
+        (referenced.has(`${t.schema}.${t.name}`) || extensionOf.has(`${t.schema}.${t.name}`)) &&
+        keyColumnOf(t),
+    )
     .flatMap((t) =>
       contactColumnsOf(t, columnEvidence.get(`${t.schema}.${t.name}`)).map((c) => ({
         ...c,
@@ -175,7 +186,11 @@ export async function initDataMap(db: PgDatabase, options: InitOptions = {}): Pr
               estimatedRows: estimates.get(c.table),
             }),
           );
-        const others = contacts.filter((o) => o.kind === c.kind && o.table !== c.table);
+        // An extension's values are its person's (a profile's e-mail is its user's): not another
+        // table of people's, and not compared.
+        const others = extensionOf.has(c.table)
+          ? []
+          : contacts.filter((o) => o.kind === c.kind && o.table !== c.table && !extensionOf.has(o.table));
         const found: SharedValues[] = [];
         for (const o of others) {
           const shared = await measureSharedValues(db, c, o, normalizationOf(c.kind), overlapSample);
@@ -215,6 +230,7 @@ export async function initDataMap(db: PgDatabase, options: InitOptions = {}): Pr
     snowflakeTables,
     uniqueIndexes,
     repeats,
+    extensionOf,
     sharedValues,
     phoneForms,
     fanOut,
