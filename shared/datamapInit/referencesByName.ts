@@ -43,6 +43,15 @@ export function referencesByName(
       const words = nameWords(column.name);
       if (words.length < 2 || words.at(-1) !== 'id') continue;
       const prefix = words.slice(0, -1);
+      const fits = prefix.some((_, k) => bySingular.has(singularOf(prefix.slice(k).join('_'))));
+      const beside = discriminatorBeside(from, column.name);
+      // `record_id` beside `record_type` (Rails' attachments, taggings): no table is named `record`,
+      // the type column names it per row. Said, so the table's rows are not left out unmentioned.
+      if (!fits && beside)
+        notes.push({
+          table: fromId,
+          note: `${column.name} is not followed: it sits beside ${beside}, so it refers to rows of the tables ${beside} names; to follow it to one of them, write follow: { ${column.name}: <schema.table.id> } with followWhere: { ${column.name}: { ${beside}: <the value naming that table> } }`,
+        });
       for (let k = 0; k < prefix.length; k++) {
         const named = bySingular.get(singularOf(prefix.slice(k).join('_')));
         if (!named) continue;

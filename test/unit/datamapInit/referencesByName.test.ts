@@ -60,6 +60,22 @@ describe('Function: referencesByName', () => {
     });
   });
 
+  it('says how to follow a column beside a type column when its name fits no table (record_id beside record_type)', () => {
+    const attachments = table(
+      'app.attachments',
+      ['id int', 'record_type text', 'record_id int', 'name text'],
+      ['id'],
+    );
+    const { references, notes } = referencesByName([customers, attachments]);
+    expect(references).toEqual([]);
+    expect(notes).toContainEqual({
+      table: 'app.attachments',
+      note: expect.stringContaining(
+        'record_id is not followed: it sits beside record_type, so it refers to rows of the tables record_type names',
+      ),
+    });
+  });
+
   it('prefers a table named by the whole prefix over one named by its last word', () => {
     const cards = table('app.cards', ['id int'], ['id']);
     const paymentCards = table('app.payment_cards', ['id int'], ['id']);
