@@ -405,7 +405,13 @@ export async function traverseInto(
       guard !== undefined && match.via === 'follow'
         ? sharedOnlyAtRound.get(`column:${match.from}`)
         : undefined;
-    const handsOn = (personColumns.get(table)?.length ?? 0) > 0 && guard !== undefined;
+    // A person's own record (a table of people keyed by one column) is one person's, also where it
+    // names another (`referred_by`): what it hands on is its own, never a shared row's.
+    const key = singleKey(table);
+    const handsOn =
+      guard !== undefined &&
+      (personColumns.get(table)?.length ?? 0) > 0 &&
+      !(key !== undefined && personKeys.has(`${table.system}:${table.table}.${key}`));
     for (const row of rows) {
       const keyJson = row.keyJson ?? canonicalJson(row.key);
       if (sharedOnly && match.via === 'follow') {
