@@ -506,8 +506,11 @@ export async function traverseInto(
         pool.add(value);
         guard?.held(table, output, value, keyJson);
         if (handsOn && output.column !== singleKey(table)) {
+          // Shared: names her and another. Hers: names no one else (her own payment, or one reached
+          // through her customer record that names no person at all).
           const named = peopleNamed(table, row);
-          if (named.her) addTo(named.others ? sharedOut : ownOut, output.valueKey, value);
+          if (!named.others) addTo(ownOut, output.valueKey, value);
+          else if (named.her) addTo(sharedOut, output.valueKey, value);
         }
       }
     }
@@ -684,7 +687,11 @@ export async function traverseInto(
   const unreadable = new Map(active.map((t) => [t, new Map<string, UnreadableRow>()]));
   let rounds = 0;
   await refuseSharedRequestValues();
+  // Values only shared rows hand on are searched last: a row naming only her may still hand on the
+  // same value in a later round (her own payment's address), and then it is hers.
+  let lastRound = false;
   for (;;) {
+    let deferred = false;
     knownAtRound = new Map([...judgedKeys].map((k) => [k, new Set(pools.get(k) ?? [])]));
     sharedOnlyAtRound = new Map(
       [...sharedOut].map(([k, values]) => [k, new Set([...values].filter((v) => !ownOut.get(k)?.has(v)))]),
@@ -713,10 +720,14 @@ export async function traverseInto(
       const searcher = options.searchers[table.system];
       if (!searcher) continue;
       const done = searchedSet(table, input);
-      const fresh =
+      const admitted =
         guard?.guards(table, input) === true
           ? candidate.fresh.filter((v) => guard.admits(input.valueKey, v, table, input))
           : candidate.fresh;
+      const sharedOnly =
+        lastRound || input.reason.via !== 'follow' ? undefined : sharedOnlyAtRound.get(input.valueKey);
+      const fresh = sharedOnly ? admitted.filter((v) => !sharedOnly.has(v)) : admitted;
+      if (fresh.length < admitted.length) deferred = true;
       if (fresh.length === 0) continue;
       for (const v of fresh) done.add(v);
       const match = provenanceOf(input, rounds + 1);
@@ -743,7 +754,11 @@ export async function traverseInto(
         ),
       );
     }
-    if (tasks.length === 0) break;
+    if (tasks.length === 0) {
+      if (!deferred) break;
+      lastRound = true;
+      continue;
+    }
     rounds++;
     await Promise.all(tasks.map((task) => limit(task)));
     const learned = learnedNow;

@@ -90,4 +90,40 @@ describe('Discovery (details only rows shared with another person point at)', ()
     expect(document.findings.filter((f) => f.table === 'app.addresses')).toEqual([]);
     expect(document.notFollowed).toEqual([expect.objectContaining({ throughShared: true, rows: 1 })]);
   });
+
+  it('keeps her address when her own payment, found a round later, points at it too', async () => {
+    // Prepare: payment 2, hers alone, is reached only through her customer record (round 3), after
+    // the shared payment 1 (round 2) handed the address on.
+    await pg.exec(`
+      CREATE SCHEMA late;
+      CREATE TABLE late.users (id int PRIMARY KEY, email text);
+      CREATE TABLE late.customers (id int PRIMARY KEY, user_id int, loyalty_no text);
+      CREATE TABLE late.addresses (id int PRIMARY KEY, street text);
+      CREATE TABLE late.payments (id int PRIMARY KEY, payer_id int, payee_id int, customer_id int, billing_address_id int);
+      INSERT INTO late.users VALUES (1, 'ana@x.test'), (2, 'ben@x.test');
+      INSERT INTO late.customers VALUES (30, 1, 'L-ANA'), (31, 2, 'L-BEN');
+      INSERT INTO late.addresses VALUES (12, 'ana home');
+      INSERT INTO late.payments VALUES (1, 1, 2, NULL, 12), (2, NULL, NULL, 30, 12);
+    `);
+    const map = `version: 1
+identities:
+  email: { normalize: lowercase }
+  user_id: {}
+postgres:
+  - { table: late.users, primaryKey: [id], identities: { email: email, user_id: id }, learn: [user_id] }
+  - { table: late.customers, primaryKey: [id], follow: { user_id: late.users.id } }
+  - { table: late.payments, primaryKey: [id], follow: { payer_id: late.users.id, payee_id: late.users.id, customer_id: late.customers.id } }
+  - { table: late.addresses, primaryKey: [id], follow: { id: late.payments.billing_address_id } }
+`;
+
+    // Act
+    const { document } = await discoverWith(db, map, { email: ['ana@x.test'] });
+
+    // Assess: before, the address was judged when only the shared payment had handed it on, left
+    // out with a note saying only shared rows point at it, and never searched again.
+    expect(document.findings.filter((f) => f.table === 'late.addresses').map((f) => f.key)).toEqual([
+      { id: 12 },
+    ]);
+    expect(document.notFollowed ?? []).toEqual([]);
+  });
 });
