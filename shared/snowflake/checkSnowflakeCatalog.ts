@@ -48,8 +48,21 @@ export function checkSnowflakeCatalog(
     spec.primaryKey.forEach((name, j) => {
       column(['snowflake', i, 'primaryKey', j], name);
     });
+    // A semi-structured column holds a document, not a value a search can compare: mapped as an
+    // identity or followed, it found nothing and said nothing, and an erasure said "erased".
+    const structured = (path: (string | number)[], name: string, role: string) => {
+      const found = table.columns.find((c) => c.name === name);
+      if (found && SEMI_STRUCTURED.has(found.dataType))
+        add(
+          path,
+          `${spec.table}.${name} is ${found.dataType}: a document, not a value a search compares, so ${role} would find nothing and say nothing; map a column that holds the value itself (a view that extracts it: DATA:email::STRING)`,
+        );
+    };
     for (const [kind, names] of Object.entries(spec.identities))
-      for (const name of names) column(['snowflake', i, 'identities', kind], name);
+      for (const name of names) {
+        column(['snowflake', i, 'identities', kind], name);
+        structured(['snowflake', i, 'identities', kind], name, `searching it by ${kind}`);
+      }
     spec.columns?.forEach((name, j) => {
       column(['snowflake', i, 'columns', j], name);
     });
@@ -62,6 +75,7 @@ export function checkSnowflakeCatalog(
       refs.map((r) => [n, r] as const),
     )) {
       column(['snowflake', i, 'follow', name], name);
+      structured(['snowflake', i, 'follow', name], name, `following ${target} from it`);
       const dot = target.lastIndexOf('.');
       const targetTable = catalog.tables.get(target.slice(0, dot));
       const targetColumn = target.slice(dot + 1);
@@ -71,6 +85,9 @@ export function checkSnowflakeCatalog(
   });
   return problems;
 }
+
+/** Snowflake's semi-structured types (`DATA_TYPE`). */
+const SEMI_STRUCTURED = new Set(['VARIANT', 'OBJECT', 'ARRAY', 'MAP']);
 
 function missingColumn(tableName: string, table: SnowflakeTable, name: string): string {
   return `column ${name} does not exist in ${tableName}.${didYouMean(

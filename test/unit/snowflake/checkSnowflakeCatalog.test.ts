@@ -55,6 +55,39 @@ describe('Function: checkSnowflakeCatalog', () => {
     ]);
   });
 
+  it('refuses a VARIANT, OBJECT or ARRAY column as an identity or a follow column: it holds a document, not a value', () => {
+    const typed = (name: string, columns: [string, string][]): [string, SnowflakeTable] => [
+      name,
+      { name, columns: columns.map(([c, dataType]) => ({ ...column(c), dataType })) },
+    ];
+    const catalog = {
+      tables: new Map([
+        table('ANALYTICS.PUBLIC.USERS', ['ID']),
+        typed('ANALYTICS.PUBLIC.EVENTS', [
+          ['ID', 'TEXT'],
+          ['USER_ID', 'VARIANT'],
+          ['IP', 'TEXT'],
+        ]),
+        typed('ANALYTICS.PUBLIC.TAGS', [
+          ['EVENT_ID', 'ARRAY'],
+          ['TAG', 'TEXT'],
+        ]),
+      ]),
+    };
+    expect(checkSnowflakeCatalog(MAP, catalog)).toEqual([
+      {
+        path: 'snowflake[0].identities.user_id',
+        message: expect.stringContaining(
+          'ANALYTICS.PUBLIC.EVENTS.USER_ID is VARIANT: a document, not a value a search compares, so searching it by user_id would find nothing and say nothing',
+        ),
+      },
+      {
+        path: 'snowflake[1].follow.EVENT_ID',
+        message: expect.stringContaining('ANALYTICS.PUBLIC.TAGS.EVENT_ID is ARRAY'),
+      },
+    ]);
+  });
+
   it('reports missing tables, mirrors and columns with close matches, case included', () => {
     const catalog = {
       tables: new Map([
