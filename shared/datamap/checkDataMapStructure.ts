@@ -101,6 +101,10 @@ export function checkDataMapStructure(map: DataMap): { path: Path; message: stri
         .flat()
         .map((c): [string, string] => [c, 'an identity column']),
       ...Object.keys(table.follow).map((c): [string, string] => [c, 'a follow column']),
+      // It decides which rows a follow reaches and whose they are: read from every returned row.
+      ...Object.values(table.followWhere).flatMap((condition) =>
+        Object.keys(condition).map((c): [string, string] => [c, 'a followWhere column']),
+      ),
       ...followersOf(map, system, table.table).map((ref): [string, string] => [
         parseColumnRef(ref).column,
         'the target of a follow edge',

@@ -72,12 +72,19 @@ const oneOrMany = <T extends z.ZodType<string>>(item: T) =>
  * A value a discriminator column holds (`User`, `App::Models::User`, `12`), written into the search
  * as a quoted literal: letters, digits, spaces and `_ . : / -`, never a quote or a backslash.
  */
-const discriminatorValue = z
-  .string()
-  .regex(
-    /^[\p{L}\p{N}_.:/ -]{1,200}$/u,
-    'a value of 1 to 200 letters, digits, spaces and _ . : / - (no quotes or backslashes)',
-  );
+const discriminatorValue = z.union([
+  z
+    .string()
+    .regex(
+      /^[\p{L}\p{N}_.:/ -]{1,200}$/u,
+      'a value of 1 to 200 letters, digits, spaces and _ . : / - (no quotes or backslashes)',
+    ),
+  // `content_type_id: 7` written without quotes: compared as its text, as every value is.
+  z
+    .number()
+    .int()
+    .transform((n) => String(n)),
+]);
 
 /** `schema.table.column` (PostgreSQL) or `DATABASE.SCHEMA.TABLE.COLUMN` (Snowflake): the shape names the system. */
 const columnRef = z

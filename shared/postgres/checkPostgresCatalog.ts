@@ -76,6 +76,12 @@ export function checkPostgresCatalog(map: DataMap, catalog: PgCatalog): DataMapP
           `identity kind ${kind} is normalised (${normalize}), which needs a text column (or an array of text); ${name} is ${col.typeName}`,
         );
       }
+      const beside = col && !col.inForeignKey ? discriminatorBeside(table, name) : undefined;
+      if (beside)
+        add(
+          ['postgres', i, 'identities', kind],
+          `${spec.table}.${name} sits beside ${beside}, the shape of a reference to rows of several tables, and no foreign key ties it to one: searched as ${kind}, it would find the rows that refer to another table's row with the same id, which may be other people's; map it as a follow with followWhere: { ${name}: { ${beside}: <the value naming that table> } } instead`,
+        );
       if (col && normalize === 'lowercase' && col.caseCollation === null)
         add(
           ['postgres', i, 'identities', kind],

@@ -148,4 +148,25 @@ describe('Follow edges from a column that refers to rows of several tables', () 
       result.plan.tables.find((t) => t.table === 'app.comments')?.shared?.retained.map((r) => r.key),
     ).toEqual([{ id: 5 }]);
   });
+
+  it('refuses the column mapped as an identity instead of followed, naming followWhere as the way out', async () => {
+    // Prepare
+    const map = `version: 1
+identities:
+  user_id: {}
+postgres:
+  - table: app.comments
+    primaryKey: [id]
+    identities: { user_id: commentable_id }
+`;
+
+    // Act
+    const refused = await discoverWith(scratch.db, map, { user_id: ['7'] }).catch((e) => e);
+
+    // Assess: before, a request by user 7 returned the comment on Ben's post 7.
+    expect(refused).toBeInstanceOf(DataMapError);
+    expect(String(refused.message)).toContain(
+      'app.comments.commentable_id sits beside commentable_type, the shape of a reference to rows of several tables, and no foreign key ties it to one: searched as user_id',
+    );
+  });
 });

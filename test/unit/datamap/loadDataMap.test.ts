@@ -186,6 +186,22 @@ snowflake:
       path: 'postgres[1].followWhere.user_id.owner_type',
       message: expect.stringMatching(/no quotes or backslashes/),
     });
+    expect(
+      parseDataMap(narrowed('{ user_id: { owner_type: 7 } }'), 'map.yaml').postgres[1]?.followWhere,
+    ).toEqual({
+      user_id: { owner_type: ['7'] },
+    });
+    expect(
+      problemsOf(
+        narrowed('{ user_id: { owner_type: User } }').replace(
+          'follow: {',
+          'exclude: [owner_type]\n    follow: {',
+        ),
+      )[0],
+    ).toMatchObject({
+      path: 'postgres[1].exclude[0]',
+      message: 'owner_type is a followWhere column: it cannot be excluded',
+    });
     expect(problemsOf(narrowed('{ user_id: { owner_type: User, kind: a } }'))[0]).toMatchObject({
       path: 'postgres[1].followWhere.user_id',
       message: expect.stringMatching(/name one column/),
