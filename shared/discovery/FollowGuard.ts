@@ -7,6 +7,15 @@ function isSingleKey(table: SearchableTable, column: string): boolean {
   return table.primaryKey.length === 1 && table.primaryKey[0] === column;
 }
 
+/**
+ * Whether a value in `column` names one row of the table it is read from: its single-column key,
+ * in PostgreSQL (checked against the catalog). Snowflake enforces no key: a value of a declared
+ * one may be held by two people's rows, so it is counted like any other column.
+ */
+function namesOneRow(table: SearchableTable, column: string): boolean {
+  return table.system === 'postgres' && isSingleKey(table, column);
+}
+
 /** A column other tables follow, in the table it is read from. */
 interface Source {
   readonly table: SearchableTable;
@@ -57,7 +66,7 @@ export class FollowGuard {
         }
     for (const table of tables)
       for (const output of table.outputs) {
-        if (output.learned || isSingleKey(table, output.column) || !targets.has(output.valueKey)) continue;
+        if (output.learned || namesOneRow(table, output.column) || !targets.has(output.valueKey)) continue;
         const list = this.sources.get(output.valueKey) ?? [];
         this.sources.set(output.valueKey, list);
         list.push({ table, output, id: `${table.system}\u0000${table.table}\u0000${output.column}` });

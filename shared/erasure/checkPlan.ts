@@ -129,7 +129,8 @@ export async function checkPlan(deps: CheckPlanDeps, plan: ErasurePlan): Promise
   }
   for (const table of pgTables.filter((t) => t.action === 'mask' && t.rows.length > 0))
     problems.push(...(await checkMaskConstraints(deps, table)));
-  if (deps.snowflakeDb) problems.push(...(await checkSnowflakePlan(deps.snowflakeDb, plan.tables)));
+  if (deps.snowflakeDb)
+    problems.push(...(await checkSnowflakePlan(deps.snowflakeDb, plan.tables, deps.dataMap)));
   return problems;
 }
 

@@ -1,5 +1,7 @@
 import type { CanonicalObject, CanonicalValue } from '../canonical/CanonicalValue';
 import { canonicalJson } from '../canonical/canonicalJson';
+import type { DataMap } from '../datamap/dataMapSchema';
+import { parseColumnRef } from '../datamap/parseColumnRef';
 import { quoteSnowflakeIdent, quoteSnowflakeName } from '../snowflake/quoteSnowflakeIdent';
 import { readSnowflakeCatalog } from '../snowflake/readSnowflakeCatalog';
 import type { SnowflakeColumn, SnowflakeTable } from '../snowflake/SnowflakeColumn';
@@ -64,15 +66,16 @@ export function snowflakeMaskRefusal(mask: PlannedMask, column: SnowflakeColumn)
 export async function checkSnowflakePlan(
   db: SnowflakeDatabase,
   tables: readonly PlannedTable[],
+  dataMap?: DataMap,
 ): Promise<ErasureProblem[]> {
   const work = tables.filter(
     (t) => t.system === 'snowflake' && (t.action === 'delete' || t.action === 'mask') && t.rows.length > 0,
   );
+  const followed = dataMap ? followedSnowflakeKeys(dataMap, work) : [];
   if (work.length === 0) return [];
-  const catalog = await readSnowflakeCatalog(
-    db,
-    work.map((t) => t.table),
-  );
+  const catalog = await readSnowflakeCatalog(db, [
+    ...new Set([...work.map((t) => t.table), ...followed.map((f) => f.target)]),
+  ]);
   const problems: ErasureProblem[] = [];
   // A table masked per party (`shared: mask-own`) has several entries, each checked with its own
   // columns and keys; a problem two entries share is named once.
@@ -128,7 +131,58 @@ export async function checkSnowflakePlan(
         `${shared} planned key(s) match more than one row: Snowflake does not enforce the data map's primaryKey, and erasing by such a key would change rows discovery did not find`,
       );
   }
+  // A Snowflake table's declared key that a table the plan changes follows (the orders of a
+  // customer number): where two people's rows hold a value the planned rows hold, the follow
+  // reached the other person's rows as the subject's. Counted from the planned rows' own values.
+  for (const f of followed) {
+    const live = catalog.tables.get(f.follower.table);
+    const target = catalog.tables.get(f.target);
+    if (!live || !target || !f.follower.primaryKey.every((k) => KEY_TYPES.has(columnType(live, k)))) continue;
+    const rows = await db.query(
+      `SELECT COUNT(*) AS N FROM (SELECT c.${quoteSnowflakeIdent(f.targetColumn)} FROM ${quoteSnowflakeName(f.target)} c ` +
+        `WHERE c.${quoteSnowflakeIdent(f.targetColumn)} IN (SELECT t.${quoteSnowflakeIdent(f.column)} FROM ${quoteSnowflakeName(f.follower.table)} t ` +
+        `JOIN ${snowflakeKeySource(live, f.follower.primaryKey)} ON ${snowflakeKeyJoin(f.follower.primaryKey)}) ` +
+        `GROUP BY c.${quoteSnowflakeIdent(f.targetColumn)} HAVING COUNT(*) > 1) AS d`,
+      [snowflakeKeysJson(f.follower)],
+    );
+    const shared = Number(rows[0]?.N ?? 0);
+    if (shared > 0)
+      problems.push({
+        system: 'snowflake',
+        table: f.follower.table,
+        column: f.column,
+        code: 'KEY_REFUSED',
+        message: `follows ${f.target}.${f.targetColumn}, its declared key, and ${shared} of the values its planned rows hold there match more than one row: Snowflake does not enforce the data map's primaryKey, so the follow reached rows of other people as the subject's; declare a key that names one row, or follow a column that does`,
+      });
+  }
   return problems;
+}
+
+/**
+ * The follow edges of the Snowflake tables the plan changes onto another Snowflake table's single
+ * declared key: each follower, its column, and the key.
+ */
+function followedSnowflakeKeys(
+  dataMap: DataMap,
+  work: readonly PlannedTable[],
+): { follower: PlannedTable; column: string; target: string; targetColumn: string }[] {
+  return work.flatMap((follower) => {
+    const spec = dataMap.snowflake.find((s) => s.table === follower.table);
+    return Object.entries(spec?.follow ?? {}).flatMap(([column, refs]) =>
+      refs.flatMap((r) => {
+        const ref = parseColumnRef(r);
+        const key = dataMap.snowflake.find((s) => s.table === ref.table)?.primaryKey;
+        return ref.system === 'snowflake' && key?.length === 1 && key[0] === ref.column
+          ? [{ follower, column, target: ref.table, targetColumn: ref.column }]
+          : [];
+      }),
+    );
+  });
+}
+
+/** A column's `DATA_TYPE`, or '' when the table has no such column. */
+function columnType(table: SnowflakeTable, name: string): string {
+  return table.columns.find((c) => c.name === name)?.dataType ?? '';
 }
 
 /** Planned keys that more than one live row holds. */

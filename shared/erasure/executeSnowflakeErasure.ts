@@ -55,7 +55,7 @@ export interface SnowflakeErasurePart {
 export function snowflakeErasurePart(deps: SnowflakeErasureDeps): SnowflakeErasurePart {
   return {
     check: async (plan) => {
-      const problems = await checkSnowflakePlan(deps.db, plan.tables);
+      const problems = await checkSnowflakePlan(deps.db, plan.tables, deps.dataMap);
       if (problems.length > 0) return { outcome: 'refused', problems };
       const rehearsal = await executeSnowflakeErasure(deps, plan, { rehearse: true });
       return rehearsal.outcome === 'done' ? { outcome: 'done', steps: [] } : rehearsal;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FileErasureStateStore } from '../../../cli/FileErasureStateStore';
 import type { LocalSnowflake } from '../../../local/snowflake/startLocalSnowflake';
 import { parseDataMap } from '../../../shared/datamap/loadDataMap';
+import { discoverSubject } from '../../../shared/discovery/discoverSubject';
 import { eraseSubject } from '../../../shared/erasure/eraseSubject';
 import {
   executeSnowflakeErasure,
@@ -262,5 +263,77 @@ describe('Snowflake rehearsal', () => {
     expect(await everything()).toBe(before);
     // The session is usable and out of any transaction; the timeout is unset again.
     expect(await sfDb.query('SELECT 1 AS ONE')).toEqual([{ ONE: '1' }]);
+  });
+});
+
+describe('A Snowflake key two people share, followed by a table the plan changes', () => {
+  // Customer 7 is Ana in tenant A and Ben in tenant B: Snowflake enforces no declared key.
+  const RULES = `  - table: ANALYTICS.PUBLIC.CUSTOMERS
+    primaryKey: [CUST_ID]
+    identities: { email: EMAIL }
+    erasure: { action: retain, ground: "tax law" }
+  - table: ANALYTICS.PUBLIC.ORDERS
+    primaryKey: [ORDER_ID]
+    follow: { CUST_ID: ANALYTICS.PUBLIC.CUSTOMERS.CUST_ID }
+    erasure: delete`;
+
+  beforeEach(async () => {
+    await sf.sql(
+      'CREATE OR REPLACE TABLE ANALYTICS.PUBLIC.CUSTOMERS (CUST_ID NUMBER(38,0), EMAIL VARCHAR, TENANT VARCHAR)',
+    );
+    await sf.sql(`INSERT INTO ANALYTICS.PUBLIC.CUSTOMERS SELECT 7, 'ana@x.test', 'A'`);
+    await sf.sql(`INSERT INTO ANALYTICS.PUBLIC.CUSTOMERS SELECT 7, 'ben@x.test', 'B'`);
+    await sf.sql(
+      'CREATE OR REPLACE TABLE ANALYTICS.PUBLIC.ORDERS (ORDER_ID VARCHAR, CUST_ID NUMBER(38,0), ITEM VARCHAR)',
+    );
+    await sf.sql(`INSERT INTO ANALYTICS.PUBLIC.ORDERS SELECT 'o1', 7, 'ana order'`);
+    await sf.sql(`INSERT INTO ANALYTICS.PUBLIC.ORDERS SELECT 'o2', 7, 'ben order'`);
+  });
+
+  it("refuses the plan in the dry run and the change, naming the key and its follower; Ben's order stays", async () => {
+    // Act
+    const dry = await erase(RULES, true, 'req-dupkey-dry');
+    const change = await erase(RULES, false, 'req-dupkey');
+
+    // Assess: before, both orders were deleted with "erased", Ben's among them.
+    for (const r of [dry, change])
+      expect(r).toMatchObject({
+        outcome: 'refused',
+        problems: expect.arrayContaining([
+          expect.objectContaining({
+            table: 'ANALYTICS.PUBLIC.ORDERS',
+            column: 'CUST_ID',
+            code: 'KEY_REFUSED',
+            message: expect.stringContaining(
+              'follows ANALYTICS.PUBLIC.CUSTOMERS.CUST_ID, its declared key, and 1 of the values its planned rows hold there match more than one row',
+            ),
+          }),
+        ]),
+      });
+    expect(await sf.sql('SELECT ORDER_ID FROM ANALYTICS.PUBLIC.ORDERS ORDER BY ORDER_ID')).toEqual([
+      { ORDER_ID: 'o1' },
+      { ORDER_ID: 'o2' },
+    ]);
+  });
+
+  it('leaves both orders out of her answer and says why: the key is held by two rows', async () => {
+    // Prepare
+    const map = mapWith(RULES);
+    const searchers = {
+      postgres: await PostgresTableSearcher.create(db, map, 'test.yaml'),
+      snowflake: await SnowflakeTableSearcher.create(sfDb, map, 'test.yaml'),
+    };
+
+    // Act
+    const { document } = await discoverSubject(
+      { dataMap: map, searchers, subjectHashKey: TEST_HASH_KEY },
+      { requestId: 'req-dupkey-access', identifiers: { email: ['ana@x.test'] } },
+    );
+
+    // Assess: before, Ben's order o2 was in Ana's answer.
+    expect(document.findings.filter((f) => f.table === 'ANALYTICS.PUBLIC.ORDERS')).toEqual([]);
+    expect(document.notFollowed).toEqual([
+      expect.objectContaining({ table: 'ANALYTICS.PUBLIC.CUSTOMERS', column: 'CUST_ID', rows: 2 }),
+    ]);
   });
 });
