@@ -385,6 +385,30 @@ export async function traverseInto(
     return others;
   };
 
+  // Records a row left out of the answer, reached by following `from` into `column` of `table`
+  // (`throughShared`: only rows shared with other people pointed at it).
+  const leaveOut = (
+    table: SearchableTable,
+    from: string,
+    column: string,
+    keyJson: string,
+    throughShared: boolean,
+  ) => {
+    const into = `${table.system}:${table.table}.${column}`;
+    const id = `${from}\u0000${into}${throughShared ? '\u0000shared' : ''}`;
+    const entry = othersOnly.get(id) ?? {
+      ...parseFrom(from),
+      into: [into],
+      othersOnly: true as const,
+      ...(throughShared ? { throughShared: true as const } : {}),
+      rows: 0,
+      capped: false,
+      keys: new Set<string>(),
+    };
+    othersOnly.set(id, entry);
+    entry.keys.add(keyJson);
+  };
+
   const harvest = (
     table: SearchableTable,
     match: ProvenanceEntry,
@@ -419,38 +443,13 @@ export async function traverseInto(
         if (value !== undefined && sharedOnly.has(value)) {
           const named = peopleNamed(table, row);
           if (!named.her && !named.others) {
-            const source = parseFrom(match.from);
-            const into = `${table.system}:${table.table}.${match.column}`;
-            const id = `${match.from}\u0000${into}\u0000shared`;
-            const entry = othersOnly.get(id) ?? {
-              ...source,
-              into: [into],
-              othersOnly: true as const,
-              throughShared: true as const,
-              rows: 0,
-              capped: false,
-              keys: new Set<string>(),
-            };
-            othersOnly.set(id, entry);
-            entry.keys.add(keyJson);
+            leaveOut(table, match.from, match.column, keyJson, true);
             continue;
           }
         }
       }
       if (judged && match.via === 'follow' && namesOnlyOthers(table, match, row, ownTable)) {
-        const source = parseFrom(match.from);
-        const into = `${table.system}:${table.table}.${match.column}`;
-        const id = `${match.from}\u0000${into}`;
-        const entry = othersOnly.get(id) ?? {
-          ...source,
-          into: [into],
-          othersOnly: true as const,
-          rows: 0,
-          capped: false,
-          keys: new Set<string>(),
-        };
-        othersOnly.set(id, entry);
-        entry.keys.add(keyJson);
+        leaveOut(table, match.from, match.column, keyJson, false);
         continue;
       }
       sink.met(table, { key: row.key, keyJson, match, matchId, row: row.row, rowJson: row.json });
