@@ -1,10 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { initDataMap } from '../../../shared/datamapInit/initDataMap';
-import { renderInitialDataMap } from '../../../shared/datamapInit/renderInitialDataMap';
-import { DsnCredentialSource } from '../../../shared/postgres/DsnCredentialSource';
-import { PgDatabase } from '../../../shared/postgres/PgDatabase';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { describe, expect, it } from 'vitest';
+import { useInitialDataMap } from '../../support/initMapFixture';
 
 /**
  * A multi-tenant schema: users are keyed by (tenant_id, id), with the same ids 1-20 in each of
@@ -29,32 +24,13 @@ const SCHEMA = `
   ANALYZE;
 `;
 
-let test: TestDatabase;
-let db: PgDatabase;
-let yaml: string;
-// biome-ignore lint/suspicious/noExplicitAny: the rendered YAML is read as a plain document
-let doc: any;
-
-beforeAll(async () => {
-  test = await createTestDatabase('init_composite');
-  await test.exec(SCHEMA);
-  db = new PgDatabase({ credentials: new DsnCredentialSource(test.dsn) });
-  yaml = renderInitialDataMap(await initDataMap(db, { schemas: ['app'] }), 'the PostgreSQL catalog');
-  doc = parse(yaml);
-});
-
-afterAll(async () => {
-  await db?.end();
-  await test?.drop();
-});
-
-// biome-ignore lint/suspicious/noExplicitAny: see above
-const table = (name: string): any => doc.postgres?.find((t: { table: string }) => t.table === name);
+const init = useInitialDataMap('init_composite', SCHEMA, ['app']);
+const table = init.table;
 
 describe('Function: initDataMap on a table keyed by several columns', () => {
   it('takes neither its id as an identity kind nor a reference by id alone', () => {
     // `user_id: id` with `learn` made a request for user 1 return user 1 of every tenant.
-    expect(Object.keys(doc.identities ?? {})).not.toContain('user_id');
+    expect(Object.keys(init.doc.identities ?? {})).not.toContain('user_id');
     expect(table('app.users')?.identities?.user_id).toBeUndefined();
     expect(table('app.users')?.learn ?? []).not.toContain('user_id');
     // `activity.user_id` names a user by id alone: not proposed as a follow of users.id.
@@ -64,7 +40,7 @@ describe('Function: initDataMap on a table keyed by several columns', () => {
   it('holds the workforce side of a table that names a customer by a composite key and the agent who handled it', () => {
     // Following cases.agent_id would hand an agent every case they handled, with the customers' addresses.
     expect(table('app.cases')?.follow?.agent_id).toBeUndefined();
-    expect(yaml).toContain('agent_id is not followed to app.support_agents.id: the workforce side');
+    expect(init.yaml).toContain('agent_id is not followed to app.support_agents.id: the workforce side');
     expect(table('app.support_agents')).toBeDefined();
   });
 });

@@ -1,10 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { initDataMap } from '../../../shared/datamapInit/initDataMap';
-import { renderInitialDataMap } from '../../../shared/datamapInit/renderInitialDataMap';
-import { DsnCredentialSource } from '../../../shared/postgres/DsnCredentialSource';
-import { PgDatabase } from '../../../shared/postgres/PgDatabase';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { describe, expect, it } from 'vitest';
+import { useInitialDataMap } from '../../support/initMapFixture';
 
 /**
  * Users and a profile per user (`user_id` unique): two users of one household share a phone number
@@ -20,33 +15,14 @@ const SCHEMA = `
   ANALYZE;
 `;
 
-let test: TestDatabase;
-let db: PgDatabase;
-let yaml: string;
-// biome-ignore lint/suspicious/noExplicitAny: the rendered YAML is read as a plain document
-let doc: any;
-
-beforeAll(async () => {
-  test = await createTestDatabase('init_household_phone');
-  await test.exec(SCHEMA);
-  db = new PgDatabase({ credentials: new DsnCredentialSource(test.dsn) });
-  yaml = renderInitialDataMap(await initDataMap(db, { schemas: ['public'] }), 'the PostgreSQL catalog');
-  doc = parse(yaml);
-});
-
-afterAll(async () => {
-  await db?.end();
-  await test?.drop();
-});
-
-// biome-ignore lint/suspicious/noExplicitAny: see above
-const table = (name: string): any => doc.postgres?.find((t: { table: string }) => t.table === name);
+const init = useInitialDataMap('init_household_phone', SCHEMA, ['public']);
+const table = init.table;
 
 describe('Function: initDataMap (a table with one row per person of another)', () => {
   it('does not search a profile by a phone number two of its rows hold, and says why', () => {
     // Before, `phone: phone` was mapped: a request by the household's number answered with both profiles.
     expect(table('public.accounts_profile')?.identities?.phone).toBeUndefined();
-    expect(yaml).toContain(
+    expect(init.yaml).toContain(
       'phone (phone) is not searched here: 2 of 40 sampled values repeat, and each row belongs to one row of public.auth_user',
     );
   });

@@ -1,10 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { initDataMap } from '../../../shared/datamapInit/initDataMap';
-import { renderInitialDataMap } from '../../../shared/datamapInit/renderInitialDataMap';
-import { DsnCredentialSource } from '../../../shared/postgres/DsnCredentialSource';
-import { PgDatabase } from '../../../shared/postgres/PgDatabase';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { describe, expect, it } from 'vitest';
+import { useInitialDataMap } from '../../support/initMapFixture';
 
 /**
  * Staff and customers in one `users` table, a dispute naming the user who opened it and the one
@@ -33,39 +28,20 @@ const SCHEMA = `
   ANALYZE;
 `;
 
-let test: TestDatabase;
-let db: PgDatabase;
-let yaml: string;
-// biome-ignore lint/suspicious/noExplicitAny: the rendered YAML is read as a plain document
-let doc: any;
-
-beforeAll(async () => {
-  test = await createTestDatabase('init_workforce_columns');
-  await test.exec(SCHEMA);
-  db = new PgDatabase({ credentials: new DsnCredentialSource(test.dsn) });
-  yaml = renderInitialDataMap(await initDataMap(db, { schemas: ['app'] }), 'the PostgreSQL catalog');
-  doc = parse(yaml);
-});
-
-afterAll(async () => {
-  await db?.end();
-  await test?.drop();
-});
-
-// biome-ignore lint/suspicious/noExplicitAny: see above
-const table = (name: string): any => doc.postgres?.find((t: { table: string }) => t.table === name);
+const init = useInitialDataMap('init_workforce_columns', SCHEMA, ['app']);
+const table = init.table;
 
 describe('Function: initDataMap (the workforce side of a table naming people through several columns)', () => {
   it('does not follow handled_by where opened_by names the same users table, and says why', () => {
     // Before, both were followed: a staff member's answer held every dispute they handled.
     expect(table('app.disputes')?.follow).toEqual({ opened_by: 'app.users.id' });
-    expect(yaml).toContain('# handled_by is not followed to app.users.id: the workforce side');
+    expect(init.yaml).toContain('# handled_by is not followed to app.users.id: the workforce side');
   });
 
   it("does not follow an appointment's doctor_id, and follows the patient", () => {
     // Before, a doctor's answer held every patient's appointment with its reason.
     expect(table('app.appointments')?.follow).toEqual({ patient_id: 'app.patients.id' });
-    expect(yaml).toContain('# doctor_id is not followed to app.doctors.id: the workforce side');
+    expect(init.yaml).toContain('# doctor_id is not followed to app.doctors.id: the workforce side');
   });
 
   it("follows both sides of a marketplace's orders: a seller is a customer of the marketplace, not its staff", () => {
