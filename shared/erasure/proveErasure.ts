@@ -1,3 +1,4 @@
+import { canonicalJson } from '../canonical/canonicalJson';
 import type { DataMap } from '../datamap/dataMapSchema';
 import type { System } from '../datamap/System';
 import type { FindingsDocument } from '../discovery/FindingsDocument';
@@ -41,11 +42,28 @@ export async function proveErasure(
     readonly known: Record<string, string[]>;
   },
 ): Promise<ErasureVerification> {
+  // The proof searches again from the values of the rows found before, but not from the rows the
+  // plan retained as other people's (the records of the people she manages): what those lead to is
+  // theirs, and would be counted as the subject's rows left.
+  const retained = new Set(
+    input.plan.tables.flatMap((t) =>
+      (t.shared?.retained ?? []).map((r) => `${t.system}\u0000${t.table}\u0000${canonicalJson(r.key)}`),
+    ),
+  );
+  const seeds =
+    retained.size === 0
+      ? input.findings
+      : {
+          ...input.findings,
+          findings: input.findings.findings.filter(
+            (f) => !retained.has(`${f.system}\u0000${f.table}\u0000${canonicalJson(f.key)}`),
+          ),
+        };
   const verification = await verifyErasure(
     {
       dataMap: deps.dataMap,
       discover: (identifiers) =>
-        rediscover(deps, { requestId: input.requestId, findings: input.findings, identifiers }),
+        rediscover(deps, { requestId: input.requestId, findings: seeds, identifiers }),
       notSubject: async (again) =>
         partialKeyMatches(
           again,

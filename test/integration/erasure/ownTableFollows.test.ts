@@ -60,4 +60,30 @@ describe('A table of people followed from itself (manager_id)', () => {
       result.plan.tables[0]?.shared?.retained.map((r) => r.key).sort((a, b) => Number(a.id) - Number(b.id)),
     ).toEqual([{ id: 3 }, { id: 5 }, { id: 6 }]);
   });
+
+  it('erases her record and her reviews, and the proof does not count the reviews of the people she manages as hers', async () => {
+    // Prepare
+    await scratch.test.exec(`CREATE TABLE app.reviews (id int PRIMARY KEY, employee_id int, text text);
+      INSERT INTO app.reviews VALUES (20, 2, 'mid review'), (30, 3, 'low review'), (60, 6, 'ivy review')`);
+    const map = `${MAP}  - table: app.reviews
+    primaryKey: [id]
+    follow: { employee_id: app.employees.id }
+    erasure: delete
+`;
+    const others = { 'app.employees': 'id <> 2', 'app.reviews': 'employee_id <> 2' };
+    const before = await snapshotOthers(scratch.test, others);
+
+    // Act
+    const result = await erasePg(scratch.db, map, MID);
+
+    // Assess: before, the proof searched from the retained records' ids too, found Low's and Ivy's
+    // reviews, and ended erasure_unverified on every run.
+    expect(result.outcome).toBe('executed');
+    if (result.outcome !== 'executed') return;
+    expect(result.verification).toMatchObject({ outcome: 'erased', remaining: [] });
+    expect(await snapshotOthers(scratch.test, others)).toEqual(before);
+    expect(await snapshotOthers(scratch.test, { 'app.reviews': 'employee_id = 2' })).toEqual({
+      'app.reviews': [],
+    });
+  });
 });
