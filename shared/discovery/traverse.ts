@@ -335,11 +335,15 @@ export async function traverseInto(
     }
     set.add(value);
   };
-  // Whether a row's columns that name people name the subject, and whether they name someone else.
-  const peopleNamed = (table: SearchableTable, row: FoundRow): { her: boolean; others: boolean } => {
+  // Whether a row's columns among `columns` name the subject, and whether they name someone else,
+  // in the terms she is known in as the round began.
+  const namedIn = (
+    columns: readonly SearchInput[] | undefined,
+    row: FoundRow,
+  ): { her: boolean; others: boolean } => {
     let her = false;
     let others = false;
-    for (const c of personColumns.get(table) ?? []) {
+    for (const c of columns ?? []) {
       const known = knownAtRound.get(c.valueKey);
       const text = asText(row.row[c.column]);
       if (!known || known.size === 0 || text === undefined) continue;
@@ -350,19 +354,15 @@ export async function traverseInto(
     }
     return { her, others };
   };
+  // Its columns that name people (a payment's payer and payee).
+  const peopleNamed = (table: SearchableTable, row: FoundRow) => namedIn(personColumns.get(table), row);
   // A table's single key: a value it hands on through its key names the row itself (an order's
   // lines), not something it points at.
   const singleKey = (table: SearchableTable) =>
     table.primaryKey.length === 1 ? table.primaryKey[0] : undefined;
-  // Whether a row's identity columns hold one of the subject's values as the round began.
+  // Whether a row's columns that say whose it is name the subject.
   const namesSubject = (table: SearchableTable, row: FoundRow): boolean =>
-    (judgingColumns.get(table) ?? []).some((c) => {
-      const text = asText(row.row[c.column]);
-      return (
-        text !== undefined &&
-        knownAtRound.get(c.valueKey)?.has(normalizeIdentifier(text, c.normalize, c.region)) === true
-      );
-    });
+    namedIn(judgingColumns.get(table), row).her;
   // A person's record reached through a follow from its own table (the people she manages, through
   // `manager_id`) is another person's unless it names her, also where its identity columns are empty.
   const namesOnlyOthers = (
@@ -372,17 +372,8 @@ export async function traverseInto(
     ownTable: boolean,
   ): boolean => {
     if (!guard || match.via !== 'follow') return false;
-    let others = ownTable && table.personTable === true;
-    for (const c of judgingColumns.get(table) ?? []) {
-      const known = knownAtRound.get(c.valueKey);
-      const text = asText(row.row[c.column]);
-      if (!known || known.size === 0 || text === undefined) continue;
-      const value = normalizeIdentifier(text, c.normalize, c.region);
-      if (value === '') continue;
-      if (known.has(value)) return false;
-      others = true;
-    }
-    return others;
+    const named = namedIn(judgingColumns.get(table), row);
+    return !named.her && (named.others || (ownTable && table.personTable === true));
   };
 
   // Records a row left out of the answer, reached by following `from` into `column` of `table`
